@@ -1,0 +1,43 @@
+"""crmsurvey: customer-satisfaction and loyalty research.
+
+The public verbs are imported lazily, so ``import crmsurvey`` stays fast:
+
+- :func:`load_questionnaire` — YAML questionnaire → :class:`Questionnaire`
+- :func:`load_responses` — data file + questionnaire → :class:`Responses` with a cleaning log
+- :func:`simulate` — respondents drawn from a questionnaire's structural model
+- :func:`pls` — PLS path modelling (PLS-PM) with a batched bootstrap, CSI indices, IPMA
+- :func:`parse_model` — lavaan model syntax → :class:`ModelSpec`
+"""
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load_questionnaire": "crmsurvey.questionnaire",
+    "parse_questionnaire": "crmsurvey.questionnaire",
+    "Questionnaire": "crmsurvey.questionnaire",
+    "load_responses": "crmsurvey.responses",
+    "Responses": "crmsurvey.responses",
+    "simulate": "crmsurvey.simulate",
+    "pls": "crmsurvey.pls",
+    "PLSResult": "crmsurvey.pls",
+    "parse_model": "crmsurvey.model",
+    "ModelSpec": "crmsurvey.model",
+    "InputError": "crmsurvey.errors",
+}
+
+__all__ = sorted(_LAZY) + ["__version__"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'crmsurvey' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

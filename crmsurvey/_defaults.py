@@ -1,0 +1,41 @@
+"""Defaults and thresholds, each with its source."""
+from __future__ import annotations
+
+# --- PLS-PM -----------------------------------------------------------------------
+#: Stop criterion on the largest change of an outer weight (SmartPLS 2/3 default 1e-7;
+#: seminr uses the same).
+PLS_TOLERANCE = 1e-7
+#: Iteration cap (SmartPLS: 300; seminr: 100). We use SmartPLS's.
+PLS_MAX_ITER = 300
+#: Chunk of bootstrap resamples computed together; bounds memory.
+PLS_BOOT_CHUNK = 500
+
+# --- Screening ----------------------------------------------------------------------
+#: A speeder took less than this fraction of the median interview duration
+#: (common practice in online panels uses 30–50 % of the median; we take half).
+SPEEDER_FRACTION = 0.5
+#: A respondent with more than this share of construct items missing is flagged
+#: (Hair et al., A Primer on PLS-SEM, 2nd ed., 2017: "more than 15 %").
+MAX_MISSING_SHARE = 0.15
+#: Straight-lining is judged in blocks with at least this many rating items.
+STRAIGHTLINE_MIN_ITEMS = 3
+
+# --- Simulation ----------------------------------------------------------------------
+#: Population values the simulator uses unless the questionnaire or the user says
+#: otherwise: standardised path coefficient, loading, and the rates of blanks and of
+#: special ("don't know") codes in construct items.
+SIM_PATH = 0.4
+SIM_LOADING = 0.8
+SIM_MISSING_RATE = 0.02
+SIM_SPECIAL_RATE = 0.01
+#: Median interview duration (seconds) and share of speeders in simulated data.
+SIM_MEDIAN_DURATION = 420.0
+SIM_SPEEDER_RATE = 0.03
+SIM_ATTENTION_FAIL_RATE = 0.04
+
+# --- Quality thresholds shown in reports (Hair et al. 2017; Henseler et al. 2015) ----
+ALPHA_MIN = 0.7
+RHO_MIN = 0.7
+AVE_MIN = 0.5
+HTMT_MAX = 0.85
+VIF_MAX = 5.0

@@ -1,0 +1,130 @@
+"""Safe YAML loading that remembers where every key and value stood.
+
+Shared by questionnaires and studies: errors name ``file:line:col``. Only the safe
+loader is used; tags such as ``!!python/object`` are refused, never executed.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+
+__all__ = ["MarkedYAML", "load_marked", "pydantic_errors"]
+
+
+@dataclass
+class MarkedYAML:
+    """Plain data from a YAML file, with the position of every value and key."""
+
+    data: Any
+    source: str
+    values: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+
+    def where(self, loc: tuple, *, key: bool = False) -> tuple[int | None, int | None]:
+        """(line, column) of the value (or key) at ``loc``, or of its nearest parent."""
+        loc = tuple(loc)
+        if key and loc in self.keys:
+            return self.keys[loc]
+        while loc:
+            if loc in self.values:
+                return self.values[loc]
+            loc = loc[:-1]
+        return self.values.get((), (None, None))
+
+    def error(self, msg: str, loc: tuple, *, key: bool = False, hint: str = "") -> InputError:
+        line, col = self.where(loc, key=key)
+        return InputError(msg, path=self.source, line=line, column=col, hint=hint)
+
+
+def _pos(mark: yaml.Mark) -> tuple[int, int]:
+    return mark.line + 1, mark.column + 1
+
+
+def load_marked(text: str, source: str) -> MarkedYAML:
+    """Load YAML ``text`` safely; duplicate keys and unknown tags are errors."""
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                raise InputError("the file is empty", path=source)
+            data = loader.construct_document(node)
+            out = MarkedYAML(data, source)
+            _walk(loader, node, (), out)
+            return out
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = (exc.problem or str(exc)).strip()
+        if "could not determine a constructor" in problem:
+            problem = "this YAML tag is not allowed (only plain data is read)"
+        line, col = _pos(mark) if mark else (None, None)
+        raise InputError(f"cannot read YAML: {problem}", path=source, line=line,
+                         column=col) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"cannot read YAML: {exc}", path=source) from None
+
+
+def _walk(loader: yaml.SafeLoader, node: yaml.Node, loc: tuple, out: MarkedYAML) -> None:
+    out.values[loc] = _pos(node.start_mark)
+    if isinstance(node, yaml.MappingNode):
+        seen: set = set()
+        for knode, vnode in node.value:
+            key = loader.construct_object(knode, deep=True)
+            try:
+                hash(key)
+            except TypeError:
+                raise InputError("a mapping key must be a plain value", path=out.source,
+                                 line=knode.start_mark.line + 1) from None
+            if key in seen:
+                line, col = _pos(knode.start_mark)
+                raise InputError(f"duplicate key {key!r}", path=out.source, line=line,
+                                 column=col)
+            seen.add(key)
+            out.keys[loc + (key,)] = _pos(knode.start_mark)
+            _walk(loader, vnode, loc + (key,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, child in enumerate(node.value):
+            _walk(loader, child, loc + (i,), out)
+
+
+def pydantic_errors(exc: Any, marked: MarkedYAML, known_keys: set[str]) -> list[InputError]:
+    """Turn a pydantic ``ValidationError`` into one-line errors with positions."""
+    errors = []
+    for e in exc.errors():
+        loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and "[" in x))
+        where = ".".join(str(x) for x in loc) or "top level"
+        if e["type"] == "extra_forbidden":
+            key = loc[-1]
+            close = difflib.get_close_matches(str(key), sorted(known_keys), n=1)
+            errors.append(marked.error(
+                f"unknown key {key!r} in {'.'.join(map(str, loc[:-1])) or 'top level'}",
+                loc, key=True, hint=f"did you mean {close[0]!r}?" if close else ""))
+        elif e["type"] == "missing":
+            errors.append(marked.error(
+                f"missing required key {loc[-1]!r} in {'.'.join(map(str, loc[:-1])) or 'top level'}",
+                loc[:-1]))
+        else:
+            errors.append(marked.error(f"{where}: {e['msg']} (got {e.get('input')!r})", loc))
+    return errors
+
+
+def read_text(path: str | Path) -> str:
+    """Read a UTF-8 text file, or raise InputError with the path."""
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InputError("no such file", path=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a file", path=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", path=str(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None

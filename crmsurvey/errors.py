@@ -1,0 +1,91 @@
+"""Errors and warnings raised by crmsurvey.
+
+Every error about the user's input is an :class:`InputError` whose message is one line
+naming the place (``file:line:col`` or ``column …, row …``) and the offender. The CLI
+prints that line and exits with code 2.
+"""
+from __future__ import annotations
+
+__all__ = [
+    "InputError",
+    "ModelSyntaxError",
+    "CrmWarning",
+    "DataWarning",
+    "EstimationWarning",
+    "ConvergenceWarning",
+    "IndexWarning",
+]
+
+
+class InputError(ValueError):
+    """Bad input from the user: one line, with the place and the offender.
+
+    Parameters
+    ----------
+    msg : str
+        What is wrong, naming the offending id or value.
+    path : str, optional
+        The file the problem is in.
+    line, column : int, optional
+        1-based position in that file, where known.
+    hint : str, optional
+        How to fix it (``did you mean 'loy3'?``).
+    more : list of InputError, optional
+        Further errors found in the same pass (``crmsurvey questionnaire validate``
+        prints them all).
+    """
+
+    def __init__(
+        self,
+        msg: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+        hint: str = "",
+        more: list["InputError"] | None = None,
+    ) -> None:
+        self.msg, self.path, self.line, self.column, self.hint = msg, path, line, column, hint
+        self.more = list(more or [])
+        super().__init__(self.one_line())
+
+    def one_line(self) -> str:
+        place = ""
+        if self.path:
+            place = str(self.path)
+            if self.line is not None:
+                place += f":{self.line}"
+                if self.column is not None:
+                    place += f":{self.column}"
+            place += ": "
+        text = f"{place}{self.msg}" + (f" ({self.hint})" if self.hint else "")
+        return " ".join(text.split("\n"))
+
+    @property
+    def all(self) -> list["InputError"]:
+        """This error and every further one found with it."""
+        return [self, *self.more]
+
+
+class ModelSyntaxError(InputError):
+    """Model syntax (lavaan) that cannot be read or does not fit the data."""
+
+
+class CrmWarning(UserWarning):
+    """Base class of every warning crmsurvey issues (filter on it)."""
+
+
+class DataWarning(CrmWarning):
+    """Something in the data the user should know about (not an error)."""
+
+
+class EstimationWarning(CrmWarning):
+    """An estimation problem: improper solution, negative weight, …"""
+
+
+class ConvergenceWarning(EstimationWarning):
+    """An iterative algorithm stopped before its convergence criterion was met."""
+
+
+class IndexWarning(EstimationWarning):
+    """A 0–100 index that is invalid or depends on the sample."""

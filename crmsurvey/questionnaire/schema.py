@@ -1,0 +1,117 @@
+"""The questionnaire schema (pydantic v2): what a researcher may write in YAML.
+
+Every mapping forbids unknown keys, so a typo (``scael:``) is an error with its line.
+A human-readable text is either one string (used for every language) or a mapping
+language → string.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+__all__ = [
+    "Text", "Scale", "Item", "Section", "ConstructDef", "SimulationDef", "QuestionnaireDef",
+    "ITEM_ROLES", "ROLES_WITHOUT_SCALE",
+]
+
+
+def _text(value: object) -> object:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return {"*": str(value)}
+    return value
+
+
+#: One string for every language ("*") or language → string.
+Text = Annotated[dict[str, str], BeforeValidator(_text)]
+
+ITEM_ROLES = ("indicator", "nps", "screener", "attention", "demographic", "group", "id",
+              "duration", "weight", "other")
+#: Roles whose values are not answers on a scale (ids, group labels, seconds, weights).
+ROLES_WITHOUT_SCALE = ("group", "id", "duration", "weight")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Scale(_Strict):
+    """A response scale.
+
+    ``rating``: integer points ``min``…``max`` with optional anchor labels;
+    ``binary``/``categorical``: the listed ``values`` (code → label);
+    ``numeric``: any number within optional ``min``/``max``.
+    ``special`` codes (don't know, not applicable) and ``missing`` codes are never
+    treated as answers.
+    """
+
+    type: Literal["rating", "binary", "categorical", "numeric"] = "rating"
+    min: float | None = None
+    max: float | None = None
+    anchors: dict[int, Text] = Field(default_factory=dict)
+    values: dict[int, Text] = Field(default_factory=dict)
+    special: dict[int, str] = Field(default_factory=dict)
+    missing: list[int] = Field(default_factory=list)
+
+
+class Item(_Strict):
+    """A question. ``role`` says what the answer is used for."""
+
+    id: str
+    text: Text | None = None
+    scale: str | None = None
+    role: Literal[ITEM_ROLES] = "indicator"  # type: ignore[valid-type]
+    reverse: bool = False
+    expected: int | None = None  # attention checks: the answer a careful respondent gives
+    qualify: list[int] = Field(default_factory=list)  # screeners: answers that qualify
+    optional: bool = False  # a column the data file may lack
+
+
+class Section(_Strict):
+    """A block of items, asked only where ``relevance`` holds (``"q1 == 1"``)."""
+
+    id: str
+    title: Text | None = None
+    relevance: str | None = None
+    items: list[Item]
+
+
+class ConstructDef(_Strict):
+    """A construct: its items, measurement mode and whether an index is reported."""
+
+    label: Text | None = None
+    items: list[str]
+    mode: Literal["reflective", "composite"] = "reflective"
+    index: bool = True
+
+
+class SimulationDef(_Strict):
+    """Population values for ``crmsurvey simulate`` (defaults in ``_defaults.py``)."""
+
+    paths: dict[str, float] = Field(default_factory=dict)  # "SAT ~ PQ": 0.5
+    loadings: float | None = None
+    missing_rate: float | None = None
+    special_rate: float | None = None
+
+
+class QuestionnaireDef(_Strict):
+    """A whole questionnaire as written in YAML."""
+
+    id: str
+    version: str | int | float = "1"
+    title: Text
+    languages: list[str] = Field(default_factory=lambda: ["en"])
+    description: Text | None = None
+    scales: dict[str, Scale] = Field(default_factory=dict)
+    sections: list[Section]
+    constructs: dict[str, ConstructDef] = Field(default_factory=dict)
+    paths: list[str] = Field(default_factory=list)
+    simulate: SimulationDef = Field(default_factory=SimulationDef)
+
+
+def known_keys() -> set[str]:
+    """Every key the schema knows (for 'did you mean' hints)."""
+    keys: set[str] = set()
+    for model in (Scale, Item, Section, ConstructDef, SimulationDef, QuestionnaireDef):
+        keys.update(model.model_fields)
+    return keys
