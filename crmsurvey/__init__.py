@@ -20,7 +20,7 @@ _LAZY = {
     "Questionnaire": "crmsurvey.questionnaire",
     "load_responses": "crmsurvey.responses",
     "Responses": "crmsurvey.responses",
-    "simulate": "crmsurvey.simulate",
+    "simulate": "crmsurvey.simulation",
     "pls": "crmsurvey.pls",
     "PLSResult": "crmsurvey.pls",
     "parse_model": "crmsurvey.model",

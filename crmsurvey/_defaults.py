@@ -17,8 +17,10 @@ SPEEDER_FRACTION = 0.5
 #: A respondent with more than this share of construct items missing is flagged
 #: (Hair et al., A Primer on PLS-SEM, 2nd ed., 2017: "more than 15 %").
 MAX_MISSING_SHARE = 0.15
-#: Straight-lining is judged in blocks with at least this many rating items.
-STRAIGHTLINE_MIN_ITEMS = 3
+#: Straight-lining is judged in blocks (and across the questionnaire) with at least this
+#: many rating items answered: identical answers to 3 correlated items are common among
+#: honest respondents, so short blocks are not judged alone.
+STRAIGHTLINE_MIN_ITEMS = 5
 
 # --- Simulation ----------------------------------------------------------------------
 #: Population values the simulator uses unless the questionnaire or the user says

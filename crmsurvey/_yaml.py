@@ -100,7 +100,7 @@ def pydantic_errors(exc: Any, marked: MarkedYAML, known_keys: set[str]) -> list[
     errors = []
     for e in exc.errors():
         loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and "[" in x))
-        where = ".".join(str(x) for x in loc) or "top level"
+        where = _name(marked.data, loc)
         if e["type"] == "extra_forbidden":
             key = loc[-1]
             close = difflib.get_close_matches(str(key), sorted(known_keys), n=1)
@@ -114,6 +114,23 @@ def pydantic_errors(exc: Any, marked: MarkedYAML, known_keys: set[str]) -> list[
         else:
             errors.append(marked.error(f"{where}: {e['msg']} (got {e.get('input')!r})", loc))
     return errors
+
+
+def _name(data: Any, loc: tuple) -> str:
+    """``sections.0.items.3.role`` → ``item 'a1' role`` where the data give an id."""
+    named, node, rest = "", data, []
+    for i, part in enumerate(loc):
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            rest = list(loc[i:])
+            break
+        rest.append(part)
+        if isinstance(node, dict) and isinstance(node.get("id"), (str, int)) and i > 0:
+            kind = str(loc[i - 1]).rstrip("s")
+            named, rest = f"{kind} {node['id']!r}", []
+    tail = ".".join(str(x) for x in rest)
+    return " ".join(x for x in (named, tail) if x) or "top level"
 
 
 def read_text(path: str | Path) -> str:

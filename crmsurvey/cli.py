@@ -1,0 +1,185 @@
+"""The ``crmsurvey`` command line. Exit codes: 0 success, 2 bad input, 1 internal failure."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .errors import InputError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Customer-satisfaction and loyalty research: questionnaires, "
+                       "responses, PLS-PM and CB-SEM, CSI indices, reports.")
+qapp = typer.Typer(no_args_is_help=True, help="Validate, show and compile questionnaires.")
+rapp = typer.Typer(no_args_is_help=True, help="Check collected responses.")
+app.add_typer(qapp, name="questionnaire")
+app.add_typer(rapp, name="responses")
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+@qapp.command("validate")
+def q_validate(file: Path) -> None:
+    """Check a questionnaire; print every problem, one line each."""
+    from .questionnaire import load_questionnaire
+
+    try:
+        q = load_questionnaire(file)
+    except InputError as exc:
+        for e in exc.all:
+            sys.stderr.write(e.one_line() + "\n")
+        raise typer.Exit(2)
+    _out(f"{file}: valid ({len(q.items)} items, {len(q.definition.constructs)} constructs, "
+         f"{len(q.structural_paths)} paths)")
+
+
+@qapp.command("show")
+def q_show(file: Path, lang: Optional[str] = typer.Option(None, help="Language, e.g. zh-CN")
+           ) -> None:
+    """Print a readable outline of the questionnaire."""
+    from .questionnaire import load_questionnaire
+    from .questionnaire.show import outline
+
+    q = load_questionnaire(file)
+    if lang and lang not in q.languages:
+        raise InputError(f"language {lang!r} is not in the questionnaire",
+                         path=str(file), hint=f"it has {', '.join(q.languages)}")
+    _out(outline(q, lang))
+
+
+@qapp.command("syntax")
+def q_syntax(file: Path) -> None:
+    """Print the model in lavaan syntax."""
+    from .questionnaire import load_questionnaire
+
+    _out(load_questionnaire(file).to_lavaan())
+
+
+def _pairs(values: List[str], what: str) -> dict[str, str]:
+    out = {}
+    for v in values:
+        if "=" not in v:
+            raise InputError(f"{what} {v!r} is not of the form name=value")
+        k, val = v.split("=", 1)
+        out[k.strip()] = val.strip()
+    return out
+
+
+@rapp.command("check")
+def r_check(
+    questionnaire: Path,
+    data: Path,
+    as_json: bool = typer.Option(False, "--json", help="Print the cleaning log as JSON."),
+    map_: List[str] = typer.Option([], "--map", help="column=item, repeatable."),
+    exclude: List[str] = typer.Option([], "--exclude", help="Screening rule that excludes "
+                                      "rows (repeatable, or 'all')."),
+    encoding: Optional[str] = typer.Option(None, help="Text encoding of a CSV file."),
+    sheet: Optional[str] = typer.Option(None, help="XLSX sheet name."),
+) -> None:
+    """Load responses, check them against the questionnaire and print the cleaning log."""
+    from .questionnaire import load_questionnaire
+    from .responses import load_responses
+
+    q = load_questionnaire(questionnaire)
+    rules = [r for e in exclude for r in e.split(",") if r]
+    r = load_responses(q, data, mapping=_pairs(map_, "--map"), exclude=rules,
+                       encoding=encoding, sheet=sheet)
+    if as_json:
+        _out(json.dumps(r.log.to_dict(), ensure_ascii=False, indent=2))
+        return
+    log = r.log
+    lines = [f"{log.source} ({log.format}{', ' + log.encoding if log.encoding else ''})",
+             f"rows read {log.rows_read} · kept {log.rows_kept} · excluded "
+             f"{log.rows_read - log.rows_kept}"]
+    for rule, n in log.flagged.items():
+        mark = "excluded" if rule in log.rules_on else "flagged only"
+        lines.append(f"  {rule:<16} {n:>6}  {mark}")
+    lines.append(f"problems: {len(log.problems)}")
+    for p in log.problems[:20]:
+        lines.append(f"  row {p.row}, column {p.column}: {p.value!r} {p.message}")
+    if len(log.problems) > 20:
+        lines.append(f"  … {len(log.problems) - 20} more (use --json)")
+    lines += [f"note: {n}" for n in log.notes]
+    _out("\n".join(lines))
+
+
+@app.command("simulate")
+def simulate_cmd(
+    questionnaire: Path,
+    n: int = typer.Option(500, "--n", min=1, help="Respondents (per group level)."),
+    seed: int = typer.Option(0, help="Random seed: same seed, same file."),
+    groups: List[str] = typer.Option([], "--groups", help="item=A,B,C (repeatable)."),
+    path: List[str] = typer.Option([], "--path", help="'SAT ~ QUAL=0.5' overrides a "
+                                   "population path coefficient (repeatable)."),
+    output: Path = typer.Option(..., "-o", "--output", help="File to write (.csv, .xlsx, "
+                                ".parquet, .sav, .dta)."),
+) -> None:
+    """Draw respondents from the questionnaire's structural model."""
+    from ._io import write_frame
+    from .questionnaire import load_questionnaire
+    from .simulation import SimulationSettings, simulate
+
+    q = load_questionnaire(questionnaire)
+    g = {k: [x.strip() for x in v.split(",") if x.strip()]
+         for k, v in _pairs(groups, "--groups").items()}
+    for item in g:
+        if item not in q.items or q.items[item].role != "group":
+            raise InputError(f"--groups names {item!r}, which is not a group item",
+                             hint=f"group items: {', '.join(q.items_with_role('group'))}")
+    overrides = {}
+    for k, v in _pairs(path, "--path").items():
+        try:
+            overrides[k] = float(v)
+        except ValueError:
+            raise InputError(f"--path {k}={v}: the coefficient is not a number") from None
+        if tuple(s.strip() for s in k.split("~")) not in q.structural_paths:
+            raise InputError(f"--path names {k!r}, which is not a path of the model")
+    df = simulate(q, n, seed=seed, groups=g, settings=SimulationSettings(paths=overrides))
+    try:
+        write_frame(df, output)
+    except ValueError as exc:
+        raise InputError(str(exc), path=str(output)) from None
+    _out(f"wrote {len(df)} respondents to {output}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI, turn bad input into one line and exit code 2."""
+    # typer >= 0.20 vendors click; its ClickException is a base of typer.BadParameter
+    click_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="crmsurvey", standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except InputError as exc:
+        sys.stderr.write(f"error: {exc.one_line()}\n")
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        return 1
+    except click_error as exc:
+        sys.stderr.write(f"error: {exc.format_message()}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # an internal failure: say so, traceback only on request
+        if os.environ.get("CRMSURVEY_DEBUG"):
+            raise
+        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc} "
+                         "(set CRMSURVEY_DEBUG=1 for the traceback)\n")
+        return 1
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,49 @@
+"""A readable outline of a questionnaire, in one of its languages."""
+from __future__ import annotations
+
+from .questionnaire import Questionnaire
+
+__all__ = ["outline"]
+
+
+def _scale_text(q: Questionnaire, name: str | None, lang: str) -> str:
+    if name is None:
+        return ""
+    sc = q.definition.scales[name]
+    if sc.type == "rating":
+        anchors = "; ".join(f"{k}={q.text(v, lang)}" for k, v in sorted(sc.anchors.items()))
+        out = f"{sc.min:g}–{sc.max:g}" + (f" ({anchors})" if anchors else "")
+    elif sc.type in ("binary", "categorical"):
+        out = ", ".join(f"{k}={q.text(v, lang)}" for k, v in sc.values.items())
+    else:
+        out = "number"
+    if sc.special:
+        out += " · special " + ", ".join(f"{k}={v}" for k, v in sc.special.items())
+    return out
+
+
+def outline(q: Questionnaire, lang: str | None = None) -> str:
+    """Title, sections with their items, constructs and the structural model as text."""
+    lang = lang or q.languages[0]
+    d = q.definition
+    lines = [f"{q.text(d.title, lang)}", f"id {d.id} · version {d.version} · languages "
+             f"{', '.join(d.languages)}", ""]
+    for sec in d.sections:
+        rel = f"   [asked if {sec.relevance}]" if sec.relevance else ""
+        lines.append(f"§ {sec.id}: {q.text(sec.title, lang)}{rel}")
+        for it in sec.items:
+            flags = [it.role] + (["reversed"] if it.reverse else []) + \
+                (["optional"] if it.optional else [])
+            lines.append(f"  {it.id:<14} {q.text(it.text, lang)}")
+            scale = _scale_text(q, it.scale, lang)
+            lines.append(f"  {'':<14} [{', '.join(flags)}]" + (f" {scale}" if scale else ""))
+        lines.append("")
+    lines.append("Constructs")
+    for name, c in d.constructs.items():
+        mode = "reflective" if c.mode == "reflective" else "composite"
+        idx = " · index" if c.index else ""
+        lines.append(f"  {name:<14} {q.text(c.label, lang)} ({mode}{idx}): {', '.join(c.items)}")
+    lines.append("")
+    lines.append("Structural model")
+    lines += [f"  {p}" for p in d.paths]
+    return "\n".join(lines) + "\n"

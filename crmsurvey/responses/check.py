@@ -1,0 +1,213 @@
+"""Check raw values against the questionnaire: scale points, special and missing codes,
+reverse coding, relevance. Vectorised per column; only bad cells are listed one by one.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..questionnaire import Questionnaire
+from ..questionnaire.relevance import evaluate, parse_relevance
+from ..questionnaire.schema import Scale
+from .log import Problem
+from .readers import RawTable
+
+__all__ = ["Checked", "check_values", "match_columns"]
+
+#: Qualtrics metadata columns that stand for roles when no item column is found.
+QUALTRICS_ROLES = {"id": "ResponseId", "duration": "Duration (in seconds)"}
+
+
+@dataclass
+class Checked:
+    """Values checked against the questionnaire, one row per data row."""
+
+    values: pd.DataFrame  # scale items, float, NaN where not a valid answer
+    codes: pd.DataFrame  # why a value is missing: blank, special code name, ...
+    meta: pd.DataFrame  # id, group, duration, weight columns by item id
+    columns: dict[str, str]  # item id -> column in the file
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def match_columns(raw: RawTable, q: Questionnaire,
+                  mapping: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+    """Item id → column. Missing required columns raise InputError; returns notes too."""
+    cols = [str(c) for c in raw.frame.columns]
+    mapping = dict(mapping or {})
+    for col, item in mapping.items():
+        if col not in cols:
+            raise InputError(f"the column mapping names column {col!r}, which the file lacks",
+                             path=raw.source, hint=_close(col, cols))
+        if item not in q.items:
+            raise InputError(f"the column mapping maps {col!r} to unknown item {item!r}",
+                             path=raw.source, hint=_close(item, q.items))
+    by_item = {item: col for col, item in mapping.items()}
+    lower = {c.lower(): c for c in cols}
+    notes = []
+    for item_id, item in q.items.items():
+        if item_id in by_item:
+            continue
+        if item_id in cols:
+            by_item[item_id] = item_id
+        elif item_id.lower() in lower:
+            by_item[item_id] = lower[item_id.lower()]
+        elif raw.format == "qualtrics" and QUALTRICS_ROLES.get(item.role) in cols:
+            by_item[item_id] = QUALTRICS_ROLES[item.role]
+            notes.append(f"Qualtrics column {by_item[item_id]!r} used for item {item_id!r}")
+    missing = [i for i, it in q.items.items() if i not in by_item and not it.optional]
+    if missing:
+        free = [c for c in cols if c not in by_item.values()]
+        hint = _close(missing[0], free)
+        names = ", ".join(repr(m) for m in missing[:5]) + (" …" if len(missing) > 5 else "")
+        raise InputError(f"missing required column{'s' if len(missing) > 1 else ''} for "
+                         f"item{'s' if len(missing) > 1 else ''} {names}", path=raw.source,
+                         hint=hint or "map columns with mapping={'column': 'item'}")
+    unused = [c for c in cols if c not in by_item.values()]
+    if unused:
+        notes.append(f"{len(unused)} column(s) not in the questionnaire were ignored: "
+                     + ", ".join(unused[:10]) + (" …" if len(unused) > 10 else ""))
+    return by_item, notes
+
+
+def _close(name: str, options) -> str:
+    m = difflib.get_close_matches(name, list(options), n=1)
+    return f"did you mean {m[0]!r}?" if m else ""
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    return s.astype("string").str.strip()
+
+
+def _numeric(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(numbers, blank mask) of a raw column."""
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        num = s.astype(float)
+        return num, num.isna()
+    text = _as_text(s)
+    blank = text.isna() | (text == "")
+    return pd.to_numeric(text.where(~blank), errors="coerce").astype(float), blank.fillna(True)
+
+
+def _file_missing(num: pd.Series, codes: set) -> pd.Series:
+    hit = pd.Series(False, index=num.index)
+    for c in codes:
+        hit |= num.between(*c) if isinstance(c, tuple) else num.eq(c)
+    return hit
+
+
+def _check_scale_item(s: pd.Series, sc: Scale, file_missing: set, labels: dict[str, int]
+                      ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(valid values, reason codes, problem mask) for one item column."""
+    num, blank = _numeric(s)
+    if labels:  # answers given as label text ("Yes", "是")
+        text = _as_text(s).str.lower()
+        num = num.fillna(text.map(labels).astype(float))
+    codes = pd.Series(pd.NA, index=s.index, dtype="object")
+    codes[blank] = "blank"
+    special = num.isin(list(sc.special))
+    codes[special] = num[special].map(lambda v: sc.special[int(v)])
+    miss = num.isin(sc.missing) | _file_missing(num, file_missing)
+    codes[miss & ~special] = "missing_code"
+    if sc.type == "rating":
+        valid = num.between(sc.min, sc.max) & (num == np.round(num))
+    elif sc.type in ("binary", "categorical"):
+        valid = num.isin(list(sc.values))
+    else:
+        valid = num.notna()
+        if sc.min is not None:
+            valid &= num >= sc.min
+        if sc.max is not None:
+            valid &= num <= sc.max
+    unparseable = ~blank & num.isna()
+    # Stata's extended missing values (.a–.z) come through as single letters
+    stata = unparseable & _as_text(s).str.fullmatch(r"\.?[a-z]").fillna(False)
+    codes[stata] = "missing_code"
+    unparseable &= ~stata
+    codes[unparseable] = "unparseable"
+    bad_range = num.notna() & ~valid & ~special & ~miss
+    codes[bad_range] = "out_of_range"
+    return num.where(valid), codes, unparseable | bad_range
+
+
+def _describe(sc: Scale) -> str:
+    if sc.type == "rating":
+        return f"a whole number {sc.min:g}–{sc.max:g}"
+    if sc.type in ("binary", "categorical"):
+        return "one of " + ", ".join(str(v) for v in sc.values)
+    lo = "" if sc.min is None else f"≥ {sc.min:g}"
+    hi = "" if sc.max is None else f"≤ {sc.max:g}"
+    return "a number " + " and ".join(x for x in (lo, hi) if x) if (lo or hi) else "a number"
+
+
+def check_values(raw: RawTable, q: Questionnaire, columns: dict[str, str]) -> Checked:
+    """Check every mapped column of ``raw`` against its item."""
+    frame = raw.frame
+    rows = np.arange(1, len(frame) + 1)
+    values, codes, meta, problems = {}, {}, {}, []
+    for item_id, col in columns.items():
+        item, s = q.items[item_id], frame[col]
+        sc = q.scale(item_id)
+        if sc is None:  # id, group, duration, weight
+            if item.role in ("id", "group"):
+                text = _as_text(s)
+                meta[item_id] = text.where(text != "")
+                continue
+            num, blank = _numeric(s)
+            bad = (~blank & num.isna()) | (num < 0) | ((num == 0) & (item.role == "weight"))
+            meta[item_id] = num.where(~bad)
+            want = "a positive number" if item.role == "weight" else "a number of seconds ≥ 0"
+            problems += [Problem(int(rows[i]), col, _plain(s.iloc[i]), f"not {want}", item.role)
+                         for i in np.flatnonzero(bad.to_numpy())]
+            continue
+        labels = {}
+        if sc.type in ("binary", "categorical"):
+            labels = {t.lower(): code for code, text in sc.values.items() for t in text.values()}
+        v, c, bad = _check_scale_item(s, sc, raw.missing_codes.get(col, set()), labels)
+        if item.reverse:
+            lo, hi = (sc.min, sc.max) if sc.type == "rating" else (min(sc.values), max(sc.values))
+            v = lo + hi - v
+        values[item_id], codes[item_id] = v, c
+        problems += [Problem(int(rows[i]), col, _plain(s.iloc[i]),
+                             f"{'cannot read' if c.iloc[i] == 'unparseable' else 'not on the scale'}"
+                             f" (expected {_describe(sc)})", "value")
+                     for i in np.flatnonzero(bad.to_numpy())]
+    vals = pd.DataFrame(values, index=frame.index, dtype=float)
+    code_frame = pd.DataFrame(codes, index=frame.index, dtype="object")
+    _apply_relevance(q, vals, code_frame, columns, frame, rows, problems)
+    problems.sort(key=lambda p: (p.row, p.column))
+    return Checked(vals, code_frame, pd.DataFrame(meta, index=frame.index), columns, problems)
+
+
+def _apply_relevance(q, vals, codes, columns, frame, rows, problems) -> None:
+    for sec in q.sections:
+        if not sec.relevance:
+            continue
+        clauses = parse_relevance(sec.relevance)
+        needed = {c.item for clause in clauses for c in clause}
+        if not needed <= set(vals.columns) | set(columns):
+            continue
+        asked = evaluate(clauses, vals.reindex(columns=sorted(needed)))
+        for item in sec.items:
+            if item.id not in vals.columns:
+                continue
+            not_asked = ~asked & codes[item.id].eq("blank").to_numpy()
+            codes.loc[not_asked, item.id] = "not_asked"
+            answered = ~asked & vals[item.id].notna().to_numpy()
+            col = columns[item.id]
+            problems += [Problem(int(rows[i]), col, _plain(frame[col].iloc[i]),
+                                 f"answered although section {sec.id!r} did not apply "
+                                 f"({sec.relevance})", "relevance")
+                         for i in np.flatnonzero(answered)]
+
+
+def _plain(v):
+    if isinstance(v, (np.generic,)):
+        return v.item()
+    if v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return None
+    return v

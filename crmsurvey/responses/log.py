@@ -1,0 +1,72 @@
+"""The cleaning log: what was read, kept, excluded and why; every bad value."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["Problem", "CleaningLog"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One value (or row) that is not what the questionnaire allows.
+
+    ``row`` is the 1-based respondent row of the data file (1 = first response row);
+    ``rule`` names the check: ``value`` (out of range, unparseable), ``relevance``,
+    ``duration``, ``weight``.
+    """
+
+    row: int
+    column: str
+    value: Any
+    message: str
+    rule: str
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        v = d["value"]
+        d["value"] = v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
+        return d
+
+
+@dataclass
+class CleaningLog:
+    """Accounting of one load: ``rows_read == rows_kept + sum(excluded.values())``."""
+
+    source: str
+    format: str
+    encoding: str | None
+    rows_read: int
+    rows_kept: int
+    excluded: dict[str, int]
+    flagged: dict[str, int]
+    rules_on: list[str]
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        total = self.rows_kept + sum(self.excluded.values())
+        if total != self.rows_read:  # an internal fault, never the user's
+            raise RuntimeError(f"cleaning log does not add up: {self.rows_read} read, {total} "
+                               "kept or excluded")
+
+    def to_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "format": self.format,
+            "encoding": self.encoding,
+            "rows_read": self.rows_read,
+            "rows_kept": self.rows_kept,
+            "excluded": dict(self.excluded),
+            "flagged": dict(self.flagged),
+            "rules_on": list(self.rules_on),
+            "problems": [p.to_dict() for p in self.problems],
+            "notes": list(self.notes),
+        }
+
+    def problem_counts(self) -> dict[str, int]:
+        """Problems by column, most first."""
+        counts: dict[str, int] = {}
+        for p in self.problems:
+            counts[p.column] = counts.get(p.column, 0) + 1
+        return dict(sorted(counts.items(), key=lambda kv: -kv[1]))

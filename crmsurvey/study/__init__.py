@@ -1,0 +1,1 @@
+"""(to come: see the open issues)."""

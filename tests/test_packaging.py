@@ -1,0 +1,25 @@
+"""``pip install .`` (not only editable) carries the bundled questionnaires and reports."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_wheel_install_finds_bundled_files(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".venv", ".git", "*.egg-info",
+                                                            "build", "__pycache__", "tests"))
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-deps",
+                    "--no-build-isolation", "--target", str(target), str(src)], check=True,
+                   capture_output=True)
+    assert (target / "crmsurvey" / "_bundled_questionnaires" / "ccsi.yaml").is_file()
+    code = ("import crmsurvey, crmsurvey._resources as r; q = crmsurvey.load_questionnaire('ccsi');"
+            "print(crmsurvey.__file__, r.bundled_dir('reports').is_dir(), len(q.items))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=tmp_path, env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 0, out.stderr
+    path, has_reports, n = out.stdout.split()
+    assert path.startswith(str(target)) and has_reports == "True" and int(n) > 20
