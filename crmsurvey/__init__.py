@@ -33,7 +33,9 @@ __all__ = sorted(_LAZY) + ["__version__"]
 
 def __getattr__(name: str):
     if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
+        module = importlib.import_module(_LAZY[name])
+        # ``pls`` is a callable sub-package: the package itself is the verb
+        value = module if name == _LAZY[name].rsplit(".", 1)[-1] else getattr(module, name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'crmsurvey' has no attribute {name!r}")

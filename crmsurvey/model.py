@@ -25,7 +25,7 @@ from typing import Literal
 
 from .errors import ModelSyntaxError
 
-__all__ = ["Construct", "ModelSpec", "parse_model"]
+__all__ = ["Construct", "ModelSpec", "parse_model", "find_cycle"]
 
 _OPS = ("=~", "<~", "~~", "~")  # longest first
 _NAME = re.compile(r"^[A-Za-z_\.][A-Za-z0-9_\.]*$")
@@ -144,3 +144,30 @@ def parse_model(text: str, *, source: str | None = None) -> ModelSpec:
         raise ModelSyntaxError("the model defines no construct (no '=~' or '<~' line)",
                                path=source or "model")
     return ModelSpec(tuple(blocks.values()), tuple(paths), tuple(covs), syntax=text)
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle in ``outcome → {predictors}``, as predictor → … → predictor, or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return (stack[stack.index(nxt):] + [nxt])[::-1]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for n in sorted(graph):
+        if n not in state:
+            found = visit(n)
+            if found:
+                return found
+    return None

@@ -1,1 +1,23 @@
-"""(to come: see the open issues)."""
+"""PLS path modelling: our own batched engine, CSI indices, IPMA.
+
+``crmsurvey.pls`` is both this package and the estimator: ``crmsurvey.pls(model, data)``
+calls :func:`crmsurvey.pls.estimate.pls` (the module is made callable so that the
+sub-package and the verb can share the name users expect).
+"""
+from __future__ import annotations
+
+import sys
+import types
+
+from .estimate import pls
+from .result import Diagnostic, PLSResult, PLSSettings
+
+__all__ = ["pls", "PLSResult", "PLSSettings", "Diagnostic"]
+
+
+class _CallablePackage(types.ModuleType):
+    def __call__(self, *args, **kwargs):
+        return pls(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallablePackage

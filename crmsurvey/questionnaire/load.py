@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from ..model import find_cycle
 from .._yaml import MarkedYAML, load_marked, pydantic_errors, read_text
 from ..errors import InputError
 from .questionnaire import Questionnaire, parse_path_line
@@ -255,31 +256,3 @@ def _check_paths(q: QuestionnaireDef, m: MarkedYAML) -> list[InputError]:
         errs.append(m.error("the structural model has a cycle: " + " → ".join(cycle),
                             loc, hint="PLS-PM and the CSI models are recursive"))
     return errs
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """A cycle in ``outcome → {predictors}``, as predictor → … → predictor, or None."""
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                cyc = stack[stack.index(nxt):] + [nxt]
-                return cyc[::-1]
-            if nxt not in state:
-                found = visit(nxt)
-                if found:
-                    return found
-        stack.pop()
-        state[node] = 2
-        return None
-
-    for n in sorted(graph):
-        if n not in state:
-            found = visit(n)
-            if found:
-                return found
-    return None

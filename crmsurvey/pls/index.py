@@ -1,0 +1,39 @@
+"""CSI indices (0–100) and the importance–performance map (IPMA).
+
+ACSI convention (Fornell et al. 1996): a construct's index is the mean of its items
+rescaled to 0–100, weighted by the unstandardised outer weights normalised to sum 1:
+``100 · Σ w̃ᵢ (x̄ᵢ − minᵢ)/(maxᵢ − minᵢ)``, ``w̃ᵢ = (wᵢ/sᵢ) / Σⱼ (wⱼ/sⱼ)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .layout import Layout
+
+__all__ = ["unstandardised_weights", "csi_index", "rescaled_moments"]
+
+
+def unstandardised_weights(w: np.ndarray, sd: np.ndarray, lay: Layout) -> np.ndarray:
+    """``w̃`` (B, p): standardised weights divided by the item SD, normalised per block."""
+    raw = np.einsum("bpk,pk->bp", w, lay.mask) / sd
+    sums = raw @ lay.mask  # (B, K)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return raw / sums[:, lay.block]
+
+
+def csi_index(w: np.ndarray, mean: np.ndarray, sd: np.ndarray, bounds: np.ndarray,
+              lay: Layout) -> np.ndarray:
+    """Indices (B, K) from weights (B, p, K), item means and SDs (B, p), bounds (p, 2)."""
+    wt = unstandardised_weights(w, sd, lay)
+    rescaled = (mean - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0])
+    return 100 * (wt * rescaled) @ lay.mask
+
+
+def rescaled_moments(x: np.ndarray, weights: np.ndarray, bounds: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Item matrix rescaled to 0–100 and its (weighted) covariance matrix."""
+    xr = 100 * (x - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0])
+    mean = weights @ xr / weights.sum()
+    dev = xr - mean
+    cov = (dev * weights[:, None]).T @ dev / weights.sum()
+    return xr, cov

@@ -1,0 +1,60 @@
+"""Weighted first and second moments of many resamples at once.
+
+A resample is a vector of row frequencies (bootstrap counts times sampling weights).
+All correlation matrices of a batch come from two matrix products: ``F @ X`` for the
+means and ``F @ Q`` for the cross-products, where ``Q`` holds every item pair's
+row-wise product once (the upper triangle). Nothing loops over resamples.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Moments", "moments"]
+
+
+@dataclass(frozen=True, eq=False)
+class Moments:
+    """Per resample: item means, standard deviations and the correlation matrix."""
+
+    mean: np.ndarray  # (B, p), on the original scale
+    sd: np.ndarray  # (B, p), population (divide by the total weight)
+    corr: np.ndarray  # (B, p, p)
+
+
+class PairProducts:
+    """``X`` centred once, with the products of every item pair (reused across chunks)."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.centre = x.mean(axis=0)
+        self.x = x - self.centre
+        p = x.shape[1]
+        self.iu = np.triu_indices(p)
+        self.q = self.x[:, self.iu[0]] * self.x[:, self.iu[1]]
+        self.p = p
+
+    def moments(self, freq: np.ndarray) -> Moments:
+        """Moments for each row of ``freq`` (B, n): non-negative row frequencies."""
+        total = freq.sum(axis=1, keepdims=True)
+        mean_c = (freq @ self.x) / total
+        second = (freq @ self.q) / total
+        i, j = self.iu
+        cov_flat = second - mean_c[:, i] * mean_c[:, j]
+        b = freq.shape[0]
+        cov = np.empty((b, self.p, self.p))
+        cov[:, i, j] = cov_flat
+        cov[:, j, i] = cov_flat
+        var = np.clip(cov[:, np.arange(self.p), np.arange(self.p)], 0.0, None)
+        sd = np.sqrt(var)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            corr = cov / (sd[:, :, None] * sd[:, None, :])
+        corr[:, np.arange(self.p), np.arange(self.p)] = 1.0
+        return Moments(mean_c + self.centre, sd, corr)
+
+
+def moments(x: np.ndarray, freq: np.ndarray | None = None) -> Moments:
+    """Moments of ``x`` (n, p) under row frequencies ``freq`` (B, n); default: all ones."""
+    if freq is None:
+        freq = np.ones((1, x.shape[0]))
+    return PairProducts(x).moments(freq)

@@ -1,0 +1,109 @@
+"""Measurement and structural quality from the correlation matrices: reliability
+(alpha, rho_A, rho_C, AVE), HTMT, Fornell–Larcker, cross-loadings, VIFs and f².
+
+Conventions follow seminr / SmartPLS: standardised alpha, single-item constructs
+reported with reliabilities of 1, HTMT on absolute correlations.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .layout import Layout
+
+__all__ = ["reliability", "rho_a", "htmt", "item_vif", "inner_vif", "f_squared"]
+
+
+def rho_a(r: np.ndarray, w: np.ndarray, lay: Layout) -> np.ndarray:
+    """Dijkstra–Henseler rho_A per construct (B, K) from ``R`` (B,p,p) and weights."""
+    out = np.ones((r.shape[0], lay.k))
+    for j in range(lay.k):
+        idx = lay.items_of(j)
+        if len(idx) < 2 or lay.mode_b[j]:
+            continue
+        wj = w[:, idx, j]
+        s = r[:, idx[:, None], idx[None, :]]
+        off = ~np.eye(len(idx), dtype=bool)
+        wsw = np.einsum("bi,bij,bj->b", wj, s * off, wj)
+        ww = wj[:, :, None] * wj[:, None, :]
+        waw = np.einsum("bi,bij,bj->b", wj, ww * off, wj)
+        out[:, j] = (wj * wj).sum(axis=1) ** 2 * wsw / waw
+    return out
+
+
+def reliability(r: np.ndarray, w: np.ndarray, loadings: np.ndarray, lay: Layout,
+                raw_alpha: np.ndarray) -> pd.DataFrame:
+    """One row per construct: alpha (standardised), alpha_raw, rho_a, rho_c, ave."""
+    rows = []
+    rho = rho_a(r[None], w[None], lay)[0]
+    for j, c in enumerate(lay.constructs):
+        idx = lay.items_of(j)
+        lam = loadings[idx, j]
+        k = len(idx)
+        if k < 2:
+            alpha = rho_c = ave = 1.0
+        else:
+            rj = r[np.ix_(idx, idx)]
+            alpha = k / (k - 1) * (1 - k / rj.sum())
+            rho_c = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+            ave = float((lam**2).mean())
+        rows.append({"construct": c, "mode": "B" if lay.mode_b[j] else "A", "items": k,
+                     "alpha": alpha, "alpha_raw": raw_alpha[j], "rho_a": rho[j],
+                     "rho_c": rho_c, "ave": ave})
+    return pd.DataFrame(rows)
+
+
+def htmt(r: np.ndarray, lay: Layout) -> np.ndarray:
+    """Heterotrait–monotrait ratios (B, K, K), symmetric, NaN on the diagonal."""
+    a = np.abs(r)
+    b = r.shape[0]
+    mono = np.ones((b, lay.k))
+    for j in range(lay.k):
+        idx = lay.items_of(j)
+        if len(idx) > 1:
+            block = a[:, idx[:, None], idx[None, :]]
+            mono[:, j] = (block.sum(axis=(1, 2)) - len(idx)) / (len(idx) * (len(idx) - 1))
+    # mean absolute heterotrait correlation between every pair of blocks at once
+    sums = np.einsum("bpq,pk,ql->bkl", a, lay.mask, lay.mask, optimize=True)
+    counts = np.outer(lay.mask.sum(0), lay.mask.sum(0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = (sums / counts) / np.sqrt(mono[:, :, None] * mono[:, None, :])
+    out[:, np.arange(lay.k), np.arange(lay.k)] = np.nan
+    return out
+
+
+def item_vif(r: np.ndarray, lay: Layout) -> np.ndarray:
+    """VIF of each item within its block (p,): the diagonal of the block's inverse R."""
+    out = np.ones(lay.p)
+    for j in range(lay.k):
+        idx = lay.items_of(j)
+        if len(idx) > 1:
+            out[idx] = np.diag(np.linalg.pinv(r[np.ix_(idx, idx)]))
+    return out
+
+
+def inner_vif(c: np.ndarray, lay: Layout) -> pd.DataFrame:
+    """VIF of each predictor in each structural regression (lhs outcome, rhs predictor)."""
+    rows = []
+    for j in lay.endogenous:
+        pred = lay.predecessors(j)
+        vif = np.diag(np.linalg.pinv(c[np.ix_(pred, pred)])) if len(pred) > 1 else np.ones(1)
+        rows += [{"lhs": lay.constructs[j], "op": "~", "rhs": lay.constructs[i], "vif": v}
+                 for i, v in zip(pred, vif)]
+    return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "vif"])
+
+
+def f_squared(c: np.ndarray, r2: np.ndarray, lay: Layout) -> pd.DataFrame:
+    """Cohen's f² of every path: (R²_with − R²_without) / (1 − R²_with)."""
+    rows = []
+    for j in lay.endogenous:
+        pred = lay.predecessors(j)
+        for i in pred:
+            rest = pred[pred != i]
+            r2_wo = 0.0
+            if len(rest):
+                coef = np.linalg.solve(c[np.ix_(rest, rest)], c[rest, j])
+                r2_wo = float(coef @ c[rest, j])
+            rows.append({"lhs": lay.constructs[j], "op": "~", "rhs": lay.constructs[i],
+                         "f2": (r2[j] - r2_wo) / (1 - r2[j])})
+    return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "f2"])

@@ -1,0 +1,121 @@
+"""The PLS result: tidy tables in lavaan's column names, diagnostics, settings."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Diagnostic", "PLSSettings", "PLSResult"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """An estimation problem: ``kind`` (non_convergence, negative_weight, index_bounds,
+    bootstrap_failures, …) and a plain sentence."""
+
+    kind: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PLSSettings:
+    scheme: str
+    missing: str
+    n: int
+    n_dropped: int
+    n_imputed: int
+    weighted: bool
+    consistent: bool
+    tol: float
+    max_iter: int
+    iterations: int
+    converged: bool
+    bootstrap: int
+    seed: int | None
+    ci: float
+    ci_method: str
+    sign_change: str
+    n_failed: int
+    pvalue_df: int
+    version: str
+
+
+@dataclass(frozen=True, eq=False)
+class PLSResult:
+    """What :func:`crmsurvey.pls` returns. Tables are plain DataFrames.
+
+    ``paths``, ``loadings``, ``weights``: ``lhs, op, rhs, est`` (+ ``se, t, pvalue,
+    ci_lower, ci_upper`` after a bootstrap). ``total_effects``: ``lhs, op, rhs, direct,
+    indirect, total`` (+ intervals of ``total``). ``r2``: ``construct, r2, r2_adj``.
+    ``index``: ``construct, index`` (+ ``se, ci_lower, ci_upper``). ``quality``:
+    ``construct, mode, items, alpha, alpha_raw, rho_a, rho_c, ave``.
+    """
+
+    paths: pd.DataFrame
+    loadings: pd.DataFrame
+    weights: pd.DataFrame
+    total_effects: pd.DataFrame
+    r2: pd.DataFrame
+    index: pd.DataFrame
+    quality: pd.DataFrame
+    htmt: pd.DataFrame
+    fornell_larcker: pd.DataFrame
+    cross_loadings: pd.DataFrame
+    item_vif: pd.DataFrame
+    inner_vif: pd.DataFrame
+    f2: pd.DataFrame
+    scores: pd.DataFrame
+    diagnostics: tuple[Diagnostic, ...]
+    settings: PLSSettings
+    model: str
+    htmt_intervals: pd.DataFrame | None = None
+    _ipma: Any = field(default=None, repr=False)
+
+    def ipma(self, target: str) -> pd.DataFrame:
+        """Importance–performance map for ``target``.
+
+        ``importance``: unstandardised total effect on the target (scores on 0–100);
+        ``performance``: mean 0–100 construct score (the index).
+        """
+        return self._ipma(target)
+
+    def summary(self):
+        """Tables and notes as text (``print(res.summary())``)."""
+        from .summary import Summary
+
+        return Summary(self)
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON: every table as a list of records."""
+        def records(df):
+            if df is None:
+                return None
+            out = df.reset_index() if df.index.name or not isinstance(df.index, pd.RangeIndex) \
+                else df
+            return json_safe(out.to_dict("records"))
+
+        tables = ["paths", "loadings", "weights", "total_effects", "r2", "index", "quality",
+                  "htmt", "fornell_larcker", "item_vif", "inner_vif", "f2", "htmt_intervals"]
+        out = {t: records(getattr(self, t)) for t in tables}
+        out["diagnostics"] = [asdict(d) for d in self.diagnostics]
+        out["settings"] = asdict(self.settings)
+        out["model"] = self.model
+        return out
+
+
+def json_safe(obj):
+    """NaN → None, numpy scalars → Python, recursively."""
+    if isinstance(obj, dict):
+        return {str(k): json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, np.generic):
+        obj = obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj

@@ -1,0 +1,65 @@
+"""Every statistic of a batch of samples, from their moments: one function used for the
+full sample, the bootstrap resamples and the jackknife alike."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .algorithm import construct_cor, fit_batch, path_coefficients, total_effects
+from .consistent import consistent_correlations
+from .index import csi_index
+from .layout import Layout
+from .moments import Moments
+from .quality import htmt
+
+__all__ = ["Options", "BatchStats", "batch_statistics"]
+
+
+@dataclass(frozen=True)
+class Options:
+    scheme: str
+    tol: float
+    max_iter: int
+    consistent: bool
+    bounds: np.ndarray  # (p, 2)
+
+
+@dataclass(frozen=True, eq=False)
+class BatchStats:
+    """Arrays with the batch on the first axis."""
+
+    weights: np.ndarray  # (B, p, K)
+    loadings: np.ndarray  # (B, p, K), all item–construct correlations
+    ccor: np.ndarray  # (B, K, K) construct correlations used for the paths
+    beta: np.ndarray  # (B, K, K)
+    r2: np.ndarray  # (B, K)
+    total: np.ndarray  # (B, K, K)
+    htmt: np.ndarray  # (B, K, K)
+    index: np.ndarray  # (B, K)
+    iterations: np.ndarray
+    converged: np.ndarray
+
+    def flip(self, sign: np.ndarray, lay: Layout, opts: Options, m: Moments) -> "BatchStats":
+        """Construct-level sign change: multiply construct k of sample b by sign[b, k]."""
+        w = self.weights * sign[:, None, :]
+        return _assemble(m, lay, opts, w, self.iterations, self.converged)
+
+
+def _assemble(m: Moments, lay: Layout, opts: Options, w, iterations, converged) -> BatchStats:
+    r = m.corr
+    loadings = r @ w
+    ccor = construct_cor(r, w)
+    if opts.consistent:
+        ccor, loadings = consistent_correlations(r, w, ccor, loadings, lay)
+    beta, r2 = path_coefficients(ccor, lay)
+    with np.errstate(invalid="ignore"):
+        index = csi_index(w, m.mean, m.sd, opts.bounds, lay)
+    return BatchStats(w, loadings, ccor, beta, r2, total_effects(beta), htmt(r, lay), index,
+                      iterations, converged)
+
+
+def batch_statistics(m: Moments, lay: Layout, opts: Options) -> BatchStats:
+    """Fit PLS-PM on every sample of ``m`` and derive all statistics."""
+    fit = fit_batch(m.corr, lay, scheme=opts.scheme, tol=opts.tol, max_iter=opts.max_iter)
+    return _assemble(m, lay, opts, fit.weights, fit.iterations, fit.converged)

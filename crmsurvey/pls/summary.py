@@ -1,0 +1,65 @@
+"""Text and HTML summaries of a PLS result (formatting lives here only)."""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Summary"]
+
+
+def _fmt(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    out = df.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            if c == "pvalue":
+                out[c] = [("–" if not np.isfinite(v) else "< .001" if v < 0.001
+                           else f"{v:.3f}") for v in out[c]]
+            else:
+                out[c] = [("–" if not np.isfinite(v) else f"{v:.{digits}f}") for v in out[c]]
+    return out
+
+
+class Summary:
+    """``print(res.summary())``; ``as_text()``, ``as_html()``."""
+
+    def __init__(self, result) -> None:
+        self.result = result
+
+    def sections(self) -> list[tuple[str, pd.DataFrame]]:
+        r = self.result
+        return [("Path coefficients", r.paths), ("R²", r.r2), ("Outer loadings", r.loadings),
+                ("Outer weights", r.weights), ("Reliability and validity", r.quality),
+                ("HTMT", r.htmt), ("Total effects", r.total_effects),
+                ("CSI indices (0–100)", r.index)]
+
+    def notes(self) -> list[str]:
+        s = self.result.settings
+        head = (f"PLS-PM, {s.scheme} scheme, n = {s.n}, {s.iterations} iterations"
+                f"{'' if s.converged else ' (NOT converged)'}; missing: {s.missing}"
+                f" ({s.n_imputed} cells imputed, {s.n_dropped} rows dropped)"
+                f"{'; weighted' if s.weighted else ''}{'; consistent PLS' if s.consistent else ''}")
+        if s.bootstrap:
+            head += (f"; bootstrap {s.bootstrap} resamples (seed {s.seed}, {s.ci_method} "
+                     f"{s.ci:.0%} intervals, sign change: {s.sign_change}), {s.n_failed} failed")
+        return [head] + [d.message for d in self.result.diagnostics]
+
+    def as_text(self) -> str:
+        parts = []
+        for title, df in self.sections():
+            parts.append(f"{title}\n{_fmt(df).to_string(index=title == 'HTMT')}")
+        parts.append("Notes:\n" + "\n".join(f"[{i}] {n}" for i, n in enumerate(self.notes(), 1)))
+        return "\n\n".join(parts) + "\n"
+
+    def as_html(self) -> str:
+        parts = [f"<h4>{html.escape(t)}</h4>" + _fmt(df).to_html(index=t == "HTMT", escape=True)
+                 for t, df in self.sections()]
+        parts.append("<p>" + "<br>".join(f"[{i}] {html.escape(n)}"
+                                         for i, n in enumerate(self.notes(), 1)) + "</p>")
+        return "\n".join(parts)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    __repr__ = __str__

@@ -1,0 +1,139 @@
+"""PLS-PM against published SmartPLS results and the seminr peer package."""
+import numpy as np
+import pandas as pd
+import pytest
+
+import crmsurvey as cs
+
+from .peers import ECSI, SMARTPLS_PATHS, SMARTPLS_R2, mobi, named, seminr_model
+
+
+@pytest.fixture(scope="module")
+def data():
+    return mobi()
+
+
+@pytest.fixture(scope="module")
+def res(data):
+    return cs.pls(ECSI, data, scale=(1, 10))
+
+
+@pytest.fixture(scope="module")
+def peer(data):
+    return seminr_model(ECSI, data)
+
+
+def test_paths_match_smartpls_to_1e6(res):
+    got = {(r.rhs, r.lhs): r.est for r in res.paths.itertuples()}
+    assert set(got) == set(SMARTPLS_PATHS)
+    for key, want in SMARTPLS_PATHS.items():
+        assert got[key] == pytest.approx(want, abs=1e-6), key
+
+
+def test_r2_match_smartpls(res):
+    got = dict(zip(res.r2.construct, res.r2.r2))
+    for c, want in SMARTPLS_R2.items():
+        assert got[c] == pytest.approx(want, abs=5e-5), c
+
+
+def test_weights_and_loadings_match_seminr(res, peer):
+    w = named(peer.outer_weights)
+    lam = named(peer.outer_loadings)
+    for r in res.weights.itertuples():
+        assert r.est == pytest.approx(w.loc[r.rhs, r.lhs], abs=1e-7)
+    for r in res.loadings.itertuples():
+        assert r.est == pytest.approx(lam.loc[r.rhs, r.lhs], abs=1e-7)
+
+
+def test_quality_matches_seminr(res, peer):
+    import seminr as s
+
+    table = named(s.reliability_table(peer))
+    q = res.quality.set_index("construct")
+    for c in table.index:
+        assert q.loc[c, "alpha"] == pytest.approx(table.loc[c, "alpha"], abs=1e-7)
+        assert q.loc[c, "rho_a"] == pytest.approx(table.loc[c, "rhoA"], abs=1e-7)
+        assert q.loc[c, "rho_c"] == pytest.approx(table.loc[c, "rhoC"], abs=1e-7)
+        assert q.loc[c, "ave"] == pytest.approx(table.loc[c, "AVE"], abs=1e-7)
+
+
+def test_raw_alpha_matches_pingouin(res, data):
+    import pingouin as pg
+
+    q = res.quality.set_index("construct")
+    want = pg.cronbach_alpha(data[["CUSA1", "CUSA2", "CUSA3"]])[0]
+    assert q.loc["Satisfaction", "alpha_raw"] == pytest.approx(want, abs=1e-10)
+
+
+def test_htmt_matches_seminr(res, peer):
+    import seminr as s
+
+    h = named(s.htmt(peer))
+    for i in h.index:
+        for j in h.columns:
+            if np.isfinite(h.loc[i, j]):
+                assert res.htmt.loc[i, j] == pytest.approx(h.loc[i, j], abs=1e-7)
+
+
+def test_total_effects_match_seminr(res, peer):
+    import seminr as s
+
+    te = named(s.total_effects(peer.path_coef))
+    for r in res.total_effects.itertuples():
+        assert r.total == pytest.approx(te.loc[r.rhs, r.lhs], abs=1e-7)
+        assert r.direct + r.indirect == pytest.approx(r.total)
+
+
+def test_factorial_scheme_matches_seminr(data):
+    res = cs.pls(ECSI, data, scheme="factorial", scale=(1, 10))
+    beta = named(seminr_model(ECSI, data, scheme="factorial").path_coef)
+    for r in res.paths.itertuples():
+        assert r.est == pytest.approx(beta.loc[r.rhs, r.lhs], abs=1e-6)
+
+
+def test_mode_b_matches_seminr(data):
+    syntax = ECSI.replace("Quality      =~", "Quality      <~")
+    res = cs.pls(syntax, data, scale=(1, 10))
+    peer = seminr_model(syntax, data)
+    beta, w = named(peer.path_coef), named(peer.outer_weights)
+    for r in res.paths.itertuples():
+        assert r.est == pytest.approx(beta.loc[r.rhs, r.lhs], abs=1e-6)
+    quality_w = res.weights[res.weights.lhs == "Quality"]
+    assert (quality_w.op == "<~").all()
+    for r in quality_w.itertuples():
+        assert r.est == pytest.approx(w.loc[r.rhs, "Quality"], abs=1e-6)
+
+
+def test_consistent_pls_matches_seminr(data):
+    res = cs.pls(ECSI, data, consistent=True, scale=(1, 10))
+    beta = named(seminr_model(ECSI, data, reflective=True).path_coef)
+    for r in res.paths.itertuples():
+        assert r.est == pytest.approx(beta.loc[r.rhs, r.lhs], abs=1e-6)
+
+
+def test_mean_replacement_matches_seminr(data):
+    holes = data.copy()
+    rng = np.random.default_rng(0)
+    for col in ["CUSA1", "PERQ2", "IMAG4", "CUSL3"]:
+        holes.loc[rng.choice(len(holes), 12, replace=False), col] = np.nan
+    res = cs.pls(ECSI, holes, scale=(1, 10))
+    beta = named(seminr_model(ECSI, holes).path_coef)
+    assert res.settings.n_imputed == 48
+    for r in res.paths.itertuples():
+        assert r.est == pytest.approx(beta.loc[r.rhs, r.lhs], abs=1e-6)
+
+
+def test_bootstrap_matches_seminr_on_the_same_resamples(data, peer):
+    import seminr as s
+
+    from crmsurvey.pls.bootstrap import resample_indices
+
+    res = cs.pls(ECSI, data, scale=(1, 10), bootstrap=200, seed=42, sign_change="none")
+    boot = s.bootstrap_model(peer, nboot=200, indices=resample_indices(len(data), 200, 42))
+    # seminr's boot_paths: one predictor × outcome matrix per resample
+    cube = np.stack([np.asarray(m.values) for m in boot.boot_paths])
+    names = list(peer.path_coef.rows)
+    assert len(cube) == 200 and res.settings.n_failed == 0
+    for r in res.paths.itertuples():
+        draws = cube[:, names.index(r.rhs), names.index(r.lhs)]
+        assert r.se == pytest.approx(np.std(draws, ddof=1), rel=1e-6), (r.rhs, r.lhs)
