@@ -148,6 +148,69 @@ def simulate_cmd(
     _out(f"wrote {len(df)} respondents to {output}")
 
 
+@app.command("pls")
+def pls_cmd(
+    questionnaire: Path,
+    data: Path,
+    model: Optional[Path] = typer.Option(None, help="lavaan syntax file (default: the "
+                                         "questionnaire's model)."),
+    bootstrap: int = typer.Option(0, min=0, help="Bootstrap resamples."),
+    seed: int = typer.Option(0, help="Random seed for the bootstrap."),
+    scheme: str = typer.Option("path", help="path, factorial or centroid."),
+    ci_method: str = typer.Option("percentile", help="percentile or bca."),
+    consistent: bool = typer.Option(False, help="Consistent PLS (PLSc)."),
+    exclude: List[str] = typer.Option([], "--exclude", help="Screening rules that exclude "
+                                      "rows (repeatable, or 'all')."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Fit the questionnaire's PLS path model to collected responses."""
+    import warnings
+
+    from .pls import pls
+    from .questionnaire import load_questionnaire
+    from .responses import load_responses
+    from .pls.result import json_safe
+
+    q = load_questionnaire(questionnaire)
+    rules = [r for e in exclude for r in e.split(",") if r]
+    responses = load_responses(q, data, exclude=rules)
+    spec = q
+    if model is not None:
+        from ._yaml import read_text
+        from .model import parse_model
+
+        spec = parse_model(read_text(model), source=str(model))
+    with warnings.catch_warnings(record=True), _progress(bootstrap) as advance:
+        res = pls(spec, responses, bootstrap=bootstrap, seed=seed, scheme=scheme,
+                  ci_method=ci_method, consistent=consistent, progress=advance)
+    if as_json:
+        _out(json.dumps(json_safe(res.to_dict()), ensure_ascii=False, indent=2))
+    else:
+        _out(res.summary().as_text())
+
+
+class _progress:
+    """A rich progress bar on stderr for long bootstraps (silent when not a terminal)."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.bar = total, None
+
+    def __enter__(self):
+        if self.total < 1000 or not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.bar = Progress(console=Console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("bootstrap", total=self.total)
+        return lambda n: self.bar.advance(task, n)
+
+    def __exit__(self, *exc) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turn bad input into one line and exit code 2."""
     # typer >= 0.20 vendors click; its ClickException is a base of typer.BadParameter

@@ -93,3 +93,15 @@ def test_import_is_light():
             "'weasyprint', 'pingouin') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert out.strip() == "[]"
+
+
+def test_pls_command(tmp_path):
+    data = tmp_path / "s.csv"
+    run("simulate", "ccsi", "--n", 200, "--seed", 1, "-o", data)
+    code, out, err = run("pls", "ccsi", data, "--bootstrap", 100, "--json")
+    assert code == 0, err
+    res = json.loads(out)
+    assert {r["lhs"] for r in res["paths"]} == {"EXPE", "QUAL", "VAL", "SAT", "COMP", "LOY"}
+    assert all(r["se"] > 0 for r in res["paths"])
+    code, out, err = run("pls", "ccsi", data, "--scheme", "pathx")
+    assert code == 2 and "scheme must be one of" in err

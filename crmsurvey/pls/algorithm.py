@@ -3,8 +3,11 @@
 With standardised items, everything the PLS-PM algorithm needs is the item correlation
 matrix ``R``: construct scores ``Y = X W`` have correlations ``W'RW``, the inner proxy is
 ``Z = Y E`` and mode A's outer update is ``cov(X, Z) = R W E``. So the original sample and
-every bootstrap resample are the same computation on a stack of ``R`` matrices. Each
-sample stops at its own convergence, so results do not depend on how samples are batched.
+every bootstrap resample are the same computation on a stack of ``R`` matrices.
+
+Each item belongs to one block, so the weights are kept as a vector ``w`` (B, p), spread
+to ``W = w · mask`` where a product needs it. Each sample stops at its own convergence,
+so results do not depend on how samples are batched.
 """
 from __future__ import annotations
 
@@ -15,82 +18,93 @@ import numpy as np
 from .layout import Layout
 from .schemes import SCHEMES
 
-__all__ = ["Fit", "fit_batch", "construct_cor", "path_coefficients", "total_effects"]
+__all__ = ["Fit", "fit_batch", "item_construct_cor", "construct_cor", "path_coefficients",
+           "total_effects"]
 
 
 @dataclass(frozen=True, eq=False)
 class Fit:
-    """Per sample: outer weights (B, p, K), construct correlations (B, K, K), iterations."""
+    """Per sample: outer weights (B, p) of each item in its own block, iterations."""
 
     weights: np.ndarray
-    ccor: np.ndarray
     iterations: np.ndarray
     converged: np.ndarray
 
 
-def construct_cor(r: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``W'RW`` for a batch."""
-    return np.einsum("bpk,bpq,bql->bkl", w, r, w, optimize=True)
+def item_construct_cor(r: np.ndarray, w: np.ndarray, lay: Layout) -> np.ndarray:
+    """``R W`` (B, p, K): the correlation of every item with every construct score."""
+    return r @ (w[:, :, None] * lay.mask)
 
 
-def _normalise(r: np.ndarray, w: np.ndarray) -> np.ndarray:
-    var = np.einsum("bpk,bpq,bqk->bk", w, r, w, optimize=True)
+def construct_cor(rw: np.ndarray, w: np.ndarray, lay: Layout) -> np.ndarray:
+    """``W'RW`` (B, K, K) from ``R W`` and the weight vector."""
+    return (w[:, :, None] * lay.mask).transpose(0, 2, 1) @ rw
+
+
+def _own(rw: np.ndarray, lay: Layout) -> np.ndarray:
+    """Each item's entry for its own construct: (B, p)."""
+    return rw[:, np.arange(lay.p), lay.block]
+
+
+def _normalise(r: np.ndarray, w: np.ndarray, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
+    """Scale each block's weights to give its score unit variance; also return R W."""
+    rw = item_construct_cor(r, w, lay)
+    var = (w * _own(rw, lay)) @ lay.mask  # (B, K)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return w / np.sqrt(var)[:, None, :]
+        scale = 1 / np.sqrt(var)
+    return w * scale[:, lay.block], rw * scale[:, None, :]
 
 
-def _outer_update(r: np.ndarray, w: np.ndarray, e: np.ndarray, lay: Layout) -> np.ndarray:
-    cov_xz = r @ w @ e  # (B, p, K): cov(item, inner proxy)
-    new = cov_xz * lay.mask
+def _outer_update(r, w, rw, e, lay: Layout) -> np.ndarray:
+    """New (unnormalised) weights from the inner weights ``e``."""
+    # cov(item, inner proxy of its own construct) = Σ_l (R W)[p, l] · E[l, block(p)]
+    cov_xz = np.einsum("bpl,blp->bp", rw, e[:, :, lay.block])
     for j in np.flatnonzero(lay.mode_b):
         idx = lay.items_of(j)
         rjj = r[:, idx[:, None], idx[None, :]]
-        new[:, idx, j] = np.linalg.solve(rjj, cov_xz[:, idx, j][..., None])[..., 0]
-    return _normalise(r, new)
+        cov_xz[:, idx] = np.linalg.solve(rjj, cov_xz[:, idx][..., None])[..., 0]
+    return cov_xz
 
 
 def fit_batch(r: np.ndarray, lay: Layout, *, scheme: str = "path", tol: float = 1e-7,
-              max_iter: int = 300) -> Fit:
+              max_iter: int = 300, start: np.ndarray | None = None) -> Fit:
     """Run PLS-PM on each correlation matrix in ``r`` (B, p, p).
 
-    Convergence: the sum of absolute changes of the outer weights falls below ``tol``
-    (SmartPLS's and seminr's criterion). Samples that reach ``max_iter`` first are marked
-    ``converged == False``.
+    Initial weights are 1 (SmartPLS, seminr) unless ``start`` (p,) gives others.
+    Convergence: the sum of absolute changes of the outer weights
+    falls below ``tol`` (SmartPLS's and seminr's criterion). Samples that reach
+    ``max_iter`` first are marked ``converged == False``.
     """
     inner = SCHEMES[scheme]
     b = r.shape[0]
-    w = _normalise(r, np.broadcast_to(lay.mask, (b, *lay.mask.shape)).copy())
+    init = np.ones(lay.p) if start is None else start
+    w, rw = _normalise(r, np.broadcast_to(init, (b, lay.p)).copy(), lay)
     iterations = np.zeros(b, dtype=int)
     converged = np.zeros(b, dtype=bool)
     active = np.arange(b)
+    ra, wa, rwa = r, w, rw
     for it in range(1, max_iter + 1):
-        ra, wa = r[active], w[active]
         with np.errstate(invalid="ignore", divide="ignore"):
             try:
-                new = _outer_update(ra, wa, inner(construct_cor(ra, wa), lay), lay)
-            except np.linalg.LinAlgError:
-                new = _outer_update_safe(ra, wa, inner, lay)
-        diff = np.abs(new - wa).sum(axis=(1, 2))
+                e = inner(construct_cor(rwa, wa, lay), lay)
+                new, rw_new = _normalise(ra, _outer_update(ra, wa, rwa, e, lay), lay)
+            except np.linalg.LinAlgError:  # a singular resample: fail it, keep the rest
+                new = np.full_like(wa, np.nan)
+                rw_new = np.full_like(rwa, np.nan)
+        diff = np.abs(new - wa).sum(axis=1)
         w[active] = new
         iterations[active] = it
         done = diff < tol
         converged[active[done]] = True
-        active = active[~done & np.isfinite(diff)]
-        if not active.size:
+        keep = ~done & np.isfinite(diff)
+        if not keep.any():
             break
-    return Fit(w, construct_cor(r, w), iterations, converged)
-
-
-def _outer_update_safe(r, w, inner, lay):
-    """One sample at a time, for a batch where some matrix was singular (rare)."""
-    out = np.full_like(w, np.nan)
-    for i in range(r.shape[0]):
-        try:
-            out[i:i + 1] = _outer_update(r[i:i + 1], w[i:i + 1],
-                                         inner(construct_cor(r[i:i + 1], w[i:i + 1]), lay), lay)
-        except np.linalg.LinAlgError:
-            pass
-    return out
+        if keep.all():
+            wa, rwa = new, rw_new
+        else:
+            active = active[keep]
+            ra, wa, rwa = r[active], new[keep], rw_new[keep]
+    return Fit(w, iterations, converged)
 
 
 def path_coefficients(c: np.ndarray, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
@@ -100,23 +114,21 @@ def path_coefficients(c: np.ndarray, lay: Layout) -> tuple[np.ndarray, np.ndarra
     r2 = np.full((b, lay.k), np.nan)
     for j in lay.endogenous:
         pred = lay.predecessors(j)
+        a, y = c[:, pred[:, None], pred[None, :]], c[:, pred, j][..., None]
         try:
-            coef = np.linalg.solve(c[:, pred[:, None], pred[None, :]], c[:, pred, j][..., None])
+            coef = np.linalg.solve(a, y)[..., 0]
         except np.linalg.LinAlgError:
-            coef = _solve_each(c[:, pred[:, None], pred[None, :]], c[:, pred, j][..., None])
-        beta[:, pred, j] = coef[..., 0]
-        r2[:, j] = np.einsum("bi,bi->b", coef[..., 0], c[:, pred, j])
+            coef = np.stack([_solve_or_nan(a[i], y[i]) for i in range(b)])
+        beta[:, pred, j] = coef
+        r2[:, j] = np.einsum("bi,bi->b", coef, c[:, pred, j])
     return beta, r2
 
 
-def _solve_each(a: np.ndarray, y: np.ndarray) -> np.ndarray:
-    out = np.full(y.shape, np.nan)
-    for i in range(a.shape[0]):
-        try:
-            out[i] = np.linalg.solve(a[i], y[i])
-        except np.linalg.LinAlgError:
-            pass
-    return out
+def _solve_or_nan(a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(a, y)[:, 0]
+    except np.linalg.LinAlgError:
+        return np.full(len(y), np.nan)
 
 
 def total_effects(beta: np.ndarray) -> np.ndarray:

@@ -27,7 +27,7 @@ def consistent_correlations(r, w, ccor, loadings, lay: Layout):
         idx = lay.items_of(j)
         if lay.mode_b[j] or len(idx) < 2:
             continue
-        wj = w[:, idx, j]
+        wj = w[:, idx]
         own = wj * (np.sqrt(rho[:, j]) / (wj * wj).sum(axis=1))[:, None]
         new_load[:, idx, j] = own
     return cc, new_load

@@ -63,8 +63,6 @@ def prepare(data: pd.DataFrame, lay: Layout, *, missing: Literal["mean", "listwi
     keep = np.ones(len(frame), dtype=bool)
     if missing == "listwise":
         keep = ~np.isnan(x).any(axis=1)
-    elif missing != "mean":
-        raise ValueError(f"missing must be 'mean' or 'listwise', not {missing!r}")
     keep &= w > 0
     x, w = x[keep], w[keep]
     n_imputed = int(np.isnan(x).sum())

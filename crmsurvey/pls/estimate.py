@@ -10,7 +10,7 @@ from scipy import stats as sps
 
 from .. import __version__
 from .. import _defaults as D
-from ..errors import ConvergenceWarning, EstimationWarning, IndexWarning
+from ..errors import ConvergenceWarning, EstimationWarning, IndexWarning, InputError
 from ..model import ModelSpec, parse_model
 from . import quality as Q
 from .bootstrap import intervals, jackknife, run_bootstrap
@@ -28,7 +28,7 @@ SCHEMES = ("path", "factorial", "centroid")
 
 def _choice(name: str, value: str, allowed) -> None:
     if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
+        raise InputError(f"{name} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
 
 
 def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
@@ -82,9 +82,9 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     _choice("sign_change", sign_change, ("construct", "none"))
     _choice("missing", missing, ("mean", "listwise"))
     if not 0 < ci < 1:
-        raise ValueError(f"ci must be between 0 and 1, not {ci!r}")
+        raise InputError(f"ci must be between 0 and 1, not {ci!r}")
     if bootstrap < 0 or int(bootstrap) != bootstrap:
-        raise ValueError(f"bootstrap must be a whole number ≥ 0, not {bootstrap!r}")
+        raise InputError(f"bootstrap must be a whole number ≥ 0, not {bootstrap!r}")
     spec, data, weights, scale = _inputs(model, data, weights, scale)
     lay = layout_of(spec)
     prep = prepare(data, lay, missing=missing, weights=weights, scale=scale)
@@ -129,7 +129,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     fl_values = full.ccor[0].copy()
     fl_values[np.arange(lay.k), np.arange(lay.k)] = np.sqrt(quality["ave"].to_numpy())
     fl = pd.DataFrame(fl_values, index=names, columns=names)
-    cross = pd.DataFrame(r @ w, index=list(lay.items), columns=names)
+    cross = pd.DataFrame(loadings, index=list(lay.items), columns=names)
     ivif = pd.DataFrame({"lhs": [lay.constructs[b] for b in lay.block], "op": _ops(lay),
                          "rhs": list(lay.items), "vif": Q.item_vif(r, lay)})
     scores = _scores(prep, w, lay)
@@ -193,7 +193,8 @@ def _scores(prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
     mean = wt @ prep.x
     n = len(prep.x)
     sd = np.sqrt(wt @ (prep.x - mean) ** 2 * n / (n - 1))
-    return pd.DataFrame((prep.x - mean) / sd @ w, index=prep.index, columns=list(lay.constructs))
+    return pd.DataFrame((prep.x - mean) / sd @ (w[:, None] * lay.mask), index=prep.index,
+                        columns=list(lay.constructs))
 
 
 # --- tables -------------------------------------------------------------------------
@@ -222,7 +223,7 @@ def _extract(s: BatchStats, lay: Layout) -> dict[str, np.ndarray]:
         "paths": s.beta[:, [i for i, _ in paths], [j for _, j in paths]],
         "total": s.total[:, [i for i, _ in effects], [j for _, j in effects]],
         "loadings": s.loadings[:, item, lay.block],
-        "weights": s.weights[:, item, lay.block],
+        "weights": s.weights,
         "htmt": s.htmt[:, iu[0], iu[1]],
         "index": s.index,
         "r2": s.r2[:, endo],
@@ -289,7 +290,7 @@ def _diagnose(full: BatchStats, lay: Layout, prep) -> list[Diagnostic]:
     if not full.converged[0]:
         out.append(Diagnostic("non_convergence", f"PLS did not converge in "
                               f"{full.iterations[0]} iterations; estimates are not final"))
-    w = full.weights[0][np.arange(lay.p), lay.block]
+    w = full.weights[0]
     for i in np.flatnonzero(w < 0):
         c = lay.constructs[lay.block[i]]
         out.append(Diagnostic("negative_weight", f"item {lay.items[i]!r} has a negative outer "
@@ -308,7 +309,7 @@ def _diagnose(full: BatchStats, lay: Layout, prep) -> list[Diagnostic]:
 
 def _ipma(target: str, prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
     if target not in lay.constructs:
-        raise ValueError(f"unknown target construct {target!r}; constructs are "
+        raise InputError(f"unknown target construct {target!r}; constructs are "
                          f"{', '.join(lay.constructs)}")
     t = lay.constructs.index(target)
     sd = np.sqrt(np.cov(prep.x, rowvar=False, aweights=prep.weights).diagonal())

@@ -15,7 +15,7 @@ __all__ = ["unstandardised_weights", "csi_index", "rescaled_moments"]
 
 def unstandardised_weights(w: np.ndarray, sd: np.ndarray, lay: Layout) -> np.ndarray:
     """``w̃`` (B, p): standardised weights divided by the item SD, normalised per block."""
-    raw = np.einsum("bpk,pk->bp", w, lay.mask) / sd
+    raw = w / sd
     sums = raw @ lay.mask  # (B, K)
     with np.errstate(divide="ignore", invalid="ignore"):
         return raw / sums[:, lay.block]
@@ -23,7 +23,7 @@ def unstandardised_weights(w: np.ndarray, sd: np.ndarray, lay: Layout) -> np.nda
 
 def csi_index(w: np.ndarray, mean: np.ndarray, sd: np.ndarray, bounds: np.ndarray,
               lay: Layout) -> np.ndarray:
-    """Indices (B, K) from weights (B, p, K), item means and SDs (B, p), bounds (p, 2)."""
+    """Indices (B, K) from weights (B, p), item means and SDs (B, p), bounds (p, 2)."""
     wt = unstandardised_weights(w, sd, lay)
     rescaled = (mean - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0])
     return 100 * (wt * rescaled) @ lay.mask

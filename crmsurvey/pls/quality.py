@@ -15,13 +15,13 @@ __all__ = ["reliability", "rho_a", "htmt", "item_vif", "inner_vif", "f_squared"]
 
 
 def rho_a(r: np.ndarray, w: np.ndarray, lay: Layout) -> np.ndarray:
-    """Dijkstra–Henseler rho_A per construct (B, K) from ``R`` (B,p,p) and weights."""
+    """Dijkstra–Henseler rho_A per construct (B, K) from ``R`` (B,p,p) and weights (B,p)."""
     out = np.ones((r.shape[0], lay.k))
     for j in range(lay.k):
         idx = lay.items_of(j)
         if len(idx) < 2 or lay.mode_b[j]:
             continue
-        wj = w[:, idx, j]
+        wj = w[:, idx]
         s = r[:, idx[:, None], idx[None, :]]
         off = ~np.eye(len(idx), dtype=bool)
         wsw = np.einsum("bi,bij,bj->b", wj, s * off, wj)

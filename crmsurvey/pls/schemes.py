@@ -18,8 +18,11 @@ def path(c: np.ndarray, lay: Layout) -> np.ndarray:
     e = c * lay.adj.T  # E[i, j] = cor(i, j) where j predicts i
     for j in lay.endogenous:
         pred = lay.predecessors(j)
-        e[:, pred, j] = np.linalg.solve(c[:, pred[:, None], pred[None, :]],
-                                        c[:, pred, j][..., None])[..., 0]
+        if len(pred) > 1:  # one predictor: the coefficient is the correlation already there
+            e[:, pred, j] = np.linalg.solve(c[:, pred[:, None], pred[None, :]],
+                                            c[:, pred, j][..., None])[..., 0]
+        else:
+            e[:, pred, j] = c[:, pred, j]
     return e
 
 

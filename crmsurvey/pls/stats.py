@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .algorithm import construct_cor, fit_batch, path_coefficients, total_effects
+from .algorithm import (construct_cor, fit_batch, item_construct_cor, path_coefficients,
+                        total_effects)
 from .consistent import consistent_correlations
 from .index import csi_index
 from .layout import Layout
@@ -29,7 +30,7 @@ class Options:
 class BatchStats:
     """Arrays with the batch on the first axis."""
 
-    weights: np.ndarray  # (B, p, K)
+    weights: np.ndarray  # (B, p): each item's weight in its own block
     loadings: np.ndarray  # (B, p, K), all item–construct correlations
     ccor: np.ndarray  # (B, K, K) construct correlations used for the paths
     beta: np.ndarray  # (B, K, K)
@@ -42,14 +43,14 @@ class BatchStats:
 
     def flip(self, sign: np.ndarray, lay: Layout, opts: Options, m: Moments) -> "BatchStats":
         """Construct-level sign change: multiply construct k of sample b by sign[b, k]."""
-        w = self.weights * sign[:, None, :]
+        w = self.weights * sign[:, lay.block]
         return _assemble(m, lay, opts, w, self.iterations, self.converged)
 
 
 def _assemble(m: Moments, lay: Layout, opts: Options, w, iterations, converged) -> BatchStats:
     r = m.corr
-    loadings = r @ w
-    ccor = construct_cor(r, w)
+    loadings = item_construct_cor(r, w, lay)
+    ccor = construct_cor(loadings, w, lay)
     if opts.consistent:
         ccor, loadings = consistent_correlations(r, w, ccor, loadings, lay)
     beta, r2 = path_coefficients(ccor, lay)

