@@ -6,6 +6,7 @@ The public verbs are imported lazily, so ``import crmsurvey`` stays fast:
 - :func:`load_responses` — data file + questionnaire → :class:`Responses` with a cleaning log
 - :func:`simulate` — respondents drawn from a questionnaire's structural model
 - :func:`pls` — PLS path modelling (PLS-PM) with a batched bootstrap, CSI indices, IPMA
+- :func:`cbsem` — covariance-based SEM (semopy) with lavaan's fit measures and checks
 - :func:`parse_model` — lavaan model syntax → :class:`ModelSpec`
 """
 from __future__ import annotations
@@ -23,6 +24,8 @@ _LAZY = {
     "simulate": "crmsurvey.simulation",
     "pls": "crmsurvey.pls",
     "PLSResult": "crmsurvey.pls",
+    "cbsem": "crmsurvey.cbsem",
+    "CBSEMResult": "crmsurvey.cbsem",
     "parse_model": "crmsurvey.model",
     "ModelSpec": "crmsurvey.model",
     "InputError": "crmsurvey.errors",

@@ -169,7 +169,7 @@ def pls_cmd(
     from .pls import pls
     from .questionnaire import load_questionnaire
     from .responses import load_responses
-    from .pls.result import json_safe
+    from ._format import json_safe
 
     q = load_questionnaire(questionnaire)
     rules = [r for e in exclude for r in e.split(",") if r]

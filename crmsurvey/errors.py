@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "InputError",
     "ModelSyntaxError",
+    "check_choice",
     "CrmWarning",
     "DataWarning",
     "EstimationWarning",
@@ -65,6 +66,13 @@ class InputError(ValueError):
     def all(self) -> list["InputError"]:
         """This error and every further one found with it."""
         return [self, *self.more]
+
+
+def check_choice(name: str, value: object, allowed) -> None:
+    """Raise InputError listing the allowed values when ``value`` is not one of them."""
+    if value not in allowed:
+        raise InputError(f"{name} must be one of {', '.join(map(repr, allowed))}, "
+                         f"not {value!r}")
 
 
 class ModelSyntaxError(InputError):

@@ -126,7 +126,7 @@ def test_mean_replacement_matches_seminr(data):
 def test_bootstrap_matches_seminr_on_the_same_resamples(data, peer):
     import seminr as s
 
-    from crmsurvey.pls.bootstrap import resample_indices
+    from crmsurvey.moments import resample_indices
 
     res = cs.pls(ECSI, data, scale=(1, 10), bootstrap=200, seed=42, sign_change="none")
     boot = s.bootstrap_model(peer, nboot=200, indices=resample_indices(len(data), 200, 42))

@@ -2,8 +2,8 @@
 
 Resamples are row-frequency vectors; their moments come from two matrix products and the
 PLS algorithm runs on all of them at once (see :mod:`.algorithm`). Resamples are drawn
-in fixed blocks of :data:`BLOCK`, each from its own ``SeedSequence([seed, block])``, so
-the numbers do not depend on the chunk size. Chunks bound the memory.
+in fixed blocks (:func:`crmsurvey.moments.resample_counts`), so the numbers do not depend
+on the chunk size. Chunks bound the memory.
 """
 from __future__ import annotations
 
@@ -14,12 +14,10 @@ import numpy as np
 from scipy import stats as sps
 
 from .layout import Layout
-from .moments import PairProducts
+from ..moments import BLOCK, PairProducts, resample_counts
 from .stats import BatchStats, Options, batch_statistics
 
-__all__ = ["BLOCK", "Draws", "run_bootstrap", "jackknife", "intervals", "resample_indices"]
-
-BLOCK = 100
+__all__ = ["Draws", "run_bootstrap", "jackknife", "intervals"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,20 +29,6 @@ class Draws:
     not_converged: int
     sign_flips: int
     seed: int
-
-
-def resample_indices(n: int, n_boot: int, seed: int) -> np.ndarray:
-    """The (n_boot, n) row indices the bootstrap draws for ``seed`` (for parity checks
-    with other software that takes explicit indices)."""
-    blocks = [np.random.default_rng([seed, b]).integers(0, n, size=(BLOCK, n))
-              for b in range(-(-n_boot // BLOCK))]
-    return np.concatenate(blocks)[:n_boot]
-
-
-def _counts(n: int, size: int, rng: np.random.Generator) -> np.ndarray:
-    idx = rng.integers(0, n, size=(size, n))
-    flat = (idx + (np.arange(size) * n)[:, None]).ravel()
-    return np.bincount(flat, minlength=size * n).reshape(size, n).astype(float)
 
 
 def _sign_change(full: BatchStats, boot: BatchStats, lay: Layout) -> np.ndarray:
@@ -71,8 +55,7 @@ def run_bootstrap(pp: PairProducts, base_w: np.ndarray, lay: Layout, opts: Optio
     expected = {k: np.isfinite(v[0]) for k, v in extract(full).items()}
     for start in range(0, n_blocks, chunk // BLOCK):
         blocks = range(start, min(n_blocks, start + chunk // BLOCK))
-        freq = np.concatenate([_counts(n, BLOCK, np.random.default_rng([seed, b]))
-                               for b in blocks])
+        freq = resample_counts(n, seed, blocks)
         stop = min(n_boot - start * BLOCK, len(freq))
         freq = freq[:stop] * base_w
         m = pp.moments(freq)

@@ -8,6 +8,7 @@ from typing import Literal, Mapping
 import numpy as np
 import pandas as pd
 
+from .._data import numeric_columns, sampling_weights
 from ..errors import InputError
 from .layout import Layout
 
@@ -43,19 +44,9 @@ def prepare(data: pd.DataFrame, lay: Layout, *, missing: Literal["mean", "listwi
         owner = lay.constructs[lay.block[lay.items.index(unknown[0])]]
         raise _fail(f"item {unknown[0]!r} of construct {owner!r} is not a column of the data",
                     f"did you mean {close[0]!r}?" if close else "")
-    frame = data[list(lay.items)]
-    for col in lay.items:
-        s = frame[col]
-        if not (pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)):
-            bad = pd.to_numeric(s, errors="coerce").isna() & s.notna()
-            if bad.any():
-                row = bad.idxmax()
-                raise _fail(f"column {col!r}, row {row}: {s[row]!r} is not a number")
-    x = frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-    if weights is None:
-        w = np.ones(len(frame))
-    else:
-        w = _weights(weights, data)
+    frame = numeric_columns(data, list(lay.items))
+    x = frame.to_numpy(dtype=float)
+    w = np.ones(len(frame)) if weights is None else sampling_weights(weights, data)
     for j, c in enumerate(lay.constructs):
         block = x[:, lay.items_of(j)]
         if np.isnan(block).all():
@@ -79,21 +70,6 @@ def prepare(data: pd.DataFrame, lay: Layout, *, missing: Literal["mean", "listwi
         raise _fail(f"only {len(x)} usable rows for a model with {n_par} parameters")
     bounds, observed = _bounds(scale, lay, x)
     return Prepared(x, w, frame.index[keep], int((~keep).sum()), n_imputed, bounds, observed)
-
-
-def _weights(weights, data: pd.DataFrame) -> np.ndarray:
-    if isinstance(weights, str):
-        if weights not in data.columns:
-            raise _fail(f"weight column {weights!r} is not in the data")
-        weights = data[weights]
-    w = np.asarray(pd.to_numeric(pd.Series(np.asarray(weights)), errors="coerce"), dtype=float)
-    if len(w) != len(data):
-        raise _fail(f"weights has {len(w)} values for {len(data)} rows")
-    bad = ~np.isfinite(w) | (w < 0)
-    if bad.any():
-        raise _fail(f"weight of row {data.index[np.argmax(bad)]} is {w[np.argmax(bad)]!r}; "
-                    "weights must be finite and non-negative")
-    return w
 
 
 def _bounds(scale, lay: Layout, x: np.ndarray) -> tuple[np.ndarray, bool]:

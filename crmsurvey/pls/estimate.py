@@ -10,25 +10,21 @@ from scipy import stats as sps
 
 from .. import __version__
 from .. import _defaults as D
-from ..errors import ConvergenceWarning, EstimationWarning, IndexWarning, InputError
+from ..errors import (ConvergenceWarning, EstimationWarning, IndexWarning, InputError,
+                      check_choice)
 from ..model import ModelSpec, parse_model
 from . import quality as Q
 from .bootstrap import intervals, jackknife, run_bootstrap
 from .data import prepare
 from .index import rescaled_moments, unstandardised_weights
 from .layout import Layout, layout_of
-from .moments import PairProducts
+from ..moments import PairProducts
 from .result import Diagnostic, PLSResult, PLSSettings
 from .stats import BatchStats, Options, batch_statistics
 
 __all__ = ["pls"]
 
 SCHEMES = ("path", "factorial", "centroid")
-
-
-def _choice(name: str, value: str, allowed) -> None:
-    if value not in allowed:
-        raise InputError(f"{name} must be one of {', '.join(map(repr, allowed))}, not {value!r}")
 
 
 def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
@@ -77,10 +73,10 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     >>> round(float(res.paths.est.iloc[0]), 3)
     0.507
     """
-    _choice("scheme", scheme, SCHEMES)
-    _choice("ci_method", ci_method, ("percentile", "bca"))
-    _choice("sign_change", sign_change, ("construct", "none"))
-    _choice("missing", missing, ("mean", "listwise"))
+    check_choice("scheme", scheme, SCHEMES)
+    check_choice("ci_method", ci_method, ("percentile", "bca"))
+    check_choice("sign_change", sign_change, ("construct", "none"))
+    check_choice("missing", missing, ("mean", "listwise"))
     if not 0 < ci < 1:
         raise InputError(f"ci must be between 0 and 1, not {ci!r}")
     if bootstrap < 0 or int(bootstrap) != bootstrap:

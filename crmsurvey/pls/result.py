@@ -4,8 +4,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
+
+from .._format import json_safe
 
 __all__ = ["Diagnostic", "PLSSettings", "PLSResult"]
 
@@ -108,14 +109,3 @@ class PLSResult:
         return out
 
 
-def json_safe(obj):
-    """NaN → None, numpy scalars → Python, recursively."""
-    if isinstance(obj, dict):
-        return {str(k): json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_safe(v) for v in obj]
-    if isinstance(obj, np.generic):
-        obj = obj.item()
-    if isinstance(obj, float) and not np.isfinite(obj):
-        return None
-    return obj

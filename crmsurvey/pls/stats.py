@@ -11,7 +11,7 @@ from .algorithm import (construct_cor, fit_batch, item_construct_cor, path_coeff
 from .consistent import consistent_correlations
 from .index import csi_index
 from .layout import Layout
-from .moments import Moments
+from ..moments import Moments
 from .quality import htmt
 
 __all__ = ["Options", "BatchStats", "batch_statistics"]

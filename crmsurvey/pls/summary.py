@@ -3,22 +3,11 @@ from __future__ import annotations
 
 import html
 
-import numpy as np
 import pandas as pd
 
+from .._format import format_table as _fmt
+
 __all__ = ["Summary"]
-
-
-def _fmt(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_float_dtype(out[c]):
-            if c == "pvalue":
-                out[c] = [("–" if not np.isfinite(v) else "< .001" if v < 0.001
-                           else f"{v:.3f}") for v in out[c]]
-            else:
-                out[c] = [("–" if not np.isfinite(v) else f"{v:.{digits}f}") for v in out[c]]
-    return out
 
 
 class Summary:

@@ -1,4 +1,4 @@
-"""Weighted first and second moments of many resamples at once.
+"""Weighted first and second moments of many resamples at once (PLS and CB-SEM).
 
 A resample is a vector of row frequencies (bootstrap counts times sampling weights).
 All correlation matrices of a batch come from two matrix products: ``F @ X`` for the
@@ -11,7 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Moments", "moments"]
+__all__ = ["BLOCK", "Moments", "PairProducts", "moments", "resample_counts", "resample_indices"]
+
+#: Resamples are drawn in fixed blocks, each from ``SeedSequence([seed, block])``, so a
+#: bootstrap gives the same numbers whatever chunk size processes it.
+BLOCK = 100
 
 
 @dataclass(frozen=True, eq=False)
@@ -21,6 +25,11 @@ class Moments:
     mean: np.ndarray  # (B, p), on the original scale
     sd: np.ndarray  # (B, p), population (divide by the total weight)
     corr: np.ndarray  # (B, p, p)
+
+    @property
+    def cov(self) -> np.ndarray:
+        """(B, p, p) covariance matrices, divided by the total weight (lavaan's S)."""
+        return self.corr * self.sd[:, :, None] * self.sd[:, None, :]
 
 
 class PairProducts:
@@ -58,3 +67,21 @@ def moments(x: np.ndarray, freq: np.ndarray | None = None) -> Moments:
     if freq is None:
         freq = np.ones((1, x.shape[0]))
     return PairProducts(x).moments(freq)
+
+
+def resample_indices(n: int, n_boot: int, seed: int) -> np.ndarray:
+    """The (n_boot, n) row indices a bootstrap with ``seed`` draws (for parity checks
+    with software that takes explicit indices)."""
+    blocks = [np.random.default_rng([seed, b]).integers(0, n, size=(BLOCK, n))
+              for b in range(-(-n_boot // BLOCK))]
+    return np.concatenate(blocks)[:n_boot]
+
+
+def resample_counts(n: int, seed: int, blocks: range) -> np.ndarray:
+    """Row frequencies (len(blocks) · BLOCK, n) of the resamples in ``blocks``."""
+    out = []
+    for b in blocks:
+        idx = np.random.default_rng([seed, b]).integers(0, n, size=(BLOCK, n))
+        flat = (idx + (np.arange(BLOCK) * n)[:, None]).ravel()
+        out.append(np.bincount(flat, minlength=BLOCK * n).reshape(BLOCK, n))
+    return np.concatenate(out).astype(float)

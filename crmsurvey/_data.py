@@ -1,0 +1,39 @@
+"""Checks shared by the estimators: numeric item columns and sampling weights."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+__all__ = ["numeric_columns", "sampling_weights"]
+
+
+def numeric_columns(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``data[columns]`` as floats; a value that is not a number is an InputError naming its
+    column and row."""
+    frame = data[columns]
+    for col in columns:
+        s = frame[col]
+        if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            bad = pd.to_numeric(s, errors="coerce").isna() & s.notna()
+            if bad.any():
+                row = bad.idxmax()
+                raise InputError(f"column {col!r}, row {row}: {s[row]!r} is not a number")
+    return frame.apply(pd.to_numeric, errors="coerce").astype(float)
+
+
+def sampling_weights(weights, data: pd.DataFrame) -> np.ndarray:
+    """Weights given as a column name or an array, checked: finite and non-negative."""
+    if isinstance(weights, str):
+        if weights not in data.columns:
+            raise InputError(f"weight column {weights!r} is not in the data")
+        weights = data[weights]
+    w = np.asarray(pd.to_numeric(pd.Series(np.asarray(weights)), errors="coerce"), dtype=float)
+    if len(w) != len(data):
+        raise InputError(f"weights has {len(w)} values for {len(data)} rows")
+    bad = ~np.isfinite(w) | (w < 0)
+    if bad.any():
+        raise InputError(f"weight of row {data.index[np.argmax(bad)]} is {w[np.argmax(bad)]!r}; "
+                         "weights must be finite and non-negative")
+    return w

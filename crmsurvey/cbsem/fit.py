@@ -1,0 +1,400 @@
+"""``cbsem()``: covariance-based SEM on semopy, with lavaan's conventions.
+
+semopy parses the model and finds a solution; we then polish it with Fisher scoring to
+full convergence (semopy's SLSQP stops early enough to move the third decimal), compute
+standard errors from the expected information, and report fit with lavaan's definitions.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from .. import __version__
+from .._data import numeric_columns, sampling_weights
+from ..errors import EstimationWarning, InputError, check_choice
+from .fitmeasures import FIT_NAMES, combine_groups, fit_measures
+from .result import CBSEMResult, CBSEMSettings
+from .scoring import information, score_fit
+from .structure import BETA, LAMBDA, PSI, THETA, Structure, structure_of
+from .verify import check_solution, is_positive_definite
+
+__all__ = ["cbsem"]
+
+ESTIMATORS = ("ML", "GLS", "ULS", "DWLS")
+OBJECTIVE = {"ML": "MLW", "GLS": "GLS", "ULS": "ULS", "DWLS": "DWLS"}
+ORDER = {"=~": 0, "~": 1, "~~": 2}
+
+
+def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
+          estimator: Literal["ML", "GLS", "ULS", "DWLS"] = "ML",
+          missing: Literal["listwise", "fiml"] = "listwise", bootstrap: int = 0,
+          seed: int | None = None, ci: float = 0.95, weights=None, group: str | None = None,
+          chunk: int = 500) -> CBSEMResult:
+    """Fit a covariance-based SEM (semopy underneath) and report it as lavaan would.
+
+    Parameters
+    ----------
+    model : str, ModelSpec or Questionnaire
+        lavaan syntax; ``=~`` lines are reflective factors.
+    data : DataFrame or Responses
+    estimator : ``"ML"`` (default), ``"GLS"``, ``"ULS"``, ``"DWLS"``.
+    missing : ``"listwise"`` or ``"fiml"`` (full-information ML; semopy's FIML).
+    bootstrap : nonparametric bootstrap resamples (ML/GLS/ULS): percentile intervals and
+        bootstrap standard errors; every resample is refitted together (batched Fisher
+        scoring from the full-sample solution).
+    weights : column name or array of sampling weights: a weighted covariance matrix with
+        the effective sample size (Kish). Standard errors then ignore the design; use the
+        bootstrap (which resamples with the weights) for design-aware intervals.
+    group : column whose levels are fitted separately (semopy has no cross-group equality
+        constraints); ``estimates`` gains a ``group`` column and ``fit`` sums the groups.
+
+    Examples
+    --------
+    >>> from semopy.examples import political_democracy as pdx
+    >>> res = cbsem(pdx.get_model(), pdx.get_data())
+    >>> round(res.fit["chisq"], 3), int(res.fit["df"])                 # lavaan: 38.125, 35
+    (38.125, 35)
+    """
+    check_choice("estimator", estimator, ESTIMATORS)
+    check_choice("missing", missing, ("listwise", "fiml"))
+    if not 0 < ci < 1:
+        raise InputError(f"ci must be between 0 and 1, not {ci!r}")
+    if bootstrap < 0 or int(bootstrap) != bootstrap:
+        raise InputError(f"bootstrap must be a whole number ≥ 0, not {bootstrap!r}")
+    syntax, data, weights = _inputs(model, data, weights)
+    if missing == "fiml" and (estimator != "ML" or weights is not None or bootstrap):
+        raise InputError("missing='fiml' goes with estimator='ML', no weights and no bootstrap")
+    if estimator == "DWLS" and (weights is not None or bootstrap):
+        raise InputError("estimator='DWLS' takes no sampling weights and no bootstrap here")
+    if group is not None:
+        return _multi_group(syntax, data, group, estimator=estimator, missing=missing,
+                            bootstrap=bootstrap, seed=seed, ci=ci, weights=weights,
+                            chunk=chunk)
+    return _fit_one(syntax, data, estimator=estimator, missing=missing, bootstrap=bootstrap,
+                    seed=seed, ci=ci, weights=weights, chunk=chunk)
+
+
+def _inputs(model, data, weights):
+    if hasattr(model, "to_lavaan"):
+        model = model.to_lavaan()
+    if not isinstance(model, str):
+        raise InputError("model must be lavaan syntax, a ModelSpec or a Questionnaire")
+    if "ordinal" in model.lower():
+        raise InputError("ordinal items are not supported: semopy's ordinal estimation fails "
+                         "on current SciPy/NumPy (it needs the removed scipy mvnun and "
+                         "np.ma.corrcoef(bias=))", hint="treat the items as continuous "
+                         "(ML with robust checks) or fit the model in lavaan")
+    if hasattr(data, "questionnaire") and hasattr(data, "data"):  # Responses
+        if weights is None and data.weights is not None:
+            weights = data.weights.to_numpy()
+        data = data.data
+    if not isinstance(data, pd.DataFrame):
+        raise InputError("data must be a pandas DataFrame (or crmsurvey Responses)")
+    return model, data, weights
+
+
+def _semopy_model(syntax: str):
+    import semopy
+
+    try:
+        return semopy.Model(syntax)
+    except Exception as exc:  # semopy's parser raises SyntaxError and others
+        text = " ".join(str(exc).split())
+        raise InputError(f"cannot read the model: {text}") from None
+
+
+def _prepare(sem, data: pd.DataFrame, weights, missing: str):
+    observed = list(sem.vars["observed"])
+    absent = [v for v in observed if v not in data.columns]
+    if absent:
+        raise InputError(f"observed variable {absent[0]!r} of the model is not a column of "
+                         "the data")
+    frame = numeric_columns(data, observed)
+    w = None if weights is None else sampling_weights(weights, data)
+    keep = frame.notna().all(axis=1).to_numpy() if missing == "listwise" else \
+        frame.notna().any(axis=1).to_numpy()
+    if w is not None:
+        keep = keep & (w > 0)
+        w = w[keep]
+    frame = frame[keep]
+    for col in observed:
+        if frame[col].nunique() < 2:
+            raise InputError(f"variable {col!r} is constant in the rows used")
+    return frame, w, int((~keep).sum())
+
+
+def _covariance(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, float]:
+    """lavaan's S (divided by N, or by Σw) and the (effective) sample size."""
+    if w is None:
+        return np.cov(x, rowvar=False, bias=True), float(len(x))
+    wn = w / w.sum()
+    mean = wn @ x
+    dev = x - mean
+    return (dev * wn[:, None]).T @ dev, float(w.sum() ** 2 / (w**2).sum())
+
+
+def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, chunk,
+             group_label=None) -> CBSEMResult:
+    import semopy
+
+    sem = _semopy_model(syntax)
+    frame, w, n_dropped = _prepare(sem, data, weights, missing)
+    observed = list(sem.vars["observed"])
+    x = frame.to_numpy(dtype=float)
+    problems: list[str] = []
+    notes: list[str] = []
+    if missing == "fiml":
+        s, n = np.cov(np.where(np.isnan(x), np.nanmean(x, axis=0), x), rowvar=False,
+                      bias=True), float(len(x))
+    else:
+        s, n = _covariance(x, w)
+    if not is_positive_definite(s):
+        problems.append("the sample covariance matrix is not positive definite (collinear "
+                        "items, or fewer rows than variables); semopy would repair it "
+                        "silently — the estimates below are not trustworthy")
+    s_frame = pd.DataFrame(s, index=observed, columns=observed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if missing == "fiml" or estimator == "DWLS":
+                res = sem.fit(frame, obj="FIML" if missing == "fiml" else "DWLS")
+            else:
+                res = sem.fit(cov=s_frame, n_samples=n, obj=OBJECTIVE[estimator])
+        except Exception as exc:
+            raise InputError(f"semopy could not fit the model: {' '.join(str(exc).split())}"
+                             ) from None
+    st = structure_of(sem)
+    theta = np.asarray(sem.param_vals, dtype=float)
+    converged, iterations = bool(res.success), int(getattr(res, "n_it", 0) or 0)
+    if estimator in ("ML", "GLS", "ULS") and missing == "listwise":
+        scored = score_fit(st, s[None], theta[None], estimator=estimator)
+        if np.isfinite(scored.fmin[0]):
+            theta, converged = scored.theta[0], bool(scored.converged[0])
+            iterations += int(scored.iterations[0])
+            fmin = float(scored.fmin[0])
+        else:
+            fmin = np.nan
+    else:
+        fmin = np.nan
+    if not converged:
+        problems.append(f"the optimiser did not converge ({res.message}); estimates are not "
+                        "final")
+    npar = st.q
+    p = len(observed)
+    df = p * (p + 1) // 2 - npar
+    if df < 0:
+        problems.append(f"the model is not identified: {npar} free parameters for "
+                        f"{p * (p + 1) // 2} variances and covariances (df = {df})")
+    if n < npar:
+        problems.append(f"fewer rows ({n:g}) than free parameters ({npar})")
+
+    sigma, aux = st.implied(theta[None])
+    cov_theta, se_kind = _parameter_cov(st, sem, theta, s, sigma[0], aux, n, estimator, missing)
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.diag(cov_theta)) if cov_theta is not None else np.full(npar, np.nan)
+    if not np.all(np.isfinite(se)):
+        problems.append("some standard errors could not be computed (singular information "
+                        "matrix): the model may not be identified")
+    inner_cov = st.inner_cov(theta[None])[0]
+    est = _estimates(st, sem, theta, se, sigma[0], inner_cov, ci, _written_order(syntax))
+    latent = [v for v in st.inner if v in sem.vars["latent"]]
+    li = [st.inner.index(v) for v in latent]
+    problems += check_solution(est, sigma[0], inner_cov[np.ix_(li, li)], latent)
+
+    if estimator in ("ML", "GLS") and missing == "listwise" and np.isfinite(fmin):
+        fit = fit_measures(s, sigma[0], fmin, n=n, npar=npar, estimator=estimator)
+    else:
+        from .fitmeasures import srmr
+
+        fit = dict.fromkeys(FIT_NAMES, np.nan)
+        fit.update(npar=npar, df=df, ntotal=n, srmr=srmr(s, sigma[0]))
+        notes.append(f"χ²-based fit measures are not reported for {estimator}"
+                     f"{' with FIML' if missing == 'fiml' else ''}: lavaan uses scaled "
+                     "statistics there that semopy does not provide")
+    if w is not None:
+        notes.append(f"weighted covariance matrix, effective sample size {n:.1f} (Kish); "
+                     "standard errors ignore the sampling design unless bootstrapped")
+    if missing == "fiml":
+        notes.append("FIML estimates and standard errors are semopy's")
+    n_failed = n_inadmissible = 0
+    if bootstrap:
+        from .bootstrap import bootstrap_table
+
+        seed = int(np.random.SeedSequence(seed).entropy % (2**63)) if seed is None else seed
+        est, n_failed, n_inadmissible = bootstrap_table(
+            st, x, w, theta, est, estimator=estimator, n_boot=bootstrap, seed=seed, ci=ci,
+            chunk=chunk)
+        se_kind = "bootstrap"
+        if n_failed:
+            problems.append(f"{n_failed} of {bootstrap} bootstrap resamples failed to "
+                            "converge; intervals use the others")
+        if n_inadmissible:
+            notes.append(f"{n_inadmissible} of {bootstrap} bootstrap solutions had a negative "
+                         "variance (kept, as lavaan does)")
+    for msg in problems:
+        warnings.warn(msg, EstimationWarning, stacklevel=3)
+    settings = CBSEMSettings(
+        estimator=estimator, missing=missing, n=len(x), n_dropped=n_dropped,
+        weighted=w is not None, n_effective=n, se=se_kind, bootstrap=int(bootstrap),
+        seed=seed if bootstrap else None, ci=ci, n_failed=n_failed,
+        n_inadmissible=n_inadmissible, group=group_label, iterations=iterations,
+        semopy_version=semopy.__version__, version=__version__)
+    mi = None
+    if estimator == "ML" and missing == "listwise":
+        from .modindices import modification_indices
+
+        mi = lambda: modification_indices(syntax, st, theta, s, n, observed)  # noqa: E731
+    return CBSEMResult(est, pd.Series(fit, name="value"), _r2(st, sem, theta, sigma[0],
+                       inner_cov), not problems, tuple(problems), tuple(notes), settings,
+                       syntax, _mi=mi)
+
+
+def _parameter_cov(st: Structure, sem, theta, s, sigma, aux, n, estimator, missing):
+    """Covariance of the estimates: expected information (ML, GLS), the normal-theory
+    sandwich (ULS), semopy's Fisher information otherwise."""
+    if missing == "listwise" and estimator in ("ML", "GLS", "ULS"):
+        deriv = st.derivatives(aux)
+        v = {"ML": np.linalg.inv(sigma), "GLS": np.linalg.inv(s),
+             "ULS": np.eye(len(s))}[estimator][None]
+        a = information(deriv, v)[0]
+        try:
+            a_inv = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            return None, "expected"
+        if estimator in ("ML", "GLS"):
+            return 2 / n * a_inv, "expected"
+        g = v @ deriv[0] @ v  # (q, p, p)
+        b = np.einsum("kij,jl,mlr,ri->km", g, sigma, g, sigma, optimize=True)
+        return 2 / n * a_inv @ b @ a_inv, "robust.sandwich (normal theory)"
+    try:
+        fim_inv = sem.calc_fim(inverse=True)[1]
+        return np.asarray(fim_inv), "semopy"
+    except Exception:
+        return None, "semopy"
+
+
+def _describe(st: Structure, sem, which: int, i: int, j: int):
+    """(lhs, op, rhs) of a matrix entry in lavaan terms, or None for semopy's internals."""
+    latent = sem.vars["latent"]
+    if which == LAMBDA:
+        lv = st.inner[j]
+        return (lv, "=~", st.observed[i]) if lv in latent else None
+    if which == BETA:
+        return st.inner[i], "~", st.inner[j]
+    if which == PSI:
+        return st.inner[i], "~~", st.inner[j]
+    return st.observed[i], "~~", st.observed[j]
+
+
+def _written_order(syntax: str) -> dict[tuple[str, str], int]:
+    """(construct, item) → position of '=~' terms as written, so loadings list like lavaan."""
+    from ..model import parse_model
+
+    try:
+        spec = parse_model(syntax)
+    except InputError:
+        return {}
+    pairs = [(c.name, i) for c in spec.constructs for i in c.items]
+    return {pair: k for k, pair in enumerate(pairs)}
+
+
+def _estimates(st: Structure, sem, theta, se, sigma, inner_cov, ci,
+               position: dict) -> pd.DataFrame:
+    sd_obs = dict(zip(st.observed, np.sqrt(np.diag(sigma))))
+    sd_in = dict(zip(st.inner, np.sqrt(np.clip(np.diag(inner_cov), 0, None))))
+    latent = set(sem.vars["latent"])
+    rows = []
+    entries = [(st.names[k], st.matrix[k], st.row[k], st.col[k], theta[k], se[k], True)
+               for k in range(st.q)]
+    entries += [(name, m, i, j, v, np.nan, False) for name, m, i, j, v in st.fixed]
+    for label, which, i, j, value, s_err, free in entries:
+        desc = _describe(st, sem, which, i, j)
+        if desc is None:
+            continue
+        lhs, op, rhs = desc
+        std_lv, std_all = _standardise(which, lhs, rhs, value, sd_obs, sd_in, latent)
+        rows.append({"lhs": lhs, "op": op, "rhs": rhs, "est": value, "se": s_err,
+                     "std_lv": std_lv, "std_all": std_all, "free": free, "label": label})
+    est = pd.DataFrame(rows)
+    est["z"] = est.est / est.se
+    est["pvalue"] = 2 * sps.norm.sf(np.abs(est.z))
+    zq = sps.norm.ppf(0.5 + ci / 2)
+    est["ci_lower"] = np.where(est.free, est.est - zq * est.se, est.est)
+    est["ci_upper"] = np.where(est.free, est.est + zq * est.se, est.est)
+    est["_order"] = est.op.map(ORDER)
+    est["_var"] = (est.op == "~~") & (est.lhs == est.rhs)
+    est["_pos"] = [position.get((r.lhs, r.rhs), 0) for r in est.itertuples()]
+    est = est.sort_values(["_order", "_var", "_pos"], kind="stable").drop(
+        columns=["_order", "_var", "_pos"])
+    cols = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv",
+            "std_all", "free", "label"]
+    return est[cols].reset_index(drop=True)
+
+
+def _standardise(which, lhs, rhs, value, sd_obs, sd_in, latent):
+    def sd(name):
+        return sd_in.get(name, sd_obs.get(name, np.nan))
+
+    if which == LAMBDA:  # latent lhs =~ observed rhs
+        return value * sd_in[lhs], value * sd_in[lhs] / sd_obs[rhs]
+    if which == BETA:  # lhs ~ rhs
+        lv = value * (sd(rhs) if rhs in latent else 1) / (sd(lhs) if lhs in latent else 1)
+        return lv, value * sd(rhs) / sd(lhs)
+    if which == PSI:
+        both = lhs in latent and rhs in latent
+        std = value / (sd(lhs) * sd(rhs))
+        return (std if both else value), std
+    return value, value / (sd_obs[lhs] * sd_obs[rhs])
+
+
+def _r2(st: Structure, sem, theta, sigma, inner_cov) -> pd.DataFrame:
+    beta, lam, psi, th = (m[0] for m in st.matrices(theta[None]))
+    rows = []
+    latent = set(sem.vars["latent"])
+    for i, v in enumerate(st.observed):
+        loads = [st.inner[j] for j in np.flatnonzero(lam[i]) if st.inner[j] in latent]
+        if loads:
+            rows.append({"variable": v, "r2": 1 - th[i, i] / sigma[i, i]})
+    for i, v in enumerate(st.inner):
+        if np.any(beta[i] != 0):
+            rows.append({"variable": v, "r2": 1 - psi[i, i] / inner_cov[i, i]})
+    return pd.DataFrame(rows, columns=["variable", "r2"])
+
+
+def _multi_group(syntax, data, group, **kw) -> CBSEMResult:
+    if group not in data.columns:
+        raise InputError(f"group column {group!r} is not in the data")
+    levels = [g for g in pd.unique(data[group]) if pd.notna(g)]
+    if len(levels) < 2:
+        raise InputError(f"group column {group!r} has a single level ({levels[0]!r})"
+                         if levels else f"group column {group!r} is empty")
+    weights = kw.pop("weights")
+    fits = {}
+    for level in levels:
+        rows = (data[group] == level).to_numpy()
+        w = weights if weights is None or isinstance(weights, str) else \
+            np.asarray(weights)[rows]
+        fits[str(level)] = _fit_one(syntax, data[rows], weights=w, group_label=str(level), **kw)
+    est = pd.concat([f.estimates.assign(group=g) for g, f in fits.items()], ignore_index=True)
+    est = est[["group"] + [c for c in est.columns if c != "group"]]
+    r2 = pd.concat([f.r2.assign(group=g) for g, f in fits.items()], ignore_index=True)
+    fit = combine_groups([dict(f.fit) for f in fits.values()])
+    problems = tuple(f"group {g}: {p}" for g, f in fits.items() for p in f.problems)
+    notes = ("groups are fitted separately (semopy has no cross-group equality constraints); "
+             "fit sums the groups' statistics",) + tuple(
+        dict.fromkeys(n for f in fits.values() for n in f.notes))
+    first = next(iter(fits.values())).settings
+    from dataclasses import replace
+
+    settings = replace(first, n=sum(f.settings.n for f in fits.values()),
+                       n_dropped=sum(f.settings.n_dropped for f in fits.values()),
+                       n_effective=sum(f.settings.n_effective for f in fits.values()),
+                       n_failed=sum(f.settings.n_failed for f in fits.values()),
+                       n_inadmissible=sum(f.settings.n_inadmissible for f in fits.values()),
+                       group=group)
+    return CBSEMResult(est, pd.Series(fit, name="value"), r2, not problems, problems, notes,
+                       settings, syntax, groups=fits)

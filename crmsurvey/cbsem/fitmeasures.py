@@ -1,0 +1,109 @@
+"""Fit measures with lavaan's definitions and names (single group, no mean structure).
+
+``S`` is the covariance matrix divided by N (lavaan's sample statistics); the test
+statistic is ``N · F``; RMSEA uses N (lavaan's ``likelihood = "normal"``); SRMR is
+lavaan's default ``srmr`` (Bentler: residuals scaled by the sample standard deviations,
+over the lower triangle with the diagonal).
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize
+from scipy import stats as sps
+
+__all__ = ["FIT_NAMES", "fit_measures", "combine_groups", "loglik", "srmr", "rmsea_ci"]
+
+FIT_NAMES = ("npar", "chisq", "df", "pvalue", "baseline_chisq", "baseline_df", "cfi", "tli",
+             "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "rmsea_pvalue", "srmr", "aic", "bic",
+             "loglik", "ntotal")
+
+
+def loglik(s: np.ndarray, sigma: np.ndarray, n: float) -> float:
+    """Multivariate normal log-likelihood of the data given Σ (means saturated)."""
+    p = s.shape[0]
+    _, logdet = np.linalg.slogdet(sigma)
+    return -n / 2 * (p * np.log(2 * np.pi) + logdet + np.trace(s @ np.linalg.inv(sigma)))
+
+
+def baseline_chisq(s: np.ndarray, n: float, estimator: str) -> float:
+    """The independence model's statistic (all covariances zero)."""
+    d = np.diag(np.diag(s))
+    if estimator == "ML":
+        return float(n * (np.log(np.diag(s)).sum() - np.linalg.slogdet(s)[1]))
+    resid = s - d
+    if estimator == "GLS":
+        resid = resid @ np.linalg.inv(s)
+    return float(n * 0.5 * np.trace(resid @ resid))
+
+
+def srmr(s: np.ndarray, sigma: np.ndarray) -> float:
+    sd = np.sqrt(np.diag(s))
+    resid = (s - sigma) / np.outer(sd, sd)
+    return float(np.sqrt(np.mean(resid[np.tril_indices(s.shape[0])] ** 2)))
+
+
+def rmsea_ci(chisq: float, df: int, n: float, level: float = 0.90) -> tuple[float, float]:
+    """lavaan's RMSEA interval: non-centrality where the χ² tail equals (1 ± level)/2."""
+    if df <= 0 or not np.isfinite(chisq):
+        return np.nan, np.nan
+
+    def ncp_at(prob: float) -> float:
+        f = lambda lam: sps.ncx2.cdf(chisq, df, lam) - prob if lam > 0 else \
+            sps.chi2.cdf(chisq, df) - prob
+        if f(0.0) < 0:
+            return 0.0
+        hi = max(chisq, 1.0)
+        while f(hi) > 0:
+            hi *= 2
+        return optimize.brentq(f, 0.0, hi, xtol=1e-10)
+
+    lo = ncp_at((1 + level) / 2)
+    hi = ncp_at((1 - level) / 2)
+    return float(np.sqrt(lo / (n * df))), float(np.sqrt(hi / (n * df)))
+
+
+def fit_measures(s: np.ndarray, sigma: np.ndarray, fmin: float, *, n: float, npar: int,
+                 estimator: str) -> dict[str, float]:
+    """Every measure in :data:`FIT_NAMES` for one group."""
+    p = s.shape[0]
+    df = p * (p + 1) // 2 - npar
+    chisq = float(n * fmin)
+    base = baseline_chisq(s, n, estimator)
+    out = _from_chisq(chisq, df, base, p * (p - 1) // 2, n)
+    ll = loglik(s, sigma, n) if estimator == "ML" else np.nan
+    out.update(npar=npar, srmr=srmr(s, sigma), loglik=ll, aic=-2 * ll + 2 * npar,
+               bic=-2 * ll + npar * np.log(n), ntotal=n)
+    return {k: out[k] for k in FIT_NAMES}
+
+
+def _from_chisq(chisq: float, df: int, base: float, base_df: int, n: float) -> dict:
+    pvalue = float(sps.chi2.sf(chisq, df)) if df > 0 else np.nan
+    denom = max(base - base_df, chisq - df, 0.0)
+    cfi = 1 - max(chisq - df, 0.0) / denom if denom > 0 else 1.0
+    tli = ((base / base_df) - (chisq / df)) / ((base / base_df) - 1) if df > 0 else np.nan
+    rmsea = float(np.sqrt(max(chisq - df, 0.0) / (df * n))) if df > 0 else np.nan
+    lo, hi = rmsea_ci(chisq, df, n)
+    rmsea_p = float(sps.ncx2.sf(chisq, df, n * df * 0.05**2)) if df > 0 else np.nan
+    return dict(chisq=chisq, df=df, pvalue=pvalue, baseline_chisq=base, baseline_df=base_df,
+                cfi=cfi, tli=tli, rmsea=rmsea, rmsea_ci_lower=lo, rmsea_ci_upper=hi,
+                rmsea_pvalue=rmsea_p)
+
+
+def combine_groups(per_group: list[dict]) -> dict[str, float]:
+    """Measures of separately fitted groups taken together (statistics and df add up;
+    RMSEA is computed on the pooled statistic with the total N, as lavaan does)."""
+    n = sum(g["ntotal"] for g in per_group)
+    chisq = sum(g["chisq"] for g in per_group)
+    df = sum(g["df"] for g in per_group)
+    out = _from_chisq(chisq, df, sum(g["baseline_chisq"] for g in per_group),
+                      sum(g["baseline_df"] for g in per_group), n)
+    ll = sum(g["loglik"] for g in per_group)
+    npar = sum(g["npar"] for g in per_group)
+    weights = np.array([g["ntotal"] for g in per_group]) / n
+    out.update(npar=npar, loglik=ll, aic=-2 * ll + 2 * npar, bic=-2 * ll + npar * np.log(n),
+               srmr=float(np.sum(weights * [g["srmr"] for g in per_group])), ntotal=n)
+    if len(per_group) > 1:  # lavaan: RMSEA of a multi-group model scales by the groups
+        out["rmsea"] *= np.sqrt(len(per_group))
+        out["rmsea_ci_lower"] *= np.sqrt(len(per_group))
+        out["rmsea_ci_upper"] *= np.sqrt(len(per_group))
+    return {k: out[k] for k in FIT_NAMES}

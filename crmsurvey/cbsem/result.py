@@ -1,0 +1,80 @@
+"""The CB-SEM result: lavaan-layout estimates, lavaan-definition fit, problems."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .._format import json_safe
+
+__all__ = ["CBSEMSettings", "CBSEMResult"]
+
+
+@dataclass(frozen=True)
+class CBSEMSettings:
+    estimator: str
+    missing: str
+    n: int
+    n_dropped: int
+    weighted: bool
+    n_effective: float
+    se: str  # "expected" (information), "robust.sandwich", "semopy", "bootstrap"
+    bootstrap: int
+    seed: int | None
+    ci: float
+    n_failed: int
+    n_inadmissible: int
+    group: str | None
+    iterations: int
+    semopy_version: str
+    version: str
+
+
+@dataclass(frozen=True, eq=False)
+class CBSEMResult:
+    """What :func:`crmsurvey.cbsem` returns.
+
+    ``estimates``: ``lhs, op, rhs, est, se, z, pvalue, ci_lower, ci_upper, std_lv,
+    std_all`` (``group`` first for multi-group fits); ``fit``: a Series with lavaan's names;
+    ``r2``: ``variable, r2``; ``admissible`` and ``problems`` say what went wrong.
+    """
+
+    estimates: pd.DataFrame
+    fit: pd.Series
+    r2: pd.DataFrame
+    admissible: bool
+    problems: tuple[str, ...]
+    notes: tuple[str, ...]
+    settings: CBSEMSettings
+    model: str
+    groups: dict[str, "CBSEMResult"] = field(default_factory=dict)
+    _mi: Any = field(default=None, repr=False)
+
+    def modification_indices(self, *, minimum: float = 0.0) -> pd.DataFrame:
+        """lavaan's ``modindices``: ``lhs, op, rhs, mi, epc`` for parameters fixed to zero
+        (cross-loadings, residual covariances), largest first."""
+        if self._mi is None:
+            raise ValueError("modification indices are computed for single-group ML fits")
+        out = self._mi()
+        return out[out.mi >= minimum].reset_index(drop=True)
+
+    def summary(self):
+        from .summary import Summary
+
+        return Summary(self)
+
+    def _repr_html_(self) -> str:
+        return self.summary().as_html()
+
+    def to_dict(self) -> dict:
+        return json_safe({
+            "estimates": self.estimates.to_dict("records"),
+            "fit": {k: v for k, v in self.fit.items()},
+            "r2": self.r2.to_dict("records"),
+            "admissible": self.admissible,
+            "problems": list(self.problems),
+            "notes": list(self.notes),
+            "settings": asdict(self.settings),
+            "model": self.model,
+        })

@@ -1,0 +1,53 @@
+"""Text and HTML summaries of a CB-SEM result."""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from .._format import format_table as _fmt
+
+__all__ = ["Summary"]
+
+
+class Summary:
+    def __init__(self, result) -> None:
+        self.result = result
+
+    def _fit_table(self) -> pd.DataFrame:
+        f = self.result.fit
+        return pd.DataFrame({"measure": f.index, "value": f.to_numpy(dtype=float)})
+
+    def notes(self) -> list[str]:
+        s = self.result.settings
+        head = (f"CB-SEM ({s.estimator}, semopy {s.semopy_version}), n = {s.n}"
+                f"{f' (effective {s.n_effective:.1f})' if s.weighted else ''}, missing: "
+                f"{s.missing}, standard errors: {s.se}")
+        if s.bootstrap:
+            head += (f"; bootstrap {s.bootstrap} resamples (seed {s.seed}), {s.n_failed} failed,"
+                     f" {s.n_inadmissible} inadmissible")
+        status = "admissible" if self.result.admissible else "NOT admissible"
+        return [head, f"solution: {status}"] + list(self.result.problems) + \
+            list(self.result.notes)
+
+    def as_text(self) -> str:
+        r = self.result
+        parts = [f"Fit (lavaan definitions)\n{_fmt(self._fit_table()).to_string(index=False)}",
+                 f"Estimates\n{_fmt(r.estimates.drop(columns='free')).to_string(index=False)}",
+                 f"R²\n{_fmt(r.r2).to_string(index=False)}",
+                 "Notes:\n" + "\n".join(f"[{i}] {n}" for i, n in enumerate(self.notes(), 1))]
+        return "\n\n".join(parts) + "\n"
+
+    def as_html(self) -> str:
+        r = self.result
+        parts = [f"<h4>Fit</h4>{_fmt(self._fit_table()).to_html(index=False)}",
+                 f"<h4>Estimates</h4>{_fmt(r.estimates.drop(columns='free')).to_html(index=False)}",
+                 f"<h4>R²</h4>{_fmt(r.r2).to_html(index=False)}",
+                 "<p>" + "<br>".join(f"[{i}] {html.escape(n)}"
+                                     for i, n in enumerate(self.notes(), 1)) + "</p>"]
+        return "\n".join(parts)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    __repr__ = __str__
