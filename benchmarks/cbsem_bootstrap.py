@@ -1,0 +1,98 @@
+"""CB-SEM bootstrap speed: crmsurvey's batched refits, and lavaan's when R has it.
+
+Political Democracy (REFERENCE.md; data and model from semopy.examples) and
+Holzinger–Swineford-size CFA (simulated, 301 × 9, three factors). Prints our time per
+resample; when ``Rscript`` with lavaan is on the machine (Debian: r-cran-lavaan) it runs
+lavaan's ``bootstrapLavaan`` on the same data in the same minute and prints the ratio.
+
+    .venv/bin/python benchmarks/cbsem_bootstrap.py [--n 1000] [--lavaan-n 200]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+import crmsurvey as cs  # noqa: E402
+
+HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
+
+def hs_like(n: int = 301, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    phi = np.array([[1, .45, .47], [.45, 1, .28], [.47, .28, 1]])
+    f = rng.standard_normal((n, 3)) @ np.linalg.cholesky(phi).T
+    lam = np.array([.77, .42, .58, .85, .86, .84, .57, .72, .67])
+    x = f[:, np.repeat([0, 1, 2], 3)] * lam + rng.standard_normal((n, 9)) * np.sqrt(1 - lam**2)
+    return pd.DataFrame(x * 1.1 + 4, columns=[f"x{i}" for i in range(1, 10)])
+
+
+def ours(model: str, data: pd.DataFrame, n: int) -> float:
+    cs.cbsem(model, data)  # semopy import and first compile are not bootstrap time
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t0 = time.perf_counter()
+        cs.cbsem(model, data)
+        fit_only = time.perf_counter() - t0
+        t = time.perf_counter()
+        cs.cbsem(model, data, bootstrap=n, seed=1)
+        return (time.perf_counter() - t - fit_only) / n
+
+
+def lavaan(model: str, data: pd.DataFrame, n: int) -> float | None:
+    if not shutil.which("Rscript"):
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = os.path.join(tmp, "d.csv")
+        data.to_csv(csv, index=False)
+        script = f"""
+suppressMessages(library(lavaan))
+d <- read.csv("{csv}")
+fit <- sem('{model.replace(chr(10), "; ")}', data = d)
+t <- system.time(b <- bootstrapLavaan(fit, R = {n}, FUN = "coef", parallel = "no"))
+cat(t[["elapsed"]] / {n}, "\\n")
+"""
+        proc = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True)
+        if proc.returncode != 0:
+            print("  lavaan failed:", proc.stderr.strip().splitlines()[-1:])
+            return None
+        return float(proc.stdout.split()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=1000)
+    ap.add_argument("--lavaan-n", type=int, default=200)
+    args = ap.parse_args()
+    from semopy.examples import political_democracy as pdx
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+          f"{platform.python_version()}, numpy {np.__version__}")
+    cases = [("Political Democracy (75 x 11, 31 parameters)",
+              "\n".join(ln for ln in pdx.get_model().splitlines() if not ln.startswith("#")),
+              pdx.get_data()),
+             ("Holzinger-Swineford-size CFA (301 x 9, 21 parameters)", HS, hs_like())]
+    for name, model, data in cases:
+        per_ours = ours(model, data, args.n)
+        per_lav = lavaan(model, data, args.lavaan_n)
+        line = f"{name}: crmsurvey {per_ours * 1e3:.2f} ms/resample"
+        if per_lav is not None:
+            line += f"; lavaan {per_lav * 1e3:.1f} ms/resample; ratio {per_lav / per_ours:.0f}x"
+        else:
+            line += "; lavaan not installed (apt-get install r-cran-lavaan)"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
