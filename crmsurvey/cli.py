@@ -189,6 +189,75 @@ def pls_cmd(
         _out(res.summary().as_text())
 
 
+@app.command("run")
+def run_cmd(
+    study: Path,
+    output: Path = typer.Option(..., "-o", "--output", help="Output folder."),
+    lang: Optional[str] = typer.Option(None, help="Report language (default: the study's)."),
+) -> None:
+    """Run a study: screen, fit, write results.json, tables and report.pdf."""
+    from .pipeline import run
+
+    with _stages() as say:
+        run(study, output, lang=lang, progress=say)
+    _out(f"wrote {output}/report.pdf, results.json and tables")
+
+
+@app.command("report")
+def report_cmd(
+    outdir: Path,
+    lang: Optional[str] = typer.Option(None, help="Report language."),
+    template: Optional[Path] = typer.Option(None, help="Template folder."),
+) -> None:
+    """Render the report again from OUTDIR/results.json (no refitting)."""
+    from .pipeline import rerender
+
+    rerender(outdir, lang=lang, template=template)
+    _out(f"wrote {outdir}/report.pdf")
+
+
+@app.command("demo")
+def demo_cmd(
+    lang: str = typer.Option("en", help="en or zh-CN."),
+    output: Path = typer.Option(Path("crmsurvey-demo"), "-o", "--output",
+                                help="Output folder."),
+) -> None:
+    """Simulate a three-brand CCSI study, fit it (PLS with bootstrap, CB-SEM) and render
+    the PDF report."""
+    from ._resources import bundled_dir
+    from .pipeline import run
+
+    with _stages() as say:
+        run(bundled_dir("studies") / "demo_ccsi.yaml", output, lang=lang, progress=say)
+    _out(f"wrote {output}/report.pdf ({lang}), results.json and tables")
+
+
+class _stages:
+    """Rich progress bars on stderr for the stages of a run (silent when not a terminal)."""
+
+    def __enter__(self):
+        self.bar = None
+        if not sys.stderr.isatty():
+            return lambda stage, done, total: None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.bar = Progress(console=Console(stderr=True), transient=True)
+        self.bar.start()
+        tasks: dict[str, int] = {}
+
+        def say(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = self.bar.add_task(stage, total=total)
+            self.bar.update(tasks[stage], completed=done, total=total)
+
+        return say
+
+    def __exit__(self, *exc) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
 class _progress:
     """A rich progress bar on stderr for long bootstraps (silent when not a terminal)."""
 

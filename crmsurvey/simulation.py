@@ -162,7 +162,7 @@ def _items(q: Questionnaire, eta, n: int, s: SimulationSettings, rng) -> pd.Data
         sc = q.scale(item)
         base = eta[loyalty] if loyalty else rng.standard_normal(n)
         out[item] = _to_scale(0.85 * base + 0.5 * rng.standard_normal(n), sc.min, sc.max,
-                              0.7, 0.2)
+                              0.76, 0.2)
     frame = pd.DataFrame(out)
     _straightline(q, frame, s, rng)
     _blanks(q, frame, s, rng)

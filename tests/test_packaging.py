@@ -17,7 +17,9 @@ def test_wheel_install_finds_bundled_files(tmp_path):
                    capture_output=True)
     assert (target / "crmsurvey" / "_bundled_questionnaires" / "ccsi.yaml").is_file()
     code = ("import crmsurvey, crmsurvey._resources as r; q = crmsurvey.load_questionnaire('ccsi');"
-            "print(crmsurvey.__file__, r.bundled_dir('reports').is_dir(), len(q.items))")
+            "s = crmsurvey.load_study('demo_ccsi');"
+            "ok = (r.bundled_dir('reports') / 'default' / 'report.html.j2').is_file();"
+            "print(crmsurvey.__file__, ok, len(q.items) + 0 * len(s.index_constructs))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=tmp_path, env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr

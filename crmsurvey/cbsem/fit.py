@@ -22,7 +22,7 @@ from .scoring import information, score_fit
 from .structure import BETA, LAMBDA, PSI, THETA, Structure, structure_of
 from .verify import check_solution, is_positive_definite
 
-__all__ = ["cbsem"]
+__all__ = ["cbsem", "cbsem_syntax"]
 
 ESTIMATORS = ("ML", "GLS", "ULS", "DWLS")
 OBJECTIVE = {"ML": "MLW", "GLS": "GLS", "ULS": "ULS", "DWLS": "DWLS"}
@@ -78,9 +78,29 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
                     seed=seed, ci=ci, weights=weights, chunk=chunk)
 
 
+def cbsem_syntax(spec) -> str:
+    """lavaan syntax for CB-SEM from a ModelSpec or Questionnaire: a single-item construct
+    becomes its observed item (a one-indicator factor is not identified); composite
+    (``<~``) blocks are refused — covariance-based SEM estimates common factors."""
+    if hasattr(spec, "model_spec"):
+        spec = spec.model_spec()
+    composite = [c.name for c in spec.constructs if c.mode == "B"]
+    if composite:
+        raise InputError(f"construct {composite[0]!r} is composite ('<~'); CB-SEM fits "
+                         "reflective factors only", hint="fit it with pls() instead")
+    single = {c.name: c.items[0] for c in spec.constructs if len(c.items) == 1}
+    lines = [f"{c.name} =~ {' + '.join(c.items)}" for c in spec.constructs
+             if c.name not in single]
+    by_outcome: dict[str, list[str]] = {}
+    for lhs, rhs in spec.paths:
+        by_outcome.setdefault(single.get(lhs, lhs), []).append(single.get(rhs, rhs))
+    lines += [f"{lhs} ~ {' + '.join(r)}" for lhs, r in by_outcome.items()]
+    return "\n".join(lines) + "\n"
+
+
 def _inputs(model, data, weights):
-    if hasattr(model, "to_lavaan"):
-        model = model.to_lavaan()
+    if hasattr(model, "model_spec") or hasattr(model, "constructs"):
+        model = cbsem_syntax(model)
     if not isinstance(model, str):
         raise InputError("model must be lavaan syntax, a ModelSpec or a Questionnaire")
     if "ordinal" in model.lower():

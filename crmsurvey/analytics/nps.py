@@ -1,0 +1,76 @@
+"""Net Promoter Score with its standard error.
+
+Promoters answer 9–10, passives 7–8, detractors 0–6 on the 0–10 recommend question;
+``NPS = 100 · (p_promoters − p_detractors)`` and, treating the answer as a three-valued
+variable (+1, 0, −1), ``SE = 100 · sqrt((p_P + p_D − (p_P − p_D)²) / n)``. With sampling
+weights the shares are weighted and n is Kish's effective sample size.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from ..errors import InputError
+
+__all__ = ["nps", "nps_table"]
+
+COLUMNS = ["group", "n", "n_eff", "promoters", "passives", "detractors", "nps", "se",
+           "ci_lower", "ci_upper"]
+
+
+def _one(x: np.ndarray, w: np.ndarray, ci: float) -> dict:
+    ok = np.isfinite(x) & np.isfinite(w) & (w > 0)
+    x, w = x[ok], w[ok]
+    if not len(x):
+        return dict(n=0, n_eff=0.0, promoters=np.nan, passives=np.nan, detractors=np.nan,
+                    nps=np.nan, se=np.nan, ci_lower=np.nan, ci_upper=np.nan)
+    if ((x < 0) | (x > 10) | (x != np.round(x))).any():
+        bad = x[(x < 0) | (x > 10) | (x != np.round(x))][0]
+        raise InputError(f"NPS answers are whole numbers 0–10; found {bad:g}")
+    wn = w / w.sum()
+    pp = float(wn[x >= 9].sum())
+    pd_ = float(wn[x <= 6].sum())
+    n_eff = float(w.sum() ** 2 / (w**2).sum())
+    score = pp - pd_
+    se = np.sqrt(max(pp + pd_ - score**2, 0.0) / n_eff)
+    z = sps.norm.ppf(0.5 + ci / 2)
+    return dict(n=int(len(x)), n_eff=n_eff, promoters=100 * pp, passives=100 * (1 - pp - pd_),
+                detractors=100 * pd_, nps=100 * score, se=100 * se,
+                ci_lower=100 * max(score - z * se, -1), ci_upper=100 * min(score + z * se, 1))
+
+
+def nps(scores, *, weights=None, ci: float = 0.95) -> pd.Series:
+    """NPS of 0–10 answers (NaN ignored).
+
+    Examples
+    --------
+    >>> r = nps([10, 9, 8, 7, 6, 0])
+    >>> round(r["nps"], 1), round(r["se"], 1)          # (2 − 2) / 6 promoters vs detractors
+    (0.0, 33.3)
+    """
+    x = np.asarray(pd.to_numeric(pd.Series(scores), errors="coerce"), dtype=float)
+    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+    return pd.Series(_one(x, w, ci))
+
+
+def nps_table(data: pd.DataFrame, item: str, *, by: str | None = None,
+              weights: str | np.ndarray | None = None, ci: float = 0.95) -> pd.DataFrame:
+    """NPS overall (group ``"all"``) and per level of ``by``: ``group, n, n_eff,
+    promoters, passives, detractors, nps, se, ci_lower, ci_upper``."""
+    if item not in data.columns:
+        raise InputError(f"NPS item {item!r} is not a column of the data")
+    x = pd.to_numeric(data[item], errors="coerce").to_numpy(dtype=float)
+    if weights is None:
+        w = np.ones(len(x))
+    elif isinstance(weights, str):
+        w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
+    else:
+        w = np.asarray(weights, dtype=float)
+    rows = [{"group": "all", **_one(x, w, ci)}]
+    if by is not None:
+        g = data[by].astype("string").to_numpy()
+        for level in sorted(pd.unique(g[pd.notna(g)])):
+            sel = g == level
+            rows.append({"group": str(level), **_one(x[sel], w[sel], ci)})
+    return pd.DataFrame(rows, columns=COLUMNS)

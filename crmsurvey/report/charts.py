@@ -1,0 +1,217 @@
+"""Vector charts for the report: matplotlib SVG with text kept as text.
+
+Each function returns SVG markup; labels come from our own data and matplotlib escapes
+them as XML text. The report embeds the SVG as a data: URI image, so chart text can never
+become HTML markup.
+"""
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["index_chart", "path_diagram", "ipma_chart", "nps_chart", "FONT_FAMILY"]
+
+#: The font chain for chart text; the CJK face is named so Chinese labels never fall back
+#: to a font without the glyphs.
+FONT_FAMILY = ["Noto Sans CJK SC", "Noto Sans", "DejaVu Sans"]
+PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#843c0c"]
+GREY = "#595959"
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"svg.fonttype": "none", "font.family": "sans-serif",
+                         "font.sans-serif": FONT_FAMILY, "font.size": 9,
+                         "axes.spines.top": False, "axes.spines.right": False,
+                         "svg.hashsalt": "crmsurvey"})
+    return plt
+
+
+def _svg(fig) -> str:
+    import logging
+
+    buf = io.StringIO()
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    _plt().close(fig)
+    return buf.getvalue()
+
+
+def index_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, str],
+                groups: Sequence[str], group_labels: dict[str, str]) -> str:
+    """Each construct's index per group with its interval (a dot plot, 0–100 axis zoomed
+    to the data)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.6, 0.55 * len(constructs) * max(1, len(groups)) ** 0.5
+                                    + 1.2))
+    step = 0.7 / max(1, len(groups))
+    lo_all, hi_all = 100.0, 0.0
+    for g_i, g in enumerate(groups):
+        sel = {r["construct"]: r for r in rows if r["group"] == g}
+        ys, xs, lo, hi = [], [], [], []
+        for c_i, c in enumerate(constructs):
+            if c in sel:
+                r = sel[c]
+                ys.append(len(constructs) - 1 - c_i + (g_i - (len(groups) - 1) / 2) * step)
+                xs.append(r["index"])
+                lo.append(r["index"] - (r["ci_lower"] if r["ci_lower"] is not None else r["index"]))
+                hi.append((r["ci_upper"] if r["ci_upper"] is not None else r["index"]) - r["index"])
+        if not xs:
+            continue
+        color = GREY if g == "all" else PALETTE[(g_i - 1) % len(PALETTE)]
+        ax.errorbar(xs, ys, xerr=[lo, hi], fmt="o", color=color, ms=5, capsize=2,
+                    label=group_labels.get(g, g), lw=1)
+        lo_all = min(lo_all, min(np.subtract(xs, lo)))
+        hi_all = max(hi_all, max(np.add(xs, hi)))
+    ax.set_yticks(range(len(constructs)))
+    ax.set_yticklabels([labels.get(c, c) for c in reversed(constructs)])
+    pad = max(2.0, (hi_all - lo_all) * 0.1)
+    ax.set_xlim(max(0, lo_all - pad), min(100, hi_all + pad))
+    ax.grid(axis="x", color="#dddddd", lw=0.6)
+    ax.set_axisbelow(True)
+    if len(groups) > 1:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(4, len(groups)),
+                  frameon=False)
+    return _svg(fig)
+
+
+def _layers(names: Sequence[str], paths: list[tuple[str, str]]) -> dict[str, int]:
+    layer = {n: 0 for n in names}
+    for _ in names:
+        for lhs, rhs in paths:
+            layer[lhs] = max(layer[lhs], layer[rhs] + 1)
+    return layer
+
+
+def _wrap(text: str, width: int = 12) -> str:
+    if " " not in text or len(text) <= width:
+        return text
+    words, lines, line = text.split(), [], ""
+    for w in words:
+        if line and len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = w
+        else:
+            line = f"{line} {w}".strip()
+    return "\n".join(lines + [line])
+
+
+def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
+                 labels: dict[str, str]) -> str:
+    """Constructs left to right by causal depth; a layer with one construct zig-zags up
+    and down so that long arrows can arc around the boxes. Arrows carry the path
+    coefficients: solid when the interval excludes zero, dashed otherwise."""
+    plt = _plt()
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    layer = _layers(names, [(p["lhs"], p["rhs"]) for p in paths])
+    cols: dict[int, list[str]] = {}
+    for n in names:
+        cols.setdefault(layer[n], []).append(n)
+    pos = {}
+    for c, members in cols.items():
+        if len(members) == 1:
+            pos[members[0]] = (c * 1.0, 0.55 if c % 2 == 0 else -0.55)
+        else:
+            for i, n in enumerate(members):
+                pos[n] = (c * 1.0, (len(members) - 1) / 2 * 1.3 - i * 1.3)
+    width = max(cols) + 1
+    fig, ax = plt.subplots(figsize=(min(7.2, 1.05 * width + 0.4), 3.3))
+    bw, bh = 0.82, 0.5
+    for n, (x, y) in pos.items():
+        ax.add_patch(FancyBboxPatch((x - bw / 2, y - bh / 2), bw, bh,
+                                    boxstyle="round,pad=0.01,rounding_size=0.06",
+                                    fc="#dde8f4", ec="#1f4e79", lw=0.9, zorder=2))
+        ax.text(x, y + (0.06 if n in r2 else 0), _wrap(labels.get(n, n)), ha="center",
+                va="center", fontsize=7.2, zorder=3, linespacing=1.0)
+        if r2.get(n) is not None:
+            ax.text(x, y - bh / 2 + 0.05, f"R² {r2[n]:.2f}", ha="center", va="bottom",
+                    fontsize=6.2, color=GREY, zorder=3)
+    for p in paths:
+        (x0, y0), (x1, y1) = pos[p["rhs"]], pos[p["lhs"]]
+        sig = p.get("ci_lower") is not None and (p["ci_lower"] > 0 or p["ci_upper"] < 0)
+        skip = layer[p["lhs"]] - layer[p["rhs"]] > 1 and abs(y1 - y0) < 1e-9
+        rad = (-0.28 if y0 > 0 else 0.28) if skip else 0.0
+        start = (x0 + bw / 2 * (0.2 if skip else 1), y0 + (bh / 2 if skip and y0 > 0 else
+                                                          -bh / 2 if skip else 0))
+        end = (x1 - bw / 2 * (0.2 if skip else 1), y1 + (bh / 2 if skip and y1 > 0 else
+                                                        -bh / 2 if skip else 0))
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=8,
+                                     lw=1.1 if sig else 0.8, ls="-" if sig else (0, (3, 2)),
+                                     color="#1f4e79" if sig else "#8c8c8c", zorder=1,
+                                     connectionstyle=f"arc3,rad={rad}", shrinkA=1, shrinkB=1))
+        dx, dy = end[0] - start[0], end[1] - start[1]
+        mx = (start[0] + end[0]) / 2 + 0.5 * rad * dy
+        my = (start[1] + end[1]) / 2 - 0.5 * rad * dx
+        ax.text(mx, my, f"{p['est']:.2f}{'*' if sig else ''}", ha="center", va="center",
+                fontsize=6.8, color="#000000" if sig else GREY, zorder=4,
+                bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none"))
+    xs = [x for x, _ in pos.values()]
+    ys = [y for _, y in pos.values()]
+    ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
+    ax.set_ylim(min(ys) - 1.25, max(ys) + 1.25)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return _svg(fig)
+
+
+def ipma_chart(rows: list[dict], labels: dict[str, str], x_label: str, y_label: str) -> str:
+    """Importance (x) against performance (y) with lines at the means (the quadrants)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.0, 4.2))
+    imp = np.array([r["importance"] for r in rows])
+    perf = np.array([r["performance"] for r in rows])
+    ax.scatter(imp, perf, s=40, color="#1f4e79", zorder=3)
+    ax.axvline(imp.mean(), color=GREY, lw=0.8, ls="--")
+    ax.axhline(perf.mean(), color=GREY, lw=0.8, ls="--")
+    # labels to the right of their point, nudged apart where they would collide
+    xr = (imp - imp.min()) / max(imp.max() - imp.min(), 1e-9)
+    yr = (perf - perf.min()) / max(perf.max() - perf.min(), 1e-9)
+    placed: list[tuple[float, float]] = []
+    for i in np.argsort(-perf):
+        ty = yr[i]
+        while any(abs(ty - py) < 0.09 and abs(xr[i] - px) < 0.45 for px, py in placed):
+            ty -= 0.09
+        placed.append((xr[i], ty))
+        offset = (ty - yr[i]) * 0.55 * 4.2 * 72  # axes fraction of the plot → points
+        ax.annotate(labels.get(rows[i]["construct"], rows[i]["construct"]), (imp[i], perf[i]),
+                    xytext=(7, offset), textcoords="offset points", ha="left", va="center",
+                    fontsize=8, arrowprops=dict(arrowstyle="-", color="#bbbbbb", lw=0.5)
+                    if offset else None)
+    span = max(imp.max() - imp.min(), 0.05)
+    ax.set_xlim(min(0, imp.min() - 0.15 * span), imp.max() + 0.25 * span)
+    pspan = max(perf.max() - perf.min(), 4)
+    ax.set_ylim(perf.min() - 0.25 * pspan, perf.max() + 0.25 * pspan)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    ax.grid(color="#eeeeee", lw=0.6)
+    return _svg(fig)
+
+
+def nps_chart(rows: list[dict], group_labels: dict[str, str], names: tuple[str, str, str]
+              ) -> str:
+    """Stacked shares of detractors, passives and promoters per group."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.0, 0.45 * len(rows) + 0.9))
+    ys = np.arange(len(rows))[::-1]
+    left = np.zeros(len(rows))
+    for key, name, color in zip(("detractors", "passives", "promoters"), names,
+                                ("#c00000", "#bfbfbf", "#548235")):
+        vals = np.array([r[key] for r in rows])
+        ax.barh(ys, vals, left=left, color=color, label=name, height=0.6)
+        for y, v, l in zip(ys, vals, left):
+            if v >= 7:
+                ax.text(l + v / 2, y, f"{v:.0f}%", ha="center", va="center", fontsize=7.5,
+                        color="white" if color != "#bfbfbf" else "black")
+        left += vals
+    ax.set_yticks(ys)
+    ax.set_yticklabels([group_labels.get(r["group"], r["group"]) for r in rows])
+    ax.set_xlim(0, 100)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, frameon=False)
+    return _svg(fig)

@@ -1,0 +1,226 @@
+"""Render a study's results bundle to HTML and PDF (jinja2 + WeasyPrint).
+
+Templates autoescape every value and use ``StrictUndefined``; untrusted text (question
+wording, group names, data values) therefore shows as text. The PDF renderer fetches only
+``data:`` URIs and files inside the template folder or the run's ``assets`` folder —
+never the network and no other file.
+"""
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from .._io import atomic_path
+from .._resources import bundled_dir
+from ..errors import InputError
+from . import charts
+from .filters import num, pct, pval, text_in
+from .i18n import strings
+
+__all__ = ["render_report", "build_html", "restricted_fetcher"]
+
+HU_BENTLER = {"cfi": (">=", 0.95), "tli": (">=", 0.95), "rmsea": ("<=", 0.06),
+              "srmr": ("<=", 0.08)}
+
+
+def _allowed(url: str, roots: list[Path]) -> bool:
+    parsed = urlparse(url)
+    if parsed.scheme == "data":
+        return True
+    if parsed.scheme == "file":
+        path = Path(unquote(parsed.path)).resolve()
+        return any(path == r or r in path.parents for r in roots) and path.is_file()
+    return False
+
+
+def restricted_fetcher(allowed: list[Path], refused: list[str] | None = None):
+    """A WeasyPrint URL fetcher that serves data: URIs and files under ``allowed`` and
+    refuses everything else (recording it in ``refused``)."""
+    from weasyprint import urls
+
+    roots = [p.resolve() for p in allowed]
+
+    def refuse(url: str):
+        if refused is not None:
+            refused.append(url)
+        raise ValueError(f"the report renderer fetches only its own assets, not {url!r}")
+
+    if hasattr(urls, "URLFetcher"):  # WeasyPrint ≥ 68: a fetcher class
+        class Restricted(urls.URLFetcher):
+            def fetch(self, url, headers=None):
+                if not _allowed(url, roots):
+                    refuse(url)
+                return super().fetch(url, headers)
+
+        return Restricted(allowed_protocols=("data", "file"))
+
+    def fetch(url: str, *args, **kwargs):  # older WeasyPrint: a function
+        if not _allowed(url, roots):
+            refuse(url)
+        return urls.default_url_fetcher(url, *args, **kwargs)
+
+    return fetch
+
+
+def _data_uri(svg: str) -> str:
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode()
+
+
+def _label(bundle: dict, lang: str) -> dict[str, str]:
+    return {c: text_in(v, lang) for c, v in bundle["model"]["labels"].items()}
+
+
+def _group_label(name: str, t: dict) -> str:
+    return t["all"] if name == "all" else name.split("=", 1)[-1]
+
+
+def build_context(bundle: dict, lang: str) -> dict:
+    """Everything the template shows, already in display order (no logic in templates
+    beyond loops and conditions)."""
+    t = strings(lang)
+    labels = _label(bundle, lang)
+    model = bundle["model"]
+    target = model["ipma_target"]
+    pls_all = bundle["pls"].get("all")
+    groups = ["all"] + [g for g in bundle["pls"] if g != "all"]
+    glabels = {g: _group_label(g, t) for g in groups}
+    glabels.update({r["group"]: _group_label(r["group"], t) for r in bundle["nps"]})
+    idx_constructs = model["index_constructs"]
+    sat = next((c for c in idx_constructs if "sat" in c.lower()), idx_constructs[0])
+    ctx = {"t": t, "lang": lang, "labels": labels, "study": bundle["study"],
+           "settings": bundle["settings"], "sample": bundle["sample"],
+           "sections": bundle["study"]["sections"], "skipped": bundle["skipped"],
+           "glabels": glabels, "sat": sat, "target": target}
+    level = f"{100 * ((bundle['settings'].get('pls') or {}).get('ci') or 0.95):.0f}%"
+    ctx["level"] = level
+    # executive summary
+    ctx["sat_rows"] = [dict(r, label=glabels.get(r["group"], r["group"]))
+                       for r in bundle["indices"] if r["construct"] == sat]
+    ctx["nps_rows"] = [dict(r, label=glabels.get(r["group"], r["group"]))
+                       for r in bundle["nps"]]
+    ctx["drivers"] = [t["driver_sentence"].format(
+        construct=labels.get(d["construct"], d["construct"]), target=labels.get(target, target),
+        effect=d["total"], sig=t["significant"] if d["significant"] else t["not_significant"])
+        for d in bundle["drivers"]]
+    # charts
+    ctx["index_chart"] = _data_uri(charts.index_chart(
+        bundle["indices"], idx_constructs, labels, groups, glabels)) if bundle["indices"] else None
+    ctx["index_rows"] = [dict(r, label=labels.get(r["construct"], r["construct"]),
+                              glabel=glabels.get(r["group"], r["group"]))
+                         for r in bundle["indices"]]
+    ctx["nps_chart"] = _data_uri(charts.nps_chart(
+        bundle["nps"], glabels, (t["detractors"], t["passives"], t["promoters"]))) \
+        if bundle["nps"] else None
+    if pls_all:
+        r2 = {r["construct"]: r["r2"] for r in pls_all["r2"]}
+        ctx["path_chart"] = _data_uri(charts.path_diagram(
+            list(model["constructs"]), pls_all["paths"], r2, labels))
+        ctx["paths"] = [dict(p, label=f"{labels.get(p['rhs'], p['rhs'])} → "
+                                      f"{labels.get(p['lhs'], p['lhs'])}") for p in pls_all["paths"]]
+        ctx["r2"] = [dict(r, label=labels.get(r["construct"], r["construct"]))
+                     for r in pls_all["r2"]]
+        ctx["quality"] = [dict(q, label=labels.get(q["construct"], q["construct"]))
+                          for q in pls_all["quality"]]
+        ctx["loadings"] = [dict(r, label=labels.get(r["lhs"], r["lhs"]))
+                           for r in pls_all["loadings"]]
+        names = list(model["constructs"])
+        htmt = {(r["lhs"], r["rhs"]): r for r in pls_all.get("htmt_intervals") or []}
+        ctx["htmt_names"] = [labels.get(n, n) for n in names]
+        ctx["htmt"] = [[(htmt.get((b, a)) or {}).get("est") if j < i else None
+                        for j, b in enumerate(names)] for i, a in enumerate(names)]
+        ctx["diagnostics"] = bundle["diagnostics"]
+    ipma_rows = bundle["ipma"]["rows"]
+    if ipma_rows:
+        ctx["ipma_chart"] = _data_uri(charts.ipma_chart(
+            ipma_rows, labels, t["importance"], t["performance"]))
+        mi = sum(r["importance"] for r in ipma_rows) / len(ipma_rows)
+        mp = sum(r["performance"] for r in ipma_rows) / len(ipma_rows)
+        act = [labels.get(r["construct"], r["construct"]) for r in ipma_rows
+               if r["importance"] > mi and r["performance"] < mp]
+        keep = [labels.get(r["construct"], r["construct"]) for r in ipma_rows
+                if r["importance"] > mi and r["performance"] >= mp]
+        sep = "、" if lang == "zh-CN" else ", "
+        ctx["ipma_reading"] = [t["ipma_reading_act"].format(names=sep.join(act)) if act
+                               else t["ipma_reading_none"]]
+        if keep:
+            ctx["ipma_reading"].append(t["ipma_reading_keep"].format(names=sep.join(keep)))
+        ctx["ipma_rows"] = [dict(r, label=labels.get(r["construct"], r["construct"]))
+                            for r in ipma_rows]
+    cb = bundle.get("cbsem")
+    ctx["cbsem"] = cb
+    if cb and "fit" in cb:
+        f = cb["fit"]
+        rows = []
+        for key in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr"):
+            rule = HU_BENTLER.get(key)
+            value = f.get(key)
+            meets = None
+            if rule and value is not None:
+                meets = value >= rule[1] if rule[0] == ">=" else value <= rule[1]
+            rows.append({"measure": key.upper() if key in ("cfi", "tli", "rmsea", "srmr")
+                         else {"chisq": "χ²", "df": "df", "pvalue": "p"}[key],
+                         "value": value, "threshold": f"{rule[0].replace('>=', '≥').replace('<=', '≤')} {rule[1]}"
+                         if rule else "", "meets": meets,
+                         "interval": (f.get("rmsea_ci_lower"), f.get("rmsea_ci_upper"))
+                         if key == "rmsea" else None})
+        ctx["fit_rows"] = rows
+    s = bundle["settings"]
+    ctx["screening_text"] = (t["screening_text"].format(
+        rules=", ".join(t.get(f"rule_{r}", r) for r in s["exclude"])) if s["exclude"]
+        else t["no_exclusion"])
+    ctx["weight_text"] = t["weight_text"].format(weight=s["weight"]) if s["weight"] \
+        else t["no_weight"]
+    p = s.get("pls") or {}
+    ctx["pls_text"] = t["pls_settings"].format(scheme=p.get("scheme", "path"),
+                                               boot=p.get("bootstrap", 0),
+                                               seed=p.get("seed"), level=level) if p else ""
+    ctx["cb_text"] = t["cb_settings"].format(estimator=(s.get("cbsem") or {}).get(
+        "estimator", "ML")) if s.get("cbsem") else ""
+    ctx["syntax"] = model["syntax"]
+    return ctx
+
+
+def _environment(template_dir: Path):
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(str(template_dir)), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(num=num, pval=pval, pct=pct, text=text_in)
+    return env
+
+
+def build_html(bundle: dict, *, lang: str | None = None, template_dir: Path | None = None,
+               logo: str | None = None) -> str:
+    lang = lang or bundle["study"]["language"]
+    template_dir = Path(template_dir or bundled_dir("reports") / "default")
+    if not (template_dir / "report.html.j2").is_file():
+        raise InputError(f"no report.html.j2 in template folder {str(template_dir)!r}")
+    ctx = build_context(bundle, lang)
+    ctx["logo"] = logo
+    return _environment(template_dir).get_template("report.html.j2").render(**ctx)
+
+
+def render_report(bundle: dict, outdir: Path, *, lang: str | None = None,
+                  template_dir: Path | None = None, refused: list[str] | None = None
+                  ) -> tuple[Path, Path]:
+    """Write ``report.html`` and ``report.pdf`` into ``outdir`` (each atomically)."""
+    import logging
+
+    from weasyprint import HTML
+
+    outdir = Path(outdir)
+    template_dir = Path(template_dir or bundled_dir("reports") / "default").resolve()
+    assets = (outdir / "assets").resolve()
+    logo = next((p for p in sorted(assets.glob("logo.*"))), None) if assets.is_dir() else None
+    html = build_html(bundle, lang=lang, template_dir=template_dir,
+                      logo=logo.as_uri() if logo else None)
+    with atomic_path(outdir / "report.html") as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    document = HTML(string=html, base_url=template_dir.as_uri() + "/",
+                    url_fetcher=restricted_fetcher([template_dir, assets], refused))
+    with atomic_path(outdir / "report.pdf") as tmp:
+        document.write_pdf(str(tmp))
+    return outdir / "report.html", outdir / "report.pdf"

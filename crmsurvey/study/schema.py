@@ -1,0 +1,87 @@
+"""The study definition: questionnaire + data + screening + models + groups + report."""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..questionnaire.schema import Text
+
+__all__ = ["StudyDef", "DataSource", "PLSOptions", "CBSEMOptions", "ReportOptions",
+           "SECTIONS", "known_keys"]
+
+#: Report sections in their order; a study may leave some out.
+SECTIONS = ("summary", "sample", "model", "indices", "priorities", "quality", "cbsem",
+            "methodology")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Simulated(_Strict):
+    """Responses drawn by the simulator (the demo; tests)."""
+
+    n: int = Field(gt=0)
+    seed: int = 0
+    groups: dict[str, list[str]] = Field(default_factory=dict)
+    paths: dict[str, float] = Field(default_factory=dict)
+
+
+class DataSource(_Strict):
+    """One response file (path relative to the study file) or simulated responses."""
+
+    path: str | None = None
+    simulate: Simulated | None = None
+    mapping: dict[str, str] = Field(default_factory=dict)
+    encoding: str | None = None
+    sheet: str | int | None = None
+
+
+class PLSOptions(_Strict):
+    scheme: Literal["path", "factorial", "centroid"] = "path"
+    bootstrap: int = Field(default=1000, ge=0)
+    seed: int = 1
+    ci: float = Field(default=0.95, gt=0, lt=1)
+    ci_method: Literal["percentile", "bca"] = "percentile"
+    consistent: bool = False
+
+
+class CBSEMOptions(_Strict):
+    estimator: Literal["ML", "GLS", "ULS", "DWLS"] = "ML"
+    bootstrap: int = Field(default=0, ge=0)
+    seed: int = 1
+
+
+class ReportOptions(_Strict):
+    language: str = "en"
+    client: str = ""
+    title: Text | None = None
+    subtitle: Text | None = None
+    author: str = ""
+    logo: str | None = None  # file relative to the study file
+    template: str | None = None  # folder relative to the study file (default: bundled)
+    sections: list[Literal[SECTIONS]] = Field(default_factory=lambda: list(SECTIONS))  # type: ignore[valid-type]
+
+
+class StudyDef(_Strict):
+    id: str
+    title: Text
+    questionnaire: str  # file relative to the study file, or a bundled id ("ccsi")
+    data: list[DataSource] = Field(min_length=1)
+    exclude: list[str] = Field(default_factory=list)
+    weight: str | None = None  # item id of the weight column
+    groups: list[str] = Field(default_factory=list)  # group item ids to compare
+    min_group_size: int = Field(default=50, ge=2)
+    pls: PLSOptions | None = Field(default_factory=PLSOptions)
+    cbsem: CBSEMOptions | None = None
+    indices: list[str] | None = None  # default: constructs with index: true
+    ipma_target: str | None = None  # default: the loyalty construct
+    report: ReportOptions = Field(default_factory=ReportOptions)
+
+
+def known_keys() -> set[str]:
+    keys: set[str] = set()
+    for model in (Simulated, DataSource, PLSOptions, CBSEMOptions, ReportOptions, StudyDef):
+        keys.update(model.model_fields)
+    return keys

@@ -1,0 +1,197 @@
+"""Studies and PDF reports: both languages, every index in the PDF, CJK fonts embedded,
+untrusted text shown as text, nothing fetched, atomic output, clean errors."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from crmsurvey.pipeline import rerender, run
+from crmsurvey.report.render import restricted_fetcher
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _study(tmp: Path, *, questionnaire: str = "ccsi", extra: str = "", groups="[Brand A, Brand B]",
+           cbsem: bool = True) -> Path:
+    text = f"""
+id: t
+title: {{en: Test study, zh-CN: 测试研究}}
+questionnaire: {questionnaire}
+data:
+  - simulate: {{n: 150, seed: 3, groups: {{brand: {groups}}}}}
+exclude: [duplicate, speeder]
+groups: [brand]
+pls: {{bootstrap: 60, seed: 2}}
+{"cbsem: {estimator: ML}" if cbsem else ""}
+report: {{client: Test Client, language: en}}
+{extra}
+"""
+    path = tmp / "study.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _pdf_text(path: Path) -> tuple[str, PdfReader]:
+    reader = PdfReader(str(path))
+    return "\n".join(page.extract_text() for page in reader.pages), reader
+
+
+def _fonts(reader: PdfReader) -> set[str]:
+    names = set()
+    for page in reader.pages:
+        fonts = page["/Resources"].get("/Font", {})
+        for ref in fonts.values():
+            names.add(str(ref.get_object()["/BaseFont"]))
+    return names
+
+
+@pytest.fixture(scope="module")
+def demo_runs(tmp_path_factory):
+    base = tmp_path_factory.mktemp("demo")
+    study = ROOT / "studies" / "demo_ccsi.yaml"
+    out = {}
+    for lang in ("en", "zh-CN"):
+        out[lang] = run(study, base / lang, lang=lang)
+    return out
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_demo_report_has_every_index(demo_runs, lang):
+    folder = demo_runs[lang]
+    bundle = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    text, reader = _pdf_text(folder / "report.pdf")
+    assert len(reader.pages) >= 8
+    assert bundle["indices"], "the demo reports indices"
+    groups = {r["group"] for r in bundle["indices"]}
+    assert groups == {"all", "brand=Brand A", "brand=Brand B", "brand=Brand C"}
+    for r in bundle["indices"]:
+        assert f"{r['index']:.1f}" in text, r
+    for key in ("rows_read", "rows_kept", "n"):
+        pass
+    assert str(bundle["sample"]["rows_read"]) in text
+    if lang == "zh-CN":
+        assert "顾客满意" in text and "执行摘要" in text
+        assert any("CJK" in f for f in _fonts(reader)), _fonts(reader)
+    else:
+        assert "Executive summary" in text and "Satisfaction" in text
+
+
+def test_results_bundle_contract(demo_runs):
+    folder = demo_runs["en"]
+    bundle = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    for r in bundle["indices"]:
+        assert set(r) == {"group", "construct", "index", "ci_lower", "ci_upper", "n"}
+        assert r["ci_lower"] < r["index"] < r["ci_upper"]
+    assert {"paths", "quality"} <= set(bundle["pls"]["all"])
+    assert bundle["cbsem"]["fit"]["cfi"] > 0.9
+    assert bundle["nps"][0]["group"] == "all"
+    s = bundle["sample"]
+    assert s["rows_read"] == s["rows_kept"] + sum(s["excluded"].values())
+    assert bundle["settings"]["pls"]["seed"] == 7
+    for name in ("indices.csv", "paths.csv", "nps.csv", "tables.xlsx", "report.html"):
+        assert (folder / name).is_file()
+
+
+def test_untrusted_text_is_text_and_nothing_is_fetched(tmp_path):
+    q = (ROOT / "questionnaires" / "ccsi.yaml").read_text(encoding="utf-8")
+    evil_img = '<img src="file:///etc/passwd">'
+    q = q.replace('SAT:  {label: {zh-CN: 顾客满意, en: Satisfaction}',
+                  "SAT:  {label: {zh-CN: 顾客满意, en: 'Satisfaction " + evil_img + "'}")
+    (tmp_path / "q.yaml").write_text(q, encoding="utf-8")
+    study = _study(tmp_path, questionnaire="q.yaml",
+                   groups='["<script>alert(1)</script>", "=HYPERLINK(1)"]', cbsem=False)
+    out = run(study, tmp_path / "out")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert evil_img not in html and "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+    assert "<script>" not in html
+    text, _ = _pdf_text(out / "report.pdf")
+    assert evil_img in text and "<script>alert(1)</script>" in text
+    refused: list[str] = []
+    from crmsurvey.report.render import render_report
+
+    render_report(json.loads((out / "results.json").read_text(encoding="utf-8")), out,
+                  refused=refused)
+    assert refused == []  # escaped markup never asks for anything
+
+
+def test_spreadsheet_cells_are_neutralised(tmp_path):
+    import openpyxl
+    import pandas as pd
+
+    from crmsurvey.study import write_results
+
+    table = pd.DataFrame({"group": ["=HYPERLINK(\"x\")", "+1", "-2", "@A1", "ok"],
+                          "value": [1.0, -2.0, 3.0, 4.0, 5.0]})
+    write_results({"indices": []}, {"indices": table}, tmp_path)
+    ws = openpyxl.load_workbook(tmp_path / "tables.xlsx")["indices"]
+    cells = [ws.cell(row=i, column=1) for i in range(2, 7)]
+    assert [c.value for c in cells] == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@A1", "ok"]
+    assert all(c.data_type == "s" for c in cells)
+    assert ws.cell(row=3, column=2).value == -2.0  # numbers stay numbers
+    csv = (tmp_path / "indices.csv").read_text(encoding="utf-8-sig")
+    assert "'=HYPERLINK" in csv
+
+
+def test_fetcher_serves_only_own_assets(tmp_path):
+    (tmp_path / "ok.css").write_text("p {}")
+    refused: list[str] = []
+    fetch = restricted_fetcher([tmp_path], refused)
+    call = fetch.fetch if hasattr(fetch, "fetch") else fetch
+    call((tmp_path / "ok.css").as_uri())
+    for url in ("file:///etc/passwd", "http://127.0.0.1/x.png",
+                (tmp_path / ".." / "x").resolve().as_uri()):
+        with pytest.raises(ValueError):
+            call(url)
+    assert len(refused) == 3
+
+
+def test_rerender_without_refitting(demo_runs, tmp_path):
+    folder = demo_runs["en"]
+    before = (folder / "results.json").read_bytes()
+    rerender(folder, lang="zh-CN")
+    text, _ = _pdf_text(folder / "report.pdf")
+    assert "执行摘要" in text and (folder / "results.json").read_bytes() == before
+
+
+def test_failed_run_leaves_nothing(tmp_path):
+    (tmp_path / "tpl").mkdir()  # a template folder without report.html.j2
+    study = _study(tmp_path, extra="", cbsem=False)
+    text = study.read_text().replace("report: {client: Test Client, language: en}",
+                                     "report: {client: Test Client, language: en, template: tpl}")
+    study.write_text(text)
+    with pytest.raises(Exception):
+        run(study, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out-")]
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda s: s.replace("groups: [brand]", "groups: [colour]"), "group 'colour'"),
+    (lambda s: s.replace("exclude: [duplicate, speeder]", "exclude: [duplicat]"),
+     "unknown screening rule"),
+    (lambda s: s.replace("questionnaire: ccsi", "questionnaire: nope.yaml"), "not found"),
+    (lambda s: s.replace("pls: {bootstrap: 60", "pls: {bootstrapp: 60"), "unknown key"),
+    (lambda s: s + "\n  : [", "cannot read YAML"),
+])
+def test_broken_study_exits_2_with_one_line(tmp_path, mutate, message):
+    study = _study(tmp_path, cbsem=False)
+    study.write_text(mutate(study.read_text()))
+    proc = subprocess.run([sys.executable, "-m", "crmsurvey.cli", "run", str(study), "-o",
+                           str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and str(study) in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+def test_small_groups_are_skipped_and_said(tmp_path):
+    study = _study(tmp_path, cbsem=False)
+    study.write_text(study.read_text() + "min_group_size: 500\n")
+    out = run(study, tmp_path / "out")
+    bundle = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert {s["level"] for s in bundle["skipped"]} == {"Brand A", "Brand B"}
+    text, _ = _pdf_text(out / "report.pdf")
+    assert "fewer than 500 respondents" in text
