@@ -161,12 +161,15 @@ def run_study(study: Study, *, progress: Progress | None = None) -> StudyResults
     if overall is not None:
         tables["ipma"] = ipma
     drivers = []
-    if overall is not None:
-        te = overall.total_effects[overall.total_effects.lhs == target]
-        for r in te.sort_values("total", ascending=False).head(3).itertuples():
-            drivers.append({"construct": r.rhs, "total": r.total,
-                            "significant": bool(getattr(r, "ci_lower", 0) > 0 or
-                                                getattr(r, "ci_upper", 0) < 0)})
+    if overall is not None and len(ipma):
+        # importance in index points (IPMA); significance from the bootstrap interval of
+        # the standardised total effect
+        te = overall.total_effects[overall.total_effects.lhs == target].set_index("rhs")
+        for r in ipma.sort_values("importance", ascending=False).head(3).itertuples():
+            row = te.loc[r.construct]
+            lo, hi = row.get("ci_lower", np.nan), row.get("ci_upper", np.nan)
+            drivers.append({"construct": r.construct, "total": r.importance,
+                            "significant": bool(lo > 0 or hi < 0)})
 
     cb = None
     if d.cbsem is not None:
