@@ -195,3 +195,20 @@ def test_small_groups_are_skipped_and_said(tmp_path):
     assert {s["level"] for s in bundle["skipped"]} == {"Brand A", "Brand B"}
     text, _ = _pdf_text(out / "report.pdf")
     assert "fewer than 500 respondents" in text
+
+
+def test_logo_is_embedded(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (120, 40), (31, 78, 121)).save(tmp_path / "logo.png")
+    study = _study(tmp_path, cbsem=False)
+    study.write_text(study.read_text().replace(
+        "report: {client: Test Client, language: en}",
+        "report: {client: Test Client, language: en, logo: logo.png, sections: [summary]}"))
+    out = run(study, tmp_path / "out")
+    assert (out / "assets" / "logo.png").is_file()
+    reader = PdfReader(str(out / "report.pdf"))
+    xobjects = reader.pages[0]["/Resources"].get("/XObject", {})
+    assert any(x.get_object()["/Subtype"] == "/Image" for x in xobjects.values())
+    text, _ = _pdf_text(out / "report.pdf")
+    assert "Executive summary" in text and "Measurement quality" not in text
