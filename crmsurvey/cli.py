@@ -189,6 +189,133 @@ def pls_cmd(
         _out(res.summary().as_text())
 
 
+def _table_out(frame, as_json: bool, extra: dict | None = None) -> None:
+    from ._format import format_table, json_safe
+
+    if as_json:
+        payload = {"rows": frame.to_dict("records"), **(extra or {})}
+        _out(json.dumps(json_safe(payload), ensure_ascii=False, indent=2))
+    else:
+        _out(format_table(frame, 2).to_string(index=False))
+        for k, v in (extra or {}).items():
+            _out(f"{k}: {v}")
+
+
+@app.command("nps")
+def nps_cmd(
+    questionnaire: Path, data: Path,
+    by: Optional[str] = typer.Option(None, help="Group item to break the NPS down by."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """NPS with standard error and interval, overall and by group, and the pairwise tests."""
+    from .analytics import nps_compare, nps_table
+    from .questionnaire import load_questionnaire
+    from .responses import load_responses
+
+    q = load_questionnaire(questionnaire)
+    item = next(iter(q.items_with_role("nps")), None)
+    if item is None:
+        raise InputError("the questionnaire has no item with role 'nps'", path=str(questionnaire))
+    if by is not None and (by not in q.items or q.items[by].role != "group"):
+        raise InputError(f"--by {by!r} is not a group item of the questionnaire")
+    r = load_responses(q, data)
+    w = r.weights
+    table = nps_table(r.data, item, by=by, weights=None if w is None else w.to_numpy())
+    extra = {"comparisons": nps_compare(table).to_dict("records")} if by else None
+    _table_out(table, as_json, extra if as_json else None)
+    if by and not as_json:
+        _out("\n" + nps_compare(table).round(4).to_string(index=False))
+
+
+@app.command("kano")
+def kano_cmd(questionnaire: Path, data: Path, as_json: bool = typer.Option(False, "--json")
+             ) -> None:
+    """Kano categories per feature: shares, dominant category, better/worse."""
+    from .analytics import kano_pairs, kano_table
+    from .questionnaire import load_questionnaire
+    from .responses import load_responses
+
+    q = load_questionnaire(questionnaire)
+    pairs = kano_pairs(q)
+    if not pairs:
+        raise InputError("the questionnaire has no Kano items", path=str(questionnaire))
+    _table_out(kano_table(load_responses(q, data).data, pairs), as_json)
+
+
+def _transactions(path, customer, date, amount, as_of, encoding):
+    from .analytics import load_transactions
+
+    tx = load_transactions(path, customer=customer, date=date, amount=amount, as_of=as_of,
+                           encoding=encoding)
+    if tx.log.rows_kept < tx.log.rows_read:
+        excluded = ", ".join(f"{k} {v}" for k, v in tx.log.excluded.items() if v)
+        sys.stderr.write(f"note: {tx.log.rows_read - tx.log.rows_kept} of {tx.log.rows_read} "
+                         f"transactions excluded ({excluded}); first: row "
+                         f"{tx.log.problems[0].row}, column {tx.log.problems[0].column}: "
+                         f"{tx.log.problems[0].message}\n")
+    return tx
+
+
+@app.command("rfm")
+def rfm_cmd(
+    transactions: Path,
+    customer: str = typer.Option("customer_id"), date: str = typer.Option("date"),
+    amount: str = typer.Option("amount"),
+    as_of: Optional[str] = typer.Option(None, help="Analysis date (default: day after the "
+                                        "last transaction)."),
+    abc: str = typer.Option("customers", help="ABC rule: customers (5/15/80 %) or value "
+                            "(80/15/5 %)."),
+    encoding: Optional[str] = typer.Option(None),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """RFM scores and segments, with ABC classes, per customer."""
+    from .analytics import abc_classes, rfm
+
+    tx = _transactions(transactions, customer, date, amount, as_of, encoding)
+    table = rfm(tx)
+    table["abc"] = abc_classes(table.set_index("customer").monetary, rule=abc).to_numpy()
+    summary = table.groupby("segment").size().sort_values(ascending=False).to_dict()
+    _table_out(table, as_json, {"segments": summary, "log": tx.log.to_dict()} if as_json
+               else {"segments": summary})
+
+
+@app.command("clv")
+def clv_cmd(
+    transactions: Optional[Path] = typer.Argument(None),
+    margin: Optional[float] = typer.Option(None, help="Margin per period (formula)."),
+    retention: Optional[float] = typer.Option(None, help="Retention rate per period."),
+    discount: float = typer.Option(0.1, help="Discount rate per period."),
+    periods: Optional[int] = typer.Option(None, help="Horizon (default: infinite)."),
+    cost: float = typer.Option(0.0, help="Retention cost per period."),
+    model: str = typer.Option("formula", help="formula or bgnbd (needs TRANSACTIONS)."),
+    horizon: float = typer.Option(12, help="bgnbd: periods ahead."),
+    period_days: float = typer.Option(30.0, help="bgnbd: days per period."),
+    customer: str = typer.Option("customer_id"), date: str = typer.Option("date"),
+    amount: str = typer.Option("amount"), as_of: Optional[str] = typer.Option(None),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Customer lifetime value: the discounted-margin formula, or BG/NBD + Gamma-Gamma."""
+    import pandas as pd
+
+    from .analytics import clv_bgnbd, clv_simple
+
+    if model == "formula":
+        if margin is None or retention is None:
+            raise InputError("the formula needs --margin and --retention")
+        value = clv_simple(margin, retention, discount, periods=periods, cost=cost)
+        _table_out(pd.DataFrame([{"margin": margin, "retention": retention,
+                                  "discount": discount, "periods": periods or "infinite",
+                                  "cost": cost, "clv": value}]), as_json)
+    elif model == "bgnbd":
+        if transactions is None:
+            raise InputError("--model bgnbd needs a TRANSACTIONS file")
+        tx = _transactions(transactions, customer, date, amount, as_of, None)
+        _table_out(clv_bgnbd(tx, horizon=horizon, period_days=period_days,
+                             discount=discount, margin=margin or 1.0), as_json)
+    else:
+        raise InputError(f"--model must be 'formula' or 'bgnbd', not {model!r}")
+
+
 @app.command("run")
 def run_cmd(
     study: Path,

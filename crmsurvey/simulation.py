@@ -105,16 +105,18 @@ def simulate(q: Questionnaire, n: int, *, seed: int | None = None,
 
     Examples
     --------
-    >>> q = load_questionnaire("ccsi")                       # doctest: +SKIP
-    >>> simulate(q, 500, seed=1, groups={"brand": ["A", "B"]}).shape
-    (1000, 38)
+    >>> from crmsurvey import load_questionnaire
+    >>> df = simulate(load_questionnaire("ccsi"), 500, seed=1, groups={"brand": ["A", "B"]})
+    >>> sorted(df["brand"].unique()), len(df) >= 1000      # plus a few duplicate submissions
+    (['A', 'B'], True)
     """
     s = settings or SimulationSettings(paths={})
     rng = np.random.default_rng(seed)
     base = population_paths(q, s.paths)
     groups = dict(groups or {})
     group_items = q.items_with_role("group")
-    first = next(iter(groups), group_items[0] if group_items else None)
+    first = next(iter(groups), next((g for g in group_items if not q.items[g].optional),
+                                    group_items[0] if group_items else None))
     levels = groups.get(first, ["A"]) if first else ["A"]
     frames = []
     for g, level in enumerate(levels):
@@ -163,7 +165,7 @@ def _items(q: Questionnaire, eta, n: int, s: SimulationSettings, rng) -> pd.Data
         base = eta[loyalty] if loyalty else rng.standard_normal(n)
         out[item] = _to_scale(0.85 * base + 0.5 * rng.standard_normal(n), sc.min, sc.max,
                               0.76, 0.2)
-    frame = pd.DataFrame(out)
+    frame = pd.DataFrame(out, index=pd.RangeIndex(n))
     _straightline(q, frame, s, rng)
     _blanks(q, frame, s, rng)
     return frame
@@ -188,8 +190,30 @@ def _blanks(q: Questionnaire, frame: pd.DataFrame, s, rng) -> None:
         frame[item] = col
 
 
+def _kano(q: Questionnaire, df: pd.DataFrame, rng) -> None:
+    """Each feature gets its own mix of Kano categories; each respondent draws one and
+    answers a functional/dysfunctional pair that the evaluation table maps to it."""
+    n = len(df)
+    pairs: dict[str, dict[str, str]] = {}
+    for item_id, item in q.items.items():
+        if item.role.startswith("kano_"):
+            pairs.setdefault(item.feature, {})[item.role] = item_id
+    mid = np.array([2, 3, 4])
+    for feature, p in pairs.items():
+        mix = rng.dirichlet([2, 2, 2, 1.5, 0.2, 0.1])  # A, O, M, I, R, Q
+        cat = rng.choice(6, size=n, p=mix)
+        f = np.select([cat <= 1, cat == 2, cat == 3, cat == 4], [1, rng.choice(mid, n),
+                      rng.choice(mid, n), 5], default=np.where(rng.random(n) < 0.5, 1, 5))
+        d = np.select([cat == 0, cat == 1, cat == 2, cat == 3, cat == 4],
+                      [rng.choice(mid, n), 5, 5, rng.choice(mid, n), rng.choice([1, 2, 3, 4], n)],
+                      default=f)
+        df[p["kano_functional"]] = f.astype(float)
+        df[p["kano_dysfunctional"]] = d.astype(float)
+
+
 def _roles(q: Questionnaire, df: pd.DataFrame, s: SimulationSettings, rng) -> None:
     n = len(df)
+    _kano(q, df, rng)
     for item_id, item in q.items.items():
         if item_id in df:
             continue

@@ -1,4 +1,15 @@
-"""CRM analytics beside the SEM (NPS so far; Kano, loyalty typologies, RFM/CLV to come)."""
-from .nps import nps, nps_table
+"""CRM analytics beside the SEM: NPS and CSAT, Kano, loyalty typologies, customer value
+(RFM, ABC, CLV) from transaction data, and links to survey respondents."""
+from .clv import clv_bgnbd, clv_simple, rfm_summary
+from .kano import classify as kano_classify
+from .kano import kano_pairs, kano_table
+from .link import compare_groups, link_customers
+from .scores import csat, nps, nps_compare, nps_table
+from .segments import abc_classes, quintile_scores, rfm
+from .transactions import Transactions, load_transactions
+from .typology import dick_basu, typology_shares
 
-__all__ = ["nps", "nps_table"]
+__all__ = ["Transactions", "abc_classes", "clv_bgnbd", "clv_simple", "compare_groups", "csat", "dick_basu",
+           "kano_classify", "kano_pairs", "kano_table", "link_customers", "load_transactions", "nps",
+           "nps_compare", "nps_table", "quintile_scores", "rfm", "rfm_summary",
+           "typology_shares"]

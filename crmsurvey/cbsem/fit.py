@@ -56,7 +56,7 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     --------
     >>> from semopy.examples import political_democracy as pdx
     >>> res = cbsem(pdx.get_model(), pdx.get_data())
-    >>> round(res.fit["chisq"], 3), int(res.fit["df"])                 # lavaan: 38.125, 35
+    >>> float(round(res.fit["chisq"], 3)), int(res.fit["df"])          # lavaan: 38.125, 35
     (38.125, 35)
     """
     check_choice("estimator", estimator, ESTIMATORS)

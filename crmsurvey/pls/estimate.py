@@ -71,7 +71,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     ... Loyalty =~ CUSL1 + CUSL2 + CUSL3
     ... Loyalty ~ Image''', df, scale=(1, 10))
     >>> round(float(res.paths.est.iloc[0]), 3)
-    0.507
+    0.568
     """
     check_choice("scheme", scheme, SCHEMES)
     check_choice("ci_method", ci_method, ("percentile", "bca"))

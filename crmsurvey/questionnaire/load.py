@@ -106,6 +106,17 @@ def _check(q: QuestionnaireDef, m: MarkedYAML) -> list[InputError]:
             errs += _check_item(it, q, m, iloc)
     items = {it.id: it for s in q.sections for it in s.items}
 
+    features: dict[str, list[str]] = {}
+    for i, it in items.items():
+        if it.role.startswith("kano_") and it.feature:
+            features.setdefault(it.feature, []).append(it.role)
+    for feature, roles in features.items():
+        if sorted(roles) != ["kano_dysfunctional", "kano_functional"]:
+            first = next(i for i, it in items.items() if it.feature == feature)
+            errs.append(m.error(f"Kano feature {feature!r} needs one functional and one "
+                                f"dysfunctional item (has {', '.join(sorted(roles))})",
+                                seen_items[first]))
+
     for role in ("id", "duration", "weight"):
         found = [i for i, it in items.items() if it.role == role]
         if len(found) > 1:
@@ -209,6 +220,16 @@ def _check_item(it, q: QuestionnaireDef, m: MarkedYAML, loc: tuple) -> list[Inpu
         elif valid is not None and it.expected not in valid:
             errs.append(m.error(f"attention check {it.id!r} expects {it.expected}, which is not on "
                                 f"scale {it.scale!r}", loc + ("expected",)))
+    if it.role.startswith("kano_"):
+        if not it.feature:
+            errs.append(m.error(f"Kano item {it.id!r} needs 'feature'", loc + ("id",)))
+        if sc.type != "categorical" or sorted(sc.values) != [1, 2, 3, 4, 5]:
+            errs.append(m.error(f"Kano item {it.id!r} needs a categorical scale with codes "
+                                "1–5 (like, must-be, neutral, live with, dislike)",
+                                loc + ("scale",)))
+    elif it.feature:
+        errs.append(m.error(f"item {it.id!r} has 'feature' but is not a Kano item",
+                            loc + ("feature",)))
     for code in it.qualify:
         if valid is not None and code not in valid:
             errs.append(m.error(f"screener {it.id!r} qualifies answer {code}, which is not on "

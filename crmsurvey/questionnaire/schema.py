@@ -26,7 +26,7 @@ def _text(value: object) -> object:
 Text = Annotated[dict[str, str], BeforeValidator(_text)]
 
 ITEM_ROLES = ("indicator", "nps", "screener", "attention", "demographic", "group", "id",
-              "duration", "weight", "other")
+              "duration", "weight", "kano_functional", "kano_dysfunctional", "other")
 #: Roles whose values are not answers on a scale (ids, group labels, seconds, weights).
 ROLES_WITHOUT_SCALE = ("group", "id", "duration", "weight")
 
@@ -65,6 +65,7 @@ class Item(_Strict):
     expected: int | None = None  # attention checks: the answer a careful respondent gives
     qualify: list[int] = Field(default_factory=list)  # screeners: answers that qualify
     optional: bool = False  # a column the data file may lack
+    feature: str | None = None  # Kano items: the feature this question is about
 
 
 class Section(_Strict):

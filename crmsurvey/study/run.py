@@ -13,7 +13,7 @@ import pandas as pd
 
 from .. import __version__
 from .._format import json_safe
-from ..analytics.nps import nps_table
+from ..analytics.scores import nps_table
 from ..errors import CrmWarning, InputError
 from ..responses import load_responses
 from ..simulation import SimulationSettings, simulate

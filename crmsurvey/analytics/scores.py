@@ -13,7 +13,7 @@ from scipy import stats as sps
 
 from ..errors import InputError
 
-__all__ = ["nps", "nps_table"]
+__all__ = ["nps", "nps_table", "nps_compare", "csat"]
 
 COLUMNS = ["group", "n", "n_eff", "promoters", "passives", "detractors", "nps", "se",
            "ci_lower", "ci_upper"]
@@ -46,7 +46,7 @@ def nps(scores, *, weights=None, ci: float = 0.95) -> pd.Series:
     Examples
     --------
     >>> r = nps([10, 9, 8, 7, 6, 0])
-    >>> round(r["nps"], 1), round(r["se"], 1)          # (2 − 2) / 6 promoters vs detractors
+    >>> float(round(r["nps"], 1)), float(round(r["se"], 1))   # 2 promoters, 2 detractors of 6
     (0.0, 33.3)
     """
     x = np.asarray(pd.to_numeric(pd.Series(scores), errors="coerce"), dtype=float)
@@ -74,3 +74,53 @@ def nps_table(data: pd.DataFrame, item: str, *, by: str | None = None,
             sel = g == level
             rows.append({"group": str(level), **_one(x[sel], w[sel], ci)})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def nps_compare(table: pd.DataFrame) -> pd.DataFrame:
+    """Pairwise differences between the groups of an :func:`nps_table` (``"all"`` left
+    out): ``group_a, group_b, difference, se, z, pvalue, pvalue_holm`` — independent
+    samples, normal approximation, Holm's correction over all pairs."""
+    rows = table[table.group != "all"].reset_index(drop=True)
+    out = []
+    for i in range(len(rows)):
+        for j in range(i + 1, len(rows)):
+            a, b = rows.iloc[i], rows.iloc[j]
+            diff = a.nps - b.nps
+            se = float(np.hypot(a.se, b.se))
+            z = diff / se if se > 0 else np.nan
+            out.append({"group_a": a.group, "group_b": b.group, "difference": diff, "se": se,
+                        "z": z, "pvalue": 2 * sps.norm.sf(abs(z)) if np.isfinite(z) else np.nan})
+    res = pd.DataFrame(out, columns=["group_a", "group_b", "difference", "se", "z", "pvalue"])
+    res["pvalue_holm"] = _holm(res.pvalue.to_numpy())
+    return res
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values."""
+    m = len(p)
+    if not m:
+        return p
+    order = np.argsort(p)
+    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out = np.empty(m)
+    out[order] = np.minimum(adj, 1.0)
+    return out
+
+
+def csat(scores, *, top: int | float, weights=None, ci: float = 0.95) -> pd.Series:
+    """CSAT: the (weighted) share in % of answers at or above ``top`` (e.g. 9 on a 1–10
+    scale for a top-2 box), with its standard error and interval (Kish n_eff)."""
+    x = np.asarray(pd.to_numeric(pd.Series(scores), errors="coerce"), dtype=float)
+    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(w) & (w > 0)
+    x, w = x[ok], w[ok]
+    if not len(x):
+        return pd.Series({"n": 0, "csat": np.nan, "se": np.nan, "ci_lower": np.nan,
+                          "ci_upper": np.nan})
+    share = float(w[x >= top].sum() / w.sum())
+    n_eff = float(w.sum() ** 2 / (w**2).sum())
+    se = np.sqrt(share * (1 - share) / n_eff)
+    z = sps.norm.ppf(0.5 + ci / 2)
+    return pd.Series({"n": len(x), "csat": 100 * share, "se": 100 * se,
+                      "ci_lower": 100 * max(share - z * se, 0.0),
+                      "ci_upper": 100 * min(share + z * se, 1.0)})
