@@ -201,3 +201,13 @@ def test_summary_and_dict(data):
     assert "Path coefficients" in text and "Notes:" in text and "seed 1" in text
     assert "<table" in res._repr_html_()
     json.dumps(res.to_dict())
+
+
+def test_index_scores_average_to_the_index(data):
+    res = cs.pls(ECSI, data, scale=(1, 10))
+    scores = res.index_scores()
+    assert scores.shape == (250, 7)
+    np.testing.assert_allclose(scores.mean().to_numpy(),
+                               res.index.set_index("construct").loc[scores.columns, "index"],
+                               atol=1e-9)
+    assert scores.min().min() >= 0 and scores.max().max() <= 100 + 1e-9

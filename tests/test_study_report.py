@@ -212,3 +212,41 @@ def test_logo_is_embedded(tmp_path):
     assert any(x.get_object()["/Subtype"] == "/Image" for x in xobjects.values())
     text, _ = _pdf_text(out / "report.pdf")
     assert "Executive summary" in text and "Measurement quality" not in text
+
+
+def test_demo_has_crm_analytics(demo_runs):
+    folder = demo_runs["en"]
+    bundle = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    a = bundle["analytics"]
+    link = a["customers"]["link"]
+    assert link["matched"] + link["unknown"] == link["respondents"]
+    shares = a["typology"]["shares"][0]
+    assert shares["group"] == "all"
+    assert sum(shares[k] for k in ("loyal", "latent", "spurious", "no_loyalty")) == \
+        pytest.approx(100)
+    sat_by_abc = {r["group"]: r["mean"] for r in a["customers"]["by"]["abc"]["satisfaction"]["rows"]}
+    assert sat_by_abc["A"] > sat_by_abc["C"]  # the simulated link: loyal customers spend more
+    text, _ = _pdf_text(folder / "report.pdf")
+    for heading in ("Loyalty types", "Customer value and satisfaction", "CSAT"):
+        assert heading in text
+    assert (folder / "rfm.csv").is_file() and (folder / "abc.csv").is_file()
+
+
+def test_kano_only_study(tmp_path):
+    study = tmp_path / "kano.yaml"
+    study.write_text(f"""
+id: k
+title: Kano check
+questionnaire: {ROOT / 'questionnaires' / 'kano_appliance.yaml'}
+data:
+  - simulate: {{n: 300, seed: 5}}
+pls: null
+analytics: {{kano: true}}
+report: {{language: zh-CN}}
+""", encoding="utf-8")
+    out = run(study, tmp_path / "out")
+    bundle = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert {r["feature"] for r in bundle["analytics"]["kano"]} == {"app_control", "warranty_5y",
+                                                                   "quiet_running"}
+    text, _ = _pdf_text(out / "report.pdf")
+    assert "卡诺模型" in text and "warranty_5y" in text

@@ -46,4 +46,5 @@ def typology_shares(types: pd.Series, groups: pd.Series | None = None) -> pd.Dat
     table = table.reindex(columns=list(TYPES.values()), fill_value=0)
     shares = 100 * table.div(table.sum(axis=1), axis=0)
     shares.insert(0, "n", table.sum(axis=1))
-    return shares.reset_index()
+    order = ["all"] + sorted(g for g in shares.index if g != "all")
+    return shares.reindex(order).reset_index()

@@ -144,7 +144,8 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         inner_vif=Q.inner_vif(full.ccor[0], lay), f2=Q.f_squared(full.ccor[0], full.r2[0], lay),
         scores=scores, diagnostics=tuple(diagnostics), settings=settings,
         model=spec.syntax or spec.to_lavaan(), htmt_intervals=tables.get("htmt"),
-        _ipma=lambda target: _ipma(target, prep, w, lay))
+        _ipma=lambda target: _ipma(target, prep, w, lay),
+        _index_scores=lambda: _index_scores(prep, w, lay))
 
 
 # --- inputs -------------------------------------------------------------------------
@@ -301,6 +302,14 @@ def _diagnose(full: BatchStats, lay: Layout, prep) -> list[Diagnostic]:
         out.append(Diagnostic("improper_loading", f"loading of {lay.items[i]!r} is "
                               f"{lam[i]:.3f}, beyond ±1"))
     return out
+
+
+def _index_scores(prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
+    sd = np.sqrt(np.cov(prep.x, rowvar=False, aweights=prep.weights).diagonal())
+    wt = unstandardised_weights(w[None], sd[None], lay)[0]
+    xr, _ = rescaled_moments(prep.x, prep.weights, prep.bounds)
+    return pd.DataFrame(xr @ (lay.mask * wt[:, None]), index=prep.index,
+                        columns=list(lay.constructs))
 
 
 def _ipma(target: str, prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:

@@ -73,6 +73,12 @@ class PLSResult:
     model: str
     htmt_intervals: pd.DataFrame | None = None
     _ipma: Any = field(default=None, repr=False)
+    _index_scores: Any = field(default=None, repr=False)
+
+    def index_scores(self) -> pd.DataFrame:
+        """Each respondent's construct scores on the 0–100 index scale (the items rescaled
+        to 0–100, weighted as the index is); their (weighted) mean is ``index``."""
+        return self._index_scores()
 
     def ipma(self, target: str) -> pd.DataFrame:
         """Importance–performance map for ``target``.

@@ -11,7 +11,8 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["index_chart", "path_diagram", "ipma_chart", "nps_chart", "FONT_FAMILY"]
+__all__ = ["index_chart", "path_diagram", "ipma_chart", "nps_chart", "kano_chart",
+           "typology_chart", "mean_chart", "FONT_FAMILY"]
 
 #: The font chain for chart text; the CJK face is named so Chinese labels never fall back
 #: to a font without the glyphs.
@@ -214,4 +215,76 @@ def nps_chart(rows: list[dict], group_labels: dict[str, str], names: tuple[str, 
     ax.set_yticklabels([group_labels.get(r["group"], r["group"]) for r in rows])
     ax.set_xlim(0, 100)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, frameon=False)
+    return _svg(fig)
+
+
+def kano_chart(rows: list[dict], x_label: str, y_label: str) -> str:
+    """Berger et al.'s map: |worse| on x, better on y, quadrant lines at 0.5
+    (must-be bottom right, one-dimensional top right, attractive top left)."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(5.6, 4.2))
+    x = np.array([abs(r["worse"]) for r in rows])
+    y = np.array([r["better"] for r in rows])
+    ax.scatter(x, y, s=40, color="#1f4e79", zorder=3)
+    for r, xi, yi in zip(rows, x, y):
+        ax.annotate(r["label"], (xi, yi), xytext=(6, 3), textcoords="offset points",
+                    fontsize=8)
+    ax.axvline(0.5, color=GREY, lw=0.8, ls="--")
+    ax.axhline(0.5, color=GREY, lw=0.8, ls="--")
+    for (qx, qy, text) in ((0.02, 0.97, "A"), (0.98, 0.97, "O"), (0.98, 0.03, "M"),
+                           (0.02, 0.03, "I")):
+        ax.text(qx, qy, text, transform=ax.transAxes, ha="left" if qx < 0.5 else "right",
+                va="top" if qy > 0.5 else "bottom", fontsize=14, color="#c9d6e3",
+                fontweight="bold")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    return _svg(fig)
+
+
+def typology_chart(shares: dict[str, float], names: dict[str, str], x_label: str,
+                   y_label: str) -> str:
+    """Dick & Basu's 2×2: relative attitude (x) × repeat behaviour (y), share in each cell."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(4.8, 3.8))
+    cells = {"latent": (1, 0), "loyal": (1, 1), "no_loyalty": (0, 0), "spurious": (0, 1)}
+    top = max(shares.values()) if shares else 1
+    for key, (cx, cy) in cells.items():
+        v = shares.get(key, 0.0)
+        ax.add_patch(plt.Rectangle((cx, cy), 1, 1, fc=(0.12, 0.31, 0.47, 0.15 + 0.6 * v / top),
+                                   ec="white", lw=3))
+        ax.text(cx + 0.5, cy + 0.6, names[key], ha="center", va="center", fontsize=10)
+        ax.text(cx + 0.5, cy + 0.35, f"{v:.0f}%", ha="center", va="center", fontsize=14,
+                fontweight="bold")
+    ax.set_xlim(0, 2)
+    ax.set_ylim(0, 2)
+    ax.set_xticks([0.5, 1.5])
+    ax.set_yticks([0.5, 1.5])
+    ax.set_xticklabels(["−", "+"])
+    ax.set_yticklabels(["−", "+"])
+    ax.set_xlabel(x_label)
+    ax.set_ylabel(y_label)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0)
+    return _svg(fig)
+
+
+def mean_chart(rows: list[dict], x_label: str) -> str:
+    """Group means with 95 % intervals (horizontal), e.g. satisfaction by RFM segment."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.0, 0.38 * len(rows) + 0.9))
+    ys = np.arange(len(rows))[::-1]
+    means = np.array([r["mean"] for r in rows])
+    lo = means - np.array([r["ci_lower"] if r["ci_lower"] is not None else r["mean"]
+                           for r in rows])
+    hi = np.array([r["ci_upper"] if r["ci_upper"] is not None else r["mean"]
+                   for r in rows]) - means
+    ax.errorbar(means, ys, xerr=[np.nan_to_num(lo), np.nan_to_num(hi)], fmt="o",
+                color="#1f4e79", capsize=2, ms=5)
+    ax.set_yticks(ys)
+    ax.set_yticklabels([r["label"] for r in rows])
+    ax.set_xlabel(x_label)
+    ax.grid(axis="x", color="#eeeeee", lw=0.6)
     return _svg(fig)

@@ -71,6 +71,42 @@ STRINGS: dict[str, dict[str, str]] = {
         "index_definition": "A construct's index is the mean of its items rescaled to 0–100, "
                             "weighted by the normalised unstandardised PLS outer weights "
                             "(ACSI convention).",
+        "kano": "Feature priorities (Kano)", "loyalty": "Loyalty types",
+        "customers": "Customer value and satisfaction",
+        "feature": "Feature", "dominant": "Category", "better": "Better", "worse": "Worse",
+        "kano_note": "Each feature asked twice (if present / if absent); categories from "
+                     "the Kano evaluation table: A attractive, O one-dimensional, M must-be, "
+                     "I indifferent, R reverse, Q questionable. Better = (A+O)/(A+O+M+I), "
+                     "worse = (O+M)/(A+O+M+I) (Berger et al. 1993).",
+        "kano_A": "attractive", "kano_O": "one-dimensional", "kano_M": "must-be",
+        "kano_I": "indifferent", "kano_R": "reverse", "kano_Q": "questionable",
+        "kano_reading": "{names}: {category} — {advice}",
+        "kano_advice_M": "customers expect it; its absence causes dissatisfaction",
+        "kano_advice_O": "satisfaction rises with how well it is delivered",
+        "kano_advice_A": "delights when present, not missed when absent",
+        "kano_advice_I": "customers do not care much either way",
+        "kano_advice_R": "a share of customers would rather not have it",
+        "kano_advice_Q": "answers contradict each other; check the wording",
+        "typology_note": "Dick & Basu (1994): relative attitude ({attitude}) crossed with "
+                         "repeat behaviour ({behaviour}); cut-offs {ca} and {cb}{medians}.",
+        "medians": " (the medians)", "attitude": "Relative attitude",
+        "behaviour": "Repeat behaviour",
+        "type_loyal": "Loyal", "type_latent": "Latent loyalty", "type_spurious": "Spurious loyalty",
+        "type_no_loyalty": "No loyalty",
+        "typology_reading": "{loyal:.0f}% are truly loyal; {spurious:.0f}% buy again without "
+                            "a favourable attitude (at risk when a competitor makes an offer); "
+                            "{latent:.0f}% like the brand but buy little (potential to unlock).",
+        "transactions": "Transactions", "linked": "{matched} of {respondents} respondents "
+                        "found in the transaction data ({unknown} ids unknown to it).",
+        "segment": "RFM segment", "abc_class": "ABC class", "recency": "Recency (days)",
+        "frequency": "Purchases", "monetary": "Value", "clv": "CLV", "share": "Share",
+        "share_customers": "Share of customers", "share_value": "Share of value",
+        "sat_by": "{construct} score by {by}", "mean": "Mean",
+        "test_line": "Difference between groups: ANOVA F = {f:.1f}, p {p}; Kruskal–Wallis p {kp}.",
+        "clv_note": "CLV: yearly margin ({margin:.0%} of the last year's spend) discounted at "
+                    "{discount:.0%} with a yearly retention of {retention:.0%} estimated from "
+                    "repeat purchases: margin / (1 + discount − retention).",
+        "csat": "CSAT (top box)", "item": "Item",
     },
     "zh-CN": {
         "contents": "目录", "prepared_for": "委托方", "prepared_by": "编制",
@@ -123,8 +159,56 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_weight": "未加权。", "page": "页", "yes": "是", "no": "否",
         "index_definition": "结构变量的指数为其观测变量均值换算到0–100分后，按标准化前的PLS外部"
                             "权重（归一化）加权平均（ACSI惯例）。",
+        "kano": "功能优先级（卡诺模型）", "loyalty": "忠诚类型", "customers": "客户价值与满意度",
+        "feature": "功能", "dominant": "类别", "better": "满意系数", "worse": "不满意系数",
+        "kano_note": "每项功能正反各问一次；按卡诺评价表归类：A魅力质量、O期望质量、M当然质量、"
+                     "I无差异、R反向、Q可疑。满意系数=(A+O)/(A+O+M+I)，不满意系数="
+                     "(O+M)/(A+O+M+I)（Berger 等，1993）。",
+        "kano_A": "魅力质量", "kano_O": "期望质量", "kano_M": "当然质量", "kano_I": "无差异质量",
+        "kano_R": "反向质量", "kano_Q": "可疑结果",
+        "kano_reading": "{names}：{category}——{advice}",
+        "kano_advice_M": "顾客认为理所当然，缺失会导致不满",
+        "kano_advice_O": "做得越好，顾客越满意",
+        "kano_advice_A": "具备时令人惊喜，缺失时也不会不满",
+        "kano_advice_I": "顾客对此并不在意",
+        "kano_advice_R": "部分顾客宁愿没有这项功能",
+        "kano_advice_Q": "回答自相矛盾，请检查题目措辞",
+        "typology_note": "Dick与Basu（1994）：相对态度（{attitude}）与重复购买行为（{behaviour}）"
+                         "交叉分类；分界值为{ca}和{cb}{medians}。",
+        "medians": "（中位数）", "attitude": "相对态度", "behaviour": "重复购买行为",
+        "type_loyal": "真正忠诚", "type_latent": "潜在忠诚", "type_spurious": "虚假忠诚",
+        "type_no_loyalty": "不忠诚",
+        "typology_reading": "{loyal:.0f}%的顾客真正忠诚；{spurious:.0f}%的顾客虽重复购买但态度"
+                            "并不积极（竞争对手一有优惠便可能流失）；{latent:.0f}%的顾客态度积极"
+                            "但购买不多（有待挖掘）。",
+        "transactions": "交易数据", "linked": "{respondents}名受访者中有{matched}名在交易数据中"
+                        "找到（{unknown}个编号不在交易数据中）。",
+        "segment": "RFM客户群", "abc_class": "ABC分类", "recency": "最近购买（天）",
+        "frequency": "购买次数", "monetary": "金额", "clv": "客户终身价值", "share": "占比",
+        "share_customers": "客户占比", "share_value": "价值占比",
+        "sat_by": "按{by}分组的{construct}得分", "mean": "均值",
+        "test_line": "组间差异：方差分析F = {f:.1f}，p {p}；Kruskal–Wallis检验p {kp}。",
+        "clv_note": "客户终身价值：年利润（上一年消费额的{margin:.0%}），按{discount:.0%}贴现，年"
+                    "保留率{retention:.0%}（由重复购买估计）：利润 / (1 + 贴现率 − 保留率)。",
+        "csat": "CSAT（最高选项占比）", "item": "题目",
     },
 }
+
+
+SEGMENTS = {
+    "en": {"champions": "Champions", "cannot_lose": "Cannot lose them", "loyal": "Loyal",
+           "at_risk": "At risk", "new": "New", "promising": "Promising",
+           "potential_loyalist": "Potential loyalists", "need_attention": "Need attention",
+           "about_to_sleep": "About to sleep", "hibernating": "Hibernating", "lost": "Lost",
+           "others": "Others"},
+    "zh-CN": {"champions": "重要价值客户", "cannot_lose": "重要挽留客户", "loyal": "忠诚客户",
+              "at_risk": "流失风险客户", "new": "新客户", "promising": "有潜力的新客户",
+              "potential_loyalist": "潜在忠诚客户", "need_attention": "需要关注客户",
+              "about_to_sleep": "即将沉睡客户", "hibernating": "沉睡客户", "lost": "已流失客户",
+              "others": "其他"},
+}
+for _lang, _names in SEGMENTS.items():
+    STRINGS[_lang].update({f"seg_{k}": v for k, v in _names.items()})
 
 
 def strings(lang: str) -> dict[str, str]:

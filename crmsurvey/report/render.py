@@ -87,7 +87,8 @@ def build_context(bundle: dict, lang: str) -> dict:
     glabels = {g: _group_label(g, t) for g in groups}
     glabels.update({r["group"]: _group_label(r["group"], t) for r in bundle["nps"]})
     idx_constructs = model["index_constructs"]
-    sat = next((c for c in idx_constructs if "sat" in c.lower()), idx_constructs[0])
+    sat = next((c for c in idx_constructs if "sat" in c.lower()),
+               idx_constructs[0] if idx_constructs else None)
     ctx = {"t": t, "lang": lang, "labels": labels, "study": bundle["study"],
            "settings": bundle["settings"], "sample": bundle["sample"],
            "sections": bundle["study"]["sections"], "skipped": bundle["skipped"],
@@ -99,7 +100,7 @@ def build_context(bundle: dict, lang: str) -> dict:
                        for r in bundle["indices"] if r["construct"] == sat]
     ctx["nps_rows"] = [dict(r, label=glabels.get(r["group"], r["group"]))
                        for r in bundle["nps"]]
-    ctx["drivers"] = [t["driver_sentence"].format(
+    ctx["drivers"] = [] if target is None else [t["driver_sentence"].format(
         construct=labels.get(d["construct"], d["construct"]), target=labels.get(target, target),
         effect=d["total"], sig=t["significant"] if d["significant"] else t["not_significant"])
         for d in bundle["drivers"]]
@@ -165,6 +166,7 @@ def build_context(bundle: dict, lang: str) -> dict:
                          "interval": (f.get("rmsea_ci_lower"), f.get("rmsea_ci_upper"))
                          if key == "rmsea" else None})
         ctx["fit_rows"] = rows
+    ctx.update(_analytics_context(bundle, t, labels, glabels, lang))
     s = bundle["settings"]
     ctx["screening_text"] = (t["screening_text"].format(
         rules=", ".join(t.get(f"rule_{r}", r) for r in s["exclude"])) if s["exclude"]
@@ -178,6 +180,70 @@ def build_context(bundle: dict, lang: str) -> dict:
     ctx["cb_text"] = t["cb_settings"].format(estimator=(s.get("cbsem") or {}).get(
         "estimator", "ML")) if s.get("cbsem") else ""
     ctx["syntax"] = model["syntax"]
+    return ctx
+
+
+def _analytics_context(bundle: dict, t: dict, labels: dict, glabels: dict, lang: str) -> dict:
+    a = bundle.get("analytics") or {}
+    ctx: dict = {"kano": None, "typology": None, "customers": None, "csat": None}
+    sep = "、" if lang == "zh-CN" else ", "
+    if a.get("csat"):
+        ctx["csat"] = [dict(r, label=glabels.get(r["group"], r["group"])) for r in a["csat"]]
+    if a.get("kano"):
+        rows = [dict(r, label=r["feature"]) for r in a["kano"]]
+        ctx["kano"] = rows
+        ctx["kano_chart"] = _data_uri(charts.kano_chart(
+            [r for r in rows if r["better"] is not None], t["worse"], t["better"]))
+        by_cat: dict[str, list[str]] = {}
+        for r in rows:
+            if r["dominant"]:
+                by_cat.setdefault(r["dominant"], []).append(r["feature"])
+        ctx["kano_reading"] = [t["kano_reading"].format(
+            names=sep.join(names), category=t[f"kano_{c}"], advice=t[f"kano_advice_{c}"])
+            for c, names in by_cat.items()]
+    if a.get("typology"):
+        ty = a["typology"]
+        overall = next((r for r in ty["shares"] if r["group"] == "all"), None)
+        names = {k: t[f"type_{k}"] for k in ("loyal", "latent", "spurious", "no_loyalty")}
+        behaviour = t["transactions"] if ty["behaviour"] == "transactions" else ty["behaviour"]
+        medians = t["medians"] if all(ty["cuts_are_medians"].values()) else ""
+        ctx["typology"] = {
+            "rows": [dict(r, label=glabels.get(r["group"], r["group"])) for r in ty["shares"]],
+            "names": names,
+            "note": t["typology_note"].format(attitude=labels.get(ty["attitude"], ty["attitude"]),
+                                              behaviour=behaviour, ca=f"{ty['cuts']['attitude']:.1f}",
+                                              cb=f"{ty['cuts']['behaviour']:.1f}", medians=medians),
+            "reading": t["typology_reading"].format(**{k: overall.get(k) or 0 for k in names})
+            if overall else "",
+            "chart": _data_uri(charts.typology_chart({k: overall.get(k) or 0 for k in names}, names,
+                                                     t["attitude"], t["behaviour"]))
+            if overall else None}
+    if a.get("customers"):
+        c = a["customers"]
+        seg = lambda k: t.get(f"seg_{k}", k)  # noqa: E731
+        by = {}
+        for key, title in (("segment", t["segment"]), ("abc", t["abc_class"]),
+                           ("typology", t["loyalty"])):
+            entry = c.get("by", {}).get(key)
+            if not entry or "satisfaction" not in entry:
+                continue
+            sat = entry["satisfaction"]
+            name = (seg if key == "segment" else (lambda k: t.get(f"type_{k}", k))
+                    if key == "typology" else str)
+            rows = [dict(r, label=name(r["group"])) for r in sat["rows"]]
+            tests = sat["tests"]
+            by[key] = {"title": t["sat_by"].format(construct=labels.get(sat["construct"],
+                                                                        sat["construct"]), by=title),
+                       "rows": rows, "chart": _data_uri(charts.mean_chart(rows, t["mean"])),
+                       "test": t["test_line"].format(f=tests["anova_f"] or float("nan"),
+                                                     p=pval(tests["anova_p"]),
+                                                     kp=pval(tests["kruskal_p"]))}
+        ctx["customers"] = {
+            "linked": t["linked"].format(**c["link"]),
+            "segments": [dict(r, label=seg(r["segment"])) for r in c["segments"]],
+            "abc": c["abc"], "by": by,
+            "clv_note": t["clv_note"].format(margin=c["margin"], discount=c["discount"],
+                                             retention=c["retention"] or 0)}
     return ctx
 
 

@@ -35,12 +35,12 @@ class Study:
         return list(d.indices) if d.indices else [c for c, v in constructs.items() if v.index]
 
     @property
-    def ipma_target(self) -> str:
+    def ipma_target(self) -> str | None:
         d = self.definition
         names = list(self.questionnaire.definition.constructs)
         if d.ipma_target:
             return d.ipma_target
-        return next((c for c in names if "loy" in c.lower()), names[-1])
+        return next((c for c in names if "loy" in c.lower()), names[-1] if names else None)
 
 
 def load_study(path: str | Path) -> Study:
@@ -107,6 +107,36 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path) -> 
                           ("data", k))
         if src.path and not (folder / src.path).is_file():
             raise m.error(f"data file {src.path!r} not found", ("data", k, "path"))
+    a = d.analytics
+    items_or_constructs = set(q.items) | set(constructs)
+    if a.typology is not None:
+        if a.typology.attitude not in items_or_constructs:
+            raise m.error(f"typology attitude {a.typology.attitude!r} is neither a construct "
+                          "nor an item", ("analytics", "typology", "attitude"))
+        if a.typology.behaviour != "transactions" and a.typology.behaviour not in q.items:
+            raise m.error(f"typology behaviour {a.typology.behaviour!r} is not an item (or "
+                          "'transactions')", ("analytics", "typology", "behaviour"))
+        if a.typology.behaviour == "transactions" and a.transactions is None:
+            raise m.error("typology behaviour 'transactions' needs an analytics.transactions "
+                          "entry", ("analytics", "typology", "behaviour"))
+    for k, item in enumerate(a.csat):
+        if item not in q.items:
+            raise m.error(f"CSAT item {item!r} is not in the questionnaire",
+                          ("analytics", "csat", item), key=True)
+    if a.kano and not any(it.role.startswith("kano_") for it in q.items.values()):
+        raise m.error("analytics.kano is on but the questionnaire has no Kano items",
+                      ("analytics", "kano"))
+    t = a.transactions
+    if t is not None:
+        if (t.path is None) == (t.simulate is None):
+            raise m.error("transactions need exactly one of 'path' or 'simulate'",
+                          ("analytics", "transactions"))
+        if t.path and not (folder / t.path).is_file():
+            raise m.error(f"transaction file {t.path!r} not found",
+                          ("analytics", "transactions", "path"))
+        if not q.role_item("id"):
+            raise m.error("linking transactions needs an item with role 'id' in the "
+                          "questionnaire", ("analytics", "transactions"))
     lang = d.report.language
     if lang not in q.languages:
         raise m.error(f"report language {lang!r} is not a language of the questionnaire",

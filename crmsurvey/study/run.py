@@ -89,7 +89,8 @@ def run_study(study: Study, *, progress: Progress | None = None) -> StudyResults
     say("loading", 1, 1)
     weights = data[d.weight].to_numpy(dtype=float) if d.weight else None
     bounds = q.scale_bounds()
-    spec = q.model_spec()
+    has_model = bool(q.definition.constructs)
+    spec = q.model_spec() if has_model else None
     index_constructs = study.index_constructs
     target = study.ipma_target
     labels = {c: v.label or {"*": c} for c, v in q.definition.constructs.items()}
@@ -110,7 +111,7 @@ def run_study(study: Study, *, progress: Progress | None = None) -> StudyResults
                 continue
             units.append((f"{g}={level}", data[g].astype(str) == level))
     diagnostics: dict[str, list[str]] = {}
-    if d.pls is not None:
+    if d.pls is not None and has_model:
         o = d.pls
         for k, (name, rows) in enumerate(units):
             say("fitting", k, len(units))
@@ -172,7 +173,7 @@ def run_study(study: Study, *, progress: Progress | None = None) -> StudyResults
                             "significant": bool(lo > 0 or hi < 0)})
 
     cb = None
-    if d.cbsem is not None:
+    if d.cbsem is not None and has_model:
         say("cbsem", 0, 1)
         cb = _cbsem(spec, data, weights, d.cbsem)
         if cb is not None and "estimates" in cb:
@@ -181,6 +182,14 @@ def run_study(study: Study, *, progress: Progress | None = None) -> StudyResults
                                                 "value": list(cb["fit"].values())})
         say("cbsem", 1, 1)
 
+    from .analytics import run_analytics
+
+    say("analytics", 0, 1)
+    analytics, a_tables = run_analytics(study, data, overall, weights)
+    tables.update(a_tables)
+    if "typology" in analytics:
+        analytics["typology"] = {k: v for k, v in analytics["typology"].items() if k != "types"}
+    say("analytics", 1, 1)
     sample = _sample(logs, data, d.groups)
     tables["cleaning_log"] = pd.DataFrame(
         [{"source": s["source"], "rows_read": s["rows_read"], "rows_kept": s["rows_kept"],
@@ -200,9 +209,9 @@ def run_study(study: Study, *, progress: Progress | None = None) -> StudyResults
                      "pls": d.pls.model_dump() if d.pls else None,
                      "cbsem": d.cbsem.model_dump() if d.cbsem else None,
                      "screening_notes": sorted({n for log in logs for n in log.notes})},
-        "model": {"syntax": spec.to_lavaan(), "labels": labels,
-                  "constructs": {c.name: list(c.items) for c in spec.constructs},
-                  "paths": [[lhs, rhs] for lhs, rhs in spec.paths],
+        "model": {"syntax": spec.to_lavaan() if spec else "", "labels": labels,
+                  "constructs": {c.name: list(c.items) for c in spec.constructs} if spec else {},
+                  "paths": [[lhs, rhs] for lhs, rhs in spec.paths] if spec else [],
                   "index_constructs": index_constructs, "ipma_target": target},
         "sample": sample,
         "indices": indices,
@@ -213,6 +222,7 @@ def run_study(study: Study, *, progress: Progress | None = None) -> StudyResults
         "drivers": drivers,
         "cbsem": cb,
         "skipped": skipped,
+        "analytics": analytics,
     }
     return StudyResults(json_safe(bundle), tables)
 

@@ -12,7 +12,7 @@ __all__ = ["StudyDef", "DataSource", "PLSOptions", "CBSEMOptions", "ReportOption
 
 #: Report sections in their order; a study may leave some out.
 SECTIONS = ("summary", "sample", "model", "indices", "priorities", "quality", "cbsem",
-            "methodology")
+            "kano", "loyalty", "customers", "methodology")
 
 
 class _Strict(BaseModel):
@@ -53,6 +53,38 @@ class CBSEMOptions(_Strict):
     seed: int = 1
 
 
+class TypologyOptions(_Strict):
+    """Dick & Basu: ``attitude`` is a construct (its PLS score) or an item; ``behaviour``
+    an item, or ``transactions`` (purchase frequency from the linked transaction file)."""
+
+    attitude: str
+    behaviour: str
+    cut_attitude: float | None = None  # default: median
+    cut_behaviour: float | None = None
+
+
+class TransactionOptions(_Strict):
+    """The firm's transactions, linked to respondents by the questionnaire's id item."""
+
+    path: str | None = None
+    simulate: int | None = None  # seed: purchases drawn from the respondents' loyalty
+    customer: str = "customer_id"
+    date: str = "date"
+    amount: str = "amount"
+    as_of: str | None = None
+    encoding: str | None = None
+    abc: Literal["customers", "value"] = "customers"
+    margin: float = 0.3  # share of spend kept as margin (for the CLV formula)
+    discount: float = 0.1  # yearly discount rate
+
+
+class AnalyticsOptions(_Strict):
+    kano: bool = False
+    csat: dict[str, float] = Field(default_factory=dict)  # item → top-box threshold
+    typology: TypologyOptions | None = None
+    transactions: TransactionOptions | None = None
+
+
 class ReportOptions(_Strict):
     language: str = "en"
     client: str = ""
@@ -77,11 +109,13 @@ class StudyDef(_Strict):
     cbsem: CBSEMOptions | None = None
     indices: list[str] | None = None  # default: constructs with index: true
     ipma_target: str | None = None  # default: the loyalty construct
+    analytics: AnalyticsOptions = Field(default_factory=AnalyticsOptions)
     report: ReportOptions = Field(default_factory=ReportOptions)
 
 
 def known_keys() -> set[str]:
     keys: set[str] = set()
-    for model in (Simulated, DataSource, PLSOptions, CBSEMOptions, ReportOptions, StudyDef):
+    for model in (Simulated, DataSource, PLSOptions, CBSEMOptions, ReportOptions, StudyDef,
+                  TypologyOptions, TransactionOptions, AnalyticsOptions):
         keys.update(model.model_fields)
     return keys
