@@ -10,12 +10,14 @@ __all__ = ["numeric_columns", "sampling_weights"]
 
 
 def numeric_columns(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """``data[columns]`` as floats; a value that is not a number is an InputError naming its
-    column and row."""
-    frame = data[columns]
+    """``data[columns]`` as floats; blank text is missing; any other value that is not a
+    number is an InputError naming its column and row."""
+    frame = data[columns].copy()
     for col in columns:
         s = frame[col]
         if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            s = s.where(~s.astype("string").str.strip().eq("").fillna(False))
+            frame[col] = s
             bad = pd.to_numeric(s, errors="coerce").isna() & s.notna()
             if bad.any():
                 row = bad.idxmax()

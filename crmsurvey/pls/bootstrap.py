@@ -2,8 +2,9 @@
 
 Resamples are row-frequency vectors; their moments come from two matrix products and the
 PLS algorithm runs on all of them at once (see :mod:`.algorithm`). Resamples are drawn
-in fixed blocks (:func:`crmsurvey.moments.resample_counts`), so the numbers do not depend
-on the chunk size. Chunks bound the memory.
+in fixed blocks (:func:`crmsurvey.moments.resample_counts`) and a chunk of blocks is a
+work unit (:class:`BootChunk`) that any engine can run, so the numbers depend neither on
+the chunk size nor on where the chunks run. Chunks bound the memory.
 """
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from typing import Callable, Literal
 import numpy as np
 from scipy import stats as sps
 
-from .layout import Layout
 from ..moments import BLOCK, PairProducts, resample_counts
+from .extract import extract_stats
+from .layout import Layout
 from .stats import BatchStats, Options, batch_statistics
 
-__all__ = ["Draws", "run_bootstrap", "jackknife", "intervals"]
+__all__ = ["Draws", "BootChunk", "bootstrap_chunk", "run_bootstrap", "jackknife",
+           "intervals"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,59 +34,89 @@ class Draws:
     seed: int
 
 
-def _sign_change(full: BatchStats, boot: BatchStats, lay: Layout) -> np.ndarray:
+@dataclass(frozen=True, eq=False)
+class BootChunk:
+    """One work unit: the resamples of ``blocks`` (picklable, self-contained)."""
+
+    x: np.ndarray
+    base_w: np.ndarray
+    lay: Layout
+    opts: Options
+    full_loadings: np.ndarray  # (p, K) for the sign change
+    expected: dict  # statistic → mask of entries finite in the full sample
+    seed: int
+    blocks: range
+    stop: int  # resamples of this chunk to keep (the last chunk may be partial)
+    sign_change: str
+
+
+def _sign_change(l0: np.ndarray, boot: BatchStats, lay: Layout) -> np.ndarray:
     """Tenenhaus et al. (2005) construct-level sign change: flip construct j of a
     resample when its loadings are closer to the negated original loadings."""
-    l0 = (full.loadings[0] * lay.mask)[None]
+    l0 = (l0 * lay.mask)[None]
     lb = boot.loadings * lay.mask
     diff = np.abs((l0 - lb).sum(axis=1))
     summ = np.abs((l0 + lb).sum(axis=1))
     return np.where(diff > summ, -1.0, 1.0)
 
 
-def run_bootstrap(pp: PairProducts, base_w: np.ndarray, lay: Layout, opts: Options,
-                  full: BatchStats, extract: Callable[[BatchStats], dict[str, np.ndarray]], *,
-                  n_boot: int, seed: int, chunk: int,
+def bootstrap_chunk(task: BootChunk) -> dict:
+    """Fit every resample of the chunk; return its statistics and failure counts."""
+    freq = resample_counts(len(task.x), task.seed, task.blocks)[:task.stop] * task.base_w
+    m = PairProducts(task.x).moments(freq)
+    boot = batch_statistics(m, task.lay, task.opts)
+    flips = 0
+    if task.sign_change == "construct":
+        sign = _sign_change(task.full_loadings, boot, task.lay)
+        if (sign < 0).any():
+            flips = int((sign < 0).sum())
+            boot = boot.flip(sign, task.lay, task.opts, m)
+    vals = extract_stats(boot, task.lay)
+    bad = ~boot.converged
+    for k, v in vals.items():
+        bad |= ~np.isfinite(v[:, task.expected[k]]).all(axis=1)
+    for v in vals.values():
+        v[bad] = np.nan
+    return {"values": vals, "failed": bad, "not_converged": int((~boot.converged).sum()),
+            "flips": flips}
+
+
+def run_bootstrap(x: np.ndarray, base_w: np.ndarray, lay: Layout, opts: Options,
+                  full: BatchStats, *, n_boot: int, seed: int, chunk: int,
                   sign_change: Literal["none", "construct"] = "construct",
-                  progress: Callable[[int], None] | None = None) -> Draws:
-    """Draw ``n_boot`` resamples and return every statistic ``extract`` pulls out."""
-    n = len(base_w)
+                  progress: Callable[[int], None] | None = None, engine=None) -> Draws:
+    """Draw ``n_boot`` resamples in chunks, run the chunks on ``engine`` (default: here)
+    and put the draws back together in resample order."""
+    from ..engine import get_engine
+
     chunk = max(BLOCK, chunk // BLOCK * BLOCK)
+    per = chunk // BLOCK
     n_blocks = -(-n_boot // BLOCK)
-    parts: dict[str, list[np.ndarray]] = {}
-    failed, not_conv, flips = [], 0, 0
-    expected = {k: np.isfinite(v[0]) for k, v in extract(full).items()}
-    for start in range(0, n_blocks, chunk // BLOCK):
-        blocks = range(start, min(n_blocks, start + chunk // BLOCK))
-        freq = resample_counts(n, seed, blocks)
-        stop = min(n_boot - start * BLOCK, len(freq))
-        freq = freq[:stop] * base_w
-        m = pp.moments(freq)
-        boot = batch_statistics(m, lay, opts)
-        if sign_change == "construct":
-            sign = _sign_change(full, boot, lay)
-            if (sign < 0).any():
-                flips += int((sign < 0).sum())
-                boot = boot.flip(sign, lay, opts, m)
-        vals = extract(boot)
-        bad = ~boot.converged
-        for k, v in vals.items():
-            bad |= ~np.isfinite(v[:, expected[k]]).all(axis=1)
-        not_conv += int((~boot.converged).sum())
-        for k, v in vals.items():
-            v = v.copy()
-            v[bad] = np.nan
-            parts.setdefault(k, []).append(v)
-        failed.append(bad)
-        if progress:
-            progress(len(freq))
-    return Draws({k: np.concatenate(v) for k, v in parts.items()}, np.concatenate(failed),
-                 not_conv, flips, seed)
+    expected = {k: np.isfinite(v[0]) for k, v in extract_stats(full, lay).items()}
+    tasks = [BootChunk(x, base_w, lay, opts, full.loadings[0], expected, seed,
+                       range(b, min(n_blocks, b + per)), min(n_boot - b * BLOCK, chunk),
+                       sign_change)
+             for b in range(0, n_blocks, per)]
+    eng = get_engine(engine)
+    if progress is not None and eng.workers == 1:  # report chunk by chunk
+        results = []
+        for t in tasks:
+            results.append(bootstrap_chunk(t))
+            progress(t.stop)
+    else:
+        results = eng.map(bootstrap_chunk, tasks)
+        if progress is not None:
+            progress(n_boot)
+    if eng is not engine:
+        eng.close()
+    values = {k: np.concatenate([r["values"][k] for r in results]) for k in expected}
+    return Draws(values, np.concatenate([r["failed"] for r in results]),
+                 sum(r["not_converged"] for r in results), sum(r["flips"] for r in results),
+                 seed)
 
 
-def jackknife(pp: PairProducts, base_w: np.ndarray, lay: Layout, opts: Options,
-              extract: Callable[[BatchStats], dict[str, np.ndarray]], *, chunk: int
-              ) -> dict[str, np.ndarray]:
+def jackknife(pp: PairProducts, base_w: np.ndarray, lay: Layout, opts: Options, *,
+              chunk: int) -> dict[str, np.ndarray]:
     """Leave-one-out estimates (n, m) of every statistic, for BCa's acceleration."""
     n = len(base_w)
     parts: dict[str, list[np.ndarray]] = {}
@@ -91,7 +124,7 @@ def jackknife(pp: PairProducts, base_w: np.ndarray, lay: Layout, opts: Options,
         rows = np.arange(start, min(n, start + chunk))
         freq = np.broadcast_to(base_w, (len(rows), n)).copy()
         freq[np.arange(len(rows)), rows] = 0.0
-        for k, v in extract(batch_statistics(pp.moments(freq), lay, opts)).items():
+        for k, v in extract_stats(batch_statistics(pp.moments(freq), lay, opts), lay).items():
             parts.setdefault(k, []).append(v)
     return {k: np.concatenate(v) for k, v in parts.items()}
 

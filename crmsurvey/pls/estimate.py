@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from typing import Any, Callable, Literal
 
 import numpy as np
@@ -16,6 +17,7 @@ from ..model import ModelSpec, parse_model
 from . import quality as Q
 from .bootstrap import intervals, jackknife, run_bootstrap
 from .data import prepare
+from .extract import effect_pairs, extract_stats, path_pairs
 from .index import rescaled_moments, unstandardised_weights
 from .layout import Layout, layout_of
 from ..moments import PairProducts
@@ -35,7 +37,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         missing: Literal["mean", "listwise"] = "mean", weights=None, scale=None,
         consistent: bool = False, tol: float = D.PLS_TOLERANCE,
         max_iter: int = D.PLS_MAX_ITER, chunk: int = D.PLS_BOOT_CHUNK,
-        progress: Callable[[int], None] | None = None) -> PLSResult:
+        progress: Callable[[int], None] | None = None, engine=None) -> PLSResult:
     """Estimate a PLS path model (PLS-PM), optionally with a batched bootstrap.
 
     Parameters
@@ -60,6 +62,10 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         0–100 indices. Without it the observed range is used, with a warning.
     consistent : bool
         Consistent PLS (PLSc) for reflective constructs.
+    engine : optional
+        Where bootstrap chunks run: ``None`` (here), ``"processes"``, a number of worker
+        processes, or a Dask scheduler address / ``Client`` (see :mod:`crmsurvey.engine`).
+        The numbers are the same whichever runs them.
 
     Examples
     --------
@@ -93,13 +99,12 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     tables = _tables(full, lay, len(prep.x))
     if bootstrap:
         seed = int(np.random.SeedSequence(seed).entropy % (2**63)) if seed is None else seed
-        draws = run_bootstrap(pp, prep.weights, lay, opts, full, lambda s: _extract(s, lay),
-                              n_boot=bootstrap, seed=seed, chunk=chunk,
-                              sign_change=sign_change, progress=progress)
+        draws = run_bootstrap(prep.x, prep.weights, lay, opts, full, n_boot=bootstrap,
+                              seed=seed, chunk=chunk, sign_change=sign_change,
+                              progress=progress, engine=engine)
         jack = None
         if ci_method == "bca":
-            jack = jackknife(pp, prep.weights, lay, opts, lambda s: _extract(s, lay),
-                             chunk=chunk)
+            jack = jackknife(pp, prep.weights, lay, opts, chunk=chunk)
         _add_inference(tables, full, lay, draws, jack, ci=ci, method=ci_method,
                        df=len(prep.x) - 1)
         n_failed = int(draws.failed.sum())
@@ -144,8 +149,8 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         inner_vif=Q.inner_vif(full.ccor[0], lay), f2=Q.f_squared(full.ccor[0], full.r2[0], lay),
         scores=scores, diagnostics=tuple(diagnostics), settings=settings,
         model=spec.syntax or spec.to_lavaan(), htmt_intervals=tables.get("htmt"),
-        _ipma=lambda target: _ipma(target, prep, w, lay),
-        _index_scores=lambda: _index_scores(prep, w, lay))
+        _ipma=partial(_ipma, prep=prep, w=w, lay=lay),
+        _index_scores=partial(_index_scores, prep, w, lay))
 
 
 # --- inputs -------------------------------------------------------------------------
@@ -196,42 +201,11 @@ def _scores(prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
 
 # --- tables -------------------------------------------------------------------------
 
-def _path_pairs(lay: Layout) -> list[tuple[int, int]]:
-    return [(i, j) for j in range(lay.k) for i in lay.predecessors(j)]
-
-
-def _effect_pairs(lay: Layout) -> list[tuple[int, int]]:
-    reach = lay.adj.astype(float)
-    total = np.zeros_like(reach)
-    power = reach.copy()
-    for _ in range(lay.k):
-        total += power
-        power = power @ reach
-    return [(i, j) for j in range(lay.k) for i in range(lay.k) if total[i, j] > 0]
-
-
-def _extract(s: BatchStats, lay: Layout) -> dict[str, np.ndarray]:
-    paths = _path_pairs(lay)
-    effects = _effect_pairs(lay)
-    iu = np.triu_indices(lay.k, 1)
-    item = np.arange(lay.p)
-    endo = lay.endogenous
-    return {
-        "paths": s.beta[:, [i for i, _ in paths], [j for _, j in paths]],
-        "total": s.total[:, [i for i, _ in effects], [j for _, j in effects]],
-        "loadings": s.loadings[:, item, lay.block],
-        "weights": s.weights,
-        "htmt": s.htmt[:, iu[0], iu[1]],
-        "index": s.index,
-        "r2": s.r2[:, endo],
-    }
-
-
 def _tables(full: BatchStats, lay: Layout, n: int) -> dict[str, pd.DataFrame]:
     names = lay.constructs
-    est = {k: v[0] for k, v in _extract(full, lay).items()}
-    paths = _path_pairs(lay)
-    effects = _effect_pairs(lay)
+    est = {k: v[0] for k, v in extract_stats(full, lay).items()}
+    paths = path_pairs(lay)
+    effects = effect_pairs(lay)
     direct = full.beta[0]
     out = {
         "paths": pd.DataFrame({"lhs": [names[j] for _, j in paths], "op": "~",
@@ -260,7 +234,7 @@ def _tables(full: BatchStats, lay: Layout, n: int) -> dict[str, pd.DataFrame]:
 
 
 def _add_inference(tables, full, lay, draws, jack, *, ci, method, df) -> None:
-    est = {k: v[0] for k, v in _extract(full, lay).items()}
+    est = {k: v[0] for k, v in extract_stats(full, lay).items()}
     target = {"paths": ("paths", "est"), "loadings": ("loadings", "est"),
               "weights": ("weights", "est"), "total": ("total", "total"),
               "index": ("index", "index"), "htmt": ("htmt", "est")}

@@ -1,0 +1,100 @@
+"""Where work units run: here, on a local process pool, or on a Dask cluster.
+
+A work unit is a plain picklable task (a bootstrap chunk, a group's model); every unit
+carries its own seed, so the numbers never depend on which worker ran it. Dask
+(``dask.distributed``) is the cluster engine — no scheduler or wire protocol of ours.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, Callable, Iterable
+
+from .errors import InputError
+
+__all__ = ["SerialEngine", "ProcessEngine", "DaskEngine", "get_engine"]
+
+
+class SerialEngine:
+    """Run units one after another in this process."""
+
+    workers = 1
+
+    def map(self, fn: Callable, items: Iterable) -> list:
+        return [fn(item) for item in items]
+
+    def close(self) -> None:
+        pass
+
+
+class ProcessEngine:
+    """A local pool of worker processes (``forkserver``: no threads are forked)."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        import multiprocessing as mp
+
+        self.workers = workers or os.cpu_count() or 1
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("forkserver"))
+
+    def map(self, fn: Callable, items: Iterable) -> list:
+        return list(self._pool.map(fn, list(items)))
+
+    def close(self) -> None:
+        self._pool.shutdown()
+
+
+class DaskEngine:
+    """A Dask distributed cluster, by scheduler address or an existing ``Client``.
+
+    Units lost with a worker are recomputed (``retries``); results come back in order.
+    """
+
+    def __init__(self, address_or_client: Any, *, retries: int = 3) -> None:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise InputError("a Dask scheduler needs dask.distributed",
+                             hint="pip install 'dask[distributed]'") from None
+        if isinstance(address_or_client, Client):
+            self.client, self._own = address_or_client, False
+        else:
+            try:
+                self.client = Client(address_or_client, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                raise InputError(f"cannot reach the Dask scheduler {address_or_client!r}: "
+                                 f"{exc}") from None
+            self._own = True
+        self.retries = retries
+        self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def map(self, fn: Callable, items: Iterable) -> list:
+        futures = self.client.map(fn, list(items), pure=False, retries=self.retries)
+        return self.client.gather(futures)
+
+    def close(self) -> None:
+        if self._own:
+            self.client.close()
+
+
+def get_engine(spec: Any = None):
+    """``None``/``"serial"`` → here; ``"processes"`` or an int → a local pool;
+    ``"tcp://host:8786"`` or a ``distributed.Client`` → Dask; an engine → itself."""
+    if spec is None or spec == "serial" or spec == 1:
+        return SerialEngine()
+    if isinstance(spec, (SerialEngine, ProcessEngine, DaskEngine)):
+        return spec
+    if spec == "processes":
+        return ProcessEngine()
+    if isinstance(spec, int) and spec > 1:
+        return ProcessEngine(spec)
+    if isinstance(spec, str) and "://" in spec:
+        return DaskEngine(spec)
+    try:
+        from distributed import Client
+
+        if isinstance(spec, Client):
+            return DaskEngine(spec)
+    except ImportError:
+        pass
+    raise InputError(f"unknown engine {spec!r}",
+                     hint="use 'serial', 'processes', a worker count or tcp://host:port")

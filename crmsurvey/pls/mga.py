@@ -1,0 +1,243 @@
+"""Comparing groups with PLS: the permutation test of path differences (Chin & Dibbern
+2010), Henseler's bootstrap MGA (2009), MICOM (Henseler, Ringle & Sarstedt 2016) and
+bootstrap intervals of index differences.
+
+All groups are prepared together (pooled item-mean replacement, pooled scale bounds);
+each group is then estimated on its own rows — a row-frequency vector — so permutations
+and resamples are batches of frequency vectors like the bootstrap's.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from .. import _defaults as D
+from ..errors import InputError
+from ..moments import BLOCK, PairProducts, resample_counts
+from .data import prepare
+from .estimate import _inputs
+from .extract import extract_stats, path_pairs
+from .layout import Layout, layout_of
+from .stats import Options, batch_statistics
+
+__all__ = ["GroupComparison", "compare_groups"]
+
+
+@dataclass(frozen=True, eq=False)
+class GroupComparison:
+    """Tables with one row per group pair and path (or construct)."""
+
+    permutation: pd.DataFrame  # group_a, group_b, lhs, op, rhs, est_a, est_b, difference, pvalue, pvalue_holm
+    henseler: pd.DataFrame  # ... difference, p_one_sided (H1: a > b), pvalue, pvalue_holm
+    micom: pd.DataFrame  # group_a, group_b, construct, c, c_5pct, compositional, ...
+    indices: pd.DataFrame  # group_a, group_b, construct, index_a, index_b, difference, ci_lower, ci_upper, pvalue
+    groups: pd.DataFrame  # group, n
+    settings: dict
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    from ..analytics.scores import _holm as holm
+
+    return holm(p)
+
+
+def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int = 1000,
+                   bootstrap: int = 1000, seed: int = 1, scale=None, weights=None,
+                   scheme: str = "path", min_size: int = 30, ci: float = 0.95
+                   ) -> GroupComparison:
+    """Compare the groups of ``group``: every pair of levels with at least ``min_size``
+    rows. Holm's correction runs over the pairs of each path (and each construct).
+
+    Examples
+    --------
+    >>> import crmsurvey as cs
+    >>> q = cs.load_questionnaire("acsi")
+    >>> df = cs.simulate(q, 150, seed=1, groups={"company": ["X", "Y"]})
+    >>> cmp = compare_groups(q, df, "company", permutations=200, bootstrap=200)
+    >>> list(cmp.micom.columns[:4])
+    ['group_a', 'group_b', 'construct', 'c']
+    """
+    spec, data, weights, scale = _inputs(model, data, weights, scale)
+    if group not in data.columns:
+        raise InputError(f"group column {group!r} is not in the data")
+    lay = layout_of(spec)
+    prep = prepare(data, lay, weights=weights, scale=scale)
+    labels = data.loc[prep.index, group].astype("string").to_numpy()
+    sizes = pd.Series(labels).value_counts().sort_index()
+    levels = [str(g) for g, n in sizes.items() if n >= min_size and pd.notna(g)]
+    if len(levels) < 2:
+        raise InputError(f"group column {group!r} needs at least two levels with "
+                         f"{min_size}+ respondents; sizes: {sizes.to_dict()}")
+    opts = Options(scheme, D.PLS_TOLERANCE, D.PLS_MAX_ITER, False, prep.bounds)
+    pp = PairProducts(prep.x)
+    masks = {g: (labels == g).astype(float) for g in levels}
+    boot = {g: _bootstrap_group(pp, prep.weights, masks[g], lay, opts, bootstrap, seed + k)
+            for k, g in enumerate(levels)}
+    perm, hens, micom, idx = [], [], [], []
+    for k, (a, b) in enumerate(combinations(levels, 2)):
+        fa = prep.weights * masks[a]
+        fb = prep.weights * masks[b]
+        obs = batch_statistics(pp.moments(np.stack([fa, fb])), lay, opts)
+        # MICOM step 3 scores: pooled weights on the pooled standardised data
+        pooled = pp.moments((fa + fb)[None])
+        wp = batch_statistics(pooled, lay, opts).weights[0]
+        scores = (prep.x - pooled.mean[0]) / pooled.sd[0] @ (lay.mask * wp[:, None])
+        permuted = _permutations(pp, prep.weights, lay, opts, masks[a], masks[b], scores,
+                                 permutations, seed * 7919 + k)
+        perm.append(_perm_table(obs, permuted, lay, a, b))
+        hens.append(_henseler_table(obs, boot[a], boot[b], lay, a, b))
+        micom.append(_micom(pooled.corr[0], obs, permuted, lay, scores, fa, fb, a, b))
+        idx.append(_index_table(obs, boot[a], boot[b], lay, a, b, ci))
+    perm_t, hens_t, idx_t = (pd.concat(x, ignore_index=True) for x in (perm, hens, idx))
+    for t, key in ((perm_t, ["lhs", "rhs"]), (hens_t, ["lhs", "rhs"]), (idx_t, ["construct"])):
+        t["pvalue_holm"] = t.groupby(key, sort=False)["pvalue"].transform(
+            lambda p: _holm(p.to_numpy()))
+    return GroupComparison(perm_t, hens_t, pd.concat(micom, ignore_index=True), idx_t,
+                           pd.DataFrame({"group": sizes.index.astype(str), "n": sizes.to_numpy()}),
+                           {"permutations": permutations, "bootstrap": bootstrap, "seed": seed,
+                            "min_size": min_size, "levels": levels})
+
+
+def _bootstrap_group(pp, base_w, mask, lay, opts, n_boot, seed) -> dict:
+    """Resample within one group only (its rows' counts; other rows get 0)."""
+    rows = np.flatnonzero(mask)
+    parts: dict[str, list] = {}
+    n_blocks = -(-n_boot // BLOCK)
+    for start in range(0, n_blocks, 5):
+        counts = resample_counts(len(rows), seed, range(start, min(n_blocks, start + 5)))
+        counts = counts[:n_boot - start * BLOCK]
+        freq = np.zeros((len(counts), len(base_w)))
+        freq[:, rows] = counts * base_w[rows]
+        for k, v in extract_stats(batch_statistics(pp.moments(freq), lay, opts), lay).items():
+            parts.setdefault(k, []).append(v)
+    return {k: np.concatenate(v) for k, v in parts.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class _Permuted:
+    """Both groups' statistics under each relabelling, and their frequency vectors'
+    composite means and variances (MICOM step 3)."""
+
+    paths_a: np.ndarray
+    paths_b: np.ndarray
+    weights_a: np.ndarray
+    weights_b: np.ndarray
+    mean_diff: np.ndarray
+    logvar_diff: np.ndarray
+
+
+def _mean_var(freq: np.ndarray, scores: np.ndarray):
+    tot = freq.sum(axis=-1, keepdims=True)
+    m = freq @ scores / tot
+    return m, freq @ scores**2 / tot - m**2
+
+
+def _permutations(pp, weights, lay: Layout, opts, mask_a, mask_b, scores, n_perm: int,
+                  seed: int) -> _Permuted:
+    """Refit both groups under ``n_perm`` random relabellings of their rows (group sizes
+    kept), in seeded blocks."""
+    rows = np.flatnonzero((mask_a + mask_b) > 0)
+    n_a = int(mask_a.sum())
+    parts: dict[str, list] = {k: [] for k in _Permuted.__dataclass_fields__}
+    for b in range(-(-n_perm // BLOCK)):
+        size = min(BLOCK, n_perm - b * BLOCK)
+        order = np.argsort(np.random.default_rng([seed, b]).random((size, len(rows))), axis=1)
+        fa = np.zeros((size, len(weights)))
+        fb = np.zeros_like(fa)
+        sel_a, sel_b = rows[order[:, :n_a]], rows[order[:, n_a:]]
+        np.put_along_axis(fa, sel_a, weights[sel_a], axis=1)
+        np.put_along_axis(fb, sel_b, weights[sel_b], axis=1)
+        stats = batch_statistics(pp.moments(np.concatenate([fa, fb])), lay, opts)
+        paths = extract_stats(stats, lay)["paths"]
+        ma, va = _mean_var(fa, scores)
+        mb, vb = _mean_var(fb, scores)
+        for key, value in (("paths_a", paths[:size]), ("paths_b", paths[size:]),
+                           ("weights_a", stats.weights[:size]),
+                           ("weights_b", stats.weights[size:]), ("mean_diff", ma - mb),
+                           ("logvar_diff", np.log(va) - np.log(vb))):
+            parts[key].append(value)
+    return _Permuted(**{k: np.concatenate(v) for k, v in parts.items()})
+
+
+def _perm_table(obs, perm: _Permuted, lay, a, b) -> pd.DataFrame:
+    ea = extract_stats(obs, lay)["paths"]
+    d_obs = ea[0] - ea[1]
+    d_perm = perm.paths_a - perm.paths_b
+    ok = np.isfinite(d_perm)
+    p = (1 + np.sum((np.abs(d_perm) >= np.abs(d_obs)) & ok, axis=0)) / (1 + ok.sum(axis=0))
+    pairs = path_pairs(lay)
+    return pd.DataFrame({"group_a": a, "group_b": b,
+                         "lhs": [lay.constructs[j] for _, j in pairs], "op": "~",
+                         "rhs": [lay.constructs[i] for i, _ in pairs], "est_a": ea[0],
+                         "est_b": ea[1], "difference": d_obs, "pvalue": p})
+
+
+def _henseler_table(obs, boot_a, boot_b, lay, a, b) -> pd.DataFrame:
+    ea = extract_stats(obs, lay)["paths"]
+    da, db = boot_a["paths"], boot_b["paths"]
+    p_one = []
+    for j in range(da.shape[1]):
+        x = da[:, j][np.isfinite(da[:, j])]
+        y = db[:, j][np.isfinite(db[:, j])]
+        # Henseler (2009): 1 − Σ Θ(2θ̄a − θa,i − 2θ̄b + θb,j) / (B_a B_b)
+        left = np.sort(2 * x.mean() - x)
+        right = 2 * y.mean() - y
+        greater = len(left) - np.searchsorted(left, right, side="right")
+        p_one.append(1 - greater.sum() / (len(x) * len(y)))
+    p_one = np.array(p_one)
+    pairs = path_pairs(lay)
+    return pd.DataFrame({"group_a": a, "group_b": b,
+                         "lhs": [lay.constructs[j] for _, j in pairs], "op": "~",
+                         "rhs": [lay.constructs[i] for i, _ in pairs], "est_a": ea[0],
+                         "est_b": ea[1], "difference": ea[0] - ea[1], "p_one_sided": p_one,
+                         "pvalue": np.minimum(1, 2 * np.minimum(p_one, 1 - p_one))})
+
+
+def _composite_cor(r, wa, wb, lay) -> np.ndarray:
+    """cor(X w_a, X w_b) per construct on the pooled correlation matrix ``r`` (p, p)."""
+    out = np.empty((wa.shape[0], lay.k))
+    for j in range(lay.k):
+        idx = lay.items_of(j)
+        rj = r[np.ix_(idx, idx)]
+        xa, xb = wa[:, idx], wb[:, idx]
+        num = np.einsum("bi,ij,bj->b", xa, rj, xb)
+        out[:, j] = num / np.sqrt(np.einsum("bi,ij,bj->b", xa, rj, xa) *
+                                  np.einsum("bi,ij,bj->b", xb, rj, xb))
+    return out
+
+
+def _micom(r, obs, perm: _Permuted, lay, scores, fa, fb, a, b) -> pd.DataFrame:
+    """MICOM steps 2 and 3 (step 1, configural invariance, holds by construction: the
+    same model, items and algorithm for every group)."""
+    c_obs = _composite_cor(r, obs.weights[:1], obs.weights[1:2], lay)[0]
+    c_perm = _composite_cor(r, perm.weights_a, perm.weights_b, lay)
+    ma, va = _mean_var(fa[None], scores)
+    mb, vb = _mean_var(fb[None], scores)
+    mean_obs, lv_obs = (ma - mb)[0], (np.log(va) - np.log(vb))[0]
+    q5 = np.nanquantile(c_perm, 0.05, axis=0)
+    mlo, mhi = np.nanquantile(perm.mean_diff, [0.025, 0.975], axis=0)
+    vlo, vhi = np.nanquantile(perm.logvar_diff, [0.025, 0.975], axis=0)
+    comp = c_obs >= q5
+    m_eq = (mean_obs >= mlo) & (mean_obs <= mhi)
+    v_eq = (lv_obs >= vlo) & (lv_obs <= vhi)
+    status = np.where(comp & m_eq & v_eq, "full", np.where(comp, "partial", "none"))
+    return pd.DataFrame({
+        "group_a": a, "group_b": b, "construct": list(lay.constructs), "c": c_obs,
+        "c_5pct": q5, "p_c": np.mean(c_perm <= c_obs, axis=0), "compositional": comp,
+        "mean_diff": mean_obs, "mean_ci_lower": mlo, "mean_ci_upper": mhi, "mean_equal": m_eq,
+        "logvar_diff": lv_obs, "var_ci_lower": vlo, "var_ci_upper": vhi, "var_equal": v_eq,
+        "invariance": status})
+
+
+def _index_table(obs, boot_a, boot_b, lay, a, b, ci) -> pd.DataFrame:
+    ea = extract_stats(obs, lay)["index"]
+    d = boot_a["index"] - boot_b["index"]
+    alpha = (1 - ci) / 2
+    lo, hi = np.nanquantile(d, [alpha, 1 - alpha], axis=0)
+    p = np.minimum(1, 2 * np.minimum(np.nanmean(d <= 0, axis=0), np.nanmean(d >= 0, axis=0)))
+    return pd.DataFrame({"group_a": a, "group_b": b, "construct": list(lay.constructs),
+                         "index_a": ea[0], "index_b": ea[1], "difference": ea[0] - ea[1],
+                         "ci_lower": lo, "ci_upper": hi, "pvalue": p})
