@@ -149,7 +149,10 @@ def test_fetcher_serves_only_own_assets(tmp_path):
 
 
 def test_rerender_without_refitting(demo_runs, tmp_path):
-    folder = demo_runs["en"]
+    import shutil
+
+    folder = tmp_path / "copy"  # a copy: the other tests read the English report
+    shutil.copytree(demo_runs["en"], folder)
     before = (folder / "results.json").read_bytes()
     rerender(folder, lang="zh-CN")
     text, _ = _pdf_text(folder / "report.pdf")
