@@ -321,12 +321,21 @@ def run_cmd(
     study: Path,
     output: Path = typer.Option(..., "-o", "--output", help="Output folder."),
     lang: Optional[str] = typer.Option(None, help="Report language (default: the study's)."),
+    workers: Optional[int] = typer.Option(None, help="Local worker processes for the "
+                                          "group units."),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler, tcp://host:8786."),
 ) -> None:
     """Run a study: screen, fit, write results.json, tables and report.pdf."""
+    from .engine import get_engine
     from .pipeline import run
 
-    with _stages() as say:
-        run(study, output, lang=lang, progress=say)
+    engine = get_engine(scheduler or workers) if (scheduler or workers) else None
+    try:
+        with _stages() as say:
+            run(study, output, lang=lang, progress=say, engine=engine)
+    finally:
+        if engine is not None:
+            engine.close()
     _out(f"wrote {output}/report.pdf, results.json and tables")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from typing import Any, Callable, Iterable
 
 from .errors import InputError
@@ -27,14 +28,37 @@ class SerialEngine:
         pass
 
 
+def _single_threaded() -> None:
+    """Worker start-up: one BLAS thread per process, so workers do not oversubscribe."""
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except ImportError:
+        pass
+
+
+def _one_thread(fn: Callable, item: Any) -> Any:
+    """Run one unit with one BLAS thread (a Dask worker may be restarted at any time, so
+    the limit is set per unit rather than at worker start)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return fn(item)
+    with threadpool_limits(1):
+        return fn(item)
+
+
 class ProcessEngine:
-    """A local pool of worker processes (``forkserver``: no threads are forked)."""
+    """A local pool of worker processes (``forkserver``: no threads are forked), each
+    with one BLAS thread."""
 
     def __init__(self, workers: int | None = None) -> None:
         import multiprocessing as mp
 
         self.workers = workers or os.cpu_count() or 1
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("forkserver"))
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("forkserver"),
+                                         initializer=_single_threaded)
 
     def map(self, fn: Callable, items: Iterable) -> list:
         return list(self._pool.map(fn, list(items)))
@@ -68,7 +92,8 @@ class DaskEngine:
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def map(self, fn: Callable, items: Iterable) -> list:
-        futures = self.client.map(fn, list(items), pure=False, retries=self.retries)
+        futures = self.client.map(partial(_one_thread, fn), list(items), pure=False,
+                                  retries=self.retries)
         return self.client.gather(futures)
 
     def close(self) -> None:

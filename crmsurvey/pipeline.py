@@ -30,8 +30,9 @@ def _publish(staging: Path, outdir: Path) -> None:
 
 
 def run(study_path: str | Path, outdir: str | Path, *, lang: str | None = None,
-        progress: Progress | None = None) -> Path:
-    """Run a study and write results.json, CSV/XLSX tables and report.html/.pdf."""
+        progress: Progress | None = None, engine=None) -> Path:
+    """Run a study and write results.json, CSV/XLSX tables and report.html/.pdf.
+    ``engine``: where the group units run (see :mod:`crmsurvey.engine`)."""
     from .report.render import render_report
 
     say = progress or (lambda stage, done, total: None)
@@ -43,7 +44,7 @@ def run(study_path: str | Path, outdir: str | Path, *, lang: str | None = None,
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=outdir.parent))
     try:
-        results = run_study(study, progress=say)
+        results = run_study(study, progress=say, engine=engine)
         write_results(results.bundle, results.tables, staging)
         logo = study.definition.report.logo
         if logo:

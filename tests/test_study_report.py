@@ -66,7 +66,8 @@ def test_demo_report_has_every_index(demo_runs, lang):
     assert len(reader.pages) >= 8
     assert bundle["indices"], "the demo reports indices"
     groups = {r["group"] for r in bundle["indices"]}
-    assert groups == {"all", "brand=Brand A", "brand=Brand B", "brand=Brand C"}
+    assert groups == {"all", "brand=Brand A", "brand=Brand B", "brand=Brand C",
+                      "wave=2024", "wave=2025", "wave=2026"}
     for r in bundle["indices"]:
         assert f"{r['index']:.1f}" in text, r
     for key in ("rows_read", "rows_kept", "n"):
@@ -253,3 +254,58 @@ report: {{language: zh-CN}}
                                                                    "quiet_running"}
     text, _ = _pdf_text(out / "report.pdf")
     assert "卡诺模型" in text and "warranty_5y" in text
+
+
+def test_demo_compares_groups_and_waves(demo_runs):
+    folder = demo_runs["en"]
+    bundle = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    cmp = bundle["comparisons"]
+    assert set(cmp) == {"brand", "wave"}
+    brand = cmp["brand"]
+    assert {(r["group_a"], r["group_b"]) for r in brand["indices"]} == {
+        ("Brand A", "Brand B"), ("Brand A", "Brand C"), ("Brand B", "Brand C")}
+    assert all(0 <= r["pvalue_holm"] <= 1 for r in brand["permutation"])
+    assert [r["model"] for r in brand["invariance"]["table"]] == ["configural", "metric"]
+    trend = bundle["trend"]
+    assert trend["waves"] == ["2024", "2025", "2026"]
+    assert {(c["from"], c["to"]) for c in trend["changes"]} == {("2024", "2025"),
+                                                                 ("2025", "2026")}
+    text, _ = _pdf_text(folder / "report.pdf")
+    for heading in ("Group comparisons", "Trend over waves", "MICOM"):
+        assert heading in text
+
+
+def test_study_engine_gives_the_same_bundle(tmp_path):
+    from crmsurvey.study import load_study, run_study
+
+    study = load_study(_study(tmp_path, cbsem=False))
+    serial = run_study(study)
+    pooled = run_study(study, engine=2)
+    assert serial.bundle["indices"] == pooled.bundle["indices"]
+    assert serial.bundle["pls"]["brand=Brand A"]["paths"] == \
+        pooled.bundle["pls"]["brand=Brand A"]["paths"]
+
+
+def test_wave_lacking_a_construct_is_skipped_and_said(tmp_path):
+    import pandas as pd
+
+    import crmsurvey as cs
+
+    q = cs.load_questionnaire("ccsi")
+    df = cs.simulate(q, 200, seed=1, groups={"brand": ["A"], "wave": ["2025", "2026"]})
+    df.loc[df.wave == "2025", ["val1", "val2"]] = ""
+    df.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "s.yaml").write_text("""
+id: w
+title: waves
+questionnaire: ccsi
+data: [{path: d.csv}]
+waves: wave
+min_group_size: 20
+pls: {bootstrap: 50}
+""")
+    out = run(tmp_path / "s.yaml", tmp_path / "out")
+    bundle = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    reasons = [s["reason"] for s in bundle["skipped"] if s["level"] == "2025"]
+    assert reasons and "VAL" in reasons[0]
+    assert bundle["trend"]["waves"] == ["2026"]

@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 
 __all__ = ["index_chart", "path_diagram", "ipma_chart", "nps_chart", "kano_chart",
-           "typology_chart", "mean_chart", "FONT_FAMILY"]
+           "typology_chart", "mean_chart", "trend_chart", "FONT_FAMILY"]
 
 #: The font chain for chart text; the CJK face is named so Chinese labels never fall back
 #: to a font without the glyphs.
@@ -287,4 +287,29 @@ def mean_chart(rows: list[dict], x_label: str) -> str:
     ax.set_yticklabels([r["label"] for r in rows])
     ax.set_xlabel(x_label)
     ax.grid(axis="x", color="#eeeeee", lw=0.6)
+    return _svg(fig)
+
+
+def trend_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, str],
+                waves: Sequence[str]) -> str:
+    """Each construct's index across waves with its interval."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.2, 3.4))
+    x = np.arange(len(waves))
+    for k, c in enumerate(constructs):
+        sel = {r["wave"]: r for r in rows if r["construct"] == c}
+        ys = np.array([sel[w]["index"] if w in sel else np.nan for w in waves])
+        lo = np.array([sel[w]["ci_lower"] if w in sel and sel[w]["ci_lower"] is not None
+                       else np.nan for w in waves])
+        hi = np.array([sel[w]["ci_upper"] if w in sel and sel[w]["ci_upper"] is not None
+                       else np.nan for w in waves])
+        color = PALETTE[k % len(PALETTE)]
+        ax.plot(x + 0.03 * k, ys, "-o", color=color, ms=4, lw=1.2, label=labels.get(c, c))
+        ax.errorbar(x + 0.03 * k, ys, yerr=[np.nan_to_num(ys - lo), np.nan_to_num(hi - ys)],
+                    fmt="none", ecolor=color, capsize=2, lw=0.8)
+    ax.set_xticks(x)
+    ax.set_xticklabels(waves)
+    ax.grid(axis="y", color="#eeeeee", lw=0.6)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, frameon=False,
+              fontsize=7.5)
     return _svg(fig)

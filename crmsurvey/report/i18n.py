@@ -107,6 +107,29 @@ STRINGS: dict[str, dict[str, str]] = {
                     "{discount:.0%} with a yearly retention of {retention:.0%} estimated from "
                     "repeat purchases: margin / (1 + discount − retention).",
         "csat": "CSAT (top box)", "item": "Item",
+        "comparisons": "Group comparisons", "trend": "Trend over waves",
+        "index_differences": "Index differences ({group})",
+        "pair": "Pair", "difference": "Difference", "p_holm": "p (Holm)",
+        "sig_note": "* p < .05 after Holm's correction over the pairs; differences and "
+                    "intervals from independent bootstraps of each group.",
+        "path_differences": "Path differences ({group})",
+        "p_perm": "p permutation", "p_henseler": "p Henseler",
+        "micom": "Measurement invariance of composites (MICOM, {group})",
+        "micom_note": "Step 2: compositional invariance (c ≥ its 5% permutation quantile). "
+                      "Step 3: equal means and variances. Full invariance allows comparing "
+                      "indices and paths; partial allows comparing paths.",
+        "micom_none": "Comparisons are not warranted for: {names} (compositional invariance "
+                      "not established).",
+        "micom_ok": "Compositional invariance holds for every construct: path comparisons "
+                    "are warranted.",
+        "invariance": "CB-SEM measurement invariance ({group})",
+        "model_level": "Model", "delta_cfi": "ΔCFI", "delta_chisq": "Δχ²",
+        "decision": "Decision", "status_full": "full", "status_partial": "partial",
+        "status_none": "none", "supported": "supported", "not supported": "not supported",
+        "baseline": "baseline",
+        "wave": "Wave", "change": "Change",
+        "trend_note": "Indices per wave with {level} bootstrap intervals; changes between "
+                      "consecutive waves with bootstrap intervals of the difference.",
     },
     "zh-CN": {
         "contents": "目录", "prepared_for": "委托方", "prepared_by": "编制",
@@ -191,6 +214,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "clv_note": "客户终身价值：年利润（上一年消费额的{margin:.0%}），按{discount:.0%}贴现，年"
                     "保留率{retention:.0%}（由重复购买估计）：利润 / (1 + 贴现率 − 保留率)。",
         "csat": "CSAT（最高选项占比）", "item": "题目",
+        "comparisons": "组间比较", "trend": "历年趋势",
+        "index_differences": "指数差异（{group}）", "pair": "比较组", "difference": "差值",
+        "p_holm": "p值（Holm校正）",
+        "sig_note": "* 经Holm多重比较校正后p < .05；差值及置信区间来自各组独立的自助法抽样。",
+        "path_differences": "路径系数差异（{group}）", "p_perm": "置换检验p值",
+        "p_henseler": "Henseler检验p值",
+        "micom": "复合变量测量不变性（MICOM，{group}）",
+        "micom_note": "第2步：组成不变性（c不低于置换分布的5%分位数）。第3步：均值与方差相等。"
+                      "完全不变性允许比较指数与路径；部分不变性允许比较路径。",
+        "micom_none": "以下结构变量不宜比较：{names}（未建立组成不变性）。",
+        "micom_ok": "所有结构变量均满足组成不变性，可以比较路径系数。",
+        "invariance": "协方差结构模型测量不变性（{group}）", "model_level": "模型",
+        "delta_cfi": "ΔCFI", "delta_chisq": "Δχ²", "decision": "结论",
+        "status_full": "完全", "status_partial": "部分", "status_none": "无",
+        "supported": "成立", "not supported": "不成立", "baseline": "基准",
+        "wave": "年度", "change": "变化",
+        "trend_note": "各年度指数及{level}自助法置信区间；相邻年度的变化及差值的自助法置信区间。",
     },
 }
 

@@ -84,6 +84,8 @@ def build_context(bundle: dict, lang: str) -> dict:
     target = model["ipma_target"]
     pls_all = bundle["pls"].get("all")
     groups = ["all"] + [g for g in bundle["pls"] if g != "all"]
+    first_group = next((g.split("=")[0] for g in groups if "=" in g), None)
+    chart_groups = ["all"] + [g for g in groups if first_group and g.startswith(f"{first_group}=")]
     glabels = {g: _group_label(g, t) for g in groups}
     glabels.update({r["group"]: _group_label(r["group"], t) for r in bundle["nps"]})
     idx_constructs = model["index_constructs"]
@@ -106,7 +108,8 @@ def build_context(bundle: dict, lang: str) -> dict:
         for d in bundle["drivers"]]
     # charts
     ctx["index_chart"] = _data_uri(charts.index_chart(
-        bundle["indices"], idx_constructs, labels, groups, glabels)) if bundle["indices"] else None
+        [r for r in bundle["indices"] if r["group"] in chart_groups], idx_constructs, labels,
+        chart_groups, glabels)) if bundle["indices"] else None
     ctx["index_rows"] = [dict(r, label=labels.get(r["construct"], r["construct"]),
                               glabel=glabels.get(r["group"], r["group"]))
                          for r in bundle["indices"]]
@@ -167,6 +170,7 @@ def build_context(bundle: dict, lang: str) -> dict:
                          if key == "rmsea" else None})
         ctx["fit_rows"] = rows
     ctx.update(_analytics_context(bundle, t, labels, glabels, lang))
+    ctx.update(_comparison_context(bundle, t, labels, level))
     s = bundle["settings"]
     ctx["screening_text"] = (t["screening_text"].format(
         rules=", ".join(t.get(f"rule_{r}", r) for r in s["exclude"])) if s["exclude"]
@@ -244,6 +248,43 @@ def _analytics_context(bundle: dict, t: dict, labels: dict, glabels: dict, lang:
             "abc": c["abc"], "by": by,
             "clv_note": t["clv_note"].format(margin=c["margin"], discount=c["discount"],
                                              retention=c["retention"] or 0)}
+    return ctx
+
+
+def _comparison_context(bundle: dict, t: dict, labels: dict, level: str) -> dict:
+    idx = set(bundle["model"].get("index_constructs") or [])
+    comps = []
+    for group, c in (bundle.get("comparisons") or {}).items():
+        pair = lambda r: f"{r['group_a']} – {r['group_b']}"  # noqa: E731
+        henseler = {(r["group_a"], r["group_b"], r["lhs"], r["rhs"]): r["pvalue_holm"]
+                    for r in c["henseler"]}
+        none = sorted({labels.get(r["construct"], r["construct"]) for r in c["micom"]
+                       if not r["compositional"]})
+        comps.append({
+            "group": group,
+            "indices": [dict(r, pair=pair(r), label=labels.get(r["construct"], r["construct"]),
+                             sig=r["pvalue_holm"] < 0.05) for r in c["indices"]
+                        if r["construct"] in idx],
+            "paths": [dict(r, pair=pair(r), label=f"{labels.get(r['rhs'], r['rhs'])} → "
+                                                  f"{labels.get(r['lhs'], r['lhs'])}",
+                           p_hens=henseler.get((r["group_a"], r["group_b"], r["lhs"], r["rhs"])),
+                           sig=r["pvalue_holm"] < 0.05) for r in c["permutation"]],
+            "micom": [dict(r, pair=pair(r), label=labels.get(r["construct"], r["construct"]),
+                           status=t[f"status_{r['invariance']}"]) for r in c["micom"]],
+            "micom_text": t["micom_none"].format(names=", ".join(none)) if none
+            else t["micom_ok"],
+            "invariance": c.get("invariance")})
+    ctx: dict = {"comparisons": comps, "trend": None}
+    tr = bundle.get("trend")
+    if tr and tr["rows"]:
+        constructs = [c for c in bundle["model"]["index_constructs"]]
+        ctx["trend"] = {
+            "chart": _data_uri(charts.trend_chart(tr["rows"], constructs, labels, tr["waves"])),
+            "rows": [dict(r, label=labels.get(r["construct"], r["construct"])) for r in tr["rows"]],
+            "changes": [dict(r, label=labels.get(r["construct"], r["construct"]),
+                             sig=r["pvalue"] is not None and r["pvalue"] < 0.05)
+                        for r in tr["changes"]],
+            "note": t["trend_note"].format(level=level)}
     return ctx
 
 

@@ -107,6 +107,8 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path) -> 
                           ("data", k))
         if src.path and not (folder / src.path).is_file():
             raise m.error(f"data file {src.path!r} not found", ("data", k, "path"))
+    if d.waves and (d.waves not in q.items or q.items[d.waves].role != "group"):
+        raise m.error(f"waves {d.waves!r} is not a group item of the questionnaire", ("waves",))
     a = d.analytics
     items_or_constructs = set(q.items) | set(constructs)
     if a.typology is not None:

@@ -78,11 +78,45 @@ def _pls_tables(res, group: str) -> dict[str, pd.DataFrame]:
              ("r2", "r2"), ("total_effects", "total_effects"))}
 
 
-def run_study(study: Study, *, progress: Progress | None = None) -> StudyResults:
-    """Fit the study's models and return the results bundle and tables."""
+def _fit_unit(task: tuple) -> object:
+    """One work unit: a group's PLS model with its bootstrap (picklable for any engine)."""
     from ..pls import pls
 
+    spec, frame, weights, bounds, o = task
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CrmWarning)  # kept in the result's diagnostics
+        try:
+            return pls(spec, frame, scheme=o.scheme, bootstrap=o.bootstrap, seed=o.seed,
+                       ci=o.ci, ci_method=o.ci_method, consistent=o.consistent,
+                       weights=weights, scale=bounds)
+        except InputError as exc:
+            return exc
+
+
+def fit_units(spec, data: pd.DataFrame, units, options, weights, bounds, *, engine=None
+              ) -> dict[str, object]:
+    """Fit every (group) unit — on ``engine`` when given; same seed, same numbers."""
+    from ..engine import get_engine
+
+    tasks = [(spec, data[rows.to_numpy()],
+              None if weights is None else weights[rows.to_numpy()], bounds, options)
+             for _, rows in units]
+    eng = get_engine(engine)
+    try:
+        results = eng.map(_fit_unit, tasks)
+    finally:
+        if eng is not engine:
+            eng.close()
+    return {name: r for (name, _), r in zip(units, results)}
+
+
+def run_study(study: Study, *, progress: Progress | None = None, engine=None) -> StudyResults:
+    """Fit the study's models and return the results bundle and tables. ``engine``
+    (``"processes"``, a worker count, a Dask address or client) runs the group units;
+    the study file's ``engine:`` is used when none is given."""
+
     d, q = study.definition, study.questionnaire
+    engine = engine if engine is not None else d.engine
     say = progress or (lambda stage, done, total: None)
     say("loading", 0, 1)
     data, logs = _load(study)
@@ -98,13 +132,18 @@ def run_study(study: Study, *, progress: Progress | None = None) -> StudyResults
     fits: dict[str, object] = {}
     skipped: list[dict] = []
     units: list[tuple[str, pd.Series]] = [("all", pd.Series(True, index=data.index))]
-    for g in d.groups:
+    wave_skips = _check_waves(study, data) if d.waves else {}
+    for g in d.groups + ([d.waves] if d.waves and d.waves not in d.groups else []):
         levels = data[g].dropna().astype(str)
         if levels.nunique() < 2:
             skipped.append({"group": g, "level": None, "n": int(len(levels)),
                             "reason": f"group column {g!r} has a single level"})
             continue
         for level, n in levels.value_counts().sort_index().items():
+            if g == d.waves and level in wave_skips:
+                skipped.append({"group": g, "level": level, "n": int(n),
+                                "reason": wave_skips[level]})
+                continue
             if n < d.min_group_size:
                 skipped.append({"group": g, "level": level, "n": int(n),
                                 "reason": f"fewer than {d.min_group_size} respondents"})
@@ -112,24 +151,18 @@ def run_study(study: Study, *, progress: Progress | None = None) -> StudyResults
             units.append((f"{g}={level}", data[g].astype(str) == level))
     diagnostics: dict[str, list[str]] = {}
     if d.pls is not None and has_model:
-        o = d.pls
-        for k, (name, rows) in enumerate(units):
-            say("fitting", k, len(units))
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", CrmWarning)
-                try:
-                    fits[name] = pls(spec, data[rows.to_numpy()], scheme=o.scheme,
-                                     bootstrap=o.bootstrap, seed=o.seed, ci=o.ci,
-                                     ci_method=o.ci_method, consistent=o.consistent,
-                                     weights=None if weights is None else weights[rows.to_numpy()],
-                                     scale=bounds)
-                except InputError as exc:
-                    if name == "all":
-                        raise
-                    skipped.append({"group": name.split("=")[0], "level": name.split("=", 1)[1],
-                                    "n": int(rows.sum()), "reason": exc.msg})
-                    continue
-            diagnostics[name] = [d_.message for d_ in fits[name].diagnostics]
+        say("fitting", 0, len(units))
+        fitted = fit_units(spec, data, units, d.pls, weights, bounds, engine=engine)
+        for name, rows in units:
+            result = fitted[name]
+            if isinstance(result, InputError):
+                if name == "all":
+                    raise result
+                skipped.append({"group": name.split("=")[0], "level": name.split("=", 1)[1],
+                                "n": int(rows.sum()), "reason": result.msg})
+                continue
+            fits[name] = result
+            diagnostics[name] = [d_.message for d_ in result.diagnostics]
         say("fitting", len(units), len(units))
 
     indices, tables = [], {}
@@ -182,6 +215,9 @@ def run_study(study: Study, *, progress: Progress | None = None) -> StudyResults
                                                 "value": list(cb["fit"].values())})
         say("cbsem", 1, 1)
 
+    comparisons = _comparisons(study, data, spec, weights, bounds, skipped) \
+        if d.compare is not None and has_model else {}
+    trend = _trend(study, fits, comparisons, spec, data, weights, bounds) if d.waves else None
     from .analytics import run_analytics
 
     say("analytics", 0, 1)
@@ -223,6 +259,8 @@ def run_study(study: Study, *, progress: Progress | None = None) -> StudyResults
         "cbsem": cb,
         "skipped": skipped,
         "analytics": analytics,
+        "comparisons": comparisons,
+        "trend": trend,
     }
     return StudyResults(json_safe(bundle), tables)
 
@@ -240,3 +278,75 @@ def _cbsem(spec, data, weights, o) -> dict:
     out = res.to_dict()
     out["fit"] = {k: v for k, v in out["fit"].items()}
     return out
+
+
+def _check_waves(study: Study, data: pd.DataFrame) -> dict[str, str]:
+    """Waves whose rows lack a construct entirely cannot join the trend: level → reason."""
+    d, q = study.definition, study.questionnaire
+    out = {}
+    for level, rows in data.groupby(data[d.waves].astype(str)):
+        lacking = [c for c, v in q.definition.constructs.items()
+                   if rows[[i for i in v.items if i in rows]].isna().all().all()]
+        if lacking:
+            out[level] = f"this wave lacks construct(s) {', '.join(lacking)}"
+    return out
+
+
+def _comparisons(study: Study, data, spec, weights, bounds, skipped) -> dict:
+    from ..cbsem.fit import cbsem_syntax
+    from ..cbsem.invariance import measurement_invariance
+    from ..pls.mga import compare_groups
+
+    d = study.definition
+    o = d.compare
+    out = {}
+    for g in d.groups + ([d.waves] if d.waves and d.waves not in d.groups else []):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", CrmWarning)
+                cmp = compare_groups(spec, data, g, permutations=o.permutations,
+                                     bootstrap=o.bootstrap, seed=o.seed, scale=bounds,
+                                     weights=weights, min_size=d.min_group_size)
+        except InputError as exc:
+            skipped.append({"group": g, "level": None, "n": int(data[g].notna().sum()),
+                            "reason": f"no comparison: {exc.msg}"})
+            continue
+        entry = {name: getattr(cmp, name).to_dict("records")
+                 for name in ("permutation", "henseler", "micom", "indices", "groups")}
+        entry["settings"] = cmp.settings
+        if o.invariance and d.cbsem is not None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    inv = measurement_invariance(cbsem_syntax(spec), data, g,
+                                                 min_size=d.min_group_size)
+                entry["invariance"] = {"table": inv.table.to_dict("records"),
+                                       "notes": list(inv.notes), "groups": inv.groups}
+            except InputError as exc:
+                entry["invariance"] = {"error": exc.msg}
+        out[g] = entry
+    return out
+
+
+def _trend(study: Study, fits, comparisons, spec, data, weights, bounds) -> dict | None:
+    """Indices per wave with intervals, and the differences between consecutive waves
+    (bootstrap of the difference, from the comparison of the waves)."""
+    d = study.definition
+    wave = d.waves
+    names = sorted(k.split("=", 1)[1] for k in fits if k.startswith(f"{wave}="))
+    rows = [{"wave": w, "construct": r.construct, "index": r.index,
+             "ci_lower": getattr(r, "ci_lower", np.nan), "ci_upper": getattr(r, "ci_upper", np.nan),
+             "n": int(fits[f"{wave}={w}"].settings.n)}
+            for w in names for r in fits[f"{wave}={w}"].index.itertuples()
+            if r.construct in study.index_constructs]
+    steps = []
+    if wave in comparisons:
+        table = pd.DataFrame(comparisons[wave]["indices"])
+        for a, b in zip(names, names[1:]):
+            pair = table[((table.group_a == a) & (table.group_b == b))]
+            for r in pair.itertuples():
+                if r.construct in study.index_constructs:
+                    steps.append({"from": a, "to": b, "construct": r.construct,
+                                  "change": -r.difference, "ci_lower": -r.ci_upper,
+                                  "ci_upper": -r.ci_lower, "pvalue": r.pvalue_holm})
+    return {"item": wave, "waves": names, "rows": rows, "changes": steps}

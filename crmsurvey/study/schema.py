@@ -11,8 +11,8 @@ __all__ = ["StudyDef", "DataSource", "PLSOptions", "CBSEMOptions", "ReportOption
            "SECTIONS", "known_keys"]
 
 #: Report sections in their order; a study may leave some out.
-SECTIONS = ("summary", "sample", "model", "indices", "priorities", "quality", "cbsem",
-            "kano", "loyalty", "customers", "methodology")
+SECTIONS = ("summary", "sample", "model", "indices", "comparisons", "trend", "priorities",
+            "quality", "cbsem", "kano", "loyalty", "customers", "methodology")
 
 
 class _Strict(BaseModel):
@@ -85,6 +85,15 @@ class AnalyticsOptions(_Strict):
     transactions: TransactionOptions | None = None
 
 
+class CompareOptions(_Strict):
+    """Tests between the groups of each group item (and between waves)."""
+
+    permutations: int = Field(default=1000, ge=100)
+    bootstrap: int = Field(default=1000, ge=100)
+    seed: int = 1
+    invariance: bool = True  # CB-SEM configural/metric invariance (needs cbsem:)
+
+
 class ReportOptions(_Strict):
     language: str = "en"
     client: str = ""
@@ -110,12 +119,18 @@ class StudyDef(_Strict):
     indices: list[str] | None = None  # default: constructs with index: true
     ipma_target: str | None = None  # default: the loyalty construct
     analytics: AnalyticsOptions = Field(default_factory=AnalyticsOptions)
+    compare: "CompareOptions | None" = None
+    waves: str | None = None  # group item holding the survey wave (year) for trends
+    engine: str | int | None = None  # "processes", a worker count, or "tcp://host:8786"
     report: ReportOptions = Field(default_factory=ReportOptions)
 
 
 def known_keys() -> set[str]:
     keys: set[str] = set()
     for model in (Simulated, DataSource, PLSOptions, CBSEMOptions, ReportOptions, StudyDef,
-                  TypologyOptions, TransactionOptions, AnalyticsOptions):
+                  TypologyOptions, TransactionOptions, AnalyticsOptions, CompareOptions):
         keys.update(model.model_fields)
     return keys
+
+
+StudyDef.model_rebuild()
