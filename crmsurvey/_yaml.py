@@ -14,7 +14,7 @@ import yaml
 
 from .errors import InputError
 
-__all__ = ["MarkedYAML", "load_marked", "pydantic_errors"]
+__all__ = ["MarkedYAML", "load_marked", "pydantic_errors", "validate", "read_text"]
 
 
 @dataclass
@@ -131,6 +131,23 @@ def _name(data: Any, loc: tuple) -> str:
             named, rest = f"{kind} {node['id']!r}", []
     tail = ".".join(str(x) for x in rest)
     return " ".join(x for x in (named, tail) if x) or "top level"
+
+
+def validate(marked: MarkedYAML, model: Any, known_keys: set[str], shape: str):
+    """The pydantic ``model`` of a marked YAML document; every problem one InputError
+    (the first raised, the rest on its ``more``). ``shape`` says what a valid top level
+    looks like, for a document that is not a mapping."""
+    from pydantic import ValidationError
+
+    if not isinstance(marked.data, dict):
+        raise InputError(f"expected a mapping ({shape})", path=marked.source, line=1)
+    try:
+        return model.model_validate(marked.data)
+    except ValidationError as exc:
+        errors = pydantic_errors(exc, marked, known_keys)
+        first = errors[0]
+        raise InputError(first.msg, path=marked.source, line=first.line, column=first.column,
+                         hint=first.hint, more=errors[1:]) from None
 
 
 def read_text(path: str | Path) -> str:

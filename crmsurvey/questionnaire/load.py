@@ -9,10 +9,8 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from ..model import find_cycle
-from .._yaml import MarkedYAML, load_marked, pydantic_errors, read_text
+from .._yaml import MarkedYAML, load_marked, read_text, validate
 from ..errors import InputError
 from .questionnaire import Questionnaire, parse_path_line
 from .relevance import parse_relevance
@@ -44,16 +42,8 @@ def load_questionnaire(path: str | Path) -> Questionnaire:
 def parse_questionnaire(text: str, *, source: str = "<questionnaire>") -> Questionnaire:
     """Validate questionnaire YAML given as text."""
     marked = load_marked(text, source)
-    if not isinstance(marked.data, dict):
-        raise InputError("a questionnaire is a mapping (id:, title:, sections: …)",
-                         path=source, line=1)
-    try:
-        definition = QuestionnaireDef.model_validate(marked.data)
-    except ValidationError as exc:
-        errors = pydantic_errors(exc, marked, known_keys())
-        raise InputError(errors[0].msg, path=source, line=errors[0].line,
-                         column=errors[0].column, hint=errors[0].hint,
-                         more=errors[1:]) from None
+    definition = validate(marked, QuestionnaireDef, known_keys(),
+                          "a questionnaire: id:, title:, sections: …")
     errors = _check(definition, marked)
     if errors:
         first = errors[0]

@@ -4,9 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from .._yaml import MarkedYAML, load_marked, pydantic_errors, read_text
+from .._yaml import MarkedYAML, load_marked, read_text, validate
 from ..errors import InputError
 from ..questionnaire import Questionnaire, load_questionnaire
 from ..responses import RULES
@@ -54,15 +52,7 @@ def load_study(path: str | Path) -> Study:
             p = candidate
     source = str(path)
     marked = load_marked(read_text(p), source)
-    if not isinstance(marked.data, dict):
-        raise InputError("a study is a mapping (id:, title:, questionnaire:, data: …)",
-                         path=source, line=1)
-    try:
-        d = StudyDef.model_validate(marked.data)
-    except ValidationError as exc:
-        errs = pydantic_errors(exc, marked, known_keys())
-        raise InputError(errs[0].msg, path=source, line=errs[0].line, column=errs[0].column,
-                         hint=errs[0].hint, more=errs[1:]) from None
+    d = validate(marked, StudyDef, known_keys(), "a study: id:, title:, questionnaire:, data: …")
     folder = p.resolve().parent
     q_path = folder / d.questionnaire
     if not q_path.exists():  # a bundled instrument, by id or by a path to its file
