@@ -106,7 +106,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "clv_note": "CLV: yearly margin ({margin:.0%} of the last year's spend) discounted at "
                     "{discount:.0%} with a yearly retention of {retention:.0%} estimated from "
                     "repeat purchases: margin / (1 + discount − retention).",
-        "csat": "CSAT (top box)", "item": "Item",
+        "csat": "CSAT (top box)",
         "comparisons": "Group comparisons", "trend": "Trend over waves",
         "index_differences": "Index differences ({group})",
         "pair": "Pair", "difference": "Difference", "p_holm": "p (Holm)",
@@ -213,7 +213,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "test_line": "组间差异：方差分析F = {f:.1f}，p {p}；Kruskal–Wallis检验p {kp}。",
         "clv_note": "客户终身价值：年利润（上一年消费额的{margin:.0%}），按{discount:.0%}贴现，年"
                     "保留率{retention:.0%}（由重复购买估计）：利润 / (1 + 贴现率 − 保留率)。",
-        "csat": "CSAT（最高选项占比）", "item": "题目",
+        "csat": "CSAT（最高选项占比）",
         "comparisons": "组间比较", "trend": "历年趋势",
         "index_differences": "指数差异（{group}）", "pair": "比较组", "difference": "差值",
         "p_holm": "p值（Holm校正）",

@@ -17,6 +17,7 @@ from ..analytics.scores import nps_table
 from ..errors import CrmWarning, InputError
 from ..responses import load_responses
 from ..simulation import SimulationSettings, simulate
+from .compare import check_waves, run_comparisons, wave_trend
 from .load import Study
 
 __all__ = ["StudyResults", "run_study"]
@@ -132,7 +133,7 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None) ->
     fits: dict[str, object] = {}
     skipped: list[dict] = []
     units: list[tuple[str, pd.Series]] = [("all", pd.Series(True, index=data.index))]
-    wave_skips = _check_waves(study, data) if d.waves else {}
+    wave_skips = check_waves(study, data) if d.waves else {}
     for g in d.groups + ([d.waves] if d.waves and d.waves not in d.groups else []):
         levels = data[g].dropna().astype(str)
         if levels.nunique() < 2:
@@ -215,9 +216,9 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None) ->
                                                 "value": list(cb["fit"].values())})
         say("cbsem", 1, 1)
 
-    comparisons = _comparisons(study, data, spec, weights, bounds, skipped) \
+    comparisons = run_comparisons(study, data, spec, weights, bounds, skipped) \
         if d.compare is not None and has_model else {}
-    trend = _trend(study, fits, comparisons, spec, data, weights, bounds) if d.waves else None
+    trend = wave_trend(study, fits, comparisons) if d.waves else None
     from .analytics import run_analytics
 
     say("analytics", 0, 1)
@@ -278,75 +279,3 @@ def _cbsem(spec, data, weights, o) -> dict:
     out = res.to_dict()
     out["fit"] = {k: v for k, v in out["fit"].items()}
     return out
-
-
-def _check_waves(study: Study, data: pd.DataFrame) -> dict[str, str]:
-    """Waves whose rows lack a construct entirely cannot join the trend: level → reason."""
-    d, q = study.definition, study.questionnaire
-    out = {}
-    for level, rows in data.groupby(data[d.waves].astype(str)):
-        lacking = [c for c, v in q.definition.constructs.items()
-                   if rows[[i for i in v.items if i in rows]].isna().all().all()]
-        if lacking:
-            out[level] = f"this wave lacks construct(s) {', '.join(lacking)}"
-    return out
-
-
-def _comparisons(study: Study, data, spec, weights, bounds, skipped) -> dict:
-    from ..cbsem.fit import cbsem_syntax
-    from ..cbsem.invariance import measurement_invariance
-    from ..pls.mga import compare_groups
-
-    d = study.definition
-    o = d.compare
-    out = {}
-    for g in d.groups + ([d.waves] if d.waves and d.waves not in d.groups else []):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", CrmWarning)
-                cmp = compare_groups(spec, data, g, permutations=o.permutations,
-                                     bootstrap=o.bootstrap, seed=o.seed, scale=bounds,
-                                     weights=weights, min_size=d.min_group_size)
-        except InputError as exc:
-            skipped.append({"group": g, "level": None, "n": int(data[g].notna().sum()),
-                            "reason": f"no comparison: {exc.msg}"})
-            continue
-        entry = {name: getattr(cmp, name).to_dict("records")
-                 for name in ("permutation", "henseler", "micom", "indices", "groups")}
-        entry["settings"] = cmp.settings
-        if o.invariance and d.cbsem is not None:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    inv = measurement_invariance(cbsem_syntax(spec), data, g,
-                                                 min_size=d.min_group_size)
-                entry["invariance"] = {"table": inv.table.to_dict("records"),
-                                       "notes": list(inv.notes), "groups": inv.groups}
-            except InputError as exc:
-                entry["invariance"] = {"error": exc.msg}
-        out[g] = entry
-    return out
-
-
-def _trend(study: Study, fits, comparisons, spec, data, weights, bounds) -> dict | None:
-    """Indices per wave with intervals, and the differences between consecutive waves
-    (bootstrap of the difference, from the comparison of the waves)."""
-    d = study.definition
-    wave = d.waves
-    names = sorted(k.split("=", 1)[1] for k in fits if k.startswith(f"{wave}="))
-    rows = [{"wave": w, "construct": r.construct, "index": r.index,
-             "ci_lower": getattr(r, "ci_lower", np.nan), "ci_upper": getattr(r, "ci_upper", np.nan),
-             "n": int(fits[f"{wave}={w}"].settings.n)}
-            for w in names for r in fits[f"{wave}={w}"].index.itertuples()
-            if r.construct in study.index_constructs]
-    steps = []
-    if wave in comparisons:
-        table = pd.DataFrame(comparisons[wave]["indices"])
-        for a, b in zip(names, names[1:]):
-            pair = table[((table.group_a == a) & (table.group_b == b))]
-            for r in pair.itertuples():
-                if r.construct in study.index_constructs:
-                    steps.append({"from": a, "to": b, "construct": r.construct,
-                                  "change": -r.difference, "ci_lower": -r.ci_upper,
-                                  "ci_upper": -r.ci_lower, "pvalue": r.pvalue_holm})
-    return {"item": wave, "waves": names, "rows": rows, "changes": steps}
