@@ -117,6 +117,8 @@ def simulate_cmd(
     groups: List[str] = typer.Option([], "--groups", help="item=A,B,C (repeatable)."),
     path: List[str] = typer.Option([], "--path", help="'SAT ~ QUAL=0.5' overrides a "
                                    "population path coefficient (repeatable)."),
+    loading: Optional[float] = typer.Option(None, help="Population loading of every item "
+                                            "(default 0.8)."),
     output: Path = typer.Option(..., "-o", "--output", help="File to write (.csv, .xlsx, "
                                 ".parquet, .sav, .dta)."),
 ) -> None:
@@ -140,7 +142,10 @@ def simulate_cmd(
             raise InputError(f"--path {k}={v}: the coefficient is not a number") from None
         if tuple(s.strip() for s in k.split("~")) not in q.structural_paths:
             raise InputError(f"--path names {k!r}, which is not a path of the model")
-    df = simulate(q, n, seed=seed, groups=g, settings=SimulationSettings(paths=overrides))
+    if loading is not None and not 0 < loading < 1:
+        raise InputError(f"--loading must be between 0 and 1, not {loading}")
+    settings = SimulationSettings(paths=overrides, **({"loading": loading} if loading else {}))
+    df = simulate(q, n, seed=seed, groups=g, settings=settings)
     try:
         write_frame(df, output)
     except ValueError as exc:

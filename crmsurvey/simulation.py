@@ -143,7 +143,7 @@ def simulate(q: Questionnaire, n: int, *, seed: int | None = None,
 
 def _items(q: Questionnaire, eta, n: int, s: SimulationSettings, rng) -> pd.DataFrame:
     out: dict[str, np.ndarray] = {}
-    lam = q.definition.simulate.loadings or s.loading
+    lam = s.loading if s.loading != D.SIM_LOADING else (q.definition.simulate.loadings or s.loading)
     for name, c in q.definition.constructs.items():
         for item in c.items:
             x = lam * eta[name] + np.sqrt(1 - lam**2) * rng.standard_normal(n)

@@ -102,6 +102,9 @@ def build_context(bundle: dict, lang: str) -> dict:
                        for r in bundle["indices"] if r["construct"] == sat]
     ctx["nps_rows"] = [dict(r, label=glabels.get(r["group"], r["group"]))
                        for r in bundle["nps"]]
+    ctx["nps_differences"] = [
+        dict(r, pair=f"{_group_label(r['group_a'], t)} – {_group_label(r['group_b'], t)}",
+             sig=r["pvalue_holm"] < 0.05) for r in bundle.get("nps_differences", [])]
     ctx["drivers"] = [] if target is None else [t["driver_sentence"].format(
         construct=labels.get(d["construct"], d["construct"]), target=labels.get(target, target),
         effect=d["total"], sig=t["significant"] if d["significant"] else t["not_significant"])

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .. import __version__
 from .._format import json_safe
-from ..analytics.scores import nps_table
+from ..analytics.scores import nps_compare, nps_table
 from ..errors import CrmWarning, InputError
 from ..responses import load_responses
 from ..simulation import SimulationSettings, simulate
@@ -181,13 +181,17 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None) ->
                                                        "ci_lower", "ci_upper", "n"])
 
     nps_item = next(iter(q.items_with_role("nps")), None)
-    nps_rows = []
+    nps_rows, nps_pairs = [], []
     if nps_item and nps_item in data:
         for g in d.groups or [None]:
             t = nps_table(data, nps_item, by=g, weights=weights)
             t["group"] = [x if x == "all" else f"{g}={x}" for x in t.group]
             nps_rows.append(t if not nps_rows else t[t.group != "all"])
+            if g is not None:
+                nps_pairs.append(nps_compare(t))
         tables["nps"] = pd.concat(nps_rows, ignore_index=True)
+        if nps_pairs:
+            tables["nps_differences"] = pd.concat(nps_pairs, ignore_index=True)
 
     overall = fits.get("all")
     ipma = overall.ipma(target) if overall is not None else pd.DataFrame()
@@ -253,6 +257,8 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None) ->
         "sample": sample,
         "indices": indices,
         "nps": tables["nps"].to_dict("records") if "nps" in tables else [],
+        "nps_differences": tables["nps_differences"].to_dict("records")
+        if "nps_differences" in tables else [],
         "pls": {name: res.to_dict() for name, res in fits.items()},
         "diagnostics": diagnostics,
         "ipma": {"target": target, "rows": ipma.to_dict("records")},
