@@ -194,3 +194,12 @@ def test_summary_and_dict(res):
     text = str(res.summary())
     assert "Fit (lavaan definitions)" in text and "admissible" in text
     json.dumps(res.to_dict())
+
+
+def test_bootstrap_on_a_process_pool_gives_the_same_numbers(pdem):
+    model, data = pdem
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", EstimationWarning)
+        here = cs.cbsem(model, data, bootstrap=200, seed=2, chunk=100)
+        pool = cs.cbsem(model, data, bootstrap=200, seed=2, chunk=100, engine=2)
+    pd.testing.assert_frame_equal(here.estimates, pool.estimates)

@@ -8,6 +8,8 @@ variance) are counted and kept, as lavaan keeps them.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -15,42 +17,65 @@ from ..moments import BLOCK, PairProducts, resample_counts
 from .scoring import score_fit
 from .structure import PSI, THETA, Structure
 
-__all__ = ["bootstrap_draws", "bootstrap_table"]
+__all__ = ["CBChunk", "cbsem_chunk", "bootstrap_draws", "bootstrap_table"]
+
+
+@dataclass(frozen=True, eq=False)
+class CBChunk:
+    """One work unit: the resamples of ``blocks`` refitted from ``theta``."""
+
+    st: Structure
+    x: np.ndarray
+    base_w: np.ndarray
+    theta: np.ndarray
+    estimator: str
+    seed: int
+    blocks: range
+    stop: int
+
+
+def cbsem_chunk(task: CBChunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draws (B, q) with NaN rows for failures, and the failed and inadmissible masks."""
+    st = task.st
+    freq = resample_counts(len(task.x), task.seed, task.blocks)[:task.stop] * task.base_w
+    s = PairProducts(task.x).moments(freq).cov
+    fit = score_fit(st, s, np.broadcast_to(task.theta, (len(s), st.q)).copy(),
+                    estimator=task.estimator)
+    variances = np.flatnonzero(np.isin(st.matrix, (PSI, THETA)) & (st.row == st.col))
+    bad = ~fit.converged | ~np.isfinite(fit.theta).all(axis=1)
+    th = np.where(bad[:, None], np.nan, fit.theta)
+    return th, bad, ~bad & (th[:, variances] < 0).any(axis=1)
 
 
 def bootstrap_draws(st: Structure, x: np.ndarray, w: np.ndarray | None, theta: np.ndarray, *,
-                    estimator: str, n_boot: int, seed: int, chunk: int
+                    estimator: str, n_boot: int, seed: int, chunk: int, engine=None
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parameter draws (n_boot, q) with NaN rows for failures, and the failed and
-    inadmissible masks."""
-    n = len(x)
-    base_w = np.ones(n) if w is None else w
-    pp = PairProducts(x)
+    inadmissible masks; chunks run on ``engine`` (see :mod:`crmsurvey.engine`)."""
+    from ..engine import get_engine
+
+    base_w = np.ones(len(x)) if w is None else w
     chunk = max(BLOCK, chunk // BLOCK * BLOCK)
+    per = chunk // BLOCK
     n_blocks = -(-n_boot // BLOCK)
-    variances = np.flatnonzero(np.isin(st.matrix, (PSI, THETA)) & (st.row == st.col))
-    draws, failed, inadmissible = [], [], []
-    for start in range(0, n_blocks, chunk // BLOCK):
-        blocks = range(start, min(n_blocks, start + chunk // BLOCK))
-        freq = resample_counts(n, seed, blocks)
-        freq = freq[:min(n_boot - start * BLOCK, len(freq))] * base_w
-        s = pp.moments(freq).cov
-        fit = score_fit(st, s, np.broadcast_to(theta, (len(s), st.q)).copy(),
-                        estimator=estimator)
-        bad = ~fit.converged | ~np.isfinite(fit.theta).all(axis=1)
-        th = np.where(bad[:, None], np.nan, fit.theta)
-        draws.append(th)
-        failed.append(bad)
-        inadmissible.append(~bad & (th[:, variances] < 0).any(axis=1))
-    return np.concatenate(draws), np.concatenate(failed), np.concatenate(inadmissible)
+    tasks = [CBChunk(st, x, base_w, theta, estimator, seed, range(b, min(n_blocks, b + per)),
+                     min(n_boot - b * BLOCK, chunk)) for b in range(0, n_blocks, per)]
+    eng = get_engine(engine)
+    try:
+        results = eng.map(cbsem_chunk, tasks)
+    finally:
+        if eng is not engine:
+            eng.close()
+    return tuple(np.concatenate([r[k] for r in results]) for k in range(3))
 
 
 def bootstrap_table(st: Structure, x, w, theta, est: pd.DataFrame, *, estimator: str,
-                    n_boot: int, seed: int, ci: float, chunk: int
+                    n_boot: int, seed: int, ci: float, chunk: int, engine=None
                     ) -> tuple[pd.DataFrame, int, int]:
     """The estimates table with bootstrap standard errors and percentile intervals."""
     draws, failed, inadmissible = bootstrap_draws(st, x, w, theta, estimator=estimator,
-                                                  n_boot=n_boot, seed=seed, chunk=chunk)
+                                                  n_boot=n_boot, seed=seed, chunk=chunk,
+                                                  engine=engine)
     col = {name: k for k, name in enumerate(st.names)}
     out = est.copy()
     rows = out.index[out.free]

@@ -32,7 +32,7 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
           estimator: Literal["ML", "GLS", "ULS", "DWLS"] = "ML",
           missing: Literal["listwise", "fiml"] = "listwise", bootstrap: int = 0,
           seed: int | None = None, ci: float = 0.95, weights=None, group: str | None = None,
-          chunk: int = 500) -> CBSEMResult:
+          chunk: int = 500, engine=None) -> CBSEMResult:
     """Fit a covariance-based SEM (semopy underneath) and report it as lavaan would.
 
     Parameters
@@ -50,6 +50,8 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         bootstrap (which resamples with the weights) for design-aware intervals.
     group : column whose levels are fitted separately (semopy has no cross-group equality
         constraints); ``estimates`` gains a ``group`` column and ``fit`` sums the groups.
+    engine : where bootstrap chunks run (``"processes"``, a worker count, a Dask address
+        or client); same numbers wherever they run.
 
     Examples
     --------
@@ -72,9 +74,9 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     if group is not None:
         return _multi_group(syntax, data, group, estimator=estimator, missing=missing,
                             bootstrap=bootstrap, seed=seed, ci=ci, weights=weights,
-                            chunk=chunk)
+                            chunk=chunk, engine=engine)
     return _fit_one(syntax, data, estimator=estimator, missing=missing, bootstrap=bootstrap,
-                    seed=seed, ci=ci, weights=weights, chunk=chunk)
+                    seed=seed, ci=ci, weights=weights, chunk=chunk, engine=engine)
 
 
 def cbsem_syntax(spec) -> str:
@@ -157,7 +159,7 @@ def _covariance(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, float]
 
 
 def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, chunk,
-             group_label=None) -> CBSEMResult:
+             engine=None, group_label=None) -> CBSEMResult:
     import semopy
 
     sem = _semopy_model(syntax)
@@ -246,7 +248,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
         seed = int(np.random.SeedSequence(seed).entropy % (2**63)) if seed is None else seed
         est, n_failed, n_inadmissible = bootstrap_table(
             st, x, w, theta, est, estimator=estimator, n_boot=bootstrap, seed=seed, ci=ci,
-            chunk=chunk)
+            chunk=chunk, engine=engine)
         se_kind = "bootstrap"
         if n_failed:
             problems.append(f"{n_failed} of {bootstrap} bootstrap resamples failed to "
