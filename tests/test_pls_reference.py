@@ -1,6 +1,5 @@
 """PLS-PM against published SmartPLS results and the seminr peer package."""
 import numpy as np
-import pandas as pd
 import pytest
 
 import crmsurvey as cs

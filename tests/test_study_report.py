@@ -287,8 +287,6 @@ def test_study_engine_gives_the_same_bundle(tmp_path):
 
 
 def test_wave_lacking_a_construct_is_skipped_and_said(tmp_path):
-    import pandas as pd
-
     import crmsurvey as cs
 
     q = cs.load_questionnaire("ccsi")
