@@ -1,1 +1,0 @@
-"""(to come: see the open issues)."""
