@@ -211,3 +211,13 @@ def test_relevance(ccsi, ccsi_data):
     assert [(p.row, p.column) for p in rel] == [(first_no + 1, "comp_handle")]
     asked_no = r.codes["comp_handle"].eq("not_asked").sum()
     assert asked_no > 0.5 * len(df)
+
+
+def test_numeric_ids_stay_whole_numbers(mini, tmp_path):
+    df = _frame()
+    df["rid"] = [1001, 1002, 1003, 1004, 1005, 1002]
+    path = tmp_path / "d.xlsx"
+    df.astype({"rid": float}).to_excel(path, index=False)
+    r = cs.load_responses(mini, path)
+    assert r.all_rows["rid"].tolist()[:2] == ["1001", "1002"]
+    assert r.flags["duplicate"].iloc[5]

@@ -80,6 +80,12 @@ def _close(name: str, options) -> str:
 
 
 def _as_text(s: pd.Series) -> pd.Series:
+    """Text of a column; whole numbers read as floats (Excel, SPSS) lose their ".0", so an
+    id 1001 stays "1001" and matches the same id elsewhere."""
+    if pd.api.types.is_float_dtype(s):
+        whole = s.dropna()
+        if len(whole) and (whole == np.round(whole)).all():
+            return s.astype("Int64").astype("string")
     return s.astype("string").str.strip()
 
 
