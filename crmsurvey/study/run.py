@@ -115,7 +115,6 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None) ->
     """Fit the study's models and return the results bundle and tables. ``engine``
     (``"processes"``, a worker count, a Dask address or client) runs the group units;
     the study file's ``engine:`` is used when none is given."""
-
     d, q = study.definition, study.questionnaire
     engine = engine if engine is not None else d.engine
     say = progress or (lambda stage, done, total: None)
