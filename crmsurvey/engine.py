@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable
 
 from .errors import InputError
 
-__all__ = ["SerialEngine", "ProcessEngine", "DaskEngine", "get_engine"]
+__all__ = ["SerialEngine", "ProcessEngine", "DaskEngine", "get_engine", "run_units"]
 
 
 class SerialEngine:
@@ -99,6 +99,17 @@ class DaskEngine:
     def close(self) -> None:
         if self._own:
             self.client.close()
+
+
+def run_units(fn: Callable, units: Iterable, engine: Any = None) -> list:
+    """``fn`` over every unit on ``engine`` (made from a spec, and closed, if need be),
+    results in unit order."""
+    eng = get_engine(engine)
+    try:
+        return eng.map(fn, units)
+    finally:
+        if eng is not engine:
+            eng.close()
 
 
 def get_engine(spec: Any = None):

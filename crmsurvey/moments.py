@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BLOCK", "Moments", "PairProducts", "moments", "resample_counts", "resample_indices"]
+__all__ = ["BLOCK", "Moments", "PairProducts", "moments", "resample_counts", "resample_indices", "chunk_blocks"]
 
 #: Resamples are drawn in fixed blocks, each from ``SeedSequence([seed, block])``, so a
 #: bootstrap gives the same numbers whatever chunk size processes it.
@@ -75,6 +75,15 @@ def resample_indices(n: int, n_boot: int, seed: int) -> np.ndarray:
     blocks = [np.random.default_rng([seed, b]).integers(0, n, size=(BLOCK, n))
               for b in range(-(-n_boot // BLOCK))]
     return np.concatenate(blocks)[:n_boot]
+
+
+def chunk_blocks(n_boot: int, chunk: int) -> list[tuple[range, int]]:
+    """Resample blocks grouped into chunks of about ``chunk`` resamples: per chunk its
+    block range and how many of its resamples to keep (the last may be partial)."""
+    per = max(1, chunk // BLOCK)
+    n_blocks = -(-n_boot // BLOCK)
+    return [(range(b, min(n_blocks, b + per)), min(n_boot - b * BLOCK, per * BLOCK))
+            for b in range(0, n_blocks, per)]
 
 
 def resample_counts(n: int, seed: int, blocks: range) -> np.ndarray:

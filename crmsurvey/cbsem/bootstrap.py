@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..moments import BLOCK, PairProducts, resample_counts
+from ..moments import PairProducts, chunk_blocks, resample_counts
 from .scoring import score_fit
 from .structure import PSI, THETA, Structure
 
@@ -52,20 +52,12 @@ def bootstrap_draws(st: Structure, x: np.ndarray, w: np.ndarray | None, theta: n
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parameter draws (n_boot, q) with NaN rows for failures, and the failed and
     inadmissible masks; chunks run on ``engine`` (see :mod:`crmsurvey.engine`)."""
-    from ..engine import get_engine
+    from ..engine import run_units
 
     base_w = np.ones(len(x)) if w is None else w
-    chunk = max(BLOCK, chunk // BLOCK * BLOCK)
-    per = chunk // BLOCK
-    n_blocks = -(-n_boot // BLOCK)
-    tasks = [CBChunk(st, x, base_w, theta, estimator, seed, range(b, min(n_blocks, b + per)),
-                     min(n_boot - b * BLOCK, chunk)) for b in range(0, n_blocks, per)]
-    eng = get_engine(engine)
-    try:
-        results = eng.map(cbsem_chunk, tasks)
-    finally:
-        if eng is not engine:
-            eng.close()
+    tasks = [CBChunk(st, x, base_w, theta, estimator, seed, blocks, stop)
+             for blocks, stop in chunk_blocks(n_boot, chunk)]
+    results = run_units(cbsem_chunk, tasks, engine)
     return tuple(np.concatenate([r[k] for r in results]) for k in range(3))
 
 

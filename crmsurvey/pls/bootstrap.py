@@ -14,7 +14,7 @@ from typing import Callable, Literal
 import numpy as np
 from scipy import stats as sps
 
-from ..moments import BLOCK, PairProducts, resample_counts
+from ..moments import PairProducts, chunk_blocks, resample_counts
 from .extract import extract_stats
 from .layout import Layout
 from .stats import BatchStats, Options, batch_statistics
@@ -87,28 +87,25 @@ def run_bootstrap(x: np.ndarray, base_w: np.ndarray, lay: Layout, opts: Options,
                   progress: Callable[[int], None] | None = None, engine=None) -> Draws:
     """Draw ``n_boot`` resamples in chunks, run the chunks on ``engine`` (default: here)
     and put the draws back together in resample order."""
-    from ..engine import get_engine
+    from ..engine import get_engine, run_units
 
-    chunk = max(BLOCK, chunk // BLOCK * BLOCK)
-    per = chunk // BLOCK
-    n_blocks = -(-n_boot // BLOCK)
     expected = {k: np.isfinite(v[0]) for k, v in extract_stats(full, lay).items()}
-    tasks = [BootChunk(x, base_w, lay, opts, full.loadings[0], expected, seed,
-                       range(b, min(n_blocks, b + per)), min(n_boot - b * BLOCK, chunk),
-                       sign_change)
-             for b in range(0, n_blocks, per)]
+    tasks = [BootChunk(x, base_w, lay, opts, full.loadings[0], expected, seed, blocks, stop,
+                       sign_change) for blocks, stop in chunk_blocks(n_boot, chunk)]
     eng = get_engine(engine)
-    if progress is not None and eng.workers == 1:  # report chunk by chunk
-        results = []
-        for t in tasks:
-            results.append(bootstrap_chunk(t))
-            progress(t.stop)
-    else:
-        results = eng.map(bootstrap_chunk, tasks)
-        if progress is not None:
-            progress(n_boot)
-    if eng is not engine:
-        eng.close()
+    try:
+        if progress is not None and eng.workers == 1:  # report chunk by chunk
+            results = []
+            for t in tasks:
+                results.append(bootstrap_chunk(t))
+                progress(t.stop)
+        else:
+            results = run_units(bootstrap_chunk, tasks, eng)
+            if progress is not None:
+                progress(n_boot)
+    finally:
+        if eng is not engine:
+            eng.close()
     values = {k: np.concatenate([r["values"][k] for r in results]) for k in expected}
     return Draws(values, np.concatenate([r["failed"] for r in results]),
                  sum(r["not_converged"] for r in results), sum(r["flips"] for r in results),

@@ -97,17 +97,12 @@ def _fit_unit(task: tuple) -> object:
 def fit_units(spec, data: pd.DataFrame, units, options, weights, bounds, *, engine=None
               ) -> dict[str, object]:
     """Fit every (group) unit — on ``engine`` when given; same seed, same numbers."""
-    from ..engine import get_engine
+    from ..engine import run_units
 
     tasks = [(spec, data[rows.to_numpy()],
               None if weights is None else weights[rows.to_numpy()], bounds, options)
              for _, rows in units]
-    eng = get_engine(engine)
-    try:
-        results = eng.map(_fit_unit, tasks)
-    finally:
-        if eng is not engine:
-            eng.close()
+    results = run_units(_fit_unit, tasks, engine)
     return {name: r for (name, _), r in zip(units, results)}
 
 
