@@ -95,8 +95,10 @@ def simulate(q: Questionnaire, n: int, *, seed: int | None = None,
     Parameters
     ----------
     groups : dict, optional
-        Group item → levels, e.g. ``{"brand": ["A", "B", "C"]}``. Each level gets its
-        own true parameters (shifted construct means, perturbed paths), so groups differ.
+        Group item → levels, e.g. ``{"brand": ["A", "B", "C"]}``. Each level of the first
+        group item gets its own true parameters (shifted construct means, perturbed
+        paths); levels of the others are drawn per respondent and raise every
+        construct's mean by 0.08 SD per position (a gentle trend, e.g. over waves).
 
     Returns
     -------
@@ -126,14 +128,21 @@ def simulate(q: Questionnaire, n: int, *, seed: int | None = None,
         if len(levels) > 1:
             coefs = {p: b * (1 + grng.uniform(-0.25, 0.25)) for p, b in base.items()}
             shift = {c: grng.normal(0, 0.3) for c in q.definition.constructs}
+        # other group items (waves, regions): drawn per respondent; each level moves
+        # every construct's mean a little, by its position (a gentle trend over waves)
+        assigned = {o: rng.choice(groups[o], n) for o in group_items
+                    if o != first and groups.get(o)}
+        for o, values in assigned.items():
+            step = {lv: k for k, lv in enumerate(groups[o])}
+            position = np.vectorize(step.get)(values).astype(float)
+            shift = {c: shift.get(c, 0.0) + 0.08 * position for c in q.definition.constructs}
         eta = _latents(q, n, coefs, shift, rng)
         frame = _items(q, eta, n, s, rng)
         if first:
             frame[first] = level
         for other in group_items:
             if other != first:
-                lv = groups.get(other)
-                frame[other] = rng.choice(lv, n) if lv else "2026"
+                frame[other] = assigned[other] if other in assigned else "2026"
         frames.append(frame)
     df = pd.concat(frames, ignore_index=True)
     _roles(q, df, s, rng)
