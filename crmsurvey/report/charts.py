@@ -124,15 +124,18 @@ def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
                 pos[n] = (c * 1.0, (len(members) - 1) / 2 * 1.3 - i * 1.3)
     width = max(cols) + 1
     fig, ax = plt.subplots(figsize=(min(7.2, 1.05 * width + 0.4), 3.3))
-    bw, bh = 0.82, 0.5
+    bw, bh = 0.82, 0.5  # bh: the height arrows attach to; tall labels grow their box
     for n, (x, y) in pos.items():
-        ax.add_patch(FancyBboxPatch((x - bw / 2, y - bh / 2), bw, bh,
+        text = _wrap(labels.get(n, n))
+        lines = text.count("\n") + 1 + (r2.get(n) is not None)
+        h = max(bh, 0.16 + 0.13 * lines)
+        ax.add_patch(FancyBboxPatch((x - bw / 2, y - h / 2), bw, h,
                                     boxstyle="round,pad=0.01,rounding_size=0.06",
                                     fc="#dde8f4", ec="#1f4e79", lw=0.9, zorder=2))
-        ax.text(x, y + (0.06 if n in r2 else 0), _wrap(labels.get(n, n)), ha="center",
-                va="center", fontsize=7.2, zorder=3, linespacing=1.0)
+        ax.text(x, y + (0.065 if n in r2 else 0), text, ha="center", va="center",
+                fontsize=7.2, zorder=3, linespacing=1.0)
         if r2.get(n) is not None:
-            ax.text(x, y - bh / 2 + 0.05, f"R² {r2[n]:.2f}", ha="center", va="bottom",
+            ax.text(x, y - h / 2 + 0.04, f"R² {r2[n]:.2f}", ha="center", va="bottom",
                     fontsize=6.2, color=GREY, zorder=3)
     for p in paths:
         (x0, y0), (x1, y1) = pos[p["rhs"]], pos[p["lhs"]]
