@@ -18,7 +18,7 @@ from . import quality as Q
 from .bootstrap import intervals, jackknife, run_bootstrap
 from .data import prepare
 from .extract import effect_pairs, extract_stats, path_pairs
-from .index import rescaled_moments, unstandardised_weights
+from .index import rescale, unstandardised_weights
 from .layout import Layout, layout_of
 from ..moments import PairProducts
 from .result import Diagnostic, PLSResult, PLSSettings
@@ -281,27 +281,25 @@ def _diagnose(full: BatchStats, lay: Layout, prep) -> list[Diagnostic]:
 def _index_scores(prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
     sd = np.sqrt(np.cov(prep.x, rowvar=False, aweights=prep.weights).diagonal())
     wt = unstandardised_weights(w[None], sd[None], lay)[0]
-    xr, _ = rescaled_moments(prep.x, prep.weights, prep.bounds)
-    return pd.DataFrame(xr @ (lay.mask * wt[:, None]), index=prep.index,
-                        columns=list(lay.constructs))
+    return pd.DataFrame(rescale(prep.x, prep.bounds) @ (lay.mask * wt[:, None]),
+                        index=prep.index, columns=list(lay.constructs))
 
 
 def _ipma(target: str, prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
+    """Unstandardised path model on the 0–100 index scores: OLS per outcome, then total
+    effects on ``target``; performance is each score's (weighted) mean."""
     if target not in lay.constructs:
         raise InputError(f"unknown target construct {target!r}; constructs are "
                          f"{', '.join(lay.constructs)}")
     t = lay.constructs.index(target)
-    sd = np.sqrt(np.cov(prep.x, rowvar=False, aweights=prep.weights).diagonal())
-    wt = unstandardised_weights(w[None], sd[None], lay)[0]
-    xr, cov = rescaled_moments(prep.x, prep.weights, prep.bounds)
-    loading = lay.mask * wt[:, None]
-    ucov = loading.T @ cov @ loading
+    scores = _index_scores(prep, w, lay).to_numpy()
+    ucov = np.cov(scores, rowvar=False, aweights=prep.weights, bias=True)
     beta = np.zeros((lay.k, lay.k))
     for j in lay.endogenous:
         pred = lay.predecessors(j)
         beta[pred, j] = np.linalg.solve(ucov[np.ix_(pred, pred)], ucov[pred, j])
     total = np.linalg.inv(np.eye(lay.k) - beta) - np.eye(lay.k)
-    mean = prep.weights @ (xr @ loading) / prep.weights.sum()
+    mean = prep.weights @ scores / prep.weights.sum()
     drivers = [i for i in range(lay.k) if total[i, t] != 0]
     return pd.DataFrame({"construct": [lay.constructs[i] for i in drivers],
                          "importance": total[drivers, t], "performance": mean[drivers]})

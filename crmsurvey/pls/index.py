@@ -10,7 +10,7 @@ import numpy as np
 
 from .layout import Layout
 
-__all__ = ["unstandardised_weights", "csi_index", "rescaled_moments"]
+__all__ = ["unstandardised_weights", "csi_index", "rescale"]
 
 
 def unstandardised_weights(w: np.ndarray, sd: np.ndarray, lay: Layout) -> np.ndarray:
@@ -25,15 +25,9 @@ def csi_index(w: np.ndarray, mean: np.ndarray, sd: np.ndarray, bounds: np.ndarra
               lay: Layout) -> np.ndarray:
     """Indices (B, K) from weights (B, p), item means and SDs (B, p), bounds (p, 2)."""
     wt = unstandardised_weights(w, sd, lay)
-    rescaled = (mean - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0])
-    return 100 * (wt * rescaled) @ lay.mask
+    return (wt * rescale(mean, bounds)) @ lay.mask
 
 
-def rescaled_moments(x: np.ndarray, weights: np.ndarray, bounds: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray]:
-    """Item matrix rescaled to 0–100 and its (weighted) covariance matrix."""
-    xr = 100 * (x - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0])
-    mean = weights @ xr / weights.sum()
-    dev = xr - mean
-    cov = (dev * weights[:, None]).T @ dev / weights.sum()
-    return xr, cov
+def rescale(x: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Items (n, p) rescaled to 0–100 by their response-scale bounds (p, 2)."""
+    return 100 * (x - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0])
