@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from .._stats import holm
 from ..errors import InputError
 
 __all__ = ["nps", "nps_table", "nps_compare", "csat"]
@@ -91,20 +92,8 @@ def nps_compare(table: pd.DataFrame) -> pd.DataFrame:
             out.append({"group_a": a.group, "group_b": b.group, "difference": diff, "se": se,
                         "z": z, "pvalue": 2 * sps.norm.sf(abs(z)) if np.isfinite(z) else np.nan})
     res = pd.DataFrame(out, columns=["group_a", "group_b", "difference", "se", "z", "pvalue"])
-    res["pvalue_holm"] = _holm(res.pvalue.to_numpy())
+    res["pvalue_holm"] = holm(res.pvalue.to_numpy())
     return res
-
-
-def _holm(p: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjusted p-values."""
-    m = len(p)
-    if not m:
-        return p
-    order = np.argsort(p)
-    adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
-    out[order] = np.minimum(adj, 1.0)
-    return out
 
 
 def csat(scores, *, top: int | float, weights=None, ci: float = 0.95) -> pd.Series:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _defaults as D
+from .._stats import holm
 from ..errors import InputError
 from ..moments import BLOCK, PairProducts, resample_counts
 from .data import prepare
@@ -36,12 +37,6 @@ class GroupComparison:
     indices: pd.DataFrame  # group_a, group_b, construct, index_a, index_b, difference, ci_lower, ci_upper, pvalue
     groups: pd.DataFrame  # group, n
     settings: dict
-
-
-def _holm(p: np.ndarray) -> np.ndarray:
-    from ..analytics.scores import _holm as holm
-
-    return holm(p)
 
 
 def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int = 1000,
@@ -94,7 +89,7 @@ def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int =
     perm_t, hens_t, idx_t = (pd.concat(x, ignore_index=True) for x in (perm, hens, idx))
     for t, key in ((perm_t, ["lhs", "rhs"]), (hens_t, ["lhs", "rhs"]), (idx_t, ["construct"])):
         t["pvalue_holm"] = t.groupby(key, sort=False)["pvalue"].transform(
-            lambda p: _holm(p.to_numpy()))
+            lambda p: holm(p.to_numpy()))
     return GroupComparison(perm_t, hens_t, pd.concat(micom, ignore_index=True), idx_t,
                            pd.DataFrame({"group": sizes.index.astype(str), "n": sizes.to_numpy()}),
                            {"permutations": permutations, "bootstrap": bootstrap, "seed": seed,
