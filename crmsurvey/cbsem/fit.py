@@ -149,13 +149,9 @@ def _prepare(sem, data: pd.DataFrame, weights, missing: str):
 
 
 def _covariance(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, float]:
-    """lavaan's S (divided by N, or by Σw) and the (effective) sample size."""
-    if w is None:
-        return np.cov(x, rowvar=False, bias=True), float(len(x))
-    wn = w / w.sum()
-    mean = wn @ x
-    dev = x - mean
-    return (dev * wn[:, None]).T @ dev, float(w.sum() ** 2 / (w**2).sum())
+    """lavaan's S (divided by N, or by Σw) and the (Kish effective) sample size."""
+    s = np.cov(x, rowvar=False, aweights=w, bias=True)
+    return s, float(len(x)) if w is None else float(w.sum() ** 2 / (w**2).sum())
 
 
 def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, chunk,
