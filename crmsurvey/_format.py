@@ -1,21 +1,42 @@
 """Formatting shared by result summaries (rounding, "–" for NaN, p formats) and JSON."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["format_table", "json_safe"]
+__all__ = ["num", "pval", "pct", "format_table", "json_safe"]
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, (float, np.floating)) and not math.isfinite(v))
+
+
+def num(v, digits: int = 3) -> str:
+    """``0.512``; ``–`` for a missing value."""
+    return "–" if _missing(v) else f"{v:.{digits}f}"
+
+
+def pval(v) -> str:
+    """``.034``, ``< .001``; ``–`` for a missing value."""
+    if _missing(v):
+        return "–"
+    return "< .001" if v < 0.001 else f"{v:.3f}".lstrip("0")
+
+
+def pct(v, digits: int = 1) -> str:
+    return "–" if _missing(v) else f"{v:.{digits}f}%"
 
 
 def format_table(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """Float columns as text: p-value columns with :func:`pval`, others with :func:`num`."""
     out = df.copy()
     for c in out.columns:
         if pd.api.types.is_float_dtype(out[c]):
-            if c == "pvalue":
-                out[c] = [("–" if not np.isfinite(v) else "< .001" if v < 0.001
-                           else f"{v:.3f}") for v in out[c]]
-            else:
-                out[c] = [("–" if not np.isfinite(v) else f"{v:.{digits}f}") for v in out[c]]
+            fmt = pval if str(c).startswith("pvalue") or str(c).startswith("p_") else \
+                (lambda v: num(v, digits))
+            out[c] = [fmt(v) for v in out[c]]
     return out
 
 
