@@ -185,7 +185,13 @@ def pls_cmd(
         from .model import parse_model
 
         spec = parse_model(read_text(model), source=str(model))
-    with warnings.catch_warnings(record=True), _progress(bootstrap) as advance:
+    with warnings.catch_warnings(record=True), _stages() as say:  # notes show in summary
+        done = [0]
+
+        def advance(n: int) -> None:
+            done[0] += n
+            say("bootstrap", done[0], bootstrap)
+
         res = pls(spec, responses, bootstrap=bootstrap, seed=seed, scheme=scheme,
                   ci_method=ci_method, consistent=consistent, progress=advance)
     if as_json:
@@ -393,28 +399,6 @@ class _stages:
             self.bar.update(tasks[stage], completed=done, total=total)
 
         return say
-
-    def __exit__(self, *exc) -> None:
-        if self.bar:
-            self.bar.stop()
-
-
-class _progress:
-    """A rich progress bar on stderr for long bootstraps (silent when not a terminal)."""
-
-    def __init__(self, total: int) -> None:
-        self.total, self.bar = total, None
-
-    def __enter__(self):
-        if self.total < 1000 or not sys.stderr.isatty():
-            return None
-        from rich.console import Console
-        from rich.progress import Progress
-
-        self.bar = Progress(console=Console(stderr=True), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("bootstrap", total=self.total)
-        return lambda n: self.bar.advance(task, n)
 
     def __exit__(self, *exc) -> None:
         if self.bar:
