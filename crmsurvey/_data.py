@@ -36,6 +36,9 @@ def sampling_weights(weights, data: pd.DataFrame) -> np.ndarray:
         raise InputError(f"weights has {len(w)} values for {len(data)} rows")
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
-        raise InputError(f"weight of row {data.index[np.argmax(bad)]} is {w[np.argmax(bad)]!r}; "
-                         "weights must be finite and non-negative")
+        first = int(np.argmax(bad))
+        raise InputError(f"{int(bad.sum())} row(s) have no valid weight (first: row "
+                         f"{data.index[first]}, weight {w[first]!r})",
+                         hint="weights must be finite and non-negative; exclude such rows "
+                              "with the screening rule 'invalid_weight'")
     return w

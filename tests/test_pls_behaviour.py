@@ -41,7 +41,7 @@ def test_weight_column_by_name_and_bad_weights(data):
     res = cs.pls(ECSI, df, weights="w", scale=(1, 10))
     assert res.paths.est.iloc[0] == pytest.approx(0.50491393, abs=1e-6)
     df.loc[5, "w"] = -1
-    with pytest.raises(InputError, match="weight of row 5"):
+    with pytest.raises(InputError, match="first: row 5.*invalid_weight"):
         cs.pls(ECSI, df, weights="w", scale=(1, 10))
 
 

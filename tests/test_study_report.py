@@ -307,3 +307,22 @@ pls: {bootstrap: 50}
     reasons = [s["reason"] for s in bundle["skipped"] if s["level"] == "2025"]
     assert reasons and "VAL" in reasons[0]
     assert bundle["trend"]["waves"] == ["2026"]
+
+
+def test_rows_without_a_weight_stop_the_run_with_advice(tmp_path):
+    import crmsurvey as cs
+
+    q = cs.load_questionnaire("ccsi")
+    df = cs.simulate(q, 120, seed=1)
+    df["weight"] = df["weight"].astype(object)
+    df.loc[3, "weight"] = ""
+    df.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "s.yaml").write_text("id: w\ntitle: w\nquestionnaire: ccsi\n"
+                                     "data: [{path: d.csv}]\nweight: weight\npls: {bootstrap: 0}\n")
+    proc = subprocess.run([sys.executable, "-m", "crmsurvey.cli", "run", str(tmp_path / "s.yaml"),
+                           "-o", str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "no valid weight" in proc.stderr and "invalid_weight" in proc.stderr
+    (tmp_path / "s.yaml").write_text((tmp_path / "s.yaml").read_text() +
+                                     "exclude: [invalid_weight]\n")
+    assert run(tmp_path / "s.yaml", tmp_path / "out").is_dir()

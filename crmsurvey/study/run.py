@@ -116,7 +116,11 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None) ->
     say("loading", 0, 1)
     data, logs = _load(study)
     say("loading", 1, 1)
-    weights = data[d.weight].to_numpy(dtype=float) if d.weight else None
+    weights = None
+    if d.weight:  # checked once here, so no later stage drops an unweighted row quietly
+        from .._data import sampling_weights
+
+        weights = sampling_weights(d.weight, data)
     bounds = q.scale_bounds()
     has_model = bool(q.definition.constructs)
     spec = q.model_spec() if has_model else None
