@@ -133,8 +133,7 @@ def simulate(q: Questionnaire, n: int, *, seed: int | None = None,
         assigned = {o: rng.choice(groups[o], n) for o in group_items
                     if o != first and groups.get(o)}
         for o, values in assigned.items():
-            step = {lv: k for k, lv in enumerate(groups[o])}
-            position = np.vectorize(step.get)(values).astype(float)
+            position = pd.Categorical(values, categories=groups[o]).codes.astype(float)
             shift = {c: shift.get(c, 0.0) + 0.08 * position for c in q.definition.constructs}
         eta = _latents(q, n, coefs, shift, rng)
         frame = _items(q, eta, n, s, rng)

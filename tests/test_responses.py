@@ -221,3 +221,8 @@ def test_numeric_ids_stay_whole_numbers(mini, tmp_path):
     r = cs.load_responses(mini, path)
     assert r.all_rows["rid"].tolist()[:2] == ["1001", "1002"]
     assert r.flags["duplicate"].iloc[5]
+
+
+def test_one_rule_as_a_string(mini):
+    r = cs.load_responses(mini, _frame(), exclude="speeder")
+    assert r.log.excluded == {"speeder": 1}

@@ -68,8 +68,8 @@ def clv_bgnbd(tx: Transactions, *, horizon: float = 12, period_days: float = 30.
         raise InputError("the BG/NBD model needs pymc-marketing",
                          hint="pip install 'crmsurvey[clv]'") from None
     s = rfm_summary(tx, period_days=period_days)
-    s = s.rename(columns={"customer": "customer_id"})
-    s["customer_id"] = np.arange(len(s))
+    names = s.pop("customer")
+    s.insert(0, "customer_id", np.arange(len(s)))  # pymc-marketing wants numeric ids
     bg = pmc.BetaGeoModel()
     bg.fit(s[["customer_id", "frequency", "recency", "T"]], method="map", progressbar=False)
     repeat = s[s.frequency > 0]
@@ -86,7 +86,6 @@ def clv_bgnbd(tx: Transactions, *, horizon: float = 12, period_days: float = 30.
     # discounting: spread the horizon's purchases evenly over its periods
     t = np.arange(1, int(np.ceil(horizon)) + 1)
     factor = np.mean(1 / (1 + discount) ** t)
-    names = rfm_summary(tx, period_days=period_days)["customer"]
     return pd.DataFrame({"customer": names, "frequency": s.frequency, "recency": s.recency,
                          "T": s["T"], "expected_purchases": purchases,
                          "probability_alive": alive, "expected_spend": spend,

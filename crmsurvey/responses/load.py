@@ -78,7 +78,8 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
     >>> r.log.rows_read == r.log.rows_kept + sum(r.log.excluded.values())
     True
     """
-    rules_on = list(RULES) if list(exclude) == ["all"] or exclude == "all" else list(exclude)
+    rules = [exclude] if isinstance(exclude, str) else list(exclude)
+    rules_on = list(RULES) if rules == ["all"] else rules
     for rule in rules_on:
         if rule not in RULES:
             close = difflib.get_close_matches(rule, RULES, n=1)
