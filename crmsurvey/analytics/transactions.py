@@ -52,23 +52,21 @@ def load_transactions(data: str | Path | pd.DataFrame, *, customer: str = "custo
     ref = pd.Timestamp(as_of) if as_of is not None else (
         dates.max() + pd.Timedelta(days=1) if dates.notna().any() else pd.Timestamp.today())
     reason = pd.Series(pd.NA, index=f.index, dtype="object")
-    checks = [("negative_amount", amounts < 0, "negative amount"),
-              ("bad_amount", amounts.isna(), "amount is not a number"),
-              ("future_date", dates > ref, f"dated after the analysis date {ref.date()}"),
-              ("bad_date", dates.isna(), "date cannot be read"),
-              ("missing_customer", cust.isna() | (cust == ""), "no customer id")]
+    checks = {  # reason: (column, rows, message); a row gets the first reason in REASONS
+        "missing_customer": (customer, cust.isna() | (cust == ""), "no customer id"),
+        "bad_date": (date, dates.isna(), "date cannot be read"),
+        "future_date": (date, dates > ref, f"dated after the analysis date {ref.date()}"),
+        "bad_amount": (amount, amounts.isna(), "amount is not a number"),
+        "negative_amount": (amount, amounts < 0, "negative amount"),
+    }
+    for name in reversed(REASONS):
+        reason[checks[name][1].fillna(False).to_numpy()] = name
     problems = []
-    column = {"negative_amount": amount, "bad_amount": amount, "future_date": date,
-              "bad_date": date, "missing_customer": customer}
-    for name, mask, message in checks:  # later checks win: the first reason in REASONS
-        mask = mask.fillna(False).to_numpy()
-        reason[mask] = name
-    for i in np.flatnonzero(reason.notna().to_numpy()):
-        name = reason.iloc[i]
-        col = column[name]
+    for i in np.flatnonzero(reason.notna().to_numpy()):  # the excluded rows only
+        col, _, message = checks[reason.iloc[i]]
         value = f[col].iloc[i]
         problems.append(Problem(int(rows[i]), col, None if pd.isna(value) else str(value),
-                                dict((c[0], c[2]) for c in checks)[name], name))
+                                message, reason.iloc[i]))
     kept = reason.isna().to_numpy()
     frame = pd.DataFrame({"customer": cust[kept].to_numpy(), "date": dates[kept].to_numpy(),
                           "amount": amounts[kept].to_numpy(dtype=float)})
