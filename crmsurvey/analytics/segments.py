@@ -85,11 +85,11 @@ def abc_classes(values: pd.Series, *, rule: Literal["customers", "value"] = "cus
     if (v < 0).any():
         raise InputError("ABC classes need non-negative customer values")
     order = v.sort_index().sort_values(ascending=False, kind="stable")
-    if rule == "customers":
-        position = np.arange(1, len(order) + 1) / len(order)
-    else:  # share of value reached before this customer: a customer starting within A is A
+    if rule == "customers":  # a customer is A while the share of customers so far ≤ cut
+        end = np.arange(1, len(order) + 1) / len(order)
+        cls = np.where(end <= cuts[0], "A", np.where(end <= cuts[1], "B", "C"))
+    else:  # a customer is A while the value share before it is still below the cut
         total = order.sum()
-        position = (order.cumsum() - order).to_numpy() / total + 1e-12 if total else \
-            np.ones(len(order))
-    cls = np.where(position <= cuts[0], "A", np.where(position <= cuts[1], "B", "C"))
+        start = (order.cumsum() - order).to_numpy() / total if total else np.ones(len(order))
+        cls = np.where(start < cuts[0], "A", np.where(start < cuts[1], "B", "C"))
     return pd.Series(cls, index=order.index, name="abc").reindex(v.index)

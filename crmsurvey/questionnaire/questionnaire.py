@@ -1,7 +1,7 @@
 """The validated questionnaire: items, scales, constructs and the structural model."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -97,7 +97,7 @@ class Questionnaire:
             for name, c in self.definition.constructs.items()
         )
         spec = ModelSpec(blocks, self.structural_paths)
-        return ModelSpec(blocks, self.structural_paths, syntax=spec.to_lavaan())
+        return replace(spec, syntax=spec.to_lavaan())
 
     def to_lavaan(self) -> str:
         """lavaan model syntax (``=~`` reflective, ``<~`` composite, ``~`` paths)."""

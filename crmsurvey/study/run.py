@@ -74,9 +74,8 @@ def _sample(logs, data: pd.DataFrame, groups: list[str]) -> dict:
 
 
 def _pls_tables(res, group: str) -> dict[str, pd.DataFrame]:
-    return {name: getattr(res, attr).assign(group=group) for name, attr in
-            (("paths", "paths"), ("loadings", "loadings"), ("quality", "quality"),
-             ("r2", "r2"), ("total_effects", "total_effects"))}
+    return {name: getattr(res, name).assign(group=group)
+            for name in ("paths", "loadings", "quality", "r2", "total_effects")}
 
 
 def _fit_unit(task: tuple) -> object:
