@@ -17,7 +17,7 @@ import pandas as pd
 from .. import _defaults as D
 from .._stats import holm
 from ..errors import InputError
-from ..moments import BLOCK, PairProducts, resample_counts
+from ..moments import BLOCK, PairProducts, chunk_blocks, resample_counts
 from .data import prepare
 from .estimate import _inputs
 from .extract import extract_stats, path_pairs
@@ -100,10 +100,8 @@ def _bootstrap_group(pp, base_w, mask, lay, opts, n_boot, seed) -> dict:
     """Resample within one group only (its rows' counts; other rows get 0)."""
     rows = np.flatnonzero(mask)
     parts: dict[str, list] = {}
-    n_blocks = -(-n_boot // BLOCK)
-    for start in range(0, n_blocks, 5):
-        counts = resample_counts(len(rows), seed, range(start, min(n_blocks, start + 5)))
-        counts = counts[:n_boot - start * BLOCK]
+    for blocks, stop in chunk_blocks(n_boot, D.PLS_BOOT_CHUNK):
+        counts = resample_counts(len(rows), seed, blocks)[:stop]
         freq = np.zeros((len(counts), len(base_w)))
         freq[:, rows] = counts * base_w[rows]
         for k, v in extract_stats(batch_statistics(pp.moments(freq), lay, opts), lay).items():
