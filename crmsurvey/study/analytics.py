@@ -53,6 +53,8 @@ def run_analytics(study: Study, data: pd.DataFrame, overall, weights
     if customers is not None:
         out["customers"]["by"] = _by_customer_group(study, data, overall, customers,
                                                     out.get("typology"))
+    if "typology" in out:  # the per-respondent types served the comparisons; not the bundle
+        out["typology"].pop("types")
     return out, tables
 
 

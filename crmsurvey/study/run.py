@@ -225,8 +225,6 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None) ->
     say("analytics", 0, 1)
     analytics, a_tables = run_analytics(study, data, overall, weights)
     tables.update(a_tables)
-    if "typology" in analytics:
-        analytics["typology"] = {k: v for k, v in analytics["typology"].items() if k != "types"}
     say("analytics", 1, 1)
     sample = _sample(logs, data, d.groups)
     tables["cleaning_log"] = pd.DataFrame(
