@@ -326,3 +326,15 @@ def test_rows_without_a_weight_stop_the_run_with_advice(tmp_path):
     (tmp_path / "s.yaml").write_text((tmp_path / "s.yaml").read_text() +
                                      "exclude: [invalid_weight]\n")
     assert run(tmp_path / "s.yaml", tmp_path / "out").is_dir()
+
+
+def test_missing_p_values_render(demo_runs):
+    """A comparison whose p-value could not be computed (NaN → null in JSON) shows as
+    '–', not significant, instead of stopping the report."""
+    from crmsurvey.report.render import build_html
+
+    bundle = json.loads((demo_runs["en"] / "results.json").read_text(encoding="utf-8"))
+    bundle["nps_differences"][0]["pvalue_holm"] = None
+    bundle["comparisons"]["brand"]["indices"][0]["pvalue_holm"] = None
+    html = build_html(bundle, lang="en")
+    assert "Group comparisons" in html

@@ -67,8 +67,20 @@ def _data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode()
 
 
+class _Names(dict):
+    """Display names: a name without one shows as itself."""
+
+    def __missing__(self, key):
+        return key
+
+
+def _sig(p) -> bool:
+    """Significant at 5 % (a missing p never is)."""
+    return p is not None and p < 0.05
+
+
 def _label(bundle: dict, lang: str) -> dict[str, str]:
-    return {c: text_in(v, lang) for c, v in bundle["model"]["labels"].items()}
+    return _Names({c: text_in(v, lang) for c, v in bundle["model"]["labels"].items()})
 
 
 def _group_label(name: str, t: dict) -> str:
@@ -86,7 +98,7 @@ def build_context(bundle: dict, lang: str) -> dict:
     groups = ["all"] + [g for g in bundle["pls"] if g != "all"]
     first_group = next((g.split("=")[0] for g in groups if "=" in g), None)
     chart_groups = ["all"] + [g for g in groups if first_group and g.startswith(f"{first_group}=")]
-    glabels = {g: _group_label(g, t) for g in groups}
+    glabels = _Names({g: _group_label(g, t) for g in groups})
     glabels.update({r["group"]: _group_label(r["group"], t) for r in bundle["nps"]})
     idx_constructs = model["index_constructs"]
     sat = next((c for c in idx_constructs if "sat" in c.lower()),
@@ -98,23 +110,23 @@ def build_context(bundle: dict, lang: str) -> dict:
     level = f"{100 * ((bundle['settings'].get('pls') or {}).get('ci') or 0.95):.0f}%"
     ctx["level"] = level
     # executive summary
-    ctx["sat_rows"] = [dict(r, label=glabels.get(r["group"], r["group"]))
+    ctx["sat_rows"] = [dict(r, label=glabels[r["group"]])
                        for r in bundle["indices"] if r["construct"] == sat]
-    ctx["nps_rows"] = [dict(r, label=glabels.get(r["group"], r["group"]))
+    ctx["nps_rows"] = [dict(r, label=glabels[r["group"]])
                        for r in bundle["nps"]]
     ctx["nps_differences"] = [
         dict(r, pair=f"{_group_label(r['group_a'], t)} – {_group_label(r['group_b'], t)}",
-             sig=r["pvalue_holm"] < 0.05) for r in bundle.get("nps_differences", [])]
+             sig=_sig(r["pvalue_holm"])) for r in bundle.get("nps_differences", [])]
     ctx["drivers"] = [] if target is None else [t["driver_sentence"].format(
-        construct=labels.get(d["construct"], d["construct"]), target=labels.get(target, target),
+        construct=labels[d["construct"]], target=labels[target],
         effect=d["total"], sig=t["significant"] if d["significant"] else t["not_significant"])
         for d in bundle["drivers"]]
     # charts
     ctx["index_chart"] = _data_uri(charts.index_chart(
         [r for r in bundle["indices"] if r["group"] in chart_groups], idx_constructs, labels,
         chart_groups, glabels)) if bundle["indices"] else None
-    ctx["index_rows"] = [dict(r, label=labels.get(r["construct"], r["construct"]),
-                              glabel=glabels.get(r["group"], r["group"]))
+    ctx["index_rows"] = [dict(r, label=labels[r["construct"]],
+                              glabel=glabels[r["group"]])
                          for r in bundle["indices"]]
     ctx["nps_chart"] = _data_uri(charts.nps_chart(
         bundle["nps"], glabels, (t["detractors"], t["passives"], t["promoters"]))) \
@@ -123,17 +135,17 @@ def build_context(bundle: dict, lang: str) -> dict:
         r2 = {r["construct"]: r["r2"] for r in pls_all["r2"]}
         ctx["path_chart"] = _data_uri(charts.path_diagram(
             list(model["constructs"]), pls_all["paths"], r2, labels))
-        ctx["paths"] = [dict(p, label=f"{labels.get(p['rhs'], p['rhs'])} → "
-                                      f"{labels.get(p['lhs'], p['lhs'])}") for p in pls_all["paths"]]
-        ctx["r2"] = [dict(r, label=labels.get(r["construct"], r["construct"]))
+        ctx["paths"] = [dict(p, label=f"{labels[p['rhs']]} → "
+                                      f"{labels[p['lhs']]}") for p in pls_all["paths"]]
+        ctx["r2"] = [dict(r, label=labels[r["construct"]])
                      for r in pls_all["r2"]]
-        ctx["quality"] = [dict(q, label=labels.get(q["construct"], q["construct"]))
+        ctx["quality"] = [dict(q, label=labels[q["construct"]])
                           for q in pls_all["quality"]]
-        ctx["loadings"] = [dict(r, label=labels.get(r["lhs"], r["lhs"]))
+        ctx["loadings"] = [dict(r, label=labels[r["lhs"]])
                            for r in pls_all["loadings"]]
         names = list(model["constructs"])
         htmt = {(r["lhs"], r["rhs"]): r for r in pls_all.get("htmt_intervals") or []}
-        ctx["htmt_names"] = [labels.get(n, n) for n in names]
+        ctx["htmt_names"] = [labels[n] for n in names]
         ctx["htmt"] = [[(htmt.get((b, a)) or {}).get("est") if j < i else None
                         for j, b in enumerate(names)] for i, a in enumerate(names)]
         ctx["diagnostics"] = bundle["diagnostics"]
@@ -143,16 +155,16 @@ def build_context(bundle: dict, lang: str) -> dict:
             ipma_rows, labels, t["importance"], t["performance"]))
         mi = sum(r["importance"] for r in ipma_rows) / len(ipma_rows)
         mp = sum(r["performance"] for r in ipma_rows) / len(ipma_rows)
-        act = [labels.get(r["construct"], r["construct"]) for r in ipma_rows
+        act = [labels[r["construct"]] for r in ipma_rows
                if r["importance"] > mi and r["performance"] < mp]
-        keep = [labels.get(r["construct"], r["construct"]) for r in ipma_rows
+        keep = [labels[r["construct"]] for r in ipma_rows
                 if r["importance"] > mi and r["performance"] >= mp]
         sep = "、" if lang == "zh-CN" else ", "
         ctx["ipma_reading"] = [t["ipma_reading_act"].format(names=sep.join(act)) if act
                                else t["ipma_reading_none"]]
         if keep:
             ctx["ipma_reading"].append(t["ipma_reading_keep"].format(names=sep.join(keep)))
-        ctx["ipma_rows"] = [dict(r, label=labels.get(r["construct"], r["construct"]))
+        ctx["ipma_rows"] = [dict(r, label=labels[r["construct"]])
                             for r in ipma_rows]
     cb = bundle.get("cbsem")
     ctx["cbsem"] = cb
@@ -195,7 +207,7 @@ def _analytics_context(bundle: dict, t: dict, labels: dict, glabels: dict, lang:
     ctx: dict = {"kano": None, "typology": None, "customers": None, "csat": None}
     sep = "、" if lang == "zh-CN" else ", "
     if a.get("csat"):
-        ctx["csat"] = [dict(r, label=glabels.get(r["group"], r["group"])) for r in a["csat"]]
+        ctx["csat"] = [dict(r, label=glabels[r["group"]]) for r in a["csat"]]
     if a.get("kano"):
         rows = [dict(r, label=r["feature"]) for r in a["kano"]]
         ctx["kano"] = rows
@@ -215,9 +227,9 @@ def _analytics_context(bundle: dict, t: dict, labels: dict, glabels: dict, lang:
         behaviour = t["transactions"] if ty["behaviour"] == "transactions" else ty["behaviour"]
         medians = t["medians"] if all(ty["cuts_are_medians"].values()) else ""
         ctx["typology"] = {
-            "rows": [dict(r, label=glabels.get(r["group"], r["group"])) for r in ty["shares"]],
+            "rows": [dict(r, label=glabels[r["group"]]) for r in ty["shares"]],
             "names": names,
-            "note": t["typology_note"].format(attitude=labels.get(ty["attitude"], ty["attitude"]),
+            "note": t["typology_note"].format(attitude=labels[ty["attitude"]],
                                               behaviour=behaviour, ca=f"{ty['cuts']['attitude']:.1f}",
                                               cb=f"{ty['cuts']['behaviour']:.1f}", medians=medians),
             "reading": t["typology_reading"].format(**{k: overall.get(k) or 0 for k in names})
@@ -261,18 +273,18 @@ def _comparison_context(bundle: dict, t: dict, labels: dict, level: str) -> dict
         pair = lambda r: f"{r['group_a']} – {r['group_b']}"  # noqa: E731
         henseler = {(r["group_a"], r["group_b"], r["lhs"], r["rhs"]): r["pvalue_holm"]
                     for r in c["henseler"]}
-        none = sorted({labels.get(r["construct"], r["construct"]) for r in c["micom"]
+        none = sorted({labels[r["construct"]] for r in c["micom"]
                        if not r["compositional"]})
         comps.append({
             "group": group,
-            "indices": [dict(r, pair=pair(r), label=labels.get(r["construct"], r["construct"]),
-                             sig=r["pvalue_holm"] < 0.05) for r in c["indices"]
+            "indices": [dict(r, pair=pair(r), label=labels[r["construct"]],
+                             sig=_sig(r["pvalue_holm"])) for r in c["indices"]
                         if r["construct"] in idx],
-            "paths": [dict(r, pair=pair(r), label=f"{labels.get(r['rhs'], r['rhs'])} → "
-                                                  f"{labels.get(r['lhs'], r['lhs'])}",
+            "paths": [dict(r, pair=pair(r), label=f"{labels[r['rhs']]} → "
+                                                  f"{labels[r['lhs']]}",
                            p_hens=henseler.get((r["group_a"], r["group_b"], r["lhs"], r["rhs"])),
-                           sig=r["pvalue_holm"] < 0.05) for r in c["permutation"]],
-            "micom": [dict(r, pair=pair(r), label=labels.get(r["construct"], r["construct"]),
+                           sig=_sig(r["pvalue_holm"])) for r in c["permutation"]],
+            "micom": [dict(r, pair=pair(r), label=labels[r["construct"]],
                            status=t[f"status_{r['invariance']}"]) for r in c["micom"]],
             "micom_text": t["micom_none"].format(names=", ".join(none)) if none
             else t["micom_ok"],
@@ -283,9 +295,9 @@ def _comparison_context(bundle: dict, t: dict, labels: dict, level: str) -> dict
         constructs = [c for c in bundle["model"]["index_constructs"]]
         ctx["trend"] = {
             "chart": _data_uri(charts.trend_chart(tr["rows"], constructs, labels, tr["waves"])),
-            "rows": [dict(r, label=labels.get(r["construct"], r["construct"])) for r in tr["rows"]],
-            "changes": [dict(r, label=labels.get(r["construct"], r["construct"]),
-                             sig=r["pvalue"] is not None and r["pvalue"] < 0.05)
+            "rows": [dict(r, label=labels[r["construct"]]) for r in tr["rows"]],
+            "changes": [dict(r, label=labels[r["construct"]],
+                             sig=_sig(r["pvalue"]))
                         for r in tr["changes"]],
             "note": t["trend_note"].format(level=level)}
     return ctx
