@@ -248,3 +248,9 @@ def test_cli_commands(tmp_path):
     assert code == 0, err
     assert {r["feature"] for r in json.loads(out)["rows"]} == {"app_control", "warranty_5y",
                                                                "quiet_running"}
+
+
+def test_nps_table_refuses_rows_without_a_weight():
+    df = pd.DataFrame({"rec": [10, 9, 0], "w": [1.0, np.nan, 1.0]})
+    with pytest.raises(InputError, match="no valid weight.*invalid_weight"):
+        nps_table(df, "rec", weights="w")

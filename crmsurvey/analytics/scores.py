@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from .._data import sampling_weights
 from .._stats import holm
 from ..errors import InputError
 
@@ -62,12 +63,8 @@ def nps_table(data: pd.DataFrame, item: str, *, by: str | None = None,
     if item not in data.columns:
         raise InputError(f"NPS item {item!r} is not a column of the data")
     x = pd.to_numeric(data[item], errors="coerce").to_numpy(dtype=float)
-    if weights is None:
-        w = np.ones(len(x))
-    elif isinstance(weights, str):
-        w = pd.to_numeric(data[weights], errors="coerce").to_numpy(dtype=float)
-    else:
-        w = np.asarray(weights, dtype=float)
+    # a respondent without a valid weight is an error, not a row quietly left out
+    w = np.ones(len(x)) if weights is None else sampling_weights(weights, data)
     rows = [{"group": "all", **_one(x, w, ci)}]
     if by is not None:
         g = data[by].astype("string").to_numpy()
