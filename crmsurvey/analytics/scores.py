@@ -21,6 +21,13 @@ COLUMNS = ["group", "n", "n_eff", "promoters", "passives", "detractors", "nps", 
            "ci_lower", "ci_upper"]
 
 
+def _checked_weights(weights, n: int) -> np.ndarray:
+    """Ones, or the given weights checked like every estimator's (rows by position)."""
+    if weights is None:
+        return np.ones(n)
+    return sampling_weights(weights, pd.DataFrame(index=pd.RangeIndex(1, n + 1)))
+
+
 def _one(x: np.ndarray, w: np.ndarray, ci: float) -> dict:
     ok = np.isfinite(x) & np.isfinite(w) & (w > 0)
     x, w = x[ok], w[ok]
@@ -52,7 +59,7 @@ def nps(scores, *, weights=None, ci: float = 0.95) -> pd.Series:
     (0.0, 33.3)
     """
     x = np.asarray(pd.to_numeric(pd.Series(scores), errors="coerce"), dtype=float)
-    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+    w = _checked_weights(weights, len(x))
     return pd.Series(_one(x, w, ci))
 
 
@@ -97,7 +104,7 @@ def csat(scores, *, top: int | float, weights=None, ci: float = 0.95) -> pd.Seri
     """CSAT: the (weighted) share in % of answers at or above ``top`` (e.g. 9 on a 1–10
     scale for a top-2 box), with its standard error and interval (Kish n_eff)."""
     x = np.asarray(pd.to_numeric(pd.Series(scores), errors="coerce"), dtype=float)
-    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
+    w = _checked_weights(weights, len(x))
     ok = np.isfinite(x) & np.isfinite(w) & (w > 0)
     x, w = x[ok], w[ok]
     if not len(x):
