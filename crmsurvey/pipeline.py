@@ -4,7 +4,6 @@ moved in only when the report has rendered, so a failed run leaves nothing half-
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import InputError
-from .study import load_study, run_study, write_results
+from .study import load_results, load_study, run_study, write_results
 
 __all__ = ["run", "rerender"]
 
@@ -44,15 +43,15 @@ def run(study_path: str | Path, outdir: str | Path, *, lang: str | None = None,
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}-", dir=outdir.parent))
     try:
-        results = run_study(study, progress=say, engine=engine)
-        write_results(results.bundle, results.tables, staging)
+        done = run_study(study, progress=say, engine=engine)
+        write_results(done.results, done.tables, staging)
         logo = study.definition.report.logo
         if logo:
             (staging / "assets").mkdir()
             shutil.copyfile(study.path(logo), staging / "assets" / f"logo{Path(logo).suffix}")
         template = study.definition.report.template
         say("rendering", 0, 1)
-        render_report(results.bundle, staging, lang=lang,
+        render_report(done.results, staging, lang=lang,
                       template_dir=study.path(template) if template else None)
         say("rendering", 1, 1)
         _publish(staging, outdir)
@@ -70,11 +69,9 @@ def rerender(outdir: str | Path, *, lang: str | None = None,
     source = outdir / "results.json"
     if not source.is_file():
         raise InputError("no results.json here; run the study first", path=str(outdir))
-    try:
-        bundle = json.loads(source.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"results.json is not readable JSON: {exc}", path=str(source)) from None
+    results = load_results(source)
     if template is not None and not Path(template).is_dir():
         raise InputError("template folder not found", path=str(template))
-    render_report(bundle, outdir, lang=lang, template_dir=Path(template) if template else None)
+    render_report(results, outdir, lang=lang,
+                  template_dir=Path(template) if template else None)
     return outdir

@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from crmsurvey.pipeline import rerender, run
 from crmsurvey.report.render import restricted_fetcher
+from crmsurvey.study import load_results
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,31 +49,19 @@ def _fonts(reader: PdfReader) -> set[str]:
     return names
 
 
-@pytest.fixture(scope="module")
-def demo_runs(tmp_path_factory):
-    base = tmp_path_factory.mktemp("demo")
-    study = ROOT / "studies" / "demo_ccsi.yaml"
-    out = {}
-    for lang in ("en", "zh-CN"):
-        out[lang] = run(study, base / lang, lang=lang)
-    return out
-
-
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 def test_demo_report_has_every_index(demo_runs, lang):
     folder = demo_runs[lang]
-    bundle = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    results = load_results(folder / "results.json")
     text, reader = _pdf_text(folder / "report.pdf")
     assert len(reader.pages) >= 8
-    assert bundle["indices"], "the demo reports indices"
-    groups = {r["group"] for r in bundle["indices"]}
-    assert groups == {"all", "brand=Brand A", "brand=Brand B", "brand=Brand C",
-                      "wave=2024", "wave=2025", "wave=2026"}
-    for r in bundle["indices"]:
-        assert f"{r['index']:.1f}" in text, r
-    for key in ("rows_read", "rows_kept", "n"):
-        pass
-    assert str(bundle["sample"]["rows_read"]) in text
+    groups = {tuple(r.group.items()) for r in results.indices}
+    assert groups == {((("brand", b),) if b else ()) + (("wave", w),)
+                      for b in ("", "Brand A", "Brand B", "Brand C")
+                      for w in ("2024", "2025", "2026")}  # brand × wave, no pooled figure
+    for r in results.indices:
+        assert f"{r.index:.1f}" in text, r
+    assert str(results.sample.rows_read) in text
     if lang == "zh-CN":
         assert "顾客满意" in text and "执行摘要" in text
         assert any("CJK" in f for f in _fonts(reader)), _fonts(reader)
@@ -82,17 +71,17 @@ def test_demo_report_has_every_index(demo_runs, lang):
 
 def test_results_bundle_contract(demo_runs):
     folder = demo_runs["en"]
-    bundle = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    for r in bundle["indices"]:
-        assert set(r) == {"group", "construct", "index", "ci_lower", "ci_upper", "n"}
-        assert r["ci_lower"] < r["index"] < r["ci_upper"]
-    assert {"paths", "quality"} <= set(bundle["pls"]["all"])
-    assert bundle["cbsem"]["fit"]["cfi"] > 0.9
-    assert bundle["nps"][0]["group"] == "all"
-    s = bundle["sample"]
-    assert s["rows_read"] == s["rows_kept"] + sum(s["excluded"].values())
-    assert bundle["settings"]["pls"]["seed"] == 7
-    for name in ("indices.csv", "paths.csv", "nps.csv", "tables.xlsx", "report.html"):
+    results = load_results(folder / "results.json")
+    for r in results.indices:
+        assert r.ci_lower < r.index < r.ci_upper
+    head = results.model_of(results.headline.group)
+    assert head is not None and {"paths", "quality"} <= set(head.model_dump())
+    assert results.cbsem.fit["cfi"] > 0.9 and results.cbsem.group == {"wave": "2026"}
+    s = results.sample
+    assert s.rows_read == s.rows_kept + sum(s.excluded.values())
+    assert results.settings.pls["seed"] == 7
+    for name in ("indices.csv", "paths.csv", "scores.csv", "differences.csv",
+                 "disclosures.csv", "ipma_items.csv", "tables.xlsx", "report.html"):
         assert (folder / name).is_file()
 
 
@@ -113,8 +102,7 @@ def test_untrusted_text_is_text_and_nothing_is_fetched(tmp_path):
     refused: list[str] = []
     from crmsurvey.report.render import render_report
 
-    render_report(json.loads((out / "results.json").read_text(encoding="utf-8")), out,
-                  refused=refused)
+    render_report(load_results(out / "results.json"), out, refused=refused)
     assert refused == []  # escaped markup never asks for anything
 
 
@@ -122,11 +110,11 @@ def test_spreadsheet_cells_are_neutralised(tmp_path):
     import openpyxl
     import pandas as pd
 
-    from crmsurvey.study import write_results
+    from crmsurvey.study.export import write_tables
 
     table = pd.DataFrame({"group": ["=HYPERLINK(\"x\")", "+1", "-2", "@A1", "ok"],
                           "value": [1.0, -2.0, 3.0, 4.0, 5.0]})
-    write_results({"indices": []}, {"indices": table}, tmp_path)
+    write_tables({"indices": table}, tmp_path)
     ws = openpyxl.load_workbook(tmp_path / "tables.xlsx")["indices"]
     cells = [ws.cell(row=i, column=1) for i in range(2, 7)]
     assert [c.value for c in cells] == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@A1", "ok"]
@@ -195,8 +183,8 @@ def test_small_groups_are_skipped_and_said(tmp_path):
     study = _study(tmp_path, cbsem=False)
     study.write_text(study.read_text() + "min_group_size: 500\n")
     out = run(study, tmp_path / "out")
-    bundle = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert {s["level"] for s in bundle["skipped"]} == {"Brand A", "Brand B"}
+    results = load_results(out / "results.json")
+    assert {s.group["brand"] for s in results.skipped} == {"Brand A", "Brand B"}
     text, _ = _pdf_text(out / "report.pdf")
     assert "fewer than 500 respondents" in text
 
@@ -220,12 +208,11 @@ def test_logo_is_embedded(tmp_path):
 
 def test_demo_has_crm_analytics(demo_runs):
     folder = demo_runs["en"]
-    bundle = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    a = bundle["analytics"]
+    a = load_results(folder / "results.json").analytics
     link = a["customers"]["link"]
     assert link["matched"] + link["unknown"] == link["respondents"]
     shares = a["typology"]["shares"][0]
-    assert shares["group"] == "all"
+    assert shares["group"] == {}
     assert sum(shares[k] for k in ("loyal", "latent", "spurious", "no_loyalty")) == \
         pytest.approx(100)
     sat_by_abc = {r["group"]: r["mean"] for r in a["customers"]["by"]["abc"]["satisfaction"]["rows"]}
@@ -249,8 +236,8 @@ analytics: {{kano: true}}
 report: {{language: zh-CN}}
 """, encoding="utf-8")
     out = run(study, tmp_path / "out")
-    bundle = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert {r["feature"] for r in bundle["analytics"]["kano"]} == {"app_control", "warranty_5y",
+    results = load_results(out / "results.json")
+    assert {r["feature"] for r in results.analytics["kano"]} == {"app_control", "warranty_5y",
                                                                    "quiet_running"}
     text, _ = _pdf_text(out / "report.pdf")
     assert "卡诺模型" in text and "warranty_5y" in text
@@ -258,20 +245,21 @@ report: {{language: zh-CN}}
 
 def test_demo_compares_groups_and_waves(demo_runs):
     folder = demo_runs["en"]
-    bundle = json.loads((folder / "results.json").read_text(encoding="utf-8"))
-    cmp = bundle["comparisons"]
-    assert set(cmp) == {"brand", "wave"}
-    brand = cmp["brand"]
-    assert {(r["group_a"], r["group_b"]) for r in brand["indices"]} == {
-        ("Brand A", "Brand B"), ("Brand A", "Brand C"), ("Brand B", "Brand C")}
-    assert all(0 <= r["pvalue_holm"] <= 1 for r in brand["permutation"])
-    assert [r["model"] for r in brand["invariance"]["table"]] == ["configural", "metric"]
-    trend = bundle["trend"]
-    assert trend["waves"] == ["2024", "2025", "2026"]
-    assert {(c["from"], c["to"]) for c in trend["changes"]} == {("2024", "2025"),
-                                                                 ("2025", "2026")}
+    results = load_results(folder / "results.json")
+    (brand,) = results.comparisons
+    assert brand.item == "brand" and brand.scope == {"wave": "2026"}
+    pairs = {(d.group_a["brand"], d.group_b["brand"]) for d in brand.differences}
+    assert pairs == {("Brand A", "Brand B"), ("Brand A", "Brand C"), ("Brand B", "Brand C")}
+    assert all(0 <= r["pvalue_adj"] <= 1 for r in brand.paths)
+    assert [r["model"] for r in brand.invariance["table"]] == ["configural", "metric"]
+    trend = results.trend
+    assert trend.waves == ["2024", "2025", "2026"]
+    assert (trend.current, trend.previous) == ("2026", "2025")
+    assert {(d.group_a["wave"], d.group_b["wave"]) for d in trend.changes} == {("2026", "2025")}
+    groups = {tuple(sorted(d.group_a.items())) for d in trend.changes}
+    assert len(groups) == 4  # the whole sample and each brand
     text, _ = _pdf_text(folder / "report.pdf")
-    for heading in ("Group comparisons", "Trend over waves", "MICOM"):
+    for heading in ("Group comparisons", "Trend over waves", "MICOM", "Change since 2025"):
         assert heading in text
 
 
@@ -281,9 +269,10 @@ def test_study_engine_gives_the_same_bundle(tmp_path):
     study = load_study(_study(tmp_path, cbsem=False))
     serial = run_study(study)
     pooled = run_study(study, engine=2)
-    assert serial.bundle["indices"] == pooled.bundle["indices"]
-    assert serial.bundle["pls"]["brand=Brand A"]["paths"] == \
-        pooled.bundle["pls"]["brand=Brand A"]["paths"]
+    assert serial.results.indices == pooled.results.indices
+    a = {"brand": "Brand A"}
+    assert serial.results.model_of(a).paths == pooled.results.model_of(a).paths
+    assert serial.results.comparisons == pooled.results.comparisons
 
 
 def test_wave_lacking_a_construct_is_skipped_and_said(tmp_path):
@@ -303,10 +292,10 @@ min_group_size: 20
 pls: {bootstrap: 50}
 """)
     out = run(tmp_path / "s.yaml", tmp_path / "out")
-    bundle = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    reasons = [s["reason"] for s in bundle["skipped"] if s["level"] == "2025"]
+    results = load_results(out / "results.json")
+    reasons = [s.reason for s in results.skipped if s.group == {"wave": "2025"}]
     assert reasons and "VAL" in reasons[0]
-    assert bundle["trend"]["waves"] == ["2026"]
+    assert results.trend.waves == ["2026"] and results.trend.changes == []
 
 
 def test_rows_without_a_weight_stop_the_run_with_advice(tmp_path):
@@ -329,12 +318,14 @@ def test_rows_without_a_weight_stop_the_run_with_advice(tmp_path):
 
 
 def test_missing_p_values_render(demo_runs):
-    """A comparison whose p-value could not be computed (NaN → null in JSON) shows as
+    """A comparison whose p-value could not be computed (null in results.json) shows as
     '–', not significant, instead of stopping the report."""
     from crmsurvey.report.render import build_html
+    from crmsurvey.study import Results
 
-    bundle = json.loads((demo_runs["en"] / "results.json").read_text(encoding="utf-8"))
-    bundle["nps_differences"][0]["pvalue_holm"] = None
-    bundle["comparisons"]["brand"]["indices"][0]["pvalue_holm"] = None
-    html = build_html(bundle, lang="en")
+    data = json.loads((demo_runs["en"] / "results.json").read_text(encoding="utf-8"))
+    for d in data["comparisons"][0]["differences"][:2]:
+        d.update(pvalue=None, pvalue_adj=None, ci_lower=None, ci_upper=None,
+                 significant=False)
+    html = build_html(Results.model_validate(data), lang="en")
     assert "Group comparisons" in html

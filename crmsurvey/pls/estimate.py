@@ -97,6 +97,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     diagnostics = _diagnose(full, lay, prep)
 
     tables = _tables(full, lay, len(prep.x))
+    draws = None
     if bootstrap:
         seed = int(np.random.SeedSequence(seed).entropy % (2**63)) if seed is None else seed
         draws = run_bootstrap(prep.x, prep.weights, lay, opts, full, n_boot=bootstrap,
@@ -149,7 +150,8 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         inner_vif=Q.inner_vif(full.ccor[0], lay), f2=Q.f_squared(full.ccor[0], full.r2[0], lay),
         scores=scores, diagnostics=tuple(diagnostics), settings=settings,
         model=spec.syntax or spec.to_lavaan(), htmt_intervals=tables.get("htmt"),
-        _ipma=partial(_ipma, prep=prep, w=w, lay=lay),
+        draws=draws, _ipma=partial(_ipma, prep=prep, w=w, lay=lay),
+        _ipma_items=partial(_ipma_items, prep=prep, w=w, lay=lay),
         _index_scores=partial(_index_scores, prep, w, lay))
 
 
@@ -288,10 +290,7 @@ def _index_scores(prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
 def _ipma(target: str, prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
     """Unstandardised path model on the 0–100 index scores: OLS per outcome, then total
     effects on ``target``; performance is each score's (weighted) mean."""
-    if target not in lay.constructs:
-        raise InputError(f"unknown target construct {target!r}; constructs are "
-                         f"{', '.join(lay.constructs)}")
-    t = lay.constructs.index(target)
+    t = _target(target, lay)
     scores = _index_scores(prep, w, lay).to_numpy()
     ucov = np.cov(scores, rowvar=False, aweights=prep.weights, bias=True)
     beta = np.zeros((lay.k, lay.k))
@@ -303,3 +302,25 @@ def _ipma(target: str, prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
     drivers = [i for i in range(lay.k) if total[i, t] != 0]
     return pd.DataFrame({"construct": [lay.constructs[i] for i in drivers],
                          "importance": total[drivers, t], "performance": mean[drivers]})
+
+
+def _target(target: str, lay: Layout) -> int:
+    if target not in lay.constructs:
+        raise InputError(f"unknown target construct {target!r}; constructs are "
+                         f"{', '.join(lay.constructs)}")
+    return lay.constructs.index(target)
+
+
+def _ipma_items(target: str, prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
+    """Indicator IPMA: a construct's importance shared out by its items' normalised
+    unstandardised weights; performance is each item's mean on 0–100."""
+    _target(target, lay)
+    con = _ipma(target, prep, w, lay).set_index("construct")
+    sd = np.sqrt(np.cov(prep.x, rowvar=False, aweights=prep.weights).diagonal())
+    wt = unstandardised_weights(w[None], sd[None], lay)[0]
+    mean = prep.weights @ rescale(prep.x, prep.bounds) / prep.weights.sum()
+    rows = [i for i in range(lay.p) if lay.constructs[lay.block[i]] in con.index]
+    owner = [lay.constructs[lay.block[i]] for i in rows]
+    return pd.DataFrame({"construct": owner, "item": [lay.items[i] for i in rows],
+                         "importance": con.importance.reindex(owner).to_numpy() * wt[rows],
+                         "performance": mean[rows]})

@@ -2,9 +2,12 @@
 2010), Henseler's bootstrap MGA (2009), MICOM (Henseler, Ringle & Sarstedt 2016) and
 bootstrap intervals of index differences.
 
-All groups are prepared together (pooled item-mean replacement, pooled scale bounds);
-each group is then estimated on its own rows — a row-frequency vector — so permutations
-and resamples are batches of frequency vectors like the bootstrap's.
+Missing item values are replaced by the (weighted) item mean of the respondent's own
+group — what a separate fit of that group (``pls(..., missing="mean")``) does — so each
+group's estimates equal that separate fit's. All groups are then prepared together
+(pooled scale bounds) and each group is estimated on its own rows — a row-frequency
+vector — so permutations and resamples are batches of frequency vectors like the
+bootstrap's.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _defaults as D
+from .._data import numeric_columns, sampling_weights
 from .._stats import holm
 from ..errors import InputError
 from ..moments import BLOCK, PairProducts, chunk_blocks, resample_counts
@@ -59,6 +63,7 @@ def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int =
     if group not in data.columns:
         raise InputError(f"group column {group!r} is not in the data")
     lay = layout_of(spec)
+    data = _impute_within(data, list(lay.items), group, weights)
     prep = prepare(data, lay, weights=weights, scale=scale)
     labels = data.loc[prep.index, group].astype("string").to_numpy()
     sizes = pd.Series(labels).value_counts().sort_index()
@@ -94,6 +99,22 @@ def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int =
                            pd.DataFrame({"group": sizes.index.astype(str), "n": sizes.to_numpy()}),
                            {"permutations": permutations, "bootstrap": bootstrap, "seed": seed,
                             "min_size": min_size, "levels": levels})
+
+
+def _impute_within(data: pd.DataFrame, items: list[str], group: str, weights
+                   ) -> pd.DataFrame:
+    """Each group's missing item values replaced by that group's (weighted) item means."""
+    x = numeric_columns(data, items)
+    if not x.isna().to_numpy().any():
+        return data
+    w = pd.Series(1.0 if weights is None else sampling_weights(weights, data), index=data.index)
+    key = data[group].astype("string")
+    present = x.notna()
+    means = (x.fillna(0).mul(w, axis=0).groupby(key).transform("sum")
+             / present.mul(w, axis=0).groupby(key).transform("sum"))
+    out = data.copy()
+    out[items] = x.fillna(means)
+    return out
 
 
 def _bootstrap_group(pp, base_w, mask, lay, opts, n_boot, seed) -> dict:

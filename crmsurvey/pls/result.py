@@ -72,7 +72,13 @@ class PLSResult:
     settings: PLSSettings
     model: str
     htmt_intervals: pd.DataFrame | None = None
+    #: the bootstrap draws behind every interval (``draws.values["index"]``: (B, K), in
+    #: ``index`` row order; NaN rows for failed resamples), or None without a bootstrap.
+    #: Differences between two results' statistics are built from these, so that they
+    #: come from the same resamples as the intervals shown.
+    draws: Any = field(default=None, repr=False)
     _ipma: Any = field(default=None, repr=False)
+    _ipma_items: Any = field(default=None, repr=False)
     _index_scores: Any = field(default=None, repr=False)
 
     def index_scores(self) -> pd.DataFrame:
@@ -87,6 +93,17 @@ class PLSResult:
         ``performance``: mean 0–100 construct score (the index).
         """
         return self._ipma(target)
+
+    def ipma_items(self, target: str) -> pd.DataFrame:
+        """Item-level importance–performance map for ``target`` (as SmartPLS's indicator
+        IPMA): ``construct, item, importance, performance``.
+
+        ``importance``: the unstandardised total effect of the item (rescaled to 0–100)
+        on the target's 0–100 score — the construct's IPMA importance times the item's
+        normalised unstandardised weight; ``performance``: the item's (weighted) mean on
+        0–100. The items of a construct add up to its importance.
+        """
+        return self._ipma_items(target)
 
     def summary(self):
         """Tables and notes as text (``print(res.summary())``)."""

@@ -130,6 +130,47 @@ STRINGS: dict[str, dict[str, str]] = {
         "wave": "Wave", "change": "Change",
         "trend_note": "Indices per wave with {level} bootstrap intervals; changes between "
                       "consecutive waves with bootstrap intervals of the difference.",
+
+        "headline_scope": "Current wave: {wave}. Figures below are for this wave only "
+                          "(all respondents n = {n}); earlier waves are in “Trend over waves”.",
+        "pooled": "pooled over waves", "p_adj": "p (adj.)", "ci_adj": "Adj. interval",
+        "sig_note2": "* significant at the 5% level after Bonferroni's correction over the "
+                     "pairs compared; the interval is the matching adjusted interval, so a "
+                     "mark appears exactly when it excludes 0. † not warranted: MICOM did not "
+                     "establish compositional invariance for this construct.",
+        "changes_title": "Change since {prev}", "trend_table": "Indices by group and wave",
+        "trend_note2": "Indices per wave with {level} bootstrap intervals. A change is the "
+                       "current wave's index minus the previous wave's, with a {level} "
+                       "bootstrap interval of the difference; each change is tested on its own.",
+        "standout": "{construct} stands out as the strongest lever for {target}.",
+        "no_standout": "No single driver stands out: {names} all matter, and the gaps between "
+                       "them are within their uncertainty.",
+        "no_driver": "No actionable driver has a significant effect on {target}.",
+        "drivers_by_group": "Priorities by group", "priorities_col": "Significant drivers "
+                            "(strongest first)", "standout_col": "Stands out", "none": "none",
+        "item_ipma": "Item-level importance and performance",
+        "item_ipma_note": "Importance: effect on {target} of a one-point rise in the item "
+                          "(0–100); the items of a construct share its importance by their "
+                          "weights. Performance: the item's mean on 0–100.",
+        "disclosures": "What was done to the data", "model_col": "Model", "rows_col": "Rows",
+        "used": "Used", "dropped": "Dropped", "imputed": "Cells imputed",
+        "n_eff": "Effective n", "method_col": "Missing values",
+        "set_missing": "Answers off the scale or unreadable, set missing (kept rows): {items}.",
+        "no_set_missing": "No answer of a kept row was off the scale or unreadable.",
+        "multiplicity": "Multiple comparisons",
+        "multiplicity_text": "Pairwise comparisons between groups are adjusted with "
+                             "Bonferroni's method over the pairs of one group item for one "
+                             "measure; a change since the previous wave is tested on its own. "
+                             "A difference is significant when its adjusted p-value is below "
+                             "{alpha}, which is exactly when its adjusted interval excludes "
+                             "zero.",
+        "waves_text": "Headline figures describe the current wave ({wave}); every group is "
+                      "also estimated per wave. Figures pooled over waves appear only when "
+                      "the study asks for them and are labelled as pooled.",
+        "missing_pls": "item mean replacement", "missing_listwise": "listwise deletion",
+        "missing_fiml": "full-information ML",
+        "cb_disclosure": "Fitted on {used} of the {rows} respondents of {group} ({method}: "
+                         "{dropped} with a missing answer left out).",
     },
     "zh-CN": {
         "contents": "目录", "prepared_for": "委托方", "prepared_by": "编制",
@@ -231,6 +272,37 @@ STRINGS: dict[str, dict[str, str]] = {
         "supported": "成立", "not supported": "不成立", "baseline": "基准",
         "wave": "年度", "change": "变化",
         "trend_note": "各年度指数及{level}自助法置信区间；相邻年度的变化及差值的自助法置信区间。",
+
+        "headline_scope": "当前年度：{wave}年。以下数字仅针对该年度（全部受访者 {n} 人）；"
+                          "往年结果见“历年趋势”。",
+        "pooled": "多年合并", "p_adj": "校正p值", "ci_adj": "校正置信区间",
+        "sig_note2": "* 经Bonferroni多重比较校正后在5%水平上显著；所列区间为相应的校正置信区间，"
+                     "区间不含0时才标注*。† 不宜比较：MICOM未建立该结构变量的组成不变性。",
+        "changes_title": "较{prev}年的变化", "trend_table": "各组历年指数",
+        "trend_note2": "各年度指数及{level}自助法置信区间。变化为当前年度指数减去上一年度指数，"
+                       "附差值的{level}自助法置信区间；每项变化单独检验。",
+        "standout": "{construct}是影响{target}最突出的杠杆。",
+        "no_standout": "没有单一突出的驱动因素：{names}均有显著影响，彼此差距在不确定性范围之内。",
+        "no_driver": "没有可改进的驱动因素对{target}有显著影响。",
+        "drivers_by_group": "各组改进重点", "priorities_col": "显著驱动因素（由强到弱）",
+        "standout_col": "突出因素", "none": "无",
+        "item_ipma": "观测变量层面的重要性与表现",
+        "item_ipma_note": "重要性：该题得分（0–100）每提高1分对{target}的效应；同一结构变量的各题"
+                          "按权重分担其重要性。表现：该题的平均得分（0–100）。",
+        "disclosures": "数据处理说明", "model_col": "模型", "rows_col": "样本",
+        "used": "使用", "dropped": "删除", "imputed": "替代的缺失值", "n_eff": "有效样本量",
+        "method_col": "缺失值处理",
+        "set_missing": "超出量表范围或无法识别、按缺失处理的回答（有效样本）：{items}。",
+        "no_set_missing": "有效样本中没有超出量表范围或无法识别的回答。",
+        "multiplicity": "多重比较",
+        "multiplicity_text": "组间两两比较按Bonferroni方法校正（同一分组变量、同一指标的各组对为"
+                             "一族）；与上一年度的变化单独检验。校正p值低于{alpha}即为显著，"
+                             "这恰好等价于校正置信区间不含0。",
+        "waves_text": "核心数字描述当前年度（{wave}年）；各组也按年度分别估计。多年合并的数字"
+                      "仅在研究设定要求时给出，并标注为多年合并。",
+        "missing_pls": "均值替代", "missing_listwise": "成列删除", "missing_fiml": "完全信息极大似然",
+        "cb_disclosure": "基于{group}的{rows}名受访者中的{used}名估计（{method}：{dropped}名有缺失"
+                         "回答的受访者未纳入）。",
     },
 }
 

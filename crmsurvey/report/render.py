@@ -17,6 +17,7 @@ from ..errors import InputError
 from . import charts
 from .filters import num, pct, pval, text_in
 from .i18n import strings
+from ..study.results import Results, group_key, group_label
 
 __all__ = ["render_report", "build_html", "restricted_fetcher"]
 
@@ -74,140 +75,204 @@ class _Names(dict):
         return key
 
 
-def _sig(p) -> bool:
-    """Significant at 5 % (a missing p never is)."""
-    return p is not None and p < 0.05
+def _label(results: Results, lang: str) -> dict[str, str]:
+    return _Names({c: text_in(v, lang) for c, v in results.model.labels.items()})
 
 
-def _label(bundle: dict, lang: str) -> dict[str, str]:
-    return _Names({c: text_in(v, lang) for c, v in bundle["model"]["labels"].items()})
+def _glabel(group: dict, scope: dict, t: dict) -> str:
+    """A group's name within a scope: the levels that are not the scope's own."""
+    return group_label({k: v for k, v in group.items() if scope.get(k) != v}, all_label=t["all"])
 
 
-def _group_label(name: str, t: dict) -> str:
-    return t["all"] if name == "all" else name.split("=", 1)[-1]
-
-
-def build_context(bundle: dict, lang: str) -> dict:
+def build_context(results: Results, lang: str) -> dict:
     """Everything the template shows, already in display order (no logic in templates
     beyond loops and conditions)."""
     t = strings(lang)
-    labels = _label(bundle, lang)
-    model = bundle["model"]
-    target = model["ipma_target"]
-    pls_all = bundle["pls"].get("all")
-    groups = ["all"] + [g for g in bundle["pls"] if g != "all"]
-    first_group = next((g.split("=")[0] for g in groups if "=" in g), None)
-    chart_groups = ["all"] + [g for g in groups if first_group and g.startswith(f"{first_group}=")]
-    glabels = _Names({g: _group_label(g, t) for g in groups})
-    glabels.update({r["group"]: _group_label(r["group"], t) for r in bundle["nps"]})
-    idx_constructs = model["index_constructs"]
+    labels = _label(results, lang)
+    model = results.model
+    target = model.ipma_target
+    head = results.headline
+    scope = head.group
+    wave_item = results.settings.waves
+    idx_constructs = model.index_constructs
     sat = next((c for c in idx_constructs if "sat" in c.lower()),
                idx_constructs[0] if idx_constructs else None)
-    ctx = {"t": t, "lang": lang, "labels": labels, "study": bundle["study"],
-           "settings": bundle["settings"], "sample": bundle["sample"],
-           "sections": bundle["study"]["sections"], "skipped": bundle["skipped"],
-           "glabels": glabels, "sat": sat, "target": target}
-    level = f"{100 * ((bundle['settings'].get('pls') or {}).get('ci') or 0.95):.0f}%"
+    in_scope = [r for r in results.indices if not r.pooled and _within(r.group, scope, wave_item)]
+    gl = lambda g: _glabel(g, scope, t)  # noqa: E731
+    ctx = {"t": t, "lang": lang, "labels": labels, "study": results.study.model_dump(),
+           "settings": results.settings.model_dump(), "sample": results.sample.model_dump(),
+           "sections": results.study.sections, "sat": sat, "target": target,
+           "skipped": [{"label": group_label(s.group, all_label=t["all"]), "n": s.n,
+                        "reason": s.reason} for s in results.skipped]}
+    level = f"{100 * ((results.settings.pls or {}).get('ci') or 0.95):.0f}%"
     ctx["level"] = level
+    ctx["headline_text"] = t["headline_scope"].format(
+        wave=head.wave, n=(results.index_of(scope, sat) or in_scope[0]).n
+        if (sat and in_scope) else "–") if head.wave else ""
     # executive summary
-    ctx["sat_rows"] = [dict(r, label=glabels[r["group"]])
-                       for r in bundle["indices"] if r["construct"] == sat]
-    ctx["nps_rows"] = [dict(r, label=glabels[r["group"]])
-                       for r in bundle["nps"]]
-    ctx["nps_differences"] = [
-        dict(r, pair=f"{_group_label(r['group_a'], t)} – {_group_label(r['group_b'], t)}",
-             sig=_sig(r["pvalue_holm"])) for r in bundle.get("nps_differences", [])]
-    ctx["drivers"] = [] if target is None else [t["driver_sentence"].format(
-        construct=labels[d["construct"]], target=labels[target],
-        effect=d["total"], sig=t["significant"] if d["significant"] else t["not_significant"])
-        for d in bundle["drivers"]]
-    # charts
-    ctx["index_chart"] = _data_uri(charts.index_chart(
-        [r for r in bundle["indices"] if r["group"] in chart_groups], idx_constructs, labels,
-        chart_groups, glabels)) if bundle["indices"] else None
-    ctx["index_rows"] = [dict(r, label=labels[r["construct"]],
-                              glabel=glabels[r["group"]])
-                         for r in bundle["indices"]]
-    ctx["nps_chart"] = _data_uri(charts.nps_chart(
-        bundle["nps"], glabels, (t["detractors"], t["passives"], t["promoters"]))) \
-        if bundle["nps"] else None
-    if pls_all:
-        r2 = {r["construct"]: r["r2"] for r in pls_all["r2"]}
-        ctx["path_chart"] = _data_uri(charts.path_diagram(
-            list(model["constructs"]), pls_all["paths"], r2, labels))
-        ctx["paths"] = [dict(p, label=f"{labels[p['rhs']]} → "
-                                      f"{labels[p['lhs']]}") for p in pls_all["paths"]]
-        ctx["r2"] = [dict(r, label=labels[r["construct"]])
-                     for r in pls_all["r2"]]
-        ctx["quality"] = [dict(q, label=labels[q["construct"]])
-                          for q in pls_all["quality"]]
-        ctx["loadings"] = [dict(r, label=labels[r["lhs"]])
-                           for r in pls_all["loadings"]]
-        names = list(model["constructs"])
-        htmt = {(r["lhs"], r["rhs"]): r for r in pls_all.get("htmt_intervals") or []}
-        ctx["htmt_names"] = [labels[n] for n in names]
-        ctx["htmt"] = [[(htmt.get((b, a)) or {}).get("est") if j < i else None
-                        for j, b in enumerate(names)] for i, a in enumerate(names)]
-        ctx["diagnostics"] = bundle["diagnostics"]
-    ipma_rows = bundle["ipma"]["rows"]
-    if ipma_rows:
-        ctx["ipma_chart"] = _data_uri(charts.ipma_chart(
-            ipma_rows, labels, t["importance"], t["performance"]))
-        mi = sum(r["importance"] for r in ipma_rows) / len(ipma_rows)
-        mp = sum(r["performance"] for r in ipma_rows) / len(ipma_rows)
-        act = [labels[r["construct"]] for r in ipma_rows
-               if r["importance"] > mi and r["performance"] < mp]
-        keep = [labels[r["construct"]] for r in ipma_rows
-                if r["importance"] > mi and r["performance"] >= mp]
+    ctx["sat_rows"] = [dict(r.model_dump(), label=gl(r.group), overall=r.group == scope)
+                       for r in in_scope if r.construct == sat]
+    scores = [r for r in results.scores if not r.pooled and _within(r.group, scope, wave_item)]
+    ctx["nps_rows"] = [dict(r.model_dump(), **r.detail, nps=r.value, label=gl(r.group),
+                            overall=r.group == scope) for r in scores if r.measure == "nps"]
+    diffs = [d for c in results.comparisons for d in c.differences]
+    ctx["nps_differences"] = [dict(d.model_dump(), pair=f"{gl(d.group_a)} – {gl(d.group_b)}")
+                              for d in diffs if d.quantity == "nps"]
+    ctx["csat"] = [dict(r.model_dump(), csat=r.value, top=r.detail.get("top"),
+                        label=gl(r.group)) for r in scores if r.measure == "csat"]
+    main = results.drivers_of(scope)
+    ctx["drivers"], ctx["driver_reading"] = [], ""
+    if main is not None:
+        by = {r.construct: r for r in main.constructs}
+        ctx["drivers"] = [t["driver_sentence"].format(
+            construct=labels[c], target=labels[target], effect=by[c].importance,
+            sig=t["significant"]) for c in main.priorities[:3]]
         sep = "、" if lang == "zh-CN" else ", "
-        ctx["ipma_reading"] = [t["ipma_reading_act"].format(names=sep.join(act)) if act
-                               else t["ipma_reading_none"]]
-        if keep:
-            ctx["ipma_reading"].append(t["ipma_reading_keep"].format(names=sep.join(keep)))
-        ctx["ipma_rows"] = [dict(r, label=labels[r["construct"]])
-                            for r in ipma_rows]
-    cb = bundle.get("cbsem")
-    ctx["cbsem"] = cb
-    if cb and "fit" in cb:
-        f = cb["fit"]
-        rows = []
-        for key in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr"):
-            rule = HU_BENTLER.get(key)
-            value = f.get(key)
-            meets = None
-            if rule and value is not None:
-                meets = value >= rule[1] if rule[0] == ">=" else value <= rule[1]
-            rows.append({"measure": key.upper() if key in ("cfi", "tli", "rmsea", "srmr")
-                         else {"chisq": "χ²", "df": "df", "pvalue": "p"}[key],
-                         "value": value, "threshold": f"{rule[0].replace('>=', '≥').replace('<=', '≤')} {rule[1]}"
-                         if rule else "", "meets": meets,
-                         "interval": (f.get("rmsea_ci_lower"), f.get("rmsea_ci_upper"))
-                         if key == "rmsea" else None})
-        ctx["fit_rows"] = rows
-    ctx.update(_analytics_context(bundle, t, labels, glabels, lang))
-    ctx.update(_comparison_context(bundle, t, labels, level))
-    s = bundle["settings"]
-    ctx["screening_text"] = (t["screening_text"].format(
-        rules=", ".join(t.get(f"rule_{r}", r) for r in s["exclude"])) if s["exclude"]
-        else t["no_exclusion"])
-    ctx["weight_text"] = t["weight_text"].format(weight=s["weight"]) if s["weight"] \
-        else t["no_weight"]
-    p = s.get("pls") or {}
-    ctx["pls_text"] = t["pls_settings"].format(scheme=p.get("scheme", "path"),
-                                               boot=p.get("bootstrap", 0),
-                                               seed=p.get("seed"), level=level) if p else ""
-    ctx["cb_text"] = t["cb_settings"].format(estimator=(s.get("cbsem") or {}).get(
-        "estimator", "ML")) if s.get("cbsem") else ""
-    ctx["syntax"] = model["syntax"]
+        ctx["driver_reading"] = (
+            t["standout"].format(construct=labels[main.standout], target=labels[target])
+            if main.standout else t["no_standout"].format(
+                names=sep.join(labels[c] for c in main.priorities))
+            if main.priorities else t["no_driver"].format(target=labels[target]))
+    # charts
+    keys = [group_key(r.group) for r in in_scope if r.construct == (sat or r.construct)]
+    keys = list(dict.fromkeys(keys))
+    chart_rows = [dict(r.model_dump(), group=group_key(r.group)) for r in in_scope]
+    glabels = _Names({group_key(r.group): gl(r.group) for r in in_scope})
+    ctx["index_chart"] = _data_uri(charts.index_chart(
+        chart_rows, idx_constructs, labels, keys, glabels)) if chart_rows else None
+    ctx["index_rows"] = [dict(r.model_dump(), label=labels[r.construct], glabel=gl(r.group))
+                         for r in in_scope]
+    ctx["pooled_rows"] = [dict(r.model_dump(), label=labels[r.construct],
+                               glabel=group_label({k: v for k, v in r.group.items()},
+                                                  all_label=t["all"]))
+                          for r in results.indices if r.pooled]
+    nps_chart_rows = [dict(r, group=group_key(r["group"])) for r in ctx["nps_rows"]]
+    ctx["nps_chart"] = _data_uri(charts.nps_chart(
+        nps_chart_rows, _Names({group_key(r["group"]): r["label"] for r in ctx["nps_rows"]}),
+        (t["detractors"], t["passives"], t["promoters"]))) if nps_chart_rows else None
+    ctx.update(_model_context(results.model_of(scope), model, labels))
+    ctx.update(_drivers_context(results, main, scope, labels, t, lang))
+    ctx.update(_cbsem_context(results.cbsem, t))
+    ctx.update(_analytics_context(results.analytics, t, labels, lang))
+    ctx.update(_comparison_context(results, t, labels, level, gl))
+    ctx.update(_method_context(results, t, labels, level))
     return ctx
 
 
-def _analytics_context(bundle: dict, t: dict, labels: dict, glabels: dict, lang: str) -> dict:
-    a = bundle.get("analytics") or {}
-    ctx: dict = {"kano": None, "typology": None, "customers": None, "csat": None}
+def _within(group: dict, scope: dict, wave_item: str | None) -> bool:
+    """``group`` is the scope or one of its groups (same wave; no wave when the scope has
+    none)."""
+    if any(group.get(k) != v for k, v in scope.items()):
+        return False
+    return bool(scope) or wave_item is None or wave_item not in group
+
+
+def _model_context(fit, model, labels) -> dict:
+    if fit is None:
+        return {}
+    r2 = {r["construct"]: r["r2"] for r in fit.r2}
+    names = list(model.constructs)
+    htmt = {(r["lhs"], r["rhs"]): r for r in fit.htmt_intervals or []}
+    return {
+        "path_chart": _data_uri(charts.path_diagram(names, fit.paths, r2, labels)),
+        "paths": [dict(p, label=f"{labels[p['rhs']]} → {labels[p['lhs']]}") for p in fit.paths],
+        "r2": [dict(r, label=labels[r["construct"]]) for r in fit.r2],
+        "quality": [dict(q, label=labels[q["construct"]]) for q in fit.quality],
+        "loadings": [dict(r, label=labels[r["lhs"]]) for r in fit.loadings],
+        "htmt_names": [labels[n] for n in names],
+        "htmt": [[(htmt.get((b, a)) or {}).get("est") if j < i else None
+                  for j, b in enumerate(names)] for i, a in enumerate(names)],
+        "model_n": fit.n}
+
+
+def _drivers_context(results, main, scope, labels, t, lang) -> dict:
+    if main is None or not main.constructs:
+        return {}
     sep = "、" if lang == "zh-CN" else ", "
-    if a.get("csat"):
-        ctx["csat"] = [dict(r, label=glabels[r["group"]]) for r in a["csat"]]
+    rows = [r for r in main.constructs if r.actionable]
+    ctx = {"ipma_chart": _data_uri(charts.ipma_chart(
+        [r.model_dump() for r in main.constructs], labels, t["importance"], t["performance"]))}
+    mi = sum(r.importance for r in main.constructs) / len(main.constructs)
+    mp = sum(r.performance for r in main.constructs) / len(main.constructs)
+    act = [labels[r.construct] for r in rows if r.importance > mi and r.performance < mp]
+    keep = [labels[r.construct] for r in rows if r.importance > mi and r.performance >= mp]
+    ctx["ipma_reading"] = [t["ipma_reading_act"].format(names=sep.join(act)) if act
+                           else t["ipma_reading_none"]]
+    if keep:
+        ctx["ipma_reading"].append(t["ipma_reading_keep"].format(names=sep.join(keep)))
+    ctx["ipma_rows"] = [dict(r.model_dump(), label=labels[r.construct]) for r in main.constructs]
+    ctx["item_rows"] = [dict(r.model_dump(), label=labels[r.construct])
+                        for r in sorted(main.items, key=lambda r: -r.importance)]
+    ctx["group_drivers"] = [
+        {"label": _glabel(d.group, scope, t),
+         "priorities": sep.join(labels[c] for c in d.priorities) or t["none"],
+         "standout": labels[d.standout] if d.standout else t["none"]}
+        for d in results.drivers if d.group != scope]
+    return ctx
+
+
+def _cbsem_context(cb, t) -> dict:
+    if cb is None:
+        return {"cbsem": None}
+    ctx: dict = {"cbsem": cb.model_dump()}
+    if cb.error:
+        return ctx
+    x = cb.disclosure
+    ctx["cb_disclosure"] = t["cb_disclosure"].format(
+        used=x.used, rows=x.rows, dropped=x.dropped, group=group_label(x.group, all_label=t["all"]),
+        method={"listwise deletion": t["missing_listwise"]}.get(x.missing_method, t["missing_fiml"]))
+    f = cb.fit
+    rows = []
+    for key in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr"):
+        rule = HU_BENTLER.get(key)
+        value = f.get(key)
+        meets = None
+        if rule and value is not None:
+            meets = value >= rule[1] if rule[0] == ">=" else value <= rule[1]
+        rows.append({"measure": key.upper() if key in ("cfi", "tli", "rmsea", "srmr")
+                     else {"chisq": "χ²", "df": "df", "pvalue": "p"}[key],
+                     "value": value, "threshold": f"{rule[0].replace('>=', '≥').replace('<=', '≤')}"
+                     f" {rule[1]}" if rule else "", "meets": meets,
+                     "interval": (f.get("rmsea_ci_lower"), f.get("rmsea_ci_upper"))
+                     if key == "rmsea" else None})
+    ctx["fit_rows"] = rows
+    return ctx
+
+
+def _method_context(results: Results, t, labels, level) -> dict:
+    s = results.settings
+    ctx = {"screening_text": t["screening_text"].format(
+        rules=", ".join(t.get(f"rule_{r}", r) for r in s.exclude)) if s.exclude
+        else t["no_exclusion"],
+        "weight_text": t["weight_text"].format(weight=s.weight) if s.weight else t["no_weight"]}
+    p = s.pls or {}
+    ctx["pls_text"] = t["pls_settings"].format(scheme=p.get("scheme", "path"),
+                                               boot=p.get("bootstrap", 0),
+                                               seed=p.get("seed"), level=level) if p else ""
+    ctx["cb_text"] = t["cb_settings"].format(estimator=(s.cbsem or {}).get("estimator", "ML")) \
+        if s.cbsem else ""
+    ctx["multiplicity_text"] = t["multiplicity_text"].format(alpha=s.multiplicity.alpha)
+    ctx["waves_text"] = t["waves_text"].format(wave=s.current_wave) if s.current_wave else ""
+    ctx["syntax"] = results.model.syntax
+    method = {"item mean replacement": t["missing_pls"], "listwise deletion":
+              t["missing_listwise"], "full-information ML": t["missing_fiml"]}
+    disclosures = [m.disclosure for m in results.models]
+    if results.cbsem is not None and results.cbsem.disclosure is not None:
+        disclosures.append(results.cbsem.disclosure)
+    ctx["disclosures"] = [dict(x.model_dump(), label=group_label(x.group, all_label=t["all"]),
+                               model_name="PLS" if x.model == "pls" else "CB-SEM",
+        method=method.get(x.missing_method, x.missing_method)) for x in disclosures]
+    sm = results.sample.set_missing
+    ctx["set_missing_text"] = t["set_missing"].format(
+        items=", ".join(f"{k} {v}" for k, v in sm.items())) if sm else t["no_set_missing"]
+    ctx["diagnostics"] = [{"label": group_label(x.group, all_label=t["all"]),
+                           "message": x.message} for x in results.diagnostics]
+    return ctx
+
+
+def _analytics_context(a: dict, t: dict, labels: dict, lang: str) -> dict:
+    ctx: dict = {"kano": None, "typology": None, "customers": None}
+    sep = "、" if lang == "zh-CN" else ", "
     if a.get("kano"):
         rows = [dict(r, label=r["feature"]) for r in a["kano"]]
         ctx["kano"] = rows
@@ -222,12 +287,13 @@ def _analytics_context(bundle: dict, t: dict, labels: dict, glabels: dict, lang:
             for c, names in by_cat.items()]
     if a.get("typology"):
         ty = a["typology"]
-        overall = next((r for r in ty["shares"] if r["group"] == "all"), None)
+        overall = next((r for r in ty["shares"] if r["group"] == {}), None)
         names = {k: t[f"type_{k}"] for k in ("loyal", "latent", "spurious", "no_loyalty")}
         behaviour = t["transactions"] if ty["behaviour"] == "transactions" else ty["behaviour"]
         medians = t["medians"] if all(ty["cuts_are_medians"].values()) else ""
         ctx["typology"] = {
-            "rows": [dict(r, label=glabels[r["group"]]) for r in ty["shares"]],
+            "rows": [dict(r, label=group_label(r["group"], all_label=t["all"]))
+                     for r in ty["shares"]],
             "names": names,
             "note": t["typology_note"].format(attitude=labels[ty["attitude"]],
                                               behaviour=behaviour, ca=f"{ty['cuts']['attitude']:.1f}",
@@ -266,40 +332,49 @@ def _analytics_context(bundle: dict, t: dict, labels: dict, glabels: dict, lang:
     return ctx
 
 
-def _comparison_context(bundle: dict, t: dict, labels: dict, level: str) -> dict:
-    idx = set(bundle["model"].get("index_constructs") or [])
+def _comparison_context(results: Results, t: dict, labels: dict, level: str, gl) -> dict:
+    idx = set(results.model.index_constructs)
+    pair = lambda r: f"{gl(r['group_a'])} – {gl(r['group_b'])}"  # noqa: E731
     comps = []
-    for group, c in (bundle.get("comparisons") or {}).items():
-        pair = lambda r: f"{r['group_a']} – {r['group_b']}"  # noqa: E731
-        henseler = {(r["group_a"], r["group_b"], r["lhs"], r["rhs"]): r["pvalue_holm"]
-                    for r in c["henseler"]}
-        none = sorted({labels[r["construct"]] for r in c["micom"]
-                       if not r["compositional"]})
+    for c in results.comparisons:
+        none = sorted({labels[r["construct"]] for r in c.micom if not r["compositional"]})
         comps.append({
-            "group": group,
-            "indices": [dict(r, pair=pair(r), label=labels[r["construct"]],
-                             sig=_sig(r["pvalue_holm"])) for r in c["indices"]
-                        if r["construct"] in idx],
-            "paths": [dict(r, pair=pair(r), label=f"{labels[r['rhs']]} → "
-                                                  f"{labels[r['lhs']]}",
-                           p_hens=henseler.get((r["group_a"], r["group_b"], r["lhs"], r["rhs"])),
-                           sig=_sig(r["pvalue_holm"])) for r in c["permutation"]],
+            "group": c.item,
+            "indices": [dict(d.model_dump(), pair=pair(d.model_dump()), label=labels[d.name])
+                        for d in c.differences if d.quantity == "index" and d.name in idx],
+            "paths": [dict(r, pair=pair(r), label=f"{labels[r['rhs']]} → {labels[r['lhs']]}")
+                      for r in c.paths],
             "micom": [dict(r, pair=pair(r), label=labels[r["construct"]],
-                           status=t[f"status_{r['invariance']}"]) for r in c["micom"]],
+                           status=t[f"status_{r['invariance']}"]) for r in c.micom],
             "micom_text": t["micom_none"].format(names=", ".join(none)) if none
             else t["micom_ok"],
-            "invariance": c.get("invariance")})
+            "invariance": c.invariance})
     ctx: dict = {"comparisons": comps, "trend": None}
-    tr = bundle.get("trend")
-    if tr and tr["rows"]:
-        constructs = [c for c in bundle["model"]["index_constructs"]]
+    tr = results.trend
+    if tr is not None:
+        constructs = results.model.index_constructs
+        overall = [dict(r.model_dump(), wave=r.group[tr.item]) for r in results.indices
+                   if set(r.group) == {tr.item} and not r.pooled]
+        groups = list(dict.fromkeys(group_key({k: v for k, v in r.group.items() if k != tr.item})
+                                    for r in results.indices if tr.item in r.group))
+        table = {(group_key({k: v for k, v in r.group.items() if k != tr.item}), r.construct,
+                  r.group[tr.item]): r.index for r in results.indices if tr.item in r.group}
+        names = {group_key({k: v for k, v in r.group.items() if k != tr.item}):
+                 group_label({k: v for k, v in r.group.items() if k != tr.item},
+                             all_label=t["all"]) for r in results.indices if tr.item in r.group}
         ctx["trend"] = {
-            "chart": _data_uri(charts.trend_chart(tr["rows"], constructs, labels, tr["waves"])),
-            "rows": [dict(r, label=labels[r["construct"]]) for r in tr["rows"]],
-            "changes": [dict(r, label=labels[r["construct"]],
-                             sig=_sig(r["pvalue"]))
-                        for r in tr["changes"]],
-            "note": t["trend_note"].format(level=level)}
+            "chart": _data_uri(charts.trend_chart(overall, constructs, labels, tr.waves))
+            if overall else None,
+            "waves": tr.waves,
+            "table": [{"group": names[g], "label": labels[c],
+                       "values": [table.get((g, c, w)) for w in tr.waves]}
+                      for g in groups for c in constructs],
+            "changes": [dict(d.model_dump(), glabel=group_label(
+                {k: v for k, v in d.group_a.items() if k != tr.item}, all_label=t["all"]),
+                label=labels[d.name] if d.quantity == "index" else d.quantity.upper())
+                for d in tr.changes],
+            "title": t["changes_title"].format(prev=tr.previous) if tr.previous else "",
+            "note": t["trend_note2"].format(level=level)}
     return ctx
 
 
@@ -312,18 +387,18 @@ def _environment(template_dir: Path):
     return env
 
 
-def build_html(bundle: dict, *, lang: str | None = None, template_dir: Path | None = None,
+def build_html(results: Results, *, lang: str | None = None, template_dir: Path | None = None,
                logo: str | None = None) -> str:
-    lang = lang or bundle["study"]["language"]
+    lang = lang or results.study.language
     template_dir = Path(template_dir or bundled_dir("reports") / "default")
     if not (template_dir / "report.html.j2").is_file():
         raise InputError(f"no report.html.j2 in template folder {str(template_dir)!r}")
-    ctx = build_context(bundle, lang)
+    ctx = build_context(results, lang)
     ctx["logo"] = logo
     return _environment(template_dir).get_template("report.html.j2").render(**ctx)
 
 
-def render_report(bundle: dict, outdir: Path, *, lang: str | None = None,
+def render_report(results: Results, outdir: Path, *, lang: str | None = None,
                   template_dir: Path | None = None, refused: list[str] | None = None
                   ) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.pdf`` into ``outdir`` (each atomically)."""
@@ -335,7 +410,7 @@ def render_report(bundle: dict, outdir: Path, *, lang: str | None = None,
     template_dir = Path(template_dir or bundled_dir("reports") / "default").resolve()
     assets = (outdir / "assets").resolve()
     logo = next((p for p in sorted(assets.glob("logo.*"))), None) if assets.is_dir() else None
-    html = build_html(bundle, lang=lang, template_dir=template_dir,
+    html = build_html(results, lang=lang, template_dir=template_dir,
                       logo=logo.as_uri() if logo else None)
     with atomic_path(outdir / "report.html") as tmp:
         tmp.write_text(html, encoding="utf-8")

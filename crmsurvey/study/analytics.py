@@ -1,11 +1,11 @@
-"""The study's CRM analytics: CSAT, Kano, Dick & Basu, and the firm's transactions
+"""The study's CRM analytics: Kano, Dick & Basu, and the firm's transactions
 (RFM, ABC, CLV) linked to respondents — each a part of the results bundle."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from ..analytics import (abc_classes, clv_simple, compare_groups, csat, dick_basu, kano_pairs,
+from ..analytics import (abc_classes, clv_simple, compare_groups, dick_basu, kano_pairs,
                          kano_table, link_customers, load_transactions, nps_compare, nps_table,
                          rfm, typology_shares)
 from ..simulation import simulate_transactions
@@ -26,19 +26,6 @@ def run_analytics(study: Study, data: pd.DataFrame, overall, weights
     group = d.groups[0] if d.groups else None
     out: dict = {}
     tables: dict[str, pd.DataFrame] = {}
-    if a.csat:
-        rows = []
-        for item, top in a.csat.items():
-            parts = [("all", np.ones(len(data), dtype=bool))]
-            if group:
-                parts += [(f"{group}={g}", (data[group].astype(str) == g).to_numpy())
-                          for g in sorted(data[group].dropna().astype(str).unique())]
-            for name, sel in parts:
-                r = csat(data.loc[sel, item], top=top,
-                         weights=None if weights is None else weights[sel])
-                rows.append({"item": item, "top": top, "group": name, **r.to_dict()})
-        tables["csat"] = pd.DataFrame(rows)
-        out["csat"] = _records(tables["csat"])
     if a.kano:
         t = kano_table(data, kano_pairs(q))
         tables["kano"] = t
@@ -79,7 +66,7 @@ def _typology(study, data, overall, customers, group):
                             cut_attitude=o.cut_attitude, cut_behaviour=o.cut_behaviour)
     types.index = data.index
     shares = typology_shares(types, data[group] if group else None)
-    shares["group"] = [g if g == "all" else f"{group}={g}" for g in shares.group]
+    shares["group"] = [{} if g == "all" else {group: g} for g in shares.group]
     part = {"attitude": o.attitude, "behaviour": behaviour_name, "cuts": cuts,
             "cuts_are_medians": {"attitude": o.cut_attitude is None,
                                  "behaviour": o.cut_behaviour is None},

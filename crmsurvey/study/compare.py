@@ -1,5 +1,6 @@
-"""Group comparisons and wave trends for a study (PLS-MGA, MICOM, index differences,
-CB-SEM invariance), each a part of the results bundle."""
+"""Group comparisons a study needs beyond differences of figures: PLS-MGA path tests,
+MICOM (whose verdict travels with every comparison it governs) and CB-SEM measurement
+invariance."""
 from __future__ import annotations
 
 import warnings
@@ -7,10 +8,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from .._format import json_safe
 from ..errors import CrmWarning, InputError
 from .load import Study
+from .results import Group, Multiplicity, Skip, group_key
 
-__all__ = ["check_waves", "run_comparisons", "wave_trend"]
+__all__ = ["check_waves", "mga", "MGAOutcome"]
 
 
 def check_waves(study: Study, data: pd.DataFrame) -> dict[str, str]:
@@ -25,61 +28,63 @@ def check_waves(study: Study, data: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def run_comparisons(study: Study, data, spec, weights, bounds, skipped) -> dict:
+class MGAOutcome:
+    """Path tests and MICOM for the levels of one item within a scope; ``status`` maps
+    (group key a, group key b, construct) → MICOM verdict (full, partial, none)."""
+
+    def __init__(self, paths: list[dict], micom: list[dict], status: dict, invariance):
+        self.paths, self.micom, self.status, self.invariance = paths, micom, status, invariance
+
+
+def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Group, spec,
+        weights, bounds, policy: Multiplicity, skipped: list[Skip]) -> MGAOutcome | None:
+    """Compare the levels of ``item`` among ``rows``: permutation (Chin & Dibbern) and
+    Henseler tests of path differences, Bonferroni-adjusted over the pairs of each path
+    (the study's policy), MICOM steps 2–3 and, with ``cbsem:``, configural and metric
+    invariance."""
     from ..cbsem.fit import cbsem_syntax
     from ..cbsem.invariance import measurement_invariance
     from ..pls.mga import compare_groups
 
     d = study.definition
     o = d.compare
-    out = {}
-    for g in d.groups + ([d.waves] if d.waves and d.waves not in d.groups else []):
+    frame = data[rows]
+    w = None if weights is None else weights[rows]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CrmWarning)
+            cmp = compare_groups(spec, frame, item, permutations=o.permutations,
+                                 bootstrap=o.bootstrap, seed=o.seed, scale=bounds, weights=w,
+                                 min_size=d.min_group_size)
+    except InputError as exc:
+        skipped.append(Skip(group=scope, n=int(frame[item].notna().sum()),
+                            reason=f"no comparison of {item}: {exc.msg}"))
+        return None
+    m = len(cmp.micom.drop_duplicates(["group_a", "group_b"]))
+    hens = cmp.henseler.set_index(["group_a", "group_b", "lhs", "rhs"])
+    paths = []
+    for r in cmp.permutation.itertuples():
+        h = hens.loc[(r.group_a, r.group_b, r.lhs, r.rhs)]
+        p_adj = min(1.0, m * r.pvalue)
+        paths.append({"group_a": {item: r.group_a, **scope}, "group_b": {item: r.group_b, **scope},
+                      "lhs": r.lhs, "op": "~", "rhs": r.rhs, "est_a": r.est_a, "est_b": r.est_b,
+                      "difference": r.est_a - r.est_b, "pvalue": r.pvalue, "pvalue_adj": p_adj,
+                      "p_henseler": h.pvalue, "p_henseler_adj": min(1.0, m * h.pvalue),
+                      "m": m, "significant": bool(p_adj < policy.alpha)})
+    micom, status = [], {}
+    for r in cmp.micom.to_dict("records"):
+        a, b = {item: r.pop("group_a"), **scope}, {item: r.pop("group_b"), **scope}
+        micom.append({"group_a": a, "group_b": b, **r})
+        status[group_key(a), group_key(b), r["construct"]] = r["invariance"]
+    invariance = None
+    if o.invariance and d.cbsem is not None:
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", CrmWarning)
-                cmp = compare_groups(spec, data, g, permutations=o.permutations,
-                                     bootstrap=o.bootstrap, seed=o.seed, scale=bounds,
-                                     weights=weights, min_size=d.min_group_size)
+                warnings.simplefilter("ignore")
+                inv = measurement_invariance(cbsem_syntax(spec), frame, item,
+                                             min_size=d.min_group_size)
+            invariance = {"table": inv.table.to_dict("records"), "notes": list(inv.notes),
+                          "groups": inv.groups}
         except InputError as exc:
-            skipped.append({"group": g, "level": None, "n": int(data[g].notna().sum()),
-                            "reason": f"no comparison: {exc.msg}"})
-            continue
-        entry = {name: getattr(cmp, name).to_dict("records")
-                 for name in ("permutation", "henseler", "micom", "indices", "groups")}
-        entry["settings"] = cmp.settings
-        if o.invariance and d.cbsem is not None:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    inv = measurement_invariance(cbsem_syntax(spec), data, g,
-                                                 min_size=d.min_group_size)
-                entry["invariance"] = {"table": inv.table.to_dict("records"),
-                                       "notes": list(inv.notes), "groups": inv.groups}
-            except InputError as exc:
-                entry["invariance"] = {"error": exc.msg}
-        out[g] = entry
-    return out
-
-
-def wave_trend(study: Study, fits, comparisons) -> dict | None:
-    """Indices per wave with intervals, and the differences between consecutive waves
-    (bootstrap of the difference, from the comparison of the waves)."""
-    d = study.definition
-    wave = d.waves
-    names = sorted(k.split("=", 1)[1] for k in fits if k.startswith(f"{wave}="))
-    rows = [{"wave": w, "construct": r.construct, "index": r.index,
-             "ci_lower": getattr(r, "ci_lower", np.nan), "ci_upper": getattr(r, "ci_upper", np.nan),
-             "n": int(fits[f"{wave}={w}"].settings.n)}
-            for w in names for r in fits[f"{wave}={w}"].index.itertuples()
-            if r.construct in study.index_constructs]
-    steps = []
-    if wave in comparisons:
-        table = pd.DataFrame(comparisons[wave]["indices"])
-        for a, b in zip(names, names[1:]):
-            pair = table[((table.group_a == a) & (table.group_b == b))]
-            for r in pair.itertuples():
-                if r.construct in study.index_constructs:
-                    steps.append({"from": a, "to": b, "construct": r.construct,
-                                  "change": -r.difference, "ci_lower": -r.ci_upper,
-                                  "ci_upper": -r.ci_lower, "pvalue": r.pvalue_holm})
-    return {"item": wave, "waves": names, "rows": rows, "changes": steps}
+            invariance = {"error": exc.msg}
+    return MGAOutcome(json_safe(paths), json_safe(micom), status, json_safe(invariance))

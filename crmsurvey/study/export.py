@@ -1,14 +1,15 @@
-"""Write the results bundle and its tables: results.json, CSV files, one XLSX workbook."""
+"""Write a study's results: results.json, one CSV per table, one XLSX workbook. Every
+table is a view of the typed results (groups spread into one column per group item)."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from .._io import atomic_path
+from .results import Results
 
-__all__ = ["write_results", "neutralise"]
+__all__ = ["write_results", "write_tables", "results_tables", "neutralise"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -23,14 +24,71 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_results(bundle: dict, tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
-    """Write into ``folder`` (each file atomically); return the paths written."""
+def _spread(rows: list[dict], keys: tuple[str, ...] = ("group",)) -> pd.DataFrame:
+    """Records whose group fields are dicts → one column per group item (``brand``,
+    ``wave``; ``group_a.brand`` … for pairs); the whole sample has them empty."""
+    flat = []
+    for r in rows:
+        row = {}
+        for k, v in r.items():
+            if k in keys and isinstance(v, dict):
+                prefix = "" if k == "group" else f"{k}."
+                row.update({f"{prefix}{g}": level for g, level in v.items()} or
+                           {f"{prefix}scope" if prefix else "scope": "all"})
+            elif not isinstance(v, (dict, list)):
+                row[k] = v
+        flat.append(row)
+    return pd.DataFrame(flat)
+
+
+def results_tables(results: Results) -> dict[str, pd.DataFrame]:
+    """The tables written beside results.json, each derived from ``results``."""
+    dump = results.model_dump(mode="json")
+    pairs = ("group_a", "group_b")
+    tables = {
+        "indices": _spread(dump["indices"]),
+        "scores": _spread([{**{k: v for k, v in r.items() if k != "detail"}, **r["detail"]}
+                           for r in dump["scores"]]),
+        "differences": _spread([dict(d, scope_item=c["item"]) for c in dump["comparisons"]
+                                for d in c["differences"]]
+                               + [dict(d, scope_item=dump["trend"]["item"])
+                                  for d in (dump["trend"] or {}).get("changes", [])], pairs),
+        "path_differences": _spread([r for c in dump["comparisons"] for r in c["paths"]], pairs),
+        "micom": _spread([r for c in dump["comparisons"] for r in c["micom"]], pairs),
+        "disclosures": _spread([m["disclosure"] for m in dump["models"]]
+                               + ([dump["cbsem"]["disclosure"]] if dump["cbsem"] and
+                                  dump["cbsem"]["disclosure"] else [])),
+        "ipma": _spread([{"group": dr["group"], "target": dr["target"], **r}
+                         for dr in dump["drivers"] for r in dr["constructs"]]),
+        "ipma_items": _spread([{"group": dr["group"], "target": dr["target"], **r}
+                               for dr in dump["drivers"] for r in dr["items"]]),
+        "cleaning_log": pd.DataFrame(
+            [{"source": s["source"], "rows_read": s["rows_read"], "rows_kept": s["rows_kept"],
+              **{f"excluded_{k}": v for k, v in s["excluded"].items()}}
+             for s in dump["sample"]["sources"]]),
+    }
+    for name in ("paths", "loadings", "quality", "r2", "total_effects"):
+        tables[name] = _spread([{"group": m["group"], **r} for m in dump["models"]
+                                for r in m[name]])
+    if dump["cbsem"] and not dump["cbsem"]["error"]:
+        tables["cbsem_estimates"] = pd.DataFrame(dump["cbsem"]["estimates"])
+        tables["cbsem_fit"] = pd.DataFrame({"measure": list(dump["cbsem"]["fit"]),
+                                            "value": list(dump["cbsem"]["fit"].values())})
+    return {k: v for k, v in tables.items() if len(v)}
+
+
+def write_results(results: Results, tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
+    """Write results.json and the tables into ``folder`` (each file atomically); return
+    the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
     with atomic_path(folder / "results.json") as tmp:
-        tmp.write_text(json.dumps(bundle, ensure_ascii=False, indent=1, allow_nan=False),
-                       encoding="utf-8")
-    written.append(folder / "results.json")
+        tmp.write_text(results.to_json(), encoding="utf-8")
+    return [folder / "results.json"] + write_tables(tables, folder)
+
+
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
+    """One CSV per table and one XLSX workbook, formula-like text neutralised."""
+    written = []
     for name, t in tables.items():
         with atomic_path(folder / f"{name}.csv") as tmp:
             neutralise(t).to_csv(tmp, index=False, encoding="utf-8-sig")

@@ -99,6 +99,16 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path) -> 
             raise m.error(f"data file {src.path!r} not found", ("data", k, "path"))
     if d.waves and (d.waves not in q.items or q.items[d.waves].role != "group"):
         raise m.error(f"waves {d.waves!r} is not a group item of the questionnaire", ("waves",))
+    if d.current_wave is not None and not d.waves:
+        raise m.error("current_wave needs waves: (the group item holding the wave)",
+                      ("current_wave",))
+    if d.pooled and not d.waves:
+        raise m.error("pooled: true pools waves and needs waves:", ("pooled",))
+    for k, g in enumerate(d.report.client_group or {}):
+        if g not in d.groups and g != d.waves:
+            raise m.error(f"client_group item {g!r} is not one of the study's groups",
+                          ("report", "client_group", g), key=True,
+                          hint="groups: " + ", ".join(d.groups))
     a = d.analytics
     items_or_constructs = set(q.items) | set(constructs)
     if a.typology is not None:

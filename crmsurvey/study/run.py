@@ -1,5 +1,16 @@
-"""Run a study: load and screen the responses, fit every model overall and per group,
-and collect everything the report shows into one JSON-able bundle plus tables."""
+"""Run a study in numbered steps, each small, into typed :class:`~.results.Results`.
+
+1. load and screen the responses            6. comparisons between groups (current wave)
+2. units: whole sample and groups per wave  7. trend: change since the previous wave
+3. fit a PLS model per unit                 8. drivers (IPMA) per group
+4. indices per unit                         9. CB-SEM on the headline group
+5. NPS and CSAT per unit                   10. CRM analytics; 11. assemble
+
+The headline is the current wave (the last, or ``current_wave:``) — or the whole sample
+when the study has no waves; figures pooled over waves exist only with ``pooled: true``
+and say so. Every difference is computed from the figures it compares (see
+:mod:`.contrasts`).
+"""
 from __future__ import annotations
 
 import datetime as _dt
@@ -13,29 +24,38 @@ import pandas as pd
 
 from .. import __version__
 from .._format import json_safe
-from ..analytics.scores import nps_compare, nps_table
 from ..errors import CrmWarning, InputError
 from ..responses import load_responses
 from ..simulation import SimulationSettings, simulate
-from .compare import check_waves, run_comparisons, wave_trend
+from . import contrasts as C
+from .compare import check_waves, mga
+from .drivers import drivers_of, mediators
+from .estimates import index_rows, pls_model, score_rows
 from .load import Study
+from .results import (CBSEMModel, Comparison, Diagnostic, Disclosure, Headline, ModelInfo,
+                      Multiplicity, Results, Sample, Settings, Skip, SourceLog, StudyInfo, Trend,
+                      group_key)
+from .units import Unit, Waves, build_units, fit_units, waves_of
 
-__all__ = ["StudyResults", "run_study"]
+__all__ = ["StudyRun", "run_study"]
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 @dataclass
-class StudyResults:
-    """``bundle``: everything for results.json; ``tables``: name → DataFrame for export."""
+class StudyRun:
+    """``results``: everything for results.json; ``tables``: name → DataFrame (CSV/XLSX),
+    each derived from ``results``."""
 
-    bundle: dict
+    results: Results
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
+# --- step 1 -------------------------------------------------------------------------
+
 def _load(study: Study):
     d, q = study.definition, study.questionnaire
-    frames, logs = [], []
+    frames, logs, set_missing = [], [], {}
     for src in d.data:
         if src.simulate is not None:
             sim = src.simulate
@@ -46,74 +66,154 @@ def _load(study: Study):
         else:
             r = load_responses(q, study.path(src.path), mapping=src.mapping,
                                exclude=d.exclude, encoding=src.encoding, sheet=src.sheet)
+        kept = set(r.data.index)
+        for p in r.log.problems:  # answers off the scale or unreadable, in kept rows
+            if p.rule == "value" and p.row in kept:
+                set_missing[p.column] = set_missing.get(p.column, 0) + 1
         frames.append(r.data)
         logs.append(r.log)
-    return pd.concat(frames, ignore_index=True), logs
+    return pd.concat(frames, ignore_index=True), logs, set_missing
 
 
-def _sample(logs, data: pd.DataFrame, groups: list[str]) -> dict:
-    excluded: dict[str, int] = {}
-    flagged: dict[str, int] = {}
-    for log in logs:
-        for k, v in log.excluded.items():
-            excluded[k] = excluded.get(k, 0) + v
-        for k, v in log.flagged.items():
-            flagged[k] = flagged.get(k, 0) + v
-    return {
-        "rows_read": sum(log.rows_read for log in logs),
-        "rows_kept": sum(log.rows_kept for log in logs),
-        "excluded": excluded,
-        "flagged": flagged,
-        "problems": sum(len(log.problems) for log in logs),
-        "sources": [{**log.to_dict(), "problems": [p.to_dict() for p in log.problems[:200]],
-                     "problems_total": len(log.problems)} for log in logs],
-        "group_sizes": {g: {str(k): int(v) for k, v in
-                            data[g].value_counts(sort=False).sort_index().items()}
-                        for g in groups},
-    }
+def _sample(logs, data: pd.DataFrame, groups: list[str], set_missing: dict) -> Sample:
+    def total(key: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for log in logs:
+            for k, v in getattr(log, key).items():
+                out[k] = out.get(k, 0) + v
+        return out
+
+    sources = [SourceLog(**{k: v for k, v in log.to_dict().items() if k != "problems"},
+                         problems=[p.to_dict() for p in log.problems[:200]],
+                         problems_total=len(log.problems)) for log in logs]
+    return Sample(rows_read=sum(log.rows_read for log in logs),
+                  rows_kept=sum(log.rows_kept for log in logs), excluded=total("excluded"),
+                  flagged=total("flagged"), sources=sources,
+                  group_sizes={g: {str(k): int(v) for k, v in
+                                   data[g].value_counts(sort=False).sort_index().items()}
+                               for g in groups},
+                  set_missing=dict(sorted(set_missing.items())))
 
 
-def _pls_tables(res, group: str) -> dict[str, pd.DataFrame]:
-    return {name: getattr(res, name).assign(group=group)
-            for name in ("paths", "loadings", "quality", "r2", "total_effects")}
+# --- steps 6 and 7 ------------------------------------------------------------------
+
+def _index_draws(units: list[Unit], fits: dict) -> dict[str, dict[str, np.ndarray]]:
+    out = {}
+    for u in units:
+        res = fits.get(group_key(u.group))
+        if res is not None and res.draws is not None:
+            values = res.draws.values["index"]
+            out[group_key(u.group)] = {c: values[:, k] for k, c in enumerate(res.index.construct)}
+    return out
 
 
-def _fit_unit(task: tuple) -> object:
-    """One work unit: a group's PLS model with its bootstrap (picklable for any engine)."""
-    from ..pls import pls
+def _comparisons(study, data, units, fits, indices, scores, headline: Unit, spec, weights,
+                 bounds, policy, skipped) -> list[Comparison]:
+    d = study.definition
+    out = []
+    draws = _index_draws(units, fits)
+    for item in [g for g in d.groups if g != d.waves]:
+        members = [u.group for u in units if item in u.group and
+                   {k: v for k, v in u.group.items() if k != item} == headline.group]
+        if len(members) < 2:
+            continue
+        pairs = C.pairs(members)
+        outcome = None
+        if d.compare is not None and spec is not None:
+            outcome = mga(study, data, headline.rows, item, headline.group, spec, weights,
+                          bounds, policy, skipped)
+        differences = (
+            C.index_differences(pairs, indices, draws, study.index_constructs, policy,
+                                kind="groups", m=len(pairs),
+                                micom=outcome.status if outcome else None)
+            + C.score_differences(pairs, scores, policy, kind="groups", m=len(pairs)))
+        out.append(Comparison(item=item, scope=headline.group,
+                              levels=[g[item] for g in members], differences=differences,
+                              paths=outcome.paths if outcome else [],
+                              micom=outcome.micom if outcome else [],
+                              invariance=outcome.invariance if outcome else None))
+    return out
 
-    spec, frame, weights, bounds, o = task
+
+def _trend(study, data, waves: Waves, units, fits, indices, scores, spec, weights, bounds,
+           policy, skipped) -> Trend:
+    """Each group's change since the previous wave (a family of its own), with MICOM
+    between the two waves on their whole samples governing every change of a construct."""
+    changes = []
+    if waves.previous is not None:
+        cur, prev = waves.current, waves.previous
+        keys = {group_key(u.group) for u in units}
+        pairs = []
+        for u in units:
+            if u.group.get(waves.item) == cur:
+                before = {**u.group, waves.item: prev}
+                if group_key(before) in keys:
+                    pairs.append((u.group, before))
+        status = None
+        if study.definition.compare is not None and spec is not None:
+            rows = data[waves.item].astype(str).isin([cur, prev]).to_numpy()
+            outcome = mga(study, data, rows, waves.item, {}, spec, weights, bounds, policy,
+                          skipped)
+            if outcome is not None:
+                overall = {r["construct"]: r["invariance"] for r in outcome.micom}
+                status = {(group_key(a), group_key(b), c): s for a, b in pairs
+                          for c, s in overall.items()}
+        draws = _index_draws(units, fits)
+        for pair in pairs:
+            changes += C.index_differences([pair], indices, draws, study.index_constructs,
+                                           policy, kind="change", m=1, micom=status)
+            changes += C.score_differences([pair], scores, policy, kind="change", m=1)
+    return Trend(item=waves.item, waves=list(waves.levels), current=waves.current,
+                 previous=waves.previous, changes=changes)
+
+
+# --- step 9 -------------------------------------------------------------------------
+
+def _cbsem(spec, data: pd.DataFrame, unit: Unit, weights, o, items) -> CBSEMModel:
+    """A model that cannot be estimated is a recorded problem, not the end of the run."""
+    from ..cbsem import cbsem
+
+    frame = data[unit.rows]
+    w = None if weights is None else weights[unit.rows]
+    cells = int(frame[items].isna().to_numpy().sum())
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CrmWarning)  # kept in the result's diagnostics
+        warnings.simplefilter("ignore", CrmWarning)
         try:
-            return pls(spec, frame, scheme=o.scheme, bootstrap=o.bootstrap, seed=o.seed,
-                       ci=o.ci, ci_method=o.ci_method, consistent=o.consistent,
-                       weights=weights, scale=bounds)
-        except InputError as exc:
-            return exc
+            res = cbsem(spec, frame, estimator=o.estimator, bootstrap=o.bootstrap, seed=o.seed,
+                        weights=w)
+        except (InputError, ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
+            msg = exc.msg if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+            return CBSEMModel(group=unit.group, fit={}, estimates=[], r2=[], admissible=False,
+                              problems=[msg], notes=[], settings={}, disclosure=None, error=msg)
+    out = res.to_dict()
+    s = res.settings
+    disclosure = Disclosure(
+        model="cbsem", group=unit.group, rows=unit.n, used=int(s.n), dropped=int(s.n_dropped),
+        dropped_reason="listwise deletion (a missing value in any model item)"
+        if s.missing == "listwise" else "", cells_missing=cells, cells_imputed=0,
+        missing_method="listwise deletion" if s.missing == "listwise" else
+        "full-information ML", weighted=bool(s.weighted), n_eff=float(s.n_effective))
+    return CBSEMModel(group=unit.group, fit=out["fit"], estimates=out["estimates"],
+                      r2=out["r2"], admissible=bool(out["admissible"]),
+                      problems=list(out["problems"]), notes=list(out["notes"]),
+                      settings=out["settings"], disclosure=disclosure)
 
 
-def fit_units(spec, data: pd.DataFrame, units, options, weights, bounds, *, engine=None
-              ) -> dict[str, object]:
-    """Fit every (group) unit — on ``engine`` when given; same seed, same numbers."""
-    from ..engine import run_units
+# --- the run ------------------------------------------------------------------------
 
-    tasks = [(spec, data[rows.to_numpy()],
-              None if weights is None else weights[rows.to_numpy()], bounds, options)
-             for _, rows in units]
-    results = run_units(_fit_unit, tasks, engine)
-    return {name: r for (name, _), r in zip(units, results)}
-
-
-def run_study(study: Study, *, progress: Progress | None = None, engine=None) -> StudyResults:
-    """Fit the study's models and return the results bundle and tables. ``engine``
+def run_study(study: Study, *, progress: Progress | None = None, engine=None) -> StudyRun:
+    """Fit the study's models and return its results and tables. ``engine``
     (``"processes"``, a worker count, a Dask address or client) runs the group units;
     the study file's ``engine:`` is used when none is given."""
+    from .export import results_tables
+
     d, q = study.definition, study.questionnaire
     engine = engine if engine is not None else d.engine
     say = progress or (lambda stage, done, total: None)
+    policy = Multiplicity()
+    # 1. load and screen
     say("loading", 0, 1)
-    data, logs = _load(study)
+    data, logs, set_missing = _load(study)
     say("loading", 1, 1)
     weights = None
     if d.weight:  # checked once here, so no later stage drops an unweighted row quietly
@@ -123,160 +223,114 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None) ->
     bounds = q.scale_bounds()
     has_model = bool(q.definition.constructs)
     spec = q.model_spec() if has_model else None
-    index_constructs = study.index_constructs
+    constructs = study.index_constructs
     target = study.ipma_target
-    labels = {c: v.label or {"*": c} for c, v in q.definition.constructs.items()}
-
-    fits: dict[str, object] = {}
-    skipped: list[dict] = []
-    units: list[tuple[str, pd.Series]] = [("all", pd.Series(True, index=data.index))]
+    # 2. units
     wave_skips = check_waves(study, data) if d.waves else {}
-    for g in d.groups + ([d.waves] if d.waves and d.waves not in d.groups else []):
-        levels = data[g].dropna().astype(str)
-        if levels.nunique() < 2:
-            skipped.append({"group": g, "level": None, "n": int(len(levels)),
-                            "reason": f"group column {g!r} has a single level"})
-            continue
-        for level, n in levels.value_counts().sort_index().items():
-            if g == d.waves and level in wave_skips:
-                skipped.append({"group": g, "level": level, "n": int(n),
-                                "reason": wave_skips[level]})
-                continue
-            if n < d.min_group_size:
-                skipped.append({"group": g, "level": level, "n": int(n),
-                                "reason": f"fewer than {d.min_group_size} respondents"})
-                continue
-            units.append((f"{g}={level}", data[g].astype(str) == level))
-    diagnostics: dict[str, list[str]] = {}
+    waves = waves_of(study, data, wave_skips)
+    units, skipped = build_units(study, data, waves, wave_skips)
+    headline = next(u for u in units if u.group == ({waves.item: waves.current} if waves else {}))
+    # 3. fit
+    fits: dict[str, object] = {}
+    models, diagnostics = [], []
+    model_items = [i for c in spec.constructs for i in c.items] if spec else []
     if d.pls is not None and has_model:
         say("fitting", 0, len(units))
         fitted = fit_units(spec, data, units, d.pls, weights, bounds, engine=engine)
-        for name, rows in units:
-            result = fitted[name]
-            if isinstance(result, InputError):
-                if name == "all":
-                    raise result
-                skipped.append({"group": name.split("=")[0], "level": name.split("=", 1)[1],
-                                "n": int(rows.sum()), "reason": result.msg})
+        kept = []
+        for u, res in zip(units, fitted):
+            if isinstance(res, InputError):
+                if u is headline:
+                    raise res
+                skipped.append(Skip(group=u.group, n=u.n, reason=res.msg))
                 continue
-            fits[name] = result
-            diagnostics[name] = [d_.message for d_ in result.diagnostics]
+            fits[group_key(u.group)] = res
+            kept.append(u)
+            model = pls_model(u, res, data, model_items, weights)
+            models.append(model)
+            diagnostics += model.diagnostics
+        units = kept
         say("fitting", len(units), len(units))
-
-    indices, tables = [], {}
-    for name, res in fits.items():
-        n = int(res.settings.n)
-        for r in res.index.itertuples():
-            if r.construct in index_constructs:
-                indices.append({"group": name, "construct": r.construct, "index": r.index,
-                                "ci_lower": getattr(r, "ci_lower", np.nan),
-                                "ci_upper": getattr(r, "ci_upper", np.nan), "n": n})
-        for tname, t in _pls_tables(res, name).items():
-            tables.setdefault(tname, []).append(t)
-    tables = {k: pd.concat(v, ignore_index=True) for k, v in tables.items()}
-    tables["indices"] = pd.DataFrame(indices, columns=["group", "construct", "index",
-                                                       "ci_lower", "ci_upper", "n"])
-
-    nps_item = next(iter(q.items_with_role("nps")), None)
-    nps_rows, nps_pairs = [], []
-    if nps_item and nps_item in data:
-        for g in d.groups or [None]:
-            t = nps_table(data, nps_item, by=g, weights=weights)
-            t["group"] = [x if x == "all" else f"{g}={x}" for x in t.group]
-            nps_rows.append(t if not nps_rows else t[t.group != "all"])
-            if g is not None:
-                nps_pairs.append(nps_compare(t))
-        tables["nps"] = pd.concat(nps_rows, ignore_index=True)
-        if nps_pairs:
-            tables["nps_differences"] = pd.concat(nps_pairs, ignore_index=True)
-
-    overall = fits.get("all")
-    ipma = overall.ipma(target) if overall is not None else pd.DataFrame()
-    if len(ipma):  # a construct without an index (complaints) has no performance to show
-        ipma = ipma[ipma.construct.isin(index_constructs)].reset_index(drop=True)
-    if overall is not None:
-        tables["ipma"] = ipma
+    # 4. indices; 5. NPS and CSAT
+    indices = [row for u in units if group_key(u.group) in fits
+               for row in index_rows(u, fits[group_key(u.group)], constructs)]
+    nps_item = next((i for i in q.items_with_role("nps") if i in data), None)
+    scores = [row for u in units
+              for row in score_rows(u, data, weights, nps_item, d.analytics.csat)]
+    # 6. comparisons; 7. trend
+    comparisons = _comparisons(study, data, units, fits, indices, scores, headline, spec,
+                               weights, bounds, policy, skipped) if fits else []
+    trend = _trend(study, data, waves, units, fits, indices, scores, spec, weights, bounds,
+                   policy, skipped) if waves and fits else None
+    # 8. drivers per group of the headline scope
     drivers = []
-    if overall is not None and len(ipma):
-        # importance in index points (IPMA); significance from the bootstrap interval of
-        # the standardised total effect
-        te = overall.total_effects[overall.total_effects.lhs == target].set_index("rhs")
-        for r in ipma.sort_values("importance", ascending=False).head(3).itertuples():
-            row = te.loc[r.construct]
-            lo, hi = row.get("ci_lower", np.nan), row.get("ci_upper", np.nan)
-            drivers.append({"construct": r.construct, "total": r.importance,
-                            "significant": bool(lo > 0 or hi < 0)})
-
+    if target is not None and fits:
+        not_actionable = set() if d.ipma_mediators else mediators(target, list(spec.paths))
+        not_actionable.add(target)
+        drivers = [drivers_of(u.group, fits[group_key(u.group)], target, constructs,
+                              not_actionable, alpha=policy.alpha)
+                   for u in units if not u.pooled and _in_scope(u.group, headline.group)]
+    # 9. CB-SEM
     cb = None
     if d.cbsem is not None and has_model:
         say("cbsem", 0, 1)
-        cb = _cbsem(spec, data, weights, d.cbsem)
-        if cb is not None and "estimates" in cb:
-            tables["cbsem_estimates"] = pd.DataFrame(cb["estimates"])
-            tables["cbsem_fit"] = pd.DataFrame({"measure": list(cb["fit"]),
-                                                "value": list(cb["fit"].values())})
+        cb = _cbsem(spec, data, headline, weights, d.cbsem, model_items)
+        if cb.error:
+            diagnostics.append(Diagnostic(code="cbsem_failed", severity="error",
+                                          message=f"CB-SEM could not be estimated: {cb.error}",
+                                          group=headline.group))
         say("cbsem", 1, 1)
-
-    comparisons = run_comparisons(study, data, spec, weights, bounds, skipped) \
-        if d.compare is not None and has_model else {}
-    trend = wave_trend(study, fits, comparisons) if d.waves else None
+    # 10. analytics, on the headline group's respondents
     from .analytics import run_analytics
 
     say("analytics", 0, 1)
-    analytics, a_tables = run_analytics(study, data, overall, weights)
-    tables.update(a_tables)
+    frame = data[headline.rows]
+    analytics, a_tables = run_analytics(study, frame, fits.get(group_key(headline.group)),
+                                        None if weights is None else weights[headline.rows])
     say("analytics", 1, 1)
-    sample = _sample(logs, data, d.groups)
-    tables["cleaning_log"] = pd.DataFrame(
-        [{"source": s["source"], "rows_read": s["rows_read"], "rows_kept": s["rows_kept"],
-          **{f"excluded_{k}": v for k, v in s["excluded"].items()}} for s in sample["sources"]])
-    bundle = {
-        "study": {"id": d.id, "title": d.title, "client": d.report.client,
-                  "report_title": d.report.title, "subtitle": d.report.subtitle,
-                  "author": d.report.author, "language": d.report.language,
-                  "sections": list(d.report.sections),
-                  "questionnaire": {"id": q.id, "version": str(q.definition.version),
-                                    "title": q.definition.title}},
-        "settings": {"crmsurvey": __version__, "python": platform.python_version(),
-                     "numpy": np.__version__, "pandas": pd.__version__,
-                     "created": _dt.date.today().isoformat(), "exclude": list(d.exclude),
-                     "weight": d.weight, "groups": list(d.groups),
-                     "min_group_size": d.min_group_size,
-                     "pls": d.pls.model_dump() if d.pls else None,
-                     "cbsem": d.cbsem.model_dump() if d.cbsem else None,
-                     "screening_notes": sorted({n for log in logs for n in log.notes})},
-        "model": {"syntax": spec.to_lavaan() if spec else "", "labels": labels,
-                  "constructs": {c.name: list(c.items) for c in spec.constructs} if spec else {},
-                  "paths": [[lhs, rhs] for lhs, rhs in spec.paths] if spec else [],
-                  "index_constructs": index_constructs, "ipma_target": target},
-        "sample": sample,
-        "indices": indices,
-        "nps": tables["nps"].to_dict("records") if "nps" in tables else [],
-        "nps_differences": tables["nps_differences"].to_dict("records")
-        if "nps_differences" in tables else [],
-        "pls": {name: res.to_dict() for name, res in fits.items()},
-        "diagnostics": diagnostics,
-        "ipma": {"target": target, "rows": ipma.to_dict("records")},
-        "drivers": drivers,
-        "cbsem": cb,
-        "skipped": skipped,
-        "analytics": analytics,
-        "comparisons": comparisons,
-        "trend": trend,
-    }
-    return StudyResults(json_safe(bundle), tables)
+    # 11. assemble
+    results = Results(
+        study=_study_info(study),
+        settings=_settings(study, logs, waves, policy),
+        model=ModelInfo(syntax=spec.to_lavaan() if spec else "",
+                        labels={c: v.label or {"*": c} for c, v in q.definition.constructs.items()},
+                        constructs={c.name: list(c.items) for c in spec.constructs} if spec else {},
+                        paths=[(lhs, rhs) for lhs, rhs in spec.paths] if spec else [],
+                        index_constructs=constructs, ipma_target=target),
+        sample=_sample(logs, data, d.groups + ([d.waves] if d.waves and d.waves not in d.groups
+                                               else []), set_missing),
+        headline=Headline(group=headline.group, wave=waves.current if waves else None,
+                          previous_wave=waves.previous if waves else None),
+        indices=indices, scores=scores, models=models, cbsem=cb, comparisons=comparisons,
+        trend=trend, drivers=drivers, skipped=skipped, diagnostics=diagnostics,
+        analytics=json_safe(analytics))
+    return StudyRun(results, {**results_tables(results), **a_tables})
 
 
-def _cbsem(spec, data, weights, o) -> dict:
-    from ..cbsem import cbsem
+def _in_scope(group: dict, scope: dict) -> bool:
+    return all(group.get(k) == v for k, v in scope.items())
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", CrmWarning)
-        try:
-            res = cbsem(spec, data, estimator=o.estimator, bootstrap=o.bootstrap, seed=o.seed,
-                        weights=weights)
-        except InputError as exc:
-            return {"error": exc.msg}
-    out = res.to_dict()
-    out["fit"] = {k: v for k, v in out["fit"].items()}
-    return out
+
+def _study_info(study: Study) -> StudyInfo:
+    d, q = study.definition, study.questionnaire
+    return StudyInfo(id=d.id, title=d.title, client=d.report.client,
+                     client_group=d.report.client_group, report_title=d.report.title,
+                     subtitle=d.report.subtitle, author=d.report.author,
+                     language=d.report.language, sections=list(d.report.sections),
+                     questionnaire={"id": q.id, "version": str(q.definition.version),
+                                    "title": q.definition.title})
+
+
+def _settings(study: Study, logs, waves: Waves | None, policy: Multiplicity) -> Settings:
+    d = study.definition
+    return Settings(
+        versions={"crmsurvey": __version__, "python": platform.python_version(),
+                  "numpy": np.__version__, "pandas": pd.__version__},
+        created=_dt.date.today().isoformat(), exclude=list(d.exclude), weight=d.weight,
+        groups=list(d.groups), waves=d.waves, current_wave=waves.current if waves else None,
+        pooled=d.pooled, min_group_size=d.min_group_size,
+        pls=d.pls.model_dump() if d.pls else None,
+        cbsem=d.cbsem.model_dump() if d.cbsem else None,
+        compare=d.compare.model_dump() if d.compare else None,
+        screening_notes=sorted({n for log in logs for n in log.notes}), multiplicity=policy)
+

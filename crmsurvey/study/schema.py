@@ -100,6 +100,7 @@ class ReportOptions(_Strict):
     title: Text | None = None
     subtitle: Text | None = None
     author: str = ""
+    client_group: dict[str, str] | None = None  # e.g. {brand: Brand A}: the client's group
     logo: str | None = None  # file relative to the study file
     template: str | None = None  # folder relative to the study file (default: bundled)
     sections: list[Literal[SECTIONS]] = Field(default_factory=lambda: list(SECTIONS))  # type: ignore[valid-type]
@@ -121,6 +122,9 @@ class StudyDef(_Strict):
     analytics: AnalyticsOptions = Field(default_factory=AnalyticsOptions)
     compare: "CompareOptions | None" = None
     waves: str | None = None  # group item holding the survey wave (year) for trends
+    current_wave: str | None = None  # the headline wave (default: the last)
+    pooled: bool = False  # also report figures pooled over all waves (labelled pooled)
+    ipma_mediators: bool = False  # let the target's own mediators be priorities
     engine: str | int | None = None  # "processes", a worker count, or "tcp://host:8786"
     report: ReportOptions = Field(default_factory=ReportOptions)
 

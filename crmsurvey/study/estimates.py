@@ -1,0 +1,94 @@
+"""Per-unit figures: index rows, NPS and CSAT rows, and each PLS model with what it did
+to the rows (its disclosure)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._format import json_safe
+from ..analytics.scores import csat, nps
+from .results import Diagnostic, Disclosure, IndexRow, PLSModel, ScoreRow
+from .units import Unit
+
+__all__ = ["index_rows", "score_rows", "pls_model", "n_eff"]
+
+_PLS_CODES = {"non_convergence": ("pls_non_convergence", "error"),
+              "negative_weight": ("negative_weight", "warning"),
+              "index_bounds": ("index_bounds", "warning"),
+              "improper_loading": ("improper_loading", "warning"),
+              "bootstrap_failures": ("bootstrap_failures", "warning")}
+
+
+def n_eff(weights: np.ndarray | None, n: int) -> float:
+    """Kish's effective sample size (``n`` when unweighted)."""
+    if weights is None:
+        return float(n)
+    return float(weights.sum() ** 2 / (weights**2).sum())
+
+
+def _num(v) -> float | None:
+    v = float(v)
+    return v if np.isfinite(v) else None
+
+
+def index_rows(unit: Unit, res, constructs: list[str]) -> list[IndexRow]:
+    t = res.index.set_index("construct")
+    return [IndexRow(group=unit.group, construct=c, index=float(t.at[c, "index"]),
+                     se=_num(t.at[c, "se"]) if "se" in t else None,
+                     ci_lower=_num(t.at[c, "ci_lower"]) if "ci_lower" in t else None,
+                     ci_upper=_num(t.at[c, "ci_upper"]) if "ci_upper" in t else None,
+                     n=int(res.settings.n), pooled=unit.pooled)
+            for c in constructs if c in t.index]
+
+
+def score_rows(unit: Unit, data: pd.DataFrame, weights, nps_item: str | None,
+               csat_items: dict[str, float]) -> list[ScoreRow]:
+    """NPS (points) and CSAT (% top box) of one unit's rows, weighted when the study is."""
+    rows = data[unit.rows]
+    w = None if weights is None else weights[unit.rows]
+    out = []
+    if nps_item:
+        r = nps(rows[nps_item], weights=w)
+        out.append(ScoreRow(measure="nps", item=nps_item, group=unit.group,
+                            value=_num(r["nps"]), se=_num(r["se"]), ci_lower=_num(r["ci_lower"]),
+                            ci_upper=_num(r["ci_upper"]), n=int(r["n"]), n_eff=_num(r["n_eff"]),
+                            detail={k: _num(r[k]) for k in ("promoters", "passives",
+                                                            "detractors")},
+                            pooled=unit.pooled))
+    for item, top in csat_items.items():
+        r = csat(rows[item], top=top, weights=w)
+        out.append(ScoreRow(measure="csat", item=item, group=unit.group, value=_num(r["csat"]),
+                            se=_num(r["se"]), ci_lower=_num(r["ci_lower"]),
+                            ci_upper=_num(r["ci_upper"]), n=int(r["n"]),
+                            n_eff=_num(r.get("n_eff", np.nan)), detail={"top": float(top)},
+                            pooled=unit.pooled))
+    return out
+
+
+def diagnostics_of(res, group) -> list[Diagnostic]:
+    out = []
+    for d in res.diagnostics:
+        code, severity = _PLS_CODES.get(d.kind, (d.kind, "warning"))
+        out.append(Diagnostic(code=code, severity=severity, message=d.message, group=group))
+    return out
+
+
+def pls_model(unit: Unit, res, data: pd.DataFrame, items: list[str], weights) -> PLSModel:
+    s = res.settings
+    cells = int(data.loc[unit.rows, items].apply(pd.to_numeric, errors="coerce").isna()
+                .to_numpy().sum())
+    w = None if weights is None else weights[unit.rows]
+    disclosure = Disclosure(
+        model="pls", group=unit.group, rows=unit.n, used=int(s.n), dropped=unit.n - int(s.n),
+        dropped_reason="listwise deletion" if s.missing == "listwise" else
+        "a zero sampling weight" if unit.n != s.n else "",
+        cells_missing=cells, cells_imputed=int(s.n_imputed),
+        missing_method="item mean replacement" if s.missing == "mean" else "listwise deletion",
+        weighted=bool(s.weighted), n_eff=n_eff(w, unit.n))
+    d = res.to_dict()
+    return PLSModel(group=unit.group, n=int(s.n), pooled=unit.pooled,
+                    **{k: d[k] for k in ("paths", "loadings", "weights", "total_effects", "r2",
+                                         "quality", "htmt_intervals", "inner_vif", "item_vif",
+                                         "f2")},
+                    settings=json_safe(d["settings"]), diagnostics=diagnostics_of(res, unit.group),
+                    disclosure=disclosure)

@@ -1,0 +1,372 @@
+"""The study's results: frozen, typed sections — the one source of every number a report,
+a CSV table or a reader of ``results.json`` sees.
+
+``results.json`` is :meth:`Results.to_json`; :func:`load_results` reads it back into the
+same types and refuses old or foreign files with one line (exit 2 in the CLI).
+
+Groups are structured, never strings to split: ``{}`` is the whole sample,
+``{"wave": "2026"}`` the whole sample of one wave, ``{"brand": "Brand A", "wave": "2026"}``
+one brand in one wave. A row whose figure pools several waves says so (``pooled``).
+"""
+from __future__ import annotations
+
+import json
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import InputError
+from ..questionnaire.schema import Text
+
+__all__ = ["SCHEMA_VERSION", "Group", "Results", "load_results", "group_key", "group_label"]
+
+#: Bumped whenever a section changes shape; a results.json of another version is refused.
+SCHEMA_VERSION = 2
+
+Group = dict[str, str]
+Number = float | None  # None where a value could not be computed (NaN is not JSON)
+Records = list[dict[str, Any]]  # a tidy table, as a list of rows
+
+
+def group_key(group: Group) -> str:
+    """A stable text key for a group (``"brand=Brand A|wave=2026"``, ``"all"``) — for
+    file names, chart series and lookups; never parsed back."""
+    return "|".join(f"{k}={v}" for k, v in group.items()) or "all"
+
+
+def group_label(group: Group, *, all_label: str = "all", sep: str = " · ") -> str:
+    """What a reader sees: the levels joined (``"Brand A · 2026"``)."""
+    return sep.join(group.values()) or all_label
+
+
+@contextmanager
+def _construct_field():
+    """Our rows name a field ``construct``, as the field does; pydantic warns that it
+    shadows the deprecated ``BaseModel.construct()``, which nothing here uses."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message='Field name "construct"')
+        yield
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Diagnostic(_Section):
+    """One problem found along the way: a stable ``code`` (reports translate by it), a
+    severity, a plain sentence and what it concerns."""
+
+    code: str
+    severity: Literal["info", "warning", "error"] = "warning"
+    message: str
+    concerns: list[str] = Field(default_factory=list)
+    group: Group = Field(default_factory=dict)
+
+
+class Multiplicity(_Section):
+    """How p-values and intervals of comparisons are adjusted — stated once, used by every
+    comparison table. ``significant`` is ``pvalue_adj < alpha``, which holds exactly when
+    the interval beside it excludes 0."""
+
+    method: Literal["bonferroni"] = "bonferroni"
+    alpha: float = 0.05
+    families: str = ("the pairs of levels of one group item for one quantity (a construct's "
+                     "index, the NPS, a path); a change since the previous wave is a family "
+                     "of its own")
+    adjusted: list[str] = Field(default_factory=lambda: ["pvalue_adj", "ci_lower", "ci_upper"])
+    unadjusted: list[str] = Field(default_factory=lambda: ["pvalue"])
+
+
+class StudyInfo(_Section):
+    id: str
+    title: Text
+    client: str = ""
+    client_group: Group | None = None
+    report_title: Text | None = None
+    subtitle: Text | None = None
+    author: str = ""
+    language: str = "en"
+    sections: list[str]
+    questionnaire: dict[str, Any]
+
+
+class Settings(_Section):
+    versions: dict[str, str]
+    created: str
+    exclude: list[str]
+    weight: str | None
+    groups: list[str]
+    waves: str | None
+    current_wave: str | None
+    pooled: bool
+    min_group_size: int
+    pls: dict[str, Any] | None
+    cbsem: dict[str, Any] | None
+    compare: dict[str, Any] | None
+    screening_notes: list[str]
+    multiplicity: Multiplicity
+
+
+class ModelInfo(_Section):
+    syntax: str
+    labels: dict[str, Text]
+    constructs: dict[str, list[str]]
+    paths: list[tuple[str, str]]
+    index_constructs: list[str]
+    ipma_target: str | None
+
+
+class SourceLog(_Section):
+    source: str
+    format: str
+    encoding: str | None
+    rows_read: int
+    rows_kept: int
+    excluded: dict[str, int]
+    flagged: dict[str, int]
+    rules_on: list[str]
+    notes: list[str]
+    problems: Records
+    problems_total: int
+
+
+class Sample(_Section):
+    """What was read and kept; ``set_missing``: answers per item that were out of scale
+    or unreadable and so became missing values (kept rows only)."""
+
+    rows_read: int
+    rows_kept: int
+    excluded: dict[str, int]
+    flagged: dict[str, int]
+    sources: list[SourceLog]
+    group_sizes: dict[str, dict[str, int]]
+    set_missing: dict[str, int]
+
+
+class Headline(_Section):
+    """Which group the headline figures describe: the current wave's whole sample, or
+    the whole sample when the study has no waves."""
+
+    group: Group
+    wave: str | None
+    previous_wave: str | None
+    pooled: bool = False
+
+
+with _construct_field():
+    class IndexRow(_Section):
+        group: Group
+        construct: str
+        index: float
+        se: Number = None
+        ci_lower: Number = None
+        ci_upper: Number = None
+        n: int
+        pooled: bool = False
+
+
+class ScoreRow(_Section):
+    """An NPS or CSAT figure (in points or %) for one group."""
+
+    measure: Literal["nps", "csat"]
+    item: str
+    group: Group
+    value: Number
+    se: Number
+    ci_lower: Number
+    ci_upper: Number
+    n: int
+    n_eff: Number
+    detail: dict[str, Number] = Field(default_factory=dict)  # promoters, passives, ...
+    pooled: bool = False
+
+
+class Difference(_Section):
+    """``difference == value_a − value_b`` exactly, both taken from the rows of
+    ``indices`` / ``scores`` for ``group_a`` and ``group_b``."""
+
+    quantity: Literal["index", "nps", "csat"]
+    name: str  # the construct (index) or the item (NPS, CSAT)
+    kind: Literal["groups", "change"]
+    group_a: Group
+    group_b: Group
+    value_a: float
+    value_b: float
+    difference: float
+    se: Number
+    ci_lower: Number
+    ci_upper: Number
+    ci_level: float
+    pvalue: Number
+    pvalue_adj: Number
+    m: int  # the size of the family the adjustment is over
+    significant: bool
+    warranted: bool | None = None  # MICOM step 2 (compositional invariance) where it applies
+    micom: str | None = None  # "full", "partial", "none"
+
+
+class Disclosure(_Section):
+    """What one model did with the rows: ``rows == used + dropped``."""
+
+    model: Literal["pls", "cbsem"]
+    group: Group
+    rows: int
+    used: int
+    dropped: int
+    dropped_reason: str
+    cells_missing: int
+    cells_imputed: int
+    missing_method: str
+    weighted: bool
+    n_eff: Number
+
+
+class PLSModel(_Section):
+    group: Group
+    n: int
+    pooled: bool = False
+    paths: Records
+    loadings: Records
+    weights: Records
+    total_effects: Records
+    r2: Records
+    quality: Records
+    htmt_intervals: Records | None
+    inner_vif: Records
+    item_vif: Records
+    f2: Records
+    settings: dict[str, Any]
+    diagnostics: list[Diagnostic]
+    disclosure: Disclosure
+
+
+class CBSEMModel(_Section):
+    group: Group
+    fit: dict[str, Number]
+    estimates: Records
+    r2: Records
+    admissible: bool
+    problems: list[str]
+    notes: list[str]
+    settings: dict[str, Any]
+    disclosure: Disclosure | None
+    error: str | None = None
+
+
+with _construct_field():
+    class DriverRow(_Section):
+        construct: str
+        importance: float  # IPMA: unstandardised total effect on the target (0–100 scores)
+        performance: float  # the construct's index
+        total_std: float  # standardised total effect (bootstrap interval below)
+        ci_lower: Number
+        ci_upper: Number
+        significant: bool
+        actionable: bool
+
+
+    class ItemDriverRow(_Section):
+        construct: str
+        item: str
+        importance: float
+        performance: float
+
+
+class Drivers(_Section):
+    """IPMA for one group. ``priorities``: the actionable drivers with a significant total
+    effect, strongest first; ``standout`` is the first of them only when its lead over the
+    next is larger than the lead's bootstrap uncertainty (interval of the difference of
+    their standardised total effects excludes 0); otherwise no driver stands out."""
+
+    group: Group
+    target: str
+    constructs: list[DriverRow]
+    items: list[ItemDriverRow]
+    priorities: list[str]
+    standout: str | None
+    lead_ci: tuple[Number, Number] | None
+
+
+class Comparison(_Section):
+    """Pairwise comparisons between the levels of one group item within ``scope``."""
+
+    item: str
+    scope: Group
+    levels: list[str]
+    differences: list[Difference]
+    paths: Records  # permutation and Henseler tests of path differences
+    micom: Records
+    invariance: dict[str, Any] | None = None
+
+
+class Trend(_Section):
+    item: str
+    waves: list[str]
+    current: str
+    previous: str | None
+    changes: list[Difference]  # current vs previous wave, per group and quantity
+
+
+class Skip(_Section):
+    group: Group
+    n: int
+    reason: str
+
+
+class Results(_Section):
+    schema_version: int = SCHEMA_VERSION
+    study: StudyInfo
+    settings: Settings
+    model: ModelInfo
+    sample: Sample
+    headline: Headline
+    indices: list[IndexRow]
+    scores: list[ScoreRow]
+    models: list[PLSModel]
+    cbsem: CBSEMModel | None
+    comparisons: list[Comparison]
+    trend: Trend | None
+    drivers: list[Drivers]
+    skipped: list[Skip]
+    diagnostics: list[Diagnostic]
+    analytics: dict[str, Any]
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=1,
+                          allow_nan=False)
+
+    # --- lookups the report and the tests share -------------------------------------
+    def index_of(self, group: Group, construct: str) -> IndexRow | None:
+        return next((r for r in self.indices if r.group == group and r.construct == construct),
+                    None)
+
+    def model_of(self, group: Group) -> PLSModel | None:
+        return next((m for m in self.models if m.group == group), None)
+
+    def drivers_of(self, group: Group) -> Drivers | None:
+        return next((d for d in self.drivers if d.group == group), None)
+
+
+def load_results(path: str | Path) -> Results:
+    """Read a ``results.json`` back into :class:`Results`; anything else is an
+    :class:`InputError` naming the file and the first offending field."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"not a readable results file: {exc}", path=str(path)) from None
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if version != SCHEMA_VERSION:
+        raise InputError(f"results of schema version {version!r}, this crmsurvey reads "
+                         f"version {SCHEMA_VERSION}", path=str(path),
+                         hint="run the study again with this version")
+    try:
+        return Results.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise InputError(f"{where}: {err['msg']} ({exc.error_count()} problem(s))",
+                         path=str(path)) from None

@@ -1,0 +1,142 @@
+"""The study's units: the groups a model is fitted for (whole sample, each level of each
+group item — within each wave when the study has waves), and fitting them on any engine."""
+from __future__ import annotations
+
+import warnings
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import CrmWarning, InputError
+from .load import Study
+from .results import Group, Skip, group_key
+
+__all__ = ["Unit", "Waves", "build_units", "fit_units"]
+
+
+@dataclass(frozen=True, eq=False)
+class Unit:
+    """One group's rows (a boolean mask over the study's kept rows)."""
+
+    group: Group
+    rows: np.ndarray
+    pooled: bool = False  # pools several waves
+
+    @property
+    def n(self) -> int:
+        return int(self.rows.sum())
+
+
+@dataclass(frozen=True)
+class Waves:
+    """The waves that can be reported, in order; the headline (current) one and the one
+    before it."""
+
+    item: str
+    levels: tuple[str, ...]
+    current: str
+    previous: str | None
+
+
+def _levels(series: pd.Series) -> list[str]:
+    return sorted(series.dropna().astype(str).unique())
+
+
+def waves_of(study: Study, data: pd.DataFrame, wave_skips: dict[str, str]) -> Waves | None:
+    d = study.definition
+    if not d.waves:
+        return None
+    sizes = data[d.waves].dropna().astype(str).value_counts()
+    levels = tuple(w for w in _levels(data[d.waves]) if w not in wave_skips
+                   and sizes[w] >= d.min_group_size)
+    if not levels:
+        raise InputError(f"no wave of {d.waves!r} can be reported (each lacks a construct or "
+                         f"has fewer than {d.min_group_size} respondents)")
+    current = d.current_wave or levels[-1]
+    if current not in levels:
+        raise InputError(f"current_wave {current!r} is not a reportable wave of {d.waves!r}",
+                         hint="waves: " + ", ".join(levels))
+    k = levels.index(current)
+    return Waves(d.waves, levels, current, levels[k - 1] if k else None)
+
+
+def build_units(study: Study, data: pd.DataFrame, waves: Waves | None,
+                wave_skips: dict[str, str]) -> tuple[list[Unit], list[Skip]]:
+    """Units in a fixed order: per scope (each wave, or the whole sample), the scope
+    itself, then each level of each group item; a pooled scope when asked for."""
+    d = study.definition
+    skipped: list[Skip] = []
+    if waves is not None:
+        for level, reason in wave_skips.items():
+            skipped.append(Skip(group={waves.item: level},
+                                n=int((data[waves.item].astype(str) == level).sum()),
+                                reason=reason))
+        for level in _levels(data[waves.item]):
+            n = int((data[waves.item].astype(str) == level).sum())
+            if level not in wave_skips and level not in waves.levels:
+                skipped.append(Skip(group={waves.item: level}, n=n,
+                                    reason=f"fewer than {d.min_group_size} respondents"))
+    scopes: list[tuple[Group, np.ndarray, bool]] = []
+    all_rows = np.ones(len(data), dtype=bool)
+    if waves is None:
+        scopes.append(({}, all_rows, False))
+    else:
+        wave = data[waves.item].astype(str).to_numpy()
+        scopes += [({waves.item: w}, wave == w, False) for w in waves.levels]
+        if d.pooled:
+            scopes.append(({}, np.isin(wave, waves.levels), True))
+    groups = [g for g in d.groups if g != d.waves]
+    for g in groups:
+        if data[g].dropna().astype(str).nunique() < 2:
+            skipped.append(Skip(group={g: ""}, n=int(data[g].notna().sum()),
+                                reason=f"group column {g!r} has a single level"))
+    groups = [g for g in groups if data[g].dropna().astype(str).nunique() >= 2]
+    units: list[Unit] = []
+    for scope, in_scope, pooled in scopes:
+        units.append(Unit(scope, in_scope, pooled))
+        for g in groups:
+            values = data[g].astype(str).where(data[g].notna()).to_numpy()
+            for level in _levels(data[g]):
+                rows = in_scope & (values == level)
+                group = {g: level, **scope}
+                if rows.sum() < d.min_group_size:
+                    skipped.append(Skip(group=group, n=int(rows.sum()),
+                                        reason=f"fewer than {d.min_group_size} respondents"))
+                    continue
+                units.append(Unit(group, rows, pooled))
+    return units, skipped
+
+
+def unit_seed(seed: int, group: Group) -> int:
+    """Each unit's own bootstrap seed (independent resamples for independent groups),
+    fixed by the study's seed and the group — not by the order units run in."""
+    key = zlib.crc32(group_key(group).encode("utf-8"))
+    return int(np.random.SeedSequence([seed, key]).generate_state(1)[0])
+
+
+def _fit_unit(task: tuple) -> object:
+    """One work unit: a group's PLS model with its bootstrap (picklable for any engine)."""
+    from ..pls import pls
+
+    spec, frame, weights, bounds, o, seed = task
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CrmWarning)  # kept in the result's diagnostics
+        try:
+            return pls(spec, frame, scheme=o.scheme, bootstrap=o.bootstrap, seed=seed,
+                       ci=o.ci, ci_method=o.ci_method, consistent=o.consistent,
+                       weights=weights, scale=bounds)
+        except InputError as exc:
+            return exc
+
+
+def fit_units(spec, data: pd.DataFrame, units: list[Unit], options, weights, bounds, *,
+              engine=None) -> list[object]:
+    """Fit every unit — on ``engine`` when given; same seed, same numbers. Each entry is
+    a PLSResult, or the InputError that unit's data gave."""
+    from ..engine import run_units
+
+    tasks = [(spec, data[u.rows], None if weights is None else weights[u.rows], bounds,
+              options, unit_seed(options.seed, u.group)) for u in units]
+    return run_units(_fit_unit, tasks, engine)

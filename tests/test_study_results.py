@@ -1,0 +1,207 @@
+"""The typed study results: one source for every number, wave-aware headline, flags that
+agree with their intervals, disclosures that add up, a results.json that round-trips and
+a broken one that is refused with one line."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pypdf import PdfReader
+
+from crmsurvey.study import SCHEMA_VERSION, Results, load_results
+from crmsurvey.study.results import group_key
+
+
+@pytest.fixture(scope="module")
+def demo(demo_runs) -> Results:
+    return load_results(demo_runs["en"] / "results.json")
+
+
+def _all_differences(r: Results):
+    return [d for c in r.comparisons for d in c.differences] + list(r.trend.changes)
+
+
+def test_every_difference_is_the_difference_of_the_figures_shown(demo):
+    scores = {(s.measure, s.item, group_key(s.group)): s.value for s in demo.scores}
+    diffs = _all_differences(demo)
+    assert {d.quantity for d in diffs} == {"index", "nps", "csat"}
+    for d in diffs:
+        if d.quantity == "index":
+            a, b = demo.index_of(d.group_a, d.name), demo.index_of(d.group_b, d.name)
+            assert (d.value_a, d.value_b) == (a.index, b.index), d
+        else:
+            assert d.value_a == scores[d.quantity, d.name, group_key(d.group_a)]
+            assert d.value_b == scores[d.quantity, d.name, group_key(d.group_b)]
+        assert d.difference == d.value_a - d.value_b
+        # and as printed: the rounded difference is the difference of the rounded figures
+        # to within one unit of the last digit
+        assert abs(round(d.difference, 1) - (round(d.value_a, 1) - round(d.value_b, 1))) <= 0.1 + 1e-9
+
+
+def test_every_flag_agrees_with_its_interval_and_its_adjusted_p(demo):
+    alpha = demo.settings.multiplicity.alpha
+    diffs = _all_differences(demo)
+    assert any(d.significant for d in diffs) and not all(d.significant for d in diffs)
+    for d in diffs:
+        excludes_zero = d.ci_lower > 0 or d.ci_upper < 0
+        assert d.significant == excludes_zero == (d.pvalue_adj < alpha), d
+        assert d.ci_lower <= d.difference <= d.ci_upper or d.quantity == "index"
+        assert d.pvalue_adj == pytest.approx(min(1.0, d.m * d.pvalue))
+        assert d.ci_level == pytest.approx(1 - alpha / d.m)
+    brand = demo.comparisons[0]
+    assert {d.m for d in brand.differences} == {3}  # three brands: three pairs per family
+    assert {d.m for d in demo.trend.changes} == {1}
+    for r in brand.paths:
+        assert r["significant"] == (r["pvalue_adj"] < alpha)
+
+
+def test_comparisons_carry_micom(demo):
+    index_diffs = [d for d in demo.comparisons[0].differences if d.quantity == "index"]
+    micom = {(group_key(r["group_a"]), group_key(r["group_b"]), r["construct"]): r
+             for r in demo.comparisons[0].micom}
+    for d in index_diffs:
+        m = micom[group_key(d.group_a), group_key(d.group_b), d.name]
+        assert d.micom == m["invariance"] and d.warranted == bool(m["compositional"])
+    changes = [d for d in demo.trend.changes if d.quantity == "index"]
+    assert changes and all(d.micom in ("full", "partial", "none") for d in changes)
+
+
+def test_headline_is_the_current_wave_and_says_so(demo, demo_runs):
+    assert demo.headline.group == {"wave": "2026"} and demo.headline.previous_wave == "2025"
+    assert not any(r.pooled for r in demo.indices)  # pooled figures only on request
+    sat = demo.index_of({"wave": "2026"}, "SAT")
+    pooled_n = sum(demo.index_of({"wave": w}, "SAT").n for w in ("2024", "2025", "2026"))
+    assert sat.n < pooled_n
+    reader = PdfReader(str(demo_runs["en"] / "report.pdf"))
+    summary = next(p.extract_text() for p in reader.pages if "Executive summary" in
+                   p.extract_text() and "Current wave" in p.extract_text())
+    assert "Current wave: 2026" in summary and f"{sat.index:.1f}" in summary
+    assert f"n = {sat.n}" in summary
+    zh = "\n".join(p.extract_text() for p in PdfReader(str(demo_runs["zh-CN"] /
+                                                           "report.pdf")).pages)
+    assert "当前年度：2026年" in zh
+
+
+def test_brand_by_wave_indices_and_drivers_per_brand(demo):
+    for brand in ("Brand A", "Brand B", "Brand C"):
+        for wave in ("2024", "2025", "2026"):
+            assert demo.index_of({"brand": brand, "wave": wave}, "SAT") is not None
+    groups = [d.group for d in demo.drivers]
+    assert groups == [{"wave": "2026"}] + [{"brand": b, "wave": "2026"}
+                                           for b in ("Brand A", "Brand B", "Brand C")]
+    for d in demo.drivers:
+        # Satisfaction and Complaints mediate Image/Quality/... → Loyalty: not levers
+        assert not {"SAT", "COMP", "LOY"} & set(d.priorities)
+        assert d.standout is None or d.standout == d.priorities[0]
+        if d.standout is None and len(d.priorities) > 1:
+            lo, hi = d.lead_ci
+            assert lo <= 0 <= hi  # the lead is within its uncertainty
+        by_construct = {r.construct: r.importance for r in d.constructs}
+        for c in by_construct:
+            items = [i.importance for i in d.items if i.construct == c]
+            assert sum(items) == pytest.approx(by_construct[c])
+
+
+def test_disclosures_add_up(demo):
+    kept = demo.sample.rows_kept
+    per_wave = {m.group["wave"]: m.disclosure.rows for m in demo.models if set(m.group) == {"wave"}}
+    assert sum(per_wave.values()) == kept
+    for m in demo.models:
+        x = m.disclosure
+        assert x.used + x.dropped == x.rows and x.used == m.n
+        assert x.cells_imputed == x.cells_missing  # mean replacement fills every blank
+        if set(m.group) == {"brand", "wave"}:
+            assert x.rows <= per_wave[m.group["wave"]]
+    brands = [m.disclosure.rows for m in demo.models if m.group.get("wave") == "2026"
+              and "brand" in m.group]
+    assert sum(brands) == per_wave["2026"]
+    cb = demo.cbsem.disclosure
+    assert cb.used + cb.dropped == cb.rows == per_wave["2026"]
+    assert cb.dropped > 0 and cb.missing_method == "listwise deletion"
+
+
+def test_results_json_round_trips(demo_runs):
+    path = demo_runs["en"] / "results.json"
+    text = path.read_text(encoding="utf-8")
+    results = load_results(path)
+    assert results.schema_version == SCHEMA_VERSION
+    assert results.to_json() == text
+    assert Results.model_validate_json(text) == results
+
+
+@pytest.mark.parametrize("break_it, message", [
+    (lambda d: {}, "schema version None"),
+    (lambda d: dict(d, schema_version=1), "schema version 1"),
+    (lambda d: {k: v for k, v in d.items() if k != "headline"}, "headline"),
+    (lambda d: dict(d, indices=[dict(d["indices"][0], index="high")]), "indices.0.index"),
+    (lambda d: dict(d, surprise=1), "surprise"),
+    (lambda d: None, "not a readable results file"),
+])
+def test_broken_results_json_exits_2_with_one_line(demo_runs, tmp_path, break_it, message):
+    data = json.loads((demo_runs["en"] / "results.json").read_text(encoding="utf-8"))
+    broken = break_it(data)
+    (tmp_path / "results.json").write_text("{not json" if broken is None else
+                                           json.dumps(broken), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "crmsurvey.cli", "report", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0] and "results.json" in lines[0], lines
+    assert not (tmp_path / "report.pdf").exists()
+
+
+def test_pooled_figures_only_on_request_and_client_group(tmp_path):
+    from crmsurvey.study import load_study, run_study
+
+    (tmp_path / "s.yaml").write_text("""
+id: p
+title: pooled
+questionnaire: ccsi
+data:
+  - simulate: {n: 200, seed: 4, groups: {brand: [A, B], wave: ["2025", "2026"]}}
+groups: [brand]
+waves: wave
+current_wave: "2025"
+pooled: true
+min_group_size: 40
+pls: {bootstrap: 60, seed: 2}
+report: {client_group: {brand: A}}
+""", encoding="utf-8")
+    r = run_study(load_study(tmp_path / "s.yaml")).results
+    assert r.headline.group == {"wave": "2025"} and r.headline.previous_wave is None
+    assert r.study.client_group == {"brand": "A"}
+    pooled = [x for x in r.indices if x.pooled]
+    assert {group_key(x.group) for x in pooled} == {"all", "brand=A", "brand=B"}
+    assert r.trend.changes == []  # no wave before the current one
+    assert [c.scope for c in r.comparisons] == [{"wave": "2025"}]
+
+
+def test_bad_client_group_is_a_study_error(tmp_path):
+    (tmp_path / "s.yaml").write_text("""id: p
+title: t
+questionnaire: ccsi
+data: [{simulate: {n: 50}}]
+report: {client_group: {colour: red}}
+""", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "crmsurvey.cli", "run", str(tmp_path / "s.yaml"),
+                           "-o", str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 2 and "s.yaml:5" in proc.stderr and "colour" in proc.stderr
+
+
+def test_bootstrap_contrast_matches_a_direct_count():
+    """The percentile test's definitions, checked by brute force on random draws."""
+    from crmsurvey._stats import bootstrap_contrast
+
+    rng = np.random.default_rng(3)
+    for m in (1, 3):
+        draws = rng.normal(rng.uniform(-1, 3, 40), 1.0, (400, 40))
+        r = bootstrap_contrast(draws.mean(axis=0), draws, m=m)
+        for j in range(40):
+            d = np.sort(draws[:, j])
+            k = int(np.ceil(0.05 / m * 400 / 2))
+            assert (r["ci_lower"][j], r["ci_upper"][j]) == (d[k - 1], d[-k])
+            p = 2 * min((d <= 0).mean(), (d >= 0).mean())
+            assert r["pvalue"][j] == pytest.approx(p)
+            assert r["significant"][j] == (min(1, m * p) < 0.05)
