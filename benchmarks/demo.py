@@ -1,12 +1,13 @@
-"""Time of ``crmsurvey demo`` split into loading, fitting, bootstrap, CB-SEM and rendering.
+"""Time of the demo study by stage (from the run's own progress reports), rendering in
+both languages, and ``crmsurvey demo`` as a user runs it (with the imports).
 
-    .venv/bin/python benchmarks/demo.py [--lang en]
+    .venv/bin/python benchmarks/demo.py
 """
 from __future__ import annotations
 
-import argparse
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -20,51 +21,49 @@ from crmsurvey._resources import bundled_dir  # noqa: E402
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--lang", default="en")
-    args = ap.parse_args()
-    from crmsurvey.pipeline import run
     from crmsurvey.report.render import render_report
     from crmsurvey.study import run_study
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}")
-    study_path = bundled_dir("studies") / "demo_ccsi.yaml"
-    study = cs.load_study(study_path)
-    d = study.definition
-    q = study.questionnaire
-    sim = d.data[0].simulate
+    study = cs.load_study(bundled_dir("studies") / "demo_ccsi.yaml")
     warnings.simplefilter("ignore")
-    t = time.perf_counter()
-    raw = cs.simulate(q, sim.n, seed=sim.seed, groups=sim.groups)
-    r = cs.load_responses(q, raw, exclude=d.exclude)
-    t_load = time.perf_counter() - t
-    w = r.data[d.weight].to_numpy()
-    units = [r.data] + [r.data[r.data.brand == b] for b in sim.groups["brand"]]
-    t = time.perf_counter()
-    for u in units:
-        cs.pls(q, u, weights=u[d.weight].to_numpy())
-    t_fit = time.perf_counter() - t
-    t = time.perf_counter()
-    for u in units:
-        cs.pls(q, u, weights=u[d.weight].to_numpy(), bootstrap=d.pls.bootstrap, seed=d.pls.seed)
-    t_boot = time.perf_counter() - t - t_fit
-    t = time.perf_counter()
-    cs.cbsem(q, r.data, weights=w)
-    t_cb = time.perf_counter() - t
-    results = run_study(study)
+    marks: dict[str, list[float]] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        marks.setdefault(stage, []).append(time.perf_counter())
+
+    t0 = time.perf_counter()
+    done = run_study(study, progress=progress)
+    t_study = time.perf_counter() - t0
+    r = done.results
+    span = {k: v[-1] - v[0] for k, v in marks.items()}
+    after_fit = marks["cbsem"][0] - marks["fitting"][-1]
+    print(f"demo: {r.sample.rows_kept} respondents kept, {len(r.models)} PLS units with "
+          f"{study.definition.pls.bootstrap} resamples each, {len(r.comparisons)} group "
+          f"item(s) compared, {len(r.trend.changes) if r.trend else 0} changes")
+    rows = [("loading + screening", span["loading"]), ("PLS units (fit + bootstrap)",
+                                                       span["fitting"]),
+            ("comparisons, trend, drivers", after_fit), ("CB-SEM", span["cbsem"]),
+            ("analytics", span["analytics"]), ("run_study in all", t_study)]
     with tempfile.TemporaryDirectory() as tmp:
+        for lang in ("en", "zh-CN"):
+            out = Path(tmp) / lang
+            out.mkdir()
+            t = time.perf_counter()
+            _, pdf = render_report(r, out, lang=lang)
+            elapsed = time.perf_counter() - t
+            from pypdf import PdfReader
+
+            pages = len(PdfReader(str(pdf)).pages)
+            rows.append((f"rendering {lang} ({pages} pages)", elapsed))
+            rows.append((f"  per page ({lang})", elapsed / pages))
+        exe = Path(sys.executable).with_name("crmsurvey")
         t = time.perf_counter()
-        render_report(results.bundle, Path(tmp), lang=args.lang)
-        t_render = time.perf_counter() - t
-        t = time.perf_counter()
-        run(study_path, Path(tmp) / "demo", lang=args.lang)
-        t_all = time.perf_counter() - t
-    print(f"demo ({args.lang}, {len(r.data)} respondents kept, 4 PLS fits with "
-          f"{d.pls.bootstrap} resamples each):")
-    for name, v in (("loading + screening", t_load), ("PLS fitting", t_fit),
-                    ("PLS bootstrap", t_boot), ("CB-SEM (incl. semopy start-up)", t_cb),
-                    ("rendering (HTML + PDF)", t_render), ("whole run, in process", t_all)):
+        subprocess.run([str(exe), "demo", "-o", str(Path(tmp) / "cli")], check=True,
+                       capture_output=True)
+        rows.append(("`crmsurvey demo` wall clock", time.perf_counter() - t))
+    for name, v in rows:
         print(f"  {name:<32} {v:6.2f} s")
 
 
