@@ -64,6 +64,24 @@ def test_three_groups_use_holm():
     assert one.pvalue_holm.max() <= 1
 
 
+def test_mga_groups_equal_their_separate_fits_with_missing_values():
+    """Each group's missing values are replaced by its own item means, as a separate
+    ``pls(..., missing="mean")`` fit of the group does: MGA's estimates are those fits'."""
+    df = _two_groups(0.3, 0.6, n=150, seed=5)
+    rng = np.random.default_rng(6)
+    items = [c for c in df.columns if c != "g"]
+    holes = rng.random((len(df), len(items))) < 0.08
+    df[items] = df[items].mask(holes)
+    res = compare_groups(SYNTAX, df, "g", permutations=100, bootstrap=100, scale=(0, 10))
+    for g in ("a", "b"):
+        alone = cs.pls(SYNTAX, df[df.g == g], scale=(0, 10))
+        assert alone.settings.n_imputed > 0
+        assert res.permutation[f"est_{g}"].iloc[0] == pytest.approx(alone.paths.est.iloc[0],
+                                                                     abs=1e-12)
+        idx = res.indices.set_index("construct")[f"index_{g}"]
+        assert idx.to_numpy() == pytest.approx(alone.index["index"].to_numpy(), abs=1e-10)
+
+
 def test_mga_needs_two_groups():
     with pytest.raises(cs.InputError, match="at least two levels"):
         compare_groups(SYNTAX, _two_groups(0.5, 0.5).assign(g="a"), "g")
