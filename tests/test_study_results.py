@@ -4,7 +4,6 @@ a broken one that is refused with one line."""
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -205,3 +204,33 @@ def test_bootstrap_contrast_matches_a_direct_count():
             p = 2 * min((d <= 0).mean(), (d >= 0).mean())
             assert r["pvalue"][j] == pytest.approx(p)
             assert r["significant"][j] == (min(1, m * p) < 0.05)
+
+
+def test_a_driver_stands_out_only_when_its_lead_is_beyond_its_uncertainty():
+    import pandas as pd
+
+    import crmsurvey as cs
+    from crmsurvey.study.drivers import drivers_of
+
+    rng = np.random.default_rng(8)
+    n = 500
+    a, b = rng.standard_normal(n), rng.standard_normal(n)
+
+    def frame(beta_a, beta_b):
+        y = beta_a * a + beta_b * b + 0.5 * rng.standard_normal(n)
+        cols = {}
+        for name, lv in (("a", a), ("b", b), ("y", y / y.std())):
+            for k in (1, 2, 3):
+                cols[f"{name}{k}"] = np.clip(np.round(5.5 + 1.6 * (0.85 * lv + 0.5 *
+                                                                  rng.standard_normal(n))), 1, 10)
+        return pd.DataFrame(cols)
+
+    syntax = "A =~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nY =~ y1 + y2 + y3\nY ~ A + B"
+    strong = cs.pls(syntax, frame(0.8, 0.25), bootstrap=300, seed=1, scale=(1, 10))
+    d = drivers_of({}, strong, "Y", ["A", "B"], {"Y"})
+    assert d.priorities == ["A", "B"] and d.standout == "A" and d.lead_ci[0] > 0
+    even = cs.pls(syntax, frame(0.5, 0.5), bootstrap=300, seed=1, scale=(1, 10))
+    d = drivers_of({}, even, "Y", ["A", "B"], {"Y"})
+    assert set(d.priorities) == {"A", "B"} and d.standout is None
+    assert d.lead_ci[0] <= 0 <= d.lead_ci[1]
+    assert d.items and {i.construct for i in d.items} == {"A", "B"}

@@ -36,11 +36,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "index": "Index", "n": "n",
         "ipma_note": "Importance: total effect on {target} of a one-point rise in a "
                      "driver's index. Performance: the driver's index. Lines mark the averages.",
-        "ipma_reading_act": "Act first on {names}: above-average importance, below-average "
-                            "performance.",
-        "ipma_reading_keep": "Keep up {names}: important and performing above average.",
-        "ipma_reading_none": "No driver combines above-average importance with below-average "
-                             "performance.",
+        "ipma_reading_act": "Act first on {names}: the lever that stands out, performing below "
+                            "the average of the drivers.",
+        "ipma_reading_keep": "Keep up {names}: the lever that stands out, already performing "
+                             "above the average of the drivers.",
         "importance": "Importance", "performance": "Performance",
         "reliability": "Reliability and convergent validity",
         "loadings": "Outer loadings", "htmt": "Discriminant validity (HTMT)",
@@ -198,9 +197,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "index": "指数", "n": "样本量",
         "ipma_note": "重要性：驱动因素指数每提高1分对{target}的总效应；表现：驱动因素的指数。"
                      "虚线为平均值。",
-        "ipma_reading_act": "优先改进：{names}——重要性高于平均、表现低于平均。",
-        "ipma_reading_keep": "继续保持：{names}——重要且表现高于平均。",
-        "ipma_reading_none": "没有驱动因素同时具有高于平均的重要性和低于平均的表现。",
+        "ipma_reading_act": "优先改进：{names}——最突出的杠杆，表现低于各驱动因素的平均水平。",
+        "ipma_reading_keep": "继续保持：{names}——最突出的杠杆，表现已高于各驱动因素的平均水平。",
         "importance": "重要性", "performance": "表现",
         "reliability": "信度与收敛效度", "loadings": "外部载荷",
         "htmt": "区分效度（HTMT）", "item": "观测变量", "loading": "载荷",

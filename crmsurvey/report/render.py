@@ -181,25 +181,27 @@ def _model_context(fit, model, labels) -> dict:
         "loadings": [dict(r, label=labels[r["lhs"]]) for r in fit.loadings],
         "htmt_names": [labels[n] for n in names],
         "htmt": [[(htmt.get((b, a)) or {}).get("est") if j < i else None
-                  for j, b in enumerate(names)] for i, a in enumerate(names)],
-        "model_n": fit.n}
+                  for j, b in enumerate(names)] for i, a in enumerate(names)]}
 
 
 def _drivers_context(results, main, scope, labels, t, lang) -> dict:
+    """The priorities page: a quadrant reading only for a driver that stands out (its lead
+    over the next is beyond its uncertainty); otherwise the summary's sentence."""
     if main is None or not main.constructs:
         return {}
     sep = "、" if lang == "zh-CN" else ", "
-    rows = [r for r in main.constructs if r.actionable]
     ctx = {"ipma_chart": _data_uri(charts.ipma_chart(
         [r.model_dump() for r in main.constructs], labels, t["importance"], t["performance"]))}
-    mi = sum(r.importance for r in main.constructs) / len(main.constructs)
     mp = sum(r.performance for r in main.constructs) / len(main.constructs)
-    act = [labels[r.construct] for r in rows if r.importance > mi and r.performance < mp]
-    keep = [labels[r.construct] for r in rows if r.importance > mi and r.performance >= mp]
-    ctx["ipma_reading"] = [t["ipma_reading_act"].format(names=sep.join(act)) if act
-                           else t["ipma_reading_none"]]
-    if keep:
-        ctx["ipma_reading"].append(t["ipma_reading_keep"].format(names=sep.join(keep)))
+    if main.standout:
+        r = next(r for r in main.constructs if r.construct == main.standout)
+        key = "ipma_reading_act" if r.performance < mp else "ipma_reading_keep"
+        ctx["ipma_reading"] = [t[key].format(names=labels[r.construct])]
+    elif main.priorities:
+        ctx["ipma_reading"] = [t["no_standout"].format(
+            names=sep.join(labels[c] for c in main.priorities))]
+    else:
+        ctx["ipma_reading"] = [t["no_driver"].format(target=labels[main.target])]
     ctx["ipma_rows"] = [dict(r.model_dump(), label=labels[r.construct]) for r in main.constructs]
     ctx["item_rows"] = [dict(r.model_dump(), label=labels[r.construct])
                         for r in sorted(main.items, key=lambda r: -r.importance)]

@@ -220,6 +220,11 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None) ->
         from .._data import sampling_weights
 
         weights = sampling_weights(d.weight, data)
+    for item, level in (d.report.client_group or {}).items():
+        if level not in set(data[item].dropna().astype(str)):
+            raise InputError(f"report.client_group: {level!r} is not a level of {item!r} in "
+                             "the data", hint="levels: " + ", ".join(
+                                 sorted(data[item].dropna().astype(str).unique())))
     bounds = q.scale_bounds()
     has_model = bool(q.definition.constructs)
     spec = q.model_spec() if has_model else None

@@ -89,8 +89,10 @@ def build_units(study: Study, data: pd.DataFrame, waves: Waves | None,
             scopes.append(({}, np.isin(wave, waves.levels), True))
     groups = [g for g in d.groups if g != d.waves]
     for g in groups:
-        if data[g].dropna().astype(str).nunique() < 2:
-            skipped.append(Skip(group={g: ""}, n=int(data[g].notna().sum()),
+        levels = _levels(data[g])
+        if len(levels) < 2:
+            skipped.append(Skip(group={g: levels[0] if levels else ""},
+                                n=int(data[g].notna().sum()),
                                 reason=f"group column {g!r} has a single level"))
     groups = [g for g in groups if data[g].dropna().astype(str).nunique() >= 2]
     units: list[Unit] = []
