@@ -41,3 +41,13 @@ RHO_MIN = 0.7
 AVE_MIN = 0.5
 HTMT_MAX = 0.85
 VIF_MAX = 5.0
+
+# --- Trust boundaries ---------------------------------------------------------------
+#: Largest questionnaire, study or model file read (bytes); the environment variable
+#: CRMSURVEY_MAX_YAML_BYTES overrides it. Bundled questionnaires are ~10 KB.
+MAX_YAML_BYTES = 2 * 1024 * 1024
+#: Most YAML nodes a document may expand to, aliases counted every time they are used
+#: (a "billion laughs" file expands to 10⁹): bundled questionnaires have ~2,000.
+MAX_YAML_NODES = 200_000
+#: Largest logo file accepted (bytes).
+MAX_LOGO_BYTES = 5 * 1024 * 1024

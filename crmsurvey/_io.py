@@ -39,6 +39,11 @@ def write_text(path: str | Path, text: str) -> None:
 def write_frame(frame: pd.DataFrame, path: str | Path) -> None:
     """Write a table by file ending: .csv (UTF-8), .xlsx, .parquet, .sav, .dta."""
     suffix = Path(path).suffix.lower()
+    if suffix not in (".csv", ".txt", ".xlsx", ".parquet", ".sav", ".dta"):
+        from .errors import InputError
+
+        raise InputError(f"cannot write {suffix or 'a file without an ending'!r}",
+                         path=str(path), hint="use .csv, .xlsx, .parquet, .sav or .dta")
     with atomic_path(path) as tmp:
         if suffix in (".csv", ".txt"):
             frame.to_csv(tmp, index=False)
@@ -50,5 +55,3 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> None:
             import pyreadstat
 
             (pyreadstat.write_sav if suffix == ".sav" else pyreadstat.write_dta)(frame, str(tmp))
-        else:
-            raise ValueError(f"cannot write {suffix!r}; use .csv, .xlsx, .parquet, .sav or .dta")

@@ -1,17 +1,22 @@
 """Safe YAML loading that remembers where every key and value stood.
 
 Shared by questionnaires and studies: errors name ``file:line:col``. Only the safe
-loader is used; tags such as ``!!python/object`` are refused, never executed.
+loader is used; tags such as ``!!python/object`` are refused, never executed. Files are
+bounded: only regular files, at most ``MAX_YAML_BYTES``, expanding to at most
+``MAX_YAML_NODES`` nodes (aliases counted each time they are used).
 """
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from . import _defaults as D
 from .errors import InputError
 
 __all__ = ["MarkedYAML", "load_marked", "pydantic_errors", "validate", "read_text"]
@@ -54,9 +59,10 @@ def load_marked(text: str, source: str) -> MarkedYAML:
             node = loader.get_single_node()
             if node is None:
                 raise InputError("the file is empty", path=source)
-            data = loader.construct_document(node)
-            out = MarkedYAML(data, source)
+            _count_nodes(node, source)
+            out = MarkedYAML(None, source)
             _walk(loader, node, (), out)
+            out.data = loader.construct_document(node)
             return out
         finally:
             loader.dispose()
@@ -70,6 +76,33 @@ def load_marked(text: str, source: str) -> MarkedYAML:
                          column=col) from None
     except yaml.YAMLError as exc:
         raise InputError(f"cannot read YAML: {exc}", path=source) from None
+
+
+def _count_nodes(root: yaml.Node, source: str, limit: int = D.MAX_YAML_NODES) -> None:
+    """Refuse a document that expands to more than ``limit`` nodes (an alias is counted
+    as often as it is used) before anything walks or constructs it."""
+    sizes: dict[int, int] = {}  # id(node) → expanded size, so shared nodes cost once here
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        if depth > 200:
+            raise InputError("cannot read YAML: nested more than 200 levels deep", path=source,
+                             line=node.start_mark.line + 1)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(v, depth + 1) for v in node.value)
+        sizes[id(node)] = total
+        if total > limit:
+            line, col = _pos(node.start_mark)
+            raise InputError(f"cannot read YAML: the document expands to more than {limit:,} "
+                             "values (aliases repeated over and over?)", path=source,
+                             line=line, column=col)
+        return total
+
+    size(root, 0)
 
 
 def _walk(loader: yaml.SafeLoader, node: yaml.Node, loc: tuple, out: MarkedYAML) -> None:
@@ -150,10 +183,28 @@ def validate(marked: MarkedYAML, model: Any, known_keys: set[str], shape: str):
                          hint=first.hint, more=errors[1:]) from None
 
 
-def read_text(path: str | Path) -> str:
-    """Read a UTF-8 text file, or raise InputError with the path."""
+def max_yaml_bytes() -> int:
+    """The size limit for YAML files: ``CRMSURVEY_MAX_YAML_BYTES`` or the default."""
+    value = os.environ.get("CRMSURVEY_MAX_YAML_BYTES", "")
+    return int(value) if value.isdigit() else D.MAX_YAML_BYTES
+
+
+def read_text(path: str | Path, *, max_bytes: int | None = None) -> str:
+    """Read a UTF-8 text file — a regular file of at most ``max_bytes`` (default:
+    :func:`max_yaml_bytes`) — or raise InputError with the path."""
+    limit = max_yaml_bytes() if max_bytes is None else max_bytes
     try:
-        return Path(path).read_text(encoding="utf-8-sig")
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(mode):
+            raise InputError("not a regular file (a device, pipe or socket)", path=str(path))
+        with open(path, "rb") as fh:
+            raw = fh.read(limit + 1)
+        if len(raw) > limit:
+            raise InputError(f"larger than the limit of {limit:,} bytes", path=str(path),
+                             hint="set CRMSURVEY_MAX_YAML_BYTES to allow larger files")
+        return raw.decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError("no such file", path=str(path)) from None
     except IsADirectoryError:

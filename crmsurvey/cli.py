@@ -81,6 +81,8 @@ def r_check(
                                       "rows (repeatable, or 'all')."),
     encoding: Optional[str] = typer.Option(None, help="Text encoding of a CSV file."),
     sheet: Optional[str] = typer.Option(None, help="XLSX sheet name."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 3 when any answer was off "
+                                "the scale or unreadable (and so set missing)."),
 ) -> None:
     """Load responses, check them against the questionnaire and print the cleaning log."""
     from .questionnaire import load_questionnaire
@@ -90,10 +92,19 @@ def r_check(
     rules = [r for e in exclude for r in e.split(",") if r]
     r = load_responses(q, data, mapping=_pairs(map_, "--map"), exclude=rules,
                        encoding=encoding, sheet=sheet)
+    set_missing = r.log.set_missing()
     if as_json:
-        _out(json.dumps(r.log.to_dict(), ensure_ascii=False, indent=2))
-        return
-    log = r.log
+        _out(json.dumps({**r.log.to_dict(), "set_missing": set_missing}, ensure_ascii=False,
+                        indent=2))
+    else:
+        _out(_log_text(r.log, set_missing))
+    if strict and set_missing:
+        sys.stderr.write(f"strict: {sum(set_missing.values())} answer(s) off the scale or "
+                         f"unreadable in {len(set_missing)} column(s)\n")
+        raise typer.Exit(3)
+
+
+def _log_text(log, set_missing: dict[str, int]) -> str:
     lines = [f"{log.source} ({log.format}{', ' + log.encoding if log.encoding else ''})",
              f"rows read {log.rows_read} · kept {log.rows_kept} · excluded "
              f"{log.rows_read - log.rows_kept}"]
@@ -105,8 +116,11 @@ def r_check(
         lines.append(f"  row {p.row}, column {p.column}: {p.value!r} {p.message}")
     if len(log.problems) > 20:
         lines.append(f"  … {len(log.problems) - 20} more (use --json)")
+    if set_missing:
+        lines.append("answers set missing (off the scale or unreadable): " +
+                     ", ".join(f"{k} {v}" for k, v in set_missing.items()))
     lines += [f"note: {n}" for n in log.notes]
-    _out("\n".join(lines))
+    return "\n".join(lines)
 
 
 @app.command("simulate")
@@ -121,6 +135,9 @@ def simulate_cmd(
                                             "(default 0.8)."),
     output: Path = typer.Option(..., "-o", "--output", help="File to write (.csv, .xlsx, "
                                 ".parquet, .sav, .dta)."),
+    messy: bool = typer.Option(True, "--messy/--clean", help="Add realistic mess: blanks, "
+                               "don't-know codes, speeders, failed attention checks, "
+                               "straight-liners and a few duplicate submissions (extra rows)."),
 ) -> None:
     """Draw respondents from the questionnaire's structural model."""
     from ._io import write_frame
@@ -144,13 +161,28 @@ def simulate_cmd(
             raise InputError(f"--path names {k!r}, which is not a path of the model")
     if loading is not None and not 0 < loading < 1:
         raise InputError(f"--loading must be between 0 and 1, not {loading}")
-    settings = SimulationSettings(paths=overrides, **({"loading": loading} if loading else {}))
+    settings = SimulationSettings(paths=overrides, messy=messy,
+                                  **({"loading": loading} if loading else {}))
     df = simulate(q, n, seed=seed, groups=g, settings=settings)
-    try:
-        write_frame(df, output)
-    except ValueError as exc:
-        raise InputError(str(exc), path=str(output)) from None
-    _out(f"wrote {len(df)} respondents to {output}")
+    write_frame(df, output)
+    distinct = n * max(1, len(next(iter(g.values()), [])))
+    _out(f"wrote {len(df)} rows to {output}: {distinct} respondents"
+         + (f" + {len(df) - distinct} duplicate submission(s)" if messy else ""))
+    if messy:
+        _out(_mess(q, df) + " (--clean for none)")
+
+
+def _mess(q, df) -> str:
+    """What the realistic mess amounts to, as the screening sees it."""
+    from .responses import load_responses
+
+    r = load_responses(q, df)
+    codes = r.codes.stack().value_counts()
+    blanks = int(codes.get("blank", 0))
+    special = int(sum(v for k, v in codes.items() if k not in ("blank", "answer",
+                                                              "not_asked", "unparseable")))
+    flagged = ", ".join(f"{k} {v}" for k, v in r.log.flagged.items() if v)
+    return f"added: {blanks} blank answers, {special} special codes; flagged: {flagged}"
 
 
 @app.command("pls")
@@ -335,6 +367,8 @@ def run_cmd(
     workers: Optional[int] = typer.Option(None, help="Local worker processes for the "
                                           "group units."),
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler, tcp://host:8786."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 3 when any model could not "
+                                "be estimated or reported an error."),
 ) -> None:
     """Run a study: screen, fit, write results.json, tables and report.pdf."""
     from .engine import get_engine
@@ -348,6 +382,20 @@ def run_cmd(
         if engine is not None:
             engine.close()
     _out(f"wrote {output}/report.pdf, results.json and tables")
+    _problems(output, strict)
+
+
+def _problems(output: Path, strict: bool) -> None:
+    """Say which parts of the run failed (they are in the results and the report);
+    with ``--strict`` any of them is exit 3."""
+    from .study import load_results
+
+    errors = [d for d in load_results(output / "results.json").diagnostics
+              if d.severity == "error"]
+    for d in errors:
+        sys.stderr.write(f"problem: {d.message}\n")
+    if strict and errors:
+        raise typer.Exit(3)
 
 
 @app.command("report")

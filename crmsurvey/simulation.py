@@ -8,7 +8,7 @@ failed attention checks and duplicate submissions. Same seed, same data.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,16 @@ class SimulationSettings:
     attention_fail_rate: float = D.SIM_ATTENTION_FAIL_RATE
     straightline_rate: float = 0.01
     duplicate_rate: float = 0.005
+    #: the realistic mess above (blanks, special codes, speeders, failed attention checks,
+    #: straight-liners, duplicate submissions — the only extra rows); False: clean data
+    messy: bool = True
+
+    def effective(self) -> "SimulationSettings":
+        """These settings, with every rate of mess at zero when ``messy`` is off."""
+        if self.messy:
+            return self
+        return replace(self, missing_rate=0.0, special_rate=0.0, speeder_rate=0.0,
+                       attention_fail_rate=0.0, straightline_rate=0.0, duplicate_rate=0.0)
 
 
 def population_paths(q: Questionnaire, overrides: dict[str, float] | None = None
@@ -90,7 +100,8 @@ def _to_scale(x: np.ndarray, lo: float, hi: float, centre: float = 0.7, spread: 
 def simulate(q: Questionnaire, n: int, *, seed: int | None = None,
              groups: dict[str, list[str]] | None = None,
              settings: SimulationSettings | None = None) -> pd.DataFrame:
-    """Draw ``n`` respondents (per group level when ``groups`` is given).
+    """Draw ``n`` distinct respondents (per group level when ``groups`` is given), plus
+    a few duplicate submissions unless ``settings.messy`` is off.
 
     Parameters
     ----------
@@ -112,7 +123,7 @@ def simulate(q: Questionnaire, n: int, *, seed: int | None = None,
     >>> sorted(df["brand"].unique()), len(df) >= 1000      # plus a few duplicate submissions
     (['A', 'B'], True)
     """
-    s = settings or SimulationSettings(paths={})
+    s = (settings or SimulationSettings(paths={})).effective()
     rng = np.random.default_rng(seed)
     base = population_paths(q, s.paths)
     groups = dict(groups or {})

@@ -86,7 +86,7 @@ def test_index_is_the_acsi_formula(data):
 def test_index_without_scale_warns(data):
     with pytest.warns(IndexWarning, match="observed minimum and maximum"):
         res = cs.pls(ECSI, data)
-    assert any(d.kind == "index_bounds" for d in res.diagnostics)
+    assert any(d.code == "index_bounds" for d in res.diagnostics)
 
 
 def test_negative_weight_is_reported(data):
@@ -95,7 +95,7 @@ def test_negative_weight_is_reported(data):
                           "Satisfaction =~ CUSA1 + CUSA2 + CUSA3 + NOISE")
     with pytest.warns(IndexWarning, match="negative outer weight"):
         res = cs.pls(syntax, df, scale={i: (1, 10) for i in data.columns} | {"NOISE": (-20, 5)})
-    kinds = [d.kind for d in res.diagnostics]
+    kinds = [d.code for d in res.diagnostics]
     assert "negative_weight" in kinds
     assert "Satisfaction" in res.summary().as_text().split("Notes:")[1]
 
@@ -187,7 +187,7 @@ def test_questionnaire_and_responses_as_input(ccsi):
     df = cs.simulate(ccsi, 400, seed=2)
     r = cs.load_responses(ccsi, df, exclude=["duplicate"])
     res = cs.pls(ccsi, r)
-    assert not [d for d in res.diagnostics if d.kind == "index_bounds"]
+    assert not [d for d in res.diagnostics if d.code == "index_bounds"]
     assert res.settings.weighted and res.settings.n == r.log.rows_kept
     reported = [c for c, d in ccsi.definition.constructs.items() if d.index]
     assert res.index.set_index("construct").loc[reported, "index"].between(40, 90).all()

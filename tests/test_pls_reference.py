@@ -148,4 +148,4 @@ def test_mobi_through_the_ecsi_questionnaire(data):
     got = {(row.rhs, row.lhs): row.est for row in res.paths.itertuples()}
     for key, want in SMARTPLS_PATHS.items():
         assert got[key] == pytest.approx(want, abs=1e-6), key
-    assert not [d for d in res.diagnostics if d.kind == "index_bounds"]
+    assert not [d for d in res.diagnostics if d.code == "index_bounds"]

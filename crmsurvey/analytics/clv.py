@@ -26,10 +26,22 @@ def clv_simple(margin: float, retention: float, discount: float, *,
     >>> round(clv_simple(100, 0.8, 0.1, periods=2), 2)   # 100/1.1 + 80/1.21
     157.02
     """
+    for name, value in (("margin", margin), ("cost", cost), ("retention", retention),
+                        ("discount", discount)):
+        if not np.isfinite(value):
+            raise InputError(f"{name} must be a finite number, got {value}")
     if not 0 <= retention <= 1:
         raise InputError(f"retention must be in [0, 1], got {retention}")
-    if discount <= -1:
-        raise InputError(f"discount rate must be above −1, got {discount}")
+    if discount < 0:
+        raise InputError(f"discount rate must be ≥ 0, got {discount}",
+                         hint="a negative rate makes later margins worth more than today's")
+    if periods is not None and (periods < 1 or int(periods) != periods):
+        raise InputError(f"periods must be a whole number ≥ 1, got {periods}",
+                         hint="leave it out for an infinite horizon")
+    if periods is None and retention >= 1 + discount:
+        raise InputError(f"an infinite horizon needs retention below 1 + discount "
+                         f"(retention {retention}, discount {discount}): the sum diverges",
+                         hint="give --periods, or a retention below 1")
     net = margin - cost
     if periods is None:
         return net / (1 + discount - retention)
@@ -62,6 +74,12 @@ def clv_bgnbd(tx: Transactions, *, horizon: float = 12, period_days: float = 30.
     MAP with pymc-marketing; CLV over ``horizon`` periods with a per-period ``discount``
     rate and a ``margin`` share of spend. Returns per customer ``expected_purchases``,
     ``expected_spend``, ``probability_alive`` and ``clv``."""
+    for name, value in (("horizon", horizon), ("period_days", period_days),
+                        ("margin", margin)):
+        if not (np.isfinite(value) and value > 0):
+            raise InputError(f"{name} must be a positive number, got {value}")
+    if not (np.isfinite(discount) and discount >= 0):
+        raise InputError(f"discount rate must be ≥ 0, got {discount}")
     try:
         from pymc_marketing import clv as pmc
     except ImportError:

@@ -7,6 +7,7 @@ standard errors from the expected information, and report fit with lavaan's defi
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
@@ -14,7 +15,8 @@ import pandas as pd
 
 from .. import __version__
 from .._data import numeric_columns, sampling_weights
-from ..errors import EstimationWarning, InputError, check_choice
+from ..diagnostics import Diagnostic, warn_all
+from ..errors import InputError, check_choice
 from .fitmeasures import FIT_NAMES, combine_groups, fit_measures
 from .result import CBSEMResult, CBSEMSettings
 from .scoring import information, score_fit
@@ -162,7 +164,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     frame, w, n_dropped = _prepare(sem, data, weights, missing)
     observed = list(sem.vars["observed"])
     x = frame.to_numpy(dtype=float)
-    problems: list[str] = []
+    problems: list[Diagnostic] = []
     notes: list[str] = []
     if missing == "fiml":
         s, n = np.cov(np.where(np.isnan(x), np.nanmean(x, axis=0), x), rowvar=False,
@@ -170,9 +172,10 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     else:
         s, n = _covariance(x, w)
     if not is_positive_definite(s):
-        problems.append("the sample covariance matrix is not positive definite (collinear "
-                        "items, or fewer rows than variables); semopy would repair it "
-                        "silently — the estimates below are not trustworthy")
+        problems.append(Diagnostic(
+            "sample_not_pd", "the sample covariance matrix is not positive definite (collinear "
+            "items, or fewer rows than variables); semopy would repair it silently — the "
+            "estimates below are not trustworthy", "error"))
     s_frame = pd.DataFrame(s, index=observed, columns=observed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -198,24 +201,27 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     else:
         fmin = np.nan
     if not converged:
-        problems.append(f"the optimiser did not converge ({res.message}); estimates are not "
-                        "final")
+        problems.append(Diagnostic("non_convergence", "the optimiser did not converge; "
+                                   "estimates are not final", "error"))
     npar = st.q
     p = len(observed)
     df = p * (p + 1) // 2 - npar
     if df < 0:
-        problems.append(f"the model is not identified: {npar} free parameters for "
-                        f"{p * (p + 1) // 2} variances and covariances (df = {df})")
+        problems.append(Diagnostic(
+            "not_identified", f"the model is not identified: {npar} free parameters for "
+            f"{p * (p + 1) // 2} variances and covariances (df = {df})", "error"))
     if n < npar:
-        problems.append(f"fewer rows ({n:g}) than free parameters ({npar})")
+        problems.append(Diagnostic("small_sample", f"fewer rows ({n:g}) than free parameters "
+                                   f"({npar})", "error", (f"{n:g}", str(npar))))
 
     sigma, aux = st.implied(theta[None])
     cov_theta, se_kind = _parameter_cov(st, sem, theta, s, sigma[0], aux, n, estimator, missing)
     with np.errstate(invalid="ignore"):
         se = np.sqrt(np.diag(cov_theta)) if cov_theta is not None else np.full(npar, np.nan)
     if not np.all(np.isfinite(se)):
-        problems.append("some standard errors could not be computed (singular information "
-                        "matrix): the model may not be identified")
+        problems.append(Diagnostic(
+            "se_failed", "some standard errors could not be computed (singular information "
+            "matrix): the model may not be identified", "error"))
     inner_cov = st.inner_cov(theta[None])[0]
     est = estimates_table(st, sem, theta, se, sigma[0], inner_cov, ci, written_order(syntax))
     latent = [v for v in st.inner if v in sem.vars["latent"]]
@@ -247,13 +253,14 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
             chunk=chunk, engine=engine)
         se_kind = "bootstrap"
         if n_failed:
-            problems.append(f"{n_failed} of {bootstrap} bootstrap resamples failed to "
-                            "converge; intervals use the others")
+            problems.append(Diagnostic(
+                "bootstrap_failures", f"{n_failed} of {bootstrap} bootstrap resamples failed "
+                "to converge; intervals use the others", "warning",
+                (str(n_failed), str(bootstrap))))
         if n_inadmissible:
             notes.append(f"{n_inadmissible} of {bootstrap} bootstrap solutions had a negative "
                          "variance (kept, as lavaan does)")
-    for msg in problems:
-        warnings.warn(msg, EstimationWarning, stacklevel=3)
+    warn_all(problems, stacklevel=4)
     settings = CBSEMSettings(
         estimator=estimator, missing=missing, n=len(x), n_dropped=n_dropped,
         weighted=w is not None, n_effective=n, se=se_kind, bootstrap=int(bootstrap),
@@ -266,7 +273,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
 
         mi = lambda: modification_indices(syntax, st, theta, s, n, observed)  # noqa: E731
     return CBSEMResult(est, pd.Series(fit, name="value"), r2_table(st, sem, theta, sigma[0],
-                       inner_cov), not problems, tuple(problems), tuple(notes), settings,
+                       inner_cov), _admissible(problems), tuple(problems), tuple(notes), settings,
                        syntax, _mi=mi)
 
 
@@ -312,18 +319,23 @@ def _multi_group(syntax, data, group, **kw) -> CBSEMResult:
     est = est[["group"] + [c for c in est.columns if c != "group"]]
     r2 = pd.concat([f.r2.assign(group=g) for g, f in fits.items()], ignore_index=True)
     fit = combine_groups([dict(f.fit) for f in fits.values()])
-    problems = tuple(f"group {g}: {p}" for g, f in fits.items() for p in f.problems)
+    problems = tuple(replace(d, message=f"group {g}: {d.message}", concerns=(g, *d.concerns))
+                     for g, f in fits.items() for d in f.diagnostics)
     notes = ("groups are fitted separately (semopy has no cross-group equality constraints); "
              "fit sums the groups' statistics",) + tuple(
         dict.fromkeys(n for f in fits.values() for n in f.notes))
     first = next(iter(fits.values())).settings
-    from dataclasses import replace
-
     settings = replace(first, n=sum(f.settings.n for f in fits.values()),
                        n_dropped=sum(f.settings.n_dropped for f in fits.values()),
                        n_effective=sum(f.settings.n_effective for f in fits.values()),
                        n_failed=sum(f.settings.n_failed for f in fits.values()),
                        n_inadmissible=sum(f.settings.n_inadmissible for f in fits.values()),
                        group=group)
-    return CBSEMResult(est, pd.Series(fit, name="value"), r2, not problems, problems, notes,
-                       settings, syntax, groups=fits)
+    return CBSEMResult(est, pd.Series(fit, name="value"), r2, _admissible(problems), problems,
+                       notes, settings, syntax, groups=fits)
+
+
+def _admissible(diagnostics) -> bool:
+    """lavaan's sense: no problem with the solution itself (failed bootstrap resamples
+    are a warning, not an improper solution)."""
+    return not any(d.severity == "error" for d in diagnostics)

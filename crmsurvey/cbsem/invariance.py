@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
 from .fit import _inputs, _prepare, _semopy_model
 from .fitmeasures import baseline_chisq
@@ -33,6 +34,7 @@ class Invariance:
     table: pd.DataFrame
     notes: tuple[str, ...]
     groups: dict[str, int]
+    diagnostics: tuple[Diagnostic, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,13 +45,17 @@ class _Group:
     theta: np.ndarray
 
 
-def _groups(syntax: str, data: pd.DataFrame, group: str, min_size: int) -> dict[str, _Group]:
+def _groups(syntax: str, data: pd.DataFrame, group: str, min_size: int,
+            left_out: list[Diagnostic]) -> dict[str, _Group]:
     out = {}
     for level in [g for g in pd.unique(data[group]) if pd.notna(g)]:
         sub = data[data[group] == level]
         sem = _semopy_model(syntax)
         frame, _, _ = _prepare(sem, sub, None, "listwise")
         if len(frame) < min_size:
+            left_out.append(Diagnostic(
+                "group_too_small", f"group {level!r} left out: {len(frame)} complete rows, "
+                f"fewer than {min_size}", "warning", (str(level),)))
             continue
         x = frame.to_numpy(dtype=float)
         s = np.cov(x, rowvar=False, bias=True)
@@ -137,7 +143,8 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
     syntax, data, _ = _inputs(model, data, None)
     if group not in data.columns:
         raise InputError(f"group column {group!r} is not in the data")
-    groups = _groups(syntax, data, group, min_size)
+    diagnostics: list[Diagnostic] = []
+    groups = _groups(syntax, data, group, min_size, diagnostics)
     if len(groups) < 2:
         raise InputError(f"measurement invariance needs two groups of {min_size}+ complete "
                          f"rows in {group!r}")
@@ -162,5 +169,8 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
              "metric model fitted by crmsurvey's stacked multi-group Fisher scoring (semopy "
              "has no cross-group equality constraints)"]
     if not converged:
-        notes.append("the metric model did not converge; its statistics are not final")
-    return Invariance(table, tuple(notes), {k: int(g.n) for k, g in groups.items()})
+        diagnostics.append(Diagnostic("non_convergence", "the metric model did not converge; "
+                                      "its statistics are not final", "error", ("metric",)))
+    warn_all(diagnostics)
+    return Invariance(table, tuple(notes), {k: int(g.n) for k, g in groups.items()},
+                      tuple(diagnostics))

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from .._format import json_safe
+from ..diagnostics import Diagnostic
 
 __all__ = ["CBSEMSettings", "CBSEMResult"]
 
@@ -37,19 +38,25 @@ class CBSEMResult:
 
     ``estimates``: ``lhs, op, rhs, est, se, z, pvalue, ci_lower, ci_upper, std_lv,
     std_all`` (``group`` first for multi-group fits); ``fit``: a Series with lavaan's names;
-    ``r2``: ``variable, r2``; ``admissible`` and ``problems`` say what went wrong.
+    ``r2``: ``variable, r2``; ``admissible`` (lavaan's sense) and ``diagnostics`` say what
+    went wrong; ``problems`` are their sentences.
     """
 
     estimates: pd.DataFrame
     fit: pd.Series
     r2: pd.DataFrame
     admissible: bool
-    problems: tuple[str, ...]
+    diagnostics: tuple[Diagnostic, ...]
     notes: tuple[str, ...]
     settings: CBSEMSettings
     model: str
     groups: dict[str, "CBSEMResult"] = field(default_factory=dict)
     _mi: Any = field(default=None, repr=False)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """The diagnostics' sentences."""
+        return tuple(d.message for d in self.diagnostics)
 
     def modification_indices(self, *, minimum: float = 0.0) -> pd.DataFrame:
         """lavaan's ``modindices``: ``lhs, op, rhs, mi, epc`` for parameters fixed to zero
@@ -74,6 +81,7 @@ class CBSEMResult:
             "r2": self.r2.to_dict("records"),
             "admissible": self.admissible,
             "problems": list(self.problems),
+            "diagnostics": [asdict(d) for d in self.diagnostics],
             "notes": list(self.notes),
             "settings": asdict(self.settings),
             "model": self.model,

@@ -1,7 +1,6 @@
 """``pls()``: specify → estimate → summarise, in one call with keyword options."""
 from __future__ import annotations
 
-import warnings
 from functools import partial
 from typing import Any, Callable, Literal
 
@@ -11,8 +10,8 @@ from scipy import stats as sps
 
 from .. import __version__
 from .. import _defaults as D
-from ..errors import (ConvergenceWarning, EstimationWarning, IndexWarning, InputError,
-                      check_choice)
+from ..diagnostics import Diagnostic, warn_all
+from ..errors import InputError, check_choice
 from ..model import ModelSpec, parse_model
 from . import quality as Q
 from .bootstrap import intervals, jackknife, run_bootstrap
@@ -21,7 +20,7 @@ from .extract import effect_pairs, extract_stats, path_pairs
 from .index import rescale, unstandardised_weights
 from .layout import Layout, layout_of
 from ..moments import PairProducts
-from .result import Diagnostic, PLSResult, PLSSettings
+from .result import PLSResult, PLSSettings
 from .stats import BatchStats, Options, batch_statistics
 
 __all__ = ["pls"]
@@ -116,12 +115,11 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
                 "intervals use the others"))
     else:
         n_failed = 0
-    for d in diagnostics:
-        cls = {"non_convergence": ConvergenceWarning, "negative_weight": IndexWarning,
-               "index_bounds": IndexWarning}.get(d.kind, EstimationWarning)
-        warnings.warn(d.message, cls, stacklevel=2)
-
     r = m.corr[0]
+    item_vif = Q.item_vif(r, lay)
+    diagnostics += _collinear(item_vif, lay)
+    warn_all(diagnostics)
+
     w = full.weights[0]
     loadings = full.loadings[0]
     raw_alpha = _raw_alpha(prep.x, lay)
@@ -133,7 +131,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     fl = pd.DataFrame(fl_values, index=names, columns=names)
     cross = pd.DataFrame(loadings, index=list(lay.items), columns=names)
     ivif = pd.DataFrame({"lhs": [lay.constructs[b] for b in lay.block], "op": _ops(lay),
-                         "rhs": list(lay.items), "vif": Q.item_vif(r, lay)})
+                         "rhs": list(lay.items), "vif": item_vif})
     scores = _scores(prep, w, lay)
     settings = PLSSettings(
         scheme=scheme, missing=missing, n=len(prep.x), n_dropped=prep.n_dropped,
@@ -262,21 +260,40 @@ def _diagnose(full: BatchStats, lay: Layout, prep) -> list[Diagnostic]:
     out = []
     if not full.converged[0]:
         out.append(Diagnostic("non_convergence", f"PLS did not converge in "
-                              f"{full.iterations[0]} iterations; estimates are not final"))
+                              f"{full.iterations[0]} iterations; estimates are not final",
+                              "error"))
     w = full.weights[0]
     for i in np.flatnonzero(w < 0):
         c = lay.constructs[lay.block[i]]
         out.append(Diagnostic("negative_weight", f"item {lay.items[i]!r} has a negative outer "
                               f"weight ({w[i]:.3f}) in {c!r}: the 0–100 index of {c!r} is not "
-                              "valid"))
+                              "valid", concerns=(lay.items[i], c)))
     if prep.bounds_observed:
         out.append(Diagnostic("index_bounds", "no response-scale bounds given (scale=...): the "
                               "0–100 indices use the observed minimum and maximum of each item "
                               "and so depend on this sample"))
+    if len(prep.x) < lay.p:
+        out.append(Diagnostic("small_sample", f"{len(prep.x)} respondents for {lay.p} items: "
+                              "fewer respondents than items, so estimates and intervals are "
+                              "unstable", concerns=(str(len(prep.x)), str(lay.p))))
     lam = full.loadings[0][np.arange(lay.p), lay.block]
     for i in np.flatnonzero(np.abs(lam) > 1 + 1e-9):
         out.append(Diagnostic("improper_loading", f"loading of {lay.items[i]!r} is "
-                              f"{lam[i]:.3f}, beyond ±1"))
+                              f"{lam[i]:.3f}, beyond ±1", concerns=(lay.items[i],)))
+    return out
+
+
+def _collinear(item_vif: np.ndarray, lay: Layout) -> list[Diagnostic]:
+    """One diagnostic per block with perfectly collinear items (infinite VIF)."""
+    out = []
+    for j in range(lay.k):
+        idx = [i for i in lay.items_of(j) if np.isinf(item_vif[i])]
+        if idx:
+            names = ", ".join(repr(lay.items[i]) for i in idx)
+            out.append(Diagnostic("collinearity", f"items {names} of {lay.constructs[j]!r} are "
+                                  "perfectly collinear (VIF infinite): one is a copy or a "
+                                  "linear combination of the others; drop it",
+                                  concerns=tuple(lay.items[i] for i in idx)))
     return out
 
 

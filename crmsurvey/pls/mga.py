@@ -20,6 +20,7 @@ import pandas as pd
 from .. import _defaults as D
 from .._data import numeric_columns, sampling_weights
 from .._stats import holm
+from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
 from ..moments import BLOCK, PairProducts, chunk_blocks, resample_counts
 from .data import prepare
@@ -41,6 +42,7 @@ class GroupComparison:
     indices: pd.DataFrame  # group_a, group_b, construct, index_a, index_b, difference, ci_lower, ci_upper, pvalue
     groups: pd.DataFrame  # group, n
     settings: dict
+    diagnostics: tuple[Diagnostic, ...] = ()
 
 
 def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int = 1000,
@@ -68,6 +70,9 @@ def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int =
     labels = data.loc[prep.index, group].astype("string").to_numpy()
     sizes = pd.Series(labels).value_counts().sort_index()
     levels = [str(g) for g, n in sizes.items() if n >= min_size and pd.notna(g)]
+    diagnostics = [Diagnostic("group_too_small", f"group {g!r} left out: {n} respondents, "
+                              f"fewer than {min_size}", "warning", (str(g),))
+                   for g, n in sizes.items() if n < min_size and pd.notna(g)]
     if len(levels) < 2:
         raise InputError(f"group column {group!r} needs at least two levels with "
                          f"{min_size}+ respondents; sizes: {sizes.to_dict()}")
@@ -91,6 +96,18 @@ def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int =
         hens.append(_henseler_table(obs, boot[a], boot[b], lay, a, b))
         micom.append(_micom(pooled.corr[0], obs, permuted, lay, scores, fa, fb, a, b))
         idx.append(_index_table(obs, boot[a], boot[b], lay, a, b, ci))
+        failed = int((~np.isfinite(permuted.paths_a - permuted.paths_b).all(axis=1)).sum())
+        if failed:
+            diagnostics.append(Diagnostic(
+                "permutation_failures", f"{failed} of {permutations} permutations of {a} vs "
+                f"{b} gave no estimate; p-values use the others", "warning", (a, b)))
+    for g in levels:
+        failed = int((~np.isfinite(boot[g]["paths"]).all(axis=1)).sum())
+        if failed:
+            diagnostics.append(Diagnostic(
+                "bootstrap_failures", f"{failed} of {bootstrap} bootstrap resamples of group "
+                f"{g} gave no estimate; intervals use the others", "warning", (g,)))
+    warn_all(diagnostics)
     perm_t, hens_t, idx_t = (pd.concat(x, ignore_index=True) for x in (perm, hens, idx))
     for t, key in ((perm_t, ["lhs", "rhs"]), (hens_t, ["lhs", "rhs"]), (idx_t, ["construct"])):
         t["pvalue_holm"] = t.groupby(key, sort=False)["pvalue"].transform(
@@ -98,7 +115,7 @@ def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int =
     return GroupComparison(perm_t, hens_t, pd.concat(micom, ignore_index=True), idx_t,
                            pd.DataFrame({"group": sizes.index.astype(str), "n": sizes.to_numpy()}),
                            {"permutations": permutations, "bootstrap": bootstrap, "seed": seed,
-                            "min_size": min_size, "levels": levels})
+                            "min_size": min_size, "levels": levels}, tuple(diagnostics))
 
 
 def _impute_within(data: pd.DataFrame, items: list[str], group: str, weights

@@ -72,13 +72,36 @@ def htmt(r: np.ndarray, lay: Layout) -> np.ndarray:
     return out
 
 
+def vif(r: np.ndarray) -> np.ndarray:
+    """Variance inflation factors from a correlation matrix: ``1 / (1 − R²ᵢ)`` with
+    ``R²ᵢ`` from regressing variable i on the others by least squares (stable when the
+    others are collinear among themselves); ``inf`` where i is a linear combination of
+    the others (R²ᵢ = 1 to 1e-10).
+
+    Examples
+    --------
+    >>> vif(np.array([[1.0, 1.0], [1.0, 1.0]])).tolist()   # two identical items
+    [inf, inf]
+    >>> vif(np.array([[1.0, 0.6], [0.6, 1.0]])).round(4).tolist()
+    [1.5625, 1.5625]
+    """
+    m = len(r)
+    out = np.ones(m)
+    for i in range(m):
+        rest = np.delete(np.arange(m), i)
+        beta = np.linalg.lstsq(r[np.ix_(rest, rest)], r[rest, i], rcond=None)[0]
+        unexplained = 1.0 - float(r[i, rest] @ beta)
+        out[i] = np.inf if unexplained < 1e-10 else 1.0 / unexplained
+    return out
+
+
 def item_vif(r: np.ndarray, lay: Layout) -> np.ndarray:
-    """VIF of each item within its block (p,): the diagonal of the block's inverse R."""
+    """VIF of each item within its block (p,)."""
     out = np.ones(lay.p)
     for j in range(lay.k):
         idx = lay.items_of(j)
         if len(idx) > 1:
-            out[idx] = np.diag(np.linalg.pinv(r[np.ix_(idx, idx)]))
+            out[idx] = vif(r[np.ix_(idx, idx)])
     return out
 
 
@@ -87,9 +110,9 @@ def inner_vif(c: np.ndarray, lay: Layout) -> pd.DataFrame:
     rows = []
     for j in lay.endogenous:
         pred = lay.predecessors(j)
-        vif = np.diag(np.linalg.pinv(c[np.ix_(pred, pred)])) if len(pred) > 1 else np.ones(1)
-        rows += [{"lhs": lay.constructs[j], "op": "~", "rhs": lay.constructs[i], "vif": v}
-                 for i, v in zip(pred, vif)]
+        v = vif(c[np.ix_(pred, pred)]) if len(pred) > 1 else np.ones(1)
+        rows += [{"lhs": lay.constructs[j], "op": "~", "rhs": lay.constructs[i], "vif": x}
+                 for i, x in zip(pred, v)]
     return pd.DataFrame(rows, columns=["lhs", "op", "rhs", "vif"])
 
 

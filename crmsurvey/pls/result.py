@@ -7,17 +7,9 @@ from typing import Any
 import pandas as pd
 
 from .._format import json_safe
+from ..diagnostics import Diagnostic
 
 __all__ = ["Diagnostic", "PLSSettings", "PLSResult"]
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    """An estimation problem: ``kind`` (non_convergence, negative_weight, index_bounds,
-    bootstrap_failures, …) and a plain sentence."""
-
-    kind: str
-    message: str
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ first error's ``more`` list.
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 
 from ..model import find_cycle
@@ -52,6 +53,11 @@ def parse_questionnaire(text: str, *, source: str = "<questionnaire>") -> Questi
     return Questionnaire(definition, source)
 
 
+#: Names that stand in lavaan model syntax unquoted.
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+_NAME_HINT = "use letters, digits, '_' and '.', starting with a letter or '_'"
+
+
 def _hint(name: str, known) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     return f"did you mean {close[0]!r}?" if close else ""
@@ -92,6 +98,9 @@ def _check(q: QuestionnaireDef, m: MarkedYAML) -> list[InputError]:
                                     hint=f"first defined at line {m.where(seen_items[it.id])[0]}"))
                 continue
             seen_items[it.id] = iloc + ("id",)
+            if not _NAME.fullmatch(it.id):
+                errs.append(m.error(f"item id {it.id!r} cannot stand in model syntax",
+                                    iloc + ("id",), hint=_NAME_HINT))
             texts(it.text, iloc + ("text",))
             errs += _check_item(it, q, m, iloc)
     items = {it.id: it for s in q.sections for it in s.items}
@@ -128,6 +137,9 @@ def _check(q: QuestionnaireDef, m: MarkedYAML) -> list[InputError]:
     in_construct: dict[str, str] = {}
     for name, c in q.constructs.items():
         cloc = ("constructs", name)
+        if not _NAME.fullmatch(name):
+            errs.append(m.error(f"construct name {name!r} cannot stand in model syntax", cloc,
+                                key=True, hint=_NAME_HINT))
         texts(c.label, cloc + ("label",))
         if not c.items:
             errs.append(m.error(f"construct {name!r} has no items", cloc + ("items",)))
@@ -151,6 +163,9 @@ def _check(q: QuestionnaireDef, m: MarkedYAML) -> list[InputError]:
                                     hint="indicators need a rating, binary or numeric scale"))
 
     errs += _check_paths(q, m)
+    if q.constructs and not q.paths:
+        errs.append(m.error("the model has constructs but no paths", ("constructs",), key=True,
+                            hint="add 'paths:' lines such as 'SAT ~ QUAL + VAL'"))
     return sorted(errs, key=lambda e: (e.line or 0, e.column or 0))
 
 
@@ -220,6 +235,10 @@ def _check_item(it, q: QuestionnaireDef, m: MarkedYAML, loc: tuple) -> list[Inpu
     elif it.feature:
         errs.append(m.error(f"item {it.id!r} has 'feature' but is not a Kano item",
                             loc + ("feature",)))
+    if it.role == "nps" and not (sc.type == "rating" and sc.min == 0 and sc.max == 10):
+        errs.append(m.error(f"NPS item {it.id!r} needs a 0–10 rating scale (scale {it.scale!r} "
+                            "is not)", loc + ("scale",), hint="promoters answer 9–10, "
+                            "detractors 0–6: the NPS is defined on 0–10 only"))
     for code in it.qualify:
         if valid is not None and code not in valid:
             errs.append(m.error(f"screener {it.id!r} qualifies answer {code}, which is not on "
@@ -261,6 +280,19 @@ def _check_paths(q: QuestionnaireDef, m: MarkedYAML) -> list[InputError]:
                     errs.append(m.error(f"path {p} → {lhs} is written twice", loc))
                 graph[lhs].add(p)
                 where[(lhs, p)] = loc
+    for key, value in q.simulate.paths.items():
+        loc = ("simulate", "paths", key)
+        try:
+            lhs, preds = parse_path_line(key)
+        except ValueError as exc:
+            errs.append(m.error(f"simulate path {key!r}: {exc}", loc, key=True))
+            continue
+        if len(preds) != 1 or preds[0] not in graph.get(lhs, ()):
+            errs.append(m.error(f"simulate path {key!r} is not a path of the model", loc,
+                                key=True, hint="write one path of 'paths:', as 'SAT ~ QUAL'"))
+        if not -1 < value < 1:
+            errs.append(m.error(f"simulate path {key!r}: {value} is not a standardised "
+                                "coefficient between −1 and 1", loc))
     cycle = find_cycle(graph)
     if cycle:
         loc = where.get((cycle[1], cycle[0]), ("paths",))

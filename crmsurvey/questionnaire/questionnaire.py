@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
+from ..errors import InputError
 from ..model import Construct, ModelSpec
 from .schema import Item, QuestionnaireDef, Scale, Section
 
@@ -91,7 +92,11 @@ class Questionnaire:
         return tuple(pairs)
 
     def model_spec(self) -> ModelSpec:
-        """Constructs and paths as a :class:`~crmsurvey.model.ModelSpec`."""
+        """Constructs and paths as a :class:`~crmsurvey.model.ModelSpec` (an InputError
+        for a questionnaire without constructs, such as a Kano module)."""
+        if not self.definition.constructs:
+            raise InputError(f"questionnaire {self.id!r} has no constructs: there is no "
+                             "model to fit", hint="add 'constructs:' and 'paths:'")
         blocks = tuple(
             Construct(name, tuple(c.items), "A" if c.mode == "reflective" else "B")
             for name, c in self.definition.constructs.items()

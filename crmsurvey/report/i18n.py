@@ -1,7 +1,7 @@
 """The report's fixed wording in each language. Chinese reports are fully in Chinese."""
 from __future__ import annotations
 
-__all__ = ["STRINGS", "strings"]
+__all__ = ["STRINGS", "strings", "diagnostic_text"]
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
@@ -324,3 +324,41 @@ for _lang, _names in SEGMENTS.items():
 def strings(lang: str) -> dict[str, str]:
     """The wording for ``lang`` (English where a language lacks a string)."""
     return {**STRINGS["en"], **STRINGS.get(lang, {})}
+
+
+#: Diagnostics by code, for languages other than English (whose sentences come from the
+#: estimators); ``{concerns}`` lists what the diagnostic concerns.
+DIAGNOSTICS = {
+    "zh-CN": {
+        "non_convergence": "算法未收敛，估计值不是最终结果{concerns}。",
+        "negative_weight": "外部权重为负，相应结构变量的0–100指数无效：{concerns}。",
+        "index_bounds": "未给出量表范围，0–100指数按样本观测到的最小值和最大值换算。",
+        "improper_loading": "载荷超出±1：{concerns}。",
+        "small_sample": "样本量过小（{concerns}），估计值和置信区间不稳定。",
+        "collinearity": "观测变量完全共线（VIF无穷大）：{concerns}；请删除重复的题目。",
+        "bootstrap_failures": "部分自助法重抽样未得到估计值，区间基于其余样本{concerns}。",
+        "permutation_failures": "部分置换样本未得到估计值，p值基于其余样本{concerns}。",
+        "heywood": "方差估计为负（Heywood现象），解不可接受：{concerns}。",
+        "std_beyond_one": "标准化估计值超出±1：{concerns}。",
+        "implied_not_pd": "模型隐含协方差矩阵非正定。",
+        "latent_not_pd": "潜变量协方差矩阵非正定，结构变量可能高度共线：{concerns}。",
+        "sample_not_pd": "样本协方差矩阵非正定（题目共线，或样本少于变量数），估计值不可信。",
+        "not_identified": "模型不可识别：自由参数多于方差和协方差的个数。",
+        "se_failed": "部分标准误无法计算（信息矩阵奇异），模型可能不可识别。",
+        "model_failed": "协方差结构模型无法估计。",
+        "group_too_small": "组别样本量不足，未纳入比较：{concerns}。",
+    },
+}
+
+
+def diagnostic_text(code: str, message: str, concerns: list[str], lang: str) -> str:
+    """A diagnostic in the report's language: its translation by code where there is one
+    (the estimator's own sentence otherwise, and always in English)."""
+    template = DIAGNOSTICS.get(lang, {}).get(code)
+    if template is None:
+        return message
+    sep = "、" if lang == "zh-CN" else ", "
+    listed = sep.join(concerns)
+    if "{concerns}" in template and not template.split("{concerns}")[0].endswith("："):
+        listed = f"（{listed}）" if listed else ""
+    return template.format(concerns=listed)

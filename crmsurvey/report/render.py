@@ -16,7 +16,7 @@ from .._resources import bundled_dir
 from ..errors import InputError
 from . import charts
 from .filters import num, pct, pval, text_in
-from .i18n import strings
+from .i18n import diagnostic_text, strings
 from ..study.results import Results, group_key, group_label
 
 __all__ = ["render_report", "build_html", "restricted_fetcher"]
@@ -62,6 +62,15 @@ def restricted_fetcher(allowed: list[Path], refused: list[str] | None = None):
         return urls.default_url_fetcher(url, *args, **kwargs)
 
     return fetch
+
+
+_IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".svg": "image/svg+xml"}
+
+
+def _logo_uri(path: Path) -> str:
+    """The logo embedded as a data: URI (no machine path in report.html)."""
+    kind = _IMAGE_TYPES.get(path.suffix, "application/octet-stream")
+    return f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode()
 
 
 def _data_uri(svg: str) -> str:
@@ -152,10 +161,10 @@ def build_context(results: Results, lang: str) -> dict:
         (t["detractors"], t["passives"], t["promoters"]))) if nps_chart_rows else None
     ctx.update(_model_context(results.model_of(scope), model, labels))
     ctx.update(_drivers_context(results, main, scope, labels, t, lang))
-    ctx.update(_cbsem_context(results.cbsem, t))
+    ctx.update(_cbsem_context(results.cbsem, t, lang))
     ctx.update(_analytics_context(results.analytics, t, labels, lang))
     ctx.update(_comparison_context(results, t, labels, level, gl))
-    ctx.update(_method_context(results, t, labels, level))
+    ctx.update(_method_context(results, t, labels, level, lang))
     return ctx
 
 
@@ -213,10 +222,11 @@ def _drivers_context(results, main, scope, labels, t, lang) -> dict:
     return ctx
 
 
-def _cbsem_context(cb, t) -> dict:
+def _cbsem_context(cb, t, lang) -> dict:
     if cb is None:
         return {"cbsem": None}
-    ctx: dict = {"cbsem": cb.model_dump()}
+    ctx: dict = {"cbsem": cb.model_dump(), "cb_problems": [
+        diagnostic_text(d.code, d.message, d.concerns, lang) for d in cb.diagnostics]}
     if cb.error:
         return ctx
     x = cb.disclosure
@@ -241,7 +251,7 @@ def _cbsem_context(cb, t) -> dict:
     return ctx
 
 
-def _method_context(results: Results, t, labels, level) -> dict:
+def _method_context(results: Results, t, labels, level, lang) -> dict:
     s = results.settings
     ctx = {"screening_text": t["screening_text"].format(
         rules=", ".join(t.get(f"rule_{r}", r) for r in s.exclude)) if s.exclude
@@ -268,7 +278,8 @@ def _method_context(results: Results, t, labels, level) -> dict:
     ctx["set_missing_text"] = t["set_missing"].format(
         items=", ".join(f"{k} {v}" for k, v in sm.items())) if sm else t["no_set_missing"]
     ctx["diagnostics"] = [{"label": group_label(x.group, all_label=t["all"]),
-                           "message": x.message} for x in results.diagnostics]
+                           "message": diagnostic_text(x.code, x.message, x.concerns, lang)}
+                          for x in results.diagnostics]
     return ctx
 
 
@@ -381,23 +392,54 @@ def _comparison_context(results: Results, t: dict, labels: dict, level: str, gl)
 
 
 def _environment(template_dir: Path):
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    """Templates are code: rendered in Jinja's immutable sandbox (no attribute starting
+    with ``_``, no mutation, format strings checked), autoescaped, strict."""
+    from jinja2 import FileSystemLoader, StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    env = Environment(loader=FileSystemLoader(str(template_dir)), autoescape=True,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = ImmutableSandboxedEnvironment(loader=FileSystemLoader(str(template_dir)),
+                                        autoescape=True, undefined=StrictUndefined,
+                                        trim_blocks=True, lstrip_blocks=True)
     env.filters.update(num=num, pval=pval, pct=pct, text=text_in)
     return env
 
 
 def build_html(results: Results, *, lang: str | None = None, template_dir: Path | None = None,
                logo: str | None = None) -> str:
+    """The report as HTML. A template that fails — a syntax error, a missing include, an
+    unknown name or an operation the sandbox refuses — is an InputError naming the
+    template and, where known, the line."""
+    from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+
     lang = lang or results.study.language
     template_dir = Path(template_dir or bundled_dir("reports") / "default")
-    if not (template_dir / "report.html.j2").is_file():
+    main = template_dir / "report.html.j2"
+    if not main.is_file():
         raise InputError(f"no report.html.j2 in template folder {str(template_dir)!r}")
     ctx = build_context(results, lang)
     ctx["logo"] = logo
-    return _environment(template_dir).get_template("report.html.j2").render(**ctx)
+    try:
+        return _environment(template_dir).get_template("report.html.j2").render(**ctx)
+    except TemplateSyntaxError as exc:
+        raise InputError(f"template error: {exc.message}", path=exc.filename or str(main),
+                         line=exc.lineno) from None
+    except TemplateNotFound as exc:
+        raise InputError(f"template {exc.name!r} not found in the template folder",
+                         path=str(template_dir)) from None
+    except TemplateError as exc:  # SecurityError (the sandbox), UndefinedError, ...
+        where = _template_frame()
+        raise InputError(f"template error: {exc}", path=where[0] if where else str(main),
+                         line=where[1] if where else None) from None
+
+
+def _template_frame() -> tuple[str, int] | None:
+    """(file, line) of the template being rendered when the error arose: Jinja rewrites
+    tracebacks so that template frames carry their own file and line."""
+    import sys
+    import traceback
+
+    frames = [f for f in traceback.extract_tb(sys.exc_info()[2]) if f.filename.endswith(".j2")]
+    return (frames[-1].filename, frames[-1].lineno) if frames else None
 
 
 def render_report(results: Results, outdir: Path, *, lang: str | None = None,
@@ -413,7 +455,7 @@ def render_report(results: Results, outdir: Path, *, lang: str | None = None,
     assets = (outdir / "assets").resolve()
     logo = next((p for p in sorted(assets.glob("logo.*"))), None) if assets.is_dir() else None
     html = build_html(results, lang=lang, template_dir=template_dir,
-                      logo=logo.as_uri() if logo else None)
+                      logo=_logo_uri(logo) if logo else None)
     with atomic_path(outdir / "report.html") as tmp:
         tmp.write_text(html, encoding="utf-8")
     logging.getLogger("weasyprint").setLevel(logging.ERROR)

@@ -1,7 +1,7 @@
 """The cleaning log: what was read, kept, excluded and why; every bad value."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 __all__ = ["Problem", "CleaningLog"]
@@ -63,6 +63,30 @@ class CleaningLog:
             "problems": [p.to_dict() for p in self.problems],
             "notes": list(self.notes),
         }
+
+    def set_missing(self, kept: "set[int] | None" = None) -> dict[str, int]:
+        """Answers per column that were off the scale or unreadable and so became missing
+        values (of the rows in ``kept``, 1-based; every row read when None)."""
+        counts: dict[str, int] = {}
+        for p in self.problems:
+            if p.rule == "value" and (kept is None or p.row in kept):
+                counts[p.column] = counts.get(p.column, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def also_flag(self, rule: str, rows: list[int], problems: list[Problem], note: str
+                  ) -> "CleaningLog":
+        """This log with ``rows`` (1-based, all kept so far) flagged under ``rule`` as
+        well — and excluded when the rule is on — adding up as before."""
+        excluded = dict(self.excluded)
+        drop = len(rows) if rule in self.rules_on else 0
+        if drop:
+            excluded[rule] = excluded.get(rule, 0) + drop
+        flagged = dict(self.flagged)
+        flagged[rule] = flagged.get(rule, 0) + len(rows)
+        return replace(self, rows_kept=self.rows_kept - drop, excluded=excluded,
+                       flagged=flagged, problems=sorted(self.problems + problems,
+                                                        key=lambda p: (p.row, p.column)),
+                       notes=self.notes + [note])
 
     def problem_counts(self) -> dict[str, int]:
         """Problems by column, most first."""

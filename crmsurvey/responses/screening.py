@@ -9,7 +9,7 @@ import pandas as pd
 from .. import _defaults as D
 from ..questionnaire import Questionnaire
 
-__all__ = ["RULES", "screen"]
+__all__ = ["repeated_rows", "RULES", "screen"]
 
 #: Rules in the order a row's exclusion reason is chosen (first flagged rule wins).
 RULES = ("duplicate", "screened_out", "attention", "speeder", "straightlining", "missing",
@@ -82,3 +82,29 @@ def exclusion_reason(flags: pd.DataFrame, rules_on: list[str]) -> pd.Series:
     for rule in reversed([r for r in RULES if r in rules_on]):
         reason[flags[rule].to_numpy()] = rule
     return reason
+
+
+def repeated_rows(q, earlier: pd.DataFrame, later: pd.DataFrame) -> np.ndarray:
+    """For each row of ``later``, the position in ``earlier`` of a row it repeats — the
+    same respondent id, or identical answers to every construct item — or -1. Used
+    across the files of one study (two exports that overlap, one file listed twice)."""
+    found = np.full(len(later), -1)
+    id_item = q.role_item("id")
+    if id_item in earlier and id_item in later:
+        first = pd.Series(np.arange(len(earlier)), index=earlier[id_item].astype("string"))
+        first = first[~first.index.duplicated() & first.index.notna()]
+        found = first.reindex(later[id_item].astype("string")).fillna(-1).to_numpy(dtype=int)
+    items = [c for c in earlier.columns if c in q.items and q.items[c].role == "indicator"
+             and c in later]
+    if items:
+        def hashes(frame):
+            answered = frame[items].notna().any(axis=1).to_numpy()
+            return pd.util.hash_pandas_object(frame[items], index=False).to_numpy(), answered
+
+        h_early, ok_early = hashes(earlier)
+        h_late, ok_late = hashes(later)
+        first = pd.Series(np.arange(len(earlier))[ok_early], index=h_early[ok_early])
+        first = first[~first.index.duplicated()]
+        same = first.reindex(h_late).fillna(-1).to_numpy(dtype=int)
+        found = np.where((found < 0) & ok_late, same, found)
+    return found

@@ -9,6 +9,7 @@ from ..analytics import (abc_classes, clv_simple, compare_groups, dick_basu, kan
                          kano_table, link_customers, load_transactions, nps_compare, nps_table,
                          rfm, typology_shares)
 from ..simulation import simulate_transactions
+from ..errors import InputError
 from .load import Study
 
 __all__ = ["run_analytics"]
@@ -48,7 +49,8 @@ def run_analytics(study: Study, data: pd.DataFrame, overall, weights
 def _attitude(study: Study, data: pd.DataFrame, overall, name: str) -> pd.Series:
     if name in study.questionnaire.definition.constructs:
         if overall is None:
-            raise ValueError("a construct as attitude needs the PLS model")
+            raise InputError(f"typology attitude {name!r} is a construct: it needs the PLS "
+                             "model", hint="remove 'pls: null', or name an item instead")
         return overall.index_scores()[name].reindex(data.index)
     return pd.to_numeric(data[name], errors="coerce")
 
@@ -90,6 +92,7 @@ def _transactions(study: Study, data: pd.DataFrame):
     else:
         tx = load_transactions(study.path(o.path), customer=o.customer, date=o.date,
                                amount=o.amount, as_of=o.as_of, encoding=o.encoding)
+        tx.log.source = o.path  # as the study names it: no machine path in outputs
     table = rfm(tx)
     table["abc"] = abc_classes(table.set_index("customer").monetary, rule=o.abc).to_numpy()
     # yearly retention: of customers who bought in the half-year before the last one,

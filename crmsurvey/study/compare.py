@@ -11,7 +11,7 @@ import pandas as pd
 from .._format import json_safe
 from ..errors import CrmWarning, InputError
 from .load import Study
-from .results import Group, Multiplicity, Skip, group_key
+from .results import Diagnostic, Group, Multiplicity, Skip, group_key
 
 __all__ = ["check_waves", "mga", "MGAOutcome"]
 
@@ -32,8 +32,10 @@ class MGAOutcome:
     """Path tests and MICOM for the levels of one item within a scope; ``status`` maps
     (group key a, group key b, construct) → MICOM verdict (full, partial, none)."""
 
-    def __init__(self, paths: list[dict], micom: list[dict], status: dict, invariance):
-        self.paths, self.micom, self.status, self.invariance = paths, micom, status, invariance
+    def __init__(self, paths: list[dict], micom: list[dict], status: dict, invariance,
+                 diagnostics: list[Diagnostic]):
+        self.paths, self.micom, self.status = paths, micom, status
+        self.invariance, self.diagnostics = invariance, diagnostics
 
 
 def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Group, spec,
@@ -76,7 +78,7 @@ def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Gr
         a, b = {item: r.pop("group_a"), **scope}, {item: r.pop("group_b"), **scope}
         micom.append({"group_a": a, "group_b": b, **r})
         status[group_key(a), group_key(b), r["construct"]] = r["invariance"]
-    invariance = None
+    invariance, diagnostics = None, Diagnostic.of(cmp.diagnostics, scope)
     if o.invariance and d.cbsem is not None:
         try:
             with warnings.catch_warnings():
@@ -85,6 +87,8 @@ def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Gr
                                              min_size=d.min_group_size)
             invariance = {"table": inv.table.to_dict("records"), "notes": list(inv.notes),
                           "groups": inv.groups}
+            diagnostics += Diagnostic.of(inv.diagnostics, scope)
         except InputError as exc:
             invariance = {"error": exc.msg}
-    return MGAOutcome(json_safe(paths), json_safe(micom), status, json_safe(invariance))
+    return MGAOutcome(json_safe(paths), json_safe(micom), status, json_safe(invariance),
+                      diagnostics)

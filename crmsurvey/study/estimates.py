@@ -12,13 +12,6 @@ from .units import Unit
 
 __all__ = ["index_rows", "score_rows", "pls_model", "n_eff"]
 
-_PLS_CODES = {"non_convergence": ("pls_non_convergence", "error"),
-              "negative_weight": ("negative_weight", "warning"),
-              "index_bounds": ("index_bounds", "warning"),
-              "improper_loading": ("improper_loading", "warning"),
-              "bootstrap_failures": ("bootstrap_failures", "warning")}
-
-
 def n_eff(weights: np.ndarray | None, n: int) -> float:
     """Kish's effective sample size (``n`` when unweighted)."""
     if weights is None:
@@ -65,14 +58,6 @@ def score_rows(unit: Unit, data: pd.DataFrame, weights, nps_item: str | None,
     return out
 
 
-def diagnostics_of(res, group) -> list[Diagnostic]:
-    out = []
-    for d in res.diagnostics:
-        code, severity = _PLS_CODES.get(d.kind, (d.kind, "warning"))
-        out.append(Diagnostic(code=code, severity=severity, message=d.message, group=group))
-    return out
-
-
 def pls_model(unit: Unit, res, data: pd.DataFrame, items: list[str], weights) -> PLSModel:
     s = res.settings
     cells = int(data.loc[unit.rows, items].apply(pd.to_numeric, errors="coerce").isna()
@@ -90,5 +75,6 @@ def pls_model(unit: Unit, res, data: pd.DataFrame, items: list[str], weights) ->
                     **{k: d[k] for k in ("paths", "loadings", "weights", "total_effects", "r2",
                                          "quality", "htmt_intervals", "inner_vif", "item_vif",
                                          "f2")},
-                    settings=json_safe(d["settings"]), diagnostics=diagnostics_of(res, unit.group),
+                    settings=json_safe(d["settings"]),
+                    diagnostics=Diagnostic.of(res.diagnostics, unit.group),
                     disclosure=disclosure)

@@ -147,3 +147,14 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path) -> 
         rel = getattr(d.report, key)
         if rel and not (folder / rel).exists():
             raise m.error(f"report {key} {rel!r} not found", ("report", key))
+    if d.report.template and not (folder / d.report.template).is_dir():
+        raise m.error(f"report template {d.report.template!r} is not a folder",
+                      ("report", "template"))
+    if d.report.logo:
+        from .._assets import image_kind
+
+        try:
+            image_kind(folder / d.report.logo)
+        except ValueError as exc:
+            raise m.error(f"report logo {d.report.logo!r} is not accepted: {exc}",
+                          ("report", "logo"), hint="a PNG, JPEG or SVG image") from None

@@ -56,14 +56,21 @@ class _Section(BaseModel):
 
 
 class Diagnostic(_Section):
-    """One problem found along the way: a stable ``code`` (reports translate by it), a
-    severity, a plain sentence and what it concerns."""
+    """A :class:`crmsurvey.diagnostics.Diagnostic` with the group whose model raised it:
+    a stable ``code`` (reports translate by it), a severity, a plain sentence and what it
+    concerns."""
 
     code: str
     severity: Literal["info", "warning", "error"] = "warning"
     message: str
     concerns: list[str] = Field(default_factory=list)
     group: Group = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, diagnostics, group: Group) -> list["Diagnostic"]:
+        """The estimators' diagnostics, for ``group``."""
+        return [cls(code=d.code, severity=d.severity, message=d.message,
+                    concerns=list(d.concerns), group=group) for d in diagnostics]
 
 
 class Multiplicity(_Section):
@@ -249,7 +256,7 @@ class CBSEMModel(_Section):
     estimates: Records
     r2: Records
     admissible: bool
-    problems: list[str]
+    diagnostics: list[Diagnostic]
     notes: list[str]
     settings: dict[str, Any]
     disclosure: Disclosure | None
@@ -300,6 +307,7 @@ class Comparison(_Section):
     paths: Records  # permutation and Henseler tests of path differences
     micom: Records
     invariance: dict[str, Any] | None = None
+    diagnostics: list[Diagnostic] = Field(default_factory=list)
 
 
 class Trend(_Section):

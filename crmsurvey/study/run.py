@@ -54,8 +54,12 @@ class StudyRun:
 # --- step 1 -------------------------------------------------------------------------
 
 def _load(study: Study):
+    """Every data source, screened; rows that repeat a row of an earlier source (same id,
+    or identical answers) are flagged — and excluded with the ``duplicate`` rule — in
+    the later source's log, naming the earlier file and row."""
     d, q = study.definition, study.questionnaire
     frames, logs, set_missing = [], [], {}
+    origin: list[tuple[str, np.ndarray]] = []  # per earlier frame: source, file rows
     for src in d.data:
         if src.simulate is not None:
             sim = src.simulate
@@ -66,13 +70,41 @@ def _load(study: Study):
         else:
             r = load_responses(q, study.path(src.path), mapping=src.mapping,
                                exclude=d.exclude, encoding=src.encoding, sheet=src.sheet)
-        kept = set(r.data.index)
-        for p in r.log.problems:  # answers off the scale or unreadable, in kept rows
-            if p.rule == "value" and p.row in kept:
-                set_missing[p.column] = set_missing.get(p.column, 0) + 1
-        frames.append(r.data)
-        logs.append(r.log)
+            r.log.source = src.path  # as the study names it: no machine path in outputs
+        data, log = r.data, r.log
+        if frames:
+            data, log = _repeats(q, pd.concat(frames, ignore_index=True), origin, data, log)
+        kept = set(data.index)
+        for col, n in log.set_missing(kept).items():
+            set_missing[col] = set_missing.get(col, 0) + n
+        origin.append((log.source, data.index.to_numpy()))
+        frames.append(data)
+        logs.append(log)
     return pd.concat(frames, ignore_index=True), logs, set_missing
+
+
+def _repeats(q, earlier: pd.DataFrame, origin, data: pd.DataFrame, log):
+    from ..responses.log import Problem
+    from ..responses.screening import repeated_rows
+
+    found = repeated_rows(q, earlier, data)
+    hits = np.flatnonzero(found >= 0)
+    if not len(hits):
+        return data, log
+    sources = np.concatenate([[s] * len(rows) for s, rows in origin])
+    file_rows = np.concatenate([rows for _, rows in origin])
+    id_item = q.role_item("id")
+    problems = [Problem(int(data.index[i]), id_item if id_item in data else "(answers)",
+                        data[id_item].iloc[i] if id_item in data else None,
+                        f"repeats row {file_rows[found[i]]} of {sources[found[i]]}",
+                        "duplicate") for i in hits]
+    names = ", ".join(sorted(set(sources[found[hits]])))
+    log = log.also_flag("duplicate", [p.row for p in problems], problems,
+                        f"{len(hits)} row(s) repeat rows of {names} (same id or identical "
+                        "answers)")
+    if "duplicate" in log.rules_on:
+        data = data.drop(index=data.index[hits])
+    return data, log
 
 
 def _sample(logs, data: pd.DataFrame, groups: list[str], set_missing: dict) -> Sample:
@@ -131,12 +163,13 @@ def _comparisons(study, data, units, fits, indices, scores, headline: Unit, spec
                               levels=[g[item] for g in members], differences=differences,
                               paths=outcome.paths if outcome else [],
                               micom=outcome.micom if outcome else [],
-                              invariance=outcome.invariance if outcome else None))
+                              invariance=outcome.invariance if outcome else None,
+                              diagnostics=outcome.diagnostics if outcome else []))
     return out
 
 
 def _trend(study, data, waves: Waves, units, fits, indices, scores, spec, weights, bounds,
-           policy, skipped) -> Trend:
+           policy, skipped, diagnostics: list) -> Trend:
     """Each group's change since the previous wave (a family of its own), with MICOM
     between the two waves on their whole samples governing every change of a construct."""
     changes = []
@@ -155,6 +188,7 @@ def _trend(study, data, waves: Waves, units, fits, indices, scores, spec, weight
             outcome = mga(study, data, rows, waves.item, {}, spec, weights, bounds, policy,
                           skipped)
             if outcome is not None:
+                diagnostics += outcome.diagnostics
                 overall = {r["construct"]: r["invariance"] for r in outcome.micom}
                 status = {(group_key(a), group_key(b), c): s for a, b in pairs
                           for c, s in overall.items()}
@@ -183,8 +217,11 @@ def _cbsem(spec, data: pd.DataFrame, unit: Unit, weights, o, items) -> CBSEMMode
                         weights=w)
         except (InputError, ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
             msg = exc.msg if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+            failed = Diagnostic(code="model_failed", severity="error", group=unit.group,
+                                message=f"the CB-SEM model could not be estimated: {msg}")
             return CBSEMModel(group=unit.group, fit={}, estimates=[], r2=[], admissible=False,
-                              problems=[msg], notes=[], settings={}, disclosure=None, error=msg)
+                              diagnostics=[failed], notes=[], settings={}, disclosure=None,
+                              error=msg)
     out = res.to_dict()
     s = res.settings
     disclosure = Disclosure(
@@ -195,7 +232,8 @@ def _cbsem(spec, data: pd.DataFrame, unit: Unit, weights, o, items) -> CBSEMMode
         "full-information ML", weighted=bool(s.weighted), n_eff=float(s.n_effective))
     return CBSEMModel(group=unit.group, fit=out["fit"], estimates=out["estimates"],
                       r2=out["r2"], admissible=bool(out["admissible"]),
-                      problems=list(out["problems"]), notes=list(out["notes"]),
+                      diagnostics=Diagnostic.of(res.diagnostics, unit.group),
+                      notes=list(out["notes"]),
                       settings=out["settings"], disclosure=disclosure)
 
 
@@ -265,8 +303,10 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None) ->
     # 6. comparisons; 7. trend
     comparisons = _comparisons(study, data, units, fits, indices, scores, headline, spec,
                                weights, bounds, policy, skipped) if fits else []
+    for c in comparisons:
+        diagnostics += c.diagnostics
     trend = _trend(study, data, waves, units, fits, indices, scores, spec, weights, bounds,
-                   policy, skipped) if waves and fits else None
+                   policy, skipped, diagnostics) if waves and fits else None
     # 8. drivers per group of the headline scope
     drivers = []
     if target is not None and fits:
@@ -280,10 +320,7 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None) ->
     if d.cbsem is not None and has_model:
         say("cbsem", 0, 1)
         cb = _cbsem(spec, data, headline, weights, d.cbsem, model_items)
-        if cb.error:
-            diagnostics.append(Diagnostic(code="cbsem_failed", severity="error",
-                                          message=f"CB-SEM could not be estimated: {cb.error}",
-                                          group=headline.group))
+        diagnostics += cb.diagnostics
         say("cbsem", 1, 1)
     # 10. analytics, on the headline group's respondents
     from .analytics import run_analytics

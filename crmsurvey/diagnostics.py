@@ -1,0 +1,60 @@
+"""One convention for trouble: a :class:`Diagnostic` — a stable code, a severity, a
+plain sentence and what it concerns — kept on every result (PLS, CB-SEM, group
+comparisons, invariance), raised as the matching :class:`~crmsurvey.errors.CrmWarning`
+subclass, and translated in reports by its code (the ``concerns`` fill the translation).
+
+Severities: ``error`` — the estimates cannot be trusted (no convergence, an improper or
+unidentified solution, a model that could not be fitted); ``warning`` — usable with
+care (a negative weight voids an index, failed resamples were left out); ``info`` —
+something done that the reader should know.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Iterable, Literal
+
+from .errors import (ConvergenceWarning, CrmWarning, DataWarning, EstimationWarning,
+                     IndexWarning)
+
+__all__ = ["Diagnostic", "warn_all", "WARNING_CLASS"]
+
+Severity = Literal["info", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """A problem found by an estimator or a check.
+
+    Examples
+    --------
+    >>> d = Diagnostic("negative_weight", "item 'q3' has a negative outer weight",
+    ...                concerns=("q3", "QUAL"))
+    >>> d.severity, WARNING_CLASS[d.code].__name__
+    ('warning', 'IndexWarning')
+    """
+
+    code: str
+    message: str
+    severity: Severity = "warning"
+    concerns: tuple[str, ...] = ()
+
+
+#: The warning class each code is raised as (EstimationWarning for codes not listed).
+WARNING_CLASS: dict[str, type[CrmWarning]] = {
+    "non_convergence": ConvergenceWarning,
+    "negative_weight": IndexWarning,
+    "index_bounds": IndexWarning,
+    "collinearity": DataWarning,
+    "small_sample": DataWarning,
+    "sample_not_pd": DataWarning,
+    "group_too_small": DataWarning,
+}
+
+
+def warn_all(diagnostics: Iterable[Diagnostic], *, stacklevel: int = 3) -> None:
+    """Raise each diagnostic as its warning class (``stacklevel`` counted from the
+    caller of the function that calls this)."""
+    for d in diagnostics:
+        warnings.warn(d.message, WARNING_CLASS.get(d.code, EstimationWarning),
+                      stacklevel=stacklevel)
