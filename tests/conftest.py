@@ -21,6 +21,14 @@ def ccsi_data(ccsi):
     return cs.simulate(ccsi, 300, seed=11, groups={"brand": ["A", "B"]})
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every test on the demo bundle is slow (the bundle takes ~10 s to build, once per
+    worker)."""
+    for item in items:
+        if "demo_runs" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def demo_runs(tmp_path_factory):
     """The bundled demo study, run once (English) and re-rendered from its results.json

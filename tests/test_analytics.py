@@ -183,6 +183,7 @@ def test_rfm_summary_for_bgnbd():
     assert s.loc["c2"].frequency == 0 and s.loc["c2"].monetary_value == 0
 
 
+@pytest.mark.slow
 def test_bgnbd_recovers_purchase_rates():
     """Simulated customers with known rates: heavier buyers are expected to buy more."""
     from crmsurvey.analytics import clv_bgnbd
@@ -226,6 +227,7 @@ def _cli(*args):
     return p.returncode, p.stdout, p.stderr
 
 
+@pytest.mark.slow
 def test_cli_commands(tmp_path):
     data = tmp_path / "s.csv"
     _cli("simulate", "ccsi", "--n", 200, "--groups", "brand=A,B", "-o", data)

@@ -196,6 +196,7 @@ def test_summary_and_dict(res):
     json.dumps(res.to_dict())
 
 
+@pytest.mark.slow
 def test_bootstrap_on_a_process_pool_gives_the_same_numbers(pdem):
     model, data = pdem
     with warnings.catch_warnings():

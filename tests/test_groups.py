@@ -130,6 +130,7 @@ def test_identical_groups_are_metric_invariant():
     assert t.loc["metric", "delta_df"] == 6  # six free loadings shared
 
 
+@pytest.mark.slow
 def test_engines_give_the_same_numbers():
     data = mobi()
     local = cs.pls(ECSI, data, scale=(1, 10), bootstrap=400, seed=8, chunk=100)
@@ -138,6 +139,7 @@ def test_engines_give_the_same_numbers():
     pd.testing.assert_frame_equal(local.index, pool.index)
 
 
+@pytest.mark.slow
 def test_dask_cluster_same_numbers_even_when_a_worker_dies():
     distributed = pytest.importorskip("distributed")
     import os

@@ -161,6 +161,7 @@ def test_logo_is_accepted_by_content_only(tmp_path, logo, content, message):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_outputs_carry_no_machine_paths(tmp_path):
     q = cs.load_questionnaire("ccsi")
     cs.simulate(q, 100, seed=2).to_csv(tmp_path / "d.csv", index=False)
@@ -174,6 +175,7 @@ def test_outputs_carry_no_machine_paths(tmp_path):
 
 # --- nothing lost, nothing stale --------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_failing_cbsem_model_is_recorded_and_the_run_completes(tmp_path):
     q = cs.load_questionnaire("ccsi")
     df = cs.simulate(q, 150, seed=4)
@@ -194,6 +196,7 @@ def test_a_failing_cbsem_model_is_recorded_and_the_run_completes(tmp_path):
     assert code == 3 and "problem:" in err
 
 
+@pytest.mark.slow
 def test_bundle_is_replaced_as_a_whole(tmp_path):
     study = study_file(tmp_path, extra="cbsem: {estimator: ML}")
     out = tmp_path / "out"
@@ -243,6 +246,7 @@ def test_bad_output_folder_is_exit_2(tmp_path, make_out, message):
     refused("run", study_file(tmp_path), "-o", out, message=message)
 
 
+@pytest.mark.slow
 def test_overlapping_response_files_are_screened_across_files(tmp_path):
     q = cs.load_questionnaire("ccsi")
     df = cs.simulate(q, 300, seed=5, settings=cs.simulation.SimulationSettings(messy=False))
@@ -260,6 +264,7 @@ def test_overlapping_response_files_are_screened_across_files(tmp_path):
     assert s.rows_kept == len(df) and s.rows_read == s.rows_kept + sum(s.excluded.values())
 
 
+@pytest.mark.slow
 def test_out_of_scale_answers_are_counted_shown_and_strict(tmp_path):
     q = cs.load_questionnaire("ccsi")
     df = cs.simulate(q, 120, seed=6, settings=cs.simulation.SimulationSettings(messy=False))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -70,6 +72,7 @@ def test_corrupted_questionnaire_never_tracebacks(ops):
 @given(cells=st.lists(st.one_of(st.text(max_size=6), st.floats(allow_nan=True),
                                 st.integers(-10**6, 10**6), st.none()),
                       min_size=10, max_size=10))
+@pytest.mark.slow
 def test_any_cell_values_are_kept_or_logged(cells):
     df = pd.read_csv(io.BytesIO(_CSV), dtype=object)
     df.loc[1] = cells
