@@ -212,8 +212,10 @@ def _drivers_context(results, main, scope, labels, t, lang) -> dict:
     else:
         ctx["ipma_reading"] = [t["no_driver"].format(target=labels[main.target])]
     ctx["ipma_rows"] = [dict(r.model_dump(), label=labels[r.construct]) for r in main.constructs]
+    levers = {r.construct for r in main.constructs if r.actionable}
     ctx["item_rows"] = [dict(r.model_dump(), label=labels[r.construct])
-                        for r in sorted(main.items, key=lambda r: -r.importance)]
+                        for r in sorted(main.items, key=lambda r: -r.importance)
+                        if r.construct in levers]
     ctx["group_drivers"] = [
         {"label": _glabel(d.group, scope, t),
          "priorities": sep.join(labels[c] for c in d.priorities) or t["none"],
