@@ -82,6 +82,13 @@ def index_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, s
     return _svg(fig)
 
 
+def data_uri(svg: str) -> str:
+    """An SVG chart as a data: URI (the report fetches nothing else)."""
+    import base64
+
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode()
+
+
 def _layers(names: Sequence[str], paths: list[tuple[str, str]]) -> dict[str, int]:
     layer = {n: 0 for n in names}
     for _ in names:
@@ -103,14 +110,44 @@ def _wrap(text: str, width: int = 12) -> str:
     return "\n".join(lines + [line])
 
 
-def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
-                 labels: dict[str, str]) -> str:
-    """Constructs left to right by causal depth; a layer with one construct zig-zags up
-    and down so that long arrows can arc around the boxes. Arrows carry the path
-    coefficients: solid when the interval excludes zero, dashed otherwise."""
-    plt = _plt()
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+def _bezier(p0, p2, rad: float, t: float) -> tuple[float, float]:
+    """A point of matplotlib's ``arc3`` connection (a quadratic Bézier) at ``t``."""
+    (x0, y0), (x2, y2) = p0, p2
+    cx = (x0 + x2) / 2 + rad * (y2 - y0)
+    cy = (y0 + y2) / 2 - rad * (x2 - x0)
+    u = 1 - t
+    return u * u * x0 + 2 * t * u * cx + t * t * x2, u * u * y0 + 2 * t * u * cy + t * t * y2
 
+
+def _free_spot(arrow, placed: list[tuple[float, float]], boxes: dict, bw: float, bh: float
+               ) -> tuple[float, float]:
+    """Where along ``arrow`` (start, end, rad) a label overlaps no other label and no
+    box: the midpoint if free, else the nearest free fraction; the freest one otherwise."""
+    start, end, rad = arrow
+    best, best_gap = None, -1.0
+    for t in (0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8):
+        x, y = _bezier(start, end, rad, t)
+        gaps = [max(abs(x - px) / LABEL_W, abs(y - py) / LABEL_H) for px, py in placed]
+        gaps += [max(abs(x - bx) / (bw / 2 + 0.14), abs(y - by) / (bh / 2 + 0.08))
+                 for bx, by in boxes.values()]
+        gap = min(gaps, default=9.0)
+        if gap >= 1.0:
+            return x, y
+        if gap > best_gap:
+            best, best_gap = (x, y), gap
+    return best
+
+
+#: Path diagram geometry: box width and the height arrows attach to; a coefficient
+#: label's half-extent (data units) for the overlap test.
+BOX_W, BOX_H = 1.0, 0.52
+LABEL_W, LABEL_H = 0.46, 0.24
+
+
+def path_layout(names: Sequence[str], paths: list[dict]) -> dict:
+    """Where everything of a path diagram goes: ``boxes`` (name → centre), ``arrows``
+    (path, start, end, arc radius, significant) and ``labels`` (the coefficients'
+    centres, one per arrow, placed where they overlap no other label and no box)."""
     layer = _layers(names, [(p["lhs"], p["rhs"]) for p in paths])
     cols: dict[int, list[str]] = {}
     for n in names:
@@ -118,25 +155,12 @@ def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
     pos = {}
     for c, members in cols.items():
         if len(members) == 1:
-            pos[members[0]] = (c * 1.0, 0.55 if c % 2 == 0 else -0.55)
+            pos[members[0]] = (c * 1.4, 0.6 if c % 2 == 0 else -0.6)
         else:
             for i, n in enumerate(members):
-                pos[n] = (c * 1.0, (len(members) - 1) / 2 * 1.3 - i * 1.3)
-    width = max(cols) + 1
-    fig, ax = plt.subplots(figsize=(min(7.2, 1.05 * width + 0.4), 3.3))
-    bw, bh = 0.82, 0.5  # bh: the height arrows attach to; tall labels grow their box
-    for n, (x, y) in pos.items():
-        text = _wrap(labels.get(n, n))
-        lines = text.count("\n") + 1 + (r2.get(n) is not None)
-        h = max(bh, 0.16 + 0.13 * lines)
-        ax.add_patch(FancyBboxPatch((x - bw / 2, y - h / 2), bw, h,
-                                    boxstyle="round,pad=0.01,rounding_size=0.06",
-                                    fc="#dde8f4", ec="#1f4e79", lw=0.9, zorder=2))
-        ax.text(x, y + (0.065 if n in r2 else 0), text, ha="center", va="center",
-                fontsize=7.2, zorder=3, linespacing=1.0)
-        if r2.get(n) is not None:
-            ax.text(x, y - h / 2 + 0.04, f"R² {r2[n]:.2f}", ha="center", va="bottom",
-                    fontsize=6.2, color=GREY, zorder=3)
+                pos[n] = (c * 1.4, (len(members) - 1) / 2 * 1.4 - i * 1.4)
+    arrows, placed = [], []
+    bw, bh = BOX_W, BOX_H
     for p in paths:
         (x0, y0), (x1, y1) = pos[p["rhs"]], pos[p["lhs"]]
         sig = p.get("ci_lower") is not None and (p["ci_lower"] > 0 or p["ci_upper"] < 0)
@@ -146,20 +170,49 @@ def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
                                                           -bh / 2 if skip else 0))
         end = (x1 - bw / 2 * (0.2 if skip else 1), y1 + (bh / 2 if skip and y1 > 0 else
                                                         -bh / 2 if skip else 0))
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=8,
-                                     lw=1.1 if sig else 0.8, ls="-" if sig else (0, (3, 2)),
-                                     color="#1f4e79" if sig else "#8c8c8c", zorder=1,
+        arrows.append((p, start, end, rad, sig))
+        placed.append(_free_spot((start, end, rad), placed, pos, bw, bh))
+    return {"boxes": pos, "arrows": arrows, "labels": placed, "width": max(cols) + 1}
+
+
+def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
+                 labels: dict[str, str]) -> str:
+    """Constructs left to right by causal depth; a layer with one construct zig-zags up
+    and down so that long arrows can arc around the boxes. Arrows carry the path
+    coefficients: solid and dark when the interval excludes zero, dashed and grey
+    otherwise (readable in black and white); see :func:`path_layout`."""
+    plt = _plt()
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    lay = path_layout(names, paths)
+    pos = lay["boxes"]
+    fig, ax = plt.subplots(figsize=(min(7.0, 1.3 * lay["width"] + 0.4), 4.4))
+    for n, (x, y) in pos.items():
+        text = _wrap(labels.get(n, n))
+        lines = text.count("\n") + 1 + (r2.get(n) is not None)
+        h = max(BOX_H, 0.2 + 0.17 * lines)
+        ax.add_patch(FancyBboxPatch((x - BOX_W / 2, y - h / 2), BOX_W, h,
+                                    boxstyle="round,pad=0.01,rounding_size=0.06",
+                                    fc="#dde8f4", ec="#1f4e79", lw=0.9, zorder=2))
+        ax.text(x, y + (0.09 if n in r2 else 0), text, ha="center", va="center",
+                fontsize=7.5, zorder=3, linespacing=1.0)
+        if r2.get(n) is not None:
+            ax.text(x, y - h / 2 + 0.05, f"R² {r2[n]:.2f}", ha="center", va="bottom",
+                    fontsize=6.8, color="#404040", zorder=3)
+    for (p, start, end, rad, sig), (mx, my) in zip(lay["arrows"], lay["labels"]):
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=9,
+                                     lw=1.3 if sig else 0.9, ls="-" if sig else (0, (3, 2)),
+                                     color="#1f4e79" if sig else "#7f7f7f", zorder=1,
                                      connectionstyle=f"arc3,rad={rad}", shrinkA=1, shrinkB=1))
-        dx, dy = end[0] - start[0], end[1] - start[1]
-        mx = (start[0] + end[0]) / 2 + 0.5 * rad * dy
-        my = (start[1] + end[1]) / 2 - 0.5 * rad * dx
         ax.text(mx, my, f"{p['est']:.2f}{'*' if sig else ''}", ha="center", va="center",
-                fontsize=6.8, color="#000000" if sig else GREY, zorder=4,
-                bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none"))
+                fontsize=7.8, color="#000000" if sig else "#595959", zorder=4,
+                fontweight="bold" if sig else "normal",
+                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
     xs = [x for x, _ in pos.values()]
-    ys = [y for _, y in pos.values()]
-    ax.set_xlim(min(xs) - 0.5, max(xs) + 0.5)
-    ax.set_ylim(min(ys) - 1.25, max(ys) + 1.25)
+    ys = [y for _, y in pos.values()] + [y for _, y in lay["labels"]]
+    ys += [_bezier(a[1], a[2], a[3], 0.5)[1] for a in lay["arrows"]]  # the arcs' crests
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+    ax.set_ylim(min(ys) - 0.45, max(ys) + 0.3)
     ax.set_aspect("equal")
     ax.axis("off")
     return _svg(fig)
@@ -315,4 +368,46 @@ def trend_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, s
     ax.grid(axis="y", color="#eeeeee", lw=0.6)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, frameon=False,
               fontsize=7.5)
+    return _svg(fig)
+
+
+def trend_panels(rows: list[dict], constructs: Sequence[str], labels: dict[str, str],
+                 waves: Sequence[str], groups: Sequence[str], group_labels: dict[str, str],
+                 highlight: str | None = None) -> str:
+    """Small multiples: one panel per construct, one line per group across the waves
+    (``rows``: ``group`` key, ``wave``, ``construct``, ``index``); the whole sample grey,
+    the client's group (``highlight``) drawn heavier. Panels share the y axis."""
+    plt = _plt()
+    ncol = 3
+    nrow = -(-len(constructs) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(6.8, 1.9 * nrow + 0.6), sharey=True,
+                             squeeze=False)
+    x = np.arange(len(waves))
+    table = {(r["group"], r["construct"], r["wave"]): r["index"] for r in rows}
+    values = [v for v in table.values() if v is not None]
+    lo, hi = (min(values), max(values)) if values else (0, 100)
+    handles = {}
+    for k, c in enumerate(constructs):
+        ax = axes[k // ncol][k % ncol]
+        for g_i, g in enumerate(groups):
+            ys = np.array([table.get((g, c, w), np.nan) for w in waves], dtype=float)
+            if np.isnan(ys).all():
+                continue
+            color = GREY if g_i == 0 else PALETTE[(g_i - 1) % len(PALETTE)]
+            line, = ax.plot(x, ys, marker="o", color=color, ms=3,
+                            lw=2.2 if g == highlight else 1.1,
+                            ls="--" if g_i == 0 else "-", label=group_labels.get(g, g))
+            handles[g] = line
+        ax.set_title(labels.get(c, c), fontsize=8.5)
+        ax.set_xticks(x)
+        ax.set_xticklabels(waves, fontsize=7)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.grid(axis="y", color="#eeeeee", lw=0.6)
+        ax.set_ylim(lo - 2, hi + 2)
+    for k in range(len(constructs), nrow * ncol):
+        axes[k // ncol][k % ncol].axis("off")
+    fig.legend([handles[g] for g in groups if g in handles],
+               [group_labels.get(g, g) for g in groups if g in handles],
+               loc="lower center", ncol=min(5, len(handles)), frameon=False, fontsize=7.5)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
     return _svg(fig)

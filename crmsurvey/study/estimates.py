@@ -7,10 +7,10 @@ import pandas as pd
 
 from .._format import json_safe
 from ..analytics.scores import csat, nps
-from .results import Diagnostic, Disclosure, IndexRow, PLSModel, ScoreRow
+from .results import Diagnostic, Disclosure, IndexRow, ItemRow, PLSModel, ScoreRow
 from .units import Unit
 
-__all__ = ["index_rows", "score_rows", "pls_model", "n_eff"]
+__all__ = ["index_rows", "score_rows", "item_rows", "pls_model", "n_eff"]
 
 def n_eff(weights: np.ndarray | None, n: int) -> float:
     """Kish's effective sample size (``n`` when unweighted)."""
@@ -56,6 +56,25 @@ def score_rows(unit: Unit, data: pd.DataFrame, weights, nps_item: str | None,
                             n_eff=_num(r.get("n_eff", np.nan)), detail={"top": float(top)},
                             pooled=unit.pooled))
     return out
+
+
+def item_rows(unit: Unit, data: pd.DataFrame, weights, bounds: dict[str, tuple[float, float]]
+              ) -> list[ItemRow]:
+    """Mean and top-2-box share of each rated item (``bounds``: item → scale min, max)
+    among one unit's rows, weighted when the study is."""
+    items = [i for i in bounds if i in data]
+    x = data.loc[unit.rows, items].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+    w = np.ones(len(x)) if weights is None else weights[unit.rows]
+    answered = ~np.isnan(x)
+    wa = answered * w[:, None]
+    total = wa.sum(axis=0)
+    top = np.array([bounds[i][1] - 1 for i in items])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(np.where(answered, x, 0) * w[:, None], axis=0) / total
+        top2 = 100 * ((x >= top) * wa).sum(axis=0) / total
+    return [ItemRow(group=unit.group, item=i, mean=_num(mean[k]), top2=_num(top2[k]),
+                    n=int(answered[:, k].sum()), pooled=unit.pooled)
+            for k, i in enumerate(items)]
 
 
 def pls_model(unit: Unit, res, data: pd.DataFrame, items: list[str], weights) -> PLSModel:

@@ -109,6 +109,10 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path) -> 
             raise m.error(f"client_group item {g!r} is not one of the study's groups",
                           ("report", "client_group", g), key=True,
                           hint="groups: " + ", ".join(d.groups))
+    for g in d.report.group_labels:
+        if g not in d.groups and g != d.waves:
+            raise m.error(f"group_labels item {g!r} is not one of the study's groups",
+                          ("report", "group_labels", g), key=True)
     a = d.analytics
     items_or_constructs = set(q.items) | set(constructs)
     if a.typology is not None:

@@ -90,14 +90,16 @@ class Multiplicity(_Section):
 class StudyInfo(_Section):
     id: str
     title: Text
-    client: str = ""
+    client: Text | None = None
     client_group: Group | None = None
     report_title: Text | None = None
     subtitle: Text | None = None
-    author: str = ""
+    author: Text | None = None
     language: str = "en"
     sections: list[str]
     questionnaire: dict[str, Any]
+    fieldwork: dict[str, Any] | None = None
+    group_labels: dict[str, dict[str, Text]] = Field(default_factory=dict)
 
 
 class Settings(_Section):
@@ -117,6 +119,17 @@ class Settings(_Section):
     multiplicity: Multiplicity
 
 
+with _construct_field():
+    class ItemInfo(_Section):
+        """A questionnaire item as the report quotes it."""
+
+        text: Text | None
+        construct: str | None
+        min: float | None
+        max: float | None
+        role: str
+
+
 class ModelInfo(_Section):
     syntax: str
     labels: dict[str, Text]
@@ -124,6 +137,7 @@ class ModelInfo(_Section):
     paths: list[tuple[str, str]]
     index_constructs: list[str]
     ipma_target: str | None
+    items: dict[str, ItemInfo] = Field(default_factory=dict)
 
 
 class SourceLog(_Section):
@@ -188,6 +202,18 @@ class ScoreRow(_Section):
     n: int
     n_eff: Number
     detail: dict[str, Number] = Field(default_factory=dict)  # promoters, passives, ...
+    pooled: bool = False
+
+
+class ItemRow(_Section):
+    """One question's answers in one group: mean on its scale and the top-2-box share
+    (%, the two highest scale points), over the answers given (``n``)."""
+
+    group: Group
+    item: str
+    mean: Number
+    top2: Number
+    n: int
     pooled: bool = False
 
 
@@ -333,6 +359,7 @@ class Results(_Section):
     headline: Headline
     indices: list[IndexRow]
     scores: list[ScoreRow]
+    items: list[ItemRow]
     models: list[PLSModel]
     cbsem: CBSEMModel | None
     comparisons: list[Comparison]

@@ -30,9 +30,10 @@ from ..simulation import SimulationSettings, simulate
 from . import contrasts as C
 from .compare import check_waves, mga
 from .drivers import drivers_of, mediators
-from .estimates import index_rows, pls_model, score_rows
+from .estimates import index_rows, item_rows, pls_model, score_rows
 from .load import Study
-from .results import (CBSEMModel, Comparison, Diagnostic, Disclosure, Headline, ModelInfo,
+from .results import (CBSEMModel, Comparison, Diagnostic, Disclosure, Headline, ItemInfo,
+                      ModelInfo,
                       Multiplicity, Results, Sample, Settings, Skip, SourceLog, StudyInfo, Trend,
                       group_key)
 from .units import Unit, Waves, build_units, fit_units, waves_of
@@ -300,6 +301,9 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None) ->
     nps_item = next((i for i in q.items_with_role("nps") if i in data), None)
     scores = [row for u in units
               for row in score_rows(u, data, weights, nps_item, d.analytics.csat)]
+    rated = {i: q.item_bounds(i) for i in q.items if q.items[i].role in ("indicator", "nps")
+             and getattr(q.scale(i), "type", None) == "rating" and q.item_bounds(i)}
+    items = [row for u in units for row in item_rows(u, data, weights, rated)]
     # 6. comparisons; 7. trend
     comparisons = _comparisons(study, data, units, fits, indices, scores, headline, spec,
                                weights, bounds, policy, skipped) if fits else []
@@ -338,15 +342,26 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None) ->
                         labels={c: v.label or {"*": c} for c, v in q.definition.constructs.items()},
                         constructs={c.name: list(c.items) for c in spec.constructs} if spec else {},
                         paths=[(lhs, rhs) for lhs, rhs in spec.paths] if spec else [],
-                        index_constructs=constructs, ipma_target=target),
+                        index_constructs=constructs, ipma_target=target,
+                        items=_item_info(q, rated)),
         sample=_sample(logs, data, d.groups + ([d.waves] if d.waves and d.waves not in d.groups
                                                else []), set_missing),
         headline=Headline(group=headline.group, wave=waves.current if waves else None,
                           previous_wave=waves.previous if waves else None),
-        indices=indices, scores=scores, models=models, cbsem=cb, comparisons=comparisons,
+        indices=indices, scores=scores, items=items, models=models, cbsem=cb, comparisons=comparisons,
         trend=trend, drivers=drivers, skipped=skipped, diagnostics=diagnostics,
         analytics=json_safe(analytics))
     return StudyRun(results, {**results_tables(results), **a_tables})
+
+
+def _item_info(q, rated: dict) -> dict:
+    """The rated items (with their scale) and the group items, as reports quote them."""
+    owner = {i: c for c, v in q.definition.constructs.items() for i in v.items}
+    shown = list(rated) + q.items_with_role("group")
+    return {i: ItemInfo(text=q.items[i].text, construct=owner.get(i),
+                        min=rated[i][0] if i in rated else None,
+                        max=rated[i][1] if i in rated else None, role=q.items[i].role)
+            for i in shown}
 
 
 def _in_scope(group: dict, scope: dict) -> bool:
@@ -359,6 +374,8 @@ def _study_info(study: Study) -> StudyInfo:
                      client_group=d.report.client_group, report_title=d.report.title,
                      subtitle=d.report.subtitle, author=d.report.author,
                      language=d.report.language, sections=list(d.report.sections),
+                     fieldwork=d.fieldwork.model_dump() if d.fieldwork else None,
+                     group_labels=d.report.group_labels,
                      questionnaire={"id": q.id, "version": str(q.definition.version),
                                     "title": q.definition.title})
 

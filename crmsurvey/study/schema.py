@@ -11,8 +11,9 @@ __all__ = ["StudyDef", "DataSource", "PLSOptions", "CBSEMOptions", "ReportOption
            "SECTIONS", "known_keys"]
 
 #: Report sections in their order; a study may leave some out.
-SECTIONS = ("summary", "sample", "model", "indices", "comparisons", "trend", "priorities",
-            "quality", "cbsem", "kano", "loyalty", "customers", "methodology")
+SECTIONS = ("summary", "indices", "trend", "priorities", "items", "model", "comparisons",
+            "quality", "cbsem", "kano", "loyalty", "customers", "sample", "methodology",
+            "glossary", "appendix")
 
 
 class _Strict(BaseModel):
@@ -94,13 +95,26 @@ class CompareOptions(_Strict):
     invariance: bool = True  # CB-SEM configural/metric invariance (needs cbsem:)
 
 
+class Fieldwork(_Strict):
+    """How the data were collected — shown in the report's method section when given."""
+
+    start: str | None = None  # dates as written, e.g. 2026-09-01
+    end: str | None = None
+    mode: Text | None = None  # e.g. online panel, CATI
+    frame: Text | None = None  # the sample frame
+    invited: int | None = Field(default=None, ge=1)
+    response_rate: float | None = Field(default=None, gt=0, le=100)  # in %
+
+
 class ReportOptions(_Strict):
     language: str = "en"
-    client: str = ""
+    client: Text | None = None  # the client's name (per language, or one for all)
     title: Text | None = None
     subtitle: Text | None = None
-    author: str = ""
+    author: Text | None = None
     client_group: dict[str, str] | None = None  # e.g. {brand: Brand A}: the client's group
+    #: display names of group levels per language: {brand: {Brand A: {zh-CN: 品牌甲}}}
+    group_labels: dict[str, dict[str, Text]] = Field(default_factory=dict)
     logo: str | None = None  # file relative to the study file
     template: str | None = None  # folder relative to the study file (default: bundled)
     sections: list[Literal[SECTIONS]] = Field(default_factory=lambda: list(SECTIONS))  # type: ignore[valid-type]
@@ -126,12 +140,14 @@ class StudyDef(_Strict):
     pooled: bool = False  # also report figures pooled over all waves (labelled pooled)
     ipma_mediators: bool = False  # let the target's own mediators be priorities
     engine: str | int | None = None  # "processes", a worker count, or "tcp://host:8786"
+    fieldwork: Fieldwork | None = None
     report: ReportOptions = Field(default_factory=ReportOptions)
 
 
 def known_keys() -> set[str]:
     keys: set[str] = set()
     for model in (Simulated, DataSource, PLSOptions, CBSEMOptions, ReportOptions, StudyDef,
+                  Fieldwork,
                   TypologyOptions, TransactionOptions, AnalyticsOptions, CompareOptions):
         keys.update(model.model_fields)
     return keys

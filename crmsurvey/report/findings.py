@@ -1,0 +1,214 @@
+"""The executive summary's findings: three to five sentences written from the results,
+each backed by a number with its interval, from sentence templates in each language —
+and a plain statement instead of a finding wherever the statistics do not support one.
+
+The focus is the client's group in the current wave (``report.client_group``), or the
+whole sample of the current wave when the study names no client.
+"""
+from __future__ import annotations
+
+from ..study.results import Difference, Results, group_key
+
+__all__ = ["findings"]
+
+SENTENCES = {
+    "en": {
+        "position": "In {wave}, {focus}'s {construct} index is {value} ({level} interval "
+                    "{lo} to {hi}), against {market} for the market as a whole.",
+        "position_all": "In {wave}, the {construct} index is {value} ({level} interval {lo} "
+                        "to {hi}).",
+        "ahead": "{focus} is significantly ahead of {names}",
+        "behind": "{focus} is significantly behind {names}",
+        "gap": "{name} by {diff} points (adjusted interval {lo} to {hi})",
+        "level_with": "{focus} cannot be told apart from {names}",
+        "joined": "{parts}.",
+        "nps": "{focus}'s Net Promoter Score is {value} ({level} interval {lo} to {hi}); "
+               "the market's is {market}.",
+        "change_sig": "Since {prev}, {what} {direction} by {diff} points ({level} interval "
+                      "{lo} to {hi}).",
+        "change_none": "No index or NPS of {focus} changed significantly since {prev}; the "
+                       "largest change, {what}, is {diff} points ({level} interval {lo} to "
+                       "{hi}).",
+        "rose": "rose", "fell": "fell",
+        "caveat": " MICOM did not establish that {construct} is measured alike in both "
+                  "waves: read this change with care.",
+        "standout": "{driver} stands out as the strongest lever for {target}: a one-point "
+                    "rise in its index moves {target} by {importance} points (standardised "
+                    "effect {effect}, {level} interval {lo} to {hi}).",
+        "several": "{drivers} all drive {target} significantly (strongest: {first}, "
+                   "standardised effect {effect}, {level} interval {lo} to {hi}); none "
+                   "stands out from the others.",
+        "no_driver": "No driver that management can act on has a significant effect on "
+                     "{target}.",
+        "act": "Act first on {driver}: it matters for {target} and performs below the other "
+               "drivers ({performance} of 100); its weakest question is “{question}” "
+               "({item_performance}).",
+        "keep": "The drivers that matter already perform at or above the others' level; "
+                "keep {driver} up ({performance} of 100).",
+    },
+    "zh-CN": {
+        "position": "{wave}年，{focus}的{construct}指数为{value}（{level}置信区间{lo}至{hi}），"
+                    "整个市场为{market}。",
+        "position_all": "{wave}年，{construct}指数为{value}（{level}置信区间{lo}至{hi}）。",
+        "ahead": "{focus}显著领先于{names}",
+        "behind": "{focus}显著落后于{names}",
+        "gap": "{name}（相差{diff}分，校正置信区间{lo}至{hi}）",
+        "level_with": "{focus}与{names}之间没有显著差异",
+        "joined": "{parts}。",
+        "nps": "{focus}的净推荐值为{value}（{level}置信区间{lo}至{hi}），市场整体为{market}。",
+        "change_sig": "与{prev}年相比，{what}{direction}{diff}分（{level}置信区间{lo}至{hi}）。",
+        "change_none": "与{prev}年相比，{focus}的各项指数和净推荐值均无显著变化；变化最大的是"
+                       "{what}，为{diff}分（{level}置信区间{lo}至{hi}）。",
+        "rose": "上升了", "fell": "下降了",
+        "caveat": "MICOM未能确认{construct}在两个年度的测量一致，解读这一变化需谨慎。",
+        "standout": "{driver}是影响{target}最突出的杠杆：其指数每提高1分，{target}提高"
+                    "{importance}分（标准化效应{effect}，{level}置信区间{lo}至{hi}）。",
+        "several": "{drivers}均显著影响{target}（最强的是{first}，标准化效应{effect}，{level}"
+                   "置信区间{lo}至{hi}），但没有哪一项明显突出。",
+        "no_driver": "没有可由管理层改进的驱动因素对{target}有显著影响。",
+        "act": "优先改进{driver}：它对{target}有显著影响，而表现低于其他驱动因素（{performance}"
+               "分，满分100）；其中得分最低的题目是“{question}”（{item_performance}分）。",
+        "keep": "有显著影响的驱动因素表现均不低于其他因素；应继续保持{driver}（{performance}分，"
+                "满分100）。",
+    },
+}
+
+
+def _n(x: float | None, digits: int = 1, sign: bool = False) -> str:
+    if x is None:
+        return "–"
+    return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
+
+
+def findings(results: Results, names, level: str) -> list[str]:
+    """Three to five sentences for the executive summary (see the module docstring).
+    ``names``: the report's :class:`~crmsurvey.report.context.Names`."""
+    lang, labels, item_text = names.lang, names, names.question
+    s = SENTENCES.get(lang, SENTENCES["en"])
+    sep = "、" if lang == "zh-CN" else ", "
+    head = results.headline
+    scope = head.group
+    sat = next((c for c in results.model.index_constructs if "sat" in c.lower()),
+               (results.model.index_constructs or [None])[0])
+    client = results.study.client_group
+    focus_group = {**client, **scope} if client and results.index_of(
+        {**client, **scope}, sat) else scope
+    name = names.group
+    focus = name(focus_group, scope)
+    wave = head.wave or ""
+    out: list[str] = []
+    if sat is None:
+        return out
+    row, market = results.index_of(focus_group, sat), results.index_of(scope, sat)
+    if row is not None and focus_group != scope:
+        position = s["position"].format(wave=wave, focus=focus, construct=labels[sat],
+                                        value=_n(row.index), level=level,
+                                        lo=_n(row.ci_lower), hi=_n(row.ci_upper),
+                                        market=_n(market.index))
+        versus = _versus(results, s, sep, focus_group, sat, name, scope, focus)
+        out.append(position + (" " if lang != "zh-CN" and versus else "") + versus)
+    elif market is not None:
+        out.append(s["position_all"].format(wave=wave, construct=labels[sat],
+                                            value=_n(market.index), level=level,
+                                            lo=_n(market.ci_lower), hi=_n(market.ci_upper)))
+    nps = {(x.measure, group_key(x.group)): x for x in results.scores if not x.pooled}
+    mine, all_ = nps.get(("nps", group_key(focus_group))), nps.get(("nps", group_key(scope)))
+    if mine is not None and focus_group != scope and all_ is not None:
+        out.append(s["nps"].format(focus=focus, value=_n(mine.value), level="95%",
+                                   lo=_n(mine.ci_lower), hi=_n(mine.ci_upper),
+                                   market=_n(all_.value)))
+    if results.trend is not None and results.trend.previous:
+        out.append(_change(results, s, focus_group, focus, labels, level))
+    drivers = results.drivers_of(focus_group) or results.drivers_of(scope)
+    if drivers is not None:
+        out += _drivers(s, sep, drivers, labels, level, item_text)
+    return [x for x in out if x][:5]
+
+
+def _versus(results, s, sep, focus_group, sat, name, scope, focus) -> str:
+    rows = [d for c in results.comparisons for d in c.differences
+            if d.quantity == "index" and d.name == sat and focus_group in (d.group_a, d.group_b)]
+    ahead, behind, level_with = [], [], []
+    for d in rows:
+        other, flip = (d.group_b, 1) if d.group_a == focus_group else (d.group_a, -1)
+        lo, hi = (d.ci_lower, d.ci_upper) if flip > 0 else (
+            None if d.ci_upper is None else -d.ci_upper, None if d.ci_lower is None else -d.ci_lower)
+        text = s["gap"].format(name=name(other, scope), diff=_n(flip * d.difference, sign=True),
+                               lo=_n(lo, sign=True), hi=_n(hi, sign=True))
+        if not d.significant:
+            level_with.append(name(other, scope))
+        elif flip * d.difference > 0:
+            ahead.append(text)
+        else:
+            behind.append(text)
+    parts = []
+    if ahead:
+        parts.append(s["ahead"].format(focus=focus, names=sep.join(ahead)))
+    if behind:
+        parts.append(s["behind"].format(focus=focus, names=sep.join(behind)))
+    if level_with:
+        parts.append(s["level_with"].format(focus=focus, names=sep.join(level_with)))
+    return s["joined"].format(parts="; ".join(parts) if sep == ", " else "；".join(parts)) \
+        if parts else ""
+
+
+def _change(results, s, focus_group, focus, labels, level) -> str:
+    tr = results.trend
+    mine = [d for d in tr.changes if d.group_a == focus_group]
+    if not mine:
+        return ""
+
+    def what(d: Difference) -> str:
+        return labels[d.name] if d.quantity == "index" else d.quantity.upper()
+
+    sig = sorted((d for d in mine if d.significant), key=lambda d: -abs(d.difference))
+    if sig:
+        out = []
+        for d in sig[:2]:
+            out.append(s["change_sig"].format(
+                prev=tr.previous, what=f"{focus} · {what(d)}",
+                direction=s["rose"] if d.difference > 0 else s["fell"],
+                diff=_n(abs(d.difference)), level=level if d.quantity == "index" else "95%",
+                lo=_n(d.ci_lower, sign=True), hi=_n(d.ci_upper, sign=True)))
+            if d.warranted is False:
+                out[-1] += s["caveat"].format(construct=what(d))
+        return " ".join(out)
+    d = max(mine, key=lambda d: abs(d.difference))
+    return s["change_none"].format(focus=focus, prev=tr.previous, what=what(d),
+                                   diff=_n(d.difference, sign=True),
+                                   level=level if d.quantity == "index" else "95%",
+                                   lo=_n(d.ci_lower, sign=True), hi=_n(d.ci_upper, sign=True))
+
+
+def _drivers(s, sep, drivers, labels, level, item_text) -> list[str]:
+    target = labels[drivers.target]
+    by = {r.construct: r for r in drivers.constructs}
+    if not drivers.priorities:
+        return [s["no_driver"].format(target=target)]
+    first = by[drivers.priorities[0]]
+    out = []
+    if drivers.standout:
+        out.append(s["standout"].format(driver=labels[first.construct], target=target,
+                                        importance=_n(first.importance, 2),
+                                        effect=_n(first.total_std, 2), level=level,
+                                        lo=_n(first.ci_lower, 2), hi=_n(first.ci_upper, 2)))
+    else:
+        out.append(s["several"].format(drivers=sep.join(labels[c] for c in drivers.priorities),
+                                       target=target, first=labels[first.construct],
+                                       effect=_n(first.total_std, 2), level=level,
+                                       lo=_n(first.ci_lower, 2), hi=_n(first.ci_upper, 2)))
+    mean = sum(r.performance for r in drivers.constructs) / len(drivers.constructs)
+    weak = [by[c] for c in drivers.priorities if by[c].performance < mean]
+    if weak:
+        r = weak[0]
+        items = sorted((i for i in drivers.items if i.construct == r.construct),
+                       key=lambda i: i.performance)
+        if items:
+            out.append(s["act"].format(driver=labels[r.construct], target=target,
+                                       performance=_n(r.performance),
+                                       question=item_text(items[0].item),
+                                       item_performance=_n(items[0].performance)))
+    else:
+        out.append(s["keep"].format(driver=labels[first.construct],
+                                    performance=_n(first.performance)))
+    return out
