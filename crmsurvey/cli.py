@@ -407,8 +407,8 @@ def report_cmd(
     """Render the report again from OUTDIR/results.json (no refitting)."""
     from .pipeline import rerender
 
-    rerender(outdir, lang=lang, template=template)
-    _out(f"wrote {outdir}/report.pdf")
+    pdf = rerender(outdir, lang=lang, template=template)
+    _out(f"wrote {pdf}")
 
 
 @app.command("demo")

@@ -80,7 +80,7 @@ def run(study_path: str | Path, outdir: str | Path, *, lang: str | None = None,
     created = _open_outdir(outdir)
     staging = Path(tempfile.mkdtemp(prefix=".crmsurvey-staging-", dir=outdir))
     try:
-        done = run_study(study, progress=say, engine=engine)
+        done = run_study(study, progress=say, engine=engine, language=lang)
         write_results(done.results, done.tables, staging)
         logo = study.definition.report.logo
         if logo:  # checked by content when the study was loaded; named by what it is
@@ -104,7 +104,8 @@ def run(study_path: str | Path, outdir: str | Path, *, lang: str | None = None,
 
 def rerender(outdir: str | Path, *, lang: str | None = None,
              template: str | Path | None = None) -> Path:
-    """Render report.html/.pdf again from ``outdir/results.json`` (no refitting)."""
+    """Render the report again from ``outdir/results.json`` (no refitting): in the
+    results' language as report.pdf, in another as report.<lang>.pdf; returns the PDF."""
     from .report.render import render_report
 
     outdir = Path(outdir)
@@ -114,6 +115,10 @@ def rerender(outdir: str | Path, *, lang: str | None = None,
     results = load_results(source)
     if template is not None and not Path(template).is_dir():
         raise InputError("template folder not found", path=str(template))
-    render_report(results, outdir, lang=lang,
-                  template_dir=Path(template) if template else None)
-    return outdir
+    html, pdf = render_report(results, outdir, lang=lang,
+                              template_dir=Path(template) if template else None)
+    listed = _previous(outdir)
+    if listed:  # the bundle now includes this language's report too
+        write_text(outdir / MANIFEST, json.dumps(sorted(listed | {html.name, pdf.name}),
+                                                 indent=0))
+    return pdf

@@ -25,7 +25,7 @@ def pytest_collection_modifyitems(config, items):
     """Every test on the demo bundle is slow (the bundle takes ~10 s to build, once per
     worker)."""
     for item in items:
-        if "demo_runs" in getattr(item, "fixturenames", ()):
+        if "demo_runs" in getattr(item, "fixturenames", ()):  # also through demo_pdfs
             item.add_marker(pytest.mark.slow)
 
 
@@ -38,8 +38,15 @@ def demo_runs(tmp_path_factory):
     base = tmp_path_factory.mktemp("demo")
     en = run(ROOT / "studies" / "demo_ccsi.yaml", base / "en", lang="en")
     shutil.copytree(en, base / "zh-CN")
-    rerender(base / "zh-CN", lang="zh-CN")
+    rerender(base / "zh-CN", lang="zh-CN")  # report.zh-CN.pdf beside the English one
     return {"en": en, "zh-CN": base / "zh-CN"}
+
+
+@pytest.fixture(scope="session")
+def demo_pdfs(demo_runs):
+    """The demo report's PDF per language."""
+    return {"en": demo_runs["en"] / "report.pdf",
+            "zh-CN": demo_runs["zh-CN"] / "report.zh-CN.pdf"}
 
 
 MINI = """\

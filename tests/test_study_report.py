@@ -50,10 +50,10 @@ def _fonts(reader: PdfReader) -> set[str]:
 
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
-def test_demo_report_has_every_index(demo_runs, lang):
+def test_demo_report_has_every_index(demo_runs, demo_pdfs, lang):
     folder = demo_runs[lang]
     results = load_results(folder / "results.json")
-    text, reader = _pdf_text(folder / "report.pdf")
+    text, reader = _pdf_text(demo_pdfs[lang])
     assert len(reader.pages) >= 8
     groups = {tuple(r.group.items()) for r in results.indices}
     assert groups == {((("brand", b),) if b else ()) + (("wave", w),)
@@ -143,9 +143,15 @@ def test_rerender_without_refitting(demo_runs, tmp_path):
     folder = tmp_path / "copy"  # a copy: the other tests read the English report
     shutil.copytree(demo_runs["en"], folder)
     before = (folder / "results.json").read_bytes()
-    rerender(folder, lang="zh-CN")
-    text, _ = _pdf_text(folder / "report.pdf")
+    english = (folder / "report.pdf").read_bytes()
+    assert rerender(folder, lang="zh-CN") == folder / "report.zh-CN.pdf"
+    text, _ = _pdf_text(folder / "report.zh-CN.pdf")
     assert "执行摘要" in text and (folder / "results.json").read_bytes() == before
+    assert (folder / "report.pdf").read_bytes() == english  # beside, not over, the English
+    assert "report.zh-CN.pdf" in (folder / ".crmsurvey-manifest.json").read_text()
+    proc = subprocess.run([sys.executable, "-m", "crmsurvey.cli", "report", str(folder),
+                           "--lang", "fr"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "'fr' is not a language" in proc.stderr
 
 
 def test_failed_run_leaves_nothing(tmp_path):
@@ -259,7 +265,7 @@ def test_demo_compares_groups_and_waves(demo_runs):
     groups = {tuple(sorted(d.group_a.items())) for d in trend.changes}
     assert len(groups) == 4  # the whole sample and each brand
     text, _ = _pdf_text(folder / "report.pdf")
-    for heading in ("Group comparisons", "Trend over waves", "MICOM", "Change since 2025"):
+    for heading in ("Group comparisons", "Trends over waves", "MICOM", "Change since 2025"):
         assert heading in text
 
 

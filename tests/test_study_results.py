@@ -67,7 +67,7 @@ def test_comparisons_carry_micom(demo):
     assert changes and all(d.micom in ("full", "partial", "none") for d in changes)
 
 
-def test_headline_is_the_current_wave_and_says_so(demo, demo_runs):
+def test_headline_is_the_current_wave_and_says_so(demo, demo_runs, demo_pdfs):
     assert demo.headline.group == {"wave": "2026"} and demo.headline.previous_wave == "2025"
     assert not any(r.pooled for r in demo.indices)  # pooled figures only on request
     sat = demo.index_of({"wave": "2026"}, "SAT")
@@ -78,8 +78,7 @@ def test_headline_is_the_current_wave_and_says_so(demo, demo_runs):
                    p.extract_text() and "Current wave" in p.extract_text())
     assert "Current wave: 2026" in summary and f"{sat.index:.1f}" in summary
     assert f"n = {sat.n}" in summary
-    zh = "\n".join(p.extract_text() for p in PdfReader(str(demo_runs["zh-CN"] /
-                                                           "report.pdf")).pages)
+    zh = "\n".join(p.extract_text() for p in PdfReader(str(demo_pdfs["zh-CN"])).pages)
     assert "当前年度：2026年" in zh
 
 

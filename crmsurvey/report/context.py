@@ -279,7 +279,8 @@ def _model(fit, results: Results, names: Names) -> dict:
         "htmt_names": [names[n] for n in order],
         "htmt": [[(htmt.get((b, a)) or {}).get("est") if j < i else None
                   for j, b in enumerate(order)] for i, a in enumerate(order)],
-        "htmt_rows": [dict(r, label=f"{names[r['lhs']]} – {names[r['rhs']]}")
+        "htmt_rows": [{"label": f"{names[r['lhs']]} – {names[r['rhs']]}", "est": r["est"],
+                       "ci_lower": r.get("ci_lower"), "ci_upper": r.get("ci_upper")}
                       for r in fit.htmt_intervals or []],
         "item_vif": [dict(r, label=names[r["lhs"]]) for r in fit.item_vif],
         "structural": [{"label": f"{names[r['rhs']]} → {names[r['lhs']]}", "vif": r["vif"],
@@ -462,6 +463,8 @@ def _method(results: Results, names: Names, t: dict, level: str, lang: str) -> d
                          "message": diagnostic_text(x.code, x.message, x.concerns, lang)}
                         for x in results.diagnostics],
         "fieldwork": fieldwork,
+        "skipped": [{"label": names.group(x.group, {}), "n": x.n,
+                     "reason": screening_note(x.reason, lang)} for x in results.skipped],
         "margin_text": t["margin_text"].format(construct=names[head.construct],
                                                margin=(head.ci_upper - head.ci_lower) / 2,
                                                level=level, n=head.n)

@@ -172,6 +172,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "rows_read": "Responses read", "rows_kept": "Responses kept", "excluded": "Excluded",
         "reason": "Reason", "flagged": "Flagged", "excluded_by": "Excluded by rule",
         "group_sizes": "Group sizes", "group_item": "Grouped by", "respondents": "respondents",
+        "skipped": "Not analysed separately",
         "rule_duplicate": "Duplicate respondent", "rule_screened_out": "Did not qualify",
         "rule_attention": "Failed attention check", "rule_speeder": "Too fast (speeder)",
         "rule_straightlining": "Straight-lining", "rule_missing": "Too many missing answers",
@@ -383,7 +384,7 @@ STRINGS: dict[str, dict[str, str]] = {
                     "保留率{retention:.0%}（由重复购买估计）：利润 /（1 + 贴现率 − 保留率）。",
         "rows_read": "读取样本", "rows_kept": "有效样本", "excluded": "剔除", "reason": "原因",
         "flagged": "标记", "excluded_by": "按规则剔除", "group_sizes": "各组样本量",
-        "group_item": "分组依据",
+        "group_item": "分组依据", "skipped": "未单独分析的组别",
         "respondents": "人",
         "rule_duplicate": "重复作答", "rule_screened_out": "不符合甄别条件",
         "rule_attention": "未通过注意力测试", "rule_speeder": "答题过快",
@@ -514,7 +515,8 @@ def diagnostic_text(code: str, message: str, concerns: list[str], lang: str) -> 
     return template.format(concerns=listed)
 
 
-#: Screening notes (the responses module writes them in English), for other languages.
+#: Screening notes and reasons for skipping a group (written in English by the stages
+#: that make them), for other languages.
 SCREENING_NOTES = {
     "zh-CN": [
         (r"duplicates: a repeated respondent id in '(.+)' \(first kept\)",
@@ -533,6 +535,10 @@ SCREENING_NOTES = {
          "忽略了{0}个不在问卷中的列：{1}"),
         (r"Qualtrics column '(.+)' used for item '(.+)'", "Qualtrics列{0}用作题目{1}"),
         (r"Qualtrics export: .*", "Qualtrics导出文件：第2、3行（题目文字、导入编号）不是回答"),
+        (r"fewer than (\d+) respondents", "少于{0}名受访者"),
+        (r"this wave lacks construct\(s\) (.+)", "该年度缺少结构变量{0}"),
+        (r"group column '(.+)' has a single level", "分组列{0}只有一个取值"),
+        (r"no comparison of (\w+): .*", "无法比较{0}（有效组别不足）"),
     ],
 }
 

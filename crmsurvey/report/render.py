@@ -122,23 +122,32 @@ def _template_frame() -> tuple[str, int] | None:
 def render_report(results: Results, outdir: Path, *, lang: str | None = None,
                   template_dir: Path | None = None, refused: list[str] | None = None
                   ) -> tuple[Path, Path]:
-    """Write ``report.html`` and ``report.pdf`` into ``outdir`` (each atomically)."""
+    """Write the report into ``outdir`` (each file atomically): ``report.html`` and
+    ``report.pdf`` in the results' own language, ``report.<lang>.html/.pdf`` in another
+    one (so that both can stand side by side). A language the questionnaire has no text
+    for is an InputError."""
     import logging
 
     from weasyprint import HTML
 
+    lang = lang or results.study.language
+    known = results.study.languages or [results.study.language]
+    if lang not in known:
+        raise InputError(f"language {lang!r} is not a language of the questionnaire",
+                         hint=f"it has {', '.join(known)}")
+    stem = "report" if lang == results.study.language else f"report.{lang}"
     outdir = Path(outdir)
     template_dir = Path(template_dir or bundled_dir("reports") / "default").resolve()
     assets = (outdir / "assets").resolve()
     logo = next((p for p in sorted(assets.glob("logo.*"))), None) if assets.is_dir() else None
     html = build_html(results, lang=lang, template_dir=template_dir,
                       logo=_logo_uri(logo) if logo else None)
-    with atomic_path(outdir / "report.html") as tmp:
+    with atomic_path(outdir / f"{stem}.html") as tmp:
         tmp.write_text(html, encoding="utf-8")
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     document = HTML(string=html, base_url=template_dir.as_uri() + "/",
                     url_fetcher=restricted_fetcher([template_dir, assets], refused))
-    with atomic_path(outdir / "report.pdf") as tmp:
+    with atomic_path(outdir / f"{stem}.pdf") as tmp:
         document.write_pdf(str(tmp))
-    return outdir / "report.html", outdir / "report.pdf"
+    return outdir / f"{stem}.html", outdir / f"{stem}.pdf"

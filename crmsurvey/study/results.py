@@ -96,6 +96,7 @@ class StudyInfo(_Section):
     subtitle: Text | None = None
     author: Text | None = None
     language: str = "en"
+    languages: list[str] = Field(default_factory=list)  # the questionnaire's
     sections: list[str]
     questionnaire: dict[str, Any]
     fieldwork: dict[str, Any] | None = None

@@ -240,10 +240,12 @@ def _cbsem(spec, data: pd.DataFrame, unit: Unit, weights, o, items) -> CBSEMMode
 
 # --- the run ------------------------------------------------------------------------
 
-def run_study(study: Study, *, progress: Progress | None = None, engine=None) -> StudyRun:
+def run_study(study: Study, *, progress: Progress | None = None, engine=None,
+              language: str | None = None) -> StudyRun:
     """Fit the study's models and return its results and tables. ``engine``
     (``"processes"``, a worker count, a Dask address or client) runs the group units;
-    the study file's ``engine:`` is used when none is given."""
+    the study file's ``engine:`` is used when none is given; ``language`` (default: the
+    study's report language) is the language of the results' own report."""
     from .export import results_tables
 
     d, q = study.definition, study.questionnaire
@@ -336,7 +338,7 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None) ->
     say("analytics", 1, 1)
     # 11. assemble
     results = Results(
-        study=_study_info(study),
+        study=_study_info(study, language),
         settings=_settings(study, logs, waves, policy),
         model=ModelInfo(syntax=spec.to_lavaan() if spec else "",
                         labels={c: v.label or {"*": c} for c, v in q.definition.constructs.items()},
@@ -368,12 +370,13 @@ def _in_scope(group: dict, scope: dict) -> bool:
     return all(group.get(k) == v for k, v in scope.items())
 
 
-def _study_info(study: Study) -> StudyInfo:
+def _study_info(study: Study, language: str | None) -> StudyInfo:
     d, q = study.definition, study.questionnaire
     return StudyInfo(id=d.id, title=d.title, client=d.report.client,
                      client_group=d.report.client_group, report_title=d.report.title,
                      subtitle=d.report.subtitle, author=d.report.author,
-                     language=d.report.language, sections=list(d.report.sections),
+                     language=language or d.report.language, languages=list(q.languages),
+                     sections=list(d.report.sections),
                      fieldwork=d.fieldwork.model_dump() if d.fieldwork else None,
                      group_labels=d.report.group_labels,
                      questionnaire={"id": q.id, "version": str(q.definition.version),
