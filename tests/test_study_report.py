@@ -115,7 +115,7 @@ def test_spreadsheet_cells_are_neutralised(tmp_path):
     table = pd.DataFrame({"group": ["=HYPERLINK(\"x\")", "+1", "-2", "@A1", "ok"],
                           "value": [1.0, -2.0, 3.0, 4.0, 5.0]})
     write_tables({"indices": table}, tmp_path)
-    ws = openpyxl.load_workbook(tmp_path / "tables.xlsx")["indices"]
+    ws = openpyxl.load_workbook(tmp_path / "tables.xlsx")["Indices"]
     cells = [ws.cell(row=i, column=1) for i in range(2, 7)]
     assert [c.value for c in cells] == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@A1", "ok"]
     assert all(c.data_type == "s" for c in cells)

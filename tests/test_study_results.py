@@ -233,3 +233,111 @@ def test_a_driver_stands_out_only_when_its_lead_is_beyond_its_uncertainty():
     assert set(d.priorities) == {"A", "B"} and d.standout is None
     assert d.lead_ci[0] <= 0 <= d.lead_ci[1]
     assert d.items and {i.construct for i in d.items} == {"A", "B"}
+
+
+# --- the client deliverable -------------------------------------------------------------------
+
+#: Latin-letter words a Chinese report may contain: abbreviations readers know, single
+#: letters (statistics symbols, Kano and ABC classes, group letters), software and the
+#: authors cited; item and construct codes are added from the results.
+ALLOWED = {"PLS", "CB", "SEM", "NPS", "CSAT", "IPMA", "HTMT", "AVE", "CFI", "TLI", "RMSEA",
+           "SRMR", "VIF", "MICOM", "RFM", "CLV", "ABC", "ACSI", "ANOVA", "lavaan", "crmsurvey",
+           "Python", "numpy", "pandas", "Hair", "Henseler", "Hu", "Bentler", "Berger", "Dick",
+           "Basu", "Kish", "Bonferroni", "Kruskal", "Wallis", "Fornell", "Qualtrics"}
+
+
+def _latin_words(text: str, results: Results) -> set[str]:
+    import re
+
+    codes = set(results.model.items) | set(results.model.constructs) | {
+        i for items in results.model.constructs.values() for i in items}
+    codes |= {"resp_id", "weight", "wave", "brand"}
+    words = set(re.findall(r"[A-Za-z][A-Za-z0-9_]*", text))
+    return {w for w in words if len(w) > 1 and w not in ALLOWED and w not in codes
+            and not re.fullmatch(r"[a-z]+\d+|[a-z]+_[a-z0-9_]+", w)}
+
+
+def test_chinese_report_has_no_english_left(demo, demo_pdfs):
+    text = "\n".join(p.extract_text() for p in PdfReader(str(demo_pdfs["zh-CN"])).pages)
+    assert "顾客满意" in text and "执行摘要" in text
+    assert _latin_words(text, demo) == set()
+    assert "客户" not in text  # one term per concept: 顾客
+    english = "\n".join(p.extract_text() for p in PdfReader(str(demo_pdfs["en"])).pages)
+    assert len(_latin_words(english, demo)) > 100  # the check sees English when it is there
+
+
+@pytest.mark.parametrize("lang, client, wave", [("en", "Brand A", "2026"),
+                                                ("zh-CN", "品牌A", "2026年")])
+def test_executive_summary_frames_the_client_and_the_change(demo, demo_pdfs, lang, client,
+                                                            wave):
+    import re
+
+    from crmsurvey.report.context import build_context
+
+    ctx = build_context(demo, lang)
+    findings = ctx["findings"]
+    assert 3 <= len(findings) <= 5
+    text = " ".join(findings)
+    assert client in findings[0] and wave in findings[0]
+    change = next(f for f in findings if "2025" in f)
+    assert re.search(r"-?\d+\.\d.{0,12}-?\d+\.\d", change)  # a change with its interval
+    pdf = "\n".join(p.extract_text() for p in PdfReader(str(demo_pdfs[lang])).pages[:4])
+    first_words = findings[0][:12]
+    assert first_words in pdf.replace("\n", "")
+    # every number of the position sentence is a figure of the results
+    row = demo.index_of({"brand": "Brand A", "wave": "2026"}, "SAT")
+    assert f"{row.index:.1f}" in findings[0] and f"{row.ci_lower:.1f}" in findings[0]
+    assert text
+
+
+def test_path_diagram_labels_do_not_overlap(demo):
+    from crmsurvey.report.charts import LABEL_H, LABEL_W, path_layout
+
+    fit = demo.model_of(demo.headline.group)
+    labels = path_layout(list(demo.model.constructs), fit.paths)["labels"]
+    assert len(labels) == len(fit.paths)
+    for i, (x, y) in enumerate(labels):
+        for px, py in labels[:i]:
+            assert abs(x - px) >= LABEL_W or abs(y - py) >= LABEL_H
+
+
+def test_workbook_is_for_people_and_reproducible(tmp_path):
+    """Labelled sheets, labels instead of codes, number formats, frozen headers, a notes
+    sheet; the same bytes from two identical runs; lavaan operators left intact."""
+    import openpyxl
+
+    from crmsurvey.study import load_study, run_study
+    from crmsurvey.study.export import write_tables
+
+    (tmp_path / "s.yaml").write_text("""id: x
+title: x
+questionnaire: ccsi
+data: [{simulate: {n: 120, seed: 2, groups: {brand: [A, B]}}}]
+groups: [brand]
+min_group_size: 40
+pls: {bootstrap: 50, seed: 1}
+report: {language: zh-CN, group_labels: {brand: {A: {zh-CN: 甲品牌}}}}
+""", encoding="utf-8")
+    study = load_study(tmp_path / "s.yaml")
+    outs = []
+    for k in range(2):
+        done = run_study(study)
+        folder = tmp_path / f"o{k}"
+        folder.mkdir()
+        write_tables(done.tables, folder, results=done.results)
+        outs.append(folder)
+    assert (outs[0] / "tables.xlsx").read_bytes() == (outs[1] / "tables.xlsx").read_bytes()
+    wb = openpyxl.load_workbook(outs[0] / "tables.xlsx")
+    assert {"指数", "路径系数", "说明"} <= set(wb.sheetnames)
+    ws = wb["指数"]
+    header = [c.value for c in ws[1]]
+    assert header[:2] == ["brand", "construct"] and ws.freeze_panes == "A2"
+    values = {c.value for c in ws["B"][1:]}
+    assert "顾客满意" in values and "SAT" not in values  # labels, not codes
+    assert "甲品牌" in {c.value for c in ws["A"][1:]}
+    col = header.index("index") + 1
+    assert ws.cell(row=2, column=col).number_format == "0.0"
+    notes = {r[0].value: r[1].value for r in wb["说明"].iter_rows(min_row=2)}
+    assert notes["study"] == "x" and "bootstrap=50" in notes["PLS"]
+    paths = (outs[0] / "loadings.csv").read_text(encoding="utf-8-sig")
+    assert ",=~," in paths and "'=~" not in paths

@@ -8,16 +8,24 @@ import pandas as pd
 
 from .._io import atomic_path
 from .results import Results
+from .workbook import workbook
 
-__all__ = ["write_results", "write_tables", "results_tables", "neutralise"]
+__all__ = ["write_results", "write_tables", "results_tables", "neutralise", "workbook"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: Columns the program writes itself: lavaan operators (``=~``, ``~~``) are no formula.
+_OWN_COLUMNS = {"op"}
+
+
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula get a leading apostrophe."""
+    """Text cells that a spreadsheet would run as a formula get a leading apostrophe —
+    in every column that can hold user-controlled text (not lavaan's ``op``)."""
     out = frame.copy()
     for col in out.columns:
+        if col in _OWN_COLUMNS:
+            continue
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str)
                                     and v.startswith(_FORMULA_START) else v)
@@ -25,20 +33,23 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _spread(rows: list[dict], keys: tuple[str, ...] = ("group",)) -> pd.DataFrame:
-    """Records whose group fields are dicts → one column per group item (``brand``,
-    ``wave``; ``group_a.brand`` … for pairs); the whole sample has them empty."""
-    flat = []
+    """Records whose group fields are dicts → one column per group item, first (``brand``,
+    ``wave``; ``group_a.brand`` … for pairs); the whole sample leaves them empty."""
+    flat, group_columns = [], {}
     for r in rows:
         row = {}
         for k, v in r.items():
             if k in keys and isinstance(v, dict):
                 prefix = "" if k == "group" else f"{k}."
-                row.update({f"{prefix}{g}": level for g, level in v.items()} or
-                           {f"{prefix}scope" if prefix else "scope": "all"})
+                spread = {f"{prefix}{g}": level for g, level in v.items()}  # {}: all
+                row.update(spread)
+                group_columns.update(dict.fromkeys(spread))
             elif not isinstance(v, (dict, list)):
                 row[k] = v
         flat.append(row)
-    return pd.DataFrame(flat)
+    frame = pd.DataFrame(flat)
+    first = [c for c in group_columns if c in frame]
+    return frame[first + [c for c in frame.columns if c not in group_columns]]
 
 
 def results_tables(results: Results) -> dict[str, pd.DataFrame]:
@@ -62,14 +73,21 @@ def results_tables(results: Results) -> dict[str, pd.DataFrame]:
                          for dr in dump["drivers"] for r in dr["constructs"]]),
         "ipma_items": _spread([{"group": dr["group"], "target": dr["target"], **r}
                                for dr in dump["drivers"] for r in dr["items"]]),
+        "item_results": _spread(dump["items"]),
+        "drivers": _spread([{"group": dr["group"], "target": dr["target"],
+                             "priorities": ", ".join(dr["priorities"]),
+                             "standout": dr["standout"] or "",
+                             "lead_ci_lower": (dr["lead_ci"] or [None, None])[0],
+                             "lead_ci_upper": (dr["lead_ci"] or [None, None])[1]}
+                            for dr in dump["drivers"]]),
         "cleaning_log": pd.DataFrame(
             [{"source": s["source"], "rows_read": s["rows_read"], "rows_kept": s["rows_kept"],
               **{f"excluded_{k}": v for k, v in s["excluded"].items()}}
              for s in dump["sample"]["sources"]]),
     }
-    for name in ("paths", "loadings", "quality", "r2", "total_effects"):
+    for name in ("paths", "loadings", "quality", "r2", "total_effects", "htmt_intervals"):
         tables[name] = _spread([{"group": m["group"], **r} for m in dump["models"]
-                                for r in m[name]])
+                                for r in m[name] or []])
     if dump["cbsem"] and not dump["cbsem"]["error"]:
         tables["cbsem_estimates"] = pd.DataFrame(dump["cbsem"]["estimates"])
         tables["cbsem_fit"] = pd.DataFrame({"measure": list(dump["cbsem"]["fit"]),
@@ -78,24 +96,24 @@ def results_tables(results: Results) -> dict[str, pd.DataFrame]:
 
 
 def write_results(results: Results, tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
-    """Write results.json and the tables into ``folder`` (each file atomically); return
-    the paths written."""
+    """Write results.json, the CSV tables and tables.xlsx into ``folder`` (each file
+    atomically); return the paths written."""
     folder.mkdir(parents=True, exist_ok=True)
     with atomic_path(folder / "results.json") as tmp:
         tmp.write_text(results.to_json(), encoding="utf-8")
-    return [folder / "results.json"] + write_tables(tables, folder)
+    return [folder / "results.json"] + write_tables(tables, folder, results=results)
 
 
-def write_tables(tables: dict[str, pd.DataFrame], folder: Path) -> list[Path]:
-    """One CSV per table and one XLSX workbook, formula-like text neutralised."""
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path, *,
+                 results: Results | None = None) -> list[Path]:
+    """One CSV per table (codes, as the results have them) and one workbook for people
+    (see :func:`workbook`), formula-like text neutralised in both."""
     written = []
     for name, t in tables.items():
         with atomic_path(folder / f"{name}.csv") as tmp:
             neutralise(t).to_csv(tmp, index=False, encoding="utf-8-sig")
         written.append(folder / f"{name}.csv")
     with atomic_path(folder / "tables.xlsx") as tmp:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
-            for name, t in tables.items():
-                neutralise(t).to_excel(xw, sheet_name=name[:31], index=False)
+        tmp.write_bytes(workbook(tables, results))
     written.append(folder / "tables.xlsx")
     return written
