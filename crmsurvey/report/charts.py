@@ -49,8 +49,8 @@ def index_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, s
     """Each construct's index per group with its interval (a dot plot, 0–100 axis zoomed
     to the data)."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.6, 0.55 * len(constructs) * max(1, len(groups)) ** 0.5
-                                    + 1.2))
+    fig, ax = plt.subplots(figsize=(6.6, 0.36 * len(constructs) * max(1, len(groups)) ** 0.5
+                                    + 1.0))
     step = 0.7 / max(1, len(groups))
     lo_all, hi_all = 100.0, 0.0
     for g_i, g in enumerate(groups):
