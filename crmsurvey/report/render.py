@@ -1,4 +1,5 @@
-"""Render a study's results bundle to HTML and PDF (jinja2 + WeasyPrint).
+"""Render a study's results to HTML and PDF (jinja2 + WeasyPrint); what the templates
+show is built in :mod:`.context`.
 
 Templates autoescape every value and use ``StrictUndefined``; untrusted text (question
 wording, group names, data values) therefore shows as text. The PDF renderer fetches only
@@ -19,6 +20,7 @@ from .context import build_context
 from .filters import num, pct, pval, text_in
 
 __all__ = ["render_report", "build_html", "restricted_fetcher", "build_context"]
+
 
 def _allowed(url: str, roots: list[Path]) -> bool:
     parsed = urlparse(url)
