@@ -13,10 +13,12 @@ __all__ = ["findings"]
 
 SENTENCES = {
     "en": {
-        "position": "In {wave}, {focus}'s {construct} index is {value} ({level} interval "
+        "position": "{when}{focus}'s {construct} index is {value} ({level} interval "
                     "{lo} to {hi}), against {market} for the market as a whole.",
-        "position_all": "In {wave}, the {construct} index is {value} ({level} interval {lo} "
-                        "to {hi}).",
+        "position_all": "{when}the {construct} index is {value} ({level} interval {lo} to "
+                        "{hi}).",
+        "when": "In {wave}, ", "everyone": "the whole sample", "semi": "; ",
+        "no_gap": "No group's {construct} index differs significantly from another's.",
         "ahead": "{focus} is significantly ahead of {names}",
         "behind": "{focus} is significantly behind {names}",
         "gap": "{name} by {diff} points (adjusted interval {lo} to {hi})",
@@ -47,9 +49,11 @@ SENTENCES = {
                 "keep {driver} up ({performance} of 100).",
     },
     "zh-CN": {
-        "position": "{wave}年，{focus}的{construct}指数为{value}（{level}置信区间{lo}至{hi}），"
+        "position": "{when}{focus}的{construct}指数为{value}（{level}置信区间{lo}至{hi}），"
                     "整个市场为{market}。",
-        "position_all": "{wave}年，{construct}指数为{value}（{level}置信区间{lo}至{hi}）。",
+        "position_all": "{when}{construct}指数为{value}（{level}置信区间{lo}至{hi}）。",
+        "when": "{wave}年，", "everyone": "全部受访者", "semi": "；",
+        "no_gap": "各组的{construct}指数之间没有显著差异。",
         "ahead": "{focus}显著领先于{names}",
         "behind": "{focus}显著落后于{names}",
         "gap": "{name}（相差{diff}分，校正置信区间{lo}至{hi}）",
@@ -94,23 +98,24 @@ def findings(results: Results, names, level: str) -> list[str]:
     focus_group = {**client, **scope} if client and results.index_of(
         {**client, **scope}, sat) else scope
     name = names.group
-    focus = name(focus_group, scope)
-    wave = head.wave or ""
+    focus = name(focus_group, scope) if focus_group != scope else s["everyone"]
+    when = s["when"].format(wave=head.wave) if head.wave else ""
     out: list[str] = []
     if sat is None:
         return out
     row, market = results.index_of(focus_group, sat), results.index_of(scope, sat)
     if row is not None and focus_group != scope:
-        position = s["position"].format(wave=wave, focus=focus, construct=labels[sat],
+        position = s["position"].format(when=when, focus=focus, construct=labels[sat],
                                         value=_n(row.index), level=level,
                                         lo=_n(row.ci_lower), hi=_n(row.ci_upper),
                                         market=_n(market.index))
         versus = _versus(results, s, sep, focus_group, sat, name, scope, focus)
         out.append(position + (" " if lang != "zh-CN" and versus else "") + versus)
     elif market is not None:
-        out.append(s["position_all"].format(wave=wave, construct=labels[sat],
+        out.append(s["position_all"].format(when=when, construct=labels[sat],
                                             value=_n(market.index), level=level,
-                                            lo=_n(market.ci_lower), hi=_n(market.ci_upper)))
+                                            lo=_n(market.ci_lower), hi=_n(market.ci_upper))
+                   + (" " if lang != "zh-CN" else "") + _spread(results, s, sat, name, labels))
     nps = {(x.measure, group_key(x.group)): x for x in results.scores if not x.pooled}
     mine, all_ = nps.get(("nps", group_key(focus_group))), nps.get(("nps", group_key(scope)))
     if mine is not None and focus_group != scope and all_ is not None:
@@ -122,7 +127,7 @@ def findings(results: Results, names, level: str) -> list[str]:
     drivers = results.drivers_of(focus_group) or results.drivers_of(scope)
     if drivers is not None:
         out += _drivers(s, sep, drivers, labels, level, item_text)
-    return [x for x in out if x][:5]
+    return [x[0].upper() + x[1:] for x in out if x][:5]
 
 
 def _versus(results, s, sep, focus_group, sat, name, scope, focus) -> str:
@@ -148,8 +153,27 @@ def _versus(results, s, sep, focus_group, sat, name, scope, focus) -> str:
         parts.append(s["behind"].format(focus=focus, names=sep.join(behind)))
     if level_with:
         parts.append(s["level_with"].format(focus=focus, names=sep.join(level_with)))
-    return s["joined"].format(parts="; ".join(parts) if sep == ", " else "；".join(parts)) \
-        if parts else ""
+    return s["joined"].format(parts=s["semi"].join(parts)) if parts else ""
+
+
+def _spread(results, s, sat, name, labels) -> str:
+    """Without a client: the significant gaps between groups, or that there are none."""
+    rows = [d for c in results.comparisons for d in c.differences
+            if d.quantity == "index" and d.name == sat]
+    if not rows:
+        return ""
+    sig = [d for d in rows if d.significant]
+    if not sig:
+        return s["no_gap"].format(construct=labels[sat])
+    parts = []
+    for d in sig:
+        lead, lag, diff = (d.group_a, d.group_b, d.difference) if d.difference > 0 else \
+            (d.group_b, d.group_a, -d.difference)
+        lo, hi = (d.ci_lower, d.ci_upper) if d.difference > 0 else (-d.ci_upper, -d.ci_lower)
+        parts.append(s["ahead"].format(focus=name(lead), names=s["gap"].format(
+            name=name(lag), diff=_n(diff, sign=True), lo=_n(lo, sign=True),
+            hi=_n(hi, sign=True))))
+    return s["joined"].format(parts=s["semi"].join(parts))
 
 
 def _change(results, s, focus_group, focus, labels, level) -> str:
