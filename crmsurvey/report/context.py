@@ -102,23 +102,18 @@ def _summary(results: Results, names: Names, t: dict, level: str, sat) -> dict:
             kpis.append({"label": t["kpi_index"].format(construct=names[sat],
                                                          group=names.group(group)),
                          "value": row.index, "lo": row.ci_lower, "hi": row.ci_upper,
-                         "n": row.n, "level": level, "margin": _margin(row)})
+                         "n": row.n, "level": level})
         nps = next((s for s in results.scores if s.measure == "nps" and s.group == group
                     and not s.pooled), None)
         if nps is not None:
             kpis.append({"label": t["kpi_nps"].format(group=names.group(group)),
                          "value": nps.value, "lo": nps.ci_lower, "hi": nps.ci_upper,
-                         "n": nps.n, "level": "95%", "margin": _margin(nps)})
+                         "n": nps.n, "level": "95%"})
     head = results.headline
     return {"kpis": kpis,
             "headline_text": t["headline_scope"].format(wave=head.wave, n=kpis[0]["n"])
             if head.wave and kpis else "",
             "findings": findings(results, names, level)}
-
-
-def _margin(row) -> float | None:
-    lo, hi = row.ci_lower, row.ci_upper
-    return None if lo is None or hi is None else (hi - lo) / 2
 
 
 # --- current wave by group, trend -------------------------------------------------------
@@ -140,8 +135,7 @@ def _current(results: Results, names: Names, t: dict, sat) -> dict:
 
     def cell(value, d):
         mark = "" if d is None or not d.significant else ("▲" if d.difference > 0 else "▼")
-        return {"value": value, "mark": mark,
-                "change": None if d is None else d.difference}
+        return {"value": value, "mark": mark}
 
     rows = []
     for key in groups:
