@@ -19,6 +19,7 @@ from .data import prepare
 from .extract import effect_pairs, extract_stats, path_pairs
 from .index import rescale, unstandardised_weights
 from .layout import Layout, layout_of
+from .mediation import indirect_table
 from ..moments import PairProducts
 from .result import PLSResult, PLSSettings
 from .stats import BatchStats, Options, batch_statistics
@@ -96,13 +97,12 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     diagnostics = _diagnose(full, lay, prep)
 
     tables = _tables(full, lay, len(prep.x))
-    draws = None
+    draws = jack = None
     if bootstrap:
         seed = int(np.random.SeedSequence(seed).entropy % (2**63)) if seed is None else seed
         draws = run_bootstrap(prep.x, prep.weights, lay, opts, full, n_boot=bootstrap,
                               seed=seed, chunk=chunk, sign_change=sign_change,
                               progress=progress, engine=engine)
-        jack = None
         if ci_method == "bca":
             jack = jackknife(pp, prep.weights, lay, opts, chunk=chunk)
         _add_inference(tables, full, lay, draws, jack, ci=ci, method=ci_method,
@@ -115,6 +115,11 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
                 "intervals use the others"))
     else:
         n_failed = 0
+    tables["indirect"] = indirect_table(
+        lay, extract_stats(full, lay)["paths"][0],
+        None if draws is None else draws.values["paths"],
+        intervals=partial(_bounds, ci=ci, method=ci_method),
+        jack=None if jack is None else jack["paths"])
     r = m.corr[0]
     item_vif = Q.item_vif(r, lay)
     diagnostics += _collinear(item_vif, lay)
@@ -148,6 +153,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         inner_vif=Q.inner_vif(full.ccor[0], lay), f2=Q.f_squared(full.ccor[0], full.r2[0], lay),
         scores=scores, diagnostics=tuple(diagnostics), settings=settings,
         model=spec.syntax or spec.to_lavaan(), htmt_intervals=tables.get("htmt"),
+        indirect=tables["indirect"],
         draws=draws, _ipma=partial(_ipma, prep=prep, w=w, lay=lay),
         _ipma_items=partial(_ipma_items, prep=prep, w=w, lay=lay),
         _index_scores=partial(_index_scores, prep, w, lay))
@@ -231,6 +237,10 @@ def _tables(full: BatchStats, lay: Layout, n: int) -> dict[str, pd.DataFrame]:
     out["htmt"] = pd.DataFrame({"lhs": [names[i] for i in iu[0]], "op": "htmt",
                                 "rhs": [names[j] for j in iu[1]], "est": est["htmt"]})
     return out
+
+
+def _bounds(est, draws, jack, *, ci, method):
+    return intervals(est, draws, ci=ci, method=method, jack=jack)
 
 
 def _add_inference(tables, full, lay, draws, jack, *, ci, method, df) -> None:

@@ -64,6 +64,10 @@ class PLSResult:
     settings: PLSSettings
     model: str
     htmt_intervals: pd.DataFrame | None = None
+    #: every specific indirect effect (``from, through, to, est`` + ``se, ci_lower,
+    #: ci_upper, pvalue`` after a bootstrap) and each pair's total indirect effect
+    #: (``through == "total"``); see :mod:`crmsurvey.pls.mediation`
+    indirect: pd.DataFrame | None = None
     #: the bootstrap draws behind every interval (``draws.values["index"]``: (B, K), in
     #: ``index`` row order; NaN rows for failed resamples), or None without a bootstrap.
     #: Differences between two results' statistics are built from these, so that they
@@ -116,7 +120,8 @@ class PLSResult:
             return json_safe(out.to_dict("records"))
 
         tables = ["paths", "loadings", "weights", "total_effects", "r2", "index", "quality",
-                  "htmt", "fornell_larcker", "item_vif", "inner_vif", "f2", "htmt_intervals"]
+                  "htmt", "fornell_larcker", "item_vif", "inner_vif", "f2", "htmt_intervals",
+                  "indirect"]
         out = {t: records(getattr(self, t)) for t in tables}
         out["diagnostics"] = [asdict(d) for d in self.diagnostics]
         out["settings"] = asdict(self.settings)

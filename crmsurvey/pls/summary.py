@@ -17,10 +17,14 @@ class Summary:
         self.result = result
 
     def sections(self) -> list[tuple[str, pd.DataFrame]]:
+        return [(title, df) for title, df in self._all() if df is not None and len(df)]
+
+    def _all(self) -> list[tuple[str, pd.DataFrame]]:
         r = self.result
         return [("Path coefficients", r.paths), ("R²", r.r2), ("Outer loadings", r.loadings),
                 ("Outer weights", r.weights), ("Reliability and validity", r.quality),
                 ("HTMT", r.htmt), ("Total effects", r.total_effects),
+                ("Indirect effects (specific and total)", r.indirect),
                 ("CSI indices (0–100)", r.index)]
 
     def notes(self) -> list[str]:
