@@ -79,6 +79,8 @@ def indirect_table(lay: Layout, est_paths: np.ndarray, draws: np.ndarray | None,
         "est": est})
     if draws is None:
         return table
+    if not specific:  # no mediator anywhere in the model
+        return table.assign(se=[], ci_lower=[], ci_upper=[], pvalue=[])
     d = values(draws)
     ok = np.isfinite(d)
     with np.errstate(invalid="ignore", divide="ignore"):

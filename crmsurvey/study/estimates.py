@@ -92,8 +92,8 @@ def pls_model(unit: Unit, res, data: pd.DataFrame, items: list[str], weights) ->
     d = res.to_dict()
     return PLSModel(group=unit.group, n=int(s.n), pooled=unit.pooled,
                     **{k: d[k] for k in ("paths", "loadings", "weights", "total_effects", "r2",
-                                         "quality", "htmt_intervals", "inner_vif", "item_vif",
-                                         "f2")},
+                                         "quality", "htmt_intervals", "indirect", "inner_vif",
+                                         "item_vif", "f2")},
                     settings=json_safe(d["settings"]),
                     diagnostics=Diagnostic.of(res.diagnostics, unit.group),
                     disclosure=disclosure)

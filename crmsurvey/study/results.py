@@ -269,6 +269,7 @@ class PLSModel(_Section):
     r2: Records
     quality: Records
     htmt_intervals: Records | None
+    indirect: Records | None = None
     inner_vif: Records
     item_vif: Records
     f2: Records
