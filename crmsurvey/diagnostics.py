@@ -10,6 +10,8 @@ something done that the reader should know.
 """
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from dataclasses import dataclass
 from typing import Iterable, Literal
@@ -18,6 +20,8 @@ from .errors import (ConvergenceWarning, CrmWarning, DataWarning, EstimationWarn
                      IndexWarning)
 
 __all__ = ["Diagnostic", "warn_all", "WARNING_CLASS"]
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 Severity = Literal["info", "warning", "error"]
 
@@ -52,9 +56,15 @@ WARNING_CLASS: dict[str, type[CrmWarning]] = {
 }
 
 
-def warn_all(diagnostics: Iterable[Diagnostic], *, stacklevel: int = 3) -> None:
-    """Raise each diagnostic as its warning class (``stacklevel`` counted from the
-    caller of the function that calls this)."""
+def warn_all(diagnostics: Iterable[Diagnostic]) -> None:
+    """Raise each diagnostic as its warning class, attributed to the first caller outside
+    crmsurvey (the user's line, whichever entry point it came through)."""
+    diagnostics = list(diagnostics)
+    if not diagnostics:
+        return
+    level, frame = 2, sys._getframe(1)  # stacklevel 2 = the caller of warn_all
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
     for d in diagnostics:
         warnings.warn(d.message, WARNING_CLASS.get(d.code, EstimationWarning),
-                      stacklevel=stacklevel)
+                      stacklevel=level)

@@ -211,3 +211,14 @@ def test_index_scores_average_to_the_index(data):
                                res.index.set_index("construct").loc[scores.columns, "index"],
                                atol=1e-9)
     assert scores.min().min() >= 0 and scores.max().max() <= 100 + 1e-9
+
+
+def test_warnings_point_at_the_callers_line(ccsi):
+    """A diagnostic is raised as a warning attributed to the user's call, whichever
+    crmsurvey entry point it came through (not to crmsurvey's own files)."""
+    df = cs.load_responses(ccsi, cs.simulate(ccsi, 200, seed=1)).data
+    df["qual2"] = df["qual1"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cs.pls(ccsi, df, scale=ccsi.scale_bounds())
+    assert caught and {w.filename for w in caught} == {__file__}

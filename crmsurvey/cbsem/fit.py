@@ -260,7 +260,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
         if n_inadmissible:
             notes.append(f"{n_inadmissible} of {bootstrap} bootstrap solutions had a negative "
                          "variance (kept, as lavaan does)")
-    warn_all(problems, stacklevel=4)
+    warn_all(problems)
     settings = CBSEMSettings(
         estimator=estimator, missing=missing, n=len(x), n_dropped=n_dropped,
         weighted=w is not None, n_effective=n, se=se_kind, bootstrap=int(bootstrap),
