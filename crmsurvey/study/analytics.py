@@ -73,7 +73,10 @@ def _typology(study, data, overall, customers, group):
             "cuts_are_medians": {"attitude": o.cut_attitude is None,
                                  "behaviour": o.cut_behaviour is None},
             "shares": _records(shares), "types": types}
-    return part, shares
+    table = shares.drop(columns="group")  # the table: one column for the group item
+    if group:
+        table.insert(0, group, [g.get(group, "") for g in shares.group])
+    return part, table
 
 
 def _transactions(study: Study, data: pd.DataFrame):
