@@ -6,7 +6,7 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["numeric_columns", "sampling_weights"]
+__all__ = ["numeric_columns", "sampling_weights", "kish_n_eff"]
 
 
 def numeric_columns(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -42,3 +42,17 @@ def sampling_weights(weights, data: pd.DataFrame) -> np.ndarray:
                          hint="weights must be finite and non-negative; exclude such rows "
                               "with the screening rule 'invalid_weight'")
     return w
+
+
+def kish_n_eff(weights: np.ndarray | None, n: int | None = None) -> float:
+    """Kish's effective sample size ``(Σw)² / Σw²`` (``n`` when unweighted).
+
+    Examples
+    --------
+    >>> kish_n_eff(np.array([1.0, 1.0, 2.0]))
+    2.6666666666666665
+    """
+    if weights is None:
+        return float(n)
+    w = np.asarray(weights, dtype=float)
+    return float(w.sum() ** 2 / (w**2).sum())

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from .._data import sampling_weights
+from .._data import kish_n_eff, sampling_weights
 from .._stats import holm
 from ..errors import InputError
 
@@ -40,7 +40,7 @@ def _one(x: np.ndarray, w: np.ndarray, ci: float) -> dict:
     wn = w / w.sum()
     pp = float(wn[x >= 9].sum())
     pd_ = float(wn[x <= 6].sum())
-    n_eff = float(w.sum() ** 2 / (w**2).sum())
+    n_eff = kish_n_eff(w)
     score = pp - pd_
     se = np.sqrt(max(pp + pd_ - score**2, 0.0) / n_eff)
     z = sps.norm.ppf(0.5 + ci / 2)
@@ -108,12 +108,12 @@ def csat(scores, *, top: int | float, weights=None, ci: float = 0.95) -> pd.Seri
     ok = np.isfinite(x) & np.isfinite(w) & (w > 0)
     x, w = x[ok], w[ok]
     if not len(x):
-        return pd.Series({"n": 0, "csat": np.nan, "se": np.nan, "ci_lower": np.nan,
-                          "ci_upper": np.nan})
+        return pd.Series({"n": 0, "n_eff": 0.0, "csat": np.nan, "se": np.nan,
+                          "ci_lower": np.nan, "ci_upper": np.nan})
     share = float(w[x >= top].sum() / w.sum())
-    n_eff = float(w.sum() ** 2 / (w**2).sum())
+    n_eff = kish_n_eff(w)
     se = np.sqrt(share * (1 - share) / n_eff)
     z = sps.norm.ppf(0.5 + ci / 2)
-    return pd.Series({"n": len(x), "csat": 100 * share, "se": 100 * se,
+    return pd.Series({"n": len(x), "n_eff": n_eff, "csat": 100 * share, "se": 100 * se,
                       "ci_lower": 100 * max(share - z * se, 0.0),
                       "ci_upper": 100 * min(share + z * se, 1.0)})

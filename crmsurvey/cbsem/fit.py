@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from .._data import numeric_columns, sampling_weights
+from .._data import kish_n_eff, numeric_columns, sampling_weights
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError, check_choice
 from .fitmeasures import FIT_NAMES, combine_groups, fit_measures
@@ -153,7 +153,7 @@ def _prepare(sem, data: pd.DataFrame, weights, missing: str):
 def _covariance(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, float]:
     """lavaan's S (divided by N, or by Σw) and the (Kish effective) sample size."""
     s = np.cov(x, rowvar=False, aweights=w, bias=True)
-    return s, float(len(x)) if w is None else float(w.sum() ** 2 / (w**2).sum())
+    return s, kish_n_eff(w, len(x))
 
 
 def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, chunk,

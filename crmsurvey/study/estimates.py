@@ -5,19 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._data import kish_n_eff
 from .._format import json_safe
 from ..analytics.scores import csat, nps
 from .results import Diagnostic, Disclosure, IndexRow, ItemRow, PLSModel, ScoreRow
 from .units import Unit
 
-__all__ = ["index_rows", "score_rows", "item_rows", "pls_model", "n_eff"]
-
-def n_eff(weights: np.ndarray | None, n: int) -> float:
-    """Kish's effective sample size (``n`` when unweighted)."""
-    if weights is None:
-        return float(n)
-    return float(weights.sum() ** 2 / (weights**2).sum())
-
+__all__ = ["index_rows", "score_rows", "item_rows", "pls_model"]
 
 def _num(v) -> float | None:
     v = float(v)
@@ -53,7 +47,7 @@ def score_rows(unit: Unit, data: pd.DataFrame, weights, nps_item: str | None,
         out.append(ScoreRow(measure="csat", item=item, group=unit.group, value=_num(r["csat"]),
                             se=_num(r["se"]), ci_lower=_num(r["ci_lower"]),
                             ci_upper=_num(r["ci_upper"]), n=int(r["n"]),
-                            n_eff=_num(r.get("n_eff", np.nan)), detail={"top": float(top)},
+                            n_eff=_num(r["n_eff"]), detail={"top": float(top)},
                             pooled=unit.pooled))
     return out
 
@@ -88,7 +82,7 @@ def pls_model(unit: Unit, res, data: pd.DataFrame, items: list[str], weights) ->
         "a zero sampling weight" if unit.n != s.n else "",
         cells_missing=cells, cells_imputed=int(s.n_imputed),
         missing_method="item mean replacement" if s.missing == "mean" else "listwise deletion",
-        weighted=bool(s.weighted), n_eff=n_eff(w, unit.n))
+        weighted=bool(s.weighted), n_eff=kish_n_eff(w, unit.n))
     d = res.to_dict()
     return PLSModel(group=unit.group, n=int(s.n), pooled=unit.pooled,
                     **{k: d[k] for k in ("paths", "loadings", "weights", "total_effects", "r2",
