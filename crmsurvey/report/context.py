@@ -333,7 +333,7 @@ def _cbsem(cb, names: Names, t: dict, lang: str) -> dict:
         if rule and value is not None:
             meets = value >= rule[1] if rule[0] == ">=" else value <= rule[1]
         rows.append({"measure": key.upper() if key in HU_BENTLER else t[f"fit_{key}"],
-                     "value": value, "meets": meets,
+                     "value": value, "meets": meets, "digits": 0 if key == "df" else 3,
                      "threshold": f"{rule[0].replace('>=', '≥').replace('<=', '≤')} {rule[1]}"
                      if rule else "",
                      "interval": (f.get("rmsea_ci_lower"), f.get("rmsea_ci_upper"))
