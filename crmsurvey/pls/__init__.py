@@ -11,8 +11,9 @@ import types
 
 from .estimate import pls
 from .result import Diagnostic, PLSResult, PLSSettings
+from .selection import model_weights
 
-__all__ = ["pls", "PLSResult", "PLSSettings", "Diagnostic"]
+__all__ = ["pls", "PLSResult", "PLSSettings", "Diagnostic", "model_weights"]
 
 
 class _CallablePackage(types.ModuleType):

@@ -19,7 +19,11 @@ from .data import prepare
 from .extract import effect_pairs, extract_stats, path_pairs
 from .index import rescale, unstandardised_weights
 from .layout import Layout, layout_of
+from .fit import model_fit
 from .mediation import indirect_table
+from .predict import plspredict
+from .selection import criteria
+from .source import Plain
 from ..moments import PairProducts
 from .result import PLSResult, PLSSettings
 from .stats import BatchStats, Options, batch_statistics
@@ -35,7 +39,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         ci_method: Literal["percentile", "bca"] = "percentile",
         sign_change: Literal["construct", "none"] = "construct",
         missing: Literal["mean", "listwise"] = "mean", weights=None, scale=None,
-        consistent: bool = False, tol: float = D.PLS_TOLERANCE,
+        consistent: bool = False, fit_test: int = 0, tol: float = D.PLS_TOLERANCE,
         max_iter: int = D.PLS_MAX_ITER, chunk: int = D.PLS_BOOT_CHUNK,
         progress: Callable[[int], None] | None = None, engine=None) -> PLSResult:
     """Estimate a PLS path model (PLS-PM), optionally with a batched bootstrap.
@@ -62,6 +66,10 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         0–100 indices. Without it the observed range is used, with a warning.
     consistent : bool
         Consistent PLS (PLSc) for reflective constructs.
+    fit_test : int
+        Resamples for the exact fit test of ``res.model_fit`` (0: distances only; see
+        :mod:`crmsurvey.pls.fit`). Drawn from the data transformed to fit the model,
+        so separate from ``bootstrap``; seeded by ``seed``.
     engine : optional
         Where bootstrap chunks run: ``None`` (here), ``"processes"``, a number of worker
         processes, or a Dask scheduler address / ``Client`` (see :mod:`crmsurvey.engine`).
@@ -98,8 +106,9 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
 
     tables = _tables(full, lay, len(prep.x))
     draws = jack = None
+    if bootstrap or fit_test:
+        seed = _seed(seed)
     if bootstrap:
-        seed = int(np.random.SeedSequence(seed).entropy % (2**63)) if seed is None else seed
         draws = run_bootstrap(prep.x, prep.weights, lay, opts, full, n_boot=bootstrap,
                               seed=seed, chunk=chunk, sign_change=sign_change,
                               progress=progress, engine=engine)
@@ -121,6 +130,13 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         intervals=partial(_bounds, ci=ci, method=ci_method),
         jack=None if jack is None else jack["paths"])
     r = m.corr[0]
+    fit_table, fit_failed = model_fit(prep.x, prep.weights, full, r, lay, opts,
+                                      n_boot=fit_test, seed=_seed(seed), chunk=chunk)
+    if fit_failed:
+        diagnostics.append(Diagnostic(
+            "fit_test_failures", f"{fit_failed} of {fit_test} exact-fit resamples failed; "
+            "the quantiles use the others"))
+    selection = criteria(m, full, lay, opts, len(prep.x))
     item_vif = Q.item_vif(r, lay)
     diagnostics += _collinear(item_vif, lay)
     warn_all(diagnostics)
@@ -143,7 +159,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         n_imputed=prep.n_imputed, weighted=weights is not None, consistent=consistent,
         tol=tol, max_iter=max_iter, iterations=int(full.iterations[0]),
         converged=bool(full.converged[0]), bootstrap=int(bootstrap),
-        seed=seed if bootstrap else None, ci=ci, ci_method=ci_method,
+        seed=seed if bootstrap or fit_test else None, fit_test=int(fit_test), ci=ci, ci_method=ci_method,
         sign_change=sign_change, n_failed=n_failed, pvalue_df=len(prep.x) - 1,
         version=__version__)
     return PLSResult(
@@ -153,10 +169,14 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         inner_vif=Q.inner_vif(full.ccor[0], lay), f2=Q.f_squared(full.ccor[0], full.r2[0], lay),
         scores=scores, diagnostics=tuple(diagnostics), settings=settings,
         model=spec.syntax or spec.to_lavaan(), htmt_intervals=tables.get("htmt"),
-        indirect=tables["indirect"],
-        draws=draws, _ipma=partial(_ipma, prep=prep, w=w, lay=lay),
+        indirect=tables["indirect"], model_fit=fit_table, model_selection=selection,
+        draws=draws, _predict=partial(plspredict, Plain(prep.x), prep.weights, lay, opts), _ipma=partial(_ipma, prep=prep, w=w, lay=lay),
         _ipma_items=partial(_ipma_items, prep=prep, w=w, lay=lay),
         _index_scores=partial(_index_scores, prep, w, lay))
+
+
+def _seed(seed: int | None) -> int:
+    return int(np.random.SeedSequence(seed).entropy % (2**63)) if seed is None else seed
 
 
 # --- inputs -------------------------------------------------------------------------

@@ -41,6 +41,15 @@ class Layout:
     def endogenous(self) -> list[int]:
         return [j for j in range(self.k) if self.adj[:, j].any()]
 
+    def causal_order(self) -> list[int]:
+        """Constructs in a causal order: the exogenous ones first, then each outcome after
+        all its predictors (ties in the written order)."""
+        done = [j for j in range(self.k) if not self.adj[:, j].any()]
+        while len(done) < self.k:
+            done.append(next(j for j in range(self.k) if j not in done
+                             and all(i in done for i in self.predecessors(j))))
+        return done
+
     def items_of(self, j: int) -> np.ndarray:
         return np.flatnonzero(self.block == j)
 

@@ -32,6 +32,7 @@ class PLSSettings:
     sign_change: str
     n_failed: int
     pvalue_df: int
+    fit_test: int
     version: str
 
 
@@ -72,10 +73,31 @@ class PLSResult:
     #: ``index`` row order; NaN rows for failed resamples), or None without a bootstrap.
     #: Differences between two results' statistics are built from these, so that they
     #: come from the same resamples as the intervals shown.
+    #: overall fit (``measure, saturated, estimated`` + ``*_hi95``, ``*_hi99`` after an
+    #: exact fit test); see :mod:`crmsurvey.pls.fit`. None where not defined.
+    model_fit: pd.DataFrame | None = None
+    #: AIC, BIC and Geweke–Meese per endogenous construct (:mod:`crmsurvey.pls.selection`)
+    model_selection: pd.DataFrame | None = None
     draws: Any = field(default=None, repr=False)
+    _predict: Any = field(default=None, repr=False)
     _ipma: Any = field(default=None, repr=False)
     _ipma_items: Any = field(default=None, repr=False)
     _index_scores: Any = field(default=None, repr=False)
+
+    def predict(self, folds: int = 10, reps: int = 10, *, seed: int | None = None,
+                technique: str = "DA", fold_ids=None):
+        """PLSpredict: ``folds``-fold cross-validation repeated ``reps`` times (Shmueli et
+        al. 2019), ``technique`` ``"DA"`` (direct antecedents) or ``"EA"`` (earliest
+        antecedents); ``fold_ids`` fixes the folds. Returns a
+        :class:`~crmsurvey.pls.predict.Prediction` (``.items``: Q²predict, RMSE, MAE and
+        the LM benchmark per indicator; ``.constructs``: predictive power)."""
+        if self._predict is None:
+            from ..errors import InputError
+
+            raise InputError("PLSpredict is not available for this model "
+                             "(higher-order constructs have no published PLSpredict)")
+        return self._predict(folds=folds, reps=reps, seed=seed, technique=technique,
+                             fold_ids=fold_ids)
 
     def index_scores(self) -> pd.DataFrame:
         """Each respondent's construct scores on the 0–100 index scale (the items rescaled
@@ -121,7 +143,7 @@ class PLSResult:
 
         tables = ["paths", "loadings", "weights", "total_effects", "r2", "index", "quality",
                   "htmt", "fornell_larcker", "item_vif", "inner_vif", "f2", "htmt_intervals",
-                  "indirect"]
+                  "indirect", "model_fit", "model_selection"]
         out = {t: records(getattr(self, t)) for t in tables}
         out["diagnostics"] = [asdict(d) for d in self.diagnostics]
         out["settings"] = asdict(self.settings)

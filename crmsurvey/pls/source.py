@@ -1,0 +1,24 @@
+"""Where the engine's samples come from: the item matrix and the moments of any set of
+row frequencies (full sample, bootstrap resamples, PLSpredict training folds)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..moments import Moments, PairProducts
+
+__all__ = ["Plain"]
+
+
+class Plain:
+    """The items as they are: moments from :class:`~crmsurvey.moments.PairProducts`."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        self.x = x
+        self._pp = PairProducts(x)
+
+    def moments(self, freq: np.ndarray) -> Moments:
+        return self._pp.moments(freq)
+
+    def data(self, freq: np.ndarray) -> np.ndarray:
+        """The item matrix each row of ``freq`` sees: (n, P), the same for all."""
+        return self.x
