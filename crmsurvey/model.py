@@ -5,6 +5,9 @@ regression between constructs, ``~~`` a (residual) covariance. Comments start wi
 ``#``; statements are separated by new lines or ``;``; a line ending in ``+`` goes on.
 Numeric or label modifiers (``0.5*x``, ``a*x``) are kept for CB-SEM but ignored by PLS.
 
+For PLS: ``A:B`` on the right of ``~`` is an interaction term (``A:A`` a quadratic
+effect); a block made of constructs (``QUAL =~ QP + QS``) is a higher-order construct.
+
 Examples
 --------
 >>> spec = parse_model('''
@@ -62,6 +65,17 @@ class ModelSpec:
         """Every item, in block order."""
         return tuple(i for c in self.constructs for i in c.items)
 
+    @property
+    def interactions(self) -> tuple[str, ...]:
+        """Interaction terms used as predictors (``"A:B"``), in the order written."""
+        return tuple(dict.fromkeys(rhs for _, rhs in self.paths if ":" in rhs))
+
+    @property
+    def higher_order(self) -> tuple[str, ...]:
+        """Constructs whose block is made of other constructs (their dimensions)."""
+        names = set(self.construct_names)
+        return tuple(c.name for c in self.constructs if set(c.items) & names)
+
     def construct(self, name: str) -> Construct:
         for c in self.constructs:
             if c.name == name:
@@ -103,11 +117,18 @@ def _statements(text: str):
         yield (*start, pending)
 
 
-def _term(term: str, lineno: int, col: int, source: str | None) -> str:
+def _term(term: str, lineno: int, col: int, source: str | None,
+          interaction: bool = False) -> str:
     term = term.strip()
     m = _MODIFIED.match(term)
     if m:
         term = m.group("name").strip()
+    if interaction and ":" in term:
+        parts = [_term(t, lineno, col, source) for t in term.split(":")]
+        if len(parts) != 2:
+            raise ModelSyntaxError(f"{term!r}: an interaction term joins two constructs "
+                                   "(A:B)", path=source, line=lineno, column=col)
+        return ":".join(parts)
     if not _NAME.match(term):
         raise ModelSyntaxError(f"cannot read {term!r} as a variable name",
                                path=source, line=lineno, column=col)
@@ -130,7 +151,8 @@ def parse_model(text: str, *, source: str | None = None) -> ModelSpec:
                                    path=source or "model", line=lineno, column=col)
         lhs_text, rhs_text = stmt.split(op, 1)
         lhs = _term(lhs_text, lineno, col, source or "model")
-        rhs = [_term(t, lineno, col, source or "model") for t in rhs_text.split("+")]
+        rhs = [_term(t, lineno, col, source or "model", interaction=op == "~")
+               for t in rhs_text.split("+")]
         if op in ("=~", "<~"):
             if lhs in blocks:
                 raise ModelSyntaxError(f"construct {lhs!r} is defined twice",

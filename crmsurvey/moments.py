@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["BLOCK", "Moments", "PairProducts", "moments", "resample_counts", "resample_indices", "chunk_blocks"]
+__all__ = ["BLOCK", "Moments", "PairProducts", "moments", "moments_of", "resample_counts", "resample_indices", "chunk_blocks"]
 
 #: Resamples are drawn in fixed blocks, each from ``SeedSequence([seed, block])``, so a
 #: bootstrap gives the same numbers whatever chunk size processes it.
@@ -25,6 +25,7 @@ class Moments:
     mean: np.ndarray  # (B, p), on the original scale
     sd: np.ndarray  # (B, p), population (divide by the total weight)
     corr: np.ndarray  # (B, p, p)
+    total: np.ndarray | None = None  # (B,) total row frequency of each sample
 
     @property
     def cov(self) -> np.ndarray:
@@ -59,7 +60,7 @@ class PairProducts:
         with np.errstate(divide="ignore", invalid="ignore"):
             corr = cov / (sd[:, :, None] * sd[:, None, :])
         corr[:, np.arange(self.p), np.arange(self.p)] = 1.0
-        return Moments(mean_c + self.centre, sd, corr)
+        return Moments(mean_c + self.centre, sd, corr, total[:, 0])
 
 
 def moments(x: np.ndarray, freq: np.ndarray | None = None) -> Moments:
@@ -94,3 +95,17 @@ def resample_counts(n: int, seed: int, blocks: range) -> np.ndarray:
         flat = (idx + (np.arange(BLOCK) * n)[:, None]).ravel()
         out.append(np.bincount(flat, minlength=BLOCK * n).reshape(BLOCK, n))
     return np.concatenate(out).astype(float)
+
+
+def moments_of(xb: np.ndarray, freq: np.ndarray) -> Moments:
+    """Moments of per-sample data ``xb`` (B, n, P) under row frequencies ``freq`` (B, n):
+    for columns rebuilt in each resample (interaction terms, stage-1 scores)."""
+    total = freq.sum(axis=1)
+    mean = np.einsum("bn,bnp->bp", freq, xb) / total[:, None]
+    xc = xb - mean[:, None, :]
+    cov = np.einsum("bnp,bnq->bpq", xc * freq[:, :, None], xc) / total[:, None, None]
+    sd = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = cov / (sd[:, :, None] * sd[:, None, :])
+    corr[:, np.arange(xb.shape[-1]), np.arange(xb.shape[-1])] = 1.0
+    return Moments(mean, sd, corr, total)

@@ -14,7 +14,7 @@ from typing import Callable, Literal
 import numpy as np
 from scipy import stats as sps
 
-from ..moments import PairProducts, chunk_blocks, resample_counts
+from ..moments import chunk_blocks, resample_counts
 from .extract import extract_stats
 from .layout import Layout
 from .stats import BatchStats, Options, batch_statistics
@@ -38,7 +38,7 @@ class Draws:
 class BootChunk:
     """One work unit: the resamples of ``blocks`` (picklable, self-contained)."""
 
-    x: np.ndarray
+    source: object  # Plain or Staged: moments of any row frequencies
     base_w: np.ndarray
     lay: Layout
     opts: Options
@@ -62,8 +62,8 @@ def _sign_change(l0: np.ndarray, boot: BatchStats, lay: Layout) -> np.ndarray:
 
 def bootstrap_chunk(task: BootChunk) -> dict:
     """Fit every resample of the chunk; return its statistics and failure counts."""
-    freq = resample_counts(len(task.x), task.seed, task.blocks)[:task.stop] * task.base_w
-    m = PairProducts(task.x).moments(freq)
+    freq = resample_counts(len(task.base_w), task.seed, task.blocks)[:task.stop] * task.base_w
+    m = task.source.moments(freq)
     boot = batch_statistics(m, task.lay, task.opts)
     flips = 0
     if task.sign_change == "construct":
@@ -81,7 +81,7 @@ def bootstrap_chunk(task: BootChunk) -> dict:
             "flips": flips}
 
 
-def run_bootstrap(x: np.ndarray, base_w: np.ndarray, lay: Layout, opts: Options,
+def run_bootstrap(source, base_w: np.ndarray, lay: Layout, opts: Options,
                   full: BatchStats, *, n_boot: int, seed: int, chunk: int,
                   sign_change: Literal["none", "construct"] = "construct",
                   progress: Callable[[int], None] | None = None, engine=None) -> Draws:
@@ -90,7 +90,7 @@ def run_bootstrap(x: np.ndarray, base_w: np.ndarray, lay: Layout, opts: Options,
     from ..engine import get_engine, run_units
 
     expected = {k: np.isfinite(v[0]) for k, v in extract_stats(full, lay).items()}
-    tasks = [BootChunk(x, base_w, lay, opts, full.loadings[0], expected, seed, blocks, stop,
+    tasks = [BootChunk(source, base_w, lay, opts, full.loadings[0], expected, seed, blocks, stop,
                        sign_change) for blocks, stop in chunk_blocks(n_boot, chunk)]
     eng = get_engine(engine)
     try:
@@ -112,7 +112,7 @@ def run_bootstrap(x: np.ndarray, base_w: np.ndarray, lay: Layout, opts: Options,
                  seed)
 
 
-def jackknife(pp: PairProducts, base_w: np.ndarray, lay: Layout, opts: Options, *,
+def jackknife(source, base_w: np.ndarray, lay: Layout, opts: Options, *,
               chunk: int) -> dict[str, np.ndarray]:
     """Leave-one-out estimates (n, m) of every statistic, for BCa's acceleration."""
     n = len(base_w)
@@ -121,7 +121,7 @@ def jackknife(pp: PairProducts, base_w: np.ndarray, lay: Layout, opts: Options, 
         rows = np.arange(start, min(n, start + chunk))
         freq = np.broadcast_to(base_w, (len(rows), n)).copy()
         freq[np.arange(len(rows)), rows] = 0.0
-        for k, v in extract_stats(batch_statistics(pp.moments(freq), lay, opts), lay).items():
+        for k, v in extract_stats(batch_statistics(source.moments(freq), lay, opts), lay).items():
             parts.setdefault(k, []).append(v)
     return {k: np.concatenate(v) for k, v in parts.items()}
 

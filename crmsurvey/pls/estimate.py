@@ -24,7 +24,8 @@ from .mediation import indirect_table
 from .predict import plspredict
 from .selection import criteria
 from .source import Plain
-from ..moments import PairProducts
+from .staged import stage
+from .moderation import first_stage_table, simple_slopes, staged_inputs
 from .result import PLSResult, PLSSettings
 from .stats import BatchStats, Options, batch_statistics
 
@@ -39,7 +40,10 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         ci_method: Literal["percentile", "bca"] = "percentile",
         sign_change: Literal["construct", "none"] = "construct",
         missing: Literal["mean", "listwise"] = "mean", weights=None, scale=None,
-        consistent: bool = False, fit_test: int = 0, tol: float = D.PLS_TOLERANCE,
+        consistent: bool = False, fit_test: int = 0,
+        interaction: Literal["two_stage", "product_indicator", "orthogonal"] = "two_stage",
+        higher_order: Literal["two_stage", "repeated"] = "two_stage",
+        tol: float = D.PLS_TOLERANCE,
         max_iter: int = D.PLS_MAX_ITER, chunk: int = D.PLS_BOOT_CHUNK,
         progress: Callable[[int], None] | None = None, engine=None) -> PLSResult:
     """Estimate a PLS path model (PLS-PM), optionally with a batched bootstrap.
@@ -47,7 +51,8 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     Parameters
     ----------
     model : str, ModelSpec or Questionnaire
-        lavaan syntax (``=~`` mode A, ``<~`` mode B, ``~`` paths).
+        lavaan syntax (``=~`` mode A, ``<~`` mode B, ``~`` paths; ``A:B`` an interaction
+        term, a block of constructs a higher-order construct).
     data : DataFrame or Responses
         Item columns named as in the model. ``Responses`` bring their questionnaire's
         scale bounds and sampling weights unless ``scale``/``weights`` are given.
@@ -66,6 +71,10 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         0–100 indices. Without it the observed range is used, with a warning.
     consistent : bool
         Consistent PLS (PLSc) for reflective constructs.
+    interaction : how interaction terms are built: ``"two_stage"`` (SmartPLS's default),
+        ``"product_indicator"`` or ``"orthogonal"`` (see :mod:`crmsurvey.pls.staged`).
+    higher_order : ``"two_stage"`` (embedded two-stage, as seminr) or ``"repeated"``
+        (repeated indicators) for higher-order constructs.
     fit_test : int
         Resamples for the exact fit test of ``res.model_fit`` (0: distances only; see
         :mod:`crmsurvey.pls.fit`). Drawn from the data transformed to fit the model,
@@ -96,11 +105,19 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     if bootstrap < 0 or int(bootstrap) != bootstrap:
         raise InputError(f"bootstrap must be a whole number ≥ 0, not {bootstrap!r}")
     spec, data, weights, scale = _inputs(model, data, weights, scale)
-    lay = layout_of(spec)
-    prep = prepare(data, lay, missing=missing, weights=weights, scale=scale)
-    opts = Options(scheme, tol, max_iter, consistent, prep.bounds)
-    pp = PairProducts(prep.x)
-    m = pp.moments(prep.weights[None, :])
+    staging = stage(spec, interaction=interaction, higher_order=higher_order)
+    lay = staging.final if staging else layout_of(spec)
+    prep = prepare(data, staging.first if staging else lay, missing=missing,
+                   weights=weights, scale=scale)
+    if staging:
+        if consistent:
+            raise InputError("consistent PLS is not available with interaction terms or "
+                             "higher-order constructs")
+        source, prep, opts = staged_inputs(prep, staging, Options(scheme, tol, max_iter,
+                                                                  consistent, prep.bounds))
+    else:
+        source, opts = Plain(prep.x), Options(scheme, tol, max_iter, consistent, prep.bounds)
+    m = source.moments(prep.weights[None, :])
     full = batch_statistics(m, lay, opts)
     diagnostics = _diagnose(full, lay, prep)
 
@@ -109,11 +126,11 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     if bootstrap or fit_test:
         seed = _seed(seed)
     if bootstrap:
-        draws = run_bootstrap(prep.x, prep.weights, lay, opts, full, n_boot=bootstrap,
+        draws = run_bootstrap(source, prep.weights, lay, opts, full, n_boot=bootstrap,
                               seed=seed, chunk=chunk, sign_change=sign_change,
                               progress=progress, engine=engine)
         if ci_method == "bca":
-            jack = jackknife(pp, prep.weights, lay, opts, chunk=chunk)
+            jack = jackknife(source, prep.weights, lay, opts, chunk=chunk)
         _add_inference(tables, full, lay, draws, jack, ci=ci, method=ci_method,
                        df=len(prep.x) - 1)
         n_failed = int(draws.failed.sum())
@@ -130,8 +147,9 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         intervals=partial(_bounds, ci=ci, method=ci_method),
         jack=None if jack is None else jack["paths"])
     r = m.corr[0]
-    fit_table, fit_failed = model_fit(prep.x, prep.weights, full, r, lay, opts,
-                                      n_boot=fit_test, seed=_seed(seed), chunk=chunk)
+    fit_table, fit_failed = (None, 0) if staging else model_fit(
+        prep.x, prep.weights, full, r, lay, opts, n_boot=fit_test, seed=_seed(seed),
+        chunk=chunk)
     if fit_failed:
         diagnostics.append(Diagnostic(
             "fit_test_failures", f"{fit_failed} of {fit_test} exact-fit resamples failed; "
@@ -170,8 +188,16 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         scores=scores, diagnostics=tuple(diagnostics), settings=settings,
         model=spec.syntax or spec.to_lavaan(), htmt_intervals=tables.get("htmt"),
         indirect=tables["indirect"], model_fit=fit_table, model_selection=selection,
-        draws=draws, _predict=partial(plspredict, Plain(prep.x), prep.weights, lay, opts), _ipma=partial(_ipma, prep=prep, w=w, lay=lay),
-        _ipma_items=partial(_ipma_items, prep=prep, w=w, lay=lay),
+        slopes=None if not staging else simple_slopes(
+            tables["paths"], spec, None if draws is None else draws.values["paths"],
+            None if jack is None else jack["paths"],
+            intervals=partial(_bounds, ci=ci, method=ci_method)),
+        first_stage=first_stage_table(staging, source, prep.weights),
+        draws=draws,
+        _predict=None if staging and staging.has_higher_order else partial(
+            plspredict, source, prep.weights, lay, opts),
+        _ipma=None if staging else partial(_ipma, prep=prep, w=w, lay=lay),
+        _ipma_items=None if staging else partial(_ipma_items, prep=prep, w=w, lay=lay),
         _index_scores=partial(_index_scores, prep, w, lay))
 
 
@@ -259,7 +285,7 @@ def _tables(full: BatchStats, lay: Layout, n: int) -> dict[str, pd.DataFrame]:
     return out
 
 
-def _bounds(est, draws, jack, *, ci, method):
+def _bounds(est, draws, jack=None, *, ci, method):
     return intervals(est, draws, ci=ci, method=method, jack=jack)
 
 

@@ -54,21 +54,30 @@ class Layout:
         return np.flatnonzero(self.block == j)
 
 
-def layout_of(spec: ModelSpec) -> Layout:
-    """Check the model for PLS and build its :class:`Layout`."""
+def layout_of(spec: ModelSpec, *, shared_items: bool = False, staged: bool = False) -> Layout:
+    """Check the model for PLS and build its :class:`Layout`.
+
+    ``shared_items`` lets an item sit in more than one block (repeated indicators of a
+    higher-order construct). Models with interaction terms or higher-order constructs
+    are first staged by :mod:`crmsurvey.pls.staged` (``staged``: this is such a stage,
+    whose interaction constructs have their own blocks).
+    """
+    if not staged and (spec.interactions or spec.higher_order):
+        what = spec.interactions[0] if spec.interactions else spec.higher_order[0]
+        raise ModelSyntaxError(f"{what!r}: interaction terms and higher-order constructs are "
+                               "estimated by crmsurvey.pls only, not here")
     names = spec.construct_names
     index = {c: i for i, c in enumerate(names)}
     items: list[str] = []
     block: list[int] = []
     for j, c in enumerate(spec.constructs):
         for it in c.items:
-            if it in items:
+            if it in items and not shared_items:
                 raise ModelSyntaxError(f"item {it!r} is in more than one block "
                                        f"({spec.constructs[block[items.index(it)]].name!r} and "
                                        f"{c.name!r})")
             if it in index:
-                raise ModelSyntaxError(f"{it!r} is both a construct and an item of {c.name!r}; "
-                                       "higher-order constructs are not supported yet")
+                raise ModelSyntaxError(f"{it!r} is both a construct and an item of {c.name!r}")
             items.append(it)
             block.append(j)
     adj = np.zeros((len(names), len(names)), dtype=bool)

@@ -78,6 +78,13 @@ class PLSResult:
     model_fit: pd.DataFrame | None = None
     #: AIC, BIC and Geweke–Meese per endogenous construct (:mod:`crmsurvey.pls.selection`)
     model_selection: pd.DataFrame | None = None
+    #: simple slopes of each interaction term at −1/0/+1 SD of the moderator
+    #: (``lhs, iv, moderator, level, slope`` + ``se, ci_lower, ci_upper``); see
+    #: :func:`crmsurvey.pls.moderation.simple_slopes`. None without interaction terms.
+    slopes: pd.DataFrame | None = None
+    #: the first-stage measurement model of a two-stage model (``lhs, op, rhs, loading,
+    #: weight``), or None
+    first_stage: pd.DataFrame | None = None
     draws: Any = field(default=None, repr=False)
     _predict: Any = field(default=None, repr=False)
     _ipma: Any = field(default=None, repr=False)
@@ -110,7 +117,15 @@ class PLSResult:
         ``importance``: unstandardised total effect on the target (scores on 0–100);
         ``performance``: mean 0–100 construct score (the index).
         """
+        self._staged_refusal("IPMA")
         return self._ipma(target)
+
+    def _staged_refusal(self, what: str) -> None:
+        if self._ipma is None:
+            from ..errors import InputError
+
+            raise InputError(f"{what} is not available for models with interaction terms or "
+                             "higher-order constructs")
 
     def ipma_items(self, target: str) -> pd.DataFrame:
         """Item-level importance–performance map for ``target`` (as SmartPLS's indicator
@@ -121,6 +136,7 @@ class PLSResult:
         normalised unstandardised weight; ``performance``: the item's (weighted) mean on
         0–100. The items of a construct add up to its importance.
         """
+        self._staged_refusal("IPMA")
         return self._ipma_items(target)
 
     def summary(self):
@@ -143,7 +159,7 @@ class PLSResult:
 
         tables = ["paths", "loadings", "weights", "total_effects", "r2", "index", "quality",
                   "htmt", "fornell_larcker", "item_vif", "inner_vif", "f2", "htmt_intervals",
-                  "indirect", "model_fit", "model_selection"]
+                  "indirect", "model_fit", "model_selection", "slopes", "first_stage"]
         out = {t: records(getattr(self, t)) for t in tables}
         out["diagnostics"] = [asdict(d) for d in self.diagnostics]
         out["settings"] = asdict(self.settings)

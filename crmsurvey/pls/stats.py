@@ -54,10 +54,27 @@ def _assemble(m: Moments, lay: Layout, opts: Options, w, iterations, converged) 
     if opts.consistent:
         ccor, loadings = consistent_correlations(r, w, ccor, loadings, lay)
     beta, r2 = path_coefficients(ccor, lay)
+    if any(":" in c for c in lay.constructs):
+        beta = _per_product_unit(beta, loadings, m, lay)
     with np.errstate(invalid="ignore"):
         index = csi_index(w, m.mean, m.sd, opts.bounds, lay)
     return BatchStats(w, loadings, ccor, beta, r2, total_effects(beta), htmt(r, lay), index,
                       iterations, converged)
+
+
+def _per_product_unit(beta, loadings, m: Moments, lay: Layout) -> np.ndarray:
+    """Express each interaction construct's paths per unit of the product of the
+    standardised constructs (Henseler & Chin 2010's variance adjustment, as seminr): divide
+    by the loading-weighted mean SD of the interaction's items (SDs with n − 1, as the
+    products of standardised items or scores are formed with n − 1)."""
+    beta = beta.copy()
+    n = m.total
+    for j in (j for j, c in enumerate(lay.constructs) if ":" in c):
+        idx = lay.items_of(j)
+        lam = np.abs(loadings[:, idx, j])
+        sd = m.sd[:, idx] * np.sqrt((n - 1) / n)[:, None]
+        beta[:, j, :] /= (lam * sd).sum(axis=1)[:, None] / lam.sum(axis=1)[:, None]
+    return beta
 
 
 def batch_statistics(m: Moments, lay: Layout, opts: Options) -> BatchStats:

@@ -141,8 +141,13 @@ def _check(q: QuestionnaireDef, m: MarkedYAML) -> list[InputError]:
             errs.append(m.error(f"construct name {name!r} cannot stand in model syntax", cloc,
                                 key=True, hint=_NAME_HINT))
         texts(c.label, cloc + ("label",))
+        if c.of:
+            errs += _check_higher_order(q, name, c, m, cloc)
+            continue
         if not c.items:
-            errs.append(m.error(f"construct {name!r} has no items", cloc + ("items",)))
+            errs.append(m.error(f"construct {name!r} has no items", cloc + ("items",),
+                                hint="list its items, or 'of: [...]' the constructs it is "
+                                     "made of"))
         for k, item_id in enumerate(c.items):
             loc = cloc + ("items", k)
             it = items.get(item_id)
@@ -255,6 +260,39 @@ def _valid_codes(sc: Scale) -> set[int] | None:
     if sc.type in ("binary", "categorical"):
         return set(sc.values)
     return None
+
+
+def _check_higher_order(q: QuestionnaireDef, name: str, c, m: MarkedYAML,
+                        cloc: tuple) -> list[InputError]:
+    """A construct made of constructs: first-order dimensions only, none of them in a path
+    of its own, and no items beside them."""
+    errs = []
+    if c.items:
+        errs.append(m.error(f"construct {name!r} has both 'items' and 'of'", cloc + ("of",),
+                            key=True, hint="a higher-order construct is made of constructs "
+                                           "only"))
+    used = {n for line in q.paths for n in _path_names(line)}
+    for k, dim in enumerate(c.of):
+        loc = cloc + ("of", k)
+        d = q.constructs.get(dim)
+        if d is None or dim == name:
+            errs.append(m.error(f"construct {name!r} is made of unknown construct {dim!r}", loc,
+                                hint=_hint(dim, q.constructs)))
+        elif d.of:
+            errs.append(m.error(f"{dim!r} in {name!r} is itself higher-order; only two levels "
+                                "are supported", loc))
+        elif dim in used:
+            errs.append(m.error(f"{dim!r} is a dimension of {name!r} and cannot have paths of "
+                                "its own", loc, hint=f"write the paths with {name!r}"))
+    return errs
+
+
+def _path_names(line: str) -> list[str]:
+    try:
+        lhs, preds = parse_path_line(line)
+    except ValueError:
+        return []
+    return [lhs, *preds]
 
 
 def _check_paths(q: QuestionnaireDef, m: MarkedYAML) -> list[InputError]:

@@ -98,7 +98,7 @@ class Questionnaire:
             raise InputError(f"questionnaire {self.id!r} has no constructs: there is no "
                              "model to fit", hint="add 'constructs:' and 'paths:'")
         blocks = tuple(
-            Construct(name, tuple(c.items), "A" if c.mode == "reflective" else "B")
+            Construct(name, tuple(c.of or c.items), "A" if c.mode == "reflective" else "B")
             for name, c in self.definition.constructs.items()
         )
         spec = ModelSpec(blocks, self.structural_paths)

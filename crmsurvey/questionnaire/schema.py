@@ -78,10 +78,12 @@ class Section(_Strict):
 
 
 class ConstructDef(_Strict):
-    """A construct: its items, measurement mode and whether an index is reported."""
+    """A construct: its items (or, for a higher-order construct, the constructs it is
+    made of: ``of:``), measurement mode and whether an index is reported."""
 
     label: Text | None = None
-    items: list[str]
+    items: list[str] = Field(default_factory=list)
+    of: list[str] = Field(default_factory=list)
     mode: Literal["reflective", "composite"] = "reflective"
     index: bool = True
 

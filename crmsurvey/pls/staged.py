@@ -1,0 +1,227 @@
+"""Interaction terms and higher-order constructs: the model is estimated in stages.
+
+``stage(spec, ...)`` turns a model with ``A:B`` terms or constructs made of constructs
+into a **first-order model** (stage 1: every construct with its own items; a higher-order
+construct replaced by its dimensions — its antecedents point to each dimension and each
+dimension to its outcomes; interaction terms left out) and the **model estimated**
+(stage 2), whose blocks may hold *derived* columns:
+
+- interaction, ``"two_stage"`` (SmartPLS's default; Henseler & Chin 2010): one column,
+  the product of the two constructs' standardised stage-1 scores;
+- interaction, ``"product_indicator"``: every product of the two blocks' standardised
+  items; ``"orthogonal"``: those products' residuals on the two blocks' items (Little
+  et al. 2006); the interaction construct is mode A over them (as seminr);
+- higher-order, ``"two_stage"`` (embedded; seminr's ``higher_composite``): the
+  dimensions' stage-1 scores are the items of the higher-order construct;
+- higher-order, ``"repeated"`` (repeated indicators; Lohmöller 1989): the higher-order
+  construct's block is every item of its dimensions, with paths construct → dimension
+  for ``=~`` (reflective) and dimension → construct for ``<~`` (formative).
+
+:class:`Staged` rebuilds the derived columns from each set of row frequencies — the full
+sample, every bootstrap resample, every PLSpredict training fold — so intervals reflect
+both stages. Stage-1 scores of a resample are oriented like the full sample's
+(construct-level sign change) before they are multiplied.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import InputError, ModelSyntaxError
+from ..model import Construct, ModelSpec
+from ..moments import Moments, PairProducts, moments_of
+from .layout import Layout, layout_of
+from .stats import Options, batch_statistics
+
+__all__ = ["Staging", "stage", "Staged", "INTERACTION_METHODS", "HIGHER_ORDER_METHODS"]
+
+INTERACTION_METHODS = ("two_stage", "product_indicator", "orthogonal")
+HIGHER_ORDER_METHODS = ("two_stage", "repeated")
+
+
+@dataclass(frozen=True)
+class Derived:
+    """How one derived column is built. ``kind``: ``score`` (stage-1 score of construct
+    ``a``), ``score_product`` (scores of ``a`` and ``b``), ``item_product`` (standardised
+    items ``a`` and ``b``) or ``orthogonal`` (that product's residual on items
+    ``among``)."""
+
+    kind: str
+    a: int
+    b: int = -1
+    among: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Staging:
+    first: Layout  # stage 1: first-order constructs over the data's items
+    final: Layout  # the model estimated
+    source: np.ndarray  # (P,) column of the data for each final item, −1 if derived
+    derived: tuple[Derived, ...]  # one per final item with source −1, in order
+    interaction: str
+    higher_order: str
+    has_higher_order: bool
+
+    @property
+    def needs_scores(self) -> bool:
+        return any(d.kind in ("score", "score_product") for d in self.derived)
+
+
+def _first_order(spec: ModelSpec) -> ModelSpec:
+    hoc = {c.name: c for c in spec.constructs if c.name in spec.higher_order}
+    paths: list[tuple[str, str]] = []
+    for lhs, rhs in spec.paths:
+        if ":" in rhs:
+            continue
+        outs = hoc[lhs].items if lhs in hoc else (lhs,)
+        ins = hoc[rhs].items if rhs in hoc else (rhs,)
+        paths += [(o, i) for o in outs for i in ins if (o, i) not in paths]
+    blocks = tuple(c for c in spec.constructs if c.name not in hoc)
+    return ModelSpec(blocks, tuple(paths))
+
+
+def _check(spec: ModelSpec) -> None:
+    names = set(spec.construct_names)
+    hoc = set(spec.higher_order)
+    for c in spec.constructs:
+        if c.name in hoc:
+            bad = [i for i in c.items if i not in names or i in hoc]
+            if bad:
+                raise ModelSyntaxError(f"higher-order construct {c.name!r} mixes constructs and "
+                                       f"items ({bad[0]!r}); its block must list first-order "
+                                       "constructs only")
+    dims = {i for c in spec.constructs if c.name in hoc for i in c.items}
+    for lhs, rhs in spec.paths:
+        for name in (lhs, *rhs.split(":")):
+            if name in dims:
+                raise ModelSyntaxError(f"{name!r} is a dimension of a higher-order construct "
+                                       "and cannot have structural paths of its own")
+            if name not in names:
+                raise ModelSyntaxError(f"path {rhs} → {lhs} names {name!r}, which has no "
+                                       "measurement block ('=~' or '<~' line)")
+        if ":" in rhs and set(rhs.split(":")) & hoc:
+            raise ModelSyntaxError(f"{rhs!r}: interactions with a higher-order construct are "
+                                   "not supported")
+
+
+def stage(spec: ModelSpec, *, interaction: str = "two_stage",
+          higher_order: str = "two_stage") -> Staging | None:
+    """The stages of ``spec``, or None for a plain first-order linear model."""
+    if not spec.interactions and not spec.higher_order:
+        return None
+    if interaction not in INTERACTION_METHODS:
+        raise InputError(f"interaction must be one of {', '.join(INTERACTION_METHODS)}")
+    if higher_order not in HIGHER_ORDER_METHODS:
+        raise InputError(f"higher_order must be one of {', '.join(HIGHER_ORDER_METHODS)}")
+    _check(spec)
+    first = layout_of(_first_order(spec))
+    hoc = set(spec.higher_order)
+    dims = {i for c in spec.constructs if c.name in hoc for i in c.items}
+    blocks: list[Construct] = []
+    paths = [p for p in spec.paths]
+    items: list[tuple[str, int | Derived]] = []  # final item name, data column or recipe
+
+    def own(c: str) -> list[tuple[str, int]]:
+        return [(first.items[i], int(i)) for i in first.items_of(first.constructs.index(c))]
+
+    for c in spec.constructs:
+        if c.name in dims and higher_order == "two_stage":
+            continue  # lives in stage 1 only
+        if c.name in hoc:
+            if higher_order == "two_stage":
+                members = [(d, Derived("score", first.constructs.index(d))) for d in c.items]
+            else:
+                members = [m for d in c.items for m in own(d)]
+                if c.mode == "A":
+                    paths += [(d, c.name) for d in c.items]
+                else:
+                    paths += [(c.name, d) for d in c.items]
+        else:
+            members = own(c.name)
+        blocks.append(Construct(c.name, tuple(m for m, _ in members), c.mode))
+        items += members
+    for term in spec.interactions:
+        a, b = term.split(":")
+        ja, jb = first.constructs.index(a), first.constructs.index(b)
+        if interaction == "two_stage":
+            members = [(f"{a}*{b}", Derived("score_product", ja, jb))]
+        else:
+            ia, ib = first.items_of(ja), first.items_of(jb)
+            among = tuple(int(i) for i in dict.fromkeys([*ia, *ib]))
+            kind = "item_product" if interaction == "product_indicator" else "orthogonal"
+            members = [(f"{first.items[i]}*{first.items[k]}", Derived(kind, int(i), int(k),
+                                                                      among))
+                       for i in ia for k in ib]
+        blocks.append(Construct(term, tuple(m for m, _ in members), "A"))
+        items += members
+    final = layout_of(ModelSpec(tuple(blocks), tuple(paths)),
+                      shared_items=higher_order == "repeated", staged=True)
+    recipe = {name: how for name, how in items}
+    source = np.array([recipe[i] if isinstance(recipe[i], int) else -1 for i in final.items])
+    derived = tuple(recipe[i] for i in final.items if not isinstance(recipe[i], int))
+    return Staging(first, final, source, derived, interaction, higher_order,
+                   bool(spec.higher_order))
+
+
+def _sign(ref: np.ndarray, loadings: np.ndarray, lay: Layout) -> np.ndarray:
+    l0 = (ref * lay.mask)[None]
+    lb = loadings * lay.mask
+    return np.where(np.abs((l0 - lb).sum(axis=1)) > np.abs((l0 + lb).sum(axis=1)), -1.0, 1.0)
+
+
+class Staged:
+    """Data and moments of the model estimated, derived columns rebuilt per row weighting."""
+
+    def __init__(self, x: np.ndarray, base_w: np.ndarray, staging: Staging,
+                 opts: Options) -> None:
+        self.x, self.staging, self.opts = x, staging, opts
+        self._pp = PairProducts(x)
+        self._ref = None
+        if staging.needs_scores:
+            m = self._pp.moments(base_w[None])
+            self._ref = batch_statistics(m, staging.first, self._first_opts()).loadings[0]
+
+    def _first_opts(self) -> Options:
+        o = self.opts
+        return Options(o.scheme, o.tol, o.max_iter, False,
+                       np.full((self.staging.first.p, 2), np.nan))
+
+    def data(self, freq: np.ndarray) -> np.ndarray:
+        """(B, n, P): the final items as each row of ``freq`` sees them."""
+        st = self.staging
+        m = self._pp.moments(freq)
+        z = (self.x[None] - m.mean[:, None, :]) / m.sd[:, None, :]
+        scores = None
+        if st.needs_scores:
+            first = batch_statistics(m, st.first, self._first_opts())
+            w = first.weights * _sign(self._ref, first.loadings, st.first)[:, st.first.block]
+            scores = z @ (w[:, :, None] * st.first.mask)
+        cols = [_column(d, z, scores, freq) for d in st.derived]
+        b, n = freq.shape
+        out = np.empty((b, n, st.final.p))
+        plain = st.source >= 0
+        out[:, :, plain] = self.x[None][:, :, st.source[plain]]
+        if cols:
+            out[:, :, ~plain] = np.stack(cols, axis=-1)
+        return out
+
+    def moments(self, freq: np.ndarray) -> Moments:
+        return moments_of(self.data(freq), freq)
+
+
+def _column(d: Derived, z: np.ndarray, scores, freq: np.ndarray) -> np.ndarray:
+    if d.kind == "score":
+        return scores[:, :, d.a]
+    if d.kind == "score_product":
+        return scores[:, :, d.a] * scores[:, :, d.b]
+    prod = z[:, :, d.a] * z[:, :, d.b]
+    if d.kind == "item_product":
+        return prod
+    # residual of the product on the blocks' items, weighted least squares per sample
+    xs = z[:, :, list(d.among)]
+    design = np.concatenate([np.ones(xs.shape[:2] + (1,)), xs], axis=-1)
+    wd = design * freq[:, :, None]
+    coef = np.linalg.solve(np.einsum("bnk,bnl->bkl", wd, design),
+                           np.einsum("bnk,bn->bk", wd, prod)[..., None])[..., 0]
+    return prod - np.einsum("bnk,bk->bn", design, coef)
