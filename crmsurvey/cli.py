@@ -196,6 +196,16 @@ def pls_cmd(
     scheme: str = typer.Option("path", help="path, factorial or centroid."),
     ci_method: str = typer.Option("percentile", help="percentile or bca."),
     consistent: bool = typer.Option(False, help="Consistent PLS (PLSc)."),
+    interaction: str = typer.Option("two_stage", help="Interaction terms (A:B): two_stage, "
+                                    "product_indicator or orthogonal."),
+    higher_order: str = typer.Option("two_stage", help="Higher-order constructs: two_stage "
+                                     "or repeated."),
+    fit_test: int = typer.Option(0, min=0, help="Resamples for the exact fit test of the "
+                                 "model fit (SRMR, d_ULS, d_G)."),
+    predict: int = typer.Option(0, min=0, help="PLSpredict with this many folds (0: none)."),
+    reps: int = typer.Option(10, min=1, help="PLSpredict repetitions."),
+    technique: str = typer.Option("DA", help="PLSpredict approach: DA (direct antecedents) "
+                                  "or EA (earliest antecedents)."),
     exclude: List[str] = typer.Option([], "--exclude", help="Screening rules that exclude "
                                       "rows (repeatable, or 'all')."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -225,11 +235,18 @@ def pls_cmd(
             say("bootstrap", done[0], bootstrap)
 
         res = pls(spec, responses, bootstrap=bootstrap, seed=seed, scheme=scheme,
-                  ci_method=ci_method, consistent=consistent, progress=advance)
+                  ci_method=ci_method, consistent=consistent, interaction=interaction,
+                  higher_order=higher_order, fit_test=fit_test, progress=advance)
+        pred = res.predict(predict, reps, seed=seed, technique=technique) if predict else None
     if as_json:
-        _out(json.dumps(json_safe(res.to_dict()), ensure_ascii=False, indent=2))
+        out = res.to_dict()
+        if pred is not None:
+            out["predict"] = pred.to_dict()
+        _out(json.dumps(json_safe(out), ensure_ascii=False, indent=2))
     else:
         _out(res.summary().as_text())
+        if pred is not None:
+            _out(pred.summary())
 
 
 def _table_out(frame, as_json: bool, extra: dict | None = None) -> None:

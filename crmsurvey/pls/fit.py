@@ -91,7 +91,10 @@ def distances(s: np.ndarray, sigma: np.ndarray) -> dict[str, np.ndarray]:
         _, logdet_sigma = np.linalg.slogdet(sigma)
         _, logdet_s = np.linalg.slogdet(s)
         d_g, trace = _solved(s, sigma)
-    f_ml = logdet_sigma + trace - logdet_s - p
+    singular = ~np.isfinite(d_g) | (np.linalg.cond(s) > 1e12)
+    f_ml = np.where(singular, np.nan, logdet_sigma + trace - logdet_s - p)
+    logdet_s = np.where(singular, np.nan, logdet_s)
+    d_g = np.where(singular, np.nan, d_g)
     return {"srmr": srmr, "d_uls": d_uls, "d_g": d_g, "f_ml": f_ml, "f_null": -logdet_s}
 
 

@@ -129,8 +129,9 @@ def plspredict(source, base_w: np.ndarray, lay: Layout, opts: Options, *, folds:
     cov = m.cov
     for t, i in enumerate(targets):
         x_idx = _antecedent_items(lay, lay.block[i], technique)
-        coef = np.linalg.solve(cov[:, x_idx[:, None], x_idx[None, :]],
-                               cov[:, x_idx, i][..., None])[..., 0]
+        # pseudo-inverse: collinear antecedent items (copies) still give the LM's fit
+        coef = (np.linalg.pinv(cov[:, x_idx[:, None], x_idx[None, :]])
+                @ cov[:, x_idx, i][..., None])[..., 0]
         xs = np.broadcast_to(xb, (len(fold_list), n, xb.shape[-1]))[:, :, x_idx]
         lm_hat[:, :, t] = m.mean[:, None, i] + np.einsum(
             "bnq,bq->bn", xs - m.mean[:, None, x_idx], coef)

@@ -25,6 +25,10 @@ class Summary:
                 ("Outer weights", r.weights), ("Reliability and validity", r.quality),
                 ("HTMT", r.htmt), ("Total effects", r.total_effects),
                 ("Indirect effects (specific and total)", r.indirect),
+                ("Simple slopes (moderator at −1, 0, +1 SD)", r.slopes),
+                ("Model fit (saturated and estimated model)", r.model_fit),
+                ("Information criteria per outcome (lower is better)", r.model_selection),
+                ("First-stage measurement model", r.first_stage),
                 ("CSI indices (0–100)", r.index)]
 
     def notes(self) -> list[str]:
@@ -36,7 +40,15 @@ class Summary:
         if s.bootstrap:
             head += (f"; bootstrap {s.bootstrap} resamples (seed {s.seed}, {s.ci_method} "
                      f"{s.ci:.0%} intervals, sign change: {s.sign_change}), {s.n_failed} failed")
-        return [head] + [d.message for d in self.result.diagnostics]
+        notes = [head]
+        if self.result.model_fit is None:
+            notes.append("model fit (SRMR, d_ULS, d_G) is not reported for models with "
+                         "interaction terms or higher-order constructs")
+        elif s.fit_test:
+            notes.append(f"exact fit test: {s.fit_test} resamples of the data transformed to "
+                         "fit the model (Bollen–Stine); a distance above its HI95 rejects "
+                         "exact fit at 5 %")
+        return notes + [d.message for d in self.result.diagnostics]
 
     def as_text(self) -> str:
         parts = []

@@ -279,7 +279,48 @@ def _model(fit, results: Results, names: Names) -> dict:
         "item_vif": [dict(r, label=names[r["lhs"]]) for r in fit.item_vif],
         "structural": [{"label": f"{names[r['rhs']]} → {names[r['lhs']]}", "vif": r["vif"],
                         "f2": f2.get((r["lhs"], r["rhs"]))} for r in fit.inner_vif],
-        "model_group": names.group(fit.group, {})}
+        "model_group": names.group(fit.group, {}), **_assessment(fit, names)}
+
+
+def _assessment(fit, names: Names) -> dict:
+    """Model fit, PLSpredict, mediation and information criteria of the headline model."""
+    out: dict = {}
+    mf = {r["measure"]: r for r in fit.model_fit or []}
+    if mf:
+        rows = []
+        for key, label in (("srmr", "SRMR"), ("d_uls", "d_ULS"), ("d_g", "d_G")):
+            r = mf[key]
+            hi95 = r.get("estimated_hi95")
+            rows.append({"label": label, "estimated": r["estimated"],
+                         "saturated": r["saturated"], "hi95": hi95,
+                         "hi99": r.get("estimated_hi99"),
+                         "exact": None if hi95 is None or r["estimated"] is None
+                         else r["estimated"] <= hi95})
+        out["pls_fit"] = rows
+        out["fit_nfi"] = mf["nfi"]
+        out["fit_test_n"] = fit.settings.get("fit_test", 0)
+    if fit.predict is not None:
+        p = fit.predict
+        by: dict[str, list] = {}
+        for r in p.items:
+            by.setdefault(r["construct"], []).append(r["q2_predict"])
+        out["predict"] = {
+            "folds": p.folds, "reps": p.reps,
+            "rows": [{"label": names[c["construct"]], "q2_min": min(by[c["construct"]]),
+                      "q2_max": max(by[c["construct"]]),
+                      "below": f"{c['below_lm']}/{c['items']}",
+                      "power": c["predictive_power"]} for c in p.constructs],
+            "items": [dict(r, label=names[r["construct"]]) for r in p.items]}
+    if fit.indirect:
+        out["indirect_rows"] = [
+            dict(r, label=f"{names[r['from']]} → {names[r['to']]}",
+                 chain=None if r["through"] == "total" else
+                 " → ".join(names[x] for x in r["through"].split(" -> ")))
+            for r in fit.indirect]
+    if fit.model_selection:
+        out["selection_rows"] = [dict(r, label=names[r["construct"]])
+                                 for r in fit.model_selection]
+    return out
 
 
 def _comparisons(results: Results, names: Names, t: dict) -> dict:

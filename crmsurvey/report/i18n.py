@@ -120,6 +120,36 @@ STRINGS: dict[str, dict[str, str]] = {
         "htmt": "Discriminant validity (HTMT)", "htmt_intervals": "HTMT with intervals",
         "loadings": "Outer loadings", "loading": "Loading",
         "vif_f2": "Collinearity (VIF) and effect sizes (f²)",
+        "fit_title": "Model fit",
+        "fit_intro": "How closely the correlations the model implies reproduce the observed "
+                     "ones (Henseler et al. 2014). The exact fit test compares each distance "
+                     "with the 95% and 99% quantiles (HI95, HI99) of {n} resamples of data "
+                     "made to fit the model (Dijkstra and Henseler 2015).",
+        "fit_measure": "Measure", "fit_estimated": "Estimated model",
+        "fit_saturated": "Saturated model", "fit_verdict": "Exact fit",
+        "fit_yes": "not rejected", "fit_no": "rejected",
+        "fit_reading": "SRMR of the estimated model {srmr}: {approx} the usual 0.08 limit of "
+                       "approximate fit.",
+        "fit_below": "below", "fit_above": "above",
+        "predict_title": "Out-of-sample prediction (PLSpredict)",
+        "predict_intro": "Each question of every outcome is predicted for respondents left "
+                         "out of the estimation ({folds}-fold cross-validation, repeated "
+                         "{reps} times; Shmueli et al. 2019). Q²predict above 0 beats the "
+                         "sample mean; fewer errors than the linear benchmark (LM) on all "
+                         "questions means high predictive power.",
+        "q2_range": "Q²predict (lowest – highest)", "below_lm": "Questions better than LM",
+        "power": "Predictive power", "power_high": "high", "power_medium": "medium",
+        "power_low": "low", "power_none": "none",
+        "predict_items": "PLSpredict by question", "rmse": "RMSE", "mae": "MAE",
+        "lm_rmse": "RMSE (LM)",
+        "indirect_title": "Indirect effects (mediation)", "through": "Through",
+        "from_to": "From → to", "total_indirect": "total indirect",
+        "indirect_note": "Each chain's effect is the product of its paths; intervals from the "
+                         "same bootstrap resamples as the paths (Nitzl et al. 2016).",
+        "selection_title": "Information criteria per outcome",
+        "selection_note": "Lower is better when competing models are fitted to the same data "
+                          "(Sharma et al. 2019).",
+        "predictors": "Predictors",
         # CB-SEM
         "cbsem_error": "The covariance-based model could not be estimated; the other results "
                        "are not affected.",
@@ -341,6 +371,28 @@ STRINGS: dict[str, dict[str, str]] = {
                            "（Hair等，2017）；HTMT<0.85（Henseler等，2015）。",
         "htmt": "区分效度（HTMT）", "htmt_intervals": "HTMT及其置信区间",
         "loadings": "外部载荷", "loading": "载荷", "vif_f2": "共线性（VIF）与效应量（f²）",
+        "fit_title": "模型拟合",
+        "fit_intro": "模型隐含的相关矩阵与观测相关矩阵的接近程度。精确拟合检验把每个距离与"
+                     "{n}次按模型变换后数据的重抽样所得95%和99%分位数（HI95、HI99）相比较。",
+        "fit_measure": "指标", "fit_estimated": "估计模型", "fit_saturated": "饱和模型",
+        "fit_verdict": "精确拟合", "fit_yes": "未被拒绝", "fit_no": "被拒绝",
+        "fit_reading": "估计模型的SRMR为{srmr}，{approx}近似拟合常用的0.08界限。",
+        "fit_below": "低于", "fit_above": "高于",
+        "predict_title": "样本外预测（PLSpredict）",
+        "predict_intro": "对未参与估计的受访者预测各结果变量的每道题目（{folds}折交叉验证，重复"
+                         "{reps}次）。Q²predict大于0表示优于样本均值；所有题目的误差都小于线性"
+                         "基准模型（LM）表示预测能力高。",
+        "q2_range": "Q²predict（最低–最高）", "below_lm": "优于LM的题目",
+        "power": "预测能力", "power_high": "高", "power_medium": "中", "power_low": "低",
+        "power_none": "无",
+        "predict_items": "各题目的PLSpredict结果", "rmse": "RMSE", "mae": "MAE",
+        "lm_rmse": "RMSE（LM）",
+        "indirect_title": "间接效应（中介）", "through": "经由", "from_to": "从 → 到",
+        "total_indirect": "间接效应合计",
+        "indirect_note": "每条链的效应为其路径系数之积；置信区间来自与路径系数相同的自助法重抽样。",
+        "selection_title": "各结果变量的信息准则",
+        "selection_note": "对同一数据拟合的竞争模型，数值越低越好。",
+        "predictors": "预测变量数",
         "cbsem_error": "协方差结构模型无法估计；其他结果不受影响。",
         "admissible": "解是可接受的。", "inadmissible": "解不可接受，请阅读下列问题。",
         "measure_col": "指标", "value": "数值", "threshold": "标准", "meets": "达标",
@@ -488,6 +540,10 @@ DIAGNOSTICS = {
         "small_sample": "样本量过小（{concerns}），估计值和置信区间不稳定。",
         "collinearity": "观测变量完全共线（VIF无穷大）：{concerns}；请删除重复的题目。",
         "bootstrap_failures": "部分自助法重抽样未得到估计值，区间基于其余样本{concerns}。",
+        "fit_test_failures": "部分精确拟合检验的重抽样未得到估计值，分位数基于其余样本。",
+        "predict_skipped": "未进行PLSpredict：高阶结构变量没有公认的PLSpredict方法。",
+        "drivers_skipped": "含交互项或高阶结构变量的模型无法进行重要性–绩效分析（IPMA），"
+                           "因此不对驱动因素排序。",
         "permutation_failures": "部分置换样本未得到估计值，p值基于其余样本{concerns}。",
         "heywood": "方差估计为负（Heywood现象），解不可接受：{concerns}。",
         "std_beyond_one": "标准化估计值超出±1：{concerns}。",

@@ -71,7 +71,8 @@ def item_rows(unit: Unit, data: pd.DataFrame, weights, bounds: dict[str, tuple[f
             for k, i in enumerate(items)]
 
 
-def pls_model(unit: Unit, res, data: pd.DataFrame, items: list[str], weights) -> PLSModel:
+def pls_model(unit: Unit, res, data: pd.DataFrame, items: list[str], weights,
+              prediction=None) -> PLSModel:
     s = res.settings
     cells = int(data.loc[unit.rows, items].apply(pd.to_numeric, errors="coerce").isna()
                 .to_numpy().sum())
@@ -87,7 +88,9 @@ def pls_model(unit: Unit, res, data: pd.DataFrame, items: list[str], weights) ->
     return PLSModel(group=unit.group, n=int(s.n), pooled=unit.pooled,
                     **{k: d[k] for k in ("paths", "loadings", "weights", "total_effects", "r2",
                                          "quality", "htmt_intervals", "indirect", "inner_vif",
-                                         "item_vif", "f2")},
+                                         "item_vif", "f2", "model_fit", "model_selection",
+                                         "slopes")},
                     settings=json_safe(d["settings"]),
                     diagnostics=Diagnostic.of(res.diagnostics, unit.group),
-                    disclosure=disclosure)
+                    disclosure=disclosure,
+                    predict=None if prediction is None else prediction.to_dict())

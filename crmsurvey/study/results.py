@@ -24,7 +24,7 @@ from ..questionnaire.schema import Text
 __all__ = ["SCHEMA_VERSION", "Group", "Results", "load_results", "group_key", "group_label"]
 
 #: Bumped whenever a section changes shape; a results.json of another version is refused.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 Group = dict[str, str]
 Number = float | None  # None where a value could not be computed (NaN is not JSON)
@@ -258,6 +258,17 @@ class Disclosure(_Section):
     n_eff: Number
 
 
+class Prediction(_Section):
+    """PLSpredict of a model (:class:`crmsurvey.pls.predict.Prediction`)."""
+
+    folds: int
+    reps: int
+    technique: str
+    seed: int
+    items: Records
+    constructs: Records
+
+
 class PLSModel(_Section):
     group: Group
     n: int
@@ -270,6 +281,10 @@ class PLSModel(_Section):
     quality: Records
     htmt_intervals: Records | None
     indirect: Records | None = None
+    model_fit: Records | None = None  # SRMR, d_ULS, d_G, χ², NFI (+ HI95/HI99: headline)
+    model_selection: Records | None = None  # AIC, BIC, GM per outcome
+    slopes: Records | None = None  # simple slopes of interaction terms
+    predict: Prediction | None = None  # PLSpredict (headline model)
     inner_vif: Records
     item_vif: Records
     f2: Records

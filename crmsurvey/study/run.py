@@ -140,6 +140,20 @@ def _index_draws(units: list[Unit], fits: dict) -> dict[str, dict[str, np.ndarra
     return out
 
 
+def _predict(res, options, diagnostics: list, group):
+    """PLSpredict of the headline model (none for higher-order models: no published
+    procedure), or None with a diagnostic saying why."""
+    if not options.predict_folds:
+        return None
+    try:
+        return res.predict(options.predict_folds, options.predict_reps, seed=options.seed)
+    except InputError as exc:
+        diagnostics.append(Diagnostic(code="predict_skipped", severity="info",
+                                      message=f"PLSpredict not run: {exc.msg}",
+                                      concerns=[], group=group))
+        return None
+
+
 def _comparisons(study, data, units, fits, indices, scores, headline: Unit, spec, weights,
                  bounds, policy, skipped) -> list[Comparison]:
     d = study.definition
@@ -279,10 +293,12 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
     # 3. fit
     fits: dict[str, object] = {}
     models, diagnostics = [], []
-    model_items = [i for c in spec.constructs for i in c.items] if spec else []
+    model_items = [i for c in spec.constructs for i in c.items
+                   if i not in spec.construct_names] if spec else []
     if d.pls is not None and has_model:
         say("fitting", 0, len(units))
-        fitted = fit_units(spec, data, units, d.pls, weights, bounds, engine=engine)
+        fitted = fit_units(spec, data, units, d.pls, weights, bounds, headline=headline,
+                           engine=engine)
         kept = []
         for u, res in zip(units, fitted):
             if isinstance(res, InputError):
@@ -292,7 +308,8 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
                 continue
             fits[group_key(u.group)] = res
             kept.append(u)
-            model = pls_model(u, res, data, model_items, weights)
+            prediction = _predict(res, d.pls, diagnostics, u.group) if u is headline else None
+            model = pls_model(u, res, data, model_items, weights, prediction)
             models.append(model)
             diagnostics += model.diagnostics
         units = kept
@@ -315,7 +332,13 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
                    policy, skipped, diagnostics) if waves and fits else None
     # 8. drivers per group of the headline scope
     drivers = []
-    if target is not None and fits:
+    staged = bool(spec is not None and (spec.interactions or spec.higher_order))
+    if target is not None and fits and staged:
+        diagnostics.append(Diagnostic(
+            code="drivers_skipped", severity="info", concerns=[], group=headline.group,
+            message="importance–performance (IPMA) is not defined for models with "
+                    "interaction terms or higher-order constructs; no drivers are ranked"))
+    elif target is not None and fits:
         not_actionable = set() if d.ipma_mediators else mediators(target, list(spec.paths))
         not_actionable.add(target)
         drivers = [drivers_of(u.group, fits[group_key(u.group)], target, constructs,

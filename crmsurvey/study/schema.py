@@ -46,6 +46,12 @@ class PLSOptions(_Strict):
     ci: float = Field(default=0.95, gt=0, lt=1)
     ci_method: Literal["percentile", "bca"] = "percentile"
     consistent: bool = False
+    interaction: Literal["two_stage", "product_indicator", "orthogonal"] = "two_stage"
+    higher_order: Literal["two_stage", "repeated"] = "two_stage"
+    #: headline model only: exact-fit-test resamples and PLSpredict folds × repetitions
+    fit_test: int = Field(default=499, ge=0)
+    predict_folds: int = Field(default=10, ge=0)  # 0: no PLSpredict
+    predict_reps: int = Field(default=10, ge=1)
 
 
 class CBSEMOptions(_Strict):

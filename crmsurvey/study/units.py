@@ -122,23 +122,25 @@ def _fit_unit(task: tuple) -> object:
     """One work unit: a group's PLS model with its bootstrap (picklable for any engine)."""
     from ..pls import pls
 
-    spec, frame, weights, bounds, o, seed = task
+    spec, frame, weights, bounds, o, seed, headline = task
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CrmWarning)  # kept in the result's diagnostics
         try:
             return pls(spec, frame, scheme=o.scheme, bootstrap=o.bootstrap, seed=seed,
                        ci=o.ci, ci_method=o.ci_method, consistent=o.consistent,
-                       weights=weights, scale=bounds)
+                       interaction=o.interaction, higher_order=o.higher_order,
+                       fit_test=o.fit_test if headline else 0, weights=weights, scale=bounds)
         except InputError as exc:
             return exc
 
 
 def fit_units(spec, data: pd.DataFrame, units: list[Unit], options, weights, bounds, *,
-              engine=None) -> list[object]:
+              headline: Unit | None = None, engine=None) -> list[object]:
     """Fit every unit — on ``engine`` when given; same seed, same numbers. Each entry is
-    a PLSResult, or the InputError that unit's data gave."""
+    a PLSResult, or the InputError that unit's data gave. The exact fit test runs on the
+    ``headline`` unit only."""
     from ..engine import run_units
 
     tasks = [(spec, data[u.rows], None if weights is None else weights[u.rows], bounds,
-              options, unit_seed(options.seed, u.group)) for u in units]
+              options, unit_seed(options.seed, u.group), u is headline) for u in units]
     return run_units(_fit_unit, tasks, engine)
