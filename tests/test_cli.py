@@ -105,3 +105,20 @@ def test_pls_command(tmp_path):
     assert all(r["se"] > 0 for r in res["paths"])
     code, out, err = run("pls", "ccsi", data, "--scheme", "pathx")
     assert code == 2 and "scheme must be one of" in err
+
+
+def test_pls_command_prints_fit_and_plspredict(tmp_path):
+    import crmsurvey as cs
+
+    q = cs.load_questionnaire("ccsi")
+    cs.simulate(q, 200, seed=3).to_csv(tmp_path / "d.csv", index=False)
+    code, out, err = run("pls", "ccsi", str(tmp_path / "d.csv"), "--predict", "5", "--reps",
+                         "2", "--fit-test", "50", "--json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert {r["measure"] for r in payload["model_fit"]} == {"srmr", "d_uls", "d_g", "chisq",
+                                                            "nfi"}
+    assert payload["predict"]["folds"] == 5 and payload["predict"]["items"]
+    assert payload["settings"]["fit_test"] == 50 and payload["model_selection"]
+    code, out, _ = run("pls", "ccsi", str(tmp_path / "d.csv"), "--predict", "5")
+    assert "Model fit" in out and "PLSpredict: 5-fold" in out

@@ -344,3 +344,25 @@ report: {language: zh-CN, group_labels: {brand: {A: {zh-CN: 甲品牌}}}}
     assert notes["study"] == "x" and "bootstrap=50" in notes["PLS"]
     paths = (outs[0] / "loadings.csv").read_text(encoding="utf-8-sig")
     assert ",=~," in paths and "'=~" not in paths
+
+
+def test_model_assessment_reaches_the_results_and_both_reports(demo, demo_pdfs):
+    """The headline model carries its fit (with the exact fit test), PLSpredict, indirect
+    effects and information criteria; the reports print the same figures."""
+    head = next(m for m in demo.models if m.predict is not None)
+    assert head.group == demo.headline.group
+    fit = {r["measure"]: r for r in head.model_fit}
+    assert fit["srmr"]["estimated_hi95"] is not None and head.settings["fit_test"] == 499
+    assert {r["construct"] for r in head.predict.constructs} == \
+        {r["construct"] for r in head.r2}
+    assert head.indirect and head.model_selection
+    others = [m for m in demo.models if m is not head]
+    assert all(m.predict is None and "estimated_hi95" not in m.model_fit[0] for m in others)
+    for lang, words in (("en", ("Model fit", "PLSpredict", "Indirect effects")),
+                        ("zh-CN", ("模型拟合", "PLSpredict", "间接效应"))):
+        text = "\n".join(p.extract_text() for p in PdfReader(str(demo_pdfs[lang])).pages)
+        assert all(w in text for w in words)
+        assert f"{fit['srmr']['estimated']:.3f}" in text
+        assert f"{fit['d_g']['estimated_hi95']:.3f}" in text
+        q2 = [r["q2_predict"] for r in head.predict.items]
+        assert f"{min(q2):.3f}" in text
