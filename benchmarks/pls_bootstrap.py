@@ -69,6 +69,18 @@ def main() -> None:
           f"{per_ours:,.1f} µs/resample (whole call: fit, bootstrap, quality, tables, "
           f"{len(res.indirect)} indirect effects)")
     print(f"  ratio: crmsurvey is {per_peer / per_ours:,.0f}x faster per resample")
+    # PLSpredict: 10 folds, the same folds on both sides (seminr: one repetition)
+    from seminr.predict.predict_pls import cut_folds
+
+    order = [int(i) for i in np.random.default_rng(1).permutation(len(data))]
+    ids = np.empty(len(data), dtype=int)
+    ids[order] = np.array(cut_folds(len(data), 10)) - 1
+    t_peer = best_of(lambda: seminr.predict_pls(peer, no_folds=10, ordering=order), 2)
+    t_ours = best_of(lambda: res.predict(fold_ids=ids), 3)
+    t_reps = best_of(lambda: res.predict(folds=10, reps=10, seed=1), 3)
+    print(f"  PLSpredict, 10 folds: seminr predict_pls {t_peer * 1e3:,.0f} ms, crmsurvey "
+          f"{t_ours * 1e3:,.1f} ms ({t_peer / t_ours:,.0f}x); crmsurvey 10 folds x 10 "
+          f"repetitions {t_reps * 1e3:,.0f} ms")
     if args.skip_scale:
         return
     q = cs.load_questionnaire("acsi")
