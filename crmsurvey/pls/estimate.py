@@ -17,7 +17,7 @@ from . import quality as Q
 from .bootstrap import intervals, jackknife, run_bootstrap
 from .data import prepare
 from .extract import effect_pairs, extract_stats, path_pairs
-from .index import rescale, unstandardised_weights
+from .ipma import index_scores, ipma, ipma_items
 from .layout import Layout, layout_of
 from .fit import model_fit
 from .mediation import indirect_table
@@ -196,9 +196,9 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         draws=draws,
         _predict=None if staging and staging.has_higher_order else partial(
             plspredict, source, prep.weights, lay, opts),
-        _ipma=None if staging else partial(_ipma, prep=prep, w=w, lay=lay),
-        _ipma_items=None if staging else partial(_ipma_items, prep=prep, w=w, lay=lay),
-        _index_scores=partial(_index_scores, prep, w, lay))
+        _ipma=None if staging else partial(ipma, prep=prep, w=w, lay=lay),
+        _ipma_items=None if staging else partial(ipma_items, prep=prep, w=w, lay=lay),
+        _index_scores=partial(index_scores, prep, w, lay))
 
 
 def _seed(seed: int | None) -> int:
@@ -351,49 +351,3 @@ def _collinear(item_vif: np.ndarray, lay: Layout) -> list[Diagnostic]:
                                   "linear combination of the others; drop it",
                                   concerns=tuple(lay.items[i] for i in idx)))
     return out
-
-
-def _index_scores(prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
-    sd = np.sqrt(np.cov(prep.x, rowvar=False, aweights=prep.weights).diagonal())
-    wt = unstandardised_weights(w[None], sd[None], lay)[0]
-    return pd.DataFrame(rescale(prep.x, prep.bounds) @ (lay.mask * wt[:, None]),
-                        index=prep.index, columns=list(lay.constructs))
-
-
-def _ipma(target: str, prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
-    """Unstandardised path model on the 0–100 index scores: OLS per outcome, then total
-    effects on ``target``; performance is each score's (weighted) mean."""
-    t = _target(target, lay)
-    scores = _index_scores(prep, w, lay).to_numpy()
-    ucov = np.cov(scores, rowvar=False, aweights=prep.weights, bias=True)
-    beta = np.zeros((lay.k, lay.k))
-    for j in lay.endogenous:
-        pred = lay.predecessors(j)
-        beta[pred, j] = np.linalg.solve(ucov[np.ix_(pred, pred)], ucov[pred, j])
-    total = np.linalg.inv(np.eye(lay.k) - beta) - np.eye(lay.k)
-    mean = prep.weights @ scores / prep.weights.sum()
-    drivers = [i for i in range(lay.k) if total[i, t] != 0]
-    return pd.DataFrame({"construct": [lay.constructs[i] for i in drivers],
-                         "importance": total[drivers, t], "performance": mean[drivers]})
-
-
-def _target(target: str, lay: Layout) -> int:
-    if target not in lay.constructs:
-        raise InputError(f"unknown target construct {target!r}; constructs are "
-                         f"{', '.join(lay.constructs)}")
-    return lay.constructs.index(target)
-
-
-def _ipma_items(target: str, prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
-    """Indicator IPMA: a construct's importance shared out by its items' normalised
-    unstandardised weights; performance is each item's mean on 0–100."""
-    _target(target, lay)
-    con = _ipma(target, prep, w, lay).set_index("construct")
-    sd = np.sqrt(np.cov(prep.x, rowvar=False, aweights=prep.weights).diagonal())
-    wt = unstandardised_weights(w[None], sd[None], lay)[0]
-    mean = prep.weights @ rescale(prep.x, prep.bounds) / prep.weights.sum()
-    rows = [i for i in range(lay.p) if lay.constructs[lay.block[i]] in con.index]
-    owner = [lay.constructs[lay.block[i]] for i in rows]
-    return pd.DataFrame({"construct": owner, "item": [lay.items[i] for i in rows],
-                         "importance": con.importance.reindex(owner).to_numpy() * wt[rows],
-                         "performance": mean[rows]})
