@@ -6,6 +6,7 @@ standard errors from the expected information, and report fit with lavaan's defi
 """
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import replace
 from typing import Any, Literal
@@ -22,7 +23,7 @@ from .result import CBSEMResult, CBSEMSettings
 from .scoring import information, score_fit
 from .structure import Structure, structure_of
 from .tables import estimates_table, r2_table, written_order
-from .verify import check_solution, is_positive_definite
+from .verify import check_collinearity, check_solution, is_positive_definite
 
 __all__ = ["cbsem", "cbsem_syntax"]
 
@@ -34,7 +35,8 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
           estimator: Literal["ML", "GLS", "ULS", "DWLS"] = "ML",
           missing: Literal["listwise", "fiml"] = "listwise", bootstrap: int = 0,
           seed: int | None = None, ci: float = 0.95, weights=None, group: str | None = None,
-          chunk: int = 500, engine=None) -> CBSEMResult:
+          reliability: dict[str, float] | None = None, chunk: int = 500,
+          engine=None) -> CBSEMResult:
     """Fit a covariance-based SEM (semopy underneath) and report it as lavaan would.
 
     Parameters
@@ -52,6 +54,9 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         bootstrap (which resamples with the weights) for design-aware intervals.
     group : column whose levels are fitted separately (semopy has no cross-group equality
         constraints); ``estimates`` gains a ``group`` column and ``fit`` sums the groups.
+    reliability : item → reliability of single-indicator factors. A factor measured by one
+        item is not identified with a free error variance; it is fixed at
+        ``(1 − reliability) · var(item)`` — 0 (a perfectly reliable item) unless given.
     engine : where bootstrap chunks run (``"processes"``, a worker count, a Dask address
         or client); same numbers wherever they run.
 
@@ -69,34 +74,72 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     if bootstrap < 0 or int(bootstrap) != bootstrap:
         raise InputError(f"bootstrap must be a whole number ≥ 0, not {bootstrap!r}")
     syntax, data, weights = _inputs(model, data, weights)
+    syntax, single_notes = fix_single_indicators(syntax, data, reliability or {})
     if missing == "fiml" and (estimator != "ML" or weights is not None or bootstrap):
         raise InputError("missing='fiml' goes with estimator='ML', no weights and no bootstrap")
     if estimator == "DWLS" and (weights is not None or bootstrap):
         raise InputError("estimator='DWLS' takes no sampling weights and no bootstrap here")
     if group is not None:
-        return _multi_group(syntax, data, group, estimator=estimator, missing=missing,
-                            bootstrap=bootstrap, seed=seed, ci=ci, weights=weights,
-                            chunk=chunk, engine=engine)
-    return _fit_one(syntax, data, estimator=estimator, missing=missing, bootstrap=bootstrap,
-                    seed=seed, ci=ci, weights=weights, chunk=chunk, engine=engine)
+        res = _multi_group(syntax, data, group, estimator=estimator, missing=missing,
+                           bootstrap=bootstrap, seed=seed, ci=ci, weights=weights,
+                           chunk=chunk, engine=engine)
+    else:
+        res = _fit_one(syntax, data, estimator=estimator, missing=missing,
+                       bootstrap=bootstrap, seed=seed, ci=ci, weights=weights, chunk=chunk,
+                       engine=engine)
+    return replace(res, notes=tuple(single_notes) + res.notes) if single_notes else res
+
+
+def fix_single_indicators(syntax: str, data: pd.DataFrame,
+                          reliability: dict[str, float]) -> tuple[str, list[str]]:
+    """Fix the error variance of each item that alone measures a factor (unless the
+    syntax sets it): ``item ~~ v*item`` with ``v = (1 − reliability) · var(item)``."""
+    indicators: dict[str, list[str]] = {}
+    variances = set()
+    for stmt in re.split(r"[;\n]", "\n".join(line.split("#", 1)[0]
+                                             for line in syntax.splitlines())):
+        if "=~" in stmt:
+            lhs, rhs = stmt.split("=~", 1)
+            items = [t.split("*")[-1].strip() for t in rhs.split("+") if t.strip()]
+            indicators.setdefault(lhs.strip(), []).extend(items)
+        elif "~~" in stmt:
+            lhs, rhs = stmt.split("~~", 1)
+            if lhs.strip() == rhs.split("*")[-1].strip():
+                variances.add(lhs.strip())
+    lines, notes = [], []
+    for factor, items in indicators.items():
+        item = items[0]
+        if len(items) != 1 or item in indicators or item in variances:
+            continue
+        rel = float(reliability.get(item, 1.0))
+        if not 0 < rel <= 1:
+            raise InputError(f"reliability of {item!r} must be in (0, 1], not {rel!r}")
+        var = 0.0
+        if rel < 1:
+            if item not in data.columns:
+                raise InputError(f"{item!r} is not a column of the data")
+            var = (1 - rel) * float(pd.to_numeric(data[item], errors="coerce").var(ddof=0))
+        lines.append(f"{item} ~~ {var:.10g}*{item}")
+        notes.append(f"{factor!r} has a single indicator ({item!r}): its error variance is "
+                     f"fixed at {var:.4g} (reliability {rel:g}), as a one-indicator factor "
+                     "is not identified otherwise")
+    return (syntax.rstrip("\n") + "\n" + "\n".join(lines) + "\n" if lines else syntax), notes
 
 
 def cbsem_syntax(spec) -> str:
-    """lavaan syntax for CB-SEM from a ModelSpec or Questionnaire: a single-item construct
-    becomes its observed item (a one-indicator factor is not identified); composite
-    (``<~``) blocks are refused — covariance-based SEM estimates common factors."""
+    """lavaan syntax for CB-SEM from a ModelSpec or Questionnaire; composite (``<~``)
+    blocks are refused — covariance-based SEM estimates common factors. A single-item
+    construct stays a factor; :func:`cbsem` fixes its item's error variance."""
     if hasattr(spec, "model_spec"):
         spec = spec.model_spec()
     composite = [c.name for c in spec.constructs if c.mode == "B"]
     if composite:
         raise InputError(f"construct {composite[0]!r} is composite ('<~'); CB-SEM fits "
                          "reflective factors only", hint="fit it with pls() instead")
-    single = {c.name: c.items[0] for c in spec.constructs if len(c.items) == 1}
-    lines = [f"{c.name} =~ {' + '.join(c.items)}" for c in spec.constructs
-             if c.name not in single]
+    lines = [f"{c.name} =~ {' + '.join(c.items)}" for c in spec.constructs]
     by_outcome: dict[str, list[str]] = {}
     for lhs, rhs in spec.paths:
-        by_outcome.setdefault(single.get(lhs, lhs), []).append(single.get(rhs, rhs))
+        by_outcome.setdefault(lhs, []).append(rhs)
     lines += [f"{lhs} ~ {' + '.join(r)}" for lhs, r in by_outcome.items()]
     return "\n".join(lines) + "\n"
 
@@ -106,7 +149,7 @@ def _inputs(model, data, weights):
         model = cbsem_syntax(model)
     if not isinstance(model, str):
         raise InputError("model must be lavaan syntax, a ModelSpec or a Questionnaire")
-    if "ordinal" in model.lower():
+    if re.search(r"^\s*DEFINE\s*\(\s*ordinal\s*\)", model, re.I | re.M):
         raise InputError("ordinal items are not supported: semopy's ordinal estimation fails "
                          "on current SciPy/NumPy (it needs the removed scipy mvnun and "
                          "np.ma.corrcoef(bias=))", hint="treat the items as continuous "
@@ -227,6 +270,8 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     latent = [v for v in st.inner if v in sem.vars["latent"]]
     li = [st.inner.index(v) for v in latent]
     problems += check_solution(est, sigma[0], inner_cov[np.ix_(li, li)], latent)
+    r2 = r2_table(st, sem, theta, sigma[0], inner_cov)
+    problems += check_collinearity(est, inner_cov[np.ix_(li, li)], latent, r2)
 
     if estimator in ("ML", "GLS") and missing == "listwise" and np.isfinite(fmin):
         fit = fit_measures(s, sigma[0], fmin, n=n, npar=npar, estimator=estimator)
@@ -272,9 +317,8 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
         from .modindices import modification_indices
 
         mi = lambda: modification_indices(syntax, st, theta, s, n, observed)  # noqa: E731
-    return CBSEMResult(est, pd.Series(fit, name="value"), r2_table(st, sem, theta, sigma[0],
-                       inner_cov), _admissible(problems), tuple(problems), tuple(notes), settings,
-                       syntax, _mi=mi)
+    return CBSEMResult(est, pd.Series(fit, name="value"), r2, _admissible(problems),
+                       tuple(problems), tuple(notes), settings, syntax, _mi=mi)
 
 
 def _parameter_cov(st: Structure, sem, theta, s, sigma, aux, n, estimator, missing):

@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..diagnostics import Diagnostic
 
-__all__ = ["check_solution", "is_positive_definite"]
+__all__ = ["check_solution", "check_collinearity", "is_positive_definite"]
 
 
 def is_positive_definite(a: np.ndarray, tol: float = 1e-10) -> bool:
@@ -40,3 +40,30 @@ def check_solution(est: pd.DataFrame, sigma: np.ndarray, latent_cov: np.ndarray,
             f"definite ({', '.join(latent)}): two constructs may be nearly collinear; inspect "
             "their correlation", "error", tuple(latent)))
     return problems
+
+
+def check_collinearity(est: pd.DataFrame, latent_cov: np.ndarray, latent: list[str],
+                       r2: pd.DataFrame, *, limit: float = 0.95) -> list[Diagnostic]:
+    """Warnings (not inadmissibility: lavaan would accept the solution) for constructs too
+    collinear to interpret: standardised regression paths beyond ±1, latent correlations
+    above ``limit`` and R² above ``limit``, each naming the constructs."""
+    out = []
+    paths = est[(est.op == "~") & est.lhs.isin(latent) & est.rhs.isin(latent)]
+    for r in paths[paths.std_all.abs() > 1].itertuples():
+        out.append(Diagnostic(
+            "collinear_constructs", f"standardised path {r.rhs} → {r.lhs} is {r.std_all:.2f}, "
+            f"beyond ±1: the predictors of {r.lhs} are too collinear to separate their effects",
+            "warning", (r.rhs, r.lhs)))
+    sd = np.sqrt(np.clip(np.diag(latent_cov), 1e-300, None))
+    cor = latent_cov / np.outer(sd, sd)
+    for i, j in zip(*np.triu_indices(len(latent), 1)):
+        if abs(cor[i, j]) > limit:
+            out.append(Diagnostic(
+                "collinear_constructs", f"constructs {latent[i]} and {latent[j]} correlate "
+                f"{cor[i, j]:.3f} (above {limit:g}): they are hardly distinct", "warning",
+                (latent[i], latent[j])))
+    for r in r2[r2.variable.isin(latent) & (r2.r2 > limit)].itertuples():
+        out.append(Diagnostic(
+            "collinear_constructs", f"R² of {r.variable} is {r.r2:.3f} (above {limit:g}): it is "
+            "almost a copy of its predictors", "warning", (r.variable,)))
+    return out

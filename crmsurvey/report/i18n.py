@@ -548,6 +548,8 @@ DIAGNOSTICS = {
         "heywood": "方差估计为负（Heywood现象），解不可接受：{concerns}。",
         "std_beyond_one": "标准化估计值超出±1：{concerns}。",
         "implied_not_pd": "模型隐含协方差矩阵非正定。",
+        "collinear_constructs": "结构变量之间高度共线（标准化路径超出±1、相关或R²高于0.95）："
+                                "{concerns}；其效应无法区分。",
         "latent_not_pd": "潜变量协方差矩阵非正定，结构变量可能高度共线：{concerns}。",
         "sample_not_pd": "样本协方差矩阵非正定（题目共线，或样本少于变量数），估计值不可信。",
         "not_identified": "模型不可识别：自由参数多于方差和协方差的个数。",

@@ -1,0 +1,79 @@
+"""CB-SEM against lavaan 0.6 run in the test (R code in tests/lavaan/)."""
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import crmsurvey as cs
+
+from .lavaan import run_lavaan
+from .peers import ECSI, mobi
+
+
+def _quiet(*args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cs.cbsem(*args, **kwargs)
+
+
+def _compare(res, ref, ops=("=~", "~", "~~"), tol=1e-3):
+    got = res.estimates.set_index(["lhs", "op", "rhs"])
+    for r in ref["est"].itertuples():
+        if r.op not in ops or (r.lhs, r.op, r.rhs) not in got.index:
+            continue
+        row = got.loc[(r.lhs, r.op, r.rhs)]
+        assert row.est == pytest.approx(r.est, abs=tol), (r.lhs, r.op, r.rhs)
+        if r.se > 0:
+            assert row.se == pytest.approx(r.se, abs=tol), (r.lhs, r.op, r.rhs)
+
+
+def test_single_indicator_factor_from_the_questionnaire_matches_lavaan(tmp_path):
+    """q.to_lavaan() has COMP =~ comp1: its error variance is fixed at 0 (said in the
+    notes), the solution is admissible and equals lavaan's with comp1 ~~ 0*comp1."""
+    q = cs.load_questionnaire("ccsi")
+    data = cs.load_responses(q, cs.simulate(q, 400, seed=1)).data
+    cols = [i for c in q.model_spec().constructs for i in c.items]
+    ref = run_lavaan("single_indicator.R", data[cols], tmp_path)
+    for model in (q.to_lavaan(), q):
+        res = _quiet(model, data)
+        assert res.admissible and not res.diagnostics
+        assert any("single indicator ('comp1')" in n and "fixed at 0" in n for n in res.notes)
+        for k in ("chisq", "df", "cfi", "tli", "rmsea", "srmr"):
+            assert res.fit[k] == pytest.approx(ref["fit"][k], rel=1e-3, abs=1e-4), k
+        _compare(res, ref)
+    rel = _quiet(q, data, reliability={"comp1": 0.8})
+    var = data["comp1"].var(ddof=0)
+    theta = rel.estimates.set_index(["lhs", "op", "rhs"]).loc[("comp1", "~~", "comp1"), "est"]
+    assert theta == pytest.approx(0.2 * var, rel=1e-6)
+
+
+def test_collinear_constructs_are_warned_and_lavaan_agrees_on_the_numbers(tmp_path):
+    """ECSI on mobi as CB-SEM: lavaan's post-check passes it, with standardised paths beyond
+    1; crmsurvey keeps lavaan's `admissible` and warns, naming the constructs."""
+    data = mobi()
+    ref = run_lavaan("ecsi_collinear.R", data, tmp_path)
+    assert ref["fit"]["post_check"] == 1
+    with pytest.warns(cs.errors.CrmWarning):
+        res = cs.cbsem(ECSI, data)
+    assert res.admissible
+    std = res.estimates.set_index(["lhs", "op", "rhs"]).std_all
+    lav = ref["est"].set_index(["lhs", "op", "rhs"])["std.all"]
+    beyond = [k for k in lav.index if k[1] == "~" and abs(lav[k]) > 1]
+    assert beyond
+    for k in beyond:  # a near-singular solution: the optimum is flat, agree to 1 %
+        assert std[k] == pytest.approx(lav[k], rel=1e-2)
+    messages = [d.message for d in res.diagnostics if d.code == "collinear_constructs"]
+    assert any("Satisfaction → Loyalty" in m and "beyond ±1" in m for m in messages)
+    assert any("R² of Quality" in m for m in messages)
+    assert any("correlate" in m for m in messages)
+    assert "collinear" in res.summary().as_text()
+
+
+def test_ordinal_in_a_variable_name_is_not_an_ordinal_model():
+    rng = np.random.default_rng(3)
+    f = rng.normal(size=300)
+    df = pd.DataFrame({"coordinal1": f + rng.normal(size=300), "x2": f + rng.normal(size=300),
+                       "x3": f + rng.normal(size=300), "x4": f + rng.normal(size=300)})
+    res = _quiet("F =~ coordinal1 + x2 + x3 + x4", df)
+    assert res.fit["df"] == 2
