@@ -249,6 +249,62 @@ def pls_cmd(
             _out(pred.summary())
 
 
+@app.command("cbsem")
+def cbsem_cmd(
+    model: Path = typer.Argument(..., help="A questionnaire (YAML, or a bundled name) or a "
+                                 "lavaan model file."),
+    data: Path = typer.Argument(..., help="The data (CSV, XLSX, SAV, DTA, Parquet)."),
+    estimator: str = typer.Option("ML", help="ML, MLM, GLS, ULS or DWLS."),
+    missing: str = typer.Option("listwise", help="listwise or fiml."),
+    bootstrap: int = typer.Option(0, min=0, help="Bootstrap resamples."),
+    seed: int = typer.Option(0, help="Random seed for the bootstrap."),
+    group: Optional[str] = typer.Option(None, help="Column whose levels are fitted "
+                                        "separately."),
+    reliability: List[str] = typer.Option([], "--reliability", help="ITEM=VALUE: reliability "
+                                          "of a single-indicator factor's item (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Fit a covariance-based SEM (lavaan syntax or the questionnaire's model) and print the
+    fit block, estimates, R² and notes (n used and dropped)."""
+    import warnings
+
+    from ._format import json_safe
+    from .cbsem import cbsem
+
+    rel = {}
+    for r in reliability:
+        item, _, value = r.partition("=")
+        try:
+            rel[item.strip()] = float(value)
+        except ValueError:
+            raise InputError(f"--reliability {r!r}: write ITEM=VALUE, as comp1=0.8") from None
+    spec, frame = _model_and_data(model, data)
+    with warnings.catch_warnings(record=True):  # the notes show in the summary
+        warnings.simplefilter("always")
+        res = cbsem(spec, frame, estimator=estimator, missing=missing, bootstrap=bootstrap,
+                    seed=seed, group=group, reliability=rel)
+    if as_json:
+        _out(json.dumps(json_safe(res.to_dict()), ensure_ascii=False, indent=2))
+    else:
+        _out(res.summary().as_text())
+
+
+def _model_and_data(model: Path, data: Path):
+    """A questionnaire (its model; responses screened) or a lavaan file (data as read;
+    non-numbers are reported by column and row when the model is fitted)."""
+    from ._yaml import read_text
+
+    if model.suffix.lower() in (".yaml", ".yml") or (not model.is_file() and not model.suffix):
+        from .questionnaire import load_questionnaire
+        from .responses import load_responses
+
+        q = load_questionnaire(model)
+        return q, load_responses(q, data)
+    from .responses.readers import read_table
+
+    return read_text(model), read_table(data).frame
+
+
 def _table_out(frame, as_json: bool, extra: dict | None = None) -> None:
     from ._format import format_table, json_safe
 

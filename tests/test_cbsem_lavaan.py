@@ -77,3 +77,23 @@ def test_ordinal_in_a_variable_name_is_not_an_ordinal_model():
                        "x3": f + rng.normal(size=300), "x4": f + rng.normal(size=300)})
     res = _quiet("F =~ coordinal1 + x2 + x3 + x4", df)
     assert res.fit["df"] == 2
+
+
+def test_mlm_matches_lavaan_on_holzinger_swineford(tmp_path):
+    """Satorra–Bentler: robust SEs to 3 decimals, scaled χ² to 1e-3 relative, scaled and
+    robust CFI/TLI/RMSEA to 1e-3 (lavaan's names with underscores)."""
+    from semopy.examples import holzinger39
+
+    data = holzinger39.get_data()[[f"x{i}" for i in range(1, 10)]]
+    ref = run_lavaan("hs_mlm.R", data, tmp_path)
+    res = _quiet("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9",
+                 data, estimator="MLM")
+    assert res.settings.estimator == "MLM" and res.settings.se == "robust.sem"
+    for k in ("chisq", "chisq.scaled", "baseline.chisq.scaled"):
+        assert res.fit[k.replace(".", "_")] == pytest.approx(ref["fit"][k], rel=1e-3), k
+    for k in ("df.scaled", "pvalue.scaled", "chisq.scaling.factor",
+              "baseline.chisq.scaling.factor", "cfi.scaled", "tli.scaled", "cfi.robust",
+              "tli.robust", "rmsea.scaled", "rmsea.robust", "srmr"):
+        assert res.fit[k.replace(".", "_")] == pytest.approx(ref["fit"][k], abs=1e-3), k
+    _compare(res, ref)
+    assert "chisq_scaled" in res.summary().as_text()

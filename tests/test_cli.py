@@ -122,3 +122,28 @@ def test_pls_command_prints_fit_and_plspredict(tmp_path):
     assert payload["settings"]["fit_test"] == 50 and payload["model_selection"]
     code, out, _ = run("pls", "ccsi", str(tmp_path / "d.csv"), "--predict", "5")
     assert "Model fit" in out and "PLSpredict: 5-fold" in out
+
+
+def test_cbsem_command_on_a_model_file_and_a_questionnaire(tmp_path):
+    from semopy.examples import holzinger39
+
+    holzinger39.get_data().to_csv(tmp_path / "hs.csv", index=False)
+    (tmp_path / "hs.lav").write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n"
+                                     "speed =~ x7 + x8 + x9\n", encoding="utf-8")
+    code, out, err = run("cbsem", tmp_path / "hs.lav", tmp_path / "hs.csv", "--estimator",
+                         "MLM", "--json")
+    assert code == 0, err
+    payload = json.loads(out)
+    assert round(payload["fit"]["chisq_scaled"], 3) == 80.872  # lavaan 0.6
+    assert payload["settings"]["se"] == "robust.sem"
+    code, out, err = run("cbsem", tmp_path / "hs.lav", tmp_path / "hs.csv")
+    assert code == 0 and "Fit (lavaan definitions)" in out and "n = 301 used" in out
+    import crmsurvey as cs
+
+    q = cs.load_questionnaire("ccsi")
+    cs.simulate(q, 300, seed=5).to_csv(tmp_path / "d.csv", index=False)
+    code, out, err = run("cbsem", "ccsi", tmp_path / "d.csv", "--reliability", "comp1=0.8")
+    assert code == 0, err
+    assert "single indicator ('comp1')" in out and "reliability 0.8" in out
+    code, _, err = run("cbsem", tmp_path / "hs.lav", tmp_path / "hs.csv", "--estimator", "XX")
+    assert code == 2 and err.count("\n") == 1

@@ -27,12 +27,12 @@ from .verify import check_collinearity, check_solution, is_positive_definite
 
 __all__ = ["cbsem", "cbsem_syntax"]
 
-ESTIMATORS = ("ML", "GLS", "ULS", "DWLS")
+ESTIMATORS = ("ML", "MLM", "GLS", "ULS", "DWLS")
 OBJECTIVE = {"ML": "MLW", "GLS": "GLS", "ULS": "ULS", "DWLS": "DWLS"}
 
 
 def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
-          estimator: Literal["ML", "GLS", "ULS", "DWLS"] = "ML",
+          estimator: Literal["ML", "MLM", "GLS", "ULS", "DWLS"] = "ML",
           missing: Literal["listwise", "fiml"] = "listwise", bootstrap: int = 0,
           seed: int | None = None, ci: float = 0.95, weights=None, group: str | None = None,
           reliability: dict[str, float] | None = None, chunk: int = 500,
@@ -44,7 +44,9 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     model : str, ModelSpec or Questionnaire
         lavaan syntax; ``=~`` lines are reflective factors.
     data : DataFrame or Responses
-    estimator : ``"ML"`` (default), ``"GLS"``, ``"ULS"``, ``"DWLS"``.
+    estimator : ``"ML"`` (default), ``"MLM"`` (ML with Satorra–Bentler robust standard
+        errors and scaled test, lavaan's names: ``chisq_scaled``, ``cfi_robust``, …; see
+        :mod:`crmsurvey.cbsem.robust`), ``"GLS"``, ``"ULS"``, ``"DWLS"``.
     missing : ``"listwise"`` or ``"fiml"`` (full-information ML; semopy's FIML).
     bootstrap : nonparametric bootstrap resamples (ML/GLS/ULS): percentile intervals and
         bootstrap standard errors; every resample is refitted together (batched Fisher
@@ -77,6 +79,9 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     syntax, single_notes = fix_single_indicators(syntax, data, reliability or {})
     if missing == "fiml" and (estimator != "ML" or weights is not None or bootstrap):
         raise InputError("missing='fiml' goes with estimator='ML', no weights and no bootstrap")
+    if estimator == "MLM" and (missing != "listwise" or weights is not None):
+        raise InputError("estimator='MLM' needs complete data (missing='listwise') and no "
+                         "sampling weights")
     if estimator == "DWLS" and (weights is not None or bootstrap):
         raise InputError("estimator='DWLS' takes no sampling weights and no bootstrap here")
     if group is not None:
@@ -203,6 +208,9 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
              engine=None, group_label=None) -> CBSEMResult:
     import semopy
 
+    robust = estimator == "MLM"
+    name, estimator = estimator, "ML" if robust else estimator
+
     sem = _semopy_model(syntax)
     frame, w, n_dropped = _prepare(sem, data, weights, missing)
     observed = list(sem.vars["observed"])
@@ -261,6 +269,15 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     cov_theta, se_kind = _parameter_cov(st, sem, theta, s, sigma[0], aux, n, estimator, missing)
     with np.errstate(invalid="ignore"):
         se = np.sqrt(np.diag(cov_theta)) if cov_theta is not None else np.full(npar, np.nan)
+    if robust and cov_theta is not None and df > 0 and np.isfinite(fmin):
+        from .robust import satorra_bentler
+
+        ml_fit = fit_measures(s, sigma[0], fmin, n=n, npar=npar, estimator="ML")
+        cov_theta, robust_fit = satorra_bentler(x, s, sigma[0], st.derivatives(aux)[0],
+                                                ml_fit, n)
+        se_kind = "robust.sem"
+        with np.errstate(invalid="ignore"):
+            se = np.sqrt(np.diag(cov_theta))
     if not np.all(np.isfinite(se)):
         problems.append(Diagnostic(
             "se_failed", "some standard errors could not be computed (singular information "
@@ -275,6 +292,8 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
 
     if estimator in ("ML", "GLS") and missing == "listwise" and np.isfinite(fmin):
         fit = fit_measures(s, sigma[0], fmin, n=n, npar=npar, estimator=estimator)
+        if robust:
+            fit.update(robust_fit)
     else:
         from .fitmeasures import srmr
 
@@ -307,7 +326,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
                          "variance (kept, as lavaan does)")
     warn_all(problems)
     settings = CBSEMSettings(
-        estimator=estimator, missing=missing, n=len(x), n_dropped=n_dropped,
+        estimator=name, missing=missing, n=len(x), n_dropped=n_dropped,
         weighted=w is not None, n_effective=n, se=se_kind, bootstrap=int(bootstrap),
         seed=seed if bootstrap else None, ci=ci, n_failed=n_failed,
         n_inadmissible=n_inadmissible, group=group_label, iterations=iterations,

@@ -20,9 +20,12 @@ class Summary:
 
     def notes(self) -> list[str]:
         s = self.result.settings
-        head = (f"CB-SEM ({s.estimator}, semopy {s.semopy_version}), n = {s.n}"
-                f"{f' (effective {s.n_effective:.1f})' if s.weighted else ''}, missing: "
-                f"{s.missing}, standard errors: {s.se}")
+        dropped = (f", {s.n_dropped} rows left out ("
+                   f"{'missing values, listwise' if s.missing == 'listwise' else 'no answers'}"
+                   ")" if s.n_dropped else ", no rows left out")
+        head = (f"CB-SEM ({s.estimator}, semopy {s.semopy_version}), n = {s.n} used"
+                f"{f' (effective {s.n_effective:.1f})' if s.weighted else ''}{dropped}, "
+                f"missing: {s.missing}, standard errors: {s.se}")
         if s.bootstrap:
             head += (f"; bootstrap {s.bootstrap} resamples (seed {s.seed}), {s.n_failed} failed,"
                      f" {s.n_inadmissible} inadmissible")
