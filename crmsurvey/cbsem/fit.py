@@ -218,8 +218,10 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     problems: list[Diagnostic] = []
     notes: list[str] = []
     if missing == "fiml":
-        s, n = np.cov(np.where(np.isnan(x), np.nanmean(x, axis=0), x), rowvar=False,
-                      bias=True), float(len(x))
+        from .fiml import Patterns, em_saturated
+
+        _, s = em_saturated(Patterns.of(x), x.shape[1])  # start: the EM covariance
+        n = float(len(x))
     else:
         s, n = _covariance(x, w)
     if not is_positive_definite(s):
@@ -231,8 +233,8 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            if missing == "fiml" or estimator == "DWLS":
-                res = sem.fit(frame, obj="FIML" if missing == "fiml" else "DWLS")
+            if estimator == "DWLS":
+                res = sem.fit(frame, obj="DWLS")
             else:
                 res = sem.fit(cov=s_frame, n_samples=n, obj=OBJECTIVE[estimator])
         except Exception as exc:
@@ -241,7 +243,8 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     st = structure_of(sem)
     theta = np.asarray(sem.param_vals, dtype=float)
     converged, iterations = bool(res.success), int(getattr(res, "n_it", 0) or 0)
-    if estimator in ("ML", "GLS", "ULS") and missing == "listwise":
+    fiml = None
+    if estimator in ("ML", "GLS", "ULS"):
         scored = score_fit(st, s[None], theta[None], estimator=estimator)
         if np.isfinite(scored.fmin[0]):
             theta, converged = scored.theta[0], bool(scored.converged[0])
@@ -251,6 +254,12 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
             fmin = np.nan
     else:
         fmin = np.nan
+    if missing == "fiml":
+        from .fiml import fiml_fit
+
+        fiml = fiml_fit(st, x, theta)
+        theta, converged = fiml.theta, fiml.converged
+        iterations += fiml.iterations
     if not converged:
         problems.append(Diagnostic("non_convergence", "the optimiser did not converge; "
                                    "estimates are not final", "error"))
@@ -266,7 +275,12 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
                                    f"({npar})", "error", (f"{n:g}", str(npar))))
 
     sigma, aux = st.implied(theta[None])
-    cov_theta, se_kind = _parameter_cov(st, sem, theta, s, sigma[0], aux, n, estimator, missing)
+    if fiml is not None:
+        cov_theta = None if fiml.cov is None else fiml.cov[:npar, :npar]
+        se_kind = "observed"
+    else:
+        cov_theta, se_kind = _parameter_cov(st, sem, theta, s, sigma[0], aux, n, estimator,
+                                            missing)
     with np.errstate(invalid="ignore"):
         se = np.sqrt(np.diag(cov_theta)) if cov_theta is not None else np.full(npar, np.nan)
     if robust and cov_theta is not None and df > 0 and np.isfinite(fmin):
@@ -290,7 +304,15 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     r2 = r2_table(st, sem, theta, sigma[0], inner_cov)
     problems += check_collinearity(est, inner_cov[np.ix_(li, li)], latent, r2)
 
-    if estimator in ("ML", "GLS") and missing == "listwise" and np.isfinite(fmin):
+    if fiml is not None:
+        fit = _fiml_measures(fiml, sigma[0], npar, df, n)
+        est = _with_intercepts(est, st.observed, fiml, sigma[0], ci)
+        n_missing = int(np.isnan(x).any(axis=1).sum())
+        notes.append(f"FIML (lavaan's missing = \"ml\"): all {len(x)} rows with at least one "
+                     f"answer, {n_missing} of them incomplete; free intercepts; standard "
+                     "errors from the observed information; χ² against the unrestricted "
+                     "model (EM)")
+    elif estimator in ("ML", "GLS") and missing == "listwise" and np.isfinite(fmin):
         fit = fit_measures(s, sigma[0], fmin, n=n, npar=npar, estimator=estimator)
         if robust:
             fit.update(robust_fit)
@@ -305,8 +327,6 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     if w is not None:
         notes.append(f"weighted covariance matrix, effective sample size {n:.1f} (Kish); "
                      "standard errors ignore the sampling design unless bootstrapped")
-    if missing == "fiml":
-        notes.append("FIML estimates and standard errors are semopy's")
     n_failed = n_inadmissible = 0
     if bootstrap:
         from .bootstrap import bootstrap_table
@@ -338,6 +358,40 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
         mi = lambda: modification_indices(syntax, st, theta, s, n, observed)  # noqa: E731
     return CBSEMResult(est, pd.Series(fit, name="value"), r2, _admissible(problems),
                        tuple(problems), tuple(notes), settings, syntax, _mi=mi)
+
+
+def _fiml_measures(fiml, sigma: np.ndarray, npar: int, df: int, n: float) -> dict:
+    """lavaan's fit measures for FIML: χ² = 2(ℓ_H1 − ℓ), npar counts the intercepts."""
+    from .fitmeasures import _from_chisq, srmr
+
+    p = len(sigma)
+    chisq = 2 * (fiml.h1_loglik - fiml.loglik)
+    base = 2 * (fiml.h1_loglik - fiml.baseline_loglik)
+    k = npar + p
+    fit = dict.fromkeys(FIT_NAMES, np.nan)
+    fit.update(_from_chisq(chisq, df, base, p * (p - 1) // 2, n))
+    fit.update(npar=k, srmr=srmr(fiml.h1_sigma, sigma, fiml.h1_mu, fiml.mu),
+               loglik=fiml.loglik, aic=-2 * fiml.loglik + 2 * k,
+               bic=-2 * fiml.loglik + k * np.log(n), ntotal=n)
+    return fit
+
+
+def _with_intercepts(est: pd.DataFrame, observed, fiml, sigma: np.ndarray,
+                     ci: float) -> pd.DataFrame:
+    """The free intercepts as lavaan's ``~1`` rows."""
+    from scipy import stats as sps
+
+    q = len(fiml.theta)
+    se = np.sqrt(np.diag(fiml.cov))[q:] if fiml.cov is not None else np.full(len(observed),
+                                                                              np.nan)
+    z = fiml.mu / se
+    half = sps.norm.ppf(0.5 + ci / 2) * se
+    sd = np.sqrt(np.diag(sigma))
+    rows = pd.DataFrame({"lhs": list(observed), "op": "~1", "rhs": "", "est": fiml.mu,
+                         "se": se, "z": z, "pvalue": 2 * sps.norm.sf(np.abs(z)),
+                         "ci_lower": fiml.mu - half, "ci_upper": fiml.mu + half,
+                         "std_lv": fiml.mu, "std_all": fiml.mu / sd, "free": True})
+    return pd.concat([est, rows.reindex(columns=est.columns)], ignore_index=True)
 
 
 def _parameter_cov(st: Structure, sem, theta, s, sigma, aux, n, estimator, missing):

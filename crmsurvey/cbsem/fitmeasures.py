@@ -36,10 +36,15 @@ def baseline_chisq(s: np.ndarray, n: float, estimator: str) -> float:
     return float(n * 0.5 * np.trace(resid @ resid))
 
 
-def srmr(s: np.ndarray, sigma: np.ndarray) -> float:
+def srmr(s: np.ndarray, sigma: np.ndarray, mean: np.ndarray | None = None,
+         mu: np.ndarray | None = None) -> float:
+    """Bentler's SRMR (lavaan's ``srmr``); with a mean structure the standardised mean
+    residuals ``(m − μ)/sd`` count as well."""
     sd = np.sqrt(np.diag(s))
-    resid = (s - sigma) / np.outer(sd, sd)
-    return float(np.sqrt(np.mean(resid[np.tril_indices(s.shape[0])] ** 2)))
+    resid = list(((s - sigma) / np.outer(sd, sd))[np.tril_indices(s.shape[0])])
+    if mean is not None:
+        resid += list((mean - mu) / sd)
+    return float(np.sqrt(np.mean(np.square(resid))))
 
 
 def rmsea_ci(chisq: float, df: int, n: float, level: float = 0.90) -> tuple[float, float]:

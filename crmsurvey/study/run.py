@@ -225,11 +225,17 @@ def _cbsem(spec, data: pd.DataFrame, unit: Unit, weights, o, items) -> CBSEMMode
     frame = data[unit.rows]
     w = None if weights is None else weights[unit.rows]
     cells = int(frame[items].isna().to_numpy().sum())
+    missing, why = o.missing, []
+    if missing == "auto":
+        fiml_ok = w is None and not o.bootstrap and o.estimator == "ML"
+        missing = "fiml" if fiml_ok else "listwise"
+        if not fiml_ok:
+            why = ["listwise deletion: FIML is used only for unweighted ML without a bootstrap"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CrmWarning)
         try:
             res = cbsem(spec, frame, estimator=o.estimator, bootstrap=o.bootstrap, seed=o.seed,
-                        weights=w)
+                        weights=w, missing=missing)
         except (InputError, ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
             msg = exc.msg if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
             failed = Diagnostic(code="model_failed", severity="error", group=unit.group,
@@ -248,7 +254,7 @@ def _cbsem(spec, data: pd.DataFrame, unit: Unit, weights, o, items) -> CBSEMMode
     return CBSEMModel(group=unit.group, fit=out["fit"], estimates=out["estimates"],
                       r2=out["r2"], admissible=bool(out["admissible"]),
                       diagnostics=Diagnostic.of(res.diagnostics, unit.group),
-                      notes=list(out["notes"]),
+                      notes=why + list(out["notes"]),
                       settings=out["settings"], disclosure=disclosure)
 
 
