@@ -63,8 +63,9 @@ def bootstrap_draws(st: Structure, x: np.ndarray, w: np.ndarray | None, theta: n
 
 def bootstrap_table(st: Structure, x, w, theta, est: pd.DataFrame, *, estimator: str,
                     n_boot: int, seed: int, ci: float, chunk: int, engine=None
-                    ) -> tuple[pd.DataFrame, int, int]:
-    """The estimates table with bootstrap standard errors and percentile intervals."""
+                    ) -> tuple[pd.DataFrame, int, int, np.ndarray]:
+    """The estimates table with bootstrap standard errors and percentile intervals, the
+    failure counts and the draws (B, q)."""
     draws, failed, inadmissible = bootstrap_draws(st, x, w, theta, estimator=estimator,
                                                   n_boot=n_boot, seed=seed, chunk=chunk,
                                                   engine=engine)
@@ -83,4 +84,4 @@ def bootstrap_table(st: Structure, x, w, theta, est: pd.DataFrame, *, estimator:
     out.loc[rows, "pvalue"] = 2 * sps.norm.sf(np.abs(out.loc[rows, "z"].to_numpy(float)))
     out.loc[rows, "ci_lower"] = lo
     out.loc[rows, "ci_upper"] = hi
-    return out, int(failed.sum()), int(inadmissible.sum())
+    return out, int(failed.sum()), int(inadmissible.sum()), draws

@@ -210,6 +210,11 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
 
     robust = estimator == "MLM"
     name, estimator = estimator, "ML" if robust else estimator
+    written, defs = syntax, []
+    if ":=" in syntax:
+        from .defined import split_defined
+
+        syntax, defs = split_defined(syntax)
 
     sem = _semopy_model(syntax)
     frame, w, n_dropped = _prepare(sem, data, weights, missing)
@@ -332,7 +337,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
         from .bootstrap import bootstrap_table
 
         seed = int(np.random.SeedSequence(seed).entropy % (2**63)) if seed is None else seed
-        est, n_failed, n_inadmissible = bootstrap_table(
+        est, n_failed, n_inadmissible, draws = bootstrap_table(
             st, x, w, theta, est, estimator=estimator, n_boot=bootstrap, seed=seed, ci=ci,
             chunk=chunk, engine=engine)
         se_kind = "bootstrap"
@@ -344,6 +349,11 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
         if n_inadmissible:
             notes.append(f"{n_inadmissible} of {bootstrap} bootstrap solutions had a negative "
                          "variance (kept, as lavaan does)")
+    if defs:
+        from .defined import defined_rows
+
+        est = pd.concat([est, defined_rows(defs, est, list(st.names), theta, cov_theta, ci,
+                                           draws if bootstrap else None)], ignore_index=True)
     warn_all(problems)
     settings = CBSEMSettings(
         estimator=name, missing=missing, n=len(x), n_dropped=n_dropped,
@@ -357,7 +367,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
 
         mi = lambda: modification_indices(syntax, st, theta, s, n, observed)  # noqa: E731
     return CBSEMResult(est, pd.Series(fit, name="value"), r2, _admissible(problems),
-                       tuple(problems), tuple(notes), settings, syntax, _mi=mi)
+                       tuple(problems), tuple(notes), settings, written, _mi=mi)
 
 
 def _fiml_measures(fiml, sigma: np.ndarray, npar: int, df: int, n: float) -> dict:
