@@ -254,7 +254,7 @@ def cbsem_cmd(
     model: Path = typer.Argument(..., help="A questionnaire (YAML, or a bundled name) or a "
                                  "lavaan model file."),
     data: Path = typer.Argument(..., help="The data (CSV, XLSX, SAV, DTA, Parquet)."),
-    estimator: str = typer.Option("ML", help="ML, MLM, GLS, ULS or DWLS."),
+    estimator: str = typer.Option("ML", help="ML, MLM, MLR, GLS, ULS or DWLS."),
     missing: str = typer.Option("listwise", help="listwise or fiml."),
     bootstrap: int = typer.Option(0, min=0, help="Bootstrap resamples."),
     seed: int = typer.Option(0, help="Random seed for the bootstrap."),

@@ -27,12 +27,12 @@ from .verify import check_collinearity, check_solution, is_positive_definite
 
 __all__ = ["cbsem", "cbsem_syntax"]
 
-ESTIMATORS = ("ML", "MLM", "GLS", "ULS", "DWLS")
+ESTIMATORS = ("ML", "MLM", "MLR", "GLS", "ULS", "DWLS")
 OBJECTIVE = {"ML": "MLW", "GLS": "GLS", "ULS": "ULS", "DWLS": "DWLS"}
 
 
 def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
-          estimator: Literal["ML", "MLM", "GLS", "ULS", "DWLS"] = "ML",
+          estimator: Literal["ML", "MLM", "MLR", "GLS", "ULS", "DWLS"] = "ML",
           missing: Literal["listwise", "fiml"] = "listwise", bootstrap: int = 0,
           seed: int | None = None, ci: float = 0.95, weights=None, group: str | None = None,
           reliability: dict[str, float] | None = None, chunk: int = 500,
@@ -46,8 +46,11 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     data : DataFrame or Responses
     estimator : ``"ML"`` (default), ``"MLM"`` (ML with Satorra–Bentler robust standard
         errors and scaled test, lavaan's names: ``chisq_scaled``, ``cfi_robust``, …; see
-        :mod:`crmsurvey.cbsem.robust`), ``"GLS"``, ``"ULS"``, ``"DWLS"``.
-    missing : ``"listwise"`` or ``"fiml"`` (full-information ML; semopy's FIML).
+        :mod:`crmsurvey.cbsem.robust`), ``"MLR"`` (Huber–White standard errors and the
+        Yuan–Bentler scaled test, with complete data or FIML; :mod:`crmsurvey.cbsem.mlr`),
+        ``"GLS"``, ``"ULS"``, ``"DWLS"``.
+    missing : ``"listwise"`` or ``"fiml"`` (full-information ML, lavaan's ``"ml"``; see
+        :mod:`crmsurvey.cbsem.fiml`).
     bootstrap : nonparametric bootstrap resamples (ML/GLS/ULS): percentile intervals and
         bootstrap standard errors; every resample is refitted together (batched Fisher
         scoring from the full-sample solution).
@@ -77,8 +80,12 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         raise InputError(f"bootstrap must be a whole number ≥ 0, not {bootstrap!r}")
     syntax, data, weights = _inputs(model, data, weights)
     syntax, single_notes = fix_single_indicators(syntax, data, reliability or {})
-    if missing == "fiml" and (estimator != "ML" or weights is not None or bootstrap):
-        raise InputError("missing='fiml' goes with estimator='ML', no weights and no bootstrap")
+    if missing == "fiml" and (estimator not in ("ML", "MLR") or weights is not None
+                              or bootstrap):
+        raise InputError("missing='fiml' goes with estimator 'ML' or 'MLR', no weights and no "
+                         "bootstrap")
+    if estimator == "MLR" and (weights is not None or bootstrap):
+        raise InputError("estimator='MLR' takes no sampling weights and no bootstrap here")
     if estimator == "MLM" and (missing != "listwise" or weights is not None):
         raise InputError("estimator='MLM' needs complete data (missing='listwise') and no "
                          "sampling weights")
@@ -208,8 +215,9 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
              engine=None, group_label=None) -> CBSEMResult:
     import semopy
 
-    robust = estimator == "MLM"
+    robust = estimator in ("MLM", "MLR")
     name, estimator = estimator, "ML" if robust else estimator
+    use_fiml = missing == "fiml" or name == "MLR"  # MLR: casewise scores, free means
     written, defs = syntax, []
     if ":=" in syntax:
         from .defined import split_defined
@@ -222,7 +230,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     x = frame.to_numpy(dtype=float)
     problems: list[Diagnostic] = []
     notes: list[str] = []
-    if missing == "fiml":
+    if use_fiml:
         from .fiml import Patterns, em_saturated
 
         _, s = em_saturated(Patterns.of(x), x.shape[1])  # start: the EM covariance
@@ -248,7 +256,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     st = structure_of(sem)
     theta = np.asarray(sem.param_vals, dtype=float)
     converged, iterations = bool(res.success), int(getattr(res, "n_it", 0) or 0)
-    fiml = None
+    fiml, robust_fit = None, {}
     if estimator in ("ML", "GLS", "ULS"):
         scored = score_fit(st, s[None], theta[None], estimator=estimator)
         if np.isfinite(scored.fmin[0]):
@@ -259,7 +267,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
             fmin = np.nan
     else:
         fmin = np.nan
-    if missing == "fiml":
+    if use_fiml:
         from .fiml import fiml_fit
 
         fiml = fiml_fit(st, x, theta)
@@ -281,14 +289,23 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
 
     sigma, aux = st.implied(theta[None])
     if fiml is not None:
-        cov_theta = None if fiml.cov is None else fiml.cov[:npar, :npar]
-        se_kind = "observed"
+        fit_fiml = _fiml_measures(fiml, sigma[0], npar, df, n)
+        full_cov, se_kind = fiml.cov, "observed"
+        if name == "MLR" and fiml.cov is not None and df > 0:
+            from .mlr import mlr
+
+            full_cov, robust_fit = mlr(x, fiml, sigma[0], st.derivatives(aux)[0], fit_fiml)
+            se_kind = "robust.huber.white"
+            if missing == "fiml" and np.isnan(x).any():
+                notes.append("cfi_robust, tli_robust and rmsea_robust are not computed with "
+                             "missing data (lavaan corrects them for FIML; not done here)")
+        cov_theta = None if full_cov is None else full_cov[:npar, :npar]
     else:
         cov_theta, se_kind = _parameter_cov(st, sem, theta, s, sigma[0], aux, n, estimator,
                                             missing)
     with np.errstate(invalid="ignore"):
         se = np.sqrt(np.diag(cov_theta)) if cov_theta is not None else np.full(npar, np.nan)
-    if robust and cov_theta is not None and df > 0 and np.isfinite(fmin):
+    if name == "MLM" and cov_theta is not None and df > 0 and np.isfinite(fmin):
         from .robust import satorra_bentler
 
         ml_fit = fit_measures(s, sigma[0], fmin, n=n, npar=npar, estimator="ML")
@@ -310,13 +327,17 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     problems += check_collinearity(est, inner_cov[np.ix_(li, li)], latent, r2)
 
     if fiml is not None:
-        fit = _fiml_measures(fiml, sigma[0], npar, df, n)
-        est = _with_intercepts(est, st.observed, fiml, sigma[0], ci)
+        fit = {**fit_fiml, **robust_fit}
+        est = _with_intercepts(est, st.observed, fiml, full_cov, sigma[0], ci)
         n_missing = int(np.isnan(x).any(axis=1).sum())
-        notes.append(f"FIML (lavaan's missing = \"ml\"): all {len(x)} rows with at least one "
-                     f"answer, {n_missing} of them incomplete; free intercepts; standard "
-                     "errors from the observed information; χ² against the unrestricted "
-                     "model (EM)")
+        if missing == "fiml":
+            notes.append(f"FIML (lavaan's missing = \"ml\"): all {len(x)} rows with at least "
+                         f"one answer, {n_missing} of them incomplete; free intercepts; "
+                         + ("" if name == "MLR" else "standard errors from the observed "
+                            "information; ") + "χ² against the unrestricted model (EM)")
+        if name == "MLR":
+            notes.append("MLR: free intercepts; Huber–White standard errors (observed "
+                         "information), Yuan–Bentler scaled test (lavaan's yuan.bentler.mplus)")
     elif estimator in ("ML", "GLS") and missing == "listwise" and np.isfinite(fmin):
         fit = fit_measures(s, sigma[0], fmin, n=n, npar=npar, estimator=estimator)
         if robust:
@@ -386,13 +407,13 @@ def _fiml_measures(fiml, sigma: np.ndarray, npar: int, df: int, n: float) -> dic
     return fit
 
 
-def _with_intercepts(est: pd.DataFrame, observed, fiml, sigma: np.ndarray,
+def _with_intercepts(est: pd.DataFrame, observed, fiml, cov, sigma: np.ndarray,
                      ci: float) -> pd.DataFrame:
     """The free intercepts as lavaan's ``~1`` rows."""
     from scipy import stats as sps
 
     q = len(fiml.theta)
-    se = np.sqrt(np.diag(fiml.cov))[q:] if fiml.cov is not None else np.full(len(observed),
+    se = np.sqrt(np.diag(cov))[q:] if cov is not None else np.full(len(observed),
                                                                               np.nan)
     z = fiml.mu / se
     half = sps.norm.ppf(0.5 + ci / 2) * se

@@ -227,10 +227,11 @@ def _cbsem(spec, data: pd.DataFrame, unit: Unit, weights, o, items) -> CBSEMMode
     cells = int(frame[items].isna().to_numpy().sum())
     missing, why = o.missing, []
     if missing == "auto":
-        fiml_ok = w is None and not o.bootstrap and o.estimator == "ML"
+        fiml_ok = w is None and not o.bootstrap and o.estimator in ("ML", "MLR")
         missing = "fiml" if fiml_ok else "listwise"
         if not fiml_ok:
-            why = ["listwise deletion: FIML is used only for unweighted ML without a bootstrap"]
+            why = ["listwise deletion: FIML is used only for unweighted ML or MLR without a "
+                   "bootstrap"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CrmWarning)
         try:

@@ -55,9 +55,9 @@ class PLSOptions(_Strict):
 
 
 class CBSEMOptions(_Strict):
-    estimator: Literal["ML", "MLM", "GLS", "ULS", "DWLS"] = "ML"
-    #: "auto": FIML (lavaan's missing = "ml") where it applies — ML, unweighted, no
-    #: bootstrap — and listwise deletion otherwise, said in the notes
+    estimator: Literal["ML", "MLM", "MLR", "GLS", "ULS", "DWLS"] = "ML"
+    #: "auto": FIML (lavaan's missing = "ml") where it applies — ML or MLR, unweighted,
+    #: no bootstrap — and listwise deletion otherwise, said in the notes
     missing: Literal["auto", "fiml", "listwise"] = "auto"
     bootstrap: int = Field(default=0, ge=0)
     seed: int = 1
