@@ -201,3 +201,33 @@ def test_mlr_matches_lavaan(tmp_path, missing):
     _compare(res, ref, ops=("=~", "~~", "~1"))
     if missing == "fiml":
         assert np.isnan(res.fit["cfi_robust"]) and any("cfi_robust" in n for n in res.notes)
+
+
+def test_scalar_invariance_matches_lavaan(tmp_path):
+    """Holzinger–Swineford by school: configural → metric → scalar (npar, χ², df, CFI,
+    TLI, RMSEA to 1e-3) and the scalar model's latent means with SEs (3 decimals)."""
+    from semopy.examples import holzinger39
+
+    from crmsurvey.cbsem.invariance import measurement_invariance
+
+    data = holzinger39.get_data()[[f"x{i}" for i in range(1, 10)] + ["school"]]
+    ref = run_lavaan("hs_invariance.R", data, tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = measurement_invariance("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n"
+                                     "speed =~ x7 + x8 + x9", data, "school")
+    table = inv.table.set_index("model")
+    assert list(table.index) == ["configural", "metric", "scalar"]
+    for model in table.index:
+        for k in ("npar", "df", "cfi", "tli", "rmsea"):
+            assert table.loc[model, k] == pytest.approx(ref["fit"][f"{model}_{k}"], abs=1e-3)
+        assert table.loc[model, "chisq"] == pytest.approx(ref["fit"][f"{model}_chisq"],
+                                                          rel=1e-3)
+    assert table.loc["scalar", "delta_df"] == 6 and table.loc["scalar", "decision"] == \
+        "not supported"  # ΔCFI −.038
+    assert next(iter(inv.groups)) == "Pasteur"  # the reference, as lavaan's first group
+    want = ref["est"][ref["est"].rhs == 2].set_index("lhs")
+    got = inv.latent_means.set_index("construct")
+    for c in ("visual", "textual", "speed"):
+        assert got.loc[c, "est"] == pytest.approx(want.loc[c, "est"], abs=1e-3)
+        assert got.loc[c, "se"] == pytest.approx(want.loc[c, "se"], abs=1e-3)

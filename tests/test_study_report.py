@@ -257,7 +257,7 @@ def test_demo_compares_groups_and_waves(demo_runs):
     pairs = {(d.group_a["brand"], d.group_b["brand"]) for d in brand.differences}
     assert pairs == {("Brand A", "Brand B"), ("Brand A", "Brand C"), ("Brand B", "Brand C")}
     assert all(0 <= r["pvalue_adj"] <= 1 for r in brand.paths)
-    assert [r["model"] for r in brand.invariance["table"]] == ["configural", "metric"]
+    assert [r["model"] for r in brand.invariance["table"]] == ["configural", "metric", "scalar"]
     trend = results.trend
     assert trend.waves == ["2024", "2025", "2026"]
     assert (trend.current, trend.previous) == ("2026", "2025")

@@ -1,11 +1,14 @@
-"""Measurement invariance across groups for CB-SEM: configural and metric.
+"""Measurement invariance across groups for CB-SEM: configural, metric and scalar.
 
 semopy fits groups separately and cannot constrain parameters across them, so the
-constrained (metric) model is fitted here: one stacked multi-group ML fit by Fisher
-scoring, loadings shared, everything else per group, ``F = Σ (N_g/N) F_g`` and
-``χ² = Σ N_g F_g`` as lavaan computes them. Scalar invariance needs a mean structure
-(intercepts), which semopy's covariance parameterisation does not carry: it is reported
-as not tested rather than approximated.
+constrained models are fitted here: one stacked multi-group ML fit, ``F = Σ (N_g/N) F_g``
+and ``χ² = Σ N_g F_g`` as lavaan computes them. Metric: loadings shared, everything else
+per group (Fisher scoring). Scalar: loadings and intercepts shared, latent means free
+from the second group on (the first is the reference, as lavaan's ``group.equal =
+c("loadings", "intercepts")``), with the mean term ``N_g (m_g − μ_g)' Σ_g⁻¹ (m_g − μ_g)``,
+``μ_g = ν + Λ (I − B)⁻¹ α_g``. The configural and metric models have free intercepts
+(saturated means), so their χ² is that of the covariance structure; ``npar`` counts the
+intercepts, as lavaan's.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from scipy import stats as sps
 
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
-from .fit import _inputs, _prepare, _semopy_model
+from .fit import _inputs, _prepare, _semopy_model, fix_single_indicators
 from .fitmeasures import baseline_chisq
 from .scoring import discrepancy, information, score_fit
 from .structure import LAMBDA, structure_of
@@ -29,12 +32,15 @@ __all__ = ["Invariance", "measurement_invariance"]
 @dataclass(frozen=True, eq=False)
 class Invariance:
     """``table``: ``model, npar, chisq, df, pvalue, cfi, tli, rmsea, delta_chisq,
-    delta_df, delta_pvalue, delta_cfi, decision``; ``notes``; per-group sizes."""
+    delta_df, delta_pvalue, delta_cfi, decision`` (each model against the one before);
+    ``latent_means``: ``group, construct, est, se, z, pvalue`` of the scalar model (the
+    first group is the reference, 0); ``notes``; per-group sizes."""
 
     table: pd.DataFrame
     notes: tuple[str, ...]
     groups: dict[str, int]
     diagnostics: tuple[Diagnostic, ...] = ()
+    latent_means: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -43,6 +49,7 @@ class _Group:
     s: np.ndarray
     n: float
     theta: np.ndarray
+    mean: np.ndarray
 
 
 def _groups(syntax: str, data: pd.DataFrame, group: str, min_size: int,
@@ -65,7 +72,7 @@ def _groups(syntax: str, data: pd.DataFrame, group: str, min_size: int,
             sem.fit(cov=pd.DataFrame(s, index=observed, columns=observed), n_samples=len(x))
         st = structure_of(sem)
         fit = score_fit(st, s[None], np.asarray(sem.param_vals, float)[None])
-        out[str(level)] = _Group(st, s, float(len(x)), fit.theta[0])
+        out[str(level)] = _Group(st, s, float(len(x)), fit.theta[0], x.mean(axis=0))
     return out
 
 
@@ -120,12 +127,99 @@ def _fit_metric(groups: dict[str, _Group], tol: float = 1e-9, max_iter: int = 30
             break
     fs = [discrepancy(g.st.implied(split(theta, k)[None])[0], g.s[None], "ML")[0]
           for k, g in enumerate(gs)]
-    return float(sum(g.n * fk for g, fk in zip(gs, fs))), len(theta), converged
+    return float(sum(g.n * fk for g, fk in zip(gs, fs))), len(theta), converged, \
+        [split(theta, k) for k in range(len(gs))]
+
+
+def _fit_scalar(groups: dict[str, _Group], metric: list[np.ndarray]):
+    """Loadings and intercepts shared, latent means free after the first group (BFGS from
+    the metric solution). Returns χ², npar, converged, latent means and their SEs."""
+    from scipy import optimize
+
+    gs = list(groups.values())
+    st0 = gs[0].st
+    shared = np.flatnonzero(st0.matrix == LAMBDA)
+    own = np.flatnonzero(st0.matrix != LAMBDA)
+    latent = [k for k, v in enumerate(st0.inner) if v not in st0.observed]
+    p, m, g_n = len(st0.observed), len(latent), len(gs)
+    n_total = sum(g.n for g in gs)
+    qs, qo = len(shared), len(own)
+
+    def unpack(par):
+        out = []
+        nu = par[qs + g_n * qo: qs + g_n * qo + p]
+        for k in range(g_n):
+            theta = np.empty(st0.q)
+            theta[shared] = par[:qs]
+            theta[own] = par[qs + k * qo: qs + (k + 1) * qo]
+            alpha = np.zeros(len(st0.inner))
+            if k:
+                start = qs + g_n * qo + p + (k - 1) * m
+                alpha[latent] = par[start:start + m]
+            out.append((theta, nu, alpha))
+        return out
+
+    def moments(par):
+        for g, (theta, nu, alpha) in zip(gs, unpack(par)):
+            beta, lam, _, _ = (a[0] for a in g.st.matrices(theta[None]))
+            sigma = g.st.implied(theta[None])[0][0]
+            yield g, nu + lam @ np.linalg.solve(np.eye(len(beta)) - beta, alpha), sigma
+
+    def f(par):
+        total = 0.0
+        try:
+            for g, mu, sigma in moments(par):
+                d = g.mean - mu
+                total += g.n / n_total * (discrepancy(sigma[None], g.s[None], "ML")[0]
+                                          + d @ np.linalg.solve(sigma, d))
+        except np.linalg.LinAlgError:  # a trial step to a singular Σ
+            return 1e10
+        return total if np.isfinite(total) else 1e10
+
+    start = np.concatenate([metric[0][shared]] + [th[own] for th in metric]
+                           + [np.mean([g.mean for g in gs], axis=0), np.zeros((g_n - 1) * m)])
+    res = optimize.minimize(f, start, method="BFGS", options={"gtol": 1e-10, "maxiter": 5000})
+    try:
+        cov = np.linalg.inv(_expected_information(moments, res.x, p))
+        se = np.sqrt(np.diag(cov))[-(g_n - 1) * m:]
+    except np.linalg.LinAlgError:
+        se = np.full((g_n - 1) * m, np.nan)
+    means = res.x[-(g_n - 1) * m:]
+    converged = bool(res.success) or float(np.abs(res.jac).max()) < 1e-6
+    return float(n_total * res.fun), len(res.x), converged, means, se, \
+        [st0.inner[k] for k in latent]
+
+
+def _expected_information(moments, x: np.ndarray, p: int) -> np.ndarray:
+    """``Σ_g N_g Δ_g' W_g Δ_g`` (lavaan's expected information), ``Δ_g`` the derivatives
+    of group g's ``(μ, vech Σ)`` by central differences, ``W_g = diag(Σ⁻¹, ½D'(Σ⁻¹⊗Σ⁻¹)D)``."""
+    from .robust import _weight
+
+    il = np.tril_indices(p)
+
+    def stacked(par):
+        return [np.concatenate([mu, sigma[il]]) for _, mu, sigma in moments(par)]
+
+    k = len(x)
+    deltas = [np.empty((p + len(il[0]), k)) for _ in stacked(x)]
+    for a in range(k):
+        h = 1e-6 * max(1.0, abs(x[a]))
+        e = np.zeros(k)
+        e[a] = h
+        for d, up, down in zip(deltas, stacked(x + e), stacked(x - e)):
+            d[:, a] = (up - down) / (2 * h)
+    info = np.zeros((k, k))
+    for d, (g, _, sigma) in zip(deltas, moments(x)):
+        w = np.zeros((len(d), len(d)))
+        w[:p, :p] = np.linalg.inv(sigma)
+        w[p:, p:] = _weight(sigma)
+        info += g.n * d.T @ w @ d
+    return info
 
 
 def _row(name, chisq, npar, groups, base, base_df):
     p = groups[0].s.shape[0]
-    df = len(groups) * p * (p + 1) // 2 - npar
+    df = len(groups) * (p * (p + 1) // 2 + p) - npar
     n = sum(g.n for g in groups)
     denom = max(base - base_df, chisq - df, 0.0)
     return {"model": name, "npar": npar, "chisq": chisq, "df": df,
@@ -138,9 +232,11 @@ def _row(name, chisq, npar, groups, base, base_df):
 
 def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: int = 30
                            ) -> Invariance:
-    """Configural and metric invariance with the χ²-difference test and ΔCFI
-    (Cheung & Rensvold 2002: a drop of more than .01 speaks against invariance)."""
+    """Configural, metric and scalar invariance with the χ²-difference test and ΔCFI
+    (Cheung & Rensvold 2002: a drop of more than .01 speaks against invariance), and the
+    scalar model's latent means (the first group is the reference)."""
     syntax, data, _ = _inputs(model, data, None)
+    syntax, single = fix_single_indicators(syntax, data, {})
     if group not in data.columns:
         raise InputError(f"group column {group!r} is not in the data")
     diagnostics: list[Diagnostic] = []
@@ -154,23 +250,36 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
     base_df = len(gs) * p * (p - 1) // 2
     conf_chisq = sum(g.n * discrepancy(g.st.implied(g.theta[None])[0], g.s[None], "ML")[0]
                      for g in gs)
-    rows = [_row("configural", conf_chisq, sum(g.st.q for g in gs), gs, base, base_df)]
-    metric_chisq, metric_npar, converged = _fit_metric(groups)
-    rows.append(_row("metric", metric_chisq, metric_npar, gs, base, base_df))
+    means_npar = len(gs) * p  # free intercepts in the configural and metric models
+    rows = [_row("configural", conf_chisq, sum(g.st.q for g in gs) + means_npar, gs, base,
+                 base_df)]
+    metric_chisq, metric_npar, converged, metric_theta = _fit_metric(groups)
+    rows.append(_row("metric", metric_chisq, metric_npar + means_npar, gs, base, base_df))
+    scalar_chisq, scalar_npar, scalar_ok, means, se, latent = _fit_scalar(groups,
+                                                                          metric_theta)
+    rows.append(_row("scalar", scalar_chisq, scalar_npar, gs, base, base_df))
     table = pd.DataFrame(rows)
-    table["delta_chisq"] = [np.nan, table.chisq[1] - table.chisq[0]]
-    table["delta_df"] = [np.nan, table.df[1] - table.df[0]]
-    table["delta_pvalue"] = [np.nan, sps.chi2.sf(table.delta_chisq[1], table.delta_df[1])]
-    table["delta_cfi"] = [np.nan, table.cfi[1] - table.cfi[0]]
-    table["decision"] = ["baseline", "supported" if table.delta_cfi[1] >= -0.01 else
-                         "not supported"]
-    notes = ["scalar invariance not tested: it needs intercepts (a mean structure), which "
-             "semopy's covariance parameterisation does not carry",
-             "metric model fitted by crmsurvey's stacked multi-group Fisher scoring (semopy "
-             "has no cross-group equality constraints)"]
-    if not converged:
-        diagnostics.append(Diagnostic("non_convergence", "the metric model did not converge; "
-                                      "its statistics are not final", "error", ("metric",)))
+    table["delta_chisq"] = table.chisq.diff()
+    table["delta_df"] = table.df.diff()
+    table["delta_pvalue"] = [np.nan] + [sps.chi2.sf(c, d) for c, d in
+                                        zip(table.delta_chisq[1:], table.delta_df[1:])]
+    table["delta_cfi"] = table.cfi.diff()
+    table["decision"] = ["baseline"] + ["supported" if d >= -0.01 else "not supported"
+                                        for d in table.delta_cfi[1:]]
+    levels = list(groups)
+    lm = pd.DataFrame({"group": [lv for lv in levels[1:] for _ in latent],
+                       "construct": latent * (len(levels) - 1), "est": means, "se": se})
+    lm["z"] = lm.est / lm.se
+    lm["pvalue"] = 2 * sps.norm.sf(np.abs(lm.z))
+    notes = single + ["metric and scalar models fitted by crmsurvey's stacked multi-group ML (semopy "
+             "has no cross-group equality constraints)",
+             f"latent means: {levels[0]!r} is the reference group (means 0); the others' "
+             "means are differences from it, comparable only where scalar invariance holds"]
+    for ok, name in ((converged, "metric"), (scalar_ok, "scalar")):
+        if not ok:
+            diagnostics.append(Diagnostic("non_convergence", f"the {name} model did not "
+                                          "converge; its statistics are not final", "error",
+                                          (name,)))
     warn_all(diagnostics)
     return Invariance(table, tuple(notes), {k: int(g.n) for k, g in groups.items()},
-                      tuple(diagnostics))
+                      tuple(diagnostics), lm)

@@ -19,6 +19,13 @@ class Plain:
     def moments(self, freq: np.ndarray) -> Moments:
         return self._pp.moments(freq)
 
+    # only the items travel to a worker, which rebuilds the pair products (n × p²/2)
+    def __getstate__(self):
+        return {"x": self.x}
+
+    def __setstate__(self, state):
+        self.__init__(state["x"])
+
     def data(self, freq: np.ndarray) -> np.ndarray:
         """The item matrix each row of ``freq`` sees: (n, P), the same for all."""
         return self.x

@@ -209,6 +209,15 @@ class Staged:
     def moments(self, freq: np.ndarray) -> Moments:
         return moments_of(self.data(freq), freq)
 
+    def __getstate__(self):  # rebuilt in a worker, as Plain
+        state = dict(self.__dict__)
+        del state["_pp"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._pp = PairProducts(self.x)
+
 
 def _column(d: Derived, z: np.ndarray, scores, freq: np.ndarray) -> np.ndarray:
     if d.kind == "score":

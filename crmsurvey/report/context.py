@@ -349,7 +349,12 @@ def _comparisons(results: Results, names: Names, t: dict) -> dict:
                 "error": inv.get("error"),
                 "table": [dict(r, model=t.get(f"inv_{r['model']}", r["model"]),
                                decision=t.get(r["decision"], r["decision"]))
-                          for r in inv.get("table", [])]}})
+                          for r in inv.get("table", [])],
+                "reference": names.group({c.item: inv["reference"]}) if inv.get("reference")
+                else None,
+                "latent_means": [dict(r, label=names[r["construct"]],
+                                      group=names.group({c.item: r["group"]}))
+                                 for r in inv.get("latent_means", [])]}})
     return {"comparisons": comps}
 
 

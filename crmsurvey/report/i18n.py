@@ -105,10 +105,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "invariance": "Covariance-based measurement invariance ({group})",
         "invariance_error": "Measurement invariance could not be tested for these groups.",
         "invariance_note": "Configural: the same model in every group; metric: equal "
-                           "loadings. A drop in CFI of more than .01 speaks against the more "
-                           "constrained model. Scalar invariance (equal intercepts) is not "
-                           "tested here.",
-        "inv_configural": "configural", "inv_metric": "metric", "model_level": "Model",
+                           "loadings; scalar: equal loadings and intercepts, which is what "
+                           "allows construct means to be compared across groups. A drop in "
+                           "CFI of more than .01 speaks against the more constrained model.",
+        "inv_configural": "configural", "inv_metric": "metric", "inv_scalar": "scalar",
+        "model_level": "Model",
+        "latent_means": "Latent mean differences from {ref} (scalar model)",
         "delta_cfi": "ΔCFI", "delta_chisq": "Δχ²", "decision": "Decision",
         "supported": "supported", "not supported": "not supported", "baseline": "baseline",
         # quality
@@ -361,9 +363,12 @@ STRINGS: dict[str, dict[str, str]] = {
                       "（差值在95%置换区间之内）。完全不变性还允许合并各组数据。",
         "invariance": "协方差结构模型测量不变性（{group}）",
         "invariance_error": "这些组别无法进行测量不变性检验。",
-        "invariance_note": "形态等值：各组模型结构相同；度量等值：各组因子载荷相等。CFI下降超过"
-                           "0.01即不支持约束更强的模型。本报告未检验标量等值（截距相等）。",
-        "inv_configural": "形态等值", "inv_metric": "度量等值", "model_level": "模型",
+        "invariance_note": "形态等值：各组模型结构相同；度量等值：各组因子载荷相等；标量等值："
+                           "载荷与截距均相等，满足时才能比较各组结构变量的均值。CFI下降超过"
+                           "0.01即不支持约束更强的模型。",
+        "inv_configural": "形态等值", "inv_metric": "度量等值", "inv_scalar": "标量等值",
+        "model_level": "模型",
+        "latent_means": "与{ref}相比的潜变量均值差异（标量等值模型）",
         "delta_cfi": "ΔCFI", "delta_chisq": "Δχ²", "decision": "结论",
         "supported": "成立", "not supported": "不成立", "baseline": "基准",
         "quality_intro": "各结构变量题目的信度与收敛效度；下表为结构变量之间的区分效度。",

@@ -86,7 +86,9 @@ def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Gr
                 inv = measurement_invariance(cbsem_syntax(spec), frame, item,
                                              min_size=d.min_group_size)
             invariance = {"table": inv.table.to_dict("records"), "notes": list(inv.notes),
-                          "groups": inv.groups}
+                          "groups": inv.groups,
+                          "latent_means": inv.latent_means.to_dict("records"),
+                          "reference": next(iter(inv.groups))}
             diagnostics += Diagnostic.of(inv.diagnostics, scope)
         except InputError as exc:
             invariance = {"error": exc.msg}
