@@ -38,19 +38,19 @@ def hs_like(n: int = 301, seed: int = 1) -> pd.DataFrame:
     return pd.DataFrame(x * 1.1 + 4, columns=[f"x{i}" for i in range(1, 10)])
 
 
-def ours(model: str, data: pd.DataFrame, n: int) -> float:
-    cs.cbsem(model, data)  # semopy import and first compile are not bootstrap time
+def ours(model: str, data: pd.DataFrame, n: int, estimator: str = "ML") -> float:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        cs.cbsem(model, data, estimator=estimator)  # imports and first compile
         t0 = time.perf_counter()
-        cs.cbsem(model, data)
+        cs.cbsem(model, data, estimator=estimator)
         fit_only = time.perf_counter() - t0
         t = time.perf_counter()
-        cs.cbsem(model, data, bootstrap=n, seed=1)
+        cs.cbsem(model, data, bootstrap=n, seed=1, estimator=estimator)
         return (time.perf_counter() - t - fit_only) / n
 
 
-def lavaan(model: str, data: pd.DataFrame, n: int) -> float | None:
+def lavaan(model: str, data: pd.DataFrame, n: int, estimator: str = "ML") -> float | None:
     if not shutil.which("Rscript"):
         return None
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,7 +59,7 @@ def lavaan(model: str, data: pd.DataFrame, n: int) -> float | None:
         script = f"""
 suppressMessages(library(lavaan))
 d <- read.csv("{csv}")
-fit <- sem('{model.replace(chr(10), "; ")}', data = d)
+fit <- sem('{model.replace(chr(10), "; ")}', data = d, estimator = "{estimator}")
 t <- system.time(b <- bootstrapLavaan(fit, R = {n}, FUN = "coef", parallel = "no"))
 cat(t[["elapsed"]] / {n}, "\\n")
 """
@@ -83,9 +83,11 @@ def main() -> None:
               "\n".join(ln for ln in pdx.get_model().splitlines() if not ln.startswith("#")),
               pdx.get_data()),
              ("Holzinger-Swineford-size CFA (301 x 9, 21 parameters)", HS, hs_like())]
-    for name, model, data in cases:
-        per_ours = ours(model, data, args.n)
-        per_lav = lavaan(model, data, args.lavaan_n)
+    cases = [(name, model, data, est) for name, model, data in cases for est in ("ML", "MLR")]
+    for name, model, data, est in cases:
+        name = f"{name}, {est}"
+        per_ours = ours(model, data, args.n, est)
+        per_lav = lavaan(model, data, args.lavaan_n, est)
         line = f"{name}: crmsurvey {per_ours * 1e3:.2f} ms/resample"
         if per_lav is not None:
             line += f"; lavaan {per_lav * 1e3:.1f} ms/resample; ratio {per_lav / per_ours:.0f}x"

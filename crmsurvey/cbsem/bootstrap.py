@@ -71,7 +71,7 @@ def bootstrap_table(st: Structure, x, w, theta, est: pd.DataFrame, *, estimator:
                                                   engine=engine)
     col = {name: k for k, name in enumerate(st.names)}
     out = est.copy()
-    rows = out.index[out.free]
+    rows = out.index[out.free & out.label.isin(list(col))]  # not intercepts (~1)
     ks = [col[label] for label in out.loc[rows, "label"]]
     alpha = (1 - ci) / 2
     with np.errstate(invalid="ignore"):

@@ -84,8 +84,8 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
                               or bootstrap):
         raise InputError("missing='fiml' goes with estimator 'ML' or 'MLR', no weights and no "
                          "bootstrap")
-    if estimator == "MLR" and (weights is not None or bootstrap):
-        raise InputError("estimator='MLR' takes no sampling weights and no bootstrap here")
+    if estimator == "MLR" and weights is not None:
+        raise InputError("estimator='MLR' takes no sampling weights here")
     if estimator == "MLM" and (missing != "listwise" or weights is not None):
         raise InputError("estimator='MLM' needs complete data (missing='listwise') and no "
                          "sampling weights")
@@ -367,6 +367,10 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
                 "bootstrap_failures", f"{n_failed} of {bootstrap} bootstrap resamples failed "
                 "to converge; intervals use the others", "warning",
                 (str(n_failed), str(bootstrap))))
+        if name == "MLR":
+            notes.append("bootstrap standard errors and intervals for the covariance "
+                         "structure (ML refits of each resample); intercepts keep their "
+                         "Huber–White standard errors")
         if n_inadmissible:
             notes.append(f"{n_inadmissible} of {bootstrap} bootstrap solutions had a negative "
                          "variance (kept, as lavaan does)")
