@@ -17,15 +17,14 @@ __all__ = ["SerialEngine", "ProcessEngine", "DaskEngine", "get_engine", "run_uni
 
 
 class SerialEngine:
-    """Run units one after another in this process — with one BLAS thread, as every
-    worker of the other engines: a matrix product's last bits can depend on how many
-    threads share it, and the numbers must not depend on the engine (a 5–10 % cost on two
-    cores, measured on the bootstrap)."""
+    """Run units one after another in this process (with this process's BLAS threads;
+    the workers of the other engines use one each, which can change the last bit of a
+    matrix product — figures agree to about 1e-15 relative, not always bit for bit)."""
 
     workers = 1
 
     def map(self, fn: Callable, items: Iterable) -> list:
-        return [_one_thread(fn, item) for item in items]
+        return [fn(item) for item in items]
 
     def close(self) -> None:
         pass

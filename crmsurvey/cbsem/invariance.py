@@ -131,11 +131,11 @@ def _fit_metric(groups: dict[str, _Group], tol: float = 1e-9, max_iter: int = 30
         [split(theta, k) for k in range(len(gs))]
 
 
-def _fit_scalar(groups: dict[str, _Group], metric: list[np.ndarray]):
-    """Loadings and intercepts shared, latent means free after the first group (BFGS from
-    the metric solution). Returns χ², npar, converged, latent means and their SEs."""
-    from scipy import optimize
-
+def _fit_scalar(groups: dict[str, _Group], metric: list[np.ndarray], tol: float = 1e-9,
+                max_iter: int = 200):
+    """Loadings and intercepts shared, latent means free after the first group (Fisher
+    scoring from the metric solution, the model's Jacobian by central differences).
+    Returns χ², npar, converged, latent means and their SEs."""
     gs = list(groups.values())
     st0 = gs[0].st
     shared = np.flatnonzero(st0.matrix == LAMBDA)
@@ -176,23 +176,36 @@ def _fit_scalar(groups: dict[str, _Group], metric: list[np.ndarray]):
             return 1e10
         return total if np.isfinite(total) else 1e10
 
-    start = np.concatenate([metric[0][shared]] + [th[own] for th in metric]
-                           + [np.mean([g.mean for g in gs], axis=0), np.zeros((g_n - 1) * m)])
-    res = optimize.minimize(f, start, method="BFGS", options={"gtol": 1e-10, "maxiter": 5000})
+    par = np.concatenate([metric[0][shared]] + [th[own] for th in metric]
+                         + [np.mean([g.mean for g in gs], axis=0), np.zeros((g_n - 1) * m)])
+    value, converged = f(par), False
+    for _ in range(max_iter):
+        info, grad = _scoring(moments, par, p)
+        step = np.linalg.lstsq(info, grad, rcond=None)[0]
+        scale = 1.0
+        for _ in range(20):
+            new = f(par + scale * step)
+            if new <= value + 1e-14:
+                break
+            scale /= 2
+        par, value = par + scale * step, new
+        if np.abs(scale * step).max() < tol:
+            converged = True
+            break
     try:
-        cov = np.linalg.inv(_expected_information(moments, res.x, p))
+        cov = np.linalg.inv(_scoring(moments, par, p)[0])
         se = np.sqrt(np.diag(cov))[-(g_n - 1) * m:]
     except np.linalg.LinAlgError:
         se = np.full((g_n - 1) * m, np.nan)
-    means = res.x[-(g_n - 1) * m:]
-    converged = bool(res.success) or float(np.abs(res.jac).max()) < 1e-6
-    return float(n_total * res.fun), len(res.x), converged, means, se, \
+    return float(n_total * value), len(par), converged, par[-(g_n - 1) * m:], se, \
         [st0.inner[k] for k in latent]
 
 
-def _expected_information(moments, x: np.ndarray, p: int) -> np.ndarray:
-    """``Σ_g N_g Δ_g' W_g Δ_g`` (lavaan's expected information), ``Δ_g`` the derivatives
-    of group g's ``(μ, vech Σ)`` by central differences, ``W_g = diag(Σ⁻¹, ½D'(Σ⁻¹⊗Σ⁻¹)D)``."""
+def _scoring(moments, x: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """lavaan's expected information ``Σ_g N_g Δ_g' W_g Δ_g`` and the scoring direction
+    ``Σ_g N_g Δ_g' W_g r_g`` (``r_g`` the residual means and vech(S + dd' − Σ)), with
+    ``Δ_g`` the derivatives of group g's ``(μ, vech Σ)`` by central differences and
+    ``W_g = diag(Σ⁻¹, ½D'(Σ⁻¹⊗Σ⁻¹)D)``."""
     from .robust import _weight
 
     il = np.tril_indices(p)
@@ -209,12 +222,16 @@ def _expected_information(moments, x: np.ndarray, p: int) -> np.ndarray:
         for d, up, down in zip(deltas, stacked(x + e), stacked(x - e)):
             d[:, a] = (up - down) / (2 * h)
     info = np.zeros((k, k))
-    for d, (g, _, sigma) in zip(deltas, moments(x)):
+    grad = np.zeros(k)
+    for d, (g, mu, sigma) in zip(deltas, moments(x)):
         w = np.zeros((len(d), len(d)))
         w[:p, :p] = np.linalg.inv(sigma)
         w[p:, p:] = _weight(sigma)
+        d_mean = g.mean - mu  # F = F_ML(S + dd', Σ): the mean residual enters both parts
+        r = np.concatenate([d_mean, (g.s + np.outer(d_mean, d_mean) - sigma)[il]])
         info += g.n * d.T @ w @ d
-    return info
+        grad += g.n * d.T @ w @ r
+    return info, grad
 
 
 def _row(name, chisq, npar, groups, base, base_df):

@@ -96,10 +96,8 @@ def run_bootstrap(source, base_w: np.ndarray, lay: Layout, opts: Options,
     try:
         if progress is not None and eng.workers == 1:  # report chunk by chunk
             results = []
-            from ..engine import _one_thread
-
             for t in tasks:
-                results.append(_one_thread(bootstrap_chunk, t))
+                results.append(bootstrap_chunk(t))
                 progress(t.stop)
         else:
             results = run_units(bootstrap_chunk, tasks, eng)
