@@ -356,3 +356,18 @@ def test_missing_p_values_render(demo_runs):
                  significant=False)
     html = build_html(Results.model_validate(data), lang="en")
     assert "Group comparisons" in html
+
+
+def test_unweighted_study_fits_cbsem_by_fiml_and_says_so(tmp_path):
+    """FIML is the study default where it applies (unweighted ML); the disclosure and the
+    methodology text say so in both languages."""
+    from crmsurvey.report.context import build_context
+    from crmsurvey.study import load_study, run_study
+
+    results = run_study(load_study(_study(tmp_path))).results
+    cb = results.cbsem
+    assert cb.settings["missing"] == "fiml" and cb.disclosure.missing_method == \
+        "full-information ML"
+    assert cb.disclosure.dropped == 0 and cb.admissible
+    assert "full-information maximum likelihood" in build_context(results, "en")["cb_text"]
+    assert "完全信息极大似然" in build_context(results, "zh-CN")["cb_text"]

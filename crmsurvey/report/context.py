@@ -487,7 +487,9 @@ def _method(results: Results, names: Names, t: dict, level: str, lang: str) -> d
                                                           p.get("scheme", "path")),
                                              boot=p.get("bootstrap", 0), seed=p.get("seed"),
                                              level=level) if p else "",
-        "cb_text": t["cb_settings"].format(estimator=t.get(
+        "cb_text": t["cb_settings_fiml" if (results.cbsem is not None and
+                      (results.cbsem.settings or {}).get("missing") == "fiml")
+                      else "cb_settings"].format(estimator=t.get(
             f"estimator_{(s.cbsem or {}).get('estimator', 'ML')}",
             (s.cbsem or {}).get("estimator", "ML"))) if s.cbsem else "",
         "multiplicity_text": t["multiplicity_text"].format(alpha=s.multiplicity.alpha),

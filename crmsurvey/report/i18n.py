@@ -233,6 +233,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "estimator_ML": "maximum likelihood", "estimator_GLS": "generalised least squares",
         "estimator_ULS": "unweighted least squares",
         "estimator_DWLS": "diagonally weighted least squares",
+        "estimator_MLM": "maximum likelihood with Satorra–Bentler robust standard errors and "
+                         "test",
+        "estimator_MLR": "maximum likelihood with Huber–White robust standard errors and the "
+                         "Yuan–Bentler test",
+        "cb_settings_fiml": "The covariance-based model ({estimator}) is fitted by "
+                            "full-information maximum likelihood to every respondent who "
+                            "answered at least one of its questions, so incomplete answers "
+                            "are used rather than dropped; its fit measures follow lavaan's "
+                            "definitions.",
         "cb_settings": "The covariance-based model ({estimator}) is fitted to the respondents "
                        "who answered every question of the model (listwise deletion); its fit "
                        "measures follow lavaan's definitions, and sampling weights enter "
@@ -242,7 +251,7 @@ STRINGS: dict[str, dict[str, str]] = {
                              "differences with intervals from each group's own bootstrap, "
                              "path differences by permutation and by Henseler's bootstrap "
                              "test, and measurement invariance by MICOM (and, for the "
-                             "covariance-based model, configural and metric invariance).",
+                             "covariance-based model, configural, metric and scalar invariance).",
         "screening_text": "Rows excluded by: {rules}. Other rules only flag rows.",
         "no_exclusion": "No screening rule excluded rows.",
         "weight_text": "Estimates weighted by the column {weight} (weighted PLS; weighted "
@@ -468,12 +477,17 @@ STRINGS: dict[str, dict[str, str]] = {
                         "置信区间。",
         "estimator_ML": "极大似然估计", "estimator_GLS": "广义最小二乘估计",
         "estimator_ULS": "未加权最小二乘估计", "estimator_DWLS": "对角加权最小二乘估计",
+        "estimator_MLM": "极大似然估计，Satorra–Bentler稳健标准误与检验",
+        "estimator_MLR": "极大似然估计，Huber–White稳健标准误与Yuan–Bentler检验",
+        "cb_settings_fiml": "协方差结构模型（{estimator}）采用完全信息极大似然估计，纳入至少回答了"
+                            "模型一道题目的全部受访者，不完整的回答得以利用而非删除；拟合指标采用"
+                            "lavaan的定义。",
         "cb_settings": "协方差结构模型（{estimator}）基于回答了模型全部题目的受访者（成列删除）；"
                        "拟合指标采用lavaan的定义，抽样权重通过加权协方差矩阵及Kish有效样本量"
                        "纳入。",
         "comparison_method": "组间比较基于各组所列的数字：指数差异的置信区间来自各组各自的自助法"
                              "抽样；路径系数差异采用置换检验和Henseler自助法检验；测量不变性"
-                             "采用MICOM（协方差结构模型另检验形态等值和度量等值）。",
+                             "采用MICOM（协方差结构模型另检验形态等值、度量等值和标量等值）。",
         "screening_text": "按以下规则剔除样本：{rules}。其他规则仅作标记。",
         "no_exclusion": "没有甄别规则剔除样本。",
         "weight_text": "按{weight}列加权（加权PLS；协方差结构模型使用加权协方差矩阵与Kish有效样本量）。",
