@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,7 +133,9 @@ def pydantic_errors(exc: Any, marked: MarkedYAML, known_keys: set[str]) -> list[
     """Turn a pydantic ``ValidationError`` into one-line errors with positions."""
     errors = []
     for e in exc.errors():
-        loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and "[" in x))
+        # drop pydantic's validator tags (``function-after[...]``), not keys a user wrote
+        loc = tuple(x for x in e["loc"]
+                    if not (isinstance(x, str) and re.fullmatch(r"[\w-]+\[.*\]", x)))
         where = _name(marked.data, loc)
         if e["type"] == "extra_forbidden":
             key = loc[-1]

@@ -16,9 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import optimize
 
-__all__ = ["Patterns", "em_saturated", "fiml_fit", "FimlFit"]
+__all__ = ["Patterns", "em_saturated", "fiml_fit", "FimlFit", "fiml_measures", "with_intercepts"]
 
 LOG2PI = np.log(2 * np.pi)
 
@@ -184,3 +185,37 @@ def _observed_cov(f, par: np.ndarray) -> np.ndarray | None:
         return np.linalg.inv(h)
     except np.linalg.LinAlgError:
         return None
+
+
+def fiml_measures(fiml, sigma: np.ndarray, npar: int, df: int, n: float) -> dict:
+    """lavaan's fit measures for FIML: χ² = 2(ℓ_H1 − ℓ), npar counts the intercepts."""
+    from .fitmeasures import FIT_NAMES, _from_chisq, srmr
+
+    p = len(sigma)
+    chisq = 2 * (fiml.h1_loglik - fiml.loglik)
+    base = 2 * (fiml.h1_loglik - fiml.baseline_loglik)
+    k = npar + p
+    fit = dict.fromkeys(FIT_NAMES, np.nan)
+    fit.update(_from_chisq(chisq, df, base, p * (p - 1) // 2, n))
+    fit.update(npar=k, srmr=srmr(fiml.h1_sigma, sigma, fiml.h1_mu, fiml.mu),
+               loglik=fiml.loglik, aic=-2 * fiml.loglik + 2 * k,
+               bic=-2 * fiml.loglik + k * np.log(n), ntotal=n)
+    return fit
+
+
+def with_intercepts(est: pd.DataFrame, observed, fiml, cov, sigma: np.ndarray,
+                     ci: float) -> pd.DataFrame:
+    """The free intercepts as lavaan's ``~1`` rows."""
+    from scipy import stats as sps
+
+    q = len(fiml.theta)
+    se = np.sqrt(np.diag(cov))[q:] if cov is not None else np.full(len(observed),
+                                                                              np.nan)
+    z = fiml.mu / se
+    half = sps.norm.ppf(0.5 + ci / 2) * se
+    sd = np.sqrt(np.diag(sigma))
+    rows = pd.DataFrame({"lhs": list(observed), "op": "~1", "rhs": "", "est": fiml.mu,
+                         "se": se, "z": z, "pvalue": 2 * sps.norm.sf(np.abs(z)),
+                         "ci_lower": fiml.mu - half, "ci_upper": fiml.mu + half,
+                         "std_lv": fiml.mu, "std_all": fiml.mu / sd, "free": True})
+    return pd.concat([est, rows.reindex(columns=est.columns)], ignore_index=True)

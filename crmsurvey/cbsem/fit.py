@@ -23,6 +23,7 @@ from .result import CBSEMResult, CBSEMSettings
 from .scoring import information, score_fit
 from .structure import Structure, structure_of
 from .tables import estimates_table, r2_table, written_order
+from .syntax import cbsem_syntax, fix_single_indicators
 from .verify import check_collinearity, check_solution, is_positive_definite
 
 __all__ = ["cbsem", "cbsem_syntax"]
@@ -100,60 +101,6 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
                        bootstrap=bootstrap, seed=seed, ci=ci, weights=weights, chunk=chunk,
                        engine=engine)
     return replace(res, notes=tuple(single_notes) + res.notes) if single_notes else res
-
-
-def fix_single_indicators(syntax: str, data: pd.DataFrame,
-                          reliability: dict[str, float]) -> tuple[str, list[str]]:
-    """Fix the error variance of each item that alone measures a factor (unless the
-    syntax sets it): ``item ~~ v*item`` with ``v = (1 − reliability) · var(item)``."""
-    indicators: dict[str, list[str]] = {}
-    variances = set()
-    for stmt in re.split(r"[;\n]", "\n".join(line.split("#", 1)[0]
-                                             for line in syntax.splitlines())):
-        if "=~" in stmt:
-            lhs, rhs = stmt.split("=~", 1)
-            items = [t.split("*")[-1].strip() for t in rhs.split("+") if t.strip()]
-            indicators.setdefault(lhs.strip(), []).extend(items)
-        elif "~~" in stmt:
-            lhs, rhs = stmt.split("~~", 1)
-            if lhs.strip() == rhs.split("*")[-1].strip():
-                variances.add(lhs.strip())
-    lines, notes = [], []
-    for factor, items in indicators.items():
-        item = items[0]
-        if len(items) != 1 or item in indicators or item in variances:
-            continue
-        rel = float(reliability.get(item, 1.0))
-        if not 0 < rel <= 1:
-            raise InputError(f"reliability of {item!r} must be in (0, 1], not {rel!r}")
-        var = 0.0
-        if rel < 1:
-            if item not in data.columns:
-                raise InputError(f"{item!r} is not a column of the data")
-            var = (1 - rel) * float(pd.to_numeric(data[item], errors="coerce").var(ddof=0))
-        lines.append(f"{item} ~~ {var:.10g}*{item}")
-        notes.append(f"{factor!r} has a single indicator ({item!r}): its error variance is "
-                     f"fixed at {var:.4g} (reliability {rel:g}), as a one-indicator factor "
-                     "is not identified otherwise")
-    return (syntax.rstrip("\n") + "\n" + "\n".join(lines) + "\n" if lines else syntax), notes
-
-
-def cbsem_syntax(spec) -> str:
-    """lavaan syntax for CB-SEM from a ModelSpec or Questionnaire; composite (``<~``)
-    blocks are refused — covariance-based SEM estimates common factors. A single-item
-    construct stays a factor; :func:`cbsem` fixes its item's error variance."""
-    if hasattr(spec, "model_spec"):
-        spec = spec.model_spec()
-    composite = [c.name for c in spec.constructs if c.mode == "B"]
-    if composite:
-        raise InputError(f"construct {composite[0]!r} is composite ('<~'); CB-SEM fits "
-                         "reflective factors only", hint="fit it with pls() instead")
-    lines = [f"{c.name} =~ {' + '.join(c.items)}" for c in spec.constructs]
-    by_outcome: dict[str, list[str]] = {}
-    for lhs, rhs in spec.paths:
-        by_outcome.setdefault(lhs, []).append(rhs)
-    lines += [f"{lhs} ~ {' + '.join(r)}" for lhs, r in by_outcome.items()]
-    return "\n".join(lines) + "\n"
 
 
 def _inputs(model, data, weights):
@@ -268,7 +215,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     else:
         fmin = np.nan
     if use_fiml:
-        from .fiml import fiml_fit
+        from .fiml import fiml_fit, fiml_measures, with_intercepts
 
         fiml = fiml_fit(st, x, theta)
         theta, converged = fiml.theta, fiml.converged
@@ -289,7 +236,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
 
     sigma, aux = st.implied(theta[None])
     if fiml is not None:
-        fit_fiml = _fiml_measures(fiml, sigma[0], npar, df, n)
+        fit_fiml = fiml_measures(fiml, sigma[0], npar, df, n)
         full_cov, se_kind = fiml.cov, "observed"
         if name == "MLR" and fiml.cov is not None and df > 0:
             from .mlr import mlr
@@ -328,7 +275,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
 
     if fiml is not None:
         fit = {**fit_fiml, **robust_fit}
-        est = _with_intercepts(est, st.observed, fiml, full_cov, sigma[0], ci)
+        est = with_intercepts(est, st.observed, fiml, full_cov, sigma[0], ci)
         n_missing = int(np.isnan(x).any(axis=1).sum())
         if missing == "fiml":
             notes.append(f"FIML (lavaan's missing = \"ml\"): all {len(x)} rows with at least "
@@ -393,40 +340,6 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
         mi = lambda: modification_indices(syntax, st, theta, s, n, observed)  # noqa: E731
     return CBSEMResult(est, pd.Series(fit, name="value"), r2, _admissible(problems),
                        tuple(problems), tuple(notes), settings, written, _mi=mi)
-
-
-def _fiml_measures(fiml, sigma: np.ndarray, npar: int, df: int, n: float) -> dict:
-    """lavaan's fit measures for FIML: χ² = 2(ℓ_H1 − ℓ), npar counts the intercepts."""
-    from .fitmeasures import _from_chisq, srmr
-
-    p = len(sigma)
-    chisq = 2 * (fiml.h1_loglik - fiml.loglik)
-    base = 2 * (fiml.h1_loglik - fiml.baseline_loglik)
-    k = npar + p
-    fit = dict.fromkeys(FIT_NAMES, np.nan)
-    fit.update(_from_chisq(chisq, df, base, p * (p - 1) // 2, n))
-    fit.update(npar=k, srmr=srmr(fiml.h1_sigma, sigma, fiml.h1_mu, fiml.mu),
-               loglik=fiml.loglik, aic=-2 * fiml.loglik + 2 * k,
-               bic=-2 * fiml.loglik + k * np.log(n), ntotal=n)
-    return fit
-
-
-def _with_intercepts(est: pd.DataFrame, observed, fiml, cov, sigma: np.ndarray,
-                     ci: float) -> pd.DataFrame:
-    """The free intercepts as lavaan's ``~1`` rows."""
-    from scipy import stats as sps
-
-    q = len(fiml.theta)
-    se = np.sqrt(np.diag(cov))[q:] if cov is not None else np.full(len(observed),
-                                                                              np.nan)
-    z = fiml.mu / se
-    half = sps.norm.ppf(0.5 + ci / 2) * se
-    sd = np.sqrt(np.diag(sigma))
-    rows = pd.DataFrame({"lhs": list(observed), "op": "~1", "rhs": "", "est": fiml.mu,
-                         "se": se, "z": z, "pvalue": 2 * sps.norm.sf(np.abs(z)),
-                         "ci_lower": fiml.mu - half, "ci_upper": fiml.mu + half,
-                         "std_lv": fiml.mu, "std_all": fiml.mu / sd, "free": True})
-    return pd.concat([est, rows.reindex(columns=est.columns)], ignore_index=True)
 
 
 def _parameter_cov(st: Structure, sem, theta, s, sigma, aux, n, estimator, missing):

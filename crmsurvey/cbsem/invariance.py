@@ -21,7 +21,8 @@ from scipy import stats as sps
 
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
-from .fit import _inputs, _prepare, _semopy_model, fix_single_indicators
+from .fit import _inputs, _prepare, _semopy_model
+from .syntax import fix_single_indicators
 from .fitmeasures import baseline_chisq
 from .scoring import discrepancy, information, score_fit
 from .structure import LAMBDA, structure_of
