@@ -231,3 +231,30 @@ def test_scalar_invariance_matches_lavaan(tmp_path):
     for c in ("visual", "textual", "speed"):
         assert got.loc[c, "est"] == pytest.approx(want.loc[c, "est"], abs=1e-3)
         assert got.loc[c, "se"] == pytest.approx(want.loc[c, "se"], abs=1e-3)
+
+
+def test_polychoric_correlations_match_lavaan(tmp_path):
+    """Holzinger–Swineford items cut into four ordered categories: thresholds to 1e-10,
+    polychoric correlations to 1e-6 (lavaan's lavCor, every item ordered)."""
+    from semopy.examples import holzinger39
+
+    from crmsurvey.cbsem.polychoric import bivariate_normal_cdf, polychoric
+
+    data = holzinger39.get_data()[[f"x{i}" for i in range(1, 10)]]
+    cut = data.apply(lambda c: pd.cut(c, [-np.inf, *c.quantile([.25, .5, .8]), np.inf],
+                                      labels=False).astype(int))
+    ref = run_lavaan("hs_polychoric.R", cut, tmp_path)
+    res = polychoric(cut)
+    got = res.thresholds.assign(key=lambda t: t.item + "|t" + t.threshold.astype(str))
+    got = got.set_index("key").est
+    assert len(got) == len(ref["fit"]) == 27
+    for key, want in ref["fit"].items():
+        assert got[key] == pytest.approx(want, abs=1e-10), key
+    for r in ref["est"].itertuples():
+        assert res.correlation.loc[r.lhs, r.rhs] == pytest.approx(r.est, abs=1e-6)
+    # the bivariate normal CDF against scipy's
+    from scipy.stats import multivariate_normal
+
+    for h, k, rho in [(0.3, -0.5, 0.7), (1.2, 0.4, -0.6), (-2.0, 1.0, 0.95)]:
+        want = multivariate_normal([0, 0], [[1, rho], [rho, 1]]).cdf([h, k])
+        assert bivariate_normal_cdf(h, k, rho) == pytest.approx(want, abs=1e-7)

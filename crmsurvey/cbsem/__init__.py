@@ -9,9 +9,10 @@ import sys
 import types
 
 from .fit import cbsem
+from .polychoric import polychoric
 from .result import CBSEMResult, CBSEMSettings
 
-__all__ = ["cbsem", "CBSEMResult", "CBSEMSettings"]
+__all__ = ["cbsem", "polychoric", "CBSEMResult", "CBSEMSettings"]
 
 
 class _CallablePackage(types.ModuleType):
