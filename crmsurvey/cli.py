@@ -254,7 +254,9 @@ def cbsem_cmd(
     model: Path = typer.Argument(..., help="A questionnaire (YAML, or a bundled name) or a "
                                  "lavaan model file."),
     data: Path = typer.Argument(..., help="The data (CSV, XLSX, SAV, DTA, Parquet)."),
-    estimator: str = typer.Option("ML", help="ML, MLM, MLR, GLS, ULS or DWLS."),
+    estimator: str = typer.Option("ML", help="ML, MLM, MLR, GLS, ULS, DWLS or WLSMV."),
+    ordered: Optional[str] = typer.Option(None, help="Ordered items (comma-separated, or "
+                                          "'all'): thresholds, polychorics and WLSMV."),
     missing: str = typer.Option("listwise", help="listwise or fiml."),
     bootstrap: int = typer.Option(0, min=0, help="Bootstrap resamples."),
     seed: int = typer.Option(0, help="Random seed for the bootstrap."),
@@ -282,7 +284,9 @@ def cbsem_cmd(
     with warnings.catch_warnings(record=True):  # the notes show in the summary
         warnings.simplefilter("always")
         res = cbsem(spec, frame, estimator=estimator, missing=missing, bootstrap=bootstrap,
-                    seed=seed, group=group, reliability=rel)
+                    seed=seed, group=group, reliability=rel,
+                    ordered=None if not ordered else True if ordered == "all"
+                    else [o.strip() for o in ordered.split(",") if o.strip()])
     if as_json:
         _out(json.dumps(json_safe(res.to_dict()), ensure_ascii=False, indent=2))
     else:

@@ -171,7 +171,7 @@ def test_fiml(pdem):
 
 
 @pytest.mark.parametrize("kw, text", [
-    ({"estimator": "WLSMV"}, "estimator must be one of"),
+    ({"estimator": "PML"}, "estimator must be one of"),
     ({"group": "nope"}, "group column 'nope'"),
 ])
 def test_bad_options(pdem, kw, text):

@@ -258,3 +258,52 @@ def test_polychoric_correlations_match_lavaan(tmp_path):
     for h, k, rho in [(0.3, -0.5, 0.7), (1.2, 0.4, -0.6), (-2.0, 1.0, 0.95)]:
         want = multivariate_normal([0, 0], [[1, rho], [rho, 1]]).cdf([h, k])
         assert bivariate_normal_cdf(h, k, rho) == pytest.approx(want, abs=1e-7)
+
+
+def _ordered_hs():
+    from semopy.examples import holzinger39
+
+    data = holzinger39.get_data()[[f"x{i}" for i in range(1, 10)]]
+    return data.apply(lambda c: pd.cut(c, [-np.inf, *c.quantile([.25, .5, .8]), np.inf],
+                                       labels=False).astype(int))
+
+
+def test_wlsmv_matches_lavaan(tmp_path):
+    """WLSMV on HS items cut into ordered categories: estimates and robust SEs (loadings,
+    factor (co)variances, thresholds) to 3 decimals, χ² and the scaled-shifted χ² to 1e-3
+    relative, scaling factor, shift, scaled CFI/TLI/RMSEA and SRMR to 1e-3."""
+    from crmsurvey.cbsem.wlsmv import nacov
+    from crmsurvey.cbsem.polychoric import polychoric
+
+    data = _ordered_hs()
+    ref = run_lavaan("hs_wlsmv.R", data, tmp_path)
+    res = _quiet("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9",
+                 data, ordered=True)
+    assert res.settings.estimator == "WLSMV" and res.admissible
+    fit = ref["fit"]
+    for k in ("chisq", "chisq.scaled"):
+        assert res.fit[k.replace(".", "_")] == pytest.approx(fit[k], rel=1e-3), k
+    for k in ("npar", "df", "df.scaled", "pvalue.scaled", "chisq.scaling.factor",
+              "cfi.scaled", "tli.scaled", "rmsea.scaled", "srmr"):
+        assert res.fit[k.replace(".", "_")] == pytest.approx(fit[k], abs=1e-3), k
+    assert res.fit["chisq_shift_parameter"] == pytest.approx(fit["shift"], abs=1e-3)
+    ref["est"]["rhs"] = ref["est"]["rhs"].fillna("")
+    _compare(res, ref, ops=("=~", "|"))
+    got = res.estimates.set_index(["lhs", "op", "rhs"])
+    for r in ref["est"][(ref["est"].op == "~~")
+                        & ref["est"].lhs.isin(["visual", "textual", "speed"])].itertuples():
+        key = (r.lhs, "~~", r.rhs) if (r.lhs, "~~", r.rhs) in got.index else \
+            (r.rhs, "~~", r.lhs)
+        assert got.loc[key, "est"] == pytest.approx(r.est, abs=1e-3)
+        assert got.loc[key, "se"] == pytest.approx(r.se, abs=1e-3)
+    # Γ has the size lavaan's has: 27 thresholds + 36 correlations
+    assert nacov(data, polychoric(data)).shape == (63, 63)
+
+
+def test_ordered_needs_wlsmv_and_every_item():
+    data = _ordered_hs()
+    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    with pytest.raises(cs.InputError, match="every observed variable ordered"):
+        cs.cbsem(model, data, ordered=["x1", "x2"])
+    with pytest.raises(cs.InputError, match="goes with ordered items"):
+        cs.cbsem(model, data, estimator="WLSMV")

@@ -145,5 +145,11 @@ def test_cbsem_command_on_a_model_file_and_a_questionnaire(tmp_path):
     code, out, err = run("cbsem", "ccsi", tmp_path / "d.csv", "--reliability", "comp1=0.8")
     assert code == 0, err
     assert "single indicator ('comp1')" in out and "reliability 0.8" in out
+    cut = holzinger39.get_data()[[f"x{i}" for i in range(1, 10)]].apply(
+        lambda c: (c > c.median()).astype(int) + (c > c.quantile(.8)).astype(int))
+    cut.to_csv(tmp_path / "cut.csv", index=False)
+    code, out, err = run("cbsem", tmp_path / "hs.lav", tmp_path / "cut.csv", "--ordered", "all")
+    assert code == 0, err
+    assert "WLSMV" in out and "chisq_scaling_factor" in out and " | " in out
     code, _, err = run("cbsem", tmp_path / "hs.lav", tmp_path / "hs.csv", "--estimator", "XX")
     assert code == 2 and err.count("\n") == 1

@@ -28,12 +28,13 @@ from .verify import check_collinearity, check_solution, is_positive_definite
 
 __all__ = ["cbsem", "cbsem_syntax"]
 
-ESTIMATORS = ("ML", "MLM", "MLR", "GLS", "ULS", "DWLS")
+ESTIMATORS = ("ML", "MLM", "MLR", "GLS", "ULS", "DWLS", "WLSMV")
 OBJECTIVE = {"ML": "MLW", "GLS": "GLS", "ULS": "ULS", "DWLS": "DWLS"}
 
 
 def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
-          estimator: Literal["ML", "MLM", "MLR", "GLS", "ULS", "DWLS"] = "ML",
+          estimator: Literal["ML", "MLM", "MLR", "GLS", "ULS", "DWLS", "WLSMV"] = "ML",
+          ordered: list[str] | bool | None = None,
           missing: Literal["listwise", "fiml"] = "listwise", bootstrap: int = 0,
           seed: int | None = None, ci: float = 0.95, weights=None, group: str | None = None,
           reliability: dict[str, float] | None = None, chunk: int = 500,
@@ -49,7 +50,10 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         errors and scaled test, lavaan's names: ``chisq_scaled``, ``cfi_robust``, …; see
         :mod:`crmsurvey.cbsem.robust`), ``"MLR"`` (Huber–White standard errors and the
         Yuan–Bentler scaled test, with complete data or FIML; :mod:`crmsurvey.cbsem.mlr`),
-        ``"GLS"``, ``"ULS"``, ``"DWLS"``.
+        ``"GLS"``, ``"ULS"``, ``"DWLS"``, ``"WLSMV"`` (the default with ``ordered``;
+        :mod:`crmsurvey.cbsem.wlsmv`).
+    ordered : the ordered (ordinal) items, or ``True`` for all of them, as lavaan's
+        ``ordered =``: thresholds, polychoric correlations and WLSMV.
     missing : ``"listwise"`` or ``"fiml"`` (full-information ML, lavaan's ``"ml"``; see
         :mod:`crmsurvey.cbsem.fiml`).
     bootstrap : nonparametric bootstrap resamples (ML/GLS/ULS): percentile intervals and
@@ -73,7 +77,12 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     >>> float(round(res.fit["chisq"], 3)), int(res.fit["df"])          # lavaan: 38.125, 35
     (38.125, 35)
     """
+    if ordered and estimator == "ML":
+        estimator = "WLSMV"  # lavaan's default for ordered data
     check_choice("estimator", estimator, ESTIMATORS)
+    if (estimator == "WLSMV") != bool(ordered):
+        raise InputError("estimator='WLSMV' goes with ordered items (ordered=[...] or "
+                         "ordered=True), and ordered items with WLSMV")
     check_choice("missing", missing, ("listwise", "fiml"))
     if not 0 < ci < 1:
         raise InputError(f"ci must be between 0 and 1, not {ci!r}")
@@ -92,7 +101,14 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
                          "sampling weights")
     if estimator == "DWLS" and (weights is not None or bootstrap):
         raise InputError("estimator='DWLS' takes no sampling weights and no bootstrap here")
-    if group is not None:
+    if estimator == "WLSMV":
+        if missing != "listwise" or weights is not None or bootstrap or group is not None:
+            raise InputError("WLSMV here takes complete rows, no weights, no bootstrap and "
+                             "no group")
+        from .wlsmv import fit_wlsmv
+
+        res = fit_wlsmv(syntax, data, ordered, ci)
+    elif group is not None:
         res = _multi_group(syntax, data, group, estimator=estimator, missing=missing,
                            bootstrap=bootstrap, seed=seed, ci=ci, weights=weights,
                            chunk=chunk, engine=engine)

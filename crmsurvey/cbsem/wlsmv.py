@@ -1,0 +1,255 @@
+"""WLSMV for ordered items (lavaan's ``estimator = "WLSMV"`` with ``ordered =``; delta
+parameterisation, complete rows).
+
+1. Thresholds and polychoric correlations (:mod:`.polychoric`).
+2. Their asymptotic covariance ``Γ`` (Muthén 1984, as lavaan's ``muthen1984``): casewise
+   scores of the univariate threshold likelihoods and of each pair's bivariate likelihood
+   in ρ; ``B⁻¹ = [[A₁₁⁻¹, 0], [−A₂₂⁻¹A₂₁A₁₁⁻¹, A₂₂⁻¹]]`` built from outer products of those
+   scores (``A₂₁``: ρ scores against the pair's threshold scores), ``Γ = N B⁻¹ (S'S) B⁻ᵀ``.
+3. DWLS: the model-implied correlation matrix has unit diagonal (residual variances
+   ``1 − diag(ΛCΛ')``, not free); ``θ`` minimises ``F = Σ w (r − ρ(θ))²`` with
+   ``w = 1 / diag(Γ_ρρ)`` (Gauss–Newton; the thresholds are saturated and fit exactly).
+4. Robust SEs ``(1/N)(Δ'WΔ)⁻¹Δ'WΓWΔ(Δ'WΔ)⁻¹``; ``chisq = (N − 1) F`` as lavaan prints it;
+   the mean-and-variance adjusted (scaled-shifted) test ``a·T + b`` with
+   ``a = sqrt(df / tr((UΓ)²))``, ``b = df − a·tr(UΓ)``, ``U = W − WΔ(Δ'WΔ)⁻¹Δ'W``;
+   ``chisq_scaling_factor = 1/a``; ``*_scaled`` fit from the adjusted statistics and the
+   baseline (independence) model's.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from .polychoric import _EDGE, _density, bivariate_normal_cdf, polychoric
+
+__all__ = ["nacov", "dwls_fit"]
+
+
+def _codes(frame: pd.DataFrame, cats: dict) -> np.ndarray:
+    return np.column_stack([np.searchsorted(cats[c], frame[c].to_numpy()) for c in frame])
+
+
+def _bvn_dh(h, k, r):
+    """∂Φ₂(h, k; r)/∂h."""
+    return sps.norm.pdf(h) * sps.norm.cdf((k - r * h) / np.sqrt(1 - r * r))
+
+
+def nacov(frame: pd.DataFrame, pc) -> np.ndarray:
+    """``N · acov`` of (thresholds item by item, polychorics in upper-triangle order)."""
+    cols = list(frame.columns)
+    y = _codes(frame, pc.categories)
+    n, p = y.shape
+    k = [len(pc.categories[c]) for c in cols]
+    edges = [np.concatenate([[-_EDGE], pc.thresholds.loc[pc.thresholds.item == c, "est"]
+                             .to_numpy(), [_EDGE]]) for c in cols]
+    start = np.cumsum([0] + [kk - 1 for kk in k])
+    t_n = int(start[-1])
+    sc_th = np.zeros((n, t_n))
+    for j in range(p):
+        e, c = edges[j], y[:, j]
+        pc_j = sps.norm.cdf(e[c + 1]) - sps.norm.cdf(e[c])
+        for t in range(k[j] - 1):
+            phi = sps.norm.pdf(e[t + 1])
+            sc_th[:, start[j] + t] = ((c == t) * 1.0 - (c == t + 1)) * phi / pc_j
+    iu = np.triu_indices(p, 1)
+    sc_r = np.zeros((n, len(iu[0])))
+    a21 = np.zeros((len(iu[0]), t_n))
+    for m, (a, b) in enumerate(zip(*iu)):
+        r = pc.correlation.iat[a, b]
+        ea, eb = edges[a], edges[b]
+        lo_a, hi_a = ea[:-1][:, None], ea[1:][:, None]
+        lo_b, hi_b = eb[:-1][None, :], eb[1:][None, :]
+        prob = (bivariate_normal_cdf(hi_a, hi_b, r) - bivariate_normal_cdf(lo_a, hi_b, r)
+                - bivariate_normal_cdf(hi_a, lo_b, r) + bivariate_normal_cdf(lo_a, lo_b, r))
+        dprob = (_density(hi_a, hi_b, r) - _density(lo_a, hi_b, r)
+                 - _density(hi_a, lo_b, r) + _density(lo_a, lo_b, r))
+        ya, yb = y[:, a], y[:, b]
+        cell = prob[ya, yb]
+        s = dprob[ya, yb] / cell
+        sc_r[:, m] = s
+        for t in range(k[a] - 1):  # threshold t+1 of a: top of category t, bottom of t+1
+            g = (_bvn_dh(ea[t + 1], hi_b, r) - _bvn_dh(ea[t + 1], lo_b, r))[0]
+            d = np.zeros_like(prob)
+            d[t], d[t + 1] = g, -g
+            a21[m, start[a] + t] = (s * d[ya, yb] / cell).sum()
+        for t in range(k[b] - 1):
+            g = (_bvn_dh(eb[t + 1], hi_a, r) - _bvn_dh(eb[t + 1], lo_a, r))[:, 0]
+            d = np.zeros_like(prob)
+            d[:, t], d[:, t + 1] = g, -g
+            a21[m, start[b] + t] = (s * d[ya, yb] / cell).sum()
+    scores = np.hstack([sc_th, sc_r])
+    inner = scores.T @ scores
+    a11 = np.zeros((t_n, t_n))
+    for j in range(p):
+        idx = np.arange(start[j], start[j + 1])
+        a11[np.ix_(idx, idx)] = inner[np.ix_(idx, idx)]
+    a11_inv = np.linalg.inv(a11)
+    a22_inv = np.diag(1 / (sc_r ** 2).sum(axis=0))
+    b_inv = np.block([[a11_inv, np.zeros((t_n, len(iu[0])))],
+                      [-a22_inv @ a21 @ a11_inv, a22_inv]])
+    return n * b_inv @ inner @ b_inv.T
+
+
+def dwls_fit(rho_of, theta0: np.ndarray, r: np.ndarray, gamma_rr: np.ndarray, n: int,
+             tol: float = 1e-10, max_iter: int = 200) -> dict:
+    """DWLS estimates of the free parameters (Gauss–Newton), robust covariance, the
+    statistics of the scaled-shifted test and the fit of the baseline model."""
+    w = 1 / np.diag(gamma_rr)
+    theta = theta0.copy()
+
+    def jac(th):
+        out = np.empty((len(r), len(th)))
+        for k in range(len(th)):
+            h = 1e-6 * max(1.0, abs(th[k]))
+            e = np.zeros(len(th))
+            e[k] = h
+            out[:, k] = (rho_of(th + e) - rho_of(th - e)) / (2 * h)
+        return out
+
+    converged, it = False, 0
+    for it in range(1, max_iter + 1):
+        res = r - rho_of(theta)
+        j = jac(theta)
+        step = np.linalg.lstsq(j.T @ (w[:, None] * j), j.T @ (w * res), rcond=None)[0]
+        theta = theta + step
+        if np.abs(step).max() < tol:
+            converged = True
+            break
+    res = r - rho_of(theta)
+    f = float((w * res ** 2).sum())
+    j = jac(theta)
+    a_inv = np.linalg.inv(j.T @ (w[:, None] * j))
+    wm = np.diag(w)
+    cov = a_inv @ j.T @ wm @ gamma_rr @ wm @ j @ a_inv / n
+    df = len(r) - len(theta)
+
+    u = wm - wm @ j @ a_inv @ j.T @ wm
+    a, b = _adjusted(u, gamma_rr, df)
+    chisq = (n - 1) * f
+    base = (n - 1) * float((w * r ** 2).sum())
+    a_b, b_b = _adjusted(wm, gamma_rr, len(r))  # independence: no parameter besides τ
+    return {"theta": theta, "cov": cov, "converged": converged, "iterations": it, "df": df,
+            "chisq": chisq, "scaled": a * chisq + b, "factor": 1 / a, "shift": b,
+            "base": base, "base_df": len(r), "base_scaled": a_b * base + b_b}
+
+
+def _adjusted(u: np.ndarray, gamma: np.ndarray, df: int) -> tuple[float, float]:
+    """Scale ``a`` and shift ``b`` of the mean-and-variance adjusted statistic."""
+    ug = u @ gamma
+    a = np.sqrt(df / np.trace(ug @ ug))
+    return a, df - a * np.trace(ug)
+
+
+def fit_measures(out: dict, n: float) -> dict:
+    """lavaan's WLSMV fit names (``chisq`` unscaled; ``*_scaled`` scaled-shifted); RMSEA
+    with N − 1, as the statistics (lavaan's convention for these estimators)."""
+    from .robust import _cfi, _rmsea, _tli
+
+    df, t, t_b = out["df"], out["scaled"], out["base_scaled"]
+    base_df = out["base_df"]
+    return {"npar": np.nan, "chisq": out["chisq"], "df": df,
+            "pvalue": float(sps.chi2.sf(out["chisq"], df)),
+            "baseline_chisq": out["base"], "baseline_df": base_df,
+            "cfi": _cfi(out["chisq"], df, out["base"], base_df),
+            "tli": _tli(out["chisq"], df, out["base"], base_df),
+            "rmsea": _rmsea(out["chisq"], df, n - 1),
+            "chisq_scaled": t, "df_scaled": df, "pvalue_scaled": float(sps.chi2.sf(t, df)),
+            "chisq_scaling_factor": out["factor"], "chisq_shift_parameter": out["shift"],
+            "baseline_chisq_scaled": t_b, "baseline_df_scaled": base_df,
+            "cfi_scaled": _cfi(t, df, t_b, base_df), "tli_scaled": _tli(t, df, t_b, base_df),
+            "rmsea_scaled": _rmsea(t, df, n - 1), "ntotal": n}
+
+
+def polychoric_input(frame: pd.DataFrame):
+    """Thresholds, polychorics and Γ of ``frame`` (complete rows of ordered items)."""
+    pc = polychoric(frame)
+    return pc, nacov(frame, pc)
+
+
+def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float):
+    """The CB-SEM result of a WLSMV fit (see the module docstring)."""
+    import warnings
+
+    import semopy
+
+    from .. import __version__
+    from ..diagnostics import Diagnostic, warn_all
+    from ..errors import InputError
+    from .fit import _admissible, _prepare, _semopy_model
+    from .result import CBSEMResult, CBSEMSettings
+    from .structure import THETA, structure_of
+    from .tables import estimates_table, r2_table, written_order
+    from .verify import check_collinearity, check_solution
+
+    sem = _semopy_model(syntax)
+    frame, _, n_dropped = _prepare(sem, data, None, "listwise")
+    observed = list(sem.vars["observed"])
+    ordered = observed if ordered is True else list(ordered)
+    if sorted(ordered) != sorted(observed):
+        raise InputError("WLSMV here needs every observed variable ordered "
+                         f"(not ordered: {', '.join(sorted(set(observed) - set(ordered)))})")
+    pc, gamma = polychoric_input(frame[observed])
+    n = len(frame)
+    r_mat = pc.correlation.to_numpy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sem.fit(cov=pd.DataFrame(r_mat, index=observed, columns=observed), n_samples=n,
+                obj="ULS")
+    st = structure_of(sem)
+    full0 = np.asarray(sem.param_vals, float)
+    resid = np.array([st.matrix[k] == THETA and st.row[k] == st.col[k] for k in range(st.q)])
+    iu = np.triu_indices(len(observed), 1)
+    t_n = len(pc.thresholds)
+
+    def complete(free_theta):
+        full = full0.copy()
+        full[~resid] = free_theta
+        full[resid] = 0.0
+        s0 = st.implied(full[None])[0][0]
+        full[resid] = 1 - np.diag(s0)[st.row[resid]]
+        return full, s0 + np.diag(1 - np.diag(s0))
+
+    out = dwls_fit(lambda th: complete(th)[1][iu], full0[~resid], r_mat[iu],
+                   gamma[t_n:, t_n:], n)
+    full, sigma = complete(out["theta"])
+    se = np.full(st.q, np.nan)
+    se[~resid] = np.sqrt(np.diag(out["cov"]))
+    inner_cov = st.inner_cov(full[None])[0]
+    est = estimates_table(st, sem, full, se, sigma, inner_cov, ci, written_order(syntax))
+    est.loc[est.op.eq("~~") & est.lhs.eq(est.rhs) & est.lhs.isin(observed), "free"] = False
+    th = pc.thresholds
+    th_se = np.sqrt(np.diag(gamma)[:t_n] / n)
+    z = th.est.to_numpy() / th_se
+    half = sps.norm.ppf(0.5 + ci / 2) * th_se
+    rows = pd.DataFrame({"lhs": th.item, "op": "|", "rhs": "t" + th.threshold.astype(str),
+                         "est": th.est, "se": th_se, "z": z,
+                         "pvalue": 2 * sps.norm.sf(np.abs(z)), "ci_lower": th.est - half,
+                         "ci_upper": th.est + half, "std_lv": th.est, "std_all": th.est,
+                         "free": True})
+    est = pd.concat([est, rows.reindex(columns=est.columns)], ignore_index=True)
+    latent = [v for v in st.inner if v in sem.vars["latent"]]
+    li = [st.inner.index(v) for v in latent]
+    problems = check_solution(est, sigma, inner_cov[np.ix_(li, li)], latent)
+    r2 = r2_table(st, sem, full, sigma, inner_cov)
+    problems += check_collinearity(est, inner_cov[np.ix_(li, li)], latent, r2)
+    if not out["converged"]:
+        problems.append(Diagnostic("non_convergence", "the DWLS fit did not converge; "
+                                   "estimates are not final", "error"))
+    fit = fit_measures(out, float(n))
+    fit["npar"] = float((~resid).sum() + t_n)
+    from .fitmeasures import srmr
+
+    fit["srmr"] = srmr(r_mat, sigma)
+    warn_all(problems)
+    notes = (f"WLSMV: {t_n} thresholds and {len(iu[0])} polychoric correlations (two-step), "
+             "DWLS with the diagonal of their asymptotic covariance (Muthén 1984), robust "
+             "standard errors, mean-and-variance adjusted (scaled-shifted) test; delta "
+             "parameterisation (residual variances 1 − explained)",)
+    settings = CBSEMSettings(
+        estimator="WLSMV", missing="listwise", n=n, n_dropped=n_dropped, weighted=False,
+        n_effective=float(n), se="robust.sem", bootstrap=0, seed=None, ci=ci, n_failed=0,
+        n_inadmissible=0, group=None, iterations=out["iterations"],
+        semopy_version=semopy.__version__, version=__version__)
+    return CBSEMResult(est, pd.Series(fit, name="value"), r2, _admissible(problems),
+                       tuple(problems), notes, settings, syntax)
