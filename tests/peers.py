@@ -20,6 +20,9 @@ Complaints   ~ Satisfaction
 Loyalty      ~ Image + Satisfaction + Complaints
 """
 
+# Holzinger–Swineford three-factor CFA (lavaan's tutorial model)
+HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+
 # SmartPLS 2.0.M3, path weighting (REFERENCE.md): (predictor, outcome) -> coefficient
 SMARTPLS_PATHS = {
     ("Image", "Expectation"): 0.50491393, ("Image", "Satisfaction"): 0.17873950,

@@ -8,7 +8,7 @@ import pytest
 import crmsurvey as cs
 
 from .lavaan import run_lavaan
-from .peers import ECSI, mobi
+from .peers import ECSI, HS, mobi
 
 
 def _quiet(*args, **kwargs):
@@ -34,7 +34,8 @@ def test_single_indicator_factor_from_the_questionnaire_matches_lavaan(tmp_path)
     q = cs.load_questionnaire("ccsi")
     data = cs.load_responses(q, cs.simulate(q, 400, seed=1)).data
     cols = [i for c in q.model_spec().constructs for i in c.items]
-    ref = run_lavaan("single_indicator.R", data[cols], tmp_path)
+    ref = run_lavaan("single_indicator.R", data[cols], tmp_path,
+                     model=q.to_lavaan() + "comp1 ~~ 0*comp1\n")
     for model in (q.to_lavaan(), q):
         res = _quiet(model, data)
         assert res.admissible and not res.diagnostics
@@ -52,7 +53,7 @@ def test_collinear_constructs_are_warned_and_lavaan_agrees_on_the_numbers(tmp_pa
     """ECSI on mobi as CB-SEM: lavaan's post-check passes it, with standardised paths beyond
     1; crmsurvey keeps lavaan's `admissible` and warns, naming the constructs."""
     data = mobi()
-    ref = run_lavaan("ecsi_collinear.R", data, tmp_path)
+    ref = run_lavaan("ecsi_collinear.R", data, tmp_path, model=ECSI + "CUSCO ~~ 0*CUSCO\n")
     assert ref["fit"]["post_check"] == 1
     with pytest.warns(cs.errors.CrmWarning):
         res = cs.cbsem(ECSI, data)
@@ -85,9 +86,8 @@ def test_mlm_matches_lavaan_on_holzinger_swineford(tmp_path):
     from semopy.examples import holzinger39
 
     data = holzinger39.get_data()[[f"x{i}" for i in range(1, 10)]]
-    ref = run_lavaan("hs_mlm.R", data, tmp_path)
-    res = _quiet("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9",
-                 data, estimator="MLM")
+    ref = run_lavaan("hs_mlm.R", data, tmp_path, model=HS)
+    res = _quiet(HS, data, estimator="MLM")
     assert res.settings.estimator == "MLM" and res.settings.se == "robust.sem"
     for k in ("chisq", "chisq.scaled", "baseline.chisq.scaled"):
         assert res.fit[k.replace(".", "_")] == pytest.approx(ref["fit"][k], rel=1e-3), k
@@ -106,9 +106,8 @@ def test_fiml_matches_lavaan_missing_ml(tmp_path):
 
     data = holzinger39.get_data()[[f"x{i}" for i in range(1, 10)]]
     holes = data.mask(np.random.default_rng(12).random(data.shape) < 0.1)
-    ref = run_lavaan("hs_fiml.R", holes, tmp_path)
-    res = _quiet("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9",
-                 holes, missing="fiml")
+    ref = run_lavaan("hs_fiml.R", holes, tmp_path, model=HS)
+    res = _quiet(HS, holes, missing="fiml")
     assert res.admissible and res.settings.n == 301 and res.settings.se == "observed"
     for k in ("chisq", "baseline.chisq", "aic", "bic"):
         assert res.fit[k.replace(".", "_")] == pytest.approx(ref["fit"][k], rel=1e-3), k
@@ -145,7 +144,7 @@ def test_defined_parameters_match_lavaan(tmp_path):
     from semopy.examples import political_democracy as pdx
 
     data = pdx.get_data()
-    ref = run_lavaan("pd_defined.R", data, tmp_path)
+    ref = run_lavaan("pd_defined.R", data, tmp_path, model=PD_DEFINED)
     res = _quiet(PD_DEFINED, data)
     got = res.estimates[res.estimates.op == ":="].set_index("lhs")
     want = ref["est"][ref["est"].op == ":="].set_index("lhs")
@@ -186,10 +185,9 @@ def test_mlr_matches_lavaan(tmp_path, missing):
     data = holzinger39.get_data()[[f"x{i}" for i in range(1, 10)]]
     if missing == "fiml":
         data = data.mask(np.random.default_rng(12).random(data.shape) < 0.1)
-    ref = run_lavaan("hs_mlr.R", data, tmp_path, MISSING="ml" if missing == "fiml"
+    ref = run_lavaan("hs_mlr.R", data, tmp_path, model=HS, MISSING="ml" if missing == "fiml"
                      else "listwise")
-    res = _quiet("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9",
-                 data, estimator="MLR", missing=missing)
+    res = _quiet(HS, data, estimator="MLR", missing=missing)
     assert res.settings.se == "robust.huber.white" and res.admissible
     for k in ("chisq", "chisq.scaled", "baseline.chisq.scaled"):
         assert res.fit[k.replace(".", "_")] == pytest.approx(ref["fit"][k], rel=1e-3), k
@@ -211,11 +209,10 @@ def test_scalar_invariance_matches_lavaan(tmp_path):
     from crmsurvey.cbsem.invariance import measurement_invariance
 
     data = holzinger39.get_data()[[f"x{i}" for i in range(1, 10)] + ["school"]]
-    ref = run_lavaan("hs_invariance.R", data, tmp_path)
+    ref = run_lavaan("hs_invariance.R", data, tmp_path, model=HS)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        inv = measurement_invariance("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n"
-                                     "speed =~ x7 + x8 + x9", data, "school")
+        inv = measurement_invariance(HS, data, "school")
     table = inv.table.set_index("model")
     assert list(table.index) == ["configural", "metric", "scalar"]
     for model in table.index:
@@ -276,9 +273,8 @@ def test_wlsmv_matches_lavaan(tmp_path):
     from crmsurvey.cbsem.polychoric import polychoric
 
     data = _ordered_hs()
-    ref = run_lavaan("hs_wlsmv.R", data, tmp_path)
-    res = _quiet("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9",
-                 data, ordered=True)
+    ref = run_lavaan("hs_wlsmv.R", data, tmp_path, model=HS)
+    res = _quiet(HS, data, ordered=True)
     assert res.settings.estimator == "WLSMV" and res.admissible
     fit = ref["fit"]
     for k in ("chisq", "chisq.scaled"):
@@ -302,7 +298,7 @@ def test_wlsmv_matches_lavaan(tmp_path):
 
 def test_ordered_needs_wlsmv_and_every_item():
     data = _ordered_hs()
-    model = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
+    model = HS
     with pytest.raises(cs.InputError, match="every observed variable ordered"):
         cs.cbsem(model, data, ordered=["x1", "x2"])
     with pytest.raises(cs.InputError, match="goes with ordered items"):

@@ -10,7 +10,7 @@ import crmsurvey as cs
 from crmsurvey.cbsem.invariance import measurement_invariance
 from crmsurvey.pls.mga import compare_groups
 
-from .peers import ECSI, mobi
+from .peers import ECSI, HS, mobi
 
 SYNTAX = "X =~ x1 + x2 + x3\nY =~ y1 + y2 + y3\nY ~ X"
 
@@ -100,9 +100,6 @@ def _cfa_groups(lam_b, seed=1, skip=2):
     for _ in range(skip):  # the data the lavaan reference was computed on came third
         grp(300, lam)
     return pd.concat([grp(300, lam).assign(g="a"), grp(300, lam_b(lam)).assign(g="b")])
-
-
-HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 
 
 def test_metric_invariance_matches_lavaan():

@@ -1,6 +1,6 @@
 """What a PLS-SEM reviewer asks for: model fit, PLSpredict, model selection criteria.
 
-References: seminr (PyPI) run here on the same data and folds; model-fit distances
+References: seminr (PyPI) run here on the same ecsi_data and folds; model-fit distances
 computed in the test from their published definitions (Henseler et al. 2014, Table 1 and
 Appendix; Dijkstra & Henseler 2015, eq. for d_G), with seminr's own estimates as input.
 """
@@ -10,35 +10,20 @@ import pytest
 
 import crmsurvey as cs
 
-from .peers import ECSI, mobi, named, seminr_model
-
-
-@pytest.fixture(scope="module")
-def data():
-    return mobi()
-
-
-@pytest.fixture(scope="module")
-def res(data):
-    return cs.pls(ECSI, data, scale=(1, 10))
-
-
-@pytest.fixture(scope="module")
-def peer(data):
-    return seminr_model(ECSI, data)
+from .peers import ECSI, named, seminr_model
 
 
 # --- model fit ------------------------------------------------------------------------
 
-def _composite_implied(peer, data, *, saturated: bool) -> tuple[np.ndarray, np.ndarray]:
+def _composite_implied(ecsi_peer, ecsi_data, *, saturated: bool) -> tuple[np.ndarray, np.ndarray]:
     """Σ of the composite model written out block by block (Henseler et al. 2014):
     within a block the observed correlations, between blocks λ_i · cor(η_i, η_j) · λ_j';
     the estimated model's cor(η) from the structural equations, solved in causal order."""
-    load = named(peer.outer_loadings)
-    scores = named(peer.construct_scores)
-    beta = named(peer.path_coef)  # predictor × outcome
+    load = named(ecsi_peer.outer_loadings)
+    scores = named(ecsi_peer.construct_scores)
+    beta = named(ecsi_peer.path_coef)  # predictor × outcome
     items = list(load.index)
-    s = data[items].corr().to_numpy()
+    s = ecsi_data[items].corr().to_numpy()
     cons = list(scores.columns)
     v = scores.corr().to_numpy()
     if not saturated:  # η_j = Σ β_ij η_i + ζ_j, var ζ_j = 1 − R²_j, exogenous as observed
@@ -70,8 +55,8 @@ def _composite_implied(peer, data, *, saturated: bool) -> tuple[np.ndarray, np.n
 
 
 @pytest.mark.parametrize("saturated", [True, False])
-def test_model_fit_matches_the_definitions(res, peer, data, saturated):
-    s, sigma = _composite_implied(peer, data, saturated=saturated)
+def test_model_fit_matches_the_definitions(ecsi_res, ecsi_peer, ecsi_data, saturated):
+    s, sigma = _composite_implied(ecsi_peer, ecsi_data, saturated=saturated)
     p = len(s)
     lower = np.tril_indices(p)
     want = {
@@ -81,15 +66,15 @@ def test_model_fit_matches_the_definitions(res, peer, data, saturated):
     }
     f_ml = (np.linalg.slogdet(sigma)[1] + np.trace(s @ np.linalg.inv(sigma))
             - np.linalg.slogdet(s)[1] - p)
-    want["chisq"] = (len(data) - 1) * f_ml
+    want["chisq"] = (len(ecsi_data) - 1) * f_ml
     want["nfi"] = 1 - f_ml / -np.linalg.slogdet(s)[1]
-    got = res.model_fit.set_index("measure")["saturated" if saturated else "estimated"]
+    got = ecsi_res.model_fit.set_index("measure")["saturated" if saturated else "estimated"]
     for k, v in want.items():
         assert got[k] == pytest.approx(v, rel=1e-6), k
 
 
-def test_exact_fit_test_resamples_data_that_fit_exactly(data):
-    """The Bollen–Stine transformation gives data whose correlation matrix is the
+def test_exact_fit_test_resamples_data_that_fit_exactly(ecsi_data):
+    """The Bollen–Stine transformation gives ecsi_data whose correlation matrix is the
     model-implied Σ, so the model refitted on them fits almost exactly (mode A weights
     re-estimated on Σ move a little); the test is seeded and its quantiles ordered."""
     from crmsurvey.pls.fit import _sqrtm, distances, implied_correlations, common_factors
@@ -99,7 +84,7 @@ def test_exact_fit_test_resamples_data_that_fit_exactly(data):
     from crmsurvey.pls.stats import Options, batch_statistics
 
     lay = layout_of(parse_model(ECSI))
-    x = data[list(lay.items)].to_numpy()
+    x = ecsi_data[list(lay.items)].to_numpy()
     opts = Options("path", 1e-7, 300, False, np.tile([1.0, 10.0], (lay.p, 1)))
     m = PairProducts(x).moments(np.ones((1, len(x))))
     st = batch_statistics(m, lay, opts)
@@ -114,14 +99,14 @@ def test_exact_fit_test_resamples_data_that_fit_exactly(data):
                                                  saturated=False))
     assert d["srmr"][0] < 0.01 < 0.12 < res_srmr(st, m, lay, common)
 
-    res = cs.pls(ECSI, data, scale=(1, 10), fit_test=200, seed=3)
-    fit = res.model_fit.set_index("measure")
+    ecsi_res = cs.pls(ECSI, ecsi_data, scale=(1, 10), fit_test=200, seed=3)
+    fit = ecsi_res.model_fit.set_index("measure")
     assert (fit.estimated_hi99 >= fit.estimated_hi95).loc[["srmr", "d_uls", "d_g"]].all()
     assert (fit.estimated_hi95 > 0).loc[["srmr", "d_uls", "d_g"]].all()
     # the mobi ECSI model does not fit exactly (SRMR 0.124 > its HI95)
     assert fit.loc["srmr", "estimated"] > fit.loc["srmr", "estimated_hi95"]
-    again = cs.pls(ECSI, data, scale=(1, 10), fit_test=200, seed=3).model_fit
-    pd.testing.assert_frame_equal(res.model_fit, again)
+    again = cs.pls(ECSI, ecsi_data, scale=(1, 10), fit_test=200, seed=3).model_fit
+    pd.testing.assert_frame_equal(ecsi_res.model_fit, again)
 
 
 def res_srmr(st, m, lay, common):
@@ -131,27 +116,27 @@ def res_srmr(st, m, lay, common):
                                                   saturated=False))["srmr"][0]
 
 
-def test_consistent_fit_treats_reflective_blocks_as_common_factors(data):
+def test_consistent_fit_treats_reflective_blocks_as_common_factors(ecsi_data):
     """Under PLSc a block's implied correlations are λ_a λ_b (not the observed ones)."""
-    res = cs.pls(ECSI, data, scale=(1, 10), consistent=True)
+    ecsi_res = cs.pls(ECSI, ecsi_data, scale=(1, 10), consistent=True)
     from crmsurvey.pls.fit import common_factors
     from crmsurvey.pls.layout import layout_of
     from crmsurvey.model import parse_model
 
     lay = layout_of(parse_model(ECSI))
     assert common_factors(lay, True).sum() == 6  # Complaints has one item
-    assert res.model_fit.saturated.notna().all()
+    assert ecsi_res.model_fit.saturated.notna().all()
     from crmsurvey.moments import PairProducts
     from crmsurvey.pls.stats import Options, batch_statistics
     from crmsurvey.pls.fit import implied_correlations
 
-    x = data[list(lay.items)].to_numpy()
+    x = ecsi_data[list(lay.items)].to_numpy()
     m = PairProducts(x).moments(np.ones((1, len(x))))
     st = batch_statistics(m, lay, Options("path", 1e-7, 300, True,
                                           np.tile([1.0, 10.0], (lay.p, 1))))
     sigma = implied_correlations(st, m.corr, lay, common=common_factors(lay, True),
                                  saturated=True)[0]
-    lam = res.loadings.set_index("rhs").est
+    lam = ecsi_res.loadings.set_index("rhs").est
     idx = [lay.items.index(i) for i in ("PERQ1", "PERQ2", "PERQ3")]
     want = np.outer(lam[["PERQ1", "PERQ2", "PERQ3"]], lam[["PERQ1", "PERQ2", "PERQ3"]])
     np.fill_diagonal(want, 1)
@@ -161,17 +146,17 @@ def test_consistent_fit_treats_reflective_blocks_as_common_factors(data):
 
 # --- model selection ------------------------------------------------------------------
 
-def test_information_criteria_match_seminr(res, peer):
+def test_information_criteria_match_seminr(ecsi_res, ecsi_peer):
     import seminr as s
 
-    want = named(s.it_criteria(peer))
-    got = res.model_selection.set_index("construct")
+    want = named(s.it_criteria(ecsi_peer))
+    got = ecsi_res.model_selection.set_index("construct")
     for c in want.columns:
         assert got.loc[c, "aic"] == pytest.approx(want.loc["AIC", c], rel=1e-6)
         assert got.loc[c, "bic"] == pytest.approx(want.loc["BIC", c], rel=1e-6)
 
 
-def test_geweke_meese_uses_the_saturated_model(res, data):
+def test_geweke_meese_uses_the_saturated_model(ecsi_res, ecsi_data):
     """GM = SSE/MSE_sat + k ln n (Sharma et al. 2019), MSE_sat from seminr fitting the
     saturated structural model (each construct predicting every later one)."""
     order = ["Image", "Expectation", "Quality", "Value", "Satisfaction", "Complaints",
@@ -179,22 +164,22 @@ def test_geweke_meese_uses_the_saturated_model(res, data):
     blocks = "\n".join(line for line in ECSI.strip().splitlines() if "=~" in line)
     sat = blocks + "\n" + "\n".join(f"{c} ~ {' + '.join(order[:i])}"
                                     for i, c in enumerate(order) if i)
-    sat_r2 = named(seminr_model(sat, data).r_squared)
-    n = len(data)
-    for row in res.model_selection.itertuples():
-        r2 = res.r2.set_index("construct").r2[row.construct]
+    sat_r2 = named(seminr_model(sat, ecsi_data).r_squared)
+    n = len(ecsi_data)
+    for row in ecsi_res.model_selection.itertuples():
+        r2 = ecsi_res.r2.set_index("construct").r2[row.construct]
         k = row.predictors + 1
         mse = 1 - sat_r2.loc["Rsq", row.construct]
         assert row.gm == pytest.approx((1 - r2) * (n - 1) / mse + k * np.log(n), rel=1e-6)
 
 
-def test_model_weights_prefer_the_better_model(data):
+def test_model_weights_prefer_the_better_model(ecsi_data):
     base = "\n".join(line for line in ECSI.strip().splitlines() if "=~" in line)
-    full = cs.pls(ECSI, data, scale=(1, 10))
+    full = cs.pls(ECSI, ecsi_data, scale=(1, 10))
     thin = cs.pls(base + "\nExpectation ~ Image\nQuality ~ Expectation\n"
                   "Value ~ Expectation + Quality\nSatisfaction ~ Value\n"
                   "Complaints ~ Satisfaction\nLoyalty ~ Image + Satisfaction + Complaints",
-                  data, scale=(1, 10))
+                  ecsi_data, scale=(1, 10))
     w = cs.pls.model_weights({"ecsi": full, "value only": thin}, "Satisfaction")
     assert w.weight.sum() == pytest.approx(1)
     assert w.set_index("model").loc["ecsi", "weight"] > 0.99
@@ -214,13 +199,13 @@ def _seminr_folds(n: int, k: int, seed: int) -> tuple[list[int], np.ndarray]:
 
 
 @pytest.mark.parametrize("technique", ["DA", "EA"])
-def test_plspredict_matches_seminr_on_the_same_folds(res, peer, data, technique):
+def test_plspredict_matches_seminr_on_the_same_folds(ecsi_res, ecsi_peer, ecsi_data, technique):
     import seminr as s
 
-    order, ids = _seminr_folds(len(data), 10, seed=11)
+    order, ids = _seminr_folds(len(ecsi_data), 10, seed=11)
     fn = s.predict_DA if technique == "DA" else s.predict_EA
-    want = s.predict_pls(peer, technique=fn, no_folds=10, ordering=order)
-    got = res.predict(fold_ids=ids, technique=technique)
+    want = s.predict_pls(ecsi_peer, technique=fn, no_folds=10, ordering=order)
+    got = ecsi_res.predict(fold_ids=ids, technique=technique)
     pls_oos = named(want.items.pls_out_of_sample)
     lm_oos = named(want.items.lm_out_of_sample)
     assert sorted(got.predictions.columns) == sorted(pls_oos.columns)
@@ -230,32 +215,32 @@ def test_plspredict_matches_seminr_on_the_same_folds(res, peer, data, technique)
     # RMSE and MAE as seminr's summary computes them from the same predictions
     items = got.items.set_index("item")
     for c in pls_oos.columns:
-        e = data[c].to_numpy() - pls_oos[c].to_numpy()
+        e = ecsi_data[c].to_numpy() - pls_oos[c].to_numpy()
         assert items.loc[c, "rmse"] == pytest.approx(np.sqrt(np.mean(e**2)), rel=1e-9)
         assert items.loc[c, "mae"] == pytest.approx(np.mean(np.abs(e)), rel=1e-9)
         # Q²predict against the training-fold mean (Shmueli et al. 2019)
-        train_mean = np.array([data[c][ids != ids[i]].mean() for i in range(len(data))])
-        q2 = 1 - np.sum(e**2) / np.sum((data[c].to_numpy() - train_mean) ** 2)
+        train_mean = np.array([ecsi_data[c][ids != ids[i]].mean() for i in range(len(ecsi_data))])
+        q2 = 1 - np.sum(e**2) / np.sum((ecsi_data[c].to_numpy() - train_mean) ** 2)
         assert items.loc[c, "q2_predict"] == pytest.approx(q2, rel=1e-9)
 
 
-def test_plspredict_leave_one_out_matches_seminr(res, peer, data):
+def test_plspredict_leave_one_out_matches_seminr(ecsi_res, ecsi_peer, ecsi_data):
     import seminr as s
 
-    want = named(s.predict_pls(peer, technique=s.predict_DA, no_folds=None,
-                               ordering=list(range(len(data)))).items.pls_out_of_sample)
-    got = res.predict(fold_ids=np.arange(len(data)))
+    want = named(s.predict_pls(ecsi_peer, technique=s.predict_DA, no_folds=None,
+                               ordering=list(range(len(ecsi_data)))).items.pls_out_of_sample)
+    got = ecsi_res.predict(fold_ids=np.arange(len(ecsi_data)))
     for c in want.columns:
         np.testing.assert_allclose(got.predictions[c], want[c], atol=1e-6)
 
 
-def test_plspredict_repetitions_are_seeded_and_pooled(res):
-    a = res.predict(folds=5, reps=3, seed=7)
-    b = res.predict(folds=5, reps=3, seed=7)
+def test_plspredict_repetitions_are_seeded_and_pooled(ecsi_res):
+    a = ecsi_res.predict(folds=5, reps=3, seed=7)
+    b = ecsi_res.predict(folds=5, reps=3, seed=7)
     pd.testing.assert_frame_equal(a.items, b.items)
     assert a.reps == 3 and len(a.items) == 19
     assert set(a.constructs.predictive_power) <= {"high", "medium", "low", "none"}
     with pytest.raises(cs.InputError):
-        res.predict(folds=1)
+        ecsi_res.predict(folds=1)
     with pytest.raises(cs.InputError):
-        res.predict(technique="XX")
+        ecsi_res.predict(technique="XX")

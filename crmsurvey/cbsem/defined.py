@@ -16,9 +16,10 @@ import re
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from ..errors import InputError
+from .numeric import jacobian
+from .tables import inference
 
 __all__ = ["split_defined", "defined_rows"]
 
@@ -108,25 +109,19 @@ def defined_rows(defs, est: pd.DataFrame, names: list[str], theta: np.ndarray,
             lo, hi = np.nanquantile(d, [(1 - ci) / 2, (1 + ci) / 2])
         else:
             se = _delta_se(value, theta, [index[n] for n in used], cov)
-            half = sps.norm.ppf(0.5 + ci / 2) * se
-            lo, hi = est_v - half, est_v + half
-        z = est_v / se if se > 0 else math.nan
+        z, p, normal_lo, normal_hi = (float(v) for v in inference(est_v, se, ci))
+        if draws is None:
+            lo, hi = normal_lo, normal_hi
         std = {col: float(_eval(tree, {n: labelled.loc[n, col] for n in _names(tree)}))
                for col in ("std_lv", "std_all")}
         rows.append({"lhs": name, "op": ":=", "rhs": text, "est": est_v, "se": se, "z": z,
-                     "pvalue": 2 * sps.norm.sf(abs(z)) if math.isfinite(z) else math.nan,
-                     "ci_lower": lo, "ci_upper": hi, **std, "free": False, "label": name})
+                     "pvalue": p, "ci_lower": lo, "ci_upper": hi, **std, "free": False,
+                     "label": name})
     return pd.DataFrame(rows, columns=est.columns)
 
 
 def _delta_se(value, theta: np.ndarray, ks: list[int], cov) -> float:
     if cov is None:
         return math.nan
-    g = np.zeros(len(theta))
-    for k in ks:
-        h = 1e-6 * max(1.0, abs(theta[k]))
-        up, down = theta.copy(), theta.copy()
-        up[k] += h
-        down[k] -= h
-        g[k] = (float(value(up)) - float(value(down))) / (2 * h)
+    g = jacobian(lambda v: np.atleast_1d(value(v)), theta, columns=ks)[0]
     return float(np.sqrt(g @ cov @ g))

@@ -173,13 +173,9 @@ def fiml_fit(st, x: np.ndarray, theta0: np.ndarray) -> FimlFit:
 
 def _observed_cov(f, par: np.ndarray) -> np.ndarray | None:
     """Inverse of the numeric Hessian of −ℓ (central differences of the gradient)."""
-    k = len(par)
-    h = np.empty((k, k))
-    for i in range(k):
-        step = 1e-5 * max(1.0, abs(par[i]))
-        e = np.zeros(k)
-        e[i] = step
-        h[i] = (f(par + e)[1] - f(par - e)[1]) / (2 * step)
+    from .numeric import jacobian
+
+    h = jacobian(lambda v: f(v)[1], par, step=1e-5)
     h = (h + h.T) / 2
     try:
         return np.linalg.inv(h)
@@ -206,16 +202,9 @@ def fiml_measures(fiml, sigma: np.ndarray, npar: int, df: int, n: float) -> dict
 def with_intercepts(est: pd.DataFrame, observed, fiml, cov, sigma: np.ndarray,
                      ci: float) -> pd.DataFrame:
     """The free intercepts as lavaan's ``~1`` rows."""
-    from scipy import stats as sps
+    from .tables import more_rows
 
     q = len(fiml.theta)
-    se = np.sqrt(np.diag(cov))[q:] if cov is not None else np.full(len(observed),
-                                                                              np.nan)
-    z = fiml.mu / se
-    half = sps.norm.ppf(0.5 + ci / 2) * se
-    sd = np.sqrt(np.diag(sigma))
-    rows = pd.DataFrame({"lhs": list(observed), "op": "~1", "rhs": "", "est": fiml.mu,
-                         "se": se, "z": z, "pvalue": 2 * sps.norm.sf(np.abs(z)),
-                         "ci_lower": fiml.mu - half, "ci_upper": fiml.mu + half,
-                         "std_lv": fiml.mu, "std_all": fiml.mu / sd, "free": True})
-    return pd.concat([est, rows.reindex(columns=est.columns)], ignore_index=True)
+    se = np.sqrt(np.diag(cov))[q:] if cov is not None else np.full(len(observed), np.nan)
+    return more_rows(est, lhs=list(observed), op="~1", rhs="", value=fiml.mu, se=se, ci=ci,
+                     std_lv=fiml.mu, std_all=fiml.mu / np.sqrt(np.diag(sigma)))

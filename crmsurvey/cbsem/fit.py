@@ -88,8 +88,7 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         raise InputError(f"ci must be between 0 and 1, not {ci!r}")
     if bootstrap < 0 or int(bootstrap) != bootstrap:
         raise InputError(f"bootstrap must be a whole number ≥ 0, not {bootstrap!r}")
-    syntax, data, weights = _inputs(model, data, weights)
-    syntax, single_notes = fix_single_indicators(syntax, data, reliability or {})
+    syntax, data, weights, single_notes = _inputs(model, data, weights, reliability)
     if missing == "fiml" and (estimator not in ("ML", "MLR") or weights is not None
                               or bootstrap):
         raise InputError("missing='fiml' goes with estimator 'ML' or 'MLR', no weights and no "
@@ -119,23 +118,25 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     return replace(res, notes=tuple(single_notes) + res.notes) if single_notes else res
 
 
-def _inputs(model, data, weights):
+def _inputs(model, data, weights, reliability: dict | None = None):
+    """Model syntax (single-indicator error variances fixed, with notes), data frame and
+    weights from what the caller passed."""
     if hasattr(model, "model_spec") or hasattr(model, "constructs"):
         model = cbsem_syntax(model)
     if not isinstance(model, str):
         raise InputError("model must be lavaan syntax, a ModelSpec or a Questionnaire")
     if re.search(r"^\s*DEFINE\s*\(\s*ordinal\s*\)", model, re.I | re.M):
-        raise InputError("ordinal items are not supported: semopy's ordinal estimation fails "
-                         "on current SciPy/NumPy (it needs the removed scipy mvnun and "
-                         "np.ma.corrcoef(bias=))", hint="treat the items as continuous "
-                         "(ML with robust checks) or fit the model in lavaan")
+        raise InputError("ordinal items are not supported through semopy's DEFINE(ordinal) "
+                         "(its ordinal code fails on current SciPy/NumPy)",
+                         hint="name the ordered items with ordered=[...] (WLSMV) instead")
     if hasattr(data, "questionnaire") and hasattr(data, "data"):  # Responses
         if weights is None and data.weights is not None:
             weights = data.weights.to_numpy()
         data = data.data
     if not isinstance(data, pd.DataFrame):
         raise InputError("data must be a pandas DataFrame (or crmsurvey Responses)")
-    return model, data, weights
+    model, notes = fix_single_indicators(model, data, reliability or {})
+    return model, data, weights, notes
 
 
 def _semopy_model(syntax: str):

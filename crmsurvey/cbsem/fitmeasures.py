@@ -11,7 +11,8 @@ import numpy as np
 from scipy import optimize
 from scipy import stats as sps
 
-__all__ = ["FIT_NAMES", "fit_measures", "combine_groups", "loglik", "srmr", "rmsea_ci"]
+__all__ = ["FIT_NAMES", "fit_measures", "combine_groups", "loglik", "srmr", "rmsea_ci", "cfi",
+           "tli", "rmsea"]
 
 FIT_NAMES = ("npar", "chisq", "df", "pvalue", "baseline_chisq", "baseline_df", "cfi", "tli",
              "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "rmsea_pvalue", "srmr", "aic", "bic",
@@ -81,16 +82,36 @@ def fit_measures(s: np.ndarray, sigma: np.ndarray, fmin: float, *, n: float, npa
     return {k: out[k] for k in FIT_NAMES}
 
 
+def cfi(t: float, df: float, t_b: float, df_b: float, c: float = 1.0,
+        c_b: float = 1.0) -> float:
+    """lavaan's CFI; with scaling factors ``c``, ``c_b`` the robust CFI (Brosseau-Liard
+    & Savalei 2014): ``1 − max(T − c·df, 0) / max(T − c·df, T_b − c_b·df_b, 0)``."""
+    t1 = max(t - c * df, 0.0)
+    t2 = max(t - c * df, t_b - c_b * df_b, 0.0)
+    return 1.0 if t1 == 0 and t2 == 0 else 1 - t1 / t2
+
+
+def tli(t: float, df: float, t_b: float, df_b: float, c: float = 1.0,
+        c_b: float = 1.0) -> float:
+    """lavaan's TLI ``1 − (T − c·df)·df_b / ((T_b − c_b·df_b)·df)`` (robust with c)."""
+    t2 = (t_b - c_b * df_b) * df
+    if df <= 0:
+        return np.nan
+    return 1 - (t - c * df) * df_b / t2 if t2 != 0 else 1.0
+
+
+def rmsea(t: float, df: float, n: float, c: float = 1.0) -> float:
+    """lavaan's RMSEA ``sqrt(max(T/(N·df) − c/N, 0))`` (robust with c)."""
+    return float(np.sqrt(max(t / n / df - c / n, 0.0))) if df > 0 else np.nan
+
+
 def _from_chisq(chisq: float, df: int, base: float, base_df: int, n: float) -> dict:
     pvalue = float(sps.chi2.sf(chisq, df)) if df > 0 else np.nan
-    denom = max(base - base_df, chisq - df, 0.0)
-    cfi = 1 - max(chisq - df, 0.0) / denom if denom > 0 else 1.0
-    tli = ((base / base_df) - (chisq / df)) / ((base / base_df) - 1) if df > 0 else np.nan
-    rmsea = float(np.sqrt(max(chisq - df, 0.0) / (df * n))) if df > 0 else np.nan
     lo, hi = rmsea_ci(chisq, df, n)
     rmsea_p = float(sps.ncx2.sf(chisq, df, n * df * 0.05**2)) if df > 0 else np.nan
     return dict(chisq=chisq, df=df, pvalue=pvalue, baseline_chisq=base, baseline_df=base_df,
-                cfi=cfi, tli=tli, rmsea=rmsea, rmsea_ci_lower=lo, rmsea_ci_upper=hi,
+                cfi=cfi(chisq, df, base, base_df), tli=tli(chisq, df, base, base_df),
+                rmsea=rmsea(chisq, df, n), rmsea_ci_lower=lo, rmsea_ci_upper=hi,
                 rmsea_pvalue=rmsea_p)
 
 

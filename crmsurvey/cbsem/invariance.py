@@ -22,10 +22,10 @@ from scipy import stats as sps
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
 from .fit import _inputs, _prepare, _semopy_model
-from .syntax import fix_single_indicators
-from .fitmeasures import baseline_chisq
+from .fitmeasures import baseline_chisq, cfi, rmsea, tli
 from .scoring import discrepancy, information, score_fit
 from .structure import LAMBDA, structure_of
+from .tables import inference
 
 __all__ = ["Invariance", "measurement_invariance"]
 
@@ -207,27 +207,21 @@ def _scoring(moments, x: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
     ``Σ_g N_g Δ_g' W_g r_g`` (``r_g`` the residual means and vech(S + dd' − Σ)), with
     ``Δ_g`` the derivatives of group g's ``(μ, vech Σ)`` by central differences and
     ``W_g = diag(Σ⁻¹, ½D'(Σ⁻¹⊗Σ⁻¹)D)``."""
-    from .robust import _weight
+    from .numeric import jacobian
+    from .robust import vech_weight
 
     il = np.tril_indices(p)
-
-    def stacked(par):
-        return [np.concatenate([mu, sigma[il]]) for _, mu, sigma in moments(par)]
-
+    rows = p + len(il[0])
     k = len(x)
-    deltas = [np.empty((p + len(il[0]), k)) for _ in stacked(x)]
-    for a in range(k):
-        h = 1e-6 * max(1.0, abs(x[a]))
-        e = np.zeros(k)
-        e[a] = h
-        for d, up, down in zip(deltas, stacked(x + e), stacked(x - e)):
-            d[:, a] = (up - down) / (2 * h)
+    both = jacobian(lambda par: np.concatenate([np.concatenate([mu, sigma[il]])
+                                                 for _, mu, sigma in moments(par)]), x)
+    deltas = [both[g * rows:(g + 1) * rows] for g in range(len(both) // rows)]
     info = np.zeros((k, k))
     grad = np.zeros(k)
     for d, (g, mu, sigma) in zip(deltas, moments(x)):
         w = np.zeros((len(d), len(d)))
         w[:p, :p] = np.linalg.inv(sigma)
-        w[p:, p:] = _weight(sigma)
+        w[p:, p:] = vech_weight(sigma)
         d_mean = g.mean - mu  # F = F_ML(S + dd', Σ): the mean residual enters both parts
         r = np.concatenate([d_mean, (g.s + np.outer(d_mean, d_mean) - sigma)[il]])
         info += g.n * d.T @ w @ d
@@ -239,13 +233,10 @@ def _row(name, chisq, npar, groups, base, base_df):
     p = groups[0].s.shape[0]
     df = len(groups) * (p * (p + 1) // 2 + p) - npar
     n = sum(g.n for g in groups)
-    denom = max(base - base_df, chisq - df, 0.0)
     return {"model": name, "npar": npar, "chisq": chisq, "df": df,
             "pvalue": sps.chi2.sf(chisq, df) if df > 0 else np.nan,
-            "cfi": 1 - max(chisq - df, 0) / denom if denom > 0 else 1.0,
-            "tli": ((base / base_df) - (chisq / df)) / ((base / base_df) - 1) if df > 0 else np.nan,
-            "rmsea": np.sqrt(max(chisq - df, 0) / (df * n)) * np.sqrt(len(groups))
-            if df > 0 else np.nan}
+            "cfi": cfi(chisq, df, base, base_df), "tli": tli(chisq, df, base, base_df),
+            "rmsea": rmsea(chisq, df, n) * np.sqrt(len(groups))}
 
 
 def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: int = 30
@@ -253,8 +244,7 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
     """Configural, metric and scalar invariance with the χ²-difference test and ΔCFI
     (Cheung & Rensvold 2002: a drop of more than .01 speaks against invariance), and the
     scalar model's latent means (the first group is the reference)."""
-    syntax, data, _ = _inputs(model, data, None)
-    syntax, single = fix_single_indicators(syntax, data, {})
+    syntax, data, _, single = _inputs(model, data, None)
     if group not in data.columns:
         raise InputError(f"group column {group!r} is not in the data")
     diagnostics: list[Diagnostic] = []
@@ -287,8 +277,7 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
     levels = list(groups)
     lm = pd.DataFrame({"group": [lv for lv in levels[1:] for _ in latent],
                        "construct": latent * (len(levels) - 1), "est": means, "se": se})
-    lm["z"] = lm.est / lm.se
-    lm["pvalue"] = 2 * sps.norm.sf(np.abs(lm.z))
+    lm["z"], lm["pvalue"], _, _ = inference(lm.est, lm.se, 0.95)
     notes = single + ["metric and scalar models fitted by crmsurvey's stacked multi-group ML (semopy "
              "has no cross-group equality constraints)",
              f"latent means: {levels[0]!r} is the reference group (means 0); the others' "

@@ -20,7 +20,9 @@ import numpy as np
 from scipy import stats as sps
 
 from .fiml import FimlFit, Patterns
-from .robust import _cfi, _rmsea, _tli
+from .fitmeasures import cfi, rmsea, tli
+from .numeric import jacobian
+from .robust import weight_of_inverse
 
 __all__ = ["saturated_scores", "mlr"]
 
@@ -43,10 +45,8 @@ def saturated_scores(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray
         ad = d @ a
         g = 0.5 * (ad[:, :, None] * ad[:, None, :] - a[None])
         scores[rows] = np.hstack([ad, g[:, i, j] * mult])
-        w = 0.5 * (a[i[:, None], i[None, :]] * a[j[:, None], j[None, :]]
-                   + a[i[:, None], j[None, :]] * a[j[:, None], i[None, :]])
         info[:p, :p] += len(rows) * a
-        info[p:, p:] += len(rows) * 0.5 * w * mult[:, None] * mult[None, :]
+        info[p:, p:] += len(rows) * weight_of_inverse(a)
     return scores, info / n
 
 
@@ -65,12 +65,7 @@ def _observed_info(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarr
         s[j, i] = ph[p:]
         return saturated_scores(x, ph[:p], s)[0].sum(axis=0)
 
-    h = np.empty((len(phi), len(phi)))
-    for k in range(len(phi)):
-        step = 1e-6 * max(1.0, abs(phi[k]))
-        e = np.zeros(len(phi))
-        e[k] = step
-        h[k] = -(grad(phi + e) - grad(phi - e)) / (2 * step)
+    h = -jacobian(grad, phi)
     return (h + h.T) / 2 / n
 
 
@@ -113,9 +108,9 @@ def mlr(x: np.ndarray, fiml: FimlFit, sigma: np.ndarray, deriv: np.ndarray, fit:
            "baseline_df_scaled": base_df,
            "baseline_pvalue_scaled": float(sps.chi2.sf(t_b, base_df)),
            "baseline_chisq_scaling_factor": c_b,
-           "cfi_scaled": _cfi(t, df, t_b, base_df), "tli_scaled": _tli(t, df, t_b, base_df),
-           "rmsea_scaled": _rmsea(t, df, n),
-           "cfi_robust": _cfi(chisq, df, base, base_df, c, c_b) if complete else np.nan,
-           "tli_robust": _tli(chisq, df, base, base_df, c, c_b) if complete else np.nan,
-           "rmsea_robust": _rmsea(chisq, df, n, c) if complete else np.nan}
+           "cfi_scaled": cfi(t, df, t_b, base_df), "tli_scaled": tli(t, df, t_b, base_df),
+           "rmsea_scaled": rmsea(t, df, n),
+           "cfi_robust": cfi(chisq, df, base, base_df, c, c_b) if complete else np.nan,
+           "tli_robust": tli(chisq, df, base, base_df, c, c_b) if complete else np.nan,
+           "rmsea_robust": rmsea(chisq, df, n, c) if complete else np.nan}
     return cov, out

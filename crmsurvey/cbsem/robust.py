@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
+from .fitmeasures import cfi, rmsea, tli
+
 __all__ = ["gamma", "satorra_bentler", "ROBUST_NAMES"]
 
 ROBUST_NAMES = ("chisq_scaled", "df_scaled", "pvalue_scaled", "chisq_scaling_factor",
@@ -41,10 +43,14 @@ def gamma(x: np.ndarray) -> np.ndarray:
     return np.cov(z, rowvar=False, bias=True)
 
 
-def _weight(sigma: np.ndarray) -> np.ndarray:
+def vech_weight(sigma: np.ndarray) -> np.ndarray:
     """``½ D'(V ⊗ V)D`` for vech in lower-triangle order, V = Σ⁻¹."""
-    v = np.linalg.inv(sigma)
-    i, j = _pairs(len(sigma))
+    return weight_of_inverse(np.linalg.inv(sigma))
+
+
+def weight_of_inverse(v: np.ndarray) -> np.ndarray:
+    """``½ D'(V ⊗ V)D`` from V itself (V may be a pattern's inverse embedded in zeros)."""
+    i, j = _pairs(len(v))
     # D'(V⊗V)D [a, b] = Σ over the (1 or 2) positions of pair a and of pair b
     w = (v[i[:, None], i[None, :]] * v[j[:, None], j[None, :]]
          + v[i[:, None], j[None, :]] * v[j[:, None], i[None, :]])
@@ -73,7 +79,7 @@ def satorra_bentler(x: np.ndarray, s: np.ndarray, sigma: np.ndarray, deriv: np.n
     i, j = _pairs(p)
     g = gamma(x)
     delta = deriv[:, i, j].T  # (p*, q)
-    w = _weight(sigma)
+    w = vech_weight(sigma)
     a = delta.T @ w @ delta
     a_inv = np.linalg.inv(a)
     cov = a_inv @ (delta.T @ w @ g @ w @ delta) @ a_inv / n
@@ -82,32 +88,17 @@ def satorra_bentler(x: np.ndarray, s: np.ndarray, sigma: np.ndarray, deriv: np.n
     base_df, base = fit["baseline_df"], fit["baseline_chisq"]
     base_delta = np.zeros((len(i), p))
     base_delta[i == j, np.arange(p)] = 1.0
-    c_b = _scaling(base_delta, _weight(np.diag(np.diag(s))), g, base_df)
+    c_b = _scaling(base_delta, vech_weight(np.diag(np.diag(s))), g, base_df)
     t, t_b = chisq / c, base / c_b
     out = {"chisq_scaled": t, "df_scaled": df, "pvalue_scaled": float(sps.chi2.sf(t, df)),
            "chisq_scaling_factor": c, "baseline_chisq_scaled": t_b,
            "baseline_df_scaled": base_df,
            "baseline_pvalue_scaled": float(sps.chi2.sf(t_b, base_df)),
            "baseline_chisq_scaling_factor": c_b}
-    out["cfi_scaled"] = _cfi(t, df, t_b, base_df)
-    out["tli_scaled"] = _tli(t, df, t_b, base_df)
-    out["cfi_robust"] = _cfi(chisq, df, base, base_df, c, c_b)
-    out["tli_robust"] = _tli(chisq, df, base, base_df, c, c_b)
-    out["rmsea_scaled"] = _rmsea(t, df, n)
-    out["rmsea_robust"] = _rmsea(chisq, df, n, c)
+    out["cfi_scaled"] = cfi(t, df, t_b, base_df)
+    out["tli_scaled"] = tli(t, df, t_b, base_df)
+    out["cfi_robust"] = cfi(chisq, df, base, base_df, c, c_b)
+    out["tli_robust"] = tli(chisq, df, base, base_df, c, c_b)
+    out["rmsea_scaled"] = rmsea(t, df, n)
+    out["rmsea_robust"] = rmsea(chisq, df, n, c)
     return cov, out
-
-
-def _cfi(t, df, t_b, df_b, c=1.0, c_b=1.0) -> float:
-    t1 = max(t - c * df, 0.0)
-    t2 = max(t - c * df, t_b - c_b * df_b, 0.0)
-    return 1.0 if t1 == 0 and t2 == 0 else 1 - t1 / t2
-
-
-def _tli(t, df, t_b, df_b, c=1.0, c_b=1.0) -> float:
-    t2 = (t_b - c_b * df_b) * df
-    return 1 - (t - c * df) * df_b / t2 if df > 0 and t2 != 0 else 1.0
-
-
-def _rmsea(t, df, n, c=1.0) -> float:
-    return float(np.sqrt(max(t / n / df - c / n, 0.0))) if df > 0 else 0.0

@@ -9,7 +9,7 @@ from scipy import stats as sps
 from ..errors import InputError
 from .structure import BETA, LAMBDA, PSI, Structure
 
-__all__ = ["estimates_table", "r2_table", "written_order"]
+__all__ = ["estimates_table", "r2_table", "written_order", "inference", "more_rows"]
 
 ORDER = {"=~": 0, "~": 1, "~~": 2}
 
@@ -39,6 +39,25 @@ def written_order(syntax: str) -> dict[tuple[str, str], int]:
     return {pair: k for k, pair in enumerate(pairs)}
 
 
+def inference(est, se, ci: float):
+    """``z``, the two-sided normal p-value and the normal interval of estimates."""
+    est, se = np.asarray(est, float), np.asarray(se, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = est / se
+    half = sps.norm.ppf(0.5 + ci / 2) * se
+    return z, 2 * sps.norm.sf(np.abs(z)), est - half, est + half
+
+
+def more_rows(est: pd.DataFrame, *, lhs, op: str, rhs, value, se, ci: float, std_lv,
+              std_all) -> pd.DataFrame:
+    """``est`` with further free parameters (intercepts, thresholds) in its layout."""
+    z, p, lo, hi = inference(value, se, ci)
+    rows = pd.DataFrame({"lhs": lhs, "op": op, "rhs": rhs, "est": value, "se": se, "z": z,
+                         "pvalue": p, "ci_lower": lo, "ci_upper": hi, "std_lv": std_lv,
+                         "std_all": std_all, "free": True})
+    return pd.concat([est, rows.reindex(columns=est.columns)], ignore_index=True)
+
+
 def estimates_table(st: Structure, sem, theta, se, sigma, inner_cov, ci,
                position: dict) -> pd.DataFrame:
     sd_obs = dict(zip(st.observed, np.sqrt(np.diag(sigma))))
@@ -57,11 +76,9 @@ def estimates_table(st: Structure, sem, theta, se, sigma, inner_cov, ci,
         rows.append({"lhs": lhs, "op": op, "rhs": rhs, "est": value, "se": s_err,
                      "std_lv": std_lv, "std_all": std_all, "free": free, "label": label})
     est = pd.DataFrame(rows)
-    est["z"] = est.est / est.se
-    est["pvalue"] = 2 * sps.norm.sf(np.abs(est.z))
-    zq = sps.norm.ppf(0.5 + ci / 2)
-    est["ci_lower"] = np.where(est.free, est.est - zq * est.se, est.est)
-    est["ci_upper"] = np.where(est.free, est.est + zq * est.se, est.est)
+    est["z"], est["pvalue"], lo, hi = inference(est.est, est.se, ci)
+    est["ci_lower"] = np.where(est.free, lo, est.est)
+    est["ci_upper"] = np.where(est.free, hi, est.est)
     est["_order"] = est.op.map(ORDER)
     est["_var"] = (est.op == "~~") & (est.lhs == est.rhs)
     est["_pos"] = [position.get((r.lhs, r.rhs), 0) for r in est.itertuples()]

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
+from .numeric import jacobian
 from .polychoric import _EDGE, _density, bivariate_normal_cdf, polychoric
 
 __all__ = ["nacov", "dwls_fit"]
@@ -99,13 +100,7 @@ def dwls_fit(rho_of, theta0: np.ndarray, r: np.ndarray, gamma_rr: np.ndarray, n:
     theta = theta0.copy()
 
     def jac(th):
-        out = np.empty((len(r), len(th)))
-        for k in range(len(th)):
-            h = 1e-6 * max(1.0, abs(th[k]))
-            e = np.zeros(len(th))
-            e[k] = h
-            out[:, k] = (rho_of(th + e) - rho_of(th - e)) / (2 * h)
-        return out
+        return jacobian(rho_of, th)
 
     converged, it = False, 0
     for it in range(1, max_iter + 1):
@@ -144,21 +139,21 @@ def _adjusted(u: np.ndarray, gamma: np.ndarray, df: int) -> tuple[float, float]:
 def fit_measures(out: dict, n: float) -> dict:
     """lavaan's WLSMV fit names (``chisq`` unscaled; ``*_scaled`` scaled-shifted); RMSEA
     with N − 1, as the statistics (lavaan's convention for these estimators)."""
-    from .robust import _cfi, _rmsea, _tli
+    from .fitmeasures import cfi, rmsea, tli
 
     df, t, t_b = out["df"], out["scaled"], out["base_scaled"]
     base_df = out["base_df"]
     return {"npar": np.nan, "chisq": out["chisq"], "df": df,
             "pvalue": float(sps.chi2.sf(out["chisq"], df)),
             "baseline_chisq": out["base"], "baseline_df": base_df,
-            "cfi": _cfi(out["chisq"], df, out["base"], base_df),
-            "tli": _tli(out["chisq"], df, out["base"], base_df),
-            "rmsea": _rmsea(out["chisq"], df, n - 1),
+            "cfi": cfi(out["chisq"], df, out["base"], base_df),
+            "tli": tli(out["chisq"], df, out["base"], base_df),
+            "rmsea": rmsea(out["chisq"], df, n - 1),
             "chisq_scaled": t, "df_scaled": df, "pvalue_scaled": float(sps.chi2.sf(t, df)),
             "chisq_scaling_factor": out["factor"], "chisq_shift_parameter": out["shift"],
             "baseline_chisq_scaled": t_b, "baseline_df_scaled": base_df,
-            "cfi_scaled": _cfi(t, df, t_b, base_df), "tli_scaled": _tli(t, df, t_b, base_df),
-            "rmsea_scaled": _rmsea(t, df, n - 1), "ntotal": n}
+            "cfi_scaled": cfi(t, df, t_b, base_df), "tli_scaled": tli(t, df, t_b, base_df),
+            "rmsea_scaled": rmsea(t, df, n - 1), "ntotal": n}
 
 
 def polychoric_input(frame: pd.DataFrame):
@@ -179,7 +174,7 @@ def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float):
     from .fit import _admissible, _prepare, _semopy_model
     from .result import CBSEMResult, CBSEMSettings
     from .structure import THETA, structure_of
-    from .tables import estimates_table, r2_table, written_order
+    from .tables import estimates_table, more_rows, r2_table, written_order
     from .verify import check_collinearity, check_solution
 
     sem = _semopy_model(syntax)
@@ -219,15 +214,9 @@ def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float):
     est = estimates_table(st, sem, full, se, sigma, inner_cov, ci, written_order(syntax))
     est.loc[est.op.eq("~~") & est.lhs.eq(est.rhs) & est.lhs.isin(observed), "free"] = False
     th = pc.thresholds
-    th_se = np.sqrt(np.diag(gamma)[:t_n] / n)
-    z = th.est.to_numpy() / th_se
-    half = sps.norm.ppf(0.5 + ci / 2) * th_se
-    rows = pd.DataFrame({"lhs": th.item, "op": "|", "rhs": "t" + th.threshold.astype(str),
-                         "est": th.est, "se": th_se, "z": z,
-                         "pvalue": 2 * sps.norm.sf(np.abs(z)), "ci_lower": th.est - half,
-                         "ci_upper": th.est + half, "std_lv": th.est, "std_all": th.est,
-                         "free": True})
-    est = pd.concat([est, rows.reindex(columns=est.columns)], ignore_index=True)
+    est = more_rows(est, lhs=th.item, op="|", rhs="t" + th.threshold.astype(str),
+                    value=th.est.to_numpy(), se=np.sqrt(np.diag(gamma)[:t_n] / n), ci=ci,
+                    std_lv=th.est.to_numpy(), std_all=th.est.to_numpy())
     latent = [v for v in st.inner if v in sem.vars["latent"]]
     li = [st.inner.index(v) for v in latent]
     problems = check_solution(est, sigma, inner_cov[np.ix_(li, li)], latent)

@@ -17,7 +17,7 @@ from scipy import stats as sps
 from ..moments import chunk_blocks, resample_counts
 from .extract import extract_stats
 from .layout import Layout
-from .stats import BatchStats, Options, batch_statistics
+from .stats import BatchStats, Options, batch_statistics, construct_signs
 
 __all__ = ["Draws", "BootChunk", "bootstrap_chunk", "run_bootstrap", "jackknife",
            "intervals"]
@@ -50,16 +50,6 @@ class BootChunk:
     sign_change: str
 
 
-def _sign_change(l0: np.ndarray, boot: BatchStats, lay: Layout) -> np.ndarray:
-    """Tenenhaus et al. (2005) construct-level sign change: flip construct j of a
-    resample when its loadings are closer to the negated original loadings."""
-    l0 = (l0 * lay.mask)[None]
-    lb = boot.loadings * lay.mask
-    diff = np.abs((l0 - lb).sum(axis=1))
-    summ = np.abs((l0 + lb).sum(axis=1))
-    return np.where(diff > summ, -1.0, 1.0)
-
-
 def bootstrap_chunk(task: BootChunk) -> dict:
     """Fit every resample of the chunk; return its statistics and failure counts."""
     freq = resample_counts(len(task.base_w), task.seed, task.blocks)[:task.stop] * task.base_w
@@ -67,7 +57,7 @@ def bootstrap_chunk(task: BootChunk) -> dict:
     boot = batch_statistics(m, task.lay, task.opts)
     flips = 0
     if task.sign_change == "construct":
-        sign = _sign_change(task.full_loadings, boot, task.lay)
+        sign = construct_signs(task.full_loadings, boot.loadings, task.lay)
         if (sign < 0).any():
             flips = int((sign < 0).sum())
             boot = boot.flip(sign, task.lay, task.opts, m)

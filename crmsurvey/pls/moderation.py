@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..model import ModelSpec
-from .stats import Options, batch_statistics
+from .stats import Options
 from .staged import Staged, Staging
 
 __all__ = ["staged_inputs", "simple_slopes", "first_stage_table", "LEVELS"]
@@ -73,8 +73,7 @@ def first_stage_table(staging: Staging | None, source, base_w: np.ndarray
     if staging is None or not staging.needs_scores:
         return None
     lay = staging.first
-    m = source._pp.moments(base_w[None])
-    st = batch_statistics(m, lay, source._first_opts())
+    _, st = source.first_stage(base_w[None])
     own = st.loadings[0][np.arange(lay.p), lay.block]
     return pd.DataFrame({"lhs": [lay.constructs[b] for b in lay.block],
                          "op": ["<~" if lay.mode_b[b] else "=~" for b in lay.block],

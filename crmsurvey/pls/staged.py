@@ -32,7 +32,7 @@ from ..errors import InputError, ModelSyntaxError
 from ..model import Construct, ModelSpec
 from ..moments import Moments, PairProducts, moments_of
 from .layout import Layout, layout_of
-from .stats import Options, batch_statistics
+from .stats import BatchStats, Options, batch_statistics, construct_signs
 
 __all__ = ["Staging", "stage", "Staged", "INTERACTION_METHODS", "HIGHER_ORDER_METHODS"]
 
@@ -164,12 +164,6 @@ def stage(spec: ModelSpec, *, interaction: str = "two_stage",
                    bool(spec.higher_order))
 
 
-def _sign(ref: np.ndarray, loadings: np.ndarray, lay: Layout) -> np.ndarray:
-    l0 = (ref * lay.mask)[None]
-    lb = loadings * lay.mask
-    return np.where(np.abs((l0 - lb).sum(axis=1)) > np.abs((l0 + lb).sum(axis=1)), -1.0, 1.0)
-
-
 class Staged:
     """Data and moments of the model estimated, derived columns rebuilt per row weighting."""
 
@@ -187,16 +181,25 @@ class Staged:
         return Options(o.scheme, o.tol, o.max_iter, False,
                        np.full((self.staging.first.p, 2), np.nan))
 
+    def first_stage(self, freq: np.ndarray) -> tuple[Moments, BatchStats]:
+        """The items' moments and the first-order model for each row of ``freq``, every
+        construct oriented like the full sample's (construct-level sign change)."""
+        m = self._pp.moments(freq)
+        first = batch_statistics(m, self.staging.first, self._first_opts())
+        if self._ref is None:
+            return m, first
+        return m, first.flip(construct_signs(self._ref, first.loadings, self.staging.first),
+                             self.staging.first, self._first_opts(), m)
+
     def data(self, freq: np.ndarray) -> np.ndarray:
         """(B, n, P): the final items as each row of ``freq`` sees them."""
         st = self.staging
-        m = self._pp.moments(freq)
+        m, first = self.first_stage(freq) if st.needs_scores else (self._pp.moments(freq),
+                                                                      None)
         z = (self.x[None] - m.mean[:, None, :]) / m.sd[:, None, :]
         scores = None
-        if st.needs_scores:
-            first = batch_statistics(m, st.first, self._first_opts())
-            w = first.weights * _sign(self._ref, first.loadings, st.first)[:, st.first.block]
-            scores = z @ (w[:, :, None] * st.first.mask)
+        if first is not None:
+            scores = z @ (first.weights[:, :, None] * st.first.mask)
         cols = [_column(d, z, scores, freq) for d in st.derived]
         b, n = freq.shape
         out = np.empty((b, n, st.final.p))

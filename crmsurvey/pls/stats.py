@@ -14,7 +14,7 @@ from .layout import Layout
 from ..moments import Moments
 from .quality import htmt
 
-__all__ = ["Options", "BatchStats", "batch_statistics"]
+__all__ = ["Options", "BatchStats", "batch_statistics", "construct_signs"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,14 @@ def _per_product_unit(beta, loadings, m: Moments, lay: Layout) -> np.ndarray:
         sd = m.sd[:, idx] * np.sqrt((n - 1) / n)[:, None]
         beta[:, j, :] /= (lam * sd).sum(axis=1)[:, None] / lam.sum(axis=1)[:, None]
     return beta
+
+
+def construct_signs(reference: np.ndarray, loadings: np.ndarray, lay: Layout) -> np.ndarray:
+    """Tenenhaus et al. (2005) construct-level sign change (B, K): −1 where a sample's
+    loadings on a construct are closer to the negated ``reference`` loadings (p, K)."""
+    l0 = (reference * lay.mask)[None]
+    lb = loadings * lay.mask
+    return np.where(np.abs((l0 - lb).sum(axis=1)) > np.abs((l0 + lb).sum(axis=1)), -1.0, 1.0)
 
 
 def batch_statistics(m: Moments, lay: Layout, opts: Options) -> BatchStats:

@@ -44,7 +44,7 @@ def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Gr
     Henseler tests of path differences, Bonferroni-adjusted over the pairs of each path
     (the study's policy), MICOM steps 2–3 and, with ``cbsem:``, configural and metric
     invariance."""
-    from ..cbsem.fit import cbsem_syntax
+    from ..cbsem.syntax import cbsem_syntax
     from ..cbsem.invariance import measurement_invariance
     from ..pls.mga import compare_groups
 

@@ -14,16 +14,18 @@ import pandas as pd
 HERE = Path(__file__).parent
 
 
-def run_lavaan(script: str, data: pd.DataFrame, tmp: Path, **subst: str) -> dict:
-    """Run ``HERE/script`` with ``DATA``, ``FIT`` and ``EST`` file paths (and any other
-    ``{name}`` substitutions); return ``{"fit": Series, "est": DataFrame}``."""
+def run_lavaan(script: str, data: pd.DataFrame, tmp: Path, model: str = "",
+               **subst: str) -> dict:
+    """Run ``common.R`` (lavaan, the data as ``d``, ``model`` as ``m``, the output helpers)
+    and then ``HERE/script``, with any further ``{name}`` substitutions; return
+    ``{"fit": Series, "est": DataFrame}``."""
     if shutil.which("Rscript") is None:
         raise RuntimeError("Rscript not found: run ./setup.sh (it installs r-cran-lavaan)")
     tmp.mkdir(parents=True, exist_ok=True)
     data.to_csv(tmp / "data.csv", index=False)
-    code = (HERE / script).read_text(encoding="utf-8")
+    code = "\n".join((HERE / f).read_text(encoding="utf-8") for f in ("common.R", script))
     for k, v in {"DATA": tmp / "data.csv", "FIT": tmp / "fit.csv", "EST": tmp / "est.csv",
-                 **subst}.items():
+                 "MODEL": model, **subst}.items():
         code = code.replace("{" + k + "}", str(v))
     (tmp / "run.R").write_text(code, encoding="utf-8")
     proc = subprocess.run(["Rscript", str(tmp / "run.R")], capture_output=True, text=True,
