@@ -33,24 +33,27 @@ class Patterns:
     n: np.ndarray
     mean: list[np.ndarray]
     cov: list[np.ndarray]
-    rows: list[np.ndarray]
+    rows: list[np.ndarray]  # the pattern's answers (n_k, p_o)
+    index: list[np.ndarray]  # the pattern's row numbers
 
     @classmethod
     def of(cls, x: np.ndarray) -> "Patterns":
         seen = ~np.isnan(x)
         keys, inverse = np.unique(seen, axis=0, return_inverse=True)
-        obs, n, mean, cov, rows = [], [], [], [], []
+        obs, n, mean, cov, rows, index = [], [], [], [], [], []
         for k, key in enumerate(keys):
             if not key.any():
                 continue
             o = np.flatnonzero(key)
-            xk = x[np.flatnonzero(inverse.ravel() == k)][:, o]
+            idx = np.flatnonzero(inverse.ravel() == k)
+            xk = x[idx][:, o]
+            index.append(idx)
             obs.append(o)
             n.append(len(xk))
             mean.append(xk.mean(axis=0))
             cov.append(np.cov(xk, rowvar=False, bias=True).reshape(len(o), len(o)))
             rows.append(xk)
-        return cls(obs, np.array(n, dtype=float), mean, cov, rows)
+        return cls(obs, np.array(n, dtype=float), mean, cov, rows, index)
 
     @property
     def total(self) -> float:
@@ -73,15 +76,13 @@ def loglik(pat: Patterns, mu: np.ndarray, sigma: np.ndarray) -> float:
 def em_saturated(pat: Patterns, p: int, *, tol: float = 1e-10,
                  max_iter: int = 5000) -> tuple[np.ndarray, np.ndarray]:
     """ML means and covariance of the unrestricted model under missing data (EM)."""
-    mu = np.zeros(p)
-    sums = np.zeros(p)
-    counts = np.zeros(p)
-    for o, n, m in zip(pat.obs, pat.n, pat.mean):
+    sums, squares, counts = np.zeros(p), np.zeros(p), np.zeros(p)
+    for o, n, m, c in zip(pat.obs, pat.n, pat.mean, pat.cov):
         sums[o] += n * m
+        squares[o] += n * (np.diag(c) + m * m)
         counts[o] += n
-    mu = sums / counts
-    sigma = np.diag([np.mean([np.var(r[:, list(o).index(j)]) for o, r in
-                              zip(pat.obs, pat.rows) if j in o]) for j in range(p)])
+    mu = sums / counts  # start: each variable's observed mean and variance
+    sigma = np.diag(squares / counts - mu * mu)
     total = pat.total
     for _ in range(max_iter):
         t1 = np.zeros(p)

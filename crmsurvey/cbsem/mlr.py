@@ -27,18 +27,18 @@ from .robust import weight_of_inverse
 __all__ = ["saturated_scores", "mlr"]
 
 
-def saturated_scores(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def saturated_scores(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray,
+                     pat: Patterns | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each row's score for ``φ = (μ, vech Σ)`` (N, p + p*) and the mean expected
-    information (p + p*, p + p*) over the rows' missing-data patterns."""
+    information (p + p*, p + p*) over the rows' missing-data patterns (``pat``: the
+    patterns of ``x``, when the caller has them)."""
+    pat = Patterns.of(x) if pat is None else pat
     n, p = x.shape
     i, j = np.tril_indices(p)
     mult = np.where(i == j, 1.0, 2.0)
     scores = np.zeros((n, p + len(i)))
     info = np.zeros((p + len(i), p + len(i)))
-    seen = ~np.isnan(x)
-    for o in Patterns.of(x).obs:
-        rows = np.flatnonzero((seen == np.isin(np.arange(p), o)).all(axis=1))
+    for o, rows in zip(pat.obs, pat.index):
         a = np.zeros((p, p))
         a[np.ix_(o, o)] = np.linalg.inv(sigma[np.ix_(o, o)])
         d = np.nan_to_num(x[rows] - mu)
@@ -58,19 +58,20 @@ def _observed_info(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarr
     n, p = x.shape
     i, j = np.tril_indices(p)
     phi = np.concatenate([mu, sigma[i, j]])
+    pat = Patterns.of(x)
 
     def grad(ph):
         s = np.zeros((p, p))
         s[i, j] = ph[p:]
         s[j, i] = ph[p:]
-        return saturated_scores(x, ph[:p], s)[0].sum(axis=0)
+        return saturated_scores(x, ph[:p], s, pat)[0].sum(axis=0)
 
     h = -jacobian(grad, phi)
     return (h + h.T) / 2 / n
 
 
-def _trace(x, delta, mu0, sigma0, e_inv, a1_inv, b1) -> float:
-    s0, _ = saturated_scores(x, mu0, sigma0)
+def _trace(x, pat, delta, mu0, sigma0, e_inv, a1_inv, b1) -> float:
+    s0, _ = saturated_scores(x, mu0, sigma0, pat)
     b0 = delta.T @ (s0.T @ s0 / len(x)) @ delta
     return float(np.sum(b1 * a1_inv.T) - np.sum(b0 * e_inv.T))
 
@@ -84,14 +85,15 @@ def mlr(x: np.ndarray, fiml: FimlFit, sigma: np.ndarray, deriv: np.ndarray, fit:
     delta = np.zeros((p + len(i), q + p))
     delta[:p, q:] = np.eye(p)
     delta[p:, :q] = deriv[:, i, j].T
-    s_model, _ = saturated_scores(x, fiml.mu, sigma)
+    pat = Patterns.of(x)
+    s_model, _ = saturated_scores(x, fiml.mu, sigma, pat)
     b0 = delta.T @ (s_model.T @ s_model / n) @ delta
     cov = None if fiml.cov is None else n * fiml.cov @ b0 @ fiml.cov
-    s1, _ = saturated_scores(x, fiml.h1_mu, fiml.h1_sigma)
+    s1, _ = saturated_scores(x, fiml.h1_mu, fiml.h1_sigma, pat)
     b1 = s1.T @ s1 / n
     a1_inv = np.linalg.inv(_observed_info(x, fiml.h1_mu, fiml.h1_sigma))
     df, chisq = fit["df"], fit["chisq"]
-    c = _trace(x, delta, fiml.mu, sigma, n * fiml.cov, a1_inv, b1) / df
+    c = _trace(x, pat, delta, fiml.mu, sigma, n * fiml.cov, a1_inv, b1) / df
     # baseline: free means and variances, no covariances
     mu_b = np.nanmean(x, axis=0)
     sigma_b = np.diag(np.nanvar(x, axis=0))
@@ -100,7 +102,7 @@ def mlr(x: np.ndarray, fiml: FimlFit, sigma: np.ndarray, deriv: np.ndarray, fit:
     delta_b[p + np.flatnonzero(i == j), p + np.arange(p)] = 1.0
     e_b = delta_b.T @ _observed_info(x, mu_b, sigma_b) @ delta_b
     base_df, base = fit["baseline_df"], fit["baseline_chisq"]
-    c_b = _trace(x, delta_b, mu_b, sigma_b, np.linalg.inv(e_b), a1_inv, b1) / base_df
+    c_b = _trace(x, pat, delta_b, mu_b, sigma_b, np.linalg.inv(e_b), a1_inv, b1) / base_df
     t, t_b = chisq / c, base / c_b
     complete = not np.isnan(x).any()
     out = {"chisq_scaled": t, "df_scaled": df, "pvalue_scaled": float(sps.chi2.sf(t, df)),

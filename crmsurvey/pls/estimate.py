@@ -148,8 +148,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         jack=None if jack is None else jack["paths"])
     r = m.corr[0]
     fit_table, fit_failed = (None, 0) if staging else model_fit(
-        prep.x, prep.weights, full, r, lay, opts, n_boot=fit_test, seed=_seed(seed),
-        chunk=chunk)
+        prep.x, prep.weights, full, r, lay, opts, n_boot=fit_test, seed=seed or 0, chunk=chunk)
     if fit_failed:
         diagnostics.append(Diagnostic(
             "fit_test_failures", f"{fit_failed} of {fit_test} exact-fit resamples failed; "

@@ -125,6 +125,7 @@ def plspredict(source, base_w: np.ndarray, lay: Layout, opts: Options, *, folds:
     targets = np.flatnonzero(endo[lay.block])
     y_hat = (pred[:, :, lay.block[targets]] * own[:, None, targets] * m.sd[:, None, targets]
              + m.mean[:, None, targets])
+    xs_all = np.broadcast_to(xb, (len(fold_list), n, xb.shape[-1]))  # (B, n, P)
     lm_hat = np.empty_like(y_hat)
     cov = m.cov
     for t, i in enumerate(targets):
@@ -132,10 +133,10 @@ def plspredict(source, base_w: np.ndarray, lay: Layout, opts: Options, *, folds:
         # pseudo-inverse: collinear antecedent items (copies) still give the LM's fit
         coef = (np.linalg.pinv(cov[:, x_idx[:, None], x_idx[None, :]])
                 @ cov[:, x_idx, i][..., None])[..., 0]
-        xs = np.broadcast_to(xb, (len(fold_list), n, xb.shape[-1]))[:, :, x_idx]
+        xs = xs_all[:, :, x_idx]
         lm_hat[:, :, t] = m.mean[:, None, i] + np.einsum(
             "bnq,bq->bn", xs - m.mean[:, None, x_idx], coef)
-    y = np.broadcast_to(xb, (len(fold_list), n, xb.shape[-1]))[:, :, targets]
+    y = xs_all[:, :, targets]
     naive = np.broadcast_to(m.mean[:, None, targets], y.shape)
     sel = test[:, :, None]
     cnt = test.sum()
