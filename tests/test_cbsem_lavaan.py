@@ -303,3 +303,61 @@ def test_ordered_needs_wlsmv_and_every_item():
         cs.cbsem(model, data, ordered=["x1", "x2"])
     with pytest.raises(cs.InputError, match="goes with ordered items"):
         cs.cbsem(model, data, estimator="WLSMV")
+
+
+def test_wlsmv_bootstrap_refits_each_resample_as_lavaan(tmp_path):
+    """Every WLSMV bootstrap draw is lavaan's WLSMV fit of that resample (thresholds,
+    polychorics, DWLS weights and estimates all recomputed): the first four resamples,
+    rebuilt from the shared seed blocks, fitted by lavaan, agree to 1e-4."""
+    from crmsurvey.moments import resample_counts
+
+    data = _ordered_hs()
+    res = _quiet(HS, data, ordered=True, bootstrap=4, seed=11)
+    assert res.settings.se == "bootstrap" and res.settings.n_failed == 0
+    freq = resample_counts(len(data), 11, range(1))[:4].astype(int)
+    stacked = pd.concat([data.loc[data.index.repeat(f)].assign(rep=k)
+                         for k, f in enumerate(freq)], ignore_index=True)
+    ref = run_lavaan("hs_wlsmv_resamples.R", stacked, tmp_path, model=HS)["est"]
+    want = ref.pivot(index="rep", columns="name", values="est")
+    assert len(res.draws.columns) == 6 + 6 + 27  # free loadings, factor (co)variances, τ
+    for name in res.draws.columns:
+        alt = name if name in want else "~~".join(name.split("~~")[::-1])
+        np.testing.assert_allclose(res.draws[name], want[alt], atol=1e-4, err_msg=name)
+    boot = res.estimates.set_index(["lhs", "op", "rhs"])
+    assert boot.loc[("visual", "=~", "x2"), "se"] == pytest.approx(
+        res.draws["visual=~x2"].std(ddof=1))
+
+
+def test_polychoric_variances_from_cells_equal_muthen_gamma():
+    """The bootstrap's DWLS weights come from each pair's table alone; they equal the
+    diagonal of the casewise Γ (Muthén 1984), items with 2 to 5 categories mixed."""
+    from crmsurvey.cbsem.ordinal_bootstrap import rho_variances
+    from crmsurvey.cbsem.polychoric import polychoric, thresholds_of
+    from crmsurvey.cbsem.wlsmv import nacov
+
+    rng = np.random.default_rng(3)
+    z = rng.multivariate_normal(np.zeros(4), .5 + .5 * np.eye(4), size=400)
+    cuts = ([-1, 0, 1], [0], [-1.5, -.5, .5, 1.5], [-.3, .8])
+    df = pd.DataFrame({c: np.digitize(z[:, j], cuts[j]) for j, c in enumerate("abcd")})
+    pc = polychoric(df)
+    onehot = (df.to_numpy()[:, :, None] == np.arange(5)).astype(float)
+    tau = thresholds_of(onehot.sum(axis=0))
+    a, b = np.triu_indices(4, 1)
+    counts = np.einsum("ipk,iql->pqkl", onehot, onehot)[a, b]
+    got = rho_variances(counts, tau[a], tau[b], pc.correlation.to_numpy()[a, b])
+    np.testing.assert_allclose(got, np.diag(nacov(df, pc))[len(pc.thresholds):], rtol=1e-10)
+
+
+def test_wlsmv_bootstrap_counts_resamples_that_lose_a_category():
+    """A category answered by two respondents vanishes from many resamples: those fail
+    (the thresholds would change in number), are counted and warned, and the rest count."""
+    data = _ordered_hs()
+    data.loc[data.index[:2], "x1"] = 4  # a fifth category, two answers
+    with pytest.warns(UserWarning, match="bootstrap resamples failed"):
+        res = cs.cbsem(HS, data, ordered=True, bootstrap=200, seed=3)
+    failed = res.settings.n_failed
+    assert 10 < failed < 60  # P(lost) = (1 − 2/301)^301 ≈ 0.13
+    assert res.draws.isna().all(axis=1).sum() == failed
+    assert any(d.code == "bootstrap_failures" for d in res.diagnostics)
+    assert np.isfinite(res.estimates.loc[res.estimates.free, "se"]).all()
+    assert res.admissible  # a threshold of 2.5 is a z value, not an improper estimate

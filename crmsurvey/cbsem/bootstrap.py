@@ -17,7 +17,8 @@ from ..moments import PairProducts, chunk_blocks, resample_counts
 from .scoring import score_fit
 from .structure import PSI, THETA, Structure
 
-__all__ = ["CBChunk", "cbsem_chunk", "bootstrap_draws", "bootstrap_table"]
+__all__ = ["CBChunk", "cbsem_chunk", "bootstrap_draws", "bootstrap_table",
+           "bootstrap_columns"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,13 +64,23 @@ def bootstrap_draws(st: Structure, x: np.ndarray, w: np.ndarray | None, theta: n
 
 def bootstrap_table(st: Structure, x, w, theta, est: pd.DataFrame, *, estimator: str,
                     n_boot: int, seed: int, ci: float, chunk: int, engine=None
-                    ) -> tuple[pd.DataFrame, int, int, np.ndarray]:
+                    ) -> tuple[pd.DataFrame, int, int, np.ndarray, pd.DataFrame]:
     """The estimates table with bootstrap standard errors and percentile intervals, the
-    failure counts and the draws (B, q)."""
+    failure counts, the draws (B, q) and their labelled frame."""
     draws, failed, inadmissible = bootstrap_draws(st, x, w, theta, estimator=estimator,
                                                   n_boot=n_boot, seed=seed, chunk=chunk,
                                                   engine=engine)
-    col = {name: k for k, name in enumerate(st.names)}
+    out, table = bootstrap_columns(est, draws, st.names, ci)
+    return out, int(failed.sum()), int(inadmissible.sum()), draws, table
+
+
+def bootstrap_columns(est: pd.DataFrame, draws: np.ndarray, names, ci: float
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``est`` with bootstrap ``se``, ``z``, ``pvalue`` and percentile interval on the free
+    rows whose ``label`` is one of ``names`` (the columns of ``draws``; failed resamples are
+    NaN rows and left out), and the draws of those rows as a frame (one column per row,
+    named ``lhs op rhs`` without spaces, as lavaan's ``bootstrapLavaan``)."""
+    col = {name: k for k, name in enumerate(names)}
     out = est.copy()
     rows = out.index[out.free & out.label.isin(list(col))]  # not intercepts (~1)
     ks = [col[label] for label in out.loc[rows, "label"]]
@@ -84,4 +95,5 @@ def bootstrap_table(st: Structure, x, w, theta, est: pd.DataFrame, *, estimator:
     out.loc[rows, "pvalue"] = 2 * sps.norm.sf(np.abs(out.loc[rows, "z"].to_numpy(float)))
     out.loc[rows, "ci_lower"] = lo
     out.loc[rows, "ci_upper"] = hi
-    return out, int(failed.sum()), int(inadmissible.sum()), draws
+    named = out.loc[rows]
+    return out, pd.DataFrame(draws[:, ks], columns=(named.lhs + named.op + named.rhs).tolist())

@@ -56,9 +56,10 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         ``ordered =``: thresholds, polychoric correlations and WLSMV.
     missing : ``"listwise"`` or ``"fiml"`` (full-information ML, lavaan's ``"ml"``; see
         :mod:`crmsurvey.cbsem.fiml`).
-    bootstrap : nonparametric bootstrap resamples (ML/GLS/ULS): percentile intervals and
-        bootstrap standard errors; every resample is refitted together (batched Fisher
-        scoring from the full-sample solution).
+    bootstrap : nonparametric bootstrap resamples (ML/MLM/MLR/GLS/ULS/WLSMV): percentile
+        intervals and bootstrap standard errors; every resample is refitted together
+        (batched Fisher scoring from the full-sample solution; for WLSMV thresholds,
+        polychorics and DWLS, :mod:`crmsurvey.cbsem.ordinal_bootstrap`).
     weights : column name or array of sampling weights: a weighted covariance matrix with
         the effective sample size (Kish). Standard errors then ignore the design; use the
         bootstrap (which resamples with the weights) for design-aware intervals.
@@ -101,12 +102,12 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     if estimator == "DWLS" and (weights is not None or bootstrap):
         raise InputError("estimator='DWLS' takes no sampling weights and no bootstrap here")
     if estimator == "WLSMV":
-        if missing != "listwise" or weights is not None or bootstrap or group is not None:
-            raise InputError("WLSMV here takes complete rows, no weights, no bootstrap and "
-                             "no group")
+        if missing != "listwise" or weights is not None or group is not None:
+            raise InputError("WLSMV here takes complete rows, no weights and no group")
         from .wlsmv import fit_wlsmv
 
-        res = fit_wlsmv(syntax, data, ordered, ci)
+        res = fit_wlsmv(syntax, data, ordered, ci, bootstrap=bootstrap, seed=seed,
+                        chunk=chunk, engine=engine)
     elif group is not None:
         res = _multi_group(syntax, data, group, estimator=estimator, missing=missing,
                            bootstrap=bootstrap, seed=seed, ci=ci, weights=weights,
@@ -318,11 +319,12 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
         notes.append(f"weighted covariance matrix, effective sample size {n:.1f} (Kish); "
                      "standard errors ignore the sampling design unless bootstrapped")
     n_failed = n_inadmissible = 0
+    table = None
     if bootstrap:
         from .bootstrap import bootstrap_table
 
         seed = int(np.random.SeedSequence(seed).entropy % (2**63)) if seed is None else seed
-        est, n_failed, n_inadmissible, draws = bootstrap_table(
+        est, n_failed, n_inadmissible, draws, table = bootstrap_table(
             st, x, w, theta, est, estimator=estimator, n_boot=bootstrap, seed=seed, ci=ci,
             chunk=chunk, engine=engine)
         se_kind = "bootstrap"
@@ -356,7 +358,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
 
         mi = lambda: modification_indices(syntax, st, theta, s, n, observed)  # noqa: E731
     return CBSEMResult(est, pd.Series(fit, name="value"), r2, _admissible(problems),
-                       tuple(problems), tuple(notes), settings, written, _mi=mi)
+                       tuple(problems), tuple(notes), settings, written, draws=table, _mi=mi)
 
 
 def _parameter_cov(st: Structure, sem, theta, s, sigma, aux, n, estimator, missing):

@@ -39,7 +39,8 @@ class CBSEMResult:
     ``estimates``: ``lhs, op, rhs, est, se, z, pvalue, ci_lower, ci_upper, std_lv,
     std_all`` (``group`` first for multi-group fits); ``fit``: a Series with lavaan's names;
     ``r2``: ``variable, r2``; ``admissible`` (lavaan's sense) and ``diagnostics`` say what
-    went wrong; ``problems`` are their sentences.
+    went wrong; ``problems`` are their sentences; ``draws``: with a bootstrap, one row per
+    resample and one column per free parameter (``lhs op rhs``), NaN rows for failures.
     """
 
     estimates: pd.DataFrame
@@ -51,6 +52,7 @@ class CBSEMResult:
     settings: CBSEMSettings
     model: str
     groups: dict[str, "CBSEMResult"] = field(default_factory=dict)
+    draws: pd.DataFrame | None = field(default=None, repr=False)
     _mi: Any = field(default=None, repr=False)
 
     @property

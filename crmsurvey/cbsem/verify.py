@@ -25,7 +25,9 @@ def check_solution(est: pd.DataFrame, sigma: np.ndarray, latent_cov: np.ndarray,
         problems.append(Diagnostic(
             "heywood", f"negative variance (Heywood case): {r.lhs} ~~ {r.rhs} = {r.est:.3f}; "
             "the solution is improper", "error", (r.lhs,)))
-    beyond = free[(free.op != "~") & ~((free.op == "~~") & (free.lhs == free.rhs))
+    # loadings and covariances only: paths are checked in check_collinearity, and
+    # thresholds (z values) and intercepts may lie anywhere
+    beyond = free[free.op.isin(["=~", "~~"]) & ~((free.op == "~~") & (free.lhs == free.rhs))
                   & (free.std_all.abs() > 1)]
     for r in beyond.itertuples():
         problems.append(Diagnostic(

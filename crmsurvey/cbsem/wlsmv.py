@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from .numeric import jacobian
 from .polychoric import _EDGE, _density, bivariate_normal_cdf, polychoric
 
 __all__ = ["nacov", "dwls_fit"]
@@ -92,41 +91,32 @@ def nacov(frame: pd.DataFrame, pc) -> np.ndarray:
     return n * b_inv @ inner @ b_inv.T
 
 
-def dwls_fit(rho_of, theta0: np.ndarray, r: np.ndarray, gamma_rr: np.ndarray, n: int,
-             tol: float = 1e-10, max_iter: int = 200) -> dict:
-    """DWLS estimates of the free parameters (Gauss–Newton), robust covariance, the
-    statistics of the scaled-shifted test and the fit of the baseline model."""
+def dwls_fit(st, resid: np.ndarray, theta0: np.ndarray, r: np.ndarray,
+             gamma_rr: np.ndarray, n: int) -> dict:
+    """DWLS estimates (:func:`.ordinal_bootstrap.dwls_batch` on the one sample), robust
+    covariance, the statistics of the scaled-shifted test and the baseline model's."""
+    from .ordinal_bootstrap import dwls_batch
+
     w = 1 / np.diag(gamma_rr)
-    theta = theta0.copy()
-
-    def jac(th):
-        return jacobian(rho_of, th)
-
-    converged, it = False, 0
-    for it in range(1, max_iter + 1):
-        res = r - rho_of(theta)
-        j = jac(theta)
-        step = np.linalg.lstsq(j.T @ (w[:, None] * j), j.T @ (w * res), rcond=None)[0]
-        theta = theta + step
-        if np.abs(step).max() < tol:
-            converged = True
-            break
-    res = r - rho_of(theta)
+    full, rho, done, it = dwls_batch(st, resid, theta0[None], r[None], w[None])
+    full, res = full[0], r - rho[0]
     f = float((w * res ** 2).sum())
-    j = jac(theta)
+    a, b = np.triu_indices(len(st.observed), 1)
+    j = st.derivatives(st.implied(full[None])[1])[0][~resid][:, a, b].T  # (pairs, free)
     a_inv = np.linalg.inv(j.T @ (w[:, None] * j))
     wm = np.diag(w)
     cov = a_inv @ j.T @ wm @ gamma_rr @ wm @ j @ a_inv / n
-    df = len(r) - len(theta)
+    df = len(r) - j.shape[1]
 
     u = wm - wm @ j @ a_inv @ j.T @ wm
-    a, b = _adjusted(u, gamma_rr, df)
+    scale, shift = _adjusted(u, gamma_rr, df)
     chisq = (n - 1) * f
     base = (n - 1) * float((w * r ** 2).sum())
     a_b, b_b = _adjusted(wm, gamma_rr, len(r))  # independence: no parameter besides τ
-    return {"theta": theta, "cov": cov, "converged": converged, "iterations": it, "df": df,
-            "chisq": chisq, "scaled": a * chisq + b, "factor": 1 / a, "shift": b,
-            "base": base, "base_df": len(r), "base_scaled": a_b * base + b_b}
+    return {"full": full, "cov": cov, "converged": bool(done[0]), "iterations": it, "df": df,
+            "chisq": chisq, "scaled": scale * chisq + shift, "factor": 1 / scale,
+            "shift": shift, "base": base, "base_df": len(r),
+            "base_scaled": a_b * base + b_b}
 
 
 def _adjusted(u: np.ndarray, gamma: np.ndarray, df: int) -> tuple[float, float]:
@@ -162,8 +152,11 @@ def polychoric_input(frame: pd.DataFrame):
     return pc, nacov(frame, pc)
 
 
-def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float):
-    """The CB-SEM result of a WLSMV fit (see the module docstring)."""
+def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float, *, bootstrap: int = 0,
+              seed: int | None = None, chunk: int = 500, engine=None):
+    """The CB-SEM result of a WLSMV fit (see the module docstring); ``bootstrap``
+    resamples refit thresholds, polychorics, weights and DWLS together
+    (:mod:`.ordinal_bootstrap`)."""
     import warnings
 
     import semopy
@@ -196,18 +189,9 @@ def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float):
     resid = np.array([st.matrix[k] == THETA and st.row[k] == st.col[k] for k in range(st.q)])
     iu = np.triu_indices(len(observed), 1)
     t_n = len(pc.thresholds)
-
-    def complete(free_theta):
-        full = full0.copy()
-        full[~resid] = free_theta
-        full[resid] = 0.0
-        s0 = st.implied(full[None])[0][0]
-        full[resid] = 1 - np.diag(s0)[st.row[resid]]
-        return full, s0 + np.diag(1 - np.diag(s0))
-
-    out = dwls_fit(lambda th: complete(th)[1][iu], full0[~resid], r_mat[iu],
-                   gamma[t_n:, t_n:], n)
-    full, sigma = complete(out["theta"])
+    out = dwls_fit(st, resid, full0[~resid], r_mat[iu], gamma[t_n:, t_n:], n)
+    full = out["full"]
+    sigma = st.implied(full[None])[0][0]
     se = np.full(st.q, np.nan)
     se[~resid] = np.sqrt(np.diag(out["cov"]))
     inner_cov = st.inner_cov(full[None])[0]
@@ -217,6 +201,7 @@ def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float):
     est = more_rows(est, lhs=th.item, op="|", rhs="t" + th.threshold.astype(str),
                     value=th.est.to_numpy(), se=np.sqrt(np.diag(gamma)[:t_n] / n), ci=ci,
                     std_lv=th.est.to_numpy(), std_all=th.est.to_numpy())
+    est.loc[est.op.eq("|"), "label"] = (th.item + "|t" + th.threshold.astype(str)).to_numpy()
     latent = [v for v in st.inner if v in sem.vars["latent"]]
     li = [st.inner.index(v) for v in latent]
     problems = check_solution(est, sigma, inner_cov[np.ix_(li, li)], latent)
@@ -230,15 +215,42 @@ def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float):
     from .fitmeasures import srmr
 
     fit["srmr"] = srmr(r_mat, sigma)
-    warn_all(problems)
-    notes = (f"WLSMV: {t_n} thresholds and {len(iu[0])} polychoric correlations (two-step), "
+    notes = [f"WLSMV: {t_n} thresholds and {len(iu[0])} polychoric correlations (two-step), "
              "DWLS with the diagonal of their asymptotic covariance (Muthén 1984), robust "
              "standard errors, mean-and-variance adjusted (scaled-shifted) test; delta "
-             "parameterisation (residual variances 1 − explained)",)
+             "parameterisation (residual variances 1 − explained)"]
+    n_failed = n_inadmissible = 0
+    table = None
+    if bootstrap:
+        from .bootstrap import bootstrap_columns
+        from .ordinal_bootstrap import ordinal_draws
+
+        seed = int(np.random.SeedSequence(seed).entropy % (2**63)) if seed is None else seed
+        y = _codes(frame[observed], pc.categories)
+        onehot = (y[:, :, None] == np.arange(y.max() + 1)).astype(float)
+        draws, th_draws, failed = ordinal_draws(st, resid, onehot, full[~resid], r_mat[iu],
+                                                n_boot=bootstrap, seed=seed, chunk=chunk,
+                                                engine=engine)
+        est, table = bootstrap_columns(est, np.hstack([draws, th_draws]),
+                                       [*st.names, *est.label[est.op.eq("|")]], ci)
+        n_failed = int(failed.sum())
+        n_inadmissible = int((draws[:, resid] < 0).any(axis=1).sum())
+        if n_failed:
+            problems.append(Diagnostic(
+                "bootstrap_failures", f"{n_failed} of {bootstrap} bootstrap resamples failed "
+                "(an empty category, or no convergence); intervals use the others",
+                "warning", (str(n_failed), str(bootstrap))))
+        if n_inadmissible:
+            notes.append(f"{n_inadmissible} of {bootstrap} bootstrap solutions had a negative "
+                         "residual variance (kept, as lavaan does)")
+        notes.append("bootstrap: thresholds, polychorics, DWLS weights and estimates refitted "
+                     "in every resample; percentile intervals")
+    warn_all(problems)
     settings = CBSEMSettings(
         estimator="WLSMV", missing="listwise", n=n, n_dropped=n_dropped, weighted=False,
-        n_effective=float(n), se="robust.sem", bootstrap=0, seed=None, ci=ci, n_failed=0,
-        n_inadmissible=0, group=None, iterations=out["iterations"],
+        n_effective=float(n), se="bootstrap" if bootstrap else "robust.sem",
+        bootstrap=int(bootstrap), seed=seed if bootstrap else None, ci=ci, n_failed=n_failed,
+        n_inadmissible=n_inadmissible, group=None, iterations=out["iterations"],
         semopy_version=semopy.__version__, version=__version__)
     return CBSEMResult(est, pd.Series(fit, name="value"), r2, _admissible(problems),
-                       tuple(problems), notes, settings, syntax)
+                       tuple(problems), tuple(notes), settings, syntax, draws=table)
