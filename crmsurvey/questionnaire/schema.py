@@ -66,6 +66,7 @@ class Item(_Strict):
     qualify: list[int] = Field(default_factory=list)  # screeners: answers that qualify
     optional: bool = False  # a column the data file may lack
     feature: str | None = None  # Kano items: the feature this question is about
+    note: Text | None = None  # an instruction for the interviewer (printed questionnaire)
 
 
 class Section(_Strict):
