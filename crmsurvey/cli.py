@@ -14,7 +14,8 @@ from .errors import InputError
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Customer-satisfaction and loyalty research: questionnaires, "
                        "responses, PLS-PM and CB-SEM, CSI indices, reports.")
-qapp = typer.Typer(no_args_is_help=True, help="Validate, show and compile questionnaires.")
+qapp = typer.Typer(no_args_is_help=True, help="Validate, show, print and compile "
+                   "questionnaires; codebooks; survey-platform export and import.")
 rapp = typer.Typer(no_args_is_help=True, help="Check collected responses.")
 app.add_typer(qapp, name="questionnaire")
 app.add_typer(rapp, name="responses")
@@ -59,6 +60,76 @@ def q_syntax(file: Path) -> None:
     from .questionnaire import load_questionnaire
 
     _out(load_questionnaire(file).to_lavaan())
+
+
+@qapp.command("print")
+def q_print(
+    file: Path,
+    output: Path = typer.Option(..., "-o", "--output", help="The PDF (or .html) to write."),
+    lang: Optional[str] = typer.Option(None, help="Language, e.g. zh-CN (default: the "
+                                       "questionnaire's first)."),
+    second: Optional[str] = typer.Option(None, help="A second language printed beside the "
+                                         "first, for a translation check."),
+) -> None:
+    """Print the questionnaire as a respondent or interviewer sees it (PDF)."""
+    from .fielding import print_questionnaire
+    from .questionnaire import load_questionnaire
+
+    out = print_questionnaire(load_questionnaire(file), output, lang, second=second)
+    _out(f"wrote {out}")
+
+
+@qapp.command("codebook")
+def q_codebook(
+    file: Path,
+    output: Path = typer.Option(..., "-o", "--output", help="codebook.xlsx, .csv or .pdf"),
+    lang: Optional[str] = typer.Option(None, help="Language of the labels and headings."),
+) -> None:
+    """Write the codebook: one row per variable, codes and labels, roles, routing."""
+    from .fielding.codebook import write_codebook
+    from .questionnaire import load_questionnaire
+
+    q = load_questionnaire(file)
+    if lang and lang not in q.languages:
+        raise InputError(f"language {lang!r} is not a language of the questionnaire",
+                         path=str(file), hint=f"it has {', '.join(q.languages)}")
+    _out(f"wrote {write_codebook(q, output, lang=lang)}")
+
+
+@qapp.command("export")
+def q_export(
+    file: Path,
+    output: Path = typer.Option(..., "-o", "--output",
+                                help="survey.qsf (Qualtrics) or survey.txt (LimeSurvey)"),
+) -> None:
+    """Write the questionnaire for a survey platform: Qualtrics .qsf or LimeSurvey
+    tab-separated .txt, question ids equal to the item ids."""
+    from .fielding.limesurvey import write_limesurvey
+    from .fielding.qualtrics import write_qsf
+    from .questionnaire import load_questionnaire
+
+    writers = {".qsf": write_qsf, ".txt": write_limesurvey, ".tsv": write_limesurvey}
+    writer = writers.get(output.suffix.lower())
+    if writer is None:
+        raise InputError(f"cannot export to {output.suffix or 'a file without an ending'!r}",
+                         path=str(output), hint="use .qsf (Qualtrics) or .txt (LimeSurvey)")
+    _out(f"wrote {writer(load_questionnaire(file), output)}")
+
+
+@qapp.command("import")
+def q_import(
+    file: Path,
+    output: Path = typer.Option(..., "-o", "--output", help="The questionnaire YAML to write."),
+) -> None:
+    """Turn a Qualtrics .qsf into questionnaire YAML (constructs and paths left to you)."""
+    from ._io import write_text
+    from .fielding.qualtrics import from_qsf
+    from .questionnaire import parse_questionnaire
+
+    text = from_qsf(file)
+    parse_questionnaire(text, source=str(output))  # valid before it is written
+    write_text(output, text)
+    _out(f"wrote {output}; add constructs: and paths: before fitting a model")
 
 
 def _pairs(values: List[str], what: str) -> dict[str, str]:

@@ -12,6 +12,7 @@ from ..errors import InputError
 from ..questionnaire import Questionnaire
 from .check import check_values, match_columns
 from .log import CleaningLog
+from .platforms import detect_platform, recognise_headers
 from .readers import RawTable, read_table
 from .screening import RULES, exclusion_reason, screen
 
@@ -61,7 +62,9 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
     questionnaire : Questionnaire
     data : path or DataFrame
         ``.csv`` (UTF-8 / GB18030 detected, Qualtrics exports), ``.xlsx``, ``.sav``,
-        ``.dta``, ``.parquet``; or a DataFrame already in memory.
+        ``.dta``, ``.parquet``; or a DataFrame already in memory. Exports of 问卷星,
+        腾讯问卷 and LimeSurvey are recognised by their headers
+        (:mod:`crmsurvey.responses.platforms`).
     mapping : dict, optional
         Column name → item id, for columns not named like their item.
     exclude : list of str
@@ -90,7 +93,14 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
         raw = RawTable(data.reset_index(drop=True), "<DataFrame>", "dataframe")
     else:
         raw = read_table(data, encoding=encoding, sheet=sheet)
+    platform = detect_platform([str(c) for c in raw.frame.columns])
+    platform_notes: list[str] = []
+    if platform and raw.format != "qualtrics":
+        raw.frame, platform_notes = recognise_headers(raw.frame, questionnaire, platform,
+                                                      set(mapping or {}))
+        raw.format = platform
     columns, notes = match_columns(raw, questionnaire, mapping)
+    notes = platform_notes + notes
     checked = check_values(raw, questionnaire, columns)
     flags, screen_notes = screen(checked.values, checked.codes, checked.meta, questionnaire,
                                  speeder_fraction=speeder_fraction,

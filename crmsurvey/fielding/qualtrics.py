@@ -1,0 +1,366 @@
+"""Qualtrics survey files (``.qsf``, Qualtrics' JSON survey format): export a
+questionnaire so that the platform's response export loads back with no mapping, and
+import a ``.qsf`` as questionnaire YAML.
+
+Export: one block per section, one question per fielded item with ``DataExportTag`` =
+the item id; choices carry ``RecodeValues`` equal to our codes (special codes included),
+so "export with numeric values" gives our codes; a section's ``relevance`` becomes each
+of its questions' ``DisplayLogic``; ``group`` items become embedded data fields. Items
+the platform records itself (``id`` → ``ResponseId``, ``duration`` → ``Duration (in
+seconds)``) and weights are not questions. Other languages go in each question's
+``Language`` translations (``zh-CN`` → ``ZH-S``).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import re
+from pathlib import Path
+
+from .._io import write_text
+from ..errors import InputError
+from ..questionnaire import Questionnaire
+from ..questionnaire.relevance import parse_relevance
+from .instrument import options
+
+__all__ = ["to_qsf", "write_qsf", "from_qsf", "QUALTRICS_LANGUAGES"]
+
+QUALTRICS_LANGUAGES = {"en": "EN", "zh-CN": "ZH-S", "zh-TW": "ZH-T", "de": "DE", "fr": "FR",
+                       "es": "ES-ES", "ja": "JA", "ko": "KO"}
+_FROM_QUALTRICS = {v: k for k, v in QUALTRICS_LANGUAGES.items()}
+_RECORDED = ("id", "duration", "weight")  # the platform records these, or they come later
+
+
+def _code_of(lang: str) -> str:
+    return QUALTRICS_LANGUAGES.get(lang, lang.upper())
+
+
+def _choices(q: Questionnaire, sc, lang: str) -> dict[str, dict]:
+    return {str(k): {"Display": o.label or str(o.code)}
+            for k, o in enumerate(options(q, sc, lang), start=1)}
+
+
+def _display_logic(q: Questionnaire, relevance: str, qids: dict[str, str]) -> dict:
+    """A section's relevance as Qualtrics display logic: the condition in disjunctive
+    form, each term a run of ``Selected`` choices joined by ``And``, terms by ``Or``
+    (a list or a comparison on a choice question becomes the choices it allows)."""
+    terms = []
+    for clause in parse_relevance(relevance):
+        atoms = []
+        for c in clause:
+            sc = q.scale(c.item)
+            codes = [o.code for o in options(q, sc, q.languages[0])]
+            if not codes:
+                raise InputError(f"relevance on {c.item!r} cannot become Qualtrics display "
+                                 "logic: it is not a choice question", path=q.source)
+            ok = {"in": lambda v: v in c.values, "==": lambda v: v == c.values[0],
+                  "!=": lambda v: v != c.values[0], "<": lambda v: v < c.values[0],
+                  "<=": lambda v: v <= c.values[0], ">": lambda v: v > c.values[0],
+                  ">=": lambda v: v >= c.values[0]}[c.op]
+            atoms.append([(c.item, k) for k, code in enumerate(codes, start=1) if ok(code)])
+        terms += list(itertools.product(*atoms))
+    logic, n = {"Type": "If"}, 0
+    for t, term in enumerate(terms):
+        for a, (item, choice) in enumerate(term):
+            qid = qids[item]
+            loc = f"q://{qid}/SelectableChoice/{choice}"
+            expr = {"LogicType": "Question", "QuestionID": qid, "QuestionIsInLoop": "no",
+                    "ChoiceLocator": loc, "Operator": "Selected", "QuestionIDFromLocator": qid,
+                    "LeftOperand": loc, "Type": "Expression",
+                    "Description": f"If {item} choice {choice} is selected"}
+            if n:
+                expr["Conjuction"] = "And" if a else "Or"  # Qualtrics' own spelling
+            logic[str(n)] = expr
+            n += 1
+    return {"0": logic, "Type": "BooleanExpression", "inPage": False}
+
+
+def to_qsf(q: Questionnaire) -> dict:
+    """The questionnaire as a Qualtrics survey (the ``.qsf`` JSON as a dict)."""
+    sid = "SV_" + re.sub(r"[^A-Za-z0-9]", "", q.id)[:15].ljust(15, "0")
+    main, others = q.languages[0], q.languages[1:]
+    elements, blocks, flow, qids, embedded = [], [], [], {}, []
+    n = 0
+    for b, sec in enumerate(q.sections, start=1):
+        block = {"Type": "Standard" if b > 1 else "Default", "ID": f"BL_{b:015d}",
+                 "Description": q.text(sec.title, main) or sec.id, "BlockElements": []}
+        for it in sec.items:
+            sc = q.scale(it.id)
+            if it.role in _RECORDED:
+                continue
+            if it.role == "group" and sc is None:
+                embedded.append({"Description": it.id, "Type": "Recipient", "Field": it.id,
+                                 "VariableType": "String", "DataVisibility": []})
+                continue
+            n += 1
+            qid = qids[it.id] = f"QID{n}"
+            payload = {"QuestionText": q.text(it.text, main), "DataExportTag": it.id,
+                       "QuestionID": qid, "QuestionDescription": q.text(it.text, main),
+                       "Validation": {"Settings": {"ForceResponse": "OFF", "Type": "None"}},
+                       "Language": {}, "DataVisibility": {"Private": False, "Hidden": False}}
+            if sc is None or sc.type == "numeric":
+                payload.update(QuestionType="TE", Selector="SL", Configuration={})
+                if sc is not None:
+                    payload["Validation"]["Settings"].update(
+                        Type="ContentType", ContentType="ValidNumber",
+                        ValidNumber={"Min": "" if sc.min is None else f"{sc.min:g}",
+                                     "Max": "" if sc.max is None else f"{sc.max:g}"})
+            else:
+                opts = options(q, sc, main)
+                payload.update(
+                    QuestionType="MC", Selector="SAHR" if sc.type == "rating" else "SAVR",
+                    SubSelector="TX", Configuration={"QuestionDescriptionOption": "UseText"},
+                    Choices=_choices(q, sc, main),
+                    ChoiceOrder=list(range(1, len(opts) + 1)),
+                    RecodeValues={str(k): str(o.code) for k, o in enumerate(opts, start=1)})
+            for la in others:
+                tr = {"QuestionText": q.text(it.text, la)}
+                if "Choices" in payload:
+                    tr["Choices"] = _choices(q, sc, la)
+                payload["Language"][_code_of(la)] = tr
+            if sec.relevance:
+                payload["DisplayLogic"] = _display_logic(q, sec.relevance, qids)
+            elements.append({"SurveyID": sid, "Element": "SQ", "PrimaryAttribute": qid,
+                             "SecondaryAttribute": q.text(it.text, main)[:100],
+                             "TertiaryAttribute": None, "Payload": payload})
+            block["BlockElements"].append({"Type": "Question", "QuestionID": qid})
+        if block["BlockElements"]:
+            blocks.append(block)
+            flow.append({"Type": "Block" if len(flow) else "Standard", "ID": block["ID"],
+                         "FlowID": f"FL_{len(flow) + 2}"})
+    if embedded:
+        flow.insert(0, {"Type": "EmbeddedData", "FlowID": "FL_1", "EmbeddedData": embedded})
+    head = [
+        {"SurveyID": sid, "Element": "BL", "PrimaryAttribute": "Survey Blocks",
+         "SecondaryAttribute": None, "TertiaryAttribute": None, "Payload": blocks},
+        {"SurveyID": sid, "Element": "FL", "PrimaryAttribute": "Survey Flow",
+         "SecondaryAttribute": None, "TertiaryAttribute": None,
+         "Payload": {"Type": "Root", "FlowID": "FL_0", "Flow": flow,
+                     "Properties": {"Count": len(flow) + 1}}},
+    ]
+    return {"SurveyEntry": {"SurveyID": sid, "SurveyName": q.text(q.definition.title, main),
+                            "SurveyDescription": q.text(q.definition.description, main) or None,
+                            "SurveyLanguage": _code_of(main), "SurveyStatus": "Inactive",
+                            "crmsurvey": {"id": q.id, "version": str(q.definition.version),
+                                          "languages": q.languages}},
+            "SurveyElements": head + elements}
+
+
+def write_qsf(q: Questionnaire, out: str | Path) -> Path:
+    """Write :func:`to_qsf` as a ``.qsf`` file (UTF-8 JSON), atomically."""
+    write_text(out, json.dumps(to_qsf(q), ensure_ascii=False, indent=1))
+    return Path(out)
+
+
+# -- import ------------------------------------------------------------------------------
+_SPECIAL_NAMES = (("dont_know", r"know|不知道|不清楚"), ("not_applicable", r"applicable|不适用"),
+                  ("refused", r"refuse|拒"))
+
+
+def _plain(html: str) -> str:
+    text = re.sub(r"<br\s*/?>", " ", str(html or ""), flags=re.I)
+    text = re.sub(r"<[^>]+>", "", text)
+    return re.sub(r"\s+", " ", text.replace("&nbsp;", " ")).strip()
+
+
+def _text(main: str, values: dict[str, str]) -> dict[str, str] | str:
+    values = {k: v for k, v in values.items() if v}
+    return values[main] if set(values) == {main} else values
+
+
+def _scale_of(payload: dict, langs: list[str], tr: dict) -> dict | None:
+    """A scale definition from a question's choices and recode values."""
+    if payload.get("QuestionType") == "TE":
+        settings = payload.get("Validation", {}).get("Settings", {})
+        if settings.get("ContentType") != "ValidNumber":
+            return None
+        rng = settings.get("ValidNumber", {})
+        out = {"type": "numeric"}
+        for key, name in (("Min", "min"), ("Max", "max")):
+            if str(rng.get(key, "")).strip():
+                out[name] = float(rng[key])
+        return out
+    if payload.get("QuestionType") != "MC" or not payload.get("Choices"):
+        return None
+    order = [str(c) for c in payload.get("ChoiceOrder") or payload["Choices"]]
+    recode = payload.get("RecodeValues") or {}
+    codes = [int(float(recode.get(c, c))) for c in order]
+    labels = {la: [_plain(tr.get(la, {}).get("Choices", {}).get(c, {}).get("Display", ""))
+                   for c in order] for la in langs}
+    main = langs[0]
+    labels[main] = [_plain(payload["Choices"][c].get("Display", "")) for c in order]
+    # special codes: a run at the end, after a gap in the codes (98, 99 after 1–10)
+    cut = len(codes)
+    for k in range(len(codes) - 1, 0, -1):
+        if codes[k] - codes[k - 1] > 1:
+            cut = k
+            break
+    main_codes = codes[:cut]
+    special = {}
+    for k in range(cut, len(codes)):
+        label = " ".join(labels[la][k] for la in langs)
+        name = next((n for n, pat in _SPECIAL_NAMES if re.search(pat, label, re.I)),
+                    f"special_{codes[k]}")
+        special[codes[k]] = name
+    text = {code: _text(main, {la: labels[la][k] for la in langs})
+            for k, code in enumerate(main_codes)
+            if labels[main][k] and labels[main][k] != str(code)}
+    contiguous = main_codes == list(range(main_codes[0], main_codes[0] + len(main_codes)))
+    numbered = all(not labels[main][k] or labels[main][k] == str(c)
+                   for k, c in enumerate(main_codes[1:-1], start=1))
+    if payload.get("Selector") in ("SAHR", "NPS") or (contiguous and numbered
+                                                       and len(main_codes) > 3):
+        out = {"type": "rating", "min": main_codes[0], "max": main_codes[-1],
+               "anchors": text}
+    else:
+        out = {"type": "binary" if len(main_codes) == 2 else "categorical", "values": text}
+    if special:
+        out["special"] = special
+    return out
+
+
+def _relevance(logic: dict | None, items: dict[str, dict]) -> str | None:
+    """Our relevance syntax from ``Selected``/``NotSelected`` display logic."""
+    if not logic:
+        return None
+    terms, term = [], []
+    for key in sorted((k for k in logic if k.isdigit()), key=int):
+        group = logic[key]
+        for sub in sorted((k for k in group if k.isdigit()), key=int):
+            e = group[sub]
+            m = re.match(r"q://(QID\d+)/SelectableChoice/(\d+)", e.get("ChoiceLocator", ""))
+            if not m or m.group(1) not in items:
+                raise ValueError(f"display logic {e.get('Description', '')!r}")
+            info = items[m.group(1)]
+            code = info["recode"].get(m.group(2), m.group(2))
+            op = {"Selected": "==", "NotSelected": "!="}.get(e.get("Operator"))
+            if op is None:
+                raise ValueError(f"display logic operator {e.get('Operator')!r}")
+            if term and e.get("Conjuction", "And") == "Or":
+                terms.append(term)
+                term = []
+            term.append(f"{info['id']} {op} {int(float(code))}")
+    if term:
+        terms.append(term)
+    merged = []
+    for t in terms:  # "a == 1" or "a == 2" → "a in [1, 2]"
+        single = len(t) == 1 and " == " in t[0]
+        if single and merged and merged[-1][0] == t[0].split(" == ")[0]:
+            merged[-1][1].append(t[0].split(" == ")[1])
+        elif single:
+            item, code = t[0].split(" == ")
+            merged.append((item, [code]))
+        else:
+            merged.append((None, [" and ".join(t)]))
+    parts = [body[0] if item is None else f"{item} == {body[0]}" if len(body) == 1
+             else f"{item} in [{', '.join(body)}]" for item, body in merged]
+    return " or ".join(parts)
+
+
+def _embedded(flow: dict) -> list[str]:
+    """Embedded-data field names anywhere in a survey flow."""
+    out = [f.get("Field") for f in flow.get("EmbeddedData", []) if f.get("Field")]
+    for sub in flow.get("Flow", []) or []:
+        out += _embedded(sub)
+    return out
+
+
+def from_qsf(path: str | Path) -> str:
+    """Questionnaire YAML from a Qualtrics ``.qsf``: sections from blocks, items from
+    questions (id = ``DataExportTag``), scales from choices and recode values (codes set
+    apart after a gap — 98, 99 — become special codes), routing from display logic,
+    translations from the questions' languages, embedded-data fields as optional group
+    items (brand, panel, quota cells). Constructs and paths are left for the
+    researcher, with a comment saying so. Raises InputError for a file that is not a
+    survey file or logic that cannot be read."""
+    import yaml
+
+    p = Path(path)
+    try:
+        qsf = json.loads(p.read_text(encoding="utf-8-sig"))
+        entry, elements = qsf["SurveyEntry"], qsf["SurveyElements"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputError(f"not a Qualtrics survey file ({type(exc).__name__}: {exc})",
+                         path=str(p)) from None
+    main = _FROM_QUALTRICS.get(entry.get("SurveyLanguage", "EN"), "en")
+    questions = {e["PrimaryAttribute"]: e["Payload"] for e in elements
+                 if e.get("Element") == "SQ"}
+    codes = sorted({c for pl in questions.values() for c in (pl.get("Language") or {})})
+    langs = [main] + [_FROM_QUALTRICS.get(c, c.lower()) for c in codes
+                      if _FROM_QUALTRICS.get(c, c.lower()) != main]
+    by_code = {_FROM_QUALTRICS.get(c, c.lower()): c for c in codes}
+    blocks = next((e["Payload"] for e in elements if e.get("Element") == "BL"), [])
+    blocks = list(blocks.values()) if isinstance(blocks, dict) else blocks
+    items = {qid: {"id": pl.get("DataExportTag") or qid, "recode": pl.get("RecodeValues") or {}}
+             for qid, pl in questions.items()}
+    scales, sections = {}, []
+    for block in blocks:
+        if block.get("Type") == "Trash":
+            continue
+        run, run_logic = [], None
+        for el in block.get("BlockElements", []):
+            qid = el.get("QuestionID")
+            pl = questions.get(qid)
+            if el.get("Type") != "Question" or pl is None or pl.get("QuestionType") == "DB":
+                continue
+            tr = {la: (pl.get("Language") or {}).get(by_code.get(la, ""), {}) for la in langs}
+            texts = {main: _plain(pl.get("QuestionText"))}
+            texts.update({la: _plain(tr[la].get("QuestionText", "")) for la in langs[1:]})
+            item = {"id": items[qid]["id"], "text": _text(main, texts)}
+            sc = _scale_of(pl, langs, {la: tr[la] for la in langs[1:]})
+            if sc is not None:
+                key = json.dumps(sc, sort_keys=True, ensure_ascii=False, default=str)
+                name = next((n for n, s in scales.items() if s[0] == key), None)
+                if name is None:
+                    name = f"{sc['type']}{len(scales) + 1}"
+                    scales[name] = (key, sc)
+                item["scale"] = name
+                item["role"] = "indicator" if sc["type"] == "rating" else "other"
+            else:
+                item["role"] = "other"
+            try:
+                logic = _relevance(pl.get("DisplayLogic"), items)
+            except ValueError as exc:
+                raise InputError(f"question {item['id']!r}: cannot read {exc} as a "
+                                 "condition on a choice", path=str(p)) from None
+            if run and logic != run_logic:
+                sections.append((block, run, run_logic))
+                run = []
+            run.append(item)
+            run_logic = logic
+        if run:
+            sections.append((block, run, run_logic))
+    out_sections, seen = [], set()
+    embedded = [f for e in elements if e.get("Element") == "FL"
+                for f in _embedded(e.get("Payload", {}))]
+    if embedded:
+        out_sections.append({"id": "embedded", "title": "Embedded data", "items": [
+            {"id": f, "role": "group", "optional": True} for f in dict.fromkeys(embedded)]})
+        seen.add("embedded")
+    for k, (block, run, logic) in enumerate(sections, start=1):
+        sid = re.sub(r"\W+", "_", _plain(block.get("Description") or "")).strip("_").lower()
+        sid = sid if re.match(r"^[a-z_][a-z0-9_]*$", sid) else f"section{k}"
+        base, k = sid, 1
+        while sid in seen:
+            k += 1
+            sid = f"{base}_{k}"
+        seen.add(sid)
+        sec = {"id": sid, "title": _plain(block.get("Description") or sid), "items": run}
+        if logic:
+            sec["relevance"] = logic
+        out_sections.append(sec)
+    doc = {"id": re.sub(r"\W+", "_", (entry.get("crmsurvey") or {}).get("id")
+                        or entry.get("SurveyID", "survey")).strip("_").lower() or "survey",
+           "version": str((entry.get("crmsurvey") or {}).get("version", "1")),
+           "languages": langs, "title": entry.get("SurveyName") or p.stem}
+    if entry.get("SurveyDescription"):
+        doc["description"] = entry["SurveyDescription"]
+    doc["scales"] = {n: s for n, (_, s) in scales.items()}
+    doc["sections"] = out_sections
+    head = (f"# Imported from the Qualtrics survey file {p.name} "
+            f"({entry.get('SurveyName', '')}).\n"
+            "# Items, scales, codes and routing come from the survey. Constructs and paths\n"
+            "# are left for you: add `constructs:` (items per construct) and `paths:`\n"
+            "# (one 'Outcome ~ Predictor + …' line each), and set item roles (id,\n"
+            "# duration, group, nps, …) where the survey could not say.\n")
+    return head + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
