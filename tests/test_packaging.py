@@ -21,7 +21,9 @@ def test_wheel_install_finds_bundled_files(tmp_path):
     assert (target / "crmsurvey" / "_bundled_questionnaires" / "ccsi.yaml").is_file()
     code = ("import crmsurvey, crmsurvey._resources as r; q = crmsurvey.load_questionnaire('ccsi');"
             "s = crmsurvey.load_study('demo_ccsi');"
-            "ok = (r.bundled_dir('reports') / 'default' / 'report.html.j2').is_file();"
+            "import crmsurvey.fielding;"
+            "ok = (r.bundled_dir('reports') / 'default' / 'report.html.j2').is_file() and "
+            "(r.bundled_dir('reports') / 'questionnaire' / 'questionnaire.html.j2').is_file();"
             "print(crmsurvey.__file__, ok, len(q.items) + 0 * len(s.index_constructs))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=tmp_path, env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"})
