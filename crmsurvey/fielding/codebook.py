@@ -46,8 +46,9 @@ def codebook(q: Questionnaire, lang: str | None = None) -> pd.DataFrame:
     --------
     >>> import crmsurvey as cs
     >>> cb = codebook(cs.load_questionnaire("ccsi"))
-    >>> cb.set_index("variable").loc["comp_handle", ["question", "construct", "routing"]].tolist()
-    [19, '', 'comp1 == 1']
+    >>> row = cb.set_index("variable").loc["comp_handle"]
+    >>> int(row.question), row.construct, row.routing
+    (19, '', 'comp1 == 1')
     """
     lang = lang or q.languages[0]
     numbers = question_numbers(q)
