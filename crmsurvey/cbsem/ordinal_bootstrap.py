@@ -21,30 +21,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 
 from ..moments import BLOCK, chunk_blocks, resample_counts
-from .polychoric import _EDGE, cell_probabilities, fit_rho, thresholds_of
+from .polychoric import (_EDGE, bvn_dh, cell_probabilities, fit_rho, threshold_scores,
+                         thresholds_of)
 from .structure import Structure
 
 _MEMORY = 1e8  # bytes of one quadrature array (resamples × pairs × inner edges × nodes)
 
 __all__ = ["rho_variances", "dwls_batch", "OrdinalChunk", "ordinal_chunk", "ordinal_draws"]
-
-
-def _threshold_scores(edges: np.ndarray) -> np.ndarray:
-    """Score of each threshold for a row in each category: (..., K, K−1)."""
-    k = edges.shape[-1] - 1
-    d = np.eye(k, k - 1) - np.eye(k, k - 1, -1)  # +1 below the threshold, −1 above
-    p = np.diff(sps.norm.cdf(edges), axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(p[..., :, None] > 0,
-                        d * sps.norm.pdf(edges[..., None, 1:-1]) / p[..., :, None], 0.0)
-
-
-def _dh(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """∂Φ₂(h, k; r)/∂h."""
-    return sps.norm.pdf(h) * sps.norm.cdf((k - r * h) / np.sqrt(1 - r * r))
 
 
 def rho_variances(counts: np.ndarray, tau_a: np.ndarray, tau_b: np.ndarray,
@@ -68,11 +53,11 @@ def rho_variances(counts: np.ndarray, tau_a: np.ndarray, tau_b: np.ndarray,
     for tau, other, n_c, dq, d in (
             (tau_a, tau_b, counts.sum(-1), np.einsum("ct,...cb->...tb", da, q), da),
             (tau_b, tau_a, counts.sum(-2), np.einsum("ct,...ac->...ta", db, q), db)):
-        s_tau = _threshold_scores(tau)  # (..., K, K−1)
+        s_tau = threshold_scores(tau)  # (..., K, K−1)
         padded = ~(tau[..., 1:-1] < _EDGE)  # thresholds past the item's last category
         a11 = np.einsum("...c,...ct,...cu->...tu", n_c, s_tau, s_tau) \
             + padded[..., :, None] * np.eye(d.shape[1])
-        g = np.diff(_dh(tau[..., 1:-1, None], other[..., None, :], r), axis=-1)
+        g = np.diff(bvn_dh(tau[..., 1:-1, None], other[..., None, :], r), axis=-1)
         a21 = (g * dq).sum(axis=-1)  # (..., K−1)
         u = np.linalg.solve(a11, a21[..., None])[..., 0]
         proj.append(np.einsum("...ct,...t->...c", s_tau, u))

@@ -20,7 +20,7 @@ from scipy import stats as sps
 from ..errors import InputError
 
 __all__ = ["Polychoric", "polychoric", "bivariate_normal_cdf", "cell_probabilities",
-           "fit_rho", "thresholds_of"]
+           "fit_rho", "thresholds_of", "threshold_scores", "bvn_dh"]
 
 _RULES = {m: np.polynomial.legendre.leggauss(m) for m in (20, 40)}
 _EDGE = 8.0  # ±∞ thresholds, far enough out for Φ to be 0 or 1 in double precision
@@ -92,6 +92,22 @@ def fit_rho(counts: np.ndarray, tau_a: np.ndarray, tau_b: np.ndarray, rho: np.nd
         if not (step >= tol).any():  # NaN steps stop too: they are flagged below
             break
     return rho, step < tol, it
+
+
+def threshold_scores(edges: np.ndarray) -> np.ndarray:
+    """The score of each threshold (∂ ln P(category)/∂τ) for a row in each category of an
+    item with edges ``edges`` (..., K+1): (..., K, K−1); 0 for empty (padded) categories."""
+    k = edges.shape[-1] - 1
+    d = np.eye(k, k - 1) - np.eye(k, k - 1, -1)  # +1 below the threshold, −1 above
+    p = np.diff(sps.norm.cdf(edges), axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(p[..., :, None] > 0,
+                        d * sps.norm.pdf(edges[..., None, 1:-1]) / p[..., :, None], 0.0)
+
+
+def bvn_dh(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """∂Φ₂(h, k; r)/∂h."""
+    return sps.norm.pdf(h) * sps.norm.cdf((k - r * h) / np.sqrt(1 - r * r))
 
 
 def thresholds_of(counts: np.ndarray) -> np.ndarray:

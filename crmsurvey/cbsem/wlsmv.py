@@ -21,18 +21,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from .polychoric import _EDGE, _density, bivariate_normal_cdf, polychoric
+from .polychoric import (_EDGE, _density, bivariate_normal_cdf, bvn_dh, polychoric,
+                         threshold_scores)
 
 __all__ = ["nacov", "dwls_fit"]
 
 
 def _codes(frame: pd.DataFrame, cats: dict) -> np.ndarray:
     return np.column_stack([np.searchsorted(cats[c], frame[c].to_numpy()) for c in frame])
-
-
-def _bvn_dh(h, k, r):
-    """∂Φ₂(h, k; r)/∂h."""
-    return sps.norm.pdf(h) * sps.norm.cdf((k - r * h) / np.sqrt(1 - r * r))
 
 
 def nacov(frame: pd.DataFrame, pc) -> np.ndarray:
@@ -46,12 +42,8 @@ def nacov(frame: pd.DataFrame, pc) -> np.ndarray:
     start = np.cumsum([0] + [kk - 1 for kk in k])
     t_n = int(start[-1])
     sc_th = np.zeros((n, t_n))
-    for j in range(p):
-        e, c = edges[j], y[:, j]
-        pc_j = sps.norm.cdf(e[c + 1]) - sps.norm.cdf(e[c])
-        for t in range(k[j] - 1):
-            phi = sps.norm.pdf(e[t + 1])
-            sc_th[:, start[j] + t] = ((c == t) * 1.0 - (c == t + 1)) * phi / pc_j
+    for j in range(p):  # each row's scores: its category's row of the item's table
+        sc_th[:, start[j]:start[j + 1]] = threshold_scores(edges[j])[y[:, j]]
     iu = np.triu_indices(p, 1)
     sc_r = np.zeros((n, len(iu[0])))
     a21 = np.zeros((len(iu[0]), t_n))
@@ -69,12 +61,12 @@ def nacov(frame: pd.DataFrame, pc) -> np.ndarray:
         s = dprob[ya, yb] / cell
         sc_r[:, m] = s
         for t in range(k[a] - 1):  # threshold t+1 of a: top of category t, bottom of t+1
-            g = (_bvn_dh(ea[t + 1], hi_b, r) - _bvn_dh(ea[t + 1], lo_b, r))[0]
+            g = (bvn_dh(ea[t + 1], hi_b, r) - bvn_dh(ea[t + 1], lo_b, r))[0]
             d = np.zeros_like(prob)
             d[t], d[t + 1] = g, -g
             a21[m, start[a] + t] = (s * d[ya, yb] / cell).sum()
         for t in range(k[b] - 1):
-            g = (_bvn_dh(eb[t + 1], hi_a, r) - _bvn_dh(eb[t + 1], lo_a, r))[:, 0]
+            g = (bvn_dh(eb[t + 1], hi_a, r) - bvn_dh(eb[t + 1], lo_a, r))[:, 0]
             d = np.zeros_like(prob)
             d[:, t], d[:, t + 1] = g, -g
             a21[m, start[b] + t] = (s * d[ya, yb] / cell).sum()

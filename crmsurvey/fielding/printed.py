@@ -10,7 +10,7 @@ from .._render import render_template, write_pdf
 from .._resources import bundled_dir
 from ..errors import InputError
 from ..questionnaire import Questionnaire
-from .instrument import labels, questions
+from .instrument import labels, questions, routing_text
 
 __all__ = ["questionnaire_html", "print_questionnaire"]
 
@@ -35,7 +35,7 @@ def _side(q: Questionnaire, lang: str) -> dict:
     for x in questions(q, lang):
         row = x.kind == "single" and x.scale.type == "rating" and \
             len(x.options) <= _ROW_POINTS + 2
-        qs.append({**x.__dict__, "row": row})
+        qs.append({**vars(x), "row": row})
     return {"lang": lang, "words": words, "title": q.text(q.definition.title, lang),
             "description": q.text(q.definition.description, lang), "questions": qs}
 
@@ -44,14 +44,13 @@ def questionnaire_html(q: Questionnaire, lang: str | None = None, *, second: str
                        template_dir: Path | None = None) -> str:
     """The printed questionnaire as HTML (``second``: a language shown beside ``lang``)."""
     sides = [_side(q, la) for la in _languages(q, lang, second)]
+    langs = [s["lang"] for s in sides]
     sections = []
     for sec in q.sections:
         idx = [k for k, x in enumerate(sides[0]["questions"]) if x["section"] == sec.id]
-        first = sides[0]["questions"][idx[0]] if idx else None
         sections.append({
-            "titles": [q.text(sec.title, s["lang"]) or sec.id for s in sides],
-            "routes": [s["questions"][idx[0]]["routing"] if idx else None for s in sides]
-            if first else [None],
+            "titles": [q.text(sec.title, la) or sec.id for la in langs],
+            "routes": [routing_text(q, sec.relevance, la) for la in langs],
             "questions": [[s["questions"][k] for s in sides] for k in idx]})
     ctx = {"sides": sides, "sections": sections, "id": q.id,
            "version": str(q.definition.version),

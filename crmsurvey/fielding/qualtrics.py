@@ -17,10 +17,13 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
 from .._io import write_text
 from ..errors import InputError
 from ..questionnaire import Questionnaire
-from ..questionnaire.relevance import parse_relevance
+from ..questionnaire.relevance import evaluate, parse_relevance
 from .instrument import options
 
 __all__ = ["to_qsf", "write_qsf", "from_qsf", "QUALTRICS_LANGUAGES"]
@@ -53,11 +56,8 @@ def _display_logic(q: Questionnaire, relevance: str, qids: dict[str, str]) -> di
             if not codes:
                 raise InputError(f"relevance on {c.item!r} cannot become Qualtrics display "
                                  "logic: it is not a choice question", path=q.source)
-            ok = {"in": lambda v: v in c.values, "==": lambda v: v == c.values[0],
-                  "!=": lambda v: v != c.values[0], "<": lambda v: v < c.values[0],
-                  "<=": lambda v: v <= c.values[0], ">": lambda v: v > c.values[0],
-                  ">=": lambda v: v >= c.values[0]}[c.op]
-            atoms.append([(c.item, k) for k, code in enumerate(codes, start=1) if ok(code)])
+            allowed = evaluate([[c]], pd.DataFrame({c.item: codes}))  # the loader's rule
+            atoms.append([(c.item, k + 1) for k in np.flatnonzero(allowed)])
         terms += list(itertools.product(*atoms))
     logic, n = {"Type": "If"}, 0
     for t, term in enumerate(terms):

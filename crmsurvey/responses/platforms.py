@@ -18,6 +18,7 @@ from __future__ import annotations
 import difflib
 import re
 
+import numpy as np
 import pandas as pd
 
 from ..questionnaire import Questionnaire
@@ -47,21 +48,17 @@ def detect_platform(columns: list[str]) -> str | None:
 
 
 def seconds(values: pd.Series) -> pd.Series:
-    """Durations as seconds: ``125``, ``"125秒"``, ``"2分5秒"``, ``"00:02:05"``; other text
-    is left as it is (the checker reports it with its row)."""
-    def one(v):
-        text = str(v).strip()
-        m = re.fullmatch(r"(?:(\d+)\s*(?:小时|时))?\s*(?:(\d+)\s*分(?:钟)?)?\s*(?:(\d+(?:\.\d+)?)\s*秒)?",
-                         text)
-        if text and m and any(m.groups()):
-            h, mi, s = (float(g) if g else 0.0 for g in m.groups())
-            return h * 3600 + mi * 60 + s
-        m = re.fullmatch(r"(\d+):(\d{1,2}):(\d{1,2})", text)
-        if m:
-            h, mi, s = (int(g) for g in m.groups())
-            return float(h * 3600 + mi * 60 + s)
-        return v
-    return values.map(one)
+    """Durations as seconds: ``125``, ``"125秒"``, ``"2分5秒"``, ``"1小时2分"``,
+    ``"00:02:05"``; other text is left as it is (the checker reports it with its row)."""
+    text = values.astype("string").str.strip()
+    units = text.str.extract(r"^(?:(\d+)\s*(?:小时|时))?\s*(?:(\d+)\s*分(?:钟)?)?\s*"
+                             r"(?:(\d+(?:\.\d+)?)\s*秒)?$").astype(float)
+    clock = text.str.extract(r"^(\d+):(\d{1,2}):(\d{1,2})$").astype(float)
+    factors = np.array([3600.0, 60.0, 1.0])
+    from_units = (units.fillna(0).to_numpy() @ factors)
+    from_clock = (clock.to_numpy() @ factors)
+    out = np.where(units.notna().any(axis=1), from_units, from_clock)
+    return values.where(np.isnan(out), pd.Series(out, index=values.index))
 
 
 def _clean(text: str) -> str:
