@@ -26,21 +26,31 @@ def numeric_columns(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 
 def sampling_weights(weights, data: pd.DataFrame) -> np.ndarray:
-    """Weights given as a column name or an array, checked: finite and non-negative."""
+    """Weights given as a column name or an array, checked — finite and non-negative, an
+    InputError naming the first bad row and its value otherwise — and scaled to mean 1
+    (weights are scale-free: 1e300 or 1e-300 each give the same fit as 1)."""
     if isinstance(weights, str):
         if weights not in data.columns:
             raise InputError(f"weight column {weights!r} is not in the data")
         weights = data[weights]
-    w = np.asarray(pd.to_numeric(pd.Series(np.asarray(weights)), errors="coerce"), dtype=float)
-    if len(w) != len(data):
-        raise InputError(f"weights has {len(w)} values for {len(data)} rows")
+    raw = pd.Series(np.asarray(weights, dtype=object).ravel())
+    if len(raw) != len(data):
+        raise InputError(f"weights has {len(raw)} values for {len(data)} rows")
+    w = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     bad = ~np.isfinite(w) | (w < 0)
     if bad.any():
         first = int(np.argmax(bad))
+        value = raw.iloc[first]
+        shown = "missing" if pd.isna(value) or (isinstance(value, str) and not value.strip()) \
+            else f"{value:g}" if isinstance(value, (int, float, np.number)) else repr(value)
         raise InputError(f"{int(bad.sum())} row(s) have no valid weight (first: row "
-                         f"{data.index[first]}, weight {w[first]!r})",
+                         f"{data.index[first]}, weight {shown})",
                          hint="weights must be finite and non-negative; exclude such rows "
                               "with the screening rule 'invalid_weight'")
+    top = w.max(initial=0.0)
+    if top > 0:  # scale by the largest first: the mean of 1e300s overflows, 1e-320s lose bits
+        w = w / top
+        w = w / w.mean()
     return w
 
 

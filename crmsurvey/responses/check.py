@@ -16,7 +16,7 @@ from ..questionnaire.schema import Scale
 from .log import Problem
 from .readers import RawTable
 
-__all__ = ["Checked", "check_values", "match_columns"]
+__all__ = ["CODES", "Checked", "check_values", "match_columns"]
 
 #: Qualtrics metadata columns that stand for roles when no item column is found.
 QUALTRICS_ROLES = {"id": "ResponseId", "duration": "Duration (in seconds)"}
@@ -46,8 +46,16 @@ def match_columns(raw: RawTable, q: Questionnaire,
         if item not in q.items:
             raise InputError(f"the column mapping maps {col!r} to unknown item {item!r}",
                              path=raw.source, hint=_close(item, q.items))
-    by_item = {item: col for col, item in mapping.items()}
-    lower = {c.lower(): c for c in cols}
+    by_item: dict[str, str] = {}
+    for col, item in mapping.items():
+        if item in by_item:
+            raise InputError(f"the column mapping maps both {by_item[item]!r} and {col!r} to "
+                             f"item {item!r}", path=raw.source,
+                             hint="map one column to each item")
+        by_item[item] = col
+    lower: dict[str, list[str]] = {}
+    for c in cols:
+        lower.setdefault(c.lower(), []).append(c)
     notes = []
     for item_id, item in q.items.items():
         if item_id in by_item:
@@ -55,7 +63,14 @@ def match_columns(raw: RawTable, q: Questionnaire,
         if item_id in cols:
             by_item[item_id] = item_id
         elif item_id.lower() in lower:
-            by_item[item_id] = lower[item_id.lower()]
+            found = [c for c in lower[item_id.lower()] if c not in mapping]
+            if len(found) > 1:
+                raise InputError(f"columns {' and '.join(map(repr, found))} both name item "
+                                 f"{item_id!r} (in another case)", path=raw.source,
+                                 hint="rename or drop one, or map one with "
+                                      "mapping={'column': 'item'}")
+            if found:
+                by_item[item_id] = found[0]
         elif raw.format == "qualtrics" and QUALTRICS_ROLES.get(item.role) in cols:
             by_item[item_id] = QUALTRICS_ROLES[item.role]
             notes.append(f"Qualtrics column {by_item[item_id]!r} used for item {item_id!r}")
@@ -84,7 +99,7 @@ def _as_text(s: pd.Series) -> pd.Series:
     id 1001 stays "1001" and matches the same id elsewhere."""
     if pd.api.types.is_float_dtype(s):
         whole = s.dropna()
-        if len(whole) and (whole == np.round(whole)).all():
+        if len(whole) and np.isfinite(whole).all() and (whole == np.round(whole)).all():
             return s.astype("Int64").astype("string")
     return s.astype("string").str.strip()
 
@@ -106,10 +121,54 @@ def _file_missing(num: pd.Series, codes: set) -> pd.Series:
     return hit
 
 
-def _check_scale_item(s: pd.Series, sc: Scale, file_missing: set, labels: dict[str, int]
-                      ) -> tuple[pd.Series, pd.Series, pd.Series]:
+#: How answers are coded in a file: ``values`` (the scale's own values, 0–10 for NPS) or
+#: ``option_numbers`` (the position of the option clicked, 1 for the first: 问卷星's
+#: "按选项序号" download) — recoded to values, options after the scale's points to its
+#: special codes in order.
+CODES = ("values", "option_numbers")
+
+
+def _points(sc: Scale) -> list[float] | None:
+    """The scale's answer values in option order (None for numeric scales)."""
+    if sc.type == "rating":
+        return [float(v) for v in range(int(sc.min), int(sc.max) + 1)]
+    if sc.type in ("binary", "categorical"):
+        return [float(v) for v in sc.values]
+    return None
+
+
+def _from_option_numbers(num: pd.Series, sc: Scale) -> pd.Series:
+    """Option numbers 1, 2, … → the scale's values, then its special codes."""
+    points = _points(sc)
+    if points is None:
+        return num
+    table = dict(enumerate(points + [float(k) for k in sc.special], start=1))
+    return num.map(table).where(num.isin(list(table)), num)
+
+
+def _shifted_by_one(num: pd.Series, sc: Scale) -> int:
+    """How many answers are the scale's maximum + 1 when the minimum never occurs and
+    nothing else is off the scale: option numbers (1–11) read as values (0–10). Scales of
+    consecutive whole numbers not starting at 1 only (from 1, numbers and values agree)."""
+    points = _points(sc)
+    if not points or points[0] == 1 or points != [float(v) for v in
+                                                   range(int(points[0]), int(points[-1]) + 1)]:
+        return 0
+    lo, hi = points[0], points[-1]
+    codes = set(sc.special) | set(sc.missing)
+    seen = num[num.notna() & ~num.isin(list(codes))]
+    above = int((seen == hi + 1).sum())
+    if above and not (seen == lo).any() and seen.between(lo, hi + 1).all():
+        return above
+    return 0
+
+
+def _check_scale_item(s: pd.Series, sc: Scale, file_missing: set, labels: dict[str, int],
+                      codes_as: str = "values") -> tuple[pd.Series, pd.Series, pd.Series]:
     """(valid values, reason codes, problem mask) for one item column."""
     num, blank = _numeric(s)
+    if codes_as == "option_numbers":
+        num = _from_option_numbers(num, sc)
     if labels:  # answers given as label text ("Yes", "是")
         text = _as_text(s).str.lower()
         num = num.fillna(text.map(labels).astype(float))
@@ -150,9 +209,16 @@ def _describe(sc: Scale) -> str:
     return "a number " + " and ".join(x for x in (lo, hi) if x) if (lo or hi) else "a number"
 
 
-def check_values(raw: RawTable, q: Questionnaire, columns: dict[str, str]) -> Checked:
-    """Check every mapped column of ``raw`` against its item."""
+def check_values(raw: RawTable, q: Questionnaire, columns: dict[str, str],
+                 codes_as: str | None = None) -> Checked:
+    """Check every mapped column of ``raw`` against its item. ``codes_as`` is one of
+    :data:`CODES`; None reads values, refusing a column that looks like option numbers."""
+    if codes_as not in (None, *CODES):
+        raise InputError(f"unknown answer coding {codes_as!r}", hint=f"use one of "
+                         f"{', '.join(CODES)}")
     frame = raw.frame
+    if codes_as is None:
+        _refuse_option_numbers(raw, q, columns)
     rows = np.arange(1, len(frame) + 1)
     values, codes, meta, problems = {}, {}, {}, []
     for item_id, col in columns.items():
@@ -164,8 +230,12 @@ def check_values(raw: RawTable, q: Questionnaire, columns: dict[str, str]) -> Ch
                 meta[item_id] = text.where(text != "")
                 continue
             num, blank = _numeric(s)
-            bad = (~blank & num.isna()) | (num < 0) | ((num == 0) & (item.role == "weight"))
-            meta[item_id] = num.where(~bad)
+            bad = ((~blank & num.isna()) | (num < 0) | np.isinf(num)
+                   | ((num == 0) & (item.role == "weight")))
+            # a negative or infinite weight stays as read, so that a stage refusing it can
+            # name it ("row 12, weight -3"); the screening rule invalid_weight flags it
+            keep = (num < 0) | np.isinf(num) if item.role == "weight" else False
+            meta[item_id] = num.where(~bad | keep)
             want = "a positive number" if item.role == "weight" else "a number of seconds ≥ 0"
             problems += [Problem(int(rows[i]), col, _plain(s.iloc[i]), f"not {want}", item.role)
                          for i in np.flatnonzero(bad.to_numpy())]
@@ -173,7 +243,8 @@ def check_values(raw: RawTable, q: Questionnaire, columns: dict[str, str]) -> Ch
         labels = {}
         if sc.type in ("binary", "categorical"):
             labels = {t.lower(): code for code, text in sc.values.items() for t in text.values()}
-        v, c, bad = _check_scale_item(s, sc, raw.missing_codes.get(col, set()), labels)
+        v, c, bad = _check_scale_item(s, sc, raw.missing_codes.get(col, set()), labels,
+                                      codes_as or "values")
         if item.reverse:
             lo, hi = (sc.min, sc.max) if sc.type == "rating" else (min(sc.values), max(sc.values))
             v = lo + hi - v
@@ -187,6 +258,26 @@ def check_values(raw: RawTable, q: Questionnaire, columns: dict[str, str]) -> Ch
     _apply_relevance(q, vals, code_frame, columns, frame, rows, problems)
     problems.sort(key=lambda p: (p.row, p.column))
     return Checked(vals, code_frame, pd.DataFrame(meta, index=frame.index), columns, problems)
+
+
+def _refuse_option_numbers(raw: RawTable, q: Questionnaire, columns: dict[str, str]) -> None:
+    """InputError when a column holds option numbers: the scale's maximum + 1 present and
+    its minimum absent (问卷星's "按选项序号" download of a 0–10 scale reads 1–11)."""
+    for item_id, col in columns.items():
+        sc = q.scale(item_id)
+        if sc is None:
+            continue
+        above = _shifted_by_one(_numeric(raw.frame[col])[0], sc)
+        if above:
+            lo, hi = _points(sc)[0], _points(sc)[-1]
+            raise InputError(
+                f"column {col!r} (item {item_id!r}) looks like option numbers, not the scale's "
+                f"values: {above} answer(s) are {hi + 1:g}, one above the scale {lo:g}–{hi:g}, "
+                f"and none is {lo:g}", path=raw.source,
+                hint="download the data again with the answers as option texts or scores "
+                     "(问卷星: 按选项文本 or 按分数, not 按选项序号), or read the file as option "
+                     "numbers (codes: option_numbers in the study's data entry, "
+                     "--codes option_numbers)")
 
 
 def _apply_relevance(q, vals, codes, columns, frame, rows, problems) -> None:

@@ -52,6 +52,7 @@ class Responses:
 def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame, *,
                    mapping: dict[str, str] | None = None, exclude: list[str] | tuple = (),
                    encoding: str | None = None, sheet: str | int | None = None,
+                   codes: str | None = None,
                    speeder_fraction: float = D.SPEEDER_FRACTION,
                    straightline_min_items: int = D.STRAIGHTLINE_MIN_ITEMS,
                    max_missing_share: float = D.MAX_MISSING_SHARE) -> Responses:
@@ -61,12 +62,20 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
     ----------
     questionnaire : Questionnaire
     data : path or DataFrame
-        ``.csv`` (UTF-8 / GB18030 detected, Qualtrics exports), ``.xlsx``, ``.sav``,
+        ``.csv`` (UTF-8, UTF-16 with a BOM or GB18030, see
+        :func:`crmsurvey.responses.readers.decode_text`; Qualtrics exports), ``.xlsx``, ``.sav``,
         ``.dta``, ``.parquet``; or a DataFrame already in memory. Exports of 问卷星,
         腾讯问卷 and LimeSurvey are recognised by their headers
         (:mod:`crmsurvey.responses.platforms`).
     mapping : dict, optional
         Column name → item id, for columns not named like their item.
+    encoding : str, optional
+        The text encoding of a CSV file, instead of UTF-8 → UTF-16 (BOM) → GB18030.
+    codes : {"values", "option_numbers"}, optional
+        How answers are coded: the scale's values, or option numbers (1 for the first
+        option, as 问卷星's "按选项序号" download), recoded to values. Unset, values are read
+        and a column that looks like option numbers (the maximum + 1 present, the minimum
+        absent) is an InputError.
     exclude : list of str
         Screening rules that exclude rows (others only flag): any of
         ``duplicate, screened_out, attention, speeder, straightlining, missing,
@@ -91,17 +100,21 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
                              f"rules are {', '.join(RULES)}")
     if isinstance(data, pd.DataFrame):
         raw = RawTable(data.reset_index(drop=True), "<DataFrame>", "dataframe")
+        raw.frame.columns = [str(c) for c in raw.frame.columns]
     else:
         raw = read_table(data, encoding=encoding, sheet=sheet)
     platform = detect_platform([str(c) for c in raw.frame.columns])
     platform_notes: list[str] = []
     if platform and raw.format != "qualtrics":
         raw.frame, platform_notes = recognise_headers(raw.frame, questionnaire, platform,
-                                                      set(mapping or {}))
+                                                      set(mapping or {}), raw.source)
         raw.format = platform
     columns, notes = match_columns(raw, questionnaire, mapping)
     notes = platform_notes + notes
-    checked = check_values(raw, questionnaire, columns)
+    checked = check_values(raw, questionnaire, columns, codes)
+    if codes == "option_numbers":
+        notes.append("answers read as option numbers (1 = the first option) and recoded to "
+                     "the scale's values")
     flags, screen_notes = screen(checked.values, checked.codes, checked.meta, questionnaire,
                                  speeder_fraction=speeder_fraction,
                                  straightline_min_items=straightline_min_items,

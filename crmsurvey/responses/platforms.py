@@ -12,6 +12,14 @@ A numbered header is matched to the questionnaire's question of that number (que
 count as in the printed questionnaire: every item except id, duration, weight and group
 items), a matrix row to the item whose text it repeats; the platform's id and duration
 columns to the items with those roles. Every column left unmatched is listed.
+
+Numbers are checked against texts: a header's text is compared with every question's
+(exactly, after dropping spaces and punctuation; else the most similar text, ratio ≥ 0.6).
+One header whose text fits no question is matched by its number and noted. When two or more
+headers' texts each name one *other* question (an extra question at the start of the
+export shifts every number), the numbers are not trusted: if every such header's text is
+exactly one question's text and no question is named twice, the columns are matched by text
+and a note says so; otherwise it is an InputError naming the mapping the texts suggest.
 """
 from __future__ import annotations
 
@@ -21,6 +29,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ..questionnaire import Questionnaire
 from ..questionnaire.schema import ROLES_WITHOUT_SCALE
 
@@ -65,21 +74,65 @@ def _clean(text: str) -> str:
     return re.sub(r"[\s:：？?。.，,、“”\"'（）()]", "", str(text))
 
 
+def _ratio(a: str, b: str) -> float:
+    """difflib's similarity, 0 where its cheap upper bounds are already below 0.6."""
+    m = difflib.SequenceMatcher(None, a, b)
+    return m.ratio() if m.real_quick_ratio() >= 0.6 and m.quick_ratio() >= 0.6 else 0.0
+
+
+def _text_matches(header: str, texts: dict[str, set[str]]) -> tuple[list[str], bool]:
+    """Questions whose text is ``header`` (exact after :func:`_clean`), else the most similar
+    ones (ratio ≥ 0.6); and whether the match was exact."""
+    if not header:
+        return [], False
+    exact = [i for i, t in texts.items() if header in t]
+    if exact:
+        return exact, True
+    ratios = {i: max(_ratio(header, x) for x in t) for i, t in texts.items() if t}
+    top = max(ratios.values(), default=0.0)
+    return ([i for i, r in ratios.items() if r == top] if top >= 0.6 else []), False
+
+
+def _by_text(numbered: dict[str, tuple[str, list[str], bool]], name: str,
+             source: str | None) -> dict[str, str]:
+    """Columns → items by their texts, when numbers and texts disagree systematically;
+    an InputError naming the suggested mapping when the texts are not unambiguous."""
+    chosen = {col: found[0] for col, (_, found, exact) in numbered.items()
+              if len(found) == 1 and exact}
+    claimed = list(chosen.values())
+    unclear = [col for col, (_, found, exact) in numbered.items() if found and col not in chosen]
+    twice = {i for i in claimed if claimed.count(i) > 1}
+    if not unclear and not twice:
+        return chosen
+    suggest = [f"{col!r} → {'/'.join(found)}" for col, (_, found, _) in numbered.items()
+               if found and found[0] != numbered[col][0]]
+    raise InputError(
+        f"{name} numbered headers do not follow the questionnaire's numbering: their texts "
+        f"suggest {'; '.join(suggest[:8])}{' …' if len(suggest) > 8 else ''}", path=source,
+        hint="map the columns to items (mapping: in the study file's data entry, --map "
+             "COLUMN=ITEM on the command line)")
+
+
 def recognise_headers(frame: pd.DataFrame, q: Questionnaire, platform: str,
-                      taken: set[str]) -> tuple[pd.DataFrame, list[str]]:
+                      taken: set[str], source: str | None = None
+                      ) -> tuple[pd.DataFrame, list[str]]:
     """``frame`` with the platform's headers renamed to item ids (columns in ``taken`` —
-    already mapped by the user — are left alone) and its durations in seconds; notes."""
+    already mapped by the user — are left alone) and its durations in seconds; notes.
+    Numbered headers whose texts systematically name other questions are matched by text
+    (and noted) or refused (see the module notes)."""
     name, roles = PLATFORMS[platform]
     from ..fielding.instrument import question_numbers
 
     numbers = {n: item for item, n in question_numbers(q).items()}
     texts = {item: {_clean(v) for v in (it.text or {}).values()} for item, it in q.items.items()}
+    asked = {item: texts[item] for item in numbers.values()}
     rename: dict[str, str] = {}
     for role in ("id", "duration"):
         item = q.role_item(role)
         col = roles[role]
         if item and col in frame.columns and col not in taken and item not in frame.columns:
             rename[col] = item
+    numbered: dict[str, tuple[str, list[str], bool]] = {}  # col -> (item by number, by text)
     unmatched, mismatched = [], []
     for col in map(str, frame.columns):
         if col in rename or col in taken or col in q.items:
@@ -92,8 +145,10 @@ def recognise_headers(frame: pd.DataFrame, q: Questionnaire, platform: str,
         elif m_num and platform != "limesurvey":
             item = numbers.get(int(m_num.group(1)))
             header = _clean(m_num.group(2))
-            if item and header and texts[item] and max(
-                    difflib.SequenceMatcher(None, header, t).ratio() for t in texts[item]) < 0.6:
+            found, exact = _text_matches(header, asked)
+            numbered[col] = (item or "", found, exact)
+            if item and header and texts[item] and item not in found and max(
+                    _ratio(header, t) for t in texts[item]) < 0.6:
                 mismatched.append(f"{col!r} → {item}")
         elif platform == "limesurvey":
             item = next((i for i in q.items if re.sub(r"[^A-Za-z0-9]", "", i).lower()
@@ -102,6 +157,18 @@ def recognise_headers(frame: pd.DataFrame, q: Questionnaire, platform: str,
             rename[col] = item
         elif col not in roles.values():
             unmatched.append(col)
+    contradicted = [col for col, (item, found, _) in numbered.items()
+                    if len(found) == 1 and found[0] != item]
+    by_text = []
+    if len(contradicted) >= 2:
+        chosen = _by_text(numbered, name, source)
+        for col in numbered:
+            rename.pop(col, None)
+        rename.update({c: i for c, i in chosen.items() if i not in frame.columns})
+        mismatched = []
+        unmatched = [c for c in map(str, frame.columns) if c not in rename and c not in taken
+                     and c not in q.items and c not in roles.values()]
+        by_text = [f"{c!r} → {i}" for c, i in chosen.items() if numbered[c][0] != i]
     out = frame.rename(columns=rename)
     duration = q.role_item("duration")
     if duration and rename.get(roles["duration"]) == duration:
@@ -109,6 +176,10 @@ def recognise_headers(frame: pd.DataFrame, q: Questionnaire, platform: str,
     notes = [f"{name} export: {len(rename)} column(s) recognised by the platform's headers "
              f"({', '.join(f'{k!r} → {v}' for k, v in list(rename.items())[:6])}"
              f"{' …' if len(rename) > 6 else ''})"]
+    if by_text:
+        notes.append(f"numbered headers matched by their texts, not their numbers (the "
+                     f"export's numbering differs from the questionnaire's): "
+                     + "; ".join(by_text[:8]) + (" …" if len(by_text) > 8 else ""))
     if mismatched:
         notes.append("numbered header whose text differs from the question of that number "
                       "(check the numbering, or map it in the study file): "

@@ -1,10 +1,13 @@
 """Read survey data files into a raw table, keeping what the file says about codes.
 
-Formats, by file ending: ``.csv``/``.txt``/``.tsv`` (UTF-8, UTF-8 with BOM, GB18030/GBK
-— detected, and Qualtrics exports with their three header rows), ``.xlsx``,
+Formats, by file ending: ``.csv``/``.txt``/``.tsv`` (UTF-8, UTF-8 or UTF-16 with a BOM,
+GB18030/GBK — decoded strictly, see :mod:`crmsurvey.responses.encoding`; Qualtrics exports
+with their three header rows), ``.xlsx``,
 ``.sav``/``.zsav`` (SPSS, with value labels and user-missing codes), ``.dta`` (Stata),
-``.parquet``. Values are returned as read: checking against the questionnaire is
-:mod:`crmsurvey.responses.check`'s job.
+``.parquet``. Values are returned as read (column names as text: an Excel header ``5`` is
+the column ``"5"``): checking against the questionnaire is
+:mod:`crmsurvey.responses.check`'s job. Files are checked against
+:mod:`crmsurvey.responses.limits` before they are parsed.
 """
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from . import limits
+from .encoding import LEGACY, decode_text
 
 __all__ = ["RawTable", "read_table", "decode_text"]
 
@@ -40,30 +45,6 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
 
 
-def decode_text(data: bytes, source: str, encoding: str | None = None) -> tuple[str, str]:
-    """Decode bytes: the given encoding, else UTF-8 (BOM or not), else GB18030, else a
-    detected one. Returns (text, encoding name)."""
-    if encoding:
-        try:
-            return data.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError) as exc:
-            raise InputError(f"cannot decode as {encoding}: {exc}", path=source) from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    for enc in ("utf-8", "gb18030"):
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            continue
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise InputError("cannot tell the text encoding; pass encoding=... "
-                         "(e.g. --encoding gb18030)", path=source)
-    return str(best), best.encoding
-
-
 def read_table(path: str | Path, *, encoding: str | None = None,
                sheet: str | int | None = None) -> RawTable:
     """Read one data file. Unreadable files raise InputError naming the file."""
@@ -75,17 +56,22 @@ def read_table(path: str | Path, *, encoding: str | None = None,
                          hint="use .csv, .xlsx, .sav, .dta or .parquet")
     if not p.is_file():
         raise InputError("no such file", path=src)
+    limits.check_size(p, src)
     try:
-        return {"csv": _read_csv, "xlsx": _read_xlsx, "sav": _read_stat, "dta": _read_stat,
-                "parquet": _read_parquet}[fmt](p, src, encoding=encoding, sheet=sheet, fmt=fmt)
+        table = {"csv": _read_csv, "xlsx": _read_xlsx, "sav": _read_stat, "dta": _read_stat,
+                 "parquet": _read_parquet}[fmt](p, src, encoding=encoding, sheet=sheet, fmt=fmt)
     except InputError:
         raise
     except Exception as exc:  # a library's own error about a broken file
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise InputError(f"cannot read as {fmt}: {msg}", path=src) from None
+    limits.check_columns(table.frame.shape[1], src)
+    table.frame.columns = [str(c) for c in table.frame.columns]
+    return table
 
 
 def _read_csv(p: Path, src: str, *, encoding, fmt, **_) -> RawTable:
+    limits.check_text_lines(p, src)
     text, enc = decode_text(p.read_bytes(), src, encoding)
     if not text.strip():
         raise InputError("the file is empty", path=src)
@@ -111,6 +97,10 @@ def _read_csv(p: Path, src: str, *, encoding, fmt, **_) -> RawTable:
         raise InputError("the file has no header row", path=src) from None
     _check_header(frame, src)
     table = RawTable(frame, src, "csv", encoding=enc)
+    if enc == LEGACY:
+        table.notes.append("the file is not UTF-8: read as GB18030 (a legacy Chinese encoding)")
+    elif encoding:
+        table.notes.append(f"read as {enc}, as asked")
     if _is_qualtrics(frame):
         table.question_text = {c: str(frame[c].iloc[0]) for c in frame.columns}
         table.frame = frame.iloc[2:].reset_index(drop=True)
@@ -144,6 +134,7 @@ def _check_header(frame: pd.DataFrame, src: str) -> None:
 
 
 def _read_xlsx(p: Path, src: str, *, sheet, **_) -> RawTable:
+    limits.check_xlsx(p, src)
     frame = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=object,
                           engine="openpyxl")
     frame = frame.dropna(how="all")
@@ -155,6 +146,7 @@ def _read_stat(p: Path, src: str, *, fmt, **_) -> RawTable:
     import pyreadstat
 
     reader = pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta
+    limits.check_columns(reader(str(p), metadataonly=True)[1].number_columns, src)
     frame, meta = reader(str(p), user_missing=True)
     missing: dict[str, set] = {}
     for col, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
@@ -171,4 +163,7 @@ def _read_stat(p: Path, src: str, *, fmt, **_) -> RawTable:
 
 
 def _read_parquet(p: Path, src: str, **_) -> RawTable:
+    import pyarrow.parquet as pq
+
+    limits.check_columns(pq.ParquetFile(p).metadata.num_columns, src)
     return RawTable(pd.read_parquet(p), src, "parquet")

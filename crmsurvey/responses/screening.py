@@ -72,7 +72,7 @@ def screen(values: pd.DataFrame, codes: pd.DataFrame, meta: pd.DataFrame, q: Que
     weight = q.role_item("weight")
     if weight in meta:
         w = meta[weight]
-        flags["invalid_weight"] = ~(w > 0).to_numpy()
+        flags["invalid_weight"] = ~((w > 0) & np.isfinite(w)).to_numpy()
     return flags, notes
 
 
