@@ -8,7 +8,11 @@ import pandas as pd
 from ..errors import InputError
 from .transactions import Transactions
 
-__all__ = ["clv_simple", "rfm_summary", "clv_bgnbd"]
+__all__ = ["clv_simple", "rfm_summary", "clv_bgnbd", "MIN_REPEAT_CUSTOMERS"]
+
+#: Fewest customers with a repeat purchase of positive amount the Gamma-Gamma spend
+#: model is fitted to.
+MIN_REPEAT_CUSTOMERS = 10
 
 
 def clv_simple(margin: float, retention: float, discount: float, *,
@@ -80,20 +84,27 @@ def clv_bgnbd(tx: Transactions, *, horizon: float = 12, period_days: float = 30.
             raise InputError(f"{name} must be a positive number, got {value}")
     if not (np.isfinite(discount) and discount >= 0):
         raise InputError(f"discount rate must be ≥ 0, got {discount}")
+    if tx.frame.empty:
+        raise InputError("no transactions left to fit the BG/NBD model to",
+                         path=tx.log.source)
+    s = rfm_summary(tx, period_days=period_days)
+    names = s.pop("customer")
+    s.insert(0, "customer_id", np.arange(len(s)))  # pymc-marketing wants numeric ids
+    # checked before the (slow) fit: Gamma-Gamma models positive spend of repeat buyers
+    repeat = s[(s.frequency > 0) & (s.monetary_value > 0)]
+    if len(repeat) < MIN_REPEAT_CUSTOMERS:
+        zero = int(((s.frequency > 0) & (s.monetary_value <= 0)).sum())
+        raise InputError(f"only {len(repeat)} customers bought more than once with a "
+                         f"positive amount{f' ({zero} more spent 0)' if zero else ''}; the "
+                         f"Gamma-Gamma spend model needs at least {MIN_REPEAT_CUSTOMERS}",
+                         path=tx.log.source, hint="use --model formula, or more history")
     try:
         from pymc_marketing import clv as pmc
     except ImportError:
         raise InputError("the BG/NBD model needs pymc-marketing",
                          hint="pip install 'crmsurvey[clv]'") from None
-    s = rfm_summary(tx, period_days=period_days)
-    names = s.pop("customer")
-    s.insert(0, "customer_id", np.arange(len(s)))  # pymc-marketing wants numeric ids
     bg = pmc.BetaGeoModel()
     bg.fit(s[["customer_id", "frequency", "recency", "T"]], method="map", progressbar=False)
-    repeat = s[s.frequency > 0]
-    if len(repeat) < 10:
-        raise InputError(f"only {len(repeat)} customers bought more than once; the "
-                         "Gamma-Gamma spend model needs more")
     gg = pmc.GammaGammaModel()
     gg.fit(repeat[["customer_id", "frequency", "monetary_value"]], method="map",
            progressbar=False)

@@ -11,6 +11,7 @@ import pandas as pd
 from ..errors import InputError
 from ..responses.log import CleaningLog, Problem
 from ..responses.readers import RawTable, read_table
+from .dates import parse_date, parse_dates
 
 __all__ = ["Transactions", "load_transactions"]
 
@@ -28,13 +29,20 @@ class Transactions:
 
 def load_transactions(data: str | Path | pd.DataFrame, *, customer: str = "customer_id",
                       date: str = "date", amount: str = "amount", as_of=None,
-                      encoding: str | None = None, sheet: str | int | None = None
+                      encoding: str | None = None, sheet: str | int | None = None,
+                      date_format: str | None = None, dayfirst: bool | None = None
                       ) -> Transactions:
     """Load transactions from CSV (GBK too), XLSX, Parquet or a DataFrame.
 
-    ``as_of`` is the analysis date (default: the day after the last transaction); rows
-    dated after it are excluded as ``future_date``. Negative amounts (returns, refunds)
-    are excluded and listed: net them against their purchases before loading.
+    Dates are read by :func:`crmsurvey.analytics.dates.parse_dates`: the format is
+    decided on the whole column; a day/month column that could be read either way needs
+    ``dayfirst`` (True: 03/04 is 3 April) or ``date_format``; times with a time-zone
+    offset are converted to UTC (the log says so), and a column mixing times with and
+    without an offset is refused. ``as_of`` is the analysis date (default: the day after
+    the last transaction), read the same way; rows dated after it are excluded as
+    ``future_date``. Amounts must be finite numbers (``inf`` is ``bad_amount``); negative
+    amounts (returns, refunds) are excluded and listed: net them against their purchases
+    before loading.
     """
     raw = (RawTable(data.reset_index(drop=True), "<DataFrame>", "dataframe")
            if isinstance(data, pd.DataFrame) else read_table(data, encoding=encoding, sheet=sheet))
@@ -47,16 +55,20 @@ def load_transactions(data: str | Path | pd.DataFrame, *, customer: str = "custo
     f = raw.frame
     rows = np.arange(1, len(f) + 1)
     cust = f[customer].astype("string").str.strip()
-    dates = pd.to_datetime(f[date], errors="coerce")
-    amounts = pd.to_numeric(f[amount], errors="coerce")
-    ref = pd.Timestamp(as_of) if as_of is not None else (
-        dates.max() + pd.Timedelta(days=1) if dates.notna().any() else pd.Timestamp.today())
+    dates, notes = parse_dates(f[date], what=f"column {date!r}", source=raw.source,
+                               date_format=date_format, dayfirst=dayfirst)
+    amounts = pd.to_numeric(f[amount], errors="coerce").astype(float)
+    amounts = amounts.where(np.isfinite(amounts))  # inf is no amount
+    ref = parse_date(as_of, what="the analysis date (as_of, --as-of)",
+                     date_format=date_format, dayfirst=dayfirst) if as_of is not None else (
+        dates.max() + pd.Timedelta(days=1) if dates.notna().any()
+        else pd.Timestamp.today().normalize())
     reason = pd.Series(pd.NA, index=f.index, dtype="object")
     checks = {  # reason: (column, rows, message); a row gets the first reason in REASONS
         "missing_customer": (customer, cust.isna() | (cust == ""), "no customer id"),
         "bad_date": (date, dates.isna(), "date cannot be read"),
         "future_date": (date, dates > ref, f"dated after the analysis date {ref.date()}"),
-        "bad_amount": (amount, amounts.isna(), "amount is not a number"),
+        "bad_amount": (amount, amounts.isna(), "amount is not a (finite) number"),
         "negative_amount": (amount, amounts < 0, "negative amount"),
     }
     for name in reversed(REASONS):
@@ -74,5 +86,5 @@ def load_transactions(data: str | Path | pd.DataFrame, *, customer: str = "custo
                       rows_read=len(f), rows_kept=int(kept.sum()),
                       excluded={r: int((reason == r).sum()) for r in REASONS},
                       flagged={}, rules_on=list(REASONS), problems=problems,
-                      notes=[f"analysis date {ref.date()}"])
+                      notes=[f"analysis date {ref.date()}", *notes])
     return Transactions(frame, ref, log)

@@ -24,6 +24,7 @@ __all__ = ["Polychoric", "polychoric", "bivariate_normal_cdf", "cell_probabiliti
 
 _RULES = {m: np.polynomial.legendre.leggauss(m) for m in (20, 40)}
 _EDGE = 8.0  # ±∞ thresholds, far enough out for Φ to be 0 or 1 in double precision
+_EPS = np.finfo(float).eps  # the smallest cell probability that is not rounding noise
 
 
 def bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, rho: np.ndarray) -> np.ndarray:
@@ -81,6 +82,10 @@ def fit_rho(counts: np.ndarray, tau_a: np.ndarray, tau_b: np.ndarray, rho: np.nd
     it = 0
     for it in range(1, max_iter + 1):
         prob, dprob, d2prob = cell_probabilities(tau_a, tau_b, rho, second=True)
+        # a cell the model makes numerically empty (P below machine precision, where the
+        # differences of Φ₂ are rounding noise) counts at P = ε: the ratios stay finite
+        # (|∂P/∂ρ| < 4 for |ρ| ≤ .999), so empty cells add exactly 0, never 0·∞
+        prob = np.maximum(prob, _EPS)
         ratio = dprob / prob
         score = (counts * ratio).sum(axis=(-2, -1))
         hess = (counts * (d2prob / prob - ratio * ratio)).sum(axis=(-2, -1))

@@ -24,6 +24,7 @@ from .._io import write_text
 from ..errors import InputError
 from ..questionnaire import Questionnaire
 from ..questionnaire.relevance import evaluate, parse_relevance
+from ._json import Node, read_json
 from .instrument import options
 
 __all__ = ["to_qsf", "write_qsf", "from_qsf", "QUALTRICS_LANGUAGES"]
@@ -163,32 +164,71 @@ def _plain(html: str) -> str:
     return re.sub(r"\s+", " ", text.replace("&nbsp;", " ")).strip()
 
 
+def _comment(text: str, limit: int = 80) -> str:
+    """Text for one YAML comment line: no line breaks or other unprintable characters."""
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _text(main: str, values: dict[str, str]) -> dict[str, str] | str:
     values = {k: v for k, v in values.items() if v}
     return values[main] if set(values) == {main} else values
 
 
-def _scale_of(payload: dict, langs: list[str], tr: dict) -> dict | None:
+def _choice_codes(payload: Node) -> tuple[list[str], list[int]]:
+    """A choice question's choice ids in display order and their codes (the recode value,
+    else the choice id), each checked."""
+    choices = payload.obj("Choices")
+    ids = [k for k, _ in choices.items()]
+    if payload.at("ChoiceOrder").value:
+        order, seen = [], set()
+        for node in payload.seq("ChoiceOrder"):
+            c = node.text()
+            if c not in choices.value:
+                raise node.fail(f"choice {c!r} is not one of the question's Choices "
+                                f"({', '.join(ids[:12])})")
+            if c in seen:
+                raise node.fail(f"choice {c!r} is listed twice")
+            seen.add(c)
+            order.append(c)
+    else:
+        order = ids
+    recode = payload.obj("RecodeValues")
+    codes = []
+    for c in order:
+        node = recode.at(c)
+        if node.value is None:  # no recode value: the choice id is the code
+            node = Node(c, choices, payload.source, c)
+        codes.append(node.code())
+    if len(set(codes)) < len(codes):
+        dup = next(c for c in codes if codes.count(c) > 1)
+        raise recode.fail(f"code {dup} is given to two choices")
+    return order, codes
+
+
+def _scale_of(payload: Node, langs: list[str], tr: dict[str, Node]) -> dict | None:
     """A scale definition from a question's choices and recode values."""
-    if payload.get("QuestionType") == "TE":
-        settings = payload.get("Validation", {}).get("Settings", {})
-        if settings.get("ContentType") != "ValidNumber":
+    qtype = payload.text("QuestionType")
+    if qtype == "TE":
+        settings = payload.obj("Validation").obj("Settings")
+        if settings.text("ContentType") != "ValidNumber":
             return None
-        rng = settings.get("ValidNumber", {})
+        rng = settings.obj("ValidNumber")
         out = {"type": "numeric"}
         for key, name in (("Min", "min"), ("Max", "max")):
-            if str(rng.get(key, "")).strip():
-                out[name] = float(rng[key])
+            value = rng.number(key)
+            if value is not None:
+                out[name] = value
         return out
-    if payload.get("QuestionType") != "MC" or not payload.get("Choices"):
+    choices = payload.obj("Choices")
+    if qtype != "MC" or not choices.value:
         return None
-    order = [str(c) for c in payload.get("ChoiceOrder") or payload["Choices"]]
-    recode = payload.get("RecodeValues") or {}
-    codes = [int(float(recode.get(c, c))) for c in order]
-    labels = {la: [_plain(tr.get(la, {}).get("Choices", {}).get(c, {}).get("Display", ""))
-                   for c in order] for la in langs}
+    order, codes = _choice_codes(payload)
+    labels = {la: [_plain(tr[la].obj("Choices").obj(c).text("Display")) for c in order]
+              for la in langs[1:]}
     main = langs[0]
-    labels[main] = [_plain(payload["Choices"][c].get("Display", "")) for c in order]
+    labels[main] = [_plain(choices.obj(c).text("Display")) for c in order]
     # special codes: a run at the end, after a gap in the codes (98, 99 after 1–10)
     cut = len(codes)
     for k in range(len(codes) - 1, 0, -1):
@@ -208,8 +248,8 @@ def _scale_of(payload: dict, langs: list[str], tr: dict) -> dict | None:
     contiguous = main_codes == list(range(main_codes[0], main_codes[0] + len(main_codes)))
     numbered = all(not labels[main][k] or labels[main][k] == str(c)
                    for k, c in enumerate(main_codes[1:-1], start=1))
-    if payload.get("Selector") in ("SAHR", "NPS") or (contiguous and numbered
-                                                       and len(main_codes) > 3):
+    if payload.text("Selector") in ("SAHR", "NPS") or (contiguous and numbered
+                                                        and len(main_codes) > 3):
         out = {"type": "rating", "min": main_codes[0], "max": main_codes[-1],
                "anchors": text}
     else:
@@ -219,27 +259,38 @@ def _scale_of(payload: dict, langs: list[str], tr: dict) -> dict | None:
     return out
 
 
-def _relevance(logic: dict | None, items: dict[str, dict]) -> str | None:
+def _relevance(logic: Node, items: dict[str, dict], item_id: str) -> str | None:
     """Our relevance syntax from ``Selected``/``NotSelected`` display logic."""
-    if not logic:
+    logic = logic.obj()
+    if not logic.value:
         return None
     terms, term = [], []
-    for key in sorted((k for k in logic if k.isdigit()), key=int):
-        group = logic[key]
-        for sub in sorted((k for k in group if k.isdigit()), key=int):
-            e = group[sub]
-            m = re.match(r"q://(QID\d+)/SelectableChoice/(\d+)", e.get("ChoiceLocator", ""))
+
+    def refuse(node: Node, what: str) -> InputError:
+        return node.fail(f"question {item_id!r}: cannot read {what} as a condition on a "
+                         "choice")
+
+    for key in sorted((k for k, _ in logic.items() if k.isdigit()), key=int):
+        group = logic.obj(key)
+        for sub in sorted((k for k, _ in group.items() if k.isdigit()), key=int):
+            e = group.obj(sub)
+            m = re.fullmatch(r"q://(QID\d+)/SelectableChoice/(\d+)", e.text("ChoiceLocator"))
             if not m or m.group(1) not in items:
-                raise ValueError(f"display logic {e.get('Description', '')!r}")
+                raise refuse(e, f"display logic {e.text('Description')!r}")
             info = items[m.group(1)]
-            code = info["recode"].get(m.group(2), m.group(2))
-            op = {"Selected": "==", "NotSelected": "!="}.get(e.get("Operator"))
+            recode = info["recode"]
+            choice = m.group(2)
+            code = recode.at(choice)
+            if code.value is None:
+                code = Node(choice, e.at("ChoiceLocator"), e.source)
+            code = code.code()
+            op = {"Selected": "==", "NotSelected": "!="}.get(e.text("Operator"))
             if op is None:
-                raise ValueError(f"display logic operator {e.get('Operator')!r}")
-            if term and e.get("Conjuction", "And") == "Or":
+                raise refuse(e, f"display logic operator {e.text('Operator')!r}")
+            if term and e.text("Conjuction", "And") == "Or":
                 terms.append(term)
                 term = []
-            term.append(f"{info['id']} {op} {int(float(code))}")
+            term.append(f"{info['id']} {op} {code}")
     if term:
         terms.append(term)
     merged = []
@@ -257,10 +308,12 @@ def _relevance(logic: dict | None, items: dict[str, dict]) -> str | None:
     return " or ".join(parts)
 
 
-def _embedded(flow: dict) -> list[str]:
-    """Embedded-data field names anywhere in a survey flow."""
-    out = [f.get("Field") for f in flow.get("EmbeddedData", []) if f.get("Field")]
-    for sub in flow.get("Flow", []) or []:
+def _embedded(flow: Node) -> list[str]:
+    """Embedded-data field names anywhere in a survey flow (nesting is bounded by the
+    reader's depth limit)."""
+    flow = flow.obj()
+    out = [f for e in flow.seq("EmbeddedData") if (f := e.obj().text("Field"))]
+    for sub in flow.seq("Flow"):
         out += _embedded(sub)
     return out
 
@@ -271,58 +324,67 @@ def from_qsf(path: str | Path) -> str:
     apart after a gap — 98, 99 — become special codes), routing from display logic,
     translations from the questions' languages, embedded-data fields as optional group
     items (brand, panel, quota cells). Constructs and paths are left for the
-    researcher, with a comment saying so. Raises InputError for a file that is not a
-    survey file or logic that cannot be read."""
+    researcher, with a comment saying so. Names from the file are data: the YAML is
+    written by the emitter, and the header comment holds them on one line.
+
+    Raises InputError for a file that is too large or too deeply nested (see
+    :mod:`crmsurvey.fielding._json`), not a survey file, a value of the wrong kind
+    (naming its JSON path, e.g. ``SurveyElements[3].Payload.Choices``), or logic that
+    cannot be read."""
     import yaml
 
     p = Path(path)
-    try:
-        qsf = json.loads(p.read_text(encoding="utf-8-sig"))
-        entry, elements = qsf["SurveyEntry"], qsf["SurveyElements"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"not a Qualtrics survey file ({type(exc).__name__}: {exc})",
-                         path=str(p)) from None
-    main = _FROM_QUALTRICS.get(entry.get("SurveyLanguage", "EN"), "en")
-    questions = {e["PrimaryAttribute"]: e["Payload"] for e in elements
-                 if e.get("Element") == "SQ"}
-    codes = sorted({c for pl in questions.values() for c in (pl.get("Language") or {})})
+    root = read_json(p).obj()
+    entry = root.obj("SurveyEntry", required=True)
+    elements = [e.obj() for e in root.seq("SurveyElements", required=True)]
+    main = _FROM_QUALTRICS.get(entry.text("SurveyLanguage", "EN"), "en")
+    questions: dict[str, Node] = {}
+    for e in elements:
+        if e.text("Element") != "SQ":
+            continue
+        qid = e.text("PrimaryAttribute")
+        if not qid:
+            raise e.fail("a question (Element SQ) without a PrimaryAttribute (its id)")
+        questions[qid] = e.obj("Payload", required=True)
+    if not questions:
+        raise root.fail("no questions (no SurveyElements with Element SQ)")
+    languages = {qid: dict(pl.obj("Language").items()) for qid, pl in questions.items()}
+    codes = sorted({c for tr in languages.values() for c in tr})
     langs = [main] + [_FROM_QUALTRICS.get(c, c.lower()) for c in codes
                       if _FROM_QUALTRICS.get(c, c.lower()) != main]
     by_code = {_FROM_QUALTRICS.get(c, c.lower()): c for c in codes}
-    blocks = next((e["Payload"] for e in elements if e.get("Element") == "BL"), [])
-    blocks = list(blocks.values()) if isinstance(blocks, dict) else blocks
-    items = {qid: {"id": pl.get("DataExportTag") or qid, "recode": pl.get("RecodeValues") or {}}
+    blocks = next((e.seq("Payload", numbered=True) for e in elements
+                   if e.text("Element") == "BL"), [])
+    items = {qid: {"id": pl.text("DataExportTag") or qid, "recode": pl.obj("RecodeValues")}
              for qid, pl in questions.items()}
-    scales, sections = {}, []
-    for block in blocks:
-        if block.get("Type") == "Trash":
+    scales, scale_names, sections = {}, {}, []
+    for block in (b.obj() for b in blocks):
+        if block.text("Type") == "Trash":
             continue
         run, run_logic = [], None
-        for el in block.get("BlockElements", []):
-            qid = el.get("QuestionID")
+        for el in block.seq("BlockElements"):
+            el = el.obj()
+            qid = el.text("QuestionID")
             pl = questions.get(qid)
-            if el.get("Type") != "Question" or pl is None or pl.get("QuestionType") == "DB":
+            if el.text("Type") != "Question" or pl is None or pl.text("QuestionType") == "DB":
                 continue
-            tr = {la: (pl.get("Language") or {}).get(by_code.get(la, ""), {}) for la in langs}
-            texts = {main: _plain(pl.get("QuestionText"))}
-            texts.update({la: _plain(tr[la].get("QuestionText", "")) for la in langs[1:]})
+            empty = Node({}, pl, pl.source, "Language")
+            tr = {la: languages[qid].get(by_code.get(la, ""), empty).obj() for la in langs}
+            texts = {main: _plain(pl.text("QuestionText"))}
+            texts.update({la: _plain(tr[la].text("QuestionText")) for la in langs[1:]})
             item = {"id": items[qid]["id"], "text": _text(main, texts)}
-            sc = _scale_of(pl, langs, {la: tr[la] for la in langs[1:]})
+            sc = _scale_of(pl, langs, tr)
             if sc is not None:
                 key = json.dumps(sc, sort_keys=True, ensure_ascii=False, default=str)
-                name = next((n for n, s in scales.items() if s[0] == key), None)
+                name = scale_names.get(key)
                 if name is None:
-                    name = f"{sc['type']}{len(scales) + 1}"
-                    scales[name] = (key, sc)
+                    name = scale_names[key] = f"{sc['type']}{len(scales) + 1}"
+                    scales[name] = sc
                 item["scale"] = name
                 item["role"] = "indicator" if sc["type"] == "rating" else "other"
             else:
                 item["role"] = "other"
-            try:
-                logic = _relevance(pl.get("DisplayLogic"), items)
-            except ValueError as exc:
-                raise InputError(f"question {item['id']!r}: cannot read {exc} as a "
-                                 "condition on a choice", path=str(p)) from None
+            logic = _relevance(pl.at("DisplayLogic"), items, item["id"])
             if run and logic != run_logic:
                 sections.append((block, run, run_logic))
                 run = []
@@ -331,36 +393,40 @@ def from_qsf(path: str | Path) -> str:
         if run:
             sections.append((block, run, run_logic))
     out_sections, seen = [], set()
-    embedded = [f for e in elements if e.get("Element") == "FL"
-                for f in _embedded(e.get("Payload", {}))]
+    embedded = [f for e in elements if e.text("Element") == "FL"
+                for f in _embedded(e.at("Payload"))]
     if embedded:
         out_sections.append({"id": "embedded", "title": "Embedded data", "items": [
             {"id": f, "role": "group", "optional": True} for f in dict.fromkeys(embedded)]})
         seen.add("embedded")
     for k, (block, run, logic) in enumerate(sections, start=1):
-        sid = re.sub(r"\W+", "_", _plain(block.get("Description") or "")).strip("_").lower()
+        title = _plain(block.text("Description"))
+        sid = re.sub(r"\W+", "_", title).strip("_").lower()
         sid = sid if re.match(r"^[a-z_][a-z0-9_]*$", sid) else f"section{k}"
-        base, k = sid, 1
+        base, n = sid, 1
         while sid in seen:
-            k += 1
-            sid = f"{base}_{k}"
+            n += 1
+            sid = f"{base}_{n}"
         seen.add(sid)
-        sec = {"id": sid, "title": _plain(block.get("Description") or sid), "items": run}
+        sec = {"id": sid, "title": title or sid, "items": run}
         if logic:
             sec["relevance"] = logic
         out_sections.append(sec)
-    doc = {"id": re.sub(r"\W+", "_", (entry.get("crmsurvey") or {}).get("id")
-                        or entry.get("SurveyID", "survey")).strip("_").lower() or "survey",
-           "version": str((entry.get("crmsurvey") or {}).get("version", "1")),
-           "languages": langs, "title": entry.get("SurveyName") or p.stem}
-    if entry.get("SurveyDescription"):
-        doc["description"] = entry["SurveyDescription"]
-    doc["scales"] = {n: s for n, (_, s) in scales.items()}
+    own = entry.obj("crmsurvey")
+    name = entry.text("SurveyName")
+    doc = {"id": re.sub(r"\W+", "_", own.text("id") or entry.text("SurveyID", "survey"))
+           .strip("_").lower() or "survey",
+           "version": own.text("version", "1"),
+           "languages": langs, "title": name or p.stem}
+    if entry.text("SurveyDescription"):
+        doc["description"] = entry.text("SurveyDescription")
+    doc["scales"] = scales
     doc["sections"] = out_sections
-    head = (f"# Imported from the Qualtrics survey file {p.name} "
-            f"({entry.get('SurveyName', '')}).\n"
+    head = (f"# Imported from the Qualtrics survey file {_comment(p.name)}"
+            f"{f' ({_comment(name)})' if _comment(name) else ''}.\n"
             "# Items, scales, codes and routing come from the survey. Constructs and paths\n"
             "# are left for you: add `constructs:` (items per construct) and `paths:`\n"
             "# (one 'Outcome ~ Predictor + …' line each), and set item roles (id,\n"
             "# duration, group, nps, …) where the survey could not say.\n")
-    return head + yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when installed: faster
+    return head + yaml.dump(doc, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)
