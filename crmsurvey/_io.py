@@ -1,4 +1,5 @@
-"""Atomic file writing: a failed write leaves no half-written file behind."""
+"""Atomic file writing: a failed write leaves no half-written file behind, and a file is
+never written over the folder or the input it was asked to stand beside."""
 from __future__ import annotations
 
 import os
@@ -9,13 +10,44 @@ from typing import Iterator
 
 import pandas as pd
 
-__all__ = ["atomic_path", "write_text", "write_frame"]
+__all__ = ["atomic_path", "write_text", "write_frame", "check_output"]
+
+
+def check_output(path: str | Path, *inputs: str | Path) -> Path:
+    """Refuse (InputError, exit 2) a single-file output that is an existing folder or the
+    same file as one of ``inputs`` (compared after resolving links; inputs that are not
+    files, such as a bundled questionnaire's id, are skipped). Returns ``path``."""
+    from .errors import InputError
+
+    out = Path(path)
+    if out.is_dir():
+        raise InputError("the output is a folder; name the file to write", path=str(out))
+    target = out.resolve()
+    for given in inputs:
+        source = Path(given)
+        if not source.is_file():
+            continue
+        same = source.resolve() == target
+        if not same and out.exists():
+            try:
+                same = os.path.samefile(source, out)
+            except OSError:
+                same = False
+        if same:
+            raise InputError("the output is the input file; it would be overwritten",
+                             path=str(out), hint="write to another file")
+    return out
 
 
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it into place only on success."""
+    """Yield a temporary path beside ``path``; move it into place only on success.
+    A ``path`` that is a folder is an InputError (before anything is written)."""
     target = Path(path)
+    if target.is_dir():
+        from .errors import InputError
+
+        raise InputError("the output is a folder; name the file to write", path=str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix,
                                dir=target.parent)

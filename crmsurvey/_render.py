@@ -104,9 +104,14 @@ def _template_frame() -> tuple[str, int] | None:
 def write_pdf(html: str, out: Path, *, base: Path, allowed: list[Path],
               refused: list[str] | None = None) -> Path:
     """Write ``html`` as a PDF at ``out`` (atomically), resolving relative URLs against
-    the folder ``base`` and fetching only under ``allowed``."""
+    the folder ``base`` and fetching only under ``allowed``. The fonts the text needs are
+    checked first (:func:`crmsurvey._fonts.check_fonts`): a missing font is exit 2
+    naming the package, not boxes or a crashed renderer."""
     import logging
 
+    from ._fonts import check_fonts
+
+    check_fonts(html)
     from weasyprint import HTML
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)

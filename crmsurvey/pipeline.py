@@ -1,68 +1,57 @@
 """The whole flow for one study: run → results and tables → report, written atomically.
 
-Everything is staged in a temporary folder inside the output folder — the same
-filesystem even when OUT is a mount point — and moved in only when the report has
-rendered, so a failed run leaves nothing half-written. The bundle is replaced as a
-whole: files a previous run wrote (listed in OUT's manifest) and this run did not are
-removed; files of the user's own in OUT are never touched.
+OUT (the output folder) is empty or holds a previous bundle, and holds none of the run's
+inputs; one run at a time writes into it. Everything is staged in a temporary folder
+inside OUT — the same filesystem even when OUT is a mount point — and published only when
+the report has rendered, as one journaled step (see :mod:`crmsurvey._bundle`): a failed
+or killed run leaves the previous bundle or the new one, never a mix. The bundle is
+replaced as a whole: files a previous run wrote (listed in OUT's manifest) and this run
+did not are removed; files of the user's own in OUT are never touched.
 """
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable
 
 from ._assets import image_kind
-from ._io import write_text
+from ._bundle import MANIFEST, STAGING, open_out, publish
+from ._fonts import check_fonts
 from .errors import InputError
-from .study import load_results, load_study, run_study, write_results
+from .study import Study, load_results, load_study, run_study, write_results
 
 __all__ = ["run", "rerender", "MANIFEST"]
 
 Progress = Callable[[str, int, int], None]
-#: The list of files the last run wrote into its output folder.
-MANIFEST = ".crmsurvey-manifest.json"
 
 
-def _open_outdir(outdir: Path) -> bool:
-    """Make sure ``outdir`` is a writable folder; return whether it was created here."""
-    if outdir.exists() and not outdir.is_dir():
-        raise InputError("the output folder is a file", path=str(outdir))
-    created = not outdir.exists()
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create the output folder ({exc.strerror})",
-                         path=str(outdir)) from None
-    if not os.access(outdir, os.W_OK | os.X_OK):
-        raise InputError("the output folder is not writable", path=str(outdir))
-    return created
+def _inputs(study: Study) -> list[tuple[str, Path]]:
+    """The files and folders a run reads: (what, resolved path)."""
+    d = study.definition
+    given = Path(study.source)  # as named when loaded: a path, or a bundled study's name
+    named = [("study file", given if given.is_file() else study.folder / f"{given.name}.yaml")]
+    if (study.folder / d.questionnaire).is_file():
+        named.append(("questionnaire", study.folder / d.questionnaire))
+    named += [("data file", study.path(src.path)) for src in d.data if src.path]
+    tx = d.analytics.transactions
+    if tx is not None and tx.path:
+        named.append(("transaction file", study.path(tx.path)))
+    if d.report.logo:
+        named.append(("logo", study.path(d.report.logo)))
+    if d.report.template:
+        named.append(("template folder", study.path(d.report.template)))
+    return [(what, Path(p).resolve()) for what, p in named]
 
 
-def _previous(outdir: Path) -> set[str]:
-    try:
-        listed = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return set()
-    return {p for p in listed if isinstance(p, str)} if isinstance(listed, list) else set()
-
-
-def _publish(staging: Path, outdir: Path) -> None:
-    new = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
-    for rel in new:
-        (outdir / rel).parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging / rel, outdir / rel)
+def _check_out(outdir: Path, inputs: list[tuple[str, Path]]) -> None:
+    """A run may not write into a folder holding any of its inputs."""
     root = outdir.resolve()
-    for rel in sorted(_previous(outdir) - set(new)):  # stale: written by an earlier run
-        path = (outdir / rel).resolve()
-        if root in path.parents and path.is_file() and not path.is_symlink():
-            path.unlink()
-            if path.parent != root and not any(path.parent.iterdir()):
-                path.parent.rmdir()
-    write_text(outdir / MANIFEST, json.dumps(new, indent=0))
+    for what, path in inputs:
+        if path == root or root in path.parents:
+            raise InputError(f"the output folder holds the run's {what} {path.name!r}; "
+                             "the run would write over its own input", path=str(outdir),
+                             hint="write the results to a folder of their own")
 
 
 def run(study_path: str | Path, outdir: str | Path, *, lang: str | None = None,
@@ -76,29 +65,27 @@ def run(study_path: str | Path, outdir: str | Path, *, lang: str | None = None,
     if lang and lang not in study.questionnaire.languages:
         raise InputError(f"language {lang!r} is not a language of the questionnaire",
                          hint=f"it has {', '.join(study.questionnaire.languages)}")
+    check_fonts(lang=lang or study.definition.report.language)  # before the work
     outdir = Path(outdir)
-    created = _open_outdir(outdir)
-    staging = Path(tempfile.mkdtemp(prefix=".crmsurvey-staging-", dir=outdir))
-    try:
-        done = run_study(study, progress=say, engine=engine, language=lang)
-        write_results(done.results, done.tables, staging)
-        logo = study.definition.report.logo
-        if logo:  # checked by content when the study was loaded; named by what it is
-            (staging / "assets").mkdir()
-            shutil.copyfile(study.path(logo), staging / "assets" /
-                            f"logo{image_kind(study.path(logo))}")
-        template = study.definition.report.template
-        say("rendering", 0, 1)
-        render_report(done.results, staging, lang=lang,
-                      template_dir=study.path(template) if template else None)
-        say("rendering", 1, 1)
-        _publish(staging, outdir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        if created and not any(outdir.iterdir()):
-            outdir.rmdir()
-        raise
-    shutil.rmtree(staging, ignore_errors=True)
+    _check_out(outdir, _inputs(study))
+    with open_out(outdir, create=True, fresh=True):
+        staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=outdir))
+        try:
+            done = run_study(study, progress=say, engine=engine, language=lang)
+            write_results(done.results, done.tables, staging)
+            logo = study.definition.report.logo
+            if logo:  # checked by content when the study was loaded; named by what it is
+                (staging / "assets").mkdir()
+                shutil.copyfile(study.path(logo), staging / "assets" /
+                                f"logo{image_kind(study.path(logo))}")
+            template = study.definition.report.template
+            say("rendering", 0, 1)
+            render_report(done.results, staging, lang=lang,
+                          template_dir=study.path(template) if template else None)
+            say("rendering", 1, 1)
+            publish(staging, outdir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
     return outdir
 
 
@@ -109,16 +96,21 @@ def rerender(outdir: str | Path, *, lang: str | None = None,
     from .report.render import render_report
 
     outdir = Path(outdir)
-    source = outdir / "results.json"
-    if not source.is_file():
-        raise InputError("no results.json here; run the study first", path=str(outdir))
-    results = load_results(source)
-    if template is not None and not Path(template).is_dir():
-        raise InputError("template folder not found", path=str(template))
-    html, pdf = render_report(results, outdir, lang=lang,
-                              template_dir=Path(template) if template else None)
-    listed = _previous(outdir)
-    if listed:  # the bundle now includes this language's report too
-        write_text(outdir / MANIFEST, json.dumps(sorted(listed | {html.name, pdf.name}),
-                                                 indent=0))
-    return pdf
+    if not outdir.is_dir():
+        raise InputError("no such folder; run the study first", path=str(outdir))
+    with open_out(outdir):  # locked; an interrupted publish is finished first
+        source = outdir / "results.json"
+        if not source.is_file():
+            raise InputError("no results.json here; run the study first", path=str(outdir))
+        results = load_results(source)
+        if template is not None and not Path(template).is_dir():
+            raise InputError("template folder not found", path=str(template))
+        check_fonts(lang=lang or results.study.language)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=outdir))
+        try:
+            html, pdf = render_report(results, staging, lang=lang, assets=outdir / "assets",
+                                      template_dir=Path(template) if template else None)
+            publish(staging, outdir, keep_old=True)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return outdir / pdf.name

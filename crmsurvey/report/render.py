@@ -9,8 +9,11 @@ never the network and no other file.
 from __future__ import annotations
 
 import base64
+import os
+import re
 from pathlib import Path
 
+from .._assets import read_image
 from .._io import atomic_path
 from .._render import render_template, restricted_fetcher, write_pdf
 from .._resources import bundled_dir
@@ -19,16 +22,37 @@ from ..study.results import Results
 from .context import build_context
 from .filters import num, pct, pval, text_in
 
-__all__ = ["render_report", "build_html", "restricted_fetcher", "build_context"]
+__all__ = ["render_report", "build_html", "report_logo", "restricted_fetcher",
+           "build_context"]
 
 
 _IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".svg": "image/svg+xml"}
+#: A language tag as reports name their files (``en``, ``zh-CN``): nothing else may reach
+#: a file name, whatever a results.json says.
+_LANG_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3}")
 
 
-def _logo_uri(path: Path) -> str:
-    """The logo embedded as a data: URI (no machine path in report.html)."""
-    kind = _IMAGE_TYPES.get(path.suffix, "application/octet-stream")
-    return f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode()
+def report_logo(assets: Path) -> str | None:
+    """The run's logo in ``assets`` (``logo.png``/``.jpg``/``.svg``) as a data: URI (no
+    machine path in report.html), or None. It is checked as the study's logo is, and may
+    not be a link, a pipe or a device, nor ``assets`` a link: an InputError names it."""
+    assets = Path(assets)
+    if not os.path.lexists(assets):
+        return None
+    if assets.is_symlink() or not assets.is_dir():
+        raise InputError("the report's assets must be a folder of the run's own files, "
+                         "not a link or a file", path=str(assets))
+    for path in sorted(assets.glob("logo.*")):
+        try:
+            kind, data = read_image(path, follow_links=False)
+        except ValueError as exc:
+            raise InputError(f"the report's logo is not accepted: {exc}",
+                             path=str(path)) from None
+        if kind != path.suffix:
+            raise InputError(f"the report's logo is a {kind[1:].upper()} image named "
+                             f"{path.name!r}", path=str(path))
+        return f"data:{_IMAGE_TYPES[kind]};base64," + base64.b64encode(data).decode()
+    return None
 
 
 def build_html(results: Results, *, lang: str | None = None, template_dir: Path | None = None,
@@ -45,24 +69,25 @@ def build_html(results: Results, *, lang: str | None = None, template_dir: Path 
 
 
 def render_report(results: Results, outdir: Path, *, lang: str | None = None,
-                  template_dir: Path | None = None, refused: list[str] | None = None
-                  ) -> tuple[Path, Path]:
+                  template_dir: Path | None = None, refused: list[str] | None = None,
+                  assets: Path | None = None) -> tuple[Path, Path]:
     """Write the report into ``outdir`` (each file atomically): ``report.html`` and
     ``report.pdf`` in the results' own language, ``report.<lang>.html/.pdf`` in another
     one (so that both can stand side by side). A language the questionnaire has no text
-    for is an InputError."""
+    for is an InputError. The logo comes from ``assets`` (default ``outdir/assets``)."""
     lang = lang or results.study.language
-    known = results.study.languages or [results.study.language]
-    if lang not in known:
+    known = [k for k in results.study.languages or [results.study.language]
+             if isinstance(k, str) and _LANG_TAG.fullmatch(k)]
+    if not isinstance(lang, str) or not _LANG_TAG.fullmatch(lang) or lang not in known:
         raise InputError(f"language {lang!r} is not a language of the questionnaire",
-                         hint=f"it has {', '.join(known)}")
+                         hint=f"it has {', '.join(known) or 'none a report can name'}")
     stem = "report" if lang == results.study.language else f"report.{lang}"
     outdir = Path(outdir)
     template_dir = Path(template_dir or bundled_dir("reports") / "default").resolve()
-    assets = (outdir / "assets").resolve()
-    logo = next((p for p in sorted(assets.glob("logo.*"))), None) if assets.is_dir() else None
-    html = build_html(results, lang=lang, template_dir=template_dir,
-                      logo=_logo_uri(logo) if logo else None)
+    assets = Path(assets if assets is not None else outdir / "assets")
+    logo = report_logo(assets)
+    assets = assets.resolve()
+    html = build_html(results, lang=lang, template_dir=template_dir, logo=logo)
     with atomic_path(outdir / f"{stem}.html") as tmp:
         tmp.write_text(html, encoding="utf-8")
     write_pdf(html, outdir / f"{stem}.pdf", base=template_dir,
