@@ -10,6 +10,7 @@ __all__ = [
     "InputError",
     "ModelSyntaxError",
     "check_choice",
+    "printable",
     "CrmWarning",
     "DataWarning",
     "EstimationWarning",
@@ -60,12 +61,22 @@ class InputError(ValueError):
                     place += f":{self.column}"
             place += ": "
         text = f"{place}{self.msg}" + (f" ({self.hint})" if self.hint else "")
-        return " ".join(text.split("\n"))
+        return printable(" ".join(text.splitlines()))
 
     @property
     def all(self) -> list["InputError"]:
         """This error and every further one found with it."""
         return [self, *self.more]
+
+
+def printable(text: str) -> str:
+    r"""``text`` safe for a terminal line: control characters (ESC, NUL, …) shown escaped.
+
+    >>> printable("B\x1b[31m")
+    'B\\x1b[31m'
+    """
+    return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape")
+                   .decode("ascii") for c in text)
 
 
 def check_choice(name: str, value: object, allowed) -> None:
