@@ -20,7 +20,8 @@ import yaml
 from . import _defaults as D
 from .errors import InputError
 
-__all__ = ["MarkedYAML", "load_marked", "pydantic_errors", "validate", "read_text"]
+__all__ = ["MarkedYAML", "load_marked", "pydantic_errors", "validate", "read_text",
+           "env_limit", "max_yaml_bytes"]
 
 
 @dataclass
@@ -52,10 +53,53 @@ def _pos(mark: yaml.Mark) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
+#: Deepest nesting of mappings and lists a YAML document may have.
+MAX_DEPTH = 200
+#: Longest number a YAML scalar may spell (digits and signs): Python refuses to read
+#: integers of more than 4,300 digits, and no setting needs more than a few dozen.
+MAX_NUMBER_CHARS = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, refusing documents nested deeper than :data:`MAX_DEPTH` while it
+    composes them (PyYAML composes recursively: 5,000 levels exhaust Python's stack)."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):  # noqa: D102 - PyYAML's hook
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise InputError(f"cannot read YAML: nested more than {MAX_DEPTH} levels deep",
+                                 path=self.name, line=mark.line + 1, column=mark.column + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _check_scalar(node: yaml.Node, source: str) -> None:
+    """Refuse a scalar no file of ours needs: a lone surrogate (``"\\ud800"``, which no
+    encoder can write back) or a number hundreds of digits long."""
+    if not isinstance(node, yaml.ScalarNode):
+        return
+    line, col = _pos(node.start_mark)
+    if _SURROGATE.search(node.value):
+        raise InputError("cannot read YAML: a text contains a lone surrogate escape "
+                         "(\\ud800-\\udfff), which is not a character", path=source,
+                         line=line, column=col)
+    if node.tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float") and \
+            len(node.value) > MAX_NUMBER_CHARS:
+        raise InputError(f"cannot read YAML: a number longer than {MAX_NUMBER_CHARS} "
+                         "characters", path=source, line=line, column=col)
+
+
 def load_marked(text: str, source: str) -> MarkedYAML:
     """Load YAML ``text`` safely; duplicate keys and unknown tags are errors."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
+        loader.name = source
         try:
             node = loader.get_single_node()
             if node is None:
@@ -87,8 +131,9 @@ def _count_nodes(root: yaml.Node, source: str, limit: int = D.MAX_YAML_NODES) ->
     def size(node: yaml.Node, depth: int) -> int:
         if id(node) in sizes:
             return sizes[id(node)]
-        if depth > 200:
-            raise InputError("cannot read YAML: nested more than 200 levels deep", path=source,
+        if depth > MAX_DEPTH:
+            raise InputError(f"cannot read YAML: nested more than {MAX_DEPTH} levels deep",
+                             path=source,
                              line=node.start_mark.line + 1)
         total = 1
         if isinstance(node, yaml.MappingNode):
@@ -108,9 +153,11 @@ def _count_nodes(root: yaml.Node, source: str, limit: int = D.MAX_YAML_NODES) ->
 
 def _walk(loader: yaml.SafeLoader, node: yaml.Node, loc: tuple, out: MarkedYAML) -> None:
     out.values[loc] = _pos(node.start_mark)
+    _check_scalar(node, out.source)
     if isinstance(node, yaml.MappingNode):
         seen: set = set()
         for knode, vnode in node.value:
+            _check_scalar(knode, out.source)
             key = loader.construct_object(knode, deep=True)
             try:
                 hash(key)
@@ -186,10 +233,24 @@ def validate(marked: MarkedYAML, model: Any, known_keys: set[str], shape: str):
                          hint=first.hint, more=errors[1:]) from None
 
 
+def env_limit(name: str, default: int, *, most: int = 10**12) -> int:
+    """An integer limit from the environment variable ``name`` (``default`` when unset or
+    empty): plain digits, from 1 to ``most``; anything else is an InputError naming the
+    variable."""
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(most))
+            and 1 <= int(raw) <= most):
+        raise InputError(f"environment variable {name}={raw[:40]!r} is not a whole number "
+                         f"from 1 to {most:,}", hint=f"unset it for the default of {default:,}")
+    return int(raw)
+
+
 def max_yaml_bytes() -> int:
-    """The size limit for YAML files: ``CRMSURVEY_MAX_YAML_BYTES`` or the default."""
-    value = os.environ.get("CRMSURVEY_MAX_YAML_BYTES", "")
-    return int(value) if value.isdigit() else D.MAX_YAML_BYTES
+    """The size limit for YAML files: ``CRMSURVEY_MAX_YAML_BYTES`` (at most 1 GiB) or
+    the default."""
+    return env_limit("CRMSURVEY_MAX_YAML_BYTES", D.MAX_YAML_BYTES, most=2**30)
 
 
 def read_text(path: str | Path, *, max_bytes: int | None = None) -> str:

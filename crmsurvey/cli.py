@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 import typer
 
@@ -75,6 +76,7 @@ def q_print(
     from .fielding import print_questionnaire
     from .questionnaire import load_questionnaire
 
+    _check_output(output, file)
     out = print_questionnaire(load_questionnaire(file), output, lang, second=second)
     _out(f"wrote {out}")
 
@@ -89,6 +91,7 @@ def q_codebook(
     from .fielding.codebook import write_codebook
     from .questionnaire import load_questionnaire
 
+    _check_output(output, file)
     q = load_questionnaire(file)
     if lang and lang not in q.languages:
         raise InputError(f"language {lang!r} is not a language of the questionnaire",
@@ -108,6 +111,7 @@ def q_export(
     from .fielding.qualtrics import write_qsf
     from .questionnaire import load_questionnaire
 
+    _check_output(output, file)
     writers = {".qsf": write_qsf, ".txt": write_limesurvey, ".tsv": write_limesurvey}
     writer = writers.get(output.suffix.lower())
     if writer is None:
@@ -126,10 +130,25 @@ def q_import(
     from .fielding.qualtrics import from_qsf
     from .questionnaire import parse_questionnaire
 
+    _check_output(output, file)
+    from ._yaml import max_yaml_bytes
+
     text = from_qsf(file)
+    size, limit = len(text.encode("utf-8")), max_yaml_bytes()
+    if size > limit:  # it could not be loaded once written: say so before validating
+        raise InputError(f"the imported questionnaire would be {size:,} bytes, more than "
+                         f"the limit of {limit:,} for questionnaire files", path=str(file),
+                         hint="set CRMSURVEY_MAX_YAML_BYTES to allow larger files")
     parse_questionnaire(text, source=str(output))  # valid before it is written
     write_text(output, text)
     _out(f"wrote {output}; add constructs: and paths: before fitting a model")
+
+
+def _check_output(output: Path, *inputs: Path) -> None:
+    """A single-file output may be neither a folder nor one of the command's inputs."""
+    from ._io import check_output
+
+    check_output(output, *inputs)
 
 
 def _pairs(values: List[str], what: str) -> dict[str, str]:
@@ -150,8 +169,11 @@ def r_check(
     map_: List[str] = typer.Option([], "--map", help="column=item, repeatable."),
     exclude: List[str] = typer.Option([], "--exclude", help="Screening rule that excludes "
                                       "rows (repeatable, or 'all')."),
-    encoding: Optional[str] = typer.Option(None, help="Text encoding of a CSV file."),
+    encoding: Optional[str] = typer.Option(None, help="Text encoding of a CSV file "
+                                           "(default: UTF-8, UTF-16 with a BOM, GB18030)."),
     sheet: Optional[str] = typer.Option(None, help="XLSX sheet name."),
+    codes: Optional[str] = typer.Option(None, "--codes", help="values or option_numbers "
+                                        "(问卷星 按选项序号: 1 = the first option)."),
     strict: bool = typer.Option(False, "--strict", help="Exit 3 when any answer was off "
                                 "the scale or unreadable (and so set missing)."),
 ) -> None:
@@ -162,7 +184,7 @@ def r_check(
     q = load_questionnaire(questionnaire)
     rules = [r for e in exclude for r in e.split(",") if r]
     r = load_responses(q, data, mapping=_pairs(map_, "--map"), exclude=rules,
-                       encoding=encoding, sheet=sheet)
+                       encoding=encoding, sheet=sheet, codes=codes)
     set_missing = r.log.set_missing()
     if as_json:
         _out(json.dumps({**r.log.to_dict(), "set_missing": set_missing}, ensure_ascii=False,
@@ -215,6 +237,7 @@ def simulate_cmd(
     from .questionnaire import load_questionnaire
     from .simulation import SimulationSettings, simulate
 
+    _check_output(output, questionnaire)
     q = load_questionnaire(questionnaire)
     g = {k: [x.strip() for x in v.split(",") if x.strip()]
          for k, v in _pairs(groups, "--groups").items()}
@@ -279,6 +302,8 @@ def pls_cmd(
                                   "or EA (earliest antecedents)."),
     exclude: List[str] = typer.Option([], "--exclude", help="Screening rules that exclude "
                                       "rows (repeatable, or 'all')."),
+    encoding: Optional[str] = typer.Option(None, help="Text encoding of a CSV file."),
+    codes: Optional[str] = typer.Option(None, "--codes", help="values or option_numbers."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Fit the questionnaire's PLS path model to collected responses."""
@@ -291,7 +316,7 @@ def pls_cmd(
 
     q = load_questionnaire(questionnaire)
     rules = [r for e in exclude for r in e.split(",") if r]
-    responses = load_responses(q, data, exclude=rules)
+    responses = load_responses(q, data, exclude=rules, encoding=encoding, codes=codes)
     spec = q
     if model is not None:
         from ._yaml import read_text
@@ -433,11 +458,19 @@ def kano_cmd(questionnaire: Path, data: Path, as_json: bool = typer.Option(False
     _table_out(kano_table(load_responses(q, data).data, pairs), as_json)
 
 
-def _transactions(path, customer, date, amount, as_of, encoding):
+_DATE_FORMAT = typer.Option(None, "--date-format", help="How dates are written, in "
+                            "strftime codes (e.g. %d.%m.%Y); default: found from the column.")
+_DAYFIRST = typer.Option(None, "--dayfirst/--monthfirst", help="Read 03/04/2025 as 3 April "
+                         "(--dayfirst) or 4 March (--monthfirst); needed when the column "
+                         "does not say.")
+
+
+def _transactions(path, customer, date, amount, as_of, encoding, date_format=None,
+                  dayfirst=None):
     from .analytics import load_transactions
 
     tx = load_transactions(path, customer=customer, date=date, amount=amount, as_of=as_of,
-                           encoding=encoding)
+                           encoding=encoding, date_format=date_format, dayfirst=dayfirst)
     if tx.log.rows_kept < tx.log.rows_read:
         excluded = ", ".join(f"{k} {v}" for k, v in tx.log.excluded.items() if v)
         sys.stderr.write(f"note: {tx.log.rows_read - tx.log.rows_kept} of {tx.log.rows_read} "
@@ -457,12 +490,15 @@ def rfm_cmd(
     abc: str = typer.Option("customers", help="ABC rule: customers (5/15/80 %) or value "
                             "(80/15/5 %)."),
     encoding: Optional[str] = typer.Option(None),
+    date_format: Optional[str] = _DATE_FORMAT,
+    dayfirst: Optional[bool] = _DAYFIRST,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """RFM scores and segments, with ABC classes, per customer."""
     from .analytics import abc_classes, rfm
 
-    tx = _transactions(transactions, customer, date, amount, as_of, encoding)
+    tx = _transactions(transactions, customer, date, amount, as_of, encoding, date_format,
+                       dayfirst)
     table = rfm(tx)
     table["abc"] = abc_classes(table.set_index("customer").monetary, rule=abc).to_numpy()
     summary = table.groupby("segment").size().sort_values(ascending=False).to_dict()
@@ -483,6 +519,8 @@ def clv_cmd(
     period_days: float = typer.Option(30.0, help="bgnbd: days per period."),
     customer: str = typer.Option("customer_id"), date: str = typer.Option("date"),
     amount: str = typer.Option("amount"), as_of: Optional[str] = typer.Option(None),
+    date_format: Optional[str] = _DATE_FORMAT,
+    dayfirst: Optional[bool] = _DAYFIRST,
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Customer lifetime value: the discounted-margin formula, or BG/NBD + Gamma-Gamma."""
@@ -500,7 +538,8 @@ def clv_cmd(
     elif model == "bgnbd":
         if transactions is None:
             raise InputError("--model bgnbd needs a TRANSACTIONS file")
-        tx = _transactions(transactions, customer, date, amount, as_of, None)
+        tx = _transactions(transactions, customer, date, amount, as_of, None, date_format,
+                           dayfirst)
         _table_out(clv_bgnbd(tx, horizon=horizon, period_days=period_days,
                              discount=discount, margin=margin or 1.0), as_json)
     else:
@@ -514,18 +553,25 @@ def run_cmd(
     lang: Optional[str] = typer.Option(None, help="Report language (default: the study's)."),
     workers: Optional[int] = typer.Option(None, help="Local worker processes for the "
                                           "group units."),
-    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler, tcp://host:8786."),
+    scheduler: Optional[str] = typer.Option(
+        None, envvar="CRMSURVEY_SCHEDULER", show_envvar=True,
+        help="Dask scheduler, tcp://host:8786 (never taken from the study file)."),
+    root: Optional[Path] = typer.Option(
+        None, "--root", help="Folder every file the study reads must lie in (default: "
+        "the study's folder)."),
     strict: bool = typer.Option(False, "--strict", help="Exit 3 when any model could not "
                                 "be estimated or reported an error."),
 ) -> None:
     """Run a study: screen, fit, write results.json, tables and report.pdf."""
     from .engine import get_engine
     from .pipeline import run
+    from .study import load_study
 
+    loaded = load_study(study, root=root)  # before any engine is started
     engine = get_engine(scheduler or workers) if (scheduler or workers) else None
     try:
         with _stages() as say:
-            run(study, output, lang=lang, progress=say, engine=engine)
+            run(loaded, output, lang=lang, progress=say, engine=engine)
     finally:
         if engine is not None:
             engine.close()
@@ -537,11 +583,12 @@ def _problems(output: Path, strict: bool) -> None:
     """Say which parts of the run failed (they are in the results and the report);
     with ``--strict`` any of them is exit 3."""
     from .study import load_results
+    from .study.export import escape_controls
 
     errors = [d for d in load_results(output / "results.json").diagnostics
               if d.severity == "error"]
-    for d in errors:
-        sys.stderr.write(f"problem: {d.message}\n")
+    for d in errors:  # group names come from the data: their controls are shown, not obeyed
+        sys.stderr.write(f"problem: {escape_controls(d.message, terminal=True)}\n")
     if strict and errors:
         raise typer.Exit(3)
 
@@ -601,13 +648,43 @@ class _stages:
             self.bar.stop()
 
 
+@contextmanager
+def _quiet_dependencies() -> Iterator[None]:
+    """While a command runs, other packages' warnings (semopy, matplotlib, PyTensor's BLAS
+    notice, NumPy's overflow notes, …) and their log records below ERROR stay off the
+    terminal, so an error is one line; crmsurvey's own warnings (``CrmWarning``) show as
+    Python shows them. ``CRMSURVEY_DEBUG=1`` shows everything."""
+    if os.environ.get("CRMSURVEY_DEBUG"):
+        yield
+        return
+    import logging
+    import warnings
+
+    from .errors import CrmWarning
+
+    shown, disabled = warnings.showwarning, logging.root.manager.disable
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        if issubclass(category, CrmWarning):
+            shown(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = show
+    logging.disable(logging.WARNING)
+    try:
+        yield
+    finally:
+        warnings.showwarning = shown
+        logging.disable(disabled)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turn bad input into one line and exit code 2."""
     # typer >= 0.20 vendors click; its ClickException is a base of typer.BadParameter
     click_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
     command = typer.main.get_command(app)
     try:
-        code = command.main(args=argv, prog_name="crmsurvey", standalone_mode=False)
+        with _quiet_dependencies():
+            code = command.main(args=argv, prog_name="crmsurvey", standalone_mode=False)
         return code if isinstance(code, int) else 0
     except InputError as exc:
         sys.stderr.write(f"error: {exc.one_line()}\n")

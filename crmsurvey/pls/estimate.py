@@ -119,6 +119,10 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         source, opts = Plain(prep.x), Options(scheme, tol, max_iter, consistent, prep.bounds)
     m = source.moments(prep.weights[None, :])
     full = batch_statistics(m, lay, opts)
+    if not np.isfinite(full.weights[0]).all():  # before LAPACK meets the NaN downstream
+        raise np.linalg.LinAlgError(
+            "the outer weights are undefined: a structural regression is singular (are two "
+            "constructs measured by the same answers?)")
     diagnostics = _diagnose(full, lay, prep)
 
     tables = _tables(full, lay, len(prep.x))

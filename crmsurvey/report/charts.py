@@ -30,7 +30,10 @@ def _plt():
     plt.rcParams.update({"svg.fonttype": "none", "font.family": "sans-serif",
                          "font.sans-serif": FONT_FAMILY, "font.size": 9,
                          "axes.spines.top": False, "axes.spines.right": False,
-                         "svg.hashsalt": "crmsurvey"})
+                         "svg.hashsalt": "crmsurvey",
+                         # labels are data (group names, construct labels): "$" is a
+                         # dollar sign, never mathtext or TeX
+                         "text.parse_math": False, "text.usetex": False})
     return plt
 
 

@@ -4,6 +4,7 @@ results; the only arithmetic here is presentation (a margin of error is half an
 interval's width)."""
 from __future__ import annotations
 
+from ..study.export import escape_controls
 from ..study.results import Group, Results, group_key
 from . import charts
 from .charts import data_uri
@@ -35,8 +36,10 @@ class Names:
         return self.constructs.get(construct, default if default is not None else construct)
 
     def level(self, item: str, value: str) -> str:
+        """A group level's display name; control characters a name from the data may
+        carry are shown as escapes (no font has them)."""
         text = self.levels.get(item, {}).get(value)
-        return text_in(text, self.lang) if text else value
+        return escape_controls(text_in(text, self.lang) if text else value)
 
     def group(self, group: Group, scope: Group | None = None) -> str:
         """``group`` named within ``scope`` (default: the headline's): the levels that

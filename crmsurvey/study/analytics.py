@@ -94,7 +94,8 @@ def _transactions(study: Study, data: pd.DataFrame):
         tx.log.source = f"simulated transactions (seed {o.simulate})"
     else:
         tx = load_transactions(study.path(o.path), customer=o.customer, date=o.date,
-                               amount=o.amount, as_of=o.as_of, encoding=o.encoding)
+                               amount=o.amount, as_of=o.as_of, encoding=o.encoding,
+                               date_format=o.date_format, dayfirst=o.dayfirst)
         tx.log.source = o.path  # as the study names it: no machine path in outputs
     table = rfm(tx)
     table["abc"] = abc_classes(table.set_index("customer").monetary, rule=o.abc).to_numpy()

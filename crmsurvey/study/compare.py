@@ -58,9 +58,11 @@ def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Gr
             cmp = compare_groups(spec, frame, item, permutations=o.permutations,
                                  bootstrap=o.bootstrap, seed=o.seed, scale=bounds, weights=w,
                                  min_size=d.min_group_size)
-    except InputError as exc:
+    except (InputError, np.linalg.LinAlgError, ArithmeticError, ValueError) as exc:
+        msg = exc.msg if isinstance(exc, InputError) else \
+            f"a group's model could not be estimated ({type(exc).__name__}: {exc})"
         skipped.append(Skip(group=scope, n=int(frame[item].notna().sum()),
-                            reason=f"no comparison of {item}: {exc.msg}"))
+                            reason=f"no comparison of {item}: {msg}"))
         return None
     m = len(cmp.micom.drop_duplicates(["group_a", "group_b"]))
     hens = cmp.henseler.set_index(["group_a", "group_b", "lhs", "rhs"])

@@ -8,6 +8,7 @@ from .._yaml import MarkedYAML, load_marked, read_text, validate
 from ..errors import InputError
 from ..questionnaire import Questionnaire, load_questionnaire
 from ..responses import RULES
+from . import limits as L
 from .schema import StudyDef, known_keys
 
 __all__ = ["Study", "load_study"]
@@ -21,10 +22,19 @@ class Study:
     questionnaire: Questionnaire
     folder: Path
     source: str
+    root: Path | None = None  # files the study reads lie inside it (default: ``folder``)
+    file: Path | None = None  # the study file itself, resolved
+
+    def __fspath__(self) -> str:
+        """A loaded study stands for its file wherever a path is expected (so callers
+        that take a study path also take a study already loaded, with its root)."""
+        return str(self.file or self.folder)
 
     def path(self, relative: str) -> Path:
-        """A file named in the study, relative to the study file."""
-        return (self.folder / relative).resolve()
+        """A file named in the study, relative to the study file, links followed; one
+        outside the study's root is an InputError."""
+        return inside_root(self.root or self.folder, self.folder, relative, "file",
+                           source=self.source)
 
     @property
     def index_constructs(self) -> list[str]:
@@ -41,8 +51,32 @@ class Study:
         return next((c for c in names if "loy" in c.lower()), names[-1] if names else None)
 
 
-def load_study(path: str | Path) -> Study:
-    """Read and check a study file: every name it uses must exist."""
+#: How a refusal says where the root comes from and how to widen it.
+ROOT_HINT = ("files a study reads must lie inside the study's folder, or inside the "
+             "folder given with --root DIR")
+
+
+def inside_root(root: Path, folder: Path, relative: str, what: str, *,
+                source: str | None = None, marked: MarkedYAML | None = None,
+                loc: tuple = ()) -> Path:
+    """``folder / relative`` with every link followed, refused (InputError naming the
+    path, at the study file's line where known) unless it lies inside ``root``."""
+    target = (folder / relative).resolve()
+    root = root.resolve()
+    if target == root or root in target.parents:
+        return target
+    msg = f"{what} {relative!r} is outside the study's root folder {str(root)!r}"
+    if marked is not None:
+        raise marked.error(msg, loc, hint=ROOT_HINT)
+    raise InputError(msg, path=source, hint=ROOT_HINT)
+
+
+def load_study(path: str | Path, *, root: str | Path | None = None) -> Study:
+    """Read and check a study file: every name it uses must exist, and every file it
+    reads must lie inside ``root`` (default: the study's folder) after links are
+    followed. A :class:`Study` is returned as it is."""
+    if isinstance(path, Study):
+        return path
     p = Path(path)
     if not p.exists() and p.suffix == "" and len(p.parts) == 1:
         from .._resources import bundled_dir
@@ -54,12 +88,10 @@ def load_study(path: str | Path) -> Study:
     marked = load_marked(read_text(p), source)
     d = validate(marked, StudyDef, known_keys(), "a study: id:, title:, questionnaire:, data: …")
     folder = p.resolve().parent
-    q_path = folder / d.questionnaire
-    if not q_path.exists():  # a bundled instrument, by id or by a path to its file
-        from .._resources import bundled_questionnaire
-
-        bundled = bundled_questionnaire(Path(d.questionnaire).stem)
-        q_path = bundled if bundled.exists() else Path(d.questionnaire)
+    base = Path(root).resolve() if root is not None else folder
+    if root is not None and not base.is_dir():
+        raise InputError("the --root folder does not exist", path=str(root))
+    q_path = _questionnaire_path(d.questionnaire, folder, base, marked)
     try:
         q = load_questionnaire(q_path)
     except InputError as exc:
@@ -68,12 +100,94 @@ def load_study(path: str | Path) -> Study:
                                "study file, or a bundled id such as 'ccsi')",
                                ("questionnaire",)) from None
         raise
-    _check_names(d, q, marked, folder)
-    return Study(d, q, folder, source)
+    _check_limits(d, marked)
+    _check_names(d, q, marked, folder, base)
+    return Study(d, q, folder, source, base, p.resolve())
 
 
-def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path) -> None:
+#: Where a study shows text to readers (a title or a label), by the start of its place.
+_DISPLAY = (("title",), ("report", "title"), ("report", "subtitle"), ("report", "client"),
+            ("report", "author"), ("report", "group_labels"), ("fieldwork",))
+
+
+def _texts(data, loc: tuple = ()):
+    """Every string in plain YAML data (keys too), with its place."""
+    if isinstance(data, str):
+        yield loc, data
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            if isinstance(k, str):
+                yield loc + (k,), k
+            yield from _texts(v, loc + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _texts(v, loc + (i,))
+
+
+def _check_limits(d: StudyDef, m: MarkedYAML) -> None:
+    """The limits of :mod:`.limits`, checked before any data are read."""
+    for loc, text in _texts(m.data):
+        display = any(loc[:len(p)] == p for p in _DISPLAY) or (
+            len(loc) > 3 and loc[0] == "data" and loc[2:4] == ("simulate", "groups"))
+        most = L.MAX_TEXT_CHARS if display else L.MAX_STRING_CHARS
+        if len(text) > most:
+            raise m.error(f"{'.'.join(map(str, loc))}: a text of {len(text):,} characters "
+                          f"(at most {most:,} here)", loc, key=loc[-1] == text)
+    most = L.max_resamples()
+    asked = []
+    if d.pls is not None:
+        asked += [(("pls", "bootstrap"), d.pls.bootstrap), (("pls", "fit_test"), d.pls.fit_test)]
+    if d.cbsem is not None:
+        asked.append((("cbsem", "bootstrap"), d.cbsem.bootstrap))
+    if d.compare is not None:
+        asked += [(("compare", "permutations"), d.compare.permutations),
+                  (("compare", "bootstrap"), d.compare.bootstrap)]
+    for loc, n in asked:
+        if n > most:
+            raise m.error(f"{'.'.join(loc)}: {n:,} resamples, more than the limit of "
+                          f"{most:,}", loc, hint="set CRMSURVEY_MAX_RESAMPLES to allow more")
+    if d.pls is not None:
+        for key, limit in (("predict_folds", L.MAX_PREDICT_FOLDS),
+                           ("predict_reps", L.MAX_PREDICT_REPS)):
+            if getattr(d.pls, key) > limit:
+                raise m.error(f"pls.{key}: at most {limit:,}", ("pls", key))
+    for k, src in enumerate(d.data):
+        sim = src.simulate
+        if sim is not None:
+            rows = sim.n * max([len(v) for v in sim.groups.values()] + [1])
+            if rows > L.MAX_SIMULATED_ROWS:
+                raise m.error(f"simulate: {rows:,} rows, more than the limit of "
+                              f"{L.MAX_SIMULATED_ROWS:,}", ("data", k, "simulate", "n"))
+    if isinstance(d.engine, int) and d.engine > L.MAX_WORKERS:
+        raise m.error(f"engine: {d.engine:,} workers, more than the limit of "
+                      f"{L.MAX_WORKERS}", ("engine",))
+
+
+def _questionnaire_path(name: str, folder: Path, root: Path, m: MarkedYAML) -> Path:
+    """The questionnaire file: inside the root, or one of the bundled instruments (by
+    id, or by a path that leads to a bundled file, as the shipped demo names it)."""
+    from .._resources import bundled_dir, bundled_questionnaire
+
+    q_path = folder / name
+    if not q_path.exists():  # a bundled instrument, by id or by a path to its file
+        bundled = bundled_questionnaire(Path(name).stem)
+        return bundled if bundled.exists() else Path(name)
+    shipped = bundled_dir("questionnaires").resolve()
+    if shipped in q_path.resolve().parents:
+        return q_path.resolve()
+    return inside_root(root, folder, name, "questionnaire", marked=m, loc=("questionnaire",))
+
+
+def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path,
+                 root: Path) -> None:
     constructs = q.definition.constructs
+    if d.engine is not None and not (d.engine in ("serial", "processes") or (
+            isinstance(d.engine, int) and not isinstance(d.engine, bool) and d.engine >= 1)):
+        network = isinstance(d.engine, str) and "://" in d.engine
+        raise m.error(f"engine {d.engine!r} is not allowed in a study file" + (
+            ": a network scheduler would receive the data" if network else ""), ("engine",),
+            hint="a study file names 'serial', 'processes' or a worker count; give a Dask "
+                 "scheduler with --scheduler or CRMSURVEY_SCHEDULER")
     for k, rule in enumerate(d.exclude):
         if rule not in RULES:
             raise m.error(f"unknown screening rule {rule!r}", ("exclude", k),
@@ -95,6 +209,8 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path) -> 
         if (src.path is None) == (src.simulate is None):
             raise m.error("each data entry needs exactly one of 'path' or 'simulate'",
                           ("data", k))
+        if src.path:
+            inside_root(root, folder, src.path, "data file", marked=m, loc=("data", k, "path"))
         if src.path and not (folder / src.path).is_file():
             raise m.error(f"data file {src.path!r} not found", ("data", k, "path"))
     if d.waves and (d.waves not in q.items or q.items[d.waves].role != "group"):
@@ -137,6 +253,9 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path) -> 
         if (t.path is None) == (t.simulate is None):
             raise m.error("transactions need exactly one of 'path' or 'simulate'",
                           ("analytics", "transactions"))
+        if t.path:
+            inside_root(root, folder, t.path, "transaction file", marked=m,
+                        loc=("analytics", "transactions", "path"))
         if t.path and not (folder / t.path).is_file():
             raise m.error(f"transaction file {t.path!r} not found",
                           ("analytics", "transactions", "path"))
@@ -149,6 +268,8 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path) -> 
                       ("report", "language"), hint=f"it has {', '.join(q.languages)}")
     for key in ("logo", "template"):
         rel = getattr(d.report, key)
+        if rel:
+            inside_root(root, folder, rel, f"report {key}", marked=m, loc=("report", key))
         if rel and not (folder / rel).exists():
             raise m.error(f"report {key} {rel!r} not found", ("report", key))
     if d.report.template and not (folder / d.report.template).is_dir():

@@ -410,15 +410,78 @@ def load_results(path: str | Path) -> Results:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError, UnicodeDecodeError) as exc:
         raise InputError(f"not a readable results file: {exc}", path=str(path)) from None
+    except RecursionError:
+        raise InputError("not a results file: nested too deep to read",
+                         path=str(path)) from None
+    deep = _too_deep(data, MAX_RESULTS_DEPTH)
+    if deep is not None:
+        raise InputError(f"{deep}: nested more than {MAX_RESULTS_DEPTH} levels deep "
+                         "(not a results file)", path=str(path))
     version = data.get("schema_version") if isinstance(data, dict) else None
     if version != SCHEMA_VERSION:
         raise InputError(f"results of schema version {version!r}, this crmsurvey reads "
                          f"version {SCHEMA_VERSION}", path=str(path),
                          hint="run the study again with this version")
     try:
-        return Results.model_validate(data)
+        results = Results.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         where = ".".join(str(p) for p in err["loc"])
         raise InputError(f"{where}: {err['msg']} ({exc.error_count()} problem(s))",
                          path=str(path)) from None
+    unknown = _unknown_construct(results)
+    if unknown is not None:
+        where, name = unknown
+        raise InputError(f"{where}: construct {str(name)[:80]!r} is not in model.constructs",
+                         path=str(path), hint="the file was changed after the run; run the "
+                         "study again")
+    return results
+
+
+#: Deepest nesting a results.json may have (the results themselves are about 6 deep).
+MAX_RESULTS_DEPTH = 32
+
+
+def _too_deep(data: Any, most: int) -> str | None:
+    """The place (``analytics.x.0``) of the first value nested deeper than ``most``, or
+    None; iterative, so no depth exhausts the stack."""
+    stack: list[tuple[Any, tuple]] = [(data, ())]
+    while stack:
+        node, loc = stack.pop()
+        if len(loc) > most:
+            return ".".join(map(str, loc[:6])) + "…"
+        if isinstance(node, dict):
+            stack += [(v, loc + (k,)) for k, v in node.items()]
+        elif isinstance(node, list):
+            stack += [(v, loc + (i,)) for i, v in enumerate(node)]
+    return None
+
+
+def _unknown_construct(r: Results) -> tuple[str, Any] | None:
+    """The first (field, name) where the results name a construct their model lacks (an
+    interaction term ``A:B`` names two)."""
+    names = set(r.model.constructs)
+
+    def known(name: Any) -> bool:
+        return isinstance(name, str) and all(p in names for p in name.split(":"))
+
+    named: list[tuple[str, Any]] = [("model.ipma_target", r.model.ipma_target)] \
+        if r.model.ipma_target is not None else []
+    named += [(f"model.paths.{i}", n) for i, p in enumerate(r.model.paths) for n in p]
+    named += [(f"model.index_constructs.{i}", n)
+              for i, n in enumerate(r.model.index_constructs)]
+    named += [(f"indices.{i}.construct", x.construct) for i, x in enumerate(r.indices)]
+    for i, m in enumerate(r.models):
+        for key, fields in (("paths", ("lhs", "rhs")), ("total_effects", ("lhs", "rhs")),
+                            ("loadings", ("lhs",)), ("r2", ("construct",)),
+                            ("quality", ("construct",))):
+            named += [(f"models.{i}.{key}.{j}.{f}", row.get(f))
+                      for j, row in enumerate(getattr(m, key) or []) for f in fields]
+    for i, d in enumerate(r.drivers):
+        named.append((f"drivers.{i}.target", d.target))
+        named += [(f"drivers.{i}.constructs.{j}.construct", x.construct)
+                  for j, x in enumerate(d.constructs)]
+        named += [(f"drivers.{i}.priorities.{j}", x) for j, x in enumerate(d.priorities)]
+        if d.standout is not None:
+            named.append((f"drivers.{i}.standout", d.standout))
+    return next(((where, n) for where, n in named if not known(n)), None)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import platform
+from pathlib import Path
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable
@@ -35,8 +36,8 @@ from .load import Study
 from .results import (CBSEMModel, Comparison, Diagnostic, Disclosure, Headline, ItemInfo,
                       ModelInfo,
                       Multiplicity, Results, Sample, Settings, Skip, SourceLog, StudyInfo, Trend,
-                      group_key)
-from .units import Unit, Waves, build_units, fit_units, waves_of
+                      group_key, group_label)
+from .units import ModelFailure, Unit, Waves, build_units, fit_units, waves_of
 
 __all__ = ["StudyRun", "run_study"]
 
@@ -70,7 +71,8 @@ def _load(study: Study):
             r.log.source = f"simulated: n={sim.n} per group, seed={sim.seed}"
         else:
             r = load_responses(q, study.path(src.path), mapping=src.mapping,
-                               exclude=d.exclude, encoding=src.encoding, sheet=src.sheet)
+                               exclude=d.exclude, encoding=src.encoding, sheet=src.sheet,
+                               codes=src.codes)
             r.log.source = src.path  # as the study names it: no machine path in outputs
         data, log = r.data, r.log
         if frames:
@@ -151,6 +153,11 @@ def _predict(res, options, diagnostics: list, group):
         diagnostics.append(Diagnostic(code="predict_skipped", severity="info",
                                       message=f"PLSpredict not run: {exc.msg}",
                                       concerns=[], group=group))
+        return None
+    except (np.linalg.LinAlgError, ArithmeticError, ValueError) as exc:
+        diagnostics.append(Diagnostic(code="predict_failed", severity="warning",
+                                      message=f"PLSpredict failed: {type(exc).__name__}: "
+                                              f"{exc}", concerns=[], group=group))
         return None
 
 
@@ -262,12 +269,19 @@ def _cbsem(spec, data: pd.DataFrame, unit: Unit, weights, o, items) -> CBSEMMode
 # --- the run ------------------------------------------------------------------------
 
 def run_study(study: Study, *, progress: Progress | None = None, engine=None,
-              language: str | None = None) -> StudyRun:
+              language: str | None = None, root: str | Path | None = None) -> StudyRun:
     """Fit the study's models and return its results and tables. ``engine``
     (``"processes"``, a worker count, a Dask address or client) runs the group units;
-    the study file's ``engine:`` is used when none is given; ``language`` (default: the
-    study's report language) is the language of the results' own report."""
+    the study file's ``engine:`` (local engines only) is used when none is given;
+    ``language`` (default: the study's report language) is the language of the results'
+    own report; ``root`` (default: the one the study was loaded with) is the folder
+    every file it reads must lie in."""
+    from dataclasses import replace
+
     from .export import results_tables
+
+    if root is not None:
+        study = replace(study, root=Path(root).resolve())
 
     d, q = study.definition, study.questionnaire
     engine = engine if engine is not None else d.engine
@@ -281,7 +295,7 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
     if d.weight:  # checked once here, so no later stage drops an unweighted row quietly
         from .._data import sampling_weights
 
-        weights = sampling_weights(d.weight, data)
+        weights = _scale_free(sampling_weights(d.weight, data))
     for item, level in (d.report.client_group or {}).items():
         if level not in set(data[item].dropna().astype(str)):
             raise InputError(f"report.client_group: {level!r} is not a level of {item!r} in "
@@ -312,6 +326,13 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
                 if u is headline:
                     raise res
                 skipped.append(Skip(group=u.group, n=u.n, reason=res.msg))
+                continue
+            if isinstance(res, ModelFailure):  # this unit's problem, not the run's
+                diagnostics.append(Diagnostic(
+                    code="pls_failed", severity="error", group=u.group, concerns=[],
+                    message=f"the PLS model of {group_label(u.group)} could not be "
+                            f"estimated: {res.reason}"))
+                kept.append(u)  # its NPS, CSAT and item figures need no model
                 continue
             fits[group_key(u.group)] = res
             kept.append(u)
@@ -350,7 +371,8 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
         not_actionable.add(target)
         drivers = [drivers_of(u.group, fits[group_key(u.group)], target, constructs,
                               not_actionable, alpha=policy.alpha)
-                   for u in units if not u.pooled and _in_scope(u.group, headline.group)]
+                   for u in units if not u.pooled and _in_scope(u.group, headline.group)
+                   and group_key(u.group) in fits]
     # 9. CB-SEM
     cb = None
     if d.cbsem is not None and has_model:
@@ -384,6 +406,17 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
         trend=trend, drivers=drivers, skipped=skipped, diagnostics=diagnostics,
         analytics=json_safe(analytics))
     return StudyRun(results, {**results_tables(results), **a_tables})
+
+
+def _scale_free(w: np.ndarray) -> np.ndarray:
+    """Weights times the power of two that brings the largest into [0.5, 1). Every
+    figure is scale-free in the weights, and a power-of-two factor is exact, so no figure
+    changes — but uniform weights of 1e300 or 1e-300 no longer overflow or underflow the
+    sums of squares (Kish's n, variances)."""
+    top = float(w.max()) if len(w) else 0.0
+    if not (np.isfinite(top) and top > 0):
+        return w
+    return np.ldexp(w, -np.frexp(top)[1])
 
 
 def _item_info(q, rated: dict) -> dict:

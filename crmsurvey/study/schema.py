@@ -1,11 +1,12 @@
 """The study definition: questionnaire + data + screening + models + groups + report."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..questionnaire.schema import Text
+from .limits import MAX_SEED
 
 __all__ = ["StudyDef", "DataSource", "PLSOptions", "CBSEMOptions", "ReportOptions",
            "SECTIONS", "known_keys"]
@@ -16,6 +17,10 @@ SECTIONS = ("summary", "indices", "trend", "priorities", "items", "model", "comp
             "glossary", "appendix")
 
 
+#: A random seed: a 32-bit unsigned integer (numpy's generators take every one).
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -24,7 +29,7 @@ class Simulated(_Strict):
     """Responses drawn by the simulator (the demo; tests)."""
 
     n: int = Field(gt=0)
-    seed: int = 0
+    seed: Seed = 0
     groups: dict[str, list[str]] = Field(default_factory=dict)
     paths: dict[str, float] = Field(default_factory=dict)
 
@@ -37,12 +42,14 @@ class DataSource(_Strict):
     mapping: dict[str, str] = Field(default_factory=dict)
     encoding: str | None = None
     sheet: str | int | None = None
+    #: how answers are coded: the scale's values, or option numbers (问卷星 "按选项序号")
+    codes: Literal["values", "option_numbers"] | None = None
 
 
 class PLSOptions(_Strict):
     scheme: Literal["path", "factorial", "centroid"] = "path"
     bootstrap: int = Field(default=1000, ge=0)
-    seed: int = 1
+    seed: Seed = 1
     ci: float = Field(default=0.95, gt=0, lt=1)
     ci_method: Literal["percentile", "bca"] = "percentile"
     consistent: bool = False
@@ -60,7 +67,7 @@ class CBSEMOptions(_Strict):
     #: no bootstrap — and listwise deletion otherwise, said in the notes
     missing: Literal["auto", "fiml", "listwise"] = "auto"
     bootstrap: int = Field(default=0, ge=0)
-    seed: int = 1
+    seed: Seed = 1
 
 
 class TypologyOptions(_Strict):
@@ -77,12 +84,14 @@ class TransactionOptions(_Strict):
     """The firm's transactions, linked to respondents by the questionnaire's id item."""
 
     path: str | None = None
-    simulate: int | None = None  # seed: purchases drawn from the respondents' loyalty
+    simulate: Seed | None = None  # seed: purchases drawn from the respondents' loyalty
     customer: str = "customer_id"
     date: str = "date"
     amount: str = "amount"
     as_of: str | None = None
     encoding: str | None = None
+    date_format: str | None = None  # strftime codes, e.g. "%d.%m.%Y"; default: detected
+    dayfirst: bool | None = None  # 03/04/2025 is 3 April (true) or 4 March (false)
     abc: Literal["customers", "value"] = "customers"
     margin: float = 0.3  # share of spend kept as margin (for the CLV formula)
     discount: float = 0.1  # yearly discount rate
@@ -100,7 +109,7 @@ class CompareOptions(_Strict):
 
     permutations: int = Field(default=1000, ge=100)
     bootstrap: int = Field(default=1000, ge=100)
-    seed: int = 1
+    seed: Seed = 1
     invariance: bool = True  # CB-SEM configural/metric invariance (needs cbsem:)
 
 

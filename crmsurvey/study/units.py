@@ -13,7 +13,7 @@ from ..errors import CrmWarning, InputError
 from .load import Study
 from .results import Group, Skip, group_key
 
-__all__ = ["Unit", "Waves", "build_units", "fit_units"]
+__all__ = ["Unit", "Waves", "ModelFailure", "build_units", "fit_units"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,6 +111,14 @@ def build_units(study: Study, data: pd.DataFrame, waves: Waves | None,
     return units, skipped
 
 
+@dataclass(frozen=True)
+class ModelFailure:
+    """A unit whose model could not be estimated on data that are fine as input (e.g. one
+    construct's items identical to another's): the reason, for a diagnostic."""
+
+    reason: str
+
+
 def unit_seed(seed: int, group: Group) -> int:
     """Each unit's own bootstrap seed (independent resamples for independent groups),
     fixed by the study's seed and the group — not by the order units run in."""
@@ -132,12 +140,14 @@ def _fit_unit(task: tuple) -> object:
                        fit_test=o.fit_test if headline else 0, weights=weights, scale=bounds)
         except InputError as exc:
             return exc
+        except (np.linalg.LinAlgError, ArithmeticError, ValueError) as exc:
+            return ModelFailure(f"{type(exc).__name__}: {exc}")
 
 
 def fit_units(spec, data: pd.DataFrame, units: list[Unit], options, weights, bounds, *,
               headline: Unit | None = None, engine=None) -> list[object]:
     """Fit every unit — on ``engine`` when given; same seed, same numbers. Each entry is
-    a PLSResult, or the InputError that unit's data gave. The exact fit test runs on the
+    a PLSResult, the InputError that unit's data gave, or a :class:`ModelFailure`. The exact fit test runs on the
     ``headline`` unit only."""
     from ..engine import run_units
 

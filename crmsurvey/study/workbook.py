@@ -76,18 +76,28 @@ def _notes(results: Results | None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["setting", "value"])
 
 
+def _cells(frame: pd.DataFrame, fix) -> pd.DataFrame:
+    """``fix`` applied to every text cell and column name (a worksheet cannot hold
+    control characters that a group name from the data may carry)."""
+    out = frame.rename(columns=lambda c: fix(c) if isinstance(c, str) else c)
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(lambda v: fix(v) if isinstance(v, str) else v)
+    return out
+
+
 def workbook(tables: dict[str, pd.DataFrame], results: Results | None = None) -> bytes:
     """The workbook's bytes (see the module docstring)."""
     from openpyxl.utils import get_column_letter
 
-    from .export import neutralise
+    from .export import escape_controls, neutralise
 
     lang = results.study.language if results is not None else "en"
     titles = SHEETS.get(lang, SHEETS["en"])
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, t in {**tables, "notes": _notes(results)}.items():
-            frame = neutralise(_labelled(t, results, lang))
+            frame = _cells(neutralise(_labelled(t, results, lang)), escape_controls)
             title = titles.get(name, SHEETS["en"].get(name, name))[:31]
             frame.to_excel(xw, sheet_name=title, index=False)
             ws = xw.sheets[title]
