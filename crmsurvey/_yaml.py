@@ -18,10 +18,11 @@ from typing import Any
 import yaml
 
 from . import _defaults as D
+from ._limits import env_limit
 from .errors import InputError
 
 __all__ = ["MarkedYAML", "load_marked", "pydantic_errors", "validate", "read_text",
-           "env_limit", "max_yaml_bytes"]
+           "max_yaml_bytes"]
 
 
 @dataclass
@@ -231,20 +232,6 @@ def validate(marked: MarkedYAML, model: Any, known_keys: set[str], shape: str):
         first = errors[0]
         raise InputError(first.msg, path=marked.source, line=first.line, column=first.column,
                          hint=first.hint, more=errors[1:]) from None
-
-
-def env_limit(name: str, default: int, *, most: int = 10**12) -> int:
-    """An integer limit from the environment variable ``name`` (``default`` when unset or
-    empty): plain digits, from 1 to ``most``; anything else is an InputError naming the
-    variable."""
-    raw = os.environ.get(name, "")
-    if raw == "":
-        return default
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(most))
-            and 1 <= int(raw) <= most):
-        raise InputError(f"environment variable {name}={raw[:40]!r} is not a whole number "
-                         f"from 1 to {most:,}", hint=f"unset it for the default of {default:,}")
-    return int(raw)
 
 
 def max_yaml_bytes() -> int:

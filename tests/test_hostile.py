@@ -140,8 +140,8 @@ def test_template_with_a_missing_include_is_exit_2(tmp_path):
 # --- logos ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("logo, content, message", [
-    ("/etc/passwd", None, "not a PNG, JPEG or SVG"),
-    ("../../../../../../etc/hostname", None, "not a PNG, JPEG or SVG"),
+    ("/etc/passwd", None, "outside the study's root folder"),
+    ("../../../../../../etc/hostname", None, "outside the study's root folder"),
     ("fake.png", b"this is text, not an image", "not a PNG, JPEG or SVG"),
     ("folder", None, "not a regular file"),
     ("xxe.svg", b'<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'

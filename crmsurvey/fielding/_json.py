@@ -24,6 +24,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from .._limits import env_limit
 from ..errors import InputError
 
 __all__ = ["MAX_QSF_BYTES", "MAX_JSON_DEPTH", "MAX_CODE", "Node", "max_qsf_bytes",
@@ -42,14 +43,8 @@ _WHOLE = re.compile(r"^\s*[-+]?\d{1,10}(?:\.0*)?\s*$")
 
 
 def max_qsf_bytes() -> int:
-    """The size limit for ``.qsf`` files: ``CRMSURVEY_MAX_QSF_BYTES`` or the default;
-    a value that is not a positive whole number is an InputError naming the variable."""
-    value = os.environ.get(_ENV)
-    if value is None or value.strip() == "":
-        return MAX_QSF_BYTES
-    if not value.strip().isdigit() or int(value) < 1:
-        raise InputError(f"{_ENV}={value!r} is not a positive whole number of bytes")
-    return int(value)
+    """The size limit for ``.qsf`` files: ``CRMSURVEY_MAX_QSF_BYTES`` or the default."""
+    return env_limit(_ENV, MAX_QSF_BYTES)
 
 
 def _read_bytes(path: Path, limit: int) -> bytes:

@@ -18,12 +18,12 @@ XLSX decompressed      ``CRMSURVEY_MAX_XLSX_BYTES``      256 MiB in total, from 
 """
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from .._limits import env_limit
 from ..errors import InputError
 
 __all__ = ["LIMITS", "limit", "check_size", "check_columns", "check_text_lines",
@@ -42,12 +42,7 @@ _CHUNK = 1 << 20
 def limit(name: str) -> int:
     """The limit ``name`` (a key of :data:`LIMITS`): its variable if set, else the default."""
     var, default = LIMITS[name]
-    value = os.environ.get(var)
-    if value is None or value.strip() == "":
-        return default
-    if not value.strip().isdigit() or int(value) < 1:
-        raise InputError(f"{var}={value!r} is not a positive whole number")
-    return int(value)
+    return env_limit(var, default)
 
 
 def _too_big(what: str, name: str, source: str, line: int | None = None,

@@ -8,7 +8,7 @@ can be raised with an environment variable, validated strictly.
 """
 from __future__ import annotations
 
-from .._yaml import env_limit
+from .._limits import env_limit
 
 __all__ = ["MAX_RESAMPLES", "MAX_PREDICT_FOLDS", "MAX_PREDICT_REPS", "MAX_SIMULATED_ROWS",
            "MAX_TEXT_CHARS", "MAX_STRING_CHARS", "MAX_WORKERS", "MAX_SEED", "env_limit",
