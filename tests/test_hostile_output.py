@@ -57,6 +57,7 @@ def _copy(bundle: Path, tmp_path: Path) -> Path:
 
 # --- 1. a run never writes over what it reads, or over the user's files ----------------
 
+@pytest.mark.slow
 def test_out_holding_an_input_of_the_run_is_exit_2(tmp_path):
     q = cs.load_questionnaire("ccsi")
     cs.simulate(q, 120, seed=1).to_csv(tmp_path / "scores.csv", index=False)

@@ -175,6 +175,7 @@ def test_date_format_is_decided_on_the_whole_column(tmp_path):
     assert json.loads(out)["log"]["excluded"]["bad_date"] == 0
 
 
+@pytest.mark.slow
 def test_ambiguous_day_month_column_needs_to_be_told(tmp_path):
     path = _tx_file(tmp_path, ["03/04/2025", "05/06/2025", "01/02/2025"] * 10)
     refused("rfm", path, message="could be day/month or month/day")

@@ -104,6 +104,7 @@ def test_option_numbers_are_refused_with_the_download_setting(ccsi, answers, tmp
     assert "按选项序号" in line and "option_numbers" in line
 
 
+@pytest.mark.slow
 def test_option_numbers_are_recoded_when_said(ccsi, answers, tmp_path):
     path = _option_numbers(ccsi, answers, tmp_path)
     res = cs.load_responses(ccsi, path, codes="option_numbers")
