@@ -68,8 +68,11 @@ def write_text(path: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_frame(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a table by file ending: .csv (UTF-8), .xlsx, .parquet, .sav, .dta."""
+def write_frame(frame: pd.DataFrame, path: str | Path, *,
+                sav: dict | None = None) -> None:
+    """Write a table by file ending: .csv (UTF-8), .xlsx, .parquet, .sav, .dta.
+    ``sav``: labels, value labels, missing codes and measures for a ``.sav``
+    (:func:`crmsurvey.fielding.spss.for_sav`)."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".txt", ".xlsx", ".parquet", ".sav", ".dta"):
         from .errors import InputError
@@ -82,8 +85,19 @@ def write_frame(frame: pd.DataFrame, path: str | Path) -> None:
         elif suffix == ".xlsx":
             frame.to_excel(tmp, index=False, engine="openpyxl")
         elif suffix == ".parquet":
+            try:
+                import pyarrow  # noqa: F401  (an optional extra)
+            except ImportError:
+                from .errors import InputError
+
+                raise InputError("writing Parquet files needs pyarrow, which is not "
+                                 "installed", path=str(path), hint="pip install pyarrow (or: "
+                                 "pip install 'crmsurvey[parquet]')") from None
             frame.to_parquet(tmp, index=False)
         elif suffix in (".sav", ".dta"):
             import pyreadstat
 
-            (pyreadstat.write_sav if suffix == ".sav" else pyreadstat.write_dta)(frame, str(tmp))
+            if suffix == ".sav":
+                pyreadstat.write_sav(frame, str(tmp), **(sav or {}))
+            else:
+                pyreadstat.write_dta(frame, str(tmp))

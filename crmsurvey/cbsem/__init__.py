@@ -5,19 +5,12 @@
 """
 from __future__ import annotations
 
-import sys
-import types
-
+from .._verb import make_verb_package
 from .fit import cbsem
 from .polychoric import polychoric
 from .result import CBSEMResult, CBSEMSettings
 
 __all__ = ["cbsem", "polychoric", "CBSEMResult", "CBSEMSettings"]
 
-
-class _CallablePackage(types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        return cbsem(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallablePackage
+# the package is callable as its verb, with the verb's signature and docstring
+make_verb_package(__name__, "cbsem")

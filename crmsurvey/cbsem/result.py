@@ -76,6 +76,15 @@ class CBSEMResult:
     def _repr_html_(self) -> str:
         return self.summary().as_html()
 
+    def __repr__(self) -> str:
+        s, f = self.settings, self.fit
+        shown = [f"{k} {float(f[k]):.{0 if k == 'df' else 3}f}"
+                 for k in ("chisq", "df", "cfi", "rmsea", "srmr") if k in f.index]
+        group = f", groups by {s.group}" if s.group else ""
+        return (f"<CBSEMResult: {s.estimator}, n = {s.n}{group}; {', '.join(shown)}; "
+                f"{'admissible' if self.admissible else 'NOT admissible'}, "
+                f"{len(self.diagnostics)} diagnostics — print(res.summary()) for the tables>")
+
     def to_dict(self) -> dict:
         return json_safe({
             "estimates": self.estimates.to_dict("records"),

@@ -6,19 +6,12 @@ sub-package and the verb can share the name users expect).
 """
 from __future__ import annotations
 
-import sys
-import types
-
+from .._verb import make_verb_package
 from .estimate import pls
 from .result import Diagnostic, PLSResult, PLSSettings
 from .selection import model_weights
 
 __all__ = ["pls", "PLSResult", "PLSSettings", "Diagnostic", "model_weights"]
 
-
-class _CallablePackage(types.ModuleType):
-    def __call__(self, *args, **kwargs):
-        return pls(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallablePackage
+# the package is callable as its verb, with the verb's signature and docstring
+make_verb_package(__name__, "pls")

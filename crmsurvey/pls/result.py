@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from .._format import json_safe
+from .._random import DEFAULT_SEED
 from ..diagnostics import Diagnostic
 
 __all__ = ["Diagnostic", "PLSSettings", "PLSResult"]
@@ -91,7 +92,7 @@ class PLSResult:
     _ipma_items: Any = field(default=None, repr=False)
     _index_scores: Any = field(default=None, repr=False)
 
-    def predict(self, folds: int = 10, reps: int = 10, *, seed: int | None = None,
+    def predict(self, folds: int = 10, reps: int = 10, *, seed: int | None = DEFAULT_SEED,
                 technique: str = "DA", fold_ids=None):
         """PLSpredict: ``folds``-fold cross-validation repeated ``reps`` times (Shmueli et
         al. 2019), ``technique`` ``"DA"`` (direct antecedents) or ``"EA"`` (earliest
@@ -147,6 +148,15 @@ class PLSResult:
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()
+
+    def __repr__(self) -> str:
+        s = self.settings
+        r2 = ", ".join(f"{c} {v:.2f}" for c, v in zip(self.r2["construct"], self.r2["r2"]))
+        boot = f", bootstrap {s.bootstrap} (seed {s.seed})" if s.bootstrap else ""
+        return (f"<PLSResult: n = {s.n}, {len(self.loadings.lhs.unique())} constructs, "
+                f"{len(self.paths)} paths, {s.scheme} scheme{boot}"
+                f"{'' if s.converged else ', NOT converged'}; R² {r2 or 'none'}; "
+                f"{len(self.diagnostics)} diagnostics — print(res.summary()) for the tables>")
 
     def to_dict(self) -> dict:
         """Plain data for JSON: every table as a list of records."""

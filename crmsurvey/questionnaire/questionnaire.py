@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
+from .._display import clip, html_summary
 from ..errors import InputError
 from ..model import Construct, ModelSpec
 from .schema import Item, QuestionnaireDef, Scale, Section
@@ -121,3 +122,24 @@ class Questionnaire:
     @property
     def path(self) -> Path:
         return Path(self.source)
+
+    # -- display --------------------------------------------------------------------
+    def __repr__(self) -> str:
+        d = self.definition
+        return (f"<Questionnaire {d.id!r} ({clip(self.text(d.title), 40)!r}): "
+                f"{len(self.items)} items in {len(d.sections)} sections, "
+                f"{len(d.constructs)} constructs, {len(self.structural_paths)} paths; "
+                f"languages {', '.join(d.languages)}; from {clip(self.source, 60)}>")
+
+    def _repr_html_(self) -> str:
+        d = self.definition
+        facts = [("id", d.id), ("version", d.version), ("source", self.source),
+                 ("languages", ", ".join(d.languages)), ("items", len(self.items)),
+                 ("sections", ", ".join(s.id for s in d.sections))]
+        constructs = [(name, c.mode, ", ".join(c.of or c.items), "yes" if c.index else "no")
+                      for name, c in d.constructs.items()]
+        tables = [("Constructs", ("construct", "mode", "items", "index"), constructs)] \
+            if constructs else []
+        if d.paths:
+            tables.append(("Paths", ("path",), [(line,) for line in d.paths]))
+        return html_summary(f"Questionnaire {self.text(d.title)}", facts, tables)

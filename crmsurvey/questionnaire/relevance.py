@@ -8,9 +8,11 @@ from __future__ import annotations
 import operator
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:  # numpy and pandas are imported only to evaluate (keeps validation fast)
+    import numpy as np
+    import pandas as pd
 
 __all__ = ["Condition", "parse_relevance", "evaluate"]
 
@@ -56,6 +58,9 @@ def parse_relevance(text: str) -> list[list[Condition]]:
 
 def evaluate(clauses: list[list[Condition]], data: pd.DataFrame) -> np.ndarray:
     """Boolean array: where the condition holds for each row of ``data``."""
+    import numpy as np
+    import pandas as pd
+
     out = np.zeros(len(data), dtype=bool)
     for clause in clauses:
         hold = np.ones(len(data), dtype=bool)

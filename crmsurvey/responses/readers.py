@@ -162,8 +162,16 @@ def _read_stat(p: Path, src: str, *, fmt, **_) -> RawTable:
     return RawTable(frame, src, fmt, value_labels=labels, missing_codes=missing)
 
 
+#: What to install for Parquet files (pyarrow is an optional extra).
+PARQUET_HINT = "pip install pyarrow (or: pip install 'crmsurvey[parquet]')"
+
+
 def _read_parquet(p: Path, src: str, **_) -> RawTable:
-    import pyarrow.parquet as pq
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError("reading Parquet files needs pyarrow, which is not installed",
+                         path=src, hint=PARQUET_HINT) from None
 
     limits.check_columns(pq.ParquetFile(p).metadata.num_columns, src)
     return RawTable(pd.read_parquet(p), src, "parquet")

@@ -401,6 +401,35 @@ class Results(_Section):
     def drivers_of(self, group: Group) -> Drivers | None:
         return next((d for d in self.drivers if d.group == group), None)
 
+    # --- display (notebooks) -----------------------------------------------------------
+    def __repr__(self) -> str:
+        head = self.headline.group
+        shown = ", ".join(f"{r.construct} {r.index:.1f}" for r in self.indices
+                          if r.group == head)
+        return (f"<Results of study {self.study.id!r}: {self.sample.rows_kept} of "
+                f"{self.sample.rows_read} rows kept, {len(self.models)} PLS models, "
+                f"CB-SEM {'yes' if self.cbsem else 'no'}, {len(self.diagnostics)} diagnostics; "
+                f"headline ({group_label(head)}) {shown or 'no indices'}>")
+
+    def _repr_html_(self) -> str:
+        from .._display import html_summary
+
+        facts = [("study", self.study.id), ("rows read", self.sample.rows_read),
+                 ("rows kept", self.sample.rows_kept),
+                 ("headline", group_label(self.headline.group)),
+                 ("PLS models", len(self.models)), ("CB-SEM", "yes" if self.cbsem else "no")]
+        indices = [(group_label(r.group), r.construct, r.index, r.ci_lower, r.ci_upper, r.n)
+                   for r in self.indices[:60]]
+        scores = [(r.measure, r.item, group_label(r.group), r.value, r.se)
+                  for r in self.scores[:60]]
+        tables = [("Indices (0–100)", ("group", "construct", "index", "ci_lower", "ci_upper",
+                                        "n"), indices)]
+        if scores:
+            tables.append(("NPS and CSAT", ("measure", "item", "group", "value", "se"), scores))
+        notes = [f"[{d.severity}] {group_label(d.group)}: {d.message}"
+                 for d in self.diagnostics[:10]]
+        return html_summary("Study results", facts, tables, notes)
+
 
 def load_results(path: str | Path) -> Results:
     """Read a ``results.json`` back into :class:`Results`; anything else is an
