@@ -177,8 +177,13 @@ def _walk(loader: yaml.SafeLoader, node: yaml.Node, loc: tuple, out: MarkedYAML)
             _walk(loader, child, loc + (i,), out)
 
 
-def pydantic_errors(exc: Any, marked: MarkedYAML, known_keys: set[str]) -> list[InputError]:
-    """Turn a pydantic ``ValidationError`` into one-line errors with positions."""
+def pydantic_errors(exc: Any, marked: MarkedYAML, known_keys: set[str],
+                    model: Any = None) -> list[InputError]:
+    """Turn a pydantic ``ValidationError`` into one-line errors with positions.
+
+    With the root ``model``, an unknown key's "did you mean" looks only among the keys
+    allowed at that place, and a value that should be a mapping names the accepted forms
+    there (a model's ``FORMS``, or its keys); ``known_keys`` is the fallback."""
     errors = []
     for e in exc.errors():
         # drop pydantic's validator tags (``function-after[...]``), not keys a user wrote
@@ -187,17 +192,79 @@ def pydantic_errors(exc: Any, marked: MarkedYAML, known_keys: set[str]) -> list[
         where = _name(marked.data, loc)
         if e["type"] == "extra_forbidden":
             key = loc[-1]
-            close = difflib.get_close_matches(str(key), sorted(known_keys), n=1)
+            place = _model_at(model, loc[:-1])
+            allowed = sorted(place.model_fields) if place is not None else sorted(known_keys)
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = (f"did you mean {close[0]!r}?" if close
+                    else _forms(place) if place is not None else "")
             errors.append(marked.error(
                 f"unknown key {key!r} in {'.'.join(map(str, loc[:-1])) or 'top level'}",
-                loc, key=True, hint=f"did you mean {close[0]!r}?" if close else ""))
+                loc, key=True, hint=hint))
         elif e["type"] == "missing":
+            place = _model_at(model, loc[:-1])
             errors.append(marked.error(
                 f"missing required key {loc[-1]!r} in {'.'.join(map(str, loc[:-1])) or 'top level'}",
-                loc[:-1]))
+                loc[:-1], hint=getattr(place, "FORMS", "") or ""))
+        elif e["type"] in ("model_type", "model_attributes_type", "dict_type") and \
+                _model_at(model, loc) is not None:
+            place = _model_at(model, loc)
+            errors.append(marked.error(
+                f"{where}: expected a mapping, got {e.get('input')!r}", loc,
+                hint=_forms(place)))
+        elif e["type"] == "list_type" and _model_at(model, loc + (0,)) is not None:
+            errors.append(marked.error(
+                f"{where}: expected a list (one '- ' line per entry), got {e.get('input')!r}",
+                loc, hint=_forms(_model_at(model, loc + (0,)))))
         else:
             errors.append(marked.error(f"{where}: {e['msg']} (got {e.get('input')!r})", loc))
     return errors
+
+
+def _forms(model: Any) -> str:
+    """What may be written where ``model`` is expected: its ``FORMS`` or its keys."""
+    forms = getattr(model, "FORMS", None)
+    return forms or "allowed keys: " + ", ".join(model.model_fields)
+
+
+def _model_at(model: Any, loc: tuple) -> Any:
+    """The pydantic model expected at ``loc`` under the root ``model`` (None when the
+    place holds no model, or cannot be told)."""
+    from pydantic import BaseModel
+
+    tp = model
+    for part in loc:
+        tp = _step(tp, part)
+        if tp is None:
+            return None
+    import typing
+
+    if typing.get_origin(tp) is typing.Annotated:
+        tp = typing.get_args(tp)[0]
+    members = typing.get_args(tp) if typing.get_origin(tp) not in (list, dict, None) else (tp,)
+    found = [t for t in members if isinstance(t, type) and issubclass(t, BaseModel)]
+    return found[0] if len(found) == 1 else None
+
+
+def _step(tp: Any, part: Any) -> Any:
+    """The type one step (a key, an index) inside ``tp``."""
+    import typing
+
+    from pydantic import BaseModel
+
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is typing.Annotated:
+        return _step(args[0], part)
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        f = tp.model_fields.get(part) if isinstance(part, str) else None
+        return f.annotation if f is not None else None
+    if origin in (list, tuple, set, frozenset) and isinstance(part, int) and args:
+        return args[0]
+    if origin is dict and len(args) == 2:
+        return args[1]
+    if args and origin not in (list, tuple, set, frozenset, dict):  # a union
+        found = [t for t in (_step(a, part) for a in args if a is not type(None)) if t]
+        return found[0] if len(found) == 1 else None
+    return None
 
 
 def _name(data: Any, loc: tuple) -> str:
@@ -228,7 +295,7 @@ def validate(marked: MarkedYAML, model: Any, known_keys: set[str], shape: str):
     try:
         return model.model_validate(marked.data)
     except ValidationError as exc:
-        errors = pydantic_errors(exc, marked, known_keys)
+        errors = pydantic_errors(exc, marked, known_keys, model)
         first = errors[0]
         raise InputError(first.msg, path=marked.source, line=first.line, column=first.column,
                          hint=first.hint, more=errors[1:]) from None
