@@ -6,7 +6,8 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["numeric_columns", "sampling_weights", "kish_n_eff"]
+__all__ = ["numeric_columns", "sampling_weights", "kish_n_eff", "far_values",
+           "far_value_diagnostics"]
 
 
 def numeric_columns(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -66,3 +67,74 @@ def kish_n_eff(weights: np.ndarray | None, n: int | None = None) -> float:
         return float(n)
     w = np.asarray(weights, dtype=float)
     return float(w.sum() ** 2 / (w**2).sum())
+
+
+#: A value is "far outside the bulk" of its item when an empty stretch of the number line
+#: more than this many times as wide as the bulk's own range separates it from the bulk:
+#: 98 beside answers 1–10 (a gap of 88, a range of 9), 999 beside ages 18–80. A skewed
+#: but honest tail (a few 1s on a 1–10 item most answer 8 to 10) has no such gap.
+FAR_GAP = 3.0
+
+
+def far_values(data: pd.DataFrame, columns) -> list[tuple[str, int, float]]:
+    """Items with values far outside the bulk of their answers: ``(item, count, the value
+    farthest out)`` per item, in column order.
+
+    The rule, per item: split its distinct numeric values at the widest gap between
+    neighbours; the side holding more answers is the bulk, trimmed the same way in turn
+    (so codes on both sides, −99 and 98, are found); the other side is far when its gap
+    to the trimmed bulk is more than :data:`FAR_GAP` times the bulk's range. A bulk of one
+    value (most answers the same, or a 0/1 item) judges nothing. Text that is not a number
+    is left to the estimator's own check.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"sat1": [7, 8, 6, 9, 7, 98, 8, 5, 98, 7]})
+    >>> far_values(df, ["sat1"])
+    [('sat1', 2, 98.0)]
+    """
+    out = []
+    for col in columns:
+        if col not in data.columns:
+            continue
+        x = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float)
+        x = x[np.isfinite(x)]
+        values, counts = np.unique(x, return_counts=True)
+        lo, hi = _bulk(values, counts)
+        far = (x < lo) | (x > hi)
+        if far.any():
+            centre = np.median(x[~far])
+            out.append((str(col), int(far.sum()),
+                        float(x[far][np.argmax(np.abs(x[far] - centre))])))
+    return out
+
+
+def _bulk(values: np.ndarray, counts: np.ndarray, depth: int = 0) -> tuple[float, float]:
+    """(lowest, highest) value of the bulk of sorted distinct ``values`` (see far_values);
+    at most a few levels of codes are looked for."""
+    if len(values) == 0:
+        return np.inf, -np.inf
+    if len(values) < 3 or depth > 3:
+        return values[0], values[-1]
+    cut = int(np.argmax(np.diff(values))) + 1  # values[:cut] | values[cut:]
+    if counts[:cut].sum() >= counts[cut:].sum():
+        lo, hi = _bulk(values[:cut], counts[:cut], depth + 1)
+        if hi > lo and values[cut] - hi > FAR_GAP * (hi - lo):
+            return lo, hi
+        return lo, values[-1]
+    lo, hi = _bulk(values[cut:], counts[cut:], depth + 1)
+    if hi > lo and lo - values[cut - 1] > FAR_GAP * (hi - lo):
+        return lo, hi
+    return values[0], hi
+
+
+def far_value_diagnostics(data: pd.DataFrame, columns) -> list:
+    """One ``far_values`` :class:`~crmsurvey.diagnostics.Diagnostic` (a DataWarning) per
+    item of ``columns`` with values far outside its bulk (see :func:`far_values`)."""
+    from .diagnostics import Diagnostic
+
+    return [Diagnostic(
+        "far_values", f"item {item!r}: {n} value(s) far outside the bulk of its answers "
+        f"(e.g. {value:g}) — special or missing codes such as 98 \"don't know\"? Give the "
+        "questionnaire (cs.pls(q, df)) or load the data with cs.load_responses, or set "
+        "them missing", concerns=(item, str(n))) for item, n, value in far_values(data, columns)]

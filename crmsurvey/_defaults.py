@@ -21,6 +21,11 @@ MAX_MISSING_SHARE = 0.15
 #: many rating items answered: identical answers to 3 correlated items are common among
 #: honest respondents, so short blocks are not judged alone.
 STRAIGHTLINE_MIN_ITEMS = 5
+#: Rules that exclude rows unless the user says otherwise (the study file's ``exclude:``,
+#: the CLI's ``--exclude``): rows that are not a valid, distinct, attentive interview —
+#: the screening of the bundled demo study. Straight-lining and missing answers are
+#: judgement calls (Hair et al. 2017 flag them for review), so they only flag.
+SCREEN_EXCLUDE = ("duplicate", "screened_out", "attention", "speeder")
 
 # --- Simulation ----------------------------------------------------------------------
 #: Population values the simulator uses unless the questionnaire or the user says

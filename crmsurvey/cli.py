@@ -6,13 +6,15 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Iterator, List, Literal, Optional
 
 import typer
 
+from . import _defaults as D
 from .errors import InputError
+from .options import CBSEMOptions as _CB, PLSOptions as _PLS
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Customer-satisfaction and loyalty research: questionnaires, "
                        "responses, PLS-PM and CB-SEM, CSI indices, reports.")
 qapp = typer.Typer(no_args_is_help=True, help="Validate, show, print and compile "
@@ -20,6 +22,27 @@ qapp = typer.Typer(no_args_is_help=True, help="Validate, show, print and compile
 rapp = typer.Typer(no_args_is_help=True, help="Check collected responses.")
 app.add_typer(qapp, name="questionnaire")
 app.add_typer(rapp, name="responses")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        _out(f"crmsurvey {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", envvar="CRMSURVEY_QUIET",
+                               help="No progress bars (they are off anyway when stderr is "
+                               "not a terminal). Give it before the command."),
+) -> None:
+    """Options for every command (the help text shown is the app's)."""
+    global _QUIET
+    _QUIET = quiet
 
 
 def _out(text: str) -> None:
@@ -87,11 +110,23 @@ def q_codebook(
     output: Path = typer.Option(..., "-o", "--output", help="codebook.xlsx, .csv or .pdf"),
     lang: Optional[str] = typer.Option(None, help="Language of the labels and headings."),
 ) -> None:
-    """Write the codebook: one row per variable, codes and labels, roles, routing."""
+    """Write the codebook: one row per variable, codes and labels, roles, routing. FILE
+    is a questionnaire, or an SPSS file (.sav: its variable and value labels, missing
+    codes and measures)."""
     from .fielding.codebook import write_codebook
     from .questionnaire import load_questionnaire
 
     _check_output(output, file)
+    if file.suffix.lower() in (".sav", ".zsav"):
+        from ._io import write_frame
+        from .fielding.spss import sav_codebook
+
+        if output.suffix.lower() not in (".xlsx", ".csv"):
+            raise InputError("the codebook of an SPSS file is written as .xlsx or .csv",
+                             path=str(output))
+        write_frame(sav_codebook(file), output)
+        _out(f"wrote {output}")
+        return
     q = load_questionnaire(file)
     if lang and lang not in q.languages:
         raise InputError(f"language {lang!r} is not a language of the questionnaire",
@@ -172,8 +207,9 @@ def r_check(
     encoding: Optional[str] = typer.Option(None, help="Text encoding of a CSV file "
                                            "(default: UTF-8, UTF-16 with a BOM, GB18030)."),
     sheet: Optional[str] = typer.Option(None, help="XLSX sheet name."),
-    codes: Optional[str] = typer.Option(None, "--codes", help="values or option_numbers "
-                                        "(问卷星 按选项序号: 1 = the first option)."),
+    codes: Optional[Literal["values", "option_numbers"]] = typer.Option(
+        None, "--codes", help="How answers are coded (问卷星 按选项序号: option_numbers, "
+        "1 = the first option)."),
     strict: bool = typer.Option(False, "--strict", help="Exit 3 when any answer was off "
                                 "the scale or unreadable (and so set missing)."),
 ) -> None:
@@ -258,7 +294,13 @@ def simulate_cmd(
     settings = SimulationSettings(paths=overrides, messy=messy,
                                   **({"loading": loading} if loading else {}))
     df = simulate(q, n, seed=seed, groups=g, settings=settings)
-    write_frame(df, output)
+    if output.suffix.lower() == ".sav":  # the questionnaire's labels and codes go along
+        from .fielding.spss import for_sav
+
+        df, meta = for_sav(q, df)
+        write_frame(df, output, sav=meta)
+    else:
+        write_frame(df, output)
     distinct = n * max(1, len(next(iter(g.values()), [])))
     _out(f"wrote {len(df)} rows to {output}: {distinct} respondents"
          + (f" + {len(df) - distinct} duplicate submission(s)" if messy else ""))
@@ -279,29 +321,125 @@ def _mess(q, df) -> str:
     return f"added: {blanks} blank answers, {special} special codes; flagged: {flagged}"
 
 
+def _exclude_flag():
+    return typer.Option(None, "--exclude", metavar="RULE,...|none",
+                        help="Screening rules that exclude rows, "
+                        "comma-separated or repeated (duplicate, screened_out, attention, "
+                        "speeder, straightlining, missing, invalid_weight, or all); 'none' "
+                        "keeps every row. Default: as a study, "
+                        + ",".join(D.SCREEN_EXCLUDE) + ".")
+
+
+def _weight_flag():
+    return typer.Option(None, "--weight", metavar="COL|none",
+                        help="Sampling-weight column, or 'none' for "
+                        "unweighted. Default: the questionnaire's weight item, if the data "
+                        "has it.")
+
+
+def _rules(exclude: list[str] | None) -> list[str]:
+    """--exclude as screening rules: the study default when not given, none for 'none'."""
+    if not exclude:
+        return list(D.SCREEN_EXCLUDE)
+    rules = [r.strip() for e in exclude for r in e.split(",") if r.strip()]
+    if "none" in rules:
+        if rules != ["none"]:
+            raise InputError("--exclude none keeps every row: give it alone, not with rules")
+        return []
+    return rules
+
+
+def _screened(q, data: Path, exclude: list[str] | None, weight: str | None = None,
+              weighted: bool = True, **load):
+    """Responses screened as a study screens them, the weights an estimator takes (see
+    :func:`_weights`) and one line saying what was excluded and how the rows are weighted
+    (``weighted=False``: a command without weights), for :func:`_say` once the command's
+    work is done (an error stays the only line)."""
+    from .responses import load_responses
+
+    r = load_responses(q, data, exclude=_rules(exclude), **load)
+    weights = _weights(r, weight) if weighted else None
+    note = f"; {_weight_note(r, weights)}" if weighted else ""
+    return r, weights, _screening_line(r.log) + note
+
+
+def _say(line: str) -> None:
+    """A note to the user on stderr (stdout keeps the result alone)."""
+    sys.stderr.write(line + "\n")
+
+
+def _screening_line(log) -> str:
+    """One line: rows kept, excluded by rule, flagged only, how to switch it off."""
+    line = f"screened: {log.rows_kept:,} of {log.rows_read:,} rows kept"
+    if log.rules_on:
+        gone = ", ".join(f"{n:,} {rule}" for rule, n in log.excluded.items() if n)
+        line += f"; excluded {gone or 'none'} (--exclude none keeps every row)"
+    else:
+        line += " (--exclude none: no screening rule on)"
+    only = ", ".join(f"{n:,} {rule}" for rule, n in log.flagged.items()
+                     if n and rule not in log.rules_on)
+    return line + (f"; flagged only: {only}" if only else "")
+
+
+def _weights(r, weight: str | None):
+    """--weight for an estimator given Responses ``r``: None (the questionnaire's weight
+    item, if any), False (none) or a column of the checked data."""
+    if weight is None:
+        return None
+    if weight.strip().lower() == "none":
+        return False
+    if weight not in r.data.columns:
+        have = [c for c in r.data.columns if r.questionnaire.items[c].role == "weight"]
+        raise InputError(f"--weight {weight!r} is not a column of the checked responses",
+                         hint=f"the questionnaire's weight item is {have[0]!r}" if have else
+                         "give the weight an item with role 'weight' in the questionnaire")
+    return weight
+
+
+def _weight_note(r, weights) -> str:
+    w = r.weights.name if weights is None and r.weights is not None else \
+        weights if isinstance(weights, str) else None
+    return f"weighted by {w!r} (--weight none for unweighted)" if w else "unweighted"
+
+
+def _flag(record, name: str, *decls: str, more: str = ""):
+    """The flag of option ``name`` of an options record (:mod:`crmsurvey.options`): its
+    default, its description as help, its allowed values shown and completed by the shell.
+    The record validates the value, with the message Python gives."""
+    choices = record.choices(name)
+    extra = {}
+    if choices:
+        extra["metavar"] = "[" + "|".join(choices) + "]"
+        extra["autocompletion"] = lambda incomplete: [c for c in choices
+                                                      if c.startswith(incomplete)]
+    return typer.Option(record.default(name), *decls, help=record.help(name) + more, **extra)
+
+
 @app.command("pls")
 def pls_cmd(
     questionnaire: Path,
     data: Path,
     model: Optional[Path] = typer.Option(None, help="lavaan syntax file (default: the "
                                          "questionnaire's model)."),
-    bootstrap: int = typer.Option(0, min=0, help="Bootstrap resamples."),
-    seed: int = typer.Option(0, help="Random seed for the bootstrap."),
-    scheme: str = typer.Option("path", help="path, factorial or centroid."),
-    ci_method: str = typer.Option("percentile", help="percentile or bca."),
-    consistent: bool = typer.Option(False, help="Consistent PLS (PLSc)."),
-    interaction: str = typer.Option("two_stage", help="Interaction terms (A:B): two_stage, "
-                                    "product_indicator or orthogonal."),
-    higher_order: str = typer.Option("two_stage", help="Higher-order constructs: two_stage "
-                                     "or repeated."),
-    fit_test: int = typer.Option(0, min=0, help="Resamples for the exact fit test of the "
-                                 "model fit (SRMR, d_ULS, d_G)."),
+    scheme: str = _flag(_PLS, "scheme"),
+    bootstrap: int = _flag(_PLS, "bootstrap"),
+    seed: int = _flag(_PLS, "seed"),
+    ci: float = _flag(_PLS, "ci"),
+    ci_method: str = _flag(_PLS, "ci_method"),
+    sign_change: str = _flag(_PLS, "sign_change"),
+    missing: str = _flag(_PLS, "missing"),
+    consistent: bool = _flag(_PLS, "consistent"),
+    fit_test: int = _flag(_PLS, "fit_test"),
+    interaction: str = _flag(_PLS, "interaction"),
+    higher_order: str = _flag(_PLS, "higher_order"),
+    tol: float = _flag(_PLS, "tol"),
+    max_iter: int = _flag(_PLS, "max_iter"),
     predict: int = typer.Option(0, min=0, help="PLSpredict with this many folds (0: none)."),
     reps: int = typer.Option(10, min=1, help="PLSpredict repetitions."),
     technique: str = typer.Option("DA", help="PLSpredict approach: DA (direct antecedents) "
                                   "or EA (earliest antecedents)."),
-    exclude: List[str] = typer.Option([], "--exclude", help="Screening rules that exclude "
-                                      "rows (repeatable, or 'all')."),
+    exclude: Optional[List[str]] = _exclude_flag(),
+    weight: Optional[str] = _weight_flag(),
     encoding: Optional[str] = typer.Option(None, help="Text encoding of a CSV file."),
     codes: Optional[str] = typer.Option(None, "--codes", help="values or option_numbers."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -309,14 +447,18 @@ def pls_cmd(
     """Fit the questionnaire's PLS path model to collected responses."""
     import warnings
 
+    opts = _PLS.validated(  # every option of pls(), checked before any file is read
+        scheme=scheme, bootstrap=bootstrap, seed=seed, ci=ci, ci_method=ci_method,
+        sign_change=sign_change, missing=missing, consistent=consistent, fit_test=fit_test,
+        interaction=interaction, higher_order=higher_order, tol=tol, max_iter=max_iter)
+
     from .pls import pls
     from .questionnaire import load_questionnaire
-    from .responses import load_responses
     from ._format import json_safe
 
     q = load_questionnaire(questionnaire)
-    rules = [r for e in exclude for r in e.split(",") if r]
-    responses = load_responses(q, data, exclude=rules, encoding=encoding, codes=codes)
+    responses, weights, said = _screened(q, data, exclude, weight, encoding=encoding,
+                                         codes=codes)
     spec = q
     if model is not None:
         from ._yaml import read_text
@@ -330,10 +472,9 @@ def pls_cmd(
             done[0] += n
             say("bootstrap", done[0], bootstrap)
 
-        res = pls(spec, responses, bootstrap=bootstrap, seed=seed, scheme=scheme,
-                  ci_method=ci_method, consistent=consistent, interaction=interaction,
-                  higher_order=higher_order, fit_test=fit_test, progress=advance)
+        res = pls(spec, responses, weights=weights, **opts.kwargs(), progress=advance)
         pred = res.predict(predict, reps, seed=seed, technique=technique) if predict else None
+    _say(said)
     if as_json:
         out = res.to_dict()
         if pred is not None:
@@ -350,21 +491,28 @@ def cbsem_cmd(
     model: Path = typer.Argument(..., help="A questionnaire (YAML, or a bundled name) or a "
                                  "lavaan model file."),
     data: Path = typer.Argument(..., help="The data (CSV, XLSX, SAV, DTA, Parquet)."),
-    estimator: str = typer.Option("ML", help="ML, MLM, MLR, GLS, ULS, DWLS or WLSMV."),
-    ordered: Optional[str] = typer.Option(None, help="Ordered items (comma-separated, or "
-                                          "'all'): thresholds, polychorics and WLSMV."),
-    missing: str = typer.Option("listwise", help="listwise or fiml."),
-    bootstrap: int = typer.Option(0, min=0, help="Bootstrap resamples."),
-    seed: int = typer.Option(0, help="Random seed for the bootstrap."),
+    estimator: str = _flag(_CB, "estimator"),
+    ordered: Optional[str] = _flag(_CB, "ordered", more=" Comma-separated, or 'all'."),
+    missing: str = _flag(_CB, "missing"),
+    bootstrap: int = _flag(_CB, "bootstrap"),
+    seed: int = _flag(_CB, "seed"),
+    ci: float = _flag(_CB, "ci"),
     group: Optional[str] = typer.Option(None, help="Column whose levels are fitted "
                                         "separately."),
     reliability: List[str] = typer.Option([], "--reliability", help="ITEM=VALUE: reliability "
                                           "of a single-indicator factor's item (repeatable)."),
+    exclude: Optional[List[str]] = _exclude_flag(),
+    weight: Optional[str] = _weight_flag(),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Fit a covariance-based SEM (lavaan syntax or the questionnaire's model) and print the
     fit block, estimates, R² and notes (n used and dropped)."""
     import warnings
+
+    opts = _CB.validated(  # every option of cbsem(), checked before any file is read
+        estimator=estimator, missing=missing, bootstrap=bootstrap, seed=seed, ci=ci,
+        ordered=None if not ordered else True if ordered == "all"
+        else [o.strip() for o in ordered.split(",") if o.strip()])
 
     from ._format import json_safe
     from .cbsem import cbsem
@@ -376,33 +524,45 @@ def cbsem_cmd(
             rel[item.strip()] = float(value)
         except ValueError:
             raise InputError(f"--reliability {r!r}: write ITEM=VALUE, as comp1=0.8") from None
-    spec, frame = _model_and_data(model, data)
-    with warnings.catch_warnings(record=True):  # the notes show in the summary
+    spec, frame, weights, said = _model_and_data(model, data, exclude, weight)
+    with warnings.catch_warnings(record=True), _stages() as say:  # notes: in the summary
         warnings.simplefilter("always")
-        res = cbsem(spec, frame, estimator=estimator, missing=missing, bootstrap=bootstrap,
-                    seed=seed, group=group, reliability=rel,
-                    ordered=None if not ordered else True if ordered == "all"
-                    else [o.strip() for o in ordered.split(",") if o.strip()])
+        say("CB-SEM" + (f" with {bootstrap} bootstrap resamples" if bootstrap else ""), 0,
+            None)  # no count to show: a pulsing bar
+        res = cbsem(spec, frame, weights=weights, **opts.kwargs(), group=group,
+                    reliability=rel)
+    _say(said)
     if as_json:
         _out(json.dumps(json_safe(res.to_dict()), ensure_ascii=False, indent=2))
     else:
         _out(res.summary().as_text())
 
 
-def _model_and_data(model: Path, data: Path):
-    """A questionnaire (its model; responses screened) or a lavaan file (data as read;
-    non-numbers are reported by column and row when the model is fitted)."""
+def _model_and_data(model: Path, data: Path, exclude: list[str] | None = None,
+                    weight: str | None = None):
+    """Model, data, weights and a note: a questionnaire (its model; responses checked and screened
+    as a study screens them) or a lavaan file (data as read, no screening: there is no
+    questionnaire to screen by; non-numbers are reported by column and row when the model
+    is fitted), and a line saying which rows are used and how they are weighted."""
     from ._yaml import read_text
 
     if model.suffix.lower() in (".yaml", ".yml") or (not model.is_file() and not model.suffix):
         from .questionnaire import load_questionnaire
-        from .responses import load_responses
 
         q = load_questionnaire(model)
-        return q, load_responses(q, data)
+        return (q, *_screened(q, data, exclude, weight))
     from .responses.readers import read_table
 
-    return read_text(model), read_table(data).frame
+    if exclude and _rules(exclude):
+        raise InputError("--exclude needs a questionnaire: a lavaan model file brings no "
+                         "screening rules", hint="fit the questionnaire's model (crmsurvey "
+                         "cbsem QUESTIONNAIRE DATA), or give --exclude none")
+    frame = read_table(data).frame
+    w = None if weight is None or weight.strip().lower() == "none" else weight
+    said = (f"not screened: {len(frame):,} rows read, none excluded (a lavaan model file "
+            f"has no questionnaire to screen by); "
+            f"{f'weighted by {w!r}' if w else 'unweighted'}")
+    return read_text(model), frame, w, said
 
 
 def _table_out(frame, as_json: bool, extra: dict | None = None) -> None:
@@ -421,12 +581,13 @@ def _table_out(frame, as_json: bool, extra: dict | None = None) -> None:
 def nps_cmd(
     questionnaire: Path, data: Path,
     by: Optional[str] = typer.Option(None, help="Group item to break the NPS down by."),
+    exclude: Optional[List[str]] = _exclude_flag(),
+    weight: Optional[str] = _weight_flag(),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """NPS with standard error and interval, overall and by group, and the pairwise tests."""
     from .analytics import nps_compare, nps_table
     from .questionnaire import load_questionnaire
-    from .responses import load_responses
 
     q = load_questionnaire(questionnaire)
     item = next(iter(q.items_with_role("nps")), None)
@@ -434,9 +595,11 @@ def nps_cmd(
         raise InputError("the questionnaire has no item with role 'nps'", path=str(questionnaire))
     if by is not None and (by not in q.items or q.items[by].role != "group"):
         raise InputError(f"--by {by!r} is not a group item of the questionnaire")
-    r = load_responses(q, data)
-    w = r.weights
-    table = nps_table(r.data, item, by=by, weights=None if w is None else w.to_numpy())
+    r, w, said = _screened(q, data, exclude, weight)
+    if w is None and r.weights is not None:
+        w = r.weights.to_numpy()
+    table = nps_table(r.data, item, by=by, weights=w if w is not False else None)
+    _say(said)
     extra = {"comparisons": nps_compare(table).to_dict("records")} if by else None
     _table_out(table, as_json, extra if as_json else None)
     if by and not as_json:
@@ -444,18 +607,20 @@ def nps_cmd(
 
 
 @app.command("kano")
-def kano_cmd(questionnaire: Path, data: Path, as_json: bool = typer.Option(False, "--json")
-             ) -> None:
+def kano_cmd(questionnaire: Path, data: Path, exclude: Optional[List[str]] = _exclude_flag(),
+             as_json: bool = typer.Option(False, "--json")) -> None:
     """Kano categories per feature: shares, dominant category, better/worse."""
     from .analytics import kano_pairs, kano_table
     from .questionnaire import load_questionnaire
-    from .responses import load_responses
 
     q = load_questionnaire(questionnaire)
     pairs = kano_pairs(q)
     if not pairs:
         raise InputError("the questionnaire has no Kano items", path=str(questionnaire))
-    _table_out(kano_table(load_responses(q, data).data, pairs), as_json)
+    r, _, said = _screened(q, data, exclude, weighted=False)
+    table = kano_table(r.data, pairs)
+    _say(said)
+    _table_out(table, as_json)
 
 
 _DATE_FORMAT = typer.Option(None, "--date-format", help="How dates are written, in "
@@ -487,8 +652,8 @@ def rfm_cmd(
     amount: str = typer.Option("amount"),
     as_of: Optional[str] = typer.Option(None, help="Analysis date (default: day after the "
                                         "last transaction)."),
-    abc: str = typer.Option("customers", help="ABC rule: customers (5/15/80 %) or value "
-                            "(80/15/5 %)."),
+    abc: Literal["customers", "value"] = typer.Option(
+        "customers", help="ABC rule: customers (5/15/80 %) or value (80/15/5 %)."),
     encoding: Optional[str] = typer.Option(None),
     date_format: Optional[str] = _DATE_FORMAT,
     dayfirst: Optional[bool] = _DAYFIRST,
@@ -514,7 +679,9 @@ def clv_cmd(
     discount: float = typer.Option(0.1, help="Discount rate per period."),
     periods: Optional[int] = typer.Option(None, help="Horizon (default: infinite)."),
     cost: float = typer.Option(0.0, help="Retention cost per period."),
-    model: str = typer.Option("formula", help="formula or bgnbd (needs TRANSACTIONS)."),
+    model: Literal["formula", "bgnbd"] = typer.Option(
+        "formula", help="The discounted-margin formula, or BG/NBD + Gamma-Gamma (needs "
+        "TRANSACTIONS)."),
     horizon: float = typer.Option(12, help="bgnbd: periods ahead."),
     period_days: float = typer.Option(30.0, help="bgnbd: days per period."),
     customer: str = typer.Option("customer_id"), date: str = typer.Option("date"),
@@ -540,10 +707,27 @@ def clv_cmd(
             raise InputError("--model bgnbd needs a TRANSACTIONS file")
         tx = _transactions(transactions, customer, date, amount, as_of, None, date_format,
                            dayfirst)
-        _table_out(clv_bgnbd(tx, horizon=horizon, period_days=period_days,
-                             discount=discount, margin=margin or 1.0), as_json)
+        with _stages() as say:
+            say("BG/NBD + Gamma-Gamma", 0, None)  # no count to show: a pulsing bar
+            table = clv_bgnbd(tx, horizon=horizon, period_days=period_days,
+                              discount=discount, margin=margin or 1.0)
+        _table_out(table, as_json)
     else:
         raise InputError(f"--model must be 'formula' or 'bgnbd', not {model!r}")
+
+
+@app.command("schema")
+def schema_cmd(
+    what: str = typer.Argument(..., help="What to describe: study (the study file)."),
+    markdown: bool = typer.Option(False, "--markdown", help="The Markdown reference "
+                                  "(docs/study-file.md) instead of the JSON Schema."),
+) -> None:
+    """Print the study file's JSON Schema (for editors' YAML support) or its reference."""
+    from .study.reference import json_schema, markdown as reference
+
+    if what != "study":
+        raise InputError(f"schema: unknown subject {what!r}; the one known is 'study'")
+    _out(reference() if markdown else json.dumps(json_schema(), ensure_ascii=False, indent=2))
 
 
 @app.command("run")
@@ -602,13 +786,15 @@ def report_cmd(
     """Render the report again from OUTDIR/results.json (no refitting)."""
     from .pipeline import rerender
 
-    pdf = rerender(outdir, lang=lang, template=template)
+    with _stages() as say:
+        say("rendering", 0, None)
+        pdf = rerender(outdir, lang=lang, template=template)
     _out(f"wrote {pdf}")
 
 
 @app.command("demo")
 def demo_cmd(
-    lang: str = typer.Option("en", help="en or zh-CN."),
+    lang: Literal["en", "zh-CN"] = typer.Option("en", help="Report language."),
     output: Path = typer.Option(Path("crmsurvey-demo"), "-o", "--output",
                                 help="Output folder."),
 ) -> None:
@@ -622,21 +808,30 @@ def demo_cmd(
     _out(f"wrote {output}/report.pdf ({lang}), results.json and tables")
 
 
+#: ``--quiet`` (set by the root callback for one invocation; ``main`` resets it)
+_QUIET = False
+
+
 class _stages:
-    """Rich progress bars on stderr for the stages of a run (silent when not a terminal)."""
+    """Rich progress bars on stderr for the stages of a run; silent when stderr is not
+    a terminal or with ``--quiet``. ``say(stage, done, total)``; ``total=None`` is a
+    step with no count (a pulsing bar until ``say(stage, 1, 1)``)."""
 
     def __enter__(self):
         self.bar = None
-        if not sys.stderr.isatty():
+        if _QUIET or not sys.stderr.isatty():
             return lambda stage, done, total: None
         from rich.console import Console
-        from rich.progress import Progress
+        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                                   TextColumn, TimeElapsedColumn)
 
-        self.bar = Progress(console=Console(stderr=True), transient=True)
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), TimeElapsedColumn(),
+                            console=Console(stderr=True), transient=True)
         self.bar.start()
         tasks: dict[str, int] = {}
 
-        def say(stage: str, done: int, total: int) -> None:
+        def say(stage: str, done: int, total: int | None) -> None:
             if stage not in tasks:
                 tasks[stage] = self.bar.add_task(stage, total=total)
             self.bar.update(tasks[stage], completed=done, total=total)
@@ -677,11 +872,27 @@ def _quiet_dependencies() -> Iterator[None]:
         logging.disable(disabled)
 
 
+def _clean_help(command):
+    """Plain flags (``--json``, ``--help``) take no value: show no ``<bool>`` beside them
+    in ``--help`` (typer prints a type for every option). Returns ``command``."""
+    for param in command.params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    help_option = command.get_help_option(typer.Context(command))
+    if help_option is not None:
+        help_option.metavar = ""
+    for sub in getattr(command, "commands", {}).values():
+        _clean_help(sub)
+    return command
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turn bad input into one line and exit code 2."""
     # typer >= 0.20 vendors click; its ClickException is a base of typer.BadParameter
     click_error = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
-    command = typer.main.get_command(app)
+    command = _clean_help(typer.main.get_command(app))
+    global _QUIET
+    _QUIET = False  # --quiet is for one invocation
     try:
         with _quiet_dependencies():
             code = command.main(args=argv, prog_name="crmsurvey", standalone_mode=False)

@@ -50,6 +50,8 @@ WARNING_CLASS: dict[str, type[CrmWarning]] = {
     "negative_weight": IndexWarning,
     "index_bounds": IndexWarning,
     "collinearity": DataWarning,
+    "far_values": DataWarning,
+    "set_missing": DataWarning,
     "small_sample": DataWarning,
     "sample_not_pd": DataWarning,
     "group_too_small": DataWarning,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._random import block_rng
+
 __all__ = ["BLOCK", "Moments", "PairProducts", "moments", "moments_of", "resample_counts", "resample_indices", "chunk_blocks"]
 
 #: Resamples are drawn in fixed blocks, each from ``SeedSequence([seed, block])``, so a
@@ -73,7 +75,7 @@ def moments(x: np.ndarray, freq: np.ndarray | None = None) -> Moments:
 def resample_indices(n: int, n_boot: int, seed: int) -> np.ndarray:
     """The (n_boot, n) row indices a bootstrap with ``seed`` draws (for parity checks
     with software that takes explicit indices)."""
-    blocks = [np.random.default_rng([seed, b]).integers(0, n, size=(BLOCK, n))
+    blocks = [block_rng(seed, b).integers(0, n, size=(BLOCK, n))
               for b in range(-(-n_boot // BLOCK))]
     return np.concatenate(blocks)[:n_boot]
 
@@ -91,7 +93,7 @@ def resample_counts(n: int, seed: int, blocks: range) -> np.ndarray:
     """Row frequencies (len(blocks) · BLOCK, n) of the resamples in ``blocks``."""
     out = []
     for b in blocks:
-        idx = np.random.default_rng([seed, b]).integers(0, n, size=(BLOCK, n))
+        idx = block_rng(seed, b).integers(0, n, size=(BLOCK, n))
         flat = (idx + (np.arange(BLOCK) * n)[:, None]).ravel()
         out.append(np.bincount(flat, minlength=BLOCK * n).reshape(BLOCK, n))
     return np.concatenate(out).astype(float)

@@ -15,6 +15,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from . import _defaults as D
+from ._random import block_rng
 from .questionnaire import Questionnaire
 from .questionnaire.relevance import evaluate, parse_relevance
 
@@ -133,7 +134,7 @@ def simulate(q: Questionnaire, n: int, *, seed: int | None = None,
     levels = groups.get(first, ["A"]) if first else ["A"]
     frames = []
     for g, level in enumerate(levels):
-        grng = np.random.default_rng([seed or 0, g])
+        grng = block_rng(seed or 0, g)  # the group's own stream
         coefs = dict(base)
         shift: dict[str, float] = {}
         if len(levels) > 1:

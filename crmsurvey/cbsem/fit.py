@@ -9,15 +9,18 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .. import __version__
-from .._data import kish_n_eff, numeric_columns, sampling_weights
+from .._data import far_value_diagnostics, kish_n_eff, numeric_columns, sampling_weights
+from .._random import resolve_seed
 from ..diagnostics import Diagnostic, warn_all
-from ..errors import InputError, check_choice
+from ..errors import InputError
+from ..options import CBSEMMissing, CBSEMOptions, Estimator
+from ..responses.given import checked_data, is_checked
 from .fitmeasures import FIT_NAMES, combine_groups, fit_measures
 from .result import CBSEMResult, CBSEMSettings
 from .scoring import information, score_fit
@@ -26,17 +29,18 @@ from .tables import estimates_table, r2_table, written_order
 from .syntax import cbsem_syntax, fix_single_indicators
 from .verify import check_collinearity, check_solution, is_positive_definite
 
-__all__ = ["cbsem", "cbsem_syntax"]
+__all__ = ["cbsem", "cbsem_syntax", "auto_missing"]
 
-ESTIMATORS = ("ML", "MLM", "MLR", "GLS", "ULS", "DWLS", "WLSMV")
+ESTIMATORS = CBSEMOptions.choices("estimator")
+_O = CBSEMOptions()  # the defaults, defined once (crmsurvey.options)
 OBJECTIVE = {"ML": "MLW", "GLS": "GLS", "ULS": "ULS", "DWLS": "DWLS"}
 
 
 def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
-          estimator: Literal["ML", "MLM", "MLR", "GLS", "ULS", "DWLS", "WLSMV"] = "ML",
-          ordered: list[str] | bool | None = None,
-          missing: Literal["listwise", "fiml"] = "listwise", bootstrap: int = 0,
-          seed: int | None = None, ci: float = 0.95, weights=None, group: str | None = None,
+          estimator: Estimator = _O.estimator, ordered: list[str] | bool | None = _O.ordered,
+          missing: CBSEMMissing = _O.missing, bootstrap: int = _O.bootstrap,
+          seed: int | None = _O.seed, ci: float = _O.ci, weights=None,
+          group: str | None = None,
           reliability: dict[str, float] | None = None, chunk: int = 500,
           engine=None) -> CBSEMResult:
     """Fit a covariance-based SEM (semopy underneath) and report it as lavaan would.
@@ -54,15 +58,21 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         :mod:`crmsurvey.cbsem.wlsmv`).
     ordered : the ordered (ordinal) items, or ``True`` for all of them, as lavaan's
         ``ordered =``: thresholds, polychoric correlations and WLSMV.
-    missing : ``"listwise"`` or ``"fiml"`` (full-information ML, lavaan's ``"ml"``; see
-        :mod:`crmsurvey.cbsem.fiml`).
+    missing : ``"listwise"``, ``"fiml"`` (full-information ML, lavaan's ``"ml"``; see
+        :mod:`crmsurvey.cbsem.fiml`) or ``"auto"`` (FIML where it applies — ML or MLR,
+        unweighted, no bootstrap — and listwise otherwise, said in the notes).
     bootstrap : nonparametric bootstrap resamples (ML/MLM/MLR/GLS/ULS/WLSMV): percentile
         intervals and bootstrap standard errors; every resample is refitted together
         (batched Fisher scoring from the full-sample solution; for WLSMV thresholds,
         polychorics and DWLS, :mod:`crmsurvey.cbsem.ordinal_bootstrap`).
+    seed : int or None
+        Seed of the bootstrap; the default is the one of every surface
+        (:data:`crmsurvey._random.DEFAULT_SEED`), ``None`` draws a fresh one.
+    ci : confidence level of the intervals.
     weights : column name or array of sampling weights: a weighted covariance matrix with
         the effective sample size (Kish). Standard errors then ignore the design; use the
         bootstrap (which resamples with the weights) for design-aware intervals.
+        ``False``: unweighted, even when ``Responses`` carry weights.
     group : column whose levels are fitted separately (semopy has no cross-group equality
         constraints); ``estimates`` gains a ``group`` column and ``fit`` sums the groups.
     reliability : item → reliability of single-indicator factors. A factor measured by one
@@ -71,6 +81,12 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     engine : where bootstrap chunks run (``"processes"``, a worker count, a Dask address
         or client); same numbers wherever they run.
 
+    Notes
+    -----
+    ``estimator``, ``ordered``, ``missing``, ``bootstrap``, ``seed`` and ``ci``, their
+    allowed values and defaults are defined once, in :class:`crmsurvey.options.CBSEMOptions`,
+    shared with the study file's ``cbsem:`` section and the CLI's ``cbsem`` command.
+
     Examples
     --------
     >>> from semopy.examples import political_democracy as pdx
@@ -78,22 +94,29 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     >>> float(round(res.fit["chisq"], 3)), int(res.fit["df"])          # lavaan: 38.125, 35
     (38.125, 35)
     """
+    o = CBSEMOptions.validated(estimator=estimator, ordered=ordered, missing=missing,
+                               bootstrap=bootstrap, seed=seed, ci=ci)
+    estimator, ordered, missing, bootstrap, seed, ci = (
+        o.estimator, o.ordered, o.missing, o.bootstrap, o.seed, o.ci)
     if ordered and estimator == "ML":
         estimator = "WLSMV"  # lavaan's default for ordered data
-    check_choice("estimator", estimator, ESTIMATORS)
     if (estimator == "WLSMV") != bool(ordered):
         raise InputError("estimator='WLSMV' goes with ordered items (ordered=[...] or "
                          "ordered=True), and ordered items with WLSMV")
-    check_choice("missing", missing, ("listwise", "fiml"))
-    if not 0 < ci < 1:
-        raise InputError(f"ci must be between 0 and 1, not {ci!r}")
-    if bootstrap < 0 or int(bootstrap) != bootstrap:
-        raise InputError(f"bootstrap must be a whole number ≥ 0, not {bootstrap!r}")
+    carried = weights is None and getattr(data, "weights", None) is not None and \
+        hasattr(data, "questionnaire")  # Responses bring their weight column
+    data, found = _checked(model, data)
     syntax, data, weights, single_notes = _inputs(model, data, weights, reliability)
-    if missing == "fiml" and (estimator not in ("ML", "MLR") or weights is not None
-                              or bootstrap):
-        raise InputError("missing='fiml' goes with estimator 'ML' or 'MLR', no weights and no "
-                         "bootstrap")
+    if not found and isinstance(data, pd.DataFrame) and not is_checked(data):
+        found = far_value_diagnostics(data, [c for c in dict.fromkeys(
+            re.findall(r"[A-Za-z_.][\w.]*", syntax)) if c in data.columns])
+    warn_all(found)
+    if missing == "auto":
+        missing, why = auto_missing(estimator, weights is not None, bootstrap)
+        if why:
+            single_notes = [*single_notes, why]
+    if missing == "fiml":
+        _check_fiml(estimator, weights is not None, carried, bootstrap)
     if estimator == "MLR" and weights is not None:
         raise InputError("estimator='MLR' takes no sampling weights here")
     if estimator == "MLM" and (missing != "listwise" or weights is not None):
@@ -116,7 +139,17 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         res = _fit_one(syntax, data, estimator=estimator, missing=missing,
                        bootstrap=bootstrap, seed=seed, ci=ci, weights=weights, chunk=chunk,
                        engine=engine)
+    if found:
+        res = replace(res, diagnostics=tuple(found) + res.diagnostics)
     return replace(res, notes=tuple(single_notes) + res.notes) if single_notes else res
+
+
+def _checked(model, data):
+    """A raw frame beside a Questionnaire, checked against it (its special and missing
+    codes applied, reverse-coded items turned; no row excluded), and what was set missing."""
+    if hasattr(model, "model_spec") and isinstance(data, pd.DataFrame):
+        return checked_data(model, data)
+    return data, []
 
 
 def _inputs(model, data, weights, reliability: dict | None = None):
@@ -134,10 +167,38 @@ def _inputs(model, data, weights, reliability: dict | None = None):
         if weights is None and data.weights is not None:
             weights = data.weights.to_numpy()
         data = data.data
+    if weights is False:  # switched off, even when the Responses carry weights
+        weights = None
     if not isinstance(data, pd.DataFrame):
         raise InputError("data must be a pandas DataFrame (or crmsurvey Responses)")
     model, notes = fix_single_indicators(model, data, reliability or {})
     return model, data, weights, notes
+
+
+def auto_missing(estimator: str, weighted: bool, bootstrap: int) -> tuple[str, str]:
+    """``missing="auto"``: ``"fiml"`` where FIML applies (ML or MLR, unweighted, no
+    bootstrap), else ``"listwise"`` with the reason (a note), as ``(missing, reason)``."""
+    if estimator in ("ML", "MLR") and not weighted and not bootstrap:
+        return "fiml", ""
+    return "listwise", ("listwise deletion: FIML is used only for unweighted ML or MLR "
+                        "without a bootstrap")
+
+
+def _check_fiml(estimator: str, weighted: bool, carried: bool, bootstrap: int) -> None:
+    """Refuse ``missing="fiml"`` where it does not apply, naming the reason."""
+    if estimator not in ("ML", "MLR"):
+        raise InputError(f"missing='fiml' goes with estimator 'ML' or 'MLR', not "
+                         f"{estimator!r}", hint="or use missing='listwise'")
+    if weighted:
+        source = " (the questionnaire's weight column, applied by the responses)" \
+            if carried else ""
+        raise InputError(f"missing='fiml' takes no sampling weights, and the data are "
+                         f"weighted{source}", hint="switch the weights off: weights=False "
+                         "in Python, --weight none on the command line, no `weight:` in "
+                         "a study; or use missing='listwise'")
+    if bootstrap:
+        raise InputError("missing='fiml' takes no bootstrap here",
+                         hint="bootstrap=0, or missing='listwise'")
 
 
 def _semopy_model(syntax: str):
@@ -323,7 +384,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     if bootstrap:
         from .bootstrap import bootstrap_table
 
-        seed = int(np.random.SeedSequence(seed).entropy % (2**63)) if seed is None else seed
+        seed = resolve_seed(seed)
         est, n_failed, n_inadmissible, draws, table = bootstrap_table(
             st, x, w, theta, est, estimator=estimator, n_boot=bootstrap, seed=seed, ci=ci,
             chunk=chunk, engine=engine)

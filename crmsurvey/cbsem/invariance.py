@@ -21,7 +21,7 @@ from scipy import stats as sps
 
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
-from .fit import _inputs, _prepare, _semopy_model
+from .fit import _checked, _inputs, _prepare, _semopy_model
 from .fitmeasures import baseline_chisq, cfi, rmsea, tli
 from .scoring import discrepancy, information, score_fit
 from .structure import LAMBDA, structure_of
@@ -244,10 +244,11 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
     """Configural, metric and scalar invariance with the χ²-difference test and ΔCFI
     (Cheung & Rensvold 2002: a drop of more than .01 speaks against invariance), and the
     scalar model's latent means (the first group is the reference)."""
+    data, found = _checked(model, data)  # a raw frame beside a Questionnaire: its codes
     syntax, data, _, single = _inputs(model, data, None)
     if group not in data.columns:
         raise InputError(f"group column {group!r} is not in the data")
-    diagnostics: list[Diagnostic] = []
+    diagnostics: list[Diagnostic] = list(found)
     groups = _groups(syntax, data, group, min_size, diagnostics)
     if len(groups) < 2:
         raise InputError(f"measurement invariance needs two groups of {min_size}+ complete "

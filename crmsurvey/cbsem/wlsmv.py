@@ -217,7 +217,9 @@ def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float, *, bootstrap:
         from .bootstrap import bootstrap_columns
         from .ordinal_bootstrap import ordinal_draws
 
-        seed = int(np.random.SeedSequence(seed).entropy % (2**63)) if seed is None else seed
+        from .._random import resolve_seed
+
+        seed = resolve_seed(seed)
         y = _codes(frame[observed], pc.categories)
         onehot = (y[:, :, None] == np.arange(y.max() + 1)).astype(float)
         draws, th_draws, failed = ordinal_draws(st, resid, onehot, full[~resid], r_mat[iu],

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any, Callable, Literal
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -10,9 +10,14 @@ from scipy import stats as sps
 
 from .. import __version__
 from .. import _defaults as D
+from .._data import far_value_diagnostics
 from ..diagnostics import Diagnostic, warn_all
-from ..errors import InputError, check_choice
+from .._random import resolve_seed
+from ..errors import InputError
 from ..model import ModelSpec, parse_model
+from ..responses.given import checked_data, is_checked
+from ..options import (CIMethod, HigherOrder, Interaction, PLSMissing, PLSOptions, Scheme,
+                       SignChange)
 from . import quality as Q
 from .bootstrap import intervals, jackknife, run_bootstrap
 from .data import prepare
@@ -31,20 +36,18 @@ from .stats import BatchStats, Options, batch_statistics
 
 __all__ = ["pls"]
 
-SCHEMES = ("path", "factorial", "centroid")
+SCHEMES = PLSOptions.choices("scheme")
+_O = PLSOptions()  # the defaults, defined once (crmsurvey.options)
 
 
 def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
-        scheme: Literal["path", "factorial", "centroid"] = "path",
-        bootstrap: int = 0, seed: int | None = None, ci: float = 0.95,
-        ci_method: Literal["percentile", "bca"] = "percentile",
-        sign_change: Literal["construct", "none"] = "construct",
-        missing: Literal["mean", "listwise"] = "mean", weights=None, scale=None,
-        consistent: bool = False, fit_test: int = 0,
-        interaction: Literal["two_stage", "product_indicator", "orthogonal"] = "two_stage",
-        higher_order: Literal["two_stage", "repeated"] = "two_stage",
-        tol: float = D.PLS_TOLERANCE,
-        max_iter: int = D.PLS_MAX_ITER, chunk: int = D.PLS_BOOT_CHUNK,
+        scheme: Scheme = _O.scheme, bootstrap: int = _O.bootstrap,
+        seed: int | None = _O.seed, ci: float = _O.ci, ci_method: CIMethod = _O.ci_method,
+        sign_change: SignChange = _O.sign_change, missing: PLSMissing = _O.missing,
+        weights=None, scale=None, consistent: bool = _O.consistent,
+        fit_test: int = _O.fit_test, interaction: Interaction = _O.interaction,
+        higher_order: HigherOrder = _O.higher_order, tol: float = _O.tol,
+        max_iter: int = _O.max_iter, chunk: int = D.PLS_BOOT_CHUNK,
         progress: Callable[[int], None] | None = None, engine=None) -> PLSResult:
     """Estimate a PLS path model (PLS-PM), optionally with a batched bootstrap.
 
@@ -60,13 +63,15 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         Inner weighting scheme.
     bootstrap : int
         Number of resamples (0: none). Resamples are computed together in chunks.
-    seed : int, optional
-        Same seed, same numbers, whatever ``chunk``.
+    seed : int or None
+        Same seed, same numbers, whatever ``chunk``. The default is the one of every
+        surface (:data:`crmsurvey._random.DEFAULT_SEED`); ``None`` draws a fresh seed,
+        kept in ``res.settings.seed``.
     ci, ci_method : interval level and ``"percentile"`` or ``"bca"``.
     sign_change : ``"construct"`` (Tenenhaus et al. 2005) or ``"none"``.
     missing : ``"mean"`` (item-mean replacement, as SmartPLS/seminr) or ``"listwise"``.
     weights : column name or array of sampling weights (weighted PLS, Becker & Ismail
-        2016), optional.
+        2016), optional; ``False``: unweighted even when ``Responses`` carry weights.
     scale : (min, max) or mapping item → (min, max): response-scale bounds for the
         0–100 indices. Without it the observed range is used, with a warning.
     consistent : bool
@@ -79,10 +84,17 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         Resamples for the exact fit test of ``res.model_fit`` (0: distances only; see
         :mod:`crmsurvey.pls.fit`). Drawn from the data transformed to fit the model,
         so separate from ``bootstrap``; seeded by ``seed``.
+    tol, max_iter : stop criterion and most iterations of the PLS algorithm.
     engine : optional
         Where bootstrap chunks run: ``None`` (here), ``"processes"``, a number of worker
         processes, or a Dask scheduler address / ``Client`` (see :mod:`crmsurvey.engine`).
         The numbers are the same whichever runs them.
+
+    Notes
+    -----
+    The options from ``scheme`` to ``max_iter``, their allowed values and defaults are
+    defined once, in :class:`crmsurvey.options.PLSOptions`, shared with the study file's
+    ``pls:`` section and the CLI's ``pls`` command. Bad values raise ``InputError``.
 
     Examples
     --------
@@ -96,15 +108,15 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     >>> round(float(res.paths.est.iloc[0]), 3)
     0.568
     """
-    check_choice("scheme", scheme, SCHEMES)
-    check_choice("ci_method", ci_method, ("percentile", "bca"))
-    check_choice("sign_change", sign_change, ("construct", "none"))
-    check_choice("missing", missing, ("mean", "listwise"))
-    if not 0 < ci < 1:
-        raise InputError(f"ci must be between 0 and 1, not {ci!r}")
-    if bootstrap < 0 or int(bootstrap) != bootstrap:
-        raise InputError(f"bootstrap must be a whole number ≥ 0, not {bootstrap!r}")
-    spec, data, weights, scale = _inputs(model, data, weights, scale)
+    o = PLSOptions.validated(
+        scheme=scheme, bootstrap=bootstrap, seed=seed, ci=ci, ci_method=ci_method,
+        sign_change=sign_change, missing=missing, consistent=consistent, fit_test=fit_test,
+        interaction=interaction, higher_order=higher_order, tol=tol, max_iter=max_iter)
+    scheme, bootstrap, ci, ci_method, sign_change, missing = (
+        o.scheme, o.bootstrap, o.ci, o.ci_method, o.sign_change, o.missing)
+    consistent, fit_test, tol, max_iter = o.consistent, o.fit_test, o.tol, o.max_iter
+    interaction, higher_order = o.interaction, o.higher_order
+    spec, data, weights, scale, found = _inputs(model, data, weights, scale)
     staging = stage(spec, interaction=interaction, higher_order=higher_order)
     lay = staging.final if staging else layout_of(spec)
     prep = prepare(data, staging.first if staging else lay, missing=missing,
@@ -123,12 +135,11 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         raise np.linalg.LinAlgError(
             "the outer weights are undefined: a structural regression is singular (are two "
             "constructs measured by the same answers?)")
-    diagnostics = _diagnose(full, lay, prep)
+    diagnostics = found + _diagnose(full, lay, prep)
 
     tables = _tables(full, lay, len(prep.x))
     draws = jack = None
-    if bootstrap or fit_test:
-        seed = _seed(seed)
+    seed = resolve_seed(o.seed)
     if bootstrap:
         draws = run_bootstrap(source, prep.weights, lay, opts, full, n_boot=bootstrap,
                               seed=seed, chunk=chunk, sign_change=sign_change,
@@ -152,7 +163,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         jack=None if jack is None else jack["paths"])
     r = m.corr[0]
     fit_table, fit_failed = (None, 0) if staging else model_fit(
-        prep.x, prep.weights, full, r, lay, opts, n_boot=fit_test, seed=seed or 0, chunk=chunk)
+        prep.x, prep.weights, full, r, lay, opts, n_boot=fit_test, seed=seed, chunk=chunk)
     if fit_failed:
         diagnostics.append(Diagnostic(
             "fit_test_failures", f"{fit_failed} of {fit_test} exact-fit resamples failed; "
@@ -204,21 +215,25 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         _index_scores=partial(index_scores, prep, w, lay))
 
 
-def _seed(seed: int | None) -> int:
-    return int(np.random.SeedSequence(seed).entropy % (2**63)) if seed is None else seed
-
-
 # --- inputs -------------------------------------------------------------------------
 
 def _inputs(model, data, weights, scale):
+    """Spec, frame, weights, scale bounds and what the input check found: a raw frame
+    beside a Questionnaire is checked against it (its codes applied, reverse-coded items
+    turned); a raw frame beside syntax alone is searched for values far outside the bulk
+    of an item (98 on a 1–10 item)."""
+    found: list[Diagnostic] = []
     if hasattr(model, "to_lavaan") and not isinstance(model, ModelSpec):  # a Questionnaire
         if scale is None and hasattr(model, "scale_bounds"):
             scale = model.scale_bounds()
+        if isinstance(data, pd.DataFrame):
+            data, found = checked_data(model, data)
         model = model.model_spec()
     if isinstance(model, str):
         model = parse_model(model)
     if not isinstance(model, ModelSpec):
-        raise TypeError("model must be lavaan syntax, a ModelSpec or a Questionnaire")
+        raise InputError(f"model must be lavaan syntax, a ModelSpec or a Questionnaire, "
+                         f"not {type(model).__name__}")
     if hasattr(data, "questionnaire") and hasattr(data, "data"):  # Responses
         q = data.questionnaire
         if scale is None:
@@ -226,7 +241,11 @@ def _inputs(model, data, weights, scale):
         if weights is None and data.weights is not None:
             weights = data.weights.to_numpy()
         data = data.data
-    return model, data, weights, scale
+    elif isinstance(data, pd.DataFrame) and not is_checked(data):
+        found = far_value_diagnostics(data, model.items)
+    if weights is False:  # switched off, even when the Responses carry weights
+        weights = None
+    return model, data, weights, scale, found
 
 
 def _ops(lay: Layout) -> list[str]:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .. import _defaults as D
 from .._data import numeric_columns, sampling_weights
+from .._random import DEFAULT_SEED, block_rng, child_seed
 from .._stats import holm
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
@@ -46,7 +47,7 @@ class GroupComparison:
 
 
 def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int = 1000,
-                   bootstrap: int = 1000, seed: int = 1, scale=None, weights=None,
+                   bootstrap: int = 1000, seed: int = DEFAULT_SEED, scale=None, weights=None,
                    scheme: str = "path", min_size: int = 30, ci: float = 0.95
                    ) -> GroupComparison:
     """Compare the groups of ``group``: every pair of levels with at least ``min_size``
@@ -61,7 +62,7 @@ def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int =
     >>> list(cmp.micom.columns[:4])
     ['group_a', 'group_b', 'construct', 'c']
     """
-    spec, data, weights, scale = _inputs(model, data, weights, scale)
+    spec, data, weights, scale, found = _inputs(model, data, weights, scale)
     if group not in data.columns:
         raise InputError(f"group column {group!r} is not in the data")
     lay = layout_of(spec)
@@ -72,14 +73,15 @@ def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int =
     levels = [str(g) for g, n in sizes.items() if n >= min_size and pd.notna(g)]
     diagnostics = [Diagnostic("group_too_small", f"group {g!r} left out: {n} respondents, "
                               f"fewer than {min_size}", "warning", (str(g),))
-                   for g, n in sizes.items() if n < min_size and pd.notna(g)]
+                   for g, n in sizes.items() if n < min_size and pd.notna(g)] + found
     if len(levels) < 2:
         raise InputError(f"group column {group!r} needs at least two levels with "
                          f"{min_size}+ respondents; sizes: {sizes.to_dict()}")
     opts = Options(scheme, D.PLS_TOLERANCE, D.PLS_MAX_ITER, False, prep.bounds)
     pp = PairProducts(prep.x)
     masks = {g: (labels == g).astype(float) for g in levels}
-    boot = {g: _bootstrap_group(pp, prep.weights, masks[g], lay, opts, bootstrap, seed + k)
+    boot = {g: _bootstrap_group(pp, prep.weights, masks[g], lay, opts, bootstrap,
+                                child_seed(seed, 0, k))
             for k, g in enumerate(levels)}
     perm, hens, micom, idx = [], [], [], []
     for k, (a, b) in enumerate(combinations(levels, 2)):
@@ -91,7 +93,7 @@ def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int =
         wp = batch_statistics(pooled, lay, opts).weights[0]
         scores = (prep.x - pooled.mean[0]) / pooled.sd[0] @ (lay.mask * wp[:, None])
         permuted = _permutations(pp, prep.weights, lay, opts, masks[a], masks[b], scores,
-                                 permutations, seed * 7919 + k)
+                                 permutations, child_seed(seed, 1, k))
         perm.append(_perm_table(obs, permuted, lay, a, b))
         hens.append(_henseler_table(obs, boot[a], boot[b], lay, a, b))
         micom.append(_micom(pooled.corr[0], obs, permuted, lay, scores, fa, fb, a, b))
@@ -175,7 +177,7 @@ def _permutations(pp, weights, lay: Layout, opts, mask_a, mask_b, scores, n_perm
     parts: dict[str, list] = {k: [] for k in _Permuted.__dataclass_fields__}
     for b in range(-(-n_perm // BLOCK)):
         size = min(BLOCK, n_perm - b * BLOCK)
-        order = np.argsort(np.random.default_rng([seed, b]).random((size, len(rows))), axis=1)
+        order = np.argsort(block_rng(seed, b).random((size, len(rows))), axis=1)
         fa = np.zeros((size, len(weights)))
         fb = np.zeros_like(fa)
         sel_a, sel_b = rows[order[:, :n_a]], rows[order[:, n_a:]]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._random import block_rng, resolve_seed
 from ..errors import InputError
 from .layout import Layout
 from .stats import Options, batch_statistics
@@ -69,7 +70,7 @@ def assign_folds(n: int, folds: int, reps: int, seed: int) -> np.ndarray:
     (``SeedSequence([seed, rep])``) and cuts them into ``folds`` near-equal parts."""
     out = np.empty((reps, n), dtype=int)
     for r in range(reps):
-        perm = np.random.default_rng([seed, r]).permutation(n)
+        perm = block_rng(seed, r).permutation(n)
         out[r, perm] = np.arange(n) * folds // n
     return out
 
@@ -90,8 +91,7 @@ def plspredict(source, base_w: np.ndarray, lay: Layout, opts: Options, *, folds:
     if technique not in ("DA", "EA"):
         raise InputError(f"technique must be 'DA' or 'EA', not {technique!r}")
     n = len(base_w)
-    if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2**63))
+    seed = resolve_seed(seed)
     if fold_ids is None:
         if not 2 <= folds <= n or reps < 1:
             raise InputError(f"folds must be between 2 and {n} and reps ≥ 1 "

@@ -34,9 +34,10 @@ class Checked:
     notes: list[str] = field(default_factory=list)
 
 
-def match_columns(raw: RawTable, q: Questionnaire,
-                  mapping: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
-    """Item id → column. Missing required columns raise InputError; returns notes too."""
+def match_columns(raw: RawTable, q: Questionnaire, mapping: dict[str, str] | None = None,
+                  required=None) -> tuple[dict[str, str], list[str]]:
+    """Item id → column. Missing required columns raise InputError; returns notes too.
+    ``required``: the items that must have a column (default: every item not optional)."""
     cols = [str(c) for c in raw.frame.columns]
     mapping = dict(mapping or {})
     for col, item in mapping.items():
@@ -74,7 +75,9 @@ def match_columns(raw: RawTable, q: Questionnaire,
         elif raw.format == "qualtrics" and QUALTRICS_ROLES.get(item.role) in cols:
             by_item[item_id] = QUALTRICS_ROLES[item.role]
             notes.append(f"Qualtrics column {by_item[item_id]!r} used for item {item_id!r}")
-    missing = [i for i, it in q.items.items() if i not in by_item and not it.optional]
+    need = set(required) if required is not None else {i for i, it in q.items.items()
+                                                           if not it.optional}
+    missing = [i for i in q.items if i not in by_item and i in need]
     if missing:
         free = [c for c in cols if c not in by_item.values()]
         hint = _close(missing[0], free)
@@ -209,6 +212,13 @@ def _describe(sc: Scale) -> str:
     return "a number " + " and ".join(x for x in (lo, hi) if x) if (lo or hi) else "a number"
 
 
+def _labelled(s: pd.Series, labels: dict | None) -> pd.Series:
+    """``s`` with each value that has a value label replaced by the label."""
+    if not labels:
+        return s
+    return s.map(lambda v: labels.get(v, v) if pd.notna(v) else v)
+
+
 def check_values(raw: RawTable, q: Questionnaire, columns: dict[str, str],
                  codes_as: str | None = None) -> Checked:
     """Check every mapped column of ``raw`` against its item. ``codes_as`` is one of
@@ -226,7 +236,8 @@ def check_values(raw: RawTable, q: Questionnaire, columns: dict[str, str],
         sc = q.scale(item_id)
         if sc is None:  # id, group, duration, weight
             if item.role in ("id", "group"):
-                text = _as_text(s)
+                # a labelled code (SPSS, Stata: brand 1 = "Brand A") is read as its label
+                text = _as_text(_labelled(s, raw.value_labels.get(col)))
                 meta[item_id] = text.where(text != "")
                 continue
             num, blank = _numeric(s)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import _defaults as D
+from .._display import clip, counts, html_summary
 from ..errors import InputError
 from ..questionnaire import Questionnaire
 from .check import check_values, match_columns
@@ -16,7 +17,12 @@ from .platforms import detect_platform, recognise_headers
 from .readers import RawTable, read_table
 from .screening import RULES, exclusion_reason, screen
 
-__all__ = ["Responses", "load_responses"]
+__all__ = ["CHECKED", "Responses", "load_responses"]
+
+#: ``DataFrame.attrs`` key marking a frame checked against a questionnaire (its id):
+#: ``Responses.data`` and frames taken from it, whose codes are applied and reverse-coded
+#: items turned already — a second check would turn them back.
+CHECKED = "crmsurvey.checked"
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +54,27 @@ class Responses:
         item = item or next((g for g in names if g in self.data), None)
         return self.data[item] if item in self.data else None
 
+    def __repr__(self) -> str:
+        log = self.log
+        return (f"<Responses to {self.questionnaire.id!r}: {log.rows_kept} of {log.rows_read} "
+                f"rows kept (excluded: {counts(log.excluded)}; flagged: {counts(log.flagged)}), "
+                f"{self.data.shape[1]} columns, {len(log.problems)} problems; "
+                f"from {clip(log.source, 60)}>")
+
+    def _repr_html_(self) -> str:
+        log = self.log
+        facts = [("questionnaire", self.questionnaire.id), ("source", log.source),
+                 ("format", log.format), ("rows read", log.rows_read),
+                 ("rows kept", log.rows_kept), ("columns", self.data.shape[1]),
+                 ("problems", len(log.problems))]
+        rules = [(r, log.flagged.get(r, 0), log.excluded.get(r, 0) if r in log.rules_on
+                  else "not applied") for r in log.flagged]
+        by_column = list(log.problem_counts().items())[:10]
+        tables = [("Screening", ("rule", "flagged", "excluded"), rules)]
+        if by_column:
+            tables.append(("Problems by column (most first)", ("column", "problems"), by_column))
+        return html_summary("Responses", facts, tables, log.notes[:10])
+
 
 def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame, *,
                    mapping: dict[str, str] | None = None, exclude: list[str] | tuple = (),
@@ -55,7 +82,8 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
                    codes: str | None = None,
                    speeder_fraction: float = D.SPEEDER_FRACTION,
                    straightline_min_items: int = D.STRAIGHTLINE_MIN_ITEMS,
-                   max_missing_share: float = D.MAX_MISSING_SHARE) -> Responses:
+                   max_missing_share: float = D.MAX_MISSING_SHARE,
+                   required: list[str] | tuple | None = None) -> Responses:
     """Load responses and check them against ``questionnaire``.
 
     Parameters
@@ -80,6 +108,8 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
         Screening rules that exclude rows (others only flag): any of
         ``duplicate, screened_out, attention, speeder, straightlining, missing,
         invalid_weight``, or ``"all"``.
+    required : list of str, optional
+        The items that must have a column (default: every item not marked optional).
 
     Examples
     --------
@@ -109,7 +139,7 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
         raw.frame, platform_notes = recognise_headers(raw.frame, questionnaire, platform,
                                                       set(mapping or {}), raw.source)
         raw.format = platform
-    columns, notes = match_columns(raw, questionnaire, mapping)
+    columns, notes = match_columns(raw, questionnaire, mapping, required)
     notes = platform_notes + notes
     checked = check_values(raw, questionnaire, columns, codes)
     if codes == "option_numbers":
@@ -126,6 +156,7 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
         frame.index = rows
     reason.index = rows
     kept = reason.isna()
+    every.attrs[CHECKED] = questionnaire.id  # kept by frames taken from it (data, items)
     log = CleaningLog(
         source=raw.source, format=raw.format, encoding=raw.encoding,
         rows_read=len(raw.frame), rows_kept=int(kept.sum()),

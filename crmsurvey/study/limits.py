@@ -9,6 +9,7 @@ can be raised with an environment variable, validated strictly.
 from __future__ import annotations
 
 from .._limits import env_limit
+from .._random import MAX_SEED
 
 __all__ = ["MAX_RESAMPLES", "MAX_PREDICT_FOLDS", "MAX_PREDICT_REPS", "MAX_SIMULATED_ROWS",
            "MAX_TEXT_CHARS", "MAX_STRING_CHARS", "MAX_WORKERS", "MAX_SEED", "env_limit",
@@ -32,8 +33,7 @@ MAX_TEXT_CHARS = 500
 MAX_STRING_CHARS = 4_096
 #: Most local worker processes a study file may ask for.
 MAX_WORKERS = 256
-#: Largest seed: seeds are 32-bit unsigned integers (every numpy generator takes them).
-MAX_SEED = 2**32 - 1
+# MAX_SEED, the largest seed, is defined with the seeds (crmsurvey._random).
 
 
 def max_resamples() -> int:

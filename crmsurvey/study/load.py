@@ -9,7 +9,7 @@ from ..errors import InputError
 from ..questionnaire import Questionnaire, load_questionnaire
 from ..responses import RULES
 from . import limits as L
-from .schema import StudyDef, known_keys
+from .schema import DataSource, StudyDef, TransactionOptions, known_keys
 
 __all__ = ["Study", "load_study"]
 
@@ -208,7 +208,7 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path,
     for k, src in enumerate(d.data):
         if (src.path is None) == (src.simulate is None):
             raise m.error("each data entry needs exactly one of 'path' or 'simulate'",
-                          ("data", k))
+                          ("data", k), hint=DataSource.FORMS)
         if src.path:
             inside_root(root, folder, src.path, "data file", marked=m, loc=("data", k, "path"))
         if src.path and not (folder / src.path).is_file():
@@ -252,7 +252,7 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path,
     if t is not None:
         if (t.path is None) == (t.simulate is None):
             raise m.error("transactions need exactly one of 'path' or 'simulate'",
-                          ("analytics", "transactions"))
+                          ("analytics", "transactions"), hint=TransactionOptions.FORMS)
         if t.path:
             inside_root(root, folder, t.path, "transaction file", marked=m,
                         loc=("analytics", "transactions", "path"))

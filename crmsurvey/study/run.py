@@ -52,6 +52,13 @@ class StudyRun:
     results: Results
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return (f"<StudyRun: {len(self.tables)} tables ({', '.join(list(self.tables)[:6])}"
+                f"{', …' if len(self.tables) > 6 else ''}); results: {self.results!r}>")
+
+    def _repr_html_(self) -> str:
+        return self.results._repr_html_()
+
 
 # --- step 1 -------------------------------------------------------------------------
 
@@ -232,18 +239,10 @@ def _cbsem(spec, data: pd.DataFrame, unit: Unit, weights, o, items) -> CBSEMMode
     frame = data[unit.rows]
     w = None if weights is None else weights[unit.rows]
     cells = int(frame[items].isna().to_numpy().sum())
-    missing, why = o.missing, []
-    if missing == "auto":
-        fiml_ok = w is None and not o.bootstrap and o.estimator in ("ML", "MLR")
-        missing = "fiml" if fiml_ok else "listwise"
-        if not fiml_ok:
-            why = ["listwise deletion: FIML is used only for unweighted ML or MLR without a "
-                   "bootstrap"]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CrmWarning)
-        try:
-            res = cbsem(spec, frame, estimator=o.estimator, bootstrap=o.bootstrap, seed=o.seed,
-                        weights=w, missing=missing)
+        try:  # every option of the record (missing="auto" is resolved, and noted, there)
+            res = cbsem(spec, frame, **o.kwargs(), weights=w)
         except (InputError, ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
             msg = exc.msg if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
             failed = Diagnostic(code="model_failed", severity="error", group=unit.group,
@@ -262,7 +261,7 @@ def _cbsem(spec, data: pd.DataFrame, unit: Unit, weights, o, items) -> CBSEMMode
     return CBSEMModel(group=unit.group, fit=out["fit"], estimates=out["estimates"],
                       r2=out["r2"], admissible=bool(out["admissible"]),
                       diagnostics=Diagnostic.of(res.diagnostics, unit.group),
-                      notes=why + list(out["notes"]),
+                      notes=list(out["notes"]),
                       settings=out["settings"], disclosure=disclosure)
 
 

@@ -1,10 +1,13 @@
 """The study definition: questionnaire + data + screening + models + groups + report."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from .. import _defaults as D
+from .. import options
+from ..options import study_record
 from ..questionnaire.schema import Text
 from .limits import MAX_SEED
 
@@ -37,6 +40,10 @@ class Simulated(_Strict):
 class DataSource(_Strict):
     """One response file (path relative to the study file) or simulated responses."""
 
+    #: The accepted forms, named by error messages and the reference.
+    FORMS: ClassVar[str] = ("a data entry is {path: FILE} (with mapping:, encoding:, sheet:, "
+                            "codes: as needed) or {simulate: {n: N, seed: S, groups: {...}}}")
+
     path: str | None = None
     simulate: Simulated | None = None
     mapping: dict[str, str] = Field(default_factory=dict)
@@ -46,28 +53,19 @@ class DataSource(_Strict):
     codes: Literal["values", "option_numbers"] | None = None
 
 
-class PLSOptions(_Strict):
-    scheme: Literal["path", "factorial", "centroid"] = "path"
-    bootstrap: int = Field(default=1000, ge=0)
-    seed: Seed = 1
-    ci: float = Field(default=0.95, gt=0, lt=1)
-    ci_method: Literal["percentile", "bca"] = "percentile"
-    consistent: bool = False
-    interaction: Literal["two_stage", "product_indicator", "orthogonal"] = "two_stage"
-    higher_order: Literal["two_stage", "repeated"] = "two_stage"
-    #: headline model only: exact-fit-test resamples and PLSpredict folds × repetitions
-    fit_test: int = Field(default=499, ge=0)
+class PLSOptions(study_record(options.PLSOptions)):
+    """Every option of :func:`crmsurvey.pls` (:class:`crmsurvey.options.PLSOptions`),
+    with the study defaults of :data:`crmsurvey.options.STUDY_DEFAULTS`, and PLSpredict.
+    The exact fit test and PLSpredict run on the headline model only."""
+
     predict_folds: int = Field(default=10, ge=0)  # 0: no PLSpredict
     predict_reps: int = Field(default=10, ge=1)
 
 
-class CBSEMOptions(_Strict):
-    estimator: Literal["ML", "MLM", "MLR", "GLS", "ULS", "DWLS"] = "ML"
-    #: "auto": FIML (lavaan's missing = "ml") where it applies — ML or MLR, unweighted,
-    #: no bootstrap — and listwise deletion otherwise, said in the notes
-    missing: Literal["auto", "fiml", "listwise"] = "auto"
-    bootstrap: int = Field(default=0, ge=0)
-    seed: Seed = 1
+class CBSEMOptions(study_record(options.CBSEMOptions)):
+    """Every option of :func:`crmsurvey.cbsem` (:class:`crmsurvey.options.CBSEMOptions`,
+    WLSMV with ``ordered:`` included), with the study defaults of
+    :data:`crmsurvey.options.STUDY_DEFAULTS` (``missing: auto``)."""
 
 
 class TypologyOptions(_Strict):
@@ -82,6 +80,10 @@ class TypologyOptions(_Strict):
 
 class TransactionOptions(_Strict):
     """The firm's transactions, linked to respondents by the questionnaire's id item."""
+
+    #: The accepted forms, named by error messages and the reference.
+    FORMS: ClassVar[str] = ("transactions are {path: FILE, customer: COL, date: COL, "
+                            "amount: COL} or {simulate: SEED}")
 
     path: str | None = None
     simulate: Seed | None = None  # seed: purchases drawn from the respondents' loyalty
@@ -143,7 +145,7 @@ class StudyDef(_Strict):
     title: Text
     questionnaire: str  # file relative to the study file, or a bundled id ("ccsi")
     data: list[DataSource] = Field(min_length=1)
-    exclude: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=lambda: list(D.SCREEN_EXCLUDE))
     weight: str | None = None  # item id of the weight column
     groups: list[str] = Field(default_factory=list)  # group item ids to compare
     min_group_size: int = Field(default=50, ge=2)
@@ -157,7 +159,7 @@ class StudyDef(_Strict):
     current_wave: str | None = None  # the headline wave (default: the last)
     pooled: bool = False  # also report figures pooled over all waves (labelled pooled)
     ipma_mediators: bool = False  # let the target's own mediators be priorities
-    engine: str | int | None = None  # "processes", a worker count, or "tcp://host:8786"
+    engine: str | int | None = None  # "serial", "processes" or a worker count (a scheduler: --scheduler)
     fieldwork: Fieldwork | None = None
     report: ReportOptions = Field(default_factory=ReportOptions)
 

@@ -3,12 +3,12 @@ group item — within each wave when the study has waves), and fitting them on a
 from __future__ import annotations
 
 import warnings
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from .._random import child_seed, text_key
 from ..errors import CrmWarning, InputError
 from .load import Study
 from .results import Group, Skip, group_key
@@ -122,8 +122,7 @@ class ModelFailure:
 def unit_seed(seed: int, group: Group) -> int:
     """Each unit's own bootstrap seed (independent resamples for independent groups),
     fixed by the study's seed and the group — not by the order units run in."""
-    key = zlib.crc32(group_key(group).encode("utf-8"))
-    return int(np.random.SeedSequence([seed, key]).generate_state(1)[0])
+    return child_seed(seed, text_key(group_key(group)))
 
 
 def _fit_unit(task: tuple) -> object:
@@ -134,10 +133,9 @@ def _fit_unit(task: tuple) -> object:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CrmWarning)  # kept in the result's diagnostics
         try:
-            return pls(spec, frame, scheme=o.scheme, bootstrap=o.bootstrap, seed=seed,
-                       ci=o.ci, ci_method=o.ci_method, consistent=o.consistent,
-                       interaction=o.interaction, higher_order=o.higher_order,
-                       fit_test=o.fit_test if headline else 0, weights=weights, scale=bounds)
+            return pls(spec, frame, **{**o.kwargs(), "seed": seed,
+                                       "fit_test": o.fit_test if headline else 0},
+                       weights=weights, scale=bounds)
         except InputError as exc:
             return exc
         except (np.linalg.LinAlgError, ArithmeticError, ValueError) as exc:
