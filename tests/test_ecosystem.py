@@ -186,6 +186,7 @@ def test_cbsem_command_shows_progress_and_quiet_switches_it_off(monkeypatch, tmp
     assert "CB-SEM" in tty.getvalue()
 
 
+@pytest.mark.slow
 def test_version_and_clean_help():
     from crmsurvey import __version__
 

@@ -113,6 +113,7 @@ def _qsf(tmp_path: Path) -> Path:
     return tmp_path / "x.qsf"
 
 
+@pytest.mark.slow
 def test_single_file_outputs_never_replace_their_input(tmp_path):
     qsf = _qsf(tmp_path)
     text = qsf.read_bytes()
@@ -141,6 +142,7 @@ def test_output_that_is_a_folder_is_exit_2(tmp_path, command):
 
 # --- 2. one run at a time, published whole ---------------------------------------------
 
+@pytest.mark.slow
 def test_a_second_writer_is_refused_at_once(tmp_path, bundle):
     out = _copy(bundle, tmp_path)
     fd = os.open(out, os.O_RDONLY)
@@ -285,6 +287,7 @@ def test_report_embeds_only_the_runs_own_logo(tmp_path, bundle, make):
     assert snapshot(out, out / "none") == before and not _ours(out)
 
 
+@pytest.mark.slow
 def test_report_language_names_no_path(tmp_path, bundle):
     out = _copy(bundle, tmp_path)
     data = json.loads((out / "results.json").read_text())
@@ -330,6 +333,7 @@ def _latin_font() -> Path:
     return found[0]
 
 
+@pytest.mark.slow
 def test_no_fonts_at_all_is_exit_2_naming_the_package(tmp_path, monkeypatch):
     monkeypatch.setenv("FONTCONFIG_FILE", str(_fonts(tmp_path)))
     (tmp_path / "pdf").mkdir()
@@ -342,6 +346,7 @@ def test_no_fonts_at_all_is_exit_2_naming_the_package(tmp_path, monkeypatch):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_chinese_without_a_cjk_font_is_exit_2_naming_the_package(tmp_path, monkeypatch):
     monkeypatch.setenv("FONTCONFIG_FILE", str(_fonts(tmp_path, _latin_font())))
     (tmp_path / "pdf").mkdir()

@@ -210,6 +210,7 @@ def test_infinite_amount_is_excluded_with_its_row(tmp_path):
     assert np.isfinite(rfm(tx).monetary).all()
 
 
+@pytest.mark.slow
 def test_bad_analysis_date_and_zero_amounts_are_exit_2(tmp_path):
     days = pd.date_range("2025-01-01", periods=200, freq="D").strftime("%Y-%m-%d")
     path = _tx_file(tmp_path, list(days), amounts=[0.0] * 200)

@@ -166,6 +166,7 @@ def test_other_legacy_encodings_are_not_read_as_gb18030(tmp_path, text, encoding
     assert text.splitlines()[1].split(",")[0] in set(table.frame.iloc[:, 0])
 
 
+@pytest.mark.slow
 def test_encoding_option_overrides_and_is_strict(ccsi, tmp_path):
     path = _brand_file(ccsi, tmp_path, encoding="gbk")
     code, out, err, _ = cli("responses", "check", "ccsi", path, "--encoding", "gbk")
@@ -275,6 +276,7 @@ def test_a_gigabyte_line_is_refused_by_the_default_size_limit(tmp_path):
                    message="more than the limit of 268,435,456 bytes")
 
 
+@pytest.mark.slow
 def test_lowered_limits_refuse_files_just_over_them(ccsi, tmp_path, monkeypatch):
     df = cs.simulate(ccsi, 60, seed=5)
     path = tmp_path / "d.csv"

@@ -77,6 +77,7 @@ def test_files_outside_the_root_are_refused(outside, line, message):
     assert "--root" in e.value.one_line() and e.value.line is not None
 
 
+@pytest.mark.slow
 def test_root_option_widens_the_root_and_cli_refuses_otherwise(outside):
     folder = outside / "study"
     study = study_file(folder, data="[{path: ../secret.csv}]")
