@@ -31,6 +31,8 @@ STRINGS: dict[str, dict[str, str]] = {
         # scores by group
         "current_intro": "Each construct's index (0–100) and the Net Promoter Score in the "
                          "current wave, by group; the client's group is highlighted.",
+        "current_intro_one": "Each construct's index (0–100) and the Net Promoter Score, by "
+                             "group; the client's group is highlighted.",
         "arrows_note": "▲ ▼: a significant rise or fall since {prev}.",
         "index_definition": "A construct's index is the mean of its questions rescaled to "
                             "0–100, weighted by the normalised unstandardised PLS outer "
@@ -124,9 +126,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "vif_f2": "Collinearity (VIF) and effect sizes (f²)",
         "fit_title": "Model fit",
         "fit_intro": "How closely the correlations the model implies reproduce the observed "
-                     "ones (Henseler et al. 2014). The exact fit test compares each distance "
-                     "with the 95% and 99% quantiles (HI95, HI99) of {n} resamples of data "
-                     "made to fit the model (Dijkstra and Henseler 2015).",
+                     "ones (Henseler et al. 2014).",
+        "fit_test_intro": " The exact fit test compares each distance with the 95% and 99% "
+                          "quantiles (HI95, HI99) of {n} resamples of data made to fit the "
+                          "model (Dijkstra and Henseler 2015).",
         "fit_measure": "Measure", "fit_estimated": "Estimated model",
         "fit_saturated": "Saturated model", "fit_verdict": "Exact fit",
         "fit_yes": "not rejected", "fit_no": "rejected",
@@ -250,19 +253,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "comparison_method": "Groups are compared on the figures shown for them: index "
                              "differences with intervals from each group's own bootstrap, "
                              "path differences by permutation and by Henseler's bootstrap "
-                             "test, and measurement invariance by MICOM (and, for the "
-                             "covariance-based model, configural, metric and scalar invariance).",
+                             "test, and measurement invariance by MICOM.",
+        "comparison_cbsem": " The covariance-based model is compared by configural, metric "
+                            "and scalar invariance.",
         "screening_text": "Rows excluded by: {rules}. Other rules only flag rows.",
         "no_exclusion": "No screening rule excluded rows.",
-        "weight_text": "Estimates weighted by the column {weight} (weighted PLS; weighted "
-                       "covariance matrix with Kish's effective sample size for CB-SEM).",
+        "weight_text": "Estimates weighted by the column {weight} (weighted PLS).",
         "no_weight": "Unweighted.",
         "multiplicity_text": "Pairwise comparisons between groups are adjusted with "
                              "Bonferroni's method over the pairs of one group item for one "
-                             "measure; a change since the previous wave is tested on its own. "
-                             "A difference is significant when its adjusted p-value is below "
+                             "measure. A difference is significant when its adjusted p-value is below "
                              "{alpha}, which is exactly when its adjusted interval excludes "
                              "zero.",
+        "multiplicity_waves": " A change since the previous wave is tested on its own.",
         "waves_text": "Headline figures describe the current wave ({wave}); every group is "
                       "also estimated per wave. Figures pooled over waves appear only when "
                       "the study asks for them and are labelled as pooled.",
@@ -320,6 +323,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "interval": "{level}置信区间", "n": "样本量",
         "current_intro": "当前年度各组的结构变量指数（0–100分）和净推荐值；委托方所在组以底色"
                          "标出。",
+        "current_intro_one": "各组的结构变量指数（0–100分）和净推荐值；委托方所在组以底色标出。",
         "arrows_note": "▲ ▼：较{prev}年显著上升或下降。",
         "index_definition": "结构变量的指数为其题目得分换算到0–100分后，按标准化前的PLS外部"
                             "权重（归一化）加权平均（ACSI惯例）。",
@@ -386,8 +390,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "htmt": "区分效度（HTMT）", "htmt_intervals": "HTMT及其置信区间",
         "loadings": "外部载荷", "loading": "载荷", "vif_f2": "共线性（VIF）与效应量（f²）",
         "fit_title": "模型拟合",
-        "fit_intro": "模型隐含的相关矩阵与观测相关矩阵的接近程度。精确拟合检验把每个距离与"
-                     "{n}次按模型变换后数据的重抽样所得95%和99%分位数（HI95、HI99）相比较。",
+        "fit_intro": "模型隐含的相关矩阵与观测相关矩阵的接近程度。",
+        "fit_test_intro": "精确拟合检验把每个距离与{n}次按模型变换后数据的重抽样所得95%和99%"
+                          "分位数（HI95、HI99）相比较。",
         "fit_measure": "指标", "fit_estimated": "估计模型", "fit_saturated": "饱和模型",
         "fit_verdict": "精确拟合", "fit_yes": "未被拒绝", "fit_no": "被拒绝",
         "fit_reading": "估计模型的SRMR为{srmr}，{approx}近似拟合常用的0.08界限。",
@@ -487,14 +492,16 @@ STRINGS: dict[str, dict[str, str]] = {
                        "纳入。",
         "comparison_method": "组间比较基于各组所列的数字：指数差异的置信区间来自各组各自的自助法"
                              "抽样；路径系数差异采用置换检验和Henseler自助法检验；测量不变性"
-                             "采用MICOM（协方差结构模型另检验形态等值、度量等值和标量等值）。",
+                             "采用MICOM。",
+        "comparison_cbsem": "协方差结构模型另检验形态等值、度量等值和标量等值。",
         "screening_text": "按以下规则剔除样本：{rules}。其他规则仅作标记。",
         "no_exclusion": "没有甄别规则剔除样本。",
-        "weight_text": "按{weight}列加权（加权PLS；协方差结构模型使用加权协方差矩阵与Kish有效样本量）。",
+        "weight_text": "按{weight}列加权（加权PLS）。",
         "no_weight": "未加权。",
         "multiplicity_text": "组间两两比较按Bonferroni方法校正（同一分组变量、同一指标的各组对为"
-                             "一族）；与上一年度的变化单独检验。校正p值低于{alpha}即为显著，"
+                             "一族）。校正p值低于{alpha}即为显著，"
                              "这恰好等价于校正置信区间不含0。",
+        "multiplicity_waves": "与上一年度的变化单独检验。",
         "waves_text": "核心数字描述当前年度（{wave}年）；各组也按年度分别估计。多年合并的数字"
                       "仅在研究设定要求时给出，并标注为多年合并。",
         "term_index": "指数", "def_index": "结构变量的0–100分得分：其题目得分换算到0–100分后，按"
