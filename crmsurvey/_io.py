@@ -6,9 +6,10 @@ import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-import pandas as pd
+if TYPE_CHECKING:  # the frame is written by its own methods: no pandas import needed here
+    import pandas as pd
 
 __all__ = ["atomic_path", "write_text", "write_frame", "check_output"]
 

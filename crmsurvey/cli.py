@@ -766,13 +766,13 @@ def run_cmd(
 def _problems(output: Path, strict: bool) -> None:
     """Say which parts of the run failed (they are in the results and the report);
     with ``--strict`` any of them is exit 3."""
+    from .errors import printable
     from .study import load_results
-    from .study.export import escape_controls
 
     errors = [d for d in load_results(output / "results.json").diagnostics
               if d.severity == "error"]
     for d in errors:  # group names come from the data: their controls are shown, not obeyed
-        sys.stderr.write(f"problem: {escape_controls(d.message, terminal=True)}\n")
+        sys.stderr.write(f"problem: {printable(d.message)}\n")
     if strict and errors:
         raise typer.Exit(3)
 
@@ -886,6 +886,13 @@ def _clean_help(command):
     return command
 
 
+def _one_line(text: str) -> str:
+    """A message from elsewhere (click, an internal failure) as one terminal-safe line."""
+    from .errors import printable
+
+    return printable(" ".join(text.splitlines()))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI, turn bad input into one line and exit code 2."""
     # typer >= 0.20 vendors click; its ClickException is a base of typer.BadParameter
@@ -906,14 +913,14 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("aborted\n")
         return 1
     except click_error as exc:
-        sys.stderr.write(f"error: {exc.format_message()}\n")
+        sys.stderr.write(f"error: {_one_line(exc.format_message())}\n")
         return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # an internal failure: say so, traceback only on request
         if os.environ.get("CRMSURVEY_DEBUG"):
             raise
-        sys.stderr.write(f"internal error: {type(exc).__name__}: {exc} "
+        sys.stderr.write(f"internal error: {type(exc).__name__}: {_one_line(str(exc))} "
                          "(set CRMSURVEY_DEBUG=1 for the traceback)\n")
         return 1
 

@@ -6,11 +6,14 @@ prints that line and exits with code 2.
 """
 from __future__ import annotations
 
+import re
+
 __all__ = [
     "InputError",
     "ModelSyntaxError",
     "check_choice",
     "printable",
+    "escape_controls",
     "CrmWarning",
     "DataWarning",
     "EstimationWarning",
@@ -77,6 +80,16 @@ def printable(text: str) -> str:
     """
     return "".join(c if c.isprintable() or c == " " else c.encode("unicode_escape")
                    .decode("ascii") for c in text)
+
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters (ESC, vertical tab, …) shown as escapes
+    (``\\x1b``), for spreadsheets and reports, which cannot hold them (tab and newline
+    kept). For one line on a terminal use :func:`printable`."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def check_choice(name: str, value: object, allowed) -> None:

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Callable
 
-from ._assets import image_kind
+from ._assets import read_image
 from ._bundle import MANIFEST, STAGING, open_out, publish
 from ._fonts import check_fonts
 from .errors import InputError
@@ -29,8 +29,7 @@ Progress = Callable[[str, int, int], None]
 def _inputs(study: Study) -> list[tuple[str, Path]]:
     """The files and folders a run reads: (what, resolved path)."""
     d = study.definition
-    given = Path(study.source)  # as named when loaded: a path, or a bundled study's name
-    named = [("study file", given if given.is_file() else study.folder / f"{given.name}.yaml")]
+    named = [("study file", study.file)] if study.file is not None else []
     if (study.folder / d.questionnaire).is_file():
         named.append(("questionnaire", study.folder / d.questionnaire))
     named += [("data file", study.path(src.path)) for src in d.data if src.path]
@@ -54,10 +53,11 @@ def _check_out(outdir: Path, inputs: list[tuple[str, Path]]) -> None:
                              hint="write the results to a folder of their own")
 
 
-def run(study_path: str | Path, outdir: str | Path, *, lang: str | None = None,
+def run(study_path: str | Path | Study, outdir: str | Path, *, lang: str | None = None,
         progress: Progress | None = None, engine=None) -> Path:
-    """Run a study and write results.json, CSV/XLSX tables and report.html/.pdf.
-    ``engine``: where the group units run (see :mod:`crmsurvey.engine`)."""
+    """Run a study (a study file, or a study already loaded, with its root) and write
+    results.json, CSV/XLSX tables and report.html/.pdf. ``engine``: where the group units
+    run (see :mod:`crmsurvey.engine`)."""
     from .report.render import render_report
 
     say = progress or (lambda stage, done, total: None)
@@ -74,10 +74,14 @@ def run(study_path: str | Path, outdir: str | Path, *, lang: str | None = None,
             done = run_study(study, progress=say, engine=engine, language=lang)
             write_results(done.results, done.tables, staging)
             logo = study.definition.report.logo
-            if logo:  # checked by content when the study was loaded; named by what it is
+            if logo:  # checked again as it is read (what is checked is what is copied)
+                try:
+                    kind, image = read_image(study.path(logo))
+                except ValueError as exc:
+                    raise InputError(f"the report's logo is not accepted: {exc}",
+                                     path=str(study.path(logo))) from None
                 (staging / "assets").mkdir()
-                shutil.copyfile(study.path(logo), staging / "assets" /
-                                f"logo{image_kind(study.path(logo))}")
+                (staging / "assets" / f"logo{kind}").write_bytes(image)
             template = study.definition.report.template
             say("rendering", 0, 1)
             render_report(done.results, staging, lang=lang,

@@ -31,7 +31,6 @@ from .verify import check_collinearity, check_solution, is_positive_definite
 
 __all__ = ["cbsem", "cbsem_syntax", "auto_missing"]
 
-ESTIMATORS = CBSEMOptions.choices("estimator")
 _O = CBSEMOptions()  # the defaults, defined once (crmsurvey.options)
 OBJECTIVE = {"ML": "MLW", "GLS": "GLS", "ULS": "ULS", "DWLS": "DWLS"}
 

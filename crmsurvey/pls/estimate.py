@@ -36,7 +36,6 @@ from .stats import BatchStats, Options, batch_statistics
 
 __all__ = ["pls"]
 
-SCHEMES = PLSOptions.choices("scheme")
 _O = PLSOptions()  # the defaults, defined once (crmsurvey.options)
 
 

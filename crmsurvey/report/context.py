@@ -4,7 +4,7 @@ results; the only arithmetic here is presentation (a margin of error is half an
 interval's width)."""
 from __future__ import annotations
 
-from ..study.export import escape_controls
+from ..errors import escape_controls
 from ..study.results import Group, Results, group_key
 from . import charts
 from .charts import data_uri

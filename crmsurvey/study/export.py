@@ -2,12 +2,12 @@
 table is a view of the typed results (groups spread into one column per group item)."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pandas as pd
 
 from .._io import atomic_path
+from ..errors import escape_controls  # noqa: F401  (re-exported: its old home)
 from .results import Results
 from .workbook import workbook
 
@@ -32,19 +32,6 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str)
                                     and v.startswith(_FORMULA_START) else v)
     return out
-
-
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_TERMINAL_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
-def escape_controls(text: str, *, terminal: bool = False) -> str:
-    """``text`` with control characters (ESC, vertical tab, …) shown as escapes
-    (``\\x1b``): for spreadsheets, which cannot hold them (tab and newline kept), and
-    with ``terminal`` for one line on a terminal, which would obey them (every C0 and
-    C1 control, tab and newline too)."""
-    pattern = _TERMINAL_CONTROLS if terminal else _CONTROLS
-    return pattern.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _spread(rows: list[dict], keys: tuple[str, ...] = ("group",)) -> pd.DataFrame:

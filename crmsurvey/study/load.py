@@ -25,11 +25,6 @@ class Study:
     root: Path | None = None  # files the study reads lie inside it (default: ``folder``)
     file: Path | None = None  # the study file itself, resolved
 
-    def __fspath__(self) -> str:
-        """A loaded study stands for its file wherever a path is expected (so callers
-        that take a study path also take a study already loaded, with its root)."""
-        return str(self.file or self.folder)
-
     def path(self, relative: str) -> Path:
         """A file named in the study, relative to the study file, links followed; one
         outside the study's root is an InputError."""

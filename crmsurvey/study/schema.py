@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import _defaults as D
 from .. import options
+from .._random import DEFAULT_SEED
 from ..options import study_record
 from ..questionnaire.schema import Text
 from .limits import MAX_SEED
@@ -111,7 +112,7 @@ class CompareOptions(_Strict):
 
     permutations: int = Field(default=1000, ge=100)
     bootstrap: int = Field(default=1000, ge=100)
-    seed: Seed = 1
+    seed: Seed = DEFAULT_SEED
     invariance: bool = True  # CB-SEM configural/metric invariance (needs cbsem:)
 
 

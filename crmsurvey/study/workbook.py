@@ -90,7 +90,8 @@ def workbook(tables: dict[str, pd.DataFrame], results: Results | None = None) ->
     """The workbook's bytes (see the module docstring)."""
     from openpyxl.utils import get_column_letter
 
-    from .export import escape_controls, neutralise
+    from ..errors import escape_controls
+    from .export import neutralise
 
     lang = results.study.language if results is not None else "en"
     titles = SHEETS.get(lang, SHEETS["en"])
