@@ -11,6 +11,7 @@ import difflib
 import os
 import re
 import stat
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from ._limits import env_limit
 from .errors import InputError
 
 __all__ = ["MarkedYAML", "load_marked", "pydantic_errors", "validate", "read_text",
-           "max_yaml_bytes"]
+           "read_bytes", "max_yaml_bytes"]
 
 
 @dataclass
@@ -236,8 +237,6 @@ def _model_at(model: Any, loc: tuple) -> Any:
         tp = _step(tp, part)
         if tp is None:
             return None
-    import typing
-
     if typing.get_origin(tp) is typing.Annotated:
         tp = typing.get_args(tp)[0]
     members = typing.get_args(tp) if typing.get_origin(tp) not in (list, dict, None) else (tp,)
@@ -247,8 +246,6 @@ def _model_at(model: Any, loc: tuple) -> Any:
 
 def _step(tp: Any, part: Any) -> Any:
     """The type one step (a key, an index) inside ``tp``."""
-    import typing
-
     from pydantic import BaseModel
 
     origin, args = typing.get_origin(tp), typing.get_args(tp)
@@ -307,27 +304,40 @@ def max_yaml_bytes() -> int:
     return env_limit("CRMSURVEY_MAX_YAML_BYTES", D.MAX_YAML_BYTES, most=2**30)
 
 
-def read_text(path: str | Path, *, max_bytes: int | None = None) -> str:
-    """Read a UTF-8 text file — a regular file of at most ``max_bytes`` (default:
-    :func:`max_yaml_bytes`) — or raise InputError with the path."""
-    limit = max_yaml_bytes() if max_bytes is None else max_bytes
+def read_bytes(path: str | Path, limit: int,
+               variable: str = "CRMSURVEY_MAX_YAML_BYTES") -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes — refused by its size
+    before it is read — or an InputError with the path; ``variable`` is the environment
+    variable that raises the limit (named in the hint). Shared by every bounded reader
+    (YAML here, ``.qsf`` in :mod:`crmsurvey.fielding._json`)."""
+    def too_big() -> InputError:
+        return InputError(f"larger than the limit of {limit:,} bytes", path=str(path),
+                          hint=f"set {variable} to allow larger files")
+
     try:
-        mode = os.stat(path).st_mode
-        if stat.S_ISDIR(mode):
-            raise IsADirectoryError
-        if not stat.S_ISREG(mode):
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError("is a folder, not a file", path=str(path))
+        if not stat.S_ISREG(st.st_mode):
             raise InputError("not a regular file (a device, pipe or socket)", path=str(path))
+        if st.st_size > limit:
+            raise too_big()
         with open(path, "rb") as fh:
             raw = fh.read(limit + 1)
-        if len(raw) > limit:
-            raise InputError(f"larger than the limit of {limit:,} bytes", path=str(path),
-                             hint="set CRMSURVEY_MAX_YAML_BYTES to allow larger files")
-        return raw.decode("utf-8-sig")
     except FileNotFoundError:
         raise InputError("no such file", path=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a file", path=str(path)) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text (byte {exc.start})", path=str(path)) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
+    if len(raw) > limit:  # the file grew after stat
+        raise too_big()
+    return raw
+
+
+def read_text(path: str | Path, *, max_bytes: int | None = None) -> str:
+    """Read a UTF-8 text file — a regular file of at most ``max_bytes`` (default:
+    :func:`max_yaml_bytes`), see :func:`read_bytes` — or raise InputError with the path."""
+    raw = read_bytes(path, max_yaml_bytes() if max_bytes is None else max_bytes)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text (byte {exc.start})", path=str(path)) from None

@@ -48,8 +48,9 @@ def _canonical(y: pd.Series, m: pd.Series, d: pd.Series, t: pd.Series) -> pd.Ser
     return date.where(t == "", date + "T" + t)
 
 
-def _row(rows: np.ndarray, first: np.ndarray, k: int) -> int:
-    return int(rows[first[k]])
+def _row(first: np.ndarray, k: int) -> int:
+    """The row number (from 1) where distinct value ``k`` first occurs."""
+    return int(first[k]) + 1
 
 
 def parse_dates(values: pd.Series, *, what: str, source: str | None = None,
@@ -70,7 +71,6 @@ def parse_dates(values: pd.Series, *, what: str, source: str | None = None,
     obj = values.astype(object).where(values.notna(), None)
     keys = obj.map(lambda v: v.strip() if isinstance(v, str) else v)
     codes, uniq = pd.factorize(keys, use_na_sentinel=True)
-    rows = np.arange(1, len(values) + 1)
     first = np.full(len(uniq), -1)
     seen = codes >= 0
     first[codes[seen][::-1]] = np.flatnonzero(seen)[::-1]
@@ -82,8 +82,7 @@ def parse_dates(values: pd.Series, *, what: str, source: str | None = None,
     if is_time.any():
         stamps = [pd.Timestamp(v) for v in uniq[is_time]]
         aware[is_time] = [s.tzinfo is not None for s in stamps]
-        out[is_time] = [(s.tz_convert("UTC").tz_localize(None) if s.tzinfo else s)
-                        for s in stamps]
+        out[is_time] = [_naive_ns(s) for s in stamps]
     text = pd.Series(np.asarray(uniq, dtype=object)[is_text], index=np.flatnonzero(is_text),
                      dtype="string")
     if len(text):
@@ -91,14 +90,14 @@ def parse_dates(values: pd.Series, *, what: str, source: str | None = None,
         if date_format:
             parsed = _with_format(text, date_format, what, source)
         else:
-            parsed = _detect(text, what, source, dayfirst, rows, first)
+            parsed = _detect(text, what, source, dayfirst, first)
         out[text.index] = parsed.to_numpy()
     read = out.notna().to_numpy()
     if (aware & read).any() and (~aware & read).any():
         a, n = np.flatnonzero(aware & read)[0], np.flatnonzero(~aware & read)[0]
         raise InputError(f"{what} mixes times with a time-zone offset (row "
-                         f"{_row(rows, first, a)}: {str(uniq[a])!r}) and without (row "
-                         f"{_row(rows, first, n)}: {str(uniq[n])!r})", path=source,
+                         f"{_row(first, a)}: {str(uniq[a])!r}) and without (row "
+                         f"{_row(first, n)}: {str(uniq[n])!r})", path=source,
                          hint="give every time an offset, or none")
     if (aware & read).any():
         notes.append(f"{what}: times converted to UTC from their time-zone offsets")
@@ -107,9 +106,22 @@ def parse_dates(values: pd.Series, *, what: str, source: str | None = None,
     return dates.set_axis(index), notes
 
 
+def _naive_ns(stamp: pd.Timestamp) -> pd.Timestamp:
+    """``stamp`` in UTC without its zone, in nanoseconds; NaT (a row excluded with a
+    reason) outside the years 1677–2262, such as Excel's 9999-12-31 for "never"."""
+    try:
+        return (stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo
+                else stamp).as_unit("ns")
+    except (ValueError, OverflowError):  # OutOfBoundsDatetime is a ValueError
+        return pd.NaT
+
+
 def _utc(frame: pd.Series, format: str) -> pd.Series:
-    parsed = pd.to_datetime(frame, format=format, errors="coerce", utc=True)
-    return parsed.dt.tz_localize(None)
+    parsed = pd.to_datetime(frame, format=format, errors="coerce", utc=True).dt.tz_localize(None)
+    if parsed.dtype != "datetime64[ns]":  # a coarser unit holds years beyond 1677–2262
+        parsed = parsed.where(parsed.between(pd.Timestamp.min, pd.Timestamp.max))
+        parsed = parsed.astype("datetime64[ns]")
+    return parsed
 
 
 def _with_format(text: pd.Series, date_format: str, what: str, source) -> pd.Series:
@@ -117,10 +129,11 @@ def _with_format(text: pd.Series, date_format: str, what: str, source) -> pd.Ser
         return _utc(text, date_format)
     except (ValueError, TypeError) as exc:
         raise InputError(f"date format {date_format!r} cannot be used for {what}: {exc}",
-                         path=source, hint="write it with strftime codes, e.g. %d.%m.%Y")
+                         path=source, hint="write it with strftime codes, e.g. %d.%m.%Y"
+                         ) from None
 
 
-def _detect(text: pd.Series, what: str, source, dayfirst: bool | None, rows, first
+def _detect(text: pd.Series, what: str, source, dayfirst: bool | None, first
             ) -> pd.Series:
     canon = pd.Series(pd.NA, index=text.index, dtype="string")
     ymd = text.str.extract(_YMD)
@@ -139,14 +152,14 @@ def _detect(text: pd.Series, what: str, source, dayfirst: bool | None, rows, fir
             day_first, month_first = a > 12, b > 12
             if day_first.any() and month_first.any():
                 i, j = where[np.argmax(day_first)], where[np.argmax(month_first)]
-                raise InputError(f"{what} mixes day/month (row {_row(rows, first, i)}: "
-                                 f"{text[i]!r}) and month/day (row {_row(rows, first, j)}: "
+                raise InputError(f"{what} mixes day/month (row {_row(first, i)}: "
+                                 f"{text[i]!r}) and month/day (row {_row(first, j)}: "
                                  f"{text[j]!r}) dates", path=source,
                                  hint="give the format, e.g. --date-format '%d/%m/%Y'")
             if not (day_first.any() or month_first.any()) and (a != b).any():
                 i = where[np.argmax(a != b)]
                 raise InputError(f"{what}: dates such as {text[i]!r} (row "
-                                 f"{_row(rows, first, i)}) could be day/month or month/day",
+                                 f"{_row(first, i)}) could be day/month or month/day",
                                  path=source, hint=_HINT)
             dayfirst = bool(day_first.any())
         day, month = (dmy.a, dmy.b) if dayfirst else (dmy.b, dmy.a)
@@ -161,7 +174,7 @@ def _detect(text: pd.Series, what: str, source, dayfirst: bool | None, rows, fir
             stamp = pd.Timestamp(pd.to_datetime(text[k], dayfirst=bool(dayfirst)))
         except (ValueError, OverflowError, TypeError):
             continue
-        out[k] = stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
+        out[k] = _naive_ns(stamp)
     return out
 
 

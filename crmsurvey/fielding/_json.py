@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import stat
 from pathlib import Path
 from typing import Any, Iterator
 
 import numpy as np
 
 from .._limits import env_limit
+from .._yaml import read_bytes
 from ..errors import InputError
 
 __all__ = ["MAX_QSF_BYTES", "MAX_JSON_DEPTH", "MAX_CODE", "Node", "max_qsf_bytes",
@@ -45,28 +44,6 @@ _WHOLE = re.compile(r"^\s*[-+]?\d{1,10}(?:\.0*)?\s*$")
 def max_qsf_bytes() -> int:
     """The size limit for ``.qsf`` files: ``CRMSURVEY_MAX_QSF_BYTES`` or the default."""
     return env_limit(_ENV, MAX_QSF_BYTES)
-
-
-def _read_bytes(path: Path, limit: int) -> bytes:
-    try:
-        mode = os.stat(path).st_mode
-        if stat.S_ISDIR(mode):
-            raise InputError("is a folder, not a file", path=str(path))
-        if not stat.S_ISREG(mode):
-            raise InputError("not a regular file (a device, pipe or socket)", path=str(path))
-        if os.stat(path).st_size > limit:
-            raise InputError(f"larger than the limit of {limit:,} bytes", path=str(path),
-                             hint=f"set {_ENV} to allow larger files")
-        with open(path, "rb") as fh:
-            raw = fh.read(limit + 1)
-    except FileNotFoundError:
-        raise InputError("no such file", path=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
-    if len(raw) > limit:
-        raise InputError(f"larger than the limit of {limit:,} bytes", path=str(path),
-                         hint=f"set {_ENV} to allow larger files")
-    return raw
 
 
 def _check_depth(raw: bytes, source: str, limit: int = MAX_JSON_DEPTH) -> None:
@@ -103,7 +80,7 @@ def _int(text: str) -> int:
 def read_json(path: str | Path, *, what: str = "Qualtrics survey file") -> "Node":
     """Parse a JSON file within the limits above; the root as a :class:`Node`."""
     p = Path(path)
-    raw = _read_bytes(p, max_qsf_bytes())
+    raw = read_bytes(p, max_qsf_bytes(), _ENV)
     _check_depth(raw, str(p))
     try:
         text = raw.decode("utf-8-sig")

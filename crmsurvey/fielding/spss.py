@@ -10,7 +10,7 @@ by crmsurvey opens in SPSS, PSPP or R's haven with its questionnaire on board.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 

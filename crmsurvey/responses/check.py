@@ -149,15 +149,17 @@ def _from_option_numbers(num: pd.Series, sc: Scale) -> pd.Series:
     return num.map(table).where(num.isin(list(table)), num)
 
 
-def _shifted_by_one(num: pd.Series, sc: Scale) -> int:
-    """How many answers are the scale's maximum + 1 when the minimum never occurs and
-    nothing else is off the scale: option numbers (1–11) read as values (0–10). Scales of
-    consecutive whole numbers not starting at 1 only (from 1, numbers and values agree)."""
+def _shifted_by_one(s: pd.Series, sc: Scale) -> int:
+    """How many answers of the raw column ``s`` are the scale's maximum + 1 when the
+    minimum never occurs and nothing else is off the scale: option numbers (1–11) read as
+    values (0–10). Scales of consecutive whole numbers not starting at 1 only (from 1,
+    numbers and values agree; their columns are not even read as numbers here)."""
     points = _points(sc)
     if not points or points[0] == 1 or points != [float(v) for v in
                                                    range(int(points[0]), int(points[-1]) + 1)]:
         return 0
     lo, hi = points[0], points[-1]
+    num = _numeric(s)[0]
     codes = set(sc.special) | set(sc.missing)
     seen = num[num.notna() & ~num.isin(list(codes))]
     above = int((seen == hi + 1).sum())
@@ -216,7 +218,8 @@ def _labelled(s: pd.Series, labels: dict | None) -> pd.Series:
     """``s`` with each value that has a value label replaced by the label."""
     if not labels:
         return s
-    return s.map(lambda v: labels.get(v, v) if pd.notna(v) else v)
+    named = s.map(labels)
+    return named.where(named.notna(), s)
 
 
 def check_values(raw: RawTable, q: Questionnaire, columns: dict[str, str],
@@ -278,7 +281,7 @@ def _refuse_option_numbers(raw: RawTable, q: Questionnaire, columns: dict[str, s
         sc = q.scale(item_id)
         if sc is None:
             continue
-        above = _shifted_by_one(_numeric(raw.frame[col])[0], sc)
+        above = _shifted_by_one(raw.frame[col], sc)
         if above:
             lo, hi = _points(sc)[0], _points(sc)[-1]
             raise InputError(

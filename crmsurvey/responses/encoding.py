@@ -104,9 +104,9 @@ def decode_text(data: bytes, source: str, encoding: str | None = None) -> tuple[
         except LookupError:
             raise InputError(f"unknown text encoding {encoding!r}", path=source,
                              hint="e.g. utf-8, gb18030, utf-16, big5, cp1252") from None
-        if name == "utf-8" and data.startswith(codecs.BOM_UTF8):
-            data, name = data[3:], "utf-8-sig"
-        text, enc = _strict(data, name.replace("-sig", ""), source), name
+        if name in ("utf-8", "utf-8-sig") and data.startswith(codecs.BOM_UTF8):
+            data, name = data[3:], "utf-8-sig"  # sliced here: error offsets stay right
+        text, enc = _strict(data, "utf-8" if name == "utf-8-sig" else name, source), name
     elif data.startswith(codecs.BOM_UTF8):
         text, enc = _strict(data[3:], "utf-8", source), "utf-8-sig"
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -31,7 +31,6 @@ import pandas as pd
 
 from ..errors import InputError
 from ..questionnaire import Questionnaire
-from ..questionnaire.schema import ROLES_WITHOUT_SCALE
 
 __all__ = ["detect_platform", "recognise_headers", "seconds"]
 
