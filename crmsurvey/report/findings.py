@@ -136,13 +136,16 @@ def _versus(results, s, sep, focus_group, sat, name, scope, focus) -> str:
     ahead, behind, level_with = [], [], []
     for d in rows:
         other, flip = (d.group_b, 1) if d.group_a == focus_group else (d.group_a, -1)
-        lo, hi = (d.ci_lower, d.ci_upper) if flip > 0 else (
-            None if d.ci_upper is None else -d.ci_upper, None if d.ci_lower is None else -d.ci_lower)
-        text = s["gap"].format(name=name(other, scope), diff=_n(flip * d.difference, sign=True),
-                               lo=_n(lo, sign=True), hi=_n(hi, sign=True))
+        # the gap as the reader says it: "behind B by 10.9 points", never "by -10.9"
+        gap = flip * d.difference
+        way = 1 if gap > 0 else -1
+        ends = [None if v is None else way * flip * v for v in (d.ci_lower, d.ci_upper)]
+        lo, hi = sorted(ends) if None not in ends else ends
+        text = s["gap"].format(name=name(other, scope), diff=_n(abs(gap)),
+                               lo=_n(lo), hi=_n(hi))
         if not d.significant:
             level_with.append(name(other, scope))
-        elif flip * d.difference > 0:
+        elif gap > 0:
             ahead.append(text)
         else:
             behind.append(text)
