@@ -19,6 +19,8 @@ __all__ = ["index_chart", "path_diagram", "ipma_chart", "nps_chart", "kano_chart
 FONT_FAMILY = ["Noto Sans CJK SC", "Noto Sans", "DejaVu Sans"]
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#843c0c"]
 GREY = "#595959"
+#: One marker per series beside its colour, so groups stay apart in greyscale print.
+MARKERS = ["o", "s", "^", "D", "v", "P", "X", "h"]
 
 
 def _plt():
@@ -50,7 +52,7 @@ def _svg(fig) -> str:
 def index_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, str],
                 groups: Sequence[str], group_labels: dict[str, str]) -> str:
     """Each construct's index per group with its interval (a dot plot, 0–100 axis zoomed
-    to the data)."""
+    to the data); the first group (the whole sample) grey, every group its own marker."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.6, 0.36 * len(constructs) * max(1, len(groups)) ** 0.5
                                     + 1.0))
@@ -68,8 +70,9 @@ def index_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, s
                 hi.append((r["ci_upper"] if r["ci_upper"] is not None else r["index"]) - r["index"])
         if not xs:
             continue
-        color = GREY if g == "all" else PALETTE[(g_i - 1) % len(PALETTE)]
-        ax.errorbar(xs, ys, xerr=[lo, hi], fmt="o", color=color, ms=5, capsize=2,
+        color = GREY if g_i == 0 else PALETTE[(g_i - 1) % len(PALETTE)]  # as trend_panels
+        ax.errorbar(xs, ys, xerr=[lo, hi], fmt=MARKERS[g_i % len(MARKERS)], color=color,
+                    ms=5, capsize=2,
                     label=group_labels.get(g, g), lw=1)
         lo_all = min(lo_all, min(np.subtract(xs, lo)))
         hi_all = max(hi_all, max(np.add(xs, hi)))
@@ -363,7 +366,8 @@ def trend_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, s
         hi = np.array([sel[w]["ci_upper"] if w in sel and sel[w]["ci_upper"] is not None
                        else np.nan for w in waves])
         color = PALETTE[k % len(PALETTE)]
-        ax.plot(x + 0.03 * k, ys, "-o", color=color, ms=4, lw=1.2, label=labels.get(c, c))
+        ax.plot(x + 0.03 * k, ys, "-", marker=MARKERS[k % len(MARKERS)], color=color, ms=4,
+                lw=1.2, label=labels.get(c, c))
         ax.errorbar(x + 0.03 * k, ys, yerr=[np.nan_to_num(ys - lo), np.nan_to_num(hi - ys)],
                     fmt="none", ecolor=color, capsize=2, lw=0.8)
     ax.set_xticks(x)
@@ -397,7 +401,7 @@ def trend_panels(rows: list[dict], constructs: Sequence[str], labels: dict[str, 
             if np.isnan(ys).all():
                 continue
             color = GREY if g_i == 0 else PALETTE[(g_i - 1) % len(PALETTE)]
-            line, = ax.plot(x, ys, marker="o", color=color, ms=3,
+            line, = ax.plot(x, ys, marker=MARKERS[g_i % len(MARKERS)], color=color, ms=3,
                             lw=2.2 if g == highlight else 1.1,
                             ls="--" if g_i == 0 else "-", label=group_labels.get(g, g))
             handles[g] = line
