@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # One-time set-up on Debian 12 with Python 3.11 (idempotent): system packages for the
-# PDF reports, R's lavaan (the reference the CB-SEM tests run), a virtual environment in
-# .venv, and crmsurvey with its test extras.
+# PDF reports, R's lavaan and survey (the references the CB-SEM and design-based tests
+# run), a virtual environment in .venv, and crmsurvey with its test extras.
 set -euo pipefail
 cd "$(dirname "$0")"
 need=()
 for pkg in fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
-           libharfbuzz0b fontconfig r-cran-lavaan; do
+           libharfbuzz0b fontconfig r-cran-lavaan r-cran-survey; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then
