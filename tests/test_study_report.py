@@ -107,20 +107,31 @@ def test_untrusted_text_is_text_and_nothing_is_fetched(tmp_path):
     assert refused == []  # escaped markup never asks for anything
 
 
-def test_spreadsheet_cells_are_neutralised(tmp_path):
+def test_spreadsheet_text_stays_text(tmp_path):
+    """tables.xlsx holds no formula cell: lavaan's ``=~`` and formula-like names from the
+    data are string cells shown as written; the CSVs get the apostrophe guard."""
+    import zipfile
+
     import openpyxl
     import pandas as pd
 
     from crmsurvey.study.export import write_tables
 
-    table = pd.DataFrame({"group": ["=HYPERLINK(\"x\")", "+1", "-2", "@A1", "ok"],
-                          "value": [1.0, -2.0, 3.0, 4.0, 5.0]})
-    write_tables({"indices": table}, tmp_path)
-    ws = openpyxl.load_workbook(tmp_path / "tables.xlsx")["Indices"]
+    names = ["=HYPERLINK(\"x\")", "+1", "-2", "@A1", "ok"]
+    table = pd.DataFrame({"group": names, "value": [1.0, -2.0, 3.0, 4.0, 5.0]})
+    est = pd.DataFrame({"lhs": ["QUAL", "SAT"], "op": ["=~", "~"], "rhs": ["qual1", "QUAL"],
+                        "est": [1.0, 0.5]})
+    write_tables({"indices": table, "cbsem_estimates": est}, tmp_path)
+    with zipfile.ZipFile(tmp_path / "tables.xlsx") as z:
+        sheets = [z.read(n) for n in z.namelist() if n.startswith("xl/worksheets/")]
+    assert sheets and not any(b"<f>" in s or b"<f " in s for s in sheets)
+    book = openpyxl.load_workbook(tmp_path / "tables.xlsx")
+    ws = book["Indices"]
     cells = [ws.cell(row=i, column=1) for i in range(2, 7)]
-    assert [c.value for c in cells] == ["'=HYPERLINK(\"x\")", "'+1", "'-2", "'@A1", "ok"]
+    assert [c.value for c in cells] == names
     assert all(c.data_type == "s" for c in cells)
     assert ws.cell(row=3, column=2).value == -2.0  # numbers stay numbers
+    assert [c.value for c in book["CB-SEM estimates"]["B"][1:]] == ["=~", "~"]
     csv = (tmp_path / "indices.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in csv
 

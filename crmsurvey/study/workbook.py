@@ -91,18 +91,18 @@ def workbook(tables: dict[str, pd.DataFrame], results: Results | None = None) ->
     from openpyxl.utils import get_column_letter
 
     from ..errors import escape_controls
-    from .export import neutralise
 
     lang = results.study.language if results is not None else "en"
     titles = SHEETS.get(lang, SHEETS["en"])
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, t in {**tables, "notes": _notes(results)}.items():
-            frame = _cells(neutralise(_labelled(t, results, lang)), escape_controls)
+            frame = _cells(_labelled(t, results, lang), escape_controls)
             title = titles.get(name, SHEETS["en"].get(name, name))[:31]
             frame.to_excel(xw, sheet_name=title, index=False)
             ws = xw.sheets[title]
             ws.freeze_panes = "A2"
+            _as_text(ws)
             for k, col in enumerate(frame.columns, start=1):
                 letter = get_column_letter(k)
                 width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)])
@@ -118,6 +118,17 @@ def workbook(tables: dict[str, pd.DataFrame], results: Results | None = None) ->
         xw.book.properties.created = _FIXED_TIME
         xw.book.properties.modified = _FIXED_TIME
     return _fixed_zip(buf.getvalue())
+
+
+def _as_text(ws) -> None:
+    """Text is text: openpyxl stores a string starting with ``=`` (lavaan's ``=~``, a
+    group name from the data) as a formula; mark every such cell a string cell, so no
+    reader runs it and none shows it empty. No apostrophe is added (that is a CSV
+    convention; in a workbook it would show)."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def _fixed_zip(data: bytes) -> bytes:
