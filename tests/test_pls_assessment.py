@@ -26,21 +26,18 @@ def _composite_implied(ecsi_peer, ecsi_data, *, saturated: bool) -> tuple[np.nda
     s = ecsi_data[items].corr().to_numpy()
     cons = list(scores.columns)
     v = scores.corr().to_numpy()
-    if not saturated:  # η_j = Σ β_ij η_i + ζ_j, var ζ_j = 1 − R²_j, exogenous as observed
+    if not saturated:  # η = B'η + ζ, var ζ_j = 1 − R²_j, exogenous as observed (cSEM fit())
         exo = [c for c in cons if not beta[c].any()]
-        implied = pd.DataFrame(np.nan, index=cons, columns=cons)
-        implied.loc[exo, exo] = scores[exo].corr()
-        done = list(exo)
-        while len(done) < len(cons):
-            j = next(c for c in cons if c not in done
-                     and all(p in done for p in beta.index[beta[c] != 0]))
-            pred = list(beta.index[beta[j] != 0])
-            b = beta.loc[pred, j].to_numpy()
-            for c in done:  # cov(η_j, η_c) = Σ_i b_i cov(η_i, η_c)
-                implied.loc[j, c] = implied.loc[c, j] = b @ implied.loc[pred, c].to_numpy()
-            implied.loc[j, j] = 1.0
-            done.append(j)
-        v = implied.loc[cons, cons].to_numpy()
+        a = beta.loc[cons, cons].to_numpy().T  # a[j, i]: path i → j
+        psi = np.zeros_like(v)
+        ex = [cons.index(c) for c in exo]
+        psi[np.ix_(ex, ex)] = v[np.ix_(ex, ex)]
+        for j, c in enumerate(cons):
+            if c not in exo:
+                psi[j, j] = 1 - (a[j] * v[j]).sum()  # 1 − R²_j
+        inv = np.linalg.inv(np.eye(len(cons)) - a)
+        v = inv @ psi @ inv.T
+        np.fill_diagonal(v, 1.0)
     owner = [next(c for c in cons if load.loc[i, c] != 0) for i in items]
     sigma = np.empty_like(s)
     for a, ia in enumerate(items):
@@ -62,7 +59,8 @@ def test_model_fit_matches_the_definitions(ecsi_res, ecsi_peer, ecsi_data, satur
     want = {
         "srmr": np.sqrt(np.mean((s - sigma)[lower] ** 2)),
         "d_uls": 0.5 * np.sum((s - sigma) ** 2),
-        "d_g": 0.5 * np.sum(np.log(np.linalg.eigvals(np.linalg.inv(s) @ sigma).real) ** 2),
+        # base-10 logarithm, as ADANCO and cSEM (calculateDG in R/helper_assess.R)
+        "d_g": 0.5 * np.sum(np.log10(np.linalg.eigvals(np.linalg.inv(s) @ sigma).real) ** 2),
     }
     f_ml = (np.linalg.slogdet(sigma)[1] + np.trace(s @ np.linalg.inv(sigma))
             - np.linalg.slogdet(s)[1] - p)
@@ -97,7 +95,9 @@ def test_exact_fit_test_resamples_data_that_fit_exactly(ecsi_data):
     stt = batch_statistics(mt, lay, opts)
     d = distances(mt.corr, implied_correlations(stt, mt.corr, lay, common=common,
                                                  saturated=False))
-    assert d["srmr"][0] < 0.01 < 0.12 < res_srmr(st, m, lay, common)
+    # not exactly 0: besides the re-estimated weights, the implied construct matrix (cSEM's
+    # 1 − R² disturbances, diagonal reset to 1) is not itself a correlation matrix
+    assert d["srmr"][0] < 0.02 < 0.12 < res_srmr(st, m, lay, common)
 
     ecsi_res = cs.pls(ECSI, ecsi_data, scale=(1, 10), fit_test=200, seed=3)
     fit = ecsi_res.model_fit.set_index("measure")

@@ -2,31 +2,37 @@
 
 Definitions (Henseler et al. 2014, "Common beliefs and reality about PLS"; Dijkstra &
 Henseler 2015, "Consistent and asymptotically normal PLS estimators"), all on correlation
-matrices of the items, ``S`` observed and ``Σ`` implied by the model:
+matrices of the items, ``S`` observed and ``Σ`` implied by the model, as ADANCO and cSEM
+(``calculateSRMR``, ``calculateDL``, ``calculateDG`` in its ``R/helper_assess.R``)
+report them:
 
 - SRMR: ``sqrt(mean((S − Σ)²))`` over the lower triangle with the diagonal;
 - d_ULS: ``½ Σ_ij (s_ij − σ_ij)²`` (squared Euclidean distance, whole matrix);
-- d_G: ``½ Σ_k (ln φ_k)²``, φ the eigenvalues of ``S⁻¹Σ`` (geodesic distance, natural
-  logarithm as Dijkstra & Henseler; cSEM's ``calculateDG`` uses base 10);
+- d_G: ``½ Σ_k (log₁₀ φ_k)²``, φ the eigenvalues of ``S⁻¹Σ`` (geodesic distance with the
+  **base-10** logarithm, as ADANCO and cSEM print it; with the natural logarithm the
+  value would be (ln 10)² ≈ 5.30 times larger);
 - χ² ``= (n − 1) F_ML(S, Σ)`` and NFI ``= 1 − F_ML(S, Σ) / F_ML(S, I)``.
 
-The implied matrix ``Σ`` (as cSEM's ``fit()``): ``Σ = Λ V Λ'`` with unit diagonal, where
-``Λ`` holds each item's loading on its own construct and ``V`` is the construct
-correlation matrix. For a **composite** (every construct of PLS-PM, and mode B or
-single-item constructs under PLSc) the loadings are the item–composite correlations and
-the block's own correlations are left free (``Σ_jj = S_jj``). For a **common factor**
-(a multi-item mode A construct under PLSc, ``consistent=True``) the loadings are the
-consistent loadings and the block follows ``λλ'``, and ``V`` is the disattenuated matrix.
-*Saturated* model: ``V`` is the estimated construct correlation matrix. *Estimated*
-model: ``V`` implied by the recursive structural model — exogenous correlations as
-estimated, each outcome ``η_j = Σ β_ij η_i + ζ_j`` with uncorrelated disturbances whose
-variance keeps ``var(η_j) = 1``. (cSEM uses ``var ζ_j = 1 − R²_j`` and resets the
-diagonal to 1, which agrees when the predictors' correlations are reproduced.)
+The implied matrix ``Σ`` (as cSEM's ``fit()`` in ``R/csem_fit.R``): ``Σ = Λ V Λ' + Θ``
+with ``Θ = I − diag(Λ Λ')`` (so unit diagonal), where ``Λ`` holds each item's loading on
+its own construct and ``V`` is the construct correlation matrix. For a **composite**
+(every construct of PLS-PM, and mode B or single-item constructs under PLSc) the loadings
+are the item–composite correlations and the block's own correlations are left free
+(``Σ_jj = S_jj``). For a **common factor** (a multi-item mode A construct under PLSc,
+``consistent=True``) the loadings are the consistent loadings and the block follows
+``λλ'``, and ``V`` is the disattenuated matrix. *Saturated* model: ``V`` is the estimated
+construct correlation matrix. *Estimated* model: ``V`` implied by the recursive
+structural model ``η = Bη + ζ`` — the exogenous constructs' correlations as estimated,
+uncorrelated disturbances with ``var ζ_j = 1 − Σ_i β_ij v_ij = 1 − R²_j``, so
+``V = (I − B)⁻¹ Ψ (I − B)⁻ᵀ``; its diagonal is then set to 1 (an outcome's implied
+variance differs from 1 where the model omits paths). A ``~~`` line between two
+constructs keeps their estimated correlation, between two items their observed one.
 
 The exact fit test (Dijkstra & Henseler 2015; Bollen–Stine / Beran–Srivastava) draws
 resamples from the standardised data transformed to fit the model exactly,
 ``Z S^{-1/2} Σ^{1/2}``, refits the model on each and reports the 95 % and 99 % quantiles
-of each distance (``HI95``, ``HI99``): a distance above its HI95 rejects exact fit at 5 %.
+of each distance (``HI95``, ``HI99``; d_G with the same base-10 definition): a distance
+above its HI95 rejects exact fit at 5 %.
 """
 from __future__ import annotations
 
@@ -51,20 +57,37 @@ def common_factors(lay: Layout, consistent: bool) -> np.ndarray:
 
 
 def structural_correlations(st: BatchStats, lay: Layout) -> np.ndarray:
-    """Construct correlations (B, K, K) implied by the recursive structural model."""
-    v = np.zeros_like(st.ccor)
+    """Construct correlations (B, K, K) implied by the recursive structural model.
+
+    Built in causal order, which is ``(I − B)⁻¹ Ψ (I − B)⁻ᵀ`` written for a recursive
+    model: ``cov(η_j, η_d) = Σ_i β_ij cov(η_i, η_d)`` and ``var η_j = β' V_pred β + ψ_j``
+    with ``ψ_j = 1 − Σ_i β_ij ccor_ij``; the diagonal is set to 1 at the end, as cSEM."""
+    c = st.ccor
+    v = np.zeros_like(c)
     order = lay.causal_order()
     exo = [j for j in order if not lay.adj[:, j].any()]
-    v[:, np.ix_(exo, exo)[0], np.ix_(exo, exo)[1]] = st.ccor[:, np.ix_(exo, exo)[0],
-                                                             np.ix_(exo, exo)[1]]
+    ix = np.ix_(exo, exo)
+    v[:, ix[0], ix[1]] = c[:, ix[0], ix[1]]
+    psi = 1.0 - (st.beta * c).sum(axis=1)  # (B, K): 1 − R² of each outcome
     for pos in range(len(exo), lay.k):
         j, done = order[pos], order[:pos]
         pred = lay.predecessors(j)
-        cov = np.einsum("bq,bqd->bd", st.beta[:, pred, j], v[:, pred][:, :, done])
+        b = st.beta[:, pred, j]
+        cov = np.einsum("bq,bqd->bd", b, v[:, pred][:, :, done])
         v[:, j, done] = cov
         v[:, done, j] = cov
-        v[:, j, j] = 1.0
+        v[:, j, j] = np.einsum("bq,bqr,br->b", b, v[:, pred][:, :, pred], b) + psi[:, j]
+    v[:, np.arange(lay.k), np.arange(lay.k)] = 1.0
+    for a, b_ in _pairs(lay, lay.constructs):  # correlated disturbances: as estimated
+        v[:, a, b_] = v[:, b_, a] = c[:, a, b_]
     return v
+
+
+def _pairs(lay: Layout, names) -> list[tuple[int, int]]:
+    """Index pairs of the model's ``~~`` lines whose both ends are in ``names``."""
+    index = {n: i for i, n in enumerate(names)}
+    return [(index[a], index[b]) for a, b in lay.spec.covariances
+            if a in index and b in index and a != b]
 
 
 def implied_correlations(st: BatchStats, r: np.ndarray, lay: Layout, *,
@@ -77,6 +100,8 @@ def implied_correlations(st: BatchStats, r: np.ndarray, lay: Layout, *,
     sigma[:, np.arange(lay.p), np.arange(lay.p)] = 1.0
     comp = lay.mask[:, ~common]
     free = (comp @ comp.T) > 0  # both items in the same composite block
+    for a, b in _pairs(lay, lay.items):  # correlated measurement errors: as observed
+        free[a, b] = free[b, a] = True
     return np.where(free[None], r, sigma)
 
 
@@ -99,10 +124,11 @@ def distances(s: np.ndarray, sigma: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _solved(s: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """d_G and tr(SΣ⁻¹) per sample; NaN where S or Σ is singular (collinear items)."""
+    """d_G (base-10 logarithm, as ADANCO and cSEM) and tr(SΣ⁻¹) per sample; NaN where S
+    or Σ is singular (collinear items)."""
     try:
         phi = np.linalg.eigvals(np.linalg.solve(s, sigma)).real
-        return 0.5 * (np.log(phi) ** 2).sum(axis=1), np.trace(np.linalg.solve(sigma, s),
+        return 0.5 * (np.log10(phi) ** 2).sum(axis=1), np.trace(np.linalg.solve(sigma, s),
                                                               axis1=1, axis2=2)
     except np.linalg.LinAlgError:
         if len(s) == 1:
