@@ -6,8 +6,11 @@ The log-likelihood sums over the missing-data patterns: for a pattern with obser
 ``−n_k/2 [p_o ln 2π + ln|Σ_oo| + tr(Σ_oo⁻¹ (C_k + (m_k − μ_o)(m_k − μ_o)'))]``.
 Parameters are the covariance structure ``θ`` and one free intercept per variable ``μ``;
 they are found by BFGS with the analytic gradient from the ML fit to the EM covariance.
-Standard errors come from the observed information (the numeric Hessian of the analytic
-gradient), lavaan's default for ``missing = "ml"``. The test statistic is
+Standard errors come from the observed information, lavaan's default for ``missing =
+"ml"``, here analytic (:func:`observed_information`): the saturated model's observed
+information in ``φ = (μ, vech Σ)`` pattern by pattern (:func:`saturated_information`),
+carried to the parameters by ``Δ = ∂φ/∂(θ, μ)``, plus the curvature of ``Σ(θ)`` weighted
+by the likelihood's gradient in ``Σ`` (:func:`curvature`). The test statistic is
 ``2 (ℓ_H1 − ℓ)`` against the unrestricted model (EM estimates of μ and Σ); the baseline
 model has free means and variances and no covariances.
 """
@@ -19,7 +22,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-__all__ = ["Patterns", "em_saturated", "fiml_fit", "FimlFit", "fiml_measures", "with_intercepts"]
+__all__ = ["Patterns", "em_saturated", "fiml_fit", "FimlFit", "fiml_measures", "with_intercepts",
+           "saturated_information", "curvature", "observed_information", "pair_trace",
+           "moment_jacobian"]
 
 LOG2PI = np.log(2 * np.pi)
 
@@ -163,7 +168,7 @@ def fiml_fit(st, x: np.ndarray, theta0: np.ndarray) -> FimlFit:
     par = res.x
     # BFGS often stops on "precision loss" at the optimum: judge by the gradient per row
     converged = bool(res.success) or float(np.abs(res.jac).max()) / pat.total < 1e-6
-    cov = _observed_cov(f, par)
+    cov = _observed_cov(st, pat, par)
     base = 0.0
     for j in range(p):
         v = x[:, j][~np.isnan(x[:, j])]
@@ -172,16 +177,143 @@ def fiml_fit(st, x: np.ndarray, theta0: np.ndarray) -> FimlFit:
                    h1_mu, h1_sigma, loglik(pat, h1_mu, h1_sigma), base)
 
 
-def _observed_cov(f, par: np.ndarray) -> np.ndarray | None:
-    """Inverse of the numeric Hessian of −ℓ (central differences of the gradient)."""
-    from .numeric import jacobian
-
-    h = jacobian(lambda v: f(v)[1], par, step=1e-5)
-    h = (h + h.T) / 2
+def _observed_cov(st, pat: Patterns, par: np.ndarray) -> np.ndarray | None:
+    """Inverse of the analytic Hessian of −ℓ at ``par = (θ, μ)``."""
+    h = observed_information(st, pat, par[:st.q], par[st.q:])
     try:
         return np.linalg.inv(h)
     except np.linalg.LinAlgError:
         return None
+
+
+def pair_trace(u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``Σ_k w_k tr(U_k E_ab V_k E_cd)`` over the vech pairs ``ab``, ``cd`` (lower
+    triangle, row-major as ``np.tril_indices``), ``E_ab`` the symmetric unit matrix of the
+    pair; ``u``, ``v`` (K, p, p) symmetric. ``pair_trace(V, V, [1])`` is ``D'(V⊗V)D``."""
+    p = u.shape[-1]
+    t = np.einsum("k,kxy,kzw->yzwx", w, u, v, optimize=True)  # tr term U_xy V_zw
+    i, j = np.tril_indices(p)
+    off = (i != j).astype(float)
+    a, b = (i[:, None], j[:, None]), (i[None, :], j[None, :])
+    out = t[a[0], a[1], b[0], b[1]] + off[:, None] * t[a[1], a[0], b[0], b[1]]
+    out += off[None, :] * t[a[0], a[1], b[1], b[0]]
+    out += (off[:, None] * off[None, :]) * t[a[1], a[0], b[1], b[0]]
+    return out
+
+
+def _pattern_pieces(pat: Patterns, mu: np.ndarray, sigma: np.ndarray):
+    """Per pattern, padded to (p, p): ``A = Σ_oo⁻¹``, ``A T A`` with ``T = C + dd'``
+    and ``A d`` (``d = m − μ_o``)."""
+    p = len(mu)
+    k = len(pat.obs)
+    a, ata, ad = np.zeros((k, p, p)), np.zeros((k, p, p)), np.zeros((k, p))
+    for r, (o, m, c) in enumerate(zip(pat.obs, pat.mean, pat.cov)):
+        inv = np.linalg.inv(sigma[np.ix_(o, o)])
+        d = m - mu[o]
+        ai = inv @ (c + np.outer(d, d)) @ inv
+        a[r][np.ix_(o, o)] = inv
+        ata[r][np.ix_(o, o)] = ai
+        ad[r, o] = inv @ d
+    return a, ata, ad
+
+
+def saturated_information(pat: Patterns, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """Observed information per row of the normal model in ``φ = (μ, vech Σ)`` at ``(μ,
+    Σ)`` under the rows' missing-data patterns: ``−∂²ℓ/∂φ∂φ' / N`` (p + p*, p + p*),
+    lavaan's ``lav_mvnorm_missing_information_observed_samplestats``.
+
+    Per pattern with ``A = Σ_oo⁻¹``, ``d = m − μ_o`` and ``T = C + dd'``: ``n A`` for the
+    means, ``n A E_ab A d`` between a mean and ``σ_ab``, and ``n/2 [tr(A E (ATA) F) +
+    tr(ATA E A F) − tr(A E A F)]`` between ``σ_E`` and ``σ_F``.
+    """
+    p = len(mu)
+    a, ata, ad = _pattern_pieces(pat, mu, sigma)
+    n = pat.n
+    i, j = np.tril_indices(p)
+    off = (i != j).astype(float)
+    out = np.empty((p + len(i), p + len(i)))
+    out[:p, :p] = np.einsum("k,kxy->xy", n, a)
+    m = np.einsum("k,kxa,kb->xab", n, a, ad)  # n A[:, a] (Ad)_b
+    cross = m[:, i, j] + off * m[:, j, i]
+    out[:p, p:] = cross
+    out[p:, :p] = cross.T
+    half = n / 2
+    out[p:, p:] = (pair_trace(a, ata, half) + pair_trace(ata, a, half)
+                   - pair_trace(a, a, half))
+    return out / pat.total
+
+
+def sigma_gradient(pat: Patterns, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """``∂(−ℓ)/∂Σ`` with every entry free (symmetric p × p): ``Σ n/2 (A − ATA)``."""
+    a, ata, _ = _pattern_pieces(pat, mu, sigma)
+    return np.einsum("k,kxy->xy", pat.n / 2, a - ata)
+
+
+def curvature(st, theta: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """``tr(G ∂²Σ/∂θ_k∂θ_l)`` (q, q) for a symmetric ``G`` (p, p), ``Σ = MΨM' + Θ`` with
+    ``M = ΛC``, ``C = (I − B)⁻¹``: the part of the Hessian that ``Δ'(·)Δ`` leaves out."""
+    from .structure import BETA, LAMBDA, PSI
+
+    beta, lam, psi, _ = (x[0] for x in st.matrices(theta[None]))
+    r = beta.shape[0]
+    c = np.linalg.inv(np.eye(r) - beta)
+    mm = lam @ c
+    q, p = st.q, lam.shape[0]
+    d_m = np.zeros((q, p, r))
+    d_psi = np.zeros((q, r, r))
+    kind, row, col = st.matrix, st.row, st.col
+    for k in range(q):
+        i, j = row[k], col[k]
+        if kind[k] == LAMBDA:
+            d_m[k, i] = c[j]
+        elif kind[k] == BETA:
+            d_m[k] = np.outer(mm[:, i], c[j])
+        elif kind[k] == PSI:
+            d_psi[k, i, j] = d_psi[k, j, i] = 1.0
+    gm = g @ d_m  # (q, p, r)
+    out = 2 * np.einsum("kpr,rs,lps->kl", gm, psi, d_m, optimize=True)
+    mq = np.einsum("pr,kps->krs", mm, gm)  # M' G dM_k
+    t2 = 2 * np.einsum("kxy,lyx->kl", mq, d_psi)
+    out += t2 + t2.T
+    h = g @ mm @ psi  # (p, r)
+    hc = h @ c.T  # (p, r): (H C')[x, b]
+    mhc = mm.T @ hc  # (r, r)
+    lam_k = np.flatnonzero(kind == LAMBDA)
+    beta_k = np.flatnonzero(kind == BETA)
+    for l in beta_k:  # noqa: E741 — the pair (k, l) of the formula
+        a_, b_ = row[l], col[l]
+        for k in lam_k:
+            v = 2 * c[col[k], a_] * hc[row[k], b_]
+            out[k, l] += v
+            out[l, k] += v
+        for k in beta_k:
+            i, j = row[k], col[k]
+            out[k, l] += 2 * (c[j, a_] * mhc[i, b_] + c[b_, i] * mhc[a_, j])
+    return out
+
+
+def moment_jacobian(deriv: np.ndarray, p: int) -> np.ndarray:
+    """``Δ = ∂(μ, vech Σ)/∂(θ, μ)`` (p + p*, q + p) from ``∂Σ/∂θ`` (q, p, p), the means
+    free and saturated."""
+    q = deriv.shape[0]
+    i, j = np.tril_indices(p)
+    delta = np.zeros((p + len(i), q + p))
+    delta[:p, q:] = np.eye(p)
+    delta[p:, :q] = deriv[:, i, j].T
+    return delta
+
+
+def observed_information(st, pat: Patterns, theta: np.ndarray, mu: np.ndarray
+                         ) -> np.ndarray:
+    """The Hessian of −ℓ (not per row) in ``(θ, μ)``: ``N Δ' H Δ`` with ``H`` the
+    saturated observed information at the implied moments, plus the curvature term."""
+    sigma, aux = st.implied(theta[None])
+    sigma = sigma[0]
+    delta = moment_jacobian(st.derivatives(aux)[0], len(mu))
+    h = pat.total * delta.T @ saturated_information(pat, mu, sigma) @ delta
+    q = st.q
+    h[:q, :q] += curvature(st, theta, sigma_gradient(pat, mu, sigma))
+    return (h + h.T) / 2
 
 
 def fiml_measures(fiml, sigma: np.ndarray, npar: int, df: int, n: float) -> dict:

@@ -321,9 +321,6 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
 
             full_cov, robust_fit = mlr(x, fiml, sigma[0], st.derivatives(aux)[0], fit_fiml)
             se_kind = "robust.huber.white"
-            if missing == "fiml" and np.isnan(x).any():
-                notes.append("cfi_robust, tli_robust and rmsea_robust are not computed with "
-                             "missing data (lavaan corrects them for FIML; not done here)")
         cov_theta = None if full_cov is None else full_cov[:npar, :npar]
     else:
         cov_theta, se_kind = _parameter_cov(st, sem, theta, s, sigma[0], aux, n, estimator,

@@ -10,21 +10,22 @@ In terms of the saturated parameters ``φ = (μ, vech Σ)`` and each row's score
 - scaling factor ``c = [tr(B₁ A₁⁻¹) − tr(B₀ E⁻¹)] / df`` with ``A₁``, ``B₁`` the observed
   and first-order information of the unrestricted model at its estimates (sample or EM
   moments); ``chisq_scaled = chisq / c``; the same for the baseline model;
-- ``cfi_robust``, ``tli_robust``, ``rmsea_robust`` as for MLM (complete data); with
-  missing data lavaan uses a separate FIML correction (Zhang & Savalei), not done here:
-  those three are NaN and the notes say so.
+- ``cfi_robust``, ``tli_robust``, ``rmsea_robust`` as for MLM with complete data; with
+  missing data lavaan's FIML-corrected ones (Zhang & Savalei 2023, its "FIML-C V3",
+  :func:`fiml_corrected`).
+
+Every information matrix is analytic (:func:`crmsurvey.cbsem.fiml.saturated_information`).
 """
 from __future__ import annotations
 
 import numpy as np
 from scipy import stats as sps
 
-from .fiml import FimlFit, Patterns
+from .fiml import FimlFit, Patterns, moment_jacobian, saturated_information
 from .fitmeasures import cfi, rmsea, tli
-from .numeric import jacobian
 from .robust import weight_of_inverse
 
-__all__ = ["saturated_scores", "mlr"]
+__all__ = ["saturated_scores", "mlr", "fiml_corrected"]
 
 
 def saturated_scores(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray,
@@ -50,24 +51,10 @@ def saturated_scores(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray,
     return scores, info / n
 
 
-def _observed_info(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """Observed information (per row) of the unrestricted model: the expected one for
-    complete data (they agree at the estimates), else central differences of the scores."""
-    if not np.isnan(x).any():
-        return saturated_scores(x, mu, sigma)[1]
-    n, p = x.shape
-    i, j = np.tril_indices(p)
-    phi = np.concatenate([mu, sigma[i, j]])
-    pat = Patterns.of(x)
-
-    def grad(ph):
-        s = np.zeros((p, p))
-        s[i, j] = ph[p:]
-        s[j, i] = ph[p:]
-        return saturated_scores(x, ph[:p], s, pat)[0].sum(axis=0)
-
-    h = -jacobian(grad, phi)
-    return (h + h.T) / 2 / n
+def _observed_info(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray,
+                   pat: Patterns | None = None) -> np.ndarray:
+    """Observed information (per row) of the unrestricted model at ``(μ, Σ)``."""
+    return saturated_information(Patterns.of(x) if pat is None else pat, mu, sigma)
 
 
 def _trace(x, pat, delta, mu0, sigma0, e_inv, a1_inv, b1) -> float:
@@ -80,18 +67,16 @@ def mlr(x: np.ndarray, fiml: FimlFit, sigma: np.ndarray, deriv: np.ndarray, fit:
         ) -> tuple[np.ndarray | None, dict]:
     """Robust covariance of ``(θ, μ)`` and lavaan's scaled/robust fit measures."""
     n, p = x.shape
-    q = len(fiml.theta)
     i, j = np.tril_indices(p)
-    delta = np.zeros((p + len(i), q + p))
-    delta[:p, q:] = np.eye(p)
-    delta[p:, :q] = deriv[:, i, j].T
+    delta = moment_jacobian(deriv, p)
     pat = Patterns.of(x)
     s_model, _ = saturated_scores(x, fiml.mu, sigma, pat)
     b0 = delta.T @ (s_model.T @ s_model / n) @ delta
     cov = None if fiml.cov is None else n * fiml.cov @ b0 @ fiml.cov
     s1, _ = saturated_scores(x, fiml.h1_mu, fiml.h1_sigma, pat)
     b1 = s1.T @ s1 / n
-    a1_inv = np.linalg.inv(_observed_info(x, fiml.h1_mu, fiml.h1_sigma))
+    a1 = _observed_info(x, fiml.h1_mu, fiml.h1_sigma, pat)
+    a1_inv = np.linalg.inv(a1)
     df, chisq = fit["df"], fit["chisq"]
     c = _trace(x, pat, delta, fiml.mu, sigma, n * fiml.cov, a1_inv, b1) / df
     # baseline: free means and variances, no covariances
@@ -100,7 +85,7 @@ def mlr(x: np.ndarray, fiml: FimlFit, sigma: np.ndarray, deriv: np.ndarray, fit:
     delta_b = np.zeros((p + len(i), 2 * p))
     delta_b[:p, :p] = np.eye(p)
     delta_b[p + np.flatnonzero(i == j), p + np.arange(p)] = 1.0
-    e_b = delta_b.T @ _observed_info(x, mu_b, sigma_b) @ delta_b
+    e_b = delta_b.T @ _observed_info(x, mu_b, sigma_b, pat) @ delta_b
     base_df, base = fit["baseline_df"], fit["baseline_chisq"]
     c_b = _trace(x, pat, delta_b, mu_b, sigma_b, np.linalg.inv(e_b), a1_inv, b1) / base_df
     t, t_b = chisq / c, base / c_b
@@ -111,8 +96,56 @@ def mlr(x: np.ndarray, fiml: FimlFit, sigma: np.ndarray, deriv: np.ndarray, fit:
            "baseline_pvalue_scaled": float(sps.chi2.sf(t_b, base_df)),
            "baseline_chisq_scaling_factor": c_b,
            "cfi_scaled": cfi(t, df, t_b, base_df), "tli_scaled": tli(t, df, t_b, base_df),
-           "rmsea_scaled": rmsea(t, df, n),
-           "cfi_robust": cfi(chisq, df, base, base_df, c, c_b) if complete else np.nan,
-           "tli_robust": tli(chisq, df, base, base_df, c, c_b) if complete else np.nan,
-           "rmsea_robust": rmsea(chisq, df, n, c) if complete else np.nan}
+           "rmsea_scaled": rmsea(t, df, n)}
+    if complete:
+        out.update(cfi_robust=cfi(chisq, df, base, base_df, c, c_b),
+                   tli_robust=tli(chisq, df, base, base_df, c, c_b),
+                   rmsea_robust=rmsea(chisq, df, n, c))
+    else:
+        t3, c3, t3_b, c3_b = fiml_corrected(fiml, sigma, delta, delta_b, mu_b, sigma_b,
+                                            a1, b1, df, base_df, n)
+        out.update(cfi_robust=cfi(t3, df, t3_b, base_df, c3, c3_b),
+                   tli_robust=tli(t3, df, t3_b, base_df, c3, c3_b),
+                   rmsea_robust=rmsea(t3, df, n, c3))
     return cov, out
+
+
+def _ml_statistic(mean: np.ndarray, s: np.ndarray, mu: np.ndarray, sigma: np.ndarray,
+                  n: float) -> float:
+    """``N F_ML`` of implied ``(μ, Σ)`` against complete-data moments ``(m, S)``."""
+    inv = np.linalg.inv(sigma)
+    d = mean - mu
+    f = (np.linalg.slogdet(sigma)[1] + np.trace(s @ inv) - np.linalg.slogdet(s)[1]
+         - len(s) + d @ inv @ d)
+    return float(n * f)
+
+
+def fiml_corrected(fiml: FimlFit, sigma, delta, delta_b, mu_b, sigma_b, a1, b1, df,
+                   base_df, n) -> tuple[float, float, float, float]:
+    """lavaan's FIML-corrected statistics and scaling factors for the robust CFI, TLI and
+    RMSEA with missing data (Zhang & Savalei 2023, version V3): ``(T₃, c₃, T₃_b, c₃_b)``.
+
+    ``T₃`` is ``N F_ML`` of the FIML solution against the EM moments ``(m̃, S̃)`` taken as
+    complete data; with ``W_m = A₁`` (observed information of the unrestricted model under
+    missing data), ``W_c`` its complete-data value at ``(m̃, S̃)``, ``Γ = W_m⁻¹ B₁ W_m⁻¹``
+    and ``U = W_m − W_m Δ (Δ'W_m Δ)⁻¹ Δ'W_m``: ``c₃ = tr(U W_m⁻¹ W_c W_m⁻¹ U Γ) / df``;
+    the same for the baseline (free means and variances) with its ``Δ_b``.
+    """
+    p = len(sigma)
+    m_t, s_t = fiml.h1_mu, fiml.h1_sigma
+    s_inv = np.linalg.inv(s_t)
+    wc = np.zeros_like(a1)
+    wc[:p, :p] = s_inv
+    wc[p:, p:] = weight_of_inverse(s_inv)
+    wm_inv = np.linalg.inv(a1)
+    gamma = wm_inv @ b1 @ wm_inv
+    middle = wm_inv @ wc @ wm_inv
+
+    def factor(d: np.ndarray, k: float) -> float:
+        wd = a1 @ d
+        u = a1 - wd @ np.linalg.solve(d.T @ wd, wd.T)
+        return float(np.sum((u @ middle @ u) * gamma.T) / k)
+
+    t3 = _ml_statistic(m_t, s_t, fiml.mu, sigma, n)
+    t3_b = _ml_statistic(m_t, s_t, mu_b, sigma_b, n)
+    return t3, factor(delta, df), t3_b, factor(delta_b, base_df)
