@@ -8,6 +8,8 @@ The public verbs are imported lazily, so ``import crmsurvey`` stays fast:
 - :func:`pls` — PLS path modelling (PLS-PM) with a batched bootstrap, CSI indices, IPMA
 - :func:`cbsem` — covariance-based SEM (semopy) with lavaan's fit measures and checks
 - :func:`parse_model` — lavaan model syntax → :class:`ModelSpec`
+- :func:`rake` — survey weights from population targets (also :func:`poststratify`,
+  :func:`calibrate`), with the margins table, Kish's design effect and diagnostics
 """
 from __future__ import annotations
 
@@ -30,6 +32,10 @@ _LAZY = {
     "run_study": "crmsurvey.study",
     "render_report": "crmsurvey.report.render",
     "nps": "crmsurvey.analytics",
+    "rake": "crmsurvey.weighting",
+    "poststratify": "crmsurvey.weighting",
+    "calibrate": "crmsurvey.weighting",
+    "Raking": "crmsurvey.weighting",
     "parse_model": "crmsurvey.model",
     "ModelSpec": "crmsurvey.model",
     "InputError": "crmsurvey.errors",

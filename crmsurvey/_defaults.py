@@ -47,6 +47,12 @@ AVE_MIN = 0.5
 HTMT_MAX = 0.85
 VIF_MAX = 5.0
 
+# --- Weighting ------------------------------------------------------------------------
+#: Kish's design effect of weighting above which a diagnostic is raised: beyond 2 the
+#: weights more than halve the effective sample (Kish 1992, "Weighting for unequal Pi";
+#: a usual trigger for trimming or coarser targets).
+WEIGHT_DEFF_MAX = 2.0
+
 # --- Trust boundaries ---------------------------------------------------------------
 #: Largest questionnaire, study or model file read (bytes); the environment variable
 #: CRMSURVEY_MAX_YAML_BYTES overrides it. Bundled questionnaires are ~10 KB.

@@ -55,6 +55,12 @@ WARNING_CLASS: dict[str, type[CrmWarning]] = {
     "small_sample": DataWarning,
     "sample_not_pd": DataWarning,
     "group_too_small": DataWarning,
+    "weight_not_converged": ConvergenceWarning,
+    "weight_target_empty": DataWarning,
+    "weight_deff_high": DataWarning,
+    "weight_negative": DataWarning,
+    "weight_uncovered": DataWarning,
+    "weight_missing": DataWarning,
 }
 
 

@@ -1,0 +1,451 @@
+"""Survey weights from population targets: raking (iterative proportional fitting),
+post-stratification on cells and linear (GREG) calibration, with trimming, within the
+levels of a ``by`` column, and everything a reader needs to judge them.
+
+The weights have **mean 1 within the sample, and within each level of** ``by`` **when
+it is given** (each level keeps its sample size as its weighted size, so levels are not
+re-sized against each other; the overall mean is then 1 too). Trimming bounds are
+relative to that mean.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .. import _defaults as D
+from .._data import sampling_weights
+from ..diagnostics import Diagnostic, warn_all
+from ..errors import InputError
+from .fit import fit, shares_of
+from .targets import Margin, code_key, column_codes, keys_of, margins_from
+
+__all__ = ["Raking", "rake", "poststratify", "calibrate", "weigh", "TABLE_COLUMNS",
+           "GROUP_COLUMNS"]
+
+Method = Literal["rake", "poststratify", "linear"]
+
+#: Columns of :attr:`Raking.table`, one row per category of every target variable.
+TABLE_COLUMNS = ["by", "variable", "category", "n", "sample_share", "target_share",
+                 "weighted_share"]
+#: Columns of :attr:`Raking.groups`, one row per level of ``by`` (one row without it).
+GROUP_COLUMNS = ["by", "n", "n_eff", "deff", "efficiency", "weight_min", "weight_max",
+                 "iterations", "max_error", "converged"]
+
+
+@dataclass(frozen=True)
+class Raking:
+    """Weights computed from population targets, and how well they fit.
+
+    Attributes
+    ----------
+    weights : ndarray
+        One weight per row of the data, mean 1 in the sample and in each ``by`` level.
+    table : DataFrame
+        :data:`TABLE_COLUMNS`: per (``by`` level, variable, category) the respondents
+        ``n``, the unweighted sample share, the target share and the weighted share.
+    groups : DataFrame
+        :data:`GROUP_COLUMNS`: per ``by`` level its n, Kish's n_eff, design effect and
+        efficiency, weight range, iterations, largest margin error and convergence.
+    iterations, max_error, converged
+        The most iterations, the largest margin error over all groups, and whether
+        every group converged.
+    deff, efficiency, n_eff, weight_min, weight_max
+        Kish's design effect ``1 + CV²`` of all the weights (``CV`` with the population
+        standard deviation), its inverse, ``n / deff``, and the weight range.
+    diagnostics : tuple of Diagnostic
+        Empty target categories, non-convergence, an extreme design effect, missing
+        values and codes without a target, negative weights (linear calibration).
+    """
+
+    method: str
+    variables: tuple[str, ...]
+    by: str | None
+    trim: tuple[float, float] | None
+    weights: np.ndarray = field(repr=False)
+    table: pd.DataFrame = field(repr=False)
+    groups: pd.DataFrame = field(repr=False)
+    iterations: int
+    max_error: float
+    converged: bool
+    deff: float
+    efficiency: float
+    n_eff: float
+    weight_min: float
+    weight_max: float
+    diagnostics: tuple[Diagnostic, ...] = ()
+    tol: float = 1e-6
+    max_iter: int = 100
+
+    def summary(self) -> str:
+        """The diagnostics as text: method, convergence, weight range, design effect,
+        the margins table and the notes."""
+        status = "converged" if self.converged else "did NOT converge"
+        lines = [f"Weights by {self.method} on {', '.join(self.variables)}"
+                 + (f" within each level of {self.by}" if self.by else "")
+                 + (f", trimmed to [{self.trim[0]:g}, {self.trim[1]:g}]" if self.trim else ""),
+                 f"  {status} after {self.iterations} iteration(s); largest margin error "
+                 f"{self.max_error:.2g} (tolerance {self.tol:g})",
+                 f"  weights {self.weight_min:.3f} to {self.weight_max:.3f} (mean 1); Kish "
+                 f"design effect {self.deff:.3f}, efficiency {self.efficiency:.1%}, "
+                 f"effective n {self.n_eff:.1f} of {len(self.weights)}", ""]
+        t = self.table.copy()
+        if self.by is None:
+            t = t.drop(columns="by")
+        lines.append(t.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+        if self.by is not None:
+            lines += ["", self.groups.to_string(index=False, float_format=lambda x: f"{x:.3f}")]
+        if self.diagnostics:
+            lines += ["", "Notes:"] + [f"  [{i}] {d.message}"
+                                       for i, d in enumerate(self.diagnostics, 1)]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """Plain data for results.json (everything but the weights themselves)."""
+        def records(df: pd.DataFrame) -> list[dict]:
+            return [{k: _plain(v) for k, v in r.items()} for r in df.to_dict("records")]
+        return {"method": self.method, "variables": list(self.variables), "by": self.by,
+                "trim": list(self.trim) if self.trim else None,
+                "iterations": self.iterations, "max_error": self.max_error,
+                "converged": self.converged, "deff": self.deff,
+                "efficiency": self.efficiency, "n_eff": self.n_eff, "n": len(self.weights),
+                "weight_min": self.weight_min, "weight_max": self.weight_max,
+                "tol": self.tol, "max_iter": self.max_iter,
+                "groups": records(self.groups), "table": records(self.table),
+                "diagnostics": [asdict(d) for d in self.diagnostics]}
+
+    def __repr__(self) -> str:
+        return (f"<Raking {self.method} on {', '.join(self.variables)}: "
+                f"{'converged' if self.converged else 'not converged'}, deff "
+                f"{self.deff:.3f}, n_eff {self.n_eff:.1f}, weights {self.weight_min:.3f}–"
+                f"{self.weight_max:.3f}, {len(self.diagnostics)} diagnostic(s)>")
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, (np.floating, float)):
+        return None if not np.isfinite(v) else float(v)
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    return v
+
+
+def rake(data: pd.DataFrame, targets: Mapping[str, Mapping[Any, float]], *,
+         base: np.ndarray | str | None = None, by: str | None = None,
+         trim: tuple[float, float] | None = None, max_iter: int = 100,
+         tol: float = 1e-6) -> Raking:
+    """Rake the sample to population margins (iterative proportional fitting).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per respondent, with a column per target variable.
+    targets : mapping
+        Variable → {category: share or count}, e.g. ``{"gender": {1: .49, 2: .51}}``
+        (shares add up to 1; counts or percentages are divided by their sum). With
+        ``by``, either the same targets for every level, or level → such a mapping.
+    base : array or column name, optional
+        Design weights to start from (default: equal).
+    by : str, optional
+        Rake within each level of this column (to that level's targets).
+    trim : (low, high), optional
+        Bounds on the weights relative to their mean (1); weights are clipped after
+        each sweep and raked again, until margins and bounds both hold.
+    max_iter, tol
+        At most ``max_iter`` sweeps; converged when every achieved share is within
+        ``tol`` of its target.
+
+    Returns
+    -------
+    Raking
+        Weights with mean 1 (within each ``by`` level), the margins table, design
+        effect, n_eff and diagnostics (also raised as warnings).
+
+    Examples
+    --------
+    >>> import pandas as pd, crmsurvey as cs
+    >>> df = pd.DataFrame({"gender": [1, 1, 1, 2] * 25, "age": [1, 2] * 50})
+    >>> r = cs.rake(df, {"gender": {1: .5, 2: .5}, "age": {1: .4, 2: .6}})
+    >>> r.converged, round(r.deff, 3)
+    (True, 1.36)
+    >>> r.table[["variable", "category", "sample_share", "target_share",
+    ...          "weighted_share"]].round(3).to_string(index=False)  # doctest: +NORMALIZE_WHITESPACE
+    'variable  category  sample_share  target_share  weighted_share\\n  gender         1          0.75           0.5             0.5\\n  gender         2          0.25           0.5             0.5\\n     age         1          0.50           0.4             0.4\\n     age         2          0.50           0.6             0.6'
+    """
+    return weigh(data, targets, method="rake", base=base, by=by, trim=trim,
+                 max_iter=max_iter, tol=tol)
+
+
+def calibrate(data: pd.DataFrame, targets: Mapping[str, Mapping[Any, float]], *,
+              base: np.ndarray | str | None = None, by: str | None = None,
+              trim: tuple[float, float] | None = None, max_iter: int = 100,
+              tol: float = 1e-6) -> Raking:
+    """Linear (GREG) calibration to population margins, as R survey's
+    ``calibrate(design, ~gender + age, population, calfun = "linear")``: weights
+    ``d·(1 + xᵀλ)`` closest to the base weights ``d`` in chi-square distance. Margins
+    are met in one step; weights may be negative (a diagnostic) unless ``trim`` bounds
+    them. Arguments as :func:`rake`."""
+    return weigh(data, targets, method="linear", base=base, by=by, trim=trim,
+                 max_iter=max_iter, tol=tol)
+
+
+def poststratify(data: pd.DataFrame, cells: pd.DataFrame | Sequence[Mapping[str, Any]], *,
+                 base: np.ndarray | str | None = None, by: str | None = None,
+                 trim: tuple[float, float] | None = None, max_iter: int = 100,
+                 tol: float = 1e-6) -> Raking:
+    """Post-stratify to population cells: each cell's weights scaled so that its weighted
+    share is its target, ``wᵢ = dᵢ · Tc / Σ_{j∈c} dⱼ`` (target as a share of the total).
+
+    ``cells`` is a table (or records) with one column per variable, a ``target`` column
+    (shares or counts), and with ``by`` optionally a ``by`` column giving each level its
+    own cells. Other arguments as :func:`rake`.
+
+    Examples
+    --------
+    >>> import pandas as pd, crmsurvey as cs
+    >>> df = pd.DataFrame({"gender": [1, 1, 1, 2], "age": [1, 2, 1, 2]})
+    >>> cells = pd.DataFrame({"gender": [1, 1, 2], "age": [1, 2, 2],
+    ...                       "target": [.3, .3, .4]})
+    >>> cs.poststratify(df, cells).weights.round(2).tolist()
+    [0.6, 1.2, 0.6, 1.6]
+    """
+    frame = pd.DataFrame(list(cells)) if not isinstance(cells, pd.DataFrame) else cells
+    if "target" not in frame.columns:
+        raise InputError("post-stratification cells need a 'target' column")
+    variables = [c for c in frame.columns if c not in ("target", "by")]
+    if not variables:
+        raise InputError("post-stratification cells need at least one variable column")
+    name = " × ".join(map(str, variables))
+
+    def as_targets(rows: pd.DataFrame) -> dict:
+        return {name: {_cell(r[variables]): r["target"] for _, r in rows.iterrows()}}
+
+    if "by" in frame.columns:
+        targets: Mapping = {lvl: as_targets(rows) for lvl, rows in frame.groupby("by", sort=False)}
+    else:
+        targets = as_targets(frame)
+    gone = [v for v in variables if v not in data.columns]
+    if gone:
+        raise InputError(f"weighting variable {gone[0]!r} is not in the data")
+    cell_data = data.copy()
+    cell_data[name] = _cells(data, variables)
+    return weigh(cell_data, targets, method="poststratify", base=base, by=by, trim=trim,
+                 max_iter=max_iter, tol=tol, variables=tuple(map(str, variables)))
+
+
+def _cell(values) -> str | None:
+    """A cell's code: its variables' codes joined (``1 / 2``); None if one is missing."""
+    keys = [code_key(v) for v in values]
+    if any(k is None for k in keys):
+        return None
+    return " / ".join(_show(k) for k in keys)
+
+
+def _cells(data: pd.DataFrame, variables: list) -> pd.Series:
+    """Every row's cell code (as :func:`_cell`), built column by column from each
+    column's distinct values."""
+    text = np.full(len(data), "", dtype=object)
+    missing = np.zeros(len(data), dtype=bool)
+    for j, v in enumerate(variables):
+        codes, uniques = pd.factorize(pd.Series(data[v].to_numpy(dtype=object)))
+        keys = [code_key(u) for u in uniques]
+        shown = np.array([_show(k) if k is not None else "" for k in keys] + [""],
+                         dtype=object)
+        missing |= (codes < 0) | np.isin(codes, [i for i, k in enumerate(keys) if k is None])
+        text = text + ("" if j == 0 else " / ") + shown[codes]
+    return pd.Series(np.where(missing, None, text), index=data.index, dtype=object)
+
+
+def weigh(data: pd.DataFrame, targets: Mapping, *, method: Method = "rake",
+          base: np.ndarray | str | None = None, by: str | None = None,
+          trim: tuple[float, float] | None = None, max_iter: int = 100, tol: float = 1e-6,
+          variables: tuple[str, ...] | None = None, warn: bool = True) -> Raking:
+    """:func:`rake`, :func:`calibrate` or :func:`poststratify` by ``method`` (targets as
+    variable → category → share; for ``poststratify`` one variable whose categories are
+    the cells). ``warn=False`` leaves the diagnostics on the result unraised."""
+    if method not in ("rake", "poststratify", "linear"):
+        raise InputError(f"unknown weighting method {method!r}",
+                         hint="rake, poststratify or linear")
+    if not (isinstance(max_iter, int) and max_iter >= 1):
+        raise InputError(f"max_iter must be a positive integer, got {max_iter!r}")
+    if not (np.isfinite(tol) and tol > 0):
+        raise InputError(f"tol must be positive, got {tol!r}")
+    if trim is not None:
+        trim = (float(trim[0]), float(trim[1]))
+        if not (0 <= trim[0] < 1 < trim[1] and np.isfinite(trim[1])):
+            raise InputError(f"trim bounds {list(trim)} must be low < 1 < high, relative "
+                             "to the mean weight", hint="e.g. [0.3, 3.0]")
+    n = len(data)
+    if n == 0:
+        raise InputError("no rows to weight")
+    d = np.ones(n) if base is None else sampling_weights(base, data)
+    per_level = _targets_per_level(data, targets, by)
+    diags: list[Diagnostic] = []
+    weights = np.zeros(n)
+    tables, groups = [], []
+    for level, (rows, margins) in per_level.items():
+        fit_margins, table, gdiags = _prepare(data.iloc[rows], d[rows], margins, level, by)
+        diags += gdiags
+        if not fit_margins:
+            raise InputError("no target variable has respondents with a value"
+                             + (f" in {by} {level!r}" if by else ""))
+        res = fit(d[rows], [(i, p) for i, p, _, _ in fit_margins], method, trim=trim,
+                  max_iter=max_iter, tol=tol)
+        w = res.weights / res.weights.mean()
+        weights[rows] = w
+        variable = table["variable"].to_numpy()
+        for idx, _, k, var in fit_margins:
+            table.loc[variable == var, "weighted_share"] = shares_of(w, idx, k)
+        tables.append(table)
+        groups.append(_group_row(level, w, res))
+        where = f" in {by} {level!r}" if by else ""
+        if not res.converged:
+            diags.append(Diagnostic(
+                "weight_not_converged", f"{_METHOD_NAMES[method]} did not converge{where}: "
+                f"largest margin error {res.max_error:.2g} after {res.iterations} "
+                f"iteration(s) (tolerance {tol:g})" + (
+                    f"; the trimming bounds [{trim[0]:g}, {trim[1]:g}] may be too tight"
+                    if trim else ""), "warning", _concerns(level, f"{res.max_error:.2g}")))
+        if (w < 0).any():
+            diags.append(Diagnostic(
+                "weight_negative", f"{int((w < 0).sum())} negative weight(s){where} from "
+                "linear calibration: give trim bounds, or rake instead", "warning",
+                _concerns(level, str(int((w < 0).sum())))))
+    table = pd.concat(tables, ignore_index=True)[TABLE_COLUMNS]
+    gtable = pd.DataFrame(groups, columns=GROUP_COLUMNS)
+    deff = _kish_deff(weights)
+    for row in gtable.itertuples():
+        if row.deff > D.WEIGHT_DEFF_MAX:
+            where = f" in {by} {row.by!r}" if by else ""
+            diags.append(Diagnostic(
+                "weight_deff_high", f"the weights' design effect is {row.deff:.2f}{where} "
+                f"(above {D.WEIGHT_DEFF_MAX:g}): the effective sample is {row.n_eff:.0f} of "
+                f"{row.n} — consider trim bounds or coarser targets", "warning",
+                _concerns(row.by, f"{row.deff:.2f}")))
+    out = Raking(method=method, variables=variables or tuple(m.variable for m in
+                                                            next(iter(per_level.values()))[1]),
+                 by=by, trim=trim, weights=weights, table=table, groups=gtable,
+                 iterations=int(gtable["iterations"].max()),
+                 max_error=float(gtable["max_error"].max()),
+                 converged=bool(gtable["converged"].all()), deff=deff, efficiency=1 / deff,
+                 n_eff=n / deff, weight_min=float(weights.min()),
+                 weight_max=float(weights.max()), diagnostics=tuple(diags), tol=tol,
+                 max_iter=max_iter)
+    if warn:
+        warn_all(out.diagnostics)
+    return out
+
+
+_METHOD_NAMES = {"rake": "raking", "poststratify": "post-stratification",
+                 "linear": "linear calibration"}
+
+
+def _concerns(level: Any, *rest: str) -> tuple[str, ...]:
+    return ((str(level),) if level is not None else ()) + tuple(rest)
+
+
+def _kish_deff(w: np.ndarray) -> float:
+    """Kish's design effect of weighting, ``n Σw² / (Σw)²`` (= 1 + CV²)."""
+    return float(len(w) * (w**2).sum() / w.sum() ** 2)
+
+
+def _group_row(level: Any, w: np.ndarray, res) -> dict:
+    deff = _kish_deff(w)
+    return {"by": level, "n": len(w), "n_eff": len(w) / deff, "deff": deff,
+            "efficiency": 1 / deff, "weight_min": float(w.min()),
+            "weight_max": float(w.max()), "iterations": res.iterations,
+            "max_error": res.max_error, "converged": res.converged}
+
+
+def _targets_per_level(data: pd.DataFrame, targets: Mapping, by: str | None
+                       ) -> dict[Any, tuple[np.ndarray, list[Margin]]]:
+    """Level of ``by`` (None without it) → (its row positions, its margins)."""
+    if by is None:
+        return {None: (np.arange(len(data)), margins_from(targets))}
+    if by not in data.columns:
+        raise InputError(f"the 'by' column {by!r} is not in the data")
+    keys = keys_of(data[by].to_numpy())
+    if keys.isna().any():
+        first = data.index[int(np.argmax(keys.isna().to_numpy()))]
+        raise InputError(f"{int(keys.isna().sum())} row(s) have no value of {by!r} (first: "
+                         f"row {first}) and cannot be weighted within its levels")
+    levels = sorted(dict.fromkeys(data[by]),
+                    key=lambda v: (isinstance(code_key(v), str), code_key(v)))
+    per_level_given = isinstance(targets, Mapping) and targets and all(
+        code_key(k) in set(keys) and isinstance(v, Mapping) and v and all(
+            isinstance(x, Mapping) for x in v.values()) for k, v in targets.items())
+    if per_level_given:
+        given = {code_key(k): v for k, v in targets.items()}
+        lacking = [lv for lv in levels if code_key(lv) not in given]
+        if lacking:
+            raise InputError(f"{by} {lacking[0]!r} has no targets",
+                             hint="give targets for every level, or one set for all")
+    common = None if per_level_given else margins_from(targets)
+    out = {}
+    for lv in levels:
+        rows = np.flatnonzero((keys == code_key(lv)).to_numpy())
+        out[lv] = (rows, common if common is not None
+                   else margins_from(given[code_key(lv)], where=f"targets.{lv}"))
+    return out
+
+
+def _prepare(data: pd.DataFrame, d: np.ndarray, margins: list[Margin], level: Any,
+             by: str | None):
+    """Each margin as (row → category, shares to fit, categories), the group's table
+    (weighted shares to be filled in), and the diagnostics about the targets."""
+    where = f" in {by} {level!r}" if by else ""
+    fit_margins, rows, diags = [], [], []
+    for m in margins:
+        if m.variable not in data.columns:
+            raise InputError(f"weighting variable {m.variable!r} is not in the data")
+        idx, present, stray = column_codes(data[m.variable].to_numpy(), m.categories)
+        k = len(m.categories)
+        counts = np.bincount(idx[idx >= 0], minlength=k)
+        base_tot = np.bincount(idx[idx >= 0], weights=d[idx >= 0], minlength=k)
+        known = int((idx >= 0).sum())
+        for i, c in enumerate(m.categories):
+            rows.append({"by": level, "variable": m.variable, "category": c,
+                         "n": int(counts[i]),
+                         "sample_share": counts[i] / known if known else np.nan,
+                         "target_share": float(m.shares[i]), "weighted_share": np.nan})
+        if (~present).any():
+            diags.append(Diagnostic(
+                "weight_missing", f"{int((~present).sum())} respondent(s){where} have no "
+                f"value of {m.variable!r}: they keep their weight through its margin and "
+                "are left out of its shares", "info",
+                _concerns(level, m.variable, str(int((~present).sum())))))
+        if stray:
+            n_stray = int((present & (idx < 0)).sum())
+            diags.append(Diagnostic(
+                "weight_uncovered", f"{n_stray} respondent(s){where} have a code of "
+                f"{m.variable!r} without a target ({', '.join(map(_show, stray[:5]))}): "
+                "they are treated as having no value", "warning",
+                _concerns(level, m.variable, ", ".join(map(_show, stray[:5])))))
+        empty = (base_tot <= 0) & (m.shares > 0)
+        if empty.all() or known == 0:
+            diags.append(Diagnostic(
+                "weight_target_empty", f"no respondent{where} has a value of "
+                f"{m.variable!r} with a target: that margin is left out", "warning",
+                _concerns(level, m.variable)))
+            continue
+        p = m.shares.copy()
+        if empty.any():
+            cats = [_show(c) for c, e in zip(m.categories, empty) if e]
+            diags.append(Diagnostic(
+                "weight_target_empty", f"{m.variable} {', '.join(cats)}{where}: a target "
+                f"category with no respondents (target {m.shares[empty].sum():.1%}); the "
+                "other categories of the variable are raked to their targets rescaled to "
+                "add up to 1", "warning", _concerns(level, m.variable, ", ".join(cats))))
+            p[empty] = 0.0
+            p = p / p.sum()
+        fit_margins.append((idx, p, k, m.variable))
+    return fit_margins, pd.DataFrame(rows, columns=TABLE_COLUMNS), diags
+
+
+def _show(code: Any) -> str:
+    if isinstance(code, float) and code.is_integer():
+        return str(int(code))
+    return str(code)
