@@ -7,7 +7,7 @@ carries its own seed, so the numbers never depend on which worker ran it. Dask
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from functools import partial
 from typing import Any, Callable, Iterable
 
@@ -23,8 +23,15 @@ class SerialEngine:
 
     workers = 1
 
-    def map(self, fn: Callable, items: Iterable) -> list:
-        return [fn(item) for item in items]
+    def map(self, fn: Callable, items: Iterable, *, done: Callable[[int], None] | None = None
+            ) -> list:
+        """``fn`` of every item, in order; ``done(i)`` after item ``i`` finishes."""
+        out = []
+        for i, item in enumerate(items):
+            out.append(fn(item))
+            if done is not None:
+                done(i)
+        return out
 
     def close(self) -> None:
         pass
@@ -62,8 +69,11 @@ class ProcessEngine:
         self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("forkserver"),
                                          initializer=_single_threaded)
 
-    def map(self, fn: Callable, items: Iterable) -> list:
-        return list(self._pool.map(fn, list(items)))
+    def map(self, fn: Callable, items: Iterable, *, done: Callable[[int], None] | None = None
+            ) -> list:
+        """``fn`` of every item, in order; ``done(i)`` as each item finishes."""
+        futures = [self._pool.submit(fn, item) for item in items]
+        return _collect(futures, done, as_completed)
 
     def close(self) -> None:
         self._pool.shutdown()
@@ -93,14 +103,30 @@ class DaskEngine:
         self.retries = retries
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
 
-    def map(self, fn: Callable, items: Iterable) -> list:
+    def map(self, fn: Callable, items: Iterable, *, done: Callable[[int], None] | None = None
+            ) -> list:
+        """``fn`` of every item on the cluster, in order; ``done(i)`` as each finishes."""
         futures = self.client.map(partial(_one_thread, fn), list(items), pure=False,
                                   retries=self.retries)
-        return self.client.gather(futures)
+        if done is None:
+            return self.client.gather(futures)
+        from distributed import as_completed as dask_completed
+
+        return _collect(futures, done, dask_completed)
 
     def close(self) -> None:
         if self._own:
             self.client.close()
+
+
+def _collect(futures: list, done: Callable[[int], None] | None, completed: Callable) -> list:
+    """Results of ``futures`` in order, calling ``done(i)`` as each completes."""
+    if done is not None:
+        where = {id(f): i for i, f in enumerate(futures)}
+        for f in completed(futures):
+            f.result()  # raises the unit's error at once
+            done(where[id(f)])
+    return [f.result() for f in futures]
 
 
 def run_units(fn: Callable, units: Iterable, engine: Any = None) -> list:

@@ -1,28 +1,47 @@
-"""Weighted first and second moments of many resamples at once (PLS and CB-SEM).
+"""Weighted first and second moments of many samples at once (PLS and CB-SEM).
 
-A resample is a vector of row frequencies (bootstrap counts times sampling weights).
+A sample is a vector of row frequencies (bootstrap counts times sampling weights).
 All correlation matrices of a batch come from two matrix products: ``F @ X`` for the
 means and ``F @ Q`` for the cross-products, where ``Q`` holds every item pair's
-row-wise product once (the upper triangle). Nothing loops over resamples.
+row-wise product once (the upper triangle). Nothing loops over samples.
+
+Memory is bounded by the model, not by rows × samples: frequencies come as
+:class:`Frequencies` — handed out by row ranges — and the sums ``Σ f``, ``Σ f x`` and
+``Σ f q`` are accumulated over row chunks of a fixed working set (:data:`WORK_BYTES`);
+``Q`` is formed chunk by chunk and never kept. Chunked sums equal unchunked ones to
+rounding (``tests/test_pls_scale.py``). Additive sums (:class:`Sums`) are also what a
+partition of the data contributes on a cluster.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator, Protocol
 
 import numpy as np
 
 from ._random import block_rng
+from .resampling import BLOCK, ROW_BLOCK, Multinomial, Resampling
 
-__all__ = ["BLOCK", "Moments", "PairProducts", "moments", "moments_of", "resample_counts", "resample_indices", "chunk_blocks"]
+__all__ = ["BLOCK", "WORK_BYTES", "Moments", "Sums", "PairProducts", "Frequencies", "Dense",
+           "Resampled", "LeaveOneOut", "as_frequencies", "from_cov", "moments", "moments_of",
+           "resample_counts", "resample_indices", "chunk_blocks", "row_chunks", "row_step"]
 
-#: Resamples are drawn in fixed blocks, each from ``SeedSequence([seed, block])``, so a
-#: bootstrap gives the same numbers whatever chunk size processes it.
-BLOCK = 100
+#: Working set of one row chunk (frequencies, pair products, per-sample data): the rows
+#: of a chunk are chosen so that its arrays stay about this size.
+WORK_BYTES = 48 << 20
+
+
+def row_step(width: int, work: int = WORK_BYTES) -> int:
+    """Rows per chunk when each row costs ``width`` floats of working set: a multiple of
+    :data:`~crmsurvey.resampling.ROW_BLOCK` (so Poisson counts are drawn once per chunk),
+    at least one row block."""
+    rows = work // (8 * max(1, width))
+    return max(ROW_BLOCK, rows // ROW_BLOCK * ROW_BLOCK)
 
 
 @dataclass(frozen=True, eq=False)
 class Moments:
-    """Per resample: item means, standard deviations and the correlation matrix."""
+    """Per sample: item means, standard deviations and the correlation matrix."""
 
     mean: np.ndarray  # (B, p), on the original scale
     sd: np.ndarray  # (B, p), population (divide by the total weight)
@@ -34,35 +53,170 @@ class Moments:
         """(B, p, p) covariance matrices, divided by the total weight (lavaan's S)."""
         return self.corr * self.sd[:, :, None] * self.sd[:, None, :]
 
+    @staticmethod
+    def concat(parts: list["Moments"]) -> "Moments":
+        """The samples of ``parts`` one after another."""
+        if len(parts) == 1:
+            return parts[0]
+        total = None if any(p.total is None for p in parts) else np.concatenate(
+            [p.total for p in parts])
+        return Moments(np.concatenate([p.mean for p in parts]),
+                       np.concatenate([p.sd for p in parts]),
+                       np.concatenate([p.corr for p in parts]), total)
 
-class PairProducts:
-    """``X`` centred once, with the products of every item pair (reused across chunks)."""
 
-    def __init__(self, x: np.ndarray) -> None:
-        self.centre = x.mean(axis=0)
-        self.x = x - self.centre
-        p = x.shape[1]
-        self.iu = np.triu_indices(p)
-        self.q = self.x[:, self.iu[0]] * self.x[:, self.iu[1]]
-        self.p = p
+def from_cov(mean: np.ndarray, cov: np.ndarray, total: np.ndarray) -> Moments:
+    """Moments from means (B, p), covariances (B, p, p) and total weights (B,)."""
+    p = cov.shape[-1]
+    diag = np.arange(p)
+    sd = np.sqrt(np.clip(cov[:, diag, diag], 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = cov / (sd[:, :, None] * sd[:, None, :])
+    corr[:, diag, diag] = 1.0
+    return Moments(mean, sd, corr, total)
 
-    def moments(self, freq: np.ndarray) -> Moments:
-        """Moments for each row of ``freq`` (B, n): non-negative row frequencies."""
-        total = freq.sum(axis=1, keepdims=True)
-        mean_c = (freq @ self.x) / total
-        second = (freq @ self.q) / total
-        i, j = self.iu
-        cov_flat = second - mean_c[:, i] * mean_c[:, j]
-        b = freq.shape[0]
-        cov = np.empty((b, self.p, self.p))
+
+# --- frequencies, by row chunks ---------------------------------------------------------
+
+class Frequencies(Protocol):
+    """Row frequencies of ``size`` samples over ``n`` rows, handed out by row ranges.
+
+    ``chunk(rows)`` gives the float ``(size, rows.stop - rows.start)`` frequencies of
+    rows ``rows``; a consumer may ask for the same rows more than once (multi-pass
+    sources).
+    """
+
+    size: int
+    n: int
+
+    def chunk(self, rows: slice) -> np.ndarray: ...
+
+
+def row_chunks(n: int, step: int) -> Iterator[slice]:
+    """Consecutive row ranges of ``step`` rows covering ``0..n``."""
+    for start in range(0, n, step):
+        yield slice(start, min(n, start + step))
+
+
+class Dense:
+    """Frequencies already in memory: a ``(B, n)`` array (the full sample, PLSpredict's
+    training folds, a few resamples of a small group)."""
+
+    def __init__(self, freq: np.ndarray) -> None:
+        self.freq = np.asarray(freq, dtype=float)
+        self.size, self.n = self.freq.shape
+
+    def chunk(self, rows: slice) -> np.ndarray:
+        return self.freq[:, rows]
+
+
+class Resampled:
+    """The resamples ``[first, first + size)`` of the resample blocks ``blocks`` of a
+    :class:`~crmsurvey.resampling.Resampling` scheme, times sampling ``weights``.
+
+    Rows may be a window ``offset .. offset + len(weights)`` of the scheme's rows (a
+    partition of the data on a cluster worker)."""
+
+    def __init__(self, scheme: Resampling, blocks: range, weights: np.ndarray, *,
+                 first: int = 0, size: int | None = None, offset: int = 0) -> None:
+        self.scheme, self.blocks, self.weights = scheme, blocks, np.asarray(weights, float)
+        self.first = first
+        self.size = len(blocks) * BLOCK - first if size is None else size
+        self.n, self.offset = len(self.weights), offset
+
+    def chunk(self, rows: slice) -> np.ndarray:
+        start, stop, _ = rows.indices(self.n)
+        c = self.scheme.counts(self.blocks, slice(self.offset + start, self.offset + stop))
+        c = c[self.first:self.first + self.size]
+        c *= self.weights[start:stop]
+        return c
+
+
+class LeaveOneOut:
+    """The jackknife samples of rows ``left`` (one sample per row left out), over
+    sampling ``weights``."""
+
+    def __init__(self, weights: np.ndarray, left: range) -> None:
+        self.weights, self.left = np.asarray(weights, float), left
+        self.size, self.n = len(left), len(self.weights)
+
+    def chunk(self, rows: slice) -> np.ndarray:
+        start, stop, _ = rows.indices(self.n)
+        out = np.broadcast_to(self.weights[start:stop], (self.size, stop - start)).copy()
+        hit = np.arange(max(start, self.left.start), min(stop, self.left.stop))
+        out[hit - self.left.start, hit - start] = 0.0
+        return out
+
+
+def as_frequencies(freq) -> Frequencies:
+    """``freq`` itself, or a (B, n) array as :class:`Dense`."""
+    return Dense(freq) if isinstance(freq, np.ndarray) else freq
+
+
+# --- accumulated sums -----------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Sums:
+    """Additive sums of B samples over some rows, about a fixed ``centre``: ``total``
+    (Σ f), ``s1`` (Σ f·(x − centre)) and ``s2`` (Σ f·(x − centre)ᵢ(x − centre)ⱼ for each
+    item pair i ≤ j). Sums over disjoint rows add up (``a + b``)."""
+
+    total: np.ndarray  # (B,)
+    s1: np.ndarray  # (B, p)
+    s2: np.ndarray  # (B, p(p+1)/2)
+    centre: np.ndarray  # (p,)
+
+    def __add__(self, other: "Sums") -> "Sums":
+        return Sums(self.total + other.total, self.s1 + other.s1, self.s2 + other.s2,
+                    self.centre)
+
+    def moments(self) -> Moments:
+        """Means, standard deviations and correlations of each sample."""
+        p = len(self.centre)
+        i, j = np.triu_indices(p)
+        total = self.total[:, None]
+        mean_c = self.s1 / total
+        cov_flat = self.s2 / total - mean_c[:, i] * mean_c[:, j]
+        cov = np.empty((len(self.total), p, p))
         cov[:, i, j] = cov_flat
         cov[:, j, i] = cov_flat
-        var = np.clip(cov[:, np.arange(self.p), np.arange(self.p)], 0.0, None)
-        sd = np.sqrt(var)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            corr = cov / (sd[:, :, None] * sd[:, None, :])
-        corr[:, np.arange(self.p), np.arange(self.p)] = 1.0
-        return Moments(mean_c + self.centre, sd, corr, total[:, 0])
+        return from_cov(mean_c + self.centre, cov, self.total)
+
+
+class PairProducts:
+    """``X`` centred once; every item pair's products formed a row chunk at a time.
+
+    ``centre`` (default: the column means) is any fixed point near the data — the sums
+    of a partition use the whole sample's, from a first pass.
+    """
+
+    def __init__(self, x: np.ndarray, centre: np.ndarray | None = None) -> None:
+        x = np.asarray(x, dtype=float)
+        self.centre = x.mean(axis=0) if centre is None else np.asarray(centre, float)
+        self.x = x - self.centre
+        self.p = x.shape[1]
+        self.iu = np.triu_indices(self.p)
+
+    def sums(self, freq, *, step: int | None = None) -> Sums:
+        """Sums of each sample of ``freq`` ((B, n) array or :class:`Frequencies`),
+        accumulated over row chunks of ``step`` rows (default: :func:`row_step`)."""
+        f = as_frequencies(freq)
+        n, b = len(self.x), f.size
+        i, j = self.iu
+        step = step or row_step(b + len(i) + self.p)
+        total, s1, s2 = np.zeros(b), np.zeros((b, self.p)), np.zeros((b, len(i)))
+        for rows in row_chunks(n, step):
+            fr = f.chunk(rows)
+            xc = self.x[rows]
+            total += fr.sum(axis=1)
+            s1 += fr @ xc
+            s2 += fr @ (xc[:, i] * xc[:, j])
+        return Sums(total, s1, s2, self.centre)
+
+    def moments(self, freq, *, step: int | None = None) -> Moments:
+        """Moments of each sample of ``freq``: non-negative row frequencies, a (B, n)
+        array or :class:`Frequencies`."""
+        return self.sums(freq, step=step).moments()
 
 
 def moments(x: np.ndarray, freq: np.ndarray | None = None) -> Moments:
@@ -72,9 +226,21 @@ def moments(x: np.ndarray, freq: np.ndarray | None = None) -> Moments:
     return PairProducts(x).moments(freq)
 
 
+def moments_of(xb: np.ndarray, freq: np.ndarray) -> Moments:
+    """Moments of per-sample data ``xb`` (B, n, P) under row frequencies ``freq`` (B, n):
+    for columns rebuilt in each resample (interaction terms, stage-1 scores)."""
+    total = freq.sum(axis=1)
+    mean = np.einsum("bn,bnp->bp", freq, xb) / total[:, None]
+    xc = xb - mean[:, None, :]
+    cov = np.einsum("bnp,bnq->bpq", xc * freq[:, :, None], xc) / total[:, None, None]
+    return from_cov(mean, cov, total)
+
+
+# --- the multinomial draws (kept for callers and parity checks) --------------------------
+
 def resample_indices(n: int, n_boot: int, seed: int) -> np.ndarray:
-    """The (n_boot, n) row indices a bootstrap with ``seed`` draws (for parity checks
-    with software that takes explicit indices)."""
+    """The (n_boot, n) row indices a multinomial bootstrap with ``seed`` draws (for parity
+    checks with software that takes explicit indices)."""
     blocks = [block_rng(seed, b).integers(0, n, size=(BLOCK, n))
               for b in range(-(-n_boot // BLOCK))]
     return np.concatenate(blocks)[:n_boot]
@@ -90,24 +256,6 @@ def chunk_blocks(n_boot: int, chunk: int) -> list[tuple[range, int]]:
 
 
 def resample_counts(n: int, seed: int, blocks: range) -> np.ndarray:
-    """Row frequencies (len(blocks) · BLOCK, n) of the resamples in ``blocks``."""
-    out = []
-    for b in blocks:
-        idx = block_rng(seed, b).integers(0, n, size=(BLOCK, n))
-        flat = (idx + (np.arange(BLOCK) * n)[:, None]).ravel()
-        out.append(np.bincount(flat, minlength=BLOCK * n).reshape(BLOCK, n))
-    return np.concatenate(out).astype(float)
-
-
-def moments_of(xb: np.ndarray, freq: np.ndarray) -> Moments:
-    """Moments of per-sample data ``xb`` (B, n, P) under row frequencies ``freq`` (B, n):
-    for columns rebuilt in each resample (interaction terms, stage-1 scores)."""
-    total = freq.sum(axis=1)
-    mean = np.einsum("bn,bnp->bp", freq, xb) / total[:, None]
-    xc = xb - mean[:, None, :]
-    cov = np.einsum("bnp,bnq->bpq", xc * freq[:, :, None], xc) / total[:, None, None]
-    sd = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0.0, None))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        corr = cov / (sd[:, :, None] * sd[:, None, :])
-    corr[:, np.arange(xb.shape[-1]), np.arange(xb.shape[-1])] = 1.0
-    return Moments(mean, sd, corr, total)
+    """Dense row frequencies (len(blocks) · BLOCK, n) of the multinomial resamples in
+    ``blocks`` (small data; large data go through :class:`Resampled`)."""
+    return Multinomial(n, seed).counts(blocks, slice(0, n))

@@ -1,10 +1,13 @@
 """Batched bootstrap and jackknife of a PLS model.
 
-Resamples are row-frequency vectors; their moments come from two matrix products and the
-PLS algorithm runs on all of them at once (see :mod:`.algorithm`). Resamples are drawn
-in fixed blocks (:func:`crmsurvey.moments.resample_counts`) and a chunk of blocks is a
-work unit (:class:`BootChunk`) that any engine can run, so the numbers depend neither on
-the chunk size nor on where the chunks run. Chunks bound the memory.
+Resamples are row-frequency vectors from a resampling scheme
+(:mod:`crmsurvey.resampling`: multinomial or Poisson); their moments are accumulated
+over row chunks (:mod:`crmsurvey.moments`) and the PLS algorithm runs on all resamples of
+a chunk at once (see :mod:`.algorithm`), with one BLAS thread. Resamples are drawn in
+fixed blocks and a chunk of blocks is a work unit (:class:`BootChunk`) that any engine
+can run, so the numbers depend neither on the chunk size nor on where the chunks run.
+Memory is the data plus a working set bounded by the chunk and the model: one resample
+block's frequencies are formed a row chunk at a time.
 """
 from __future__ import annotations
 
@@ -14,7 +17,9 @@ from typing import Callable, Literal
 import numpy as np
 from scipy import stats as sps
 
-from ..moments import chunk_blocks, resample_counts
+from .._threads import blas_threads
+from ..moments import BLOCK, LeaveOneOut, Moments, Resampled, chunk_blocks
+from ..resampling import Resampling, scheme_for
 from .extract import extract_stats
 from .layout import Layout
 from .stats import BatchStats, Options, batch_statistics, construct_signs
@@ -32,6 +37,7 @@ class Draws:
     not_converged: int
     sign_flips: int
     seed: int
+    resampling: str = "multinomial"  # the scheme's kind
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,7 +50,7 @@ class BootChunk:
     opts: Options
     full_loadings: np.ndarray  # (p, K) for the sign change
     expected: dict  # statistic → mask of entries finite in the full sample
-    seed: int
+    scheme: Resampling  # row frequencies of the resamples
     blocks: range
     stop: int  # resamples of this chunk to keep (the last chunk may be partial)
     sign_change: str
@@ -52,8 +58,25 @@ class BootChunk:
 
 def bootstrap_chunk(task: BootChunk) -> dict:
     """Fit every resample of the chunk; return its statistics and failure counts."""
-    freq = resample_counts(len(task.base_w), task.seed, task.blocks)[:task.stop] * task.base_w
-    m = task.source.moments(freq)
+    with blas_threads(1):
+        return _chunk(task)
+
+
+def resample_moments(source, scheme: Resampling, base_w: np.ndarray, blocks: range,
+                     stop: int) -> Moments:
+    """Moments of the first ``stop`` resamples of ``blocks``, one resample block at a
+    time (so at most one block's frequencies of a row chunk exist at once)."""
+    parts = []
+    for i, b in enumerate(blocks):
+        keep = min(BLOCK, stop - i * BLOCK)
+        if keep > 0:
+            parts.append(source.moments(Resampled(scheme, range(b, b + 1), base_w,
+                                                  size=keep)))
+    return Moments.concat(parts)
+
+
+def _chunk(task: BootChunk) -> dict:
+    m = resample_moments(task.source, task.scheme, task.base_w, task.blocks, task.stop)
     boot = batch_statistics(m, task.lay, task.opts)
     flips = 0
     if task.sign_change == "construct":
@@ -74,45 +97,47 @@ def bootstrap_chunk(task: BootChunk) -> dict:
 def run_bootstrap(source, base_w: np.ndarray, lay: Layout, opts: Options,
                   full: BatchStats, *, n_boot: int, seed: int, chunk: int,
                   sign_change: Literal["none", "construct"] = "construct",
+                  resampling: str | Resampling = "multinomial",
                   progress: Callable[[int], None] | None = None, engine=None) -> Draws:
     """Draw ``n_boot`` resamples in chunks, run the chunks on ``engine`` (default: here)
-    and put the draws back together in resample order."""
-    from ..engine import get_engine, run_units
+    and put the draws back together in resample order.
 
+    ``resampling`` is a scheme name (``"multinomial"``, ``"poisson"``, ``"auto"``; see
+    :func:`crmsurvey.resampling.scheme_for`) or a scheme. ``progress`` is called with
+    the resamples of each chunk as it finishes."""
+    from ..engine import get_engine
+
+    scheme = (scheme_for(resampling, len(base_w), seed) if isinstance(resampling, str)
+              else resampling)
     expected = {k: np.isfinite(v[0]) for k, v in extract_stats(full, lay).items()}
-    tasks = [BootChunk(source, base_w, lay, opts, full.loadings[0], expected, seed, blocks, stop,
-                       sign_change) for blocks, stop in chunk_blocks(n_boot, chunk)]
+    tasks = [BootChunk(source, base_w, lay, opts, full.loadings[0], expected, scheme, blocks,
+                       stop, sign_change) for blocks, stop in chunk_blocks(n_boot, chunk)]
     eng = get_engine(engine)
+    done = None if progress is None else (lambda i: progress(tasks[i].stop))
     try:
-        if progress is not None and eng.workers == 1:  # report chunk by chunk
-            results = []
-            for t in tasks:
-                results.append(bootstrap_chunk(t))
-                progress(t.stop)
-        else:
-            results = run_units(bootstrap_chunk, tasks, eng)
-            if progress is not None:
-                progress(n_boot)
+        results = eng.map(bootstrap_chunk, tasks, done=done)
     finally:
         if eng is not engine:
             eng.close()
     values = {k: np.concatenate([r["values"][k] for r in results]) for k in expected}
     return Draws(values, np.concatenate([r["failed"] for r in results]),
                  sum(r["not_converged"] for r in results), sum(r["flips"] for r in results),
-                 seed)
+                 seed, scheme.kind)
 
 
 def jackknife(source, base_w: np.ndarray, lay: Layout, opts: Options, *,
               chunk: int) -> dict[str, np.ndarray]:
-    """Leave-one-out estimates (n, m) of every statistic, for BCa's acceleration."""
+    """Leave-one-out estimates (n, m) of every statistic, for BCa's acceleration.
+
+    The left-out samples' frequencies are formed a row chunk at a time
+    (:class:`~crmsurvey.moments.LeaveOneOut`), ``chunk`` samples together."""
     n = len(base_w)
     parts: dict[str, list[np.ndarray]] = {}
-    for start in range(0, n, chunk):
-        rows = np.arange(start, min(n, start + chunk))
-        freq = np.broadcast_to(base_w, (len(rows), n)).copy()
-        freq[np.arange(len(rows)), rows] = 0.0
-        for k, v in extract_stats(batch_statistics(source.moments(freq), lay, opts), lay).items():
-            parts.setdefault(k, []).append(v)
+    with blas_threads(1):
+        for start in range(0, n, chunk):
+            m = source.moments(LeaveOneOut(base_w, range(start, min(n, start + chunk))))
+            for k, v in extract_stats(batch_statistics(m, lay, opts), lay).items():
+                parts.setdefault(k, []).append(v)
     return {k: np.concatenate(v) for k, v in parts.items()}
 
 

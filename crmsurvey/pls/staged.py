@@ -30,7 +30,8 @@ import numpy as np
 
 from ..errors import InputError, ModelSyntaxError
 from ..model import Construct, ModelSpec
-from ..moments import Moments, PairProducts, moments_of
+from ..moments import (Moments, PairProducts, as_frequencies, from_cov as moments_of_cov,
+                       row_chunks, row_step)
 from .layout import Layout, layout_of
 from .stats import BatchStats, Options, batch_statistics, construct_signs
 
@@ -165,7 +166,13 @@ def stage(spec: ModelSpec, *, interaction: str = "two_stage",
 
 
 class Staged:
-    """Data and moments of the model estimated, derived columns rebuilt per row weighting."""
+    """Data and moments of the model estimated, derived columns rebuilt per row weighting.
+
+    Frequencies come as a (B, n) array or :class:`~crmsurvey.moments.Frequencies`; the
+    moments are accumulated over row chunks (items' moments and the first stage in one
+    pass, the orthogonalising regressions in a second where needed, the final columns'
+    moments in the last), so no (B, n, P) array is formed for the whole sample.
+    """
 
     def __init__(self, x: np.ndarray, base_w: np.ndarray, staging: Staging,
                  opts: Options) -> None:
@@ -181,8 +188,8 @@ class Staged:
         return Options(o.scheme, o.tol, o.max_iter, False,
                        np.full((self.staging.first.p, 2), np.nan))
 
-    def first_stage(self, freq: np.ndarray) -> tuple[Moments, BatchStats]:
-        """The items' moments and the first-order model for each row of ``freq``, every
+    def first_stage(self, freq) -> tuple[Moments, BatchStats]:
+        """The items' moments and the first-order model for each sample of ``freq``, every
         construct oriented like the full sample's (construct-level sign change)."""
         m = self._pp.moments(freq)
         first = batch_statistics(m, self.staging.first, self._first_opts())
@@ -191,26 +198,83 @@ class Staged:
         return m, first.flip(construct_signs(self._ref, first.loadings, self.staging.first),
                              self.staging.first, self._first_opts(), m)
 
-    def data(self, freq: np.ndarray) -> np.ndarray:
-        """(B, n, P): the final items as each row of ``freq`` sees them."""
+    def _plan(self, f) -> "_Plan":
+        """Per sample: item moments, stage-1 weights, orthogonalising coefficients."""
         st = self.staging
-        m, first = self.first_stage(freq) if st.needs_scores else (self._pp.moments(freq),
-                                                                      None)
-        z = (self.x[None] - m.mean[:, None, :]) / m.sd[:, None, :]
-        scores = None
-        if first is not None:
-            scores = z @ (first.weights[:, :, None] * st.first.mask)
-        cols = [_column(d, z, scores, freq) for d in st.derived]
-        b, n = freq.shape
-        out = np.empty((b, n, st.final.p))
+        m, first = self.first_stage(f) if st.needs_scores else (self._pp.moments(f), None)
+        w = None if first is None else first.weights[:, :, None] * st.first.mask
+        plan = _Plan(m.mean - self._pp.centre, m.sd, w, {})
+        ortho = [k for k, d in enumerate(st.derived) if d.kind == "orthogonal"]
+        if ortho:
+            gram: dict[int, np.ndarray] = {}
+            cross: dict[int, np.ndarray] = {}
+            for rows in row_chunks(len(self.x), self._step(f.size)):
+                fr = f.chunk(rows)
+                z = self._z(plan, rows)
+                for k in ortho:
+                    d = st.derived[k]
+                    design = _design(z, d)
+                    wd = design * fr[:, :, None]
+                    gram[k] = gram.get(k, 0) + wd.transpose(0, 2, 1) @ design
+                    cross[k] = cross.get(k, 0) + np.einsum("bnk,bn->bk", wd,
+                                                           z[:, :, d.a] * z[:, :, d.b])
+            for k in ortho:
+                plan.coef[k] = np.linalg.solve(gram[k], cross[k][..., None])[..., 0]
+        return plan
+
+    def _step(self, b: int) -> int:
+        st = self.staging
+        return row_step(b * (3 * st.final.p + 2 * st.first.p + st.first.k + 2))
+
+    def _z(self, plan: "_Plan", rows: slice) -> np.ndarray:
+        return (self._pp.x[rows][None] - plan.shift[:, None, :]) / plan.sd[:, None, :]
+
+    def _chunk(self, plan: "_Plan", rows: slice) -> np.ndarray:
+        """(B, r, P): the final items of ``rows``; the data's own items centred at the
+        whole sample's mean."""
+        st = self.staging
+        z = self._z(plan, rows)
+        scores = None if plan.w is None else z @ plan.w
+        xc = self._pp.x[rows]
+        out = np.empty((len(plan.sd), len(xc), st.final.p))
         plain = st.source >= 0
-        out[:, :, plain] = self.x[None][:, :, st.source[plain]]
-        if cols:
-            out[:, :, ~plain] = np.stack(cols, axis=-1)
+        out[:, :, plain] = xc[None][:, :, st.source[plain]]
+        if st.derived:
+            out[:, :, ~plain] = np.stack([_column(d, z, scores, plan.coef.get(k))
+                                          for k, d in enumerate(st.derived)], axis=-1)
         return out
 
-    def moments(self, freq: np.ndarray) -> Moments:
-        return moments_of(self.data(freq), freq)
+    def _centre(self) -> np.ndarray:
+        st = self.staging
+        out = np.zeros(st.final.p)
+        plain = st.source >= 0
+        out[plain] = self._pp.centre[st.source[plain]]
+        return out
+
+    def data(self, freq) -> np.ndarray:
+        """(B, n, P): the final items as each sample of ``freq`` sees them (dense: for
+        PLSpredict's folds and the full sample)."""
+        f = as_frequencies(freq)
+        plan = self._plan(f)
+        return self._chunk(plan, slice(0, len(self.x))) + self._centre()
+
+    def moments(self, freq) -> Moments:
+        """Moments of the final items under each sample of ``freq``."""
+        f = as_frequencies(freq)
+        plan = self._plan(f)
+        p = self.staging.final.p
+        total, s1, s2 = np.zeros(f.size), np.zeros((f.size, p)), np.zeros((f.size, p, p))
+        for rows in row_chunks(len(self.x), self._step(f.size)):
+            fr = f.chunk(rows)
+            d = self._chunk(plan, rows)
+            wd = d * fr[:, :, None]
+            total += fr.sum(axis=1)
+            s1 += wd.sum(axis=1)
+            s2 += wd.transpose(0, 2, 1) @ d
+        mean_c = s1 / total[:, None]
+        cov = s2 / total[:, None, None] - mean_c[:, :, None] * mean_c[:, None, :]
+        m = moments_of_cov(mean_c + self._centre(), cov, total)
+        return m
 
     def __getstate__(self):  # rebuilt in a worker, as Plain
         state = dict(self.__dict__)
@@ -222,7 +286,20 @@ class Staged:
         self._pp = PairProducts(self.x)
 
 
-def _column(d: Derived, z: np.ndarray, scores, freq: np.ndarray) -> np.ndarray:
+@dataclass(frozen=True, eq=False)
+class _Plan:
+    shift: np.ndarray  # (B, p) sample means of the items minus the centre
+    sd: np.ndarray  # (B, p)
+    w: np.ndarray | None  # (B, p, K1) stage-1 weights in the block pattern
+    coef: dict  # derived column → (B, k) orthogonalising coefficients
+
+
+def _design(z: np.ndarray, d: Derived) -> np.ndarray:
+    xs = z[:, :, list(d.among)]
+    return np.concatenate([np.ones(xs.shape[:2] + (1,)), xs], axis=-1)
+
+
+def _column(d: Derived, z: np.ndarray, scores, coef) -> np.ndarray:
     if d.kind == "score":
         return scores[:, :, d.a]
     if d.kind == "score_product":
@@ -230,10 +307,5 @@ def _column(d: Derived, z: np.ndarray, scores, freq: np.ndarray) -> np.ndarray:
     prod = z[:, :, d.a] * z[:, :, d.b]
     if d.kind == "item_product":
         return prod
-    # residual of the product on the blocks' items, weighted least squares per sample
-    xs = z[:, :, list(d.among)]
-    design = np.concatenate([np.ones(xs.shape[:2] + (1,)), xs], axis=-1)
-    wd = design * freq[:, :, None]
-    coef = np.linalg.solve(np.einsum("bnk,bnl->bkl", wd, design),
-                           np.einsum("bnk,bn->bk", wd, prod)[..., None])[..., 0]
-    return prod - np.einsum("bnk,bk->bn", design, coef)
+    # residual of the product on the blocks' items (weighted least squares per sample)
+    return prod - np.einsum("bnk,bk->bn", _design(z, d), coef)
