@@ -126,7 +126,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "vif_f2": "Collinearity (VIF) and effect sizes (f²)",
         "fit_title": "Model fit",
         "fit_intro": "How closely the correlations the model implies reproduce the observed "
-                     "ones (Henseler et al. 2014).",
+                     "ones (Henseler et al. 2014; d_G with the base-10 logarithm, as ADANCO "
+                     "and cSEM report it).",
         "fit_test_intro": " The exact fit test compares each distance with the 95% and 99% "
                           "quantiles (HI95, HI99) of {n} resamples of data made to fit the "
                           "model (Dijkstra and Henseler 2015).",
@@ -390,7 +391,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "htmt": "区分效度（HTMT）", "htmt_intervals": "HTMT及其置信区间",
         "loadings": "外部载荷", "loading": "载荷", "vif_f2": "共线性（VIF）与效应量（f²）",
         "fit_title": "模型拟合",
-        "fit_intro": "模型隐含的相关矩阵与观测相关矩阵的接近程度。",
+        "fit_intro": "模型隐含的相关矩阵与观测相关矩阵的接近程度（d_G取以10为底的对数，"
+                     "与ADANCO和cSEM一致）。",
         "fit_test_intro": "精确拟合检验把每个距离与{n}次按模型变换后数据的重抽样所得95%和99%"
                           "分位数（HI95、HI99）相比较。",
         "fit_measure": "指标", "fit_estimated": "估计模型", "fit_saturated": "饱和模型",
@@ -563,6 +565,13 @@ DIAGNOSTICS = {
         "negative_weight": "外部权重为负，相应结构变量的0–100指数无效：{concerns}。",
         "index_bounds": "未给出量表范围，0–100指数按样本观测到的最小值和最大值换算。",
         "improper_loading": "载荷超出±1：{concerns}。",
+        "loading_above_one": "标准化载荷超出±1，测量误差方差为负，解不可接受：{concerns}。",
+        "construct_corr_not_pd": "结构变量相关矩阵非正定，部分结构变量线性相关或相关超出±1，"
+                                 "解不可接受：{concerns}。",
+        "reliability_above_one": "信度ρA大于1，一致性PLS的衰减校正不可接受：{concerns}。",
+        "path_beyond_one": "标准化路径系数超出±1，预测变量高度共线，其效应无法区分：{concerns}。",
+        "construct_corr_high": "结构变量之间相关高于0.95，几乎无法区分：{concerns}。",
+        "inner_vif_high": "结构模型中预测变量的VIF高于5，其效应与其他预测变量混淆：{concerns}。",
         "small_sample": "样本量过小（{concerns}），估计值和置信区间不稳定。",
         "collinearity": "观测变量完全共线（VIF无穷大）：{concerns}；请删除重复的题目。",
         "bootstrap_failures": "部分自助法重抽样未得到估计值，区间基于其余样本{concerns}。",
