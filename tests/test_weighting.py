@@ -1,0 +1,293 @@
+"""Weights from population targets: raking against iterative proportional fitting written
+out here and against R's survey::rake (Debian r-cran-survey, run in the test when it is
+installed); post-stratification and linear calibration against their closed forms (and
+R's calibrate); achieved margins, trimming bounds, Kish's design effect; the study
+section, the report's table and the CLI."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import crmsurvey as cs
+from crmsurvey.errors import ConvergenceWarning, DataWarning, InputError
+from crmsurvey.weighting import read_target_table
+
+GENDER = {1: 0.49, 2: 0.51}
+AGE = {1: 0.22, 2: 0.29, 3: 0.27, 4: 0.22}
+REGION = {"north": 0.3, "south": 0.45, "west": 0.25}
+
+
+def skewed_sample(n: int = 1500, seed: int = 3) -> pd.DataFrame:
+    """An online-panel-like sample: too many men and young people, gender and age
+    related, regions uneven, and design weights."""
+    rng = np.random.default_rng(seed)
+    gender = rng.choice([1, 2], n, p=[0.62, 0.38])
+    age = np.where(gender == 1, rng.choice([1, 2, 3, 4], n, p=[0.45, 0.3, 0.17, 0.08]),
+                   rng.choice([1, 2, 3, 4], n, p=[0.35, 0.3, 0.22, 0.13]))
+    region = rng.choice(["north", "south", "west"], n, p=[0.4, 0.4, 0.2])
+    return pd.DataFrame({"gender": gender, "age": age, "region": region,
+                         "brand": rng.choice(["A", "B"], n),
+                         "d": rng.lognormal(0, 0.3, n)})
+
+
+def ipf_by_hand(df: pd.DataFrame, targets: dict, base=None, sweeps: int = 200
+                ) -> np.ndarray:
+    """Iterative proportional fitting as in Deming & Stephan (1940), one category at a
+    time: each category's weights are multiplied so its weighted total is its target
+    share of the current total."""
+    w = np.ones(len(df)) if base is None else np.asarray(base, float).copy()
+    for _ in range(sweeps):
+        for var, cats in targets.items():
+            total = sum(cats.values())
+            grand = w.sum()
+            new = w.copy()
+            for cat, t in cats.items():
+                rows = (df[var] == cat).to_numpy()
+                new[rows] = w[rows] * (t / total) * grand / w[rows].sum()
+            w = new
+    return w / w.mean()
+
+
+def weighted_shares(df, w, var) -> pd.Series:
+    return pd.Series(w).groupby(df[var].to_numpy()).sum() / w.sum()
+
+
+def test_raking_equals_ipf_written_out():
+    df = skewed_sample()
+    targets = {"gender": GENDER, "age": AGE, "region": REGION}
+    r = cs.rake(df, targets, tol=1e-12, max_iter=1000)
+    assert r.converged and r.max_error <= 1e-12
+    np.testing.assert_allclose(r.weights, ipf_by_hand(df, targets), rtol=1e-9)
+    assert r.weights.mean() == pytest.approx(1.0, abs=1e-12)
+    # with a design weight to start from
+    r = cs.rake(df, targets, base="d", tol=1e-12, max_iter=1000)
+    np.testing.assert_allclose(r.weights, ipf_by_hand(df, targets, df["d"]), rtol=1e-9)
+
+
+def test_achieved_margins_equal_targets_and_table():
+    df = skewed_sample()
+    r = cs.rake(df, {"gender": GENDER, "age": AGE}, tol=1e-10)
+    for var, cats in (("gender", GENDER), ("age", AGE)):
+        got = weighted_shares(df, r.weights, var)
+        for cat, share in cats.items():
+            assert got[cat] == pytest.approx(share, abs=1e-9)
+            row = r.table.query("variable == @var and category == @cat").iloc[0]
+            assert row.target_share == pytest.approx(share)
+            assert row.weighted_share == pytest.approx(share, abs=1e-9)
+            assert row.sample_share == pytest.approx((df[var] == cat).mean())
+            assert row.n == (df[var] == cat).sum()
+    assert list(r.table.columns) == ["by", "variable", "category", "n", "sample_share",
+                                     "target_share", "weighted_share"]
+    assert "gender" in r.summary() and "design effect" in r.summary()
+
+
+def test_counts_percentages_and_shares_give_the_same_weights():
+    df = skewed_sample(600)
+    shares = cs.rake(df, {"gender": GENDER, "age": AGE}).weights
+    counts = cs.rake(df, {"gender": {1: 4900, 2: 5100},
+                          "age": {1: 22, 2: 29, 3: 27, 4: 22}}).weights
+    np.testing.assert_allclose(shares, counts, rtol=1e-12)
+    # codes written as text in a targets file match numeric data
+    text = cs.rake(df, {"gender": {"1": 0.49, "2": 0.51}, "age": AGE}).weights
+    np.testing.assert_allclose(shares, text, rtol=1e-12)
+
+
+def test_trimming_bounds_hold_and_margins_still_met():
+    df = skewed_sample()
+    targets = {"gender": GENDER, "age": AGE, "region": REGION}
+    free = cs.rake(df, targets)
+    assert free.weight_min < 0.5 and free.weight_max > 2.5  # the bounds below bite
+    r = cs.rake(df, targets, trim=(0.5, 2.5), max_iter=500)
+    assert r.converged
+    assert r.weights.min() >= 0.5 - 1e-6 and r.weights.max() <= 2.5 + 1e-6
+    assert r.weights.mean() == pytest.approx(1.0, abs=1e-12)
+    for var, cats in targets.items():
+        got = weighted_shares(df, r.weights, var)
+        for cat, share in cats.items():
+            assert got[cat] == pytest.approx(share, abs=1e-5)
+    # linear calibration with the same bounds: bounded, margins met
+    lin = cs.calibrate(df, targets, trim=(0.5, 2.5))
+    assert lin.converged
+    assert lin.weights.min() >= 0.5 - 1e-6 and lin.weights.max() <= 2.5 + 1e-6
+    for var, cats in targets.items():
+        got = weighted_shares(df, lin.weights, var)
+        for cat, share in cats.items():
+            assert got[cat] == pytest.approx(share, abs=1e-5)
+
+
+def test_bounds_that_cannot_hold_are_a_diagnostic():
+    df = skewed_sample()
+    # age 4 is 10% of the sample and 22% of the population: weights near 2.2 are needed
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        r = cs.rake(df, {"age": AGE}, trim=(0.5, 1.5))
+    assert not r.converged
+    assert [d.code for d in r.diagnostics] == ["weight_not_converged"]
+
+
+def test_kish_design_effect_is_one_plus_cv_squared():
+    df = skewed_sample()
+    r = cs.rake(df, {"gender": GENDER, "age": AGE, "region": REGION}, base="d")
+    w = r.weights
+    cv2 = np.std(w) ** 2 / np.mean(w) ** 2  # population standard deviation
+    assert r.deff == pytest.approx(1 + cv2, rel=1e-12)
+    assert r.efficiency == pytest.approx(1 / (1 + cv2), rel=1e-12)
+    assert r.n_eff == pytest.approx(w.sum() ** 2 / (w**2).sum(), rel=1e-12)
+    assert (r.weight_min, r.weight_max) == (w.min(), w.max())
+
+
+def test_by_rakes_each_level_to_its_own_targets():
+    df = skewed_sample()
+    per_brand = {"A": {"gender": {1: 0.6, 2: 0.4}}, "B": {"gender": {1: 0.3, 2: 0.7}}}
+    r = cs.rake(df, per_brand, by="brand")
+    for brand, t in per_brand.items():
+        rows = (df["brand"] == brand).to_numpy()
+        w = r.weights[rows]
+        assert w.mean() == pytest.approx(1.0, abs=1e-12)  # mean 1 within each level
+        got = weighted_shares(df[rows].reset_index(drop=True), w, "gender")
+        assert got[1] == pytest.approx(t["gender"][1], abs=1e-9)
+        g = r.groups.set_index("by").loc[brand]
+        assert g.n == rows.sum()
+        assert g.n_eff == pytest.approx(w.sum() ** 2 / (w**2).sum())
+    assert set(r.table["by"]) == {"A", "B"}
+    # one set of targets for every level
+    same = cs.rake(df, {"gender": GENDER}, by="brand")
+    for brand in "AB":
+        rows = (df["brand"] == brand).to_numpy()
+        got = weighted_shares(df[rows].reset_index(drop=True), same.weights[rows], "gender")
+        assert got[2] == pytest.approx(0.51, abs=1e-9)
+    with pytest.raises(InputError, match="'B' has no targets"):
+        cs.rake(df, {"A": {"gender": GENDER}}, by="brand")
+
+
+def test_poststratification_closed_form():
+    df = skewed_sample(800)
+    cells = pd.DataFrame([{"gender": g, "age": a, "target": GENDER[g] * AGE[a]}
+                          for g in GENDER for a in AGE])
+    r = cs.poststratify(df, cells, base="d")
+    # w_i = d_i · T_c · Σd / Σ_{j in c} d_j, then mean 1
+    d = df["d"].to_numpy()
+    cell_d = df.assign(d=d).groupby(["gender", "age"])["d"].transform("sum").to_numpy()
+    t = df.apply(lambda row: GENDER[row.gender] * AGE[row.age], axis=1).to_numpy()
+    want = d * t * d.sum() / cell_d
+    np.testing.assert_allclose(r.weights, want / want.mean(), rtol=1e-12)
+    assert r.iterations == 1 and r.converged
+    assert set(r.table["variable"]) == {"gender × age"}
+
+
+def test_linear_calibration_closed_form():
+    df = skewed_sample(900)
+    targets = {"gender": GENDER, "age": AGE}
+    r = cs.calibrate(df, targets, base="d")
+    # GREG: w = d (1 + x'λ), λ = (X'DX)^-1 (T - X'd); x = intercept + dummies (first
+    # category of each variable left out), T = N (1, shares of the other categories)
+    d = df["d"].to_numpy() / df["d"].mean()
+    x = np.column_stack([np.ones(len(df))] + [(df["gender"] == 2).to_numpy(float)]
+                        + [(df["age"] == a).to_numpy(float) for a in (2, 3, 4)])
+    n = d.sum()
+    t = n * np.array([1.0, GENDER[2], AGE[2], AGE[3], AGE[4]])
+    lam = np.linalg.solve(x.T @ (d[:, None] * x), t - x.T @ d)
+    want = d * (1 + x @ lam)
+    np.testing.assert_allclose(r.weights, want / want.mean(), rtol=1e-10)
+
+
+def test_empty_category_missing_and_stray_codes_are_diagnostics():
+    df = skewed_sample(500)
+    df.loc[:9, "gender"] = np.nan
+    df.loc[10:14, "gender"] = 3
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = cs.rake(df, {"gender": GENDER, "age": {1: 22, 2: 29, 3: 27, 4: 22, 5: 10}})
+    codes = [d.code for d in r.diagnostics]
+    assert codes.count("weight_target_empty") == 1  # age 5: no respondent
+    assert "weight_missing" in codes and "weight_uncovered" in codes
+    assert any(issubclass(w.category, DataWarning) for w in caught)
+    empty = r.table.query("variable == 'age' and category == 5").iloc[0]
+    assert empty.n == 0 and empty.weighted_share == 0
+    # the other age categories are raked to their targets rescaled to add up to 1
+    got = weighted_shares(df, r.weights, "age")
+    assert empty.target_share == pytest.approx(10 / 110)
+    assert got[1] == pytest.approx(0.22, abs=1e-6)
+    # respondents without a gender keep out of its shares; the rest match the targets
+    known = df["gender"].isin([1, 2]).to_numpy()
+    got = weighted_shares(df[known].reset_index(drop=True), r.weights[known], "gender")
+    assert got[1] == pytest.approx(0.49, abs=1e-6)
+
+
+def test_extreme_design_effect_is_a_diagnostic():
+    df = skewed_sample(1000)
+    with pytest.warns(DataWarning, match="design effect"):
+        r = cs.rake(df, {"age": {1: 0.02, 2: 0.03, 3: 0.05, 4: 0.9}})
+    assert r.deff > 2
+    assert "weight_deff_high" in [d.code for d in r.diagnostics]
+
+
+@pytest.mark.parametrize("targets, match", [
+    ({"gender": {1: 0.49, 2: 0.41}}, "shares add up to 0.9"),
+    ({"gender": {1: -1, 2: 2}}, "non-negative"),
+    ({"sex": GENDER}, "'sex' is not in the data"),
+    ({}, "at least one variable"),
+])
+def test_bad_targets_are_input_errors(targets, match):
+    with pytest.raises(InputError, match=match):
+        cs.rake(skewed_sample(100), targets)
+
+
+def test_target_table_file(tmp_path):
+    p = tmp_path / "targets.csv"
+    p.write_text("variable,category,target\ngender,1,49\ngender,2,51\nage,1,.22\n"
+                 "age,2,.29\nage,3,.27\nage,4,.22\n", encoding="utf-8")
+    assert read_target_table(p) == {None: {"gender": {1: 49.0, 2: 51.0}, "age": AGE}}
+    p.write_text("variable,category,target\ngender,1,0.49\ngender,2,lots\n")
+    with pytest.raises(InputError, match=r"targets.csv:3: target 'lots' is not a number"):
+        read_target_table(p)
+
+
+# --- R's survey package, run here ------------------------------------------------------
+
+def _has_r_survey() -> bool:
+    if shutil.which("Rscript") is None:
+        return False
+    return subprocess.run(["Rscript", "-e", "library(survey)"],
+                          capture_output=True).returncode == 0
+
+
+@pytest.mark.skipif(not _has_r_survey(), reason="R's survey package is not installed "
+                    "(Debian r-cran-survey; ./setup.sh installs it)")
+def test_rake_and_linear_calibration_match_r_survey(tmp_path):
+    df = skewed_sample(700)
+    path = tmp_path / "d.csv"
+    df.to_csv(path, index=False)
+    n = 700
+    script = f"""
+suppressMessages(library(survey))
+d <- read.csv('{path}')
+d$gender <- factor(d$gender); d$age <- factor(d$age); d$region <- factor(d$region)
+des <- svydesign(ids = ~1, weights = ~d, data = d)
+pg <- data.frame(gender = factor(1:2), Freq = {n} * c(0.49, 0.51))
+pa <- data.frame(age = factor(1:4), Freq = {n} * c(0.22, 0.29, 0.27, 0.22))
+pr <- data.frame(region = factor(c('north', 'south', 'west')),
+                 Freq = {n} * c(0.3, 0.45, 0.25))
+raked <- rake(des, list(~gender, ~age, ~region), list(pg, pa, pr),
+              control = list(maxit = 1000, epsilon = 1e-10))
+lin <- calibrate(des, ~gender + age, population = c(`(Intercept)` = {n},
+                 gender2 = {n} * 0.51, age2 = {n} * 0.29, age3 = {n} * 0.27,
+                 age4 = {n} * 0.22), calfun = "linear")
+write.csv(data.frame(rake = weights(raked), linear = weights(lin)), stdout(),
+          row.names = FALSE)
+"""
+    proc = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    r_w = pd.read_csv(io.StringIO(proc.stdout))
+    ours = cs.rake(df, {"gender": GENDER, "age": AGE, "region": REGION}, base="d",
+                   tol=1e-12, max_iter=1000)
+    np.testing.assert_allclose(ours.weights, r_w["rake"] / r_w["rake"].mean(), rtol=1e-8)
+    lin = cs.calibrate(df, {"gender": GENDER, "age": AGE}, base="d")
+    np.testing.assert_allclose(lin.weights, r_w["linear"] / r_w["linear"].mean(),
+                               rtol=1e-8)
