@@ -27,7 +27,7 @@ from ..errors import InputError
 from .layout import Layout
 from .stats import Options, batch_statistics
 
-__all__ = ["Prediction", "plspredict", "assign_folds"]
+__all__ = ["Prediction", "HeldOut", "plspredict", "held_out", "assign_folds"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,12 +81,33 @@ def _antecedent_items(lay: Layout, j: int, technique: str) -> np.ndarray:
     return np.flatnonzero(np.isin(lay.block, cons))
 
 
-def plspredict(source, base_w: np.ndarray, lay: Layout, opts: Options, *, folds: int = 10,
-               reps: int = 10, seed: int | None = None, technique: str = "DA",
-               fold_ids=None) -> Prediction:
-    """Cross-validated predictions (see the module docstring). ``fold_ids`` (n,) or
-    (reps, n) fixes the folds instead of drawing them; ``source`` gives the data and
-    moments of each training set (derived columns are rebuilt per fold)."""
+@dataclass(frozen=True, eq=False)
+class HeldOut:
+    """Held-out predictions of every training fold of every repetition (the ``B = folds ×
+    reps`` fold models), for the endogenous items ``targets`` (layout item indices).
+
+    ``y``, ``pls``, ``lm``: (B, n, T) observed items and the PLS and LM predictions (each
+    meaningful where ``test``); ``ia``: (B, 1, T) the training fold's item means (the
+    indicator-average benchmark); ``test``: (B, n) which rows fold model b predicts. Each
+    row is in exactly one test fold per repetition."""
+
+    y: np.ndarray
+    pls: np.ndarray
+    lm: np.ndarray
+    ia: np.ndarray
+    test: np.ndarray
+    targets: np.ndarray
+    folds: int
+    reps: int
+    seed: int
+    technique: str
+
+
+def held_out(source, base_w: np.ndarray, lay: Layout, opts: Options, *, folds: int = 10,
+             reps: int = 10, seed: int | None = None, technique: str = "DA",
+             fold_ids=None) -> HeldOut:
+    """The cross-validated predictions behind :func:`plspredict` and CVPAT (see the module
+    docstring); the folds are :func:`assign_folds`'s unless ``fold_ids`` fixes them."""
     technique = technique.upper()
     if technique not in ("DA", "EA"):
         raise InputError(f"technique must be 'DA' or 'EA', not {technique!r}")
@@ -136,8 +157,20 @@ def plspredict(source, base_w: np.ndarray, lay: Layout, opts: Options, *, folds:
         xs = xs_all[:, :, x_idx]
         lm_hat[:, :, t] = m.mean[:, None, i] + np.einsum(
             "bnq,bq->bn", xs - m.mean[:, None, x_idx], coef)
-    y = xs_all[:, :, targets]
-    naive = np.broadcast_to(m.mean[:, None, targets], y.shape)
+    return HeldOut(xs_all[:, :, targets], y_hat, lm_hat, m.mean[:, None, targets], test,
+                   targets, folds, reps, seed, technique)
+
+
+def plspredict(source, base_w: np.ndarray, lay: Layout, opts: Options, *, folds: int = 10,
+               reps: int = 10, seed: int | None = None, technique: str = "DA",
+               fold_ids=None) -> Prediction:
+    """Cross-validated predictions (see the module docstring). ``fold_ids`` (n,) or
+    (reps, n) fixes the folds instead of drawing them; ``source`` gives the data and
+    moments of each training set (derived columns are rebuilt per fold)."""
+    h = held_out(source, base_w, lay, opts, folds=folds, reps=reps, seed=seed,
+                 technique=technique, fold_ids=fold_ids)
+    y, y_hat, lm_hat, test, targets = h.y, h.pls, h.lm, h.test, h.targets
+    naive = np.broadcast_to(h.ia, y.shape)
     sel = test[:, :, None]
     cnt = test.sum()
 
@@ -159,7 +192,7 @@ def plspredict(source, base_w: np.ndarray, lay: Layout, opts: Options, *, folds:
                              / test.sum(axis=0)[:, None]), columns=names)
 
     return Prediction(items, _verdicts(items), averaged(y_hat), averaged(lm_hat),
-                      folds=folds, reps=reps, technique=technique, seed=seed)
+                      folds=h.folds, reps=h.reps, technique=h.technique, seed=h.seed)
 
 
 def _verdicts(items: pd.DataFrame) -> pd.DataFrame:

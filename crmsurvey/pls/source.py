@@ -6,7 +6,7 @@ import numpy as np
 
 from ..moments import Moments, PairProducts
 
-__all__ = ["Plain"]
+__all__ = ["Plain", "Fitted"]
 
 
 class Plain:
@@ -29,3 +29,15 @@ class Plain:
     def data(self, freq: np.ndarray) -> np.ndarray:
         """The item matrix each row of ``freq`` sees: (n, P), the same for all."""
         return self.x
+
+
+class Fitted:
+    """What a post-estimation verb (:mod:`.cvpat`, :mod:`.endogeneity`) needs to estimate
+    the model again on other row frequencies: the sample ``source``, the row (sampling)
+    weights, the layout, the engine options, the full-sample loadings (for the
+    construct-level sign change), and the bootstrap settings of the fit."""
+
+    def __init__(self, source, base_w: np.ndarray, lay, opts, full_loadings: np.ndarray, *,
+                 staged: bool, chunk: int) -> None:
+        self.source, self.base_w, self.lay, self.opts = source, base_w, lay, opts
+        self.full_loadings, self.staged, self.chunk = full_loadings, staged, chunk
