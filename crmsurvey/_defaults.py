@@ -9,6 +9,11 @@ PLS_TOLERANCE = 1e-7
 PLS_MAX_ITER = 300
 #: Chunk of bootstrap resamples computed together; bounds memory.
 PLS_BOOT_CHUNK = 500
+#: ``resampling="auto"`` draws Poisson bootstrap resamples from this many rows on (each
+#: row's count Poisson(1): the standard for massive and distributed data, and the same
+#: numbers however the rows are split); multinomial below, so the figures of ordinary
+#: surveys are the classic bootstrap's.
+POISSON_FROM = 100_000
 
 # --- Screening ----------------------------------------------------------------------
 #: A speeder took less than this fraction of the median interview duration

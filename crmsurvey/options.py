@@ -33,7 +33,7 @@ from ._random import DEFAULT_SEED, MAX_SEED
 from .errors import InputError
 
 __all__ = ["PLSOptions", "CBSEMOptions", "STUDY_DEFAULTS", "study_record", "Scheme",
-           "CIMethod", "SignChange", "PLSMissing", "Interaction", "HigherOrder",
+           "CIMethod", "SignChange", "PLSMissing", "Interaction", "HigherOrder", "Resampling",
            "Estimator", "CBSEMMissing", "DEFAULT_SEED"]
 
 # --- allowed values (the first is the default) ------------------------------------------
@@ -43,6 +43,7 @@ SignChange = Literal["construct", "none"]
 PLSMissing = Literal["mean", "listwise"]
 Interaction = Literal["two_stage", "product_indicator", "orthogonal"]
 HigherOrder = Literal["two_stage", "repeated"]
+Resampling = Literal["auto", "multinomial", "poisson"]
 Estimator = Literal["ML", "MLM", "MLR", "GLS", "ULS", "DWLS", "WLSMV"]
 CBSEMMissing = Literal["listwise", "fiml", "auto"]
 
@@ -113,6 +114,11 @@ class PLSOptions(_Record):
 
     scheme: Scheme = Field("path", description="Inner weighting scheme.")
     bootstrap: int = Field(0, ge=0, description="Bootstrap resamples (0: none).")
+    resampling: Resampling = Field(
+        "auto", description="How bootstrap resamples are drawn: multinomial (n rows with "
+        "replacement), poisson (each row's count Poisson(1): the same numbers however the "
+        f"rows are split, for large or distributed data) or auto (poisson from "
+        f"{D.POISSON_FROM:,} rows, multinomial below).")
     seed: int | None = Field(DEFAULT_SEED, ge=0, le=MAX_SEED, description=_SEED_HELP)
     ci: float = Field(0.95, gt=0, lt=1, description="Confidence level of the intervals.")
     ci_method: CIMethod = Field("percentile", description="Bootstrap interval method.")

@@ -39,7 +39,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..moments import PairProducts, chunk_blocks, resample_counts
+from .._threads import blas_threads
+from ..moments import PairProducts, chunk_blocks
+from ..resampling import scheme_for
 from .layout import Layout
 from .stats import BatchStats, Options, batch_statistics
 
@@ -151,10 +153,14 @@ def _sqrtm(a: np.ndarray, power: float) -> np.ndarray:
 
 def model_fit(x: np.ndarray, base_w: np.ndarray, full: BatchStats, r: np.ndarray,
               lay: Layout, opts: Options, *, n_boot: int = 0, seed: int = 0,
-              chunk: int = 500) -> tuple[pd.DataFrame, int]:
+              chunk: int = 500, resampling: str = "multinomial"
+              ) -> tuple[pd.DataFrame, int]:
     """The fit table (one row per measure; ``saturated``, ``estimated`` and, with
     ``n_boot`` resamples, their ``*_hi95``/``*_hi99`` quantiles) and the number of
-    resamples that failed."""
+    resamples that failed. ``resampling``: the bootstrap's scheme
+    (:func:`crmsurvey.resampling.scheme_for`)."""
+    from .bootstrap import resample_moments
+
     common = common_factors(lay, opts.consistent)
     n = len(x)
     est = {m: _measures(full, r[None], lay, common, m == "saturated", n)
@@ -172,10 +178,11 @@ def model_fit(x: np.ndarray, base_w: np.ndarray, full: BatchStats, r: np.ndarray
         sigma = implied_correlations(full, r[None], lay, common=common,
                                      saturated=m == "saturated")[0]
         pp = PairProducts(z @ _sqrtm(r, -0.5) @ _sqrtm(sigma, 0.5))
+        scheme = scheme_for(resampling, n, seed)
         for blocks, stop in chunk_blocks(n_boot, chunk):
-            freq = resample_counts(n, seed, blocks)[:stop] * base_w
-            mom = pp.moments(freq)
-            st = batch_statistics(mom, lay, opts)
+            with blas_threads(1):
+                mom = resample_moments(pp, scheme, base_w, blocks, stop)
+                st = batch_statistics(mom, lay, opts)
             vals = np.column_stack([_measures(st, mom.corr, lay, common, m == "saturated", n)[k]
                                     for k in MEASURES])
             vals[~st.converged | ~np.isfinite(vals).all(axis=1)] = np.nan

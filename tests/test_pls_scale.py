@@ -1,0 +1,228 @@
+"""PLS at scale: moments accumulated over row chunks, the Poisson bootstrap, bounded
+memory, the Dask path (issue 21).
+
+Reference values are written out here independently: weighted moments with numpy's own
+``np.cov(aweights=…)``, counts from ``resample_indices`` (the draws the seminr parity
+tests use), Poisson(1) probabilities from scipy, the standard error of a correlation
+under bivariate normality, ``(1 − ρ²)/√n``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import crmsurvey as cs
+from crmsurvey.moments import (Dense, LeaveOneOut, PairProducts, Resampled, moments_of,
+                               resample_indices)
+from crmsurvey.resampling import BLOCK, ROW_BLOCK, Multinomial, Poisson, scheme_for
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _weighted_reference(x: np.ndarray, f: np.ndarray):
+    """Means, population covariances and correlations of x under each row of f."""
+    means, covs = [], []
+    for fb in f:
+        c = np.cov(x, rowvar=False, aweights=fb, bias=True)
+        means.append(np.average(x, axis=0, weights=fb))
+        covs.append(c)
+    covs = np.array(covs)
+    sd = np.sqrt(np.diagonal(covs, axis1=1, axis2=2))
+    return np.array(means), sd, covs / (sd[:, :, None] * sd[:, None, :])
+
+
+# --- chunked moments ------------------------------------------------------------------
+
+def test_chunked_moments_equal_unchunked_and_numpy():
+    rng = np.random.default_rng(0)
+    n, p = 3 * ROW_BLOCK + 123, 6
+    x = rng.normal(5, 2, size=(n, p)) + rng.normal(size=(n, 1))
+    w = rng.uniform(0.5, 2, size=n)
+    scheme = Poisson(n, seed=4)
+    freq = Resampled(scheme, range(1), w, size=7)
+    dense = freq.chunk(slice(0, n))
+    pp = PairProducts(x)
+    whole = pp.moments(dense, step=n)
+    for step in (ROW_BLOCK, 1000, 2 * ROW_BLOCK + 5):
+        part = pp.moments(freq, step=step)
+        for a, b in ((part.mean, whole.mean), (part.sd, whole.sd), (part.corr, whole.corr)):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    mean, sd, corr = _weighted_reference(x, dense)
+    np.testing.assert_allclose(whole.mean, mean, atol=1e-12)
+    np.testing.assert_allclose(whole.sd, sd, atol=1e-12)
+    np.testing.assert_allclose(whole.corr, corr, atol=1e-12)
+    # sums over disjoint rows add up (what a partition contributes on a cluster)
+    centre = x.mean(axis=0)
+    halves = [PairProducts(x[s], centre=centre).sums(Dense(dense[:, s]))
+              for s in (slice(0, 5000), slice(5000, n))]
+    joined = (halves[0] + halves[1]).moments()
+    np.testing.assert_allclose(joined.corr, whole.corr, atol=1e-12)
+
+
+@pytest.mark.parametrize("interaction", ["two_stage", "product_indicator", "orthogonal"])
+def test_staged_moments_chunked_equal_dense(interaction):
+    """Interaction sources: moments accumulated over row chunks equal the moments of the
+    dense (B, n, P) data each resample sees, built once for all rows."""
+    from crmsurvey.model import parse_model
+    from crmsurvey.pls.moderation import staged_inputs
+    from crmsurvey.pls.data import prepare
+    from crmsurvey.pls.staged import stage
+    from crmsurvey.pls.stats import Options
+
+    rng = np.random.default_rng(1)
+    n = ROW_BLOCK + 700
+    lat = rng.normal(size=(n, 2))
+    y = 0.4 * lat[:, 0] + 0.3 * lat[:, 1] + 0.2 * lat[:, 0] * lat[:, 1] + rng.normal(size=n)
+    cols = {f"a{i}": lat[:, 0] + rng.normal(scale=.6, size=n) for i in range(3)}
+    cols |= {f"b{i}": lat[:, 1] + rng.normal(scale=.6, size=n) for i in range(2)}
+    cols |= {f"y{i}": y + rng.normal(scale=.6, size=n) for i in range(2)}
+    df = pd.DataFrame(cols)
+    spec = parse_model("A =~ a0 + a1 + a2\nB =~ b0 + b1\nY =~ y0 + y1\nY ~ A + B + A:B")
+    st = stage(spec, interaction=interaction)
+    prep = prepare(df, st.first)
+    source, prep, opts = staged_inputs(prep, st, Options("path", 1e-7, 300, False,
+                                                         prep.bounds))
+    freq = Resampled(Multinomial(n, 3), range(1), prep.weights, size=5)
+    dense = freq.chunk(slice(0, n))
+    want = moments_of(source.data(dense), dense)
+    for step in (ROW_BLOCK, 1500):
+        source._step = lambda b, s=step: s
+        got = source.moments(freq)
+        np.testing.assert_allclose(got.mean, want.mean, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got.corr, want.corr, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got.sd, want.sd, rtol=0, atol=1e-12)
+
+
+def test_leave_one_out_frequencies():
+    w = np.arange(1.0, 11.0)
+    f = LeaveOneOut(w, range(3, 7))
+    want = np.tile(w, (4, 1))
+    want[np.arange(4), np.arange(3, 7)] = 0
+    np.testing.assert_array_equal(np.hstack([f.chunk(slice(0, 5)), f.chunk(slice(5, 10))]),
+                                  want)
+
+
+# --- resampling schemes -----------------------------------------------------------------
+
+def test_multinomial_counts_are_the_published_draws():
+    """The multinomial scheme's counts are the bincounts of the row indices every earlier
+    release drew (so published figures do not move), however they are asked for."""
+    n = 517
+    idx = resample_indices(n, 2 * BLOCK, seed=11)
+    want = np.stack([np.bincount(r, minlength=n) for r in idx])
+    m = Multinomial(n, 11)
+    np.testing.assert_array_equal(m.counts(range(2), slice(0, n)), want)
+    np.testing.assert_array_equal(
+        np.hstack([m.counts(range(1, 2), slice(a, b)) for a, b in ((0, 100), (100, n))]),
+        want[BLOCK:])
+
+
+def test_poisson_counts_identical_for_any_partitioning():
+    n = 3 * ROW_BLOCK + 77
+    p = Poisson(n, seed=9)
+    whole = p.counts(range(2, 4), slice(0, n))
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        cuts = np.sort(rng.choice(np.arange(1, n), size=6, replace=False))
+        edges = [0, *cuts.tolist(), n]
+        parts = [Poisson(n, seed=9).counts(range(2, 4), slice(a, b))
+                 for a, b in zip(edges[:-1], edges[1:])]
+        np.testing.assert_array_equal(np.hstack(parts), whole)
+    # one block asked alone is the same as within a range of blocks
+    np.testing.assert_array_equal(p.counts(range(3, 4), slice(10, 20)), whole[BLOCK:, 10:20])
+    # other seeds and other blocks differ
+    assert not np.array_equal(Poisson(n, seed=10).counts(range(2, 3), slice(0, n)),
+                              whole[:BLOCK])
+    assert not np.array_equal(whole[:BLOCK], whole[BLOCK:])
+
+
+def test_poisson_counts_are_poisson_one():
+    c = Poisson(50_000, seed=2).counts(range(2), slice(0, 50_000)).ravel()
+    k = np.arange(7)
+    observed = np.array([(c == v).sum() for v in k[:-1]] + [(c >= k[-1]).sum()])
+    expected = np.append(stats.poisson.pmf(k[:-1], 1), stats.poisson.sf(k[-2], 1)) * c.size
+    assert stats.chisquare(observed, expected).pvalue > 1e-3
+    assert abs(c.mean() - 1) < 5 / np.sqrt(c.size)
+
+
+def test_auto_scheme_by_n():
+    assert scheme_for("auto", 99_999, 1).kind == "multinomial"
+    assert scheme_for("auto", 100_000, 1).kind == "poisson"
+
+
+# --- the estimator ----------------------------------------------------------------------
+
+MODEL = "X =~ x1 + x2 + x3\nY =~ y1 + y2 + y3\nY ~ X"
+
+
+def _two_constructs(n: int, seed: int, rho: float = 0.5) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    lat = rng.multivariate_normal([0, 0], [[1, rho], [rho, 1]], size=n)
+    cols = {f"x{i}": lat[:, 0] + rng.normal(scale=.7, size=n) for i in (1, 2, 3)}
+    cols |= {f"y{i}": lat[:, 1] + rng.normal(scale=.7, size=n) for i in (1, 2, 3)}
+    return pd.DataFrame(cols)
+
+
+def _pls(*args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cs.pls(*args, **kw)
+
+
+def test_resampling_option_said_and_multinomial_unchanged():
+    df = _two_constructs(400, 1)
+    auto = _pls(MODEL, df, bootstrap=200, seed=3)
+    multi = _pls(MODEL, df, bootstrap=200, seed=3, resampling="multinomial")
+    pois = _pls(MODEL, df, bootstrap=200, seed=3, resampling="poisson")
+    assert auto.settings.resampling == "multinomial" and pois.settings.resampling == "poisson"
+    pd.testing.assert_frame_equal(auto.paths, multi.paths)
+    assert not np.allclose(pois.paths.se, multi.paths.se, rtol=1e-9)
+    assert "poisson resamples" in pois.summary().as_text()
+    assert "Poisson bootstrap" in pois.summary().as_text()
+    with pytest.raises(cs.InputError, match="resampling must be one of"):
+        cs.pls(MODEL, df, bootstrap=10, resampling="bayesian")
+
+
+def test_chunk_size_and_engine_do_not_change_poisson_numbers():
+    df = _two_constructs(300, 2)
+    seen = []
+    a = _pls(MODEL, df, bootstrap=300, seed=5, resampling="poisson", chunk=100,
+             progress=seen.append)
+    b = _pls(MODEL, df, bootstrap=300, seed=5, resampling="poisson", chunk=300)
+    assert seen == [100, 100, 100]
+    np.testing.assert_allclose(a.draws.values["paths"], b.draws.values["paths"], rtol=0,
+                               atol=1e-13)
+
+
+@pytest.mark.slow
+def test_poisson_intervals_agree_with_multinomial_and_known_se():
+    """Single-item constructs: the path is the correlation of two bivariate normal
+    variables, whose standard error is (1 − ρ²)/√n. Both schemes' bootstrap SEs agree
+    with it, and with each other, within Monte Carlo error; so do the interval limits."""
+    n, rho, b = 2000, 0.5, 2000
+    rng = np.random.default_rng(12)
+    df = pd.DataFrame(rng.multivariate_normal([0, 0], [[1, rho], [rho, 1]], size=n),
+                      columns=["x", "y"])
+    model = "X =~ x\nY =~ y\nY ~ X"
+    fits = {k: _pls(model, df, bootstrap=b, seed=8, resampling=k)
+            for k in ("multinomial", "poisson")}
+    r = float(fits["poisson"].paths.est.iloc[0])
+    known = (1 - r**2) / np.sqrt(n)
+    mc = known / np.sqrt(2 * (b - 1))  # sd of a bootstrap SE estimate from b draws
+    for res in fits.values():
+        assert abs(float(res.paths.se.iloc[0]) - known) < 4 * mc + 0.03 * known
+    m, p = (fits[k].paths.iloc[0] for k in ("multinomial", "poisson"))
+    assert abs(m.se - p.se) < 4 * np.sqrt(2) * mc
+    # a 95 % limit from b draws: sd about se·√(α(1−α))/φ(z)/√b
+    tail = known * np.sqrt(0.025 * 0.975) / stats.norm.pdf(1.96) / np.sqrt(b)
+    assert abs(m.ci_lower - p.ci_lower) < 4 * np.sqrt(2) * tail
+    assert abs(m.ci_upper - p.ci_upper) < 4 * np.sqrt(2) * tail
