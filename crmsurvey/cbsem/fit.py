@@ -23,9 +23,8 @@ from ..options import CBSEMMissing, CBSEMOptions, Estimator
 from ..responses.given import checked_data, is_checked
 from .fitmeasures import FIT_NAMES, combine_groups, fit_measures
 from .result import CBSEMResult, CBSEMSettings
-from .scoring import information, score_fit
-from .structure import Structure, structure_of
-from .tables import estimates_table, r2_table, written_order
+from .build import Built, build, fit_covariance
+from .tables import r2_of, table_estimates
 from .syntax import cbsem_syntax, fix_single_indicators
 from .verify import check_collinearity, check_solution, is_positive_definite
 
@@ -39,7 +38,7 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
           estimator: Estimator = _O.estimator, ordered: list[str] | bool | None = _O.ordered,
           missing: CBSEMMissing = _O.missing, bootstrap: int = _O.bootstrap,
           seed: int | None = _O.seed, ci: float = _O.ci, weights=None,
-          group: str | None = None,
+          group: str | None = None, std_lv: bool = False, orthogonal: bool = False,
           reliability: dict[str, float] | None = None, chunk: int = 500,
           engine=None) -> CBSEMResult:
     """Fit a covariance-based SEM (semopy underneath) and report it as lavaan would.
@@ -74,6 +73,10 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         ``False``: unweighted, even when ``Responses`` carry weights.
     group : column whose levels are fitted separately (semopy has no cross-group equality
         constraints); ``estimates`` gains a ``group`` column and ``fit`` sums the groups.
+    std_lv : identify each factor by fixing its variance to 1 (all loadings free), as
+        lavaan's ``std.lv = TRUE``; by default the first loading is fixed to 1.
+    orthogonal : fix the covariances among exogenous factors to 0 (lavaan's
+        ``orthogonal = TRUE``).
     reliability : item → reliability of single-indicator factors. A factor measured by one
         item is not identified with a free error variance; it is fixed at
         ``(1 − reliability) · var(item)`` — 0 (a perfectly reliable item) unless given.
@@ -114,6 +117,11 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         missing, why = auto_missing(estimator, weights is not None, bootstrap)
         if why:
             single_notes = [*single_notes, why]
+    if missing == "fiml" and ordered:
+        raise InputError("missing='fiml' is for continuous items: ordered items are fitted "
+                         "by WLSMV on complete rows (lavaan's missing='pairwise' for ordered "
+                         "data is not available here)",
+                         hint="missing='listwise', or leave the items unordered (ML)")
     if missing == "fiml":
         _check_fiml(estimator, weights is not None, carried, bootstrap)
     if estimator == "MLR" and weights is not None:
@@ -133,11 +141,11 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     elif group is not None:
         res = _multi_group(syntax, data, group, estimator=estimator, missing=missing,
                            bootstrap=bootstrap, seed=seed, ci=ci, weights=weights,
-                           chunk=chunk, engine=engine)
+                           chunk=chunk, engine=engine, std_lv=std_lv, orthogonal=orthogonal)
     else:
         res = _fit_one(syntax, data, estimator=estimator, missing=missing,
                        bootstrap=bootstrap, seed=seed, ci=ci, weights=weights, chunk=chunk,
-                       engine=engine)
+                       engine=engine, std_lv=std_lv, orthogonal=orthogonal)
     if found:
         res = replace(res, diagnostics=tuple(found) + res.diagnostics)
     return replace(res, notes=tuple(single_notes) + res.notes) if single_notes else res
@@ -210,13 +218,13 @@ def _semopy_model(syntax: str):
         raise InputError(f"cannot read the model: {text}") from None
 
 
-def _prepare(sem, data: pd.DataFrame, weights, missing: str):
-    observed = list(sem.vars["observed"])
+def _frame(observed, data: pd.DataFrame, weights, missing: str):
+    """The model's columns (numeric), the weights, and the rows dropped."""
     absent = [v for v in observed if v not in data.columns]
     if absent:
         raise InputError(f"observed variable {absent[0]!r} of the model is not a column of "
                          "the data")
-    frame = numeric_columns(data, observed)
+    frame = numeric_columns(data, list(observed))
     w = None if weights is None else sampling_weights(weights, data)
     keep = frame.notna().all(axis=1).to_numpy() if missing == "listwise" else \
         frame.notna().any(axis=1).to_numpy()
@@ -230,6 +238,11 @@ def _prepare(sem, data: pd.DataFrame, weights, missing: str):
     return frame, w, int((~keep).sum())
 
 
+def _prepare(sem, data: pd.DataFrame, weights, missing: str):
+    """:func:`_frame` for a semopy model's observed variables."""
+    return _frame(list(sem.vars["observed"]), data, weights, missing)
+
+
 def _covariance(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, float]:
     """lavaan's S (divided by N, or by Σw) and the (Kish effective) sample size."""
     s = np.cov(x, rowvar=False, aweights=w, bias=True)
@@ -237,9 +250,8 @@ def _covariance(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, float]
 
 
 def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, chunk,
-             engine=None, group_label=None) -> CBSEMResult:
-    import semopy
-
+             engine=None, group_label=None, std_lv=False, orthogonal=False,
+             built: Built | None = None) -> CBSEMResult:
     robust = estimator in ("MLM", "MLR")
     name, estimator = estimator, "ML" if robust else estimator
     use_fiml = missing == "fiml" or name == "MLR"  # MLR: casewise scores, free means
@@ -248,10 +260,15 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
         from .defined import split_defined
 
         syntax, defs = split_defined(syntax)
-
-    sem = _semopy_model(syntax)
-    frame, w, n_dropped = _prepare(sem, data, weights, missing)
-    observed = list(sem.vars["observed"])
+    if built is None:
+        built = build(syntax, fiml=missing == "fiml", std_lv=std_lv, orthogonal=orthogonal)
+    if not built.cons.trivial and (use_fiml or robust or bootstrap):
+        raise InputError("equality constraints (shared labels, ==) are fitted with ML, GLS "
+                         "or ULS on complete data without a bootstrap here",
+                         hint="estimator='ML', missing='listwise', bootstrap=0")
+    pt = built.pt
+    observed = list(built.observed)
+    frame, w, n_dropped = _frame(observed, data, weights, missing)
     x = frame.to_numpy(dtype=float)
     problems: list[Diagnostic] = []
     notes: list[str] = []
@@ -265,33 +282,16 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     if not is_positive_definite(s):
         problems.append(Diagnostic(
             "sample_not_pd", "the sample covariance matrix is not positive definite (collinear "
-            "items, or fewer rows than variables); semopy would repair it silently — the "
-            "estimates below are not trustworthy", "error"))
-    s_frame = pd.DataFrame(s, index=observed, columns=observed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            if estimator == "DWLS":
-                res = sem.fit(frame, obj="DWLS")
-            else:
-                res = sem.fit(cov=s_frame, n_samples=n, obj=OBJECTIVE[estimator])
-        except Exception as exc:
-            raise InputError(f"semopy could not fit the model: {' '.join(str(exc).split())}"
-                             ) from None
-    st = structure_of(sem)
-    theta = np.asarray(sem.param_vals, dtype=float)
-    converged, iterations = bool(res.success), int(getattr(res, "n_it", 0) or 0)
+            "items, or fewer rows than variables) — the estimates below are not trustworthy",
+            "error"))
+    fitted = fit_covariance(built, [s], [n], estimator=estimator, x=[x])
+    st, theta = fitted.structs[0], fitted.theta[0]
+    converged, iterations = fitted.converged, fitted.iterations
+    fmin = float(fitted.fmin[0]) if estimator in ("ML", "GLS", "ULS") else np.nan
+    cov_theta = fitted.cov
+    se_kind = {"ML": "expected", "GLS": "expected", "DWLS": "robust.sem"}.get(
+        estimator, "robust.sandwich (normal theory)")
     fiml, robust_fit = None, {}
-    if estimator in ("ML", "GLS", "ULS"):
-        scored = score_fit(st, s[None], theta[None], estimator=estimator)
-        if np.isfinite(scored.fmin[0]):
-            theta, converged = scored.theta[0], bool(scored.converged[0])
-            iterations += int(scored.iterations[0])
-            fmin = float(scored.fmin[0])
-        else:
-            fmin = np.nan
-    else:
-        fmin = np.nan
     if use_fiml:
         from .fiml import fiml_fit, fiml_measures, with_intercepts
 
@@ -301,9 +301,9 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     if not converged:
         problems.append(Diagnostic("non_convergence", "the optimiser did not converge; "
                                    "estimates are not final", "error"))
-    npar = st.q
+    npar = built.cons.npar
     p = len(observed)
-    df = p * (p + 1) // 2 - npar
+    df = p * (p + 1) // 2 - built.n_exo - npar
     if df < 0:
         problems.append(Diagnostic(
             "not_identified", f"the model is not identified: {npar} free parameters for "
@@ -322,11 +322,8 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
             full_cov, robust_fit = mlr(x, fiml, sigma[0], st.derivatives(aux)[0], fit_fiml)
             se_kind = "robust.huber.white"
         cov_theta = None if full_cov is None else full_cov[:npar, :npar]
-    else:
-        cov_theta, se_kind = _parameter_cov(st, sem, theta, s, sigma[0], aux, n, estimator,
-                                            missing)
     with np.errstate(invalid="ignore"):
-        se = np.sqrt(np.diag(cov_theta)) if cov_theta is not None else np.full(npar, np.nan)
+        se = np.sqrt(np.diag(cov_theta)) if cov_theta is not None else np.full(st.q, np.nan)
     if name == "MLM" and cov_theta is not None and df > 0 and np.isfinite(fmin):
         from .robust import satorra_bentler
 
@@ -341,16 +338,19 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
             "se_failed", "some standard errors could not be computed (singular information "
             "matrix): the model may not be identified", "error"))
     inner_cov = st.inner_cov(theta[None])[0]
-    est = estimates_table(st, sem, theta, se, sigma[0], inner_cov, ci, written_order(syntax))
-    latent = [v for v in st.inner if v in sem.vars["latent"]]
+    est = table_estimates(pt, st, theta, se, sigma[0], inner_cov, ci)
+    latent = list(built.latent)
     li = [st.inner.index(v) for v in latent]
     problems += check_solution(est, sigma[0], inner_cov[np.ix_(li, li)], latent)
-    r2 = r2_table(st, sem, theta, sigma[0], inner_cov)
+    r2 = r2_of(st, latent, theta, sigma[0], inner_cov)
     problems += check_collinearity(est, inner_cov[np.ix_(li, li)], latent, r2)
 
     if fiml is not None:
         fit = {**fit_fiml, **robust_fit}
-        est = with_intercepts(est, st.observed, fiml, full_cov, sigma[0], ci)
+        if built.meanstructure:
+            est = with_intercepts(est, st.observed, fiml, full_cov, sigma[0], ci)
+        else:  # MLR on complete rows: lavaan adds no mean structure
+            _no_means(fit, s, sigma[0], npar, n)
         n_missing = int(np.isnan(x).any(axis=1).sum())
         if missing == "fiml":
             notes.append(f"FIML (lavaan's missing = \"ml\"): all {len(x)} rows with at least "
@@ -358,10 +358,12 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
                          + ("" if name == "MLR" else "standard errors from the observed "
                             "information; ") + "χ² against the unrestricted model (EM)")
         if name == "MLR":
-            notes.append("MLR: free intercepts; Huber–White standard errors (observed "
-                         "information), Yuan–Bentler scaled test (lavaan's yuan.bentler.mplus)")
+            notes.append("MLR: Huber–White standard errors (observed information), "
+                         "Yuan–Bentler scaled test (lavaan's yuan.bentler.mplus)")
     elif estimator in ("ML", "GLS") and missing == "listwise" and np.isfinite(fmin):
         fit = fit_measures(s, sigma[0], fmin, n=n, npar=npar, estimator=estimator)
+        if built.ov_x:
+            _fixed_x(fit, s, [observed.index(v) for v in built.ov_x], n, estimator)
         if robust:
             fit.update(robust_fit)
     else:
@@ -371,7 +373,10 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
         fit.update(npar=npar, df=df, ntotal=n, srmr=srmr(s, sigma[0]))
         notes.append(f"χ²-based fit measures are not reported for {estimator}"
                      f"{' with FIML' if missing == 'fiml' else ''}: lavaan uses scaled "
-                     "statistics there that semopy does not provide")
+                     "statistics there that are not computed here")
+    if built.meanstructure and fiml is None:
+        est = _saturated_means(est, pt, st, x, w, sigma[0], n, ci)
+        _with_means(fit, built.n_means, p, n)
     if w is not None:
         notes.append(f"weighted covariance matrix, effective sample size {n:.1f} (Kish); "
                      "standard errors ignore the sampling design unless bootstrapped")
@@ -408,7 +413,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
         weighted=w is not None, n_effective=n, se=se_kind, bootstrap=int(bootstrap),
         seed=seed if bootstrap else None, ci=ci, n_failed=n_failed,
         n_inadmissible=n_inadmissible, group=group_label, iterations=iterations,
-        semopy_version=semopy.__version__, version=__version__)
+        semopy_version="", version=__version__)
     mi = None
     if estimator == "ML" and missing == "listwise":
         from .modindices import modification_indices
@@ -418,28 +423,68 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
                        tuple(problems), tuple(notes), settings, written, draws=table, _mi=mi)
 
 
-def _parameter_cov(st: Structure, sem, theta, s, sigma, aux, n, estimator, missing):
-    """Covariance of the estimates: expected information (ML, GLS), the normal-theory
-    sandwich (ULS), semopy's Fisher information otherwise."""
-    if missing == "listwise" and estimator in ("ML", "GLS", "ULS"):
-        deriv = st.derivatives(aux)
-        v = {"ML": np.linalg.inv(sigma), "GLS": np.linalg.inv(s),
-             "ULS": np.eye(len(s))}[estimator][None]
-        a = information(deriv, v)[0]
-        try:
-            a_inv = np.linalg.inv(a)
-        except np.linalg.LinAlgError:
-            return None, "expected"
-        if estimator in ("ML", "GLS"):
-            return 2 / n * a_inv, "expected"
-        g = v @ deriv[0] @ v  # (q, p, p)
-        b = np.einsum("kij,jl,mlr,ri->km", g, sigma, g, sigma, optimize=True)
-        return 2 / n * a_inv @ b @ a_inv, "robust.sandwich (normal theory)"
-    try:
-        fim_inv = sem.calc_fim(inverse=True)[1]
-        return np.asarray(fim_inv), "semopy"
-    except Exception:
-        return None, "semopy"
+def _saturated_means(est, pt, st, x, w, sigma, n, ci) -> pd.DataFrame:
+    """lavaan's ``~1`` rows of a saturated mean structure: the (weighted) sample means,
+    standard errors ``sqrt(σ̂_ii / N)`` (the means' expected information); exogenous
+    covariates' means fixed at the sample values; latent means 0."""
+    from .tables import more_rows
+
+    mean = np.average(x, axis=0, weights=w)
+    rows = pt[pt.op == "~1"]
+    obs = {v: k for k, v in enumerate(st.observed)}
+    value = np.array([mean[obs[v]] if v in obs else 0.0 for v in rows.lhs])
+    free = (rows.free > 0).to_numpy()
+    se = np.array([np.sqrt(sigma[obs[v], obs[v]] / n) if v in obs else np.nan
+                   for v in rows.lhs])
+    se = np.where(free, se, np.nan)
+    sd = np.array([np.sqrt(sigma[obs[v], obs[v]]) if v in obs else 1.0 for v in rows.lhs])
+    out = more_rows(est, lhs=rows.lhs.to_list(), op="~1", rhs="", value=value, se=se, ci=ci,
+                    std_lv=value, std_all=value / sd)
+    k = len(est)
+    out.loc[k:, "free"] = free
+    out.loc[k:, "label"] = [r.label or r.plabel for r in rows.itertuples()]
+    fixed = out.index[k:][~free]
+    out.loc[fixed, ["z", "pvalue"]] = np.nan
+    out.loc[fixed, "ci_lower"] = out.loc[fixed, "est"]
+    out.loc[fixed, "ci_upper"] = out.loc[fixed, "est"]
+    return out
+
+
+def _fixed_x(fit: dict, s, xi: list[int], n: float, estimator: str) -> None:
+    """lavaan's ``fixed.x``: the exogenous covariates' moments are not modelled — the
+    degrees of freedom leave them out, and the baseline model keeps their covariances."""
+    from .fitmeasures import _from_chisq
+
+    k = len(xi)
+    df = int(fit["df"]) - k * (k + 1) // 2
+    base, base_df = fit["baseline_chisq"], fit["baseline_df"]
+    if estimator == "ML" and k > 1:
+        sxx = s[np.ix_(xi, xi)]
+        base -= n * (np.log(np.diag(sxx)).sum() - np.linalg.slogdet(sxx)[1])
+    base_df -= k * (k - 1) // 2
+    fit.update(_from_chisq(fit["chisq"], df, base, base_df, n))
+
+
+def _with_means(fit: dict, n_means: int, p: int, n: float) -> None:
+    """Fit measures with a saturated mean structure (lavaan): ``npar`` counts the free
+    intercepts, AIC and BIC with it, and SRMR averages the (zero) mean residuals too."""
+    k = fit["npar"] + n_means
+    fit["npar"] = k
+    fit["aic"] = -2 * fit["loglik"] + 2 * k
+    fit["bic"] = -2 * fit["loglik"] + k * np.log(n)
+    moments = p * (p + 1) / 2
+    fit["srmr"] = float(np.sqrt(fit["srmr"] ** 2 * moments / (moments + p)))
+
+
+def _no_means(fit: dict, s, sigma, npar: int, n: float) -> None:
+    """FIML-fitted complete data reported without a mean structure (lavaan's MLR on
+    complete rows): ``npar`` without intercepts, AIC/BIC with it, SRMR of covariances."""
+    from .fitmeasures import srmr
+
+    fit["npar"] = npar
+    fit["aic"] = -2 * fit["loglik"] + 2 * npar
+    fit["bic"] = -2 * fit["loglik"] + npar * np.log(n)
+    fit["srmr"] = srmr(s, sigma)
 
 
 def _multi_group(syntax, data, group, **kw) -> CBSEMResult:
@@ -449,20 +494,30 @@ def _multi_group(syntax, data, group, **kw) -> CBSEMResult:
     if len(levels) < 2:
         raise InputError(f"group column {group!r} has a single level ({levels[0]!r})"
                          if levels else f"group column {group!r} is empty")
+    body = syntax
+    if ":=" in syntax:
+        from .defined import split_defined
+
+        body = split_defined(syntax)[0]
+    built = build(body, ngroups=len(levels), group=True, fiml=kw["missing"] == "fiml",
+                  std_lv=kw.pop("std_lv", False), orthogonal=kw.pop("orthogonal", False))
+    if built.cross_group:
+        return _joint_groups(syntax, built, data, group, levels, **kw)
     weights = kw.pop("weights")
     fits = {}
-    for level in levels:
+    for g, level in enumerate(levels, start=1):
         rows = (data[group] == level).to_numpy()
         w = weights if weights is None or isinstance(weights, str) else \
             np.asarray(weights)[rows]
-        fits[str(level)] = _fit_one(syntax, data[rows], weights=w, group_label=str(level), **kw)
+        fits[str(level)] = _fit_one(syntax, data[rows], weights=w, group_label=str(level),
+                                    built=_one_group(built, g), **kw)
     est = pd.concat([f.estimates.assign(group=g) for g, f in fits.items()], ignore_index=True)
     est = est[["group"] + [c for c in est.columns if c != "group"]]
     r2 = pd.concat([f.r2.assign(group=g) for g, f in fits.items()], ignore_index=True)
     fit = combine_groups([dict(f.fit) for f in fits.values()])
     problems = tuple(replace(d, message=f"group {g}: {d.message}", concerns=(g, *d.concerns))
                      for g, f in fits.items() for d in f.diagnostics)
-    notes = ("groups are fitted separately (semopy has no cross-group equality constraints); "
+    notes = ("no parameter is shared across groups, so each group is fitted on its own; "
              "fit sums the groups' statistics",) + tuple(
         dict.fromkeys(n for f in fits.values() for n in f.notes))
     first = next(iter(fits.values())).settings
@@ -474,6 +529,92 @@ def _multi_group(syntax, data, group, **kw) -> CBSEMResult:
                        group=group)
     return CBSEMResult(est, pd.Series(fit, name="value"), r2, _admissible(problems), problems,
                        notes, settings, syntax, groups=fits)
+
+
+def _one_group(built: Built, g: int) -> Built:
+    """Group ``g``'s part of a multi-group model (no constraint reaches other groups)."""
+    from .partable import constraints
+
+    pt = built.pt
+    mine = pt[pt.group == g]
+    names = set(mine.plabel) | set(mine.label[mine.label != ""])
+    eq = pt[(pt.group == 0) & pt.lhs.isin(names) & pt.rhs.isin(names)]
+    sub = pd.concat([mine.assign(group=1, block=1), eq], ignore_index=True)
+    return replace(built, pt=sub, cons=constraints(sub), ngroups=1)
+
+
+def _joint_groups(syntax, built: Built, data, group, levels, *, estimator, missing,
+                  bootstrap, seed, ci, weights, chunk, engine=None) -> CBSEMResult:
+    """Groups fitted together, parameters shared across groups by labels (``c(a, a)*x``)
+    or ``==``: one multi-group fit, ``F = Σ (N_g/N) F_g``, ``χ² = Σ N_g F_g``."""
+    from .fitmeasures import _from_chisq
+
+    if estimator not in ("ML", "GLS", "ULS") or missing != "listwise" or bootstrap \
+            or weights is not None or ":=" in syntax:
+        raise InputError("parameters shared across groups are fitted with ML, GLS or ULS "
+                         "on complete, unweighted data, without a bootstrap or defined "
+                         "parameters here", hint="estimator='ML', missing='listwise'")
+    observed = list(built.observed)
+    xs, s, n, dropped = [], [], [], 0
+    for level in levels:
+        frame, _, d = _frame(observed, data[(data[group] == level).to_numpy()], None,
+                             "listwise")
+        x = frame.to_numpy(dtype=float)
+        xs.append(x)
+        s.append(np.cov(x, rowvar=False, bias=True))
+        n.append(float(len(x)))
+        dropped += d
+    fitted = fit_covariance(built, s, n, estimator=estimator)
+    p, g_n = len(observed), len(levels)
+    npar = built.cons.npar
+    cov = fitted.cov
+    se_all = np.sqrt(np.diag(cov)) if cov is not None else np.full(sum(
+        st.q for st in fitted.structs), np.nan)
+    ests, r2s, per_group, problems, at = [], [], [], [], 0
+    latent = list(built.latent)
+    for g, (level, st, theta) in enumerate(zip(levels, fitted.structs, fitted.theta), 1):
+        se = se_all[at:at + st.q]
+        at += st.q
+        sigma = st.implied(theta[None])[0][0]
+        inner_cov = st.inner_cov(theta[None])[0]
+        rows = built.pt[built.pt.group == g]
+        est = table_estimates(rows, st, theta, se, sigma, inner_cov, ci)
+        est = _saturated_means(est, rows, st, xs[g - 1], None, sigma, n[g - 1], ci)
+        ests.append(est.assign(group=str(level)))
+        r2s.append(r2_of(st, latent, theta, sigma, inner_cov).assign(group=str(level)))
+        li = [st.inner.index(v) for v in latent]
+        problems += [replace(d, message=f"group {level}: {d.message}",
+                             concerns=(str(level), *d.concerns))
+                     for d in check_solution(est, sigma, inner_cov[np.ix_(li, li)], latent)]
+        fg = fit_measures(s[g - 1], sigma, float(fitted.fmin[g - 1]), n=n[g - 1], npar=st.q,
+                          estimator=estimator)
+        _with_means(fg, int(((rows.op == "~1") & (rows.free > 0)).sum()), p, n[g - 1])
+        per_group.append(fg)
+    if not fitted.converged:
+        problems.append(Diagnostic("non_convergence", "the optimiser did not converge; "
+                                   "estimates are not final", "error"))
+    fit = combine_groups(per_group)
+    df = g_n * (p * (p + 1) // 2 - built.n_exo) - npar
+    n_tot = float(sum(n))
+    fit.update(_from_chisq(fit["chisq"], df, fit["baseline_chisq"], fit["baseline_df"], n_tot))
+    if g_n > 1:
+        for k in ("rmsea", "rmsea_ci_lower", "rmsea_ci_upper"):
+            fit[k] *= np.sqrt(g_n)
+    k = built.npar
+    fit.update(npar=k, aic=-2 * fit["loglik"] + 2 * k, bic=-2 * fit["loglik"] + k * np.log(n_tot))
+    est = pd.concat(ests, ignore_index=True)
+    est = est[["group"] + [c for c in est.columns if c != "group"]]
+    warn_all(problems)
+    settings = CBSEMSettings(
+        estimator=estimator, missing=missing, n=int(n_tot), n_dropped=dropped,
+        weighted=False, n_effective=n_tot, se="expected", bootstrap=0, seed=None, ci=ci,
+        n_failed=0, n_inadmissible=0, group=group, iterations=fitted.iterations,
+        semopy_version="", version=__version__)
+    notes = ("groups fitted together: parameters with the same label in several groups are "
+             "equal (lavaan's multi-group ML); free intercepts in every group",)
+    return CBSEMResult(est, pd.Series({k: fit[k] for k in FIT_NAMES}, name="value"),
+                       pd.concat(r2s, ignore_index=True), _admissible(problems),
+                       tuple(problems), notes, settings, syntax)
 
 
 def _admissible(diagnostics) -> bool:

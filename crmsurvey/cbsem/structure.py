@@ -104,3 +104,114 @@ def structure_of(model) -> Structure:
     return Structure(tuple(names), np.array(which), np.array(rows), np.array(cols),
                      tuple(base), tuple(model.names_beta[0]), tuple(model.names_lambda[0]),
                      tuple(fixed))
+
+
+def structure_from_partable(pt, observed: list[str], s: np.ndarray | None = None
+                            ) -> Structure:
+    """The :class:`Structure` of one group's rows of a parameter table
+    (:func:`crmsurvey.cbsem.partable.partable`), its observed variables in ``observed``'s
+    order. Free rows become the parameters, in the table's order, named by their label
+    (or plabel); fixed rows set the matrices; exogenous covariates (``exo = 1``) take their
+    sample moments from ``s``. Observed variables in the structural part (regressions,
+    covariances with factors) are carried as inner variables with a unit loading."""
+    rows = pt[pt.op.isin(["=~", "~", "~~"])]
+    lv = list(dict.fromkeys(rows.lhs[rows.op == "=~"]))
+    inner_ov = {v for v in rows.lhs[rows.op == "~"]} | {v for v in rows.rhs[rows.op == "~"]}
+    inner_ov |= {r.lhs if r.rhs in lv else r.rhs for r in rows[rows.op == "~~"].itertuples()
+                 if (r.lhs in lv) != (r.rhs in lv)}
+    inner_ov -= set(lv)
+    changed = True
+    while changed:  # covariances between a structural observed variable and another
+        changed = False
+        for r in rows[(rows.op == "~~") & (rows.lhs != rows.rhs)].itertuples():
+            if (r.lhs in inner_ov) != (r.rhs in inner_ov) and r.lhs not in lv \
+                    and r.rhs not in lv:
+                inner_ov |= {r.lhs, r.rhs}
+                changed = True
+    inner = lv + [v for v in observed if v in inner_ov]
+    pos_in = {v: k for k, v in enumerate(inner)}
+    pos_ob = {v: k for k, v in enumerate(observed)}
+    m, p = len(inner), len(observed)
+    base = [np.zeros((m, m)), np.zeros((p, m)), np.zeros((m, m)), np.zeros((p, p))]
+    for v in inner:
+        if v in pos_ob:
+            base[LAMBDA][pos_ob[v], pos_in[v]] = 1.0
+    names, which, rr, cc, fixed = [], [], [], [], []
+    for r in rows.itertuples():
+        if r.op == "=~":
+            k, i, j = (BETA, pos_in[r.rhs], pos_in[r.lhs]) if r.rhs in pos_in else \
+                (LAMBDA, pos_ob[r.rhs], pos_in[r.lhs])
+        elif r.op == "~":
+            k, i, j = BETA, pos_in[r.lhs], pos_in[r.rhs]
+        elif r.lhs in pos_in and r.rhs in pos_in:
+            k, i, j = PSI, pos_in[r.lhs], pos_in[r.rhs]
+        else:
+            k, i, j = THETA, pos_ob[r.lhs], pos_ob[r.rhs]
+        name = r.label or r.plabel
+        if r.free > 0:
+            names.append(name)
+            which.append(k)
+            rr.append(i)
+            cc.append(j)
+            continue
+        value = r.ustart
+        if r.exo and s is not None:
+            value = s[pos_ob[r.lhs], pos_ob[r.rhs]]
+        value = 0.0 if not np.isfinite(value) else float(value)
+        base[k][i, j] = value
+        if k in (PSI, THETA):
+            base[k][j, i] = value
+        fixed.append((name, k, i, j, value))
+    return Structure(tuple(names), np.array(which, dtype=int), np.array(rr, dtype=int),
+                     np.array(cc, dtype=int), tuple(base), tuple(inner), tuple(observed),
+                     tuple(fixed))
+
+
+def start_values(st: Structure, pt, s: np.ndarray) -> np.ndarray:
+    """Starting values of the free rows: ``start()`` where given; loadings and factor
+    variances from each factor's first principal component (scaled to its fixed loading
+    or variance), residual variances half the observed ones, all else 0."""
+    free = pt[pt.op.isin(["=~", "~", "~~"]) & (pt.free > 0)]
+    theta = np.zeros(st.q)
+    lv = list(dict.fromkeys(pt.lhs[pt.op == "=~"]))
+    obs = {v: k for k, v in enumerate(st.observed)}
+    load, lv_var = {}, {}
+    for f in lv:
+        block = pt[(pt.op == "=~") & (pt.lhs == f)]
+        items = [v for v in block.rhs if v in obs]
+        if not items:
+            continue
+        idx = [obs[v] for v in items]
+        w, vec = np.linalg.eigh(s[np.ix_(idx, idx)])
+        lam = vec[:, -1] * np.sqrt(max(w[-1], 1e-8))
+        lam = lam if lam.sum() >= 0 else -lam
+        scale = 1.0
+        marker = block[(block.free == 0) & (block.ustart.fillna(0) != 0)]
+        marker = marker[marker.rhs.isin(items)]
+        var = pt[(pt.op == "~~") & (pt.lhs == f) & (pt.rhs == f) & (pt.free == 0)]
+        if len(marker):
+            r = marker.iloc[0]
+            scale = lam[items.index(r.rhs)] / r.ustart
+        elif len(var) and var.ustart.iloc[0] > 0:
+            scale = np.sqrt(var.ustart.iloc[0])
+        scale = scale if abs(scale) > 1e-8 else 1.0
+        for v, value in zip(items, lam / scale):
+            load[(f, v)] = value
+        lv_var[f] = scale ** 2
+    for k, r in enumerate(free.itertuples()):
+        if np.isfinite(r.ustart):
+            theta[k] = r.ustart
+        elif r.op == "=~":
+            theta[k] = load.get((r.lhs, r.rhs), 1.0)
+        elif r.op == "~~" and r.lhs == r.rhs:
+            if r.lhs in obs:
+                mine = [load[(f, r.lhs)] ** 2 * lv_var[f] for f in lv if (f, r.lhs) in load]
+                total = s[obs[r.lhs], obs[r.lhs]]
+                theta[k] = max(total - sum(mine), 0.1 * total) if mine else \
+                    (total if r.lhs in st.inner else 0.5 * total)
+            else:
+                theta[k] = lv_var.get(r.lhs, 0.05)
+        elif r.op == "~~" and r.lhs in obs and r.rhs in obs and r.lhs in st.inner \
+                and r.rhs in st.inner:
+            theta[k] = s[obs[r.lhs], obs[r.rhs]]
+    return theta

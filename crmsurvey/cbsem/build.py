@@ -1,0 +1,206 @@
+"""From model syntax to what the estimators fit: lavaan's parameter table, the groups'
+matrix structures, the equality map, and the covariance-structure fit (ML, GLS, ULS,
+DWLS) by Fisher scoring from the table's starting values.
+
+semopy is not used here: the table is built by :mod:`crmsurvey.cbsem.partable`, the
+matrices by :func:`~crmsurvey.cbsem.structure.structure_from_partable`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .constrained import fit_groups, group_information
+from .partable import Constraints, constraints, needs_meanstructure, parse_syntax, \
+    partable, variables
+from .scoring import score_fit
+from .structure import Structure, start_values, structure_from_partable
+
+__all__ = ["Built", "build", "fit_covariance", "Fitted", "group_rows"]
+
+
+@dataclass(frozen=True, eq=False)
+class Built:
+    """A model read and completed: ``pt`` (every group), its observed and latent
+    variables, whether it has a mean structure, and the equality map."""
+
+    pt: pd.DataFrame
+    observed: tuple[str, ...]
+    latent: tuple[str, ...]
+    meanstructure: bool
+    cons: Constraints
+    ngroups: int
+    ov_x: tuple[str, ...] = ()  # exogenous covariates, fixed at their sample moments
+
+    @property
+    def n_means(self) -> int:
+        """Free intercepts (all groups), counted in lavaan's ``npar``."""
+        return int(((self.pt.op == "~1") & (self.pt.free > 0)).sum())
+
+    @property
+    def npar(self) -> int:
+        """lavaan's ``npar``: unique free parameters, intercepts included."""
+        return self.cons.npar + self.n_means
+
+    @property
+    def n_exo(self) -> int:
+        """Moments of the exogenous covariates per group (not modelled: fixed.x)."""
+        k = len(self.ov_x)
+        return k * (k + 1) // 2
+
+    @property
+    def cross_group(self) -> bool:
+        """Do constraints tie parameters of different groups?"""
+        if self.ngroups < 2 or self.cons.trivial:
+            return False
+        rows = self.pt[(self.pt.free > 0) & self.pt.op.isin(["=~", "~", "~~"])]
+        group_of_row = rows.group.to_numpy()
+        for col in self.cons.k.T:
+            if len(set(group_of_row[col != 0])) > 1:
+                return True
+        return False
+
+
+def build(syntax: str, *, ngroups: int = 1, group: bool = False, fiml: bool = False,
+          std_lv: bool = False, orthogonal: bool = False,
+          meanstructure: bool | None = None) -> Built:
+    """lavaan's table for ``syntax`` with lavaan's rule for the mean structure."""
+    flat = parse_syntax(syntax)
+    v = variables(flat)
+    if not v.ov:
+        raise InputError("the model names no observed variable", path="model")
+    ms = needs_meanstructure(flat, group=group, fiml=fiml, meanstructure=meanstructure)
+    pt = partable(flat, ngroups=ngroups, meanstructure=ms, std_lv=std_lv,
+                  orthogonal=orthogonal)
+    composite = pt[pt.op == "<~"]
+    if len(composite):
+        raise InputError(f"construct {composite.lhs.iloc[0]!r} is composite ('<~'); CB-SEM "
+                         "fits reflective factors only", hint="fit it with pls() instead")
+    if (pt.op == "|").any():
+        raise InputError("thresholds (|) in the syntax are not supported here",
+                         hint="name the ordered items with ordered=[...] instead")
+    means = pt[pt.op == "~1"]
+    restricted = means[((means.free == 0) & (means.exo == 0) & ~means.lhs.isin(v.lv))
+                       | ((means.free > 0) & means.lhs.isin(v.lv))
+                       | ((means.free > 0) & (means.label != ""))]
+    if len(restricted):
+        r = restricted.iloc[0]
+        raise InputError(f"'{r.lhs} ~ 1' restricts the mean structure (fixed or labelled "
+                         "intercepts, free latent means); cbsem() fits saturated means only",
+                         path="model", hint="measurement_invariance() fits latent means "
+                         "under equal intercepts")
+    return Built(pt, v.ov, v.lv, ms, constraints(pt), ngroups, v.ov_x)
+
+
+def group_rows(pt: pd.DataFrame, g: int) -> pd.DataFrame:
+    """Group ``g``'s (1-based) rows of the table."""
+    return pt[pt.group == g]
+
+
+@dataclass(frozen=True, eq=False)
+class Fitted:
+    """A covariance-structure fit of one or more groups."""
+
+    structs: list[Structure]
+    theta: list[np.ndarray]  # each group's free rows
+    fmin: np.ndarray  # each group's discrepancy
+    converged: bool
+    iterations: int
+    cov: np.ndarray | None  # covariance of all groups' free rows (expected information)
+
+
+def fit_covariance(built: Built, s: list[np.ndarray], n: list[float], *,
+                   estimator: str = "ML", x: list[np.ndarray] | None = None) -> Fitted:
+    """Fit the covariance structure of every group (equality constraints through
+    ``built.cons``); standard errors from the expected information (ML, GLS), the
+    normal-theory sandwich (ULS) or the ADF sandwich (DWLS)."""
+    structs, theta0 = [], []
+    for g, sg in enumerate(s, start=1):
+        rows = group_rows(built.pt, g)
+        st = structure_from_partable(rows, list(built.observed), sg)
+        structs.append(st)
+        theta0.append(start_values(st, rows, sg))
+    k, c = built.cons.k, built.cons.c
+    if estimator == "DWLS":
+        return _dwls(structs, s, n, theta0, k, c, x)
+    if len(structs) == 1 and built.cons.trivial:
+        sc = score_fit(structs[0], s[0][None], theta0[0][None], estimator=estimator)
+        theta, fmin = [sc.theta[0]], sc.fmin[:1]
+        converged, iterations = bool(sc.converged[0]), int(sc.iterations[0])
+    else:
+        gf = fit_groups(structs, s, n, theta0, k, c, estimator=estimator)
+        theta, fmin, converged, iterations = gf.theta, gf.f, gf.converged, gf.iterations
+    cov = _expected_cov(structs, theta, s, n, k, estimator)
+    return Fitted(structs, theta, fmin, converged and np.all(np.isfinite(fmin)), iterations,
+                  cov)
+
+
+def _expected_cov(structs, theta, s, n, k, estimator):
+    n_tot = float(np.sum(n))
+    w = np.asarray(n, float) / n_tot
+    s_inv = [np.linalg.inv(x) for x in s] if estimator == "GLS" else None
+    _, _, info = group_information(structs, theta, s, w, estimator, s_inv)
+    try:
+        a_inv = np.linalg.inv(k.T @ info @ k)
+    except np.linalg.LinAlgError:
+        return None
+    if estimator in ("ML", "GLS"):
+        return k @ (2 / n_tot * a_inv) @ k.T
+    # ULS: normal-theory sandwich, group by group (Γ_g = 2 D⁺(Σ⊗Σ)D⁺' in trace form)
+    b = np.zeros_like(info)
+    at = 0
+    for g, (st, th) in enumerate(zip(structs, theta)):
+        sig, aux = st.implied(th[None])
+        d = st.derivatives(aux)[0]
+        sigma = sig[0]
+        bg = np.einsum("kij,jl,mlr,ri->km", d, sigma, d, sigma, optimize=True)
+        b[at:at + st.q, at:at + st.q] = w[g] ** 2 * bg * n_tot / n[g]
+        at += st.q
+    return 2 / n_tot * k @ a_inv @ (k.T @ b @ k) @ a_inv @ k.T
+
+
+def _dwls(structs, s, n, theta0, k, c, x):
+    """Diagonally weighted least squares on the covariances (weights: the inverse ADF
+    variances of the sample covariances), with the ADF sandwich for standard errors."""
+    from .robust import gamma
+
+    if len(structs) != 1 or x is None:
+        raise InputError("estimator='DWLS' fits one group of complete rows here")
+    st, sg, xg = structs[0], s[0], x[0]
+    il = np.tril_indices(len(sg))
+    gam = gamma(xg)
+    w = 1 / np.diag(gam)
+    u = np.linalg.lstsq(k, theta0[0] - c, rcond=None)[0]
+
+    def parts(uu):
+        sig, aux = st.implied((k @ uu + c)[None])
+        delta = st.derivatives(aux)[0][:, il[0], il[1]].T @ k  # (p*, npar)
+        r = (sg - sig[0])[il]
+        return 0.5 * float(np.sum(w * r * r)), r, delta
+
+    f, r, delta = parts(u)
+    converged, it = False, 0
+    for it in range(1, 500):
+        a = delta.T @ (w[:, None] * delta)
+        step = np.linalg.lstsq(a, delta.T @ (w * r), rcond=None)[0]
+        scale = 1.0
+        for _ in range(20):
+            f_new, r_new, d_new = parts(u + scale * step)
+            if f_new <= f + 1e-14:
+                break
+            scale /= 2
+        u, f, r, delta = u + scale * step, f_new, r_new, d_new
+        if np.abs(scale * step).max() < 1e-9:
+            converged = True
+            break
+    a = delta.T @ (w[:, None] * delta)
+    try:
+        a_inv = np.linalg.inv(a)
+        cov_u = a_inv @ (delta.T * w) @ gam @ (w[:, None] * delta) @ a_inv / n[0]
+        cov = k @ cov_u @ k.T
+    except np.linalg.LinAlgError:
+        cov = None
+    return Fitted(structs, [k @ u + c], np.array([np.nan]), converged, it, cov)
