@@ -171,13 +171,15 @@ def copula_test(result, *, normality_alpha: float = 0.05, bootstrap: int | None 
     Examples
     --------
     >>> import numpy as np, pandas as pd, crmsurvey as cs
+    >>> from scipy import stats
     >>> from crmsurvey.pls.endogeneity import copula_test
-    >>> rng = np.random.default_rng(3); n = 400
-    >>> x = rng.exponential(size=n); e = rng.normal(size=n) + 0.6 * (x - 1)  # endogenous x
-    >>> y = 0.5 * x + e
-    >>> df = pd.DataFrame({"x1": x + 0.3 * rng.normal(size=n), "x2": x + 0.3 * rng.normal(size=n),
-    ...                    "y1": y + 0.3 * rng.normal(size=n), "y2": y + 0.3 * rng.normal(size=n)})
-    >>> res = cs.pls("X =~ x1 + x2\\nY =~ y1 + y2\\nY ~ X", df, bootstrap=200, seed=1)
+    >>> rng = np.random.default_rng(3); n = 500        # Park & Gupta's model, rho = .6:
+    >>> u, e = rng.multivariate_normal([0, 0], [[1, .6], [.6, 1]], size=n).T
+    >>> x = stats.expon.ppf(stats.norm.cdf(u)); y = 0.5 * x + e  # x exponential, endogenous
+    >>> df = pd.DataFrame({f"{v}{k}": col + 0.2 * rng.normal(size=n)
+    ...                    for v, col in (("x", x), ("y", y)) for k in (1, 2)})
+    >>> res = cs.pls("X =~ x1 + x2\\nY =~ y1 + y2\\nY ~ X", df, scale=(-5, 15),
+    ...              bootstrap=200, seed=1)
     >>> out = copula_test(res)
     >>> out[["lhs", "rhs", "status"]].values.tolist(), bool(out.p.iloc[0] < 0.05)
     ([['Y', 'X', 'tested']], True)
