@@ -21,26 +21,60 @@ from crmsurvey.errors import CrmWarning
 from crmsurvey.pls import verify as V
 
 
-def _draw(n: int, seed: int, cor_ab: float = 0.5) -> pd.DataFrame:
-    """Four constructs: A, B exogenous (correlation ``cor_ab``), C ~ A + B, D ~ C (A and
-    B not on D, so the estimated model omits paths); three items each, loadings .7–.9."""
-    rng = np.random.default_rng(seed)
-    a = rng.standard_normal(n)
-    b = cor_ab * a + np.sqrt(1 - cor_ab ** 2) * rng.standard_normal(n)
-    c = 0.4 * a + 0.3 * b
-    c = c + np.sqrt(1 - c.var()) * rng.standard_normal(n)
-    d = 0.6 * c + 0.8 * rng.standard_normal(n)
+def _items(factors: dict[str, np.ndarray], rng) -> pd.DataFrame:
+    """Three items per construct, loadings .9, .8, .7, on standardised factor scores."""
     cols = {}
-    for name, f in zip("abcd", (a, b, c, d)):
+    for name, f in factors.items():
         f = (f - f.mean()) / f.std()
         for k, lam in enumerate((0.9, 0.8, 0.7), 1):
-            cols[f"{name}{k}"] = lam * f + np.sqrt(1 - lam ** 2) * rng.standard_normal(n)
+            cols[f"{name.lower()}{k}"] = lam * f + np.sqrt(1 - lam ** 2) * rng.standard_normal(
+                len(f))
     return pd.DataFrame(cols)
 
 
-MODEL = """
+def _outcome(rng, *terms):
+    """Σ coefficient · predictor plus a disturbance of the variance left to 1."""
+    x = sum(b * f for b, f in terms)
+    return x + np.sqrt(max(1 - x.var(), 0.05)) * rng.standard_normal(len(x))
+
+
+def _draw(n: int, seed: int) -> pd.DataFrame:
+    """A chain with a direct effect A → C that MODEL omits: B ~ A, C ~ A + B, D ~ A + C,
+    E ~ D. Omitting A → C leaves cor(A, C) unreproduced, so D's implied variance is not
+    1 and the E–D correlation tells cSEM's construction from one that keeps it at 1."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(n)
+    b = _outcome(rng, (0.5, a))
+    c = _outcome(rng, (0.4, a), (0.4, b))
+    d = _outcome(rng, (0.3, a), (0.5, c))
+    e = _outcome(rng, (0.6, d))
+    return _items({"A": a, "B": b, "C": c, "D": d, "E": e}, rng)
+
+
+def _draw_collinear(n: int, seed: int, cor_ab: float) -> pd.DataFrame:
+    """A, B exogenous with correlation ``cor_ab``, C ~ A + B, D ~ C (MODEL_AB)."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(n)
+    b = cor_ab * a + np.sqrt(1 - cor_ab ** 2) * rng.standard_normal(n)
+    c = _outcome(rng, (0.4, a), (0.3, b))
+    d = _outcome(rng, (0.6, c))
+    return _items({"A": a, "B": b, "C": c, "D": d}, rng)
+
+
+BLOCKS = """
 A {a} a1 + a2 + a3
 B {b} b1 + b2 + b3
+C =~ c1 + c2 + c3
+D =~ d1 + d2 + d3
+E =~ e1 + e2 + e3
+D ~ A + C
+E ~ D
+"""
+MODEL = BLOCKS + "B ~ A\nC ~ B\n"  # A → C omitted
+MODEL_TRUE = BLOCKS + "B ~ A\nC ~ A + B\n"
+MODEL_AB = """
+A =~ a1 + a2 + a3
+B =~ b1 + b2 + b3
 C =~ c1 + c2 + c3
 D =~ d1 + d2 + d3
 C ~ A + B
@@ -109,12 +143,13 @@ def _independent_fit(res, data: pd.DataFrame, common: set[str]) -> dict:
             psi[j, j] = 1 - beta[j] @ v_sat[j]  # 1 − R²_j
     inv = np.linalg.inv(np.eye(k) - beta)
     v_est = inv @ psi @ inv.T
+    implied_var = np.diag(v_est).copy()
     np.fill_diagonal(v_est, 1.0)
     big = np.zeros((k, p))
     big[owner, np.arange(p)] = lam
     same_composite = (owner[:, None] == owner[None]) & np.array(
         [cons[o] not in common for o in owner])[:, None]
-    out = {"beta": beta, "lam": lam, "cons": cons}
+    out = {"beta": beta, "lam": lam, "cons": cons, "implied_var": implied_var}
     for name, v in (("saturated", v_sat), ("estimated", v_est)):
         sigma = big.T @ v @ big
         sigma += np.diag(1 - np.diag(big.T @ big))
@@ -130,9 +165,9 @@ def _independent_fit(res, data: pd.DataFrame, common: set[str]) -> dict:
 CASES = {
     "composite_mode_b_centroid": (MODEL.format(a="<~", b="=~"), {"scheme": "centroid"}, set()),
     "composite_path": (MODEL.format(a="<~", b="<~"), {"scheme": "path"}, set()),
-    "plsc_path": (MODEL.format(a="=~", b="=~"), {"consistent": True}, set("ABCD")),
+    "plsc_path": (MODEL.format(a="=~", b="=~"), {"consistent": True}, set("ABCDE")),
     "plsc_mode_b_factorial": (MODEL.format(a="<~", b="=~"),
-                              {"consistent": True, "scheme": "factorial"}, set("BCD")),
+                              {"consistent": True, "scheme": "factorial"}, set("BCDE")),
 }
 
 
@@ -157,35 +192,37 @@ def test_fit_matches_the_csem_adanco_definitions(data, case):
         for measure in ("srmr", "d_uls", "d_g"):
             assert fit.loc[measure, model] == pytest.approx(
                 want[model][measure], rel=1e-8, abs=1e-12), (model, measure)
-    # the estimated model omits A → D and B → D: its fit differs from the saturated one
+    # the estimated model omits paths: its fit differs from the saturated one, and D's
+    # implied variance is not 1, so the 1 − R² construction matters here
     assert fit.loc["d_uls", "estimated"] > fit.loc["d_uls", "saturated"] + 1e-4
+    assert abs(want["implied_var"][cons.index("D")] - 1) > 1e-3
 
 
 def test_estimated_model_uses_one_minus_r2_disturbances(data):
-    """With paths omitted an outcome's implied variance is not 1 (cSEM resets only the
-    diagonal): the implied A–D correlation is β_DC · cov(C, A) with var C from 1 − R²,
-    which the recursion that kept var C at 1 would not give."""
+    """MODEL omits A → C, so the implied cor(A, C) is β_AB β_BC, not the estimated one;
+    D ~ A + C then has implied variance β' V β + (1 − R²_D) ≠ 1, and cSEM keeps it inside
+    cov(E, D) = β_DE · var(D) and resets only the diagonal."""
     from crmsurvey.pls.fit import structural_correlations
     from crmsurvey.pls.layout import layout_of
     from crmsurvey.model import parse_model
     from crmsurvey.moments import PairProducts
     from crmsurvey.pls.stats import Options, batch_statistics
 
-    syntax = MODEL.format(a="=~", b="=~")
-    lay = layout_of(parse_model(syntax))
+    lay = layout_of(parse_model(MODEL.format(a="=~", b="=~")))
     x = data[list(lay.items)].to_numpy()
     st = batch_statistics(PairProducts(x).moments(np.ones((1, len(x)))), lay,
                           Options("path", 1e-10, 300, True, np.tile(SCALE, (lay.p, 1))))
     v = structural_correlations(st, lay)[0]
     c, b = st.ccor[0], st.beta[0]
-    ia, ib, ic, id_ = (lay.constructs.index(n) for n in "ABCD")
-    cov_ca = b[ia, ic] + b[ib, ic] * c[ia, ib]
-    assert v[ia, id_] == pytest.approx(b[ic, id_] * cov_ca, abs=1e-12)
-    var_c = b[[ia, ib], ic] @ c[np.ix_([ia, ib], [ia, ib])] @ b[[ia, ib], ic] + (
-        1 - st.r2[0, ic])
-    assert var_c == pytest.approx(1.0, abs=1e-12)  # C's own predictors: saturated, var 1
-    var_d = b[ic, id_] ** 2 * var_c + 1 - st.r2[0, id_]
-    assert v[id_, id_] == 1.0 and var_d == pytest.approx(1.0, abs=1e-12)
+    ia, ib, ic, id_, ie = (lay.constructs.index(n) for n in "ABCDE")
+    cor_ac = b[ia, ib] * b[ib, ic]
+    assert v[ia, ic] == pytest.approx(cor_ac, abs=1e-12)
+    assert abs(c[ia, ic] - cor_ac) > 0.05  # the omitted path matters in these data
+    bd = b[[ia, ic], id_]
+    var_d = bd @ np.array([[1, cor_ac], [cor_ac, 1]]) @ bd + 1 - st.r2[0, id_]
+    assert abs(var_d - 1) > 1e-3
+    assert v[id_, ie] == pytest.approx(b[id_, ie] * var_d, abs=1e-12)
+    assert v[id_, id_] == 1.0 and v[ie, ie] == 1.0
 
 
 def test_d_g_is_base_10_in_the_distances_and_the_exact_fit_test(data):
@@ -204,7 +241,7 @@ def test_d_g_is_base_10_in_the_distances_and_the_exact_fit_test(data):
         assert got[i] == pytest.approx(0.5 * np.sum(np.log10(phi) ** 2), rel=1e-10)
         assert got[i] * np.log(10) ** 2 == pytest.approx(0.5 * np.sum(np.log(phi) ** 2),
                                                          rel=1e-10)
-    res = _fit(MODEL.format(a="=~", b="=~"), data, consistent=True, fit_test=100, seed=2)
+    res = _fit(MODEL_TRUE.format(a="=~", b="=~"), data, consistent=True, fit_test=100, seed=2)
     fit = res.model_fit.set_index("measure")
     # the common-factor model holds in the population: exact fit is not rejected on any
     # distance, and d_G sits below its HI95 on the same (base-10) scale
@@ -229,9 +266,9 @@ def test_clean_models_get_no_verify_diagnostic(data):
 
 def test_near_collinear_plsc_model_is_flagged():
     """A and B correlate .99 in the population, both predicting C."""
-    data = _draw(500, 3, cor_ab=0.99)
+    data = _draw_collinear(500, 3, cor_ab=0.99)
     with pytest.warns(CrmWarning):
-        res = cs.pls(MODEL.format(a="=~", b="=~"), data, scale=SCALE, consistent=True)
+        res = cs.pls(MODEL_AB, data, scale=SCALE, consistent=True)
     codes = _codes(res)
     assert {"construct_corr_high", "inner_vif_high", "path_beyond_one"} <= codes
     high = next(d for d in res.diagnostics if d.code == "construct_corr_high")
