@@ -463,6 +463,11 @@ def _fixed_x(fit: dict, s, xi: list[int], n: float, estimator: str) -> None:
         base -= n * (np.log(np.diag(sxx)).sum() - np.linalg.slogdet(sxx)[1])
     base_df -= k * (k - 1) // 2
     fit.update(_from_chisq(fit["chisq"], df, base, base_df, n))
+    if np.isfinite(fit["loglik"]):  # lavaan's loglik is that of y given x
+        sxx = s[np.ix_(xi, xi)]
+        ll = fit["loglik"] + n / 2 * (k * np.log(2 * np.pi) + np.linalg.slogdet(sxx)[1] + k)
+        fit.update(loglik=ll, aic=-2 * ll + 2 * fit["npar"],
+                   bic=-2 * ll + fit["npar"] * np.log(n))
 
 
 def _with_means(fit: dict, n_means: int, p: int, n: float) -> None:

@@ -1,0 +1,186 @@
+"""lavaan's parameter table and conventions, checked against lavaan run in the test.
+
+One Rscript call fits every case (tests/lavaan/partable_suite.R); for each, crmsurvey's
+table (:func:`crmsurvey.cbsem.partable.partable`) must equal lavaan's ``parTable`` and
+``cs.cbsem`` must give lavaan's npar, χ², df, fit measures, estimates, standard errors
+and standardised values to 1e-3.
+"""
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import crmsurvey as cs
+from crmsurvey.cbsem.partable import COLUMNS, constraints, parse_syntax, partable
+from crmsurvey.errors import InputError
+
+from .lavaan import run_lavaan
+
+BASE = """A =~ a1 + a2 + a3 + a4
+B =~ b1 + b2 + b3 + b4
+C =~ c1 + c2 + c3 + c4
+"""
+REST = "B =~ b1 + b2 + b3 + b4\nC =~ c1 + c2 + c3 + c4\n"
+
+# case: (model, std_lv, orthogonal, estimator, group)
+CASES = {
+    "na_one": ("A =~ NA*a1 + a2 + a3 + a4\nA ~~ 1*A\n" + REST, False, False, "ML", ""),
+    "na_all": ("A =~ NA*a1 + a2 + a3 + a4\nB =~ NA*b1 + b2 + b3 + b4\n"
+               "C =~ NA*c1 + c2 + c3 + c4\nA ~~ 1*A\nB ~~ 1*B\nC ~~ 1*C\n",
+               False, False, "ML", ""),
+    "std_lv": (BASE, True, False, "ML", ""),
+    "fix_second": ("A =~ a1 + 1*a2 + a3 + a4\n" + REST, False, False, "ML", ""),
+    "start": ("A =~ a1 + start(0.8)*a2 + a3 + a4\n" + REST, False, False, "ML", ""),
+    "labels": ("A =~ a1 + l*a2 + l*a3 + a4\n" + REST, False, False, "ML", ""),
+    "equality": ("A =~ a1 + p*a2 + q*a3 + a4\n" + REST + "p == q\n", False, False, "ML", ""),
+    "resid_cov": (BASE + "a1 ~~ a2\nb3 ~~ c3\n", False, False, "ML", ""),
+    "orthogonal": (BASE, False, True, "ML", ""),
+    "structural": (BASE + "C ~ A + B\nA ~ x1\n", False, False, "ML", ""),
+    "intercepts": (BASE + "a1 ~ 1\n", False, False, "ML", ""),
+    "mlr": (BASE, False, False, "MLR", ""),
+    "group": (BASE, False, False, "ML", "g"),
+    "group_labels": ("A =~ a1 + c(v, v)*a2 + c(w1, w2)*a3 + c(1, NA)*a4\n" + REST,
+                     False, False, "ML", "g"),
+}
+
+
+def _data(seed: int = 20) -> pd.DataFrame:
+    """A 3-factor survey: 400 rows, 12 items (a1 and a2 share some error), a covariate x1
+    and two groups of 200 whose loadings differ a little."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    g = np.repeat(["one", "two"], n // 2)
+    x1 = rng.normal(size=n)
+    phi = np.array([[1, .4, .3], [.4, 1, .5], [.3, .5, 1]])
+    f = rng.multivariate_normal(np.zeros(3), phi, size=n)
+    f[:, 0] += 0.4 * x1
+    load = np.array([.8, .7, .6, .75])
+    cols = {}
+    shared = rng.normal(size=n) * 0.4
+    for k, name in enumerate("abc"):
+        for j in range(4):
+            lam = load[j] + (0.15 if g[0] != "one" and j == 3 else 0) * (g == "two")
+            e = rng.normal(size=n) * 0.6 + (shared if name == "a" and j < 2 else 0)
+            cols[f"{name}{j + 1}"] = 3 + lam * f[:, k] + e
+    return pd.DataFrame({**cols, "x1": x1, "g": g})
+
+
+@pytest.fixture(scope="module")
+def lavaan(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("partable")
+    data = _data()
+    cases = pd.DataFrame([dict(case=k, model=m, std_lv=str(s).upper(),
+                               orthogonal=str(o).upper(), estimator=e, group=gr)
+                          for k, (m, s, o, e, gr) in CASES.items()])
+    cases.to_csv(tmp / "cases.csv", index=False)
+    ref = run_lavaan("partable_suite.R", data, tmp, CASES=tmp / "cases.csv",
+                     PT=tmp / "pt.csv")
+    pt = pd.read_csv(tmp / "pt.csv", keep_default_na=False, na_values=["NA"])
+    return data, ref, pt
+
+
+def _fit(case, data):
+    model, std_lv, orthogonal, estimator, group = CASES[case]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cs.cbsem(model, data, estimator=estimator, std_lv=std_lv,
+                        orthogonal=orthogonal, group=group or None)
+
+
+def _close(got, want, what):
+    assert got == pytest.approx(want, abs=1e-3, rel=1e-6), what
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_parameter_table_is_lavaans(lavaan, case):
+    data, _, lav_pt = lavaan
+    model, std_lv, orthogonal, estimator, group = CASES[case]
+    want = lav_pt[lav_pt.case == case][COLUMNS].reset_index(drop=True)
+    ngroups = 2 if group else 1
+    flat = parse_syntax(model)
+    mean = group != "" or any(f.op == "~1" for f in flat)
+    got = partable(model, ngroups=ngroups, meanstructure=mean, std_lv=std_lv,
+                   orthogonal=orthogonal)
+    assert len(got) == len(want), (got.to_string(), want.to_string())
+    for col in COLUMNS:
+        a, b = got[col].to_numpy(), want[col].to_numpy()
+        if col == "ustart":
+            assert np.array_equal(np.isnan(a), np.isnan(b.astype(float))), col
+            assert np.allclose(a[~np.isnan(a)], b[~np.isnan(a)].astype(float)), col
+        else:
+            assert [str(v) for v in a] == [str(v) for v in b], (col, got.to_string())
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_fit_matches_lavaan(lavaan, case):
+    data, ref, _ = lavaan
+    res = _fit(case, data)
+    fit = ref["fit"]
+    measures = ["npar", "chisq", "df", "cfi", "tli", "rmsea", "srmr", "aic", "bic"]
+    for m in measures:
+        _close(float(res.fit[m]), float(fit[f"{case}:{m}"]), m)
+    est = ref["est"][ref["est"].case == case]
+    got = res.estimates.copy()
+    if "group" in got:
+        levels = list(dict.fromkeys(got.group))
+        got["group"] = [levels.index(g) + 1 for g in got.group]
+    else:
+        got["group"] = 1
+    got = got.set_index(["group", "lhs", "op", "rhs"])
+    compared = 0
+    for r in est.itertuples():
+        key = (r.group, r.lhs, r.op, "" if pd.isna(r.rhs) else r.rhs)
+        if r.op not in ("=~", "~", "~~", "~1"):
+            continue
+        row = got.loc[key]
+        _close(row.est, r.est, (case, key, "est"))
+        if r.se > 0:
+            _close(row.se, r.se, (case, key, "se"))
+        _close(row.std_all, getattr(r, "_9"), (case, key, "std_all"))
+        _close(row.std_lv, getattr(r, "_8"), (case, key, "std_lv"))
+        compared += 1
+    assert compared >= len(est[est.op.isin(["=~", "~", "~~", "~1"])])
+
+
+def test_the_issues_cases(lavaan):
+    """The reported bugs, said plainly: NA* frees the first loading (npar 10 for a
+    5-item factor), a numeric second loading fixes both, std_all of a residual covariance
+    is the residual correlation."""
+    data, ref, _ = lavaan
+    one = _fit("na_one", data)
+    ests = one.estimates.set_index(["lhs", "op", "rhs"])
+    assert ests.loc[("A", "=~", "a1"), "free"] and not ests.loc[("A", "~~", "A"), "free"]
+    assert ests.loc[("A", "=~", "a2"), "free"]
+    assert one.fit["npar"] == 10 + 12 + 2 + 3  # loadings, residuals, lv variances, covs
+    fixed = _fit("fix_second", data).estimates.set_index(["lhs", "op", "rhs"])
+    assert fixed.loc[("A", "=~", "a1"), "est"] == 1 and fixed.loc[("A", "=~", "a2"), "est"] == 1
+    rc = _fit("resid_cov", data).estimates.set_index(["lhs", "op", "rhs"])
+    theta = rc.loc[("a1", "~~", "a2"), "est"]
+    corr = theta / np.sqrt(rc.loc[("a1", "~~", "a1"), "est"] * rc.loc[("a2", "~~", "a2"), "est"])
+    assert rc.loc[("a1", "~~", "a2"), "std_all"] == pytest.approx(corr, rel=1e-12)
+
+
+def test_constraints_count_unique_parameters():
+    pt = partable("A =~ a1 + l*a2 + l*a3 + p*a4\nB =~ b1 + b2 + b3\np == 0.5")
+    cons = constraints(pt)
+    assert len(pt[(pt.free > 0)]) == 15 and cons.npar == 13
+    assert (pt.op == "==").sum() == 2  # the user's p == 0.5 and lavaan's label row
+
+
+def test_unsupported_syntax_is_refused_with_its_line():
+    with pytest.raises(InputError, match="not a number, NA or a label"):
+        partable("A =~ a1 + 2x*a2 + a3")
+    with pytest.raises(InputError, match="2 labels for 3 group"):
+        partable("A =~ a1 + c(a, b)*a2 + a3", ngroups=3)
+    with pytest.raises(InputError, match="only equalities between labels"):
+        constraints(partable("A =~ a1 + p*a2 + q*a3\np == 2*q"))
+    data = _data()
+    with pytest.raises(InputError, match="restricts the mean structure"):
+        cs.cbsem(BASE + "A ~ 1", data)
+
+
+def test_fiml_with_ordered_items_names_the_ordered_data():
+    data = _data().round()
+    with pytest.raises(InputError, match="ordered items"):
+        cs.cbsem(BASE, data, ordered=True, missing="fiml")
