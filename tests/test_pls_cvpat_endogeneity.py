@@ -250,3 +250,77 @@ def test_a_normal_regressor_gets_no_copula_term_and_a_diagnostic():
     assert [d.code for d in out.attrs["diagnostics"]] == ["copula_not_identified"] * 3
     with pytest.raises(InputError, match="bootstrap"):
         copula_test(_fit(MODEL, df))
+
+
+# --- on every surface: summary, CLI --json, study results, report ----------------------
+
+def test_summary_shows_both_tables_and_their_notes():
+    df = _endogenous(np.random.default_rng(31), 300, 0.6)
+    res = _fit(SIMPLE, df, bootstrap=100, seed=2)
+    text = res.summary(cvpat=True, copula=True).as_text()
+    assert "CVPAT (diff = benchmark loss − PLS loss" in text and "Overall" in text
+    assert "Endogeneity: Gaussian copula test" in text and "tested" in text
+    assert "Gaussian copula test (Park & Gupta 2012" in text
+    assert "CVPAT" not in res.summary().as_text()  # only when asked
+
+
+@pytest.mark.slow
+def test_cli_pls_json_carries_cvpat_and_the_copula_test(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    q = cs.load_questionnaire("ccsi")
+    cs.simulate(q, 200, seed=3).to_csv(tmp_path / "d.csv", index=False)
+    cmd = [sys.executable, "-m", "crmsurvey.cli", "pls", "ccsi", str(tmp_path / "d.csv")]
+    proc = subprocess.run(cmd + ["--bootstrap", "60", "--predict", "5", "--reps", "1",
+                                 "--cvpat", "--copula", "--json"],
+                          capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert {r["benchmark"] for r in out["cvpat"]} == {"IA", "LM"}
+    assert {r["lhs"] for r in out["endogeneity"]} == {"EXPE", "QUAL", "VAL", "SAT", "COMP",
+                                                     "LOY"}
+    assert {r["status"] for r in out["endogeneity"]} <= {"tested", "normal", "discrete"}
+    proc = subprocess.run(cmd + ["--copula"], capture_output=True, text=True, encoding="utf-8")
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "bootstrap" in proc.stderr
+
+
+def test_study_results_and_report_carry_cvpat_and_the_copula_test(tmp_path):
+    from crmsurvey.report.render import build_html
+    from crmsurvey.study import load_study
+    from crmsurvey.study.run import run_study
+
+    path = tmp_path / "study.yaml"
+    path.write_text("""
+id: t
+title: {en: Test, zh-CN: 测试}
+questionnaire: ccsi
+data:
+  - simulate: {n: 200, seed: 3}
+pls: {bootstrap: 60, fit_test: 0, predict_folds: 5, predict_reps: 1, cvpat: true,
+      copula: true}
+report: {client: C, language: en}
+""", encoding="utf-8")
+    results = run_study(load_study(path)).results
+    model = results.models[0]
+    assert [r["construct"] for r in model.cvpat if r["benchmark"] == "IA"][-1] == "Overall"
+    assert len(model.endogeneity) == len(model.paths)
+    en = build_html(results, lang="en")
+    zh = build_html(results, lang="zh-CN")
+    assert "Predictive ability test (CVPAT)" in en and "Endogeneity (Gaussian copula test)" in en
+    assert "预测能力检验（CVPAT）" in zh and "内生性检验（高斯Copula）" in zh
+    # one verdict sentence per benchmark, worded from the Overall rows
+    verdicts = [r for r in model.cvpat if r["construct"] == "Overall"]
+    for r in verdicts:
+        word = ("significantly better" if r["p"] < 0.05 and r["diff"] > 0 else
+                "significantly worse" if r["p"] < 0.05 else "not significantly")
+        assert word in en
+    tested = [r for r in model.endogeneity if r["status"] == "tested"]
+    if not tested:
+        assert "applies to no path" in en
+    elif not any(r["p"] < 0.05 for r in tested):
+        assert "No copula term is significant" in en
+    else:
+        assert "may be biased by endogeneity" in en

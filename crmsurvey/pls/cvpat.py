@@ -89,7 +89,7 @@ def _counts(result, n: int):
     if not s.bootstrap:
         raise InputError("test='bootstrap' uses the model's bootstrap resamples: fit it with "
                          "bootstrap=N (or use test='t')")
-    yield from model_resamples(n, s.bootstrap, s.seed, _fitted(result).chunk, _scheme(s))
+    yield from model_resamples(n, s.bootstrap, s.seed, _scheme(s))
 
 
 def _tests(loss_pls: np.ndarray, loss_bench: np.ndarray, *, test: Test,

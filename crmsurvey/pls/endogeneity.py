@@ -44,7 +44,7 @@ from .._threads import blas_threads
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
 from ..moments import chunk_blocks, moments_of
-from ..resampling import scheme_for
+from ..resampling import BLOCK, scheme_for
 from .bootstrap import intervals
 from .stats import batch_statistics, construct_signs
 
@@ -59,13 +59,12 @@ MIN_DISTINCT = 20
 _CELLS = 20_000_000
 
 
-def model_resamples(n: int, n_boot: int, seed: int, chunk: int,
-                    resampling: str = "multinomial"):
-    """The row counts (B, n) of a model's ``n_boot`` bootstrap resamples, chunk by chunk —
-    the same resamples its bootstrap drew from ``seed`` with the ``resampling`` scheme
-    (:mod:`crmsurvey.resampling`)."""
+def model_resamples(n: int, n_boot: int, seed: int, resampling: str = "multinomial"):
+    """The row counts (≤ BLOCK, n) of a model's ``n_boot`` bootstrap resamples, one block
+    of resamples at a time — the same resamples its bootstrap drew from ``seed`` with the
+    ``resampling`` scheme (:mod:`crmsurvey.resampling`)."""
     scheme = scheme_for(resampling, n, seed)
-    for blocks, stop in chunk_blocks(n_boot, chunk):
+    for blocks, stop in chunk_blocks(n_boot, BLOCK):
         yield scheme.counts(blocks, slice(0, n))[:stop]
 
 
@@ -216,7 +215,7 @@ def copula_test(result, *, normality_alpha: float = 0.05, bootstrap: int | None 
     with blas_threads(1):
         cop0, path0 = _estimates(f, f.base_w[None, :], tested, "none")
         draws = [_estimates(f, sub, tested, s.sign_change)[0]
-                 for counts in model_resamples(n, n_boot, seed, f.chunk, _scheme(s))
+                 for counts in model_resamples(n, n_boot, seed, _scheme(s))
                  for sub in _sub_batches(counts * f.base_w, n, lay.k)]
         draws = np.concatenate(draws) if est_rows else np.empty((n_boot, 0))
         jack = None

@@ -35,9 +35,9 @@ class Fitted:
     """What a post-estimation verb (:mod:`.cvpat`, :mod:`.endogeneity`) needs to estimate
     the model again on other row frequencies: the sample ``source``, the row (sampling)
     weights, the layout, the engine options, the full-sample loadings (for the
-    construct-level sign change), and the bootstrap settings of the fit."""
+    construct-level sign change), and whether the model was estimated in stages."""
 
     def __init__(self, source, base_w: np.ndarray, lay, opts, full_loadings: np.ndarray, *,
-                 staged: bool, chunk: int) -> None:
+                 staged: bool) -> None:
         self.source, self.base_w, self.lay, self.opts = source, base_w, lay, opts
-        self.full_loadings, self.staged, self.chunk = full_loadings, staged, chunk
+        self.full_loadings, self.staged = full_loadings, staged
