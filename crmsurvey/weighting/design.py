@@ -51,7 +51,7 @@ from ..diagnostics import Diagnostic
 from ..errors import InputError
 
 __all__ = ["Design", "DesignMeans", "survey_design", "design_means", "nps_values",
-           "share_values"]
+           "share_values", "bootstrap_scheme"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -249,3 +249,35 @@ def share_values(x: np.ndarray, top: float) -> np.ndarray:
     """1 for an answer at or above ``top`` (a top-box share), else 0; NaN stays NaN."""
     x = np.asarray(x, dtype=float)
     return np.where(np.isnan(x), np.nan, (x >= top).astype(float))
+
+
+def bootstrap_scheme(design, data: pd.DataFrame, kept: pd.Index, seed: int):
+    """The resampling scheme an estimator's bootstrap uses for a ``design`` given with
+    ``data``, seen on the ``kept`` rows (the estimator's own, by label): the stratified
+    cluster bootstrap (:class:`crmsurvey.resampling.Cluster`) of a :class:`Design` or of
+    ``{strata: COL, cluster: COL, fpc: COL}`` naming columns of ``data``; a scheme over
+    the rows of ``data`` (e.g. :class:`crmsurvey.weighting.replicates.Rerake`) as it is.
+    ``None`` gives None (the estimator's own resampling)."""
+    from collections.abc import Mapping
+
+    from ..resampling import Cluster
+
+    if design is None:
+        return None
+    if isinstance(design, Mapping):
+        unknown = set(design) - {"strata", "cluster", "fpc"}
+        if unknown:
+            raise InputError(f"unknown design key {sorted(unknown)[0]!r}",
+                             hint="design: {strata: COLUMN, cluster: COLUMN, fpc: COLUMN}")
+        design = survey_design(data, **design)
+    if isinstance(design, Design):
+        design = Cluster(design, seed)
+    if not hasattr(design, "counts") or not hasattr(design, "rows"):
+        raise InputError(f"design must be a Design, {{strata: COLUMN, cluster: COLUMN}} or "
+                         f"a resampling scheme, not {type(design).__name__}")
+    if design.n != len(data):
+        raise InputError(f"the design has {design.n} rows, the data {len(data)}")
+    if not data.index.is_unique:
+        raise InputError("a design needs data with unique row labels",
+                         hint="reset the index: data.reset_index(drop=True)")
+    return design.rows(data.index.isin(kept))
