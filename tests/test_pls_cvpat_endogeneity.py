@@ -180,8 +180,8 @@ def _endogenous(rng, n, rho, noise=0.2) -> pd.DataFrame:
     u, eps = rng.multivariate_normal([0, 0], [[1, rho], [rho, 1]], size=n).T
     x = stats.expon.ppf(stats.norm.cdf(u))
     y = 0.5 * x + eps
-    return pd.DataFrame({"x1": x + noise * rng.normal(size=n), "x2": x + noise * rng.normal(size=n),
-                         "y1": y + noise * rng.normal(size=n), "y2": y + noise * rng.normal(size=n)})
+    return pd.DataFrame({f"{v}{k}": col + noise * rng.normal(size=n)
+                         for v, col in (("x", x), ("y", y)) for k in (1, 2)})
 
 
 SIMPLE = "X =~ x1 + x2\nY =~ y1 + y2\nY ~ X"
@@ -324,3 +324,27 @@ report: {client: C, language: en}
         assert "No copula term is significant" in en
     else:
         assert "may be biased by endogeneity" in en
+
+
+@pytest.mark.slow
+def test_a_study_that_cannot_run_the_copula_test_says_why_in_both_languages(tmp_path):
+    from crmsurvey.report.render import build_html
+    from crmsurvey.study import load_study
+    from crmsurvey.study.run import run_study
+
+    path = tmp_path / "study.yaml"
+    path.write_text("""
+id: t
+title: {en: Test, zh-CN: 测试}
+questionnaire: ccsi
+data:
+  - simulate: {n: 150, seed: 4}
+pls: {bootstrap: 0, fit_test: 0, predict_folds: 0, copula: true}
+report: {client: C, language: en}
+""", encoding="utf-8")
+    results = run_study(load_study(path)).results
+    assert results.models[0].endogeneity is None and results.models[0].cvpat is None
+    skipped = [d for d in results.diagnostics if d.code == "copula_skipped"]
+    assert len(skipped) == 1 and "bootstrap" in skipped[0].message
+    assert "Endogeneity (Gaussian copula test)" not in build_html(results, lang="en")
+    assert "未进行高斯Copula内生性检验" in build_html(results, lang="zh-CN")
