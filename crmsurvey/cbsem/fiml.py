@@ -24,7 +24,7 @@ from scipy import optimize
 
 __all__ = ["Patterns", "em_saturated", "fiml_fit", "FimlFit", "fiml_measures", "with_intercepts",
            "saturated_information", "curvature", "observed_information", "pair_trace",
-           "moment_jacobian"]
+           "moment_jacobian", "pattern_inverses"]
 
 LOG2PI = np.log(2 * np.pi)
 
@@ -32,80 +32,147 @@ LOG2PI = np.log(2 * np.pi)
 @dataclass(frozen=True, eq=False)
 class Patterns:
     """Rows grouped by which variables they answered: per pattern the observed index,
-    the row count, mean and (divisor n) covariance of those rows."""
+    the row count, mean and (divisor n) covariance of those rows; for batched work the
+    same padded to all ``p`` variables (zeros where not observed) and the patterns
+    grouped by how many variables they miss (:attr:`groups`)."""
 
     obs: list[np.ndarray]
     n: np.ndarray
     mean: list[np.ndarray]
     cov: list[np.ndarray]
-    rows: list[np.ndarray]  # the pattern's answers (n_k, p_o)
     index: list[np.ndarray]  # the pattern's row numbers
+    seen: np.ndarray  # (K, p) bool
+    mean_pad: np.ndarray  # (K, p)
+    cov_pad: np.ndarray  # (K, p, p)
+    row_pattern: np.ndarray  # (N,) each row's pattern
+    groups: tuple[tuple[np.ndarray, np.ndarray], ...]  # (pattern ids (G,), missed (G, m))
 
     @classmethod
     def of(cls, x: np.ndarray) -> "Patterns":
-        seen = ~np.isnan(x)
-        keys, inverse = np.unique(seen, axis=0, return_inverse=True)
-        obs, n, mean, cov, rows, index = [], [], [], [], [], []
-        for k, key in enumerate(keys):
-            if not key.any():
-                continue
+        seen_rows = ~np.isnan(x)
+        keys, inverse = np.unique(seen_rows, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+        keep = keys.any(axis=1)
+        renumber = np.cumsum(keep) - 1
+        keys = keys[keep]
+        row_pattern = np.where(keep[inverse], renumber[inverse], -1)
+        order = np.argsort(row_pattern, kind="stable")
+        bounds = np.searchsorted(row_pattern[order], np.arange(len(keys) + 1))
+        k, p = keys.shape
+        obs, n, mean, cov, index = [], np.zeros(k), [], [], []
+        mean_pad, cov_pad = np.zeros((k, p)), np.zeros((k, p, p))
+        for r, key in enumerate(keys):
             o = np.flatnonzero(key)
-            idx = np.flatnonzero(inverse.ravel() == k)
-            xk = x[idx][:, o]
-            index.append(idx)
+            idx = order[bounds[r]:bounds[r + 1]]
+            xk = x[np.ix_(idx, o)]
+            m = xk.mean(axis=0)
+            d = xk - m
+            c = d.T @ d / len(xk)
             obs.append(o)
-            n.append(len(xk))
-            mean.append(xk.mean(axis=0))
-            cov.append(np.cov(xk, rowvar=False, bias=True).reshape(len(o), len(o)))
-            rows.append(xk)
-        return cls(obs, np.array(n, dtype=float), mean, cov, rows, index)
+            index.append(idx)
+            n[r] = len(xk)
+            mean.append(m)
+            cov.append(c)
+            mean_pad[r, o] = m
+            cov_pad[r][np.ix_(o, o)] = c
+        sizes = (~keys).sum(axis=1)
+        groups = tuple((ids, np.array([np.flatnonzero(~keys[r]) for r in ids], dtype=int)
+                        .reshape(len(ids), size))
+                       for size in np.unique(sizes) for ids in [np.flatnonzero(sizes == size)])
+        return cls(obs, n, mean, cov, index, keys, mean_pad, cov_pad, row_pattern, groups)
 
     @property
     def total(self) -> float:
         return float(self.n.sum())
 
 
+def pattern_inverses(pat: Patterns, sigma: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray] | None:
+    """``A = Σ_oo⁻¹`` of every pattern padded with zeros (K, p, p) and ``ln|Σ_oo|`` (K,),
+    or None when Σ is not positive definite.
+
+    With ``P = Σ⁻¹`` and ``m`` the variables a pattern misses, ``A = P − P_·m P_mm⁻¹
+    P_m·`` and ``ln|Σ_oo| = ln|Σ| + ln|P_mm|`` (Schur complements): only the small
+    ``P_mm`` is inverted per pattern, all patterns missing as many variables at once.
+    """
+    try:
+        chol = np.linalg.cholesky(sigma)
+    except np.linalg.LinAlgError:
+        return None
+    k, p = pat.mean_pad.shape
+    prec = np.linalg.inv(sigma)
+    prec = (prec + prec.T) / 2
+    logdet_full = 2 * np.log(np.diag(chol)).sum()
+    a = np.empty((k, p, p))
+    logdet = np.full(k, logdet_full)
+    for ids, mis in pat.groups:
+        if mis.shape[1] == 0:
+            a[ids] = prec
+            continue
+        p_m = prec[:, mis].transpose(1, 0, 2)  # (G, p, m)
+        p_mm = prec[mis[:, :, None], mis[:, None, :]]
+        logdet[ids] += np.linalg.slogdet(p_mm)[1]
+        a[ids] = prec - p_m @ np.linalg.solve(p_mm, p_m.transpose(0, 2, 1))
+    a *= pat.seen[:, :, None] & pat.seen[:, None, :]  # exact zeros off the observed block
+    return a, logdet
+
+
+def _pattern_terms(pat: Patterns, mu: np.ndarray, sigma: np.ndarray):
+    """Per pattern, padded to p: ``A = Σ_oo⁻¹`` (K, p, p) and ``A d`` (K, p) with ``d = m
+    − μ_o``, and −ℓ (``inf`` where Σ is not positive definite)."""
+    inv = pattern_inverses(pat, sigma)
+    if inv is None:
+        return None, None, np.inf
+    a, logdet = inv
+    d = np.where(pat.seen, pat.mean_pad - mu, 0.0)
+    ad = np.einsum("kxy,ky->kx", a, d)
+    size = pat.seen.sum(axis=1)
+    value = pat.n @ (size * LOG2PI + logdet + np.einsum("kxy,kyx->k", a, pat.cov_pad)
+                     + np.einsum("kx,kx->k", d, ad))
+    return a, ad, 0.5 * float(value)
+
+
+def _weighted_aca(pat: Patterns, a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``Σ w_k A_k C_k A_k`` over the patterns with more than one row (C is 0 for one)."""
+    many = np.flatnonzero(pat.n > 1)
+    am = a[many]
+    return np.einsum("k,kxy->xy", w[many], am @ pat.cov_pad[many] @ am)
+
+
+def _sigma_gradient(pat: Patterns, a: np.ndarray, ad: np.ndarray) -> np.ndarray:
+    """``∂(−ℓ)/∂Σ`` with every entry free: ``Σ n/2 (A − A T A)``, ``T = C + dd'``."""
+    n = pat.n
+    return 0.5 * (np.einsum("k,kxy->xy", n, a) - _weighted_aca(pat, a, n)
+                  - (ad * n[:, None]).T @ ad)
+
+
 def loglik(pat: Patterns, mu: np.ndarray, sigma: np.ndarray) -> float:
-    out = 0.0
-    for o, n, m, c in zip(pat.obs, pat.n, pat.mean, pat.cov):
-        s_oo = sigma[np.ix_(o, o)]
-        sign, logdet = np.linalg.slogdet(s_oo)
-        if sign <= 0:
-            return -np.inf
-        d = m - mu[o]
-        t = c + np.outer(d, d)
-        out -= n / 2 * (len(o) * LOG2PI + logdet + np.trace(np.linalg.solve(s_oo, t)))
-    return float(out)
+    """ℓ of the rows under ``N(μ, Σ)`` (−inf where a ``Σ_oo`` is not positive definite)."""
+    return -_pattern_terms(pat, mu, sigma)[2]
 
 
 def em_saturated(pat: Patterns, p: int, *, tol: float = 1e-10,
                  max_iter: int = 5000) -> tuple[np.ndarray, np.ndarray]:
-    """ML means and covariance of the unrestricted model under missing data (EM)."""
-    sums, squares, counts = np.zeros(p), np.zeros(p), np.zeros(p)
-    for o, n, m, c in zip(pat.obs, pat.n, pat.mean, pat.cov):
-        sums[o] += n * m
-        squares[o] += n * (np.diag(c) + m * m)
-        counts[o] += n
-    mu = sums / counts  # start: each variable's observed mean and variance
-    sigma = np.diag(squares / counts - mu * mu)
-    total = pat.total
+    """ML means and covariance of the unrestricted model under missing data (EM), from
+    the patterns' statistics (no loop over rows): each pattern's expected sum and sum of
+    squares given its observed part."""
+    n, total = pat.n, pat.total
+    counts = n @ pat.seen
+    mu = n @ pat.mean_pad / counts  # start: each variable's observed mean and variance
+    sigma = np.diag(np.einsum("k,kxx->x", n, pat.cov_pad) / counts
+                    + n @ pat.mean_pad ** 2 / counts - mu * mu)
     for _ in range(max_iter):
-        t1 = np.zeros(p)
-        t2 = np.zeros((p, p))
-        for o, xk in zip(pat.obs, pat.rows):
-            mis = np.setdiff1d(np.arange(p), o)
-            full = np.empty((len(xk), p))
-            full[:, o] = xk
-            extra = np.zeros((p, p))
-            if mis.size:
-                b = np.linalg.solve(sigma[np.ix_(o, o)], sigma[np.ix_(o, mis)])  # (o, m)
-                full[:, mis] = mu[mis] + (xk - mu[o]) @ b
-                extra[np.ix_(mis, mis)] = len(xk) * (sigma[np.ix_(mis, mis)]
-                                                     - sigma[np.ix_(mis, o)] @ b)
-            t1 += full.sum(axis=0)
-            t2 += full.T @ full + extra
-        new_mu = t1 / total
-        new_sigma = t2 / total - np.outer(new_mu, new_mu)
+        # a row's expected full vector: μ + Σ A d (A = Σ_oo⁻¹ padded, d = x_o − μ_o);
+        # summed over a pattern's rows, its second moments add Σ A C A Σ (the observed
+        # spread carried over) and n (Σ − Σ A Σ) (the conditional covariance)
+        a, _ = pattern_inverses(pat, sigma)
+        ad = np.einsum("kxy,ky->kx", a, np.where(pat.seen, pat.mean_pad - mu, 0.0))
+        e = mu + ad @ sigma
+        aca = _weighted_aca(pat, a, n)
+        spread = sigma @ (aca - np.einsum("k,kxy->xy", n, a)) @ sigma + total * sigma
+        new_mu = n @ e / total
+        new_sigma = (spread + (e * n[:, None]).T @ e) / total - np.outer(new_mu, new_mu)
+        new_sigma = (new_sigma + new_sigma.T) / 2
         change = np.abs(new_sigma - sigma).max() + np.abs(new_mu - mu).max()
         mu, sigma = new_mu, new_sigma
         if change < tol:
@@ -114,29 +181,18 @@ def em_saturated(pat: Patterns, p: int, *, tol: float = 1e-10,
 
 
 def _objective(st, pat: Patterns, p: int):
+    """−ℓ and its analytic gradient in ``(θ, μ)``."""
     q = st.q
 
     def f(par: np.ndarray) -> tuple[float, np.ndarray]:
         theta, mu = par[:q], par[q:]
         sigma, aux = st.implied(theta[None])
-        sigma = sigma[0]
-        deriv = st.derivatives(aux)[0]  # (q, p, p)
-        value = 0.0
-        g_sigma = np.zeros((p, p))
-        g_mu = np.zeros(p)
-        for o, n, m, c in zip(pat.obs, pat.n, pat.mean, pat.cov):
-            s_oo = sigma[np.ix_(o, o)]
-            sign, logdet = np.linalg.slogdet(s_oo)
-            if sign <= 0:
-                return np.inf, np.zeros_like(par)
-            a = np.linalg.inv(s_oo)
-            d = m - mu[o]
-            t = c + np.outer(d, d)
-            at = a @ t
-            value += n / 2 * (len(o) * LOG2PI + logdet + np.trace(at))
-            g_sigma[np.ix_(o, o)] += n / 2 * (a - at @ a)
-            g_mu[o] -= n * (a @ d)
-        g_theta = np.einsum("ij,kij->k", g_sigma, deriv)
+        a, ad, value = _pattern_terms(pat, mu, sigma[0])
+        if a is None:
+            return np.inf, np.zeros_like(par)
+        g_sigma = _sigma_gradient(pat, a, ad)
+        g_mu = -pat.n @ ad
+        g_theta = np.einsum("ij,kij->k", g_sigma, st.derivatives(aux)[0])
         return value, np.concatenate([g_theta, g_mu])
 
     return f
@@ -156,25 +212,67 @@ class FimlFit:
     baseline_loglik: float
 
 
-def fiml_fit(st, x: np.ndarray, theta0: np.ndarray) -> FimlFit:
-    """FIML estimates from ``theta0`` (see the module docstring)."""
+def fiml_fit(st, x: np.ndarray, theta0: np.ndarray, *, pat: Patterns | None = None,
+             h1: tuple[np.ndarray, np.ndarray] | None = None) -> FimlFit:
+    """FIML estimates from ``theta0`` (see the module docstring): Newton steps with the
+    analytic Hessian (halved until −ℓ falls), BFGS from there if a step cannot be found;
+    ``pat`` and ``h1`` (the EM moments) when the caller has them."""
+    from .._threads import blas_threads
+
     p = x.shape[1]
-    pat = Patterns.of(x)
-    h1_mu, h1_sigma = em_saturated(pat, p)
-    f = _objective(st, pat, p)
-    start = np.concatenate([theta0, h1_mu])
-    res = optimize.minimize(f, start, jac=True, method="BFGS",
-                            options={"gtol": 1e-9, "maxiter": 2000})
-    par = res.x
-    # BFGS often stops on "precision loss" at the optimum: judge by the gradient per row
-    converged = bool(res.success) or float(np.abs(res.jac).max()) / pat.total < 1e-6
-    cov = _observed_cov(st, pat, par)
+    pat = Patterns.of(x) if pat is None else pat
+    with blas_threads(1):
+        h1_mu, h1_sigma = em_saturated(pat, p) if h1 is None else h1
+        f = _objective(st, pat, p)
+        par, value, grad, iterations, converged = _newton(st, pat, f,
+                                                          np.concatenate([theta0, h1_mu]))
+        if not converged:
+            res = optimize.minimize(f, par, jac=True, method="BFGS",
+                                    options={"gtol": 1e-9, "maxiter": 2000})
+            par, value, grad = res.x, float(res.fun), res.jac
+            iterations += int(res.nit)
+            # BFGS often stops on "precision loss" at the optimum: judge by the gradient
+            converged = bool(res.success) or float(np.abs(grad).max()) / pat.total < 1e-6
+        cov = _observed_cov(st, pat, par)
+        h1_loglik = loglik(pat, h1_mu, h1_sigma)
     base = 0.0
     for j in range(p):
         v = x[:, j][~np.isnan(x[:, j])]
         base -= len(v) / 2 * (LOG2PI + np.log(v.var()) + 1)
-    return FimlFit(par[:st.q], par[st.q:], -float(res.fun), converged, int(res.nit), cov,
-                   h1_mu, h1_sigma, loglik(pat, h1_mu, h1_sigma), base)
+    return FimlFit(par[:st.q], par[st.q:], -value, converged, iterations, cov,
+                   h1_mu, h1_sigma, h1_loglik, base)
+
+
+def _newton(st, pat: Patterns, f, par: np.ndarray, *, max_iter: int = 50,
+            tol: float = 1e-9):
+    """Damped Newton on −ℓ: ``(par, value, gradient, iterations, converged)``;
+    converged when the largest gradient entry per row is below ``tol``."""
+    q = st.q
+    value, grad = f(par)
+    for it in range(1, max_iter + 1):
+        if np.abs(grad).max() / pat.total < tol:
+            return par, value, grad, it - 1, True
+        if not np.isfinite(value):
+            break
+        try:
+            hess = observed_information(st, pat, par[:q], par[q:])
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            break
+        if not grad @ step > 0:  # the Hessian is not positive definite here
+            break
+        scale = 1.0
+        for _ in range(30):
+            new = par - scale * step
+            new_value, new_grad = f(new)
+            if new_value <= value + 1e-12 * abs(value):
+                break
+            scale /= 2
+        else:
+            break
+        par, value, grad = new, new_value, new_grad
+    done = bool(np.isfinite(value) and np.abs(grad).max() / pat.total < tol)
+    return par, value, grad, max_iter, done
 
 
 def _observed_cov(st, pat: Patterns, par: np.ndarray) -> np.ndarray | None:
@@ -190,30 +288,31 @@ def pair_trace(u: np.ndarray, v: np.ndarray, w: np.ndarray) -> np.ndarray:
     """``Σ_k w_k tr(U_k E_ab V_k E_cd)`` over the vech pairs ``ab``, ``cd`` (lower
     triangle, row-major as ``np.tril_indices``), ``E_ab`` the symmetric unit matrix of the
     pair; ``u``, ``v`` (K, p, p) symmetric. ``pair_trace(V, V, [1])`` is ``D'(V⊗V)D``."""
-    p = u.shape[-1]
-    t = np.einsum("k,kxy,kzw->yzwx", w, u, v, optimize=True)  # tr term U_xy V_zw
+    k, p = u.shape[0], u.shape[-1]
     i, j = np.tril_indices(p)
+    # the trace term of the positions (y, z) of E_ab and (w, x) of E_cd is U_xy V_zw;
+    # U and V are symmetric, so one product over the vech entries holds every such term
+    t = (u[:, i, j] * w[:, None]).T @ v[:, i, j]  # (p*, p*): Σ_k w_k U_{ij} V_{kl}
+    pos = np.empty((p, p), dtype=int)
+    pos[i, j] = pos[j, i] = np.arange(len(i))
     off = (i != j).astype(float)
     a, b = (i[:, None], j[:, None]), (i[None, :], j[None, :])
-    out = t[a[0], a[1], b[0], b[1]] + off[:, None] * t[a[1], a[0], b[0], b[1]]
-    out += off[None, :] * t[a[0], a[1], b[1], b[0]]
-    out += (off[:, None] * off[None, :]) * t[a[1], a[0], b[1], b[0]]
+
+    def at(y, z, w_, x):
+        return t[pos[x, y], pos[z, w_]]
+
+    out = at(a[0], a[1], b[0], b[1]) + off[:, None] * at(a[1], a[0], b[0], b[1])
+    out += off[None, :] * at(a[0], a[1], b[1], b[0])
+    out += (off[:, None] * off[None, :]) * at(a[1], a[0], b[1], b[0])
     return out
 
 
 def _pattern_pieces(pat: Patterns, mu: np.ndarray, sigma: np.ndarray):
-    """Per pattern, padded to (p, p): ``A = Σ_oo⁻¹``, ``A T A`` with ``T = C + dd'``
-    and ``A d`` (``d = m − μ_o``)."""
-    p = len(mu)
-    k = len(pat.obs)
-    a, ata, ad = np.zeros((k, p, p)), np.zeros((k, p, p)), np.zeros((k, p))
-    for r, (o, m, c) in enumerate(zip(pat.obs, pat.mean, pat.cov)):
-        inv = np.linalg.inv(sigma[np.ix_(o, o)])
-        d = m - mu[o]
-        ai = inv @ (c + np.outer(d, d)) @ inv
-        a[r][np.ix_(o, o)] = inv
-        ata[r][np.ix_(o, o)] = ai
-        ad[r, o] = inv @ d
+    """``A``, ``A T A`` and ``A d`` of every pattern (see :func:`_pattern_terms`)."""
+    a, ad, _ = _pattern_terms(pat, mu, sigma)
+    if a is None:
+        raise np.linalg.LinAlgError("the implied covariance matrix is not positive definite")
+    ata = a @ pat.cov_pad @ a + ad[:, :, None] * ad[:, None, :]
     return a, ata, ad
 
 
@@ -238,15 +337,15 @@ def saturated_information(pat: Patterns, mu: np.ndarray, sigma: np.ndarray) -> n
     out[:p, p:] = cross
     out[p:, :p] = cross.T
     half = n / 2
-    out[p:, p:] = (pair_trace(a, ata, half) + pair_trace(ata, a, half)
-                   - pair_trace(a, a, half))
+    cross_a = pair_trace(a, ata, half)  # pair_trace(ATA, A) is its transpose
+    out[p:, p:] = cross_a + cross_a.T - pair_trace(a, a, half)
     return out / pat.total
 
 
 def sigma_gradient(pat: Patterns, mu: np.ndarray, sigma: np.ndarray) -> np.ndarray:
     """``∂(−ℓ)/∂Σ`` with every entry free (symmetric p × p): ``Σ n/2 (A − ATA)``."""
-    a, ata, _ = _pattern_pieces(pat, mu, sigma)
-    return np.einsum("k,kxy->xy", pat.n / 2, a - ata)
+    a, ad, _ = _pattern_terms(pat, mu, sigma)
+    return _sigma_gradient(pat, a, ad)
 
 
 def curvature(st, theta: np.ndarray, g: np.ndarray) -> np.ndarray:

@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sps
 
-from .fiml import FimlFit, Patterns, moment_jacobian, saturated_information
+from .fiml import (FimlFit, Patterns, moment_jacobian, pattern_inverses,
+                   saturated_information)
 from .fitmeasures import cfi, rmsea, tli
 from .robust import weight_of_inverse
 
@@ -29,26 +30,22 @@ __all__ = ["saturated_scores", "mlr", "fiml_corrected"]
 
 
 def saturated_scores(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray,
-                     pat: Patterns | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's score for ``φ = (μ, vech Σ)`` (N, p + p*) and the mean expected
-    information (p + p*, p + p*) over the rows' missing-data patterns (``pat``: the
-    patterns of ``x``, when the caller has them)."""
+                     pat: Patterns | None = None) -> np.ndarray:
+    """Each row's score for ``φ = (μ, vech Σ)`` (N, p + p*) over the variables it
+    answered (``pat``: the patterns of ``x``, when the caller has them): ``A d`` and
+    ``½ (A d d'A − A)`` with ``A = Σ_oo⁻¹`` padded with zeros."""
     pat = Patterns.of(x) if pat is None else pat
-    n, p = x.shape
+    p = x.shape[1]
     i, j = np.tril_indices(p)
     mult = np.where(i == j, 1.0, 2.0)
-    scores = np.zeros((n, p + len(i)))
-    info = np.zeros((p + len(i), p + len(i)))
-    for o, rows in zip(pat.obs, pat.index):
-        a = np.zeros((p, p))
-        a[np.ix_(o, o)] = np.linalg.inv(sigma[np.ix_(o, o)])
-        d = np.nan_to_num(x[rows] - mu)
-        ad = d @ a
-        g = 0.5 * (ad[:, :, None] * ad[:, None, :] - a[None])
-        scores[rows] = np.hstack([ad, g[:, i, j] * mult])
-        info[:p, :p] += len(rows) * a
-        info[p:, p:] += len(rows) * weight_of_inverse(a)
-    return scores, info / n
+    a = pattern_inverses(pat, sigma)[0]
+    rows = np.flatnonzero(pat.row_pattern >= 0)
+    ar = a[pat.row_pattern[rows]]  # (n, p, p)
+    ad = np.einsum("nxy,ny->nx", ar, np.nan_to_num(x[rows] - mu))
+    scores = np.zeros((len(x), p + len(i)))
+    scores[rows, :p] = ad
+    scores[rows, p:] = 0.5 * (ad[:, i] * ad[:, j] - ar[:, i, j]) * mult
+    return scores
 
 
 def _observed_info(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray,
@@ -58,7 +55,7 @@ def _observed_info(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray,
 
 
 def _trace(x, pat, delta, mu0, sigma0, e_inv, a1_inv, b1) -> float:
-    s0, _ = saturated_scores(x, mu0, sigma0, pat)
+    s0 = saturated_scores(x, mu0, sigma0, pat)
     b0 = delta.T @ (s0.T @ s0 / len(x)) @ delta
     return float(np.sum(b1 * a1_inv.T) - np.sum(b0 * e_inv.T))
 
@@ -70,10 +67,10 @@ def mlr(x: np.ndarray, fiml: FimlFit, sigma: np.ndarray, deriv: np.ndarray, fit:
     i, j = np.tril_indices(p)
     delta = moment_jacobian(deriv, p)
     pat = Patterns.of(x)
-    s_model, _ = saturated_scores(x, fiml.mu, sigma, pat)
+    s_model = saturated_scores(x, fiml.mu, sigma, pat)
     b0 = delta.T @ (s_model.T @ s_model / n) @ delta
     cov = None if fiml.cov is None else n * fiml.cov @ b0 @ fiml.cov
-    s1, _ = saturated_scores(x, fiml.h1_mu, fiml.h1_sigma, pat)
+    s1 = saturated_scores(x, fiml.h1_mu, fiml.h1_sigma, pat)
     b1 = s1.T @ s1 / n
     a1 = _observed_info(x, fiml.h1_mu, fiml.h1_sigma, pat)
     a1_inv = np.linalg.inv(a1)
