@@ -5,11 +5,17 @@ in this process and prints the time per resample and the ratio. Then a scale che
 5,000 resamples of an ACSI-size model (6 constructs, 14 items) on 10,000 simulated
 respondents, with peak memory.
 
-    .venv/bin/python benchmarks/pls_bootstrap.py [--seminr 200] [--ours 5000]
+``--load N`` starts N busy processes (each spinning on one core) for the timed part, as
+on a laptop where something else always runs; the default BLAS environment is kept
+(crmsurvey's batched kernels take one BLAS thread themselves).
+
+    .venv/bin/python benchmarks/pls_bootstrap.py [--seminr 200] [--ours 5000] [--load 2]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
+import multiprocessing as mp
 import os
 import platform
 import resource
@@ -34,16 +40,38 @@ def best_of(fn, repeat: int) -> float:
     return min(times)
 
 
+def _spin() -> None:
+    while True:
+        pass
+
+
+@contextlib.contextmanager
+def busy(n: int):
+    """``n`` processes spinning on a core each while the block runs (ended by their id)."""
+    procs = [mp.get_context("spawn").Process(target=_spin, daemon=True) for _ in range(n)]
+    for p in procs:
+        p.start()
+    try:
+        yield
+    finally:
+        for p in procs:
+            p.terminate()
+            p.join()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seminr", type=int, default=200, help="seminr resamples")
     ap.add_argument("--ours", type=int, default=5000, help="crmsurvey resamples")
     ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument("--load", type=int, default=0, help="busy processes running meanwhile")
     args = ap.parse_args()
     import seminr
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, numpy {np.__version__}, seminr {seminr.__version__ if hasattr(seminr, '__version__') else '0.2.1'}")
+          f"{platform.python_version()}, numpy {np.__version__}, seminr {seminr.__version__ if hasattr(seminr, '__version__') else '0.2.1'}; "
+          f"load: {args.load} busy processes; 1-min load average before: "
+          f"{os.getloadavg()[0]:.2f}")
     data = mobi()
     peer = seminr_model(ECSI, data)
     seminr.bootstrap_model(peer, nboot=10, seed=1)  # warm up
@@ -58,8 +86,10 @@ def main() -> None:
         for a, through, b in chains:
             seminr.specific_effect_significance(boot, from_=a, to=b, through=through)
 
-    t_peer = best_of(peer_job, 2)
-    t_ours = best_of(lambda: cs.pls(ECSI, data, scale=(1, 10), bootstrap=args.ours, seed=1), 3)
+    with busy(args.load):
+        t_peer = best_of(peer_job, 2)
+        t_ours = best_of(lambda: cs.pls(ECSI, data, scale=(1, 10), bootstrap=args.ours,
+                                        seed=1), 3)
     per_peer = t_peer / args.seminr * 1e6
     per_ours = t_ours / args.ours * 1e6
     print("ECSI mobi (250 x 24, 7 constructs, 12 paths), path scheme")

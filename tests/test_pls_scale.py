@@ -226,3 +226,60 @@ def test_poisson_intervals_agree_with_multinomial_and_known_se():
     tail = known * np.sqrt(0.025 * 0.975) / stats.norm.pdf(1.96) / np.sqrt(b)
     assert abs(m.ci_lower - p.ci_lower) < 4 * np.sqrt(2) * tail
     assert abs(m.ci_upper - p.ci_upper) < 4 * np.sqrt(2) * tail
+
+
+# --- one model across a Dask cluster ----------------------------------------------------
+
+@pytest.fixture(scope="module")
+def local_cluster():
+    distributed = pytest.importorskip("distributed")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           dashboard_address=None, silence_logs=50)
+        client = distributed.Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+TABLES = ("paths", "loadings", "weights", "total_effects", "r2", "index", "quality",
+          "indirect", "htmt_intervals")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("resampling", ["multinomial", "poisson"])
+def test_dask_path_equals_in_process(local_cluster, tmp_path, resampling):
+    """Three CSV files read and screened on two worker processes: the same estimates
+    and intervals as one process on the same screened rows, and a log that adds up."""
+    from crmsurvey.pls.partitioned import pls_partitioned
+
+    q = cs.load_questionnaire("acsi")
+    df = cs.simulate(q, 1500, seed=4)
+    rules = ["attention", "straightlining", "missing"]  # row-local rules
+    cuts = [0, 400, 1100, len(df)]
+    files = []
+    for k, (a, b) in enumerate(zip(cuts[:-1], cuts[1:])):
+        files.append(tmp_path / f"part{k}.csv")
+        df.iloc[a:b].to_csv(files[-1], index=False)
+    df.to_csv(tmp_path / "all.csv", index=False)
+    whole = cs.load_responses(q, tmp_path / "all.csv", exclude=rules)
+    opts = dict(bootstrap=300, seed=6, resampling=resampling)
+    want = _pls(q, whole, **opts)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got, log = pls_partitioned(q, files, engine=local_cluster, exclude=rules, chunk=200,
+                                   **opts)
+    assert got.settings.resampling == want.settings.resampling == resampling
+    assert got.settings.n == want.settings.n and got.settings.n_imputed == want.settings.n_imputed
+    for name in TABLES:
+        a, b = getattr(got, name), getattr(want, name)
+        num = a.select_dtypes("number").columns
+        pd.testing.assert_frame_equal(a.drop(columns=num), b.drop(columns=num))
+        np.testing.assert_allclose(a[num].to_numpy(float), b[num].to_numpy(float), rtol=0,
+                                   atol=1e-10, err_msg=name)
+    # the log adds up across partitions and matches the one-process log
+    assert log.rows_read == len(df) == log.rows_kept + sum(log.excluded.values())
+    assert log.excluded == whole.log.excluded and log.rows_kept == whole.log.rows_kept
+    assert {(p.row, p.column) for p in log.problems} == {
+        (p.row, p.column) for p in whole.log.problems}
