@@ -75,8 +75,9 @@ def lavaan(tmp_path_factory):
                           for k, (m, s, o, e, gr) in CASES.items()])
     cases.to_csv(tmp / "cases.csv", index=False)
     ref = run_lavaan("partable_suite.R", data, tmp, CASES=tmp / "cases.csv",
-                     PT=tmp / "pt.csv")
+                     PT=tmp / "pt.csv", MI=tmp / "mi.csv")
     pt = pd.read_csv(tmp / "pt.csv", keep_default_na=False, na_values=["NA"])
+    ref["mi"] = pd.read_csv(tmp / "mi.csv")
     return data, ref, pt
 
 
@@ -141,6 +142,23 @@ def test_fit_matches_lavaan(lavaan, case):
         _close(row.std_lv, getattr(r, "_8"), (case, key, "std_lv"))
         compared += 1
     assert compared >= len(est[est.op.isin(["=~", "~", "~~", "~1"])])
+
+
+@pytest.mark.parametrize("case", ["na_one", "labels", "equality", "resid_cov", "structural"])
+def test_modification_indices_match_lavaan(lavaan, case):
+    """Score tests for the cross-loadings and residual covariances the model leaves out
+    (free parameters and equality constraints netted out), as lavaan's modindices."""
+    data, ref, _ = lavaan
+    want = ref["mi"][ref["mi"].case == case].set_index(["lhs", "op", "rhs"])
+    got = _fit(case, data).modification_indices()
+    assert len(got) >= 20
+    for r in got.itertuples():
+        key = (r.lhs, r.op, r.rhs)
+        if key not in want.index:
+            key = (r.rhs, r.op, r.lhs)
+        assert key in want.index, key
+        _close(r.mi, want.loc[key, "mi"], (case, key, "mi"))
+        _close(r.epc, want.loc[key, "epc"], (case, key, "epc"))
 
 
 def test_the_issues_cases(lavaan):

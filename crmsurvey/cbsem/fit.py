@@ -418,7 +418,8 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     if estimator == "ML" and missing == "listwise":
         from .modindices import modification_indices
 
-        mi = lambda: modification_indices(syntax, st, theta, s, n, observed)  # noqa: E731
+        mi = lambda: modification_indices(pt[pt.group == 1], built.cons, theta, s, n,  # noqa: E731
+                                          observed)
     return CBSEMResult(est, pd.Series(fit, name="value"), r2, _admissible(problems),
                        tuple(problems), tuple(notes), settings, written, draws=table, _mi=mi)
 

@@ -1,71 +1,63 @@
 """Modification indices (lavaan's ``modindices``) by the score test.
 
-The model is extended by every cross-loading and residual covariance it fixes to zero;
-at the fitted solution the extension's score and expected information give, for each
-such parameter j, ``mi = N d_j² / V_j`` and ``epc = −d_j / V_j`` with ``d`` the gradient of
-lavaan's ``F/2`` and ``V_j`` the information of j net of the free parameters.
+The parameter table is extended by every cross-loading and residual covariance it does
+not have (free rows at 0); at the fitted solution the extension's score and expected
+information give, for each such parameter j, ``mi = N d_j² / V_j`` and ``epc = −d_j / V_j``
+with ``d`` the gradient of lavaan's ``F/2`` and ``V_j`` the information of j net of the
+model's free parameters (equality constraints included).
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
+from scipy.linalg import block_diag
 
+from .partable import Constraints
 from .scoring import information
-from .structure import BETA, LAMBDA, PSI, Structure, structure_of
+from .structure import structure_from_partable
 
 __all__ = ["modification_indices"]
 
 
-def _key(st: Structure, which: int, i: int, j: int) -> tuple:
-    rows = st.observed if which in (LAMBDA, 3) else st.inner
-    cols = st.inner if which in (LAMBDA, BETA, PSI) else st.observed
-    a, b = rows[i], cols[j]
-    return (which, *sorted((a, b))) if which in (PSI, 3) else (which, a, b)
+def _candidates(pt: pd.DataFrame, observed: list[str]) -> list[tuple[str, str, str]]:
+    have = {(r.lhs, r.op, r.rhs) for r in pt.itertuples()}
+    have |= {(r.rhs, r.op, r.lhs) for r in pt.itertuples() if r.op == "~~"}
+    latent = list(dict.fromkeys(pt.lhs[pt.op == "=~"]))
+    exo = set(pt.lhs[pt.exo == 1])  # fixed.x covariates: no score test, as lavaan
+    observed = [v for v in observed if v not in exo]
+    out = [(f, "=~", x) for f in latent for x in observed if (f, "=~", x) not in have]
+    out += [(a, "~~", b) for i, a in enumerate(observed) for b in observed[i + 1:]
+            if (a, "~~", b) not in have]
+    return out
 
 
-def modification_indices(syntax: str, st: Structure, theta: np.ndarray, s: np.ndarray,
-                         n: float, observed: list[str]) -> pd.DataFrame:
-    import semopy
-
-    free = {_key(st, st.matrix[k], st.row[k], st.col[k]): theta[k] for k in range(st.q)}
-    fixed = {_key(st, m, i, j) for _, m, i, j, _ in st.fixed}
-    latent = [v for v in st.inner if v not in st.observed]
-    lines = []
-    for lv in latent:
-        lines += [f"{lv} =~ {x}" for x in observed
-                  if (LAMBDA, x, lv) not in free and (LAMBDA, x, lv) not in fixed]
-    for a_i, a in enumerate(observed):
-        for b in observed[a_i + 1:]:
-            if (3, *sorted((a, b))) not in free:
-                lines.append(f"{a} ~~ {b}")
-    if not lines:
+def modification_indices(pt: pd.DataFrame, cons: Constraints, theta: np.ndarray,
+                         s: np.ndarray, n: float, observed: list[str]) -> pd.DataFrame:
+    """``lhs, op, rhs, mi, epc`` for one group's table ``pt`` fitted at ``theta`` (its
+    free rows), largest first."""
+    rows = pt[pt.op.isin(["=~", "~", "~~"])]
+    extra = _candidates(rows, observed)
+    if not extra:
         return pd.DataFrame(columns=["lhs", "op", "rhs", "mi", "epc"])
-    ext = semopy.Model(syntax + "\n" + "\n".join(lines))
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ext.load(cov=pd.DataFrame(s, index=observed, columns=observed), n_samples=n)
-    xst = structure_of(ext)
-    keys = [_key(xst, xst.matrix[k], xst.row[k], xst.col[k]) for k in range(xst.q)]
-    theta_ext = np.array([free.get(k, 0.0) for k in keys])
-    is_free = np.array([k in free for k in keys])
-    sigma, aux = xst.implied(theta_ext[None])
+    q = int((rows.free > 0).sum())
+    add = pd.DataFrame([dict(lhs=a, op=o, rhs=b, free=q + k + 1, ustart=np.nan, exo=0,
+                             label="", plabel=f".mi{k}.") for k, (a, o, b) in enumerate(extra)])
+    ext = pd.concat([rows[add.columns], add], ignore_index=True)
+    st = structure_from_partable(ext, observed, s)
+    theta_ext = np.concatenate([theta, np.zeros(len(extra))])
+    sigma, aux = st.implied(theta_ext[None])
     w = np.linalg.inv(sigma[0])
-    deriv = xst.derivatives(aux)
-    d = 0.5 * np.einsum("ij,kji->k", w - w @ s @ w, deriv[0])
-    info = 0.5 * information(deriv, w[None])[0]
-    f, c = np.flatnonzero(is_free), np.flatnonzero(~is_free)
+    deriv = st.derivatives(aux)
+    k = block_diag(cons.k, np.eye(len(extra)))
+    d = k.T @ (0.5 * np.einsum("ij,kji->k", w - w @ s @ w, deriv[0]))
+    info = k.T @ (0.5 * information(deriv, w[None])[0]) @ k
+    f, c = np.arange(cons.npar), cons.npar + np.arange(len(extra))
     iff = np.linalg.pinv(info[np.ix_(f, f)])
     v = np.diag(info[np.ix_(c, c)]) - np.einsum("jf,fg,gj->j", info[np.ix_(c, f)], iff,
                                                 info[np.ix_(f, c)])
     with np.errstate(divide="ignore", invalid="ignore"):
         mi = n * d[c] ** 2 / v
         epc = -d[c] / v
-    rows = []
-    for idx, k in enumerate(c):
-        which, a, b = keys[k]
-        lhs, op, rhs = (b, "=~", a) if which == LAMBDA else (a, "~~", b)
-        rows.append({"lhs": lhs, "op": op, "rhs": rhs, "mi": mi[idx], "epc": epc[idx]})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame({"lhs": [e[0] for e in extra], "op": [e[1] for e in extra],
+                        "rhs": [e[2] for e in extra], "mi": mi, "epc": epc})
     return out.sort_values("mi", ascending=False, kind="stable").reset_index(drop=True)

@@ -1,8 +1,9 @@
 # Many models on one data set in one R session: for each case of {CASES} (case, model,
 # std_lv, orthogonal, estimator, group) lavaan's sem() is fitted; its fitMeasures go to
-# FIT as "case:measure", its parameterEstimates to EST and its parTable to {PT}.
+# FIT as "case:measure", its parameterEstimates to EST, its parTable to {PT} and (single
+# group ML) its modindices to {MI}.
 cases <- read.csv("{CASES}", stringsAsFactors = FALSE)
-fits <- list(); ests <- list(); pts <- list()
+fits <- list(); ests <- list(); pts <- list(); mis <- list()
 for (i in seq_len(nrow(cases))) {
   k <- cases[i, ]
   args <- list(model = k$model, data = d, std.lv = as.logical(k$std_lv),
@@ -18,6 +19,11 @@ for (i in seq_len(nrow(cases))) {
   ests[[i]] <- data.frame(case = k$case, lhs = pe$lhs, op = pe$op, rhs = pe$rhs,
                           group = pe$group, est = pe$est, se = pe$se,
                           std.lv = pe$std.lv, std.all = pe$std.all)
+  if (nchar(k$group) == 0 && k$estimator == "ML") {
+    mi <- modindices(f)
+    mis[[i]] <- data.frame(case = k$case, lhs = mi$lhs, op = mi$op, rhs = mi$rhs,
+                           mi = mi$mi, epc = mi$epc)
+  }
   pt <- parTable(f)
   pts[[i]] <- data.frame(case = k$case, pt[, c("id", "lhs", "op", "rhs", "user", "block",
                                                "group", "free", "ustart", "exo", "label",
@@ -26,3 +32,4 @@ for (i in seq_len(nrow(cases))) {
 write.csv(do.call(rbind, fits), "{FIT}", row.names = FALSE)
 write.csv(do.call(rbind, ests), "{EST}", row.names = FALSE)
 write.csv(do.call(rbind, pts), "{PT}", row.names = FALSE)
+write.csv(do.call(rbind, mis), "{MI}", row.names = FALSE)
