@@ -172,6 +172,23 @@ def test_cvpat_bootstrap_se_comes_from_the_models_own_resamples():
         cvpat(_fit(MODEL, df), test="bootstrap")
 
 
+def test_cvpat_bootstrap_follows_a_survey_designs_cluster_resamples():
+    """A model bootstrapped by clusters (Rao–Wu): CVPAT's bootstrap SE comes from the same
+    cluster resamples, not from rows."""
+    from crmsurvey.resampling import Cluster
+    from crmsurvey.weighting.design import survey_design
+
+    df = _chain(np.random.default_rng(12), 150)
+    df["store"] = np.repeat(np.arange(30), 5)
+    res = _fit(MODEL, df, bootstrap=100, seed=6, design={"cluster": "store"})
+    row = cvpat(res, benchmark="IA", folds=5, repeats=2, seed=4,
+                test="bootstrap").set_index("construct").loc["Overall"]
+    direct = _direct_losses(df.drop(columns="store"), assign_folds(len(df), 5, 2, 4))
+    d = direct["ia"]["Overall"] - direct["pls"]["Overall"]
+    f = Cluster(survey_design(df, cluster="store"), seed=6).counts(range(1), slice(0, 150))
+    assert row.se == pytest.approx(((f @ d) / f.sum(axis=1)).std(ddof=1), rel=1e-8)
+
+
 # --- the Gaussian copula test ----------------------------------------------------------
 
 def _endogenous(rng, n, rho, noise=0.2) -> pd.DataFrame:

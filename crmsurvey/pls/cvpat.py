@@ -83,13 +83,12 @@ def _construct_losses(item_loss: np.ndarray, owners: list[str]) -> tuple[list[st
 
 def _counts(result, n: int):
     """The model's bootstrap resamples as row counts (B, n), in chunks."""
-    from .endogeneity import _scheme, model_resamples
+    from .endogeneity import fit_scheme, model_resamples
 
-    s = result.settings
-    if not s.bootstrap:
+    if not result.settings.bootstrap:
         raise InputError("test='bootstrap' uses the model's bootstrap resamples: fit it with "
                          "bootstrap=N (or use test='t')")
-    yield from model_resamples(n, s.bootstrap, s.seed, _scheme(s))
+    yield from model_resamples(fit_scheme(result), result.settings.bootstrap)
 
 
 def _tests(loss_pls: np.ndarray, loss_bench: np.ndarray, *, test: Test,

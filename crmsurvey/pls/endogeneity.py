@@ -42,6 +42,7 @@ from scipy import stats as sps
 
 from .._threads import blas_threads
 from ..diagnostics import Diagnostic, warn_all
+from .._random import DEFAULT_SEED
 from ..errors import InputError
 from ..moments import chunk_blocks, moments_of
 from ..resampling import BLOCK, scheme_for
@@ -59,13 +60,25 @@ MIN_DISTINCT = 20
 _CELLS = 20_000_000
 
 
-def model_resamples(n: int, n_boot: int, seed: int, resampling: str = "multinomial"):
-    """The row counts (≤ BLOCK, n) of a model's ``n_boot`` bootstrap resamples, one block
-    of resamples at a time — the same resamples its bootstrap drew from ``seed`` with the
-    ``resampling`` scheme (:mod:`crmsurvey.resampling`)."""
-    scheme = scheme_for(resampling, n, seed)
+def model_resamples(scheme, n_boot: int):
+    """The row frequencies (≤ BLOCK, n) of the first ``n_boot`` resamples of ``scheme``
+    (a :mod:`crmsurvey.resampling` scheme: the model's own gives the resamples of its
+    bootstrap), one block of resamples at a time; sampling weights not included."""
     for blocks, stop in chunk_blocks(n_boot, BLOCK):
-        yield scheme.counts(blocks, slice(0, n))[:stop]
+        yield scheme.counts(blocks, slice(0, scheme.n))[:stop]
+
+
+def fit_scheme(result, seed: int | None = None):
+    """The resampling scheme of ``result``'s bootstrap (the rows, or the survey design it
+    resampled), or the same kind of scheme with another ``seed``."""
+    f, s = result._fitted, result.settings
+    if f.scheme is not None and (seed is None or seed == getattr(f.scheme, "seed", None)):
+        return f.scheme
+    kind = getattr(s, "resampling", None) or "multinomial"
+    if kind not in ("multinomial", "poisson"):
+        raise InputError(f"the model's resamples follow its survey design ({kind}); they "
+                         "are drawn with the fit's seed only")
+    return scheme_for(kind, len(f.base_w), DEFAULT_SEED if seed is None else seed)
 
 
 def copula_terms(scores: np.ndarray, freq: np.ndarray) -> np.ndarray:
@@ -155,8 +168,9 @@ def copula_test(result, *, normality_alpha: float = 0.05, bootstrap: int | None 
         A model from :func:`crmsurvey.pls`; its bootstrap resamples give the intervals.
     normality_alpha : a regressor gets a copula term only if Shapiro–Wilk rejects its
         normality at this level.
-    bootstrap, seed : resamples for a model fitted without a bootstrap (default: the fit's
-        own ``settings.bootstrap`` and ``settings.seed``; their resamples are the same).
+    bootstrap, seed : how many resamples (default: the fit's ``settings.bootstrap``) and,
+        for other resamples than the fit's, their seed (default: the fit's scheme and seed,
+        so the resamples are its bootstrap's — row by row, or by its survey design).
 
     Returns
     -------
@@ -190,13 +204,10 @@ def copula_test(result, *, normality_alpha: float = 0.05, bootstrap: int | None 
         raise InputError(f"normality_alpha must be between 0 and 1, not {normality_alpha!r}")
     s = result.settings
     n_boot = s.bootstrap if bootstrap is None else int(bootstrap)
-    seed = s.seed if seed is None else int(seed)
     if n_boot < 2:
         raise InputError("the copula test's intervals come from bootstrap resamples: fit the "
                          "model with bootstrap=N, or pass bootstrap=N")
-    if seed is None:
-        from .._random import DEFAULT_SEED
-        seed = DEFAULT_SEED
+    scheme = fit_scheme(result, None if seed is None else int(seed))
     lay, n = f.lay, len(f.base_w)
     with blas_threads(1):
         full_scores, _ = _scores(f, f.base_w[None, :], "none")
@@ -215,7 +226,7 @@ def copula_test(result, *, normality_alpha: float = 0.05, bootstrap: int | None 
     with blas_threads(1):
         cop0, path0 = _estimates(f, f.base_w[None, :], tested, "none")
         draws = [_estimates(f, sub, tested, s.sign_change)[0]
-                 for counts in model_resamples(n, n_boot, seed, _scheme(s))
+                 for counts in model_resamples(scheme, n_boot)
                  for sub in _sub_batches(counts * f.base_w, n, lay.k)]
         draws = np.concatenate(draws) if est_rows else np.empty((n_boot, 0))
         jack = None
@@ -258,13 +269,8 @@ def copula_test(result, *, normality_alpha: float = 0.05, bootstrap: int | None 
     table.attrs["diagnostics"] = tuple(diagnostics)
     table.attrs["draws"] = draws  # (B, tested rows): the copula coefficients per resample
     table.attrs["bootstrap"] = n_boot
-    table.attrs["seed"] = seed
+    table.attrs["seed"] = getattr(scheme, "seed", None)
     return table
-
-
-def _scheme(settings) -> str:
-    """The resampling scheme of a fit (multinomial for fits that predate the choice)."""
-    return getattr(settings, "resampling", None) or "multinomial"
 
 
 def _leave_one_out(base_w: np.ndarray, n: int, k: int):

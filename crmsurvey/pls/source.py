@@ -35,9 +35,11 @@ class Fitted:
     """What a post-estimation verb (:mod:`.cvpat`, :mod:`.endogeneity`) needs to estimate
     the model again on other row frequencies: the sample ``source``, the row (sampling)
     weights, the layout, the engine options, the full-sample loadings (for the
-    construct-level sign change), and whether the model was estimated in stages."""
+    construct-level sign change), whether the model was estimated in stages, and the
+    resampling scheme of its bootstrap (:mod:`crmsurvey.resampling`: its row frequencies
+    are the model's resamples)."""
 
     def __init__(self, source, base_w: np.ndarray, lay, opts, full_loadings: np.ndarray, *,
-                 staged: bool) -> None:
+                 staged: bool, scheme=None) -> None:
         self.source, self.base_w, self.lay, self.opts = source, base_w, lay, opts
-        self.full_loadings, self.staged = full_loadings, staged
+        self.full_loadings, self.staged, self.scheme = full_loadings, staged, scheme
