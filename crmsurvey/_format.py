@@ -18,10 +18,18 @@ def num(v, digits: int = 3) -> str:
     return "–" if _missing(v) else f"{v:.{digits}f}"
 
 
-def pval(v) -> str:
-    """``.034``, ``< .001``; ``–`` for a missing value."""
+def pval(v, floor=None) -> str:
+    """``.034``, ``< .001``; ``–`` for a missing value. ``floor``: the smallest value a
+    p-value from resamples can take (``1/B``, or its adjusted value), at or below which it
+    reads ``< floor`` rounded up — ``< .002`` for B = 500, never ``< .001``.
+
+    >>> pval(0.002, floor=1 / 500), pval(0.0004, floor=1 / 2400), pval(0.0004)
+    ('< .002', '< .001', '< .001')
+    """
     if _missing(v):
         return "–"
+    if floor is not None and not _missing(floor) and v <= floor * (1 + 1e-9):
+        return "< " + f"{max(math.ceil(floor * 1000 - 1e-9), 1) / 1000:.3f}".lstrip("0")
     return "< .001" if v < 0.001 else f"{v:.3f}".lstrip("0")
 
 

@@ -1,8 +1,8 @@
 """Measurement invariance across groups for CB-SEM: configural, metric and scalar.
 
-semopy fits groups separately and cannot constrain parameters across them, so the
-constrained models are fitted here: one stacked multi-group ML fit, ``F = Σ (N_g/N) F_g``
-and ``χ² = Σ N_g F_g`` as lavaan computes them. Metric: loadings shared, everything else
+The model is read into lavaan's parameter table (:mod:`crmsurvey.cbsem.partable`) and
+each group fitted on its own (configural); the constrained models are one stacked
+multi-group ML fit, ``F = Σ (N_g/N) F_g`` and ``χ² = Σ N_g F_g`` as lavaan computes them. Metric: loadings shared, everything else
 per group (Fisher scoring). Scalar: loadings and intercepts shared, latent means free
 from the second group on (the first is the reference, as lavaan's ``group.equal =
 c("loadings", "intercepts")``), with the mean term ``N_g (m_g − μ_g)' Σ_g⁻¹ (m_g − μ_g)``,
@@ -12,7 +12,6 @@ intercepts, as lavaan's.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,10 +20,11 @@ from scipy import stats as sps
 
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
-from .fit import _checked, _inputs, _prepare, _semopy_model
+from .build import build, fit_covariance
+from .fit import _checked, _frame, _inputs
 from .fitmeasures import baseline_chisq, cfi, rmsea, tli
-from .scoring import discrepancy, information, score_fit
-from .structure import LAMBDA, structure_of
+from .scoring import discrepancy, information
+from .structure import LAMBDA
 from .tables import inference
 
 __all__ = ["Invariance", "measurement_invariance"]
@@ -34,14 +34,19 @@ __all__ = ["Invariance", "measurement_invariance"]
 class Invariance:
     """``table``: ``model, npar, chisq, df, pvalue, cfi, tli, rmsea, delta_chisq,
     delta_df, delta_pvalue, delta_cfi, decision`` (each model against the one before);
-    ``latent_means``: ``group, construct, est, se, z, pvalue`` of the scalar model (the
-    first group is the reference, 0); ``notes``; per-group sizes."""
+    ``latent_means``: ``group, construct, est, se, z, pvalue`` — the scalar model's
+    implied latent means ``(I − B)⁻¹ α`` (lavaan's ``lavInspect(fit, "mean.lv")``; the
+    first group is the reference, 0), SEs by the delta method; ``intercepts``: the same
+    columns for the latent intercepts ``α`` themselves (lavaan's ``~1`` rows of latent
+    variables: for a construct explained by others, the intercept of its equation, not
+    its mean); ``notes``; per-group sizes."""
 
     table: pd.DataFrame
     notes: tuple[str, ...]
     groups: dict[str, int]
     diagnostics: tuple[Diagnostic, ...] = ()
     latent_means: pd.DataFrame | None = None
+    intercepts: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,11 +60,14 @@ class _Group:
 
 def _groups(syntax: str, data: pd.DataFrame, group: str, min_size: int,
             left_out: list[Diagnostic]) -> dict[str, _Group]:
+    built = build(syntax)
+    if not built.cons.trivial or built.ov_x:
+        raise InputError("measurement invariance takes a measurement model without labels, "
+                         "== constraints or observed covariates here")
     out = {}
     for level in [g for g in pd.unique(data[group]) if pd.notna(g)]:
         sub = data[data[group] == level]
-        sem = _semopy_model(syntax)
-        frame, _, _ = _prepare(sem, sub, None, "listwise")
+        frame, _, _ = _frame(list(built.observed), sub, None, "listwise")
         if len(frame) < min_size:
             left_out.append(Diagnostic(
                 "group_too_small", f"group {level!r} left out: {len(frame)} complete rows, "
@@ -67,13 +75,9 @@ def _groups(syntax: str, data: pd.DataFrame, group: str, min_size: int,
             continue
         x = frame.to_numpy(dtype=float)
         s = np.cov(x, rowvar=False, bias=True)
-        observed = list(sem.vars["observed"])
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sem.fit(cov=pd.DataFrame(s, index=observed, columns=observed), n_samples=len(x))
-        st = structure_of(sem)
-        fit = score_fit(st, s[None], np.asarray(sem.param_vals, float)[None])
-        out[str(level)] = _Group(st, s, float(len(x)), fit.theta[0], x.mean(axis=0))
+        fitted = fit_covariance(built, [s], [float(len(x))])
+        out[str(level)] = _Group(fitted.structs[0], s, float(len(x)), fitted.theta[0],
+                                 x.mean(axis=0))
     return out
 
 
@@ -136,7 +140,8 @@ def _fit_scalar(groups: dict[str, _Group], metric: list[np.ndarray], tol: float 
                 max_iter: int = 200):
     """Loadings and intercepts shared, latent means free after the first group (Fisher
     scoring from the metric solution, the model's Jacobian by central differences).
-    Returns χ², npar, converged, latent means and their SEs."""
+    Returns χ², npar, converged, latent intercepts and their SEs, the implied latent
+    means ``(I − B_g)⁻¹ α_g`` and their delta-method SEs, and the latent names."""
     gs = list(groups.values())
     st0 = gs[0].st
     shared = np.flatnonzero(st0.matrix == LAMBDA)
@@ -193,13 +198,25 @@ def _fit_scalar(groups: dict[str, _Group], metric: list[np.ndarray], tol: float 
         if np.abs(scale * step).max() < tol:
             converged = True
             break
+    def implied(par):
+        out = []
+        for g, (theta, _, alpha) in list(zip(gs, unpack(par)))[1:]:
+            beta = g.st.matrices(theta[None])[0][0]
+            out.append(np.linalg.solve(np.eye(len(beta)) - beta, alpha)[latent])
+        return np.concatenate(out)
+
+    from .numeric import jacobian
+
+    means = implied(par)
     try:
         cov = np.linalg.inv(_scoring(moments, par, p)[0])
         se = np.sqrt(np.diag(cov))[-(g_n - 1) * m:]
+        jac = jacobian(implied, par)
+        means_se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", jac, cov, jac), 0))
     except np.linalg.LinAlgError:
-        se = np.full((g_n - 1) * m, np.nan)
+        se = means_se = np.full((g_n - 1) * m, np.nan)
     return float(n_total * value), len(par), converged, par[-(g_n - 1) * m:], se, \
-        [st0.inner[k] for k in latent]
+        means, means_se, [st0.inner[k] for k in latent]
 
 
 def _scoring(moments, x: np.ndarray, p: int) -> tuple[np.ndarray, np.ndarray]:
@@ -264,8 +281,8 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
                  base_df)]
     metric_chisq, metric_npar, converged, metric_theta = _fit_metric(groups)
     rows.append(_row("metric", metric_chisq, metric_npar + means_npar, gs, base, base_df))
-    scalar_chisq, scalar_npar, scalar_ok, means, se, latent = _fit_scalar(groups,
-                                                                          metric_theta)
+    scalar_chisq, scalar_npar, scalar_ok, alphas, alpha_se, means, se, latent = \
+        _fit_scalar(groups, metric_theta)
     rows.append(_row("scalar", scalar_chisq, scalar_npar, gs, base, base_df))
     table = pd.DataFrame(rows)
     table["delta_chisq"] = table.chisq.diff()
@@ -276,13 +293,17 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
     table["decision"] = ["baseline"] + ["supported" if d >= -0.01 else "not supported"
                                         for d in table.delta_cfi[1:]]
     levels = list(groups)
-    lm = pd.DataFrame({"group": [lv for lv in levels[1:] for _ in latent],
-                       "construct": latent * (len(levels) - 1), "est": means, "se": se})
-    lm["z"], lm["pvalue"], _, _ = inference(lm.est, lm.se, 0.95)
-    notes = single + ["metric and scalar models fitted by crmsurvey's stacked multi-group ML (semopy "
-             "has no cross-group equality constraints)",
+    def table_of(est, err):
+        out = pd.DataFrame({"group": [lv for lv in levels[1:] for _ in latent],
+                            "construct": latent * (len(levels) - 1), "est": est, "se": err})
+        out["z"], out["pvalue"], _, _ = inference(out.est, out.se, 0.95)
+        return out
+
+    lm, intercepts = table_of(means, se), table_of(alphas, alpha_se)
+    notes = single + ["metric and scalar models fitted by stacked multi-group ML",
              f"latent means: {levels[0]!r} is the reference group (means 0); the others' "
-             "means are differences from it, comparable only where scalar invariance holds"]
+             "implied means (I − B)⁻¹α are differences from it, comparable only where "
+             "scalar invariance holds"]
     for ok, name in ((converged, "metric"), (scalar_ok, "scalar")):
         if not ok:
             diagnostics.append(Diagnostic("non_convergence", f"the {name} model did not "
@@ -290,4 +311,4 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
                                           (name,)))
     warn_all(diagnostics)
     return Invariance(table, tuple(notes), {k: int(g.n) for k, g in groups.items()},
-                      tuple(diagnostics), lm)
+                      tuple(diagnostics), lm, intercepts)

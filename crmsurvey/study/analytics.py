@@ -1,4 +1,4 @@
-"""The study's CRM analytics: Kano, Dick & Basu, and the firm's transactions
+"""The study's CRM analytics: complaints, Kano, Dick & Basu, and the firm's transactions
 (RFM, ABC, CLV) linked to respondents — each a part of the results bundle."""
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import pandas as pd
 from ..analytics import (abc_classes, clv_simple, compare_groups, dick_basu, kano_pairs,
                          kano_table, link_customers, load_transactions, nps_compare, nps_table,
                          rfm, typology_shares)
+from .._format import json_safe
+from ..analytics.complaints import complaint_table
 from ..simulation import simulate_transactions
 from ..errors import InputError
 from .load import Study
@@ -43,7 +45,77 @@ def run_analytics(study: Study, data: pd.DataFrame, overall, weights
                                                     out.get("typology"))
     if "typology" in out:  # the per-respondent types served the comparisons; not the bundle
         out["typology"].pop("types")
+    found = complaint_items(study)
+    if found is not None:
+        out["complaints"], tables["complaints"] = _complaints(study, data, overall, weights,
+                                                              group, found)
     return out, tables
+
+
+def complaint_items(study: Study) -> dict | None:
+    """The ACSI complaint construct of the questionnaire, or None: a construct measured by
+    one yes/no (binary) item with a path to another construct (complaints → loyalty);
+    "yes" is the code a section's relevance asks of it (``comp1 == 1``), else the
+    scale's higher code; the handling question is a rated item of a section shown only
+    to those who said yes; the loyalty construct is the one the complaint construct
+    drives (the IPMA target when it is one of them)."""
+    from ..questionnaire.relevance import parse_relevance
+
+    q = study.questionnaire
+    constructs = q.definition.constructs
+    paths = list(q.model_spec().paths) if constructs else []
+    for name, c in constructs.items():
+        items = list(c.items)
+        scale = q.scale(items[0]) if len(items) == 1 else None
+        if scale is None or scale.type != "binary":
+            continue
+        driven = [lhs for lhs, rhs in paths if rhs == name]
+        if not driven:
+            continue
+        item = items[0]
+        yes, handling = float(max(scale.values)), None
+        for section in q.definition.sections:
+            if not section.relevance:
+                continue
+            try:
+                clauses = parse_relevance(section.relevance)
+            except ValueError:
+                continue
+            if len(clauses) == 1 and len(clauses[0]) == 1 and clauses[0][0].item == item \
+                    and clauses[0][0].op == "==":
+                yes = clauses[0][0].values[0]
+                handling = next((it.id for it in section.items
+                                 if getattr(q.scale(it.id), "type", None) == "rating"), None)
+                break
+        loyalty = study.ipma_target if study.ipma_target in driven else driven[0]
+        return {"construct": name, "item": item, "yes": yes, "handling": handling,
+                "loyalty": loyalty}
+    return None
+
+
+def _complaints(study: Study, data: pd.DataFrame, overall, weights, group,
+                found: dict) -> tuple[dict, pd.DataFrame]:
+    """Complaint rate, handling and loyalty of complainers per level of the first group
+    item among the headline rows; loyalty as the whole-sample model's 0–100 scores."""
+    loyalty = None
+    if overall is not None and found["loyalty"] in overall.index_scores():
+        loyalty = overall.index_scores()[found["loyalty"]].reindex(data.index).to_numpy()
+    handling = data[found["handling"]] if found["handling"] in data else None
+    table = complaint_table(data[found["item"]], yes=found["yes"], handling=handling,
+                            loyalty=loyalty, groups=data[group] if group else None,
+                            weights=weights)
+    bounds = study.questionnaire.item_bounds(found["handling"]) if handling is not None \
+        else None
+    rows = json_safe(table.astype(object).where(table.notna(), None).to_dict("records"))
+    for r in rows:
+        r["group"] = {} if r["group"] == "all" else {group: r["group"]}
+    part = {**found, "handling_scale": list(bounds) if bounds else None,
+            "loyalty_scored": loyalty is not None, "rows": rows}
+    out = table.copy()
+    if group:
+        out.insert(0, group, ["" if g == "all" else g for g in table.group])
+        out = out.drop(columns="group")
+    return part, out
 
 
 def _attitude(study: Study, data: pd.DataFrame, overall, name: str) -> pd.Series:

@@ -67,13 +67,19 @@ def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Gr
     m = len(cmp.micom.drop_duplicates(["group_a", "group_b"]))
     hens = cmp.henseler.set_index(["group_a", "group_b", "lhs", "rhs"])
     paths = []
+    # p-values never finer than the resamples resolve: a permutation p is at least
+    # 1/(P + 1) already; Henseler's bootstrap p is held at 1/B
+    p_perm_floor, p_hens_floor = 1 / (o.permutations + 1), 1 / o.bootstrap
     for r in cmp.permutation.itertuples():
         h = hens.loc[(r.group_a, r.group_b, r.lhs, r.rhs)]
         p_adj = min(1.0, m * r.pvalue)
+        p_hens = max(float(h.pvalue), p_hens_floor)
         paths.append({"group_a": {item: r.group_a, **scope}, "group_b": {item: r.group_b, **scope},
                       "lhs": r.lhs, "op": "~", "rhs": r.rhs, "est_a": r.est_a, "est_b": r.est_b,
                       "difference": r.est_a - r.est_b, "pvalue": r.pvalue, "pvalue_adj": p_adj,
-                      "p_henseler": h.pvalue, "p_henseler_adj": min(1.0, m * h.pvalue),
+                      "p_resolution": p_perm_floor, "p_henseler": p_hens,
+                      "p_henseler_adj": min(1.0, m * p_hens),
+                      "p_henseler_resolution": p_hens_floor,
                       "m": m, "significant": bool(p_adj < policy.alpha)})
     micom, status = [], {}
     for r in cmp.micom.to_dict("records"):
@@ -90,6 +96,7 @@ def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Gr
             invariance = {"table": inv.table.to_dict("records"), "notes": list(inv.notes),
                           "groups": inv.groups,
                           "latent_means": inv.latent_means.to_dict("records"),
+                          "intercepts": inv.intercepts.to_dict("records"),
                           "reference": next(iter(inv.groups))}
             diagnostics += Diagnostic.of(inv.diagnostics, scope)
         except InputError as exc:

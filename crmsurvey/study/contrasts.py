@@ -26,9 +26,11 @@ def _rows(stats: dict, k: int) -> dict:
 
 def index_differences(pairs_: list[tuple[Group, Group]], indices: list[IndexRow], draws: dict,
                       constructs: list[str], policy: Multiplicity, *, kind: str, m: int,
-                      micom: dict | None = None) -> list[Difference]:
+                      micom: dict | None = None, method: str = "bonferroni"
+                      ) -> list[Difference]:
     """``draws``: group key → {construct: (B,) draws of its index}. ``m``: the family
-    size (the number of pairs compared for one construct)."""
+    size (the number of pairs compared for one construct); ``method``: Bonferroni over
+    ``m``, or Holm over the pairs given (changes since the previous wave)."""
     from .results import group_key
 
     table = {(group_key(r.group), r.construct): r for r in indices}
@@ -42,19 +44,20 @@ def index_differences(pairs_: list[tuple[Group, Group]], indices: list[IndexRow]
         vb = np.array([table[group_key(b), c].index for _, b in found])
         d = np.column_stack([draws[group_key(a)][c] - draws[group_key(b)][c]
                              for a, b in found]) if draws else np.full((0, len(found)), np.nan)
-        stats = bootstrap_contrast(va - vb, d, alpha=policy.alpha, m=m)
+        stats = bootstrap_contrast(va - vb, d, alpha=policy.alpha, m=m, method=method)
         for k, (a, b) in enumerate(found):
             status = (micom or {}).get((group_key(a), group_key(b), c))
             out.append(Difference(quantity="index", name=c, kind=kind, group_a=a, group_b=b,
                                   value_a=float(va[k]), value_b=float(vb[k]),
-                                  difference=float(va[k] - vb[k]), m=m,
+                                  difference=float(va[k] - vb[k]), m=m, method=method,
                                   warranted=None if status is None else status != "none",
                                   micom=status, **_rows(stats, k)))
     return out
 
 
 def score_differences(pairs_: list[tuple[Group, Group]], scores: list[ScoreRow],
-                      policy: Multiplicity, *, kind: str, m: int) -> list[Difference]:
+                      policy: Multiplicity, *, kind: str, m: int, method: str = "bonferroni"
+                      ) -> list[Difference]:
     from .results import group_key
 
     table = {(r.measure, r.item, group_key(r.group)): r for r in scores}
@@ -70,9 +73,10 @@ def score_differences(pairs_: list[tuple[Group, Group]], scores: list[ScoreRow],
         va = np.array([ra.value for ra, _ in found])
         vb = np.array([rb.value for _, rb in found])
         se = np.array([np.hypot(ra.se or np.nan, rb.se or np.nan) for ra, rb in found])
-        stats = normal_contrast(va - vb, se, alpha=policy.alpha, m=m)
+        stats = normal_contrast(va - vb, se, alpha=policy.alpha, m=m, method=method)
         for k, (ra, rb) in enumerate(found):
             out.append(Difference(quantity=measure, name=item, kind=kind, group_a=ra.group,
                                   group_b=rb.group, value_a=float(va[k]), value_b=float(vb[k]),
-                                  difference=float(va[k] - vb[k]), m=m, **_rows(stats, k)))
+                                  difference=float(va[k] - vb[k]), m=m, method=method,
+                                  **_rows(stats, k)))
     return out
