@@ -1,7 +1,7 @@
-"""Covariance-based SEM on semopy, reported with lavaan's conventions.
+"""Covariance-based SEM on lavaan's parameter table, reported with lavaan's conventions.
 
 ``crmsurvey.cbsem`` is both this package and the estimator (the module is callable, as
-``crmsurvey.pls`` is). semopy is imported only when a model is fitted.
+``crmsurvey.pls`` is). semopy is imported only where WLSMV uses it.
 """
 from __future__ import annotations
 

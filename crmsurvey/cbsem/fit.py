@@ -1,8 +1,11 @@
-"""``cbsem()``: covariance-based SEM on semopy, with lavaan's conventions.
+"""``cbsem()``: covariance-based SEM with lavaan's conventions.
 
-semopy parses the model and finds a solution; we then polish it with Fisher scoring to
-full convergence (semopy's SLSQP stops early enough to move the third decimal), compute
-standard errors from the expected information, and report fit with lavaan's definitions.
+The model syntax becomes lavaan's parameter table (:mod:`crmsurvey.cbsem.partable`), the
+table the groups' matrices and starting values (:mod:`crmsurvey.cbsem.build`); Fisher
+scoring fits ML, GLS and ULS to full convergence (:mod:`crmsurvey.cbsem.scoring`, with
+equality constraints and shared parameters across groups :mod:`crmsurvey.cbsem.
+constrained`), standard errors come from the expected information, and fit is reported
+with lavaan's definitions. semopy is used only by WLSMV (its start) and nowhere else here.
 """
 from __future__ import annotations
 
@@ -41,7 +44,7 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
           group: str | None = None, std_lv: bool = False, orthogonal: bool = False,
           reliability: dict[str, float] | None = None, chunk: int = 500,
           engine=None) -> CBSEMResult:
-    """Fit a covariance-based SEM (semopy underneath) and report it as lavaan would.
+    """Fit a covariance-based SEM and report it as lavaan would.
 
     Parameters
     ----------
@@ -71,8 +74,10 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         the effective sample size (Kish). Standard errors then ignore the design; use the
         bootstrap (which resamples with the weights) for design-aware intervals.
         ``False``: unweighted, even when ``Responses`` carry weights.
-    group : column whose levels are fitted separately (semopy has no cross-group equality
-        constraints); ``estimates`` gains a ``group`` column and ``fit`` sums the groups.
+    group : column of the groups (lavaan's ``group =``): intercepts free in every group
+        (a mean structure, counted in ``npar``); a label shared by groups (``c(a, a)*x``)
+        makes the parameter equal across them and the groups are fitted together,
+        otherwise each on its own; ``estimates`` gains a ``group`` column.
     std_lv : identify each factor by fixing its variance to 1 (all loadings free), as
         lavaan's ``std.lv = TRUE``; by default the first loading is fixed to 1.
     orthogonal : fix the covariances among exogenous factors to 0 (lavaan's

@@ -28,7 +28,7 @@ class CBSEMSettings:
     n_inadmissible: int
     group: str | None
     iterations: int
-    semopy_version: str
+    semopy_version: str  # "" where semopy was not used
     version: str
 
 

@@ -23,7 +23,8 @@ class Summary:
         dropped = (f", {s.n_dropped} rows left out ("
                    f"{'missing values, listwise' if s.missing == 'listwise' else 'no answers'}"
                    ")" if s.n_dropped else ", no rows left out")
-        head = (f"CB-SEM ({s.estimator}, semopy {s.semopy_version}), n = {s.n} used"
+        engine = f", semopy {s.semopy_version}" if s.semopy_version else ""
+        head = (f"CB-SEM ({s.estimator}{engine}), n = {s.n} used"
                 f"{f' (effective {s.n_effective:.1f})' if s.weighted else ''}{dropped}, "
                 f"missing: {s.missing}, standard errors: {s.se}")
         if s.bootstrap:

@@ -2,8 +2,6 @@
 single-indicator factors."""
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 
 from ..errors import InputError
@@ -15,18 +13,15 @@ def fix_single_indicators(syntax: str, data: pd.DataFrame,
                           reliability: dict[str, float]) -> tuple[str, list[str]]:
     """Fix the error variance of each item that alone measures a factor (unless the
     syntax sets it): ``item ~~ v*item`` with ``v = (1 − reliability) · var(item)``."""
+    from .partable import parse_syntax
+
     indicators: dict[str, list[str]] = {}
     variances = set()
-    for stmt in re.split(r"[;\n]", "\n".join(line.split("#", 1)[0]
-                                             for line in syntax.splitlines())):
-        if "=~" in stmt:
-            lhs, rhs = stmt.split("=~", 1)
-            items = [t.split("*")[-1].strip() for t in rhs.split("+") if t.strip()]
-            indicators.setdefault(lhs.strip(), []).extend(items)
-        elif "~~" in stmt:
-            lhs, rhs = stmt.split("~~", 1)
-            if lhs.strip() == rhs.split("*")[-1].strip():
-                variances.add(lhs.strip())
+    for f in parse_syntax(syntax):
+        if f.op == "=~":
+            indicators.setdefault(f.lhs, []).append(f.rhs)
+        elif f.op == "~~" and f.lhs == f.rhs:
+            variances.add(f.lhs)
     lines, notes = [], []
     for factor, items in indicators.items():
         item = items[0]
