@@ -14,6 +14,13 @@ parameterisation, complete rows).
    ``a = sqrt(df / tr((UΓ)²))``, ``b = df − a·tr(UΓ)``, ``U = W − WΔ(Δ'WΔ)⁻¹Δ'W``;
    ``chisq_scaling_factor = 1/a``; ``*_scaled`` fit from the adjusted statistics and the
    baseline (independence) model's.
+5. ``cfi_robust``, ``tli_robust``, ``rmsea_robust`` as lavaan computes them for categorical
+   data (Savalei 2021, lavaan's "catML"): the ML discrepancy of the implied correlations
+   against the polychoric ones, ``T₃ = N F_ML(P(θ̂), R)``, with the scaling factor
+   ``c₃ = tr(U'VUΓ) / df`` (``V`` the normal-theory weight ``½D'(P⁻¹⊗P⁻¹)D`` on the
+   correlations, ``U = I − Δ(Δ'WΔ)⁻¹Δ'W``), and for the baseline ``T₃_b = −N ln|R|``,
+   ``c₃_b = tr(Γ) / df_b``; RMSEA with N − 1 as the other WLSMV measures
+   (:func:`catml_robust`).
 """
 from __future__ import annotations
 
@@ -24,7 +31,7 @@ from scipy import stats as sps
 from .polychoric import (_EDGE, _density, bivariate_normal_cdf, bvn_dh, polychoric,
                          threshold_scores)
 
-__all__ = ["nacov", "dwls_fit"]
+__all__ = ["nacov", "dwls_fit", "catml_robust"]
 
 
 def _codes(frame: pd.DataFrame, cats: dict) -> np.ndarray:
@@ -108,7 +115,37 @@ def dwls_fit(st, resid: np.ndarray, theta0: np.ndarray, r: np.ndarray,
     return {"full": full, "cov": cov, "converged": bool(done[0]), "iterations": it, "df": df,
             "chisq": chisq, "scaled": scale * chisq + shift, "factor": 1 / scale,
             "shift": shift, "base": base, "base_df": len(r),
-            "base_scaled": a_b * base + b_b}
+            "base_scaled": a_b * base + b_b,
+            "robust": catml_robust(r, rho[0], j, w, a_inv, gamma_rr, df, n)}
+
+
+def catml_robust(r: np.ndarray, rho: np.ndarray, delta: np.ndarray, w: np.ndarray,
+                 a_inv: np.ndarray, gamma_rr: np.ndarray, df: int, n: float
+                 ) -> tuple[float, float, float, float]:
+    """lavaan's statistics for the robust CFI, TLI and RMSEA of categorical data:
+    ``(T₃, c₃, T₃_b, c₃_b)`` (see the module docstring, point 5), NaN when the polychoric
+    matrix is not positive definite (as lavaan).
+
+    ``r``, ``rho``: sample and implied correlations (upper triangle, row by row);
+    ``delta``: their derivatives in the free parameters; ``w``: the DWLS weights;
+    ``a_inv``: ``(Δ'WΔ)⁻¹``; ``gamma_rr``: ``N · acov(r)``.
+    """
+    p = int(round((1 + np.sqrt(1 + 8 * len(r))) / 2))
+    a, b = np.triu_indices(p, 1)
+    big, implied = np.eye(p), np.eye(p)
+    big[a, b] = big[b, a] = r
+    implied[a, b] = implied[b, a] = rho
+    if np.linalg.eigvalsh(big).min() < np.sqrt(np.finfo(float).eps):
+        return (np.nan,) * 4
+    prec = np.linalg.inv(implied)
+    f = (np.linalg.slogdet(implied)[1] + np.trace(big @ prec) - np.linalg.slogdet(big)[1]
+         - p)
+    v = prec[a[:, None], a[None, :]] * prec[b[:, None], b[None, :]] \
+        + prec[a[:, None], b[None, :]] * prec[b[:, None], a[None, :]]
+    u = np.eye(len(r)) - delta @ a_inv @ delta.T * w[None, :]
+    c3 = float(np.sum((u.T @ v @ u) * gamma_rr.T)) / df if df > 0 else np.nan
+    return (float(n * f), c3, float(-n * np.linalg.slogdet(big)[1]),
+            float(np.trace(gamma_rr)) / len(r))
 
 
 def _adjusted(u: np.ndarray, gamma: np.ndarray, df: int) -> tuple[float, float]:
@@ -135,7 +172,21 @@ def fit_measures(out: dict, n: float) -> dict:
             "chisq_scaling_factor": out["factor"], "chisq_shift_parameter": out["shift"],
             "baseline_chisq_scaled": t_b, "baseline_df_scaled": base_df,
             "cfi_scaled": cfi(t, df, t_b, base_df), "tli_scaled": tli(t, df, t_b, base_df),
-            "rmsea_scaled": rmsea(t, df, n - 1), "ntotal": n}
+            "rmsea_scaled": rmsea(t, df, n - 1), "ntotal": n, **robust_indices(out, n)}
+
+
+def robust_indices(out: dict, n: float) -> dict:
+    """``cfi_robust``, ``tli_robust``, ``rmsea_robust`` from :func:`catml_robust`'s
+    statistics (lavaan's formulas with them; RMSEA with N − 1)."""
+    from .fitmeasures import cfi, rmsea, tli
+
+    t3, c3, t3_b, c3_b = out["robust"]
+    df, base_df = out["df"], out["base_df"]
+    if not np.isfinite([t3, c3, t3_b, c3_b]).all():
+        return dict.fromkeys(("cfi_robust", "tli_robust", "rmsea_robust"), np.nan)
+    return {"cfi_robust": cfi(t3, df, t3_b, base_df, c3, c3_b),
+            "tli_robust": tli(t3, df, t3_b, base_df, c3, c3_b),
+            "rmsea_robust": rmsea(t3, df, n - 1, c3)}
 
 
 def polychoric_input(frame: pd.DataFrame):
