@@ -210,7 +210,9 @@ class PairProducts:
             xc = self.x[rows]
             total += fr.sum(axis=1)
             s1 += fr @ xc
-            s2 += fr @ (xc[:, i] * xc[:, j])
+            q = xc[:, i]  # a new array: every pair's product, formed in place
+            q *= xc[:, j]
+            s2 += fr @ q
         return Sums(total, s1, s2, self.centre)
 
     def moments(self, freq, *, step: int | None = None) -> Moments:

@@ -41,6 +41,7 @@ from .._data import numeric_columns, sampling_weights
 from .._random import resolve_seed
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
+from ..model import parse_model
 from ..moments import Dense, Moments, PairProducts, Resampled, Sums
 from ..options import PLSOptions
 from ..resampling import scheme_for
@@ -180,13 +181,19 @@ def combined_log(logs: Sequence[CleaningLog], source: str) -> CleaningLog:
 
 
 def read_partitions(paths: str | Path | Sequence[str | Path], *, blocksize: str = "64MB"):
-    """``dask.dataframe`` partitions of Parquet or CSV files (CSV read as text: every
-    value is checked by the questionnaire on the worker)."""
+    """``dask.dataframe`` partitions of Parquet or CSV files, or of a folder of them (CSV
+    read as text: every value is checked by the questionnaire on the worker)."""
     import dask.dataframe as dd
 
     files = [str(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
+    if len(files) == 1 and Path(files[0]).is_dir():  # a folder of parts, in name order
+        files = sorted(str(p) for p in Path(files[0]).iterdir()
+                       if p.suffix.lower() in (".parquet", ".pq", ".csv"))
     if not files:
         raise InputError("no data files given")
+    for f in files:
+        if not Path(f).is_file():
+            raise InputError(f"{f}: no such data file")
     kinds = {Path(f).suffix.lower() for f in files}
     if kinds <= {".parquet", ".pq"}:
         return dd.read_parquet(files, split_row_groups=True)
@@ -197,7 +204,7 @@ def read_partitions(paths: str | Path | Sequence[str | Path], *, blocksize: str 
 
 
 def pls_partitioned(questionnaire, data, *, engine, exclude: Sequence[str] = (),
-                    weights: bool = True, chunk: int = 500,
+                    weights: bool = True, model=None, chunk: int = 500,
                     progress: Callable[[int], None] | None = None, **options: Any
                     ) -> tuple[PLSResult, CleaningLog]:
     """Estimate the questionnaire's PLS model on data partitioned across a Dask cluster.
@@ -213,6 +220,8 @@ def pls_partitioned(questionnaire, data, *, engine, exclude: Sequence[str] = (),
     exclude : screening rules that exclude rows (see :func:`crmsurvey.load_responses`),
         applied per partition.
     weights : use the questionnaire's weight item when present.
+    model : ModelSpec or lavaan syntax, optional
+        Instead of the questionnaire's model (its items must be the questionnaire's).
     **options : the options of :func:`crmsurvey.pls` (:class:`~crmsurvey.options.PLSOptions`).
 
     Returns
@@ -229,7 +238,8 @@ def pls_partitioned(questionnaire, data, *, engine, exclude: Sequence[str] = (),
     if not isinstance(eng, DaskEngine):
         raise InputError("pls_partitioned needs a Dask cluster (a Client or a scheduler "
                          "address)")
-    spec = questionnaire.model_spec()
+    spec = questionnaire.model_spec() if model is None else (
+        parse_model(model) if isinstance(model, str) else model)
     if spec.interactions or spec.higher_order:
         raise InputError("a model with interaction terms or higher-order constructs is "
                          "estimated in one process, not across a cluster")
