@@ -464,3 +464,110 @@ def test_pls_rake_in_bootstrap_follows_the_raked_design(tmp_path):
     assert res.index.se[0] == pytest.approx(ref["raked"], rel=0.2)
     assert fixed.index.se[0] == pytest.approx(ref["fixed"], rel=0.2)
     assert ref["raked"] < 0.8 * ref["fixed"] and res.index.se[0] < 0.8 * fixed.index.se[0]
+
+
+# --- the study file ----------------------------------------------------------------
+
+def _design_study(tmp_path, extra: str) -> "object":
+    """The CCSI questionnaire with a region and a store item, 2 brands × 150 simulated
+    respondents in 4 regions × 5 stores, and a study over them with ``extra`` keys."""
+    import crmsurvey as cs
+    from crmsurvey._resources import bundled_dir
+
+    text = (bundled_dir("questionnaires") / "ccsi.yaml").read_text(encoding="utf-8")
+    anchor = '      - {id: resp_id, role: id,'
+    assert anchor in text
+    text = text.replace(anchor, '      - {id: region, role: group, text: {en: "Region", '
+                        'zh-CN: "地区"}}\n      - {id: store, role: group, text: {en: '
+                        '"Store", zh-CN: "门店"}}\n' + anchor, 1)
+    (tmp_path / "q.yaml").write_text(text, encoding="utf-8")
+    q = cs.load_questionnaire(tmp_path / "q.yaml")
+    df = cs.simulate(q, 150, seed=8, groups={"brand": ["A", "B"]})
+    rng = np.random.default_rng(8)
+    df["region"] = rng.integers(1, 5, len(df))
+    df["store"] = df.region * 10 + rng.integers(1, 6, len(df))
+    df.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "s.yaml").write_text(f"""id: d
+title: design
+questionnaire: q.yaml
+data:
+  - path: d.csv
+groups: [brand]
+min_group_size: 40
+pls: {{bootstrap: 100, seed: 2, fit_test: 0, predict_folds: 0}}
+analytics: {{csat: {{sat1: 9}}}}
+{extra}
+""", encoding="utf-8")
+    return q
+
+
+def test_study_design_gives_design_based_errors(tmp_path):
+    """design: in a study: NPS, CSAT and item means of each group get the Taylor SE of
+    the group as a domain of the whole design (recomputed here from the screened rows),
+    the PLS bootstrap resamples stores within regions, and results.json says so."""
+    import crmsurvey as cs
+    from crmsurvey.study import load_study, run_study
+
+    q = _design_study(tmp_path, "design: {strata: region, cluster: store}")
+    r = run_study(load_study(tmp_path / "s.yaml")).results
+    u = r.uncertainty
+    assert (u.scores, u.resampling, u.strata, u.cluster) == ("taylor", "cluster", "region",
+                                                             "store")
+    assert u.n_strata == 4 and u.n_clusters == 20
+    kept = cs.load_responses(q, tmp_path / "d.csv", exclude=r.settings.exclude).data
+    design = survey_design(kept.reset_index(drop=True), strata="region", cluster="store")
+    brand = kept.brand.astype(str).to_numpy()
+    domains = np.column_stack([np.ones(len(kept), bool), brand == "A", brand == "B"])
+    y = np.column_stack([nps_values(kept.nps), share_values(kept.sat1, 9), kept.sat1])
+    m = design_means(y, None, design, domains)
+    for g, group in enumerate([{}, {"brand": "A"}, {"brand": "B"}]):
+        nps = next(s for s in r.scores if s.measure == "nps" and s.group == group)
+        csat = next(s for s in r.scores if s.measure == "csat" and s.group == group)
+        item = next(i for i in r.items if i.item == "sat1" and i.group == group)
+        assert nps.se == pytest.approx(100 * m.se[g, 0], rel=1e-9)
+        assert nps.n_eff == pytest.approx(m.n_eff[g, 0], rel=1e-9)
+        assert csat.se == pytest.approx(100 * m.se[g, 1], rel=1e-9)
+        assert item.se == pytest.approx(m.se[g, 2], rel=1e-9)
+    assert all(m.settings["resampling"] == "cluster" for m in r.models)
+    assert type(r).model_validate_json(r.to_json()).uncertainty == u
+
+
+def test_study_without_design_keeps_kish(tmp_path):
+    from crmsurvey.study import load_study, run_study
+
+    _design_study(tmp_path, "")
+    r = run_study(load_study(tmp_path / "s.yaml")).results
+    assert r.uncertainty.scores == "kish" and r.uncertainty.resampling == "multinomial"
+    assert all(i.se is None for i in r.items)
+
+
+@pytest.mark.parametrize("extra, message, line", [
+    ("design: {strata: regoin, cluster: store}", "design strata 'regoin'", 10),
+    ("design: {}", "design needs strata", 10),
+    ("rake_in_bootstrap: true", "needs weighting: with rake", 10),
+])
+def test_study_design_errors_name_the_line(tmp_path, extra, message, line):
+    from crmsurvey.study import load_study
+
+    _design_study(tmp_path, extra)
+    with pytest.raises(InputError, match=message) as exc:
+        load_study(tmp_path / "s.yaml")
+    assert exc.value.line == line and exc.value.path.endswith("s.yaml")
+
+
+def test_study_rake_in_bootstrap(tmp_path):
+    """rake_in_bootstrap: true with a design: the PLS bootstrap rakes every cluster
+    resample again, and NPS, CSAT and item means take replicate standard errors."""
+    from crmsurvey.study import load_study, run_study
+
+    _design_study(tmp_path, """design: {strata: region, cluster: store}
+weighting:
+  rake: {gender: {1: 0.49, 2: 0.49, 3: 0.02}, age: {1: 0.22, 2: 0.29, 3: 0.27, 4: 0.22}}
+rake_in_bootstrap: true""")
+    r = run_study(load_study(tmp_path / "s.yaml")).results
+    u = r.uncertainty
+    assert (u.scores, u.resampling, u.rake_in_bootstrap, u.replicates) == (
+        "replicates", "rerake", True, 100)
+    nps = next(s for s in r.scores if s.measure == "nps" and s.group == {})
+    assert 0 < nps.se < 10 and nps.ci_lower < nps.value < nps.ci_upper
+    assert all(i.se is not None and i.se > 0 for i in r.items if i.group == {})

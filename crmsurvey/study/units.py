@@ -129,13 +129,13 @@ def _fit_unit(task: tuple) -> object:
     """One work unit: a group's PLS model with its bootstrap (picklable for any engine)."""
     from ..pls import pls
 
-    spec, frame, weights, bounds, o, seed, headline = task
+    spec, frame, weights, bounds, o, seed, headline, design = task
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CrmWarning)  # kept in the result's diagnostics
         try:
             return pls(spec, frame, **{**o.kwargs(), "seed": seed,
                                        "fit_test": o.fit_test if headline else 0},
-                       weights=weights, scale=bounds)
+                       weights=weights, scale=bounds, design=design)
         except InputError as exc:
             return exc
         except (np.linalg.LinAlgError, ArithmeticError, ValueError) as exc:
@@ -143,12 +143,15 @@ def _fit_unit(task: tuple) -> object:
 
 
 def fit_units(spec, data: pd.DataFrame, units: list[Unit], options, weights, bounds, *,
-              headline: Unit | None = None, engine=None) -> list[object]:
+              headline: Unit | None = None, engine=None, design=None) -> list[object]:
     """Fit every unit — on ``engine`` when given; same seed, same numbers. Each entry is
     a PLSResult, the InputError that unit's data gave, or a :class:`ModelFailure`. The exact fit test runs on the
-    ``headline`` unit only."""
+    ``headline`` unit only. ``design`` (a :class:`~.design.StudyDesign`): what each
+    unit's bootstrap resamples (clusters within strata, raking repeated)."""
     from ..engine import run_units
 
+    seeds = [unit_seed(options.seed, u.group) for u in units]
     tasks = [(spec, data[u.rows], None if weights is None else weights[u.rows], bounds,
-              options, unit_seed(options.seed, u.group), u is headline) for u in units]
+              options, seed, u is headline, None if design is None else design.scheme(u, seed))
+             for u, seed in zip(units, seeds)]
     return run_units(_fit_unit, tasks, engine)

@@ -1,0 +1,159 @@
+"""The study's survey design and how its standard errors are computed.
+
+With ``design: {strata: ITEM, cluster: ITEM}`` the NPS, CSAT and item means of every
+group get Taylor-linearised design-based standard errors (each group a domain of the
+whole design; :mod:`crmsurvey.weighting.design`), and the PLS bootstrap behind the
+indices and paths resamples clusters within strata
+(:class:`crmsurvey.resampling.Cluster`). With ``rake_in_bootstrap: true`` the weighting
+is repeated in every resample (:class:`crmsurvey.weighting.replicates.Rerake`) — of the
+clusters when there is a design, of the respondents otherwise — and the NPS, CSAT and
+item means take their standard errors from the same kind of resamples, so every
+interval carries the weighting's own uncertainty. Without either, standard errors of
+the scores use Kish's effective sample size and the bootstrap resamples respondents.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from ..errors import InputError
+from ..resampling import Cluster, Multinomial
+from ..weighting.design import Design, design_means, survey_design
+from ..weighting.replicates import Rerake, replicate_means
+from .results import Uncertainty
+from .units import Unit, unit_seed
+
+__all__ = ["StudyDesign", "study_design", "check_design"]
+
+
+@dataclass(frozen=True, eq=False)
+class StudyDesign:
+    """The design of the study's kept rows, and how each figure's uncertainty is got.
+
+    ``design`` (None without ``design:``); ``rerake``: (data, targets, options, weights)
+    to rake every resample again (None without ``rake_in_bootstrap``); ``n_boot``: the
+    resamples behind replicate standard errors; ``seed``: the study's seed."""
+
+    design: Design | None
+    rerake: tuple | None
+    n_boot: int
+    seed: int
+
+    @property
+    def scores(self) -> str:
+        """How NPS, CSAT and item-mean SEs are computed: kish, taylor or replicates."""
+        return "replicates" if self.rerake else "taylor" if self.design else "kish"
+
+    def scheme(self, unit: Unit, seed: int):
+        """The resampling scheme of ``unit``'s bootstrap (None: the estimator's own) —
+        over the unit's rows, drawn from the whole sample (a domain)."""
+        if self.rerake is not None:
+            data, targets, w, kwargs = self.rerake
+            inner = Cluster(self.design, seed) if self.design else Multinomial(len(data), seed)
+            return Rerake(inner, data, targets, weights=w, **kwargs).rows(unit.rows)
+        if self.design is not None:
+            return self.design.rows(unit.rows)  # the estimator draws its clusters
+        return None
+
+    def means(self, unit: Unit, y: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray]:
+        """Standard errors and effective sample sizes (p,) of the weighted means of the
+        columns of ``y`` (the unit's rows; NaN: not answered)."""
+        w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+        if self.rerake is not None:
+            scheme = self.scheme(unit, unit_seed(self.seed, unit.group))
+            mean, se = replicate_means(y, w, scheme, self.n_boot)
+            ok = np.isfinite(y)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                total = (ok * w[:, None]).sum(axis=0)
+                var = (ok * w[:, None] * (np.where(ok, y, 0) - mean[0]) ** 2).sum(0) / total
+                return se[0], np.where(se[0] > 0, var / se[0] ** 2, np.nan)
+        m = design_means(y, w, self.design.rows(unit.rows))
+        return m.se[0], m.n_eff[0]
+
+    def score(self, unit: Unit, y, weights, row: pd.Series, key: str,
+              bounds: tuple[float, float], ci: float = 0.95) -> pd.Series:
+        """``row`` (an :func:`~crmsurvey.analytics.nps` or ``csat`` row, in points or %;
+        ``y`` its per-respondent values: ±1/0 or 0/1) with the standard error, normal
+        interval (within ``bounds``) and effective n of this design."""
+        se, n_eff = self.means(unit, np.asarray(y, dtype=float)[:, None], weights)
+        out = row.copy()
+        half = sps.norm.ppf(0.5 + ci / 2) * 100 * se[0]
+        out["se"], out["n_eff"] = 100 * se[0], n_eff[0]
+        out["ci_lower"] = max(out[key] - half, bounds[0])
+        out["ci_upper"] = min(out[key] + half, bounds[1])
+        return out
+
+    def info(self, resampling: str | None) -> Uncertainty:
+        """What the results say about it (the report's methodology words it)."""
+        d = self.design
+        return Uncertainty(
+            scores=self.scores, resampling=resampling,
+            rake_in_bootstrap=self.rerake is not None,
+            replicates=self.n_boot if self.rerake is not None else None,
+            strata=d.columns["strata"] if d else None,
+            cluster=d.columns["cluster"] if d else None,
+            fpc=d.columns["fpc"] if d else None,
+            n_strata=d.n_strata if d else None, n_clusters=d.n_clusters if d else None,
+            lonely=list(d.lonely) if d else [])
+
+
+def study_design(study, data: pd.DataFrame, raking) -> StudyDesign | None:
+    """The study's design (``design:``) and re-raking (``rake_in_bootstrap:``) for its
+    kept ``data``; ``raking``: the study's weighting (None without ``weighting:``). None
+    when the study asks for neither."""
+    d = study.definition
+    if d.design is None and not d.rake_in_bootstrap:
+        return None
+    design = None
+    if d.design is not None:
+        o = d.design
+        design = survey_design(data, strata=o.strata, cluster=o.cluster, fpc=o.fpc)
+    rerake = None
+    if d.rake_in_bootstrap:
+        w = d.weighting
+        if raking is None or w is None or w.rake is None:  # the loader says it at its line
+            raise InputError("rake_in_bootstrap needs weighting: with rake:")
+        targets = w.rake
+        if isinstance(targets, str):  # a targets table, as the weighting read it
+            from ..weighting.targets import read_target_table
+
+            table = read_target_table(study.path(targets), name=targets)
+            targets = table[None] if set(table) == {None} else table
+        rerake = (data, targets, raking.weights,
+                  dict(by=w.by, trim=w.trim, base=w.base, max_iter=w.max_iter, tol=w.tol))
+    n_boot = d.pls.bootstrap if d.pls is not None and d.pls.bootstrap else 1000
+    seed = d.pls.seed if d.pls is not None else (d.compare.seed if d.compare else 1)
+    return StudyDesign(design, rerake, n_boot, seed)
+
+
+def check_design(d, q, m) -> None:
+    """The study's ``design:`` and ``rake_in_bootstrap:`` checked against the
+    questionnaire when the study is loaded (an InputError at the line)."""
+    import difflib
+
+    from .schema import DesignOptions
+
+    o = d.design
+    if o is not None:
+        if o.strata is None and o.cluster is None:
+            raise m.error("design needs strata:, cluster: or both", ("design",),
+                          hint=DesignOptions.FORMS)
+        for role in ("strata", "cluster", "fpc"):
+            name = getattr(o, role)
+            if name is not None and name not in q.items:
+                close = difflib.get_close_matches(name, list(q.items), n=1)
+                raise m.error(f"design {role} {name!r} is not an item of the questionnaire",
+                              ("design", role),
+                              hint=f"did you mean {close[0]!r}?" if close else
+                              "strata and clusters are items the data carry")
+    if d.rake_in_bootstrap:
+        w = d.weighting
+        if w is None or w.rake is None:
+            raise m.error("rake_in_bootstrap repeats the study's raking in every resample: "
+                          "it needs weighting: with rake:", ("rake_in_bootstrap",),
+                          hint="linear calibration and post-stratification are not "
+                               "repeated in the bootstrap" if w is not None else
+                               "add weighting: {rake: {ITEM: {CODE: SHARE}}}")
