@@ -161,6 +161,11 @@ class CBSEMOptions(_Record):
     bootstrap: int = Field(0, ge=0, description="Bootstrap resamples (0: none).")
     seed: int | None = Field(DEFAULT_SEED, ge=0, le=MAX_SEED, description=_SEED_HELP)
     ci: float = Field(0.95, gt=0, lt=1, description="Confidence level of the intervals.")
+    std_lv: bool = Field(
+        False, description="Identify each factor by fixing its variance to 1, all loadings "
+        "free (lavaan's std.lv); otherwise each factor's first loading is fixed to 1.")
+    orthogonal: bool = Field(
+        False, description="Uncorrelated exogenous factors (lavaan's orthogonal).")
 
 
 CBSEMOptions.record = CBSEMOptions

@@ -41,7 +41,8 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
           estimator: Estimator = _O.estimator, ordered: list[str] | bool | None = _O.ordered,
           missing: CBSEMMissing = _O.missing, bootstrap: int = _O.bootstrap,
           seed: int | None = _O.seed, ci: float = _O.ci, weights=None,
-          group: str | None = None, std_lv: bool = False, orthogonal: bool = False,
+          group: str | None = None, std_lv: bool = _O.std_lv,
+          orthogonal: bool = _O.orthogonal,
           reliability: dict[str, float] | None = None, chunk: int = 500,
           engine=None) -> CBSEMResult:
     """Fit a covariance-based SEM and report it as lavaan would.
@@ -90,7 +91,8 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
 
     Notes
     -----
-    ``estimator``, ``ordered``, ``missing``, ``bootstrap``, ``seed`` and ``ci``, their
+    ``estimator``, ``ordered``, ``missing``, ``bootstrap``, ``seed``, ``ci``, ``std_lv``
+    and ``orthogonal``, their
     allowed values and defaults are defined once, in :class:`crmsurvey.options.CBSEMOptions`,
     shared with the study file's ``cbsem:`` section and the CLI's ``cbsem`` command.
 
@@ -102,7 +104,8 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     (38.125, 35)
     """
     o = CBSEMOptions.validated(estimator=estimator, ordered=ordered, missing=missing,
-                               bootstrap=bootstrap, seed=seed, ci=ci)
+                               bootstrap=bootstrap, seed=seed, ci=ci, std_lv=std_lv,
+                               orthogonal=orthogonal)
     estimator, ordered, missing, bootstrap, seed, ci = (
         o.estimator, o.ordered, o.missing, o.bootstrap, o.seed, o.ci)
     if ordered and estimator == "ML":
@@ -139,6 +142,7 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     if estimator == "WLSMV":
         if missing != "listwise" or weights is not None or group is not None:
             raise InputError("WLSMV here takes complete rows, no weights and no group")
+        _check_wlsmv_syntax(syntax, std_lv, orthogonal)
         from .wlsmv import fit_wlsmv
 
         res = fit_wlsmv(syntax, data, ordered, ci, bootstrap=bootstrap, seed=seed,
@@ -154,6 +158,22 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     if found:
         res = replace(res, diagnostics=tuple(found) + res.diagnostics)
     return replace(res, notes=tuple(single_notes) + res.notes) if single_notes else res
+
+
+def _check_wlsmv_syntax(syntax: str, std_lv: bool, orthogonal: bool) -> None:
+    """WLSMV reads its model through semopy: refuse what semopy would misread."""
+    from .partable import parse_syntax
+
+    if std_lv or orthogonal:
+        raise InputError("std_lv and orthogonal are not available with WLSMV here",
+                         hint="write the fixing in the syntax (A ~~ 1*A), or use ML")
+    for f in parse_syntax(syntax):
+        vectors = [v for v in (f.fixed, f.label, f.start) if v is not None]
+        if f.start is not None or any(len(v) > 1 for v in vectors) or \
+                (f.fixed is not None and "NA" in f.fixed) or f.op == "==":
+            raise InputError(f"{f.lhs} {f.op} {f.rhs}: NA*, start(), c() and == are not "
+                             "available with WLSMV here", path="model", line=f.line,
+                             hint="free a loading by fixing another (or the variance)")
 
 
 def _checked(model, data):
