@@ -137,7 +137,7 @@ def structure_from_partable(pt, observed: list[str], s: np.ndarray | None = None
         if v in pos_ob:
             base[LAMBDA][pos_ob[v], pos_in[v]] = 1.0
     names, which, rr, cc, fixed = [], [], [], [], []
-    for r in rows.itertuples():
+    for r in rows.itertuples(name="Row"):
         if r.op == "=~":
             k, i, j = (BETA, pos_in[r.rhs], pos_in[r.lhs]) if r.rhs in pos_in else \
                 (LAMBDA, pos_ob[r.rhs], pos_in[r.lhs])
@@ -170,48 +170,61 @@ def structure_from_partable(pt, observed: list[str], s: np.ndarray | None = None
 def start_values(st: Structure, pt, s: np.ndarray) -> np.ndarray:
     """Starting values of the free rows: ``start()`` where given; loadings and factor
     variances from each factor's first principal component (scaled to its fixed loading
-    or variance), residual variances half the observed ones, all else 0."""
-    free = pt[pt.op.isin(["=~", "~", "~~"]) & (pt.free > 0)]
-    theta = np.zeros(st.q)
-    lv = list(dict.fromkeys(pt.lhs[pt.op == "=~"]))
+    or variance), residual variances what the factors leave of the observed ones, all
+    else 0."""
+    rows = [r for r in zip(pt.lhs, pt.op, pt.rhs, pt.free, pt.ustart)
+            if r[1] in ("=~", "~", "~~")]
     obs = {v: k for k, v in enumerate(st.observed)}
+    items: dict[str, list[str]] = {}
+    marker: dict[str, tuple[str, float]] = {}
+    fixed_var: dict[str, float] = {}
+    for lhs, op, rhs, free, ustart in rows:
+        if op == "=~" and rhs in obs:
+            items.setdefault(lhs, []).append(rhs)
+            if not free and np.isfinite(ustart) and ustart != 0:
+                marker.setdefault(lhs, (rhs, ustart))
+        elif op == "=~":
+            items.setdefault(lhs, [])
+        elif op == "~~" and lhs == rhs and not free and np.isfinite(ustart):
+            fixed_var[lhs] = ustart
     load, lv_var = {}, {}
-    for f in lv:
-        block = pt[(pt.op == "=~") & (pt.lhs == f)]
-        items = [v for v in block.rhs if v in obs]
-        if not items:
+    for f, its in items.items():
+        if not its:
             continue
-        idx = [obs[v] for v in items]
+        idx = [obs[v] for v in its]
         w, vec = np.linalg.eigh(s[np.ix_(idx, idx)])
         lam = vec[:, -1] * np.sqrt(max(w[-1], 1e-8))
         lam = lam if lam.sum() >= 0 else -lam
         scale = 1.0
-        marker = block[(block.free == 0) & (block.ustart.fillna(0) != 0)]
-        marker = marker[marker.rhs.isin(items)]
-        var = pt[(pt.op == "~~") & (pt.lhs == f) & (pt.rhs == f) & (pt.free == 0)]
-        if len(marker):
-            r = marker.iloc[0]
-            scale = lam[items.index(r.rhs)] / r.ustart
-        elif len(var) and var.ustart.iloc[0] > 0:
-            scale = np.sqrt(var.ustart.iloc[0])
+        if f in marker:
+            scale = lam[its.index(marker[f][0])] / marker[f][1]
+        elif fixed_var.get(f, 0) > 0:
+            scale = np.sqrt(fixed_var[f])
         scale = scale if abs(scale) > 1e-8 else 1.0
-        for v, value in zip(items, lam / scale):
+        for v, value in zip(its, lam / scale):
             load[(f, v)] = value
         lv_var[f] = scale ** 2
-    for k, r in enumerate(free.itertuples()):
-        if np.isfinite(r.ustart):
-            theta[k] = r.ustart
-        elif r.op == "=~":
-            theta[k] = load.get((r.lhs, r.rhs), 1.0)
-        elif r.op == "~~" and r.lhs == r.rhs:
-            if r.lhs in obs:
-                mine = [load[(f, r.lhs)] ** 2 * lv_var[f] for f in lv if (f, r.lhs) in load]
-                total = s[obs[r.lhs], obs[r.lhs]]
-                theta[k] = max(total - sum(mine), 0.1 * total) if mine else \
-                    (total if r.lhs in st.inner else 0.5 * total)
+    common: dict[str, float] = {}
+    for (f, v), value in load.items():
+        common[v] = common.get(v, 0.0) + value ** 2 * lv_var[f]
+    theta = np.zeros(st.q)
+    inner = set(st.inner)
+    k = 0
+    for lhs, op, rhs, free, ustart in rows:
+        if not free:
+            continue
+        if np.isfinite(ustart):
+            theta[k] = ustart
+        elif op == "=~":
+            theta[k] = load.get((lhs, rhs), 1.0)
+        elif op == "~~" and lhs == rhs:
+            if lhs in obs:
+                total = s[obs[lhs], obs[lhs]]
+                theta[k] = max(total - common[lhs], 0.1 * total) if lhs in common else \
+                    (total if lhs in inner else 0.5 * total)
             else:
-                theta[k] = lv_var.get(r.lhs, 0.05)
-        elif r.op == "~~" and r.lhs in obs and r.rhs in obs and r.lhs in st.inner \
-                and r.rhs in st.inner:
-            theta[k] = s[obs[r.lhs], obs[r.rhs]]
+                theta[k] = lv_var.get(lhs, 0.05)
+        elif op == "~~" and lhs in obs and rhs in obs and lhs in inner and rhs in inner:
+            theta[k] = s[obs[lhs], obs[rhs]]
+        k += 1
     return theta
