@@ -66,13 +66,11 @@ def resample_moments(source, scheme: Resampling, base_w: np.ndarray, blocks: ran
                      stop: int) -> Moments:
     """Moments of the first ``stop`` resamples of ``blocks``, one resample block at a
     time (so at most one block's frequencies of a row chunk exist at once)."""
-    parts = []
-    for i, b in enumerate(blocks):
-        keep = min(BLOCK, stop - i * BLOCK)
-        if keep > 0:
-            parts.append(source.moments(Resampled(scheme, range(b, b + 1), base_w,
-                                                  size=keep)))
-    return Moments.concat(parts)
+    samples = [Resampled(scheme, range(b, b + 1), base_w, size=min(BLOCK, stop - i * BLOCK))
+               for i, b in enumerate(blocks) if stop > i * BLOCK]
+    if hasattr(source, "moments_many"):  # a cluster source: every block at once
+        return Moments.concat(source.moments_many(samples))
+    return Moments.concat([source.moments(f) for f in samples])
 
 
 def _chunk(task: BootChunk) -> dict:

@@ -136,23 +136,36 @@ class Partitioned:
         self.client, self.parts, self.offsets = client, parts, offsets
         self.n, self.centre = n, centre
 
-    def sums(self, sample) -> Sums:
-        """The reduced sums of ``sample`` (only they come back to the driver)."""
+    def _reduced(self, sample):
+        """A future of the sums of ``sample``, reduced pairwise on the workers."""
         futures = [self.client.submit(_part_sums, part, sample, off, self.centre, pure=False)
                    for part, off in zip(self.parts, self.offsets)]
-        while len(futures) > 1:  # pairwise, on the workers
+        while len(futures) > 1:
             pairs = [self.client.submit(operator.add, a, b, pure=False)
                      for a, b in zip(futures[::2], futures[1::2])]
             futures = pairs + ([futures[-1]] if len(futures) % 2 else [])
-        return futures[0].result()
+        return futures[0]
 
-    def moments(self, freq) -> Moments:
+    def sums(self, sample) -> Sums:
+        """The reduced sums of ``sample`` (only they come back to the driver)."""
+        return self._reduced(sample).result()
+
+    @staticmethod
+    def _sample(freq):
         if isinstance(freq, _FullSample):
-            return self.sums(freq).moments()
+            return freq
         if not isinstance(freq, Resampled):
             raise TypeError("a partitioned source takes the full sample or Resampled "
                             "frequencies, not rows from the driver")
-        return self.sums((freq.scheme, freq.blocks, freq.first, freq.size)).moments()
+        return (freq.scheme, freq.blocks, freq.first, freq.size)
+
+    def moments(self, freq) -> Moments:
+        return self.sums(self._sample(freq)).moments()
+
+    def moments_many(self, freqs: list) -> list[Moments]:
+        """Moments of several samples, all reduced on the cluster at once."""
+        futures = [self._reduced(self._sample(f)) for f in freqs]
+        return [s.moments() for s in self.client.gather(futures)]
 
 
 def combined_log(logs: Sequence[CleaningLog], source: str) -> CleaningLog:
