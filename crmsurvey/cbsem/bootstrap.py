@@ -37,11 +37,14 @@ class CBChunk:
 
 def cbsem_chunk(task: CBChunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Draws (B, q) with NaN rows for failures, and the failed and inadmissible masks."""
+    from .._threads import blas_threads
+
     st = task.st
     freq = resample_counts(len(task.x), task.seed, task.blocks)[:task.stop] * task.base_w
-    s = PairProducts(task.x).moments(freq).cov
-    fit = score_fit(st, s, np.broadcast_to(task.theta, (len(s), st.q)).copy(),
-                    estimator=task.estimator)
+    with blas_threads(1):  # small matrices: one BLAS thread, parallel chunks instead
+        s = PairProducts(task.x).moments(freq).cov
+        fit = score_fit(st, s, np.broadcast_to(task.theta, (len(s), st.q)).copy(),
+                        estimator=task.estimator)
     variances = np.flatnonzero(np.isin(st.matrix, (PSI, THETA)) & (st.row == st.col))
     bad = ~fit.converged | ~np.isfinite(fit.theta).all(axis=1)
     th = np.where(bad[:, None], np.nan, fit.theta)

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize
 
 __all__ = ["Patterns", "em_saturated", "fiml_fit", "FimlFit", "fiml_measures", "with_intercepts",
            "saturated_information", "curvature", "observed_information", "pair_trace",
@@ -227,6 +226,8 @@ def fiml_fit(st, x: np.ndarray, theta0: np.ndarray, *, pat: Patterns | None = No
         par, value, grad, iterations, converged = _newton(st, pat, f,
                                                           np.concatenate([theta0, h1_mu]))
         if not converged:
+            from scipy import optimize
+
             res = optimize.minimize(f, par, jac=True, method="BFGS",
                                     options={"gtol": 1e-9, "maxiter": 2000})
             par, value, grad = res.x, float(res.fun), res.jac

@@ -19,11 +19,10 @@ Every information matrix is analytic (:func:`crmsurvey.cbsem.fiml.saturated_info
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as sps
 
 from .fiml import (FimlFit, Patterns, moment_jacobian, pattern_inverses,
                    saturated_information)
-from .fitmeasures import cfi, rmsea, tli
+from .fitmeasures import cfi, chi2_sf, rmsea, tli
 from .robust import weight_of_inverse
 
 __all__ = ["saturated_scores", "mlr", "fiml_corrected"]
@@ -87,10 +86,10 @@ def mlr(x: np.ndarray, fiml: FimlFit, sigma: np.ndarray, deriv: np.ndarray, fit:
     c_b = _trace(x, pat, delta_b, mu_b, sigma_b, np.linalg.inv(e_b), a1_inv, b1) / base_df
     t, t_b = chisq / c, base / c_b
     complete = not np.isnan(x).any()
-    out = {"chisq_scaled": t, "df_scaled": df, "pvalue_scaled": float(sps.chi2.sf(t, df)),
+    out = {"chisq_scaled": t, "df_scaled": df, "pvalue_scaled": chi2_sf(t, df),
            "chisq_scaling_factor": c, "baseline_chisq_scaled": t_b,
            "baseline_df_scaled": base_df,
-           "baseline_pvalue_scaled": float(sps.chi2.sf(t_b, base_df)),
+           "baseline_pvalue_scaled": chi2_sf(t_b, base_df),
            "baseline_chisq_scaling_factor": c_b,
            "cfi_scaled": cfi(t, df, t_b, base_df), "tli_scaled": tli(t, df, t_b, base_df),
            "rmsea_scaled": rmsea(t, df, n)}

@@ -120,6 +120,13 @@ class OrdinalChunk:
 
 def ordinal_chunk(task: OrdinalChunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parameter draws (B, q), threshold draws (B, p·(K−1)) and the failed mask."""
+    from .._threads import blas_threads
+
+    with blas_threads(1):  # small matrices: one BLAS thread, parallel chunks instead
+        return _ordinal_chunk(task)
+
+
+def _ordinal_chunk(task: OrdinalChunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n, p, k = task.onehot.shape
     freq = resample_counts(n, task.seed, task.blocks)[:task.stop]
     a, b = np.triu_indices(p, 1)

@@ -15,12 +15,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+from scipy import special  # not scipy.stats: a second of import on the first fit
 
 from ..errors import InputError
 
 __all__ = ["Polychoric", "polychoric", "bivariate_normal_cdf", "cell_probabilities",
            "fit_rho", "thresholds_of", "threshold_scores", "bvn_dh"]
+
+
+def _phi(x):
+    """The standard normal density."""
+    return np.exp(-0.5 * np.square(x)) / np.sqrt(2 * np.pi)
 
 _RULES = {m: np.polynomial.legendre.leggauss(m) for m in (20, 40)}
 _EDGE = 8.0  # ±∞ thresholds, far enough out for Φ to be 0 or 1 in double precision
@@ -38,7 +43,7 @@ def bivariate_normal_cdf(h: np.ndarray, k: np.ndarray, rho: np.ndarray) -> np.nd
     hh, kk = h[..., None], k[..., None]
     integrand = np.exp(-(hh * hh + kk * kk - 2 * hh * kk * s) / (2 * c2))
     integral = (top / 2) * (integrand @ weights)
-    return sps.norm.cdf(h) * sps.norm.cdf(k) + integral / (2 * np.pi)
+    return special.ndtr(h) * special.ndtr(k) + integral / (2 * np.pi)
 
 
 def _density(h, k, rho):
@@ -55,7 +60,7 @@ def cell_probabilities(tau_a: np.ndarray, tau_b: np.ndarray, rho: np.ndarray, *,
     term is below 1e-15 there)."""
     h, k = tau_a[..., :, None], tau_b[..., None, :]
     r = np.asarray(rho, float)[..., None, None]
-    cdf = sps.norm.cdf(h) * sps.norm.cdf(k)
+    cdf = special.ndtr(h) * special.ndtr(k)
     cdf[..., 1:-1, 1:-1] = bivariate_normal_cdf(h[..., 1:-1, :], k[..., :, 1:-1], r)
     pdf = _density(h, k, r)
 
@@ -104,15 +109,15 @@ def threshold_scores(edges: np.ndarray) -> np.ndarray:
     item with edges ``edges`` (..., K+1): (..., K, K−1); 0 for empty (padded) categories."""
     k = edges.shape[-1] - 1
     d = np.eye(k, k - 1) - np.eye(k, k - 1, -1)  # +1 below the threshold, −1 above
-    p = np.diff(sps.norm.cdf(edges), axis=-1)
+    p = np.diff(special.ndtr(edges), axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(p[..., :, None] > 0,
-                        d * sps.norm.pdf(edges[..., None, 1:-1]) / p[..., :, None], 0.0)
+                        d * _phi(edges[..., None, 1:-1]) / p[..., :, None], 0.0)
 
 
 def bvn_dh(h: np.ndarray, k: np.ndarray, r: np.ndarray) -> np.ndarray:
     """∂Φ₂(h, k; r)/∂h."""
-    return sps.norm.pdf(h) * sps.norm.cdf((k - r * h) / np.sqrt(1 - r * r))
+    return _phi(h) * special.ndtr((k - r * h) / np.sqrt(1 - r * r))
 
 
 def thresholds_of(counts: np.ndarray) -> np.ndarray:
@@ -122,7 +127,7 @@ def thresholds_of(counts: np.ndarray) -> np.ndarray:
     edges = np.full((*counts.shape[:-1], counts.shape[-1] + 1), _EDGE)
     edges[..., 0] = -_EDGE
     with np.errstate(divide="ignore"):
-        edges[..., 1:-1] = np.clip(sps.norm.ppf(cum), -_EDGE, _EDGE)
+        edges[..., 1:-1] = np.clip(special.ndtri(cum), -_EDGE, _EDGE)
     return edges
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+from scipy import special  # not scipy.stats: a second of import on the first fit
 
 from ..errors import InputError
 from .structure import BETA, LAMBDA, PSI, Structure
@@ -44,8 +44,8 @@ def inference(est, se, ci: float):
     est, se = np.asarray(est, float), np.asarray(se, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = est / se
-    half = sps.norm.ppf(0.5 + ci / 2) * se
-    return z, 2 * sps.norm.sf(np.abs(z)), est - half, est + half
+    half = special.ndtri(0.5 + ci / 2) * se
+    return z, 2 * special.ndtr(-np.abs(z)), est - half, est + half
 
 
 def more_rows(est: pd.DataFrame, *, lhs, op: str, rhs, value, se, ci: float, std_lv,

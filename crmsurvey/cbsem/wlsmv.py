@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from .polychoric import (_EDGE, _density, bivariate_normal_cdf, bvn_dh, polychoric,
                          threshold_scores)
@@ -158,17 +157,17 @@ def _adjusted(u: np.ndarray, gamma: np.ndarray, df: int) -> tuple[float, float]:
 def fit_measures(out: dict, n: float) -> dict:
     """lavaan's WLSMV fit names (``chisq`` unscaled; ``*_scaled`` scaled-shifted); RMSEA
     with N − 1, as the statistics (lavaan's convention for these estimators)."""
-    from .fitmeasures import cfi, rmsea, tli
+    from .fitmeasures import cfi, chi2_sf, rmsea, tli
 
     df, t, t_b = out["df"], out["scaled"], out["base_scaled"]
     base_df = out["base_df"]
     return {"npar": np.nan, "chisq": out["chisq"], "df": df,
-            "pvalue": float(sps.chi2.sf(out["chisq"], df)),
+            "pvalue": chi2_sf(out["chisq"], df),
             "baseline_chisq": out["base"], "baseline_df": base_df,
             "cfi": cfi(out["chisq"], df, out["base"], base_df),
             "tli": tli(out["chisq"], df, out["base"], base_df),
             "rmsea": rmsea(out["chisq"], df, n - 1),
-            "chisq_scaled": t, "df_scaled": df, "pvalue_scaled": float(sps.chi2.sf(t, df)),
+            "chisq_scaled": t, "df_scaled": df, "pvalue_scaled": chi2_sf(t, df),
             "chisq_scaling_factor": out["factor"], "chisq_shift_parameter": out["shift"],
             "baseline_chisq_scaled": t_b, "baseline_df_scaled": base_df,
             "cfi_scaled": cfi(t, df, t_b, base_df), "tli_scaled": tli(t, df, t_b, base_df),
