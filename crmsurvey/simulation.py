@@ -15,7 +15,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from . import _defaults as D
-from ._random import block_rng
+from ._random import block_rng, text_key
 from .questionnaire import Questionnaire
 from .questionnaire.relevance import evaluate, parse_relevance
 
@@ -156,7 +156,7 @@ def simulate(q: Questionnaire, n: int, *, seed: int | None = None,
                 frame[other] = assigned[other] if other in assigned else "2026"
         frames.append(frame)
     df = pd.concat(frames, ignore_index=True)
-    _roles(q, df, s, rng)
+    _roles(q, df, s, rng, seed)
     df = _duplicates(df, s, rng)
     return df[[i for i in q.items if i in df.columns]]
 
@@ -231,7 +231,8 @@ def _kano(q: Questionnaire, df: pd.DataFrame, rng) -> None:
         df[p["kano_dysfunctional"]] = d.astype(float)
 
 
-def _roles(q: Questionnaire, df: pd.DataFrame, s: SimulationSettings, rng) -> None:
+def _roles(q: Questionnaire, df: pd.DataFrame, s: SimulationSettings, rng,
+           seed: int | None = None) -> None:
     n = len(df)
     _kano(q, df, rng)
     for item_id, item in q.items.items():
@@ -258,6 +259,9 @@ def _roles(q: Questionnaire, df: pd.DataFrame, s: SimulationSettings, rng) -> No
                                    rng.choice(others, n)).astype(float)
         elif sc is not None and sc.type in ("binary", "categorical"):
             df[item_id] = rng.choice(sorted(sc.values), n).astype(float)
+            if item_id in q.definition.simulate.shares:
+                df[item_id] = _skewed(sorted(sc.values), q.definition.simulate.shares[item_id],
+                                      n, seed, item_id)
         elif sc is not None and sc.type == "rating":
             df[item_id] = _to_scale(rng.standard_normal(n), sc.min, sc.max, 0.6, 0.22)
         elif sc is not None:
@@ -270,6 +274,17 @@ def _roles(q: Questionnaire, df: pd.DataFrame, s: SimulationSettings, rng) -> No
                 col = df[it.id].astype(object)
                 col[~asked] = ""
                 df[it.id] = col
+
+
+def _skewed(codes: list[int], shares: dict[int, float], n: int, seed: int | None,
+            item: str) -> np.ndarray:
+    """Codes drawn with the questionnaire's ``simulate.shares`` of ``item``, from the
+    item's own stream (the other columns stay as without shares)."""
+    p = np.array([max(float(shares.get(c, 0.0)), 0.0) for c in codes])
+    p = p / p.sum() if p.sum() > 0 else np.full(len(codes), 1 / len(codes))
+    own = block_rng(seed, text_key(f"shares:{item}")) if seed is not None \
+        else np.random.default_rng()
+    return own.choice(codes, n, p=p).astype(float)
 
 
 def _duplicates(df: pd.DataFrame, s: SimulationSettings, rng) -> pd.DataFrame:

@@ -6,6 +6,7 @@ section, the report's table and the CLI."""
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 import warnings
@@ -154,7 +155,14 @@ def test_by_rakes_each_level_to_its_own_targets():
         g = r.groups.set_index("by").loc[brand]
         assert g.n == rows.sum()
         assert g.n_eff == pytest.approx(w.sum() ** 2 / (w**2).sum())
-    assert set(r.table["by"]) == {"A", "B"}
+    assert set(r.table["by"].dropna()) == {"A", "B"}
+    # the whole sample's rows: shares over everyone, the target weighted by level sizes
+    whole = r.table[r.table["by"].isna()].set_index("category")
+    n_a = (df["brand"] == "A").sum()
+    want = (n_a * 0.6 + (len(df) - n_a) * 0.3) / len(df)
+    assert whole.loc[1, "target_share"] == pytest.approx(want)
+    assert whole.loc[1, "weighted_share"] == pytest.approx(want, abs=1e-9)
+    assert whole.loc[1, "sample_share"] == pytest.approx((df["gender"] == 1).mean())
     # one set of targets for every level
     same = cs.rake(df, {"gender": GENDER}, by="brand")
     for brand in "AB":
@@ -291,3 +299,161 @@ write.csv(data.frame(rake = weights(raked), linear = weights(lin)), stdout(),
     lin = cs.calibrate(df, {"gender": GENDER, "age": AGE}, base="d")
     np.testing.assert_allclose(lin.weights, r_w["linear"] / r_w["linear"].mean(),
                                rtol=1e-8)
+
+
+# --- simulated skew, the CLI and the study ------------------------------------------------
+
+def test_simulated_skew_leaves_the_other_columns_alone(tmp_path):
+    """The questionnaire's simulate.shares skews gender and age from their own streams:
+    every other column is as without them."""
+    from crmsurvey._resources import bundled_questionnaire
+
+    text = bundled_questionnaire("ccsi").read_text(encoding="utf-8")
+    assert "  shares:\n" in text
+    plain = tmp_path / "plain.yaml"
+    plain.write_text(text[:text.index("  # an online panel")], encoding="utf-8")
+    skewed = cs.simulate(cs.load_questionnaire("ccsi"), 3000, seed=9)
+    even = cs.simulate(cs.load_questionnaire(plain), 3000, seed=9)
+    others = [c for c in skewed.columns if c not in ("gender", "age")]
+    pd.testing.assert_frame_equal(skewed[others], even[others])
+    shares = pd.to_numeric(skewed["age"], errors="coerce").value_counts(normalize=True)
+    assert shares[1.0] == pytest.approx(0.34, abs=0.03)
+    assert shares[4.0] == pytest.approx(0.13, abs=0.03)
+
+
+@pytest.fixture(scope="module")
+def panel(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("weights")
+    q = cs.load_questionnaire("ccsi")
+    cs.simulate(q, 250, seed=4, groups={"brand": ["A", "B"]}).to_csv(folder / "d.csv",
+                                                                      index=False)
+    return folder
+
+
+def _cli(*args) -> tuple[int, str, str]:
+    import contextlib
+
+    from crmsurvey.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_weights_writes_the_column_and_prints_the_margins(panel):
+    (panel / "t.yaml").write_text("rake:\n  gender: {1: 0.49, 2: 0.49, 3: 0.02}\n"
+                                  "  age: {1: 22, 2: 29, 3: 27, 4: 22}\nby: brand\n"
+                                  "trim: [0.3, 3.0]\n", encoding="utf-8")
+    code, out, err = _cli("weights", "ccsi", panel / "d.csv", "--targets", panel / "t.yaml",
+                          "-o", panel / "w.csv")
+    assert code == 0, err
+    assert "converged" in out and "design effect" in out and "sample_share" in out
+    assert "screened:" in err and "'weight'" in err
+    raw = pd.read_csv(panel / "d.csv")
+    got = pd.read_csv(panel / "w.csv")
+    assert len(got) == len(raw) and list(got.columns) == list(raw.columns)
+    kept = got[got["weight"].notna()]
+    assert 0 < len(kept) < len(raw)  # screened rows have no weight
+    assert (kept["weight"] >= 0.3 - 1e-6).all() and (kept["weight"] <= 3.0 + 1e-6).all()
+    for brand, rows in kept.groupby("brand"):
+        w = rows["weight"].to_numpy()
+        assert w.mean() == pytest.approx(1.0, abs=1e-9)
+        share = weighted_shares(rows.reset_index(drop=True), w, "age")
+        assert share[4] == pytest.approx(0.22, abs=1e-5)
+    # a CSV table, linear calibration, JSON out
+    (panel / "t.csv").write_text("variable,category,target\ngender,1,.49\ngender,2,.49\n"
+                                 "gender,3,.02\n", encoding="utf-8")
+    code, out, _ = _cli("weights", "ccsi", panel / "d.csv", "--targets", panel / "t.csv",
+                        "--method", "linear", "-o", panel / "w2.csv", "--json")
+    assert code == 0
+    assert json.loads(out)["method"] == "linear" and json.loads(out)["converged"]
+
+
+@pytest.mark.parametrize("name, text, where", [
+    ("bad.yaml", "rake:\n  gender: {1: 0.49, 2: 0.51}\n  age: {1: .5, 5: .5}\n",
+     "bad.yaml:3:"),
+    ("bad.csv", "variable,category,target\ngender,1,.49\ngender,2,.51\nage,7,1\n",
+     "bad.csv:4:"),
+    ("bad2.yaml", "rake:\n  sex: {1: 0.49, 2: 0.51}\n", "bad2.yaml:2:"),
+])
+def test_cli_weights_unknown_target_is_exit_2_with_file_line(panel, name, text, where):
+    (panel / name).write_text(text, encoding="utf-8")
+    code, out, err = _cli("weights", "ccsi", panel / "d.csv", "--targets", panel / name,
+                          "-o", panel / "x.csv")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and where in err
+    assert not (panel / "x.csv").exists()
+
+
+STUDY = """\
+id: weighted
+title: Weighted study
+questionnaire: ccsi
+data:
+  - simulate: {{n: 150, seed: 5, groups: {{brand: [A, B]}}}}
+groups: [brand]
+pls: {{bootstrap: 0}}
+report: {{sections: [summary, sample, methodology]}}
+weighting:
+  rake:
+    gender: {{1: 0.49, 2: 0.49, 3: 0.02}}
+    age: {{1: 0.22, 2: 0.29, 3: 0.27, {code}: 0.22}}
+  by: brand
+  trim: [0.3, 4.0]
+"""
+
+
+def test_unknown_code_in_a_study_is_its_line(tmp_path):
+    (tmp_path / "s.yaml").write_text(STUDY.format(code=5), encoding="utf-8")
+    with pytest.raises(InputError, match=r"s.yaml:12:\d+: 5 is not a code of 'age'"):
+        cs.load_study(tmp_path / "s.yaml")
+    text = STUDY.format(code=4).replace("questionnaire: ccsi\n",
+                                        "questionnaire: ccsi\nweight: weight\n")
+    (tmp_path / "s.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=r"s.yaml:4:\d+: weight: and weighting: are both"):
+        cs.load_study(tmp_path / "s.yaml")
+
+
+@pytest.fixture(scope="module")
+def weighted_study(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("study")
+    (folder / "s.yaml").write_text(STUDY.format(code=4), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cs.run_study(cs.load_study(folder / "s.yaml"))
+
+
+@pytest.mark.slow
+def test_a_weighted_study_uses_and_shows_its_weights(weighted_study):
+    from crmsurvey.report.render import build_html
+    from crmsurvey.study import Results
+    from crmsurvey.study.workbook import workbook
+
+    res = weighted_study.results
+    wt = res.weighting
+    assert wt is not None and wt.method == "rake" and wt.by == "brand" and wt.converged
+    whole = [r for r in wt.table if r["by"] is None and r["variable"] == "age"]
+    assert [r["target_share"] for r in whole] == pytest.approx([0.22, 0.29, 0.27, 0.22])
+    assert [r["weighted_share"] for r in whole] == pytest.approx([0.22, 0.29, 0.27, 0.22],
+                                                                 abs=1e-5)
+    # the weights are the ones every estimate uses: Kish's n of each brand's PLS model
+    for g in wt.groups:
+        model = res.model_of({"brand": g["by"]})
+        assert model.disclosure.weighted
+        assert model.disclosure.n_eff == pytest.approx(g["n_eff"], rel=1e-9)
+    # results.json keeps it; the report shows sample vs population vs weighted
+    back = Results.model_validate(json.loads(res.to_json()))
+    assert back.weighting == wt
+    html = build_html(back, lang="en")
+    assert "Who the sample stands for" in html and "Population" in html
+    assert "60 and over" in html and "22.0%" in html
+    zh = build_html(back, lang="zh-CN")
+    assert "样本的代表性" in zh and "加权后" in zh and "60岁及以上" in zh
+    assert "Kish设计效应" in zh
+    tables = weighted_study.tables
+    assert {"weighting", "weighting_groups"} <= set(tables)
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(workbook(tables, back)))
+    assert "Weighting targets" in book.sheetnames

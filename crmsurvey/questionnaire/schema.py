@@ -96,6 +96,9 @@ class SimulationDef(_Strict):
     loadings: float | None = None
     missing_rate: float | None = None
     special_rate: float | None = None
+    #: item → code → its share among simulated respondents: a known skew (an online
+    #: panel's young, male sample) for weighting to correct; other codes are not drawn
+    shares: dict[str, dict[int, float]] = Field(default_factory=dict)
 
 
 class QuestionnaireDef(_Strict):

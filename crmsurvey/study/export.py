@@ -90,6 +90,14 @@ def results_tables(results: Results) -> dict[str, pd.DataFrame]:
     for name in ("paths", "loadings", "quality", "r2", "total_effects", "htmt_intervals"):
         tables[name] = _spread([{"group": m["group"], **r} for m in dump["models"]
                                 for r in m[name] or []])
+    if dump.get("weighting"):  # weights from population targets: margins and groups
+        w = dump["weighting"]
+        table = pd.DataFrame(w["table"])
+        if w["by"]:  # the whole sample's rows first, named as group_key names it
+            table = table.assign(by=table["by"].fillna("all")).rename(columns={"by": w["by"]})
+        tables["weighting"] = table if w["by"] else table.drop(columns="by")
+        tables["weighting_groups"] = pd.DataFrame(w["groups"]).rename(
+            columns={"by": w["by"] or "by"})
     if dump["cbsem"] and not dump["cbsem"]["error"]:
         tables["cbsem_estimates"] = pd.DataFrame(dump["cbsem"]["estimates"])
         tables["cbsem_fit"] = pd.DataFrame({"measure": list(dump["cbsem"]["fit"]),

@@ -24,7 +24,8 @@ SHEETS = {
            "cleaning_log": "Cleaning log", "paths": "Paths", "loadings": "Loadings",
            "quality": "Reliability", "r2": "R2", "total_effects": "Total effects",
            "htmt_intervals": "HTMT", "cbsem_estimates": "CB-SEM estimates",
-           "cbsem_fit": "CB-SEM fit", "notes": "Notes"},
+           "cbsem_fit": "CB-SEM fit", "weighting": "Weighting targets",
+           "weighting_groups": "Weighting by group", "notes": "Notes"},
     "zh-CN": {"indices": "指数", "scores": "净推荐值与满意率", "differences": "组间比较",
               "path_differences": "路径系数差异", "micom": "MICOM", "disclosures": "数据处理",
               "ipma": "重要性–表现", "ipma_items": "题目重要性–表现",
@@ -32,6 +33,7 @@ SHEETS = {
               "paths": "路径系数", "loadings": "载荷", "quality": "信度", "r2": "R2",
               "total_effects": "总效应", "htmt_intervals": "HTMT",
               "cbsem_estimates": "协方差模型估计", "cbsem_fit": "协方差模型拟合",
+              "weighting": "加权目标与构成", "weighting_groups": "分组加权",
               "notes": "说明"},
 }
 #: Columns holding construct codes; values of these are shown as construct labels.
@@ -65,7 +67,9 @@ def _notes(results: Results | None) -> pd.DataFrame:
         return pd.DataFrame({"setting": [], "value": []})
     s = results.settings
     rows = [("study", results.study.id), ("created", s.created),
-            ("current wave", s.current_wave or ""), ("weight", s.weight or ""),
+            ("current wave", s.current_wave or ""), ("weight", s.weight or (
+                f"computed: {results.weighting.method} on "
+                f"{', '.join(results.weighting.variables)}" if results.weighting else "")),
             ("screening rules", ", ".join(s.exclude)),
             ("PLS", ", ".join(f"{k}={v}" for k, v in (s.pls or {}).items())),
             ("CB-SEM", ", ".join(f"{k}={v}" for k, v in (s.cbsem or {}).items())),

@@ -46,6 +46,8 @@ class Raking:
     table : DataFrame
         :data:`TABLE_COLUMNS`: per (``by`` level, variable, category) the respondents
         ``n``, the unweighted sample share, the target share and the weighted share.
+        With ``by``, rows with ``by`` None come first: the whole sample, its target the
+        levels' targets weighted by the levels' sizes.
     groups : DataFrame
         :data:`GROUP_COLUMNS`: per ``by`` level its n, Kish's n_eff, design effect and
         efficiency, weight range, iterations, largest margin error and convergence.
@@ -94,6 +96,8 @@ class Raking:
         t = self.table.copy()
         if self.by is None:
             t = t.drop(columns="by")
+        else:  # the whole sample's rows first
+            t["by"] = t["by"].astype(object).where(t["by"].notna(), "all")
         lines.append(t.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
         if self.by is not None:
             lines += ["", self.groups.to_string(index=False, float_format=lambda x: f"{x:.3f}")]
@@ -314,6 +318,8 @@ def weigh(data: pd.DataFrame, targets: Mapping, *, method: Method = "rake",
                 "weight_negative", f"{int((w < 0).sum())} negative weight(s){where} from "
                 "linear calibration: give trim bounds, or rake instead", "warning",
                 _concerns(level, str(int((w < 0).sum())))))
+    if by is not None:
+        tables.insert(0, _whole_sample(data, weights, per_level))
     table = pd.concat(tables, ignore_index=True)[TABLE_COLUMNS]
     gtable = pd.DataFrame(groups, columns=GROUP_COLUMNS)
     deff = _kish_deff(weights)
@@ -358,6 +364,43 @@ def _group_row(level: Any, w: np.ndarray, res) -> dict:
             "efficiency": 1 / deff, "weight_min": float(w.min()),
             "weight_max": float(w.max()), "iterations": res.iterations,
             "max_error": res.max_error, "converged": res.converged}
+
+
+def _whole_sample(data: pd.DataFrame, w: np.ndarray,
+                  per_level: dict[Any, tuple[np.ndarray, list[Margin]]]) -> pd.DataFrame:
+    """With ``by``: the whole sample's rows of the table (``by`` None) — its sample and
+    weighted shares, and as target the levels' targets weighted by each level's weight
+    (of the rows with a value; NaN where a level has no target for the variable)."""
+    cats: dict[str, dict[Any, Any]] = {}
+    for _, margins in per_level.values():
+        for m in margins:
+            for c in m.categories:
+                cats.setdefault(m.variable, {}).setdefault(code_key(c), c)
+    rows = []
+    for var, keyed in cats.items():
+        categories = tuple(keyed.values())
+        idx, _, _ = column_codes(data[var].to_numpy(), categories)
+        k = len(categories)
+        counts = np.bincount(idx[idx >= 0], minlength=k)
+        weighted = shares_of(w, idx, k)
+        target, mass = np.zeros(k), 0.0
+        for rows_l, margins in per_level.values():
+            m = next((m for m in margins if m.variable == var), None)
+            il = idx[rows_l]
+            level_mass = float(w[rows_l][il >= 0].sum())
+            if m is None:
+                target[:] = np.nan
+                continue
+            where = {code_key(c): s for c, s in zip(m.categories, m.shares)}
+            target += level_mass * np.array([where.get(code_key(c), 0.0) for c in categories])
+            mass += level_mass
+        target = target / mass if mass > 0 else np.full(k, np.nan)
+        known = counts.sum()
+        rows += [{"by": None, "variable": var, "category": c, "n": int(counts[i]),
+                  "sample_share": counts[i] / known if known else np.nan,
+                  "target_share": float(target[i]), "weighted_share": float(weighted[i])}
+                 for i, c in enumerate(categories)]
+    return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
 def _targets_per_level(data: pd.DataFrame, targets: Mapping, by: str | None

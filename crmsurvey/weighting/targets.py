@@ -20,7 +20,8 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["Margin", "code_key", "keys_of", "margins_from", "read_target_table", "column_codes",
+__all__ = ["Margin", "code_key", "keys_of", "margins_from", "read_table",
+           "read_target_table", "read_cell_table", "column_codes", "shown_code",
            "SHARE_SLACK"]
 
 #: Shares that add up to 1 within this are taken as shares and rescaled to add up to 1
@@ -99,19 +100,12 @@ def margins_from(targets: Mapping[str, Mapping[Any, float]], *, where: str = "ta
     return out
 
 
-def read_target_table(path: str | Path, *, name: str | None = None
-                      ) -> dict[Any, dict[str, dict[Any, float]]]:
-    """A targets table (CSV with columns ``variable, category, target`` and optionally
-    ``by`` first) → ``{by level or None: {variable: {category: target}}}``. A bad row is
-    an InputError naming the file and line.
-
-    >>> import tempfile, os
-    >>> p = os.path.join(tempfile.mkdtemp(), "t.csv")
-    >>> _ = open(p, "w").write("variable,category,target\\ngender,1,0.49\\ngender,2,0.51\\n")
-    >>> read_target_table(p)
-    {None: {'gender': {1: 0.49, 2: 0.51}}}
-    """
-    from .._yaml import read_bytes, max_yaml_bytes
+def read_table(path: str | Path, *, name: str | None = None
+               ) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """A small CSV table (UTF-8, at most the YAML size limit): its header (lower-cased)
+    and its non-blank rows with their line numbers; a row of the wrong width is an
+    InputError naming the file and line."""
+    from .._yaml import max_yaml_bytes, read_bytes
 
     shown = name or str(path)
     try:
@@ -122,44 +116,98 @@ def read_target_table(path: str | Path, *, name: str | None = None
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError("a targets table is UTF-8 text", path=shown) from None
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise InputError(f"cannot read the table: {exc}", path=shown) from None
     if not rows:
         raise InputError("the targets table is empty", path=shown)
     header = [h.strip().lower() for h in rows[0]]
-    need = ["variable", "category", "target"]
-    if header not in (need, ["by"] + need):
-        raise InputError(f"the targets table's columns are {', '.join(rows[0])!s}",
-                         path=shown, line=1,
-                         hint="expected: variable, category, target (with by first to "
-                              "give each level its own targets)")
-    has_by = header[0] == "by"
-    out: dict[Any, dict[str, dict[Any, float]]] = {}
+    out = []
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
             raise InputError(f"{len(row)} cells, expected {len(header)}", path=shown,
                              line=line)
-        cells = [c.strip() for c in row]
+        out.append((line, [c.strip() for c in row]))
+    if not out:
+        raise InputError("the targets table has no rows", path=shown)
+    return header, out
+
+
+def target_number(text: str, *, path: str, line: int) -> float:
+    """A target cell as a number, or an InputError at its line."""
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"target {text!r} is not a number", path=path, line=line) from None
+
+
+def shown_code(key: Any) -> Any:
+    """A code as written back: 1.0 → 1, text unchanged."""
+    return int(key) if isinstance(key, float) and key.is_integer() else key
+
+
+def read_target_table(path: str | Path, *, name: str | None = None,
+                      lines: dict | None = None
+                      ) -> dict[Any, dict[str, dict[Any, float]]]:
+    """A targets table (CSV with columns ``variable, category, target`` and optionally
+    ``by`` first) → ``{by level or None: {variable: {category: target}}}``. A bad row is
+    an InputError naming the file and line; ``lines``, when given, receives the line of
+    each ``(level, variable, category)``.
+
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "t.csv")
+    >>> _ = open(p, "w").write("variable,category,target\ngender,1,0.49\ngender,2,0.51\n")
+    >>> read_target_table(p)
+    {None: {'gender': {1: 0.49, 2: 0.51}}}
+    """
+    shown = name or str(path)
+    header, rows = read_table(path, name=shown)
+    need = ["variable", "category", "target"]
+    if header not in (need, ["by"] + need):
+        raise InputError(f"the targets table's columns are {', '.join(header)}",
+                         path=shown, line=1,
+                         hint="expected: variable, category, target (with by first to "
+                              "give each level its own targets)")
+    has_by = header[0] == "by"
+    out: dict[Any, dict[str, dict[Any, float]]] = {}
+    for line, cells in rows:
         level = cells[0] if has_by else None
         var, cat, target = cells[-3:]
-        try:
-            value = float(target)
-        except ValueError:
-            raise InputError(f"target {target!r} is not a number", path=shown,
-                             line=line) from None
+        value = target_number(target, path=shown, line=line)
         key = code_key(cat)
         if key is None or not var:
             raise InputError("a row needs a variable and a category", path=shown, line=line)
-        shown_cat: Any = int(key) if isinstance(key, float) and key.is_integer() else key
         by_var = out.setdefault(level, {}).setdefault(var, {})
-        if shown_cat in by_var:
+        if shown_code(key) in by_var:
             raise InputError(f"category {cat!r} of {var!r} is given twice", path=shown,
                              line=line)
-        by_var[shown_cat] = value
-    if not out:
-        raise InputError("the targets table has no rows", path=shown)
+        by_var[shown_code(key)] = value
+        if lines is not None:
+            lines[(level, var, shown_code(key))] = line
     return out
+
+
+def read_cell_table(path: str | Path, *, name: str | None = None
+                    ) -> tuple[list[dict[str, Any]], list[int]]:
+    """A post-stratification table (CSV: one column per variable, ``target``, and
+    optionally ``by``) → its rows as records, and each row's line."""
+    shown = name or str(path)
+    header, rows = read_table(path, name=shown)
+    if "target" not in header or len(header) < 2:
+        raise InputError(f"the cells table's columns are {', '.join(header)}", path=shown,
+                         line=1, hint="expected: one column per variable, and target")
+    records, lines = [], []
+    for line, cells in rows:
+        rec: dict[str, Any] = {}
+        for h, c in zip(header, cells):
+            rec[h] = target_number(c, path=shown, line=line) if h == "target" else \
+                (c if h == "by" else shown_code(code_key(c)))
+        records.append(rec)
+        lines.append(line)
+    return records, lines
 
 
 def keys_of(values: pd.Series | np.ndarray) -> pd.Series:
