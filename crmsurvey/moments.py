@@ -201,6 +201,8 @@ class PairProducts:
         """Sums of each sample of ``freq`` ((B, n) array or :class:`Frequencies`),
         accumulated over row chunks of ``step`` rows (default: :func:`row_step`)."""
         f = as_frequencies(freq)
+        if isinstance(f, LeaveOneOut):
+            return self._leave_one_out(f)
         n, b = len(self.x), f.size
         i, j = self.iu
         step = step or row_step(b + len(i) + self.p)
@@ -214,6 +216,16 @@ class PairProducts:
             q *= xc[:, j]
             s2 += fr @ q
         return Sums(total, s1, s2, self.centre)
+
+    def _leave_one_out(self, f: "LeaveOneOut") -> Sums:
+        """Jackknife sums as the whole sample's minus each left-out row's share: O(n)
+        per batch instead of O(n · batch)."""
+        whole = self.sums(Dense(f.weights[None]))
+        rows = slice(f.left.start, f.left.stop)
+        w, xc = f.weights[rows], self.x[rows]
+        i, j = self.iu
+        return Sums(whole.total - w, whole.s1 - w[:, None] * xc,
+                    whole.s2 - w[:, None] * (xc[:, i] * xc[:, j]), self.centre)
 
     def moments(self, freq, *, step: int | None = None) -> Moments:
         """Moments of each sample of ``freq``: non-negative row frequencies, a (B, n)

@@ -350,3 +350,17 @@ def test_cli_scheduler_equals_one_process(local_cluster, tmp_path):
                          text=True, timeout=300)
     assert bad.returncode == 2 and "--scheduler" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_jackknife_sums_equal_leave_one_out_frequencies():
+    """Plain sources take the jackknife's samples as the whole sample minus one row; the
+    moments equal those of the explicit leave-one-out frequencies."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(3, 1, size=(700, 5))
+    w = rng.uniform(0.2, 3, size=700)
+    pp = PairProducts(x)
+    fast = pp.moments(LeaveOneOut(w, range(100, 160)))
+    dense = pp.moments(Dense(LeaveOneOut(w, range(100, 160)).chunk(slice(0, 700))))
+    np.testing.assert_allclose(fast.corr, dense.corr, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fast.mean, dense.mean, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(fast.sd, dense.sd, rtol=0, atol=1e-12)

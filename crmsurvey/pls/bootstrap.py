@@ -18,7 +18,7 @@ import numpy as np
 from scipy import stats as sps
 
 from .._threads import blas_threads
-from ..moments import BLOCK, LeaveOneOut, Moments, Resampled, chunk_blocks
+from ..moments import BLOCK, WORK_BYTES, LeaveOneOut, Moments, Resampled, chunk_blocks
 from ..resampling import Resampling, scheme_for
 from .extract import extract_stats
 from .layout import Layout
@@ -64,8 +64,12 @@ def bootstrap_chunk(task: BootChunk) -> dict:
 
 def resample_moments(source, scheme: Resampling, base_w: np.ndarray, blocks: range,
                      stop: int) -> Moments:
-    """Moments of the first ``stop`` resamples of ``blocks``, one resample block at a
-    time (so at most one block's frequencies of a row chunk exist at once)."""
+    """Moments of the first ``stop`` resamples of ``blocks``: in one pass when their
+    frequencies are small, else one resample block at a time (so at most one block's
+    frequencies of a row chunk exist at once)."""
+    if len(blocks) * BLOCK * len(base_w) * 8 <= WORK_BYTES and not hasattr(
+            source, "moments_many"):  # small data: the whole chunk in one pass
+        return source.moments(Resampled(scheme, blocks, base_w, size=stop))
     samples = [Resampled(scheme, range(b, b + 1), base_w, size=min(BLOCK, stop - i * BLOCK))
                for i, b in enumerate(blocks) if stop > i * BLOCK]
     if hasattr(source, "moments_many"):  # a cluster source: every block at once
@@ -144,8 +148,15 @@ def intervals(est: np.ndarray, draws: np.ndarray, *, ci: float, method: str,
     """Percentile or BCa interval bounds for each column of ``draws`` (B, m)."""
     alpha = (1 - ci) / 2
     if method == "percentile":
-        lo, hi = np.nanquantile(draws, [alpha, 1 - alpha], axis=0)
-        return lo, hi
+        # numpy's nanquantile goes column by column: columns without NaN (failed
+        # resamples) take quantile, which gives the same numbers at once
+        probs = [alpha, 1 - alpha]
+        whole = np.isfinite(draws).all(axis=0)
+        out = np.empty((2, draws.shape[1]))
+        out[:, whole] = np.quantile(draws[:, whole], probs, axis=0)
+        if not whole.all():
+            out[:, ~whole] = np.nanquantile(draws[:, ~whole], probs, axis=0)
+        return out[0], out[1]
     ok = np.isfinite(draws)
     below = np.sum((draws < est) & ok, axis=0) + 0.5 * np.sum((draws == est) & ok, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
