@@ -25,7 +25,8 @@ from __future__ import annotations
 import typing
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_model,
+                      model_validator)
 from pydantic.fields import FieldInfo
 
 from . import _defaults as D
@@ -65,6 +66,8 @@ class _Record(BaseModel):
             return cls(**values)
         except ValidationError as exc:
             err = exc.errors()[0]
+            if not err["loc"] and isinstance(err.get("ctx", {}).get("error"), InputError):
+                raise err["ctx"]["error"] from None  # a record's own check of its settings
             name = ".".join(str(p) for p in err["loc"][:1]) or "option"
             value = values.get(name, err.get("input"))
             allowed = cls.choices(name) if name in cls.model_fields else None
@@ -166,6 +169,17 @@ class CBSEMOptions(_Record):
         "free (lavaan's std.lv); otherwise each factor's first loading is fixed to 1.")
     orthogonal: bool = Field(
         False, description="Uncorrelated exogenous factors (lavaan's orthogonal).")
+
+    @model_validator(mode="after")
+    def _estimator_takes_these(self) -> "CBSEMOptions":
+        """The settings together, as the estimator's record allows them
+        (:func:`crmsurvey.cbsem.estimators.check`): refused with the real reason."""
+        from .cbsem.estimators import check
+
+        estimator = "WLSMV" if self.ordered and self.estimator == "ML" else self.estimator
+        check(estimator, missing=self.missing, bootstrap=self.bootstrap,
+              ordered=bool(self.ordered))
+        return self
 
 
 CBSEMOptions.record = CBSEMOptions

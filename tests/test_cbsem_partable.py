@@ -202,3 +202,46 @@ def test_fiml_with_ordered_items_names_the_ordered_data():
     data = _data().round()
     with pytest.raises(InputError, match="ordered items"):
         cs.cbsem(BASE, data, ordered=True, missing="fiml")
+
+
+# --- estimators as records: one check, the real reason, on every surface ---------------
+
+@pytest.mark.parametrize("kw, flags, words", [
+    (dict(estimator="MLM", missing="fiml"), ["--estimator", "MLM", "--missing", "fiml"],
+     "fourth moments"),
+    (dict(estimator="DWLS", bootstrap=10), ["--estimator", "DWLS", "--bootstrap", "10"],
+     "not refitted"),
+    (dict(ordered=True, missing="fiml"), ["--ordered", "all", "--missing", "fiml"],
+     "ordered items are fitted on complete rows"),
+    (dict(estimator="WLSMV"), ["--estimator", "WLSMV"], "goes with ordered items"),
+    (dict(estimator="GLS", missing="fiml"), ["--estimator", "GLS", "--missing", "fiml"],
+     "estimator='GLS' needs complete rows"),
+])
+def test_estimator_records_refuse_with_the_reason_everywhere(kw, flags, words, capsys):
+    from pydantic import ValidationError
+
+    from crmsurvey.cli import main
+    from crmsurvey.study import schema
+
+    with pytest.raises(InputError, match=words):
+        cs.cbsem(BASE, None, **kw)  # before the data are looked at
+    with pytest.raises(ValidationError, match=words):
+        schema.CBSEMOptions(**kw)
+    capsys.readouterr()
+    code = main(["cbsem", "missing.yaml", "missing.csv", *flags])
+    err = capsys.readouterr().err
+    assert code == 2 and words in err and "missing.yaml" not in err
+
+
+def test_records_say_what_each_estimator_takes():
+    from crmsurvey.cbsem.estimators import ESTIMATORS, auto_missing
+
+    assert {n for n, r in ESTIMATORS.items() if "fiml" in r.missing} == {"ML", "MLR"}
+    assert [n for n, r in ESTIMATORS.items() if r.ordered] == ["WLSMV"]
+    assert auto_missing("MLR", False, 0) == ("fiml", "")
+    assert auto_missing("GLS", False, 0)[0] == "listwise"
+    data = _data()
+    with pytest.raises(InputError, match="unweighted casewise scores"):
+        cs.cbsem(BASE, data, estimator="MLR", weights=np.ones(len(data)))
+    with pytest.raises(InputError, match="thresholds per group"):
+        cs.cbsem(BASE, data.round(), ordered=True, group="g")

@@ -10,8 +10,7 @@ with lavaan's definitions. semopy is used only by WLSMV (its start) and nowhere 
 from __future__ import annotations
 
 import re
-import warnings
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -27,6 +26,8 @@ from ..responses.given import checked_data, is_checked
 from .fitmeasures import FIT_NAMES, combine_groups, fit_measures
 from .result import CBSEMResult, CBSEMSettings
 from .build import Built, build, fit_covariance
+from .estimators import ESTIMATORS, auto_missing, check
+from .structure import Structure
 from .tables import r2_of, table_estimates
 from .syntax import cbsem_syntax, fix_single_indicators
 from .verify import check_collinearity, check_solution, is_positive_definite
@@ -34,7 +35,6 @@ from .verify import check_collinearity, check_solution, is_positive_definite
 __all__ = ["cbsem", "cbsem_syntax", "auto_missing"]
 
 _O = CBSEMOptions()  # the defaults, defined once (crmsurvey.options)
-OBJECTIVE = {"ML": "MLW", "GLS": "GLS", "ULS": "ULS", "DWLS": "DWLS"}
 
 
 def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
@@ -110,9 +110,7 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         o.estimator, o.ordered, o.missing, o.bootstrap, o.seed, o.ci)
     if ordered and estimator == "ML":
         estimator = "WLSMV"  # lavaan's default for ordered data
-    if (estimator == "WLSMV") != bool(ordered):
-        raise InputError("estimator='WLSMV' goes with ordered items (ordered=[...] or "
-                         "ordered=True), and ordered items with WLSMV")
+    check(estimator, missing=missing, bootstrap=bootstrap, ordered=bool(ordered))
     carried = weights is None and getattr(data, "weights", None) is not None and \
         hasattr(data, "questionnaire")  # Responses bring their weight column
     data, found = _checked(model, data)
@@ -125,23 +123,9 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         missing, why = auto_missing(estimator, weights is not None, bootstrap)
         if why:
             single_notes = [*single_notes, why]
-    if missing == "fiml" and ordered:
-        raise InputError("missing='fiml' is for continuous items: ordered items are fitted "
-                         "by WLSMV on complete rows (lavaan's missing='pairwise' for ordered "
-                         "data is not available here)",
-                         hint="missing='listwise', or leave the items unordered (ML)")
-    if missing == "fiml":
-        _check_fiml(estimator, weights is not None, carried, bootstrap)
-    if estimator == "MLR" and weights is not None:
-        raise InputError("estimator='MLR' takes no sampling weights here")
-    if estimator == "MLM" and (missing != "listwise" or weights is not None):
-        raise InputError("estimator='MLM' needs complete data (missing='listwise') and no "
-                         "sampling weights")
-    if estimator == "DWLS" and (weights is not None or bootstrap):
-        raise InputError("estimator='DWLS' takes no sampling weights and no bootstrap here")
+    check(estimator, missing=missing, bootstrap=bootstrap, ordered=bool(ordered),
+          weighted=weights is not None, group=group is not None, carried=carried)
     if estimator == "WLSMV":
-        if missing != "listwise" or weights is not None or group is not None:
-            raise InputError("WLSMV here takes complete rows, no weights and no group")
         _check_wlsmv_syntax(syntax, std_lv, orthogonal)
         from .wlsmv import fit_wlsmv
 
@@ -207,32 +191,6 @@ def _inputs(model, data, weights, reliability: dict | None = None):
     return model, data, weights, notes
 
 
-def auto_missing(estimator: str, weighted: bool, bootstrap: int) -> tuple[str, str]:
-    """``missing="auto"``: ``"fiml"`` where FIML applies (ML or MLR, unweighted, no
-    bootstrap), else ``"listwise"`` with the reason (a note), as ``(missing, reason)``."""
-    if estimator in ("ML", "MLR") and not weighted and not bootstrap:
-        return "fiml", ""
-    return "listwise", ("listwise deletion: FIML is used only for unweighted ML or MLR "
-                        "without a bootstrap")
-
-
-def _check_fiml(estimator: str, weighted: bool, carried: bool, bootstrap: int) -> None:
-    """Refuse ``missing="fiml"`` where it does not apply, naming the reason."""
-    if estimator not in ("ML", "MLR"):
-        raise InputError(f"missing='fiml' goes with estimator 'ML' or 'MLR', not "
-                         f"{estimator!r}", hint="or use missing='listwise'")
-    if weighted:
-        source = " (the questionnaire's weight column, applied by the responses)" \
-            if carried else ""
-        raise InputError(f"missing='fiml' takes no sampling weights, and the data are "
-                         f"weighted{source}", hint="switch the weights off: weights=False "
-                         "in Python, --weight none on the command line, no `weight:` in "
-                         "a study; or use missing='listwise'")
-    if bootstrap:
-        raise InputError("missing='fiml' takes no bootstrap here",
-                         hint="bootstrap=0, or missing='listwise'")
-
-
 def _semopy_model(syntax: str):
     import semopy
 
@@ -274,12 +232,38 @@ def _covariance(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, float]
     return s, kish_n_eff(w, len(x))
 
 
+@dataclass
+class _Solution:
+    """What the estimation stage hands to the reporting stages of one group's fit."""
+
+    st: Structure
+    theta: np.ndarray
+    sigma: np.ndarray
+    cov: np.ndarray | None  # of the free rows (with FIML: and the intercepts after them)
+    se_kind: str
+    fmin: float
+    converged: bool
+    iterations: int
+    fiml: Any = None
+    fit: dict | None = None  # FIML's (and robust) fit measures
+    robust_fit: dict = field(default_factory=dict)
+
+    @property
+    def se(self) -> np.ndarray:
+        q = self.st.q
+        if self.cov is None:
+            return np.full(q, np.nan)
+        with np.errstate(invalid="ignore"):
+            return np.sqrt(np.diag(self.cov))[:q]
+
+
 def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, chunk,
              engine=None, group_label=None, std_lv=False, orthogonal=False,
              built: Built | None = None) -> CBSEMResult:
-    robust = estimator in ("MLM", "MLR")
-    name, estimator = estimator, "ML" if robust else estimator
-    use_fiml = missing == "fiml" or name == "MLR"  # MLR: casewise scores, free means
+    """One group: the table, the sample moments, the estimator's record run on them
+    (:func:`_estimate`), then the tables, fit measures, notes and bootstrap."""
+    rec = ESTIMATORS[estimator]
+    casewise = missing == "fiml" or rec.casewise  # MLR: casewise scores, FIML machinery
     written, defs = syntax, []
     if ":=" in syntax:
         from .defined import split_defined
@@ -287,166 +271,194 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
         syntax, defs = split_defined(syntax)
     if built is None:
         built = build(syntax, fiml=missing == "fiml", std_lv=std_lv, orthogonal=orthogonal)
-    if not built.cons.trivial and (use_fiml or robust or bootstrap):
+    if not built.cons.trivial and (casewise or not rec.constraints or bootstrap):
         raise InputError("equality constraints (shared labels, ==) are fitted with ML, GLS "
                          "or ULS on complete data without a bootstrap here",
                          hint="estimator='ML', missing='listwise', bootstrap=0")
-    pt = built.pt
     observed = list(built.observed)
     frame, w, n_dropped = _frame(observed, data, weights, missing)
     x = frame.to_numpy(dtype=float)
-    problems: list[Diagnostic] = []
-    notes: list[str] = []
-    if use_fiml:
-        from .fiml import Patterns, em_saturated
-
-        _, s = em_saturated(Patterns.of(x), x.shape[1])  # start: the EM covariance
-        n = float(len(x))
-    else:
-        s, n = _covariance(x, w)
-    if not is_positive_definite(s):
-        problems.append(Diagnostic(
-            "sample_not_pd", "the sample covariance matrix is not positive definite (collinear "
-            "items, or fewer rows than variables) — the estimates below are not trustworthy",
-            "error"))
-    fitted = fit_covariance(built, [s], [n], estimator=estimator, x=[x])
-    st, theta = fitted.structs[0], fitted.theta[0]
-    converged, iterations = fitted.converged, fitted.iterations
-    fmin = float(fitted.fmin[0]) if estimator in ("ML", "GLS", "ULS") else np.nan
-    cov_theta = fitted.cov
-    se_kind = {"ML": "expected", "GLS": "expected", "DWLS": "robust.sem"}.get(
-        estimator, "robust.sandwich (normal theory)")
-    fiml, robust_fit = None, {}
-    if use_fiml:
-        from .fiml import fiml_fit, fiml_measures, with_intercepts
-
-        fiml = fiml_fit(st, x, theta)
-        theta, converged = fiml.theta, fiml.converged
-        iterations += fiml.iterations
-    if not converged:
-        problems.append(Diagnostic("non_convergence", "the optimiser did not converge; "
-                                   "estimates are not final", "error"))
-    npar = built.cons.npar
-    p = len(observed)
+    s, n = _moments(x, w, casewise)
+    problems = _sample_problems(s)
+    sol = _estimate(rec, built, x, s, n, casewise)
+    npar, p = built.cons.npar, len(observed)
     df = p * (p + 1) // 2 - built.n_exo - npar
-    if df < 0:
-        problems.append(Diagnostic(
-            "not_identified", f"the model is not identified: {npar} free parameters for "
-            f"{p * (p + 1) // 2} variances and covariances (df = {df})", "error"))
-    if n < npar:
-        problems.append(Diagnostic("small_sample", f"fewer rows ({n:g}) than free parameters "
-                                   f"({npar})", "error", (f"{n:g}", str(npar))))
-
-    sigma, aux = st.implied(theta[None])
-    if fiml is not None:
-        fit_fiml = fiml_measures(fiml, sigma[0], npar, df, n)
-        full_cov, se_kind = fiml.cov, "observed"
-        if name == "MLR" and fiml.cov is not None and df > 0:
-            from .mlr import mlr
-
-            full_cov, robust_fit = mlr(x, fiml, sigma[0], st.derivatives(aux)[0], fit_fiml)
-            se_kind = "robust.huber.white"
-        cov_theta = None if full_cov is None else full_cov[:npar, :npar]
-    with np.errstate(invalid="ignore"):
-        se = np.sqrt(np.diag(cov_theta)) if cov_theta is not None else np.full(st.q, np.nan)
-    if name == "MLM" and cov_theta is not None and df > 0 and np.isfinite(fmin):
-        from .robust import satorra_bentler
-
-        ml_fit = fit_measures(s, sigma[0], fmin, n=n, npar=npar, estimator="ML")
-        cov_theta, robust_fit = satorra_bentler(x, s, sigma[0], st.derivatives(aux)[0],
-                                                ml_fit, n)
-        se_kind = "robust.sem"
-        with np.errstate(invalid="ignore"):
-            se = np.sqrt(np.diag(cov_theta))
-    if not np.all(np.isfinite(se)):
-        problems.append(Diagnostic(
-            "se_failed", "some standard errors could not be computed (singular information "
-            "matrix): the model may not be identified", "error"))
+    problems += _identification(sol, npar, df, p, n)
+    st, theta, sigma = sol.st, sol.theta, sol.sigma
     inner_cov = st.inner_cov(theta[None])[0]
-    est = table_estimates(pt, st, theta, se, sigma[0], inner_cov, ci)
+    est = table_estimates(built.pt, st, theta, sol.se, sigma, inner_cov, ci)
     latent = list(built.latent)
     li = [st.inner.index(v) for v in latent]
-    problems += check_solution(est, sigma[0], inner_cov[np.ix_(li, li)], latent)
-    r2 = r2_of(st, latent, theta, sigma[0], inner_cov)
+    problems += check_solution(est, sigma, inner_cov[np.ix_(li, li)], latent)
+    r2 = r2_of(st, latent, theta, sigma, inner_cov)
     problems += check_collinearity(est, inner_cov[np.ix_(li, li)], latent, r2)
-
-    if fiml is not None:
-        fit = {**fit_fiml, **robust_fit}
-        if built.meanstructure:
-            est = with_intercepts(est, st.observed, fiml, full_cov, sigma[0], ci)
-        else:  # MLR on complete rows: lavaan adds no mean structure
-            _no_means(fit, s, sigma[0], npar, n)
-        n_missing = int(np.isnan(x).any(axis=1).sum())
-        if missing == "fiml":
-            notes.append(f"FIML (lavaan's missing = \"ml\"): all {len(x)} rows with at least "
-                         f"one answer, {n_missing} of them incomplete; free intercepts; "
-                         + ("" if name == "MLR" else "standard errors from the observed "
-                            "information; ") + "χ² against the unrestricted model (EM)")
-        if name == "MLR":
-            notes.append("MLR: Huber–White standard errors (observed information), "
-                         "Yuan–Bentler scaled test (lavaan's yuan.bentler.mplus)")
-    elif estimator in ("ML", "GLS") and missing == "listwise" and np.isfinite(fmin):
-        fit = fit_measures(s, sigma[0], fmin, n=n, npar=npar, estimator=estimator)
-        if built.ov_x:
-            _fixed_x(fit, s, [observed.index(v) for v in built.ov_x], n, estimator)
-        if robust:
-            fit.update(robust_fit)
-    else:
-        from .fitmeasures import srmr
-
-        fit = dict.fromkeys(FIT_NAMES, np.nan)
-        fit.update(npar=npar, df=df, ntotal=n, srmr=srmr(s, sigma[0]))
-        notes.append(f"χ²-based fit measures are not reported for {estimator}"
-                     f"{' with FIML' if missing == 'fiml' else ''}: lavaan uses scaled "
-                     "statistics there that are not computed here")
-    if built.meanstructure and fiml is None:
-        est = _saturated_means(est, pt, st, x, w, sigma[0], n, ci)
-        _with_means(fit, built.n_means, p, n)
-    if w is not None:
-        notes.append(f"weighted covariance matrix, effective sample size {n:.1f} (Kish); "
-                     "standard errors ignore the sampling design unless bootstrapped")
-    n_failed = n_inadmissible = 0
-    table = None
+    fit, est, notes = _fit_block(rec, built, sol, est, x, w, s, n, npar, df, missing, ci)
+    se_kind, n_failed, n_inadmissible, table, draws = sol.se_kind, 0, 0, None, None
     if bootstrap:
         from .bootstrap import bootstrap_table
 
         seed = resolve_seed(seed)
         est, n_failed, n_inadmissible, draws, table = bootstrap_table(
-            st, x, w, theta, est, estimator=estimator, n_boot=bootstrap, seed=seed, ci=ci,
-            chunk=chunk, engine=engine)
+            st, x, w, theta, est, estimator=rec.objective, n_boot=bootstrap, seed=seed,
+            ci=ci, chunk=chunk, engine=engine)
         se_kind = "bootstrap"
-        if n_failed:
-            problems.append(Diagnostic(
-                "bootstrap_failures", f"{n_failed} of {bootstrap} bootstrap resamples failed "
-                "to converge; intervals use the others", "warning",
-                (str(n_failed), str(bootstrap))))
-        if name == "MLR":
-            notes.append("bootstrap standard errors and intervals for the covariance "
-                         "structure (ML refits of each resample); intercepts keep their "
-                         "Huber–White standard errors")
-        if n_inadmissible:
-            notes.append(f"{n_inadmissible} of {bootstrap} bootstrap solutions had a negative "
-                         "variance (kept, as lavaan does)")
+        problems += _bootstrap_notes(rec, bootstrap, n_failed, n_inadmissible, notes)
     if defs:
         from .defined import defined_rows
 
-        est = pd.concat([est, defined_rows(defs, est, list(st.names), theta, cov_theta, ci,
-                                           draws if bootstrap else None)], ignore_index=True)
+        est = pd.concat([est, defined_rows(defs, est, list(st.names), theta, sol.cov, ci,
+                                           draws)], ignore_index=True)
     warn_all(problems)
     settings = CBSEMSettings(
-        estimator=name, missing=missing, n=len(x), n_dropped=n_dropped,
+        estimator=rec.name, missing=missing, n=len(x), n_dropped=n_dropped,
         weighted=w is not None, n_effective=n, se=se_kind, bootstrap=int(bootstrap),
         seed=seed if bootstrap else None, ci=ci, n_failed=n_failed,
-        n_inadmissible=n_inadmissible, group=group_label, iterations=iterations,
+        n_inadmissible=n_inadmissible, group=group_label, iterations=sol.iterations,
         semopy_version="", version=__version__)
     mi = None
-    if estimator == "ML" and missing == "listwise":
+    if rec.name == "ML" and missing == "listwise":
         from .modindices import modification_indices
 
-        mi = lambda: modification_indices(pt[pt.group == 1], built.cons, theta, s, n,  # noqa: E731
-                                          observed)
+        mi = lambda: modification_indices(built.pt[built.pt.group == 1],  # noqa: E731
+                                          built.cons, theta, s, n, observed)
     return CBSEMResult(est, pd.Series(fit, name="value"), r2, _admissible(problems),
                        tuple(problems), tuple(notes), settings, written, draws=table, _mi=mi)
+
+
+def _moments(x: np.ndarray, w, casewise: bool) -> tuple[np.ndarray, float]:
+    """The covariance matrix the structure is fitted to first (with FIML: the EM one,
+    a start) and the (effective) sample size."""
+    if casewise:
+        from .fiml import Patterns, em_saturated
+
+        return em_saturated(Patterns.of(x), x.shape[1])[1], float(len(x))
+    return _covariance(x, w)
+
+
+def _sample_problems(s: np.ndarray) -> list[Diagnostic]:
+    if is_positive_definite(s):
+        return []
+    return [Diagnostic(
+        "sample_not_pd", "the sample covariance matrix is not positive definite (collinear "
+        "items, or fewer rows than variables) — the estimates below are not trustworthy",
+        "error")]
+
+
+def _estimate(rec, built: Built, x, s, n, casewise: bool) -> _Solution:
+    """The estimator's record run: the covariance structure fitted by its objective, then
+    (casewise) FIML from there, and its standard errors and robust test."""
+    fitted = fit_covariance(built, [s], [n], estimator=rec.objective, x=[x])
+    st, theta = fitted.structs[0], fitted.theta[0]
+    fmin = float(fitted.fmin[0]) if rec.objective in ("ML", "GLS", "ULS") else np.nan
+    se_kind = {"DWLS": rec.se, "ULS": rec.se}.get(rec.objective, "expected")
+    sol = _Solution(st, theta, st.implied(theta[None])[0][0], fitted.cov, se_kind, fmin,
+                    fitted.converged, fitted.iterations)
+    npar, p = built.cons.npar, len(built.observed)
+    df = p * (p + 1) // 2 - built.n_exo - npar
+    if casewise:
+        from .fiml import fiml_fit, fiml_measures
+
+        fiml = fiml_fit(st, x, theta)
+        sigma, aux = st.implied(fiml.theta[None])
+        sol = replace(sol, theta=fiml.theta, sigma=sigma[0], cov=fiml.cov, fiml=fiml,
+                      converged=fiml.converged, se_kind="observed",
+                      iterations=sol.iterations + fiml.iterations)
+        sol.fit = fiml_measures(fiml, sigma[0], npar, df, n)
+        if rec.test == "yuan.bentler.mplus" and fiml.cov is not None and df > 0:
+            from .mlr import mlr
+
+            sol.cov, sol.robust_fit = mlr(x, fiml, sigma[0], st.derivatives(aux)[0], sol.fit)
+            sol.se_kind = rec.se
+    elif rec.test == "satorra.bentler" and sol.cov is not None and df > 0 \
+            and np.isfinite(fmin):
+        from .robust import satorra_bentler
+
+        _, aux = st.implied(theta[None])
+        ml_fit = fit_measures(s, sol.sigma, fmin, n=n, npar=npar, estimator="ML")
+        sol.cov, sol.robust_fit = satorra_bentler(x, s, sol.sigma, st.derivatives(aux)[0],
+                                                  ml_fit, n)
+        sol.se_kind = rec.se
+    return sol
+
+
+def _identification(sol: _Solution, npar: int, df: int, p: int, n: float
+                    ) -> list[Diagnostic]:
+    out = []
+    if not sol.converged:
+        out.append(Diagnostic("non_convergence", "the optimiser did not converge; "
+                              "estimates are not final", "error"))
+    if df < 0:
+        out.append(Diagnostic(
+            "not_identified", f"the model is not identified: {npar} free parameters for "
+            f"{p * (p + 1) // 2} variances and covariances (df = {df})", "error"))
+    if n < npar:
+        out.append(Diagnostic("small_sample", f"fewer rows ({n:g}) than free parameters "
+                              f"({npar})", "error", (f"{n:g}", str(npar))))
+    if not np.all(np.isfinite(sol.se)):
+        out.append(Diagnostic(
+            "se_failed", "some standard errors could not be computed (singular information "
+            "matrix): the model may not be identified", "error"))
+    return out
+
+
+def _fit_block(rec, built: Built, sol: _Solution, est, x, w, s, n, npar, df, missing, ci):
+    """lavaan's fit measures for the record's test, the intercept rows of the mean
+    structure, and the notes saying how they were computed."""
+    notes: list[str] = []
+    p = len(built.observed)
+    if sol.fiml is not None:
+        from .fiml import with_intercepts
+
+        fit = {**sol.fit, **sol.robust_fit}
+        if built.meanstructure:
+            est = with_intercepts(est, sol.st.observed, sol.fiml, sol.cov, sol.sigma, ci)
+        else:  # MLR on complete rows: lavaan adds no mean structure
+            _no_means(fit, s, sol.sigma, npar, n)
+        if missing == "fiml":
+            n_missing = int(np.isnan(x).any(axis=1).sum())
+            notes.append(f"FIML (lavaan's missing = \"ml\"): all {len(x)} rows with at least "
+                         f"one answer, {n_missing} of them incomplete; free intercepts; "
+                         + ("" if rec.casewise else "standard errors from the observed "
+                            "information; ") + "χ² against the unrestricted model (EM)")
+        if rec.name == "MLR":
+            notes.append("MLR: Huber–White standard errors (observed information), "
+                         "Yuan–Bentler scaled test (lavaan's yuan.bentler.mplus)")
+    elif rec.objective in ("ML", "GLS") and np.isfinite(sol.fmin):
+        fit = fit_measures(s, sol.sigma, sol.fmin, n=n, npar=npar, estimator=rec.objective)
+        if built.ov_x:
+            _fixed_x(fit, s, [list(built.observed).index(v) for v in built.ov_x], n,
+                     rec.objective)
+        fit.update(sol.robust_fit)
+    else:
+        from .fitmeasures import srmr
+
+        fit = dict.fromkeys(FIT_NAMES, np.nan)
+        fit.update(npar=npar, df=df, ntotal=n, srmr=srmr(s, sol.sigma))
+        notes.append(f"χ²-based fit measures are not reported for {rec.name}: lavaan uses "
+                     "scaled statistics there that are not computed here")
+    if built.meanstructure and sol.fiml is None:
+        est = _saturated_means(est, built.pt, sol.st, x, w, sol.sigma, n, ci)
+        _with_means(fit, built.n_means, p, n)
+    if w is not None:
+        notes.append(f"weighted covariance matrix, effective sample size {n:.1f} (Kish); "
+                     "standard errors ignore the sampling design unless bootstrapped")
+    return fit, est, notes
+
+
+def _bootstrap_notes(rec, bootstrap: int, n_failed: int, n_inadmissible: int,
+                     notes: list[str]) -> list[Diagnostic]:
+    if rec.name == "MLR":
+        notes.append("bootstrap standard errors and intervals for the covariance "
+                     "structure (ML refits of each resample); intercepts keep their "
+                     "Huber–White standard errors")
+    if n_inadmissible:
+        notes.append(f"{n_inadmissible} of {bootstrap} bootstrap solutions had a negative "
+                     "variance (kept, as lavaan does)")
+    if not n_failed:
+        return []
+    return [Diagnostic("bootstrap_failures", f"{n_failed} of {bootstrap} bootstrap resamples "
+                       "failed to converge; intervals use the others", "warning",
+                       (str(n_failed), str(bootstrap)))]
 
 
 def _saturated_means(est, pt, st, x, w, sigma, n, ci) -> pd.DataFrame:

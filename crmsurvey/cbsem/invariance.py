@@ -2,8 +2,8 @@
 
 The model is read into lavaan's parameter table (:mod:`crmsurvey.cbsem.partable`) and
 each group fitted on its own (configural); the constrained models are one stacked
-multi-group ML fit, ``F = Σ (N_g/N) F_g`` and ``χ² = Σ N_g F_g`` as lavaan computes them. Metric: loadings shared, everything else
-per group (Fisher scoring). Scalar: loadings and intercepts shared, latent means free
+multi-group ML fit, ``F = Σ (N_g/N) F_g`` and ``χ² = Σ N_g F_g`` as lavaan computes
+them. Metric: loadings shared, everything else per group (Fisher scoring). Scalar: loadings and intercepts shared, latent means free
 from the second group on (the first is the reference, as lavaan's ``group.equal =
 c("loadings", "intercepts")``), with the mean term ``N_g (m_g − μ_g)' Σ_g⁻¹ (m_g − μ_g)``,
 ``μ_g = ν + Λ (I − B)⁻¹ α_g``. The configural and metric models have free intercepts

@@ -20,8 +20,10 @@ is lavaan's ``npar``.
 Examples
 --------
 >>> pt = partable("A =~ NA*a1 + a2 + a3\\nA ~~ 1*A")
->>> pt[["lhs", "op", "rhs", "free", "ustart"]].head(4).to_string(index=False)
-'lhs op rhs  free  ustart\\n  A =~  a1     1     NaN\\n  A =~  a2     2     NaN\\n  A =~  a3     3     NaN\\n  A ~~   A     0     1.0'
+>>> pt.free.tolist()[:4], pt.ustart.tolist()[3]      # a1 free, A's variance fixed at 1
+([1, 2, 3, 0], 1.0)
+>>> constraints(partable("A =~ a1 + l*a2 + l*a3")).npar   # a2 and a3 share one parameter
+5
 """
 from __future__ import annotations
 

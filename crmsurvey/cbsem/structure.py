@@ -1,9 +1,11 @@
-"""The parameter structure of a semopy model, in batched form.
+"""The parameter structure of a model, in batched form.
 
-semopy writes a model as ``Σ = Λ C Ψ C'Λ' + Θ`` with ``C = (I − B)⁻¹`` (matrices
-``B``, ``Λ``, ``Ψ``, ``Θ``). :class:`Structure` reads which entry of which matrix each free
-parameter sets, so that ``Σ(θ)`` and its derivatives can be computed for a whole stack of
-parameter vectors at once — the bootstrap refits every resample together.
+A model is written as ``Σ = Λ C Ψ C'Λ' + Θ`` with ``C = (I − B)⁻¹`` (matrices ``B``,
+``Λ``, ``Ψ``, ``Θ``). :class:`Structure` holds which entry of which matrix each free
+parameter sets (built from lavaan's parameter table by :func:`structure_from_partable`,
+or read from a semopy model by :func:`structure_of`), so that ``Σ(θ)`` and its
+derivatives can be computed for a whole stack of parameter vectors at once — the
+bootstrap refits every resample together.
 """
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Structure", "structure_of", "BETA", "LAMBDA", "PSI", "THETA"]
+__all__ = ["Structure", "structure_of", "structure_from_partable", "start_values", "BETA",
+           "LAMBDA", "PSI", "THETA"]
 
 BETA, LAMBDA, PSI, THETA = range(4)
 
