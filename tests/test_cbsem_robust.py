@@ -223,3 +223,27 @@ def test_wlsmv_robust_indices_match_lavaan(tmp_path, model):
     assert res.fit["chisq_scaled"] == pytest.approx(fit["chisq.scaled"], rel=1e-3)
     for k in ("cfi.robust", "tli.robust", "rmsea.robust"):
         assert res.fit[k.replace(".", "_")] == pytest.approx(fit[k], abs=1e-3), k
+
+
+def test_distributions_agree_with_scipy():
+    """The scipy-free χ², non-central χ² and normal functions of a fit's report against
+    scipy.special on a grid (relative 1e-10; the RMSEA interval's λ to 1e-9)."""
+    from scipy import special
+
+    from crmsurvey.cbsem import distributions as dist
+
+    rng = np.random.default_rng(4)
+    for df in (1, 2, 5, 24, 35, 265, 1200):
+        for x in rng.uniform(0.05, 3, 6) * df:
+            assert dist.chi2_sf(x, df) == pytest.approx(special.chdtrc(df, x), rel=1e-10)
+            for nc in (0.0, 0.3 * df, 2.0 * df):
+                assert dist.ncx2_cdf(x, df, nc) == pytest.approx(
+                    special.chndtr(x, df, nc), rel=1e-10, abs=1e-14)
+            for prob in (0.05, 0.95):
+                want = special.chndtrinc(x, df, prob) if special.chdtr(df, x) >= prob else 0
+                assert dist.ncx2_noncentrality(x, df, prob) == pytest.approx(
+                    want, rel=1e-9, abs=1e-9)
+    z = np.array([-9.0, -1.96, -0.3, 0.0, 0.7, 3.1, 8.5, np.nan])
+    np.testing.assert_allclose(dist.norm_sf(z), special.ndtr(-z), rtol=1e-12)
+    for p in (1e-12, 0.025, 0.5, 0.95, 0.975, 1 - 1e-9):
+        assert dist.norm_ppf(p) == pytest.approx(special.ndtri(p), rel=1e-9)

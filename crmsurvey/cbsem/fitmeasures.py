@@ -8,7 +8,7 @@ over the lower triangle with the diagonal).
 from __future__ import annotations
 
 import numpy as np
-from scipy import special
+from .distributions import chi2_sf, ncx2_cdf, ncx2_noncentrality
 
 __all__ = ["FIT_NAMES", "fit_measures", "combine_groups", "loglik", "srmr", "rmsea_ci", "cfi",
            "tli", "rmsea", "chi2_sf"]
@@ -47,25 +47,14 @@ def srmr(s: np.ndarray, sigma: np.ndarray, mean: np.ndarray | None = None,
     return float(np.sqrt(np.mean(np.square(resid))))
 
 
-def chi2_sf(x: float, df: float) -> float:
-    """Upper tail of χ²(df) at x (``scipy.special`` only: scipy.stats costs a second to
-    import, the first fit of a process would pay it)."""
-    return float(special.chdtrc(df, x))
-
-
 def rmsea_ci(chisq: float, df: int, n: float, level: float = 0.90) -> tuple[float, float]:
     """lavaan's RMSEA interval: non-centrality where the χ² tail equals (1 ± level)/2."""
     if df <= 0 or not np.isfinite(chisq):
         return np.nan, np.nan
 
-    def ncp_at(prob: float) -> float:
-        # the non-centrality λ with P(χ²(df, λ) ≤ chisq) = prob; 0 when even λ = 0 is below
-        if special.chdtr(df, chisq) < prob:
-            return 0.0
-        return float(special.chndtrinc(chisq, df, prob))
-
-    lo = ncp_at((1 + level) / 2)
-    hi = ncp_at((1 - level) / 2)
+    # the non-centrality λ with P(χ²(df, λ) ≤ chisq) = (1 ± level)/2, 0 when none
+    lo = ncx2_noncentrality(chisq, df, (1 + level) / 2)
+    hi = ncx2_noncentrality(chisq, df, (1 - level) / 2)
     return float(np.sqrt(lo / (n * df))), float(np.sqrt(hi / (n * df)))
 
 
@@ -109,7 +98,7 @@ def rmsea(t: float, df: float, n: float, c: float = 1.0) -> float:
 def _from_chisq(chisq: float, df: int, base: float, base_df: int, n: float) -> dict:
     pvalue = chi2_sf(chisq, df) if df > 0 else np.nan
     lo, hi = rmsea_ci(chisq, df, n)
-    rmsea_p = float(1 - special.chndtr(chisq, df, n * df * 0.05**2)) if df > 0 else np.nan
+    rmsea_p = 1 - ncx2_cdf(chisq, df, n * df * 0.05**2) if df > 0 else np.nan
     return dict(chisq=chisq, df=df, pvalue=pvalue, baseline_chisq=base, baseline_df=base_df,
                 cfi=cfi(chisq, df, base, base_df), tli=tli(chisq, df, base, base_df),
                 rmsea=rmsea(chisq, df, n), rmsea_ci_lower=lo, rmsea_ci_upper=hi,

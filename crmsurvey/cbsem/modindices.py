@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.linalg import block_diag
 
 from .partable import Constraints
 from .scoring import information
@@ -48,7 +47,9 @@ def modification_indices(pt: pd.DataFrame, cons: Constraints, theta: np.ndarray,
     sigma, aux = st.implied(theta_ext[None])
     w = np.linalg.inv(sigma[0])
     deriv = st.derivatives(aux)
-    k = block_diag(cons.k, np.eye(len(extra)))
+    k = np.zeros((cons.k.shape[0] + len(extra), cons.k.shape[1] + len(extra)))
+    k[:cons.k.shape[0], :cons.k.shape[1]] = cons.k  # K and the candidates' identity
+    k[cons.k.shape[0]:, cons.k.shape[1]:] = np.eye(len(extra))
     d = k.T @ (0.5 * np.einsum("ij,kji->k", w - w @ s @ w, deriv[0]))
     info = k.T @ (0.5 * information(deriv, w[None])[0]) @ k
     f, c = np.arange(cons.npar), cons.npar + np.arange(len(extra))

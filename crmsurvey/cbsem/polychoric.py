@@ -15,12 +15,24 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special  # not scipy.stats: a second of import on the first fit
 
 from ..errors import InputError
 
 __all__ = ["Polychoric", "polychoric", "bivariate_normal_cdf", "cell_probabilities",
            "fit_rho", "thresholds_of", "threshold_scores", "bvn_dh"]
+
+
+class _Special:
+    """``scipy.special``, imported on first use (the package imports this module; a
+    fit without ordered items should not pay scipy's import)."""
+
+    def __getattr__(self, name: str):
+        from scipy import special as module
+
+        return getattr(module, name)
+
+
+special = _Special()
 
 
 def _phi(x):

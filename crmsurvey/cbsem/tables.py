@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import special  # not scipy.stats: a second of import on the first fit
 
 from ..errors import InputError
+from .distributions import norm_ppf, norm_sf
 from .structure import BETA, LAMBDA, PSI, Structure
 
 __all__ = ["estimates_table", "r2_table", "written_order", "inference", "more_rows"]
@@ -44,8 +44,8 @@ def inference(est, se, ci: float):
     est, se = np.asarray(est, float), np.asarray(se, float)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = est / se
-    half = special.ndtri(0.5 + ci / 2) * se
-    return z, 2 * special.ndtr(-np.abs(z)), est - half, est + half
+    half = norm_ppf(0.5 + ci / 2) * se
+    return z, 2 * norm_sf(np.abs(z)), est - half, est + half
 
 
 def more_rows(est: pd.DataFrame, *, lhs, op: str, rhs, value, se, ci: float, std_lv,
