@@ -506,6 +506,7 @@ def test_study_design_gives_design_based_errors(tmp_path):
     the group as a domain of the whole design (recomputed here from the screened rows),
     the PLS bootstrap resamples stores within regions, and results.json says so."""
     import crmsurvey as cs
+    from crmsurvey.analytics.scores import nps_interval
     from crmsurvey.study import load_study, run_study
 
     q = _design_study(tmp_path, "design: {strata: region, cluster: store}")
@@ -526,10 +527,20 @@ def test_study_design_gives_design_based_errors(tmp_path):
         item = next(i for i in r.items if i.item == "sat1" and i.group == group)
         assert nps.se == pytest.approx(100 * m.se[g, 0], rel=1e-9)
         assert nps.n_eff == pytest.approx(m.n_eff[g, 0], rel=1e-9)
+        lo, hi = nps_interval(nps.detail["promoters"] / 100, nps.detail["detractors"] / 100,
+                              m.n_eff[g, 0])  # the design effect enters through n_eff
+        assert (nps.ci_lower, nps.ci_upper) == pytest.approx((100 * lo, 100 * hi), rel=1e-9)
         assert csat.se == pytest.approx(100 * m.se[g, 1], rel=1e-9)
         assert item.se == pytest.approx(m.se[g, 2], rel=1e-9)
     assert all(m.settings["resampling"] == "cluster" for m in r.models)
     assert type(r).model_validate_json(r.to_json()).uncertainty == u
+    from crmsurvey.report.context import build_context
+
+    en = " ".join(build_context(r, "en")["design_text"])
+    assert "20 clusters (store) within 4 strata (region)" in en
+    assert "Taylor linearisation" in en and "Rao–Wu" in en
+    zh = "".join(build_context(r, "zh-CN")["design_text"])
+    assert "泰勒线性化" in zh and "分为4层" in zh and "Taylor" not in zh
 
 
 def test_study_without_design_keeps_kish(tmp_path):
@@ -539,6 +550,11 @@ def test_study_without_design_keeps_kish(tmp_path):
     r = run_study(load_study(tmp_path / "s.yaml")).results
     assert r.uncertainty.scores == "kish" and r.uncertainty.resampling == "multinomial"
     assert all(i.se is None for i in r.items)
+    from crmsurvey.report.context import build_context
+
+    text = build_context(r, "en")["design_text"]
+    assert text == ["Standard errors of the NPS and CSAT treat the respondents as a simple "
+                    "random sample."]  # no design, no clusters, no re-raking said
 
 
 @pytest.mark.parametrize("extra, message, line", [

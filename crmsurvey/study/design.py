@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from ..errors import InputError
 from ..resampling import Cluster, Multinomial
@@ -74,16 +73,24 @@ class StudyDesign:
         return m.se[0], m.n_eff[0]
 
     def score(self, unit: Unit, y, weights, row: pd.Series, key: str,
-              bounds: tuple[float, float], ci: float = 0.95) -> pd.Series:
-        """``row`` (an :func:`~crmsurvey.analytics.nps` or ``csat`` row, in points or %;
-        ``y`` its per-respondent values: ±1/0 or 0/1) with the standard error, normal
-        interval (within ``bounds``) and effective n of this design."""
+              ci: float = 0.95) -> pd.Series:
+        """``row`` (an :func:`~crmsurvey.analytics.nps` or ``csat`` row, ``key`` "nps" or
+        "csat"; ``y`` its per-respondent values, ±1/0 or 0/1) with this design's standard
+        error and effective n, and the interval of :func:`~crmsurvey.analytics.nps` /
+        ``csat`` on that effective n (adjusted Wald, Wilson: the design effect enters
+        through n_eff, as Kish's does without a design)."""
+        from ..analytics.scores import nps_interval, wilson_interval
+
         se, n_eff = self.means(unit, np.asarray(y, dtype=float)[:, None], weights)
         out = row.copy()
-        half = sps.norm.ppf(0.5 + ci / 2) * 100 * se[0]
-        out["se"], out["n_eff"] = 100 * se[0], n_eff[0]
-        out["ci_lower"] = max(out[key] - half, bounds[0])
-        out["ci_upper"] = min(out[key] + half, bounds[1])
+        out["se"] = 100 * se[0]
+        # no variance at all (every answer alike): the interval on the answers' own n
+        out["n_eff"] = n = n_eff[0] if np.isfinite(n_eff[0]) else row["n_eff"]
+        if key == "nps":
+            lo, hi = nps_interval(row["promoters"] / 100, row["detractors"] / 100, n, ci)
+        else:
+            lo, hi = wilson_interval(row["csat"] / 100, n, ci)
+        out["ci_lower"], out["ci_upper"] = 100 * float(lo), 100 * float(hi)
         return out
 
     def info(self, resampling: str | None) -> Uncertainty:
