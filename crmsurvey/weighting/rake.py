@@ -287,7 +287,9 @@ def weigh(data: pd.DataFrame, targets: Mapping, *, method: Method = "rake",
         raise InputError("no rows to weight")
     d = np.ones(n) if base is None else sampling_weights(base, data)
     per_level = _targets_per_level(data, targets, by)
-    diags: list[Diagnostic] = []
+    diags: list[Diagnostic] = [Diagnostic(
+        "weight_target_empty", f"{by} {lv!r} has targets but no respondents", "info",
+        (str(lv),)) for lv in _unused_levels(data, targets, by)]
     weights = np.zeros(n)
     tables, groups = [], []
     for level, (rows, margins) in per_level.items():
@@ -331,8 +333,9 @@ def weigh(data: pd.DataFrame, targets: Mapping, *, method: Method = "rake",
                 f"(above {D.WEIGHT_DEFF_MAX:g}): the effective sample is {row.n_eff:.0f} of "
                 f"{row.n} — consider trim bounds or coarser targets", "warning",
                 _concerns(row.by, f"{row.deff:.2f}")))
-    out = Raking(method=method, variables=variables or tuple(m.variable for m in
-                                                            next(iter(per_level.values()))[1]),
+    named = variables or tuple(dict.fromkeys(m.variable for _, margins in per_level.values()
+                                             for m in margins))
+    out = Raking(method=method, variables=named,
                  by=by, trim=trim, weights=weights, table=table, groups=gtable,
                  iterations=int(gtable["iterations"].max()),
                  max_error=float(gtable["max_error"].max()),
@@ -403,6 +406,22 @@ def _whole_sample(data: pd.DataFrame, w: np.ndarray,
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
 
 
+def _per_level_given(targets: Mapping) -> bool:
+    """Targets given per level: level → variable → category → target (a variable's
+    targets are numbers)."""
+    return isinstance(targets, Mapping) and bool(targets) and all(
+        isinstance(v, Mapping) and v and all(isinstance(x, Mapping) for x in v.values())
+        for v in targets.values())
+
+
+def _unused_levels(data: pd.DataFrame, targets: Mapping, by: str | None) -> list:
+    """Levels given targets of their own that have no respondents."""
+    if by is None or not _per_level_given(targets):
+        return []
+    present = set(keys_of(data[by].to_numpy()).dropna())
+    return [k for k in targets if code_key(k) not in present]
+
+
 def _targets_per_level(data: pd.DataFrame, targets: Mapping, by: str | None
                        ) -> dict[Any, tuple[np.ndarray, list[Margin]]]:
     """Level of ``by`` (None without it) → (its row positions, its margins)."""
@@ -417,9 +436,7 @@ def _targets_per_level(data: pd.DataFrame, targets: Mapping, by: str | None
                          f"row {first}) and cannot be weighted within its levels")
     levels = sorted(dict.fromkeys(data[by]),
                     key=lambda v: (isinstance(code_key(v), str), code_key(v)))
-    per_level_given = isinstance(targets, Mapping) and targets and all(
-        code_key(k) in set(keys) and isinstance(v, Mapping) and v and all(
-            isinstance(x, Mapping) for x in v.values()) for k, v in targets.items())
+    per_level_given = _per_level_given(targets)
     if per_level_given:
         given = {code_key(k): v for k, v in targets.items()}
         lacking = [lv for lv in levels if code_key(lv) not in given]
