@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from .._data import far_value_diagnostics, kish_n_eff, numeric_columns, sampling_weights
+from .._data import far_value_diagnostics
 from .._random import resolve_seed
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
@@ -26,6 +26,8 @@ from ..responses.given import checked_data, is_checked
 from .fitmeasures import FIT_NAMES, combine_groups, fit_measures
 from .result import CBSEMResult, CBSEMSettings
 from .build import Built, build, fit_covariance
+from .sample import admissible as _admissible, covariance as _covariance, \
+    model_frame as _frame, prepare as _prepare, semopy_model as _semopy_model  # noqa: F401
 from .estimators import ESTIMATORS, auto_missing, check
 from .structure import Structure
 from .tables import r2_of, table_estimates
@@ -189,47 +191,6 @@ def _inputs(model, data, weights, reliability: dict | None = None):
         raise InputError("data must be a pandas DataFrame (or crmsurvey Responses)")
     model, notes = fix_single_indicators(model, data, reliability or {})
     return model, data, weights, notes
-
-
-def _semopy_model(syntax: str):
-    import semopy
-
-    try:
-        return semopy.Model(syntax)
-    except Exception as exc:  # semopy's parser raises SyntaxError and others
-        text = " ".join(str(exc).split())
-        raise InputError(f"cannot read the model: {text}") from None
-
-
-def _frame(observed, data: pd.DataFrame, weights, missing: str):
-    """The model's columns (numeric), the weights, and the rows dropped."""
-    absent = [v for v in observed if v not in data.columns]
-    if absent:
-        raise InputError(f"observed variable {absent[0]!r} of the model is not a column of "
-                         "the data")
-    frame = numeric_columns(data, list(observed))
-    w = None if weights is None else sampling_weights(weights, data)
-    keep = frame.notna().all(axis=1).to_numpy() if missing == "listwise" else \
-        frame.notna().any(axis=1).to_numpy()
-    if w is not None:
-        keep = keep & (w > 0)
-        w = w[keep]
-    frame = frame[keep]
-    for col in observed:
-        if frame[col].nunique() < 2:
-            raise InputError(f"variable {col!r} is constant in the rows used")
-    return frame, w, int((~keep).sum())
-
-
-def _prepare(sem, data: pd.DataFrame, weights, missing: str):
-    """:func:`_frame` for a semopy model's observed variables."""
-    return _frame(list(sem.vars["observed"]), data, weights, missing)
-
-
-def _covariance(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, float]:
-    """lavaan's S (divided by N, or by Σw) and the (Kish effective) sample size."""
-    s = np.cov(x, rowvar=False, aweights=w, bias=True)
-    return s, kish_n_eff(w, len(x))
 
 
 @dataclass
@@ -658,9 +619,3 @@ def _joint_groups(syntax, built: Built, data, group, levels, *, estimator, missi
     return CBSEMResult(est, pd.Series({k: fit[k] for k in FIT_NAMES}, name="value"),
                        pd.concat(r2s, ignore_index=True), _admissible(problems),
                        tuple(problems), notes, settings, syntax)
-
-
-def _admissible(diagnostics) -> bool:
-    """lavaan's sense: no problem with the solution itself (failed bootstrap resamples
-    are a warning, not an improper solution)."""
-    return not any(d.severity == "error" for d in diagnostics)

@@ -21,7 +21,8 @@ from scipy import stats as sps
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
 from .build import build, fit_covariance
-from .fit import _checked, _frame, _inputs
+from .fit import _checked, _inputs
+from .sample import model_frame as _frame
 from .fitmeasures import baseline_chisq, cfi, rmsea, tli
 from .scoring import discrepancy, information
 from .structure import LAMBDA
