@@ -18,7 +18,8 @@ def weighting_context(results: Results, names, t: dict, lang: str) -> dict:
     if wt is None:
         return {"weighting": None}
     sep = "、" if lang == "zh-CN" else ", "
-    variables = sep.join(_question(wt, v, names, lang) for v in wt.variables)
+    variables = sep.join(t["quoted"].format(text=_question(wt, v, names, lang))
+                         for v in wt.variables)
     parts = [t["weighting_done"].format(variables=variables,
                                         method=t[f"wmethod_{wt.method}"])]
     if wt.by:
@@ -26,8 +27,9 @@ def weighting_context(results: Results, names, t: dict, lang: str) -> dict:
     if wt.trim:
         parts.append(t["weighting_trim"].format(low=f"{wt.trim[0]:g}", high=f"{wt.trim[1]:g}"))
     if wt.converged:
-        parts.append(t["weighting_converged"].format(
-            iterations=wt.iterations, error=_points(wt.max_error)))
+        exact = 100 * wt.max_error < 0.01
+        parts.append(t["weighting_converged_exact" if exact else "weighting_converged"]
+                     .format(iterations=wt.iterations, error=_points(wt.max_error)))
     else:
         parts.append(t["weighting_not_converged"].format(error=_points(wt.max_error)))
     parts.append(t["weighting_deff"].format(
@@ -47,14 +49,13 @@ def weighting_context(results: Results, names, t: dict, lang: str) -> dict:
                "n_eff": f"{g['n_eff']:,.0f}", "deff": num(g["deff"], 2),
                "range": f"{num(g['weight_min'], 2)}–{num(g['weight_max'], 2)}"}
               for g in wt.groups] if wt.by else []
-    return {"weighting": {"text": " ".join(parts), "rows": rows, "groups": groups,
+    return {"weighting": {"text": t.get("sentence_sep", " ").join(parts), "rows": rows, "groups": groups,
                           "by": _question(wt, wt.by, names, lang) if wt.by else ""}}
 
 
 def _points(share_error: float) -> str:
     """A share's error in percentage points, as a reader compares shares."""
-    points = 100 * share_error
-    return "< 0.01" if points < 0.01 else f"{points:.2g}"
+    return f"{100 * share_error:.2g}"
 
 
 def _pct(v) -> str:
