@@ -24,10 +24,24 @@ def blas_threads(n: int = 1) -> Iterator[None]:
     ...     float(np.ones((3, 3)) @ np.ones(3) @ np.ones(3))
     9.0
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # threadpoolctl is a declared dependency; stay usable without it
+    controller = _controller()
+    if controller is None:  # threadpoolctl is a declared dependency; stay usable without
         yield
         return
-    with threadpool_limits(limits=n, user_api="blas"):
+    with controller.limit(limits=n, user_api="blas"):
         yield
+
+
+_CONTROLLER: list = []
+
+
+def _controller():
+    """One ``ThreadpoolController`` per process: finding the loaded BLAS libraries takes
+    milliseconds, too long to repeat around every kernel."""
+    if not _CONTROLLER:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            return None
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0]
