@@ -42,6 +42,8 @@ CASES = {
     "group": (BASE, False, False, "ML", "g"),
     "group_labels": ("A =~ a1 + c(v, v)*a2 + c(w1, w2)*a3 + c(1, NA)*a4\n" + REST,
                      False, False, "ML", "g"),
+    "group_own": ("A =~ a1 + a2 + a3 + c(1, NA)*a4\n" + REST, False, False, "ML", "g"),
+    "group_mlr": (BASE, False, False, "MLR", "g"),
 }
 
 

@@ -373,6 +373,7 @@ def _fit_block(rec, built: Built, sol: _Solution, est, x, w, s, n, npar, df, mis
         fit = {**sol.fit, **sol.robust_fit}
         if built.meanstructure:
             est = with_intercepts(est, sol.st.observed, sol.fiml, sol.cov, sol.sigma, ci)
+            est = _latent_means(est, built)
         else:  # MLR on complete rows: lavaan adds no mean structure
             _no_means(fit, s, sol.sigma, npar, n)
         if missing == "fiml":
@@ -467,6 +468,20 @@ def _fixed_x(fit: dict, s, xi: list[int], n: float, estimator: str) -> None:
         ll = fit["loglik"] + n / 2 * (k * np.log(2 * np.pi) + np.linalg.slogdet(sxx)[1] + k)
         fit.update(loglik=ll, aic=-2 * ll + 2 * fit["npar"],
                    bic=-2 * ll + fit["npar"] * np.log(n))
+
+
+def _latent_means(est: pd.DataFrame, built: Built) -> pd.DataFrame:
+    """The latent means' ``~1`` rows (fixed at 0) beside FIML's intercepts, as lavaan."""
+    rows = built.pt[(built.pt.op == "~1") & built.pt.lhs.isin(built.latent)
+                    & (built.pt.group == 1)]
+    if not len(rows):
+        return est
+    zero = np.zeros(len(rows))
+    more = pd.DataFrame({"lhs": rows.lhs.to_list(), "op": "~1", "rhs": "", "est": zero,
+                         "se": np.nan, "z": np.nan, "pvalue": np.nan, "ci_lower": zero,
+                         "ci_upper": zero, "std_lv": zero, "std_all": zero, "free": False,
+                         "label": rows.plabel.to_list()})
+    return pd.concat([est, more.reindex(columns=est.columns)], ignore_index=True)
 
 
 def _with_means(fit: dict, n_means: int, p: int, n: float) -> None:
