@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: keywords that are data or run-time settings rather than options (no study/CLI field)
 SURFACES = {
     PLSOptions: (pls, schema.PLSOptions, "pls",
-                 {"weights", "scale", "chunk", "progress", "engine"}),
+                 {"weights", "scale", "design", "chunk", "progress", "engine"}),
     CBSEMOptions: (cbsem, schema.CBSEMOptions, "cbsem",
                    {"weights", "group", "reliability", "chunk", "engine"}),
 }

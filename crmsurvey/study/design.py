@@ -13,7 +13,7 @@ the scores use Kish's effective sample size and the bootstrap resamples responde
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from ..errors import InputError
 from ..resampling import Cluster, Multinomial
 from ..weighting.design import Design, design_means, survey_design
 from ..weighting.replicates import Rerake, replicate_means
-from .results import Uncertainty
+from .results import Diagnostic, Uncertainty, group_key
 from .units import Unit, unit_seed
 
 __all__ = ["StudyDesign", "study_design", "check_design"]
@@ -40,6 +40,9 @@ class StudyDesign:
     rerake: tuple | None
     n_boot: int
     seed: int
+    #: per group, resamples whose raking did not converge (counted as the replicate
+    #: standard errors are computed: the same resamples as the group's PLS bootstrap)
+    not_converged: dict = field(default_factory=dict)
 
     @property
     def scores(self) -> str:
@@ -64,6 +67,9 @@ class StudyDesign:
         if self.rerake is not None:
             scheme = self.scheme(unit, unit_seed(self.seed, unit.group))
             mean, se = replicate_means(y, w, scheme, self.n_boot)
+            key = group_key(unit.group)
+            self.not_converged[key] = max(self.not_converged.get(key, 0),
+                                          scheme.not_converged)
             ok = np.isfinite(y)
             with np.errstate(invalid="ignore", divide="ignore"):
                 total = (ok * w[:, None]).sum(axis=0)
@@ -91,6 +97,18 @@ class StudyDesign:
         else:
             lo, hi = wilson_interval(row["csat"] / 100, n, ci)
         out["ci_lower"], out["ci_upper"] = 100 * float(lo), 100 * float(hi)
+        return out
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """Strata with a single cluster; resamples whose raking did not converge."""
+        out = Diagnostic.of(self.design.diagnostics(), {}) if self.design else []
+        for key, n in self.not_converged.items():
+            if n:
+                out.append(Diagnostic(
+                    code="rerake_not_converged", severity="warning", concerns=[key, str(n)],
+                    message=f"raking did not converge in {n} of {self.n_boot} resamples of "
+                            f"{key}: their weights miss some targets (loosen trim, or "
+                            "coarsen the targets)"))
         return out
 
     def info(self, resampling: str | None) -> Uncertainty:

@@ -129,7 +129,8 @@ def _fit_unit(task: tuple) -> object:
     """One work unit: a group's PLS model with its bootstrap (picklable for any engine)."""
     from ..pls import pls
 
-    spec, frame, weights, bounds, o, seed, headline, design = task
+    spec, frame, weights, bounds, o, seed, headline, *design = task  # design: optional
+    design = design[0] if design else None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CrmWarning)  # kept in the result's diagnostics
         try:
