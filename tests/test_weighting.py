@@ -457,3 +457,20 @@ def test_a_weighted_study_uses_and_shows_its_weights(weighted_study):
 
     book = openpyxl.load_workbook(io.BytesIO(workbook(tables, back)))
     assert "Weighting targets" in book.sheetnames
+
+
+def test_targets_and_cells_from_csv_files(tmp_path):
+    df = skewed_sample(600)
+    (tmp_path / "t.csv").write_text("by,variable,category,target\nA,gender,1,.6\nA,gender,2,.4\n"
+                                    "B,gender,1,30\nB,gender,2,70\n", encoding="utf-8")
+    from_file = cs.rake(df, tmp_path / "t.csv", by="brand")
+    inline = cs.rake(df, {"A": {"gender": {1: .6, 2: .4}}, "B": {"gender": {1: .3, 2: .7}}},
+                     by="brand")
+    np.testing.assert_allclose(from_file.weights, inline.weights, rtol=1e-12)
+    (tmp_path / "c.csv").write_text("gender,region,target\n" + "".join(
+        f"{g},{r},{GENDER[g] * REGION[r]}\n" for g in GENDER for r in REGION),
+        encoding="utf-8")
+    cells = pd.DataFrame([{"gender": g, "region": r, "target": GENDER[g] * REGION[r]}
+                          for g in GENDER for r in REGION])
+    np.testing.assert_allclose(cs.poststratify(df, tmp_path / "c.csv").weights,
+                               cs.poststratify(df, cells).weights, rtol=1e-12)

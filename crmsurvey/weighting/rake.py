@@ -9,6 +9,7 @@ relative to that mean.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Mapping, Sequence
 
@@ -147,10 +148,12 @@ def rake(data: pd.DataFrame, targets: Mapping[str, Mapping[Any, float]], *,
     ----------
     data : DataFrame
         One row per respondent, with a column per target variable.
-    targets : mapping
+    targets : mapping or path
         Variable → {category: share or count}, e.g. ``{"gender": {1: .49, 2: .51}}``
         (shares add up to 1; counts or percentages are divided by their sum). With
-        ``by``, either the same targets for every level, or level → such a mapping.
+        ``by``, either the same targets for every level, or level → such a mapping. Or a
+        CSV table with columns ``variable, category, target`` (``by`` first for targets
+        per level).
     base : array or column name, optional
         Design weights to start from (default: equal).
     by : str, optional
@@ -203,9 +206,9 @@ def poststratify(data: pd.DataFrame, cells: pd.DataFrame | Sequence[Mapping[str,
     """Post-stratify to population cells: each cell's weights scaled so that its weighted
     share is its target, ``wᵢ = dᵢ · Tc / Σ_{j∈c} dⱼ`` (target as a share of the total).
 
-    ``cells`` is a table (or records) with one column per variable, a ``target`` column
-    (shares or counts), and with ``by`` optionally a ``by`` column giving each level its
-    own cells. Other arguments as :func:`rake`.
+    ``cells`` is a table (or records, or a CSV file) with one column per variable, a
+    ``target`` column (shares or counts), and with ``by`` optionally a ``by`` column giving
+    each level its own cells. Other arguments as :func:`rake`.
 
     Examples
     --------
@@ -216,6 +219,10 @@ def poststratify(data: pd.DataFrame, cells: pd.DataFrame | Sequence[Mapping[str,
     >>> cs.poststratify(df, cells).weights.round(2).tolist()
     [0.6, 1.2, 0.6, 1.6]
     """
+    if isinstance(cells, (str, os.PathLike)):  # a cells table (CSV)
+        from .targets import read_cell_table
+
+        cells = read_cell_table(cells)[0]
     frame = pd.DataFrame(list(cells)) if not isinstance(cells, pd.DataFrame) else cells
     if "target" not in frame.columns:
         raise InputError("post-stratification cells need a 'target' column")
@@ -282,6 +289,11 @@ def weigh(data: pd.DataFrame, targets: Mapping, *, method: Method = "rake",
         if not (0 <= trim[0] < 1 < trim[1] and np.isfinite(trim[1])):
             raise InputError(f"trim bounds {list(trim)} must be low < 1 < high, relative "
                              "to the mean weight", hint="e.g. [0.3, 3.0]")
+    if isinstance(targets, (str, os.PathLike)):  # a targets table (CSV)
+        from .targets import read_target_table
+
+        table = read_target_table(targets)
+        targets = table[None] if set(table) == {None} else table
     n = len(data)
     if n == 0:
         raise InputError("no rows to weight")
