@@ -364,3 +364,15 @@ def test_jackknife_sums_equal_leave_one_out_frequencies():
     np.testing.assert_allclose(fast.corr, dense.corr, rtol=0, atol=1e-12)
     np.testing.assert_allclose(fast.mean, dense.mean, rtol=0, atol=1e-12)
     np.testing.assert_allclose(fast.sd, dense.sd, rtol=0, atol=1e-12)
+
+
+@pytest.mark.slow
+def test_progress_per_chunk_from_worker_processes():
+    """A pool of worker processes reports each chunk as it finishes (the CLI's progress
+    bar) and gives the numbers of a serial run."""
+    df = _two_constructs(300, 3)
+    seen = []
+    a = _pls(MODEL, df, bootstrap=400, seed=2, chunk=100, engine=2, progress=seen.append)
+    b = _pls(MODEL, df, bootstrap=400, seed=2, chunk=100)
+    assert seen == [100] * 4
+    np.testing.assert_allclose(a.draws.values["paths"], b.draws.values["paths"], rtol=1e-12)
