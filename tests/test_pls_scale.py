@@ -376,3 +376,23 @@ def test_progress_per_chunk_from_worker_processes():
     b = _pls(MODEL, df, bootstrap=400, seed=2, chunk=100)
     assert seen == [100] * 4
     np.testing.assert_allclose(a.draws.values["paths"], b.draws.values["paths"], rtol=1e-12)
+
+
+def test_methodology_says_poisson_only_where_used():
+    from types import SimpleNamespace
+
+    from crmsurvey.report.context import _poisson_text
+    from crmsurvey.report.i18n import STRINGS
+
+    def results(*kinds):
+        return SimpleNamespace(models=[SimpleNamespace(settings={"resampling": k})
+                                       for k in kinds])
+
+    for lang in ("en", "zh-CN"):
+        t = STRINGS[lang]
+        assert _poisson_text(results("multinomial", "multinomial"), {"bootstrap": 500}, t) == ""
+        assert _poisson_text(results("poisson"), {"bootstrap": 0}, t) == ""
+        assert _poisson_text(results("poisson", "poisson"), {"bootstrap": 500},
+                             t) == t["pls_poisson_all"]
+        mixed = _poisson_text(results("multinomial", "poisson"), {"bootstrap": 500}, t)
+        assert mixed == t["pls_poisson"] and ("100,000" in mixed or "十万" in mixed)
