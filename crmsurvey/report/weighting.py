@@ -49,7 +49,8 @@ def weighting_context(results: Results, names, t: dict, lang: str) -> dict:
                "n_eff": f"{g['n_eff']:,.0f}", "deff": num(g["deff"], 2),
                "range": f"{num(g['weight_min'], 2)}–{num(g['weight_max'], 2)}"}
               for g in wt.groups] if wt.by else []
-    return {"weighting": {"text": t.get("sentence_sep", " ").join(parts), "rows": rows, "groups": groups,
+    return {"weighting": {"text": t.get("sentence_sep", " ").join(parts), "rows": rows,
+                          "groups": groups,
                           "by": _question(wt, wt.by, names, lang) if wt.by else ""}}
 
 

@@ -174,13 +174,16 @@ def rake(data: pd.DataFrame, targets: Mapping[str, Mapping[Any, float]], *,
     Examples
     --------
     >>> import pandas as pd, crmsurvey as cs
-    >>> df = pd.DataFrame({"gender": [1, 1, 1, 2] * 25, "age": [1, 2] * 50})
-    >>> r = cs.rake(df, {"gender": {1: .5, 2: .5}, "age": {1: .4, 2: .6}})
-    >>> r.converged, round(r.deff, 3)
-    (True, 1.36)
-    >>> r.table[["variable", "category", "sample_share", "target_share",
-    ...          "weighted_share"]].round(3).to_string(index=False)  # doctest: +NORMALIZE_WHITESPACE
-    'variable  category  sample_share  target_share  weighted_share\\n  gender         1          0.75           0.5             0.5\\n  gender         2          0.25           0.5             0.5\\n     age         1          0.50           0.4             0.4\\n     age         2          0.50           0.6             0.6'
+    >>> df = pd.DataFrame({"gender": [1, 1, 1, 2] * 25, "age": [1, 1, 2, 2, 2] * 20})
+    >>> r = cs.rake(df, {"gender": {1: .49, 2: .51}, "age": {1: .3, 2: .7}})
+    >>> r.converged, round(r.deff, 3), round(r.n_eff, 1)
+    (True, 1.417, 70.6)
+    >>> print(r.table.drop(columns="by").round(3).to_string(index=False))
+    variable  category  n  sample_share  target_share  weighted_share
+      gender         1 75          0.75          0.49            0.49
+      gender         2 25          0.25          0.51            0.51
+         age         1 40          0.40          0.30            0.30
+         age         2 60          0.60          0.70            0.70
     """
     return weigh(data, targets, method="rake", base=base, by=by, trim=trim,
                  max_iter=max_iter, tol=tol)

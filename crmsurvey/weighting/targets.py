@@ -159,7 +159,7 @@ def read_target_table(path: str | Path, *, name: str | None = None,
 
     >>> import tempfile, os
     >>> p = os.path.join(tempfile.mkdtemp(), "t.csv")
-    >>> _ = open(p, "w").write("variable,category,target\ngender,1,0.49\ngender,2,0.51\n")
+    >>> _ = open(p, "w").write("variable,category,target\\ngender,1,0.49\\ngender,2,0.51\\n")
     >>> read_target_table(p)
     {None: {'gender': {1: 0.49, 2: 0.51}}}
     """
