@@ -19,7 +19,7 @@ from .partable import Constraints, constraints, needs_meanstructure, parse_synta
 from .scoring import score_fit
 from .structure import Structure, start_values, structure_from_partable
 
-__all__ = ["Built", "build", "fit_covariance", "Fitted", "group_rows"]
+__all__ = ["Built", "build", "fit_covariance", "Fitted", "group_rows", "dwls_measures"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -116,7 +116,7 @@ def fit_covariance(built: Built, s: list[np.ndarray], n: list[float], *,
                    estimator: str = "ML", x: list[np.ndarray] | None = None) -> Fitted:
     """Fit the covariance structure of every group (equality constraints through
     ``built.cons``); standard errors from the expected information (ML, GLS), the
-    normal-theory sandwich (ULS) or the ADF sandwich (DWLS)."""
+    normal-theory sandwich (ULS) or, for DWLS, lavaan's ``((N − 1) Δ'WΔ)⁻¹``."""
     structs, theta0 = [], []
     for g, sg in enumerate(s, start=1):
         rows = group_rows(built.pt, g)
@@ -163,23 +163,25 @@ def _expected_cov(structs, theta, s, n, k, estimator):
 
 
 def _dwls(structs, s, n, theta0, k, c, x):
-    """Diagonally weighted least squares on the covariances (weights: the inverse ADF
-    variances of the sample covariances), with the ADF sandwich for standard errors."""
+    """Diagonally weighted least squares on the covariances as lavaan's continuous DWLS:
+    S with divisor N − 1, weights the inverse ADF variances of its elements,
+    ``F = Σ w (s − σ)²`` (``fmin``; the test statistic is ``(N − 1) F``) and standard
+    errors ``((N − 1) Δ'WΔ)⁻¹`` (lavaan's "standard" for DWLS)."""
     from .robust import gamma
 
     if len(structs) != 1 or x is None:
         raise InputError("estimator='DWLS' fits one group of complete rows here")
-    st, sg, xg = structs[0], s[0], x[0]
+    st, xg = structs[0], x[0]
+    sg = s[0] * n[0] / (n[0] - 1)
     il = np.tril_indices(len(sg))
-    gam = gamma(xg)
-    w = 1 / np.diag(gam)
+    w = 1 / np.diag(gamma(xg))
     u = np.linalg.lstsq(k, theta0[0] - c, rcond=None)[0]
 
     def parts(uu):
         sig, aux = st.implied((k @ uu + c)[None])
         delta = st.derivatives(aux)[0][:, il[0], il[1]].T @ k  # (p*, npar)
         r = (sg - sig[0])[il]
-        return 0.5 * float(np.sum(w * r * r)), r, delta
+        return float(np.sum(w * r * r)), r, delta
 
     f, r, delta = parts(u)
     converged, it = False, 0
@@ -196,11 +198,27 @@ def _dwls(structs, s, n, theta0, k, c, x):
         if np.abs(scale * step).max() < 1e-9:
             converged = True
             break
-    a = delta.T @ (w[:, None] * delta)
     try:
-        a_inv = np.linalg.inv(a)
-        cov_u = a_inv @ (delta.T * w) @ gam @ (w[:, None] * delta) @ a_inv / n[0]
-        cov = k @ cov_u @ k.T
+        cov = k @ np.linalg.inv(delta.T @ (w[:, None] * delta)) @ k.T / (n[0] - 1)
     except np.linalg.LinAlgError:
         cov = None
-    return Fitted(structs, [k @ u + c], np.array([np.nan]), converged, it, cov)
+    return Fitted(structs, [k @ u + c], np.array([f]), converged, it, cov)
+
+
+def dwls_measures(x: np.ndarray, sigma: np.ndarray, fmin: float, npar: int) -> dict:
+    """lavaan's fit measures of a continuous DWLS fit: ``χ² = (N − 1) F``, the baseline
+    the same statistic of the independence model, RMSEA with N, SRMR on S (N − 1)."""
+    from .fitmeasures import FIT_NAMES, _from_chisq, srmr
+    from .robust import gamma
+
+    n, p = len(x), x.shape[1]
+    s = np.cov(x, rowvar=False)
+    il = np.tril_indices(p)
+    w = 1 / np.diag(gamma(x))
+    off = il[0] != il[1]
+    base = (n - 1) * float(np.sum(w[off] * s[il][off] ** 2))
+    df = p * (p + 1) // 2 - npar
+    out = dict.fromkeys(FIT_NAMES, np.nan)
+    out.update(_from_chisq((n - 1) * fmin, df, base, p * (p - 1) // 2, n))
+    out.update(npar=npar, srmr=srmr(s, sigma), ntotal=n)
+    return out

@@ -62,7 +62,7 @@ ESTIMATORS: dict[str, EstimatorRecord] = {r.name: r for r in (
                           "scores"),)),
     EstimatorRecord("GLS", "GLS", "expected", "standard"),
     EstimatorRecord("ULS", "ULS", "robust.sandwich (normal theory)", "none"),
-    EstimatorRecord("DWLS", "DWLS", "robust.sem", "none", weights=False, bootstrap=False,
+    EstimatorRecord("DWLS", "DWLS", "standard", "standard", weights=False, bootstrap=False,
                     constraints=False,
                     why=(("weights", "its weights are the unweighted ADF variances"),
                          ("bootstrap", "its resamples are not refitted here"))),

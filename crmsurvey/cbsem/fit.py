@@ -310,7 +310,7 @@ def _estimate(rec, built: Built, x, s, n, casewise: bool) -> _Solution:
     (casewise) FIML from there, and its standard errors and robust test."""
     fitted = fit_covariance(built, [s], [n], estimator=rec.objective, x=[x])
     st, theta = fitted.structs[0], fitted.theta[0]
-    fmin = float(fitted.fmin[0]) if rec.objective in ("ML", "GLS", "ULS") else np.nan
+    fmin = float(fitted.fmin[0])
     se_kind = {"DWLS": rec.se, "ULS": rec.se}.get(rec.objective, "expected")
     sol = _Solution(st, theta, st.implied(theta[None])[0][0], fitted.cov, se_kind, fmin,
                     fitted.converged, fitted.iterations)
@@ -385,6 +385,10 @@ def _fit_block(rec, built: Built, sol: _Solution, est, x, w, s, n, npar, df, mis
         if rec.name == "MLR":
             notes.append("MLR: Huber–White standard errors (observed information), "
                          "Yuan–Bentler scaled test (lavaan's yuan.bentler.mplus)")
+    elif rec.objective == "DWLS" and np.isfinite(sol.fmin):
+        from .build import dwls_measures
+
+        fit = dwls_measures(x, sol.sigma, sol.fmin, npar)
     elif rec.objective in ("ML", "GLS") and np.isfinite(sol.fmin):
         fit = fit_measures(s, sol.sigma, sol.fmin, n=n, npar=npar, estimator=rec.objective)
         if built.ov_x:
