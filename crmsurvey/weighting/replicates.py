@@ -127,13 +127,13 @@ def rake_batch(freq: np.ndarray, base: np.ndarray, m: Margins, *,
             want[:, sel] = np.where(tot[:, m.level_of[sel]] > 0,
                                     want[:, sel] / tot[:, m.level_of[sel]], 0.0)
 
-    def rescale(u):
+    def rescale(u, on, count):
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = per_level(on * u) / count
         return u / np.where(np.isfinite(mean) & (mean > 0), mean, 1.0)[:, m.level]
 
-    def errors(u):  # (B, L) largest |achieved − target| per level
-        err = np.zeros((b, m.n_levels))
+    def errors(u, on, want):  # (B, L) largest |achieved − target| per level
+        err = np.zeros((len(u), m.n_levels))
         fu = on * u
         for codes, e in zip(m.slots, ind):
             tot = np.asarray((e.T @ fu.T).T)  # (B, K)
@@ -146,18 +146,13 @@ def rake_batch(freq: np.ndarray, base: np.ndarray, m: Margins, *,
             np.maximum.at(err.T, m.level_of[cats], gap.T)
         return err
 
-    def within(u):
+    def within(u, on):
         if trim is None:
-            return np.ones((b, m.n_levels), bool)
+            return np.ones((len(u), m.n_levels), bool)
         outside = on * ((u < trim[0] - 1e-12) | (u > trim[1] + 1e-12))
         return per_level(outside) == 0
 
-    u = rescale(np.broadcast_to(base, (b, n)).astype(float))
-    active = (errors(u) > tol) | ~within(u)  # (B, L)
-    for _ in range(max_iter):
-        if not active.any():
-            break
-        step = u.copy()
+    def sweep(step, on, want):  # one sweep of every margin, as fit._rake_step
         for codes, e in zip(m.slots, ind):
             fu = on * step
             tot = np.asarray((e.T @ fu.T).T)
@@ -171,13 +166,22 @@ def rake_batch(freq: np.ndarray, base: np.ndarray, m: Margins, *,
                 factor = _bounded_factor(step[:, has], on[:, has], e[has], target, factor,
                                          trim)
                 step[:, has] = np.clip(step[:, has] * factor[:, codes[has]], *trim)
-        step = rescale(step)
+        return step
+
+    u = rescale(np.broadcast_to(base, (b, n)).astype(float), on, count)
+    active = (errors(u, on, want) > tol) | ~within(u, on)  # (B, L)
+    for _ in range(max_iter):
+        rows = np.flatnonzero(active.any(axis=1))  # only unfinished samples are swept
+        if not len(rows):
+            break
+        on_r, want_r = on[rows], want[rows]
+        step = rescale(sweep(u[rows].copy(), on_r, want_r), on_r, count[rows])
         if trim is not None:
             step = np.clip(step, trim[0], trim[1])
-        rows_on = active[:, m.level]  # (B, n): only unfinished (sample, level)s move
-        u = np.where(rows_on, step, u)
-        active &= errors(u) > tol
-    return rescale(u), ~active.any(axis=1)  # mean 1 again after the last clip, as rake()
+        # only the unfinished levels of a sample move
+        u[rows] = np.where(active[rows][:, m.level], step, u[rows])
+        active[rows] &= errors(u[rows], on_r, want_r) > tol
+    return rescale(u, on, count), ~active.any(axis=1)  # mean 1 after the last clip, as rake()
 
 
 def _bounded_factor(u, f, e, target, factor, trim, rounds: int = 50) -> np.ndarray:
