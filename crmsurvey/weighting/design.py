@@ -114,6 +114,10 @@ class Design:
         """A ``lonely_psu`` diagnostic when a stratum has a single cluster."""
         if not len(self.lonely):
             return []
+        if self.columns["strata"] is None:
+            return [Diagnostic("lonely_psu", "the sample has a single cluster: its variance "
+                               "cannot be estimated, so design-based standard errors are 0",
+                               concerns=("1",))]
         names = ", ".join(map(str, self.lonely[:5])) + (", …" if len(self.lonely) > 5 else "")
         return [Diagnostic(
             "lonely_psu", f"{len(self.lonely)} stratum/strata of {self.columns['strata']!r} "
