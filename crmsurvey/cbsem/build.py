@@ -19,7 +19,7 @@ from .partable import Constraints, constraints, needs_meanstructure, parse_synta
 from .scoring import score_fit
 from .structure import Structure, start_values, structure_from_partable
 
-__all__ = ["Built", "build", "fit_covariance", "Fitted", "group_rows", "dwls_measures"]
+__all__ = ["Built", "build", "fit_covariance", "Fitted", "group_rows", "ls_measures", "LEAST_SQUARES"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,8 +115,13 @@ class Fitted:
 def fit_covariance(built: Built, s: list[np.ndarray], n: list[float], *,
                    estimator: str = "ML", x: list[np.ndarray] | None = None) -> Fitted:
     """Fit the covariance structure of every group (equality constraints through
-    ``built.cons``); standard errors from the expected information (ML, GLS), the
-    normal-theory sandwich (ULS) or, for DWLS, lavaan's ``((N − 1) Δ'WΔ)⁻¹``."""
+    ``built.cons``). ML: S with divisor N, standard errors from the expected information.
+    The least-squares estimators use S with divisor N − 1, as lavaan: GLS by Fisher
+    scoring (``2/(N − 1) I⁻¹``), ULS and DWLS as weighted least squares on the
+    covariances (``((N − 1) Δ'WΔ)⁻¹``, W = I or the inverse ADF variances)."""
+    if estimator in LEAST_SQUARES:
+        s = [sg * ng / (ng - 1) for sg, ng in zip(s, n)]
+        n = [ng - 1 for ng in n]
     structs, theta0 = [], []
     for g, sg in enumerate(s, start=1):
         rows = group_rows(built.pt, g)
@@ -124,8 +129,12 @@ def fit_covariance(built: Built, s: list[np.ndarray], n: list[float], *,
         structs.append(st)
         theta0.append(start_values(st, rows, sg))
     k, c = built.cons.k, built.cons.c
-    if estimator == "DWLS":
-        return _dwls(structs, s, n, theta0, k, c, x)
+    if estimator in ("ULS", "DWLS"):
+        if len(structs) != 1 or x is None:
+            raise InputError(f"estimator={estimator!r} fits one group at a time here",
+                             hint="estimator='ML' or 'GLS' for parameters shared by groups")
+        return _diagonal_ls(structs[0], s[0], n[0], theta0[0], k, c,
+                            ls_weights(x[0], estimator))
     if len(structs) == 1 and built.cons.trivial:
         sc = score_fit(structs[0], s[0][None], theta0[0][None], estimator=estimator)
         theta, fmin = [sc.theta[0]], sc.fmin[:1]
@@ -136,6 +145,18 @@ def fit_covariance(built: Built, s: list[np.ndarray], n: list[float], *,
     cov = _expected_cov(structs, theta, s, n, k, estimator)
     return Fitted(structs, theta, fmin, converged and np.all(np.isfinite(fmin)), iterations,
                   cov)
+
+
+LEAST_SQUARES = ("GLS", "ULS", "DWLS")
+
+
+def ls_weights(x: np.ndarray, estimator: str) -> np.ndarray:
+    """The weights of the covariances (lower triangle, row by row): 1 for ULS, the
+    inverse ADF variances of the sample covariances for DWLS."""
+    from .robust import gamma
+
+    p = x.shape[1]
+    return np.ones(p * (p + 1) // 2) if estimator == "ULS" else 1 / np.diag(gamma(x))
 
 
 def _expected_cov(structs, theta, s, n, k, estimator):
@@ -162,25 +183,17 @@ def _expected_cov(structs, theta, s, n, k, estimator):
     return 2 / n_tot * k @ a_inv @ (k.T @ b @ k) @ a_inv @ k.T
 
 
-def _dwls(structs, s, n, theta0, k, c, x):
-    """Diagonally weighted least squares on the covariances as lavaan's continuous DWLS:
-    S with divisor N − 1, weights the inverse ADF variances of its elements,
-    ``F = Σ w (s − σ)²`` (``fmin``; the test statistic is ``(N − 1) F``) and standard
-    errors ``((N − 1) Δ'WΔ)⁻¹`` (lavaan's "standard" for DWLS)."""
-    from .robust import gamma
-
-    if len(structs) != 1 or x is None:
-        raise InputError("estimator='DWLS' fits one group of complete rows here")
-    st, xg = structs[0], x[0]
-    sg = s[0] * n[0] / (n[0] - 1)
-    il = np.tril_indices(len(sg))
-    w = 1 / np.diag(gamma(xg))
-    u = np.linalg.lstsq(k, theta0[0] - c, rcond=None)[0]
+def _diagonal_ls(st, s, n_eff, theta0, k, c, w) -> Fitted:
+    """Weighted least squares on the covariances with a diagonal weight ``w``:
+    ``F = Σ w (s − σ)²`` by Gauss–Newton (lavaan's ULS, W = I, and continuous DWLS), and
+    the standard errors ``(n_eff Δ'WΔ)⁻¹`` (lavaan's "standard" for them)."""
+    il = np.tril_indices(len(s))
+    u = np.linalg.lstsq(k, theta0 - c, rcond=None)[0]
 
     def parts(uu):
         sig, aux = st.implied((k @ uu + c)[None])
         delta = st.derivatives(aux)[0][:, il[0], il[1]].T @ k  # (p*, npar)
-        r = (sg - sig[0])[il]
+        r = (s - sig[0])[il]
         return float(np.sum(w * r * r)), r, delta
 
     f, r, delta = parts(u)
@@ -199,26 +212,31 @@ def _dwls(structs, s, n, theta0, k, c, x):
             converged = True
             break
     try:
-        cov = k @ np.linalg.inv(delta.T @ (w[:, None] * delta)) @ k.T / (n[0] - 1)
+        cov = k @ np.linalg.inv(delta.T @ (w[:, None] * delta)) @ k.T / n_eff
     except np.linalg.LinAlgError:
         cov = None
-    return Fitted(structs, [k @ u + c], np.array([f]), converged, it, cov)
+    return Fitted([st], [k @ u + c], np.array([f]), converged, it, cov)
 
 
-def dwls_measures(x: np.ndarray, sigma: np.ndarray, fmin: float, npar: int) -> dict:
-    """lavaan's fit measures of a continuous DWLS fit: ``χ² = (N − 1) F``, the baseline
-    the same statistic of the independence model, RMSEA with N, SRMR on S (N − 1)."""
+def ls_measures(x: np.ndarray, sigma: np.ndarray, fmin: float, npar: int,
+                estimator: str) -> dict:
+    """lavaan's fit measures of a least-squares fit (S with divisor N − 1): ``χ² =
+    (N − 1) F`` and the baseline the same statistic of the independence model fitted by
+    the same estimator (GLS: its diagonal by least squares), RMSEA with N, SRMR."""
     from .fitmeasures import FIT_NAMES, _from_chisq, srmr
-    from .robust import gamma
 
     n, p = len(x), x.shape[1]
     s = np.cov(x, rowvar=False)
-    il = np.tril_indices(p)
-    w = 1 / np.diag(gamma(x))
-    off = il[0] != il[1]
-    base = (n - 1) * float(np.sum(w[off] * s[il][off] ** 2))
+    if estimator == "GLS":
+        v = np.linalg.inv(s)
+        d = np.linalg.solve(v * v, np.diag(v))  # GLS independence model: Σ = diag(d)
+        base_f = 0.5 * (p - np.diag(v) @ d)
+    else:
+        il = np.tril_indices(p)
+        off = il[0] != il[1]
+        base_f = float(np.sum(ls_weights(x, estimator)[off] * s[il][off] ** 2))
     df = p * (p + 1) // 2 - npar
     out = dict.fromkeys(FIT_NAMES, np.nan)
-    out.update(_from_chisq((n - 1) * fmin, df, base, p * (p - 1) // 2, n))
+    out.update(_from_chisq((n - 1) * fmin, df, (n - 1) * base_f, p * (p - 1) // 2, n))
     out.update(npar=npar, srmr=srmr(s, sigma), ntotal=n)
     return out

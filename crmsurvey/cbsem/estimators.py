@@ -61,7 +61,8 @@ ESTIMATORS: dict[str, EstimatorRecord] = {r.name: r for r in (
                     why=(("weights", "its Huber–White errors use unweighted casewise "
                           "scores"),)),
     EstimatorRecord("GLS", "GLS", "expected", "standard"),
-    EstimatorRecord("ULS", "ULS", "robust.sandwich (normal theory)", "none"),
+    EstimatorRecord("ULS", "ULS", "standard", "standard", bootstrap=False,
+                    why=(("bootstrap", "its resamples are not refitted here"),)),
     EstimatorRecord("DWLS", "DWLS", "standard", "standard", weights=False, bootstrap=False,
                     constraints=False,
                     why=(("weights", "its weights are the unweighted ADF variances"),

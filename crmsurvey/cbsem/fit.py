@@ -25,7 +25,7 @@ from ..options import CBSEMMissing, CBSEMOptions, Estimator
 from ..responses.given import checked_data, is_checked
 from .fitmeasures import FIT_NAMES, combine_groups, fit_measures
 from .result import CBSEMResult, CBSEMSettings
-from .build import Built, build, fit_covariance
+from .build import LEAST_SQUARES, Built, build, fit_covariance, ls_measures
 from .sample import admissible as _admissible, covariance as _covariance, \
     model_frame as _frame, prepare as _prepare, semopy_model as _semopy_model  # noqa: F401
 from .estimators import ESTIMATORS, auto_missing, check
@@ -385,10 +385,8 @@ def _fit_block(rec, built: Built, sol: _Solution, est, x, w, s, n, npar, df, mis
         if rec.name == "MLR":
             notes.append("MLR: Huber–White standard errors (observed information), "
                          "Yuan–Bentler scaled test (lavaan's yuan.bentler.mplus)")
-    elif rec.objective == "DWLS" and np.isfinite(sol.fmin):
-        from .build import dwls_measures
-
-        fit = dwls_measures(x, sol.sigma, sol.fmin, npar)
+    elif rec.objective in LEAST_SQUARES and np.isfinite(sol.fmin) and w is None:
+        fit = ls_measures(x, sol.sigma, sol.fmin, npar, rec.objective)
     elif rec.objective in ("ML", "GLS") and np.isfinite(sol.fmin):
         fit = fit_measures(s, sol.sigma, sol.fmin, n=n, npar=npar, estimator=rec.objective)
         if built.ov_x:
