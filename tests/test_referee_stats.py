@@ -144,21 +144,27 @@ def test_p_values_at_their_resolution_print_as_less_than_one_over_b():
 
 @pytest.mark.parametrize("lang", ["en", "zh-CN"])
 def test_the_report_prints_no_p_finer_than_its_resamples(demo_runs, lang):
-    """MGA path differences rest on the study's 500 permutations: a p-value at its floor
-    1/501 reads "< .002" (adjusted over 3 pairs "< .006"), never "< .001"."""
+    """MGA path differences rest on the study's 500 permutations and 500 resamples
+    (Henseler's test): a p-value at its floor 1/(P + 1) or 1/B reads "< .002" (adjusted
+    over 3 pairs "< .006"), never "< .001" — which Henseler's p of 0 used to print."""
     results = load_results(demo_runs["en"] / "results.json")
-    perms = results.settings.compare["permutations"]
+    o = results.settings.compare
     rows = [x for c in results.comparisons for x in c.paths]
-    floor = 1 / (perms + 1)
-    at_floor = [x for x in rows if x["pvalue"] <= floor * (1 + 1e-9)]
-    assert rows and at_floor  # the demo has paths that differ beyond every permutation
+    assert rows and o["permutations"] < 1000 and o["bootstrap"] < 1000
+    for x in rows:
+        assert x["pvalue"] >= 1 / (o["permutations"] + 1) - 1e-12
+        assert x["p_henseler"] >= 1 / o["bootstrap"] - 1e-12
     html = "report.html" if lang == "en" else "report.zh-CN.html"
     text = _text(demo_runs[lang] / html)
-    head, tail = ("Path differences", "MICOM") if lang == "en" else ("路径系数差异（", "MICOM")
-    table = _section(text, head + (" (" if lang == "en" else ""), tail)
-    adj = math.ceil(3 * floor * 1000) / 1000
-    assert f"< {adj:.3f}".replace("0.", ".") in table
+    head, tail = ("Path differences (", "MICOM") if lang == "en" else ("路径系数差异（", "MICOM")
+    table = _section(text, head, tail)
     assert "< .001" not in table
+    floors = [(x["pvalue"], x["pvalue_adj"], 1 / (o["permutations"] + 1)) for x in rows] + \
+        [(x["p_henseler"], x["p_henseler_adj"], 1 / o["bootstrap"]) for x in rows]
+    for p, adj, floor in floors:
+        if p <= floor * (1 + 1e-9):
+            shown = f"< {math.ceil(adj * 1000 - 1e-9) / 1000:.3f}".replace("0.", ".")
+            assert shown in table
 
 
 # --- c. multiplicity of wave changes ------------------------------------------------------
@@ -339,7 +345,7 @@ def test_csat_pairwise_tests_and_rule_in_the_report(demo_runs, lang):
     block = text[text.index(head):]
     for d in pairs:
         assert f"{d.difference:.1f}" in block
-    rule = "top-2 box: 9–10" if lang == "en" else "最高两档: 9–10"
+    rule = "(top-2 box: 9–10)" if lang == "en" else "（最高两档：9–10）"
     assert rule in text and "top box)" not in text
 
 

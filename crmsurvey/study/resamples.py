@@ -8,7 +8,9 @@ beyond each limit at the smallest level any comparison uses, ``B · a / 2 ≥ 20
 ``a = alpha / m`` (Bonferroni over m pairs; the first step of Holm over m groups).
 
 A study that leaves ``pls.bootstrap`` at its default gets the resamples it needs; one
-that sets fewer is refused, naming the number needed.
+that sets fewer is refused, naming the number needed. The rule applies where intervals
+are adjusted (two or more comparisons in a family); a single comparison's interval is
+at the study's own level, as every other interval of the PLS model.
 """
 from __future__ import annotations
 
@@ -54,7 +56,7 @@ def checked_resamples(study: Study, pairs: int, changes: int, policy: Multiplici
     sets fewer, naming the number needed."""
     d = study.definition
     m = max(pairs, changes)
-    if d.pls is None or not d.pls.bootstrap or not m:
+    if d.pls is None or not d.pls.bootstrap or m < 2:  # an adjusted level: two or more
         return study, []
     needed = resamples_needed(policy.alpha, m, tail=policy.tail_draws)
     have = d.pls.bootstrap
