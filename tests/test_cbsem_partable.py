@@ -45,6 +45,8 @@ CASES = {
     "group_own": ("A =~ a1 + a2 + a3 + c(1, NA)*a4\n" + REST, False, False, "ML", "g"),
     "group_mlr": (BASE, False, False, "MLR", "g"),
     "dwls": (BASE + "a1 ~~ a2\n", False, False, "DWLS", ""),
+    "higher_order": (BASE + "G =~ A + B + C\n", False, False, "ML", ""),
+    "indicator_predictor": (BASE + "b1 ~ a1 + C\nc4 ~~ b4\n", False, False, "ML", ""),
     "gls": (BASE, False, False, "GLS", ""),
     "uls": (BASE, False, False, "ULS", ""),
 }

@@ -58,14 +58,15 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         errors and scaled test, lavaan's names: ``chisq_scaled``, ``cfi_robust``, …; see
         :mod:`crmsurvey.cbsem.robust`), ``"MLR"`` (Huber–White standard errors and the
         Yuan–Bentler scaled test, with complete data or FIML; :mod:`crmsurvey.cbsem.mlr`),
-        ``"GLS"``, ``"ULS"``, ``"DWLS"``, ``"WLSMV"`` (the default with ``ordered``;
-        :mod:`crmsurvey.cbsem.wlsmv`).
+        ``"GLS"``, ``"ULS"``, ``"DWLS"`` (as lavaan: S with divisor N − 1), ``"WLSMV"``
+        (the default with ``ordered``; :mod:`crmsurvey.cbsem.wlsmv`). What each takes
+        (missing data, weights, bootstrap, groups): :mod:`crmsurvey.cbsem.estimators`.
     ordered : the ordered (ordinal) items, or ``True`` for all of them, as lavaan's
         ``ordered =``: thresholds, polychoric correlations and WLSMV.
     missing : ``"listwise"``, ``"fiml"`` (full-information ML, lavaan's ``"ml"``; see
         :mod:`crmsurvey.cbsem.fiml`) or ``"auto"`` (FIML where it applies — ML or MLR,
         unweighted, no bootstrap — and listwise otherwise, said in the notes).
-    bootstrap : nonparametric bootstrap resamples (ML/MLM/MLR/GLS/ULS/WLSMV): percentile
+    bootstrap : nonparametric bootstrap resamples (ML/MLM/MLR/GLS/WLSMV): percentile
         intervals and bootstrap standard errors; every resample is refitted together
         (batched Fisher scoring from the full-sample solution; for WLSMV thresholds,
         polychorics and DWLS, :mod:`crmsurvey.cbsem.ordinal_bootstrap`).

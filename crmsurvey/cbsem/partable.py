@@ -28,7 +28,7 @@ Examples
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 import numpy as np
@@ -279,6 +279,7 @@ def partable(syntax: str | list[Flat], *, ngroups: int = 1, meanstructure: bool 
     flat = parse_syntax(syntax) if isinstance(syntax, str) else syntax
     if auto_fix_first is None:
         auto_fix_first = not std_lv
+    flat = _reorder_covariances(flat)
     v = variables(flat)
     lv, ov_nox = list(v.lv), [o for o in v.ov if o not in v.ov_x]
     user = [f for f in flat if f.op in ("=~", "~", "~~", "~1", "<~", "|")]
@@ -348,6 +349,19 @@ def partable(syntax: str | list[Flat], *, ngroups: int = 1, meanstructure: bool 
                              "exo": int, "ustart": float})
     _check(pt, flat, v)
     return pt
+
+
+def _reorder_covariances(flat: list[Flat]) -> list[Flat]:
+    """lavaan writes a covariance with the variable that comes first (latent variables,
+    then observed ones, in its order) on the left."""
+    v = variables(flat)
+    order = {name: k for k, name in enumerate(v.lv + v.ov)}
+    out = []
+    for f in flat:
+        if f.op == "~~" and order.get(f.lhs, 0) > order.get(f.rhs, 0):
+            f = replace(f, lhs=f.rhs, rhs=f.lhs)
+        out.append(f)
+    return out
 
 
 def _label_equalities(pt: pd.DataFrame) -> list[dict]:
