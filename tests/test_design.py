@@ -573,10 +573,11 @@ def test_study_design_errors_name_the_line(tmp_path, extra, message, line):
 
 def test_study_rake_in_bootstrap(tmp_path):
     """rake_in_bootstrap: true with a design: the PLS bootstrap rakes every cluster
-    resample again, and NPS, CSAT and item means take replicate standard errors."""
+    resample again, and NPS, CSAT and item means take replicate standard errors (the
+    study's own re-raked resamples, every group a domain)."""
     from crmsurvey.study import load_study, run_study
 
-    _design_study(tmp_path, """design: {strata: region, cluster: store}
+    q = _design_study(tmp_path, """design: {strata: region, cluster: store}
 weighting:
   rake: {gender: {1: 0.49, 2: 0.49, 3: 0.02}, age: {1: 0.22, 2: 0.29, 3: 0.27, 4: 0.22}}
 rake_in_bootstrap: true""")
@@ -584,6 +585,26 @@ rake_in_bootstrap: true""")
     u = r.uncertainty
     assert (u.scores, u.resampling, u.rake_in_bootstrap, u.replicates) == (
         "replicates", "rerake", True, 100)
-    nps = next(s for s in r.scores if s.measure == "nps" and s.group == {})
-    assert 0 < nps.se < 10 and nps.ci_lower < nps.value < nps.ci_upper
+    assert all(m.settings["resampling"] == "rerake" for m in r.models)
+    # the NPS errors, recomputed: the study's re-raked cluster resamples, brands as domains
+    import crmsurvey as cs
+    from crmsurvey._random import child_seed, text_key
+    from crmsurvey.resampling import Cluster
+    from crmsurvey.weighting.replicates import Rerake, replicate_means
+
+    kept = cs.load_responses(q, tmp_path / "d.csv", exclude=r.settings.exclude).data
+    kept = kept.reset_index(drop=True)
+    targets = {"gender": {1: 0.49, 2: 0.49, 3: 0.02},
+               "age": {1: 0.22, 2: 0.29, 3: 0.27, 4: 0.22}}
+    w = cs.rake(kept, targets).weights
+    design = survey_design(kept, strata="region", cluster="store")
+    scheme = Rerake(Cluster(design, child_seed(2, text_key("scores"))), kept, targets,
+                    weights=w)
+    brand = kept.brand.astype(str).to_numpy()
+    domains = np.column_stack([np.ones(len(kept), bool), brand == "A", brand == "B"])
+    _, se = replicate_means(nps_values(kept.nps)[:, None], w, scheme, 100, domains)
+    for g, group in enumerate([{}, {"brand": "A"}, {"brand": "B"}]):
+        nps = next(s for s in r.scores if s.measure == "nps" and s.group == group)
+        assert nps.se == pytest.approx(100 * se[g, 0], rel=1e-9)
+        assert nps.ci_lower < nps.value < nps.ci_upper
     assert all(i.se is not None and i.se > 0 for i in r.items if i.group == {})

@@ -18,14 +18,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._random import child_seed, text_key
 from ..errors import InputError
 from ..resampling import Cluster, Multinomial
-from ..weighting.design import Design, design_means, survey_design
+from ..weighting.design import (Design, design_means, nps_values, share_values,
+                               survey_design)
 from ..weighting.replicates import Rerake, replicate_means
 from .results import Diagnostic, Uncertainty, group_key
-from .units import Unit, unit_seed
+from .units import Unit
 
-__all__ = ["StudyDesign", "study_design", "check_design"]
+__all__ = ["StudyDesign", "study_design", "design_columns", "check_design"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,58 +42,76 @@ class StudyDesign:
     rerake: tuple | None
     n_boot: int
     seed: int
-    #: per group, resamples whose raking did not converge (counted as the replicate
-    #: standard errors are computed: the same resamples as the group's PLS bootstrap)
-    not_converged: dict = field(default_factory=dict)
+    #: (group key, column key) → (standard error, effective n), from :meth:`compute`
+    table: dict = field(default_factory=dict)
+    #: resamples of the scores' replicates whose raking did not converge
+    not_converged: list = field(default_factory=list)
 
     @property
     def scores(self) -> str:
         """How NPS, CSAT and item-mean SEs are computed: kish, taylor or replicates."""
         return "replicates" if self.rerake else "taylor" if self.design else "kish"
 
+    def _rerake(self, seed: int) -> Rerake:
+        data, targets, w, kwargs = self.rerake
+        inner = Cluster(self.design, seed) if self.design else Multinomial(len(data), seed)
+        return Rerake(inner, data, targets, weights=w, **kwargs)
+
     def scheme(self, unit: Unit, seed: int):
         """The resampling scheme of ``unit``'s bootstrap (None: the estimator's own) —
         over the unit's rows, drawn from the whole sample (a domain)."""
         if self.rerake is not None:
-            data, targets, w, kwargs = self.rerake
-            inner = Cluster(self.design, seed) if self.design else Multinomial(len(data), seed)
-            return Rerake(inner, data, targets, weights=w, **kwargs).rows(unit.rows)
+            return self._rerake(seed).rows(unit.rows)
         if self.design is not None:
             return self.design.rows(unit.rows)  # the estimator draws its clusters
         return None
 
-    def means(self, unit: Unit, y: np.ndarray, weights) -> tuple[np.ndarray, np.ndarray]:
-        """Standard errors and effective sample sizes (p,) of the weighted means of the
-        columns of ``y`` (the unit's rows; NaN: not answered)."""
+    def compute(self, units: list[Unit], columns: dict, weights) -> None:
+        """Standard errors and effective n of the weighted mean of every column
+        (``columns``: key → values over all rows, NaN: not answered) in every unit,
+        each a domain of the whole sample — in one pass: one sparse product (Taylor),
+        or one run of re-raked resamples of the whole sample for all units and columns
+        (the study's own resamples, seeded apart from the units' PLS bootstraps)."""
+        keys = list(columns)
+        if not keys or not units:
+            return
+        y = np.column_stack([np.asarray(columns[k], dtype=float) for k in keys])
         w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=float)
+        dom = np.column_stack([u.rows for u in units])
         if self.rerake is not None:
-            scheme = self.scheme(unit, unit_seed(self.seed, unit.group))
-            mean, se = replicate_means(y, w, scheme, self.n_boot)
-            key = group_key(unit.group)
-            self.not_converged[key] = max(self.not_converged.get(key, 0),
-                                          scheme.not_converged)
-            ok = np.isfinite(y)
+            scheme = self._rerake(child_seed(self.seed, text_key("scores")))
+            mean, se = replicate_means(y, w, scheme, self.n_boot, dom)
+            ok = np.isfinite(y)[:, None, :] & dom[:, :, None] & (w > 0)[:, None, None]
+            dev = np.where(ok, np.nan_to_num(y)[:, None, :] - mean, 0.0)
             with np.errstate(invalid="ignore", divide="ignore"):
-                total = (ok * w[:, None]).sum(axis=0)
-                var = (ok * w[:, None] * (np.where(ok, y, 0) - mean[0]) ** 2).sum(0) / total
-                return se[0], np.where(se[0] > 0, var / se[0] ** 2, np.nan)
-        m = design_means(y, w, self.design.rows(unit.rows))
-        return m.se[0], m.n_eff[0]
+                var = (w[:, None, None] * dev**2).sum(0) / (ok * w[:, None, None]).sum(0)
+                n_eff = np.where(se > 0, var / se**2, np.nan)
+            self.not_converged.append(scheme.not_converged)
+        else:
+            m = design_means(y, w, self.design, dom)
+            se, n_eff = m.se, m.n_eff
+        for g, u in enumerate(units):
+            for j, k in enumerate(keys):
+                self.table[group_key(u.group), k] = (se[g, j], n_eff[g, j])
 
-    def score(self, unit: Unit, y, weights, row: pd.Series, key: str,
+    def se(self, unit: Unit, key) -> tuple[float, float]:
+        """(standard error, effective n) of column ``key`` in ``unit`` (see compute)."""
+        return self.table.get((group_key(unit.group), key), (np.nan, np.nan))
+
+    def score(self, unit: Unit, column, row: pd.Series, key: str,
               ci: float = 0.95) -> pd.Series:
         """``row`` (an :func:`~crmsurvey.analytics.nps` or ``csat`` row, ``key`` "nps" or
-        "csat"; ``y`` its per-respondent values, ±1/0 or 0/1) with this design's standard
-        error and effective n, and the interval of :func:`~crmsurvey.analytics.nps` /
-        ``csat`` on that effective n (adjusted Wald, Wilson: the design effect enters
-        through n_eff, as Kish's does without a design)."""
+        "csat"; ``column`` its key in :meth:`compute`) with this design's standard error
+        and effective n, and the interval of :func:`~crmsurvey.analytics.nps` / ``csat``
+        on that effective n (adjusted Wald, Wilson: the design effect enters through
+        n_eff, as Kish's does without a design)."""
         from ..analytics.scores import nps_interval, wilson_interval
 
-        se, n_eff = self.means(unit, np.asarray(y, dtype=float)[:, None], weights)
+        se, n_eff = self.se(unit, column)
         out = row.copy()
-        out["se"] = 100 * se[0]
+        out["se"] = 100 * se
         # no variance at all (every answer alike): the interval on the answers' own n
-        out["n_eff"] = n = n_eff[0] if np.isfinite(n_eff[0]) else row["n_eff"]
+        out["n_eff"] = n = n_eff if np.isfinite(n_eff) else row["n_eff"]
         if key == "nps":
             lo, hi = nps_interval(row["promoters"] / 100, row["detractors"] / 100, n, ci)
         else:
@@ -102,13 +122,13 @@ class StudyDesign:
     def diagnostics(self) -> list[Diagnostic]:
         """Strata with a single cluster; resamples whose raking did not converge."""
         out = Diagnostic.of(self.design.diagnostics(), {}) if self.design else []
-        for key, n in self.not_converged.items():
-            if n:
-                out.append(Diagnostic(
-                    code="rerake_not_converged", severity="warning", concerns=[key, str(n)],
-                    message=f"raking did not converge in {n} of {self.n_boot} resamples of "
-                            f"{key}: their weights miss some targets (loosen trim, or "
-                            "coarsen the targets)"))
+        n = sum(self.not_converged)
+        if n:
+            out.append(Diagnostic(
+                code="rerake_not_converged", severity="warning", concerns=[str(n)],
+                message=f"raking did not converge in {n} of {self.n_boot} resamples behind "
+                        "the NPS, CSAT and question-mean errors: their weights miss some "
+                        "targets (loosen trim, or coarsen the targets)"))
         return out
 
     def info(self, resampling: str | None) -> Uncertainty:
@@ -182,3 +202,19 @@ def check_design(d, q, m) -> None:
                           hint="linear calibration and post-stratification are not "
                                "repeated in the bootstrap" if w is not None else
                                "add weighting: {rake: {ITEM: {CODE: SHARE}}}")
+
+
+def design_columns(data: pd.DataFrame, nps_item: str | None, csat: dict[str, float],
+                   rated) -> dict:
+    """The per-respondent values whose means the study reports, keyed as
+    :meth:`StudyDesign.score` and the item rows ask for them: the NPS as ±1/0, each CSAT
+    item as 0/1 (at or above its top box), each rated item's answer."""
+    out = {}
+    if nps_item:
+        out["nps", nps_item] = nps_values(pd.to_numeric(data[nps_item], errors="coerce"))
+    for item, top in csat.items():
+        out["csat", item] = share_values(pd.to_numeric(data[item], errors="coerce"), top)
+    for item in rated:
+        if item in data:
+            out["item", item] = pd.to_numeric(data[item], errors="coerce").to_numpy(float)
+    return out
