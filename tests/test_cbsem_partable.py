@@ -47,6 +47,8 @@ CASES = {
     "dwls": (BASE + "a1 ~~ a2\n", False, False, "DWLS", ""),
     "higher_order": (BASE + "G =~ A + B + C\n", False, False, "ML", ""),
     "indicator_predictor": (BASE + "b1 ~ a1 + C\nc4 ~~ b4\n", False, False, "ML", ""),
+    "single_indicator": ("A =~ a1 + a2 + a3 + a4\nS =~ b1\nS ~ A\n", False, False, "ML",
+                         ""),
     "gls": (BASE, False, False, "GLS", ""),
     "uls": (BASE, False, False, "ULS", ""),
 }

@@ -5,8 +5,8 @@ with its modifiers — fixed values (``1*x``, ``0*x``), ``NA*x`` (free), labels 
 ``start(0.5)*x``, and per-group vectors ``c(a, b)*x`` / ``c(1, NA)*x``. :func:`partable`
 then builds lavaan's table (one row per parameter, fixed and free; columns ``id lhs op
 rhs user block group free ustart exo label plabel``) by lavaan's rules (``cfa()``/
-``sem()`` defaults): residual variances of every observed and latent variable,
-covariances among exogenous factors and among purely dependent variables, the first
+``sem()`` defaults): residual variances of every observed and latent variable (0 for a
+factor's lone indicator), covariances among exogenous factors and among purely dependent variables, the first
 loading of each factor fixed to 1 (``auto_fix_first``) or the factor variances to 1
 (``std_lv``), ``orthogonal`` factors, observed exogenous covariates fixed at their sample
 moments (``fixed.x``, ``exo = 1``), intercepts when there is a mean structure (free for
@@ -308,6 +308,16 @@ def partable(syntax: str | list[Flat], *, ngroups: int = 1, meanstructure: bool 
         if fixed_x and not r["user"] and lhs in v.ov_x and (
                 op == "~1" or (op == "~~" and rhs in v.ov_x)):
             r.update(free=False, ustart=np.nan, exo=1)
+    counts: dict[str, int] = {}
+    for r in base:
+        if r["op"] == "=~":
+            counts[r["lhs"]] = counts.get(r["lhs"], 0) + 1
+            counts[" " + r["rhs"]] = counts.get(" " + r["rhs"], 0) + 1
+    single = {r["rhs"] for r in base if r["op"] == "=~" and counts[r["lhs"]] == 1
+              and counts[" " + r["rhs"]] == 1 and r["rhs"] != r["lhs"]}
+    for r in base:  # lavaan's auto.fix.single: a lone indicator has no error variance
+        if r["op"] == "~~" and r["lhs"] == r["rhs"] in single and not r["user"]:
+            r.update(free=False, ustart=0.0)
     if auto_fix_first:
         firsts = set()
         for r in base:
