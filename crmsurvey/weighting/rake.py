@@ -308,6 +308,9 @@ def weigh(data: pd.DataFrame, targets: Mapping, *, method: Method = "rake",
     weights = np.zeros(n)
     tables, groups = [], []
     for level, (rows, margins) in per_level.items():
+        if not d[rows].sum() > 0:
+            raise InputError("the base weights" + (f" in {by} {level!r}" if by else "")
+                             + " are all 0: there is nothing to weight")
         fit_margins, table, gdiags = _prepare(data.iloc[rows], d[rows], margins, level, by)
         diags += gdiags
         if not fit_margins:
