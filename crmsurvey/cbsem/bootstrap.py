@@ -3,7 +3,8 @@
 Resample covariance matrices come from the shared moment machinery
 (:mod:`crmsurvey.moments`, fixed seed blocks: same seed, same numbers whatever the chunk
 size); each is refitted by batched Fisher scoring from the full-sample solution (a warm
-start). Failed resamples are counted and left out; inadmissible ones (a negative
+start), stepping with the full-sample information (one inverse for every resample) until
+a resample is close, then with its own. Failed resamples are counted and left out; inadmissible ones (a negative
 variance) are counted and kept, as lavaan keeps them.
 """
 from __future__ import annotations
@@ -44,7 +45,7 @@ def cbsem_chunk(task: CBChunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     with blas_threads(1):  # small matrices: one BLAS thread, parallel chunks instead
         s = PairProducts(task.x).moments(freq).cov
         fit = score_fit(st, s, np.broadcast_to(task.theta, (len(s), st.q)).copy(),
-                        estimator=task.estimator)
+                        estimator=task.estimator, shared=20)
     variances = np.flatnonzero(np.isin(st.matrix, (PSI, THETA)) & (st.row == st.col))
     bad = ~fit.converged | ~np.isfinite(fit.theta).all(axis=1)
     th = np.where(bad[:, None], np.nan, fit.theta)
