@@ -370,6 +370,11 @@ def test_cli_weights_writes_the_column_and_prints_the_margins(panel):
                         "--method", "linear", "-o", panel / "w2.csv", "--json")
     assert code == 0
     assert json.loads(out)["method"] == "linear" and json.loads(out)["converged"]
+    # bounds no weighting can keep: written, said, and exit 3 with --strict
+    code, out, err = _cli("weights", "ccsi", panel / "d.csv", "--targets", panel / "t.yaml",
+                          "--trim", "0.9,1.05", "-o", panel / "w3.csv", "--strict")
+    assert code == 3 and "did not converge" in out and "strict:" in err
+    assert (panel / "w3.csv").is_file()
 
 
 @pytest.mark.parametrize("name, text, where", [
