@@ -206,8 +206,10 @@ def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float, *, bootstrap:
     from .. import __version__
     from ..diagnostics import Diagnostic, warn_all
     from ..errors import InputError
-    from .fit import _admissible, _prepare, _semopy_model
+    from .sample import admissible as _admissible, prepare as _prepare, \
+        semopy_model as _semopy_model
     from .result import CBSEMResult, CBSEMSettings
+    from .scoring import score_fit
     from .structure import THETA, structure_of
     from .tables import estimates_table, more_rows, r2_table, written_order
     from .verify import check_collinearity, check_solution
@@ -222,12 +224,22 @@ def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float, *, bootstrap:
     pc, gamma = polychoric_input(frame[observed])
     n = len(frame)
     r_mat = pc.correlation.to_numpy()
+    r_frame = pd.DataFrame(r_mat, index=observed, columns=observed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        sem.fit(cov=pd.DataFrame(r_mat, index=observed, columns=observed), n_samples=n,
-                obj="ULS")
+        sem.load(cov=r_frame, n_samples=n)  # semopy's structure and starting values
     st = structure_of(sem)
-    full0 = np.asarray(sem.param_vals, float)
+    # a ULS start by batched Fisher scoring (semopy's SLSQP took most of a fit's time);
+    # semopy's own ULS fit only if that fails
+    start = score_fit(st, r_mat[None], np.asarray(sem.param_vals, float)[None],
+                      estimator="ULS")
+    if start.converged[0] and np.isfinite(start.theta[0]).all():
+        full0 = start.theta[0]
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sem.fit(cov=r_frame, n_samples=n, obj="ULS")
+        full0 = np.asarray(sem.param_vals, float)
     resid = np.array([st.matrix[k] == THETA and st.row[k] == st.col[k] for k in range(st.q)])
     iu = np.triu_indices(len(observed), 1)
     t_n = len(pc.thresholds)
