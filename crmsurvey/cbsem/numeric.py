@@ -1,5 +1,7 @@
 """Central-difference derivatives, the one numerical-derivative routine of the package
-(observed informations, the Jacobians of implied moments, the delta method)."""
+(the delta method of defined parameters, the Jacobians of implied moments in the
+invariance tests). FIML and MLR scores and informations are analytic
+(:mod:`crmsurvey.cbsem.fiml`), not taken from here."""
 from __future__ import annotations
 
 from typing import Callable, Sequence
