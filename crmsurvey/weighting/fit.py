@@ -16,7 +16,7 @@ import numpy as np
 __all__ = ["Fit", "fit", "shares_of", "max_error", "STEPS"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Fit:
     weights: np.ndarray
     iterations: int

@@ -36,7 +36,7 @@ GROUP_COLUMNS = ["by", "n", "n_eff", "deff", "efficiency", "weight_min", "weight
                  "iterations", "max_error", "converged"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Raking:
     """Weights computed from population targets, and how well they fit.
 

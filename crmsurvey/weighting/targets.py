@@ -30,7 +30,7 @@ __all__ = ["Margin", "code_key", "keys_of", "margins_from", "read_table",
 SHARE_SLACK = 0.011
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Margin:
     """One variable's targets: its categories (as written), their shares (adding up to 1)
     and what the targets were given as."""
