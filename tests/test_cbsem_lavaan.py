@@ -116,7 +116,9 @@ def test_fiml_matches_lavaan_missing_ml(tmp_path):
         assert res.fit[k] == pytest.approx(ref["fit"][k], abs=1e-3), k
     ref["est"]["rhs"] = ref["est"]["rhs"].fillna("")
     _compare(res, ref, ops=("=~", "~~", "~1"))
-    assert (res.estimates.op == "~1").sum() == 9
+    means = res.estimates[res.estimates.op == "~1"]
+    assert means.free.sum() == 9 and (means[~means.free.astype(bool)].est == 0).all()
+    assert len(means) == (ref["est"].op == "~1").sum()  # latent means listed (0), as lavaan
     # the standardised loadings are sensible (the old semopy FIML gave ≈ 0.99 everywhere)
     std = res.estimates[res.estimates.op == "=~"].std_all
     assert std.between(0.3, 0.95).all()

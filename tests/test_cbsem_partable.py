@@ -49,6 +49,11 @@ CASES = {
     "indicator_predictor": (BASE + "b1 ~ a1 + C\nc4 ~~ b4\n", False, False, "ML", ""),
     "single_indicator": ("A =~ a1 + a2 + a3 + a4\nS =~ b1\nS ~ A\n", False, False, "ML",
                          ""),
+    "latent_mean": (BASE + "A ~ 1\na1 ~ 0*1\n", False, False, "ML", ""),
+    "fixed_intercept": (BASE + "b2 ~ 3*1\n", False, False, "ML", ""),
+    "scalar_groups": ("A =~ a1 + c(l2, l2)*a2 + c(l3, l3)*a3 + a4\n" + REST
+                      + "a1 ~ c(i1, i1)*1\na2 ~ c(i2, i2)*1\na3 ~ c(i3, i3)*1\n"
+                      "A ~ c(0, NA)*1\n", False, False, "ML", "g"),
     "gls": (BASE, False, False, "GLS", ""),
     "uls": (BASE, False, False, "ULS", ""),
 }
@@ -206,8 +211,8 @@ def test_unsupported_syntax_is_refused_with_its_line():
     with pytest.raises(InputError, match="only equalities between labels"):
         constraints(partable("A =~ a1 + p*a2 + q*a3\np == 2*q"))
     data = _data()
-    with pytest.raises(InputError, match="restricts the mean structure"):
-        cs.cbsem(BASE + "A ~ 1", data)
+    with pytest.raises(InputError, match="restricted mean structures are fitted with ML"):
+        cs.cbsem(BASE + "A ~ 1\na1 ~ 0*1", data, estimator="MLR")
 
 
 def test_fiml_with_ordered_items_names_the_ordered_data():

@@ -34,6 +34,7 @@ class Built:
     cons: Constraints
     ngroups: int
     ov_x: tuple[str, ...] = ()  # exogenous covariates, fixed at their sample moments
+    restricted_means: bool = False  # fixed or labelled intercepts, free latent means
 
     @property
     def n_means(self) -> int:
@@ -83,16 +84,10 @@ def build(syntax: str, *, ngroups: int = 1, group: bool = False, fiml: bool = Fa
         raise InputError("thresholds (|) in the syntax are not supported here",
                          hint="name the ordered items with ordered=[...] instead")
     means = pt[pt.op == "~1"]
-    restricted = means[((means.free == 0) & (means.exo == 0) & ~means.lhs.isin(v.lv))
-                       | ((means.free > 0) & means.lhs.isin(v.lv))
-                       | ((means.free > 0) & (means.label != ""))]
-    if len(restricted):
-        r = restricted.iloc[0]
-        raise InputError(f"'{r.lhs} ~ 1' restricts the mean structure (fixed or labelled "
-                         "intercepts, free latent means); cbsem() fits saturated means only",
-                         path="model", hint="measurement_invariance() fits latent means "
-                         "under equal intercepts")
-    return Built(pt, v.ov, v.lv, ms, constraints(pt), ngroups, v.ov_x)
+    restricted = bool(len(means[((means.free == 0) & (means.exo == 0) & ~means.lhs.isin(v.lv))
+                                | ((means.free > 0) & means.lhs.isin(v.lv))
+                                | ((means.free > 0) & (means.label != ""))]))
+    return Built(pt, v.ov, v.lv, ms, constraints(pt), ngroups, v.ov_x, restricted)
 
 
 def group_rows(pt: pd.DataFrame, g: int) -> pd.DataFrame:

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .scoring import _weight, discrepancy, information
-from .structure import Structure
+from .structure import BETA, LAMBDA, Structure
 
-__all__ = ["GroupsFit", "fit_groups", "group_information"]
+__all__ = ["GroupsFit", "fit_groups", "group_information", "MeanPart", "mean_part",
+           "implied_mean", "fit_groups_means"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,3 +96,150 @@ def fit_groups(structs: list[Structure], s: list[np.ndarray], n: list[float],
                                None if s_inv is None else s_inv[g][None])[0]
                    for g, (st, t, x) in enumerate(zip(structs, th, s))])
     return GroupsFit(th, u, fs, converged, it)
+
+
+# --- with a mean structure: μ = ν + Λ C α ----------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class MeanPart:
+    """One group's mean structure ``μ = ν + Λ (I − B)⁻¹ α``: the entry of ν (observed
+    variables) or α (inner variables: factors, and observed variables in the structural
+    part) each free intercept row sets, and the fixed values of both."""
+
+    to_alpha: np.ndarray  # (r,) bool
+    pos: np.ndarray  # (r,)
+    nu0: np.ndarray  # (p,)
+    alpha0: np.ndarray  # (m,)
+
+    @property
+    def r(self) -> int:
+        return len(self.pos)
+
+
+def mean_part(rows, st: Structure, mean: np.ndarray) -> MeanPart:
+    """The :class:`MeanPart` of one group's table rows (exogenous covariates' means: the
+    sample ``mean``)."""
+    obs = {v: k for k, v in enumerate(st.observed)}
+    inner = {v: k for k, v in enumerate(st.inner)}
+    nu0, alpha0 = np.zeros(len(obs)), np.zeros(len(inner))
+    to_alpha, pos = [], []
+    for r in rows[rows.op == "~1"].itertuples():
+        a = r.lhs in inner
+        k = inner[r.lhs] if a else obs[r.lhs]
+        if r.free > 0:
+            to_alpha.append(a)
+            pos.append(k)
+            continue
+        value = mean[obs[r.lhs]] if r.exo else (r.ustart if np.isfinite(r.ustart) else 0.0)
+        (alpha0 if a else nu0)[k] = value
+    return MeanPart(np.array(to_alpha, bool), np.array(pos, int), nu0, alpha0)
+
+
+def implied_mean(st: Structure, mp: MeanPart, theta: np.ndarray, means: np.ndarray):
+    """``μ`` and the pieces of its derivatives (ΛC, Cα)."""
+    beta, lam, _, _ = (a[0] for a in st.matrices(theta[None]))
+    nu, alpha = mp.nu0.copy(), mp.alpha0.copy()
+    nu[mp.pos[~mp.to_alpha]] = means[~mp.to_alpha]
+    alpha[mp.pos[mp.to_alpha]] = means[mp.to_alpha]
+    c = np.linalg.inv(np.eye(len(beta)) - beta)
+    ca = c @ alpha
+    return nu + lam @ ca, (lam @ c, ca)
+
+
+def mean_derivatives(st: Structure, mp: MeanPart, aux) -> np.ndarray:
+    """``∂μ/∂θ`` for the structure's free rows, then the free intercepts: (q + r, p)."""
+    lc, ca = aux
+    out = np.zeros((st.q + mp.r, lc.shape[0]))
+    for k in range(st.q):
+        which, i, j = st.matrix[k], st.row[k], st.col[k]
+        if which == LAMBDA:
+            out[k, i] = ca[j]
+        elif which == BETA:
+            out[k] = lc[:, i] * ca[j]
+    for t in range(mp.r):
+        if mp.to_alpha[t]:
+            out[st.q + t] = lc[:, mp.pos[t]]
+        else:
+            out[st.q + t, mp.pos[t]] = 1.0
+    return out
+
+
+def _ml_means(st, mp, th, s, m, need: bool):
+    """F_ML with means (``log|Σ| + tr((S + dd')Σ⁻¹) − log|S| − p``, d = m − μ) and, if
+    ``need``, its gradient and expected information over [θ, intercepts]."""
+    theta, means = th[:st.q], th[st.q:]
+    sig, aux = st.implied(theta[None])
+    sigma = sig[0]
+    sign, logdet = np.linalg.slogdet(sigma)
+    if sign <= 0:
+        return np.inf, None, None
+    mu, maux = implied_mean(st, mp, theta, means)
+    d = m - mu
+    v = np.linalg.inv(sigma)
+    t = s + np.outer(d, d)
+    f = logdet + np.trace(t @ v) - np.linalg.slogdet(s)[1] - len(s)
+    if not need:
+        return f, None, None
+    deriv = st.derivatives(aux)
+    dm = mean_derivatives(st, mp, maux)
+    grad = -2 * dm @ (v @ d)
+    grad[:st.q] += np.einsum("ij,kji->k", v @ (sigma - t) @ v, deriv[0])
+    info = 2 * dm @ v @ dm.T
+    info[:st.q, :st.q] += information(deriv, v[None])[0]
+    return f, grad, info
+
+
+def fit_groups_means(structs: list[Structure], parts: list[MeanPart], s: list, m: list,
+                     n: list[float], theta0: list[np.ndarray], k: np.ndarray, c: np.ndarray,
+                     *, tol: float = 1e-9, max_iter: int = 500):
+    """ML with a mean structure over the groups, ``F = Σ_g (N_g/N) F_g``, by Fisher
+    scoring on the unique parameters; each group's vector is [θ_g, intercepts_g].
+    Returns the fit and the covariance of all rows (expected information)."""
+    sizes = [st.q + mp.r for st, mp in zip(structs, parts)]
+    w = np.asarray(n, float) / float(np.sum(n))
+    u = np.linalg.lstsq(k, np.concatenate(theta0) - c, rcond=None)[0]
+
+    def evaluate(uu, need):
+        ths = _split(k @ uu + c, sizes)
+        fs, grads, infos = [], [], []
+        for g, (st, mp, th) in enumerate(zip(structs, parts, ths)):
+            f, gr, inf = _ml_means(st, mp, th, s[g], m[g], need)
+            fs.append(f)
+            grads.append(None if gr is None else w[g] * gr)
+            infos.append(None if inf is None else w[g] * inf)
+        return ths, np.array(fs), grads, infos
+
+    def assemble(grads, infos):
+        q = sum(sizes)
+        info, at = np.zeros((q, q)), 0
+        for i in infos:
+            info[at:at + len(i), at:at + len(i)] = i
+            at += len(i)
+        return k.T @ np.concatenate(grads), k.T @ info @ k
+
+    _, fs, grads, infos = evaluate(u, True)
+    f, converged, it = float(np.dot(w, fs)), False, 0
+    for it in range(1, max_iter + 1):
+        gu, iu = assemble(grads, infos)
+        step = np.linalg.lstsq(iu, gu, rcond=None)[0]
+        scale, new = 1.0, u - step
+        for _ in range(20):
+            f_new = float(np.dot(w, evaluate(new, False)[1]))
+            if np.isfinite(f_new) and f_new <= f + 1e-12:
+                break
+            scale /= 2
+            new = u - scale * step
+        else:
+            break
+        u, f = new, f_new
+        _, fs, grads, infos = evaluate(u, True)
+        if np.abs(scale * step).max() < tol:
+            converged = True
+            break
+    ths, fs, grads, infos = evaluate(u, True)
+    _, iu = assemble(grads, infos)
+    try:
+        cov = k @ (2 / float(np.sum(n)) * np.linalg.inv(iu)) @ k.T
+    except np.linalg.LinAlgError:
+        cov = None
+    return GroupsFit(ths, u, fs, converged, it), cov

@@ -37,7 +37,7 @@ import pandas as pd
 from ..errors import InputError
 
 __all__ = ["Flat", "parse_syntax", "partable", "Variables", "variables", "constraints",
-           "needs_meanstructure", "COLUMNS"]
+           "free_rows", "needs_meanstructure", "COLUMNS"]
 
 COLUMNS = ["id", "lhs", "op", "rhs", "user", "block", "group", "free", "ustart", "exo",
            "label", "plabel"]
@@ -414,14 +414,26 @@ class Constraints:
         return self.k.shape[0] == self.k.shape[1]
 
 
-def constraints(pt: pd.DataFrame) -> Constraints:
-    """Equality constraints among the table's free ``=~``, ``~`` and ``~~`` rows (shared
-    labels and ``a == b``, ``a == 0.5``) as :class:`Constraints`; others (``a == 2*b``,
-    ``<``, ``>``) are refused. (Intercepts are saturated: counted apart.)"""
-    free_rows = pt[(pt.free > 0) & pt.op.isin(["=~", "~", "~~"])]
-    q = len(free_rows)
+def free_rows(pt: pd.DataFrame, with_means: bool = False) -> pd.DataFrame:
+    """The free rows the estimators' parameter vectors follow: the ``=~``, ``~``, ``~~``
+    rows in the table's order; ``with_means``, group by group, those and then the
+    group's free intercepts (``~1``)."""
+    cov = pt.op.isin(["=~", "~", "~~"]) & (pt.free > 0)
+    if not with_means:
+        return pt[cov]
+    mean = (pt.op == "~1") & (pt.free > 0)
+    groups = sorted(set(pt.group[pt.group > 0]))
+    return pd.concat([pt[part & (pt.group == g)] for g in groups for part in (cov, mean)])
+
+
+def constraints(pt: pd.DataFrame, with_means: bool = False) -> Constraints:
+    """Equality constraints among the table's free rows (:func:`free_rows`; shared labels
+    and ``a == b``, ``a == 0.5``) as :class:`Constraints`; others (``a == 2*b``, ``<``,
+    ``>``) are refused. Without ``with_means`` intercepts are saturated, counted apart."""
+    free_rows_ = free_rows(pt, with_means)
+    q = len(free_rows_)
     index = {}  # name (plabel or label) → free-row number
-    for k, r in enumerate(free_rows.itertuples()):
+    for k, r in enumerate(free_rows_.itertuples()):
         index[r.plabel] = k
         if r.label:
             index.setdefault(r.label, k)
@@ -436,7 +448,12 @@ def constraints(pt: pd.DataFrame) -> Constraints:
             i = parent[i]
         return i
 
+    mean_rows = pt[pt.op == "~1"]
+    mean_names = set() if with_means else \
+        set(mean_rows.plabel) | set(mean_rows.label[mean_rows.label != ""])
     for r in pt[pt.op.isin(["==", "<", ">"])].itertuples():
+        if r.lhs in mean_names or r.rhs in mean_names:
+            continue  # intercepts: counted with the means
         if r.op != "==":
             raise InputError(f"inequality constraints ({r.lhs} {r.op} {r.rhs}) are not "
                              "supported here", path="model")
