@@ -21,7 +21,7 @@ from .._data import sampling_weights
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
 from .fit import fit, shares_of
-from .targets import Margin, code_key, column_codes, keys_of, margins_from
+from .targets import Margin, code_key, column_codes, factor, margins_from
 
 __all__ = ["Raking", "rake", "poststratify", "calibrate", "weigh", "TABLE_COLUMNS",
            "GROUP_COLUMNS"]
@@ -400,7 +400,7 @@ def _whole_sample(data: pd.DataFrame, w: np.ndarray,
     rows = []
     for var, keyed in cats.items():
         categories = tuple(keyed.values())
-        idx, _, _ = column_codes(data[var].to_numpy(), categories)
+        idx, _, _ = column_codes(data[var], categories)
         k = len(categories)
         counts = np.bincount(idx[idx >= 0], minlength=k)
         weighted = shares_of(w, idx, k)
@@ -436,7 +436,7 @@ def _unused_levels(data: pd.DataFrame, targets: Mapping, by: str | None) -> list
     """Levels given targets of their own that have no respondents."""
     if by is None or not _per_level_given(targets):
         return []
-    present = set(keys_of(data[by].to_numpy()).dropna())
+    present = set(factor(data[by])[1])
     return [k for k in targets if code_key(k) not in present]
 
 
@@ -447,26 +447,25 @@ def _targets_per_level(data: pd.DataFrame, targets: Mapping, by: str | None
         return {None: (np.arange(len(data)), margins_from(targets))}
     if by not in data.columns:
         raise InputError(f"the 'by' column {by!r} is not in the data")
-    keys = keys_of(data[by].to_numpy())
-    if keys.isna().any():
-        first = data.index[int(np.argmax(keys.isna().to_numpy()))]
-        raise InputError(f"{int(keys.isna().sum())} row(s) have no value of {by!r} (first: "
+    codes, keys, written = factor(data[by])
+    if (codes < 0).any():
+        first = data.index[int(np.argmax(codes < 0))]
+        raise InputError(f"{int((codes < 0).sum())} row(s) have no value of {by!r} (first: "
                          f"row {first}) and cannot be weighted within its levels")
-    levels = sorted(dict.fromkeys(data[by]),
-                    key=lambda v: (isinstance(code_key(v), str), code_key(v)))
+    order = sorted(range(len(keys)), key=lambda i: (isinstance(keys[i], str), keys[i]))
     per_level_given = _per_level_given(targets)
     if per_level_given:
         given = {code_key(k): v for k, v in targets.items()}
-        lacking = [lv for lv in levels if code_key(lv) not in given]
+        lacking = [written[i] for i in order if keys[i] not in given]
         if lacking:
             raise InputError(f"{by} {lacking[0]!r} has no targets",
                              hint="give targets for every level, or one set for all")
     common = None if per_level_given else margins_from(targets)
     out = {}
-    for lv in levels:
-        rows = np.flatnonzero((keys == code_key(lv)).to_numpy())
-        out[lv] = (rows, common if common is not None
-                   else margins_from(given[code_key(lv)], where=f"targets.{lv}"))
+    for i in order:
+        level = written[i]
+        out[level] = (np.flatnonzero(codes == i), common if common is not None
+                      else margins_from(given[keys[i]], where=f"targets.{level}"))
     return out
 
 
@@ -479,7 +478,7 @@ def _prepare(data: pd.DataFrame, d: np.ndarray, margins: list[Margin], level: An
     for m in margins:
         if m.variable not in data.columns:
             raise InputError(f"weighting variable {m.variable!r} is not in the data")
-        idx, present, stray = column_codes(data[m.variable].to_numpy(), m.categories)
+        idx, present, stray = column_codes(data[m.variable], m.categories)
         k = len(m.categories)
         counts = np.bincount(idx[idx >= 0], minlength=k)
         base_tot = np.bincount(idx[idx >= 0], weights=d[idx >= 0], minlength=k)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import InputError
 
-__all__ = ["Margin", "code_key", "keys_of", "margins_from", "read_table",
+__all__ = ["Margin", "code_key", "factor", "margins_from", "read_table",
            "read_target_table", "read_cell_table", "column_codes", "shown_code",
            "SHARE_SLACK"]
 
@@ -210,21 +210,34 @@ def read_cell_table(path: str | Path, *, name: str | None = None
     return records, lines
 
 
-def keys_of(values: pd.Series | np.ndarray) -> pd.Series:
-    """:func:`code_key` of every value, computed once per distinct value."""
-    codes, uniques = pd.factorize(pd.Series(np.asarray(values, dtype=object)),
-                                  use_na_sentinel=True)
-    keyed = np.array([code_key(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(keyed[codes])  # code -1 (missing) takes the trailing None
+def factor(values: pd.Series | np.ndarray) -> tuple[np.ndarray, list[Any], list[Any]]:
+    """Each row's position among the distinct codes of ``values`` (-1: no value), the
+    codes' keys (:func:`code_key`; ``1`` and ``"1"`` are one code) and each code as first
+    written — computed once per distinct value, not per row.
+
+    >>> factor(["1", 1, None, "B"])[0].tolist(), factor(["1", 1, None, "B"])[1]
+    ([0, 0, -1, 1], [1.0, 'B'])
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values,
+                                                                              dtype=object))
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    raw = [code_key(u) for u in uniques]
+    keys = list(dict.fromkeys(k for k in raw if k is not None))
+    where = {k: i for i, k in enumerate(keys)}
+    written: dict[Any, Any] = {}
+    for u, k in zip(uniques, raw):
+        if k is not None:
+            written.setdefault(k, u)
+    remap = np.array([where[k] if k is not None else -1 for k in raw] + [-1], dtype=np.int64)
+    return remap[codes], keys, [written[k] for k in keys]
 
 
 def column_codes(values: pd.Series | np.ndarray, categories: tuple[Any, ...]
                  ) -> tuple[np.ndarray, np.ndarray, list[Any]]:
     """Each row's category position in ``categories`` (-1: no value, or a code with no
     target), whether the row has a value at all, and the codes found without a target."""
-    keys = keys_of(values)
+    codes, keys, _ = factor(values)
     lookup = {code_key(c): i for i, c in enumerate(categories)}
-    idx = keys.map(lookup).fillna(-1).to_numpy(dtype=np.int64)
-    present = keys.notna().to_numpy()
-    stray = sorted(set(keys[present & (idx < 0)]), key=str)
-    return idx, present, stray
+    category_of = np.array([lookup.get(k, -1) for k in keys] + [-1], dtype=np.int64)
+    stray = sorted((k for k, c in zip(keys, category_of) if c < 0), key=str)
+    return category_of[codes], codes >= 0, stray
