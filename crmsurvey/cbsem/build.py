@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._threads import blas_threads
 from ..errors import InputError
 from .constrained import fit_groups, group_information
 from .partable import Constraints, constraints, needs_meanstructure, parse_syntax, \
@@ -109,6 +110,13 @@ class Fitted:
 
 def fit_covariance(built: Built, s: list[np.ndarray], n: list[float], *,
                    estimator: str = "ML", x: list[np.ndarray] | None = None) -> Fitted:
+    """See :func:`_fit_covariance`; its small matrices run on one BLAS thread."""
+    with blas_threads(1):
+        return _fit_covariance(built, s, n, estimator=estimator, x=x)
+
+
+def _fit_covariance(built: Built, s: list[np.ndarray], n: list[float], *,
+                    estimator: str = "ML", x: list[np.ndarray] | None = None) -> Fitted:
     """Fit the covariance structure of every group (equality constraints through
     ``built.cons``). ML: S with divisor N, standard errors from the expected information.
     The least-squares estimators use S with divisor N − 1, as lavaan: GLS by Fisher

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .scoring import _weight, discrepancy, information
+from .._threads import blas_threads
+from .partable import records
+from .scoring import _weight, discrepancy
 from .structure import BETA, LAMBDA, Structure
 
 __all__ = ["GroupsFit", "fit_groups", "group_information", "MeanPart", "mean_part",
@@ -25,6 +27,14 @@ class GroupsFit:
     f: np.ndarray  # each group's discrepancy F_g
     converged: bool
     iterations: int
+
+
+def _information(deriv: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``I_kl = tr(V D_k V D_l)`` for one group (deriv (q, p, p), v (p, p)) as one matrix
+    product (the D_k are symmetric)."""
+    a = v @ deriv  # (q, p, p): V D_k
+    flat = a.reshape(len(a), -1)
+    return flat @ a.transpose(0, 2, 1).reshape(len(a), -1).T
 
 
 def _split(rows: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
@@ -42,7 +52,7 @@ def group_information(structs: list[Structure], thetas: list[np.ndarray], s: lis
         deriv = st.derivatives(aux)
         grads.append(weights[g] * np.einsum("bij,bkji->bk", v @ (sig - s[g][None]) @ v,
                                             deriv)[0])
-        infos.append(weights[g] * information(deriv, v)[0])
+        infos.append(weights[g] * _information(deriv[0], v[0]))
         fs.append(discrepancy(sig, s[g][None], estimator, si)[0])
     q = sum(len(t) for t in thetas)
     info = np.zeros((q, q))
@@ -123,7 +133,7 @@ def mean_part(rows, st: Structure, mean: np.ndarray) -> MeanPart:
     inner = {v: k for k, v in enumerate(st.inner)}
     nu0, alpha0 = np.zeros(len(obs)), np.zeros(len(inner))
     to_alpha, pos = [], []
-    for r in rows[rows.op == "~1"].itertuples():
+    for r in records(rows[rows.op == "~1"]):
         a = r.lhs in inner
         k = inner[r.lhs] if a else obs[r.lhs]
         if r.free > 0:
@@ -185,13 +195,20 @@ def _ml_means(st, mp, th, s, m, need: bool):
     grad = -2 * dm @ (v @ d)
     grad[:st.q] += np.einsum("ij,kji->k", v @ (sigma - t) @ v, deriv[0])
     info = 2 * dm @ v @ dm.T
-    info[:st.q, :st.q] += information(deriv, v[None])[0]
+    info[:st.q, :st.q] += _information(deriv[0], v)
     return f, grad, info
 
 
 def fit_groups_means(structs: list[Structure], parts: list[MeanPart], s: list, m: list,
                      n: list[float], theta0: list[np.ndarray], k: np.ndarray, c: np.ndarray,
                      *, tol: float = 1e-9, max_iter: int = 500):
+    """See :func:`_fit_groups_means`; its small matrices run on one BLAS thread."""
+    with blas_threads(1):
+        return _fit_groups_means(structs, parts, s, m, n, theta0, k, c, tol=tol,
+                                 max_iter=max_iter)
+
+
+def _fit_groups_means(structs, parts, s, m, n, theta0, k, c, *, tol, max_iter):
     """ML with a mean structure over the groups, ``F = Σ_g (N_g/N) F_g``, by Fisher
     scoring on the unique parameters; each group's vector is [θ_g, intercepts_g].
     Returns the fit and the covariance of all rows (expected information)."""

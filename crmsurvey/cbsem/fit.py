@@ -24,6 +24,7 @@ from ..errors import InputError
 from ..options import CBSEMMissing, CBSEMOptions, Estimator
 from ..responses.given import checked_data, is_checked
 from .fitmeasures import FIT_NAMES, combine_groups, fit_measures
+from .partable import records
 from .result import CBSEMResult, CBSEMSettings
 from .build import LEAST_SQUARES, Built, build, fit_covariance, ls_measures
 from .sample import admissible as _admissible, covariance as _covariance, \
@@ -449,7 +450,7 @@ def _saturated_means(est, pt, st, x, w, sigma, n, ci) -> pd.DataFrame:
                     std_lv=value, std_all=value / sd)
     k = len(est)
     out.loc[k:, "free"] = free
-    out.loc[k:, "label"] = [r.label or r.plabel for r in rows.itertuples()]
+    out.loc[k:, "label"] = [lab or plab for lab, plab in zip(rows.label, rows.plabel)]
     fixed = out.index[k:][~free]
     out.loc[fixed, ["z", "pvalue"]] = np.nan
     out.loc[fixed, "ci_lower"] = out.loc[fixed, "est"]
@@ -684,7 +685,7 @@ def _mean_rows(est, rows, st, mp, means, se, sigma, inner_cov, sample_mean, ci):
     mrows = rows[rows.op == "~1"]
     free_vals = iter(zip(means, se))
     value, err, sd = [], [], []
-    for r in mrows.itertuples():
+    for r in records(mrows):
         if r.free > 0:
             v, e = next(free_vals)
         else:
@@ -703,7 +704,7 @@ def _mean_rows(est, rows, st, mp, means, se, sigma, inner_cov, sample_mean, ci):
     k = len(est)
     free = (mrows.free > 0).to_numpy()
     out.loc[k:, "free"] = free
-    out.loc[k:, "label"] = [r.label or r.plabel for r in mrows.itertuples()]
+    out.loc[k:, "label"] = [lab or plab for lab, plab in zip(mrows.label, mrows.plabel)]
     fixed = out.index[k:][~free]
     out.loc[fixed, ["z", "pvalue"]] = np.nan
     out.loc[fixed, "ci_lower"] = out.loc[fixed, "est"]

@@ -19,8 +19,8 @@ __all__ = ["modification_indices"]
 
 
 def _candidates(pt: pd.DataFrame, observed: list[str]) -> list[tuple[str, str, str]]:
-    have = {(r.lhs, r.op, r.rhs) for r in pt.itertuples()}
-    have |= {(r.rhs, r.op, r.lhs) for r in pt.itertuples() if r.op == "~~"}
+    have = set(zip(pt.lhs, pt.op, pt.rhs))
+    have |= {(b, o, a) for a, o, b in zip(pt.lhs, pt.op, pt.rhs) if o == "~~"}
     latent = list(dict.fromkeys(pt.lhs[pt.op == "=~"]))
     exo = set(pt.lhs[pt.exo == 1])  # fixed.x covariates: no score test, as lavaan
     observed = [v for v in observed if v not in exo]

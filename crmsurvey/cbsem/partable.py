@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import re
+from collections import namedtuple
 from dataclasses import dataclass, field, replace
 from itertools import combinations
 
@@ -37,7 +38,7 @@ import pandas as pd
 from ..errors import InputError
 
 __all__ = ["Flat", "parse_syntax", "partable", "Variables", "variables", "constraints",
-           "free_rows", "needs_meanstructure", "COLUMNS"]
+           "free_rows", "needs_meanstructure", "records", "COLUMNS"]
 
 COLUMNS = ["id", "lhs", "op", "rhs", "user", "block", "group", "free", "ustart", "exo",
            "label", "plabel"]
@@ -60,6 +61,22 @@ class Flat:
     label: list | None = None
     start: list | None = None
     rows: list = field(default_factory=list)
+
+
+def records(df: pd.DataFrame) -> list:
+    """The rows of a frame as light named tuples (pandas' own ``itertuples`` reads each
+    cell through the indexer: slow for the many small tables of a fit)."""
+    row = _row_type(tuple(df.columns))
+    return [row(*values) for values in zip(*(df[c].to_numpy() for c in df.columns))]
+
+
+_ROW_TYPES: dict = {}
+
+
+def _row_type(columns: tuple):
+    if columns not in _ROW_TYPES:
+        _ROW_TYPES[columns] = namedtuple("Row", columns, rename=True)
+    return _ROW_TYPES[columns]
 
 
 def _fail(msg: str, line: int, hint: str | None = None):
@@ -379,7 +396,7 @@ def _label_equalities(pt: pd.DataFrame) -> list[dict]:
     out = []
     for label, rows in pt[pt.label != ""].groupby("label", sort=False):
         first = rows.iloc[0]
-        for _, r in rows.iloc[1:].iterrows():
+        for r in records(rows.iloc[1:]):
             out.append(dict(lhs=first.plabel, op="==", rhs=r.plabel, user=2, block=0,
                             group=0, free=0, ustart=np.nan, exo=0, label="", plabel=""))
     return out
@@ -433,12 +450,12 @@ def constraints(pt: pd.DataFrame, with_means: bool = False) -> Constraints:
     free_rows_ = free_rows(pt, with_means)
     q = len(free_rows_)
     index = {}  # name (plabel or label) → free-row number
-    for k, r in enumerate(free_rows_.itertuples()):
+    for k, r in enumerate(records(free_rows_)):
         index[r.plabel] = k
         if r.label:
             index.setdefault(r.label, k)
-    fixed_by_name = {r.label: r.ustart for r in pt[(pt.free == 0) & (pt.label != "")]
-                     .itertuples()}
+    fixed_by_name = {r.label: r.ustart for r in records(pt[(pt.free == 0)
+                                                           & (pt.label != "")])}
     parent = list(range(q))
     value: dict[int, float] = {}
 
@@ -451,7 +468,7 @@ def constraints(pt: pd.DataFrame, with_means: bool = False) -> Constraints:
     mean_rows = pt[pt.op == "~1"]
     mean_names = set() if with_means else \
         set(mean_rows.plabel) | set(mean_rows.label[mean_rows.label != ""])
-    for r in pt[pt.op.isin(["==", "<", ">"])].itertuples():
+    for r in records(pt[pt.op.isin(["==", "<", ">"])]):
         if r.lhs in mean_names or r.rhs in mean_names:
             continue  # intercepts: counted with the means
         if r.op != "==":

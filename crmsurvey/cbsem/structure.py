@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .partable import records
+
 __all__ = ["Structure", "structure_of", "structure_from_partable", "start_values", "BETA",
            "LAMBDA", "PSI", "THETA"]
 
@@ -120,13 +122,13 @@ def structure_from_partable(pt, observed: list[str], s: np.ndarray | None = None
     rows = pt[pt.op.isin(["=~", "~", "~~"])]
     lv = list(dict.fromkeys(rows.lhs[rows.op == "=~"]))
     inner_ov = {v for v in rows.lhs[rows.op == "~"]} | {v for v in rows.rhs[rows.op == "~"]}
-    inner_ov |= {r.lhs if r.rhs in lv else r.rhs for r in rows[rows.op == "~~"].itertuples()
+    inner_ov |= {r.lhs if r.rhs in lv else r.rhs for r in records(rows[rows.op == "~~"])
                  if (r.lhs in lv) != (r.rhs in lv)}
     inner_ov -= set(lv)
     changed = True
     while changed:  # covariances between a structural observed variable and another
         changed = False
-        for r in rows[(rows.op == "~~") & (rows.lhs != rows.rhs)].itertuples():
+        for r in records(rows[(rows.op == "~~") & (rows.lhs != rows.rhs)]):
             if (r.lhs in inner_ov) != (r.rhs in inner_ov) and r.lhs not in lv \
                     and r.rhs not in lv:
                 inner_ov |= {r.lhs, r.rhs}
@@ -140,7 +142,7 @@ def structure_from_partable(pt, observed: list[str], s: np.ndarray | None = None
         if v in pos_ob:
             base[LAMBDA][pos_ob[v], pos_in[v]] = 1.0
     names, which, rr, cc, fixed = [], [], [], [], []
-    for r in rows.itertuples(name="Row"):
+    for r in records(rows):
         if r.op == "=~":
             k, i, j = (BETA, pos_in[r.rhs], pos_in[r.lhs]) if r.rhs in pos_in else \
                 (LAMBDA, pos_ob[r.rhs], pos_in[r.lhs])

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..errors import InputError
 from .distributions import norm_ppf, norm_sf
+from .partable import records
 from .structure import BETA, LAMBDA, PSI, Structure
 
 __all__ = ["estimates_table", "r2_table", "written_order", "inference", "more_rows"]
@@ -130,7 +131,7 @@ def table_estimates(pt: pd.DataFrame, st: Structure, theta: np.ndarray, se: np.n
     free_vals = iter(zip(theta, se))
     fixed_vals = iter(st.fixed)
     est, err = [], []
-    for r in rows.itertuples():
+    for r in records(rows):
         if r.free > 0:
             v, e = next(free_vals)
         else:
@@ -141,11 +142,11 @@ def table_estimates(pt: pd.DataFrame, st: Structure, theta: np.ndarray, se: np.n
                         "rhs": rows.rhs.to_numpy(), "est": est, "se": err})
     var_ov = dict(zip(st.observed, np.diag(sigma)))
     var_lv = {v: c for v, c in zip(st.inner, np.diag(inner_cov)) if v in latent}
-    resid = {r.lhs: abs(e) for r, e in zip(out.itertuples(), est)
+    resid = {r.lhs: abs(e) for r, e in zip(records(out), est)
              if r.op == "~~" and r.lhs == r.rhs}
     std_lv, std_all = [], []
     with np.errstate(divide="ignore", invalid="ignore"):
-        for r in out.itertuples():
+        for r in records(out):
             a, b, v = r.lhs, r.rhs, r.est
             sd = lambda x: np.sqrt(var_lv[x]) if x in latent else 1.0  # noqa: E731
             so = lambda x: 1.0 if x in latent else np.sqrt(var_ov[x])  # noqa: E731
@@ -166,7 +167,7 @@ def table_estimates(pt: pd.DataFrame, st: Structure, theta: np.ndarray, se: np.n
             std_all.append(al)
     out["std_lv"], out["std_all"] = std_lv, std_all
     out["free"] = (rows.free > 0).to_numpy()
-    out["label"] = [r.label or r.plabel for r in rows.itertuples()]
+    out["label"] = [lab or plab for lab, plab in zip(rows.label, rows.plabel)]
     out["z"], out["pvalue"], lo, hi = inference(out.est, out.se, ci)
     out["ci_lower"] = np.where(out.free, lo, out.est)
     out["ci_upper"] = np.where(out.free, hi, out.est)
