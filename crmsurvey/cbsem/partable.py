@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections import namedtuple
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from itertools import combinations
 
 import numpy as np
@@ -60,7 +60,6 @@ class Flat:
     fixed: list | None = None  # numbers or "NA" (free), per group
     label: list | None = None
     start: list | None = None
-    rows: list = field(default_factory=list)
 
 
 def records(df: pd.DataFrame) -> list:
