@@ -37,7 +37,7 @@ class Summary:
     def as_text(self) -> str:
         r = self.result
         parts = [f"Fit (lavaan definitions)\n{_fmt(self._fit_table()).to_string(index=False)}",
-                 f"Estimates\n{_fmt(r.estimates.drop(columns='free')).to_string(index=False)}",
+                 f"Estimates\n{_fmt(_shown(r.estimates)).to_string(index=False)}",
                  f"R²\n{_fmt(r.r2).to_string(index=False)}",
                  "Notes:\n" + "\n".join(f"[{i}] {n}" for i, n in enumerate(self.notes(), 1))]
         return "\n\n".join(parts) + "\n"
@@ -45,7 +45,7 @@ class Summary:
     def as_html(self) -> str:
         r = self.result
         parts = [f"<h4>Fit</h4>{_fmt(self._fit_table()).to_html(index=False)}",
-                 f"<h4>Estimates</h4>{_fmt(r.estimates.drop(columns='free')).to_html(index=False)}",
+                 f"<h4>Estimates</h4>{_fmt(_shown(r.estimates)).to_html(index=False)}",
                  f"<h4>R²</h4>{_fmt(r.r2).to_html(index=False)}",
                  "<p>" + "<br>".join(f"[{i}] {html.escape(n)}"
                                      for i, n in enumerate(self.notes(), 1)) + "</p>"]
@@ -55,3 +55,13 @@ class Summary:
         return self.as_text()
 
     __repr__ = __str__
+
+
+def _shown(est: pd.DataFrame) -> pd.DataFrame:
+    """The estimates as shown: the user's labels only (lavaan's internal ``.p1.`` names
+    blank), without the ``free`` flag."""
+    out = est.drop(columns="free")
+    if "label" in out:
+        out["label"] = [v if isinstance(v, str) and not v.startswith(".") else ""
+                        for v in out.label]
+    return out
