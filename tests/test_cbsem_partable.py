@@ -54,6 +54,8 @@ CASES = {
     "scalar_groups": ("A =~ a1 + c(l2, l2)*a2 + c(l3, l3)*a3 + a4\n" + REST
                       + "a1 ~ c(i1, i1)*1\na2 ~ c(i2, i2)*1\na3 ~ c(i3, i3)*1\n"
                       "A ~ c(0, NA)*1\n", False, False, "ML", "g"),
+    "group_std_lv": (BASE, True, False, "ML", "g"),
+    "defined": (BASE + "B ~ p*A\nC ~ q*B\npq := p*q\n", False, False, "ML", ""),
     "gls": (BASE, False, False, "GLS", ""),
     "uls": (BASE, False, False, "ULS", ""),
 }
@@ -149,7 +151,7 @@ def test_fit_matches_lavaan(lavaan, case):
     compared = 0
     for r in est.itertuples():
         key = (r.group, r.lhs, r.op, "" if pd.isna(r.rhs) else r.rhs)
-        if r.op not in ("=~", "~", "~~", "~1"):
+        if r.op not in ("=~", "~", "~~", "~1", ":="):
             continue
         row = got.loc[key]
         _close(row.est, r.est, (case, key, "est"))
@@ -158,7 +160,7 @@ def test_fit_matches_lavaan(lavaan, case):
         _close(row.std_all, getattr(r, "_9"), (case, key, "std_all"))
         _close(row.std_lv, getattr(r, "_8"), (case, key, "std_lv"))
         compared += 1
-    assert compared >= len(est[est.op.isin(["=~", "~", "~~", "~1"])])
+    assert compared >= len(est[est.op.isin(["=~", "~", "~~", "~1", ":="])])
 
 
 @pytest.mark.parametrize("case", ["na_one", "labels", "equality", "resid_cov", "structural"])
