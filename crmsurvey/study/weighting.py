@@ -125,7 +125,7 @@ def read_section(path: str | Path, q: Questionnaire, **given) -> WeightingOption
     if method is not None and method != weighting_method_or_none(w):
         raise InputError(f"--method {method} but the targets file gives "
                          f"{weighting_method_or_none(w) or 'no method'}", path=str(path))
-    w = w.model_copy(update=extra)
+    w = WeightingOptions.model_validate({**w.model_dump(exclude_unset=True), **extra})
     check_section(w, q, m, folder, folder)
     return w
 
