@@ -501,6 +501,7 @@ analytics: {{csat: {{sat1: 9}}}}
     return q
 
 
+@pytest.mark.slow
 def test_study_design_gives_design_based_errors(tmp_path):
     """design: in a study: NPS, CSAT and item means of each group get the Taylor SE of
     the group as a domain of the whole design (recomputed here from the screened rows),
