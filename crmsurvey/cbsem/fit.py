@@ -28,7 +28,7 @@ from .partable import records
 from .result import CBSEMResult, CBSEMSettings
 from .build import LEAST_SQUARES, Built, build, fit_covariance, ls_measures
 from .sample import admissible as _admissible, covariance as _covariance, \
-    model_frame as _frame, prepare as _prepare, semopy_model as _semopy_model  # noqa: F401
+    model_frame as _frame
 from .estimators import ESTIMATORS, auto_missing, check
 from .structure import Structure
 from .tables import r2_of, table_estimates
