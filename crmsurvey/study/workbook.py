@@ -25,7 +25,8 @@ SHEETS = {
            "quality": "Reliability", "r2": "R2", "total_effects": "Total effects",
            "htmt_intervals": "HTMT", "cbsem_estimates": "CB-SEM estimates",
            "cbsem_fit": "CB-SEM fit", "weighting": "Weighting targets",
-           "weighting_groups": "Weighting by group", "notes": "Notes"},
+           "weighting_groups": "Weighting by group", "complaints": "Complaints",
+           "notes": "Notes"},
     "zh-CN": {"indices": "指数", "scores": "净推荐值与满意率", "differences": "组间比较",
               "path_differences": "路径系数差异", "micom": "MICOM", "disclosures": "数据处理",
               "ipma": "重要性–表现", "ipma_items": "题目重要性–表现",
@@ -34,7 +35,7 @@ SHEETS = {
               "total_effects": "总效应", "htmt_intervals": "HTMT",
               "cbsem_estimates": "协方差模型估计", "cbsem_fit": "协方差模型拟合",
               "weighting": "加权目标与构成", "weighting_groups": "分组加权",
-              "notes": "说明"},
+              "complaints": "顾客抱怨", "notes": "说明"},
 }
 #: Columns holding construct codes; values of these are shown as construct labels.
 _CONSTRUCT_COLUMNS = {"construct", "lhs", "rhs", "name", "target", "standout"}
