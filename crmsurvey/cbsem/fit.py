@@ -23,16 +23,16 @@ from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
 from ..options import CBSEMMissing, CBSEMOptions, Estimator
 from ..responses.given import checked_data, is_checked
-from .fitmeasures import FIT_NAMES, combine_groups, fit_measures
-from .partable import records
-from .result import CBSEMResult, CBSEMSettings
 from .build import LEAST_SQUARES, Built, build, fit_covariance, ls_measures
+from .estimators import ESTIMATORS, auto_missing, check
+from .fitmeasures import FIT_NAMES, combine_groups, fit_measures
+from .joint import joint_fit
+from .result import CBSEMResult, CBSEMSettings
 from .sample import admissible as _admissible, covariance as _covariance, \
     model_frame as _frame
-from .estimators import ESTIMATORS, auto_missing, check
 from .structure import Structure
-from .tables import r2_of, table_estimates
 from .syntax import cbsem_syntax, fix_single_indicators
+from .tables import r2_of, table_estimates
 from .verify import check_collinearity, check_solution, is_positive_definite
 
 __all__ = ["cbsem", "cbsem_syntax", "auto_missing"]
@@ -235,7 +235,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     if built is None:
         built = build(syntax, fiml=missing == "fiml", std_lv=std_lv, orthogonal=orthogonal)
         if built.restricted_means:
-            return _joint_groups(written, built, data, None, [None], estimator=estimator,
+            return joint_fit(written, built, data, None, [None], estimator=estimator,
                                  missing=missing, bootstrap=bootstrap, seed=seed, ci=ci,
                                  weights=weights, chunk=chunk)
     if not built.cons.trivial and (casewise or not rec.constraints or bootstrap):
@@ -529,7 +529,7 @@ def _multi_group(syntax, data, group, **kw) -> CBSEMResult:
     built = build(body, ngroups=len(levels), group=True, fiml=kw["missing"] == "fiml",
                   std_lv=kw.pop("std_lv", False), orthogonal=kw.pop("orthogonal", False))
     if built.cross_group or built.restricted_means:
-        return _joint_groups(syntax, built, data, group, levels, **kw)
+        return joint_fit(syntax, built, data, group, levels, **kw)
     weights = kw.pop("weights")
     fits = {}
     for g, level in enumerate(levels, start=1):
@@ -568,147 +568,3 @@ def _one_group(built: Built, g: int) -> Built:
     eq = pt[(pt.group == 0) & pt.lhs.isin(names) & pt.rhs.isin(names)]
     sub = pd.concat([mine.assign(group=1, block=1), eq], ignore_index=True)
     return replace(built, pt=sub, cons=constraints(sub), ngroups=1)
-
-
-def _joint_groups(syntax, built: Built, data, group, levels, *, estimator, missing,
-                  bootstrap, seed, ci, weights, chunk, engine=None) -> CBSEMResult:
-    """Groups fitted together — parameters shared across groups by labels (``c(a, a)*x``)
-    or ``==``, or a restricted mean structure (fixed or labelled intercepts, free latent
-    means): one ML fit with the mean structure, ``F = Σ (N_g/N) F_g`` with
-    ``F_g = F_ML(S_g + d d', Σ_g)``, ``d = m_g − μ_g``, ``χ² = Σ N_g F_g``."""
-    from .constrained import fit_groups_means, implied_mean, mean_part
-    from .fitmeasures import _from_chisq, baseline_chisq, srmr
-    from .partable import constraints
-    from .structure import start_values, structure_from_partable
-
-    if estimator != "ML" or missing != "listwise" or bootstrap or weights is not None \
-            or ":=" in syntax:
-        raise InputError("parameters shared across groups and restricted mean structures "
-                         "are fitted with ML on complete, unweighted rows, without a "
-                         "bootstrap or defined parameters here",
-                         hint="estimator='ML', missing='listwise', bootstrap=0")
-    observed, pt = list(built.observed), built.pt
-    xs, s, m, n, dropped = [], [], [], [], 0
-    for level in levels:
-        rows = slice(None) if group is None else (data[group] == level).to_numpy()
-        frame, _, d = _frame(observed, data[rows], None, "listwise")
-        x = frame.to_numpy(dtype=float)
-        xs.append(x)
-        s.append(np.cov(x, rowvar=False, bias=True))
-        m.append(x.mean(axis=0))
-        n.append(float(len(x)))
-        dropped += d
-    cons = constraints(pt, with_means=True)
-    structs, parts, theta0 = [], [], []
-    for g in range(1, len(levels) + 1):
-        rows = pt[pt.group == g]
-        st = structure_from_partable(rows, observed, s[g - 1])
-        mp = mean_part(rows, st, m[g - 1])
-        obs = {v: k for k, v in enumerate(observed)}
-        start = [m[g - 1][obs[v]] if v in obs else 0.0
-                 for v in rows.lhs[(rows.op == "~1") & (rows.free > 0)]]
-        structs.append(st)
-        parts.append(mp)
-        theta0.append(np.concatenate([start_values(st, rows, s[g - 1]), start]))
-    gf, cov = fit_groups_means(structs, parts, s, m, n, theta0, cons.k, cons.c)
-    se_all = np.sqrt(np.clip(np.diag(cov), 0, None)) if cov is not None else \
-        np.full(len(cons.k), np.nan)
-    p, g_n, npar = len(observed), len(levels), cons.npar
-    ests, r2s, problems, at, ll, srmrs = [], [], [], 0, 0.0, []
-    latent = list(built.latent)
-    for g, (level, st, mp, th) in enumerate(zip(levels, structs, parts, gf.theta), 1):
-        theta, means = th[:st.q], th[st.q:]
-        se = se_all[at:at + st.q + mp.r]
-        at += st.q + mp.r
-        sigma = st.implied(theta[None])[0][0]
-        mu = implied_mean(st, mp, theta, means)[0]
-        inner_cov = st.inner_cov(theta[None])[0]
-        rows = pt[pt.group == g]
-        est = table_estimates(rows, st, theta, se[:st.q], sigma, inner_cov, ci)
-        est = _mean_rows(est, rows, st, mp, means, se[st.q:], sigma, inner_cov, m[g - 1], ci)
-        label = "1" if group is None else str(level)
-        ests.append(est.assign(group=label))
-        r2s.append(r2_of(st, latent, theta, sigma, inner_cov).assign(group=label))
-        li = [st.inner.index(v) for v in latent]
-        problems += [replace(d, message=f"group {label}: {d.message}" if group else d.message,
-                             concerns=(label, *d.concerns) if group else d.concerns)
-                     for d in check_solution(est, sigma, inner_cov[np.ix_(li, li)], latent)]
-        d = m[g - 1] - mu
-        ll -= n[g - 1] / 2 * (p * np.log(2 * np.pi) + np.linalg.slogdet(sigma)[1]
-                              + np.trace(np.linalg.solve(sigma, s[g - 1] + np.outer(d, d))))
-        srmrs.append(srmr(s[g - 1], sigma, m[g - 1], mu))
-    if not gf.converged:
-        problems.append(Diagnostic("non_convergence", "the optimiser did not converge; "
-                                   "estimates are not final", "error"))
-    n_tot = float(sum(n))
-    nx = len(built.ov_x)
-    df = g_n * (p * (p + 1) // 2 + p - nx * (nx + 1) // 2 - nx) - npar
-    if df < 0:
-        problems.append(Diagnostic("not_identified", f"the model is not identified: {npar} "
-                                   f"free parameters (df = {df})", "error"))
-    chisq = float(np.dot(n, gf.f))
-    base = sum(baseline_chisq(sg, ng, "ML") for sg, ng in zip(s, n))
-    fit = dict.fromkeys(FIT_NAMES, np.nan)
-    fit.update(_from_chisq(chisq, df, base, g_n * p * (p - 1) // 2, n_tot))
-    if g_n > 1:
-        for k in ("rmsea", "rmsea_ci_lower", "rmsea_ci_upper"):
-            fit[k] *= np.sqrt(g_n)
-    fit.update(npar=npar, loglik=ll, aic=-2 * ll + 2 * npar, bic=-2 * ll + npar * np.log(n_tot),
-               srmr=float(np.dot(np.asarray(n) / n_tot, srmrs)), ntotal=n_tot)
-    est = pd.concat(ests, ignore_index=True)
-    if group is not None:
-        est = est[["group"] + [c for c in est.columns if c != "group"]]
-    else:
-        est = est.drop(columns="group")
-    warn_all(problems)
-    settings = CBSEMSettings(
-        estimator=estimator, missing=missing, n=int(n_tot), n_dropped=dropped,
-        weighted=False, n_effective=n_tot, se="expected", bootstrap=0, seed=None, ci=ci,
-        n_failed=0, n_inadmissible=0, group=group, iterations=gf.iterations,
-        semopy_version="", version=__version__)
-    notes = ("fitted with its mean structure (ML): parameters with the same label are equal, "
-             "in one group or across groups",)
-    r2 = pd.concat(r2s, ignore_index=True)
-    if group is None:
-        r2 = r2.drop(columns="group")
-    return CBSEMResult(est, pd.Series({k: fit[k] for k in FIT_NAMES}, name="value"), r2,
-                       _admissible(problems), tuple(problems), notes, settings, syntax)
-
-
-def _mean_rows(est, rows, st, mp, means, se, sigma, inner_cov, sample_mean, ci):
-    """The ``~1`` rows of a fitted mean structure in the table's order (free: fitted,
-    fixed: their value), standardised as lavaan (intercepts over the implied SD)."""
-    from .tables import more_rows
-
-    obs = {v: k for k, v in enumerate(st.observed)}
-    inner = {v: k for k, v in enumerate(st.inner)}
-    mrows = rows[rows.op == "~1"]
-    free_vals = iter(zip(means, se))
-    value, err, sd = [], [], []
-    for r in records(mrows):
-        if r.free > 0:
-            v, e = next(free_vals)
-        else:
-            v = sample_mean[obs[r.lhs]] if r.exo else (r.ustart if np.isfinite(r.ustart)
-                                                         else 0.0)
-            e = np.nan
-        value.append(float(v))
-        err.append(float(e))
-        sd.append(np.sqrt(sigma[obs[r.lhs], obs[r.lhs]]) if r.lhs in obs else
-                  np.sqrt(max(inner_cov[inner[r.lhs], inner[r.lhs]], 0.0)))
-    value, sd = np.array(value), np.array(sd)
-    latent = ~mrows.lhs.isin(list(obs)).to_numpy()
-    out = more_rows(est, lhs=mrows.lhs.to_list(), op="~1", rhs="", value=value,
-                    se=np.array(err), ci=ci, std_lv=np.where(latent, value / sd, value),
-                    std_all=value / sd)
-    k = len(est)
-    free = (mrows.free > 0).to_numpy()
-    out.loc[k:, "free"] = free
-    out.loc[k:, "label"] = [lab or plab for lab, plab in zip(mrows.label, mrows.plabel)]
-    fixed = out.index[k:][~free]
-    out.loc[fixed, ["z", "pvalue"]] = np.nan
-    out.loc[fixed, "ci_lower"] = out.loc[fixed, "est"]
-    out.loc[fixed, "ci_upper"] = out.loc[fixed, "est"]
-    return out
-
-
