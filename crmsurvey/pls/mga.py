@@ -23,7 +23,8 @@ from .._random import DEFAULT_SEED, block_rng, child_seed
 from .._stats import holm
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
-from ..moments import BLOCK, PairProducts, chunk_blocks, resample_counts
+from ..moments import BLOCK, PairProducts, chunk_blocks
+from ..resampling import Multinomial
 from .data import prepare
 from .estimate import _inputs
 from .extract import extract_stats, path_pairs
@@ -137,14 +138,20 @@ def _impute_within(data: pd.DataFrame, items: list[str], group: str, weights
 
 
 def _bootstrap_group(pp, base_w, mask, lay, opts, n_boot, seed) -> dict:
-    """Resample within one group only (its rows' counts; other rows get 0)."""
+    """Resample within one group only (its rows' counts; other rows get 0: they are left
+    out of the sums, accumulated over row chunks about the pooled centre)."""
+    from .._threads import blas_threads
+    from .bootstrap import resample_moments
+
     rows = np.flatnonzero(mask)
+    group = PairProducts(pp.x[rows] + pp.centre, centre=pp.centre)
+    scheme = Multinomial(len(rows), seed)
     parts: dict[str, list] = {}
     for blocks, stop in chunk_blocks(n_boot, D.PLS_BOOT_CHUNK):
-        counts = resample_counts(len(rows), seed, blocks)[:stop]
-        freq = np.zeros((len(counts), len(base_w)))
-        freq[:, rows] = counts * base_w[rows]
-        for k, v in extract_stats(batch_statistics(pp.moments(freq), lay, opts), lay).items():
+        with blas_threads(1):
+            m = resample_moments(group, scheme, base_w[rows], blocks, stop)
+            stats = extract_stats(batch_statistics(m, lay, opts), lay)
+        for k, v in stats.items():
             parts.setdefault(k, []).append(v)
     return {k: np.concatenate(v) for k, v in parts.items()}
 
