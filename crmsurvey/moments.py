@@ -24,7 +24,8 @@ from .resampling import BLOCK, ROW_BLOCK, Multinomial, Resampling
 
 __all__ = ["BLOCK", "WORK_BYTES", "Moments", "Sums", "PairProducts", "Frequencies", "Dense",
            "Resampled", "LeaveOneOut", "as_frequencies", "from_cov", "moments", "moments_of",
-           "resample_counts", "resample_indices", "chunk_blocks", "row_chunks", "row_step"]
+           "resample_counts", "resample_indices", "resample_moments", "chunk_blocks", "row_chunks",
+           "row_step"]
 
 #: Working set of one row chunk (frequencies, pair products, per-sample data): the rows
 #: of a chunk are chosen so that its arrays stay about this size.
@@ -248,6 +249,23 @@ def moments_of(xb: np.ndarray, freq: np.ndarray) -> Moments:
     xc = xb - mean[:, None, :]
     cov = np.einsum("bnp,bnq->bpq", xc * freq[:, :, None], xc) / total[:, None, None]
     return from_cov(mean, cov, total)
+
+
+def resample_moments(source, scheme: Resampling, base_w: np.ndarray, blocks: range,
+                     stop: int) -> Moments:
+    """Moments of the first ``stop`` resamples of ``blocks``: in one pass when their
+    frequencies are small, else one resample block at a time (so at most one block's
+    frequencies of a row chunk exist at once). ``source`` is anything with
+    ``moments(Frequencies)`` (:class:`PairProducts`, a PLS source); a cluster source with
+    ``moments_many`` gets every block at once."""
+    if len(blocks) * BLOCK * len(base_w) * 8 <= WORK_BYTES and not hasattr(
+            source, "moments_many"):  # small data: the whole chunk in one pass
+        return source.moments(Resampled(scheme, blocks, base_w, size=stop))
+    samples = [Resampled(scheme, range(b, b + 1), base_w, size=min(BLOCK, stop - i * BLOCK))
+               for i, b in enumerate(blocks) if stop > i * BLOCK]
+    if hasattr(source, "moments_many"):  # a cluster source: every block at once
+        return Moments.concat(source.moments_many(samples))
+    return Moments.concat([source.moments(f) for f in samples])
 
 
 # --- the multinomial draws (kept for callers and parity checks) --------------------------

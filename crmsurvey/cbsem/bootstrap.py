@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..moments import PairProducts, chunk_blocks, resample_counts
+from ..moments import PairProducts, chunk_blocks, resample_moments
+from ..resampling import Multinomial
 from .scoring import score_fit
 from .structure import PSI, THETA, Structure
 
@@ -41,9 +42,10 @@ def cbsem_chunk(task: CBChunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from .._threads import blas_threads
 
     st = task.st
-    freq = resample_counts(len(task.x), task.seed, task.blocks)[:task.stop] * task.base_w
     with blas_threads(1):  # small matrices: one BLAS thread, parallel chunks instead
-        s = PairProducts(task.x).moments(freq).cov
+        # the multinomial draws of resample_counts, accumulated over row chunks
+        s = resample_moments(PairProducts(task.x), Multinomial(len(task.x), task.seed),
+                             task.base_w, task.blocks, task.stop).cov
         fit = score_fit(st, s, np.broadcast_to(task.theta, (len(s), st.q)).copy(),
                         estimator=task.estimator, shared=20)
     variances = np.flatnonzero(np.isin(st.matrix, (PSI, THETA)) & (st.row == st.col))

@@ -18,14 +18,14 @@ import numpy as np
 from scipy import stats as sps
 
 from .._threads import blas_threads
-from ..moments import BLOCK, WORK_BYTES, LeaveOneOut, Moments, Resampled, chunk_blocks
+from ..moments import LeaveOneOut, chunk_blocks, resample_moments
 from ..resampling import Resampling, scheme_for
 from .extract import extract_stats
 from .layout import Layout
 from .stats import BatchStats, Options, batch_statistics, construct_signs
 
 __all__ = ["Draws", "BootChunk", "bootstrap_chunk", "run_bootstrap", "jackknife",
-           "intervals"]
+           "intervals", "resample_moments"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,21 +60,6 @@ def bootstrap_chunk(task: BootChunk) -> dict:
     """Fit every resample of the chunk; return its statistics and failure counts."""
     with blas_threads(1):
         return _chunk(task)
-
-
-def resample_moments(source, scheme: Resampling, base_w: np.ndarray, blocks: range,
-                     stop: int) -> Moments:
-    """Moments of the first ``stop`` resamples of ``blocks``: in one pass when their
-    frequencies are small, else one resample block at a time (so at most one block's
-    frequencies of a row chunk exist at once)."""
-    if len(blocks) * BLOCK * len(base_w) * 8 <= WORK_BYTES and not hasattr(
-            source, "moments_many"):  # small data: the whole chunk in one pass
-        return source.moments(Resampled(scheme, blocks, base_w, size=stop))
-    samples = [Resampled(scheme, range(b, b + 1), base_w, size=min(BLOCK, stop - i * BLOCK))
-               for i, b in enumerate(blocks) if stop > i * BLOCK]
-    if hasattr(source, "moments_many"):  # a cluster source: every block at once
-        return Moments.concat(source.moments_many(samples))
-    return Moments.concat([source.moments(f) for f in samples])
 
 
 def _chunk(task: BootChunk) -> dict:

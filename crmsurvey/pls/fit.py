@@ -159,7 +159,7 @@ def model_fit(x: np.ndarray, base_w: np.ndarray, full: BatchStats, r: np.ndarray
     ``n_boot`` resamples, their ``*_hi95``/``*_hi99`` quantiles) and the number of
     resamples that failed. ``resampling``: the bootstrap's scheme
     (:func:`crmsurvey.resampling.scheme_for`)."""
-    from .bootstrap import resample_moments
+    from ..moments import resample_moments
 
     common = common_factors(lay, opts.consistent)
     n = len(x)

@@ -141,7 +141,7 @@ def _bootstrap_group(pp, base_w, mask, lay, opts, n_boot, seed) -> dict:
     """Resample within one group only (its rows' counts; other rows get 0: they are left
     out of the sums, accumulated over row chunks about the pooled centre)."""
     from .._threads import blas_threads
-    from .bootstrap import resample_moments
+    from ..moments import resample_moments
 
     rows = np.flatnonzero(mask)
     group = PairProducts(pp.x[rows] + pp.centre, centre=pp.centre)
