@@ -396,3 +396,29 @@ def test_methodology_says_poisson_only_where_used():
                              t) == t["pls_poisson_all"]
         mixed = _poisson_text(results("multinomial", "poisson"), {"bootstrap": 500}, t)
         assert mixed == t["pls_poisson"] and ("100,000" in mixed or "十万" in mixed)
+
+
+@pytest.mark.slow
+def test_dask_path_reads_parquet_row_groups(local_cluster, tmp_path):
+    """One Parquet file of three row groups is three partitions on the workers; the
+    result equals one process's on the file."""
+    from crmsurvey.pls.partitioned import pls_partitioned, read_partitions
+
+    pytest.importorskip("pyarrow")
+    q = cs.load_questionnaire("acsi")
+    df = cs.simulate(q, 900, seed=8)
+    for c in df.columns:  # numbers as numbers, blanks as missing (Parquet columns are typed)
+        if c not in ("resp_id", "company"):
+            df[c] = pd.to_numeric(df[c], errors="coerce")
+    df[["resp_id", "company"]] = df[["resp_id", "company"]].astype(str)
+    df.to_parquet(tmp_path / "all.parquet", row_group_size=300, index=False)
+    assert read_partitions(tmp_path / "all.parquet").npartitions == 3
+    want = _pls(q, cs.load_responses(q, tmp_path / "all.parquet"), bootstrap=200, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        got, log = pls_partitioned(q, tmp_path / "all.parquet", engine=local_cluster,
+                                   bootstrap=200, seed=2)
+    assert log.rows_read == len(df)
+    np.testing.assert_allclose(got.paths[["est", "se", "ci_lower", "ci_upper"]].to_numpy(float),
+                               want.paths[["est", "se", "ci_lower", "ci_upper"]].to_numpy(float),
+                               rtol=0, atol=1e-10)
