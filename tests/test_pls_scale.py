@@ -400,7 +400,7 @@ def test_methodology_says_poisson_only_where_used():
 
 @pytest.mark.slow
 def test_dask_path_reads_parquet_row_groups(local_cluster, tmp_path):
-    """One Parquet file of three row groups is three partitions on the workers; the
+    """One Parquet file of row groups of 300 rows is a partition per row group; the
     result equals one process's on the file."""
     from crmsurvey.pls.partitioned import pls_partitioned, read_partitions
 
@@ -412,7 +412,7 @@ def test_dask_path_reads_parquet_row_groups(local_cluster, tmp_path):
             df[c] = pd.to_numeric(df[c], errors="coerce")
     df[["resp_id", "company"]] = df[["resp_id", "company"]].astype(str)
     df.to_parquet(tmp_path / "all.parquet", row_group_size=300, index=False)
-    assert read_partitions(tmp_path / "all.parquet").npartitions == 3
+    assert read_partitions(tmp_path / "all.parquet").npartitions == -(-len(df) // 300) > 2
     want = _pls(q, cs.load_responses(q, tmp_path / "all.parquet"), bootstrap=200, seed=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
