@@ -423,6 +423,7 @@ def pls_cmd(
                                          "questionnaire's model)."),
     scheme: str = _flag(_PLS, "scheme"),
     bootstrap: int = _flag(_PLS, "bootstrap"),
+    resampling: str = _flag(_PLS, "resampling"),
     seed: int = _flag(_PLS, "seed"),
     ci: float = _flag(_PLS, "ci"),
     ci_method: str = _flag(_PLS, "ci_method"),
@@ -438,27 +439,44 @@ def pls_cmd(
     reps: int = typer.Option(10, min=1, help="PLSpredict repetitions."),
     technique: str = typer.Option("DA", help="PLSpredict approach: DA (direct antecedents) "
                                   "or EA (earliest antecedents)."),
+    cvpat: bool = typer.Option(False, "--cvpat", help="CVPAT against the IA and LM "
+                               "benchmarks, on PLSpredict's folds (--predict, default 10; "
+                               "--reps)."),
+    copula: bool = typer.Option(False, "--copula", help="Gaussian copula test of "
+                                "endogeneity, from the bootstrap resamples (--bootstrap)."),
     exclude: Optional[List[str]] = _exclude_flag(),
     weight: Optional[str] = _weight_flag(),
     encoding: Optional[str] = typer.Option(None, help="Text encoding of a CSV file."),
     codes: Optional[str] = typer.Option(None, "--codes", help="values or option_numbers."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    scheduler: Optional[str] = typer.Option(
+        None, "--scheduler", help="Dask scheduler (tcp://host:8786): DATA (a Parquet or CSV "
+        "file, or a folder of them) is read, checked and screened per partition on the "
+        "workers and the moments reduced there; no row comes back (no --predict)."),
 ) -> None:
     """Fit the questionnaire's PLS path model to collected responses."""
     import warnings
 
     opts = _PLS.validated(  # every option of pls(), checked before any file is read
-        scheme=scheme, bootstrap=bootstrap, seed=seed, ci=ci, ci_method=ci_method,
-        sign_change=sign_change, missing=missing, consistent=consistent, fit_test=fit_test,
-        interaction=interaction, higher_order=higher_order, tol=tol, max_iter=max_iter)
+        scheme=scheme, bootstrap=bootstrap, resampling=resampling, seed=seed, ci=ci,
+        ci_method=ci_method, sign_change=sign_change, missing=missing, consistent=consistent,
+        fit_test=fit_test, interaction=interaction, higher_order=higher_order, tol=tol,
+        max_iter=max_iter)
 
     from .pls import pls
     from .questionnaire import load_questionnaire
     from ._format import json_safe
 
     q = load_questionnaire(questionnaire)
-    responses, weights, said = _screened(q, data, exclude, weight, encoding=encoding,
-                                         codes=codes)
+    if scheduler:
+        if predict or encoding or codes or (weight is not None
+                                            and weight.strip().lower() != "none"):
+            raise InputError("--scheduler takes the questionnaire's codes and weight item "
+                             "and no --predict, --encoding, --codes or --weight COL")
+        responses, weights, said = None, None, ""
+    else:
+        responses, weights, said = _screened(q, data, exclude, weight, encoding=encoding,
+                                             codes=codes)
     spec = q
     if model is not None:
         from ._yaml import read_text
@@ -472,16 +490,39 @@ def pls_cmd(
             done[0] += n
             say("bootstrap", done[0], bootstrap)
 
-        res = pls(spec, responses, weights=weights, **opts.kwargs(), progress=advance)
+        if scheduler:
+            from .pls.partitioned import pls_partitioned
+
+            res, log = pls_partitioned(q, data, engine=scheduler, exclude=_rules(exclude),
+                                       weights=weight is None, model=None if spec is q
+                                       else spec, progress=advance, **opts.kwargs())
+            said = _screening_line(log) + " (per partition)"
+        else:
+            res = pls(spec, responses, weights=weights, **opts.kwargs(), progress=advance)
         pred = res.predict(predict, reps, seed=seed, technique=technique) if predict else None
+        cv = cop = None
+        if cvpat:
+            from .pls.cvpat import cvpat as run_cvpat
+
+            cv = run_cvpat(res, benchmark="both", folds=predict or 10, repeats=reps,
+                           seed=seed, technique=technique)
+        if copula:
+            from .pls.endogeneity import copula_test
+
+            cop = copula_test(res)
     _say(said)
     if as_json:
         out = res.to_dict()
         if pred is not None:
             out["predict"] = pred.to_dict()
+        if cv is not None:
+            out["cvpat"] = cv.to_dict("records")
+        if cop is not None:
+            out["endogeneity"] = cop.to_dict("records")
         _out(json.dumps(json_safe(out), ensure_ascii=False, indent=2))
     else:
-        _out(res.summary().as_text())
+        _out(res.summary(cvpat=False if cv is None else cv,
+                         copula=False if cop is None else cop).as_text())
         if pred is not None:
             _out(pred.summary())
 
@@ -497,6 +538,8 @@ def cbsem_cmd(
     bootstrap: int = _flag(_CB, "bootstrap"),
     seed: int = _flag(_CB, "seed"),
     ci: float = _flag(_CB, "ci"),
+    std_lv: bool = _flag(_CB, "std_lv"),
+    orthogonal: bool = _flag(_CB, "orthogonal"),
     group: Optional[str] = typer.Option(None, help="Column whose levels are fitted "
                                         "separately."),
     reliability: List[str] = typer.Option([], "--reliability", help="ITEM=VALUE: reliability "
@@ -511,6 +554,7 @@ def cbsem_cmd(
 
     opts = _CB.validated(  # every option of cbsem(), checked before any file is read
         estimator=estimator, missing=missing, bootstrap=bootstrap, seed=seed, ci=ci,
+        std_lv=std_lv, orthogonal=orthogonal,
         ordered=None if not ordered else True if ordered == "all"
         else [o.strip() for o in ordered.split(",") if o.strip()])
 
@@ -604,6 +648,91 @@ def nps_cmd(
     _table_out(table, as_json, extra if as_json else None)
     if by and not as_json:
         _out("\n" + nps_compare(table).round(4).to_string(index=False))
+
+
+@app.command("weights")
+def weights_cmd(
+    questionnaire: Path, data: Path,
+    targets: Path = typer.Option(..., "--targets", help="Population targets: a YAML file "
+                                 "holding what a study's weighting: section holds (rake:, "
+                                 "linear: or poststratify:, with by:, trim:, base:), or a "
+                                 "CSV table with columns variable, category, target."),
+    output: Path = typer.Option(..., "-o", "--output", help="The data with the weight "
+                                "column added (.csv, .xlsx, .parquet, .sav, .dta)."),
+    method: Optional[str] = typer.Option(None, "--method",
+                                         metavar="[rake|linear|poststratify]",
+                                         help="How a CSV table's targets are met (default "
+                                         "rake: iterative proportional fitting)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Weight within each level of this "
+                                     "item."),
+    trim: Optional[str] = typer.Option(None, "--trim", metavar="LOW,HIGH",
+                                       help="Bounds on the weights relative to their mean, "
+                                       "e.g. 0.3,3; weights are fitted again after trimming."),
+    base: Optional[str] = typer.Option(None, "--base", help="Design-weight column to start "
+                                       "from (a weight item of the questionnaire)."),
+    name: Optional[str] = typer.Option(None, "--name", help="The weight column written "
+                                       "(default: the questionnaire's weight item, or "
+                                       "'weight'); it replaces a column of that name."),
+    exclude: Optional[List[str]] = _exclude_flag(),
+    as_json: bool = typer.Option(False, "--json", help="The diagnostics as JSON."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 3 when the weights do not "
+                                "meet every target (written all the same)."),
+) -> None:
+    """Weights from population targets (raking, linear calibration or post-stratification)
+    for the screened rows: writes the data with the weight column (blank for excluded
+    rows) and prints the targets against the achieved shares, the weight range, Kish's
+    design effect and effective n, and every problem found."""
+    import warnings
+
+    import numpy as np
+
+    from ._io import write_frame
+    from .errors import CrmWarning
+    from .questionnaire import load_questionnaire
+    from .responses.readers import read_table
+    from .study.weighting import read_section, weigh_section
+
+    _check_output(output, questionnaire, data, targets)
+    if method is not None and method not in ("rake", "linear", "poststratify"):
+        raise InputError(f"--method {method!r}: one of rake, linear, poststratify")
+    bounds = None
+    if trim is not None:
+        try:
+            low, high = (float(x) for x in trim.split(","))
+        except ValueError:
+            raise InputError(f"--trim {trim!r} is not LOW,HIGH (e.g. 0.3,3)") from None
+        bounds = (low, high)
+    q = load_questionnaire(questionnaire)
+    section = read_section(targets, q, method=method, by=by, trim=bounds, base=base)
+    column = name or q.role_item("weight") or "weight"
+    if section.base is not None and column == section.base:
+        raise InputError(f"the weight column {column!r} holds the design weights (base)",
+                         hint="give the computed weights another --name")
+    r, _, said = _screened(q, data, exclude, weighted=False)
+    folder = targets.resolve().parent
+    with warnings.catch_warnings():  # the summary below prints every diagnostic
+        warnings.simplefilter("ignore", CrmWarning)
+        raking = weigh_section(section, r.data.reset_index(drop=True),
+                               lambda rel: folder / rel, str(targets))
+    raw = read_table(data).frame
+    replaced = column in raw.columns
+    weights = np.full(len(raw), np.nan)
+    weights[r.data.index.to_numpy() - 1] = raking.weights  # index: 1-based file rows
+    write_frame(raw.assign(**{column: weights}), output)
+    _say(said)
+    _say(f"wrote {len(raw):,} rows to {output} with the weight column {column!r}"
+         + (" (replacing the file's own)" if replaced else "")
+         + (f"; the {len(raw) - len(r.data):,} excluded rows have none"
+            if len(raw) > len(r.data) else ""))
+    if as_json:
+        from ._format import json_safe
+
+        _out(json.dumps(json_safe(raking.to_dict()), ensure_ascii=False, indent=2))
+    else:
+        _out(raking.summary())
+    if strict and not raking.converged:
+        _say(f"strict: the weights miss a target by up to {raking.max_error:.2g} (a share)")
+        raise typer.Exit(3)
 
 
 @app.command("kano")

@@ -44,10 +44,11 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from . import _defaults as D
 from ._random import block_rng, text_key
 
-__all__ = ["BLOCK", "ROW_BLOCK", "Resampling", "Multinomial", "Poisson", "scheme_for",
-           "POISSON_FROM", "SCHEMES"]
+__all__ = ["BLOCK", "ROW_BLOCK", "Resampling", "Multinomial", "Poisson", "Cluster",
+           "scheme_for", "POISSON_FROM", "SCHEMES"]
 
 #: Resamples are drawn in fixed blocks, each from its own generator
 #: (``SeedSequence([seed, block, ...])``), so a bootstrap gives the same numbers whatever
@@ -59,7 +60,7 @@ BLOCK = 100
 ROW_BLOCK = 4096
 #: ``resampling="auto"`` uses the Poisson bootstrap from this many rows on (below it the
 #: multinomial bootstrap, so the figures of small and medium studies do not move).
-POISSON_FROM = 100_000
+POISSON_FROM = D.POISSON_FROM
 #: The schemes ``resampling=`` accepts (``auto`` picks one by n).
 SCHEMES = ("auto", "multinomial", "poisson")
 
@@ -90,7 +91,7 @@ def _check_rows(n: int, rows: slice) -> tuple[int, int]:
 class Multinomial:
     """The classic bootstrap: each resample draws n rows with replacement.
 
-    Resample block ``b`` draws ``BLOCK × n`` row indices from ``default_rng([seed, b])``
+    Resample block ``b`` draws ``BLOCK × n`` row indices from ``block_rng(seed, b)``
     (resample by resample, row by row), the numbers of
     :func:`crmsurvey.moments.resample_indices`. They are drawn in pieces of a few
     million (numpy's generator gives the same stream however it is split) and counted
@@ -162,7 +163,7 @@ class Poisson:
     """The Poisson bootstrap: every row's count an independent Poisson(1).
 
     Counts of resample block ``b`` and row block ``g`` (:data:`ROW_BLOCK` rows) come from
-    ``default_rng([seed, b, POISSON, g])`` by inversion of uniform doubles (the count is
+    ``block_rng(seed, b, POISSON, g)`` by inversion of uniform doubles (the count is
     the number of Poisson(1) distribution-function values the uniform reaches), so any
     row range of any partitioning gets the same counts.
 
@@ -222,3 +223,79 @@ def scheme_for(resampling: str, n: int, seed: int) -> Resampling:
     if resampling == "poisson":
         return Poisson(n, seed)
     raise ValueError(f"unknown resampling scheme {resampling!r}")
+
+
+_CLUSTER = text_key("cluster")  # keeps cluster-bootstrap streams apart from the others
+
+
+class Cluster:
+    """The stratified cluster bootstrap of a survey design (Rao & Wu 1988; Rao, Wu & Yue
+    1992): in each stratum h, ``m_h = n_h − 1`` of its ``n_h`` sampled clusters are drawn
+    with replacement, and a row of cluster c gets the frequency
+
+        1 − λ_h + λ_h · n_h / m_h · r_hc,    λ_h = √(1 − f_h),
+
+    ``r_hc`` the times c was drawn and ``f_h`` the stratum's sampling fraction of
+    clusters (0 without a finite-population correction: the frequency is then
+    ``n_h / (n_h − 1) · r_hc``, R survey's ``as.svrepdesign(type = "subbootstrap")``).
+    Its variance of a linear statistic is, in expectation, the Taylor-linearised one of
+    :mod:`crmsurvey.weighting.design`. A stratum with a single cluster keeps frequency 1
+    (it adds no variance, as the Taylor estimate). Resample block ``b`` draws from
+    ``block_rng(seed, b, CLUSTER)``; :meth:`rows` views a group's rows (a domain:
+    every cluster of the design is still drawn), so the counts of a row do not depend on
+    which rows are asked for.
+
+    ``design`` is a :class:`crmsurvey.weighting.design.Design` (or anything with its
+    ``psu``, ``psu_stratum``, ``n_psu`` and ``fraction`` arrays).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from crmsurvey.weighting.design import survey_design
+    >>> df = pd.DataFrame({"region": [1, 1, 1, 2, 2, 2], "store": [1, 2, 3, 4, 5, 5]})
+    >>> c = Cluster(survey_design(df, strata="region", cluster="store"), seed=1)
+    >>> f = c.counts(range(1), slice(0, 6))
+    >>> f.shape, sorted(set(f[:, 0].tolist()) | set(f[:, 3].tolist()))
+    ((100, 6), [0.0, 1.5, 2.0, 3.0])
+    """
+
+    kind = "cluster"
+
+    def __init__(self, design, seed: int) -> None:
+        self.design, self.seed = design, int(seed)
+        self.n = len(design.psu)
+        n_h = np.asarray(design.n_psu)
+        draws = np.where(n_h > 1, n_h - 1, 0)  # m_h = n_h − 1 draws per stratum
+        ps = np.asarray(design.psu_stratum)
+        self._order = np.argsort(ps, kind="stable")  # the clusters, stratum by stratum
+        first = np.concatenate([[0], np.cumsum(n_h)[:-1]])
+        self._slot_first = np.repeat(first, draws)
+        self._slot_size = np.repeat(n_h, draws)
+        lam = np.sqrt(1 - np.asarray(design.fraction, dtype=float))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gain = np.where(n_h > 1, lam * n_h / np.maximum(n_h - 1, 1), 0.0)
+        self._gain = gain[ps]  # (P,) frequency per draw of a cluster
+        self._level = np.where(n_h > 1, 1 - lam, 1.0)[ps]  # (P,) frequency when not drawn
+        self._cache: dict[int, np.ndarray] = {}
+
+    def rows(self, mask: np.ndarray) -> "Cluster":
+        """The scheme for the rows in ``mask`` (a group, or the rows an estimator keeps):
+        the same draws, that many columns."""
+        return Cluster(self.design.rows(np.asarray(mask, dtype=bool)), self.seed)
+
+    def _block(self, b: int) -> np.ndarray:
+        """Frequencies (BLOCK, P) of every cluster in resample block ``b``."""
+        p = len(self._gain)
+        rng = block_rng(self.seed, b, _CLUSTER)
+        slot = self._slot_first + rng.integers(0, self._slot_size,
+                                               size=(BLOCK, len(self._slot_size)))
+        pick = self._order[slot] + (np.arange(BLOCK) * p)[:, None]
+        drawn = np.bincount(pick.ravel(), minlength=BLOCK * p).reshape(BLOCK, p)
+        return self._level + self._gain * drawn
+
+    def counts(self, blocks: range, rows: slice) -> np.ndarray:
+        start, stop = _check_rows(self.n, rows)
+        keep = {b: self._cache[b] if b in self._cache else self._block(b) for b in blocks}
+        self._cache = keep
+        psu = self.design.psu[start:stop]
+        return np.concatenate([keep[b][:, psu] for b in blocks])

@@ -23,7 +23,11 @@ def test_nps_by_hand():
     assert r.nps == pytest.approx(10.0)
     # var of the +1/0/-1 score: pP + pD - (pP - pD)^2 = .4 + .3 - .01 = .69
     assert r.se == pytest.approx(100 * np.sqrt(0.69 / 10))
-    assert r.ci_lower == pytest.approx(10 - 1.959964 * r.se, abs=1e-4)
+    # the adjusted-Wald interval (Rocks 2016): 3/4 promoter and 3/4 detractor added, n + 3
+    pp, pd_ = (4 + 0.75) / 13, (3 + 0.75) / 13
+    half = 1.959964 * np.sqrt((pp + pd_ - (pp - pd_) ** 2) / 13)
+    assert r.ci_lower == pytest.approx(100 * (pp - pd_ - half), abs=1e-3)
+    assert r.ci_upper == pytest.approx(100 * (pp - pd_ + half), abs=1e-3)
 
 
 def test_weighted_nps_uses_effective_n():

@@ -1,6 +1,7 @@
 """``pls()``: specify → estimate → summarise, in one call with keyword options."""
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from typing import Any, Callable
 
@@ -16,8 +17,10 @@ from .._random import resolve_seed
 from ..errors import InputError
 from ..model import ModelSpec, parse_model
 from ..responses.given import checked_data, is_checked
-from ..options import (CIMethod, HigherOrder, Interaction, PLSMissing, PLSOptions, Scheme,
-                       SignChange)
+from ..options import (CIMethod, HigherOrder, Interaction, PLSMissing, PLSOptions,
+                       Resampling, Scheme, SignChange)
+from ..resampling import scheme_for
+from ..weighting.design import bootstrap_scheme
 from . import quality as Q
 from .bootstrap import intervals, jackknife, run_bootstrap
 from .data import prepare
@@ -28,11 +31,12 @@ from .fit import model_fit
 from .mediation import indirect_table
 from .predict import plspredict
 from .selection import criteria
-from .source import Plain
+from .source import Fitted, Plain
 from .staged import stage
 from .moderation import first_stage_table, simple_slopes, staged_inputs
 from .result import PLSResult, PLSSettings
 from .stats import BatchStats, Options, batch_statistics
+from .verify import verify
 
 __all__ = ["pls"]
 
@@ -41,9 +45,9 @@ _O = PLSOptions()  # the defaults, defined once (crmsurvey.options)
 
 def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         scheme: Scheme = _O.scheme, bootstrap: int = _O.bootstrap,
-        seed: int | None = _O.seed, ci: float = _O.ci, ci_method: CIMethod = _O.ci_method,
+        resampling: Resampling = _O.resampling, seed: int | None = _O.seed, ci: float = _O.ci, ci_method: CIMethod = _O.ci_method,
         sign_change: SignChange = _O.sign_change, missing: PLSMissing = _O.missing,
-        weights=None, scale=None, consistent: bool = _O.consistent,
+        weights=None, scale=None, design=None, consistent: bool = _O.consistent,
         fit_test: int = _O.fit_test, interaction: Interaction = _O.interaction,
         higher_order: HigherOrder = _O.higher_order, tol: float = _O.tol,
         max_iter: int = _O.max_iter, chunk: int = D.PLS_BOOT_CHUNK,
@@ -61,7 +65,14 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     scheme : {"path", "factorial", "centroid"}
         Inner weighting scheme.
     bootstrap : int
-        Number of resamples (0: none). Resamples are computed together in chunks.
+        Number of resamples (0: none). Resamples are computed together in chunks, their
+        moments accumulated over row chunks (memory: the data plus a fixed working set).
+    resampling : {"auto", "multinomial", "poisson"}
+        How resamples (and the exact fit test's) are drawn: ``"multinomial"`` (n rows with
+        replacement), ``"poisson"`` (each row's count Poisson(1); the same numbers however
+        the rows are split or partitioned) or ``"auto"``: Poisson from
+        :data:`crmsurvey.resampling.POISSON_FROM` (100,000) rows on. The scheme used is
+        ``res.settings.resampling`` (see :mod:`crmsurvey.resampling`).
     seed : int or None
         Same seed, same numbers, whatever ``chunk``. The default is the one of every
         surface (:data:`crmsurvey._random.DEFAULT_SEED`); ``None`` draws a fresh seed,
@@ -73,6 +84,14 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         2016), optional; ``False``: unweighted even when ``Responses`` carry weights.
     scale : (min, max) or mapping item → (min, max): response-scale bounds for the
         0–100 indices. Without it the observed range is used, with a warning.
+    design : optional
+        The survey design the bootstrap resamples: ``{"strata": COL, "cluster": COL}``
+        (optionally ``"fpc"``) naming columns of ``data``, or a
+        :class:`~crmsurvey.weighting.design.Design` — clusters are drawn within strata
+        (Rao–Wu, :class:`crmsurvey.resampling.Cluster`) instead of rows; or a resampling
+        scheme over the rows of ``data`` (raking repeated in every resample:
+        :class:`crmsurvey.weighting.replicates.Rerake`). ``res.settings.resampling``
+        says which was used. BCa's acceleration still leaves out one row at a time.
     consistent : bool
         Consistent PLS (PLSc) for reflective constructs.
     interaction : how interaction terms are built: ``"two_stage"`` (SmartPLS's default),
@@ -108,9 +127,10 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     0.568
     """
     o = PLSOptions.validated(
-        scheme=scheme, bootstrap=bootstrap, seed=seed, ci=ci, ci_method=ci_method,
-        sign_change=sign_change, missing=missing, consistent=consistent, fit_test=fit_test,
-        interaction=interaction, higher_order=higher_order, tol=tol, max_iter=max_iter)
+        scheme=scheme, bootstrap=bootstrap, resampling=resampling, seed=seed, ci=ci,
+        ci_method=ci_method, sign_change=sign_change, missing=missing, consistent=consistent,
+        fit_test=fit_test, interaction=interaction, higher_order=higher_order, tol=tol,
+        max_iter=max_iter)
     scheme, bootstrap, ci, ci_method, sign_change, missing = (
         o.scheme, o.bootstrap, o.ci, o.ci_method, o.sign_change, o.missing)
     consistent, fit_test, tol, max_iter = o.consistent, o.fit_test, o.tol, o.max_iter
@@ -139,9 +159,12 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     tables = _tables(full, lay, len(prep.x))
     draws = jack = None
     seed = resolve_seed(o.seed)
+    resampling = scheme_for(o.resampling, len(prep.x), seed).kind
+    by_design = bootstrap_scheme(design, data, prep.index, seed)  # None: o.resampling
     if bootstrap:
         draws = run_bootstrap(source, prep.weights, lay, opts, full, n_boot=bootstrap,
                               seed=seed, chunk=chunk, sign_change=sign_change,
+                              resampling=resampling if by_design is None else by_design,
                               progress=progress, engine=engine)
         if ci_method == "bca":
             jack = jackknife(source, prep.weights, lay, opts, chunk=chunk)
@@ -162,7 +185,8 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         jack=None if jack is None else jack["paths"])
     r = m.corr[0]
     fit_table, fit_failed = (None, 0) if staging else model_fit(
-        prep.x, prep.weights, full, r, lay, opts, n_boot=fit_test, seed=seed, chunk=chunk)
+        prep.x, prep.weights, full, r, lay, opts, n_boot=fit_test, seed=seed, chunk=chunk,
+        resampling=resampling)
     if fit_failed:
         diagnostics.append(Diagnostic(
             "fit_test_failures", f"{fit_failed} of {fit_test} exact-fit resamples failed; "
@@ -170,7 +194,6 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     selection = criteria(m, full, lay, opts, len(prep.x))
     item_vif = Q.item_vif(r, lay)
     diagnostics += _collinear(item_vif, lay)
-    warn_all(diagnostics)
 
     w = full.weights[0]
     loadings = full.loadings[0]
@@ -192,8 +215,9 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         converged=bool(full.converged[0]), bootstrap=int(bootstrap),
         seed=seed if bootstrap or fit_test else None, fit_test=int(fit_test), ci=ci, ci_method=ci_method,
         sign_change=sign_change, n_failed=n_failed, pvalue_df=len(prep.x) - 1,
-        version=__version__)
-    return PLSResult(
+        version=__version__,
+        resampling=resampling if by_design is None or not bootstrap else by_design.kind)
+    res = PLSResult(
         paths=tables["paths"], loadings=tables["loadings"], weights=tables["weights"],
         total_effects=tables["total"], r2=tables["r2"], index=tables["index"],
         quality=quality, htmt=htmt, fornell_larcker=fl, cross_loadings=cross, item_vif=ivif,
@@ -211,7 +235,13 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
             plspredict, source, prep.weights, lay, opts),
         _ipma=None if staging else partial(ipma, prep=prep, w=w, lay=lay),
         _ipma_items=None if staging else partial(ipma_items, prep=prep, w=w, lay=lay),
-        _index_scores=partial(index_scores, prep, w, lay))
+        _index_scores=partial(index_scores, prep, w, lay),
+        _fitted=Fitted(source, prep.weights, lay, opts, full.loadings[0],
+                       staged=bool(staging), scheme=scheme_for(resampling, len(prep.x), seed)
+                       if by_design is None else by_design))
+    checks = verify(res)  # admissibility and collinearity (crmsurvey.pls.verify)
+    warn_all(checks + diagnostics)
+    return replace(res, diagnostics=tuple(checks + diagnostics))
 
 
 # --- inputs -------------------------------------------------------------------------
@@ -334,11 +364,7 @@ def _add_inference(tables, full, lay, draws, jack, *, ci, method, df) -> None:
 # --- diagnostics --------------------------------------------------------------------
 
 def _diagnose(full: BatchStats, lay: Layout, prep) -> list[Diagnostic]:
-    out = []
-    if not full.converged[0]:
-        out.append(Diagnostic("non_convergence", f"PLS did not converge in "
-                              f"{full.iterations[0]} iterations; estimates are not final",
-                              "error"))
+    out = []  # convergence and loadings beyond ±1: crmsurvey.pls.verify
     w = full.weights[0]
     for i in np.flatnonzero(w < 0):
         c = lay.constructs[lay.block[i]]
@@ -353,10 +379,6 @@ def _diagnose(full: BatchStats, lay: Layout, prep) -> list[Diagnostic]:
         out.append(Diagnostic("small_sample", f"{len(prep.x)} respondents for {lay.p} items: "
                               "fewer respondents than items, so estimates and intervals are "
                               "unstable", concerns=(str(len(prep.x)), str(lay.p))))
-    lam = full.loadings[0][np.arange(lay.p), lay.block]
-    for i in np.flatnonzero(np.abs(lam) > 1 + 1e-9):
-        out.append(Diagnostic("improper_loading", f"loading of {lay.items[i]!r} is "
-                              f"{lam[i]:.3f}, beyond ±1", concerns=(lay.items[i],)))
     return out
 
 

@@ -35,6 +35,8 @@ class PLSSettings:
     pvalue_df: int
     fit_test: int
     version: str
+    #: the bootstrap's resampling scheme (crmsurvey.resampling): multinomial or poisson
+    resampling: str = "multinomial"
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,6 +93,8 @@ class PLSResult:
     _ipma: Any = field(default=None, repr=False)
     _ipma_items: Any = field(default=None, repr=False)
     _index_scores: Any = field(default=None, repr=False)
+    #: what CVPAT and the copula test re-estimate from (:class:`.source.Fitted`)
+    _fitted: Any = field(default=None, repr=False)
 
     def predict(self, folds: int = 10, reps: int = 10, *, seed: int | None = DEFAULT_SEED,
                 technique: str = "DA", fold_ids=None):
@@ -140,11 +144,27 @@ class PLSResult:
         self._staged_refusal("IPMA")
         return self._ipma_items(target)
 
-    def summary(self):
-        """Tables and notes as text (``print(res.summary())``)."""
+    def summary(self, *, cvpat=False, copula=False):
+        """Tables and notes as text (``print(res.summary())``).
+
+        ``cvpat=True`` adds CVPAT against the IA and LM benchmarks
+        (:func:`crmsurvey.pls.cvpat.cvpat`: 10 folds × 10 repetitions, PLSpredict's folds
+        of the default seed); ``copula=True`` the Gaussian copula test of endogeneity
+        (:func:`crmsurvey.pls.endogeneity.copula_test`, from the fit's bootstrap
+        resamples). Either may also be a table those functions returned, shown as given.
+        """
         from .summary import Summary
 
-        return Summary(self)
+        if cvpat is True:
+            from .cvpat import cvpat as run_cvpat
+
+            cvpat = run_cvpat(self, benchmark="both")
+        if copula is True:
+            from .endogeneity import copula_test
+
+            copula = copula_test(self)
+        return Summary(self, cvpat=None if cvpat is False else cvpat,
+                       copula=None if copula is False else copula)
 
     def _repr_html_(self) -> str:
         return self.summary().as_html()

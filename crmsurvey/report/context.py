@@ -57,6 +57,14 @@ class Names:
         return text_in(info.text, self.lang) if info and info.text else item
 
 
+
+def _poisson_text(results, p: dict, t: dict) -> str:
+    """The sentence on the Poisson bootstrap, where a model was resampled by it."""
+    kinds = [(m.settings or {}).get("resampling", "multinomial") for m in results.models]
+    if not p.get("bootstrap") or "poisson" not in kinds:
+        return ""
+    return t["pls_poisson_all" if all(k == "poisson" for k in kinds) else "pls_poisson"]
+
 def build_context(results: Results, lang: str) -> dict:
     t = strings(lang)
     names = Names(results, lang, t)
@@ -79,9 +87,43 @@ def build_context(results: Results, lang: str) -> dict:
     ctx.update(_model(results.model_of(scope), results, names))
     ctx.update(_comparisons(results, names, t))
     ctx.update(_cbsem(results.cbsem, names, t, lang))
+    ctx["cb_disagreements"] = _disagreements(results, names, t)
+    ctx["complaints"] = _complaints(results, names, t)
     ctx.update(_analytics(results.analytics, names, t, lang))
     ctx.update(_method(results, names, t, level, lang))
+    from .weighting import weighting_context
+
+    ctx.update(weighting_context(results, names, t, lang))
+    ctx.update(_shape(results, ctx, lang))
     return ctx
+
+
+def _floors(row: dict, p: str = "pvalue", res: str = "p_resolution",
+            adj: str = "pvalue_adj", prefix: str = "p") -> dict:
+    """``row`` with the floors its p-values are printed against (``pval(v, floor)``): a
+    p-value from B resamples at its floor 1/B reads ``< 1/B``, and its adjusted value
+    ``< `` that value adjusted."""
+    floor, v = row.get(res), row.get(p)
+    at = floor is not None and v is not None and v <= floor * (1 + 1e-9)
+    return {**row, f"{prefix}_floor": floor, f"{prefix}_adj_floor": row.get(adj) if at else None}
+
+
+def _p_text(p) -> str:
+    """``p = .034`` or ``p < .001``, for sentences."""
+    shown = pval(p)
+    return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
+
+
+def _box(results: Results, item: str, top, t: dict) -> str:
+    """A CSAT rule as the reader says it: ``top-2 box: 9–10``."""
+    info = results.model.items.get(item)
+    high = info.max if info is not None else None
+    if top is None or high is None:
+        return item
+    k = int(round(high - top)) + 1
+    name = t["box_1"] if k == 1 else t["box_2"] if k == 2 else t["box_n"].format(k=k)
+    span = f"{high:g}" if k == 1 else f"{top:g}–{high:g}"
+    return t["box_rule"].format(item=item, box=name, span=span)
 
 
 def _within(results: Results, group: Group) -> bool:
@@ -156,9 +198,12 @@ def _current(results: Results, names: Names, t: dict, sat) -> dict:
                   if not r.pooled and _within(results, r.group)]
     pooled = [dict(r.model_dump(), label=names[r.construct],
                    glabel=names.group(r.group, {})) for r in results.indices if r.pooled]
-    csat = [dict(s.model_dump(), label=names.group(s.group), top=s.detail.get("top"))
+    csat = [dict(s.model_dump(), label=names.group(s.group), top=s.detail.get("top"),
+                 rule=_box(results, s.item, s.detail.get("top"), t))
             for s in results.scores if s.measure == "csat" and not s.pooled
             and _within(results, s.group)]
+    rules = {s.item: _box(results, s.item, s.detail.get("top"), t) for s in results.scores
+             if s.measure == "csat"}
     return {"current_rows": rows, "current_constructs": [names[c] for c in constructs],
             "has_previous": bool(change), "previous": results.headline.previous_wave,
             "index_chart": data_uri(charts.index_chart(
@@ -168,10 +213,15 @@ def _current(results: Results, names: Names, t: dict, sat) -> dict:
             "nps_rows": [dict(s.model_dump(), **s.detail, label=names.group(s.group))
                          for s in results.scores if s.measure == "nps" and not s.pooled
                          and _within(results, s.group)],
-            "nps_differences": [dict(d.model_dump(), pair=f"{names.group(d.group_a)} – "
-                                                          f"{names.group(d.group_b)}")
+            "nps_differences": [_floors(dict(d.model_dump(), pair=f"{names.group(d.group_a)} – "
+                                                                  f"{names.group(d.group_b)}"))
                                 for c in results.comparisons for d in c.differences
-                                if d.quantity == "nps"]}
+                                if d.quantity == "nps"],
+            "csat_differences": [_floors(dict(d.model_dump(), rule=rules.get(d.name, d.name),
+                                              pair=f"{names.group(d.group_a)} – "
+                                                   f"{names.group(d.group_b)}"))
+                                 for c in results.comparisons for d in c.differences
+                                 if d.quantity == "csat"]}
 
 
 def _trend(results: Results, names: Names, t: dict, level: str) -> dict:
@@ -196,8 +246,9 @@ def _trend(results: Results, names: Names, t: dict, level: str) -> dict:
         "table": [{"group": labels[g], "label": names[c],
                    "values": [table.get((g, c, w)) for w in tr.waves]}
                   for g in groups for c in constructs],
-        "changes": [dict(d.model_dump(), glabel=names.group(rest(d.group_a), {}),
-                         label=names[d.name] if d.quantity == "index" else d.quantity.upper())
+        "changes": [_floors(dict(d.model_dump(), glabel=names.group(rest(d.group_a), {}),
+                                 label=names[d.name] if d.quantity == "index"
+                                 else d.quantity.upper()))
                     for d in tr.changes],
         "title": t["changes_title"].format(prev=tr.previous) if tr.previous else "",
         "note": t["trend_note2"].format(level=level)}}
@@ -212,7 +263,11 @@ def _drivers(results: Results, names: Names, t: dict, lang: str) -> dict:
         return {}
     sep = "、" if lang == "zh-CN" else ", "
     mp = sum(r.performance for r in main.constructs) / len(main.constructs)
-    if main.standout:
+    drivers = [r for r in main.constructs if r.actionable]
+    if len(drivers) == 1 and main.priorities:  # nothing to stand out from
+        reading = [t["ipma_reading_only"].format(names=names[drivers[0].construct],
+                                                 target=names[main.target])]
+    elif main.standout:
         r = next(r for r in main.constructs if r.construct == main.standout)
         key = "ipma_reading_act" if r.performance < mp else "ipma_reading_keep"
         reading = [t[key].format(names=names[r.construct])]
@@ -222,7 +277,7 @@ def _drivers(results: Results, names: Names, t: dict, lang: str) -> dict:
         reading = [t["no_driver"].format(target=names[main.target])]
     levers = {r.construct for r in main.constructs if r.actionable}
     weak = {r.construct for r in main.constructs if r.construct in main.priorities
-            and r.performance < mp}
+            and r.performance < mp and len(drivers) > 1}
     item_mean = (sum(i.performance for i in main.items) / len(main.items)) if main.items else 0
     return {
         "ipma_chart": data_uri(charts.ipma_chart([r.model_dump() for r in main.constructs],
@@ -271,7 +326,8 @@ def _model(fit, results: Results, names: Names) -> dict:
         "path_chart": data_uri(charts.path_diagram(order, fit.paths, r2, names.constructs)),
         "paths": [dict(p, label=f"{names[p['rhs']]} → {names[p['lhs']]}") for p in fit.paths],
         "r2": [dict(r, label=names[r["construct"]]) for r in fit.r2],
-        "quality": [dict(q, label=names[q["construct"]]) for q in fit.quality],
+        "quality": [dict(q, label=names[q["construct"]],
+                         kind=_measured_by(model, q["construct"])) for q in fit.quality],
         "loadings": [dict(r, label=names[r["lhs"]]) for r in fit.loadings],
         "htmt_names": [names[n] for n in order],
         "htmt": [[(htmt.get((b, a)) or {}).get("est") if j < i else None
@@ -283,6 +339,27 @@ def _model(fit, results: Results, names: Names) -> dict:
         "structural": [{"label": f"{names[r['rhs']]} → {names[r['lhs']]}", "vif": r["vif"],
                         "f2": f2.get((r["lhs"], r["rhs"]))} for r in fit.inner_vif],
         "model_group": names.group(fit.group, {}), **_assessment(fit, names)}
+
+
+def _measured_by(model, construct: str) -> str | None:
+    """``"binary"`` or ``"single"`` for a construct of one question (a yes/no item, or
+    any other), whose α, ρ and AVE are 1 by construction and say nothing; None
+    otherwise."""
+    items = model.constructs.get(construct, [])
+    if len(items) != 1:
+        return None
+    info = model.items.get(items[0])
+    rated = info is not None and info.min is not None and info.max is not None \
+        and info.max - info.min > 1
+    return "single" if rated else "binary"
+
+
+def _relevance(q2: float | None) -> str:
+    """Hair et al. (2019): Q²predict above 0, 0.25 and 0.5 is small, medium and large
+    predictive relevance."""
+    if q2 is None or q2 <= 0:
+        return "none"
+    return "small" if q2 < 0.25 else "medium" if q2 < 0.5 else "large"
 
 
 def _assessment(fit, names: Names) -> dict:
@@ -312,8 +389,13 @@ def _assessment(fit, names: Names) -> dict:
             "rows": [{"label": names[c["construct"]], "q2_min": min(by[c["construct"]]),
                       "q2_max": max(by[c["construct"]]),
                       "below": f"{c['below_lm']}/{c['items']}",
+                      "relevance": _relevance(min(by[c["construct"]])),
                       "power": c["predictive_power"]} for c in p.constructs],
             "items": [dict(r, label=names[r["construct"]]) for r in p.items]}
+    if fit.cvpat:
+        out["cvpat"] = _cvpat(fit.cvpat, names)
+    if fit.endogeneity:
+        out["copula"] = _copula(fit.endogeneity, names)
     if fit.indirect:
         out["indirect_rows"] = [
             dict(r, label=f"{names[r['from']]} → {names[r['to']]}",
@@ -326,27 +408,69 @@ def _assessment(fit, names: Names) -> dict:
     return out
 
 
+def _cvpat(rows: list[dict], names: Names) -> dict:
+    """CVPAT rows and, per benchmark, the verdict its Overall row licenses: ``better``
+    (PLS's loss significantly lower, 5 %), ``worse`` (significantly higher) or ``same``."""
+    def verdict(r):
+        if r["p"] is None or r["p"] >= 0.05:
+            return "same"
+        return "better" if r["diff"] > 0 else "worse"
+
+    return {"rows": [dict(r, label=names.t["cvpat_overall"] if r["construct"] == "Overall"
+                          else names[r["construct"]]) for r in rows],
+            "verdicts": [{"benchmark": r["benchmark"], "verdict": verdict(r),
+                          "p": "p " + (shown if shown.startswith("<") else "= " + shown)}
+                         for r in rows if r["construct"] == "Overall"
+                         for shown in [pval(r["p"])]]}
+
+
+def _copula(rows: list[dict], names: Names) -> dict:
+    """Copula-test rows; the paths whose copula term is significant (5 %), and whether any
+    path was tested at all (a sentence for each case the data license)."""
+    out = [dict(r, label=f"{names[r['rhs']]} → {names[r['lhs']]}") for r in rows]
+    tested = [r for r in out if r["status"] == "tested"]
+    return {"rows": out, "tested": len(tested),
+            "flagged": [r["label"] for r in tested if r["p"] is not None and r["p"] < 0.05]}
+
+
 def _comparisons(results: Results, names: Names, t: dict) -> dict:
     idx = set(results.model.index_constructs)
     pair = lambda r: f"{names.group(r['group_a'])} – {names.group(r['group_b'])}"  # noqa: E731
     comps = []
+    sep = "、" if names.lang == "zh-CN" else ", "
     for c in results.comparisons:
         index = [d for d in c.differences if d.quantity == "index" and d.name in idx]
-        none = sorted({names[r["construct"]] for r in c.micom if not r["compositional"]})
-        sig = [d for d in index if d.significant]
+        # not warranted: the construct, with the pairs MICOM did not warrant
+        failed: dict[str, list[str]] = {}
+        for r in c.micom:
+            if not r["compositional"]:
+                failed.setdefault(r["construct"], []).append(pair(r))
+        pairs_of = {r["construct"]: 0 for r in c.micom}
+        for r in c.micom:
+            pairs_of[r["construct"]] += 1
+        none = [f"{names[k]} ({sep.join(v)})" if len(v) < pairs_of[k] else names[k]
+                for k, v in failed.items()]
+        warranted = [d for d in index if d.warranted is not False]
+        sig = [d for d in warranted if d.significant]
+        skipped = len(index) - len(warranted)
         inv = c.invariance
         comps.append({
             "group": names.question(c.item),
-            "indices": [dict(d.model_dump(), pair=pair(d.model_dump()), label=names[d.name])
-                        for d in index],
-            "reading": t["cmp_reading"].format(n=len(sig), m=len(index)),
-            "paths": [dict(r, pair=pair(r), label=f"{names[r['rhs']]} → {names[r['lhs']]}")
+            "indices": [_floors(dict(d.model_dump(), pair=pair(d.model_dump()),
+                                     label=names[d.name])) for d in index],
+            "reading": t["cmp_reading_warranted"].format(n=len(sig), m=len(warranted),
+                                                         k=skipped) if skipped
+            else t["cmp_reading"].format(n=len(sig), m=len(index)),
+            "paths": [_floors(_floors(dict(r, pair=pair(r),
+                                           label=f"{names[r['rhs']]} → {names[r['lhs']]}")),
+                              p="p_henseler", res="p_henseler_resolution",
+                              adj="p_henseler_adj", prefix="ph")
                       for r in c.paths],
             "paths_sig": sum(1 for r in c.paths if r["significant"]),
             "micom": [dict(r, pair=pair(r), label=names[r["construct"]],
                            status=t[f"status_{r['invariance']}"]) for r in c.micom],
-            "micom_text": t["micom_none"].format(names="、".join(none) if names.lang == "zh-CN"
-                                                 else ", ".join(none)) if none
+            "micom_text": t["micom_none"].format(names=("；" if names.lang == "zh-CN"
+                                                        else "; ").join(none)) if none
             else t["micom_ok"],
             "invariance": None if inv is None else {
                 "error": inv.get("error"),
@@ -391,6 +515,80 @@ def _cbsem(cb, names: Names, t: dict, lang: str) -> dict:
     ctx["cb_estimates"] = [dict(r, label=f"{names.get(r['lhs'])} {r['op']} {names.get(r['rhs'])}")
                            for r in cb.estimates]
     return ctx
+
+
+def _disagreements(results: Results, names: Names, t: dict) -> list[str]:
+    """Paths where the headline PLS model and CB-SEM disagree — opposite signs, or
+    significant (5%) in one and not in the other — each named in a sentence; one
+    sentence saying they agree when none do; nothing without both models' tests."""
+    cb, pls = results.cbsem, results.model_of(results.headline.group)
+    if cb is None or cb.error or pls is None:
+        return []
+    alpha = results.settings.multiplicity.alpha
+    cbp = {(r["lhs"], r["rhs"]): r for r in cb.estimates if r.get("op") == "~"}
+    out, tested = [], 0
+    for r in pls.paths:
+        c = cbp.get((r["lhs"], r["rhs"]))
+        if c is None or r.get("pvalue") is None or c.get("pvalue") is None:
+            continue
+        tested += 1
+        cb_est = c.get("std_all") if c.get("std_all") is not None else c["est"]
+        if r["est"] * cb_est < 0:
+            why = t["why_sign"]
+        elif (r["pvalue"] < alpha) != (c["pvalue"] < alpha):
+            why = t["why_sig"]
+        else:
+            continue
+        out.append(t["cb_disagree"].format(
+            path=f"{names[r['rhs']]} → {names[r['lhs']]}", pls=f"{r['est']:.3f}",
+            pls_p=_p_text(r["pvalue"]), cb=f"{cb_est:.3f}", cb_p=_p_text(c["pvalue"]),
+            why=why))
+    return out or ([t["cb_agree"]] if tested else [])
+
+
+def _complaints(results: Results, names: Names, t: dict) -> dict | None:
+    """Complaint rate, handling and complainers' loyalty by group, with a sentence per
+    group only for what its data license (no complainer: say so, nothing more)."""
+    a = results.analytics.get("complaints")
+    if not a or not a.get("rows"):
+        return None
+    f = lambda v, d=1: "–" if v is None else f"{v:.{d}f}"  # noqa: E731
+    loyalty = names[a["loyalty"]]
+    scale = a.get("handling_scale")
+    scale_text = f"{scale[0]:g}–{scale[1]:g}" if scale else ""
+    rows, lines = [], []
+    for r in a["rows"]:
+        if r.get("reason") == "no_answers":
+            continue
+        label = names.group(r["group"]) if r["group"] else t["all"]
+        rows.append(_floors(dict(r, label=label)))
+        if r.get("reason") == "no_complainers":
+            lines.append(t["comp_none"].format(group=label, n=r["n"]))
+            continue
+        said = [t["comp_rate"].format(group=label, rate=f(r["rate"]), k=r["complainers"],
+                                      n=r["n"], lo=f(r["rate_lower"]), hi=f(r["rate_upper"]))]
+        if r.get("handling") is not None and r.get("handling_lower") is not None \
+                and r["handling_lower"] == r["handling_lower"]:
+            said.append(t["comp_handling"].format(mean=f(r["handling"]), scale=scale_text,
+                                                  lo=f(r["handling_lower"]),
+                                                  hi=f(r["handling_upper"]),
+                                                  n=r["handling_n"]))
+        if r.get("reason") == "too_few":
+            said.append(t["comp_too_few"])
+        elif r.get("pvalue_adj") is not None and r.get("difference") is not None:
+            key = "comp_same" if not r["significant"] else \
+                "comp_lower" if r["difference"] < 0 else "comp_higher"
+            diff = abs(r["difference"]) if r["significant"] else r["difference"]
+            said.append(t[key].format(loyalty=loyalty, diff=f(diff),
+                                      lo=f(r["ci_lower"]), hi=f(r["ci_upper"])))
+        lines.append((" " if names.lang != "zh-CN" else "").join(said))
+    intro_key = "complaints_intro" if a.get("handling") else "complaints_intro_nohandling"
+    return {"rows": rows, "lines": lines, "handling": bool(a.get("handling")),
+            "loyalty": bool(a.get("loyalty_scored")),
+            "intro": t[intro_key].format(loyalty=loyalty),
+            "complainers": t["complainers"].format(loyalty=loyalty),
+            "others": t["non_complainers"].format(loyalty=loyalty),
+            "note": t["complaints_note"].format(scale=scale_text)}
 
 
 # --- analytics -------------------------------------------------------------------------------
@@ -459,6 +657,36 @@ def _analytics(a: dict, names: Names, t: dict, lang: str) -> dict:
 
 # --- data quality and method -----------------------------------------------------------------
 
+def _design_text(results: Results, t: dict) -> list[str]:
+    """How standard errors were computed (results.uncertainty), in sentences the data
+    license: the design only when there is one, re-raking only when it was done."""
+    u = results.uncertainty
+    if u is None:
+        return []
+    parts = []
+    if u.cluster and u.strata:
+        parts.append(t["design_both"].format(clusters=u.n_clusters, cluster=u.cluster,
+                                             strata=u.n_strata, strata_item=u.strata))
+    elif u.cluster:
+        parts.append(t["design_clusters"].format(clusters=u.n_clusters, cluster=u.cluster))
+    elif u.strata:
+        parts.append(t["design_strata"].format(strata=u.n_strata, strata_item=u.strata))
+    if u.scores == "taylor":
+        parts.append(t["scores_taylor"])
+    elif u.scores == "replicates":
+        parts.append(t["scores_replicates"].format(replicates=u.replicates))
+    else:
+        weighted = results.settings.weight or results.weighting is not None
+        parts.append(t["scores_kish_weighted" if weighted else "scores_kish"])
+    if u.resampling == "cluster":
+        parts.append(t["boot_cluster"])
+    elif u.resampling == "rerake":
+        parts.append(t["boot_rerake_cluster" if u.cluster else "boot_rerake"])
+    if u.lonely:
+        parts.append(t["design_lonely"].format(strata=", ".join(u.lonely)))
+    return parts
+
+
 def _method(results: Results, names: Names, t: dict, level: str, lang: str) -> dict:
     s = results.settings
     p = s.pls or {}
@@ -485,17 +713,24 @@ def _method(results: Results, names: Names, t: dict, level: str, lang: str) -> d
         "screening_notes": [screening_note(n, lang) for n in s.screening_notes] +
         [screening_note(n, lang) for src in results.sample.sources for n in src.notes
          if n not in s.screening_notes],
-        "weight_text": t["weight_text"].format(weight=s.weight) if s.weight else t["no_weight"],
+        "weight_text": t["weight_raked"] if results.weighting is not None else
+        t["weight_text"].format(weight=s.weight) if s.weight else t["no_weight"],
+        "design_text": _design_text(results, t),
         "pls_text": t["pls_settings"].format(scheme=t.get(f"scheme_{p.get('scheme')}",
                                                           p.get("scheme", "path")),
                                              boot=p.get("bootstrap", 0), seed=p.get("seed"),
-                                             level=level) if p else "",
+                                             level=level) + _poisson_text(results, p, t)
+        if p else "",
         "cb_text": t["cb_settings_fiml" if (results.cbsem is not None and
                       (results.cbsem.settings or {}).get("missing") == "fiml")
                       else "cb_settings"].format(estimator=t.get(
             f"estimator_{(s.cbsem or {}).get('estimator', 'ML')}",
             (s.cbsem or {}).get("estimator", "ML"))) if s.cbsem else "",
-        "multiplicity_text": t["multiplicity_text"].format(alpha=s.multiplicity.alpha),
+        "multiplicity_text": t["multiplicity_text"].format(alpha=s.multiplicity.alpha) + (
+            t["resamples_text"].format(tail=s.multiplicity.tail_draws, boot=p["bootstrap"])
+            if p.get("bootstrap") else ""),
+        "group_sizes_note": t["group_sizes_wave"].format(wave=s.current_wave)
+        if s.current_wave else "",
         "waves_text": t["waves_text"].format(wave=s.current_wave) if s.current_wave else "",
         "syntax": results.model.syntax,
         "disclosures": [d for d, x in zip(rows, disclosures) if _within(results, x.group)],
@@ -518,3 +753,190 @@ def _method(results: Results, names: Names, t: dict, level: str, lang: str) -> d
                                  "construct": names[v.construct] if v.construct else "NPS",
                                  "scale": f"{v.min:g}–{v.max:g}"}
                                 for i, v in results.model.items.items() if v.min is not None]}
+
+
+# --- what the study's shape licenses -----------------------------------------------------------
+
+def _shape(results: Results, ctx: dict, lang: str) -> dict:
+    """Switches computed from the results, so that a study prints only what its data
+    license: one row of scores is not "by group", nothing is "adjusted" without several
+    groups, the glossary defines only the terms the report uses, and the limitations
+    name waves and groups only when there are some. Loader notes about the data file are
+    moved out of the method text into the appendix, and only when they read in the
+    report's language."""
+    t = ctx["t"]
+    single = len(ctx.get("current_rows") or []) <= 1
+    trend = ctx.get("trend") or {}
+    changes = trend.get("changes") or []
+    micom = bool(ctx.get("comparisons")) or any(d.get("warranted") is not None
+                                                  for d in changes)
+    terms = ["index"]
+    terms += ["nps"] if ctx.get("nps_rows") else []
+    terms += ["csat"] if ctx.get("csat") else []
+    terms += ["interval", "significance"]
+    terms += ["micom"] if micom else []
+    terms += ["htmt"] if "quality" in ctx else []
+    terms += ["ipma"] if "ipma_chart" in ctx else []
+    terms += ["cbsem_fit"] if ctx.get("cbsem") and not ctx["cbsem"].get("error") else []
+    s = results.settings
+    limits = ["cross_section" if s.waves else "cross_section_one", "sample", "self_report",
+              "model"] + (["small_groups"] if s.groups else [])
+    rules = [screening_note(n, lang) for n in s.screening_notes]
+    loader = [x for src in results.sample.sources for n in src.notes
+              if n not in s.screening_notes
+              # a note no catalogue entry reads in the report's language is left out
+              and ((x := screening_note(n, lang)) != n or lang == "en")]
+    waves = "_wave" if s.current_wave else ""
+    client = "" if single or results.study.client_group else "_noclient"
+    shape = "_single" if single else ""
+    out = {"single_group": single, "has_adjusted": not single,
+           "scores_intro": t[("current_intro" if waves else "current_intro_one") + client
+                             if not single else "current_intro_single" + waves],
+           "items_intro": t["items_intro" + (shape + waves if single else
+                                             "" if waves else "_groups")],
+           "index_ci": any(r.ci_lower is not None for r in results.indices),
+           # one driver cannot "stand out" from the others, in any group
+           "several_drivers": sum(1 for r in ctx.get("ipma_rows") or []
+                                  if r.get("actionable")) > 1,
+           # "act first" is defined only where some question is marked so
+           "any_act": any(r.get("act") for r in ctx.get("item_rows") or []),
+           "group_size_rows": any(bool(v) for v in results.sample.group_sizes.values()),
+           "glossary_terms": terms, "limitations": limits,
+           "screening_notes": rules, "loader_notes": list(dict.fromkeys(loader))}
+    out.update(_many_groups(results, ctx))
+    return out
+
+
+#: more levels than this in one group item, and the report shows the client against each
+#: competitor (or, without a client, the significant pairs); every pair stays in tables.xlsx
+MANY_GROUPS = 6
+
+
+def _many_groups(results: Results, ctx: dict) -> dict:
+    """A study of many groups reads as one of three: the pairwise tables of the body and
+    the appendix keep the pairs with the client's group (without a client: the
+    significant ones), the scores chart and the trend the whole sample and the client,
+    and a matrix of the client against each competitor replaces the long index table.
+    Nothing changes for a study of up to :data:`MANY_GROUPS` levels."""
+    t, names = ctx["t"], ctx["labels"]
+    client = results.study.client_group or {}
+    scope = results.headline.group
+    mine = lambda g: bool(client) and all(g.get(k) == v for k, v in client.items())  # noqa: E731
+    out: dict = {"pairs_body_note": "",
+                 "comparisons": [dict(c, matrix=None, pairs_note="", paths_note="",
+                                      micom_note="",
+                                      paths_m=len(c.get("paths") or []))
+                                 for c in ctx.get("comparisons") or []]}
+    if ctx.get("trend"):
+        out["trend"] = dict(ctx["trend"], pairs_note="")
+        if len({r["group"] for r in out["trend"]["table"]}) <= 1:  # one line per panel
+            out["trend"]["note"] = t["trend_note_one"]
+    many_items = []
+    comps = []
+    for c, shown in zip(results.comparisons, out["comparisons"]):
+        levels = {d.group_a.get(c.item) for d in c.differences} | \
+                 {d.group_b.get(c.item) for d in c.differences}
+        if len(levels) <= MANY_GROUPS:
+            comps.append(shown)
+            continue
+        many_items.append(c.item)
+        by_client = bool(client) and c.item in client
+        keep = (lambda r: mine(r["group_a"]) or mine(r["group_b"])) if by_client else \
+            (lambda r: bool(r.get("significant")))
+        keep_micom = keep if by_client else (lambda r: not r.get("compositional", True))
+        total = len({(group_key(d.group_a), group_key(d.group_b)) for d in c.differences})
+        # the appendix keeps what a reader acts on: significant path differences and
+        # pairs MICOM did not find fully invariant (with the client, when there is one)
+        failed: dict[str, int] = {}
+        for r in c.micom:
+            failed[r["construct"]] = failed.get(r["construct"], 0) + (not r["compositional"])
+        sep = "、" if names.lang == "zh-CN" else ", "
+        none = [t["micom_pairs_n"].format(construct=names[k], k=v, m=total)
+                for k, v in failed.items() if v]
+        shown = dict(shown, indices=[r for r in shown["indices"] if keep(r)],
+                     paths=[r for r in shown["paths"] if keep(r) and r.get("significant")],
+                     micom=[r for r in shown["micom"] if keep_micom(r)
+                            and not r.get("compositional", True)],
+                     micom_text=t["micom_none"].format(names=sep.join(none)) if none
+                     else shown["micom_text"],
+                     pairs_note=t["pairs_client" if by_client else "pairs_significant"]
+                     .format(m=total),
+                     paths_note=t["paths_pairs_client" if by_client else
+                                  "pairs_significant"].format(m=total),
+                     micom_note=t["micom_pairs_client" if by_client else
+                                  "pairs_significant"].format(m=total))
+        if by_client:
+            shown["matrix"] = _client_matrix(shown["indices"], mine, names, scope)
+        comps.append(shown)
+    if not many_items:
+        return out
+    out["comparisons"] = comps
+    by_client = bool(client) and any(i in client for i in many_items)
+
+    def pairs(rows: list[dict]) -> list[dict]:
+        return [r for r in rows if (mine(r["group_a"]) or mine(r["group_b"])
+                                    if by_client else r.get("significant"))]
+    for key in ("nps_differences", "csat_differences"):
+        if ctx.get(key):
+            out[key] = pairs(ctx[key])
+    out["pairs_body_note"] = t["pairs_client" if by_client else "pairs_significant"].format(
+        m=len({(group_key(r["group_a"]), group_key(r["group_b"]))
+               for r in ctx.get("nps_differences") or []}))
+    focus = [scope] + ([{**client, **scope}] if client else [])
+    keys = [group_key(g) for g in focus]
+    rows = [dict(r.model_dump(), group=group_key(r.group)) for r in results.indices
+            if not r.pooled and group_key(r.group) in keys]
+    if ctx.get("index_chart") and rows:
+        out["index_chart"] = data_uri(charts.index_chart(
+            rows, results.model.index_constructs, names.constructs, keys,
+            {group_key(g): names.group(g) for g in focus}))
+    tr = results.trend
+    if ctx.get("trend") and tr is not None:
+        rest = lambda g: {k: v for k, v in g.items() if k != tr.item}  # noqa: E731
+        wanted = {group_key(rest(g)) for g in focus}
+        trend = dict(out["trend"])
+        trend["changes"] = [r for r in trend["changes"]
+                            if group_key(rest(r["group_a"])) in wanted]
+        shown_labels = {names.group(rest(g), {}) for g in focus}
+        trend["table"] = [r for r in trend["table"] if r["group"] in shown_labels]
+        rows = [{"group": group_key(rest(r.group)), "wave": r.group[tr.item],
+                 "construct": r.construct, "index": r.index}
+                for r in results.indices if tr.item in r.group and not r.pooled
+                and group_key(rest(r.group)) in wanted]
+        order = [group_key(rest(g)) for g in focus]
+        if trend.get("chart") and rows:
+            trend["chart"] = data_uri(charts.trend_panels(
+                rows, results.model.index_constructs, names.constructs, tr.waves, order,
+                {group_key(rest(g)): names.group(rest(g), {}) for g in focus},
+                group_key(rest({**client, **scope})) if client else None))
+        trend["pairs_note"] = t["trend_client"]
+        out["trend"] = trend
+        out["disclosures_other"] = [d for d in ctx.get("disclosures_other") or []
+                                    if group_key(rest(d["group"])) in wanted]
+    labels = {names.group(g) for g in focus}
+    cols = [i for i, g in enumerate(ctx.get("item_groups") or []) if g in labels]
+    if ctx.get("item_table") and cols:
+        out["item_groups"] = [ctx["item_groups"][i] for i in cols]
+        out["item_table"] = [dict(r, cells=[r["cells"][i] for i in cols])
+                             for r in ctx["item_table"]]
+    comp = ctx.get("complaints")
+    if comp and len(comp["rows"]) == len(comp["lines"]):
+        out["complaints"] = dict(comp, lines=[x for r, x in zip(comp["rows"], comp["lines"])
+                                              if r["label"] in labels | {t["all"]}])
+    return out
+
+
+def _client_matrix(rows: list[dict], mine, names: Names, scope: Group) -> dict:
+    """The client's index minus each competitor's, one row per competitor and one column
+    per construct, with the marks of the pairwise table (* significant, † not warranted)."""
+    constructs = list(dict.fromkeys(r["name"] for r in rows))
+    table: dict[str, dict] = {}
+    for r in rows:
+        flip = 1 if mine(r["group_a"]) else -1
+        other = r["group_b"] if flip == 1 else r["group_a"]
+        table.setdefault(names.group(other, scope), {})[r["name"]] = {
+            "difference": flip * r["difference"], "significant": r.get("significant"),
+            "warranted": r.get("warranted")}
+    return {"constructs": [names[c] for c in constructs],
+            "rows": [{"label": k, "cells": [v.get(c) for c in constructs]}
+                     for k, v in table.items()]}

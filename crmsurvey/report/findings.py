@@ -17,12 +17,19 @@ SENTENCES = {
                     "{lo} to {hi}), against {market} for the market as a whole.",
         "position_all": "{when}the {construct} index is {value} ({level} interval {lo} to "
                         "{hi}).",
+        "position_noci": "{when}{focus}'s {construct} index is {value} (no bootstrap "
+                         "interval: the study was run without resamples), against {market} "
+                         "for the market as a whole.",
+        "position_all_noci": "{when}the {construct} index is {value} (no bootstrap "
+                             "interval: the study was run without resamples).",
         "when": "In {wave}, ", "everyone": "the whole sample", "semi": "; ",
         "no_gap": "No group's {construct} index differs significantly from another's.",
         "ahead": "{focus} is significantly ahead of {names}",
         "behind": "{focus} is significantly behind {names}",
         "gap": "{name} by {diff} points (adjusted interval {lo} to {hi})",
         "level_with": "{focus} cannot be told apart from {names}",
+        "level_with_n": "{focus} cannot be told apart from the {n} others",
+        "and_more": "{names} and {k} more",
         "joined": "{parts}.",
         "nps": "{focus}'s Net Promoter Score is {value} ({level} interval {lo} to {hi}); "
                "the market's is {market}.",
@@ -47,17 +54,29 @@ SENTENCES = {
                "({item_performance}).",
         "keep": "The drivers that matter already perform at or above the others' level; "
                 "keep {driver} up ({performance} of 100).",
+        "only": "{driver} is the only driver of {target} in the model that management can "
+                "act on, and its effect is significant: a one-point rise in its index moves "
+                "{target} by {importance} points (standardised effect {effect}, {level} "
+                "interval {lo} to {hi}).",
+        "only_perf": "{driver} scores {performance} of 100; its weakest question is "
+                     "“{question}” ({item_performance}).",
     },
     "zh-CN": {
         "position": "{when}{focus}的{construct}指数为{value}（{level}置信区间{lo}至{hi}），"
                     "整个市场为{market}。",
         "position_all": "{when}{construct}指数为{value}（{level}置信区间{lo}至{hi}）。",
+        "position_noci": "{when}{focus}的{construct}指数为{value}（本研究未做自助法重抽样，"
+                         "无置信区间），整个市场为{market}。",
+        "position_all_noci": "{when}{construct}指数为{value}（本研究未做自助法重抽样，无置信"
+                             "区间）。",
         "when": "{wave}年，", "everyone": "全部受访者", "semi": "；",
         "no_gap": "各组的{construct}指数之间没有显著差异。",
         "ahead": "{focus}显著领先于{names}",
         "behind": "{focus}显著落后于{names}",
         "gap": "{name}（相差{diff}分，校正置信区间{lo}至{hi}）",
         "level_with": "{focus}与{names}之间没有显著差异",
+        "level_with_n": "{focus}与其余{n}个组之间没有显著差异",
+        "and_more": "{names}等（另有{k}个）",
         "joined": "{parts}。",
         "nps": "{focus}的净推荐值为{value}（{level}置信区间{lo}至{hi}），市场整体为{market}。",
         "change_sig": "与{prev}年相比，{what}{direction}{diff}分（{level}置信区间{lo}至{hi}）。",
@@ -74,6 +93,11 @@ SENTENCES = {
                "分，满分100）；其中得分最低的题目是“{question}”（{item_performance}分）。",
         "keep": "有显著影响的驱动因素表现均不低于其他因素；应继续保持{driver}（{performance}分，"
                 "满分100）。",
+        "only": "{driver}是模型中管理层可以改进的唯一驱动因素，且对{target}有显著影响：其指数每"
+                "提高1分，{target}提高{importance}分（标准化效应{effect}，{level}置信区间{lo}至"
+                "{hi}）。",
+        "only_perf": "{driver}得分为{performance}分（满分100）；其中得分最低的题目是“{question}”"
+                     "（{item_performance}分）。",
     },
 }
 
@@ -105,14 +129,16 @@ def findings(results: Results, names, level: str) -> list[str]:
         return out
     row, market = results.index_of(focus_group, sat), results.index_of(scope, sat)
     if row is not None and focus_group != scope:
-        position = s["position"].format(when=when, focus=focus, construct=labels[sat],
+        key = "position" if row.ci_lower is not None else "position_noci"
+        position = s[key].format(when=when, focus=focus, construct=labels[sat],
                                         value=_n(row.index), level=level,
                                         lo=_n(row.ci_lower), hi=_n(row.ci_upper),
                                         market=_n(market.index))
         versus = _versus(results, s, sep, focus_group, sat, name, scope, focus)
         out.append(position + (" " if lang != "zh-CN" and versus else "") + versus)
     elif market is not None:
-        out.append(s["position_all"].format(when=when, construct=labels[sat],
+        key = "position_all" if market.ci_lower is not None else "position_all_noci"
+        out.append(s[key].format(when=when, construct=labels[sat],
                                             value=_n(market.index), level=level,
                                             lo=_n(market.ci_lower), hi=_n(market.ci_upper))
                    + (" " if lang != "zh-CN" else "") + _spread(results, s, sat, name, labels))
@@ -146,15 +172,24 @@ def _versus(results, s, sep, focus_group, sat, name, scope, focus) -> str:
         if not d.significant:
             level_with.append(name(other, scope))
         elif gap > 0:
-            ahead.append(text)
+            ahead.append((-abs(gap), text))
         else:
-            behind.append(text)
+            behind.append((-abs(gap), text))
+
+    def listed(gaps: list) -> str:
+        """The largest gaps first; beyond three, how many more (a study of many groups)."""
+        texts = [x for _, x in sorted(gaps, key=lambda g: g[0])]
+        if len(texts) <= 3:
+            return sep.join(texts)
+        return s["and_more"].format(names=sep.join(texts[:3]), k=len(texts) - 3)
     parts = []
     if ahead:
-        parts.append(s["ahead"].format(focus=focus, names=sep.join(ahead)))
+        parts.append(s["ahead"].format(focus=focus, names=listed(ahead)))
     if behind:
-        parts.append(s["behind"].format(focus=focus, names=sep.join(behind)))
-    if level_with:
+        parts.append(s["behind"].format(focus=focus, names=listed(behind)))
+    if len(level_with) > 3:
+        parts.append(s["level_with_n"].format(focus=focus, n=len(level_with)))
+    elif level_with:
         parts.append(s["level_with"].format(focus=focus, names=sep.join(level_with)))
     return s["joined"].format(parts=s["semi"].join(parts)) if parts else ""
 
@@ -195,7 +230,7 @@ def _change(results, s, focus_group, focus, labels, level) -> str:
             out.append(s["change_sig"].format(
                 prev=tr.previous, what=f"{focus} · {what(d)}",
                 direction=s["rose"] if d.difference > 0 else s["fell"],
-                diff=_n(abs(d.difference)), level=level if d.quantity == "index" else "95%",
+                diff=_n(abs(d.difference)), level=_level(d),
                 lo=_n(d.ci_lower, sign=True), hi=_n(d.ci_upper, sign=True)))
             if d.warranted is False:
                 out[-1] += s["caveat"].format(construct=what(d))
@@ -203,8 +238,14 @@ def _change(results, s, focus_group, focus, labels, level) -> str:
     d = max(mine, key=lambda d: abs(d.difference))
     return s["change_none"].format(focus=focus, prev=tr.previous, what=what(d),
                                    diff=_n(d.difference, sign=True),
-                                   level=level if d.quantity == "index" else "95%",
+                                   level=_level(d),
                                    lo=_n(d.ci_lower, sign=True), hi=_n(d.ci_upper, sign=True))
+
+
+def _level(d: Difference) -> str:
+    """The level of a difference's own interval (Holm's step level for a wave change):
+    ``95%``, ``98.3%``."""
+    return f"{100 * d.ci_level:.1f}".removesuffix(".0") + "%"
 
 
 def _drivers(s, sep, drivers, labels, level, item_text) -> list[str]:
@@ -213,6 +254,9 @@ def _drivers(s, sep, drivers, labels, level, item_text) -> list[str]:
     if not drivers.priorities:
         return [s["no_driver"].format(target=target)]
     first = by[drivers.priorities[0]]
+    actionable = [r for r in drivers.constructs if r.actionable]
+    if len(actionable) == 1:  # no other driver to stand out from or to perform below
+        return _only_driver(s, first, target, level, drivers, labels, item_text)
     out = []
     if drivers.standout:
         out.append(s["standout"].format(driver=labels[first.construct], target=target,
@@ -224,7 +268,8 @@ def _drivers(s, sep, drivers, labels, level, item_text) -> list[str]:
                                        target=target, first=labels[first.construct],
                                        effect=_n(first.total_std, 2), level=level,
                                        lo=_n(first.ci_lower, 2), hi=_n(first.ci_upper, 2)))
-    mean = sum(r.performance for r in drivers.constructs) / len(drivers.constructs)
+    # the drivers' average: the outcomes (not actionable) are not drivers
+    mean = sum(r.performance for r in actionable) / len(actionable)
     weak = [by[c] for c in drivers.priorities if by[c].performance < mean]
     if weak:
         r = weak[0]
@@ -238,4 +283,20 @@ def _drivers(s, sep, drivers, labels, level, item_text) -> list[str]:
     else:
         out.append(s["keep"].format(driver=labels[first.construct],
                                     performance=_n(first.performance)))
+    return out
+
+
+def _only_driver(s, r, target, level, drivers, labels, item_text) -> list[str]:
+    """The one actionable driver: its effect, and where it scores lowest — never that it
+    "stands out" or performs below "the other drivers" (there are none)."""
+    out = [s["only"].format(driver=labels[r.construct], target=target,
+                            importance=_n(r.importance, 2), effect=_n(r.total_std, 2),
+                            level=level, lo=_n(r.ci_lower, 2), hi=_n(r.ci_upper, 2))]
+    items = sorted((i for i in drivers.items if i.construct == r.construct),
+                   key=lambda i: i.performance)
+    if items:
+        out.append(s["only_perf"].format(driver=labels[r.construct],
+                                         performance=_n(r.performance),
+                                         question=item_text(items[0].item),
+                                         item_performance=_n(items[0].performance)))
     return out

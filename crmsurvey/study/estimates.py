@@ -29,13 +29,17 @@ def index_rows(unit: Unit, res, constructs: list[str]) -> list[IndexRow]:
 
 
 def score_rows(unit: Unit, data: pd.DataFrame, weights, nps_item: str | None,
-               csat_items: dict[str, float]) -> list[ScoreRow]:
-    """NPS (points) and CSAT (% top box) of one unit's rows, weighted when the study is."""
+               csat_items: dict[str, float], design=None) -> list[ScoreRow]:
+    """NPS (points) and CSAT (% top box) of one unit's rows, weighted when the study is;
+    with a ``design`` (:class:`~.design.StudyDesign`) their standard errors, intervals and
+    effective n are design-based."""
     rows = data[unit.rows]
     w = None if weights is None else weights[unit.rows]
     out = []
     if nps_item:
         r = nps(rows[nps_item], weights=w)
+        if design is not None:
+            r = design.score(unit, ("nps", nps_item), r, "nps")
         out.append(ScoreRow(measure="nps", item=nps_item, group=unit.group,
                             value=_num(r["nps"]), se=_num(r["se"]), ci_lower=_num(r["ci_lower"]),
                             ci_upper=_num(r["ci_upper"]), n=int(r["n"]), n_eff=_num(r["n_eff"]),
@@ -44,6 +48,8 @@ def score_rows(unit: Unit, data: pd.DataFrame, weights, nps_item: str | None,
                             pooled=unit.pooled))
     for item, top in csat_items.items():
         r = csat(rows[item], top=top, weights=w)
+        if design is not None:
+            r = design.score(unit, ("csat", item), r, "csat")
         out.append(ScoreRow(measure="csat", item=item, group=unit.group, value=_num(r["csat"]),
                             se=_num(r["se"]), ci_lower=_num(r["ci_lower"]),
                             ci_upper=_num(r["ci_upper"]), n=int(r["n"]),
@@ -52,10 +58,11 @@ def score_rows(unit: Unit, data: pd.DataFrame, weights, nps_item: str | None,
     return out
 
 
-def item_rows(unit: Unit, data: pd.DataFrame, weights, bounds: dict[str, tuple[float, float]]
-              ) -> list[ItemRow]:
+def item_rows(unit: Unit, data: pd.DataFrame, weights, bounds: dict[str, tuple[float, float]],
+              design=None) -> list[ItemRow]:
     """Mean and top-2-box share of each rated item (``bounds``: item → scale min, max)
-    among one unit's rows, weighted when the study is."""
+    among one unit's rows, weighted when the study is; with a ``design`` the means'
+    design-based standard errors."""
     items = [i for i in bounds if i in data]
     x = data.loc[unit.rows, items].apply(pd.to_numeric, errors="coerce").to_numpy(float)
     w = np.ones(len(x)) if weights is None else weights[unit.rows]
@@ -66,13 +73,14 @@ def item_rows(unit: Unit, data: pd.DataFrame, weights, bounds: dict[str, tuple[f
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.nansum(np.where(answered, x, 0) * w[:, None], axis=0) / total
         top2 = 100 * ((x >= top) * wa).sum(axis=0) / total
+    se = [design.se(unit, ("item", i))[0] if design is not None else np.nan for i in items]
     return [ItemRow(group=unit.group, item=i, mean=_num(mean[k]), top2=_num(top2[k]),
-                    n=int(answered[:, k].sum()), pooled=unit.pooled)
+                    n=int(answered[:, k].sum()), pooled=unit.pooled, se=_num(se[k]))
             for k, i in enumerate(items)]
 
 
 def pls_model(unit: Unit, res, data: pd.DataFrame, items: list[str], weights,
-              prediction=None) -> PLSModel:
+              prediction=None, cvpat=None, copula=None) -> PLSModel:
     s = res.settings
     cells = int(data.loc[unit.rows, items].apply(pd.to_numeric, errors="coerce").isna()
                 .to_numpy().sum())
@@ -93,4 +101,7 @@ def pls_model(unit: Unit, res, data: pd.DataFrame, items: list[str], weights,
                     settings=json_safe(d["settings"]),
                     diagnostics=Diagnostic.of(res.diagnostics, unit.group),
                     disclosure=disclosure,
-                    predict=None if prediction is None else prediction.to_dict())
+                    predict=None if prediction is None else prediction.to_dict(),
+                    cvpat=None if cvpat is None else json_safe(cvpat.to_dict("records")),
+                    endogeneity=None if copula is None
+                    else json_safe(copula.to_dict("records")))

@@ -97,6 +97,14 @@ def load_study(path: str | Path, *, root: str | Path | None = None) -> Study:
         raise
     _check_limits(d, marked)
     _check_names(d, q, marked, folder, base)
+    if d.weighting is not None:
+        from .weighting import check_weighting
+
+        check_weighting(d, q, marked, folder, base)
+    if d.design is not None or d.rake_in_bootstrap:
+        from .design import check_design
+
+        check_design(d, q, marked)
     return Study(d, q, folder, source, base, p.resolve())
 
 

@@ -24,7 +24,7 @@ from ..questionnaire.schema import Text
 __all__ = ["SCHEMA_VERSION", "Group", "Results", "load_results", "group_key", "group_label"]
 
 #: Bumped whenever a section changes shape; a results.json of another version is refused.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 Group = dict[str, str]
 Number = float | None  # None where a value could not be computed (NaN is not JSON)
@@ -81,8 +81,18 @@ class Multiplicity(_Section):
     method: Literal["bonferroni"] = "bonferroni"
     alpha: float = 0.05
     families: str = ("the pairs of levels of one group item for one quantity (a construct's "
-                     "index, the NPS, a path); a change since the previous wave is a family "
-                     "of its own")
+                     "index, the NPS, a CSAT item, a path)")
+    #: changes since the previous wave: Holm's step-down over the groups of one group item
+    #: for one quantity (the whole sample's change is a family of its own); each interval
+    #: at the level its step was tested at, so it excludes 0 exactly when the change is
+    #: significant
+    changes: Literal["holm"] = "holm"
+    #: MICOM's step 2 and 3 tests: each construct and pair at ``alpha`` unadjusted — their
+    #: null hypothesis is invariance, so adjusting would declare invariance more easily
+    micom: Literal["unadjusted"] = "unadjusted"
+    #: the fewest draws beyond each limit of a bootstrap interval (resamples are checked
+    #: or raised so that ``B · a / 2`` reaches it at the smallest adjusted level ``a``)
+    tail_draws: int = 20
     adjusted: list[str] = Field(default_factory=lambda: ["pvalue_adj", "ci_lower", "ci_upper"])
     unadjusted: list[str] = Field(default_factory=lambda: ["pvalue"])
 
@@ -168,6 +178,59 @@ class Sample(_Section):
     set_missing: dict[str, int]
 
 
+class Weighting(_Section):
+    """Weights computed from population targets (the study's ``weighting:``;
+    :class:`crmsurvey.weighting.Raking`): convergence, the weight range, Kish's design
+    effect, efficiency and effective n (overall and per ``by`` level in ``groups``), and
+    ``table`` — per variable and category the sample, target and weighted shares."""
+
+    method: Literal["rake", "linear", "poststratify"]
+    variables: list[str]
+    by: str | None
+    base: str | None
+    trim: list[float] | None
+    source: str | None  # the targets table, as the study names it
+    iterations: int
+    max_error: float
+    converged: bool
+    tol: float
+    max_iter: int
+    n: int
+    deff: float
+    efficiency: float
+    n_eff: float
+    weight_min: float
+    weight_max: float
+    groups: Records
+    table: Records
+    diagnostics: list[Diagnostic]
+    #: per variable its question (``text``) and its codes' labels (``codes``), as the
+    #: questionnaire words them, for the report's table
+    labels: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class Uncertainty(_Section):
+    """How standard errors and intervals were computed. ``scores`` (NPS, CSAT, item
+    means): ``kish`` (simple random sampling, Kish's effective n when weighted),
+    ``taylor`` (Taylor linearisation under the design) or ``replicates`` (the standard
+    deviation over ``replicates`` resamples, raking repeated in each). ``resampling``:
+    what the PLS bootstrap resampled — ``multinomial``/``poisson`` (respondents),
+    ``cluster`` (clusters within strata, Rao–Wu) or ``rerake`` (raked again in each
+    resample; of clusters when the design names them). ``lonely``: strata with a single
+    cluster (they add no variance)."""
+
+    scores: Literal["kish", "taylor", "replicates"]
+    resampling: str | None
+    rake_in_bootstrap: bool = False
+    replicates: int | None = None
+    strata: str | None = None
+    cluster: str | None = None
+    fpc: str | None = None
+    n_strata: int | None = None
+    n_clusters: int | None = None
+    lonely: list[str] = Field(default_factory=list)
+
+
 class Headline(_Section):
     """Which group the headline figures describe: the current wave's whole sample, or
     the whole sample when the study has no waves."""
@@ -208,13 +271,15 @@ class ScoreRow(_Section):
 
 class ItemRow(_Section):
     """One question's answers in one group: mean on its scale and the top-2-box share
-    (%, the two highest scale points), over the answers given (``n``)."""
+    (%, the two highest scale points), over the answers given (``n``); ``se``: the
+    mean's standard error (see :class:`Uncertainty`)."""
 
     group: Group
     item: str
     mean: Number
     top2: Number
     n: int
+    se: Number = None
     pooled: bool = False
 
 
@@ -238,6 +303,9 @@ class Difference(_Section):
     pvalue_adj: Number
     m: int  # the size of the family the adjustment is over
     significant: bool
+    method: Literal["bonferroni", "holm"] = "bonferroni"
+    #: 1/B for a test from B resamples (its p-value is never below it), None otherwise
+    p_resolution: Number = None
     warranted: bool | None = None  # MICOM step 2 (compositional invariance) where it applies
     micom: str | None = None  # "full", "partial", "none"
 
@@ -285,6 +353,10 @@ class PLSModel(_Section):
     model_selection: Records | None = None  # AIC, BIC, GM per outcome
     slopes: Records | None = None  # simple slopes of interaction terms
     predict: Prediction | None = None  # PLSpredict (headline model)
+    #: CVPAT against IA and LM (crmsurvey.pls.cvpat; headline model, when asked)
+    cvpat: Records | None = None
+    #: Gaussian copula test per path (crmsurvey.pls.endogeneity; headline, when asked)
+    endogeneity: Records | None = None
     inner_vif: Records
     item_vif: Records
     f2: Records
@@ -385,6 +457,8 @@ class Results(_Section):
     skipped: list[Skip]
     diagnostics: list[Diagnostic]
     analytics: dict[str, Any]
+    weighting: Weighting | None = None  # weights computed from population targets
+    uncertainty: Uncertainty | None = None  # how standard errors were computed
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=1,

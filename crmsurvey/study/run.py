@@ -36,6 +36,7 @@ from .load import Study
 from .results import (CBSEMModel, Comparison, Diagnostic, Disclosure, Headline, ItemInfo,
                       ModelInfo,
                       Multiplicity, Results, Sample, Settings, Skip, SourceLog, StudyInfo, Trend,
+                      Uncertainty,
                       group_key, group_label)
 from .units import ModelFailure, Unit, Waves, build_units, fit_units, waves_of
 
@@ -117,7 +118,10 @@ def _repeats(q, earlier: pd.DataFrame, origin, data: pd.DataFrame, log):
     return data, log
 
 
-def _sample(logs, data: pd.DataFrame, groups: list[str], set_missing: dict) -> Sample:
+def _sample(logs, data: pd.DataFrame, groups: list[str], set_missing: dict,
+            waves: Waves | None = None) -> Sample:
+    """``group_sizes``: kept rows per level of each group item — in the current wave
+    when the study has waves (the wave item itself: rows per wave)."""
     def total(key: str) -> dict[str, int]:
         out: dict[str, int] = {}
         for log in logs:
@@ -132,9 +136,16 @@ def _sample(logs, data: pd.DataFrame, groups: list[str], set_missing: dict) -> S
                   rows_kept=sum(log.rows_kept for log in logs), excluded=total("excluded"),
                   flagged=total("flagged"), sources=sources,
                   group_sizes={g: {str(k): int(v) for k, v in
-                                   data[g].value_counts(sort=False).sort_index().items()}
+                                   _current_rows(data, g, waves)[g].value_counts(sort=False)
+                                   .sort_index().items()}
                                for g in groups},
                   set_missing=dict(sorted(set_missing.items())))
+
+
+def _current_rows(data: pd.DataFrame, item: str, waves: Waves | None) -> pd.DataFrame:
+    if waves is None or item == waves.item:
+        return data
+    return data[data[waves.item].astype(str) == waves.current]
 
 
 # --- steps 6 and 7 ------------------------------------------------------------------
@@ -168,6 +179,33 @@ def _predict(res, options, diagnostics: list, group):
         return None
 
 
+def _prediction_tests(res, options, diagnostics: list, group) -> dict:
+    """CVPAT (IA and LM, on PLSpredict's folds) and the copula test of the headline model,
+    as asked by the study's ``pls:`` section; a diagnostic says why one was not run."""
+    from ..pls.cvpat import cvpat
+    from ..pls.endogeneity import copula_test
+
+    runs = {"cvpat": lambda: cvpat(res, benchmark="both", folds=options.predict_folds or 10,
+                                   repeats=options.predict_reps, seed=options.seed),
+            "copula": lambda: copula_test(res)}
+    out = {}
+    for key, run in runs.items():
+        if not getattr(options, key):
+            continue
+        name = "CVPAT" if key == "cvpat" else "the copula test"
+        try:
+            out[key] = run()
+        except InputError as exc:
+            diagnostics.append(Diagnostic(code=f"{key}_skipped", severity="info",
+                                          message=f"{name} not run: {exc.msg}", concerns=[],
+                                          group=group))
+        except (np.linalg.LinAlgError, ArithmeticError, ValueError) as exc:
+            diagnostics.append(Diagnostic(code=f"{key}_failed", severity="warning",
+                                          message=f"{name} failed: {type(exc).__name__}: "
+                                                  f"{exc}", concerns=[], group=group))
+    return out
+
+
 def _comparisons(study, data, units, fits, indices, scores, headline: Unit, spec, weights,
                  bounds, policy, skipped) -> list[Comparison]:
     d = study.definition
@@ -199,8 +237,9 @@ def _comparisons(study, data, units, fits, indices, scores, headline: Unit, spec
 
 def _trend(study, data, waves: Waves, units, fits, indices, scores, spec, weights, bounds,
            policy, skipped, diagnostics: list) -> Trend:
-    """Each group's change since the previous wave (a family of its own), with MICOM
-    between the two waves on their whole samples governing every change of a construct."""
+    """Each group's change since the previous wave — Holm-adjusted over the groups of one
+    group item for one quantity — with MICOM between the two waves on their whole samples
+    governing every change of a construct."""
     changes = []
     if waves.previous is not None:
         cur, prev = waves.current, waves.previous
@@ -222,10 +261,18 @@ def _trend(study, data, waves: Waves, units, fits, indices, scores, spec, weight
                 status = {(group_key(a), group_key(b), c): s for a, b in pairs
                           for c, s in overall.items()}
         draws = _index_draws(units, fits)
+        # Holm over the groups of one group item for one quantity (policy.changes); the
+        # whole sample's change is a family of its own
+        families: dict[tuple, list] = {}
         for pair in pairs:
-            changes += C.index_differences([pair], indices, draws, study.index_constructs,
-                                           policy, kind="change", m=1, micom=status)
-            changes += C.score_differences([pair], scores, policy, kind="change", m=1)
+            families.setdefault(tuple(sorted(k for k in pair[0] if k != waves.item)),
+                                []).append(pair)
+        for family in families.values():
+            changes += C.index_differences(family, indices, draws, study.index_constructs,
+                                           policy, kind="change", m=len(family),
+                                           micom=status, method=policy.changes)
+            changes += C.score_differences(family, scores, policy, kind="change",
+                                           m=len(family), method=policy.changes)
     return Trend(item=waves.item, waves=list(waves.levels), current=waves.current,
                  previous=waves.previous, changes=changes)
 
@@ -295,6 +342,12 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
         from .._data import sampling_weights
 
         weights = _scale_free(sampling_weights(d.weight, data))
+    raking = None
+    if d.weighting is not None:  # weights from population targets, on the screened rows
+        from .weighting import apply_weighting
+
+        raking = apply_weighting(study, data)
+        weights = _scale_free(raking.weights)
     for item, level in (d.report.client_group or {}).items():
         if level not in set(data[item].dropna().astype(str)):
             raise InputError(f"report.client_group: {level!r} is not a level of {item!r} in "
@@ -310,15 +363,29 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
     waves = waves_of(study, data, wave_skips)
     units, skipped = build_units(study, data, waves, wave_skips)
     headline = next(u for u in units if u.group == ({waves.item: waves.current} if waves else {}))
+    # enough resamples for the adjusted intervals (the default raised, or refused)
+    from .resamples import checked_resamples, family_sizes
+
+    pairs_m, changes_m = family_sizes(study, [u.group for u in units if not u.pooled],
+                                      headline.group, waves.item if waves else None,
+                                      waves.current if waves else None,
+                                      waves.previous if waves else None)
+    study, raised = checked_resamples(study, pairs_m, changes_m, policy, headline.group)
+    d = study.definition
+    from .design import design_columns, study_design  # strata, clusters, re-raking
+
+    design = study_design(study, data, raking)
     # 3. fit
     fits: dict[str, object] = {}
-    models, diagnostics = [], []
+    models, diagnostics = [], list(raised)
+    if raking is not None:
+        diagnostics += Diagnostic.of(raking.diagnostics, {})
     model_items = [i for c in spec.constructs for i in c.items
                    if i not in spec.construct_names] if spec else []
     if d.pls is not None and has_model:
         say("fitting", 0, len(units))
         fitted = fit_units(spec, data, units, d.pls, weights, bounds, headline=headline,
-                           engine=engine)
+                           engine=engine, design=design)
         kept = []
         for u, res in zip(units, fitted):
             if isinstance(res, InputError):
@@ -336,7 +403,9 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
             fits[group_key(u.group)] = res
             kept.append(u)
             prediction = _predict(res, d.pls, diagnostics, u.group) if u is headline else None
-            model = pls_model(u, res, data, model_items, weights, prediction)
+            tests = _prediction_tests(res, d.pls, diagnostics, u.group) if u is headline \
+                else {}
+            model = pls_model(u, res, data, model_items, weights, prediction, **tests)
             models.append(model)
             diagnostics += model.diagnostics
         units = kept
@@ -345,11 +414,16 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
     indices = [row for u in units if group_key(u.group) in fits
                for row in index_rows(u, fits[group_key(u.group)], constructs)]
     nps_item = next((i for i in q.items_with_role("nps") if i in data), None)
-    scores = [row for u in units
-              for row in score_rows(u, data, weights, nps_item, d.analytics.csat)]
     rated = {i: q.item_bounds(i) for i in q.items if q.items[i].role in ("indicator", "nps")
              and getattr(q.scale(i), "type", None) == "rating" and q.item_bounds(i)}
-    items = [row for u in units for row in item_rows(u, data, weights, rated)]
+    if design is not None:  # every group's design-based errors, in one pass
+        design.compute(units, design_columns(data, nps_item, d.analytics.csat, rated),
+                       weights)
+    scores = [row for u in units
+              for row in score_rows(u, data, weights, nps_item, d.analytics.csat, design)]
+    items = [row for u in units for row in item_rows(u, data, weights, rated, design)]
+    if design is not None:  # lonely strata; raking that failed in some resamples
+        diagnostics += design.diagnostics()
     # 6. comparisons; 7. trend
     comparisons = _comparisons(study, data, units, fits, indices, scores, headline, spec,
                                weights, bounds, policy, skipped) if fits else []
@@ -398,13 +472,31 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
                         index_constructs=constructs, ipma_target=target,
                         items=_item_info(q, rated)),
         sample=_sample(logs, data, d.groups + ([d.waves] if d.waves and d.waves not in d.groups
-                                               else []), set_missing),
+                                               else []), set_missing, waves),
         headline=Headline(group=headline.group, wave=waves.current if waves else None,
                           previous_wave=waves.previous if waves else None),
         indices=indices, scores=scores, items=items, models=models, cbsem=cb, comparisons=comparisons,
         trend=trend, drivers=drivers, skipped=skipped, diagnostics=diagnostics,
-        analytics=json_safe(analytics))
+        analytics=json_safe(analytics),
+        weighting=None if raking is None else _weighting(raking, d.weighting, q),
+        uncertainty=_uncertainty(design, fits))
     return StudyRun(results, {**results_tables(results), **a_tables})
+
+
+def _weighting(raking, options, q):
+    from .results import Weighting
+    from .weighting import weighting_section
+
+    return Weighting.model_validate(json_safe(weighting_section(raking, options, q)))
+
+
+def _uncertainty(design, fits: dict) -> Uncertainty:
+    """How the study's standard errors were computed (the methodology says it)."""
+    kinds = {r.settings.resampling for r in fits.values() if r.settings.bootstrap}
+    resampling = next(iter(kinds)) if kinds else None
+    if design is None:
+        return Uncertainty(scores="kish", resampling=resampling)
+    return design.info(resampling)
 
 
 def _scale_free(w: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 """The study definition: questionnaire + data + screening + models + groups + report."""
 from __future__ import annotations
 
-from typing import Annotated, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -61,6 +61,12 @@ class PLSOptions(study_record(options.PLSOptions)):
 
     predict_folds: int = Field(default=10, ge=0)  # 0: no PLSpredict
     predict_reps: int = Field(default=10, ge=1)
+    #: CVPAT against the IA and LM benchmarks (Liengaard et al. 2021), on PLSpredict's
+    #: folds (10 when predict_folds is 0) — headline model only
+    cvpat: bool = False
+    #: Gaussian copula test of endogeneity of every path (Park & Gupta 2012; Hult et al.
+    #: 2018), from the bootstrap resamples — headline model only
+    copula: bool = False
 
 
 class CBSEMOptions(study_record(options.CBSEMOptions)):
@@ -98,6 +104,57 @@ class TransactionOptions(_Strict):
     abc: Literal["customers", "value"] = "customers"
     margin: float = 0.3  # share of spend kept as margin (for the CLV formula)
     discount: float = 0.1  # yearly discount rate
+
+
+#: Targets of one variable (category → share or count), of several (variable → that),
+#: or per level of ``by`` (level → variable → …); checked by the study loader.
+Targets = dict[Any, Any]
+
+
+class WeightingOptions(_Strict):
+    """Weights computed from population targets after screening, used wherever the study
+    uses a weight (:func:`crmsurvey.rake`). Exactly one method: ``rake`` (iterative
+    proportional fitting to margins), ``linear`` (linear/GREG calibration to margins) or
+    ``poststratify`` (cells); targets as shares or counts, inline or a CSV file relative
+    to the study file (``variable, category, target``; for cells one column per variable
+    and ``target``; ``by`` first to give each level its own targets). Weights have mean 1
+    within each level of ``by`` (in the whole sample without it)."""
+
+    #: The accepted forms, named by error messages and the reference.
+    FORMS: ClassVar[str] = ("weighting is {rake: {VARIABLE: {CODE: SHARE}}} (or linear: …, "
+                            "or poststratify: [{VARIABLE: CODE, …, target: SHARE}], or a "
+                            "CSV file) with by: COLUMN, trim: [LOW, HIGH], base: WEIGHT_ITEM "
+                            "as needed")
+
+    #: raking (iterative proportional fitting) to margins: {VARIABLE: {CODE: SHARE}},
+    #: the same per level of by, or a CSV table
+    rake: Targets | str | None = None
+    linear: Targets | str | None = None  # linear (GREG) calibration to margins, as rake
+    #: cells: [{VARIABLE: CODE, …, target: SHARE}] or a CSV table
+    poststratify: list[dict[str, Any]] | str | None = None
+    by: str | None = None  # an item: weight within each of its levels, to its targets
+    #: [LOW, HIGH] relative to the mean weight (1); fitted again after trimming
+    trim: list[float] | None = Field(default=None, min_length=2, max_length=2)
+    base: str | None = None  # a weight item of the questionnaire: design weights to start from
+    max_iter: int = Field(default=100, ge=1, le=10_000)  # most iterations (sweeps)
+    tol: float = Field(default=1e-6, gt=0, lt=0.1)  # largest margin error accepted (a share)
+
+
+class DesignOptions(_Strict):
+    """How the sample was drawn, for design-based standard errors: strata and clusters
+    (primary sampling units: the stores of a store intercept, the areas of a regional
+    panel) named by items of the questionnaire; either may be left out. NPS, CSAT and
+    item means get Taylor-linearised standard errors, and the PLS bootstrap resamples
+    clusters within strata (Rao–Wu). ``fpc``: an item giving per stratum its number of
+    clusters in the population, or the sampling fraction (finite-population correction;
+    leave it out when few of the population's clusters were sampled)."""
+
+    #: The accepted forms, named by error messages and the reference.
+    FORMS: ClassVar[str] = "design is {strata: ITEM, cluster: ITEM} (fpc: ITEM optional)"
+
+    strata: str | None = None  # the item holding each respondent's stratum
+    cluster: str | None = None  # the item holding each respondent's cluster (PSU)
+    fpc: str | None = None  # population clusters per stratum, or the sampling fraction
 
 
 class AnalyticsOptions(_Strict):
@@ -162,12 +219,18 @@ class StudyDef(_Strict):
     ipma_mediators: bool = False  # let the target's own mediators be priorities
     engine: str | int | None = None  # "serial", "processes" or a worker count (a scheduler: --scheduler)
     fieldwork: Fieldwork | None = None
+    weighting: WeightingOptions | None = None  # weights from population targets
+    design: DesignOptions | None = None  # strata and clusters: design-based errors
+    #: rake every bootstrap resample again (needs weighting: with rake:), so intervals
+    #: carry the weighting's own uncertainty
+    rake_in_bootstrap: bool = False
     report: ReportOptions = Field(default_factory=ReportOptions)
 
 
 def known_keys() -> set[str]:
     keys: set[str] = set()
     for model in (Simulated, DataSource, PLSOptions, CBSEMOptions, ReportOptions, StudyDef,
+                  WeightingOptions, DesignOptions,
                   Fieldwork,
                   TypologyOptions, TransactionOptions, AnalyticsOptions, CompareOptions):
         keys.update(model.model_fields)
