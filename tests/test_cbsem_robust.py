@@ -288,3 +288,19 @@ def test_bootstrap_draws_are_each_resamples_ml_solution():
     for b in range(0, 40, 13):
         grad = _central(lambda t: np.array([f_ml(t, s[b])]), draws[b], 1e-6)[0]
         assert np.abs(grad).max() < 1e-6
+
+
+def test_mlr_fiml_on_complete_rows_uses_lavaans_fiml_corrected_indices(tmp_path):
+    """missing="fiml" on data without holes: lavaan (missing = "ml") still takes the
+    FIML-corrected robust CFI/TLI/RMSEA, not the complete-data ones; so do we (1e-3)."""
+    from semopy.examples import holzinger39
+
+    from .peers import HS
+
+    data = holzinger39.get_data()[[f"x{i}" for i in range(1, 10)]]
+    ref = run_lavaan("hs_mlr.R", data, tmp_path, model=HS, MISSING="ml")
+    res = _quiet(HS, data, estimator="MLR", missing="fiml")
+    listwise = _quiet(HS, data, estimator="MLR", missing="listwise")
+    assert abs(res.fit["cfi_robust"] - listwise.fit["cfi_robust"]) > 1e-3  # they differ
+    for k in ("chisq.scaled", "cfi.robust", "tli.robust", "rmsea.robust"):
+        assert res.fit[k.replace(".", "_")] == pytest.approx(ref["fit"][k], abs=1e-3), k

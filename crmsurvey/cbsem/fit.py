@@ -247,7 +247,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     x = frame.to_numpy(dtype=float)
     s, n = _moments(x, w, casewise)
     problems = _sample_problems(s)
-    sol = _estimate(rec, built, x, s, n, casewise)
+    sol = _estimate(rec, built, x, s, n, casewise, fiml_asked=missing == "fiml")
     npar, p = built.cons.npar, len(observed)
     df = p * (p + 1) // 2 - built.n_exo - npar
     problems += _identification(sol, npar, df, p, n)
@@ -311,7 +311,8 @@ def _sample_problems(s: np.ndarray) -> list[Diagnostic]:
         "error")]
 
 
-def _estimate(rec, built: Built, x, s, n, casewise: bool) -> _Solution:
+def _estimate(rec, built: Built, x, s, n, casewise: bool, fiml_asked: bool = False
+              ) -> _Solution:
     """The estimator's record run: the covariance structure fitted by its objective, then
     (casewise) FIML from there, and its standard errors and robust test."""
     fitted = fit_covariance(built, [s], [n], estimator=rec.objective, x=[x])
@@ -334,7 +335,8 @@ def _estimate(rec, built: Built, x, s, n, casewise: bool) -> _Solution:
         if rec.test == "yuan.bentler.mplus" and fiml.cov is not None and df > 0:
             from .mlr import mlr
 
-            sol.cov, sol.robust_fit = mlr(x, fiml, sigma[0], st.derivatives(aux)[0], sol.fit)
+            sol.cov, sol.robust_fit = mlr(x, fiml, sigma[0], st.derivatives(aux)[0], sol.fit,
+                                          corrected=fiml_asked)
             sol.se_kind = rec.se
     elif rec.test == "satorra.bentler" and sol.cov is not None and df > 0 \
             and np.isfinite(fmin):

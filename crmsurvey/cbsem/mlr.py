@@ -59,9 +59,11 @@ def _trace(x, pat, delta, mu0, sigma0, e_inv, a1_inv, b1) -> float:
     return float(np.sum(b1 * a1_inv.T) - np.sum(b0 * e_inv.T))
 
 
-def mlr(x: np.ndarray, fiml: FimlFit, sigma: np.ndarray, deriv: np.ndarray, fit: dict
-        ) -> tuple[np.ndarray | None, dict]:
-    """Robust covariance of ``(θ, μ)`` and lavaan's scaled/robust fit measures."""
+def mlr(x: np.ndarray, fiml: FimlFit, sigma: np.ndarray, deriv: np.ndarray, fit: dict,
+        *, corrected: bool | None = None) -> tuple[np.ndarray | None, dict]:
+    """Robust covariance of ``(θ, μ)`` and lavaan's scaled/robust fit measures;
+    ``corrected``: the robust CFI/TLI/RMSEA from :func:`fiml_corrected` (lavaan's
+    choice whenever ``missing = "ml"``, holes or not), default: when ``x`` has holes."""
     n, p = x.shape
     i, j = np.tril_indices(p)
     delta = moment_jacobian(deriv, p)
@@ -85,7 +87,7 @@ def mlr(x: np.ndarray, fiml: FimlFit, sigma: np.ndarray, deriv: np.ndarray, fit:
     base_df, base = fit["baseline_df"], fit["baseline_chisq"]
     c_b = _trace(x, pat, delta_b, mu_b, sigma_b, np.linalg.inv(e_b), a1_inv, b1) / base_df
     t, t_b = chisq / c, base / c_b
-    complete = not np.isnan(x).any()
+    complete = not (np.isnan(x).any() if corrected is None else corrected)
     out = {"chisq_scaled": t, "df_scaled": df, "pvalue_scaled": chi2_sf(t, df),
            "chisq_scaling_factor": c, "baseline_chisq_scaled": t_b,
            "baseline_df_scaled": base_df,
