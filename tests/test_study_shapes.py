@@ -1,0 +1,243 @@
+"""Every example study shape in studies/ renders in both languages and prints only what
+its data license: no comparisons, MICOM or multiplicity text without groups, nothing
+"since the last wave" without waves, no table without rows, no "stands out" with one
+driver, no loader note in English inside a Chinese report — and a study of twenty brands
+reads as compactly as one of three (under 40 pages, every pair still in tables.xlsx).
+
+Each study is run once per session (English), copied and re-rendered in Chinese; the
+checks read the rendered HTML and the PDF's text (pypdf). The expectations come from the
+results (how many groups, waves and drivers the study has), not from the report's text.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from itertools import combinations
+from pathlib import Path
+
+import pytest
+
+pypdf = pytest.importorskip("pypdf")
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDIES = {"single": "shape_single.yaml", "waves": "shape_waves.yaml",
+           "brands": "shape_brands.yaml", "segments": "shape_segments.yaml",
+           "many": "shape_many_brands.yaml"}
+LANGS = ("en", "zh-CN")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def shapes(tmp_path_factory):
+    """Each example study run once (English) and re-rendered in Chinese from its
+    results.json: {study: {lang: (html text, pdf path, results dict, folder)}}."""
+    from crmsurvey.pipeline import rerender, run
+
+    base = tmp_path_factory.mktemp("shapes")
+    out = {}
+    for key, name in STUDIES.items():
+        en = run(ROOT / "studies" / name, base / key / "en", lang="en")
+        zh = base / key / "zh-CN"
+        shutil.copytree(en, zh)
+        rerender(zh, lang="zh-CN")
+        results = json.loads((en / "results.json").read_text(encoding="utf-8"))
+        out[key] = {"en": (en / "report.html", en / "report.pdf", results, en),
+                    "zh-CN": (zh / "report.zh-CN.html", zh / "report.zh-CN.pdf", results, zh)}
+    return out
+
+
+def _pdf_text(path: Path) -> tuple[str, int]:
+    reader = pypdf.PdfReader(str(path))
+    return "\n".join(p.extract_text() or "" for p in reader.pages), len(reader.pages)
+
+
+class _Tables(HTMLParser):
+    """Every <table>: its header cells and the number of body rows with a cell."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: list[dict] = []
+        self._in = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append({"rows": 0, "head": [], "section": None})
+            self._in = self.tables[-1]
+        elif tag == "tbody" and self._in is not None:
+            self._in["section"] = "body"
+        elif tag == "thead" and self._in is not None:
+            self._in["section"] = "head"
+        elif tag == "tr" and self._in is not None and self._in["section"] == "body":
+            self._in["rows"] += 1
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._in = None
+
+
+def _tables(html: str) -> list[dict]:
+    parser = _Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+def _shape(results: dict) -> dict:
+    """What the results hold: groups compared, waves, the headline's groups, drivers."""
+    settings = results["settings"]
+    head = results["headline"]["group"]
+    current = [r for r in results["indices"] if not r.get("pooled")
+               and all(r["group"].get(k) == v for k, v in head.items())]
+    groups = {json.dumps(r["group"], sort_keys=True) for r in current}
+    drivers = next((d for d in results["drivers"] if d["group"] == head), None)
+    return {"groups": len(groups), "compared": bool(results["comparisons"]),
+            "waves": bool(settings.get("waves")),
+            "client": bool(results["study"].get("client_group")),
+            "actionable": sum(1 for r in (drivers or {}).get("constructs", [])
+                              if r["actionable"]),
+            "significant_drivers": len((drivers or {}).get("priorities", []))}
+
+
+# Words a rule forbids, per language: what the report may not say without the data.
+GROUP_WORDS = {"en": ["Bonferroni", "Group comparisons", "Scores by group",
+                      "client's group is highlighted", "several groups at once",
+                      "Adj. interval", "Priorities by group"],
+               "zh-CN": ["Bonferroni", "组间比较", "各组得分",
+                         "委托方所在组以底色标出", "多组同时比较", "校正置信区间",
+                         "各组改进重点"]}
+# without groups and without waves nothing is tested for invariance or adjusted
+ONE_SAMPLE_WORDS = ["MICOM", "Holm"]
+WAVE_WORDS = {"en": ["since the", "Since 20", "since 20", "Trends over waves",
+                     "current wave", "Each wave is a cross-section"],
+              "zh-CN": ["历年趋势", "与上一年度", "较20", "当前年度", "每个年度都是横截面"]}
+STANDOUT = {"en": ["stands out", "strongest lever", "the other drivers",
+                   "the others' level"],
+            "zh-CN": ["最突出", "低于其他驱动因素", "不低于其他因素"]}
+CLIENT_HIGHLIGHT = {"en": "client's group is highlighted", "zh-CN": "委托方所在组以底色标出"}
+LOADER_NOTES = ["duplicates:", "speeders:", "straight-lining:", "missing: more than",
+                "columns not matched", "column(s) not in the questionnaire"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", list(STUDIES))
+def test_no_table_without_rows(shapes, study, lang):
+    html_path, *_ = shapes[study][lang]
+    tables = _tables(html_path.read_text(encoding="utf-8"))
+    assert tables
+    empty = [t for t in tables if t["rows"] == 0]
+    assert not empty, f"{study}/{lang}: {len(empty)} table(s) without a row"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", list(STUDIES))
+def test_only_what_the_shape_licenses(shapes, study, lang):
+    html_path, pdf_path, results, _ = shapes[study][lang]
+    text, pages = _pdf_text(pdf_path)
+    flat = re.sub(r"\s+", " ", text)
+    shape = _shape(results)
+    if shape["groups"] <= 1 and not shape["compared"]:
+        for word in GROUP_WORDS[lang]:
+            assert word not in flat, f"{study}/{lang}: {word!r} without groups"
+        if not shape["waves"]:
+            for word in ONE_SAMPLE_WORDS:
+                assert word not in flat, f"{study}/{lang}: {word!r} in one sample"
+    if not shape["waves"]:
+        for word in WAVE_WORDS[lang]:
+            assert word not in flat, f"{study}/{lang}: {word!r} without waves"
+    else:
+        assert ("Trends over waves" if lang == "en" else "历年趋势") in flat
+    if shape["actionable"] <= 1:
+        for word in STANDOUT[lang]:
+            assert word not in flat, f"{study}/{lang}: {word!r} with one driver"
+    if not shape["client"]:
+        assert CLIENT_HIGHLIGHT[lang] not in flat
+    sizes = any(results["sample"]["group_sizes"].values())  # per group, or per wave
+    assert (("Group sizes" if lang == "en" else "各组样本量") in flat) == sizes
+    if lang == "zh-CN":  # no loader note left in English in the Chinese report
+        for note in LOADER_NOTES:
+            assert note not in flat, f"{study}: English loader note {note!r}"
+
+
+def test_single_sample_reads_as_one_sample(shapes):
+    """The hotel study of the issue: one sample, one driver the hotel can act on."""
+    html_path, pdf_path, results, _ = shapes["single"]["en"]
+    shape = _shape(results)
+    assert shape == {**shape, "groups": 1, "compared": False, "waves": False,
+                     "actionable": 1}
+    flat = re.sub(r"\s+", " ", _pdf_text(pdf_path)[0])
+    assert "only driver" in flat
+    glossary = flat[flat.rfind("Glossary and limitations"):]
+    assert "MICOM" not in glossary and "minimum size" not in glossary
+
+
+def test_segments_are_compared_without_a_client(shapes):
+    html_path, pdf_path, results, _ = shapes["segments"]["en"]
+    shape = _shape(results)
+    assert shape["groups"] == 5 and shape["compared"] and not shape["client"]
+    flat = re.sub(r"\s+", " ", _pdf_text(pdf_path)[0])
+    for region in ("North", "South", "East", "West"):
+        assert region in flat
+    assert "Bonferroni" in flat  # four regions: six pairs, adjusted
+
+
+def test_brands_in_one_wave_compare_without_trend(shapes):
+    _, pdf_path, results, _ = shapes["brands"]["en"]
+    shape = _shape(results)
+    assert shape["groups"] == 5 and shape["compared"] and not shape["waves"]
+    flat = re.sub(r"\s+", " ", _pdf_text(pdf_path)[0])
+    assert "Brand A – Brand B" in flat and "Brand C – Brand D" in flat  # all six pairs
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_twenty_brands_read_compactly(shapes, lang):
+    """Twenty brands: under 40 pages; the body and appendix show the client's pairs
+    only, and every one of the 190 pairs is in tables.xlsx."""
+    html_path, pdf_path, results, folder = shapes["many"][lang]
+    text, pages = _pdf_text(pdf_path)
+    assert pages < 40, pages
+    client = results["study"]["client_group"]["brand"]
+    head = results["headline"]["group"]
+    brands = sorted({r["group"]["brand"] for r in results["indices"]
+                     if "brand" in r["group"] and all(r["group"].get(k) == v
+                                                       for k, v in head.items())})
+    assert len(brands) == 20
+    html = html_path.read_text(encoding="utf-8")
+    others = [b for b in brands if b != client]
+    for a, b in combinations(others, 2):  # no pair without the client is printed
+        assert f"{a} – {b}" not in html and f"{b} – {a}" not in html
+    for b in others:  # the client against each competitor is
+        assert b in html
+    from openpyxl import load_workbook
+
+    wb = load_workbook(folder / "tables.xlsx", read_only=True)
+    pairs = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            names = {str(v) for v in row if v is not None}
+            named = [b for b in brands if any(b in v for v in names)]
+            if len(named) == 2:
+                pairs.add(tuple(sorted(named)))
+    assert len(pairs) == 190, len(pairs)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", ["single", "brands", "many"])
+def test_running_header_names_the_chapter_the_page_starts_in(shapes, study, lang):
+    """A chapter that begins mid-page does not name that page; the next page, which
+    starts inside it, does (the contents page gives the chapter titles)."""
+    _, pdf_path, _, _ = shapes[study][lang]
+    pages = [(p.extract_text() or "").splitlines() for p in pypdf.PdfReader(str(pdf_path)).pages]
+    titles = [re.sub(r"[ .]*\d+$", "", line).strip() for line in pages[1][1:]
+              if re.search(r"\.\s*\d+$", line)]
+    assert len(titles) >= 8, titles
+    current = None
+    for number, lines in enumerate(pages[2:], start=3):
+        header, body = lines[-2], lines[:-2]
+        starts = next((x for x in titles if body and body[0].strip() == x), None)
+        expected = starts or current
+        assert header.endswith(expected), (number, header, expected)
+        for line in body:
+            if line.strip() in titles:
+                current = line.strip()
