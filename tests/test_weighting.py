@@ -393,6 +393,37 @@ def test_cli_weights_unknown_target_is_exit_2_with_file_line(panel, name, text, 
     assert not (panel / "x.csv").exists()
 
 
+@pytest.mark.parametrize("flags, says", [
+    (["--trim", "3,0.3"], "--trim [3.0, 0.3]"),
+    (["--trim", "0.3"], "--trim '0.3' is not LOW,HIGH"),
+    (["--by", "brnd"], "--by 'brnd' is not an item"),
+    (["--base", "nps"], "--base 'nps' is not a weight item"),
+    (["--method", "ipf"], "--method 'ipf'"),
+])
+def test_cli_weights_bad_flags_name_the_flag_not_the_file(panel, flags, says):
+    (panel / "t.yaml").write_text("rake:\n  gender: {1: 0.49, 2: 0.49, 3: 0.02}\n"
+                                  "by: brand\ntrim: [0.3, 3.0]\n", encoding="utf-8")
+    code, out, err = _cli("weights", "ccsi", panel / "d.csv", "--targets", panel / "t.yaml",
+                          "-o", panel / "x.csv", *flags)
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert says in err and "t.yaml" not in err  # the file's own trim and by are fine
+    assert not (panel / "x.csv").exists()
+
+
+STD_TARGETS = Path(__file__).parents[1] / "studies" / "targets_ccsi.yaml"
+
+
+def test_cli_weights_unreadable_inputs_are_exit_2(panel):
+    (panel / "syntax.yaml").write_text("rake:\n  gender: {1: 0.49, 2: 0.51\n  age: [\n",
+                                       encoding="utf-8")
+    for args, says in [((panel / "d.csv", "--targets", panel / "syntax.yaml"), "syntax.yaml:3"),
+                       ((panel / "none.csv", "--targets", STD_TARGETS), "none.csv"),
+                       ((panel / "d.csv", "--targets", panel / "none.yaml"), "none.yaml")]:
+        code, out, err = _cli("weights", "ccsi", *args, "-o", panel / "x.csv")
+        assert code == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+        assert says in err
+
+
 STUDY = """\
 id: weighted
 title: Weighted study

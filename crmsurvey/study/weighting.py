@@ -19,7 +19,7 @@ from ..weighting.targets import (code_key, margins_from, read_cell_table, read_t
                                  shown_code)
 from .schema import StudyDef, WeightingOptions
 
-__all__ = ["check_weighting", "check_section", "read_section", "apply_weighting",
+__all__ = ["check_weighting", "check_section", "check_options", "read_section", "apply_weighting",
            "weigh_section", "weighting_method", "weighting_section"]
 
 METHODS = ("rake", "linear", "poststratify")
@@ -54,15 +54,9 @@ def check_section(w: WeightingOptions, q: Questionnaire, m: MarkedYAML, folder: 
         raise m.error("weighting needs exactly one of rake, linear or poststratify"
                       + (f" (got {', '.join(given)})" if given else ""), prefix,
                       hint=WeightingOptions.FORMS)
-    if w.base and (w.base not in q.items or q.items[w.base].role != "weight"):
-        raise m.error(f"weighting.base {w.base!r} is not a weight item of the questionnaire",
-                      prefix + ("base",))
-    if w.by and w.by not in q.items:
-        raise m.error(f"weighting.by {w.by!r} is not an item of the questionnaire",
-                      prefix + ("by",), hint=_close(w.by, q.items))
-    if w.trim and not (0 <= w.trim[0] < 1 < w.trim[1]):
-        raise m.error(f"weighting.trim {list(w.trim)}: bounds relative to the mean weight "
-                      "are low < 1 < high", prefix + ("trim",), hint="e.g. [0.3, 3.0]")
+    check_options(q, lambda msg, key, hint="": m.error(f"weighting.{key} {msg}",
+                                                       prefix + (key,), hint=hint),
+                  base=w.base, by=w.by, trim=w.trim)
     method = given[0]
     value = getattr(w, method)
     if isinstance(value, str):
@@ -98,6 +92,21 @@ def check_section(w: WeightingOptions, q: Questionnaire, m: MarkedYAML, folder: 
             raise err(exc.msg, place, hint=exc.hint) from None
 
 
+def check_options(q: Questionnaire, err: Callable[..., InputError], *, base: str | None = None,
+                  by: str | None = None, trim: tuple | None = None) -> None:
+    """``base``, ``by`` and ``trim`` checked against the questionnaire; ``err(msg, key,
+    hint=)`` builds the error at the option's place (the section's line, or the CLI's
+    flag)."""
+    if base and (base not in q.items or q.items[base].role != "weight"):
+        raise err(f"{base!r} is not a weight item of the questionnaire", "base")
+    if by and by not in q.items:
+        raise err(f"{by!r} is not an item of the questionnaire", "by",
+                  hint=_close(by, q.items))
+    if trim and not (0 <= trim[0] < 1 < trim[1]):
+        raise err(f"{list(trim)}: bounds relative to the mean weight are low < 1 < high",
+                  "trim", hint="e.g. [0.3, 3.0]")
+
+
 def read_section(path: str | Path, q: Questionnaire, **given) -> WeightingOptions:
     """A weighting section from a file of its own, checked: YAML holding what a study's
     ``weighting:`` holds (or ``weighting:`` itself), or a CSV targets table (``variable,
@@ -109,6 +118,9 @@ def read_section(path: str | Path, q: Questionnaire, **given) -> WeightingOption
     folder = p.resolve().parent
     method = given.pop("method", None)
     extra = {k: v for k, v in given.items() if v is not None}
+    # options given beside the file (the CLI's flags) are wrong there, not at its lines
+    check_options(q, lambda msg, key, hint="": InputError(f"--{key} {msg}", hint=hint),
+                  **extra)
     if p.suffix.lower() == ".csv":
         if not p.is_file():
             raise InputError("no such file", path=str(path))
