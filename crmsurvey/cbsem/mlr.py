@@ -27,6 +27,8 @@ from .robust import weight_of_inverse
 
 __all__ = ["saturated_scores", "mlr", "fiml_corrected"]
 
+_ROWS = 4096  # rows per block of the row scores
+
 
 def saturated_scores(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray,
                      pat: Patterns | None = None) -> np.ndarray:
@@ -38,12 +40,14 @@ def saturated_scores(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray,
     i, j = np.tril_indices(p)
     mult = np.where(i == j, 1.0, 2.0)
     a = pattern_inverses(pat, sigma)[0]
-    rows = np.flatnonzero(pat.row_pattern >= 0)
-    ar = a[pat.row_pattern[rows]]  # (n, p, p)
-    ad = np.einsum("nxy,ny->nx", ar, np.nan_to_num(x[rows] - mu))
     scores = np.zeros((len(x), p + len(i)))
-    scores[rows, :p] = ad
-    scores[rows, p:] = 0.5 * (ad[:, i] * ad[:, j] - ar[:, i, j]) * mult
+    answered = np.flatnonzero(pat.row_pattern >= 0)
+    for start in range(0, len(answered), _ROWS):  # rows × p × p held a block at a time
+        rows = answered[start:start + _ROWS]
+        ar = a[pat.row_pattern[rows]]  # (rows, p, p)
+        ad = np.einsum("nxy,ny->nx", ar, np.nan_to_num(x[rows] - mu))
+        scores[rows, :p] = ad
+        scores[rows, p:] = 0.5 * (ad[:, i] * ad[:, j] - ar[:, i, j]) * mult
     return scores
 
 
