@@ -58,10 +58,10 @@ def _one(yes: np.ndarray, handling: np.ndarray | None, loyalty: np.ndarray | Non
     if not c.any():
         out["reason"] = "no_complainers"
         return out
-    t = sps.t.ppf(0.5 + ci / 2, max(int(c.sum()) - 1, 1))
-    if handling is not None:
+    if handling is not None:  # t interval on the complainers who rated the handling
         h = c & np.isfinite(handling)
         mean, se, _ = _mean_se(handling[h], w[h])
+        t = sps.t.ppf(0.5 + ci / 2, max(int(h.sum()) - 1, 1))
         out.update(handling=mean, handling_n=int(h.sum()),
                    handling_lower=mean - t * se, handling_upper=mean + t * se)
     if loyalty is not None:
