@@ -469,10 +469,13 @@ def pls_cmd(
 
     q = load_questionnaire(questionnaire)
     if scheduler:
-        if predict or encoding or codes or (weight is not None
-                                            and weight.strip().lower() != "none"):
+        if predict or cvpat or copula or encoding or codes or (
+                weight is not None and weight.strip().lower() != "none"):
             raise InputError("--scheduler takes the questionnaire's codes and weight item "
-                             "and no --predict, --encoding, --codes or --weight COL")
+                             "and no --predict, --cvpat, --copula (they need every "
+                             "respondent's scores), --encoding, --codes or --weight COL")
+        if not data.exists():  # before waiting on the scheduler
+            raise InputError("no such file or folder", path=str(data))
         responses, weights, said = None, None, ""
     else:
         responses, weights, said = _screened(q, data, exclude, weight, encoding=encoding,

@@ -352,6 +352,27 @@ def test_cli_scheduler_equals_one_process(local_cluster, tmp_path):
     assert len(bad.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize("args, says", [
+    (["nothere.csv"], "nothere.csv: no such file or folder"),
+    (["DATA", "--copula"], "--copula"),
+    (["DATA", "--cvpat"], "--cvpat"),
+    (["DATA", "--resampling", "bogus"], "'bogus'"),
+])
+def test_cli_scheduler_bad_input_is_exit_2_before_any_connection(tmp_path, capsys, args,
+                                                                   says):
+    """Refused at once: the scheduler's address is unreachable and never tried."""
+    from crmsurvey.cli import main
+
+    cs.simulate(cs.load_questionnaire("acsi"), 50, seed=1).to_csv(tmp_path / "d.csv",
+                                                                  index=False)
+    args = [str(tmp_path / "d.csv") if a == "DATA" else str(tmp_path / a) if a.endswith(
+        ".csv") else a for a in args]
+    code = main(["pls", "acsi", *args, "--bootstrap", "20", "--scheduler",
+                 "tcp://127.0.0.1:1"])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and says in err, err
+
+
 def test_jackknife_sums_equal_leave_one_out_frequencies():
     """Plain sources take the jackknife's samples as the whole sample minus one row; the
     moments equal those of the explicit leave-one-out frequencies."""
