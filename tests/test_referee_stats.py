@@ -230,11 +230,24 @@ def test_the_methodology_states_the_multiplicity_policy(demo_runs):
 # --- d. implied latent means, against lavaan ---------------------------------------------
 
 MODEL = "F1 =~ x1 + x2 + x3\nF2 =~ y1 + y2 + y3\nF2 ~ F1\n"
+#: MODEL with labels (reference group's latent intercepts fixed at 0), each implied mean
+#: (I − B)⁻¹α written out as a defined parameter for lavaan's delta method
+LABELLED = """F1 =~ x1 + x2 + x3
+F2 =~ y1 + y2 + y3
+F2 ~ c(b1, b2, b3)*F1
+F1 ~ c(0, NA, NA)*1 + c(k1, k2, k3)*1
+F2 ~ c(0, NA, NA)*1 + c(a1, a2, a3)*1
+mean_F1_g2 := k2
+mean_F1_g3 := k3
+mean_F2_g2 := a2 + b2*k2
+mean_F2_g3 := a3 + b3*k3
+"""
 
 
 def test_implied_latent_means_match_lavaan_mean_lv(tmp_path):
     """Three groups with their own means of F1 and intercepts of F2; scalar invariance
-    (loadings and intercepts equal): lavInspect(fit, "mean.lv") to 1e-3."""
+    (loadings and intercepts equal): lavInspect(fit, "mean.lv") to 1e-3, and the
+    delta-method SEs against lavaan's for the same means written as defined parameters."""
     from crmsurvey.cbsem.invariance import measurement_invariance
 
     rng = np.random.default_rng(27)
@@ -249,7 +262,9 @@ def test_implied_latent_means_match_lavaan_mean_lv(tmp_path):
             cols[f"y{k}"] = nu + lam * f2 + rng.normal(0, 0.6, n)
         frames.append(pd.DataFrame({**cols, "g": g}))
     data = pd.concat(frames, ignore_index=True)
-    ref = run_lavaan("mean_lv.R", data, tmp_path, model=MODEL)["est"]
+    out = run_lavaan("mean_lv.R", data, tmp_path, model=MODEL, LABELLED=LABELLED)
+    ref = out["est"]
+    assert out["fit"]["labelled_chisq"] == pytest.approx(out["fit"]["chisq"], rel=1e-8)
     import warnings
 
     with warnings.catch_warnings():
@@ -261,6 +276,7 @@ def test_implied_latent_means_match_lavaan_mean_lv(tmp_path):
             assert row.est == pytest.approx(0, abs=1e-8)
             continue
         assert got.loc[(row.rhs, row.lhs), "est"] == pytest.approx(row.est, abs=1e-3)
+        assert got.loc[(row.rhs, row.lhs), "se"] == pytest.approx(row.se, rel=2e-3)
     # the intercept of F2's equation is not its mean: they differ by 0.6·(mean of F1)
     icpt = inv.intercepts.set_index(["group", "construct"])
     assert abs(icpt.loc[("g2", "F2"), "est"] - got.loc[("g2", "F2"), "est"]) > 0.1
