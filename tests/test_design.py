@@ -422,6 +422,25 @@ def test_pls_cluster_bootstrap_index_se_is_the_design_se():
         cs.pls(PLS_MODEL, d, bootstrap=10, design={"strata": "region", "cluster": "shop"})
 
 
+def test_pls_with_a_lonely_stratum_says_so():
+    """A region of one store adds nothing to the cluster bootstrap's variance: the PLS
+    result carries the lonely_psu diagnostic (and warns), naming the region."""
+    import crmsurvey as cs
+    from crmsurvey.errors import CrmWarning
+
+    d = clustered_pls_data()
+    one = d["region"] == d["region"].max()
+    d.loc[one, "store"] = d.loc[one, "store"].min()
+    with pytest.warns(CrmWarning, match="single cluster"):
+        res = cs.pls(PLS_MODEL, d, bootstrap=20, scale=(1, 10),
+                     design={"strata": "region", "cluster": "store"})
+    lonely = [x for x in res.diagnostics if x.code == "lonely_psu"]
+    assert len(lonely) == 1 and lonely[0].concerns == (str(d["region"].max()),)
+    quiet = cs.pls(PLS_MODEL, clustered_pls_data(), bootstrap=20, scale=(1, 10),
+                   design={"strata": "region", "cluster": "store"})
+    assert "lonely_psu" not in [x.code for x in quiet.diagnostics]
+
+
 R_RAKE_SCORE = """
 des <- svydesign(ids = ~store, strata = ~region, data = d)
 tot <- sum(weights(des))

@@ -161,6 +161,9 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     seed = resolve_seed(o.seed)
     resampling = scheme_for(o.resampling, len(prep.x), seed).kind
     by_design = bootstrap_scheme(design, data, prep.index, seed)  # None: o.resampling
+    if bootstrap and by_design is not None and not hasattr(design, "counts"):
+        diagnostics += by_design.design.diagnostics()  # lonely strata (a study's scheme:
+        # the study says them once)
     if bootstrap:
         draws = run_bootstrap(source, prep.weights, lay, opts, full, n_boot=bootstrap,
                               seed=seed, chunk=chunk, sign_change=sign_change,
