@@ -10,6 +10,7 @@ with lavaan's definitions. semopy is used only by WLSMV (its start) and nowhere 
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,7 +23,6 @@ from .._random import resolve_seed
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
 from ..options import CBSEMMissing, CBSEMOptions, Estimator
-from ..responses.given import checked_data, is_checked
 from .build import LEAST_SQUARES, Built, build, fit_covariance, ls_measures
 from .estimators import ESTIMATORS, auto_missing, check
 from .fitmeasures import FIT_NAMES, combine_groups, fit_measures
@@ -119,7 +119,7 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         hasattr(data, "questionnaire")  # Responses bring their weight column
     data, found = _checked(model, data)
     syntax, data, weights, single_notes = _inputs(model, data, weights, reliability)
-    if not found and isinstance(data, pd.DataFrame) and not is_checked(data):
+    if not found and isinstance(data, pd.DataFrame) and not _is_checked(data):
         found = far_value_diagnostics(data, [c for c in dict.fromkeys(
             re.findall(r"[A-Za-z_.][\w.]*", syntax)) if c in data.columns])
     warn_all(found)
@@ -164,10 +164,22 @@ def _check_wlsmv_syntax(syntax: str, std_lv: bool, orthogonal: bool) -> None:
                              hint="free a loading by fixing another (or the variance)")
 
 
+def _is_checked(data) -> bool:
+    """Responses, or a frame taken from them (codes applied already). Without the responses
+    module loaded there are none: the first fit of a process does not import it."""
+    if "crmsurvey.responses.load" not in sys.modules:  # where Responses and the mark live
+        return False
+    from ..responses.given import is_checked
+
+    return is_checked(data)
+
+
 def _checked(model, data):
     """A raw frame beside a Questionnaire, checked against it (its special and missing
     codes applied, reverse-coded items turned; no row excluded), and what was set missing."""
     if hasattr(model, "model_spec") and isinstance(data, pd.DataFrame):
+        from ..responses.given import checked_data
+
         return checked_data(model, data)
     return data, []
 
