@@ -23,8 +23,8 @@ from ..errors import InputError
 from .fit import fit, shares_of
 from .targets import Margin, code_key, column_codes, factor, margins_from
 
-__all__ = ["Raking", "rake", "poststratify", "calibrate", "weigh", "TABLE_COLUMNS",
-           "GROUP_COLUMNS"]
+__all__ = ["Raking", "rake", "poststratify", "calibrate", "weigh", "level_margins",
+           "TABLE_COLUMNS", "GROUP_COLUMNS"]
 
 Method = Literal["rake", "poststratify", "linear"]
 
@@ -438,6 +438,27 @@ def _unused_levels(data: pd.DataFrame, targets: Mapping, by: str | None) -> list
         return []
     present = set(factor(data[by])[1])
     return [k for k in targets if code_key(k) not in present]
+
+
+def level_margins(data: pd.DataFrame, targets: Mapping, *, base: np.ndarray,
+                  by: str | None = None) -> list[tuple[Any, np.ndarray, list]]:
+    """The margins :func:`weigh` fits, per level of ``by`` (one entry, level None,
+    without it): ``(level, row positions, margins)``, each margin ``(row → category
+    index, −1 for none; target shares; number of categories; variable)`` — checked as
+    :func:`weigh` checks them, categories without respondents dropped and the rest
+    rescaled as it does (its diagnostics are :func:`weigh`'s to give).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> df = pd.DataFrame({"g": [1, 1, 2, 2, 2], "b": ["x", "x", "x", "y", "y"]})
+    >>> [(lv, rows.tolist(), [(i.tolist(), p.tolist()) for i, p, _, _ in m])
+    ...  for lv, rows, m in level_margins(df, {"g": {1: .5, 2: .5}}, base=np.ones(5),
+    ...                                   by="b")]
+    [('x', [0, 1, 2], [([0, 0, 1], [0.5, 0.5])]), ('y', [3, 4], [([1, 1], [0.0, 1.0])])]
+    """
+    return [(level, rows, _prepare(data.iloc[rows], base[rows], margins, level, by)[0])
+            for level, (rows, margins) in _targets_per_level(data, targets, by).items()]
 
 
 def _targets_per_level(data: pd.DataFrame, targets: Mapping, by: str | None

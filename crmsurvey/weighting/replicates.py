@@ -39,7 +39,7 @@ from scipy import sparse
 
 from .._data import sampling_weights
 from ..errors import InputError
-from .rake import _prepare, _targets_per_level
+from .rake import level_margins
 
 __all__ = ["Rerake", "Margins", "rake_margins", "rake_batch", "replicate_means"]
 
@@ -63,16 +63,15 @@ def rake_margins(data: pd.DataFrame, targets: Mapping, *, base: np.ndarray,
     """The margins :func:`crmsurvey.weighting.rake` fits for ``data``, ``targets`` and
     ``by`` (the same checks and the same rule for target categories without
     respondents), laid out for :func:`rake_batch`."""
-    per_level = _targets_per_level(data, targets, by)
+    per_level = level_margins(data, targets, base=base, by=by)
     n = len(data)
     level = np.zeros(n, dtype=int)
     slots: list[np.ndarray] = []
     shares: list[np.ndarray] = []
     level_of: list[np.ndarray] = []
     offset = 0
-    for li, (value, (rows, margins)) in enumerate(per_level.items()):
+    for li, (_, rows, fitted) in enumerate(per_level):
         level[rows] = li
-        fitted, _, _ = _prepare(data.iloc[rows], base[rows], margins, value, by)
         for j, margin in enumerate(fitted):
             idx, p, k = margin[:3]  # (row → category, shares, categories, …)
             if j == len(slots):
