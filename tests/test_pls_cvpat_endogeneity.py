@@ -341,6 +341,23 @@ report: {client: C, language: en}
         assert "No copula term is significant" in en
     else:
         assert "may be biased by endogeneity" in en
+    # the appendix tables also as CSV and as workbook sheets, titled in each language
+    import io
+
+    import openpyxl
+
+    from crmsurvey.study.export import results_tables, workbook
+
+    tables = results_tables(results)
+    assert tables["cvpat"][["construct", "benchmark", "diff", "p"]].to_dict("records") == \
+        [{k: r[k] for k in ("construct", "benchmark", "diff", "p")} for r in model.cvpat]
+    assert list(tables["endogeneity"].status) == [r["status"] for r in model.endogeneity]
+    for lang, titles in (("en", {"CVPAT", "Endogeneity (copula)", "PLSpredict questions"}),
+                         ("zh-CN", {"预测能力检验CVPAT", "内生性检验（高斯Copula）"})):
+        local = results.model_copy(update={"study": results.study.model_copy(
+            update={"language": lang})})
+        book = openpyxl.load_workbook(io.BytesIO(workbook(tables, local)))
+        assert titles <= set(book.sheetnames)
 
 
 @pytest.mark.slow

@@ -296,6 +296,24 @@ def test_the_invariance_table_shows_implied_means_labelled_as_such(demo_runs):
     assert abs(means[("Brand B", "LOY")] - icpt[("Brand B", "LOY")]) > 0.05
 
 
+def test_the_appendix_tables_are_csv_files_and_workbook_sheets(demo_runs):
+    """Invariance, implied latent means, indirect effects, VIF/f², information criteria
+    and PLS model fit: a CSV each and a sheet each in tables.xlsx (issue 27, item 8)."""
+    import openpyxl
+
+    out = demo_runs["en"]
+    r = load_results(out / "results.json")
+    inv = next(c.invariance for c in r.comparisons if c.invariance)
+    means = pd.read_csv(out / "latent_means.csv")
+    assert sorted(means.est.round(9)) == sorted(round(x["est"], 9) for x in inv["latent_means"])
+    assert (means.reference == inv["reference"]).all()
+    for name in ("invariance", "indirect", "vif_f2", "model_selection", "model_fit"):
+        assert len(pd.read_csv(out / f"{name}.csv"))
+    sheets = set(openpyxl.load_workbook(out / "tables.xlsx").sheetnames)
+    assert {"Measurement invariance", "Implied latent means", "Indirect effects",
+            "VIF and f2", "Information criteria", "PLS model fit"} <= sheets
+
+
 # --- e. single-item and binary constructs; Q² wording -------------------------------------
 
 def test_single_and_binary_constructs_have_no_reliability_in_the_table(demo_runs):

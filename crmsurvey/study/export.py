@@ -87,9 +87,27 @@ def results_tables(results: Results) -> dict[str, pd.DataFrame]:
               **{f"excluded_{k}": v for k, v in s["excluded"].items()}}
              for s in dump["sample"]["sources"]]),
     }
-    for name in ("paths", "loadings", "quality", "r2", "total_effects", "htmt_intervals"):
+    for name in ("paths", "loadings", "quality", "r2", "total_effects", "htmt_intervals",
+                 "indirect", "model_fit", "model_selection", "slopes", "cvpat",
+                 "endogeneity", "item_vif"):
         tables[name] = _spread([{"group": m["group"], **r} for m in dump["models"]
                                 for r in m[name] or []])
+    tables["vif_f2"] = _spread([{"group": m["group"], **r, "f2": f2.get((r["lhs"], r["rhs"]))}
+                                for m in dump["models"]
+                                for f2 in [{(x["lhs"], x["rhs"]): x["f2"] for x in m["f2"]}]
+                                for r in m["inner_vif"]])
+    for part in ("items", "constructs"):  # PLSpredict of the models that ran it
+        tables[f"predict_{part}"] = _spread([{"group": m["group"], **r} for m in dump["models"]
+                                             if m["predict"] for r in m["predict"][part]])
+    invariance = [(c["item"], c["scope"], c["invariance"]) for c in dump["comparisons"]
+                  if c["invariance"] and not c["invariance"].get("error")]
+    tables["invariance"] = _spread([{"group": scope, "compared": item, **r}
+                                    for item, scope, inv in invariance for r in inv["table"]])
+    for name, key in (("latent_means", "latent_means"), ("latent_intercepts", "intercepts")):
+        tables[name] = _spread([{"group": {**scope, item: r["group"]}, "reference":
+                                 inv.get("reference"), **{k: v for k, v in r.items()
+                                                          if k != "group"}}
+                                for item, scope, inv in invariance for r in inv.get(key) or []])
     if dump.get("weighting"):  # weights from population targets: margins and groups
         w = dump["weighting"]
         table = pd.DataFrame(w["table"])

@@ -26,7 +26,15 @@ SHEETS = {
            "htmt_intervals": "HTMT", "cbsem_estimates": "CB-SEM estimates",
            "cbsem_fit": "CB-SEM fit", "weighting": "Weighting targets",
            "weighting_groups": "Weighting by group", "complaints": "Complaints",
-           "notes": "Notes"},
+           "indirect": "Indirect effects", "model_fit": "PLS model fit",
+           "model_selection": "Information criteria", "slopes": "Simple slopes",
+           "predict_items": "PLSpredict questions", "predict_constructs": "PLSpredict constructs",
+           "cvpat": "CVPAT", "endogeneity": "Endogeneity (copula)",
+           "vif_f2": "VIF and f2", "item_vif": "Question VIF",
+           "invariance": "Measurement invariance", "latent_means": "Implied latent means",
+           "latent_intercepts": "Latent intercepts", "kano": "Kano",
+           "typology": "Loyalty types", "rfm": "RFM", "rfm_segments": "RFM segments",
+           "abc": "ABC classes", "notes": "Notes"},
     "zh-CN": {"indices": "指数", "scores": "净推荐值与满意率", "differences": "组间比较",
               "path_differences": "路径系数差异", "micom": "MICOM", "disclosures": "数据处理",
               "ipma": "重要性–表现", "ipma_items": "题目重要性–表现",
@@ -35,10 +43,18 @@ SHEETS = {
               "total_effects": "总效应", "htmt_intervals": "HTMT",
               "cbsem_estimates": "协方差模型估计", "cbsem_fit": "协方差模型拟合",
               "weighting": "加权目标与构成", "weighting_groups": "分组加权",
-              "complaints": "顾客抱怨", "notes": "说明"},
+              "complaints": "顾客抱怨", "indirect": "间接效应", "model_fit": "PLS模型拟合",
+              "model_selection": "信息准则", "slopes": "简单斜率",
+              "predict_items": "PLSpredict题目", "predict_constructs": "PLSpredict结构变量",
+              "cvpat": "预测能力检验CVPAT", "endogeneity": "内生性检验（高斯Copula）",
+              "vif_f2": "共线性VIF与效应量f2", "item_vif": "题目VIF",
+              "invariance": "测量不变性", "latent_means": "隐含潜变量均值",
+              "latent_intercepts": "潜变量截距", "kano": "卡诺模型", "typology": "忠诚类型",
+              "rfm": "RFM", "rfm_segments": "RFM顾客群", "abc": "ABC分类", "notes": "说明"},
 }
 #: Columns holding construct codes; values of these are shown as construct labels.
-_CONSTRUCT_COLUMNS = {"construct", "lhs", "rhs", "name", "target", "standout"}
+_CONSTRUCT_COLUMNS = {"construct", "lhs", "rhs", "name", "target", "standout", "from",
+                      "through", "to"}
 #: Columns on the 0–100 (or points) scale, shown with one decimal.
 _ONE_DECIMAL = {"index", "value", "value_a", "value_b", "difference", "ci_lower", "ci_upper",
                 "se", "mean", "top2", "performance", "promoters", "passives", "detractors",
