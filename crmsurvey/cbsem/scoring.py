@@ -113,8 +113,17 @@ def score_fit(st: Structure, s: np.ndarray, theta0: np.ndarray, *, estimator: st
     sample's solution), the first ``shared`` iterations step with the information at
     ``θ₀`` (one matrix, inverted once, for all samples) instead of each sample's own; a
     sample not converged by then continues with its own. The solution is the same (the
-    gradient is each sample's), only the way there is cheaper.
+    gradient is each sample's), only the way there is cheaper. BLAS runs on one thread
+    inside (small matrices: more threads only lose on a busy machine).
     """
+    from .._threads import blas_threads
+
+    with blas_threads(1):
+        return _score_fit(st, s, theta0, estimator, tol, max_iter, shared)
+
+
+def _score_fit(st: Structure, s: np.ndarray, theta0: np.ndarray, estimator: str,
+               tol: float, max_iter: int, shared: int) -> Scored:
     b = s.shape[0]
     s_inv = np.linalg.inv(s) if estimator == "GLS" else None
     logdet_s = np.linalg.slogdet(s)[1] if estimator == "ML" else None
