@@ -56,14 +56,16 @@ CASES = {
                       "A ~ c(0, NA)*1\n", False, False, "ML", "g"),
     "group_std_lv": (BASE, True, False, "ML", "g"),
     "defined": (BASE + "B ~ p*A\nC ~ q*B\npq := p*q\n", False, False, "ML", ""),
+    "weak_marker": ("A =~ w1 + a2 + a3 + a4\n" + REST, False, False, "ML", ""),
     "gls": (BASE, False, False, "GLS", ""),
     "uls": (BASE, False, False, "ULS", ""),
 }
 
 
 def _data(seed: int = 20) -> pd.DataFrame:
-    """A 3-factor survey: 400 rows, 12 items (a1 and a2 share some error), a covariate x1
-    and two groups of 200 whose loadings differ a little."""
+    """A 3-factor survey: 400 rows, 12 items (a1 and a2 share some error), a covariate x1,
+    an item w1 that barely measures A, and two groups of 200 whose loadings differ a
+    little."""
     rng = np.random.default_rng(seed)
     n = 400
     g = np.repeat(["one", "two"], n // 2)
@@ -79,7 +81,8 @@ def _data(seed: int = 20) -> pd.DataFrame:
             lam = load[j] + (0.15 if g[0] != "one" and j == 3 else 0) * (g == "two")
             e = rng.normal(size=n) * 0.6 + (shared if name == "a" and j < 2 else 0)
             cols[f"{name}{j + 1}"] = 3 + lam * f[:, k] + e
-    return pd.DataFrame({**cols, "x1": x1, "g": g})
+    weak = 3 + 0.06 * f[:, 0] + rng.normal(size=n)  # a marker that barely loads
+    return pd.DataFrame({**cols, "x1": x1, "w1": weak, "g": g})
 
 
 @pytest.fixture(scope="module")
@@ -264,3 +267,53 @@ def test_records_say_what_each_estimator_takes():
         cs.cbsem(BASE, data, estimator="MLR", weights=np.ones(len(data)))
     with pytest.raises(InputError, match="thresholds per group"):
         cs.cbsem(BASE, data.round(), ordered=True, group="g")
+
+
+def _ridge_data() -> tuple[str, pd.DataFrame]:
+    """Four factors, one of whose markers barely loads while another item loads against
+    it: Fisher scoring stalls from both starts (the principal-component one and lavaan's
+    simple one) on the flat ridge this leaves."""
+    rng = np.random.default_rng(0)
+    k, m, n = int(rng.integers(2, 5)), int(rng.integers(3, 6)), int(rng.integers(80, 400))
+    phi = np.full((k, k), rng.uniform(0.1, 0.7))
+    np.fill_diagonal(phi, 1)
+    f = rng.multivariate_normal(np.zeros(k), phi, size=n)
+    cols = {}
+    for j in range(k):
+        for i in range(m):
+            lam = rng.uniform(0.3, 1.2) * (1 if rng.random() > 0.1 else -1)
+            cols[f"x{j}_{i}"] = 5 + lam * f[:, j] * rng.uniform(0.5, 2) + \
+                rng.normal(size=n) * rng.uniform(0.3, 1.5)
+    model = "\n".join(f"F{j} =~ " + " + ".join(f"x{j}_{i}" for i in range(m))
+                      for j in range(k)) + f"\nF{k - 1} ~ F0 + F1\n"
+    return model, pd.DataFrame(cols)
+
+
+def test_a_flat_ridge_is_walked_to_lavaans_solution(tmp_path):
+    from crmsurvey.cbsem.build import build, group_rows
+    from crmsurvey.cbsem.scoring import score_fit
+    from crmsurvey.cbsem.structure import simple_start, start_values, \
+        structure_from_partable
+
+    model, data = _ridge_data()
+    built = build(model)
+    x = data[list(built.observed)].to_numpy()
+    s = np.cov(x, rowvar=False, bias=True)
+    rows = group_rows(built.pt, 1)
+    st = structure_from_partable(rows, list(built.observed), s)
+    both = score_fit(st, np.stack([s, s]), np.stack([start_values(st, rows, s),
+                                                       simple_start(st, rows, s)]))
+    assert not both.converged.any()  # the case the quasi-Newton fallback is for
+    ref = run_lavaan("sem_ml.R", data, tmp_path, model=model)
+    assert ref["fit"]["converged"] == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = cs.cbsem(model, data)
+    assert "non_convergence" not in {d.code for d in res.diagnostics}
+    for k in ("chisq", "df", "cfi", "tli", "rmsea", "srmr"):
+        _close(float(res.fit[k]), float(ref["fit"][k]), k)
+    got = res.estimates.set_index(["lhs", "op", "rhs"])
+    for r in ref["est"].itertuples():
+        _close(got.loc[(r.lhs, r.op, r.rhs), "est"], r.est, (r.lhs, r.op, r.rhs))
+        if r.se > 0:
+            _close(got.loc[(r.lhs, r.op, r.rhs), "se"], r.se, (r.lhs, r.op, r.rhs, "se"))

@@ -18,9 +18,10 @@ from .constrained import fit_groups, group_information
 from .partable import Constraints, constraints, needs_meanstructure, parse_syntax, \
     partable, variables
 from .scoring import score_fit
-from .structure import Structure, start_values, structure_from_partable
+from .structure import Structure, simple_start, start_values, structure_from_partable
 
-__all__ = ["Built", "build", "fit_covariance", "Fitted", "group_rows", "ls_measures", "LEAST_SQUARES"]
+__all__ = ["Built", "build", "fit_covariance", "Fitted", "group_rows", "ls_measures",
+           "LEAST_SQUARES"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,14 +137,33 @@ def _fit_covariance(built: Built, s: list[np.ndarray], n: list[float], *,
         if len(structs) != 1 or x is None:
             raise InputError(f"estimator={estimator!r} fits one group at a time here",
                              hint="estimator='ML' or 'GLS' for parameters shared by groups")
-        return _diagonal_ls(structs[0], s[0], n[0], theta0[0], k, c,
-                            ls_weights(x[0], estimator))
-    if len(structs) == 1 and built.cons.trivial:
-        sc = score_fit(structs[0], s[0][None], theta0[0][None], estimator=estimator)
-        theta, fmin = [sc.theta[0]], sc.fmin[:1]
-        converged, iterations = bool(sc.converged[0]), int(sc.iterations[0])
+    simple = [simple_start(st, group_rows(built.pt, g), sg)
+              for g, (st, sg) in enumerate(zip(structs, s), start=1)]
+    if estimator in ("ULS", "DWLS"):
+        w = ls_weights(x[0], estimator)
+        out = _diagonal_ls(structs[0], s[0], n[0], theta0[0], k, c, w)
+        if not out.converged:  # again from lavaan's simple start
+            again = _diagonal_ls(structs[0], s[0], n[0], simple[0], k, c, w)
+            out = again if again.converged else out
+        return out
+    if len(structs) == 1 and built.cons.trivial:  # both starts at once; the better fit
+        sc = score_fit(structs[0], np.stack([s[0], s[0]]), np.stack([theta0[0], simple[0]]),
+                       estimator=estimator)
+        ok = sc.converged & np.isfinite(sc.fmin)
+        if not ok.any():  # a flat ridge (a weak marker): damped scoring, then polish
+            ends = np.stack([_damped_scoring(structs[0], s[0], t, estimator)
+                             for t in (simple[0], theta0[0])])
+            sc = score_fit(structs[0], np.stack([s[0], s[0]]), ends, estimator=estimator)
+            ok = sc.converged & np.isfinite(sc.fmin)
+        best = int(np.argmin(np.where(ok, sc.fmin, np.inf))) if ok.any() else 0
+        theta, fmin = [sc.theta[best]], sc.fmin[best:best + 1]
+        converged, iterations = bool(sc.converged[best]), int(sc.iterations.max())
     else:
         gf = fit_groups(structs, s, n, theta0, k, c, estimator=estimator)
+        if not (gf.converged and np.all(np.isfinite(gf.f))):  # again from lavaan's start
+            again = fit_groups(structs, s, n, simple, k, c, estimator=estimator)
+            if again.converged and np.all(np.isfinite(again.f)):
+                gf = again
         theta, fmin, converged, iterations = gf.theta, gf.f, gf.converged, gf.iterations
     cov = _expected_cov(structs, theta, s, n, k, estimator)
     return Fitted(structs, theta, fmin, converged and np.all(np.isfinite(fmin)), iterations,
@@ -151,6 +171,38 @@ def _fit_covariance(built: Built, s: list[np.ndarray], n: list[float], *,
 
 
 LEAST_SQUARES = ("GLS", "ULS", "DWLS")
+
+
+def _damped_scoring(st: Structure, s: np.ndarray, theta: np.ndarray, estimator: str,
+                    max_iter: int = 500) -> np.ndarray:
+    """Fisher scoring damped à la Levenberg–Marquardt (``(I + λ diag I) step = g``, λ
+    shrunk after a step that lowers F and grown otherwise): it walks along the flat
+    ridges where plain scoring with step halving stalls (a factor whose marker barely
+    loads). Returns the end point, for plain scoring to polish."""
+    from .constrained import _information
+    from .scoring import _weight, discrepancy
+
+    s_inv = np.linalg.inv(s)[None] if estimator == "GLS" else None
+    sig, aux = st.implied(theta[None])
+    f, lam = discrepancy(sig, s[None], estimator, s_inv)[0], 1e-3
+    for _ in range(max_iter):
+        v = _weight(sig, s_inv, estimator)[0]
+        deriv = st.derivatives(aux)[0]
+        g = np.einsum("ij,kji->k", v @ (sig[0] - s) @ v, deriv)
+        info = _information(deriv, v)
+        while lam < 1e12:
+            step = np.linalg.lstsq(info + lam * np.diag(np.diag(info)), g, rcond=None)[0]
+            sig_new, aux_new = st.implied((theta - step)[None])
+            f_new = discrepancy(sig_new, s[None], estimator, s_inv)[0]
+            if np.isfinite(f_new) and f_new <= f:
+                theta, f, sig, aux, lam = theta - step, f_new, sig_new, aux_new, lam / 10
+                break
+            lam *= 10
+        else:
+            return theta
+        if np.abs(step).max() < 1e-9:
+            break
+    return theta
 
 
 def ls_weights(x: np.ndarray, estimator: str) -> np.ndarray:
@@ -210,8 +262,11 @@ def _diagonal_ls(st, s, n_eff, theta0, k, c, w) -> Fitted:
             if f_new <= f + 1e-14:
                 break
             scale /= 2
-        u, f, r, delta = u + scale * step, f_new, r_new, d_new
-        if np.abs(scale * step).max() < 1e-9:
+        stalled = f - f_new < 1e-10 * (1 + f)  # F no longer moves (an ill-conditioned
+        u, f, r, delta = u + scale * step, f_new, r_new, d_new  # ridge): judge by ∂F
+        gradient = np.abs(delta.T @ (w * r)).max()  # ½ ∂F/∂θ
+        if np.abs(scale * step).max() < 1e-9 or gradient < 1e-10 or \
+                (stalled and gradient < 1e-3 * (1 + f)):
             converged = True
             break
     try:

@@ -15,8 +15,8 @@ import numpy as np
 
 from .partable import records
 
-__all__ = ["Structure", "structure_of", "structure_from_partable", "start_values", "BETA",
-           "LAMBDA", "PSI", "THETA"]
+__all__ = ["Structure", "structure_of", "structure_from_partable", "start_values",
+           "simple_start", "BETA", "LAMBDA", "PSI", "THETA"]
 
 BETA, LAMBDA, PSI, THETA = range(4)
 
@@ -170,6 +170,24 @@ def structure_from_partable(pt, observed: list[str], s: np.ndarray | None = None
     return Structure(tuple(names), np.array(which, dtype=int), np.array(rr, dtype=int),
                      np.array(cc, dtype=int), tuple(base), tuple(inner), tuple(observed),
                      tuple(fixed))
+
+
+def simple_start(st: Structure, pt, s: np.ndarray) -> np.ndarray:
+    """lavaan's "simple" starting values: free loadings 1, residual variances half the
+    observed ones, factor variances 0.05, everything else 0 (``start()`` kept)."""
+    obs = {v: k for k, v in enumerate(st.observed)}
+    theta, k = np.zeros(st.q), 0
+    for lhs, op, rhs, free, ustart in zip(pt.lhs, pt.op, pt.rhs, pt.free, pt.ustart):
+        if op not in ("=~", "~", "~~") or not free:
+            continue
+        if np.isfinite(ustart):
+            theta[k] = ustart
+        elif op == "=~":
+            theta[k] = 1.0
+        elif op == "~~" and lhs == rhs:
+            theta[k] = 0.5 * s[obs[lhs], obs[lhs]] if lhs in obs else 0.05
+        k += 1
+    return theta
 
 
 def start_values(st: Structure, pt, s: np.ndarray) -> np.ndarray:
