@@ -14,6 +14,10 @@ PLS_BOOT_CHUNK = 500
 #: numbers however the rows are split); multinomial below, so the figures of ordinary
 #: surveys are the classic bootstrap's.
 POISSON_FROM = 100_000
+#: Poisson resamples of n rows vary in size (sd √n): below this many rows (sd above 10 %
+#: of n) their intervals can differ from the classic bootstrap's more than by Monte
+#: Carlo error, and ``resampling="poisson"`` is a ``poisson_small_n`` diagnostic.
+POISSON_SMALL_N = 100
 
 # --- Screening ----------------------------------------------------------------------
 #: A speeder took less than this fraction of the median interview duration

@@ -48,7 +48,7 @@ from . import _defaults as D
 from ._random import block_rng, text_key
 
 __all__ = ["BLOCK", "ROW_BLOCK", "Resampling", "Multinomial", "Poisson", "Cluster",
-           "scheme_for", "POISSON_FROM", "SCHEMES"]
+           "scheme_for", "scheme_diagnostics", "POISSON_FROM", "SCHEMES"]
 
 #: Resamples are drawn in fixed blocks, each from its own generator
 #: (``SeedSequence([seed, block, ...])``), so a bootstrap gives the same numbers whatever
@@ -223,6 +223,24 @@ def scheme_for(resampling: str, n: int, seed: int) -> Resampling:
     if resampling == "poisson":
         return Poisson(n, seed)
     raise ValueError(f"unknown resampling scheme {resampling!r}")
+
+
+def scheme_diagnostics(kind: str, n: int) -> list:
+    """A ``poisson_small_n`` diagnostic when Poisson resamples are drawn from fewer than
+    :data:`crmsurvey._defaults.POISSON_SMALL_N` rows (their sizes vary by √n).
+
+    >>> [d.code for d in scheme_diagnostics("poisson", 40)], scheme_diagnostics("poisson", 500)
+    (['poisson_small_n'], [])
+    """
+    from .diagnostics import Diagnostic
+
+    if kind != "poisson" or n >= D.POISSON_SMALL_N:
+        return []
+    return [Diagnostic(
+        "poisson_small_n", f"Poisson bootstrap resamples of {n} rows vary in size by about "
+        f"±{math.sqrt(n):.0f} rows ({100 / math.sqrt(max(n, 1)):.0f} %): below "
+        f"{D.POISSON_SMALL_N} rows use resampling='multinomial' (or 'auto')", "warning",
+        (str(n),))]
 
 
 _CLUSTER = text_key("cluster")  # keeps cluster-bootstrap streams apart from the others

@@ -18,6 +18,7 @@ import numpy as np
 from scipy import stats as sps
 
 from .._threads import blas_threads
+from ..diagnostics import Diagnostic
 from ..moments import LeaveOneOut, chunk_blocks, resample_moments
 from ..resampling import Resampling, scheme_for
 from .extract import extract_stats
@@ -38,6 +39,16 @@ class Draws:
     sign_flips: int
     seed: int
     resampling: str = "multinomial"  # the scheme's kind
+
+    def diagnostics(self) -> list[Diagnostic]:
+        """A ``bootstrap_failures`` diagnostic when any resample failed."""
+        n_failed = int(self.failed.sum())
+        if not n_failed:
+            return []
+        return [Diagnostic(
+            "bootstrap_failures", f"{n_failed} of {len(self.failed)} bootstrap resamples "
+            f"failed ({self.not_converged} did not converge, the rest gave non-finite "
+            "estimates); intervals use the others")]
 
 
 @dataclass(frozen=True, eq=False)

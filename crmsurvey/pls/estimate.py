@@ -19,7 +19,7 @@ from ..model import ModelSpec, parse_model
 from ..responses.given import checked_data, is_checked
 from ..options import (CIMethod, HigherOrder, Interaction, PLSMissing, PLSOptions,
                        Resampling, Scheme, SignChange)
-from ..resampling import scheme_for
+from ..resampling import scheme_diagnostics, scheme_for
 from ..weighting.design import bootstrap_scheme
 from . import quality as Q
 from .bootstrap import intervals, jackknife, run_bootstrap
@@ -161,6 +161,8 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     seed = resolve_seed(o.seed)
     resampling = scheme_for(o.resampling, len(prep.x), seed).kind
     by_design = bootstrap_scheme(design, data, prep.index, seed)  # None: o.resampling
+    if bootstrap and by_design is None:
+        diagnostics += scheme_diagnostics(resampling, len(prep.x))
     if bootstrap and by_design is not None and not hasattr(design, "counts"):
         diagnostics += by_design.design.diagnostics()  # lonely strata (a study's scheme:
         # the study says them once)
@@ -174,11 +176,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         _add_inference(tables, full, lay, draws, jack, ci=ci, method=ci_method,
                        df=len(prep.x) - 1)
         n_failed = int(draws.failed.sum())
-        if n_failed:
-            diagnostics.append(Diagnostic(
-                "bootstrap_failures", f"{n_failed} of {bootstrap} bootstrap resamples failed "
-                f"({draws.not_converged} did not converge, the rest gave non-finite estimates); "
-                "intervals use the others"))
+        diagnostics += draws.diagnostics()
     else:
         n_failed = 0
     tables["indirect"] = indirect_table(

@@ -39,12 +39,12 @@ import pandas as pd
 from .. import __version__
 from .._data import numeric_columns, sampling_weights
 from .._random import resolve_seed
-from ..diagnostics import Diagnostic, warn_all
+from ..diagnostics import warn_all
 from ..errors import InputError
 from ..model import parse_model
 from ..moments import Dense, Moments, PairProducts, Resampled, Sums
 from ..options import PLSOptions
-from ..resampling import scheme_for
+from ..resampling import scheme_diagnostics, scheme_for
 from ..responses.log import CleaningLog, Problem
 from . import quality as Q
 from .bootstrap import run_bootstrap
@@ -342,6 +342,7 @@ def _assemble(source: Partitioned, m: Moments, raw_cov: np.ndarray, lay, opts: O
     n_failed = 0
     ci = partial(ci_bounds, ci=o.ci, method=o.ci_method)
     if o.bootstrap:
+        diagnostics += scheme_diagnostics(kind, n)
         placeholder = np.broadcast_to(np.float64(1), (n,))  # weights live on the workers
         draws = run_bootstrap(source, placeholder, lay, opts, full, n_boot=o.bootstrap,
                               seed=seed, chunk=chunk, sign_change=o.sign_change,
@@ -349,11 +350,7 @@ def _assemble(source: Partitioned, m: Moments, raw_cov: np.ndarray, lay, opts: O
         _add_inference(tables, full, lay, draws, None, ci=o.ci, method=o.ci_method,
                        df=n - 1)
         n_failed = int(draws.failed.sum())
-        if n_failed:
-            diagnostics.append(Diagnostic(
-                "bootstrap_failures", f"{n_failed} of {o.bootstrap} bootstrap resamples "
-                f"failed ({draws.not_converged} did not converge, the rest gave non-finite "
-                "estimates); intervals use the others"))
+        diagnostics += draws.diagnostics()
     tables["indirect"] = indirect_table(
         lay, extract_stats(full, lay)["paths"][0],
         None if draws is None else draws.values["paths"], intervals=ci, jack=None)
