@@ -41,6 +41,7 @@ from scipy import stats as sps
 from .._random import DEFAULT_SEED, resolve_seed
 from ..errors import InputError
 from .predict import HeldOut, assign_folds, held_out
+from .source import fit_scheme, model_resamples
 
 __all__ = ["cvpat", "cvpat_compare", "respondent_losses"]
 
@@ -83,8 +84,6 @@ def _construct_losses(item_loss: np.ndarray, owners: list[str]) -> tuple[list[st
 
 def _counts(result, n: int):
     """The model's bootstrap resamples as row counts (B, n), in chunks."""
-    from .endogeneity import fit_scheme, model_resamples
-
     if not result.settings.bootstrap:
         raise InputError("test='bootstrap' uses the model's bootstrap resamples: fit it with "
                          "bootstrap=N (or use test='t')")

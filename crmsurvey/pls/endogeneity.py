@@ -24,7 +24,7 @@ ones by another likelihood).
 Inference: the copula terms are rebuilt in every bootstrap resample — the model is
 re-estimated there (weights, construct-level sign change as the fit), the scores, the
 empirical distribution and the regression all come from the resample's row frequencies
-— and the resamples are **the model's own** (:func:`model_resamples`: the same row
+— and the resamples are **the model's own** (:func:`.source.model_resamples`: the same row
 frequencies as its bootstrap intervals). ``se`` is the bootstrap standard deviation,
 ``p`` two-sided from ``t = est / se`` with ``n − 1`` degrees of freedom, and the
 interval is the fit's (percentile, or BCa with a jackknife) at its level.
@@ -42,14 +42,13 @@ from scipy import stats as sps
 
 from .._threads import blas_threads
 from ..diagnostics import Diagnostic, warn_all
-from .._random import DEFAULT_SEED
 from ..errors import InputError
-from ..moments import chunk_blocks, moments_of
-from ..resampling import BLOCK, scheme_for
+from ..moments import moments_of
 from .bootstrap import intervals
+from .source import fit_scheme, model_resamples
 from .stats import batch_statistics, construct_signs
 
-__all__ = ["copula_test", "copula_terms", "model_resamples"]
+__all__ = ["copula_test", "copula_terms"]
 
 _COLUMNS = ["lhs", "op", "rhs", "status", "normality_p", "copula_est", "se", "t", "p",
             "ci_lower", "ci_upper", "path_est"]
@@ -58,27 +57,6 @@ _COLUMNS = ["lhs", "op", "rhs", "status", "normality_p", "copula_est", "se", "t"
 MIN_DISTINCT = 20
 #: rows × constructs × resamples kept in memory at once (about 160 MB of scores)
 _CELLS = 20_000_000
-
-
-def model_resamples(scheme, n_boot: int):
-    """The row frequencies (≤ BLOCK, n) of the first ``n_boot`` resamples of ``scheme``
-    (a :mod:`crmsurvey.resampling` scheme: the model's own gives the resamples of its
-    bootstrap), one block of resamples at a time; sampling weights not included."""
-    for blocks, stop in chunk_blocks(n_boot, BLOCK):
-        yield scheme.counts(blocks, slice(0, scheme.n))[:stop]
-
-
-def fit_scheme(result, seed: int | None = None):
-    """The resampling scheme of ``result``'s bootstrap (the rows, or the survey design it
-    resampled), or the same kind of scheme with another ``seed``."""
-    f, s = result._fitted, result.settings
-    if f.scheme is not None and (seed is None or seed == getattr(f.scheme, "seed", None)):
-        return f.scheme
-    kind = getattr(s, "resampling", None) or "multinomial"
-    if kind not in ("multinomial", "poisson"):
-        raise InputError(f"the model's resamples follow its survey design ({kind}); they "
-                         "are drawn with the fit's seed only")
-    return scheme_for(kind, len(f.base_w), DEFAULT_SEED if seed is None else seed)
 
 
 def copula_terms(scores: np.ndarray, freq: np.ndarray) -> np.ndarray:
