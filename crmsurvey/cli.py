@@ -679,7 +679,8 @@ def weights_cmd(
     exclude: Optional[List[str]] = _exclude_flag(),
     as_json: bool = typer.Option(False, "--json", help="The diagnostics as JSON."),
     strict: bool = typer.Option(False, "--strict", help="Exit 3 when the weights do not "
-                                "meet every target (written all the same)."),
+                                "meet every target: no convergence, or a target category "
+                                "without respondents (written all the same)."),
 ) -> None:
     """Weights from population targets (raking, linear calibration or post-stratification)
     for the screened rows: writes the data with the weight column (blank for excluded
@@ -733,8 +734,13 @@ def weights_cmd(
         _out(json.dumps(json_safe(raking.to_dict()), ensure_ascii=False, indent=2))
     else:
         _out(raking.summary())
-    if strict and not raking.converged:
-        _say(f"strict: the weights miss a target by up to {raking.max_error:.2g} (a share)")
+    empty = [d for d in raking.diagnostics  # a target category without respondents
+             if d.code == "weight_target_empty" and d.severity != "info"]
+    if strict and (empty or not raking.converged):
+        _say("strict: " + "; ".join(
+            ([f"the weights miss a target by up to {raking.max_error:.2g} (a share)"]
+             if not raking.converged else [])
+            + [f"{len(empty)} target(s) without respondents"] * bool(empty)))
         raise typer.Exit(3)
 
 

@@ -375,6 +375,15 @@ def test_cli_weights_writes_the_column_and_prints_the_margins(panel):
                           "--trim", "0.9,1.05", "-o", panel / "w3.csv", "--strict")
     assert code == 3 and "did not converge" in out and "strict:" in err
     assert (panel / "w3.csv").is_file()
+    # a target category without respondents: the target is missed, exit 3 with --strict
+    raw[raw["gender"] != 3].to_csv(panel / "no3.csv", index=False)
+    (panel / "g.yaml").write_text("rake:\n  gender: {1: 0.49, 2: 0.49, 3: 0.02}\n",
+                                  encoding="utf-8")
+    args = ("weights", "ccsi", panel / "no3.csv", "--targets", panel / "g.yaml", "-o",
+            panel / "w4.csv")
+    assert _cli(*args)[0] == 0
+    code, out, err = _cli(*args, "--strict")
+    assert code == 3 and "converged" in out and "1 target(s) without respondents" in err
 
 
 @pytest.mark.parametrize("name, text, where", [
