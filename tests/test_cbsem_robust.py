@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import crmsurvey as cs
-from crmsurvey.cbsem import fiml
+from crmsurvey.cbsem import fiml, information, patterns
 from crmsurvey.cbsem.mlr import saturated_scores
 
 from .lavaan import run_lavaan
@@ -98,7 +98,7 @@ def test_pair_trace_is_the_duplication_sandwich():
     for k, (a, b) in enumerate(zip(i, j)):
         dup[a * p + b, k] = dup[b * p + a, k] = 1.0  # vec index of (a, b) and (b, a)
     want = dup.T @ np.kron(u, v) @ dup
-    got = fiml.pair_trace(u[None], v[None], np.ones(1))
+    got = information.pair_trace(u[None], v[None], np.ones(1))
     np.testing.assert_allclose(got, want, atol=1e-12)
 
 
@@ -107,10 +107,10 @@ def test_saturated_loglik_gradient_and_information_are_the_derivatives(pd_holes)
     information is the numerical Jacobian of the summed scores (relative 1e-6); the EM
     estimates are a stationary point."""
     x = pd_holes.to_numpy(float)
-    pat = fiml.Patterns.of(x)
+    pat = patterns.Patterns.of(x)
     p = x.shape[1]
     i, j = np.tril_indices(p)
-    mu, sigma = fiml.em_saturated(pat, p)
+    mu, sigma = patterns.em_saturated(pat, p)
     mu, sigma = mu + 0.2, sigma * 1.1 + 0.05 * np.eye(p)  # away from the optimum
 
     def unpack(ph):
@@ -130,15 +130,15 @@ def test_saturated_loglik_gradient_and_information_are_the_derivatives(pd_holes)
         return total
 
     phi = np.concatenate([mu, sigma[i, j]])
-    assert fiml.loglik(pat, mu, sigma) == pytest.approx(loglik_rows(phi), rel=1e-12)
+    assert patterns.loglik(pat, mu, sigma) == pytest.approx(loglik_rows(phi), rel=1e-12)
     grad = saturated_scores(x, mu, sigma, pat).sum(axis=0)
     num_grad = _central(lambda ph: np.array([loglik_rows(ph)]), phi, 1e-5)[0]
     np.testing.assert_allclose(grad, num_grad, rtol=1e-6, atol=1e-6 * np.abs(grad).max())
-    info = fiml.saturated_information(pat, mu, sigma)
+    info = information.saturated_information(pat, mu, sigma)
     num = -_central(lambda ph: saturated_scores(x, *unpack(ph), pat).sum(axis=0), phi,
                     1e-6) / len(x)
     assert np.abs(info - num).max() < 1e-6 * np.abs(info).max()
-    m1, s1 = fiml.em_saturated(pat, p)
+    m1, s1 = patterns.em_saturated(pat, p)
     assert np.abs(saturated_scores(x, m1, s1, pat).sum(axis=0)).max() < 1e-6
 
 
@@ -147,14 +147,14 @@ def test_fiml_hessian_is_the_derivative_of_the_gradient(pd_structure):
     residual covariances equals the numerical Jacobian of the analytic gradient, and the
     gradient the numerical derivative of −ℓ (relative 1e-6)."""
     st, x, theta = pd_structure
-    pat = fiml.Patterns.of(x)
+    pat = patterns.Patterns.of(x)
     mu = np.nanmean(x, axis=0) + 0.1
     par = np.concatenate([theta, mu])
     f = fiml._objective(st, pat, x.shape[1])
     value, grad = f(par)
     num_grad = _central(lambda v: np.array([f(v)[0]]), par, 1e-6)[0]
     assert np.abs(grad - num_grad).max() < 1e-6 * np.abs(grad).max()
-    hess = fiml.observed_information(st, pat, theta, mu)
+    hess = information.observed_information(st, pat, theta, mu)
     num = _central(lambda v: f(v)[1], par, 1e-6)
     assert np.abs(hess - num).max() < 1e-6 * np.abs(hess).max()
 

@@ -14,14 +14,16 @@ In terms of the saturated parameters ``φ = (μ, vech Σ)`` and each row's score
   missing data lavaan's FIML-corrected ones (Zhang & Savalei 2023, its "FIML-C V3",
   :func:`fiml_corrected`).
 
-Every information matrix is analytic (:func:`crmsurvey.cbsem.fiml.saturated_information`).
+Every information matrix is analytic
+(:func:`crmsurvey.cbsem.information.saturated_information`).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .fiml import (FimlFit, Patterns, moment_jacobian, pattern_inverses,
-                   saturated_information)
+from .fiml import FimlFit
+from .information import moment_jacobian, saturated_information
+from .patterns import Patterns, pattern_inverses
 from .fitmeasures import cfi, chi2_sf, rmsea, tli
 from .robust import weight_of_inverse
 
