@@ -249,7 +249,6 @@ def test_distributions_agree_with_scipy():
         assert dist.norm_ppf(p) == pytest.approx(special.ndtri(p), rel=1e-9)
 
 
-@pytest.mark.slow
 def test_bootstrap_draws_are_each_resamples_ml_solution():
     """The batched bootstrap (shared full-sample information, rank-two derivatives) ends
     where each resample's own ML fit does: the ML discrepancy written here has a zero
