@@ -46,6 +46,7 @@ import numpy as np
 
 from . import _defaults as D
 from ._random import block_rng, text_key
+from .diagnostics import Diagnostic
 
 __all__ = ["BLOCK", "ROW_BLOCK", "Resampling", "Multinomial", "Poisson", "Cluster",
            "scheme_for", "scheme_diagnostics", "POISSON_FROM", "SCHEMES"]
@@ -225,15 +226,13 @@ def scheme_for(resampling: str, n: int, seed: int) -> Resampling:
     raise ValueError(f"unknown resampling scheme {resampling!r}")
 
 
-def scheme_diagnostics(kind: str, n: int) -> list:
+def scheme_diagnostics(kind: str, n: int) -> list[Diagnostic]:
     """A ``poisson_small_n`` diagnostic when Poisson resamples are drawn from fewer than
     :data:`crmsurvey._defaults.POISSON_SMALL_N` rows (their sizes vary by √n).
 
     >>> [d.code for d in scheme_diagnostics("poisson", 40)], scheme_diagnostics("poisson", 500)
     (['poisson_small_n'], [])
     """
-    from .diagnostics import Diagnostic
-
     if kind != "poisson" or n >= D.POISSON_SMALL_N:
         return []
     return [Diagnostic(

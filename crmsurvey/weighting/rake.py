@@ -21,16 +21,14 @@ from .._data import sampling_weights
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
 from .fit import fit, shares_of
-from .targets import Margin, code_key, column_codes, factor, margins_from
+from .levels import TABLE_COLUMNS, concerns, prepare_level, targets_per_level, unused_levels
+from .targets import Margin, code_key, column_codes, shown_code
 
-__all__ = ["Raking", "rake", "poststratify", "calibrate", "weigh", "level_margins",
-           "TABLE_COLUMNS", "GROUP_COLUMNS"]
+__all__ = ["Raking", "rake", "poststratify", "calibrate", "weigh", "TABLE_COLUMNS",
+           "GROUP_COLUMNS"]
 
 Method = Literal["rake", "poststratify", "linear"]
 
-#: Columns of :attr:`Raking.table`, one row per category of every target variable.
-TABLE_COLUMNS = ["by", "variable", "category", "n", "sample_share", "target_share",
-                 "weighted_share"]
 #: Columns of :attr:`Raking.groups`, one row per level of ``by`` (one row without it).
 GROUP_COLUMNS = ["by", "n", "n_eff", "deff", "efficiency", "weight_min", "weight_max",
                  "iterations", "max_error", "converged"]
@@ -255,7 +253,7 @@ def _cell(values) -> str | None:
     keys = [code_key(v) for v in values]
     if any(k is None for k in keys):
         return None
-    return " / ".join(_show(k) for k in keys)
+    return " / ".join(str(shown_code(k)) for k in keys)
 
 
 def _cells(data: pd.DataFrame, variables: list) -> pd.Series:
@@ -266,7 +264,7 @@ def _cells(data: pd.DataFrame, variables: list) -> pd.Series:
     for j, v in enumerate(variables):
         codes, uniques = pd.factorize(pd.Series(data[v].to_numpy(dtype=object)))
         keys = [code_key(u) for u in uniques]
-        shown = np.array([_show(k) if k is not None else "" for k in keys] + [""],
+        shown = np.array([str(shown_code(k)) if k is not None else "" for k in keys] + [""],
                          dtype=object)
         missing |= (codes < 0) | np.isin(codes, [i for i, k in enumerate(keys) if k is None])
         text = text + ("" if j == 0 else " / ") + shown[codes]
@@ -301,17 +299,17 @@ def weigh(data: pd.DataFrame, targets: Mapping, *, method: Method = "rake",
     if n == 0:
         raise InputError("no rows to weight")
     d = np.ones(n) if base is None else sampling_weights(base, data)
-    per_level = _targets_per_level(data, targets, by)
+    per_level = targets_per_level(data, targets, by)
     diags: list[Diagnostic] = [Diagnostic(
         "weight_target_empty", f"{by} {lv!r} has targets but no respondents", "info",
-        (str(lv),)) for lv in _unused_levels(data, targets, by)]
+        (str(lv),)) for lv in unused_levels(data, targets, by)]
     weights = np.zeros(n)
     tables, groups = [], []
     for level, (rows, margins) in per_level.items():
         if not d[rows].sum() > 0:
             raise InputError("the base weights" + (f" in {by} {level!r}" if by else "")
                              + " are all 0: there is nothing to weight")
-        fit_margins, table, gdiags = _prepare(data.iloc[rows], d[rows], margins, level, by)
+        fit_margins, table, gdiags = prepare_level(data.iloc[rows], d[rows], margins, level, by)
         diags += gdiags
         if not fit_margins:
             raise InputError("no target variable has respondents with a value"
@@ -332,12 +330,12 @@ def weigh(data: pd.DataFrame, targets: Mapping, *, method: Method = "rake",
                 f"largest margin error {res.max_error:.2g} after {res.iterations} "
                 f"iteration(s) (tolerance {tol:g})" + (
                     f"; the trimming bounds [{trim[0]:g}, {trim[1]:g}] may be too tight"
-                    if trim else ""), "warning", _concerns(level, f"{res.max_error:.2g}")))
+                    if trim else ""), "warning", concerns(level, f"{res.max_error:.2g}")))
         if (w < 0).any():
             diags.append(Diagnostic(
                 "weight_negative", f"{int((w < 0).sum())} negative weight(s){where} from "
                 "linear calibration: give trim bounds, or rake instead", "warning",
-                _concerns(level, str(int((w < 0).sum())))))
+                concerns(level, str(int((w < 0).sum())))))
     if by is not None:
         tables.insert(0, _whole_sample(data, weights, per_level))
     table = pd.concat(tables, ignore_index=True)[TABLE_COLUMNS]
@@ -350,7 +348,7 @@ def weigh(data: pd.DataFrame, targets: Mapping, *, method: Method = "rake",
                 "weight_deff_high", f"the weights' design effect is {row.deff:.2f}{where} "
                 f"(above {D.WEIGHT_DEFF_MAX:g}): the effective sample is {row.n_eff:.0f} of "
                 f"{row.n} — consider trim bounds or coarser targets", "warning",
-                _concerns(row.by, f"{row.deff:.2f}")))
+                concerns(row.by, f"{row.deff:.2f}")))
     named = variables or tuple(dict.fromkeys(m.variable for _, margins in per_level.values()
                                              for m in margins))
     out = Raking(method=method, variables=named,
@@ -368,10 +366,6 @@ def weigh(data: pd.DataFrame, targets: Mapping, *, method: Method = "rake",
 
 _METHOD_NAMES = {"rake": "raking", "poststratify": "post-stratification",
                  "linear": "linear calibration"}
-
-
-def _concerns(level: Any, *rest: str) -> tuple[str, ...]:
-    return ((str(level),) if level is not None else ()) + tuple(rest)
 
 
 def _kish_deff(w: np.ndarray) -> float:
@@ -422,128 +416,3 @@ def _whole_sample(data: pd.DataFrame, w: np.ndarray,
                   "target_share": float(target[i]), "weighted_share": float(weighted[i])}
                  for i, c in enumerate(categories)]
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)
-
-
-def _per_level_given(targets: Mapping) -> bool:
-    """Targets given per level: level → variable → category → target (a variable's
-    targets are numbers)."""
-    return isinstance(targets, Mapping) and bool(targets) and all(
-        isinstance(v, Mapping) and v and all(isinstance(x, Mapping) for x in v.values())
-        for v in targets.values())
-
-
-def _unused_levels(data: pd.DataFrame, targets: Mapping, by: str | None) -> list:
-    """Levels given targets of their own that have no respondents."""
-    if by is None or not _per_level_given(targets):
-        return []
-    present = set(factor(data[by])[1])
-    return [k for k in targets if code_key(k) not in present]
-
-
-def level_margins(data: pd.DataFrame, targets: Mapping, *, base: np.ndarray,
-                  by: str | None = None) -> list[tuple[Any, np.ndarray, list]]:
-    """The margins :func:`weigh` fits, per level of ``by`` (one entry, level None,
-    without it): ``(level, row positions, margins)``, each margin ``(row → category
-    index, −1 for none; target shares; number of categories; variable)`` — checked as
-    :func:`weigh` checks them, categories without respondents dropped and the rest
-    rescaled as it does (its diagnostics are :func:`weigh`'s to give).
-
-    Examples
-    --------
-    >>> import numpy as np, pandas as pd
-    >>> df = pd.DataFrame({"g": [1, 1, 2, 2, 2], "b": ["x", "x", "x", "y", "y"]})
-    >>> [(lv, rows.tolist(), [(i.tolist(), p.tolist()) for i, p, _, _ in m])
-    ...  for lv, rows, m in level_margins(df, {"g": {1: .5, 2: .5}}, base=np.ones(5),
-    ...                                   by="b")]
-    [('x', [0, 1, 2], [([0, 0, 1], [0.5, 0.5])]), ('y', [3, 4], [([1, 1], [0.0, 1.0])])]
-    """
-    return [(level, rows, _prepare(data.iloc[rows], base[rows], margins, level, by)[0])
-            for level, (rows, margins) in _targets_per_level(data, targets, by).items()]
-
-
-def _targets_per_level(data: pd.DataFrame, targets: Mapping, by: str | None
-                       ) -> dict[Any, tuple[np.ndarray, list[Margin]]]:
-    """Level of ``by`` (None without it) → (its row positions, its margins)."""
-    if by is None:
-        return {None: (np.arange(len(data)), margins_from(targets))}
-    if by not in data.columns:
-        raise InputError(f"the 'by' column {by!r} is not in the data")
-    codes, keys, written = factor(data[by])
-    if (codes < 0).any():
-        first = data.index[int(np.argmax(codes < 0))]
-        raise InputError(f"{int((codes < 0).sum())} row(s) have no value of {by!r} (first: "
-                         f"row {first}) and cannot be weighted within its levels")
-    order = sorted(range(len(keys)), key=lambda i: (isinstance(keys[i], str), keys[i]))
-    per_level_given = _per_level_given(targets)
-    if per_level_given:
-        given = {code_key(k): v for k, v in targets.items()}
-        lacking = [written[i] for i in order if keys[i] not in given]
-        if lacking:
-            raise InputError(f"{by} {lacking[0]!r} has no targets",
-                             hint="give targets for every level, or one set for all")
-    common = None if per_level_given else margins_from(targets)
-    out = {}
-    for i in order:
-        level = written[i]
-        out[level] = (np.flatnonzero(codes == i), common if common is not None
-                      else margins_from(given[keys[i]], where=f"targets.{level}"))
-    return out
-
-
-def _prepare(data: pd.DataFrame, d: np.ndarray, margins: list[Margin], level: Any,
-             by: str | None):
-    """Each margin as (row → category, shares to fit, categories), the group's table
-    (weighted shares to be filled in), and the diagnostics about the targets."""
-    where = f" in {by} {level!r}" if by else ""
-    fit_margins, rows, diags = [], [], []
-    for m in margins:
-        if m.variable not in data.columns:
-            raise InputError(f"weighting variable {m.variable!r} is not in the data")
-        idx, present, stray = column_codes(data[m.variable], m.categories)
-        k = len(m.categories)
-        counts = np.bincount(idx[idx >= 0], minlength=k)
-        base_tot = np.bincount(idx[idx >= 0], weights=d[idx >= 0], minlength=k)
-        known = int((idx >= 0).sum())
-        for i, c in enumerate(m.categories):
-            rows.append({"by": level, "variable": m.variable, "category": c,
-                         "n": int(counts[i]),
-                         "sample_share": counts[i] / known if known else np.nan,
-                         "target_share": float(m.shares[i]), "weighted_share": np.nan})
-        if (~present).any():
-            diags.append(Diagnostic(
-                "weight_missing", f"{int((~present).sum())} respondent(s){where} have no "
-                f"value of {m.variable!r}: they keep their weight through its margin and "
-                "are left out of its shares", "info",
-                _concerns(level, m.variable, str(int((~present).sum())))))
-        if stray:
-            n_stray = int((present & (idx < 0)).sum())
-            diags.append(Diagnostic(
-                "weight_uncovered", f"{n_stray} respondent(s){where} have a code of "
-                f"{m.variable!r} without a target ({', '.join(map(_show, stray[:5]))}): "
-                "they are treated as having no value", "warning",
-                _concerns(level, m.variable, ", ".join(map(_show, stray[:5])))))
-        empty = (base_tot <= 0) & (m.shares > 0)
-        if empty.all() or known == 0:
-            diags.append(Diagnostic(
-                "weight_target_empty", f"no respondent{where} has a value of "
-                f"{m.variable!r} with a target: that margin is left out", "warning",
-                _concerns(level, m.variable)))
-            continue
-        p = m.shares.copy()
-        if empty.any():
-            cats = [_show(c) for c, e in zip(m.categories, empty) if e]
-            diags.append(Diagnostic(
-                "weight_target_empty", f"{m.variable} {', '.join(cats)}{where}: a target "
-                f"category with no respondents (target {m.shares[empty].sum():.1%}); the "
-                "other categories of the variable are raked to their targets rescaled to "
-                "add up to 1", "warning", _concerns(level, m.variable, ", ".join(cats))))
-            p[empty] = 0.0
-            p = p / p.sum()
-        fit_margins.append((idx, p, k, m.variable))
-    return fit_margins, pd.DataFrame(rows, columns=TABLE_COLUMNS), diags
-
-
-def _show(code: Any) -> str:
-    if isinstance(code, float) and code.is_integer():
-        return str(int(code))
-    return str(code)

@@ -39,7 +39,7 @@ from scipy import sparse
 
 from .._data import sampling_weights
 from ..errors import InputError
-from .rake import level_margins
+from .levels import level_margins
 
 __all__ = ["Rerake", "Margins", "rake_margins", "rake_batch", "replicate_means"]
 
