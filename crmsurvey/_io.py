@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Iterator
 if TYPE_CHECKING:  # the frame is written by its own methods: no pandas import needed here
     import pandas as pd
 
-__all__ = ["atomic_path", "write_text", "write_frame", "check_output"]
+__all__ = ["atomic_path", "write_text", "write_frame", "check_frame_path", "check_output"]
 
 
 def check_output(path: str | Path, *inputs: str | Path) -> Path:
@@ -69,17 +69,24 @@ def write_text(path: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
-def write_frame(frame: pd.DataFrame, path: str | Path, *,
-                sav: dict | None = None) -> None:
-    """Write a table by file ending: .csv (UTF-8), .xlsx, .parquet, .sav, .dta.
-    ``sav``: labels, value labels, missing codes and measures for a ``.sav``
-    (:func:`crmsurvey.fielding.spss.for_sav`)."""
+def check_frame_path(path: str | Path) -> None:
+    """An InputError unless :func:`write_frame` can write ``path`` (by its ending): to
+    say so before the work that makes the table."""
     suffix = Path(path).suffix.lower()
     if suffix not in (".csv", ".txt", ".xlsx", ".parquet", ".sav", ".dta"):
         from .errors import InputError
 
         raise InputError(f"cannot write {suffix or 'a file without an ending'!r}",
                          path=str(path), hint="use .csv, .xlsx, .parquet, .sav or .dta")
+
+
+def write_frame(frame: pd.DataFrame, path: str | Path, *,
+                sav: dict | None = None) -> None:
+    """Write a table by file ending: .csv (UTF-8), .xlsx, .parquet, .sav, .dta.
+    ``sav``: labels, value labels, missing codes and measures for a ``.sav``
+    (:func:`crmsurvey.fielding.spss.for_sav`)."""
+    check_frame_path(path)
+    suffix = Path(path).suffix.lower()
     with atomic_path(path) as tmp:
         if suffix in (".csv", ".txt"):
             frame.to_csv(tmp, index=False)

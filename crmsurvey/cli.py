@@ -690,13 +690,14 @@ def weights_cmd(
 
     import numpy as np
 
-    from ._io import write_frame
+    from ._io import check_frame_path, write_frame
     from .errors import CrmWarning
     from .questionnaire import load_questionnaire
     from .responses.readers import read_table
     from .study.weighting import read_section, weigh_section
 
     _check_output(output, questionnaire, data, targets)
+    check_frame_path(output)
     if method is not None and method not in ("rake", "linear", "poststratify"):
         raise InputError(f"--method {method!r}: one of rake, linear, poststratify")
     bounds = None

@@ -408,14 +408,17 @@ def test_cli_weights_unknown_target_is_exit_2_with_file_line(panel, name, text, 
     (["--by", "brnd"], "--by 'brnd' is not an item"),
     (["--base", "nps"], "--base 'nps' is not a weight item"),
     (["--method", "ipf"], "--method 'ipf'"),
+    (["-o", "OUT.json"], "cannot write '.json'"),
 ])
 def test_cli_weights_bad_flags_name_the_flag_not_the_file(panel, flags, says):
     (panel / "t.yaml").write_text("rake:\n  gender: {1: 0.49, 2: 0.49, 3: 0.02}\n"
                                   "by: brand\ntrim: [0.3, 3.0]\n", encoding="utf-8")
+    flags = [str(panel / f) if f.startswith("OUT") else f for f in flags]
     code, out, err = _cli("weights", "ccsi", panel / "d.csv", "--targets", panel / "t.yaml",
                           "-o", panel / "x.csv", *flags)
     assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert says in err and "t.yaml" not in err  # the file's own trim and by are fine
+    assert "screened" not in err  # said before the data are read
     assert not (panel / "x.csv").exists()
 
 
