@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .._data import kish_n_eff, sampling_weights
-from .._stats import holm
+from .._stats import normal_contrast
 from ..errors import InputError
 
 __all__ = ["nps", "nps_table", "nps_compare", "csat", "wilson_interval", "nps_interval"]
@@ -138,20 +138,27 @@ def nps_table(data: pd.DataFrame, item: str, *, by: str | None = None,
 def nps_compare(table: pd.DataFrame) -> pd.DataFrame:
     """Pairwise differences between the groups of an :func:`nps_table` (``"all"`` left
     out): ``group_a, group_b, difference, se, z, pvalue, pvalue_holm`` — independent
-    samples, normal approximation, Holm's correction over all pairs."""
+    samples, normal approximation (:func:`crmsurvey._stats.normal_contrast`), Holm's
+    correction over all pairs.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"group": ["all", "A", "B"], "nps": [30.0, 40.0, 20.0],
+    ...                   "se": [3.0, 4.0, 5.0]})
+    >>> r = nps_compare(t).iloc[0]
+    >>> r.group_a, r.group_b, float(r.difference), round(float(r.z), 3)
+    ('A', 'B', 20.0, 3.123)
+    """
     rows = table[table.group != "all"].reset_index(drop=True)
-    out = []
-    for i in range(len(rows)):
-        for j in range(i + 1, len(rows)):
-            a, b = rows.iloc[i], rows.iloc[j]
-            diff = a.nps - b.nps
-            se = float(np.hypot(a.se, b.se))
-            z = diff / se if se > 0 else np.nan
-            out.append({"group_a": a.group, "group_b": b.group, "difference": diff, "se": se,
-                        "z": z, "pvalue": 2 * sps.norm.sf(abs(z)) if np.isfinite(z) else np.nan})
-    res = pd.DataFrame(out, columns=["group_a", "group_b", "difference", "se", "z", "pvalue"])
-    res["pvalue_holm"] = holm(res.pvalue.to_numpy())
-    return res
+    a, b = np.triu_indices(len(rows), 1)
+    diff = rows.nps.to_numpy(float)[a] - rows.nps.to_numpy(float)[b]
+    se = np.hypot(rows.se.to_numpy(float)[a], rows.se.to_numpy(float)[b])
+    r = normal_contrast(diff, se, m=len(diff), method="holm")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, diff / se, np.nan)
+    return pd.DataFrame({"group_a": rows.group.to_numpy()[a], "group_b": rows.group.to_numpy()[b],
+                         "difference": diff, "se": se, "z": z, "pvalue": r["pvalue"],
+                         "pvalue_holm": r["pvalue_adj"]})
 
 
 def csat(scores, *, top: int | float, weights=None, ci: float = 0.95) -> pd.Series:
