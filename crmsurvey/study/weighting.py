@@ -134,15 +134,16 @@ def read_section(path: str | Path, q: Questionnaire, **given) -> WeightingOption
                        {k[1:]: v for k, v in m.keys.items() if k[:1] == ("weighting",)})
     w = validate(m, WeightingOptions, set(WeightingOptions.model_fields),
                  WeightingOptions.FORMS)
-    if method is not None and method != weighting_method_or_none(w):
+    if method is not None and method != _method_or_none(w):
         raise InputError(f"--method {method} but the targets file gives "
-                         f"{weighting_method_or_none(w) or 'no method'}", path=str(path))
+                         f"{_method_or_none(w) or 'no method'}", path=str(path))
     w = WeightingOptions.model_validate({**w.model_dump(exclude_unset=True), **extra})
     check_section(w, q, m, folder, folder)
     return w
 
 
-def weighting_method_or_none(w: WeightingOptions) -> str | None:
+def _method_or_none(w: WeightingOptions) -> str | None:
+    """The method the section names, None when it names none (a CSV given alone)."""
     return next((k for k in METHODS if getattr(w, k) is not None), None)
 
 

@@ -149,6 +149,14 @@ def survey_design(data: pd.DataFrame, *, strata: str | None = None,
     ``fpc`` (optional) is a column giving, per stratum, either the number of clusters in
     the population (≥ the clusters sampled) or the sampling fraction of clusters (0–1],
     as R's ``svydesign(fpc = )``. Bad columns are an :class:`InputError` naming them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"region": [1, 1, 1, 1, 2, 2], "store": [1, 1, 2, 3, 4, 4]})
+    >>> d = survey_design(df, strata="region", cluster="store")
+    >>> d.n_clusters, d.n_strata, d.df, d.lonely      # region 2: one store
+    (4, 2, 2, ('2',))
     """
     if strata is None and cluster is None:
         raise InputError("a design needs strata, a cluster column or both",
@@ -219,6 +227,18 @@ def design_means(y: np.ndarray, weights: np.ndarray | None, design: Design,
     """Weighted means of the columns of ``y`` (n, p; NaN: not answered) in each domain
     (``domains`` (n, G) boolean; default: the whole sample) with Taylor-linearised
     design-based standard errors — one sparse product for all domains and columns.
+
+    Examples
+    --------
+    Three stores of two respondents: the SE is the SD of the store means over √3.
+
+    >>> import numpy as np, pandas as pd
+    >>> df = pd.DataFrame({"store": [1, 1, 2, 2, 3, 3], "sat": [7, 9, 6, 6, 9, 10]})
+    >>> m = design_means(df[["sat"]].to_numpy(), None, survey_design(df, cluster="store"))
+    >>> round(float(m.mean[0, 0]), 4), round(float(m.se[0, 0]), 4)
+    (7.8333, 1.0138)
+    >>> round(float(np.std([8, 6, 9.5], ddof=1) / np.sqrt(3)), 4)
+    1.0138
     """
     y = np.asarray(y, dtype=float)
     y = y.reshape(len(y), -1)

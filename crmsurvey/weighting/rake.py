@@ -195,7 +195,17 @@ def calibrate(data: pd.DataFrame, targets: Mapping[str, Mapping[Any, float]], *,
     ``calibrate(design, ~gender + age, population, calfun = "linear")``: weights
     ``d·(1 + xᵀλ)`` closest to the base weights ``d`` in chi-square distance. Margins
     are met in one step; weights may be negative (a diagnostic) unless ``trim`` bounds
-    them. Arguments as :func:`rake`."""
+    them. Arguments as :func:`rake`.
+
+    Examples
+    --------
+    One margin: linear calibration is post-stratification on it.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"gender": [1, 1, 1, 2]})
+    >>> calibrate(df, {"gender": {1: .5, 2: .5}}).weights.round(4).tolist()
+    [0.6667, 0.6667, 0.6667, 2.0]
+    """
     return weigh(data, targets, method="linear", base=base, by=by, trim=trim,
                  max_iter=max_iter, tol=tol)
 
