@@ -717,7 +717,7 @@ def weights_cmd(
     folder = targets.resolve().parent
     with warnings.catch_warnings():  # the summary below prints every diagnostic
         warnings.simplefilter("ignore", CrmWarning)
-        raking = weigh_section(section, r.data.reset_index(drop=True),
+        raking = weigh_section(section, r.data,  # labels: 1-based data rows
                                lambda rel: folder / rel, str(targets))
     raw = read_table(data).frame
     replaced = column in raw.columns

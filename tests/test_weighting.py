@@ -436,6 +436,18 @@ def test_cli_weights_unreadable_inputs_are_exit_2(panel):
         assert says in err
 
 
+def test_cli_weights_names_the_data_row_without_a_by_value(panel):
+    """A respondent without a brand cannot be weighted within brands: exit 2 naming its
+    row of the data file (1 = the first data row), not its place among the kept rows."""
+    raw = pd.read_csv(panel / "d.csv")
+    raw.loc[raw.index[-3], "brand"] = None
+    raw.to_csv(panel / "gap.csv", index=False)
+    code, out, err = _cli("weights", "ccsi", panel / "gap.csv", "--targets", STD_TARGETS,
+                          "--exclude", "none", "-o", panel / "x.csv")
+    assert code == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert f"(first: row {len(raw) - 2})" in err, err
+
+
 STUDY = """\
 id: weighted
 title: Weighted study
