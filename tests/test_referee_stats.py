@@ -38,7 +38,10 @@ def _holm(p: np.ndarray) -> np.ndarray:
 
 def _text(path: Path) -> str:
     """The visible text of a report's HTML, entities resolved, whitespace collapsed."""
-    html = path.read_text(encoding="utf-8")
+    return _text_of(path.read_text(encoding="utf-8"))
+
+
+def _text_of(html: str) -> str:
     html = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
 
@@ -165,6 +168,22 @@ def test_the_report_prints_no_p_finer_than_its_resamples(demo_runs, lang):
         if p <= floor * (1 + 1e-9):
             shown = f"< {math.ceil(adj * 1000 - 1e-9) / 1000:.3f}".replace("0.", ".")
             assert shown in table
+
+
+def test_indirect_effect_p_values_print_no_finer_than_one_over_b(demo_runs):
+    """The indirect effects' percentile p is 0 where no draw crosses 0: from 500 resamples
+    the appendix prints "< .002", never "< .001"."""
+    from crmsurvey.report.render import build_html
+
+    r = load_results(demo_runs["en"] / "results.json")
+    head = r.model_of(r.headline.group)
+    assert any(x["pvalue"] == 0 for x in head.indirect)
+    i = r.models.index(head)
+    models = list(r.models)
+    models[i] = head.model_copy(update={"settings": {**head.settings, "bootstrap": 500}})
+    text = _text_of(build_html(r.model_copy(update={"models": models}), lang="en"))
+    table = _section(text, "Indirect effects (mediation)", "Information criteria")
+    assert "< .002" in table and "< .001" not in table
 
 
 # --- c. multiplicity of wave changes ------------------------------------------------------
