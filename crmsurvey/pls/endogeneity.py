@@ -62,7 +62,14 @@ _CELLS = 20_000_000
 def copula_terms(scores: np.ndarray, freq: np.ndarray) -> np.ndarray:
     """``Φ⁻¹(F̂(x) · n / (n + 1))`` of each column of ``scores`` (B, n, m) under row
     frequencies ``freq`` (B, n): ``F̂(x) = Σ_{j: x_j ≤ x} f_j / Σ_j f_j`` (ties share the
-    value of the last of them), ``n`` the number of rows."""
+    value of the last of them), ``n`` the number of rows.
+
+    Examples
+    --------
+    >>> x = np.array([[[3.0], [1.0], [2.0], [2.0]]])       # one sample, one regressor
+    >>> copula_terms(x, np.ones((1, 4)))[0, :, 0].round(3).tolist()  # Φ⁻¹(.8, .2, .6, .6)
+    [0.842, -0.842, 0.253, 0.253]
+    """
     b, n, m = scores.shape
     s = np.moveaxis(scores, 2, 1).reshape(b * m, n)
     f = np.repeat(freq, m, axis=0)
