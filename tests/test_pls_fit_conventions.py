@@ -350,3 +350,19 @@ def test_every_check_is_translated():
     # the thresholds the Chinese sentences state are the ones the checks use
     assert f"{V.CONSTRUCT_CORR_LIMIT:g}" in DIAGNOSTICS["zh-CN"]["construct_corr_high"]
     assert f"{V.INNER_VIF_LIMIT:g}" in DIAGNOSTICS["zh-CN"]["inner_vif_high"]
+
+
+def test_every_diagnostic_code_has_chinese_wording():
+    """Every code a stage can raise (``Diagnostic("code", ...)`` anywhere in the package)
+    has a zh-CN sentence: a Chinese report never falls back to the English message."""
+    import pathlib
+    import re
+
+    import crmsurvey
+    from crmsurvey.report.i18n import DIAGNOSTICS
+
+    root = pathlib.Path(crmsurvey.__file__).parent
+    pattern = re.compile(r'Diagnostic\(\s*(?:code\s*=\s*)?"([a-z][a-z_0-9]*)"')
+    codes = {m.group(1) for p in root.rglob("*.py") for m in pattern.finditer(p.read_text())}
+    assert len(codes) > 40
+    assert sorted(codes - set(DIAGNOSTICS["zh-CN"])) == []

@@ -23,6 +23,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "no_findings": "The results do not support a finding the client can act on.",
         "summary_note": "Indices run from 0 to 100. Intervals are {level} bootstrap intervals "
                         "(NPS: 95% adjusted-Wald intervals; CSAT: 95% Wilson intervals).",
+        "summary_note_noci": "Indices run from 0 to 100, without intervals: the study was "
+                             "run without bootstrap resamples (NPS: 95% adjusted-Wald "
+                             "intervals; CSAT: 95% Wilson intervals).",
         "summary_note_adjusted": "“Adjusted” intervals and p-values allow for comparing "
                                  "several groups at once.",
         "headline_scope": "Current wave: {wave}. Figures below are for this wave only "
@@ -370,6 +373,18 @@ STRINGS: dict[str, dict[str, str]] = {
                         "answers; missing answers replaced by the question's mean within each "
                         "group; {boot} bootstrap resamples (seed {seed}) give {level} "
                         "percentile intervals.",
+        "pls_settings_one": "PLS path modelling ({scheme} weighting scheme) on standardised "
+                            "answers; missing answers replaced by the question's mean; {boot} "
+                            "bootstrap resamples (seed {seed}) give {level} percentile "
+                            "intervals.",
+        "pls_settings_noboot": "PLS path modelling ({scheme} weighting scheme) on "
+                               "standardised answers; missing answers replaced by the "
+                               "question's mean within each group; no bootstrap resamples, "
+                               "so no intervals and no significance tests of the estimates.",
+        "pls_settings_one_noboot": "PLS path modelling ({scheme} weighting scheme) on "
+                                   "standardised answers; missing answers replaced by the "
+                                   "question's mean; no bootstrap resamples, so no intervals "
+                                   "and no significance tests of the estimates.",
         "pls_poisson_all": " Resamples are drawn by the Poisson bootstrap: each respondent "
                            "enters a resample an independent Poisson(1) number of times, so "
                            "resample sizes vary around the sample size.",
@@ -533,6 +548,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "findings": "主要发现", "no_findings": "现有结果不足以支持可供决策的结论。",
         "summary_note": "指数为0–100分。置信区间为{level}自助法置信区间（净推荐值为95%调整Wald"
                         "置信区间，顾客满意率为95% Wilson置信区间）。",
+        "summary_note_noci": "指数为0–100分；本研究未做自助法重抽样，指数没有置信区间（净推荐值为"
+                             "95%调整Wald置信区间，顾客满意率为95% Wilson置信区间）。",
         "summary_note_adjusted": "“校正”的置信区间和p值考虑了多组同时比较。",
         "headline_scope": "当前年度：{wave}年。以下数字仅针对该年度（全部受访者 {n} 人）；"
                           "往年结果见“历年趋势”。",
@@ -794,6 +811,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "pls_settings": "偏最小二乘路径模型（{scheme}加权方案），回答经标准化；缺失回答以该题在"
                         "组内的均值替代；自助法重抽样{boot}次（种子{seed}），给出{level}百分位"
                         "置信区间。",
+        "pls_settings_one": "偏最小二乘路径模型（{scheme}加权方案），回答经标准化；缺失回答以该题的"
+                            "均值替代；自助法重抽样{boot}次（种子{seed}），给出{level}百分位置信"
+                            "区间。",
+        "pls_settings_noboot": "偏最小二乘路径模型（{scheme}加权方案），回答经标准化；缺失回答以"
+                               "该题在组内的均值替代；未做自助法重抽样，因此估计值没有置信区间，"
+                               "也没有显著性检验。",
+        "pls_settings_one_noboot": "偏最小二乘路径模型（{scheme}加权方案），回答经标准化；缺失"
+                                   "回答以该题的均值替代；未做自助法重抽样，因此估计值没有置信"
+                                   "区间，也没有显著性检验。",
         "pls_poisson_all": "重抽样采用泊松自助法：每位受访者进入一次重抽样的次数是独立的泊松(1)"
                            "随机数，因此各次重抽样的样本量围绕样本量上下波动。",
         "pls_poisson": "十万名及以上受访者的组采用泊松自助法：每位受访者进入一次重抽样的次数是"
@@ -949,6 +975,13 @@ DIAGNOSTICS = {
         "cvpat_failed": "CVPAT计算失败，未报告其结果。",
         "copula_skipped": "未进行高斯Copula内生性检验：该检验需要自助法重抽样（bootstrap大于0）。",
         "copula_failed": "高斯Copula内生性检验计算失败，未报告其结果。",
+        "copula_failures": "高斯Copula检验的部分自助法重抽样未得到估计值，区间基于其余样本。",
+        "copula_not_identified": "该路径的自变量得分近似正态或取值过少，Copula项无法识别，"
+                                 "未检验其内生性{concerns}。",
+        "predict_failed": "PLSpredict计算失败，未报告预测能力。",
+        "set_missing": "超出量表范围或无法识别的回答已按缺失处理（题目）：{concerns}。",
+        "far_values": "题目中有远离大多数回答的取值（可能是“不知道”等特殊编码，如98），"
+                      "请在问卷中将其设为缺失{concerns}。",
         "drivers_skipped": "含交互项或高阶结构变量的模型无法进行重要性–绩效分析（IPMA），"
                            "因此不对驱动因素排序。",
         "permutation_failures": "部分置换样本未得到估计值，p值基于其余样本{concerns}。",
@@ -977,6 +1010,8 @@ DIAGNOSTICS = {
                       "{concerns}；可将其与相近的层合并。",
         "rerake_not_converged": "部分重抽样中加权未收敛，其权重未完全达到总体目标（组别与"
                                 "次数）：{concerns}。",
+        "poisson_small_n": "样本少于100行时，泊松自助法各次重抽样的样本量波动较大（行数）：{concerns}；"
+                           "请改用多项式重抽样（resampling: multinomial 或 auto）。",
         "resamples_raised": "自助法重抽样次数由默认值提高，使校正后的置信区间端点之外各有至少20个"
                             "抽样值{concerns}。",
     },
