@@ -54,6 +54,13 @@ def _spread(rows: list[dict], keys: tuple[str, ...] = ("group",)) -> pd.DataFram
     return frame[first + [c for c in frame.columns if c not in group_columns]]
 
 
+def _vif_f2(model: dict) -> list[dict]:
+    """A model's structural VIF rows with each path's f² beside its VIF."""
+    f2 = {(x["lhs"], x["rhs"]): x["f2"] for x in model["f2"]}
+    return [{"group": model["group"], **r, "f2": f2.get((r["lhs"], r["rhs"]))}
+            for r in model["inner_vif"]]
+
+
 def results_tables(results: Results) -> dict[str, pd.DataFrame]:
     """The tables written beside results.json, each derived from ``results``."""
     dump = results.model_dump(mode="json")
@@ -92,10 +99,7 @@ def results_tables(results: Results) -> dict[str, pd.DataFrame]:
                  "endogeneity", "item_vif"):
         tables[name] = _spread([{"group": m["group"], **r} for m in dump["models"]
                                 for r in m[name] or []])
-    tables["vif_f2"] = _spread([{"group": m["group"], **r, "f2": f2.get((r["lhs"], r["rhs"]))}
-                                for m in dump["models"]
-                                for f2 in [{(x["lhs"], x["rhs"]): x["f2"] for x in m["f2"]}]
-                                for r in m["inner_vif"]])
+    tables["vif_f2"] = _spread([row for m in dump["models"] for row in _vif_f2(m)])
     for part in ("items", "constructs"):  # PLSpredict of the models that ran it
         tables[f"predict_{part}"] = _spread([{"group": m["group"], **r} for m in dump["models"]
                                              if m["predict"] for r in m["predict"][part]])
