@@ -105,30 +105,39 @@ def test_cvpat_losses_and_t_tests_match_a_direct_computation_on_the_same_folds()
         pls = direct["pls"][row.construct]
         assert row.loss_pls == pytest.approx(pls.mean(), rel=1e-8)
         assert row.loss_benchmark == pytest.approx(own.mean(), rel=1e-8)
-        assert row.diff == pytest.approx((own - pls).mean(), rel=1e-7, abs=1e-12)
-        t, p = stats.ttest_rel(own, pls)  # the paired t-test of Liengaard et al. (2021)
+        # Liengaard et al. (2021): D = loss(PLS) − loss(benchmark), paired t-test
+        assert row.diff == pytest.approx((pls - own).mean(), rel=1e-7, abs=1e-12)
+        t, p = stats.ttest_rel(pls, own)
         assert row.t == pytest.approx(t, rel=1e-6) and row.p == pytest.approx(p, rel=1e-6)
         assert row.df == len(df) - 1
+    # the one-sided test (H1: PLS's loss is lower) against scipy's, on the same losses
+    less = cvpat(res, benchmark="both", folds=5, repeats=2, seed=4, alternative="less")
+    for row in less.itertuples():
+        own = direct["ia" if row.benchmark == "IA" else "lm"][row.construct]
+        p = stats.ttest_rel(direct["pls"][row.construct], own, alternative="less").pvalue
+        assert row.p == pytest.approx(p, rel=1e-6)
+    with pytest.raises(InputError, match="'less'"):
+        cvpat(res, benchmark="IA", folds=5, repeats=2, seed=4, alternative="greater")
 
 
 def test_cvpat_true_structure_beats_the_indicator_average():
     df = _chain(np.random.default_rng(5), 300)
     out = cvpat(_fit(MODEL, df), benchmark="IA")
     overall = out.set_index("construct").loc["Overall"]
-    assert overall["diff"] > 0 and overall.p < 0.001
-    assert (out.set_index("construct").loc[["M", "Y"], "diff"] > 0).all()
+    assert overall["diff"] < 0 and overall.t < 0 and overall.p < 0.001
+    assert (out.set_index("construct").loc[["M", "Y"], "diff"] < 0).all()
 
 
 def test_cvpat_zero_paths_are_not_better_than_the_indicator_average_at_the_nominal_rate():
-    """Both paths into Y are 0: for Y, H0 of the one-sided test (PLS predicts better than
-    IA) holds, so it may reject in at most ~5 % of data sets (40 data sets; binomial bound
+    """Both paths into Y are 0: for Y, H0 of the one-sided test (alternative="less", H1:
+    PLS's loss below IA's) holds, so it may reject in at most ~5 % of data sets (40 data sets; binomial bound
     at 0.1 %). Centroid scheme: with an outcome unrelated to everything, the path
     scheme's inner weights can oscillate in a training fold (PLSpredict then refuses)."""
     hits = 0
     for k in range(40):
         df = _chain(np.random.default_rng(100 + k), 150, a=0.5, b=0.0, c=0.0)
         out = cvpat(_fit(MODEL, df, scheme="centroid"), benchmark="IA", folds=10, repeats=2,
-                    alternative="greater")
+                    alternative="less")
         hits += out.set_index("construct").loc["Y", "p"] < 0.05
     assert hits <= stats.binom.isf(0.001, 40, 0.05)
 
@@ -138,7 +147,7 @@ def test_cvpat_compare_prefers_the_model_with_the_true_path_on_the_same_folds():
     full, reduced = _fit(MODEL, df), _fit(NO_XY, df)
     out = cvpat_compare(full, reduced)
     y = out.set_index("construct").loc["Y"]
-    assert y["diff"] > 0 and y.p < 0.01
+    assert y["diff"] < 0 and y.p < 0.01
     assert (out.benchmark == "alternative").all()
     same = cvpat_compare(full, full)  # one model against itself, on the same folds
     assert (same["diff"] == 0).all() and same.t.isna().all()
@@ -162,7 +171,7 @@ def test_cvpat_bootstrap_se_comes_from_the_models_own_resamples():
     t_out = cvpat(res, benchmark="IA", folds=5, repeats=2, seed=4)
     b_out = cvpat(res, benchmark="IA", folds=5, repeats=2, seed=4, test="bootstrap")
     direct = _direct_losses(df, assign_folds(len(df), 5, 2, 4))
-    d = direct["ia"]["Overall"] - direct["pls"]["Overall"]
+    d = direct["pls"]["Overall"] - direct["ia"]["Overall"]
     idx = resample_indices(len(df), 300, 6)  # the rows the model's bootstrap drew
     se = d[idx].mean(axis=1).std(ddof=1)
     row = b_out.set_index("construct").loc["Overall"]
@@ -184,7 +193,7 @@ def test_cvpat_bootstrap_follows_a_survey_designs_cluster_resamples():
     row = cvpat(res, benchmark="IA", folds=5, repeats=2, seed=4,
                 test="bootstrap").set_index("construct").loc["Overall"]
     direct = _direct_losses(df.drop(columns="store"), assign_folds(len(df), 5, 2, 4))
-    d = direct["ia"]["Overall"] - direct["pls"]["Overall"]
+    d = direct["pls"]["Overall"] - direct["ia"]["Overall"]
     f = Cluster(survey_design(df, cluster="store"), seed=6).counts(range(1), slice(0, 150))
     assert row.se == pytest.approx(((f @ d) / f.sum(axis=1)).std(ddof=1), rel=1e-8)
 
@@ -275,7 +284,7 @@ def test_summary_shows_both_tables_and_their_notes():
     df = _endogenous(np.random.default_rng(31), 300, 0.6)
     res = _fit(SIMPLE, df, bootstrap=100, seed=2)
     text = res.summary(cvpat=True, copula=True).as_text()
-    assert "CVPAT (diff = benchmark loss − PLS loss" in text and "Overall" in text
+    assert "CVPAT (diff = PLS loss − benchmark loss" in text and "Overall" in text
     assert "Endogeneity: Gaussian copula test" in text and "tested" in text
     assert "Gaussian copula test (Park & Gupta 2012" in text
     assert "CVPAT" not in res.summary().as_text()  # only when asked
@@ -331,7 +340,7 @@ report: {client: C, language: en}
     # one verdict sentence per benchmark, worded from the Overall rows
     verdicts = [r for r in model.cvpat if r["construct"] == "Overall"]
     for r in verdicts:
-        word = ("significantly better" if r["p"] < 0.05 and r["diff"] > 0 else
+        word = ("significantly better" if r["p"] < 0.05 and r["diff"] < 0 else
                 "significantly worse" if r["p"] < 0.05 else "not significantly")
         assert word in en
     tested = [r for r in model.endogeneity if r["status"] == "tested"]

@@ -17,15 +17,17 @@ same is done for a benchmark:
 - another PLS model with the same endogenous constructs and items
   (:func:`cvpat_compare`).
 
-The test is on the per-respondent loss differences ``d_i = L_i(benchmark) − L_i(PLS)``:
-``diff`` is their mean, **positive when PLS predicts better** (SmartPLS and seminrExtras
-print ``PLS − benchmark``, the negative). ``test="t"`` is the paired t-test of Liengaard et
+The test is on the per-respondent loss differences ``d_i = L_i(PLS) − L_i(benchmark)``
+(as Liengaard et al. 2021, SmartPLS and seminrExtras print them): ``diff`` is their mean,
+**negative when PLS predicts better**. ``test="t"`` is the paired t-test of Liengaard et
 al. (2021): ``t = d̄ / (s_d / √n)`` with ``n − 1`` degrees of freedom. ``test="bootstrap"``
 takes the standard error of ``d̄`` from bootstrap resamples of the respondents instead
 (Sharma et al. 2023's bootstrapped CVPAT, as seminrExtras computes it); the resamples are
 the model's own (the same row frequencies as its bootstrap intervals), and the p-value
 uses the t distribution with ``n − 1`` degrees of freedom as there. ``alternative``
-``"two-sided"`` (the default of both) or ``"greater"`` (H1: PLS predicts better).
+``"two-sided"`` (the default of both; H1: ``d̄ ≠ 0``) or ``"less"`` (H1: ``d̄ < 0``, PLS's
+loss is lower, i.e. PLS predicts better: the one-sided test of Liengaard et al. 2021, which
+seminrExtras calls ``testtype = "greater"``).
 
 Sampling weights weight the estimation of every fold model, not the losses (as in
 PLSpredict).
@@ -47,7 +49,7 @@ __all__ = ["cvpat", "cvpat_compare", "respondent_losses"]
 
 Benchmark = Literal["IA", "LM", "both"]
 Test = Literal["t", "bootstrap"]
-Alternative = Literal["two-sided", "greater"]
+Alternative = Literal["two-sided", "less"]
 _COLUMNS = ["construct", "benchmark", "loss_pls", "loss_benchmark", "diff", "se", "t", "df",
             "p"]
 
@@ -92,7 +94,7 @@ def _counts(result, n: int):
 
 def _tests(loss_pls: np.ndarray, loss_bench: np.ndarray, *, test: Test,
            alternative: Alternative, result=None) -> dict[str, np.ndarray]:
-    d = loss_bench - loss_pls  # (n, C): positive where PLS predicts better
+    d = loss_pls - loss_bench  # (n, C): negative where PLS predicts better
     n = len(d)
     dbar = d.mean(axis=0)
     if test == "t":
@@ -107,10 +109,12 @@ def _tests(loss_pls: np.ndarray, loss_bench: np.ndarray, *, test: Test,
         t = np.where(se > 0, dbar / se, np.nan)
     if alternative == "two-sided":
         p = 2 * sps.t.sf(np.abs(t), n - 1)
-    elif alternative == "greater":
-        p = sps.t.sf(t, n - 1)
+    elif alternative == "less":  # H1: the PLS (first) model's loss is lower
+        p = sps.t.cdf(t, n - 1)
     else:
-        raise InputError(f"alternative must be 'two-sided' or 'greater', not {alternative!r}")
+        raise InputError(f"alternative must be 'two-sided' or 'less', not {alternative!r}",
+                         hint="diff is PLS loss − benchmark loss; alternative='less' tests "
+                              "that PLS predicts better (lower loss)")
     return {"loss_pls": loss_pls.mean(axis=0), "loss_benchmark": loss_bench.mean(axis=0),
             "diff": dbar, "se": se, "t": t, "df": np.full(len(dbar), n - 1), "p": p}
 
@@ -129,14 +133,14 @@ def cvpat(result, *, benchmark: Benchmark = "IA", folds: int = 10, repeats: int 
     folds, repeats, seed : the cross-validation folds, as PLSpredict draws them.
     technique : ``"DA"`` (direct antecedents) or ``"EA"`` (earliest antecedents).
     test : ``"t"`` (paired t-test) or ``"bootstrap"`` (SE from the model's resamples).
-    alternative : ``"two-sided"`` or ``"greater"`` (PLS has the smaller loss).
+    alternative : ``"two-sided"`` or ``"less"`` (H1: PLS has the smaller loss, ``diff < 0``).
 
     Returns
     -------
     DataFrame
         ``construct, benchmark, loss_pls, loss_benchmark, diff, se, t, df, p``: one row per
-        endogenous construct and one ``Overall`` row per benchmark; ``diff =
-        loss_benchmark − loss_pls`` (positive: PLS predicts better).
+        endogenous construct and one ``Overall`` row per benchmark; ``diff = loss_pls −
+        loss_benchmark`` (negative: PLS predicts better).
 
     Examples
     --------
@@ -149,7 +153,7 @@ def cvpat(result, *, benchmark: Benchmark = "IA", folds: int = 10, repeats: int 
     ... Loyalty =~ CUSL1 + CUSL2 + CUSL3
     ... Loyalty ~ Image''', df, scale=(1, 10))
     >>> out = cvpat(res, benchmark="IA")
-    >>> list(out.construct), bool(out["diff"].iloc[-1] > 0), bool(out.p.iloc[-1] < 0.05)
+    >>> list(out.construct), bool(out["diff"].iloc[-1] < 0), bool(out.p.iloc[-1] < 0.05)
     (['Loyalty', 'Overall'], True, True)
     """
     if benchmark not in ("IA", "LM", "both"):
@@ -176,8 +180,9 @@ def cvpat_compare(result, other, *, folds: int = 10, repeats: int = 10,
     exogenous constructs and paths may differ.
 
     Returns the table of :func:`cvpat` with ``benchmark == "alternative"``:
-    ``loss_pls`` is ``result``'s loss, ``loss_benchmark`` ``other``'s, and ``diff`` their
-    difference, positive when ``result`` predicts better.
+    ``loss_pls`` is ``result``'s loss, ``loss_benchmark`` ``other``'s, and ``diff =
+    loss_pls − loss_benchmark``, negative when ``result`` predicts better
+    (``alternative="less"``: H1 that ``result``'s loss is lower).
 
     Examples
     --------

@@ -32,7 +32,7 @@ class Summary:
                 ("Information criteria per outcome (lower is better)", r.model_selection),
                 ("First-stage measurement model", r.first_stage),
                 ("CSI indices (0–100)", r.index),
-                ("CVPAT (diff = benchmark loss − PLS loss; > 0: PLS predicts better)",
+                ("CVPAT (diff = PLS loss − benchmark loss; < 0: PLS predicts better)",
                  self.cvpat),
                 ("Endogeneity: Gaussian copula test", self.copula)]
 

@@ -252,7 +252,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "cvpat_intro": "Each respondent's loss is the mean squared error of predicting the "
                        "outcomes' questions while left out of the estimation (the folds of "
                        "PLSpredict; Liengaard et al. 2021). The difference is the "
-                       "benchmark's loss minus the model's: above 0, the model predicts "
+                       "model's loss minus the benchmark's: below 0, the model predicts "
                        "better. IA predicts each question by its average, LM by a linear "
                        "regression on the questions of the antecedent constructs.",
         "cvpat_overall": "All outcomes", "cvpat_benchmark": "Benchmark",
@@ -708,8 +708,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "lm_rmse": "RMSE（LM）",
         "cvpat_title": "预测能力检验（CVPAT）",
         "cvpat_intro": "每位受访者的损失是其不参与估计时各结果变量题目预测误差平方的平均值"
-                       "（与PLSpredict使用相同的交叉验证分组；Liengaard等 2021）。差值为基准的"
-                       "损失减去模型的损失：大于0表示模型预测更好。IA以各题目的平均值预测，LM以"
+                       "（与PLSpredict使用相同的交叉验证分组；Liengaard等 2021）。差值为模型的"
+                       "损失减去基准的损失：小于0表示模型预测更好。IA以各题目的平均值预测，LM以"
                        "前因结构变量题目的线性回归预测。",
         "cvpat_overall": "全部结果变量", "cvpat_benchmark": "基准",
         "cvpat_IA": "题目平均值（IA）", "cvpat_LM": "线性模型（LM）",
