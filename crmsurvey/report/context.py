@@ -397,10 +397,12 @@ def _assessment(fit, names: Names) -> dict:
     if fit.endogeneity:
         out["copula"] = _copula(fit.endogeneity, names)
     if fit.indirect:
+        boot = (fit.settings or {}).get("bootstrap")  # percentile p: no finer than 1/B
         out["indirect_rows"] = [
             dict(r, label=f"{names[r['from']]} → {names[r['to']]}",
                  chain=None if r["through"] == "total" else
-                 " → ".join(names[x] for x in r["through"].split(" -> ")))
+                 " → ".join(names[x] for x in r["through"].split(" -> ")),
+                 p_floor=1 / boot if boot else None)
             for r in fit.indirect]
     if fit.model_selection:
         out["selection_rows"] = [dict(r, label=names[r["construct"]])
@@ -414,7 +416,7 @@ def _cvpat(rows: list[dict], names: Names) -> dict:
     def verdict(r):
         if r["p"] is None or r["p"] >= 0.05:
             return "same"
-        return "better" if r["diff"] > 0 else "worse"
+        return "better" if r["diff"] < 0 else "worse"  # diff = model loss − benchmark's
 
     return {"rows": [dict(r, label=names.t["cvpat_overall"] if r["construct"] == "Overall"
                           else names[r["construct"]]) for r in rows],
@@ -803,6 +805,14 @@ def _shape(results: Results, ctx: dict, lang: str) -> dict:
            "group_size_rows": any(bool(v) for v in results.sample.group_sizes.values()),
            "glossary_terms": terms, "limitations": limits,
            "screening_notes": rules, "loader_notes": list(dict.fromkeys(loader))}
+    p = s.pls or {}
+    if p and (len(results.models) <= 1 or not p.get("bootstrap")):
+        key = "pls_settings" + ("_one" if len(results.models) <= 1 else "") + \
+            ("" if p.get("bootstrap") else "_noboot")
+        out["pls_text"] = t[key].format(
+            scheme=t.get(f"scheme_{p.get('scheme')}", p.get("scheme", "path")),
+            boot=p.get("bootstrap", 0), seed=p.get("seed"), level=ctx["level"]) + \
+            _poisson_text(results, p, t)
     out.update(_many_groups(results, ctx))
     return out
 
