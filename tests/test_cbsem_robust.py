@@ -303,3 +303,13 @@ def test_mlr_fiml_on_complete_rows_uses_lavaans_fiml_corrected_indices(tmp_path)
     assert abs(res.fit["cfi_robust"] - listwise.fit["cfi_robust"]) > 1e-3  # they differ
     for k in ("chisq.scaled", "cfi.robust", "tli.robust", "rmsea.robust"):
         assert res.fit[k.replace(".", "_")] == pytest.approx(ref["fit"][k], abs=1e-3), k
+
+
+def test_fiml_with_collinear_items_is_a_clear_error():
+    """Two identical columns make Σ singular during EM: EM stops there (it used to fail
+    on unpacking None) and FIML refuses with the reason; a study records it as
+    model_failed (tests/test_hostile.py)."""
+    df = survey(n=300, seed=2)
+    df["A2"] = df["A1"]
+    with pytest.raises(np.linalg.LinAlgError, match="not positive definite"):
+        _quiet(SURVEY, df, missing="fiml")

@@ -181,7 +181,10 @@ def _em(pat: Patterns, p: int, tol: float, max_iter: int) -> tuple[np.ndarray, n
         # a row's expected full vector: μ + Σ A d (A = Σ_oo⁻¹ padded, d = x_o − μ_o);
         # summed over a pattern's rows, its second moments add Σ A C A Σ (the observed
         # spread carried over) and n (Σ − Σ A Σ) (the conditional covariance)
-        a, _ = pattern_inverses(pat, sigma)
+        inv = pattern_inverses(pat, sigma)
+        if inv is None:  # Σ singular (collinear items): stop here; the caller's check of
+            break        # the matrix reports it (sample_not_pd), nothing is smoothed over
+        a = inv[0]
         ad = np.einsum("kxy,ky->kx", a, np.where(pat.seen, pat.mean_pad - mu, 0.0))
         e = mu + ad @ sigma
         aca = _weighted_aca(pat, a, n)
