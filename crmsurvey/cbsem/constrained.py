@@ -63,6 +63,21 @@ def group_information(structs: list[Structure], thetas: list[np.ndarray], s: lis
     return np.array(fs), np.concatenate(grads), info
 
 
+def _halving(total, u: np.ndarray, step: np.ndarray, f: float, tries: int = 20
+             ) -> tuple[np.ndarray, float, float] | None:
+    """Step-halving line search: the first of ``u − step``, ``u − step/2``, … whose
+    objective is finite and not above ``f``, as ``(u_new, f_new, scale)``; None when
+    twenty halvings find none (the scoring stops there)."""
+    scale = 1.0
+    for _ in range(tries):
+        new = u - scale * step
+        f_new = total(new)
+        if np.isfinite(f_new) and f_new <= f + 1e-12:
+            return new, f_new, scale
+        scale /= 2
+    return None
+
+
 def fit_groups(structs: list[Structure], s: list[np.ndarray], n: list[float],
                theta0: list[np.ndarray], k: np.ndarray, c: np.ndarray, *,
                estimator: str = "ML", tol: float = 1e-9, max_iter: int = 500) -> GroupsFit:
@@ -88,16 +103,10 @@ def fit_groups(structs: list[Structure], s: list[np.ndarray], n: list[float],
             step = np.linalg.solve(iu, gu)
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(iu, gu, rcond=None)[0]
-        scale, new = 1.0, u - step
-        for _ in range(20):
-            f_new = total(new)
-            if np.isfinite(f_new) and f_new <= f + 1e-12:
-                break
-            scale /= 2
-            new = u - scale * step
-        else:
+        found = _halving(total, u, step, f)
+        if found is None:
             break
-        u, f = new, f_new
+        u, f, scale = found
         if np.abs(scale * step).max() < tol:
             converged = True
             break
@@ -239,16 +248,10 @@ def _fit_groups_means(structs, parts, s, m, n, theta0, k, c, *, tol, max_iter):
     for it in range(1, max_iter + 1):
         gu, iu = assemble(grads, infos)
         step = np.linalg.lstsq(iu, gu, rcond=None)[0]
-        scale, new = 1.0, u - step
-        for _ in range(20):
-            f_new = float(np.dot(w, evaluate(new, False)[1]))
-            if np.isfinite(f_new) and f_new <= f + 1e-12:
-                break
-            scale /= 2
-            new = u - scale * step
-        else:
+        found = _halving(lambda uu: float(np.dot(w, evaluate(uu, False)[1])), u, step, f)
+        if found is None:
             break
-        u, f = new, f_new
+        u, f, scale = found
         _, fs, grads, infos = evaluate(u, True)
         if np.abs(scale * step).max() < tol:
             converged = True
