@@ -290,6 +290,11 @@ def test_chinese_report_has_no_english_left(demo, demo_pdfs):
     assert "顾客满意" in text and "执行摘要" in text
     assert _latin_words(text, demo) == set()
     assert "客户" not in text  # one term per concept: 顾客
+    from crmsurvey.report.render import build_html
+
+    html = build_html(demo, lang="zh-CN")
+    assert "。 " not in html and "置信区间: " not in html  # full-width punctuation, no space
+    assert "（结果变量）" in html and "加权后" in html  # the weighted complaint rate says so
     english = "\n".join(p.extract_text() for p in PdfReader(str(demo_pdfs["en"])).pages)
     assert len(_latin_words(english, demo)) > 100  # the check sees English when it is there
 

@@ -558,6 +558,7 @@ def _complaints(results: Results, names: Names, t: dict) -> dict | None:
     loyalty = names[a["loyalty"]]
     scale = a.get("handling_scale")
     scale_text = f"{scale[0]:g}–{scale[1]:g}" if scale else ""
+    weighted = bool(results.settings.weight) or bool(getattr(results, "weighting", None))
     rows, lines = [], []
     for r in a["rows"]:
         if r.get("reason") == "no_answers":
@@ -567,7 +568,7 @@ def _complaints(results: Results, names: Names, t: dict) -> dict | None:
         if r.get("reason") == "no_complainers":
             lines.append(t["comp_none"].format(group=label, n=r["n"]))
             continue
-        said = [t["comp_rate"].format(group=label, rate=f(r["rate"]), k=r["complainers"],
+        said = [t["comp_rate_weighted" if weighted else "comp_rate"].format(group=label, rate=f(r["rate"]), k=r["complainers"],
                                       n=r["n"], lo=f(r["rate_lower"]), hi=f(r["rate_upper"]))]
         if r.get("handling") is not None and r.get("handling_lower") is not None \
                 and r["handling_lower"] == r["handling_lower"]:

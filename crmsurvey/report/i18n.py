@@ -75,6 +75,9 @@ STRINGS: dict[str, dict[str, str]] = {
                            "complainers minus the others, z test adjusted with Holm's method "
                            "over the groups (the whole sample on its own), * significant at 5%.",
         "comp_rate": "{group}: {rate}% complained ({k} of {n}; 95% interval {lo}–{hi}%).",
+        "comp_rate_weighted": "{group}: {rate}% complained (weighted; unweighted {k} of {n}; "
+                              "95% interval {lo}–{hi}%).",
+        "outcome_tag": " (outcome)", "colon": ": ",
         "comp_none": "{group}: no respondent complained ({n} answered), so there is no handling "
                      "or loyalty figure for complainers.",
         "comp_handling": "Complainers rated the handling {mean} on the {scale} scale (95% "
@@ -586,6 +589,9 @@ STRINGS: dict[str, dict[str, str]] = {
                            "附95% t置信区间；忠诚度差值为抱怨者减未抱怨者，z检验按Holm方法对各组"
                            "校正（全部受访者单独检验），* 在5%水平上显著。",
         "comp_rate": "{group}：{rate}%的受访者曾抱怨（{n}人中{k}人；95%置信区间{lo}%–{hi}%）。",
+        "comp_rate_weighted": "{group}：加权后{rate}%的受访者曾抱怨（未加权为{n}人中{k}人；"
+                              "95%置信区间{lo}%–{hi}%）。",
+        "outcome_tag": "（结果变量）", "colon": "：",
         "comp_none": "{group}：没有受访者抱怨（{n}人作答），因此没有抱怨者的处理满意度和忠诚度数字。",
         "comp_handling": "抱怨者对抱怨处理的评分为{mean}分（{scale}分量表；95%置信区间{lo}–{hi}；"
                          "{n}人）。",

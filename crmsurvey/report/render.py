@@ -64,8 +64,23 @@ def build_html(results: Results, *, lang: str | None = None, template_dir: Path 
     template_dir = Path(template_dir or bundled_dir("reports") / "default")
     ctx = build_context(results, lang)
     ctx["logo"] = logo
-    return render_template(template_dir, "report.html.j2", ctx,
+    html = render_template(template_dir, "report.html.j2", ctx,
                            {"num": num, "pval": pval, "pct": pct, "text": text_in})
+    return _cjk_spacing(html) if lang == "zh-CN" else html
+
+
+#: Chinese full-width sentence punctuation takes no space after it; the template joins
+#: sentences with one (English spacing), so it is dropped here, between text only.
+_SPACE_AFTER_FULL_STOP = re.compile(r"(?<=[。；！？：）])[ \t]+(?=[^\s<])")
+
+
+def _cjk_spacing(html: str) -> str:
+    """Drop the ASCII space after Chinese sentence punctuation.
+
+    >>> _cjk_spacing("<p>可接受的。 基于</p>")
+    '<p>可接受的。基于</p>'
+    """
+    return _SPACE_AFTER_FULL_STOP.sub("", html)
 
 
 def render_report(results: Results, outdir: Path, *, lang: str | None = None,
