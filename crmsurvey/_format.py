@@ -14,8 +14,15 @@ def _missing(v) -> bool:
 
 
 def num(v, digits: int = 3) -> str:
-    """``0.512``; ``–`` for a missing value."""
-    return "–" if _missing(v) else f"{v:.{digits}f}"
+    """``0.512``; ``–`` for a missing value; a value that rounds to zero has no sign.
+
+    >>> num(0.5123), num(-0.0002), num(-0.04, 1), num(None)
+    ('0.512', '0.000', '0.0', '–')
+    """
+    if _missing(v):
+        return "–"
+    out = f"{v:.{digits}f}"
+    return out[1:] if out.startswith("-") and not out.strip("-0.") else out
 
 
 def pval(v, floor=None) -> str:

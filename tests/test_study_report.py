@@ -382,3 +382,13 @@ def test_unweighted_study_fits_cbsem_by_fiml_and_says_so(tmp_path):
     assert cb.disclosure.dropped == 0 and cb.admissible
     assert "full-information maximum likelihood" in build_context(results, "en")["cb_text"]
     assert "完全信息极大似然" in build_context(results, "zh-CN")["cb_text"]
+
+
+def test_no_negative_zero_in_printed_numbers():
+    """A value that rounds to zero prints without a sign, in tables and in sentences."""
+    from crmsurvey._format import num
+    from crmsurvey.report.findings import _n
+
+    assert [num(-0.0004), num(-0.04, 1), num(-0.0006)] == ["0.000", "0.0", "-0.001"]
+    assert [_n(-0.04), _n(-0.04, sign=True), _n(0.04, sign=True), _n(-0.06)] == \
+        ["0.0", "0.0", "0.0", "-0.1"]

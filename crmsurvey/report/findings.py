@@ -105,6 +105,8 @@ SENTENCES = {
 def _n(x: float | None, digits: int = 1, sign: bool = False) -> str:
     if x is None:
         return "–"
+    if round(x, digits) == 0:  # no "-0.0" or "+0.0"
+        return f"{0.0:.{digits}f}"
     return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
 
 
