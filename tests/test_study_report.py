@@ -392,3 +392,26 @@ def test_no_negative_zero_in_printed_numbers():
     assert [num(-0.0004), num(-0.04, 1), num(-0.0006)] == ["0.000", "0.0", "-0.001"]
     assert [_n(-0.04), _n(-0.04, sign=True), _n(0.04, sign=True), _n(-0.06)] == \
         ["0.0", "0.0", "0.0", "-0.1"]
+
+
+def test_ipma_reference_lines_average_the_drivers_only(monkeypatch):
+    """The quadrant lines and "below the others" are about the drivers: the outcome's
+    own point (actionable False) is drawn but not averaged."""
+    import matplotlib.axes
+
+    from crmsurvey.report import charts
+
+    drawn = {}
+    for name in ("axvline", "axhline"):
+        real = getattr(matplotlib.axes.Axes, name)
+
+        def record(self, v, *a, _real=real, _name=name, **k):
+            drawn[_name] = v
+            return _real(self, v, *a, **k)
+
+        monkeypatch.setattr(matplotlib.axes.Axes, name, record)
+    rows = [{"construct": "A", "importance": 0.2, "performance": 60.0, "actionable": True},
+            {"construct": "B", "importance": 0.4, "performance": 70.0, "actionable": True},
+            {"construct": "Y", "importance": 0.9, "performance": 95.0, "actionable": False}]
+    assert "<svg" in charts.ipma_chart(rows, {}, "importance", "performance")
+    assert drawn == {"axvline": pytest.approx(0.3), "axhline": pytest.approx(65.0)}

@@ -225,14 +225,18 @@ def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
 
 
 def ipma_chart(rows: list[dict], labels: dict[str, str], x_label: str, y_label: str) -> str:
-    """Importance (x) against performance (y) with lines at the means (the quadrants)."""
+    """Importance (x) against performance (y) with lines at the drivers' means (the
+    quadrants; rows marked ``actionable: False``, such as the outcome, are drawn but not
+    averaged)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.0, 4.2))
     imp = np.array([r["importance"] for r in rows])
     perf = np.array([r["performance"] for r in rows])
+    ref = np.array([r.get("actionable", True) for r in rows], dtype=bool)
+    ref = ref if ref.any() else np.ones(len(rows), dtype=bool)
     ax.scatter(imp, perf, s=40, color="#1f4e79", zorder=3)
-    ax.axvline(imp.mean(), color=GREY, lw=0.8, ls="--")
-    ax.axhline(perf.mean(), color=GREY, lw=0.8, ls="--")
+    ax.axvline(imp[ref].mean(), color=GREY, lw=0.8, ls="--")
+    ax.axhline(perf[ref].mean(), color=GREY, lw=0.8, ls="--")
     # labels to the right of their point, nudged apart where they would collide
     xr = (imp - imp.min()) / max(imp.max() - imp.min(), 1e-9)
     yr = (perf - perf.min()) / max(perf.max() - perf.min(), 1e-9)

@@ -262,8 +262,10 @@ def _drivers(results: Results, names: Names, t: dict, lang: str) -> dict:
     if main is None or not main.constructs:
         return {}
     sep = "、" if lang == "zh-CN" else ", "
-    mp = sum(r.performance for r in main.constructs) / len(main.constructs)
     drivers = [r for r in main.constructs if r.actionable]
+    # "below the others" is said of the drivers: the outcome is not among the others
+    ref = drivers or main.constructs
+    mp = sum(r.performance for r in ref) / len(ref)
     if len(drivers) == 1 and main.priorities:  # nothing to stand out from
         reading = [t["ipma_reading_only"].format(names=names[drivers[0].construct],
                                                  target=names[main.target])]
@@ -278,7 +280,8 @@ def _drivers(results: Results, names: Names, t: dict, lang: str) -> dict:
     levers = {r.construct for r in main.constructs if r.actionable}
     weak = {r.construct for r in main.constructs if r.construct in main.priorities
             and r.performance < mp and len(drivers) > 1}
-    item_mean = (sum(i.performance for i in main.items) / len(main.items)) if main.items else 0
+    lever_items = [i for i in main.items if i.construct in levers] or list(main.items)
+    item_mean = (sum(i.performance for i in lever_items) / len(lever_items)) if lever_items else 0
     return {
         "ipma_chart": data_uri(charts.ipma_chart([r.model_dump() for r in main.constructs],
                                                  names.constructs, t["importance"],
