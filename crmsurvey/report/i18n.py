@@ -130,7 +130,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "importance": "Importance", "performance": "Performance",
         "effect": "Total effect", "outcome": "outcome",
         "ipma_note": "Importance: total effect on {target} of a one-point rise in a driver's "
-                     "index. Performance: the driver's index. Lines mark the averages.",
+                     "index. Performance: the driver's index. Lines mark the drivers' "
+                     "averages (the outcome not included).",
         "ipma_reading_act": "Act first on {names}: the lever that stands out, performing below "
                             "the average of the drivers.",
         "ipma_reading_keep": "Keep up {names}: the lever that stands out, already performing "
@@ -629,7 +630,7 @@ STRINGS: dict[str, dict[str, str]] = {
                               "校正（全部组对）后在5%水平上显著；† 不宜比较（MICOM）。",
         "importance": "重要性", "performance": "表现", "effect": "总效应", "outcome": "结果变量",
         "ipma_note": "重要性：驱动因素指数每提高1分对{target}的总效应；表现：驱动因素的指数。"
-                     "虚线为平均值。",
+                     "虚线为各驱动因素的平均值（不含结果变量）。",
         "ipma_reading_act": "优先改进：{names}——最突出的杠杆，表现低于各驱动因素的平均水平。",
         "ipma_reading_keep": "继续保持：{names}——最突出的杠杆，表现已高于各驱动因素的平均水平。",
         "standout": "{construct}是影响{target}最突出的杠杆。",
