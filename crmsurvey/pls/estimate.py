@@ -198,7 +198,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
 
     w = full.weights[0]
     loadings = full.loadings[0]
-    raw_alpha = _raw_alpha(prep.x, lay)
+    raw_alpha = Q.raw_alpha(np.atleast_2d(np.cov(prep.x, rowvar=False)), lay)
     quality = Q.reliability(r, w, loadings, lay, raw_alpha)
     names = list(lay.constructs)
     htmt = pd.DataFrame(full.htmt[0], index=names, columns=names)
@@ -280,17 +280,6 @@ def _inputs(model, data, weights, scale):
 
 def _ops(lay: Layout) -> list[str]:
     return ["<~" if lay.mode_b[b] else "=~" for b in lay.block]
-
-
-def _raw_alpha(x: np.ndarray, lay: Layout) -> np.ndarray:
-    out = np.ones(lay.k)
-    for j in range(lay.k):
-        idx = lay.items_of(j)
-        if len(idx) > 1:
-            cov = np.cov(x[:, idx], rowvar=False)
-            k = len(idx)
-            out[j] = k / (k - 1) * (1 - np.trace(cov) / cov.sum())
-    return out
 
 
 def _scores(prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:

@@ -362,7 +362,7 @@ def _assemble(source: Partitioned, m: Moments, raw_cov: np.ndarray, lay, opts: O
     diagnostics += _collinear(item_vif, lay)
     w = full.weights[0]
     loadings = full.loadings[0]
-    quality = Q.reliability(r, w, loadings, lay, _raw_alpha(raw_cov, lay))
+    quality = Q.reliability(r, w, loadings, lay, Q.raw_alpha(raw_cov, lay))
     names = list(lay.constructs)
     fl_values = full.ccor[0].copy()
     fl_values[np.arange(lay.k), np.arange(lay.k)] = np.sqrt(quality["ave"].to_numpy())
@@ -388,15 +388,3 @@ def _assemble(source: Partitioned, m: Moments, raw_cov: np.ndarray, lay, opts: O
         htmt_intervals=tables.get("htmt"), indirect=tables["indirect"], model_fit=fit_table,
         model_selection=selection, draws=draws)
 
-
-def _raw_alpha(cov: np.ndarray, lay) -> np.ndarray:
-    """Cronbach's alpha of each block's raw items from their unweighted covariances
-    (alpha is the same with n or n − 1 in the covariance)."""
-    out = np.ones(lay.k)
-    for j in range(lay.k):
-        idx = lay.items_of(j)
-        if len(idx) > 1:
-            c = cov[np.ix_(idx, idx)]
-            k = len(idx)
-            out[j] = k / (k - 1) * (1 - np.trace(c) / c.sum())
-    return out

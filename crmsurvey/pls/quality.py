@@ -53,6 +53,19 @@ def reliability(r: np.ndarray, w: np.ndarray, loadings: np.ndarray, lay: Layout,
     return pd.DataFrame(rows)
 
 
+def raw_alpha(cov: np.ndarray, lay: Layout) -> np.ndarray:
+    """Cronbach's alpha of each block's raw items from their covariances (K,); 1 for a
+    single-item block (alpha is the same with n or n − 1 in the covariance)."""
+    out = np.ones(lay.k)
+    for j in range(lay.k):
+        idx = lay.items_of(j)
+        if len(idx) > 1:
+            c = cov[np.ix_(idx, idx)]
+            k = len(idx)
+            out[j] = k / (k - 1) * (1 - np.trace(c) / c.sum())
+    return out
+
+
 def htmt(r: np.ndarray, lay: Layout) -> np.ndarray:
     """Heterotrait–monotrait ratios (B, K, K), symmetric, NaN on the diagonal."""
     a = np.abs(r)
