@@ -17,7 +17,7 @@ from scipy import stats as sps
 
 from .._data import kish_n_eff
 from .._stats import normal_contrast
-from .scores import wilson_interval
+from .scores import _checked_weights, wilson_interval
 
 __all__ = ["complaint_table", "COLUMNS"]
 
@@ -93,7 +93,7 @@ def complaint_table(complained, *, yes: float = 1, handling=None, loyalty=None, 
     yes_arr = np.asarray(pd.to_numeric(pd.Series(complained), errors="coerce"), dtype=float)
     flag = np.where(np.isfinite(yes_arr), (yes_arr == yes).astype(float), np.nan)
     n = len(flag)
-    w = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    w = _checked_weights(weights, n)  # a bad weight: one InputError naming its row
     h = None if handling is None else np.asarray(pd.to_numeric(pd.Series(handling),
                                                                errors="coerce"), dtype=float)
     loy = None if loyalty is None else np.asarray(loyalty, dtype=float)
