@@ -460,16 +460,9 @@ def _saturated_means(est, pt, st, x, w, sigma, n, ci) -> pd.DataFrame:
                    for v in rows.lhs])
     se = np.where(free, se, np.nan)
     sd = np.array([np.sqrt(sigma[obs[v], obs[v]]) if v in obs else 1.0 for v in rows.lhs])
-    out = more_rows(est, lhs=rows.lhs.to_list(), op="~1", rhs="", value=value, se=se, ci=ci,
-                    std_lv=value, std_all=value / sd)
-    k = len(est)
-    out.loc[k:, "free"] = free
-    out.loc[k:, "label"] = [lab or plab for lab, plab in zip(rows.label, rows.plabel)]
-    fixed = out.index[k:][~free]
-    out.loc[fixed, ["z", "pvalue"]] = np.nan
-    out.loc[fixed, "ci_lower"] = out.loc[fixed, "est"]
-    out.loc[fixed, "ci_upper"] = out.loc[fixed, "est"]
-    return out
+    return more_rows(est, lhs=rows.lhs.to_list(), op="~1", rhs="", value=value, se=se,
+                     ci=ci, std_lv=value, std_all=value / sd, free=free,
+                     label=[lab or plab for lab, plab in zip(rows.label, rows.plabel)])
 
 
 def _fixed_x(fit: dict, s, xi: list[int], n: float, estimator: str) -> None:

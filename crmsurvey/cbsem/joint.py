@@ -155,17 +155,9 @@ def _mean_rows(est, rows, st, mp, means, se, sigma, inner_cov, sample_mean, ci):
                   np.sqrt(max(inner_cov[inner[r.lhs], inner[r.lhs]], 0.0)))
     value, sd = np.array(value), np.array(sd)
     latent = ~mrows.lhs.isin(list(obs)).to_numpy()
-    out = more_rows(est, lhs=mrows.lhs.to_list(), op="~1", rhs="", value=value,
-                    se=np.array(err), ci=ci, std_lv=np.where(latent, value / sd, value),
-                    std_all=value / sd)
-    k = len(est)
-    free = (mrows.free > 0).to_numpy()
-    out.loc[k:, "free"] = free
-    out.loc[k:, "label"] = [lab or plab for lab, plab in zip(mrows.label, mrows.plabel)]
-    fixed = out.index[k:][~free]
-    out.loc[fixed, ["z", "pvalue"]] = np.nan
-    out.loc[fixed, "ci_lower"] = out.loc[fixed, "est"]
-    out.loc[fixed, "ci_upper"] = out.loc[fixed, "est"]
-    return out
+    return more_rows(est, lhs=mrows.lhs.to_list(), op="~1", rhs="", value=value,
+                     se=np.array(err), ci=ci, std_lv=np.where(latent, value / sd, value),
+                     std_all=value / sd, free=(mrows.free > 0).to_numpy(),
+                     label=[lab or plab for lab, plab in zip(mrows.label, mrows.plabel)])
 
 

@@ -50,12 +50,18 @@ def inference(est, se, ci: float):
 
 
 def more_rows(est: pd.DataFrame, *, lhs, op: str, rhs, value, se, ci: float, std_lv,
-              std_all) -> pd.DataFrame:
-    """``est`` with further free parameters (intercepts, thresholds) in its layout."""
+              std_all, free=True, label=None) -> pd.DataFrame:
+    """``est`` with further parameters (intercepts, thresholds) in its layout; rows whose
+    ``free`` is False are fixed: no test, the interval the value itself."""
     z, p, lo, hi = inference(value, se, ci)
+    free = np.broadcast_to(np.asarray(free, bool), np.shape(value))
+    z, p = np.where(free, z, np.nan), np.where(free, p, np.nan)
+    lo, hi = np.where(free, lo, value), np.where(free, hi, value)
     rows = pd.DataFrame({"lhs": lhs, "op": op, "rhs": rhs, "est": value, "se": se, "z": z,
                          "pvalue": p, "ci_lower": lo, "ci_upper": hi, "std_lv": std_lv,
-                         "std_all": std_all, "free": True})
+                         "std_all": std_all, "free": free})
+    if label is not None:
+        rows["label"] = label
     return pd.concat([est, rows.reindex(columns=est.columns)], ignore_index=True)
 
 
