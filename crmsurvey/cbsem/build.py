@@ -14,7 +14,7 @@ import pandas as pd
 
 from .._threads import blas_threads
 from ..errors import InputError
-from .constrained import fit_groups, group_information
+from .constrained import _block_diag, fit_groups, group_information
 from .partable import Constraints, constraints, needs_meanstructure, parse_syntax, \
     partable, variables
 from .scoring import score_fit
@@ -226,15 +226,14 @@ def _expected_cov(structs, theta, s, n, k, estimator):
     if estimator in ("ML", "GLS"):
         return k @ (2 / n_tot * a_inv) @ k.T
     # ULS: normal-theory sandwich, group by group (Γ_g = 2 D⁺(Σ⊗Σ)D⁺' in trace form)
-    b = np.zeros_like(info)
-    at = 0
+    blocks = []
     for g, (st, th) in enumerate(zip(structs, theta)):
         sig, aux = st.implied(th[None])
         d = st.derivatives(aux)[0]
         sigma = sig[0]
         bg = np.einsum("kij,jl,mlr,ri->km", d, sigma, d, sigma, optimize=True)
-        b[at:at + st.q, at:at + st.q] = w[g] ** 2 * bg * n_tot / n[g]
-        at += st.q
+        blocks.append(w[g] ** 2 * bg * n_tot / n[g])
+    b = _block_diag(blocks)
     return 2 / n_tot * k @ a_inv @ (k.T @ b @ k) @ a_inv @ k.T
 
 

@@ -41,6 +41,16 @@ def _split(rows: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
     return np.split(rows, np.cumsum(sizes)[:-1])
 
 
+def _block_diag(blocks: list[np.ndarray]) -> np.ndarray:
+    """The groups' square blocks on one diagonal (groups share no free row)."""
+    q = sum(len(b) for b in blocks)
+    out, at = np.zeros((q, q)), 0
+    for b in blocks:
+        out[at:at + len(b), at:at + len(b)] = b
+        at += len(b)
+    return out
+
+
 def group_information(structs: list[Structure], thetas: list[np.ndarray], s: list,
                       weights: np.ndarray, estimator: str, s_inv=None):
     """Σ_g w_g (F_g, gradient, expected information) over the groups' free rows."""
@@ -54,13 +64,7 @@ def group_information(structs: list[Structure], thetas: list[np.ndarray], s: lis
                                             deriv)[0])
         infos.append(weights[g] * _information(deriv[0], v[0]))
         fs.append(discrepancy(sig, s[g][None], estimator, si)[0])
-    q = sum(len(t) for t in thetas)
-    info = np.zeros((q, q))
-    at = 0
-    for i in infos:
-        info[at:at + len(i), at:at + len(i)] = i
-        at += len(i)
-    return np.array(fs), np.concatenate(grads), info
+    return np.array(fs), np.concatenate(grads), _block_diag(infos)
 
 
 def _halving(total, u: np.ndarray, step: np.ndarray, f: float, tries: int = 20
@@ -87,12 +91,13 @@ def fit_groups(structs: list[Structure], s: list[np.ndarray], n: list[float],
     s_inv = [np.linalg.inv(x) for x in s] if estimator == "GLS" else None
     u = np.linalg.lstsq(k, np.concatenate(theta0) - c, rcond=None)[0]
 
+    def group_f(th):
+        return np.array([discrepancy(st.implied(t[None])[0], x[None], estimator,
+                                     None if s_inv is None else s_inv[g][None])[0]
+                         for g, (st, t, x) in enumerate(zip(structs, th, s))])
+
     def total(uu):
-        th = _split(k @ uu + c, sizes)
-        fs = [discrepancy(st.implied(t[None])[0], x[None], estimator,
-                          None if s_inv is None else s_inv[g][None])[0]
-              for g, (st, t, x) in enumerate(zip(structs, th, s))]
-        return float(np.dot(w, fs))
+        return float(np.dot(w, group_f(_split(k @ uu + c, sizes))))
 
     f, converged, it = total(u), False, 0
     for it in range(1, max_iter + 1):
@@ -111,10 +116,7 @@ def fit_groups(structs: list[Structure], s: list[np.ndarray], n: list[float],
             converged = True
             break
     th = _split(k @ u + c, sizes)
-    fs = np.array([discrepancy(st.implied(t[None])[0], x[None], estimator,
-                               None if s_inv is None else s_inv[g][None])[0]
-                   for g, (st, t, x) in enumerate(zip(structs, th, s))])
-    return GroupsFit(th, u, fs, converged, it)
+    return GroupsFit(th, u, group_f(th), converged, it)
 
 
 # --- with a mean structure: μ = ν + Λ C α ----------------------------------------------
@@ -236,12 +238,7 @@ def _fit_groups_means(structs, parts, s, m, n, theta0, k, c, *, tol, max_iter):
         return ths, np.array(fs), grads, infos
 
     def assemble(grads, infos):
-        q = sum(sizes)
-        info, at = np.zeros((q, q)), 0
-        for i in infos:
-            info[at:at + len(i), at:at + len(i)] = i
-            at += len(i)
-        return k.T @ np.concatenate(grads), k.T @ info @ k
+        return k.T @ np.concatenate(grads), k.T @ _block_diag(infos) @ k
 
     _, fs, grads, infos = evaluate(u, True)
     f, converged, it = float(np.dot(w, fs)), False, 0
