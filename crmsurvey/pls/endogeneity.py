@@ -43,7 +43,7 @@ from scipy import stats as sps
 from .._threads import blas_threads
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
-from ..moments import moments_of
+from ..moments import LeaveOneOut, moments_of, row_chunks
 from .bootstrap import intervals
 from .source import fit_scheme, model_resamples
 from .stats import batch_statistics, construct_signs
@@ -260,8 +260,5 @@ def copula_test(result, *, normality_alpha: float = 0.05, bootstrap: int | None 
 
 def _leave_one_out(base_w: np.ndarray, n: int, k: int):
     step = max(1, min(n, _CELLS // max(1, n * k)))
-    for start in range(0, n, step):
-        rows = np.arange(start, min(n, start + step))
-        freq = np.broadcast_to(base_w, (len(rows), n)).copy()
-        freq[np.arange(len(rows)), rows] = 0.0
-        yield freq
+    for rows in row_chunks(n, step):
+        yield LeaveOneOut(base_w, range(rows.start, rows.stop)).chunk(slice(0, n))
