@@ -694,12 +694,12 @@ def weights_cmd(
     from .errors import CrmWarning
     from .questionnaire import load_questionnaire
     from .responses.readers import read_table
-    from .study.weighting import read_section, weigh_section
+    from .study.weighting import METHODS, read_section, weigh_section
 
     _check_output(output, questionnaire, data, targets)
     check_frame_path(output)
-    if method is not None and method not in ("rake", "linear", "poststratify"):
-        raise InputError(f"--method {method!r}: one of rake, linear, poststratify")
+    if method is not None and method not in METHODS:
+        raise InputError(f"--method {method!r}: one of {', '.join(METHODS)}")
     bounds = None
     if trim is not None:
         try:

@@ -30,7 +30,7 @@ Err = Callable[..., InputError]
 
 def weighting_method(w: WeightingOptions) -> str:
     """The one method the section names (``rake``, ``linear`` or ``poststratify``)."""
-    return next(k for k in METHODS if getattr(w, k) is not None)
+    return _method_or_none(w)
 
 
 def check_weighting(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path,
@@ -134,9 +134,10 @@ def read_section(path: str | Path, q: Questionnaire, **given) -> WeightingOption
                        {k[1:]: v for k, v in m.keys.items() if k[:1] == ("weighting",)})
     w = validate(m, WeightingOptions, set(WeightingOptions.model_fields),
                  WeightingOptions.FORMS)
-    if method is not None and method != _method_or_none(w):
+    named = _method_or_none(w)
+    if method is not None and method != named:
         raise InputError(f"--method {method} but the targets file gives "
-                         f"{_method_or_none(w) or 'no method'}", path=str(path))
+                         f"{named or 'no method'}", path=str(path))
     w = WeightingOptions.model_validate({**w.model_dump(exclude_unset=True), **extra})
     check_section(w, q, m, folder, folder)
     return w
