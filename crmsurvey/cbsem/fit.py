@@ -491,12 +491,12 @@ def _latent_means(est: pd.DataFrame, built: Built) -> pd.DataFrame:
                     & (built.pt.group == 1)]
     if not len(rows):
         return est
+    from .tables import more_rows
+
     zero = np.zeros(len(rows))
-    more = pd.DataFrame({"lhs": rows.lhs.to_list(), "op": "~1", "rhs": "", "est": zero,
-                         "se": np.nan, "z": np.nan, "pvalue": np.nan, "ci_lower": zero,
-                         "ci_upper": zero, "std_lv": zero, "std_all": zero, "free": False,
-                         "label": rows.plabel.to_list()})
-    return pd.concat([est, more.reindex(columns=est.columns)], ignore_index=True)
+    return more_rows(est, lhs=rows.lhs.to_list(), op="~1", rhs="", value=zero,
+                     se=np.full(len(rows), np.nan), ci=0.95, std_lv=zero, std_all=zero,
+                     free=False, label=rows.plabel.to_list())
 
 
 def _with_means(fit: dict, n_means: int, p: int, n: float) -> None:
