@@ -4,7 +4,7 @@ rows of :attr:`Results.weighting.table <crmsurvey.study.results.Weighting>`), th
 effective n of each level of ``by``, and the sentences the weighting licenses."""
 from __future__ import annotations
 
-from .._format import num
+from .._format import num, pct
 from ..study.results import Results
 from .filters import text_in
 
@@ -60,7 +60,8 @@ def _points(share_error: float) -> str:
 
 
 def _pct(v) -> str:
-    return "–" if v is None else f"{100 * v:.1f}%"
+    """A share (0–1) as a percentage; ``–`` when missing (None or NaN)."""
+    return pct(None if v is None else 100 * v)
 
 
 def _question(wt, var: str, names, lang: str) -> str:
