@@ -136,7 +136,7 @@ def _observed_cov(st, pat: Patterns, par: np.ndarray) -> np.ndarray | None:
 
 def fiml_measures(fiml, sigma: np.ndarray, npar: int, df: int, n: float) -> dict:
     """lavaan's fit measures for FIML: χ² = 2(ℓ_H1 − ℓ), npar counts the intercepts."""
-    from .fitmeasures import FIT_NAMES, _from_chisq, srmr
+    from .fitmeasures import FIT_NAMES, _from_chisq, information_criteria, srmr
 
     p = len(sigma)
     chisq = 2 * (fiml.h1_loglik - fiml.loglik)
@@ -144,9 +144,8 @@ def fiml_measures(fiml, sigma: np.ndarray, npar: int, df: int, n: float) -> dict
     k = npar + p
     fit = dict.fromkeys(FIT_NAMES, np.nan)
     fit.update(_from_chisq(chisq, df, base, p * (p - 1) // 2, n))
-    fit.update(npar=k, srmr=srmr(fiml.h1_sigma, sigma, fiml.h1_mu, fiml.mu),
-               loglik=fiml.loglik, aic=-2 * fiml.loglik + 2 * k,
-               bic=-2 * fiml.loglik + k * np.log(n), ntotal=n)
+    fit.update(npar=k, srmr=srmr(fiml.h1_sigma, sigma, fiml.h1_mu, fiml.mu), ntotal=n,
+               **information_criteria(fiml.loglik, k, n))
     return fit
 
 

@@ -25,7 +25,7 @@ from ..errors import InputError
 from ..options import CBSEMMissing, CBSEMOptions, Estimator
 from .build import LEAST_SQUARES, Built, build, fit_covariance, ls_measures
 from .estimators import ESTIMATORS, auto_missing, check
-from .fitmeasures import FIT_NAMES, combine_groups, fit_measures
+from .fitmeasures import FIT_NAMES, combine_groups, fit_measures, information_criteria
 from .joint import joint_fit
 from .result import CBSEMResult, CBSEMSettings
 from .sample import admissible as _admissible, covariance as _covariance, \
@@ -481,8 +481,7 @@ def _fixed_x(fit: dict, s, xi: list[int], n: float, estimator: str) -> None:
     if np.isfinite(fit["loglik"]):  # lavaan's loglik is that of y given x
         sxx = s[np.ix_(xi, xi)]
         ll = fit["loglik"] + n / 2 * (k * np.log(2 * np.pi) + np.linalg.slogdet(sxx)[1] + k)
-        fit.update(loglik=ll, aic=-2 * ll + 2 * fit["npar"],
-                   bic=-2 * ll + fit["npar"] * np.log(n))
+        fit.update(information_criteria(ll, fit["npar"], n))
 
 
 def _latent_means(est: pd.DataFrame, built: Built) -> pd.DataFrame:
@@ -502,10 +501,8 @@ def _latent_means(est: pd.DataFrame, built: Built) -> pd.DataFrame:
 def _with_means(fit: dict, n_means: int, p: int, n: float) -> None:
     """Fit measures with a saturated mean structure (lavaan): ``npar`` counts the free
     intercepts, AIC and BIC with it, and SRMR averages the (zero) mean residuals too."""
-    k = fit["npar"] + n_means
-    fit["npar"] = k
-    fit["aic"] = -2 * fit["loglik"] + 2 * k
-    fit["bic"] = -2 * fit["loglik"] + k * np.log(n)
+    fit["npar"] = fit["npar"] + n_means
+    fit.update(information_criteria(fit["loglik"], fit["npar"], n))
     moments = p * (p + 1) / 2
     fit["srmr"] = float(np.sqrt(fit["srmr"] ** 2 * moments / (moments + p)))
 
@@ -516,8 +513,7 @@ def _no_means(fit: dict, s, sigma, npar: int, n: float) -> None:
     from .fitmeasures import srmr
 
     fit["npar"] = npar
-    fit["aic"] = -2 * fit["loglik"] + 2 * npar
-    fit["bic"] = -2 * fit["loglik"] + npar * np.log(n)
+    fit.update(information_criteria(fit["loglik"], npar, n))
     fit["srmr"] = srmr(s, sigma)
 
 

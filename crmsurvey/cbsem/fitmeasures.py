@@ -58,6 +58,11 @@ def rmsea_ci(chisq: float, df: int, n: float, level: float = 0.90) -> tuple[floa
     return float(np.sqrt(lo / (n * df))), float(np.sqrt(hi / (n * df)))
 
 
+def information_criteria(ll: float, npar: int, n: float) -> dict[str, float]:
+    """``loglik`` with lavaan's AIC and BIC for ``npar`` free parameters and N."""
+    return dict(loglik=ll, aic=-2 * ll + 2 * npar, bic=-2 * ll + npar * np.log(n))
+
+
 def fit_measures(s: np.ndarray, sigma: np.ndarray, fmin: float, *, n: float, npar: int,
                  estimator: str) -> dict[str, float]:
     """Every measure in :data:`FIT_NAMES` for one group."""
@@ -67,8 +72,7 @@ def fit_measures(s: np.ndarray, sigma: np.ndarray, fmin: float, *, n: float, npa
     base = baseline_chisq(s, n, estimator)
     out = _from_chisq(chisq, df, base, p * (p - 1) // 2, n)
     ll = loglik(s, sigma, n) if estimator == "ML" else np.nan
-    out.update(npar=npar, srmr=srmr(s, sigma), loglik=ll, aic=-2 * ll + 2 * npar,
-               bic=-2 * ll + npar * np.log(n), ntotal=n)
+    out.update(npar=npar, srmr=srmr(s, sigma), ntotal=n, **information_criteria(ll, npar, n))
     return {k: out[k] for k in FIT_NAMES}
 
 
@@ -116,8 +120,8 @@ def combine_groups(per_group: list[dict]) -> dict[str, float]:
     ll = sum(g["loglik"] for g in per_group)
     npar = sum(g["npar"] for g in per_group)
     weights = np.array([g["ntotal"] for g in per_group]) / n
-    out.update(npar=npar, loglik=ll, aic=-2 * ll + 2 * npar, bic=-2 * ll + npar * np.log(n),
-               srmr=float(np.sum(weights * [g["srmr"] for g in per_group])), ntotal=n)
+    out.update(npar=npar, srmr=float(np.sum(weights * [g["srmr"] for g in per_group])),
+               ntotal=n, **information_criteria(ll, npar, n))
     if len(per_group) > 1:  # lavaan: RMSEA of a multi-group model scales by the groups
         out["rmsea"] *= np.sqrt(len(per_group))
         out["rmsea_ci_lower"] *= np.sqrt(len(per_group))

@@ -17,7 +17,7 @@ from .. import __version__
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
 from .build import Built
-from .fitmeasures import FIT_NAMES
+from .fitmeasures import FIT_NAMES, information_criteria
 from .partable import records
 from .result import CBSEMResult, CBSEMSettings
 from .sample import admissible, model_frame
@@ -110,8 +110,8 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
     if g_n > 1:
         for k in ("rmsea", "rmsea_ci_lower", "rmsea_ci_upper"):
             fit[k] *= np.sqrt(g_n)
-    fit.update(npar=npar, loglik=ll, aic=-2 * ll + 2 * npar, bic=-2 * ll + npar * np.log(n_tot),
-               srmr=float(np.dot(np.asarray(n) / n_tot, srmrs)), ntotal=n_tot)
+    fit.update(npar=npar, srmr=float(np.dot(np.asarray(n) / n_tot, srmrs)), ntotal=n_tot,
+               **information_criteria(ll, npar, n_tot))
     est = pd.concat(ests, ignore_index=True)
     if group is not None:
         est = est[["group"] + [c for c in est.columns if c != "group"]]
