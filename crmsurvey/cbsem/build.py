@@ -179,8 +179,7 @@ def _damped_scoring(st: Structure, s: np.ndarray, theta: np.ndarray, estimator: 
     shrunk after a step that lowers F and grown otherwise): it walks along the flat
     ridges where plain scoring with step halving stalls (a factor whose marker barely
     loads). Returns the end point, for plain scoring to polish."""
-    from .constrained import _information
-    from .scoring import _weight, discrepancy
+    from .scoring import _weight, discrepancy, information
 
     s_inv = np.linalg.inv(s)[None] if estimator == "GLS" else None
     sig, aux = st.implied(theta[None])
@@ -189,7 +188,7 @@ def _damped_scoring(st: Structure, s: np.ndarray, theta: np.ndarray, estimator: 
         v = _weight(sig, s_inv, estimator)[0]
         deriv = st.derivatives(aux)[0]
         g = np.einsum("ij,kji->k", v @ (sig[0] - s) @ v, deriv)
-        info = _information(deriv, v)
+        info = information(deriv[None], v[None])[0]
         while lam < 1e12:
             step = np.linalg.lstsq(info + lam * np.diag(np.diag(info)), g, rcond=None)[0]
             sig_new, aux_new = st.implied((theta - step)[None])

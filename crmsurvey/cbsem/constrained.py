@@ -13,7 +13,7 @@ import numpy as np
 
 from .._threads import blas_threads
 from .partable import records
-from .scoring import _weight, discrepancy
+from .scoring import _weight, discrepancy, information
 from .structure import BETA, LAMBDA, Structure
 
 __all__ = ["GroupsFit", "fit_groups", "group_information", "MeanPart", "mean_part",
@@ -27,14 +27,6 @@ class GroupsFit:
     f: np.ndarray  # each group's discrepancy F_g
     converged: bool
     iterations: int
-
-
-def _information(deriv: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """``I_kl = tr(V D_k V D_l)`` for one group (deriv (q, p, p), v (p, p)) as one matrix
-    product (the D_k are symmetric)."""
-    a = v @ deriv  # (q, p, p): V D_k
-    flat = a.reshape(len(a), -1)
-    return flat @ a.transpose(0, 2, 1).reshape(len(a), -1).T
 
 
 def _split(rows: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
@@ -62,7 +54,7 @@ def group_information(structs: list[Structure], thetas: list[np.ndarray], s: lis
         deriv = st.derivatives(aux)
         grads.append(weights[g] * np.einsum("bij,bkji->bk", v @ (sig - s[g][None]) @ v,
                                             deriv)[0])
-        infos.append(weights[g] * _information(deriv[0], v[0]))
+        infos.append(weights[g] * information(deriv, v)[0])
         fs.append(discrepancy(sig, s[g][None], estimator, si)[0])
     return np.array(fs), np.concatenate(grads), _block_diag(infos)
 
@@ -206,7 +198,7 @@ def _ml_means(st, mp, th, s, m, need: bool):
     grad = -2 * dm @ (v @ d)
     grad[:st.q] += np.einsum("ij,kji->k", v @ (sigma - t) @ v, deriv[0])
     info = 2 * dm @ v @ dm.T
-    info[:st.q, :st.q] += _information(deriv[0], v)
+    info[:st.q, :st.q] += information(deriv, v[None])[0]
     return f, grad, info
 
 

@@ -64,9 +64,11 @@ def _weight(sigma, s_inv, estimator):
 
 
 def information(deriv: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """``I_kl = tr(V D_k V D_l)`` (B, q, q)."""
+    """``I_kl = tr(V D_k V D_l)`` (B, q, q), as one matrix product per sample (the D_k
+    are symmetric)."""
     a = v[:, None] @ deriv  # (B, q, p, p): V D_k
-    return np.einsum("bkij,blji->bkl", a, a, optimize=True)
+    b, q = a.shape[:2]
+    return a.reshape(b, q, -1) @ a.transpose(0, 1, 3, 2).reshape(b, q, -1).transpose(0, 2, 1)
 
 
 def rank_two_basis(st: Structure, aux):
