@@ -103,10 +103,11 @@ def _shape(results: dict) -> dict:
 # Words a rule forbids, per language: what the report may not say without the data.
 GROUP_WORDS = {"en": ["Bonferroni", "Group comparisons", "Scores by group",
                       "client's group is highlighted", "several groups at once",
-                      "Adj. interval", "Priorities by group"],
+                      "Adj. interval", "Priorities by group", "over the groups",
+                      "every group is also estimated"],
                "zh-CN": ["Bonferroni", "组间比较", "各组得分",
                          "委托方所在组以底色标出", "多组同时比较", "校正置信区间",
-                         "各组改进重点"]}
+                         "各组改进重点", "对各组校正", "各组也按年度"]}
 # without groups and without waves nothing is tested for invariance or adjusted
 ONE_SAMPLE_WORDS = ["MICOM", "Holm"]
 WAVE_WORDS = {"en": ["since the", "Since 20", "since 20", "Trends over waves",

@@ -453,7 +453,8 @@ def _comparisons(results: Results, names: Names, t: dict) -> dict:
         pairs_of = {r["construct"]: 0 for r in c.micom}
         for r in c.micom:
             pairs_of[r["construct"]] += 1
-        none = [f"{names[k]} ({sep.join(v)})" if len(v) < pairs_of[k] else names[k]
+        lp, rp = ("（", "）") if names.lang == "zh-CN" else (" (", ")")
+        none = [f"{names[k]}{lp}{sep.join(v)}{rp}" if len(v) < pairs_of[k] else names[k]
                 for k, v in failed.items()]
         warranted = [d for d in index if d.warranted is not False]
         sig = [d for d in warranted if d.significant]
@@ -594,7 +595,8 @@ def _complaints(results: Results, names: Names, t: dict) -> dict | None:
             "intro": t[intro_key].format(loyalty=loyalty),
             "complainers": t["complainers"].format(loyalty=loyalty),
             "others": t["non_complainers"].format(loyalty=loyalty),
-            "note": t["complaints_note"].format(scale=scale_text)}
+            "note": t["complaints_note" if sum(1 for r in rows if r.get("group"))
+                      else "complaints_note_one"].format(scale=scale_text)}
 
 
 # --- analytics -------------------------------------------------------------------------------
@@ -737,7 +739,8 @@ def _method(results: Results, names: Names, t: dict, level: str, lang: str) -> d
             if p.get("bootstrap") else ""),
         "group_sizes_note": t["group_sizes_wave"].format(wave=s.current_wave)
         if s.current_wave else "",
-        "waves_text": t["waves_text"].format(wave=s.current_wave) if s.current_wave else "",
+        "waves_text": t["waves_text" if s.groups else "waves_text_one"].format(
+            wave=s.current_wave) if s.current_wave else "",
         "syntax": results.model.syntax,
         "disclosures": [d for d, x in zip(rows, disclosures) if _within(results, x.group)],
         "disclosures_other": [d for d, x in zip(rows, disclosures)

@@ -237,7 +237,10 @@ def _change(results, s, focus_group, focus, labels, level) -> str:
             if d.warranted is False:
                 out[-1] += s["caveat"].format(construct=what(d))
         return " ".join(out)
-    d = max(mine, key=lambda d: abs(d.difference))
+    tested = [d for d in mine if d.ci_lower is not None]  # "no significant change" only
+    if not tested:                                        # where a change was tested
+        return ""
+    d = max(tested, key=lambda d: abs(d.difference))
     return s["change_none"].format(focus=focus, prev=tr.previous, what=what(d),
                                    diff=_n(d.difference, sign=True),
                                    level=_level(d),
@@ -254,7 +257,8 @@ def _drivers(s, sep, drivers, labels, level, item_text) -> list[str]:
     target = labels[drivers.target]
     by = {r.construct: r for r in drivers.constructs}
     if not drivers.priorities:
-        return [s["no_driver"].format(target=target)]
+        tested = any(r.ci_lower is not None for r in drivers.constructs if r.actionable)
+        return [s["no_driver"].format(target=target)] if tested else []  # untested: no claim
     first = by[drivers.priorities[0]]
     actionable = [r for r in drivers.constructs if r.actionable]
     if len(actionable) == 1:  # no other driver to stand out from or to perform below

@@ -74,6 +74,10 @@ STRINGS: dict[str, dict[str, str]] = {
                            "{scale} scale among complainers, 95% t interval; loyalty difference: "
                            "complainers minus the others, z test adjusted with Holm's method "
                            "over the groups (the whole sample on its own), * significant at 5%.",
+        "complaints_note_one": "Complaint rate with its 95% Wilson interval; handling: mean on "
+                               "its {scale} scale among complainers, 95% t interval; loyalty "
+                               "difference: complainers minus the others, z test, * significant "
+                               "at 5%.",
         "comp_rate": "{group}: {rate}% complained ({k} of {n}; 95% interval {lo}–{hi}%).",
         "comp_rate_weighted": "{group}: {rate}% complained (weighted; unweighted {k} of {n}; "
                               "95% interval {lo}–{hi}%).",
@@ -496,6 +500,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "waves_text": "Headline figures describe the current wave ({wave}); every group is "
                       "also estimated per wave. Figures pooled over waves appear only when "
                       "the study asks for them and are labelled as pooled.",
+        "waves_text_one": "Headline figures describe the current wave ({wave}); the whole "
+                          "sample is also estimated per wave. Figures pooled over waves appear "
+                          "only when the study asks for them and are labelled as pooled.",
         # glossary and limitations
         "term_index": "Index", "def_index": "A 0–100 score of a construct: its questions "
         "rescaled to 0–100 and averaged with weights from the PLS model (ACSI convention).",
@@ -589,6 +596,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "complaints_note": "抱怨率附95% Wilson置信区间；抱怨处理为抱怨者在{scale}分量表上的平均分，"
                            "附95% t置信区间；忠诚度差值为抱怨者减未抱怨者，z检验按Holm方法对各组"
                            "校正（全部受访者单独检验），* 在5%水平上显著。",
+        "complaints_note_one": "抱怨率附95% Wilson置信区间；抱怨处理为抱怨者在{scale}分量表上的平均分，"
+                               "附95% t置信区间；忠诚度差值为抱怨者减未抱怨者，z检验，* 在5%水平上显著。",
         "comp_rate": "{group}：{rate}%的受访者曾抱怨（{n}人中{k}人；95%置信区间{lo}%–{hi}%）。",
         "comp_rate_weighted": "{group}：加权后{rate}%的受访者曾抱怨（未加权为{n}人中{k}人；"
                               "95%置信区间{lo}%–{hi}%）。",
@@ -900,6 +909,8 @@ STRINGS: dict[str, dict[str, str]] = {
                                   "检验。",
         "waves_text": "核心数字描述当前年度（{wave}年）；各组也按年度分别估计。多年合并的数字"
                       "仅在研究设定要求时给出，并标注为多年合并。",
+        "waves_text_one": "核心数字描述当前年度（{wave}年）；全部受访者也按年度分别估计。多年合并的"
+                          "数字仅在研究设定要求时给出，并标注为多年合并。",
         "term_index": "指数", "def_index": "结构变量的0–100分得分：其题目得分换算到0–100分后，按"
         "PLS模型的权重加权平均（ACSI惯例）。",
         "term_nps": "净推荐值（NPS）", "def_nps": "推荐者（“是否愿意推荐”回答9–10分）占比减去"
