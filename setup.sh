@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 need=()
-for pkg in fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
+for pkg in fonts-noto-core fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 \
            libharfbuzz0b fontconfig r-cran-lavaan r-cran-survey; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
 done
