@@ -1,33 +1,37 @@
 """The estimators' options, defined once: allowed values, defaults, validation.
 
-One frozen record per estimator — :class:`PLSOptions` for :func:`crmsurvey.pls`,
-:class:`CBSEMOptions` for :func:`crmsurvey.cbsem`. Every surface is built from them:
+One declaration per estimator — :data:`PLS` for :func:`crmsurvey.pls`, :data:`CBSEM`
+for :func:`crmsurvey.cbsem` — a plain table of :class:`Option` (type, default, bounds,
+description). Every surface is built from it:
 
-- the Python functions take each option as a keyword with the record's default and
-  validate through :meth:`_Record.validated` (an :class:`~crmsurvey.errors.InputError`
-  naming the option and the allowed values);
-- the study file's ``pls:`` and ``cbsem:`` sections are these records (plus study-only
-  fields), with the study defaults of :data:`STUDY_DEFAULTS`;
+- the Python functions take each option as a keyword with the declared default and
+  validate through :meth:`Declared.validated` (an :class:`~crmsurvey.errors.InputError`
+  naming the option and the allowed values). Plain values are checked here without
+  pydantic, so a fit does not import it; anything else (a value to coerce, a bad value)
+  goes through the pydantic record, whose message is the one every surface gives;
+- the pydantic records :class:`PLSOptions` and :class:`CBSEMOptions` (built from the
+  declarations on first use) are the study file's ``pls:`` and ``cbsem:`` sections (plus
+  study-only fields), with the study defaults of :data:`STUDY_DEFAULTS`;
 - the CLI's ``pls`` and ``cbsem`` commands take each option as a flag with the record's
   default, its allowed values (``Literal``) as choices and its description as help.
 
 ``tests/test_options.py`` walks every option and checks that the three agree.
 
->>> PLSOptions().scheme, PLSOptions.choices("ci_method")
+>>> PLS.default("scheme"), PLS.choices("ci_method")
 ('path', ('percentile', 'bca'))
->>> PLSOptions.validated(scheme="radial")
+>>> PLS.validated(scheme="radial")
 Traceback (most recent call last):
 ...
 crmsurvey.errors.InputError: scheme must be one of 'path', 'factorial', 'centroid', not 'radial'
+>>> CBSEM.validated(estimator="MLR", bootstrap=10).estimator
+'MLR'
 """
 from __future__ import annotations
 
+import types
 import typing
-from typing import Any, ClassVar, Literal
-
-from pydantic import (BaseModel, ConfigDict, Field, ValidationError, create_model,
-                      model_validator)
-from pydantic.fields import FieldInfo
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Literal
 
 from . import _defaults as D
 from ._random import DEFAULT_SEED, MAX_SEED
@@ -35,7 +39,7 @@ from .errors import InputError
 
 __all__ = ["PLSOptions", "CBSEMOptions", "STUDY_DEFAULTS", "study_record", "Scheme",
            "CIMethod", "SignChange", "PLSMissing", "Interaction", "HigherOrder", "Resampling",
-           "Estimator", "CBSEMMissing", "DEFAULT_SEED"]
+           "Estimator", "CBSEMMissing", "DEFAULT_SEED", "Option", "Declared", "PLS", "CBSEM"]
 
 # --- allowed values (the first is the default) ------------------------------------------
 Scheme = Literal["path", "factorial", "centroid"]
@@ -51,154 +55,298 @@ CBSEMMissing = Literal["listwise", "fiml", "auto"]
 _SEED_HELP = "Random seed of the resamples: same seed, same numbers."
 
 
-class _Record(BaseModel):
-    """Base of the options records: frozen, unknown keys refused."""
+@dataclass(frozen=True)
+class Option:
+    """One option: its type (``Literal`` for a list of allowed values), default, numeric
+    bounds (pydantic's ``ge``/``gt``/``le``/``lt``) and description."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    #: the estimator record a (study) subclass extends: its fields are the estimator's
-    record: ClassVar[type["_Record"]]
+    annotation: Any
+    default: Any
+    description: str
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
 
-    @classmethod
-    def validated(cls, **values: Any) -> "_Record":
-        """The record of ``values``, or an :class:`InputError` naming the first bad option
-        and what it allows."""
+    @property
+    def bounds(self) -> dict[str, float]:
+        return {k: getattr(self, k) for k in ("ge", "gt", "le", "lt")
+                if getattr(self, k) is not None}
+
+
+class Values:
+    """Validated options: read-only attributes, and :meth:`kwargs`."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        object.__setattr__(self, "_values", dict(values))
+
+    def __getattr__(self, name: str) -> Any:
         try:
-            return cls(**values)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            if not err["loc"] and isinstance(err.get("ctx", {}).get("error"), InputError):
-                raise err["ctx"]["error"] from None  # a record's own check of its settings
-            name = ".".join(str(p) for p in err["loc"][:1]) or "option"
-            value = values.get(name, err.get("input"))
-            allowed = cls.choices(name) if name in cls.model_fields else None
-            if allowed:
-                raise InputError(f"{name} must be one of {', '.join(map(repr, allowed))}, "
-                                 f"not {value!r}") from None
-            if err["type"] == "extra_forbidden":
-                raise InputError(f"unknown option {name!r}", hint="options: " + ", ".join(
-                    cls.model_fields)) from None
-            raise InputError(f"{name}: {err['msg'][0].lower()}{err['msg'][1:]}, "
-                             f"not {value!r}") from None
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
-    @classmethod
-    def default(cls, name: str) -> Any:
-        """The default of option ``name``."""
-        return cls.model_fields[name].get_default(call_default_factory=True)
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("validated options are read-only")
 
-    @classmethod
-    def choices(cls, name: str) -> tuple | None:
-        """The allowed values of option ``name`` when they are a list (``Literal``)."""
-        tp = cls.model_fields[name].annotation
-        return typing.get_args(tp) if typing.get_origin(tp) is Literal else None
-
-    @classmethod
-    def bounds(cls, name: str) -> dict[str, float]:
-        """The numeric bounds of option ``name``: ``{"ge": 0, "lt": 1, …}``."""
-        out = {}
-        for m in cls.model_fields[name].metadata:
-            for key in ("ge", "gt", "le", "lt"):
-                if getattr(m, key, None) is not None:
-                    out[key] = getattr(m, key)
-        return out
-
-    @classmethod
-    def help(cls, name: str) -> str:
-        """The description of option ``name`` (CLI help, docs)."""
-        return cls.model_fields[name].description or ""
+    def __repr__(self) -> str:
+        return "Values(" + ", ".join(f"{k}={v!r}" for k, v in self._values.items()) + ")"
 
     def kwargs(self) -> dict[str, Any]:
-        """The estimator's keyword arguments (the record's own fields, not study-only
-        ones)."""
-        return {k: getattr(self, k) for k in type(self).record.model_fields}
+        """The estimator's keyword arguments."""
+        return dict(self._values)
 
 
-class PLSOptions(_Record):
-    """Options of :func:`crmsurvey.pls` (and of a study's ``pls:`` section)."""
+_ABSENT = object()
 
-    scheme: Scheme = Field("path", description="Inner weighting scheme.")
-    bootstrap: int = Field(0, ge=0, description="Bootstrap resamples (0: none).")
-    resampling: Resampling = Field(
-        "auto", description="How bootstrap resamples are drawn: multinomial (n rows with "
+
+def _plain(tp: Any, value: Any) -> Any:
+    """``value`` as pydantic would store it when it plainly is of type ``tp`` (no
+    coercion to decide), else ``_ABSENT``."""
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return value if type(value) is str and value in typing.get_args(tp) else _ABSENT
+    if origin in (typing.Union, types.UnionType):
+        for arm in typing.get_args(tp):
+            out = _plain(arm, value)
+            if out is not _ABSENT:
+                return out
+        return _ABSENT
+    if origin is list:
+        (item,) = typing.get_args(tp)
+        ok = type(value) is list and all(type(v) is item for v in value)
+        return list(value) if ok else _ABSENT
+    if tp is type(None):
+        return None if value is None else _ABSENT
+    if tp in (bool, int, str):
+        return value if type(value) is tp else _ABSENT
+    if tp is float:
+        return float(value) if type(value) in (int, float) else _ABSENT
+    return _ABSENT
+
+
+def _within(value: Any, bounds: dict[str, float]) -> bool:
+    if value is None or isinstance(value, (str, list, bool)):
+        return True
+    return all({"ge": value >= b, "gt": value > b, "le": value <= b,
+                "lt": value < b}[k] for k, b in bounds.items())
+
+
+class Declared:
+    """An estimator's options: the declarations, defaults, allowed values and the fast
+    validation of plain values (the pydantic record :attr:`record` for the rest)."""
+
+    def __init__(self, name: str, fields: dict[str, Option], doc: str,
+                 together: Callable[[Any], None] | None = None) -> None:
+        self.name, self.fields, self.doc, self.together = name, fields, doc, together
+
+    @property
+    def record(self) -> type:
+        """The pydantic record of these options (:class:`PLSOptions`, ...)."""
+        return globals()[self.name] if self.name in globals() else __getattr__(self.name)
+
+    def defaults(self) -> Values:
+        return Values({k: o.default for k, o in self.fields.items()})
+
+    def default(self, name: str) -> Any:
+        return self.fields[name].default
+
+    def choices(self, name: str) -> tuple | None:
+        tp = self.fields[name].annotation
+        return typing.get_args(tp) if typing.get_origin(tp) is Literal else None
+
+    def validated(self, **values: Any) -> Values:
+        """The options of ``values`` (the defaults for the others), or the
+        :class:`InputError` of the pydantic record naming the first bad one."""
+        out = {k: o.default for k, o in self.fields.items()}
+        for name, value in values.items():
+            o = self.fields.get(name)
+            v = _ABSENT if o is None else _plain(o.annotation, value)
+            if v is _ABSENT or not _within(v, o.bounds):
+                return Values(self.record.validated(**values).kwargs())
+            out[name] = v
+        settings = Values(out)
+        if self.together is not None:
+            self.together(settings)
+        return settings
+
+
+def _cbsem_together(o: Any) -> None:
+    """The settings together, as the estimator's record allows them
+    (:func:`crmsurvey.cbsem.estimators.check`): refused with the real reason."""
+    from .cbsem.estimators import check
+
+    estimator = "WLSMV" if o.ordered and o.estimator == "ML" else o.estimator
+    check(estimator, missing=o.missing, bootstrap=o.bootstrap, ordered=bool(o.ordered))
+
+
+PLS = Declared("PLSOptions", {
+    "scheme": Option(Scheme, "path", "Inner weighting scheme."),
+    "bootstrap": Option(int, 0, "Bootstrap resamples (0: none).", ge=0),
+    "resampling": Option(
+        Resampling, "auto", "How bootstrap resamples are drawn: multinomial (n rows with "
         "replacement), poisson (each row's count Poisson(1): the same numbers however the "
         f"rows are split, for large or distributed data) or auto (poisson from "
-        f"{D.POISSON_FROM:,} rows, multinomial below).")
-    seed: int | None = Field(DEFAULT_SEED, ge=0, le=MAX_SEED, description=_SEED_HELP)
-    ci: float = Field(0.95, gt=0, lt=1, description="Confidence level of the intervals.")
-    ci_method: CIMethod = Field("percentile", description="Bootstrap interval method.")
-    sign_change: SignChange = Field(
-        "construct", description="Sign-change correction of the bootstrap resamples "
-        "(construct: Tenenhaus et al. 2005; none).")
-    missing: PLSMissing = Field(
-        "mean", description="Missing answers: mean (item-mean replacement, as SmartPLS and "
-        "seminr) or listwise.")
-    consistent: bool = Field(False, description="Consistent PLS (PLSc) for reflective "
-                             "constructs.")
-    fit_test: int = Field(0, ge=0, description="Resamples of the exact fit test of the "
-                          "model fit (SRMR, d_ULS, d_G; 0: distances only).")
-    interaction: Interaction = Field(
-        "two_stage", description="How interaction terms (A:B) are built.")
-    higher_order: HigherOrder = Field(
-        "two_stage", description="How higher-order constructs are estimated (embedded "
-        "two-stage, or repeated indicators).")
-    tol: float = Field(D.PLS_TOLERANCE, gt=0, description="Stop when no outer weight "
-                       "changes by more than this (SmartPLS and seminr: 1e-7).")
-    max_iter: int = Field(D.PLS_MAX_ITER, ge=1, description="Most iterations of the PLS "
-                          "algorithm (SmartPLS: 300).")
+        f"{D.POISSON_FROM:,} rows, multinomial below)."),
+    "seed": Option(int | None, DEFAULT_SEED, _SEED_HELP, ge=0, le=MAX_SEED),
+    "ci": Option(float, 0.95, "Confidence level of the intervals.", gt=0, lt=1),
+    "ci_method": Option(CIMethod, "percentile", "Bootstrap interval method."),
+    "sign_change": Option(
+        SignChange, "construct", "Sign-change correction of the bootstrap resamples "
+        "(construct: Tenenhaus et al. 2005; none)."),
+    "missing": Option(
+        PLSMissing, "mean", "Missing answers: mean (item-mean replacement, as SmartPLS and "
+        "seminr) or listwise."),
+    "consistent": Option(bool, False, "Consistent PLS (PLSc) for reflective constructs."),
+    "fit_test": Option(int, 0, "Resamples of the exact fit test of the model fit (SRMR, "
+                       "d_ULS, d_G; 0: distances only).", ge=0),
+    "interaction": Option(Interaction, "two_stage", "How interaction terms (A:B) are "
+                          "built."),
+    "higher_order": Option(
+        HigherOrder, "two_stage", "How higher-order constructs are estimated (embedded "
+        "two-stage, or repeated indicators)."),
+    "tol": Option(float, D.PLS_TOLERANCE, "Stop when no outer weight changes by more than "
+                  "this (SmartPLS and seminr: 1e-7).", gt=0),
+    "max_iter": Option(int, D.PLS_MAX_ITER, "Most iterations of the PLS algorithm "
+                       "(SmartPLS: 300).", ge=1),
+}, "Options of :func:`crmsurvey.pls` (and of a study's ``pls:`` section).")
 
-
-PLSOptions.record = PLSOptions
-
-
-class CBSEMOptions(_Record):
-    """Options of :func:`crmsurvey.cbsem` (and of a study's ``cbsem:`` section)."""
-
-    estimator: Estimator = Field(
-        "ML", description="Estimator (lavaan's names); WLSMV goes with ordered items.")
-    ordered: list[str] | bool | None = Field(
-        None, description="Ordered (ordinal) items, or true for all of them: thresholds, "
-        "polychoric correlations and WLSMV.")
-    missing: CBSEMMissing = Field(
-        "listwise", description="Missing answers: listwise, fiml (full-information ML, "
+CBSEM = Declared("CBSEMOptions", {
+    "estimator": Option(Estimator, "ML", "Estimator (lavaan's names); WLSMV goes with "
+                        "ordered items."),
+    "ordered": Option(
+        list[str] | bool | None, None, "Ordered (ordinal) items, or true for all of them: "
+        "thresholds, polychoric correlations and WLSMV."),
+    "missing": Option(
+        CBSEMMissing, "listwise", "Missing answers: listwise, fiml (full-information ML, "
         "lavaan's \"ml\"; ML or MLR, unweighted, no bootstrap) or auto (fiml where it "
-        "applies, listwise otherwise, said in the notes).")
-    bootstrap: int = Field(0, ge=0, description="Bootstrap resamples (0: none).")
-    seed: int | None = Field(DEFAULT_SEED, ge=0, le=MAX_SEED, description=_SEED_HELP)
-    ci: float = Field(0.95, gt=0, lt=1, description="Confidence level of the intervals.")
-    std_lv: bool = Field(
-        False, description="Identify each factor by fixing its variance to 1, all loadings "
-        "free (lavaan's std.lv); otherwise each factor's first loading is fixed to 1.")
-    orthogonal: bool = Field(
-        False, description="Uncorrelated exogenous factors (lavaan's orthogonal).")
-
-    @model_validator(mode="after")
-    def _estimator_takes_these(self) -> "CBSEMOptions":
-        """The settings together, as the estimator's record allows them
-        (:func:`crmsurvey.cbsem.estimators.check`): refused with the real reason."""
-        from .cbsem.estimators import check
-
-        estimator = "WLSMV" if self.ordered and self.estimator == "ML" else self.estimator
-        check(estimator, missing=self.missing, bootstrap=self.bootstrap,
-              ordered=bool(self.ordered))
-        return self
-
-
-CBSEMOptions.record = CBSEMOptions
+        "applies, listwise otherwise, said in the notes)."),
+    "bootstrap": Option(int, 0, "Bootstrap resamples (0: none).", ge=0),
+    "seed": Option(int | None, DEFAULT_SEED, _SEED_HELP, ge=0, le=MAX_SEED),
+    "ci": Option(float, 0.95, "Confidence level of the intervals.", gt=0, lt=1),
+    "std_lv": Option(
+        bool, False, "Identify each factor by fixing its variance to 1, all loadings "
+        "free (lavaan's std.lv); otherwise each factor's first loading is fixed to 1."),
+    "orthogonal": Option(bool, False, "Uncorrelated exogenous factors (lavaan's "
+                         "orthogonal)."),
+}, "Options of :func:`crmsurvey.cbsem` (and of a study's ``cbsem:`` section).",
+    together=_cbsem_together)
 
 #: Where a study's default deliberately differs from the function's, and why. A study
 #: writes a client report, so its PLS models are bootstrapped (intervals, tests) and get
 #: the exact fit test by default; its CB-SEM uses FIML where it applies. A study's seed
-#: may not be null: a study always gives the same numbers.
-STUDY_DEFAULTS: dict[type[_Record], dict[str, Any]] = {
-    PLSOptions: {"bootstrap": 1000, "fit_test": 499},
-    CBSEMOptions: {"missing": "auto"},
+#: may not be null: a study always gives the same numbers. (Keyed by the pydantic
+#: records as ``STUDY_DEFAULTS``.)
+_STUDY_DEFAULTS: dict[str, dict[str, Any]] = {
+    "PLSOptions": {"bootstrap": 1000, "fit_test": 499},
+    "CBSEMOptions": {"missing": "auto"},
 }
 
 
-def study_record(record: type[_Record]) -> type[_Record]:
+def _records() -> dict[str, Any]:
+    """The pydantic records, built from the declarations (pydantic imported here only)."""
+    from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, \
+        model_validator
+
+    class _Record(BaseModel):
+        """Base of the options records: frozen, unknown keys refused."""
+
+        model_config = ConfigDict(extra="forbid", frozen=True)
+        #: the estimator record a (study) subclass extends: its fields are the estimator's
+        record: ClassVar[type["_Record"]]
+
+        @classmethod
+        def validated(cls, **values: Any) -> "_Record":
+            """The record of ``values``, or an :class:`InputError` naming the first bad
+            option and what it allows."""
+            try:
+                return cls(**values)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                if not err["loc"] and isinstance(err.get("ctx", {}).get("error"),
+                                                 InputError):
+                    raise err["ctx"]["error"] from None  # a record's own check
+                name = ".".join(str(p) for p in err["loc"][:1]) or "option"
+                value = values.get(name, err.get("input"))
+                allowed = cls.choices(name) if name in cls.model_fields else None
+                if allowed:
+                    raise InputError(f"{name} must be one of {', '.join(map(repr, allowed))}"
+                                     f", not {value!r}") from None
+                if err["type"] == "extra_forbidden":
+                    raise InputError(f"unknown option {name!r}", hint="options: " + ", ".join(
+                        cls.model_fields)) from None
+                raise InputError(f"{name}: {err['msg'][0].lower()}{err['msg'][1:]}, "
+                                 f"not {value!r}") from None
+
+        @classmethod
+        def default(cls, name: str) -> Any:
+            """The default of option ``name``."""
+            return cls.model_fields[name].get_default(call_default_factory=True)
+
+        @classmethod
+        def choices(cls, name: str) -> tuple | None:
+            """The allowed values of option ``name`` when they are a list (``Literal``)."""
+            tp = cls.model_fields[name].annotation
+            return typing.get_args(tp) if typing.get_origin(tp) is Literal else None
+
+        @classmethod
+        def bounds(cls, name: str) -> dict[str, float]:
+            """The numeric bounds of option ``name``: ``{"ge": 0, "lt": 1, …}``."""
+            out = {}
+            for m in cls.model_fields[name].metadata:
+                for key in ("ge", "gt", "le", "lt"):
+                    if getattr(m, key, None) is not None:
+                        out[key] = getattr(m, key)
+            return out
+
+        @classmethod
+        def help(cls, name: str) -> str:
+            """The description of option ``name`` (CLI help, docs)."""
+            return cls.model_fields[name].description or ""
+
+        def kwargs(self) -> dict[str, Any]:
+            """The estimator's keyword arguments (the record's own fields, not study-only
+            ones)."""
+            return {k: getattr(self, k) for k in type(self).record.model_fields}
+
+    out: dict[str, Any] = {}
+    for declared in (PLS, CBSEM):
+        validators = {}
+        if declared.together is not None:
+            def _together(self, _check=declared.together):
+                _check(self)
+                return self
+            validators["_settings_together"] = model_validator(mode="after")(_together)
+        record = create_model(
+            declared.name, __base__=_Record, __module__=__name__, __validators__=validators,
+            **{k: (o.annotation, Field(o.default, description=o.description, **o.bounds))
+               for k, o in declared.fields.items()})
+        record.__doc__ = declared.doc
+        record.record = record
+        out[declared.name] = record
+    out["STUDY_DEFAULTS"] = {out[k]: v for k, v in _STUDY_DEFAULTS.items()}
+    return out
+
+
+def __getattr__(name: str) -> Any:
+    """:class:`PLSOptions`, :class:`CBSEMOptions` and :data:`STUDY_DEFAULTS` (pydantic),
+    built on first use."""
+    if name in ("PLSOptions", "CBSEMOptions", "STUDY_DEFAULTS"):
+        globals().update(_records())
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def study_record(record: type) -> type:
     """``record`` with the study's defaults (:data:`STUDY_DEFAULTS`) and a seed that
     may not be null: the base of the study schema's section."""
+    from pydantic import create_model
+    from pydantic.fields import FieldInfo
+
     fields: dict[str, Any] = {}
-    for name, value in STUDY_DEFAULTS.get(record, {}).items():
+    for name, value in _STUDY_DEFAULTS.get(record.__name__, {}).items():
         f = record.model_fields[name]
         fields[name] = (f.annotation, FieldInfo.merge_field_infos(f, default=value))
     if "seed" in record.model_fields:

@@ -22,7 +22,7 @@ from .._data import far_value_diagnostics
 from .._random import resolve_seed
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
-from ..options import CBSEMMissing, CBSEMOptions, Estimator
+from ..options import CBSEM, CBSEMMissing, Estimator
 from .build import LEAST_SQUARES, Built, build, fit_covariance, ls_measures
 from .estimators import ESTIMATORS, auto_missing, check
 from .fitmeasures import FIT_NAMES, combine_groups, fit_measures, information_criteria
@@ -37,7 +37,7 @@ from .verify import check_collinearity, check_solution, is_positive_definite
 
 __all__ = ["cbsem", "cbsem_syntax", "auto_missing"]
 
-_O = CBSEMOptions()  # the defaults, defined once (crmsurvey.options)
+_O = CBSEM.defaults()  # the defaults, defined once (crmsurvey.options)
 
 
 def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
@@ -107,9 +107,9 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     >>> float(round(res.fit["chisq"], 3)), int(res.fit["df"])          # lavaan: 38.125, 35
     (38.125, 35)
     """
-    o = CBSEMOptions.validated(estimator=estimator, ordered=ordered, missing=missing,
-                               bootstrap=bootstrap, seed=seed, ci=ci, std_lv=std_lv,
-                               orthogonal=orthogonal)
+    o = CBSEM.validated(estimator=estimator, ordered=ordered, missing=missing,
+                        bootstrap=bootstrap, seed=seed, ci=ci, std_lv=std_lv,
+                        orthogonal=orthogonal)
     estimator, ordered, missing, bootstrap, seed, ci = (
         o.estimator, o.ordered, o.missing, o.bootstrap, o.seed, o.ci)
     if ordered and estimator == "ML":
