@@ -7,7 +7,6 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from .. import __version__
 from .. import _defaults as D
@@ -22,9 +21,9 @@ from ..options import (CIMethod, HigherOrder, Interaction, PLSMissing, PLSOption
 from ..resampling import scheme_diagnostics, scheme_for
 from ..weighting.design import bootstrap_scheme
 from . import quality as Q
-from .bootstrap import intervals, jackknife, run_bootstrap
+from .bootstrap import jackknife, run_bootstrap
 from .data import prepare
-from .extract import effect_pairs, extract_stats, path_pairs
+from .extract import extract_stats
 from .ipma import index_scores, ipma, ipma_items
 from .layout import Layout, layout_of
 from .fit import model_fit
@@ -35,7 +34,9 @@ from .source import Fitted, Plain
 from .staged import stage
 from .moderation import first_stage_table, simple_slopes, staged_inputs
 from .result import PLSResult, PLSSettings
-from .stats import BatchStats, Options, batch_statistics
+from .stats import Options, batch_statistics
+from .tables import (add_inference, collinear_diagnostics, estimate_diagnostics,
+                     estimate_tables, interval_bounds, measurement_ops)
 from .verify import verify
 
 __all__ = ["pls"]
@@ -154,9 +155,9 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         raise np.linalg.LinAlgError(
             "the outer weights are undefined: a structural regression is singular (are two "
             "constructs measured by the same answers?)")
-    diagnostics = found + _diagnose(full, lay, prep)
+    diagnostics = found + estimate_diagnostics(full, lay, prep)
 
-    tables = _tables(full, lay, len(prep.x))
+    tables = estimate_tables(full, lay, len(prep.x))
     draws = jack = None
     seed = resolve_seed(o.seed)
     resampling = scheme_for(o.resampling, len(prep.x), seed).kind
@@ -173,8 +174,8 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
                               progress=progress, engine=engine)
         if ci_method == "bca":
             jack = jackknife(source, prep.weights, lay, opts, chunk=chunk)
-        _add_inference(tables, full, lay, draws, jack, ci=ci, method=ci_method,
-                       df=len(prep.x) - 1)
+        add_inference(tables, full, lay, draws, jack, ci=ci, method=ci_method,
+                      df=len(prep.x) - 1)
         n_failed = int(draws.failed.sum())
         diagnostics += draws.diagnostics()
     else:
@@ -182,7 +183,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     tables["indirect"] = indirect_table(
         lay, extract_stats(full, lay)["paths"][0],
         None if draws is None else draws.values["paths"],
-        intervals=partial(_bounds, ci=ci, method=ci_method),
+        intervals=partial(interval_bounds, ci=ci, method=ci_method),
         jack=None if jack is None else jack["paths"])
     r = m.corr[0]
     fit_table, fit_failed = (None, 0) if staging else model_fit(
@@ -194,7 +195,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
             "the quantiles use the others"))
     selection = criteria(m, full, lay, opts, len(prep.x))
     item_vif = Q.item_vif(r, lay)
-    diagnostics += _collinear(item_vif, lay)
+    diagnostics += collinear_diagnostics(item_vif, lay)
 
     w = full.weights[0]
     loadings = full.loadings[0]
@@ -206,7 +207,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     fl_values[np.arange(lay.k), np.arange(lay.k)] = np.sqrt(quality["ave"].to_numpy())
     fl = pd.DataFrame(fl_values, index=names, columns=names)
     cross = pd.DataFrame(loadings, index=list(lay.items), columns=names)
-    ivif = pd.DataFrame({"lhs": [lay.constructs[b] for b in lay.block], "op": _ops(lay),
+    ivif = pd.DataFrame({"lhs": [lay.constructs[b] for b in lay.block], "op": measurement_ops(lay),
                          "rhs": list(lay.items), "vif": item_vif})
     scores = _scores(prep, w, lay)
     settings = PLSSettings(
@@ -229,7 +230,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
         slopes=None if not staging else simple_slopes(
             tables["paths"], spec, None if draws is None else draws.values["paths"],
             None if jack is None else jack["paths"],
-            intervals=partial(_bounds, ci=ci, method=ci_method)),
+            intervals=partial(interval_bounds, ci=ci, method=ci_method)),
         first_stage=first_stage_table(staging, source, prep.weights),
         draws=draws,
         _predict=None if staging and staging.has_higher_order else partial(
@@ -278,10 +279,6 @@ def _inputs(model, data, weights, scale):
     return model, data, weights, scale, found
 
 
-def _ops(lay: Layout) -> list[str]:
-    return ["<~" if lay.mode_b[b] else "=~" for b in lay.block]
-
-
 def _scores(prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
     """Construct scores with (weighted) variance 1, as seminr scales them (n − 1)."""
     wt = prep.weights / prep.weights.sum()
@@ -290,97 +287,3 @@ def _scores(prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:
     sd = np.sqrt(wt @ (prep.x - mean) ** 2 * n / (n - 1))
     return pd.DataFrame((prep.x - mean) / sd @ (w[:, None] * lay.mask), index=prep.index,
                         columns=list(lay.constructs))
-
-
-# --- tables -------------------------------------------------------------------------
-
-def _tables(full: BatchStats, lay: Layout, n: int) -> dict[str, pd.DataFrame]:
-    names = lay.constructs
-    est = {k: v[0] for k, v in extract_stats(full, lay).items()}
-    paths = path_pairs(lay)
-    effects = effect_pairs(lay)
-    direct = full.beta[0]
-    out = {
-        "paths": pd.DataFrame({"lhs": [names[j] for _, j in paths], "op": "~",
-                               "rhs": [names[i] for i, _ in paths], "est": est["paths"]}),
-        "loadings": pd.DataFrame({"lhs": [names[b] for b in lay.block], "op": _ops(lay),
-                                  "rhs": list(lay.items), "est": est["loadings"]}),
-        "weights": pd.DataFrame({"lhs": [names[b] for b in lay.block], "op": _ops(lay),
-                                 "rhs": list(lay.items), "est": est["weights"]}),
-        "total": pd.DataFrame({"lhs": [names[j] for _, j in effects], "op": "~",
-                               "rhs": [names[i] for i, _ in effects],
-                               "direct": [direct[i, j] for i, j in effects],
-                               "indirect": [est["total"][n] - direct[i, j]
-                                            for n, (i, j) in enumerate(effects)],
-                               "total": est["total"]}),
-        "index": pd.DataFrame({"construct": list(names), "index": est["index"]}),
-    }
-    endo = lay.endogenous
-    n_pred = np.array([len(lay.predecessors(j)) for j in endo])
-    out["r2"] = pd.DataFrame({"construct": [names[j] for j in endo], "r2": est["r2"],
-                              "r2_adj": 1 - (1 - est["r2"]) * (n - 1) / (n - n_pred - 1),
-                              "predictors": n_pred})
-    iu = np.triu_indices(lay.k, 1)
-    out["htmt"] = pd.DataFrame({"lhs": [names[i] for i in iu[0]], "op": "htmt",
-                                "rhs": [names[j] for j in iu[1]], "est": est["htmt"]})
-    return out
-
-
-def _bounds(est, draws, jack=None, *, ci, method):
-    return intervals(est, draws, ci=ci, method=method, jack=jack)
-
-
-def _add_inference(tables, full, lay, draws, jack, *, ci, method, df) -> None:
-    est = {k: v[0] for k, v in extract_stats(full, lay).items()}
-    target = {"paths": ("paths", "est"), "loadings": ("loadings", "est"),
-              "weights": ("weights", "est"), "total": ("total", "total"),
-              "index": ("index", "index"), "htmt": ("htmt", "est")}
-    for key, (table, col) in target.items():
-        d = draws.values[key]
-        se = np.nanstd(d, axis=0, ddof=1)
-        se[se < 1e-12] = np.nan  # fixed by construction (a single item's loading of 1)
-        lo, hi = intervals(est[key], d, ci=ci, method=method,
-                           jack=None if jack is None else jack[key])
-        t = tables[table]
-        t["se"] = se
-        if key not in ("index", "htmt"):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t["t"] = est[key] / se
-            t["pvalue"] = 2 * sps.t.sf(np.abs(t["t"].to_numpy()), df)
-        t["ci_lower"], t["ci_upper"] = lo, hi
-        t["boot_mean"] = np.nanmean(d, axis=0)
-
-
-# --- diagnostics --------------------------------------------------------------------
-
-def _diagnose(full: BatchStats, lay: Layout, prep) -> list[Diagnostic]:
-    out = []  # convergence and loadings beyond ±1: crmsurvey.pls.verify
-    w = full.weights[0]
-    for i in np.flatnonzero(w < 0):
-        c = lay.constructs[lay.block[i]]
-        out.append(Diagnostic("negative_weight", f"item {lay.items[i]!r} has a negative outer "
-                              f"weight ({w[i]:.3f}) in {c!r}: the 0–100 index of {c!r} is not "
-                              "valid", concerns=(lay.items[i], c)))
-    if prep.bounds_observed:
-        out.append(Diagnostic("index_bounds", "no response-scale bounds given (scale=...): the "
-                              "0–100 indices use the observed minimum and maximum of each item "
-                              "and so depend on this sample"))
-    if len(prep.x) < lay.p:
-        out.append(Diagnostic("small_sample", f"{len(prep.x)} respondents for {lay.p} items: "
-                              "fewer respondents than items, so estimates and intervals are "
-                              "unstable", concerns=(str(len(prep.x)), str(lay.p))))
-    return out
-
-
-def _collinear(item_vif: np.ndarray, lay: Layout) -> list[Diagnostic]:
-    """One diagnostic per block with perfectly collinear items (infinite VIF)."""
-    out = []
-    for j in range(lay.k):
-        idx = [i for i in lay.items_of(j) if np.isinf(item_vif[i])]
-        if idx:
-            names = ", ".join(repr(lay.items[i]) for i in idx)
-            out.append(Diagnostic("collinearity", f"items {names} of {lay.constructs[j]!r} are "
-                                  "perfectly collinear (VIF infinite): one is a copy or a "
-                                  "linear combination of the others; drop it",
-                                  concerns=tuple(lay.items[i] for i in idx)))
-    return out

@@ -55,6 +55,8 @@ from .mediation import indirect_table
 from .result import PLSResult, PLSSettings
 from .selection import criteria
 from .stats import Options, batch_statistics
+from .tables import (add_inference, collinear_diagnostics, estimate_diagnostics,
+                     estimate_tables, interval_bounds, measurement_ops)
 
 __all__ = ["pls_partitioned", "Partitioned", "combined_log"]
 
@@ -325,30 +327,27 @@ def _assemble(source: Partitioned, m: Moments, raw_cov: np.ndarray, lay, opts: O
               bounds_observed: bool, n_imputed: int, n_dropped: int, w_mean: float,
               chunk: int, progress, *, weighted: bool) -> PLSResult:
     """The result from the reduced moments, as :func:`crmsurvey.pls` assembles it."""
-    from .estimate import _add_inference, _bounds as ci_bounds, _collinear, _diagnose, \
-        _ops, _tables
-
     full = batch_statistics(m, lay, opts)
     if not np.isfinite(full.weights[0]).all():
         raise np.linalg.LinAlgError("the outer weights are undefined: a structural "
                                     "regression is singular")
     shape = SimpleNamespace(x=np.broadcast_to(np.float64(0), (n, lay.p)),
                             bounds_observed=bounds_observed)
-    diagnostics = _diagnose(full, lay, shape)
-    tables = _tables(full, lay, n)
+    diagnostics = estimate_diagnostics(full, lay, shape)
+    tables = estimate_tables(full, lay, n)
     seed = resolve_seed(o.seed)
     kind = scheme_for(o.resampling, n, seed).kind
     draws = None
     n_failed = 0
-    ci = partial(ci_bounds, ci=o.ci, method=o.ci_method)
+    ci = partial(interval_bounds, ci=o.ci, method=o.ci_method)
     if o.bootstrap:
         diagnostics += scheme_diagnostics(kind, n)
         placeholder = np.broadcast_to(np.float64(1), (n,))  # weights live on the workers
         draws = run_bootstrap(source, placeholder, lay, opts, full, n_boot=o.bootstrap,
                               seed=seed, chunk=chunk, sign_change=o.sign_change,
                               resampling=kind, progress=progress)
-        _add_inference(tables, full, lay, draws, None, ci=o.ci, method=o.ci_method,
-                       df=n - 1)
+        add_inference(tables, full, lay, draws, None, ci=o.ci, method=o.ci_method,
+                      df=n - 1)
         n_failed = int(draws.failed.sum())
         diagnostics += draws.diagnostics()
     tables["indirect"] = indirect_table(
@@ -359,7 +358,7 @@ def _assemble(source: Partitioned, m: Moments, raw_cov: np.ndarray, lay, opts: O
                              opts, n_boot=0)
     selection = criteria(m, full, lay, opts, n)
     item_vif = Q.item_vif(r, lay)
-    diagnostics += _collinear(item_vif, lay)
+    diagnostics += collinear_diagnostics(item_vif, lay)
     w = full.weights[0]
     loadings = full.loadings[0]
     quality = Q.reliability(r, w, loadings, lay, Q.raw_alpha(raw_cov, lay))
@@ -380,8 +379,9 @@ def _assemble(source: Partitioned, m: Moments, raw_cov: np.ndarray, lay, opts: O
         quality=quality, htmt=pd.DataFrame(full.htmt[0], index=names, columns=names),
         fornell_larcker=pd.DataFrame(fl_values, index=names, columns=names),
         cross_loadings=pd.DataFrame(loadings, index=list(lay.items), columns=names),
-        item_vif=pd.DataFrame({"lhs": [names[b] for b in lay.block], "op": _ops(lay),
-                               "rhs": list(lay.items), "vif": item_vif}),
+        item_vif=pd.DataFrame({"lhs": [names[b] for b in lay.block],
+                               "op": measurement_ops(lay), "rhs": list(lay.items),
+                               "vif": item_vif}),
         inner_vif=Q.inner_vif(full.ccor[0], lay), f2=Q.f_squared(full.ccor[0], full.r2[0], lay),
         scores=pd.DataFrame(columns=names, dtype=float), diagnostics=tuple(diagnostics),
         settings=settings, model=spec.syntax or spec.to_lavaan(),
