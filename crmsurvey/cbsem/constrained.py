@@ -74,41 +74,61 @@ def _halving(total, u: np.ndarray, step: np.ndarray, f: float, tries: int = 20
     return None
 
 
+def _scoring(evaluate, sizes: list[int], n: list[float], theta0: list[np.ndarray],
+             k: np.ndarray, c: np.ndarray, tol: float, max_iter: int):
+    """Fisher scoring on the unique parameters ``u`` (the groups' rows ``K u + c``) of
+    ``F = Σ_g (N_g/N) F_g``, with step halving; the one loop of every constrained fit.
+
+    ``evaluate(thetas, need)`` gives the groups' ``F_g`` and, if ``need``, the gradient
+    and expected information of ``F`` over all groups' rows (weights ``N_g/N`` applied;
+    None where ``F`` is not finite). Returns the :class:`GroupsFit` and ``K' I K`` at the
+    end (None if it could not be evaluated). Small matrices: one BLAS thread."""
+    w = np.asarray(n, float) / float(np.sum(n))
+
+    def at(uu, need):
+        return evaluate(_split(k @ uu + c, sizes), need)
+
+    with blas_threads(1):
+        u = np.linalg.lstsq(k, np.concatenate(theta0) - c, rcond=None)[0]
+        fs, grad, info = at(u, True)
+        f, converged, it = float(np.dot(w, fs)), False, 0
+        for it in range(1, max_iter + 1):
+            if grad is None:
+                break
+            gu, iu = k.T @ grad, k.T @ info @ k
+            try:
+                step = np.linalg.solve(iu, gu)
+            except np.linalg.LinAlgError:
+                step = np.linalg.lstsq(iu, gu, rcond=None)[0]
+            found = _halving(lambda uu: float(np.dot(w, at(uu, False)[0])), u, step, f)
+            if found is None:
+                break
+            u, f, scale = found
+            fs, grad, info = at(u, True)
+            if np.abs(scale * step).max() < tol:
+                converged = True
+                break
+    iu = None if info is None else k.T @ info @ k
+    return GroupsFit(_split(k @ u + c, sizes), u, fs, converged, it), iu
+
+
 def fit_groups(structs: list[Structure], s: list[np.ndarray], n: list[float],
                theta0: list[np.ndarray], k: np.ndarray, c: np.ndarray, *,
                estimator: str = "ML", tol: float = 1e-9, max_iter: int = 500) -> GroupsFit:
-    """Minimise ``Σ_g (N_g/N) F_g`` over the unique parameters from ``theta0``."""
-    sizes = [st.q for st in structs]
+    """Minimise ``Σ_g (N_g/N) F_g`` (the covariance structures) over the unique
+    parameters from ``theta0``."""
     w = np.asarray(n, float) / float(np.sum(n))
     s_inv = [np.linalg.inv(x) for x in s] if estimator == "GLS" else None
-    u = np.linalg.lstsq(k, np.concatenate(theta0) - c, rcond=None)[0]
 
-    def group_f(th):
+    def evaluate(ths, need):
+        if need:
+            fs, grad, info = group_information(structs, ths, s, w, estimator, s_inv)
+            return (fs, grad, info) if np.all(np.isfinite(fs)) else (fs, None, None)
         return np.array([discrepancy(st.implied(t[None])[0], x[None], estimator,
                                      None if s_inv is None else s_inv[g][None])[0]
-                         for g, (st, t, x) in enumerate(zip(structs, th, s))])
+                         for g, (st, t, x) in enumerate(zip(structs, ths, s))]), None, None
 
-    def total(uu):
-        return float(np.dot(w, group_f(_split(k @ uu + c, sizes))))
-
-    f, converged, it = total(u), False, 0
-    for it in range(1, max_iter + 1):
-        _, grad, info = group_information(structs, _split(k @ u + c, sizes), s, w,
-                                          estimator, s_inv)
-        gu, iu = k.T @ grad, k.T @ info @ k
-        try:
-            step = np.linalg.solve(iu, gu)
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(iu, gu, rcond=None)[0]
-        found = _halving(total, u, step, f)
-        if found is None:
-            break
-        u, f, scale = found
-        if np.abs(scale * step).max() < tol:
-            converged = True
-            break
-    th = _split(k @ u + c, sizes)
-    return GroupsFit(th, u, group_f(th), converged, it)
+    return _scoring(evaluate, [st.q for st in structs], n, theta0, k, c, tol, max_iter)[0]
 
 
 # --- with a mean structure: μ = ν + Λ C α ----------------------------------------------
@@ -205,50 +225,25 @@ def _ml_means(st, mp, th, s, m, need: bool):
 def fit_groups_means(structs: list[Structure], parts: list[MeanPart], s: list, m: list,
                      n: list[float], theta0: list[np.ndarray], k: np.ndarray, c: np.ndarray,
                      *, tol: float = 1e-9, max_iter: int = 500):
-    """See :func:`_fit_groups_means`; its small matrices run on one BLAS thread."""
-    with blas_threads(1):
-        return _fit_groups_means(structs, parts, s, m, n, theta0, k, c, tol=tol,
-                                 max_iter=max_iter)
-
-
-def _fit_groups_means(structs, parts, s, m, n, theta0, k, c, *, tol, max_iter):
     """ML with a mean structure over the groups, ``F = Σ_g (N_g/N) F_g``, by Fisher
-    scoring on the unique parameters; each group's vector is [θ_g, intercepts_g].
-    Returns the fit and the covariance of all rows (expected information)."""
-    sizes = [st.q + mp.r for st, mp in zip(structs, parts)]
+    scoring on the unique parameters (:func:`_scoring`); each group's vector is
+    [θ_g, intercepts_g]. Returns the fit and the covariance of all rows (expected
+    information; None when singular)."""
     w = np.asarray(n, float) / float(np.sum(n))
-    u = np.linalg.lstsq(k, np.concatenate(theta0) - c, rcond=None)[0]
 
-    def evaluate(uu, need):
-        ths = _split(k @ uu + c, sizes)
-        fs, grads, infos = [], [], []
-        for g, (st, mp, th) in enumerate(zip(structs, parts, ths)):
-            f, gr, inf = _ml_means(st, mp, th, s[g], m[g], need)
-            fs.append(f)
-            grads.append(None if gr is None else w[g] * gr)
-            infos.append(None if inf is None else w[g] * inf)
-        return ths, np.array(fs), grads, infos
+    def evaluate(ths, need):
+        out = [_ml_means(st, mp, th, s[g], m[g], need)
+               for g, (st, mp, th) in enumerate(zip(structs, parts, ths))]
+        fs = np.array([o[0] for o in out])
+        if not need or any(o[1] is None for o in out):
+            return fs, None, None
+        return fs, np.concatenate([w[g] * o[1] for g, o in enumerate(out)]), \
+            _block_diag([w[g] * o[2] for g, o in enumerate(out)])
 
-    def assemble(grads, infos):
-        return k.T @ np.concatenate(grads), k.T @ _block_diag(infos) @ k
-
-    _, fs, grads, infos = evaluate(u, True)
-    f, converged, it = float(np.dot(w, fs)), False, 0
-    for it in range(1, max_iter + 1):
-        gu, iu = assemble(grads, infos)
-        step = np.linalg.lstsq(iu, gu, rcond=None)[0]
-        found = _halving(lambda uu: float(np.dot(w, evaluate(uu, False)[1])), u, step, f)
-        if found is None:
-            break
-        u, f, scale = found
-        _, fs, grads, infos = evaluate(u, True)
-        if np.abs(scale * step).max() < tol:
-            converged = True
-            break
-    ths, fs, grads, infos = evaluate(u, True)
-    _, iu = assemble(grads, infos)
+    sizes = [st.q + mp.r for st, mp in zip(structs, parts)]
+    gf, iu = _scoring(evaluate, sizes, n, theta0, k, c, tol, max_iter)
     try:
-        cov = k @ (2 / float(np.sum(n)) * np.linalg.inv(iu)) @ k.T
+        cov = None if iu is None else k @ (2 / float(np.sum(n)) * np.linalg.inv(iu)) @ k.T
     except np.linalg.LinAlgError:
         cov = None
-    return GroupsFit(ths, u, fs, converged, it), cov
+    return gf, cov
