@@ -1,5 +1,6 @@
 """The executive summary's findings: three to five sentences written from the results,
-each backed by a number with its interval, from sentence templates in each language —
+each backed by a number with its interval, from the catalogue's sentence templates
+(``finding:`` keys, see :mod:`crmsurvey.report.i18n`) —
 and a plain statement instead of a finding wherever the statistics do not support one.
 
 The focus is the client's group in the current wave (``report.client_group``), or the
@@ -8,98 +9,9 @@ whole sample of the current wave when the study names no client.
 from __future__ import annotations
 
 from ..study.results import Difference, Results, group_key
+from .i18n import sentences
 
 __all__ = ["findings"]
-
-SENTENCES = {
-    "en": {
-        "position": "{when}{focus}'s {construct} index is {value} ({level} interval "
-                    "{lo} to {hi}), against {market} for the market as a whole.",
-        "position_all": "{when}the {construct} index is {value} ({level} interval {lo} to "
-                        "{hi}).",
-        "position_noci": "{when}{focus}'s {construct} index is {value} (no bootstrap "
-                         "interval: the study was run without resamples), against {market} "
-                         "for the market as a whole.",
-        "position_all_noci": "{when}the {construct} index is {value} (no bootstrap "
-                             "interval: the study was run without resamples).",
-        "when": "In {wave}, ", "everyone": "the whole sample", "semi": "; ",
-        "no_gap": "No group's {construct} index differs significantly from another's.",
-        "ahead": "{focus} is significantly ahead of {names}",
-        "behind": "{focus} is significantly behind {names}",
-        "gap": "{name} by {diff} points (adjusted interval {lo} to {hi})",
-        "level_with": "{focus} cannot be told apart from {names}",
-        "level_with_n": "{focus} cannot be told apart from the {n} others",
-        "and_more": "{names} and {k} more",
-        "joined": "{parts}.",
-        "nps": "{focus}'s Net Promoter Score is {value} ({level} interval {lo} to {hi}); "
-               "the market's is {market}.",
-        "change_sig": "Since {prev}, {what} {direction} by {diff} points ({level} interval "
-                      "{lo} to {hi}).",
-        "change_none": "No index or NPS of {focus} changed significantly since {prev}; the "
-                       "largest change, {what}, is {diff} points ({level} interval {lo} to "
-                       "{hi}).",
-        "rose": "rose", "fell": "fell",
-        "caveat": " MICOM did not establish that {construct} is measured alike in both "
-                  "waves: read this change with care.",
-        "standout": "{driver} stands out as the strongest lever for {target}: a one-point "
-                    "rise in its index moves {target} by {importance} points (standardised "
-                    "effect {effect}, {level} interval {lo} to {hi}).",
-        "several": "{drivers} all drive {target} significantly (strongest: {first}, "
-                   "standardised effect {effect}, {level} interval {lo} to {hi}); none "
-                   "stands out from the others.",
-        "no_driver": "No driver that management can act on has a significant effect on "
-                     "{target}.",
-        "act": "Act first on {driver}: it matters for {target} and performs below the other "
-               "drivers ({performance} of 100); its weakest question is “{question}” "
-               "({item_performance}).",
-        "keep": "The drivers that matter already perform at or above the others' level; "
-                "keep {driver} up ({performance} of 100).",
-        "only": "{driver} is the only driver of {target} in the model that management can "
-                "act on, and its effect is significant: a one-point rise in its index moves "
-                "{target} by {importance} points (standardised effect {effect}, {level} "
-                "interval {lo} to {hi}).",
-        "only_perf": "{driver} scores {performance} of 100; its weakest question is "
-                     "“{question}” ({item_performance}).",
-    },
-    "zh-CN": {
-        "position": "{when}{focus}的{construct}指数为{value}（{level}置信区间{lo}至{hi}），"
-                    "整个市场为{market}。",
-        "position_all": "{when}{construct}指数为{value}（{level}置信区间{lo}至{hi}）。",
-        "position_noci": "{when}{focus}的{construct}指数为{value}（本研究未做自助法重抽样，"
-                         "无置信区间），整个市场为{market}。",
-        "position_all_noci": "{when}{construct}指数为{value}（本研究未做自助法重抽样，无置信"
-                             "区间）。",
-        "when": "{wave}年，", "everyone": "全部受访者", "semi": "；",
-        "no_gap": "各组的{construct}指数之间没有显著差异。",
-        "ahead": "{focus}显著领先于{names}",
-        "behind": "{focus}显著落后于{names}",
-        "gap": "{name}（相差{diff}分，校正置信区间{lo}至{hi}）",
-        "level_with": "{focus}与{names}之间没有显著差异",
-        "level_with_n": "{focus}与其余{n}个组之间没有显著差异",
-        "and_more": "{names}等（另有{k}个）",
-        "joined": "{parts}。",
-        "nps": "{focus}的净推荐值为{value}（{level}置信区间{lo}至{hi}），市场整体为{market}。",
-        "change_sig": "与{prev}年相比，{what}{direction}{diff}分（{level}置信区间{lo}至{hi}）。",
-        "change_none": "与{prev}年相比，{focus}的各项指数和净推荐值均无显著变化；变化最大的是"
-                       "{what}，为{diff}分（{level}置信区间{lo}至{hi}）。",
-        "rose": "上升了", "fell": "下降了",
-        "caveat": "MICOM未能确认{construct}在两个年度的测量一致，解读这一变化需谨慎。",
-        "standout": "{driver}是影响{target}最突出的杠杆：其指数每提高1分，{target}提高"
-                    "{importance}分（标准化效应{effect}，{level}置信区间{lo}至{hi}）。",
-        "several": "{drivers}均显著影响{target}（最强的是{first}，标准化效应{effect}，{level}"
-                   "置信区间{lo}至{hi}），但没有哪一项明显突出。",
-        "no_driver": "没有可由管理层改进的驱动因素对{target}有显著影响。",
-        "act": "优先改进{driver}：它对{target}有显著影响，而表现低于其他驱动因素（{performance}"
-               "分，满分100）；其中得分最低的题目是“{question}”（{item_performance}分）。",
-        "keep": "有显著影响的驱动因素表现均不低于其他因素；应继续保持{driver}（{performance}分，"
-                "满分100）。",
-        "only": "{driver}是模型中管理层可以改进的唯一驱动因素，且对{target}有显著影响：其指数每"
-                "提高1分，{target}提高{importance}分（标准化效应{effect}，{level}置信区间{lo}至"
-                "{hi}）。",
-        "only_perf": "{driver}得分为{performance}分（满分100）；其中得分最低的题目是“{question}”"
-                     "（{item_performance}分）。",
-    },
-}
 
 
 def _n(x: float | None, digits: int = 1, sign: bool = False) -> str:
@@ -114,7 +26,7 @@ def findings(results: Results, names, level: str) -> list[str]:
     """Three to five sentences for the executive summary (see the module docstring).
     ``names``: the report's :class:`~crmsurvey.report.context.Names`."""
     lang, labels, item_text = names.lang, names, names.question
-    s = SENTENCES.get(lang, SENTENCES["en"])
+    s = sentences(lang)
     sep = "、" if lang == "zh-CN" else ", "
     head = results.headline
     scope = head.group

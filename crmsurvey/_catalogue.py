@@ -1,0 +1,76 @@
+"""The gettext catalogues in ``crmsurvey/locales/``: every word a reader sees (report,
+workbook, printed questionnaire, codebook, CLI summaries), one catalogue per language.
+
+``messages.pot`` holds the English source text (``msgid``) under the key the code asks for
+(``msgctxt``); ``<locale>.po`` (``zh_CN.po``) translates it. The files are parsed with
+Babel on first use and cached; there is no build step. See ``crmsurvey/locales/README.md``.
+
+>>> catalogue("zh-CN")["contents"]
+'目录'
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import InputError
+
+__all__ = ["LOCALES_DIR", "SOURCE", "languages", "catalogue", "require_language"]
+
+#: Where the catalogues are: ``messages.pot`` (English) and one ``<locale>.po`` a language.
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+#: The language of the source text (the ``msgid``\\ s).
+SOURCE = "en"
+
+
+def _file(lang: str, where: Path) -> Path:
+    return where / ("messages.pot" if lang == SOURCE else f"{lang.replace('-', '_')}.po")
+
+
+def languages() -> list[str]:
+    """The languages that have a catalogue, as tags: ``["en", "zh-CN"]``."""
+    return [SOURCE] + sorted(p.stem.replace("_", "-") for p in LOCALES_DIR.glob("*.po"))
+
+
+def require_language(lang: str, *, path: str | None = None, line: int | None = None) -> str:
+    """``lang`` if it has a catalogue, else :class:`~crmsurvey.errors.InputError` naming
+    the languages that have one."""
+    have = languages()
+    if lang not in have:
+        raise InputError(f"no catalogue for report language {lang!r}", path=path, line=line,
+                         hint=f"languages with a catalogue: {', '.join(have)} (a new "
+                              "language is one file in crmsurvey/locales/, see its README)")
+    return lang
+
+
+@lru_cache(maxsize=None)
+def _read(path: Path) -> dict[str, tuple[str, str]]:
+    """``{msgctxt: (msgid, msgstr)}`` of one catalogue file (a fuzzy entry: no msgstr)."""
+    from babel.messages.pofile import read_po
+
+    with open(path, "rb") as f:
+        cat = read_po(f, charset="utf-8")
+    out = {}
+    for m in cat:
+        if not m.id or m.context is None:
+            continue
+        text = m.string if isinstance(m.string, str) else m.string[0]
+        out[m.context] = (m.id, "" if m.fuzzy else text)
+    return out
+
+
+@lru_cache(maxsize=None)
+def _merged(lang: str, where: Path) -> dict[str, str]:
+    source = {k: msgid for k, (msgid, _) in _read(_file(SOURCE, where)).items()}
+    path = _file(lang, where)
+    if lang == SOURCE or not path.is_file():
+        return source
+    own = {k: text for k, (_, text) in _read(path).items() if text}
+    return {**source, **own}
+
+
+def catalogue(lang: str) -> dict[str, str]:
+    """Every message of ``lang`` by key: its translation, or the English source text where
+    the catalogue has none (gettext's rule). A language without a catalogue reads English
+    (check it first with :func:`require_language`)."""
+    return dict(_merged(lang, LOCALES_DIR))
