@@ -21,9 +21,10 @@ from .. import _defaults as D
 from .._data import numeric_columns, sampling_weights
 from .._random import DEFAULT_SEED, block_rng, child_seed
 from .._stats import holm
+from .._threads import blas_threads
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
-from ..moments import BLOCK, PairProducts, chunk_blocks
+from ..moments import BLOCK, WORK_BYTES, PairProducts, chunk_blocks
 from ..resampling import Multinomial
 from .data import prepare
 from .estimate import _inputs
@@ -140,7 +141,6 @@ def _impute_within(data: pd.DataFrame, items: list[str], group: str, weights
 def _bootstrap_group(pp, base_w, mask, lay, opts, n_boot, seed) -> dict:
     """Resample within one group only (its rows' counts; other rows get 0: they are left
     out of the sums, accumulated over row chunks about the pooled centre)."""
-    from .._threads import blas_threads
     from ..moments import resample_moments
 
     rows = np.flatnonzero(mask)
@@ -175,30 +175,61 @@ def _mean_var(freq: np.ndarray, scores: np.ndarray):
     return m, freq @ scores**2 / tot - m**2
 
 
+class _Relabelled:
+    """Row frequencies of both groups under ``t`` relabellings (the first ``t`` samples
+    group a's, the next ``t`` group b's), handed out by row ranges
+    (:class:`crmsurvey.moments.Frequencies`) from the (t, pair rows) membership
+    ``in_a``: no (relabellings × rows) float array exists."""
+
+    def __init__(self, in_a: np.ndarray, rows: np.ndarray, weights: np.ndarray) -> None:
+        self.in_a, self.rows, self.weights = in_a, rows, weights
+        self.size, self.n = 2 * len(in_a), len(weights)
+
+    def chunk(self, rows: slice) -> np.ndarray:
+        start, stop, _ = rows.indices(self.n)
+        lo, hi = np.searchsorted(self.rows, [start, stop])
+        at = self.rows[lo:hi]
+        a, w = self.in_a[:, lo:hi], self.weights[at]
+        out = np.zeros((self.size, stop - start))
+        t = len(self.in_a)
+        out[:t, at - start] = np.where(a, w, 0.0)
+        out[t:, at - start] = np.where(a, 0.0, w)
+        return out
+
+
 def _permutations(pp, weights, lay: Layout, opts, mask_a, mask_b, scores, n_perm: int,
-                  seed: int) -> _Permuted:
+                  seed: int, work: int = WORK_BYTES) -> _Permuted:
     """Refit both groups under ``n_perm`` random relabellings of their rows (group sizes
-    kept), in seeded blocks."""
+    kept), in seeded blocks of :data:`~crmsurvey.moments.BLOCK`: in each, every pair row
+    draws a uniform key per relabelling and the ``n_a`` smallest keys are group a. A
+    block is taken a few relabellings at a time (about ``work`` bytes of keys and
+    memberships; the keys drawn in sequence, so the same relabellings however it is
+    split) and their moments accumulated over row chunks."""
     rows = np.flatnonzero((mask_a + mask_b) > 0)
     n_a = int(mask_a.sum())
+    w_pair, s_pair = weights[rows], scores[rows]
+    step = max(1, work // (32 * len(rows)))
     parts: dict[str, list] = {k: [] for k in _Permuted.__dataclass_fields__}
     for b in range(-(-n_perm // BLOCK)):
+        rng = block_rng(seed, b)
         size = min(BLOCK, n_perm - b * BLOCK)
-        order = np.argsort(block_rng(seed, b).random((size, len(rows))), axis=1)
-        fa = np.zeros((size, len(weights)))
-        fb = np.zeros_like(fa)
-        sel_a, sel_b = rows[order[:, :n_a]], rows[order[:, n_a:]]
-        np.put_along_axis(fa, sel_a, weights[sel_a], axis=1)
-        np.put_along_axis(fb, sel_b, weights[sel_b], axis=1)
-        stats = batch_statistics(pp.moments(np.concatenate([fa, fb])), lay, opts)
-        paths = extract_stats(stats, lay)["paths"]
-        ma, va = _mean_var(fa, scores)
-        mb, vb = _mean_var(fb, scores)
-        for key, value in (("paths_a", paths[:size]), ("paths_b", paths[size:]),
-                           ("weights_a", stats.weights[:size]),
-                           ("weights_b", stats.weights[size:]), ("mean_diff", ma - mb),
-                           ("logvar_diff", np.log(va) - np.log(vb))):
-            parts[key].append(value)
+        for t in [min(step, size - i) for i in range(0, size, step)]:
+            keys = rng.random((t, len(rows)))
+            in_a = np.zeros(keys.shape, bool)
+            np.put_along_axis(in_a, np.argpartition(keys, n_a - 1, axis=1)[:, :n_a], True,
+                              axis=1)
+            del keys
+            with blas_threads(1):
+                stats = batch_statistics(pp.moments(_Relabelled(in_a, rows, weights)), lay,
+                                         opts)
+            paths = extract_stats(stats, lay)["paths"]
+            ma, va = _mean_var(np.where(in_a, w_pair, 0.0), s_pair)
+            mb, vb = _mean_var(np.where(in_a, 0.0, w_pair), s_pair)
+            for key, value in (("paths_a", paths[:t]), ("paths_b", paths[t:]),
+                               ("weights_a", stats.weights[:t]),
+                               ("weights_b", stats.weights[t:]), ("mean_diff", ma - mb),
+                               ("logvar_diff", np.log(va) - np.log(vb))):
+                parts[key].append(value)
     return _Permuted(**{k: np.concatenate(v) for k, v in parts.items()})
 
 
