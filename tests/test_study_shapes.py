@@ -265,3 +265,101 @@ def test_loader_notes_leave_the_method_text(shapes, lang):
     for rule in results["settings"]["screening_notes"]:  # the screening rules stay,
         head = rule.split(":")[0]                         # in the report's language
         assert (head in method) == (lang == "en"), head
+
+
+# --- many groups: the client's family, and every pair by z tests (no tail draws) -------
+
+def _brands(k: int) -> list[dict]:
+    return [{"brand": f"Brand {i:02d}"} for i in range(1, k + 1)]
+
+
+def test_many_levels_split_into_the_clients_family_and_every_pair():
+    from crmsurvey.study.contrasts import MANY_GROUPS, families
+
+    few = _brands(MANY_GROUPS)
+    body, every = families(few, "brand", {"brand": "Brand 01"})
+    assert len(body) == MANY_GROUPS * (MANY_GROUPS - 1) // 2 and every == []
+    many = _brands(20)
+    body, every = families(many, "brand", {"brand": "Brand 07"})
+    assert len(body) == 19 and len(every) == 190
+    assert all(a == {"brand": "Brand 07"} and b != a for a, b in body)  # client first
+    assert {b["brand"] for _, b in body} == {g["brand"] for g in many} - {"Brand 07"}
+    body, every = families(many, "brand", None)  # no client: every pair by z tests
+    assert body == [] and len(every) == 190
+
+
+def test_twenty_brands_need_the_resamples_of_nineteen_pairs_and_twenty_changes():
+    """B·α/(2m) ≥ 20 at m = 19 pairs (Bonferroni) and m = 20 changes (Holm's first
+    step), written out here; the study file asks for the larger."""
+    import yaml
+
+    from crmsurvey._stats import resamples_needed
+
+    assert resamples_needed(0.05, 19) == 15_200 == int(2 * 20 * 19 / 0.05)
+    assert resamples_needed(0.05, 20) == 16_000
+    study = yaml.safe_load((ROOT / "studies" / STUDIES["many"]).read_text(encoding="utf-8"))
+    assert study["pls"]["bootstrap"] >= 16_000
+
+
+def test_index_z_tests_use_the_draws_standard_error_and_holm():
+    """Every pair's index difference over the standard deviation of its bootstrap draws,
+    p from the normal distribution, Holm over the pairs — each written out here."""
+    import numpy as np
+    from scipy.stats import norm
+
+    from crmsurvey.study.contrasts import families, index_differences
+    from crmsurvey.study.results import IndexRow, Multiplicity, group_key
+
+    rng = np.random.default_rng(5)
+    groups = _brands(8)
+    values = 70 + rng.normal(0, 3, len(groups))
+    draws = {group_key(g): {"SAT": v + rng.normal(0, 1.5, 400)} for g, v in zip(groups, values)}
+    rows = [IndexRow(group=g, construct="SAT", index=float(v), n=100)
+            for g, v in zip(groups, values)]
+    _, every = families(groups, "brand", {"brand": "Brand 01"})
+    out = index_differences(every, rows, draws, ["SAT"], Multiplicity(), kind="groups",
+                            m=len(every), method="holm", test="z")
+    assert len(out) == 28 and all(d.test == "z" and d.method == "holm" for d in out)
+    d = np.array([draws[group_key(a)]["SAT"] - draws[group_key(b)]["SAT"] for a, b in every])
+    se = d.std(axis=1, ddof=1)
+    diff = np.array([values[groups.index(a)] - values[groups.index(b)] for a, b in every])
+    p = 2 * norm.sf(np.abs(diff / se))
+    order = np.argsort(p)
+    holm = np.empty_like(p)
+    running = 0.0
+    for j, k in enumerate(order):  # Holm's step-down, as in Holm (1979)
+        running = max(running, min(1.0, (len(p) - j) * p[k]))
+        holm[k] = running
+    np.testing.assert_allclose([x.se for x in out], se, rtol=1e-12)
+    np.testing.assert_allclose([x.pvalue for x in out], p, rtol=1e-9)
+    np.testing.assert_allclose([x.pvalue_adj for x in out], holm, rtol=1e-9)
+    assert [x.significant for x in out] == list(holm < 0.05)
+    # the interval excludes 0 exactly when the Holm-adjusted p is below .05
+    assert all((x.ci_lower > 0 or x.ci_upper < 0) == x.significant for x in out)
+
+
+def test_twenty_brands_test_the_client_family_and_every_pair(shapes):
+    """The many-brand study: the body's family is the client against each of 19
+    competitors (Bonferroni, percentile intervals from enough resamples), every one of
+    the 190 pairs is a Holm-adjusted z test, and the policy is stated in the results."""
+    *_, results, _ = shapes["many"]["en"]
+    client = results["study"]["client_group"]
+    comp = next(c for c in results["comparisons"] if c["item"] == "brand")
+    assert comp["reference"] == client["brand"]
+    body = [d for d in comp["differences"] if d["quantity"] == "index"]
+    every = [d for d in comp["all_pairs"] if d["quantity"] == "index"]
+    constructs = {d["name"] for d in body}
+    assert len(body) == 19 * len(constructs) and len(every) == 190 * len(constructs)
+    assert all(d["group_a"]["brand"] == client["brand"] and d["m"] == 19
+               and d["method"] == "bonferroni" and d["test"] == "percentile"
+               and d["ci_lower"] is not None for d in body)
+    assert all(d["m"] == 190 and d["method"] == "holm" and d["test"] == "z" for d in every)
+    nps = [d for d in comp["all_pairs"] if d["quantity"] == "nps"]
+    assert len(nps) == 190
+    boot = results["settings"]["pls"]["bootstrap"]
+    assert boot * 0.05 / (2 * 19) >= 20 and boot * 0.05 / (2 * 20) >= 20
+    assert "client" in results["settings"]["multiplicity"]["reference"]
+    assert {p["group_a"]["brand"] for p in comp["paths"]} | \
+        {p["group_b"]["brand"] for p in comp["paths"]} >= {client["brand"]}
+    assert all(client["brand"] in (p["group_a"]["brand"], p["group_b"]["brand"])
+               and p["m"] == 19 for p in comp["paths"])

@@ -6,6 +6,8 @@ rests on a handful of draws (500 resamples and Bonferroni over 3 pairs, ``a = .0
 leave about 4). The rule here: at least :data:`~crmsurvey._stats.MIN_TAIL_DRAWS` draws
 beyond each limit at the smallest level any comparison uses, ``B · a / 2 ≥ 20`` with
 ``a = alpha / m`` (Bonferroni over m pairs; the first step of Holm over m groups).
+Twenty brands with a client: 19 pairs (15,200 resamples) and Holm over 20 wave changes
+(16,000); their other 171 pairs are z tests, which need no tail draws.
 
 A study that leaves ``pls.bootstrap`` at its default gets the resamples it needs; one
 that sets fewer is refused, naming the number needed. The rule applies where intervals
@@ -15,8 +17,6 @@ at the study's own level, as every other interval of the PLS model.
 from __future__ import annotations
 
 from dataclasses import replace
-from itertools import combinations
-
 from .._stats import resamples_needed
 from ..errors import InputError
 from .limits import max_resamples
@@ -28,15 +28,19 @@ __all__ = ["family_sizes", "checked_resamples"]
 
 def family_sizes(study: Study, groups: list[Group], scope: Group, wave_item: str | None,
                  current: str | None, previous: str | None) -> tuple[int, int]:
-    """The largest family of pairwise comparisons (pairs of levels of one group item in
-    the headline ``scope``) and of wave changes (groups of one group item present in
-    both the current and the previous wave; the whole sample's change is one)."""
+    """The largest family of pairwise comparisons with percentile intervals (pairs of
+    levels of one group item in the headline ``scope``; for many levels the client
+    against each competitor, and none without a client — those pairs are z tests, see
+    :func:`~.contrasts.families`) and of wave changes (groups of one group item present
+    in both the current and the previous wave; the whole sample's change is one)."""
+    from .contrasts import families
+
     d = study.definition
     pairs = 0
     for item in [g for g in d.groups if g != d.waves]:
         members = [g for g in groups if item in g
                    and {k: v for k, v in g.items() if k != item} == scope]
-        pairs = max(pairs, len(list(combinations(members, 2))))
+        pairs = max(pairs, len(families(members, item, d.report.client_group)[0]))
     changes = 0
     if wave_item and previous is not None:
         keys = {group_key(g) for g in groups}
