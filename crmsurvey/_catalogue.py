@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .errors import InputError
 
-__all__ = ["LOCALES_DIR", "SOURCE", "languages", "catalogue", "require_language"]
+__all__ = ["LOCALES_DIR", "SOURCE", "languages", "catalogue", "require_language",
+           "language_hint"]
 
 #: Where the catalogues are: ``messages.pot`` (English) and one ``<locale>.po`` a language.
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
@@ -35,12 +36,16 @@ def languages() -> list[str]:
 def require_language(lang: str, *, path: str | None = None, line: int | None = None) -> str:
     """``lang`` if it has a catalogue, else :class:`~crmsurvey.errors.InputError` naming
     the languages that have one."""
-    have = languages()
-    if lang not in have:
+    if lang not in languages():
         raise InputError(f"no catalogue for report language {lang!r}", path=path, line=line,
-                         hint=f"languages with a catalogue: {', '.join(have)} (a new "
-                              "language is one file in crmsurvey/locales/, see its README)")
+                         hint=language_hint())
     return lang
+
+
+def language_hint() -> str:
+    """What to say when a language has no catalogue: the languages that have one."""
+    return (f"languages with a catalogue: {', '.join(languages())} (a new language is one "
+            "file in crmsurvey/locales/, see its README)")
 
 
 @lru_cache(maxsize=None)

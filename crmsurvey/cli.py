@@ -933,7 +933,8 @@ def report_cmd(
 
 @app.command("demo")
 def demo_cmd(
-    lang: Literal["en", "zh-CN"] = typer.Option("en", help="Report language."),
+    lang: str = typer.Option("en", help="Report language: any with a catalogue in "
+                             "crmsurvey/locales/ (en, zh-CN, …)."),
     output: Path = typer.Option(Path("crmsurvey-demo"), "-o", "--output",
                                 help="Output folder."),
 ) -> None:

@@ -17,6 +17,7 @@ from typing import Callable
 
 from ._assets import read_image
 from ._bundle import MANIFEST, STAGING, open_out, publish
+from ._catalogue import require_language
 from ._fonts import check_fonts
 from .errors import InputError
 from .study import Study, load_results, load_study, run_study, write_results
@@ -62,6 +63,8 @@ def run(study_path: str | Path | Study, outdir: str | Path, *, lang: str | None 
 
     say = progress or (lambda stage, done, total: None)
     study = load_study(study_path)
+    if lang:
+        require_language(lang)
     if lang and lang not in study.questionnaire.languages:
         raise InputError(f"language {lang!r} is not a language of the questionnaire",
                          hint=f"it has {', '.join(study.questionnaire.languages)}")
@@ -109,6 +112,7 @@ def rerender(outdir: str | Path, *, lang: str | None = None,
         results = load_results(source)
         if template is not None and not Path(template).is_dir():
             raise InputError("template folder not found", path=str(template))
+        require_language(lang or results.study.language)
         check_fonts(lang=lang or results.study.language)
         staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=outdir))
         try:

@@ -76,4 +76,50 @@ def test_the_api_reads_the_catalogues():
         "English message"
     assert i18n.diagnostic_text("small_sample", "m", ["n = 20"], "zh-CN").startswith(
         "样本量过小（n = 20），")
-    assert i18n.screening_note("fewer than 30 respondents", "zh-CN") == "少于30名受访者"
+    # a note by its code, with its parameters (crmsurvey.notes)
+    from crmsurvey.notes import Note
+    assert Note("too_few", {"min": 30}).text("zh-CN") == "少于30名受访者"
+
+
+# --- a report language without a catalogue is an input error, exit 2 -----------------------
+
+def _cli(*args, cwd=None):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "crmsurvey.cli", *map(str, args)],
+                          capture_output=True, text=True, encoding="utf-8", cwd=cwd)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_require_language_names_the_languages_with_a_catalogue():
+    from crmsurvey.errors import InputError
+
+    assert _catalogue.require_language("zh-CN") == "zh-CN"
+    with pytest.raises(InputError) as e:
+        _catalogue.require_language("fr")
+    assert "'fr'" in str(e.value) and "en, zh-CN" in str(e.value)
+
+
+def test_cli_demo_refuses_a_language_without_a_catalogue(tmp_path):
+    code, out, err = _cli("demo", "--lang", "fr", "-o", tmp_path / "out")
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "'fr'" in lines[0] and "en, zh-CN" in lines[0], err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+def test_study_report_language_without_a_catalogue_is_exit_2(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    studies = Path(__file__).resolve().parent.parent / "studies"
+    shutil.copytree(studies / "questionnaires", tmp_path / "questionnaires")
+    text = (studies / "shape_single.yaml").read_text(encoding="utf-8")
+    assert "  language: en\n" in text
+    (tmp_path / "s.yaml").write_text(text.replace("  language: en\n", "  language: xx\n"),
+                                     encoding="utf-8")
+    code, out, err = _cli("run", tmp_path / "s.yaml", "-o", tmp_path / "out")
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1, err
+    assert "'xx'" in lines[0] and "s.yaml" in lines[0] and "en, zh-CN" in lines[0], err

@@ -5,7 +5,8 @@ namespaced by what it words:
 - ``contents``, ``summary``… — headings, notes and table headers (:func:`strings`);
 - ``finding:<key>`` — the executive summary's sentence templates (:func:`sentences`);
 - ``diagnostic:<code>`` — a :class:`~crmsurvey.diagnostics.Diagnostic` by its code;
-- ``screening:<name>`` — screening notes and reasons for skipping a group.
+- ``note:<code>`` — a note or reason (:class:`crmsurvey.notes.Note`) by its code,
+  worded by :func:`crmsurvey.notes.note_text`.
 
 Placeholders are ``str.format`` fields (``{level}``) filled in from the results.
 
@@ -14,11 +15,9 @@ Placeholders are ``str.format`` fields (``{level}``) filled in from the results.
 """
 from __future__ import annotations
 
-import re
-
 from .._catalogue import SOURCE, catalogue, languages
 
-__all__ = ["strings", "sentences", "diagnostic_text", "screening_note", "languages"]
+__all__ = ["strings", "sentences", "diagnostic_text", "languages"]
 
 
 def _namespace(lang: str, prefix: str) -> dict[str, str]:
@@ -55,39 +54,6 @@ def diagnostic_text(code: str, message: str, concerns: list[str], lang: str) -> 
             (":", "：")):
         listed = t["list_paren"].format(items=listed) if listed else ""
     return template.format(concerns=listed)
-
-
-#: Screening notes and reasons for skipping a group are written in English by the stages
-#: that make them; each pattern names the catalogue entry that words it.
-SCREENING_PATTERNS = [
-    (r"duplicates: a repeated respondent id in '(.+)' \(first kept\)", "duplicate_id"),
-    (r"duplicates: identical answers to every construct item \(no id item\)",
-     "duplicate_answers"),
-    (r"speeders: under ([\d.]+) × the median duration \(([\d.]+) s\)", "speeders"),
-    (r"straight-lining: .*\(at least (\d+) items answered\)", "straightlining"),
-    (r"missing: more than (\d+)% of construct items missing", "missing"),
-    (r"(\d+) row\(s\) repeat rows of (.+) \(same id or identical answers\)", "repeat_rows"),
-    (r"(\d+) column\(s\) not in the questionnaire were ignored: (.*)", "ignored_columns"),
-    (r"Qualtrics column '(.+)' used for item '(.+)'", "qualtrics_column"),
-    (r"Qualtrics export: .*", "qualtrics_export"),
-    (r"fewer than (\d+) respondents", "too_few"),
-    (r"this wave lacks construct\(s\) (.+)", "wave_lacks"),
-    (r"group column '(.+)' has a single level", "single_level"),
-    (r"no comparison of (\w+): .*", "no_comparison"),
-]
-
-
-def screening_note(note: str, lang: str) -> str:
-    """A screening note in the report's language (as written in English, and where no
-    pattern fits)."""
-    if lang == SOURCE:
-        return note
-    t = catalogue(lang)
-    for pattern, name in SCREENING_PATTERNS:
-        m = re.fullmatch(pattern, note)
-        if m:
-            return t[f"screening:{name}"].format(*m.groups())
-    return note
 
 
 def __getattr__(name: str):

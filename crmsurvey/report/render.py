@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from .._assets import read_image
+from .._catalogue import require_language
 from .._io import atomic_path
 from .._render import render_template, restricted_fetcher, write_pdf
 from .._resources import bundled_dir
@@ -60,7 +61,7 @@ def build_html(results: Results, *, lang: str | None = None, template_dir: Path 
     """The report as HTML. A template that fails — a syntax error, a missing include, an
     unknown name or an operation the sandbox refuses — is an InputError naming the
     template and, where known, the line."""
-    lang = lang or results.study.language
+    lang = require_language(lang or results.study.language)
     template_dir = Path(template_dir or bundled_dir("reports") / "default")
     ctx = build_context(results, lang)
     ctx["logo"] = logo
