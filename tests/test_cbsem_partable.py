@@ -265,7 +265,7 @@ def test_records_say_what_each_estimator_takes():
     data = _data()
     with pytest.raises(InputError, match="unweighted casewise scores"):
         cs.cbsem(BASE, data, estimator="MLR", weights=np.ones(len(data)))
-    with pytest.raises(InputError, match="thresholds per group"):
+    with pytest.raises(InputError, match="thresholds differ in number between groups"):
         cs.cbsem(BASE, data.round(), ordered=True, group="g")
 
 

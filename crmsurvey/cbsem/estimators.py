@@ -68,11 +68,12 @@ ESTIMATORS: dict[str, EstimatorRecord] = {r.name: r for r in (
                     why=(("weights", "its weights are the unweighted ADF variances"),
                          ("bootstrap", "its resamples are not refitted here"))),
     EstimatorRecord("WLSMV", "DWLS", "robust.sem", "scaled.shifted", weights=False,
-                    group=False, ordered=True, constraints=False,
+                    ordered=True,
                     why=(("missing", "ordered items are fitted on complete rows (lavaan's "
                           "pairwise deletion for ordered data is not available here)"),
                          ("weights", "polychoric correlations are unweighted here"),
-                         ("group", "thresholds per group are not fitted here"))),
+                         ("bootstrap", "its resamples refit one group of ordered items "
+                          "without equality constraints"))),
 )}
 
 

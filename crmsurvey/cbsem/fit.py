@@ -5,7 +5,7 @@ table the groups' matrices and starting values (:mod:`crmsurvey.cbsem.build`); F
 scoring fits ML, GLS and ULS to full convergence (:mod:`crmsurvey.cbsem.scoring`, with
 equality constraints and shared parameters across groups :mod:`crmsurvey.cbsem.
 constrained`), standard errors come from the expected information, and fit is reported
-with lavaan's definitions. semopy is used only by WLSMV (its start) and nowhere else here.
+with lavaan's definitions; WLSMV reads the same table (:mod:`crmsurvey.cbsem.wlsmv`).
 """
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
           estimator: Estimator = _O.estimator, ordered: list[str] | bool | None = _O.ordered,
           missing: CBSEMMissing = _O.missing, bootstrap: int = _O.bootstrap,
           seed: int | None = _O.seed, ci: float = _O.ci, weights=None,
-          group: str | None = None, std_lv: bool = _O.std_lv,
+          group: str | None = None, group_equal: tuple[str, ...] = (),
+          std_lv: bool = _O.std_lv,
           orthogonal: bool = _O.orthogonal,
           reliability: dict[str, float] | None = None, chunk: int = 500,
           engine=None) -> CBSEMResult:
@@ -87,6 +88,10 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
         lavaan's ``std.lv = TRUE``; by default the first loading is fixed to 1.
     orthogonal : fix the covariances among exogenous factors to 0 (lavaan's
         ``orthogonal = TRUE``).
+    group_equal : with WLSMV and ``group``, parameters held equal across groups, as
+        lavaan's ``group.equal``: ``"loadings"``, ``"thresholds"``, ``"intercepts"``
+        (thresholds or intercepts tied free the other groups' scale factors and latent
+        means, lavaan's identification).
     reliability : item → reliability of single-indicator factors. A factor measured by one
         item is not identified with a free error variance; it is fixed at
         ``(1 − reliability) · var(item)`` — 0 (a perfectly reliable item) unless given.
@@ -129,12 +134,15 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
             single_notes = [*single_notes, why]
     check(estimator, missing=missing, bootstrap=bootstrap, ordered=bool(ordered),
           weighted=weights is not None, group=group is not None, carried=carried)
+    if group_equal and estimator != "WLSMV":
+        raise InputError("group_equal is taken by WLSMV here", hint="for ML, share labels "
+                         "across groups in the syntax: c(a, a)*x")
     if estimator == "WLSMV":
-        _check_wlsmv_syntax(syntax, std_lv, orthogonal)
         from .wlsmv import fit_wlsmv
 
-        res = fit_wlsmv(syntax, data, ordered, ci, bootstrap=bootstrap, seed=seed,
-                        chunk=chunk, engine=engine)
+        res = fit_wlsmv(syntax, data, ordered, ci, group=group, group_equal=group_equal,
+                        std_lv=std_lv, orthogonal=orthogonal, bootstrap=bootstrap,
+                        seed=seed, chunk=chunk, engine=engine)
     elif group is not None:
         res = _multi_group(syntax, data, group, estimator=estimator, missing=missing,
                            bootstrap=bootstrap, seed=seed, ci=ci, weights=weights,
@@ -146,22 +154,6 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     if found:
         res = replace(res, diagnostics=tuple(found) + res.diagnostics)
     return replace(res, notes=tuple(single_notes) + res.notes) if single_notes else res
-
-
-def _check_wlsmv_syntax(syntax: str, std_lv: bool, orthogonal: bool) -> None:
-    """WLSMV reads its model through semopy: refuse what semopy would misread."""
-    from .partable import parse_syntax
-
-    if std_lv or orthogonal:
-        raise InputError("std_lv and orthogonal are not available with WLSMV here",
-                         hint="write the fixing in the syntax (A ~~ 1*A), or use ML")
-    for f in parse_syntax(syntax):
-        vectors = [v for v in (f.fixed, f.label, f.start) if v is not None]
-        if f.start is not None or any(len(v) > 1 for v in vectors) or \
-                (f.fixed is not None and "NA" in f.fixed) or f.op == "==":
-            raise InputError(f"{f.lhs} {f.op} {f.rhs}: NA*, start(), c() and == are not "
-                             "available with WLSMV here", path="model", line=f.line,
-                             hint="free a loading by fixing another (or the variance)")
 
 
 def _is_checked(data) -> bool:
@@ -257,6 +249,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     observed = list(built.observed)
     frame, w, n_dropped = _frame(observed, data, weights, missing)
     x = frame.to_numpy(dtype=float)
+    x, n_dropped, x_note = _complete_covariates(x, observed, built, casewise, n_dropped)
     s, n = _moments(x, w, casewise)
     problems = _sample_problems(s)
     sol = _estimate(rec, built, x, s, n, casewise, fiml_asked=missing == "fiml")
@@ -272,6 +265,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     r2 = r2_of(st, latent, theta, sigma, inner_cov)
     problems += check_collinearity(est, inner_cov[np.ix_(li, li)], latent, r2)
     fit, est, notes = _fit_block(rec, built, sol, est, x, w, s, n, npar, df, missing, ci)
+    notes = [*x_note, *notes]
     se_kind, n_failed, n_inadmissible, table, draws = sol.se_kind, 0, 0, None, None
     if bootstrap:
         from .bootstrap import bootstrap_table
@@ -302,6 +296,23 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
                                           built.cons, theta, s, n, observed)
     return CBSEMResult(est, pd.Series(fit, name="value"), r2, _admissible(problems),
                        tuple(problems), tuple(notes), settings, written, draws=table, _mi=mi)
+
+
+def _complete_covariates(x: np.ndarray, observed: list[str], built: Built, casewise: bool,
+                         n_dropped: int) -> tuple[np.ndarray, int, list[str]]:
+    """FIML with exogenous covariates (lavaan's ``fixed.x``): rows missing a covariate
+    are left out, as lavaan does, and said in a note."""
+    if not (casewise and built.ov_x):
+        return x, n_dropped, []
+    xi = [observed.index(v) for v in built.ov_x]
+    keep = ~np.isnan(x[:, xi]).any(axis=1)
+    if keep.all():
+        return x, n_dropped, []
+    k = int((~keep).sum())
+    return x[keep], n_dropped + k, [
+        f"{k} rows left out for a missing exogenous covariate "
+        f"({', '.join(built.ov_x)}): their moments are fixed at the sample values "
+        "(lavaan's fixed.x), so FIML uses rows that have them"]
 
 
 def _moments(x: np.ndarray, w, casewise: bool) -> tuple[np.ndarray, float]:
@@ -338,7 +349,7 @@ def _estimate(rec, built: Built, x, s, n, casewise: bool, fiml_asked: bool = Fal
     if casewise:
         from .fiml import fiml_fit, fiml_measures
 
-        fiml = fiml_fit(st, x, theta)
+        fiml = fiml_fit(st, x, theta, fixed_mu=np.isin(st.observed, built.ov_x))
         sigma, aux = st.implied(fiml.theta[None])
         sol = replace(sol, theta=fiml.theta, sigma=sigma[0], cov=fiml.cov, fiml=fiml,
                       converged=fiml.converged, se_kind="observed",
@@ -392,7 +403,8 @@ def _fit_block(rec, built: Built, sol: _Solution, est, x, w, s, n, npar, df, mis
 
         fit = {**sol.fit, **sol.robust_fit}
         if built.meanstructure:
-            est = with_intercepts(est, sol.st.observed, sol.fiml, sol.cov, sol.sigma, ci)
+            est = with_intercepts(est, sol.st, sol.fiml, sol.cov, sol.sigma, ci,
+                                  built.pt[built.pt.group == 1])
             est = _latent_means(est, built)
         else:  # MLR on complete rows: lavaan adds no mean structure
             _no_means(fit, s, sol.sigma, npar, n)
