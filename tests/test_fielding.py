@@ -263,7 +263,8 @@ def test_limesurvey_round_trip(ccsi, answers, tmp_path):
     assert res.log.format == "limesurvey"
     assert _same_rows(res, answers, [i for i in fielded if ccsi.scale(i)])
     assert np.allclose(res.all_rows["duration_sec"], answers["duration_sec"])
-    assert any("'comphandle' → comp_handle" in n for n in res.log.notes)
+    headers = next(n for n in res.log.notes if n.code == "platform_headers")
+    assert "'comphandle' → comp_handle" in headers.params["pairs"]
 
 
 # -- 问卷星 and 腾讯问卷 -------------------------------------------------------------------
@@ -289,9 +290,10 @@ def test_wjx_export_loads_by_question_number(ccsi, answers, tmp_path):
     assert _same_rows(res, answers, [i for i in asked if ccsi.scale(i)])
     assert np.allclose(res.all_rows.duration_sec, answers.duration_sec.round())
     assert res.all_rows.resp_id.astype(int).tolist() == list(range(1, len(answers) + 1))
-    unmatched = next(n for n in res.log.notes if "columns not matched" in n)
+    unmatched = next(n for n in res.log.notes if n.code == "platform_unmatched")
+    assert unmatched.params["platform"] == "问卷星"
     for col in ("来源", "来源详情", "来自IP"):
-        assert col in unmatched
+        assert col in unmatched.params["columns"]
 
 
 def test_wjx_matrix_rows_and_wrong_numbers(ccsi, answers, tmp_path):
@@ -307,7 +309,8 @@ def test_wjx_matrix_rows_and_wrong_numbers(ccsi, answers, tmp_path):
     frame.to_csv(path, index=False, encoding="gb18030")
     res = cs.load_responses(ccsi, path, mapping={"品牌": "brand"})
     assert _same_rows(res, answers, quality)
-    assert any("'2、完全不同的一道题目内容' → imag1" in n for n in res.log.notes)
+    assert any("'2、完全不同的一道题目内容' → imag1" in n.params.get("pairs", [])
+               for n in res.log.notes if n.code == "header_mismatch")
 
 
 def test_tencent_export(ccsi, answers, tmp_path):

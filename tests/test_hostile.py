@@ -259,7 +259,8 @@ def test_overlapping_response_files_are_screened_across_files(tmp_path):
     a, b, b2 = s.sources
     assert (a.rows_kept, b.rows_kept, b2.rows_kept) == (250, 50, 0)
     assert b.excluded["duplicate"] == 50 and b2.excluded["duplicate"] == 100
-    assert "repeat rows of a.csv" in b.notes[-1]
+    assert b.notes[-1].code == "repeat_rows" and b.notes[-1].params == {"n": 50,
+                                                                         "sources": ["a.csv"]}
     assert b.problems[0]["message"] == "repeats row 201 of a.csv"
     assert s.rows_kept == len(df) and s.rows_read == s.rows_kept + sum(s.excluded.values())
 

@@ -196,7 +196,7 @@ def test_time_zones_are_converted_to_utc_or_refused_when_mixed(tmp_path):
     tx = load_transactions(aware)
     assert tx.frame.date.tolist() == [pd.Timestamp("2025-01-01 15:30"),
                                       pd.Timestamp("2025-01-01 10:00")]
-    assert any("converted to UTC" in n for n in tx.log.notes)
+    assert any(n.code == "times_utc" and n.params == {"column": "date"} for n in tx.log.notes)
     mixed = _tx_file(tmp_path, ["2025-01-01 10:00", "2025-01-02 10:00+08:00"], name="m.csv")
     refused("rfm", mixed, message="column 'date' mixes times with a time-zone offset (row 2")
 

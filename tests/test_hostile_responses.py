@@ -65,9 +65,10 @@ def test_shifted_numbering_is_matched_by_text_and_said(ccsi, answers, tmp_path, 
     ref = cs.load_responses(ccsi, answers)
     np.testing.assert_allclose(res.all_rows[items].to_numpy(float),
                                ref.all_rows[items].to_numpy(float), equal_nan=True)
-    note = next(n for n in res.log.notes if "matched by their texts" in n)
-    assert "→ scr1" in note
-    assert any("请留下您的手机号码" in n for n in res.log.notes if "not matched" in n)
+    note = next(n for n in res.log.notes if n.code == "headers_by_text")
+    assert any(p.endswith("→ scr1") for p in note.params["pairs"])
+    assert any("请留下您的手机号码" in c for n in res.log.notes
+               if n.code == "platform_unmatched" for c in n.params["columns"])
 
 
 def test_shifted_numbering_with_unclear_texts_is_exit_2(ccsi, answers, tmp_path):
@@ -112,7 +113,7 @@ def test_option_numbers_are_recoded_when_said(ccsi, answers, tmp_path):
     items = [i for i in question_numbers(ccsi) if ccsi.scale(i)]
     np.testing.assert_allclose(res.all_rows[items].to_numpy(float),
                                ref.all_rows[items].to_numpy(float), equal_nan=True)
-    assert not res.log.set_missing() and any("option numbers" in n for n in res.log.notes)
+    assert not res.log.set_missing() and any(n.code == "option_numbers" for n in res.log.notes)
     code, out, err, _ = cli("responses", "check", "ccsi", path, "--codes", "option_numbers")
     assert code == 0 and "answers set missing" not in out, err
     study = study_file(tmp_path, data=f"[{{path: {path.name}, codes: option_numbers}}]")
@@ -144,7 +145,7 @@ def test_a_utf8_file_with_one_gbk_line_is_refused_naming_the_line(ccsi, tmp_path
 def test_genuine_gbk_and_utf16_files_still_load_and_say_so(ccsi, tmp_path):
     res = cs.load_responses(ccsi, _brand_file(ccsi, tmp_path, encoding="gbk"))
     assert set(res.all_rows["brand"]) == {"品牌甲", "品牌乙"}
-    assert res.log.encoding == "gb18030" and any("GB18030" in n for n in res.log.notes)
+    assert res.log.encoding == "gb18030" and any(n.code == "read_gb18030" for n in res.log.notes)
     for enc in ("utf-16", "utf-8-sig"):
         res = cs.load_responses(ccsi, _brand_file(ccsi, tmp_path, encoding=enc))
         assert set(res.all_rows["brand"]) == {"品牌甲", "品牌乙"}

@@ -332,7 +332,8 @@ pls: {bootstrap: 50}
     out = run(tmp_path / "s.yaml", tmp_path / "out")
     results = load_results(out / "results.json")
     reasons = [s.reason for s in results.skipped if s.group == {"wave": "2025"}]
-    assert reasons and "VAL" in reasons[0]
+    assert reasons and reasons[0].code == "wave_lacks_constructs" and \
+        reasons[0].params["constructs"] == ["VAL"]
     assert results.trend.waves == ["2026"] and results.trend.changes == []
 
 
@@ -377,8 +378,7 @@ def test_unweighted_study_fits_cbsem_by_fiml_and_says_so(tmp_path):
 
     results = run_study(load_study(_study(tmp_path))).results
     cb = results.cbsem
-    assert cb.settings["missing"] == "fiml" and cb.disclosure.missing_method == \
-        "full-information ML"
+    assert cb.settings["missing"] == "fiml" and cb.disclosure.missing_method == "fiml"
     assert cb.disclosure.dropped == 0 and cb.admissible
     assert "full-information maximum likelihood" in build_context(results, "en")["cb_text"]
     assert "完全信息极大似然" in build_context(results, "zh-CN")["cb_text"]

@@ -139,7 +139,7 @@ def test_disclosures_add_up(demo):
     assert sum(brands) == per_wave["2026"]
     cb = demo.cbsem.disclosure
     assert cb.used + cb.dropped == cb.rows == per_wave["2026"]
-    assert cb.dropped > 0 and cb.missing_method == "listwise deletion"
+    assert cb.dropped > 0 and cb.missing_method == "listwise"
 
 
 def test_results_json_round_trips(demo_runs):

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..notes import Note
 
 __all__ = ["parse_dates", "parse_date"]
 
@@ -55,7 +56,7 @@ def _row(first: np.ndarray, k: int) -> int:
 
 def parse_dates(values: pd.Series, *, what: str, source: str | None = None,
                 date_format: str | None = None, dayfirst: bool | None = None
-                ) -> tuple[pd.Series, list[str]]:
+                ) -> tuple[pd.Series, list[Note]]:
     """Read a column of dates (strings, datetimes, or both); return naive timestamps
     (NaT where a value cannot be read) and notes for the log. ``what`` names the column
     in errors (``column 'date'``). Raises InputError for a column whose day/month order
@@ -64,7 +65,7 @@ def parse_dates(values: pd.Series, *, what: str, source: str | None = None,
     values = values.reset_index(drop=True)
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         return (values.dt.tz_convert("UTC").dt.tz_localize(None).set_axis(index),
-                [f"{what}: times converted to UTC from their time zone"])
+                [Note("times_utc", {"column": str(values.name)})])
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         return values.set_axis(index), []
     # work on the distinct values: dates repeat, and errors name the first row of each
@@ -75,7 +76,7 @@ def parse_dates(values: pd.Series, *, what: str, source: str | None = None,
     seen = codes >= 0
     first[codes[seen][::-1]] = np.flatnonzero(seen)[::-1]
     out = pd.Series(pd.NaT, index=range(len(uniq)), dtype="datetime64[ns]")
-    notes: list[str] = []
+    notes: list[Note] = []
     is_text = np.array([isinstance(v, str) for v in uniq], dtype=bool)
     is_time = np.array([isinstance(v, (dt.date, np.datetime64)) for v in uniq], dtype=bool)
     aware = np.zeros(len(uniq), dtype=bool)
@@ -100,7 +101,7 @@ def parse_dates(values: pd.Series, *, what: str, source: str | None = None,
                          f"{_row(first, n)}: {str(uniq[n])!r})", path=source,
                          hint="give every time an offset, or none")
     if (aware & read).any():
-        notes.append(f"{what}: times converted to UTC from their time-zone offsets")
+        notes.append(Note("times_utc", {"column": str(values.name)}))
     dates = pd.Series(np.where(codes >= 0, out.to_numpy()[np.maximum(codes, 0)],
                                np.datetime64("NaT")), dtype="datetime64[ns]")
     return dates.set_axis(index), notes

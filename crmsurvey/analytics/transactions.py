@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..notes import Note
 from ..responses.log import CleaningLog, Problem
 from ..responses.readers import RawTable, read_table
 from .dates import parse_date, parse_dates
@@ -86,5 +87,5 @@ def load_transactions(data: str | Path | pd.DataFrame, *, customer: str = "custo
                       rows_read=len(f), rows_kept=int(kept.sum()),
                       excluded={r: int((reason == r).sum()) for r in REASONS},
                       flagged={}, rules_on=list(REASONS), problems=problems,
-                      notes=[f"analysis date {ref.date()}", *notes])
+                      notes=[Note("analysis_date", {"date": ref.date().isoformat()}), *notes])
     return Transactions(frame, ref, log)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..notes import Note, short_list
 from ..questionnaire import Questionnaire
 from ..questionnaire.relevance import evaluate, parse_relevance
 from ..questionnaire.schema import Scale
@@ -35,7 +36,7 @@ class Checked:
 
 
 def match_columns(raw: RawTable, q: Questionnaire, mapping: dict[str, str] | None = None,
-                  required=None) -> tuple[dict[str, str], list[str]]:
+                  required=None) -> tuple[dict[str, str], list[Note]]:
     """Item id → column. Missing required columns raise InputError; returns notes too.
     ``required``: the items that must have a column (default: every item not optional)."""
     cols = [str(c) for c in raw.frame.columns]
@@ -57,7 +58,7 @@ def match_columns(raw: RawTable, q: Questionnaire, mapping: dict[str, str] | Non
     lower: dict[str, list[str]] = {}
     for c in cols:
         lower.setdefault(c.lower(), []).append(c)
-    notes = []
+    notes: list[Note] = []
     for item_id, item in q.items.items():
         if item_id in by_item:
             continue
@@ -74,7 +75,7 @@ def match_columns(raw: RawTable, q: Questionnaire, mapping: dict[str, str] | Non
                 by_item[item_id] = found[0]
         elif raw.format == "qualtrics" and QUALTRICS_ROLES.get(item.role) in cols:
             by_item[item_id] = QUALTRICS_ROLES[item.role]
-            notes.append(f"Qualtrics column {by_item[item_id]!r} used for item {item_id!r}")
+            notes.append(Note("qualtrics_column", {"column": by_item[item_id], "item": item_id}))
     need = set(required) if required is not None else {i for i, it in q.items.items()
                                                            if not it.optional}
     missing = [i for i in q.items if i not in by_item and i in need]
@@ -87,8 +88,7 @@ def match_columns(raw: RawTable, q: Questionnaire, mapping: dict[str, str] | Non
                          hint=hint or "map columns with mapping={'column': 'item'}")
     unused = [c for c in cols if c not in by_item.values()]
     if unused:
-        notes.append(f"{len(unused)} column(s) not in the questionnaire were ignored: "
-                     + ", ".join(unused[:10]) + (" …" if len(unused) > 10 else ""))
+        notes.append(Note("columns_ignored", {"n": len(unused), "columns": short_list(unused)}))
     return by_item, notes
 
 

@@ -10,6 +10,7 @@ import pandas as pd
 from .. import _defaults as D
 from .._display import clip, counts, html_summary
 from ..errors import InputError
+from ..notes import Note
 from ..questionnaire import Questionnaire
 from .check import check_values, match_columns
 from .log import CleaningLog
@@ -73,7 +74,7 @@ class Responses:
         tables = [("Screening", ("rule", "flagged", "excluded"), rules)]
         if by_column:
             tables.append(("Problems by column (most first)", ("column", "problems"), by_column))
-        return html_summary("Responses", facts, tables, log.notes[:10])
+        return html_summary("Responses", facts, tables, [str(n) for n in log.notes[:10]])
 
 
 def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame, *,
@@ -134,7 +135,7 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
     else:
         raw = read_table(data, encoding=encoding, sheet=sheet)
     platform = detect_platform([str(c) for c in raw.frame.columns])
-    platform_notes: list[str] = []
+    platform_notes: list[Note] = []
     if platform and raw.format != "qualtrics":
         raw.frame, platform_notes = recognise_headers(raw.frame, questionnaire, platform,
                                                       set(mapping or {}), raw.source)
@@ -143,8 +144,7 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
     notes = platform_notes + notes
     checked = check_values(raw, questionnaire, columns, codes)
     if codes == "option_numbers":
-        notes.append("answers read as option numbers (1 = the first option) and recoded to "
-                     "the scale's values")
+        notes.append(Note("option_numbers"))
     flags, screen_notes = screen(checked.values, checked.codes, checked.meta, questionnaire,
                                  speeder_fraction=speeder_fraction,
                                  straightline_min_items=straightline_min_items,

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from ..notes import Note
+
 __all__ = ["Problem", "CleaningLog"]
 
 
@@ -42,7 +44,7 @@ class CleaningLog:
     flagged: dict[str, int]
     rules_on: list[str]
     problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         total = self.rows_kept + sum(self.excluded.values())
@@ -61,7 +63,7 @@ class CleaningLog:
             "flagged": dict(self.flagged),
             "rules_on": list(self.rules_on),
             "problems": [p.to_dict() for p in self.problems],
-            "notes": list(self.notes),
+            "notes": [n.to_dict() for n in self.notes],
         }
 
     def set_missing(self, kept: "set[int] | None" = None) -> dict[str, int]:
@@ -73,7 +75,7 @@ class CleaningLog:
                 counts[p.column] = counts.get(p.column, 0) + 1
         return dict(sorted(counts.items()))
 
-    def also_flag(self, rule: str, rows: list[int], problems: list[Problem], note: str
+    def also_flag(self, rule: str, rows: list[int], problems: list[Problem], note: Note
                   ) -> "CleaningLog":
         """This log with ``rows`` (1-based, all kept so far) flagged under ``rule`` as
         well — and excluded when the rule is on — adding up as before."""

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..notes import Note, short_list
 from ..questionnaire import Questionnaire
 
 __all__ = ["detect_platform", "recognise_headers", "seconds"]
@@ -114,7 +115,7 @@ def _by_text(numbered: dict[str, tuple[str, list[str], bool]], name: str,
 
 def recognise_headers(frame: pd.DataFrame, q: Questionnaire, platform: str,
                       taken: set[str], source: str | None = None
-                      ) -> tuple[pd.DataFrame, list[str]]:
+                      ) -> tuple[pd.DataFrame, list[Note]]:
     """``frame`` with the platform's headers renamed to item ids (columns in ``taken`` —
     already mapped by the user — are left alone) and its durations in seconds; notes.
     Numbered headers whose texts systematically name other questions are matched by text
@@ -172,17 +173,13 @@ def recognise_headers(frame: pd.DataFrame, q: Questionnaire, platform: str,
     duration = q.role_item("duration")
     if duration and rename.get(roles["duration"]) == duration:
         out[duration] = seconds(out[duration])
-    notes = [f"{name} export: {len(rename)} column(s) recognised by the platform's headers "
-             f"({', '.join(f'{k!r} → {v}' for k, v in list(rename.items())[:6])}"
-             f"{' …' if len(rename) > 6 else ''})"]
+    notes = [Note("platform_headers", {"platform": name, "n": len(rename), "pairs": short_list(
+        (f"{k!r} → {v}" for k, v in rename.items()), 6)})]
     if by_text:
-        notes.append(f"numbered headers matched by their texts, not their numbers (the "
-                     f"export's numbering differs from the questionnaire's): "
-                     + "; ".join(by_text[:8]) + (" …" if len(by_text) > 8 else ""))
+        notes.append(Note("headers_by_text", {"pairs": short_list(by_text, 8)}))
     if mismatched:
-        notes.append("numbered header whose text differs from the question of that number "
-                      "(check the numbering, or map it in the study file): "
-                      + "; ".join(mismatched))
+        notes.append(Note("header_mismatch", {"pairs": list(mismatched)}))
     if unmatched:
-        notes.append(f"{name} columns not matched to an item: " + ", ".join(unmatched))
+        notes.append(Note("platform_unmatched", {"platform": name,
+                                                 "columns": list(unmatched)}))
     return out, notes

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
+from ..notes import Note
 from . import limits
 from .encoding import LEGACY, decode_text
 
@@ -42,7 +43,7 @@ class RawTable:
     value_labels: dict[str, dict] = field(default_factory=dict)
     missing_codes: dict[str, set] = field(default_factory=dict)
     question_text: dict[str, str] = field(default_factory=dict)  # Qualtrics header row 2
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
 
 def read_table(path: str | Path, *, encoding: str | None = None,
@@ -98,15 +99,14 @@ def _read_csv(p: Path, src: str, *, encoding, fmt, **_) -> RawTable:
     _check_header(frame, src)
     table = RawTable(frame, src, "csv", encoding=enc)
     if enc == LEGACY:
-        table.notes.append("the file is not UTF-8: read as GB18030 (a legacy Chinese encoding)")
+        table.notes.append(Note("read_gb18030"))
     elif encoding:
-        table.notes.append(f"read as {enc}, as asked")
+        table.notes.append(Note("read_as", {"encoding": enc}))
     if _is_qualtrics(frame):
         table.question_text = {c: str(frame[c].iloc[0]) for c in frame.columns}
         table.frame = frame.iloc[2:].reset_index(drop=True)
         table.format = "qualtrics"
-        table.notes.append("Qualtrics export: header rows 2 and 3 (question text, ImportId) "
-                           "are not responses")
+        table.notes.append(Note("qualtrics_header_rows"))
     return table
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _defaults as D
+from ..notes import Note
 from ..questionnaire import Questionnaire
 
 __all__ = ["repeated_rows", "RULES", "screen"]
@@ -19,20 +20,20 @@ RULES = ("duplicate", "screened_out", "attention", "speeder", "straightlining", 
 def screen(values: pd.DataFrame, codes: pd.DataFrame, meta: pd.DataFrame, q: Questionnaire, *,
            speeder_fraction: float = D.SPEEDER_FRACTION,
            straightline_min_items: int = D.STRAIGHTLINE_MIN_ITEMS,
-           max_missing_share: float = D.MAX_MISSING_SHARE) -> tuple[pd.DataFrame, list[str]]:
+           max_missing_share: float = D.MAX_MISSING_SHARE) -> tuple[pd.DataFrame, list[Note]]:
     """Boolean flags, one column per rule in :data:`RULES`, and notes on what was judged."""
     flags = pd.DataFrame(False, index=values.index, columns=list(RULES))
-    notes: list[str] = []
+    notes: list[Note] = []
 
     id_item = q.role_item("id")
     if id_item in meta:
         ids = meta[id_item]
         flags["duplicate"] = (ids.notna() & ids.duplicated(keep="first")).to_numpy()
-        notes.append(f"duplicates: a repeated respondent id in {id_item!r} (first kept)")
+        notes.append(Note("screen_duplicate_id", {"item": id_item}))
     else:
         answers = values[[c for c in values.columns if q.items[c].role == "indicator"]]
         flags["duplicate"] = answers.notna().any(axis=1) & answers.duplicated(keep="first")
-        notes.append("duplicates: identical answers to every construct item (no id item)")
+        notes.append(Note("screen_duplicate_answers"))
 
     for item in q.items_with_role("screener"):
         qualify = q.items[item].qualify
@@ -47,8 +48,8 @@ def screen(values: pd.DataFrame, codes: pd.DataFrame, meta: pd.DataFrame, q: Que
     if dur in meta and meta[dur].notna().any():
         median = float(meta[dur].median())
         flags["speeder"] = (meta[dur] < speeder_fraction * median).to_numpy()
-        notes.append(f"speeders: under {speeder_fraction:g} × the median duration "
-                     f"({median:g} s)")
+        notes.append(Note("screen_speeder", {"fraction": float(speeder_fraction),
+                                             "median": median}))
 
     rating = [i for i in values.columns if q.items[i].role == "indicator"
               and q.scale(i).type == "rating"]
@@ -58,8 +59,7 @@ def screen(values: pd.DataFrame, codes: pd.DataFrame, meta: pd.DataFrame, q: Que
             x = values[block]
             full = x.notna().sum(axis=1) >= straightline_min_items
             flags["straightlining"] |= full & (x.max(axis=1) == x.min(axis=1))
-    notes.append(f"straight-lining: the same answer to every rating item of a block, or of "
-                 f"the whole questionnaire (at least {straightline_min_items} items answered)")
+    notes.append(Note("screen_straightlining", {"min_items": int(straightline_min_items)}))
 
     construct_items = [i for c in q.definition.constructs.values() for i in c.items
                        if i in values]
@@ -67,7 +67,7 @@ def screen(values: pd.DataFrame, codes: pd.DataFrame, meta: pd.DataFrame, q: Que
         c = codes[construct_items]
         missing = c.notna() & c.ne("not_asked")
         flags["missing"] = (missing.mean(axis=1) > max_missing_share).to_numpy()
-        notes.append(f"missing: more than {max_missing_share:.0%} of construct items missing")
+        notes.append(Note("screen_missing", {"share": float(max_missing_share)}))
 
     weight = q.role_item("weight")
     if weight in meta:

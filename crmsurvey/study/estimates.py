@@ -87,10 +87,10 @@ def pls_model(unit: Unit, res, data: pd.DataFrame, items: list[str], weights,
     w = None if weights is None else weights[unit.rows]
     disclosure = Disclosure(
         model="pls", group=unit.group, rows=unit.n, used=int(s.n), dropped=unit.n - int(s.n),
-        dropped_reason="listwise deletion" if s.missing == "listwise" else
-        "a zero sampling weight" if unit.n != s.n else "",
+        dropped_reason="listwise" if s.missing == "listwise" else
+        "zero_weight" if unit.n != s.n else None,
         cells_missing=cells, cells_imputed=int(s.n_imputed),
-        missing_method="item mean replacement" if s.missing == "mean" else "listwise deletion",
+        missing_method="mean" if s.missing == "mean" else "listwise",
         weighted=bool(s.weighted), n_eff=kish_n_eff(w, unit.n))
     d = res.to_dict()
     return PLSModel(group=unit.group, n=int(s.n), pooled=unit.pooled,

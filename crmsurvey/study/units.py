@@ -11,7 +11,7 @@ import pandas as pd
 from .._random import child_seed, text_key
 from ..errors import CrmWarning, InputError
 from .load import Study
-from .results import Group, Skip, group_key
+from .results import Group, Note, Skip, group_key
 
 __all__ = ["Unit", "Waves", "ModelFailure", "build_units", "fit_units"]
 
@@ -44,7 +44,7 @@ def _levels(series: pd.Series) -> list[str]:
     return sorted(series.dropna().astype(str).unique())
 
 
-def waves_of(study: Study, data: pd.DataFrame, wave_skips: dict[str, str]) -> Waves | None:
+def waves_of(study: Study, data: pd.DataFrame, wave_skips: dict[str, Note]) -> Waves | None:
     d = study.definition
     if not d.waves:
         return None
@@ -63,11 +63,12 @@ def waves_of(study: Study, data: pd.DataFrame, wave_skips: dict[str, str]) -> Wa
 
 
 def build_units(study: Study, data: pd.DataFrame, waves: Waves | None,
-                wave_skips: dict[str, str]) -> tuple[list[Unit], list[Skip]]:
+                wave_skips: dict[str, Note]) -> tuple[list[Unit], list[Skip]]:
     """Units in a fixed order: per scope (each wave, or the whole sample), the scope
     itself, then each level of each group item; a pooled scope when asked for."""
     d = study.definition
     skipped: list[Skip] = []
+    too_few = Note(code="too_few", params={"min": d.min_group_size})
     if waves is not None:
         for level, reason in wave_skips.items():
             skipped.append(Skip(group={waves.item: level},
@@ -76,8 +77,7 @@ def build_units(study: Study, data: pd.DataFrame, waves: Waves | None,
         for level in _levels(data[waves.item]):
             n = int((data[waves.item].astype(str) == level).sum())
             if level not in wave_skips and level not in waves.levels:
-                skipped.append(Skip(group={waves.item: level}, n=n,
-                                    reason=f"fewer than {d.min_group_size} respondents"))
+                skipped.append(Skip(group={waves.item: level}, n=n, reason=too_few))
     scopes: list[tuple[Group, np.ndarray, bool]] = []
     all_rows = np.ones(len(data), dtype=bool)
     if waves is None:
@@ -93,7 +93,7 @@ def build_units(study: Study, data: pd.DataFrame, waves: Waves | None,
         if len(levels) < 2:
             skipped.append(Skip(group={g: levels[0] if levels else ""},
                                 n=int(data[g].notna().sum()),
-                                reason=f"group column {g!r} has a single level"))
+                                reason=Note(code="single_level", params={"item": g})))
     groups = [g for g in groups if data[g].dropna().astype(str).nunique() >= 2]
     units: list[Unit] = []
     for scope, in_scope, pooled in scopes:
@@ -104,8 +104,7 @@ def build_units(study: Study, data: pd.DataFrame, waves: Waves | None,
                 rows = in_scope & (values == level)
                 group = {g: level, **scope}
                 if rows.sum() < d.min_group_size:
-                    skipped.append(Skip(group=group, n=int(rows.sum()),
-                                        reason=f"fewer than {d.min_group_size} respondents"))
+                    skipped.append(Skip(group=group, n=int(rows.sum()), reason=too_few))
                     continue
                 units.append(Unit(group, rows, pooled))
     return units, skipped
