@@ -59,8 +59,8 @@ def _observed_info(x: np.ndarray, mu: np.ndarray, sigma: np.ndarray,
     return saturated_information(Patterns.of(x) if pat is None else pat, mu, sigma)
 
 
-def _trace(x, pat, delta, mu0, sigma0, e_inv, a1_inv, b1) -> float:
-    s0 = saturated_scores(x, mu0, sigma0, pat)
+def _trace(x, pat, delta, mu0, sigma0, e_inv, a1_inv, b1, keep) -> float:
+    s0 = saturated_scores(x, mu0, sigma0, pat)[:, keep]
     b0 = delta.T @ (s0.T @ s0 / len(x)) @ delta
     return float(np.sum(b1 * a1_inv.T) - np.sum(b0 * e_inv.T))
 
@@ -72,26 +72,38 @@ def mlr(x: np.ndarray, fiml: FimlFit, sigma: np.ndarray, deriv: np.ndarray, fit:
     choice whenever ``missing = "ml"``, holes or not), default: when ``x`` has holes."""
     n, p = x.shape
     i, j = np.tril_indices(p)
-    delta = moment_jacobian(deriv, p)
+    # fixed.x: the exogenous covariates' own moments are not fitted (lavaan drops them)
+    fixed = np.zeros(p, bool) if fiml.fixed_mu is None else fiml.fixed_mu
+    keep = np.concatenate([~fixed, ~(fixed[i] & fixed[j])])
+    free = np.concatenate([np.ones(deriv.shape[0], bool), ~fixed])
+    delta = moment_jacobian(deriv, p)[np.ix_(keep, free)]
+    e_inv = None if fiml.cov is None else n * fiml.cov[np.ix_(free, free)]
     pat = Patterns.of(x)
-    s_model = saturated_scores(x, fiml.mu, sigma, pat)
+    s_model = saturated_scores(x, fiml.mu, sigma, pat)[:, keep]
     b0 = delta.T @ (s_model.T @ s_model / n) @ delta
-    cov = None if fiml.cov is None else n * fiml.cov @ b0 @ fiml.cov
-    s1 = saturated_scores(x, fiml.h1_mu, fiml.h1_sigma, pat)
+    cov = None
+    if e_inv is not None:  # in the rows of all of (θ, μ): 0 for the covariates' means
+        cov = np.zeros_like(fiml.cov)
+        cov[np.ix_(free, free)] = e_inv @ b0 @ e_inv / n
+    s1 = saturated_scores(x, fiml.h1_mu, fiml.h1_sigma, pat)[:, keep]
     b1 = s1.T @ s1 / n
-    a1 = _observed_info(x, fiml.h1_mu, fiml.h1_sigma, pat)
+    a1 = _observed_info(x, fiml.h1_mu, fiml.h1_sigma, pat)[np.ix_(keep, keep)]
     a1_inv = np.linalg.inv(a1)
     df, chisq = fit["df"], fit["chisq"]
-    c = _trace(x, pat, delta, fiml.mu, sigma, n * fiml.cov, a1_inv, b1) / df
-    # baseline: free means and variances, no covariances
+    c = _trace(x, pat, delta, fiml.mu, sigma, e_inv, a1_inv, b1, keep) / df
+    # baseline: free means and variances, no covariances (but the covariates')
     mu_b = np.nanmean(x, axis=0)
     sigma_b = np.diag(np.nanvar(x, axis=0))
+    if fixed.any():
+        sigma_b[np.ix_(fixed, fixed)] = np.cov(x[:, fixed], rowvar=False, bias=True)
     delta_b = np.zeros((p + len(i), 2 * p))
     delta_b[:p, :p] = np.eye(p)
     delta_b[p + np.flatnonzero(i == j), p + np.arange(p)] = 1.0
-    e_b = delta_b.T @ _observed_info(x, mu_b, sigma_b, pat) @ delta_b
+    delta_b = delta_b[keep][:, np.concatenate([~fixed, ~fixed])]
+    e_b = delta_b.T @ _observed_info(x, mu_b, sigma_b, pat)[np.ix_(keep, keep)] @ delta_b
     base_df, base = fit["baseline_df"], fit["baseline_chisq"]
-    c_b = _trace(x, pat, delta_b, mu_b, sigma_b, np.linalg.inv(e_b), a1_inv, b1) / base_df
+    c_b = _trace(x, pat, delta_b, mu_b, sigma_b, np.linalg.inv(e_b), a1_inv, b1,
+                 keep) / base_df
     t, t_b = chisq / c, base / c_b
     complete = not (np.isnan(x).any() if corrected is None else corrected)
     out = {"chisq_scaled": t, "df_scaled": df, "pvalue_scaled": chi2_sf(t, df),
@@ -107,7 +119,7 @@ def mlr(x: np.ndarray, fiml: FimlFit, sigma: np.ndarray, deriv: np.ndarray, fit:
                    rmsea_robust=rmsea(chisq, df, n, c))
     else:
         t3, c3, t3_b, c3_b = fiml_corrected(fiml, sigma, delta, delta_b, mu_b, sigma_b,
-                                            a1, b1, df, base_df, n)
+                                            a1, b1, df, base_df, n, keep)
         out.update(cfi_robust=cfi(t3, df, t3_b, base_df, c3, c3_b),
                    tli_robust=tli(t3, df, t3_b, base_df, c3, c3_b),
                    rmsea_robust=rmsea(t3, df, n, c3))
@@ -125,7 +137,7 @@ def _ml_statistic(mean: np.ndarray, s: np.ndarray, mu: np.ndarray, sigma: np.nda
 
 
 def fiml_corrected(fiml: FimlFit, sigma, delta, delta_b, mu_b, sigma_b, a1, b1, df,
-                   base_df, n) -> tuple[float, float, float, float]:
+                   base_df, n, keep=None) -> tuple[float, float, float, float]:
     """lavaan's FIML-corrected statistics and scaling factors for the robust CFI, TLI and
     RMSEA with missing data (Zhang & Savalei 2023, version V3): ``(T₃, c₃, T₃_b, c₃_b)``.
 
@@ -138,9 +150,12 @@ def fiml_corrected(fiml: FimlFit, sigma, delta, delta_b, mu_b, sigma_b, a1, b1, 
     p = len(sigma)
     m_t, s_t = fiml.h1_mu, fiml.h1_sigma
     s_inv = np.linalg.inv(s_t)
-    wc = np.zeros_like(a1)
+    k = p + p * (p + 1) // 2
+    wc = np.zeros((k, k))
     wc[:p, :p] = s_inv
     wc[p:, p:] = weight_of_inverse(s_inv)
+    if keep is not None:  # fixed.x: the moments the model fits
+        wc = wc[np.ix_(keep, keep)]
     wm_inv = np.linalg.inv(a1)
     gamma = wm_inv @ b1 @ wm_inv
     middle = wm_inv @ wc @ wm_inv
