@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .polychoric import (_EDGE, _phi, bvn_dh, cell_probabilities, fit_rho, special,
+from .polychoric import (_phi, bvn_dh, cell_probabilities, polychoric, special,
                          threshold_scores, thresholds_of)
 
 __all__ = ["OrderedMoments", "sample_moments", "pair_index"]
@@ -207,10 +207,10 @@ def sample_moments(frame: pd.DataFrame, ordered: list[str]) -> OrderedMoments:
     h22 = np.eye(len(pi))
     cor = np.eye(p)
     sd = np.array([1.0 if is_ord[j] else np.sqrt(uni[j]["var"]) for j in range(p)])
+    ord_cols = [c for c, o in zip(cols, is_ord) if o]
+    poly = polychoric(frame, ord_cols).correlation if len(ord_cols) > 1 else None
     for m, (i, j) in enumerate(zip(pi, pj)):
-        a, b, swap = (i, j, False)
-        if is_ord[i] and not is_ord[j]:
-            a, b, swap = j, i, True  # polyserial: the continuous item first
+        a, b = (j, i) if is_ord[i] and not is_ord[j] else (i, j)  # continuous first
         kind = ("polychoric" if is_ord[a] and is_ord[b] else
                 "polyserial" if is_ord[b] else "pearson")
         if kind == "pearson":
@@ -220,11 +220,7 @@ def sample_moments(frame: pd.DataFrame, ordered: list[str]) -> OrderedMoments:
             rho = _polyserial(uni[a]["x"], uni[a]["mu"], uni[a]["var"], uni[b]["codes"],
                               uni[b]["edges"])
         else:
-            counts = np.zeros((len(cats[cols[a]]), len(cats[cols[b]])))
-            np.add.at(counts, (uni[a]["codes"], uni[b]["codes"]), 1.0)
-            start = np.clip(np.corrcoef(uni[a]["codes"], uni[b]["codes"])[0, 1], -.9, .9)
-            rho = float(fit_rho(counts, uni[a]["edges"], uni[b]["edges"],
-                                np.asarray(start))[0])
+            rho = float(poly.at[cols[a], cols[b]])
         cor[i, j] = cor[j, i] = rho
         sc = _pair_scores(kind, uni[a], uni[b], rho)
         sc_cor[:, m] = sc["rho"]

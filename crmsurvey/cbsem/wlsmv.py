@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._threads import blas_threads
 from .ordered import sample_moments
 from .ordered_model import OrderedModel, ordered_table, table_constraints
 
@@ -56,7 +57,10 @@ def dwls(model: OrderedModel, sample: list, *, tol: float = 1e-9,
         jac = [model.jacobian(u, g) for g in range(len(sample))]
         a = sum(fg * j.T @ (wg[:, None] * j) for fg, wg, j in zip(f, w, jac))
         grad = sum(fg * j.T @ (wg * r) for fg, wg, j, r in zip(f, w, jac, res))
-        step = np.linalg.lstsq(a, grad, rcond=None)[0]
+        try:
+            step = np.linalg.solve(a, grad)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(a, grad, rcond=None)[0]
         scale = 1.0
         for _ in range(30):
             f_new, res_new = objective(u + scale * step)
@@ -235,14 +239,16 @@ def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float, *,
                                  f"{level!r}: its thresholds differ in number between groups",
                                  hint="merge that category with a neighbour")
         frames.append(sub[observed])
-        sample.append(sample_moments(sub[observed], ordered))
+        with blas_threads(1):
+            sample.append(sample_moments(sub[observed], ordered))
     pt = ordered_table(syntax, ordered, {o: len(c) - 1 for o, c in cats.items()},
                        ngroups=len(levels), std_lv=std_lv, orthogonal=orthogonal,
                        group_equal=tuple(group_equal))
     cons = table_constraints(pt)
     model = OrderedModel(pt, cons, observed, ordered, [s.th_item for s in sample],
                          [s.cov for s in sample])
-    fitted = dwls(model, sample)
-    out = inference(fitted, sample)
+    with blas_threads(1):  # small matrices: one BLAS thread
+        fitted = dwls(model, sample)
+        out = inference(fitted, sample)
     return report(written, defs, model, sample, fitted, out, frames, levels, group, ordered,
                   ci, n_dropped, bootstrap=bootstrap, seed=seed, chunk=chunk, engine=engine)
