@@ -17,7 +17,7 @@ for (i in seq_len(nrow(cases))) {
   fm <- fitMeasures(f, c("npar", "chisq", "df", "chisq.scaled", "chisq.scaling.factor",
                          "baseline.chisq", "baseline.chisq.scaled", "cfi", "tli",
                          "rmsea", "cfi.scaled", "tli.scaled", "rmsea.scaled",
-                         "cfi.robust", "tli.robust", "rmsea.robust"))
+                         "cfi.robust", "tli.robust", "rmsea.robust", "srmr"))
   fm <- c(fm, chisq.shift.parameter =
             lavInspect(f, "test")$scaled.shifted$shift.parameter)
   fits[[i]] <- data.frame(measure = paste(k$case, names(fm), sep = ":"),
