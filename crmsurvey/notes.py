@@ -40,6 +40,13 @@ CODES = SCREENING_CODES + (
     # what a model did with missing values (study.estimates, .run): Disclosure
     "dropped_listwise", "dropped_zero_weight", "missing_mean", "missing_listwise",
     "missing_fiml",
+    # how a CB-SEM model was estimated (cbsem.fit, .syntax, .estimators, .joint,
+    # .invariance, .wlsmv_report): CBSEMResult.notes, Invariance.notes
+    "cb_single_indicator", "cb_auto_listwise", "cb_covariate_rows", "cb_fiml",
+    "cb_fiml_casewise", "cb_mlr", "cb_no_chisq", "cb_weighted", "cb_mlr_bootstrap",
+    "cb_boot_inadmissible", "cb_groups_separate", "cb_joint_means", "cb_stacked",
+    "cb_latent_means_reference", "cb_wlsmv", "cb_wlsmv_mixed", "cb_boot_inadmissible_residual",
+    "cb_wlsmv_bootstrap",
 )
 
 #: The most list entries a note keeps (the rest is counted in another parameter).

@@ -137,7 +137,8 @@ def test_sampling_weights(pdem):
     repeated = cs.cbsem(model, data.loc[data.index.repeat(w)].reset_index(drop=True))
     np.testing.assert_allclose(weighted.estimates.est, repeated.estimates.est, atol=1e-6)
     assert weighted.settings.n_effective < w.sum()
-    assert any("effective sample size" in n for n in weighted.notes)
+    assert any(n.code == "cb_weighted" and n.params["n_eff"] == pytest.approx(
+        weighted.settings.n_effective) for n in weighted.notes)
 
 
 def test_multi_group(pdem):
@@ -167,7 +168,7 @@ def test_fiml(pdem):
         warnings.simplefilter("ignore")
         res = cs.cbsem(model, holes, missing="fiml")
     assert res.settings.n == 75 and res.settings.missing == "fiml"
-    assert any("FIML" in n for n in res.notes)
+    assert any(n.code == "cb_fiml" and n.params["rows"] == 75 for n in res.notes)
 
 
 @pytest.mark.parametrize("kw, text", [

@@ -81,4 +81,5 @@ def test_fiml_with_covariates_matches_lavaan(tmp_path, estimator, x_holes):
     if x_holes:
         dropped = int(data.x1.isna().sum())
         assert res.settings.n_dropped == dropped and res.fit["ntotal"] == len(data) - dropped
-        assert any("missing exogenous covariate" in n for n in res.notes)
+        assert any(n.code == "cb_covariate_rows" and n.params["n"] == dropped
+                   for n in res.notes)

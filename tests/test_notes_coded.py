@@ -30,15 +30,17 @@ from crmsurvey._catalogue import catalogue, languages
 
 PACKAGE = Path(cs.__file__).resolve().parent
 
-#: A note made in code: ``Note("code"``, ``Note(code="code"`` (either Note class) or
-#: ``LogNote("code"``.
-_MADE = re.compile(r'\b(?:Log)?Note\(\s*(?:code=)?"([a-z0-9_]+)"')
+#: A note made in code: ``Note("code"``, ``Note(code="code"`` (either Note class),
+#: ``LogNote("code"``, or a choice ``Note("a" if ... else "b"``.
+_MADE = re.compile(r'\b(?:Log)?Note\(\s*(?:code=)?"([a-z0-9_]+)"'
+                   r'(?:\s+if\s[^"]*?\selse\s+"([a-z0-9_]+)")?')
 
 
 def _codes_in_source() -> set[str]:
     found = set()
     for path in PACKAGE.rglob("*.py"):
-        found |= set(_MADE.findall(path.read_text(encoding="utf-8")))
+        for pair in _MADE.findall(path.read_text(encoding="utf-8")):
+            found |= {c for c in pair if c}
     return found
 
 

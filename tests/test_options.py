@@ -214,7 +214,7 @@ def test_weights_false_switches_the_weights_off(weighted):
         auto = cbsem(SMALL, r, missing="auto")
     assert res.settings.missing == "fiml" and not res.settings.weighted
     assert auto.settings.missing == "listwise" and auto.settings.weighted
-    assert any("FIML is used only for unweighted" in n for n in auto.notes)
+    assert any(n.code == "cb_auto_listwise" for n in auto.notes)
 
 
 # --- seeds: one default, one module ---------------------------------------------------

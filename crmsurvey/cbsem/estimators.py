@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import InputError
+from ..notes import Note
 
 __all__ = ["EstimatorRecord", "ESTIMATORS", "check", "auto_missing"]
 
@@ -121,10 +122,9 @@ def check(estimator: str, *, missing: str = "listwise", bootstrap: int = 0,
     return rec
 
 
-def auto_missing(estimator: str, weighted: bool, bootstrap: int) -> tuple[str, str]:
+def auto_missing(estimator: str, weighted: bool, bootstrap: int) -> tuple[str, Note | None]:
     """``missing="auto"``: ``"fiml"`` where the estimator's record takes it (unweighted,
     no bootstrap), else ``"listwise"`` with the reason (a note), as ``(missing, reason)``."""
     if "fiml" in ESTIMATORS[estimator].missing and not weighted and not bootstrap:
-        return "fiml", ""
-    return "listwise", ("listwise deletion: FIML is used only for unweighted ML or MLR "
-                        "without a bootstrap")
+        return "fiml", None
+    return "listwise", Note("cb_auto_listwise")

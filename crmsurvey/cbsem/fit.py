@@ -22,6 +22,7 @@ from .._data import far_value_diagnostics
 from .._random import resolve_seed
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
+from ..notes import Note
 from ..options import CBSEM, CBSEMMissing, Estimator
 from .build import LEAST_SQUARES, Built, build, fit_covariance, ls_measures
 from .estimators import ESTIMATORS, auto_missing, check
@@ -299,7 +300,7 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
 
 
 def _complete_covariates(x: np.ndarray, observed: list[str], built: Built, casewise: bool,
-                         n_dropped: int) -> tuple[np.ndarray, int, list[str]]:
+                         n_dropped: int) -> tuple[np.ndarray, int, list[Note]]:
     """FIML with exogenous covariates (lavaan's ``fixed.x``): rows missing a covariate
     are left out, as lavaan does, and said in a note."""
     if not (casewise and built.ov_x):
@@ -309,10 +310,8 @@ def _complete_covariates(x: np.ndarray, observed: list[str], built: Built, casew
     if keep.all():
         return x, n_dropped, []
     k = int((~keep).sum())
-    return x[keep], n_dropped + k, [
-        f"{k} rows left out for a missing exogenous covariate "
-        f"({', '.join(built.ov_x)}): their moments are fixed at the sample values "
-        "(lavaan's fixed.x), so FIML uses rows that have them"]
+    return x[keep], n_dropped + k, [Note("cb_covariate_rows", {"n": k,
+                                                                "covariates": list(built.ov_x)})]
 
 
 def _moments(x: np.ndarray, w, casewise: bool) -> tuple[np.ndarray, float]:
@@ -396,7 +395,7 @@ def _identification(sol: _Solution, npar: int, df: int, p: int, n: float
 def _fit_block(rec, built: Built, sol: _Solution, est, x, w, s, n, npar, df, missing, ci):
     """lavaan's fit measures for the record's test, the intercept rows of the mean
     structure, and the notes saying how they were computed."""
-    notes: list[str] = []
+    notes: list[Note] = []
     p = len(built.observed)
     if sol.fiml is not None:
         from .fiml import with_intercepts
@@ -410,13 +409,10 @@ def _fit_block(rec, built: Built, sol: _Solution, est, x, w, s, n, npar, df, mis
             _no_means(fit, s, sol.sigma, npar, n)
         if missing == "fiml":
             n_missing = int(np.isnan(x).any(axis=1).sum())
-            notes.append(f"FIML (lavaan's missing = \"ml\"): all {len(x)} rows with at least "
-                         f"one answer, {n_missing} of them incomplete; free intercepts; "
-                         + ("" if rec.casewise else "standard errors from the observed "
-                            "information; ") + "χ² against the unrestricted model (EM)")
+            notes.append(Note("cb_fiml_casewise" if rec.casewise else "cb_fiml",
+                              {"rows": len(x), "incomplete": n_missing}))
         if rec.name == "MLR":
-            notes.append("MLR: Huber–White standard errors (observed information), "
-                         "Yuan–Bentler scaled test (lavaan's yuan.bentler.mplus)")
+            notes.append(Note("cb_mlr"))
     elif rec.objective in LEAST_SQUARES and np.isfinite(sol.fmin) and w is None:
         fit = ls_measures(x, sol.sigma, sol.fmin, npar, rec.objective)
     elif rec.objective in ("ML", "GLS") and np.isfinite(sol.fmin):
@@ -430,26 +426,22 @@ def _fit_block(rec, built: Built, sol: _Solution, est, x, w, s, n, npar, df, mis
 
         fit = dict.fromkeys(FIT_NAMES, np.nan)
         fit.update(npar=npar, df=df, ntotal=n, srmr=srmr(s, sol.sigma))
-        notes.append(f"χ²-based fit measures are not reported for {rec.name}: lavaan uses "
-                     "scaled statistics there that are not computed here")
+        notes.append(Note("cb_no_chisq", {"estimator": rec.name}))
     if built.meanstructure and sol.fiml is None:
         est = _saturated_means(est, built.pt, sol.st, x, w, sol.sigma, n, ci)
         _with_means(fit, built.n_means, p, n)
     if w is not None:
-        notes.append(f"weighted covariance matrix, effective sample size {n:.1f} (Kish); "
-                     "standard errors ignore the sampling design unless bootstrapped")
+        notes.append(Note("cb_weighted", {"n_eff": float(n)}))
     return fit, est, notes
 
 
 def _bootstrap_notes(rec, bootstrap: int, n_failed: int, n_inadmissible: int,
-                     notes: list[str]) -> list[Diagnostic]:
+                     notes: list[Note]) -> list[Diagnostic]:
     if rec.name == "MLR":
-        notes.append("bootstrap standard errors and intervals for the covariance "
-                     "structure (ML refits of each resample); intercepts keep their "
-                     "Huber–White standard errors")
+        notes.append(Note("cb_mlr_bootstrap"))
     if n_inadmissible:
-        notes.append(f"{n_inadmissible} of {bootstrap} bootstrap solutions had a negative "
-                     "variance (kept, as lavaan does)")
+        notes.append(Note("cb_boot_inadmissible", {"n": n_inadmissible,
+                                                   "bootstrap": bootstrap}))
     if not n_failed:
         return []
     return [Diagnostic("bootstrap_failures", f"{n_failed} of {bootstrap} bootstrap resamples "
@@ -559,8 +551,7 @@ def _multi_group(syntax, data, group, **kw) -> CBSEMResult:
     fit = combine_groups([dict(f.fit) for f in fits.values()])
     problems = tuple(replace(d, message=f"group {g}: {d.message}", concerns=(g, *d.concerns))
                      for g, f in fits.items() for d in f.diagnostics)
-    notes = ("no parameter is shared across groups, so each group is fitted on its own; "
-             "fit sums the groups' statistics",) + tuple(
+    notes = (Note("cb_groups_separate"),) + tuple(
         dict.fromkeys(n for f in fits.values() for n in f.notes))
     first = next(iter(fits.values())).settings
     settings = replace(first, n=sum(f.settings.n for f in fits.values()),

@@ -20,6 +20,7 @@ from scipy import stats as sps
 
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
+from ..notes import Note
 from .build import build, fit_covariance
 from .fit import _checked, _inputs
 from .sample import model_frame as _frame
@@ -43,7 +44,7 @@ class Invariance:
     its mean); ``notes``; per-group sizes."""
 
     table: pd.DataFrame
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]
     groups: dict[str, int]
     diagnostics: tuple[Diagnostic, ...] = ()
     latent_means: pd.DataFrame | None = None
@@ -301,10 +302,8 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
         return out
 
     lm, intercepts = table_of(means, se), table_of(alphas, alpha_se)
-    notes = single + ["metric and scalar models fitted by stacked multi-group ML",
-             f"latent means: {levels[0]!r} is the reference group (means 0); the others' "
-             "implied means (I − B)⁻¹α are differences from it, comparable only where "
-             "scalar invariance holds"]
+    notes = single + [Note("cb_stacked"),
+                      Note("cb_latent_means_reference", {"reference": levels[0]})]
     for ok, name in ((converged, "metric"), (scalar_ok, "scalar")):
         if not ok:
             diagnostics.append(Diagnostic("non_convergence", f"the {name} model did not "

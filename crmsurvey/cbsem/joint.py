@@ -16,6 +16,7 @@ import pandas as pd
 from .. import __version__
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
+from ..notes import Note
 from .build import Built
 from .fitmeasures import FIT_NAMES, information_criteria
 from .partable import records
@@ -123,8 +124,7 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
         weighted=False, n_effective=n_tot, se="expected", bootstrap=0, seed=None, ci=ci,
         n_failed=0, n_inadmissible=0, group=group, iterations=gf.iterations,
         semopy_version="", version=__version__)
-    notes = ("fitted with its mean structure (ML): parameters with the same label are equal, "
-             "in one group or across groups",)
+    notes = (Note("cb_joint_means"),)
     r2 = pd.concat(r2s, ignore_index=True)
     if group is None:
         r2 = r2.drop(columns="group")

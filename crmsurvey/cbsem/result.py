@@ -8,6 +8,7 @@ import pandas as pd
 
 from .._format import json_safe
 from ..diagnostics import Diagnostic
+from ..notes import Note
 
 __all__ = ["CBSEMSettings", "CBSEMResult"]
 
@@ -48,7 +49,7 @@ class CBSEMResult:
     r2: pd.DataFrame
     admissible: bool
     diagnostics: tuple[Diagnostic, ...]
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]  # how the estimates were computed (codes; str() words them)
     settings: CBSEMSettings
     model: str
     groups: dict[str, "CBSEMResult"] = field(default_factory=dict)
@@ -93,7 +94,7 @@ class CBSEMResult:
             "admissible": self.admissible,
             "problems": list(self.problems),
             "diagnostics": [asdict(d) for d in self.diagnostics],
-            "notes": list(self.notes),
+            "notes": [n.to_dict() for n in self.notes],
             "settings": asdict(self.settings),
             "model": self.model,
         })

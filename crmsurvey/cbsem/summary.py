@@ -32,7 +32,7 @@ class Summary:
                      f" {s.n_inadmissible} inadmissible")
         status = "admissible" if self.result.admissible else "NOT admissible"
         return [head, f"solution: {status}"] + list(self.result.problems) + \
-            list(self.result.notes)
+            [str(n) for n in self.result.notes]
 
     def as_text(self) -> str:
         r = self.result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import InputError
+from ..notes import Note
 
 __all__ = ["cbsem_syntax", "fix_single_indicators"]
 
@@ -36,9 +37,8 @@ def fix_single_indicators(syntax: str, data: pd.DataFrame,
                 raise InputError(f"{item!r} is not a column of the data")
             var = (1 - rel) * float(pd.to_numeric(data[item], errors="coerce").var(ddof=0))
         lines.append(f"{item} ~~ {var:.10g}*{item}")
-        notes.append(f"{factor!r} has a single indicator ({item!r}): its error variance is "
-                     f"fixed at {var:.4g} (reliability {rel:g}), as a one-indicator factor "
-                     "is not identified otherwise")
+        notes.append(Note("cb_single_indicator", {"factor": factor, "item": item,
+                                                  "variance": var, "reliability": rel}))
     return (syntax.rstrip("\n") + "\n" + "\n".join(lines) + "\n" if lines else syntax), notes
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..notes import Note
 from .ordered_model import OrderedModel
 
 __all__ = ["report", "bootstrap_refusal"]
@@ -152,14 +153,8 @@ def report(written, defs, model: OrderedModel, sample, fitted, out, frames, leve
     weights = np.array([s.n for s in sample]) / n_total
     fit.update(npar=float(cons.npar), srmr=float(np.sum(weights * srmrs)))
     n_th = sum(s.n_th - len(s.numeric) for s in sample)
-    kinds = "ordered" if len(ordered) == len(model.observed) else \
-        "ordered and continuous"
-    notes = [f"WLSMV ({kinds} items): {n_th} thresholds and the items' polychoric"
-             + ("" if kinds == "ordered" else ", polyserial and Pearson")
-             + " correlations (two-step), DWLS with the diagonal of their asymptotic "
-             "covariance (Muthén 1984), robust standard errors, mean-and-variance adjusted "
-             "(scaled-shifted) test; delta parameterisation (an ordered item's residual "
-             "variance is 1/Δ² − explained)"]
+    notes = [Note("cb_wlsmv" if len(ordered) == len(model.observed) else "cb_wlsmv_mixed",
+                  {"thresholds": int(n_th)})]
     n_failed = n_inadmissible = 0
     table = draws = None
     if bootstrap:
@@ -175,10 +170,9 @@ def report(written, defs, model: OrderedModel, sample, fitted, out, frames, leve
                 "(an empty category, or no convergence); intervals use the others",
                 "warning", (str(n_failed), str(bootstrap))))
         if n_inadmissible:
-            notes.append(f"{n_inadmissible} of {bootstrap} bootstrap solutions had a negative "
-                         "residual variance (kept, as lavaan does)")
-        notes.append("bootstrap: thresholds, polychorics, DWLS weights and estimates refitted "
-                     "in every resample; percentile intervals")
+            notes.append(Note("cb_boot_inadmissible_residual",
+                              {"n": n_inadmissible, "bootstrap": bootstrap}))
+        notes.append(Note("cb_wlsmv_bootstrap"))
     if defs:
         from .defined import defined_rows
 
