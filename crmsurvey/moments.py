@@ -15,6 +15,7 @@ partition of the data contributes on a cluster.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterator, Protocol
 
 import numpy as np
@@ -22,7 +23,7 @@ import numpy as np
 from ._random import block_rng
 from .resampling import BLOCK, ROW_BLOCK, Multinomial, Resampling
 
-__all__ = ["BLOCK", "WORK_BYTES", "Moments", "Sums", "PairProducts", "Frequencies", "Dense",
+__all__ = ["BLOCK", "WORK_BYTES", "KEEP_BYTES", "Moments", "Sums", "PairProducts", "Frequencies", "Dense",
            "Resampled", "LeaveOneOut", "as_frequencies", "from_cov", "moments", "moments_of",
            "resample_counts", "resample_indices", "resample_moments", "chunk_blocks", "row_chunks",
            "row_step"]
@@ -30,6 +31,8 @@ __all__ = ["BLOCK", "WORK_BYTES", "Moments", "Sums", "PairProducts", "Frequencie
 #: Working set of one row chunk (frequencies, pair products, per-sample data): the rows
 #: of a chunk are chosen so that its arrays stay about this size.
 WORK_BYTES = 48 << 20
+#: :class:`PairProducts` keeps every row's pair products when they take at most this.
+KEEP_BYTES = 16 << 20
 
 
 def row_step(width: int, work: int = WORK_BYTES) -> int:
@@ -173,22 +176,45 @@ class Sums:
 
     def moments(self) -> Moments:
         """Means, standard deviations and correlations of each sample."""
-        p = len(self.centre)
-        i, j = np.triu_indices(p)
+        i, j = np.triu_indices(len(self.centre))
         total = self.total[:, None]
         mean_c = self.s1 / total
-        cov_flat = self.s2 / total - mean_c[:, i] * mean_c[:, j]
-        cov = np.empty((len(self.total), p, p))
-        cov[:, i, j] = cov_flat
-        cov[:, j, i] = cov_flat
-        return from_cov(mean_c + self.centre, cov, self.total)
+        cov = self.s2 / total
+        cov -= mean_c[:, i] * mean_c[:, j]
+        return _from_pair_cov(mean_c + self.centre, cov, self.total)
+
+
+def _from_pair_cov(mean: np.ndarray, cov: np.ndarray, total: np.ndarray) -> Moments:
+    """:func:`from_cov` of covariances given once per item pair, (B, p(p+1)/2) in
+    ``np.triu_indices`` order: the same numbers, computed on the pairs and spread to the
+    (B, p, p) correlation matrices by one gather."""
+    p = mean.shape[1]
+    i, j = np.triu_indices(p)
+    diag = np.flatnonzero(i == j)
+    sd = np.sqrt(np.clip(cov[:, diag], 0.0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov /= sd[:, i] * sd[:, j]
+    cov[:, diag] = 1.0
+    return Moments(mean, sd, cov[:, _pair_of_cell(p)].reshape(len(cov), p, p), total)
+
+
+@lru_cache(maxsize=32)
+def _pair_of_cell(p: int) -> np.ndarray:
+    """For each cell (i, j) of a p × p matrix, row-major, its pair's position in
+    ``np.triu_indices(p)`` order."""
+    i, j = np.triu_indices(p)
+    out = np.empty((p, p), dtype=np.intp)
+    out[i, j] = out[j, i] = np.arange(len(i))
+    return out.ravel()
 
 
 class PairProducts:
     """``X`` centred once; every item pair's products formed a row chunk at a time.
 
     ``centre`` (default: the column means) is any fixed point near the data — the sums
-    of a partition use the whole sample's, from a first pass.
+    of a partition use the whole sample's, from a first pass. The sums of a row chunk
+    are one matrix product ``F @ [1, X, Q]``; when ``[1, X, Q]`` of all rows takes at
+    most :data:`KEEP_BYTES` it is formed once and kept (small data, many batches).
     """
 
     def __init__(self, x: np.ndarray, centre: np.ndarray | None = None) -> None:
@@ -197,6 +223,22 @@ class PairProducts:
         self.x = x - self.centre
         self.p = x.shape[1]
         self.iu = np.triu_indices(self.p)
+        self.width = 1 + self.p + len(self.iu[0])
+        self._kept = (self._columns(slice(0, len(x)))
+                      if len(x) * self.width * 8 <= KEEP_BYTES else None)
+
+    def _columns(self, rows: slice) -> np.ndarray:
+        """``[1, X, Q]`` of ``rows``: a column of ones, the centred items and every item
+        pair's product (``np.triu_indices`` order)."""
+        if getattr(self, "_kept", None) is not None:
+            return self._kept[rows]
+        xc = self.x[rows]
+        i, j = self.iu
+        out = np.empty((len(xc), self.width))
+        out[:, 0] = 1.0
+        out[:, 1:1 + self.p] = xc
+        np.multiply(xc[:, i], xc[:, j], out=out[:, 1 + self.p:])
+        return out
 
     def sums(self, freq, *, step: int | None = None) -> Sums:
         """Sums of each sample of ``freq`` ((B, n) array or :class:`Frequencies`),
@@ -204,19 +246,18 @@ class PairProducts:
         f = as_frequencies(freq)
         if isinstance(f, LeaveOneOut):
             return self._leave_one_out(f)
-        n, b = len(self.x), f.size
-        i, j = self.iu
-        step = step or row_step(b + len(i) + self.p)
-        total, s1, s2 = np.zeros(b), np.zeros((b, self.p)), np.zeros((b, len(i)))
-        for rows in row_chunks(n, step):
-            fr = f.chunk(rows)
-            xc = self.x[rows]
-            total += fr.sum(axis=1)
-            s1 += fr @ xc
-            q = xc[:, i]  # a new array: every pair's product, formed in place
-            q *= xc[:, j]
-            s2 += fr @ q
-        return Sums(total, s1, s2, self.centre)
+        step = step or row_step(f.size + self.width)
+        acc = None
+        for rows in row_chunks(len(self.x), step):
+            part = f.chunk(rows) @ self._columns(rows)
+            if acc is None:
+                acc = part
+            else:
+                acc += part
+        if acc is None:  # no rows
+            acc = np.zeros((f.size, self.width))
+        p = self.p
+        return Sums(acc[:, 0], acc[:, 1:1 + p], acc[:, 1 + p:], self.centre)
 
     def _leave_one_out(self, f: "LeaveOneOut") -> Sums:
         """Jackknife sums as the whole sample's minus each left-out row's share: O(n)

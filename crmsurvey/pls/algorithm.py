@@ -6,8 +6,13 @@ matrix ``R``: construct scores ``Y = X W`` have correlations ``W'RW``, the inner
 every bootstrap resample are the same computation on a stack of ``R`` matrices.
 
 Each item belongs to one block, so the weights are kept as a vector ``w`` (B, p), spread
-to ``W = w · mask`` where a product needs it. Each sample stops at its own convergence,
-so results do not depend on how samples are batched.
+to ``W = w · mask`` where a product needs it. Each sample stops at its own convergence
+and leaves the active set, so results do not depend on how samples are batched.
+
+The iterations run with the batch on the *last* axis (``R`` as (p, p, B), ``R W`` as
+(p, K, B)): every step is then a vector operation over the samples, ``R W`` one
+contraction per block, and the small systems of the path scheme and mode B are solved
+for all samples together (:mod:`.stacked`). The public functions keep the batch first.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import numpy as np
 
 from .layout import Layout
 from .schemes import SCHEMES
+from .stacked import solve_spd
 
 __all__ = ["Fit", "fit_batch", "item_construct_cor", "construct_cor", "path_coefficients",
            "total_effects"]
@@ -45,28 +51,47 @@ def construct_cor(rw: np.ndarray, w: np.ndarray, lay: Layout) -> np.ndarray:
     return (w[:, :, None] * lay.mask).transpose(0, 2, 1) @ rw
 
 
-def _own(rw: np.ndarray, lay: Layout) -> np.ndarray:
-    """Each item's entry for its own construct: (B, p)."""
-    return rw[:, np.arange(lay.p), lay.block]
+# --- the iterations, batch last ---------------------------------------------------------
+
+def _spans(lay: Layout) -> list[slice]:
+    """Each block's items as a slice (items are laid out block by block,
+    :func:`~.layout.layout_of`)."""
+    starts = np.flatnonzero(np.r_[True, lay.block[1:] != lay.block[:-1]])
+    if len(starts) != lay.k or (np.diff(lay.block) < 0).any():
+        raise ValueError("the layout's items are not grouped block by block")
+    ends = np.r_[starts[1:], lay.p]
+    return [slice(int(s), int(e)) for s, e in zip(starts, ends)]
 
 
-def _normalise(r: np.ndarray, w: np.ndarray, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
+def _rw(rt: np.ndarray, w: np.ndarray, spans: list[slice]) -> np.ndarray:
+    """``R W`` (p, K, B) from ``R`` (p, p, B) and the weights (p, B)."""
+    out = np.empty((rt.shape[0], len(spans), rt.shape[2]))
+    for k, s in enumerate(spans):
+        np.einsum("ijb,jb->ib", rt[:, s], w[s], out=out[:, k])
+    return out
+
+
+def _block_sums(x: np.ndarray, lay: Layout) -> np.ndarray:
+    """Sums over each block's items of ``x`` (p, ...): (K, ...), one matrix product."""
+    return (lay.mask.T @ x.reshape(lay.p, -1)).reshape((lay.k,) + x.shape[1:])
+
+
+def _normalise(rt, w, lay: Layout, spans) -> tuple[np.ndarray, np.ndarray]:
     """Scale each block's weights to give its score unit variance; also return R W."""
-    rw = item_construct_cor(r, w, lay)
-    var = (w * _own(rw, lay)) @ lay.mask  # (B, K)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        scale = 1 / np.sqrt(var)
-    return w * scale[:, lay.block], rw * scale[:, None, :]
+    rw = _rw(rt, w, spans)
+    var = _block_sums(w * rw[np.arange(lay.p), lay.block], lay)  # (K, B)
+    scale = 1 / np.sqrt(var)
+    rw *= scale[None]
+    return w * scale[lay.block], rw
 
 
-def _outer_update(r, w, rw, e, lay: Layout) -> np.ndarray:
-    """New (unnormalised) weights from the inner weights ``e``."""
+def _outer_update(rt, rw, e, lay: Layout, spans) -> np.ndarray:
+    """New (unnormalised) weights (p, B) from the inner weights ``e`` (K, K, B)."""
     # cov(item, inner proxy of its own construct) = Σ_l (R W)[p, l] · E[l, block(p)]
-    cov_xz = np.einsum("bpl,blp->bp", rw, e[:, :, lay.block])
+    cov_xz = np.einsum("plb,lpb->pb", rw, e[:, lay.block])
     for j in np.flatnonzero(lay.mode_b):
-        idx = lay.items_of(j)
-        rjj = r[:, idx[:, None], idx[None, :]]
-        cov_xz[:, idx] = np.linalg.solve(rjj, cov_xz[:, idx][..., None])[..., 0]
+        s = spans[j]
+        cov_xz[s] = solve_spd(rt[s, s], cov_xz[s])
     return cov_xz
 
 
@@ -77,62 +102,56 @@ def fit_batch(r: np.ndarray, lay: Layout, *, scheme: str = "path", tol: float = 
     Initial weights are 1 (SmartPLS, seminr) unless ``start`` (p,) gives others.
     Convergence: the sum of absolute changes of the outer weights
     falls below ``tol`` (SmartPLS's and seminr's criterion). Samples that reach
-    ``max_iter`` first are marked ``converged == False``.
+    ``max_iter`` first are marked ``converged == False``; a sample whose weights turn
+    non-finite (a singular system) stops there, also not converged.
     """
     inner = SCHEMES[scheme]
+    spans = _spans(lay)
     b = r.shape[0]
-    init = np.ones(lay.p) if start is None else start
-    w, rw = _normalise(r, np.broadcast_to(init, (b, lay.p)).copy(), lay)
+    rt = np.ascontiguousarray(np.moveaxis(r, 0, -1))  # (p, p, B)
+    init = np.ones(lay.p) if start is None else np.asarray(start, dtype=float)
+    weights = np.empty((b, lay.p))
     iterations = np.zeros(b, dtype=int)
     converged = np.zeros(b, dtype=bool)
     active = np.arange(b)
-    ra, wa, rwa = r, w, rw
-    for it in range(1, max_iter + 1):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            try:
-                e = inner(construct_cor(rwa, wa, lay), lay)
-                new, rw_new = _normalise(ra, _outer_update(ra, wa, rwa, e, lay), lay)
-            except np.linalg.LinAlgError:  # a singular resample: fail it, keep the rest
-                new = np.full_like(wa, np.nan)
-                rw_new = np.full_like(rwa, np.nan)
-        diff = np.abs(new - wa).sum(axis=1)
-        w[active] = new
-        iterations[active] = it
-        done = diff < tol
-        converged[active[done]] = True
-        keep = ~done & np.isfinite(diff)
-        if not keep.any():
-            break
-        if keep.all():
-            wa, rwa = new, rw_new
-        else:
-            active = active[keep]
-            ra, wa, rwa = r[active], new[keep], rw_new[keep]
-    return Fit(w, iterations, converged)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w, rw = _normalise(rt, np.repeat(init[:, None], b, axis=1), lay, spans)
+        weights[:] = w.T
+        for it in range(1, max_iter + 1):
+            c = _block_sums(w[:, None] * rw, lay)  # W'RW (K, K, B)
+            new, rw = _normalise(rt, _outer_update(rt, rw, inner(c, lay), lay, spans),
+                                 lay, spans)
+            diff = np.abs(new - w).sum(axis=0)
+            weights[active] = new.T
+            iterations[active] = it
+            done = diff < tol
+            converged[active[done]] = True
+            keep = ~done & np.isfinite(diff)
+            if not keep.any():
+                break
+            w = new
+            if not keep.all():
+                active = active[keep]
+                rt, w, rw = (np.compress(keep, a, axis=-1) for a in (rt, w, rw))
+    return Fit(weights, iterations, converged)
 
+
+# --- after convergence, batch first -------------------------------------------------------
 
 def path_coefficients(c: np.ndarray, lay: Layout) -> tuple[np.ndarray, np.ndarray]:
-    """OLS path coefficients ``beta[b, i, j]`` (i predicts j) and R² (B, K)."""
+    """OLS path coefficients ``beta[b, i, j]`` (i predicts j) and R² (B, K); NaN for a
+    sample whose predictors' correlation matrix is singular."""
     b = c.shape[0]
     beta = np.zeros((b, lay.k, lay.k))
     r2 = np.full((b, lay.k), np.nan)
+    ct = np.moveaxis(c, 0, -1)  # (K, K, B)
     for j in lay.endogenous:
         pred = lay.predecessors(j)
-        a, y = c[:, pred[:, None], pred[None, :]], c[:, pred, j][..., None]
-        try:
-            coef = np.linalg.solve(a, y)[..., 0]
-        except np.linalg.LinAlgError:
-            coef = np.stack([_solve_or_nan(a[i], y[i]) for i in range(b)])
+        coef = solve_spd(ct[pred[:, None], pred[None, :]], ct[pred, j]).T  # (B, m)
+        coef[~np.isfinite(coef).all(axis=1)] = np.nan
         beta[:, pred, j] = coef
         r2[:, j] = np.einsum("bi,bi->b", coef, c[:, pred, j])
     return beta, r2
-
-
-def _solve_or_nan(a: np.ndarray, y: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.solve(a, y)[:, 0]
-    except np.linalg.LinAlgError:
-        return np.full(len(y), np.nan)
 
 
 def total_effects(beta: np.ndarray) -> np.ndarray:
