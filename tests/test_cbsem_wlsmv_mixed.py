@@ -38,6 +38,8 @@ CASES = {
     "groups_invariant": (MIXED, ORD_A + ["c"], False, "g", ("loadings", "thresholds")),
     "labels_start": ("A =~ a1 + l*a2 + l*a3 + start(0.9)*a4\nB =~ b1 + p*b2 + q*b3 + b4 + c"
                      "\np == q\n", ORD_A + ["c"], False, "", ()),
+    "ordered_outcome": (A + "B =~ b1 + b2 + b3 + b4\nc ~ A + B\n", ORD_A + ["c"], False,
+                        "", ()),
     "defined": (MIXED + "B ~ p*A\nd := 2*p\n", ORD_A + ["c"], False, "", ()),
     "group_labels": ("A =~ a1 + c(v, v)*a2 + c(w1, w2)*a3 + c(1, NA)*a4\n"
                      "B =~ b1 + b2 + b3 + b4 + c\n", ORD_A + ["c"], False, "g", ()),
@@ -189,6 +191,11 @@ def test_refusals_name_the_reason():
         cs.cbsem(A + "a1 ~~ a1\n", data, ordered=ORD_A)
     with pytest.raises(InputError, match="group_equal='residuals'"):
         cs.cbsem(MIXED, data, ordered=ORD_A, group="g", group_equal=("residuals",))
+    with pytest.raises(InputError, match="'c' predicts"):
+        cs.cbsem(MIXED.replace("+ c", "") + "c ~ A\nB ~ c\n", data, ordered=ORD_A + ["c"])
+    with pytest.raises(InputError, match="conditional.x"):
+        cs.cbsem(MIXED.replace("+ c", "") + "B ~ b9\n", data.assign(b9=1.0 * data.c),
+                 ordered=ORD_A)
     with pytest.raises(InputError, match="taken by WLSMV"):
         cs.cbsem(MIXED, data, group="g", group_equal=("loadings",))
 

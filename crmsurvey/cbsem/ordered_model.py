@@ -27,7 +27,7 @@ from ..errors import InputError
 from .partable import (COLUMNS, Constraints, _label_equalities, parse_syntax, partable,
                        records, variables)
 from .ordered import pair_index
-from .structure import THETA, Structure, start_values, structure_from_partable
+from .structure import PSI, THETA, Structure, start_values, structure_from_partable
 
 __all__ = ["GROUP_EQUAL", "ordered_table", "table_constraints", "OrderedModel"]
 
@@ -168,6 +168,21 @@ def table_constraints(pt: pd.DataFrame) -> Constraints:
     return Constraints(k, c)
 
 
+def _predictors(rows: pd.DataFrame, ordered: list[str]) -> None:
+    """Refuse an ordered item that explains or covaries with another variable in the
+    structural part: its residual variance (``1/Δ² − explained``) would then enter other
+    covariances, which the delta parameterisation here does not solve for."""
+    reg = rows[(rows.op == "~") & rows.rhs.isin(ordered)]
+    cov = rows[(rows.op == "~~") & (rows.lhs != rows.rhs) & rows.lhs.isin(ordered)
+               & rows.rhs.isin(list(rows.lhs[rows.op == "=~"]))]
+    bad = list(reg.rhs) + list(cov.lhs)
+    if bad:
+        raise InputError(f"ordered item {bad[0]!r} predicts (or covaries with) a variable "
+                         "of the structural part: not available with WLSMV here",
+                         path="model", hint="let it measure a factor, or be an outcome "
+                         "(y ~ ...)")
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -189,6 +204,7 @@ class _Group:
     delta: tuple  # per ordered item
     th_item: np.ndarray
     n_stats: int
+    own: np.ndarray  # (p,) the fixed residual variance of each ordered item (Θ or Ψ)
 
 
 def _vector(rows, size, where) -> tuple:
@@ -241,10 +257,17 @@ class OrderedModel:
                             lambda r: obs[r.lhs])
             delta[2][~is_ord] = 1.0
             p = len(self.observed)
+            _predictors(cov, ordered)
+            own = np.zeros(p)
+            for _, k, i, j, value in st.fixed:
+                v = (st.observed if k == THETA else st.inner)[i] if i == j and k in (
+                    THETA, PSI) else None
+                if v in obs and is_ord[obs[v]]:
+                    own[obs[v]] = value
             self.groups.append(_Group(st, cov.free_pos[cov.free > 0].to_numpy(), is_ord,
                                       nu, alpha, tau, delta, np.asarray(th_item),
                                       len(th_item) + int((~is_ord).sum())
-                                      + p * (p - 1) // 2))
+                                      + p * (p - 1) // 2, own))
 
     @property
     def npar(self) -> int:
@@ -268,7 +291,7 @@ class OrderedModel:
         sigma, (m, c, psi) = grp.st.implied(theta)
         delta = self._fill(x, grp.delta)
         ordr = np.flatnonzero(grp.ordered)
-        common = sigma[:, ordr, ordr] - grp.st.base[THETA][ordr, ordr]  # Θ_jj: fixed
+        common = sigma[:, ordr, ordr] - grp.own[ordr]  # less the fixed residual variance
         sigma[:, ordr, ordr] = 1 / delta[:, ordr] ** 2
         mu = self._fill(x, grp.nu) + np.einsum("bpm,bm->bp", m, self._fill(x, grp.alpha))
         return dict(theta=theta, sigma=sigma, delta=delta, mu=mu, tau=self._fill(x, grp.tau),

@@ -247,6 +247,15 @@ def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float, *,
     cons = table_constraints(pt)
     model = OrderedModel(pt, cons, observed, ordered, [s.th_item for s in sample],
                          [s.cov for s in sample])
+    if bootstrap:
+        from .estimators import ESTIMATORS
+        from .wlsmv_report import bootstrap_refusal
+
+        why = bootstrap_refusal(model, ordered, len(levels))
+        if why:
+            raise InputError("estimator='WLSMV' takes no bootstrap of this model here: "
+                             + ESTIMATORS["WLSMV"].reason("bootstrap", "") + f" ({why})",
+                             hint="bootstrap=0 (robust standard errors)")
     with blas_threads(1):  # small matrices: one BLAS thread
         fitted = dwls(model, sample)
         out = inference(fitted, sample)

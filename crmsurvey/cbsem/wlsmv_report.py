@@ -85,7 +85,6 @@ def report(written, defs, model: OrderedModel, sample, fitted, out, frames, leve
     """The :class:`~crmsurvey.cbsem.result.CBSEMResult` of a WLSMV fit."""
     from .. import __version__
     from ..diagnostics import Diagnostic, warn_all
-    from ..errors import InputError
     from .fitmeasures import srmr
     from .result import CBSEMResult, CBSEMSettings
     from .sample import admissible
@@ -157,11 +156,7 @@ def report(written, defs, model: OrderedModel, sample, fitted, out, frames, leve
                   {"thresholds": int(n_th)})]
     n_failed = n_inadmissible = 0
     table = draws = None
-    if bootstrap:
-        why = bootstrap_refusal(model, ordered, len(sample))
-        if why:
-            raise InputError(f"the WLSMV bootstrap does not take this model: {why}",
-                             hint="bootstrap=0 (robust standard errors)")
+    if bootstrap:  # a model the bootstrap refits (wlsmv.fit_wlsmv asked bootstrap_refusal)
         draws, n_failed, n_inadmissible, est, table, seed = _bootstrap(
             model, sample[0], frames[0], x, est, ci, bootstrap, seed, chunk, engine)
         if n_failed:
