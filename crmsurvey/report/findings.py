@@ -1,220 +1,284 @@
-"""The executive summary's findings: three to five sentences written from the results,
-each backed by a number with its interval, from the catalogue's sentence templates
-(``finding:`` keys, see :mod:`crmsurvey.report.i18n`) —
-and a plain statement instead of a finding wherever the statistics do not support one.
-
-The focus is the client's group in the current wave (``report.client_group``), or the
-whole sample of the current wave when the study names no client.
+"""The executive summary rendered from the results' coded story
+(:mod:`crmsurvey.study.story`): each finding's code names a ``finding:`` template of the
+catalogue, filled with its parameters — numbers formatted as the body's tables print
+them, each a link (``<a href="#id">``) to the body table it comes from, groups and
+constructs by their display names. A finding whose preconditions do not hold in the
+results is not printed. Also the body tables the summary points to: the scorecard, the
+client's significant gaps and the recommended actions.
 """
 from __future__ import annotations
 
-from ..study.results import Difference, Results, group_key
+from markupsafe import Markup, escape
+
+from ..study.results import Results
+from ..study.story import holds
+from .filters import num, pct
 from .i18n import sentences
 
-__all__ = ["findings"]
+__all__ = ["story_context", "level_text"]
 
 
-def _n(x: float | None, digits: int = 1, sign: bool = False) -> str:
-    if x is None:
-        return "–"
-    if round(x, digits) == 0:  # no "-0.0" or "+0.0"
-        return f"{0.0:.{digits}f}"
-    return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"
+def level_text(level: float) -> str:
+    """An interval's level as the report prints it: ``95%``, ``98.3%``."""
+    return f"{100 * level:.1f}".removesuffix(".0") + "%"
 
 
-def findings(results: Results, names, level: str) -> list[str]:
-    """Three to five sentences for the executive summary (see the module docstring).
-    ``names``: the report's :class:`~crmsurvey.report.context.Names`."""
-    lang, labels, item_text = names.lang, names, names.question
-    s = sentences(lang)
-    sep = "、" if lang == "zh-CN" else ", "
-    head = results.headline
-    scope = head.group
-    sat = next((c for c in results.model.index_constructs if "sat" in c.lower()),
-               (results.model.index_constructs or [None])[0])
-    client = results.study.client_group
-    focus_group = {**client, **scope} if client and results.index_of(
-        {**client, **scope}, sat) else scope
-    name = names.group
-    focus = name(focus_group, scope) if focus_group != scope else s["everyone"]
-    when = s["when"].format(wave=head.wave) if head.wave else ""
-    out: list[str] = []
-    if sat is None:
+class _Render:
+    def __init__(self, results: Results, names, t: dict, rule):
+        self.r, self.names, self.t, self.rule = results, names, t, rule
+        self.s = sentences(names.lang)
+        self.scope = results.headline.group
+
+    # --- pieces -----------------------------------------------------------------------
+    @staticmethod
+    def link(text: str, ref: str) -> Markup:
+        return Markup('<a class="ref" href="#{}">{}</a>').format(ref, text)
+
+    def n(self, v, ref: str, digits: int = 1, magnitude: bool = False) -> Markup | str:
+        if v is None:
+            return "–"
+        return self.link(num(abs(v) if magnitude else v, digits), ref)
+
+    def group(self, g) -> str:
+        return self.s["everyone"] if g == self.scope else self.names.group(g)
+
+    @staticmethod
+    def level(level: float) -> Markup:
+        return Markup('<span class="level">{}</span>').format(level_text(level))
+
+    def when(self, wave) -> str:
+        return self.s["when"].format(wave=wave) if wave else ""
+
+    def what(self, quantity: str, name: str) -> str:
+        if quantity == "index":
+            return self.s["what_index"].format(construct=self.names[name])
+        if quantity == "csat":
+            return self.s["what_csat"].format(rule=self.rule(name))
+        return self.s["what_nps"]
+
+    def sentence(self, key: str, **params) -> Markup:
+        out = Markup(escape(self.s[key])).format(**params)
+        text = str(out)
+        return Markup(text[:1].upper() + text[1:])
+
+    def listed(self, parts: list, more: int = 0) -> Markup:
+        joined = Markup(escape(self.t["list_sep"])).join(parts)
+        if more:
+            return Markup(escape(self.s["and_more"])).format(names=joined, k=more)
+        return joined
+
+    # --- findings ---------------------------------------------------------------------
+    def finding(self, f) -> Markup | None:
+        p, code = f.params, f.code
+        if code.startswith(("client_position", "market_position", "market_spread")):
+            ref = "scorecard"
+            extra = {}
+            if code.startswith("client_position"):
+                extra = dict(group=self.group(p["group"]), rank=p["rank"], of=p["of"],
+                             market=self.n(p["market"], ref),
+                             market_name=self.s["market_weighted" if p["weighted"]
+                                                else "market_plain"])
+            if code.startswith("market_spread"):
+                extra = dict(top=self.group(p["top"]), low=self.group(p["low"]),
+                             top_value=self.n(p["top_value"], ref),
+                             low_value=self.n(p["low_value"], ref))
+            return self.sentence(code, when=self.when(p["wave"]),
+                                 construct=self.names[p["construct"]],
+                                 value=self.n(p["value"], ref), level=self.level(p["level"]),
+                                 lo=self.n(p["ci_lower"], ref), hi=self.n(p["ci_upper"], ref),
+                                 **extra)
+        if code.startswith("gaps_"):
+            group = self.group(p["group"])
+            if code == "gaps_none":
+                return self.sentence(code, group=group)
+            entries = {k: self.listed([self.gap(e) for e in p[k]], p[f"more_{k}"])
+                       for k in ("behind", "ahead")}
+            if code == "gaps_mixed":
+                return self.sentence(code, group=group, **entries)
+            return self.sentence(code, group=group,
+                                 entries=entries["behind" if code == "gaps_behind" else "ahead"])
+        if code.startswith(("nps_", "csat_")):
+            return self.score(code, p)
+        if code.startswith("change_"):
+            return self.change(code, p)
+        if code.startswith("driver"):
+            return self.driver(code, p)
+        return None
+
+    def gap(self, e: dict) -> Markup:
+        ref = "gaps"
+        return self.sentence_part("gap_entry", construct=self.names[e["construct"]],
+                                  other=self.group(e["other"]), value=self.n(e["value"], ref),
+                                  other_value=self.n(e["other_value"], ref),
+                                  gap=self.n(e["gap"], ref), lo=self.n(e["gap_lower"], ref),
+                                  hi=self.n(e["gap_upper"], ref))
+
+    def sentence_part(self, key: str, **params) -> Markup:
+        return Markup(escape(self.s[key])).format(**params)
+
+    def score(self, code: str, p: dict) -> Markup:
+        measure = p["measure"]
+        table, diffs = f"{measure}-table", f"{measure}-differences"
+        show = (lambda v: self.link(pct(v), table) if v is not None else "–") \
+            if measure == "csat" else (lambda v: self.n(v, table))
+        params = dict(group=self.group(p["group"]), value=show(p["value"]),
+                      level=self.level(p["level"]), lo=self.n(p["ci_lower"], table),
+                      hi=self.n(p["ci_upper"], table))
+        if measure == "csat":
+            params["rule"] = self.rule(p["item"])
+        if "best" in p:
+            params.update(best=self.group(p["best"]), best_value=show(p["best_value"]))
+        if "gap" in p:
+            lo, hi = p["gap_lower"], p["gap_upper"]
+            params.update(gap=self.n(p["gap"], diffs, magnitude=True),
+                          gap_lo=self.n(lo, diffs), gap_hi=self.n(hi, diffs))
+        return self.sentence(code, **params)
+
+    def change(self, code: str, p: dict) -> Markup:
+        ref = "changes"
+        lo, hi = p["ci_lower"], p["ci_upper"]
+        if code == "change_down":  # the interval of the fall, as the sentence says it
+            lo, hi = -hi, -lo
+        out = self.sentence(code, previous=p["previous_wave"], group=self.group(p["group"]),
+                            what=self.what(p["quantity"], p["name"]),
+                            change=self.n(p["change"], ref, magnitude=code != "change_flat"),
+                            before=self.n(p["before"], ref), after=self.n(p["after"], ref),
+                            level=self.level(p["level"]), lo=self.n(lo, ref),
+                            hi=self.n(hi, ref))
+        if p.get("warranted") is False and p["quantity"] == "index":
+            out = Markup(escape(self.t["sentence_join"])).format(
+                first=out, next=self.sentence("change_caveat",
+                                              construct=self.names[p["name"]]))
         return out
-    row, market = results.index_of(focus_group, sat), results.index_of(scope, sat)
-    if row is not None and focus_group != scope:
-        key = "position" if row.ci_lower is not None else "position_noci"
-        position = s[key].format(when=when, focus=focus, construct=labels[sat],
-                                        value=_n(row.index), level=level,
-                                        lo=_n(row.ci_lower), hi=_n(row.ci_upper),
-                                        market=_n(market.index))
-        versus = _versus(results, s, sep, focus_group, sat, name, scope, focus)
-        out.append(position + (" " if lang != "zh-CN" and versus else "") + versus)
-    elif market is not None:
-        key = "position_all" if market.ci_lower is not None else "position_all_noci"
-        out.append(s[key].format(when=when, construct=labels[sat],
-                                            value=_n(market.index), level=level,
-                                            lo=_n(market.ci_lower), hi=_n(market.ci_upper))
-                   + (" " if lang != "zh-CN" else "") + _spread(results, s, sat, name, labels))
-    nps = {(x.measure, group_key(x.group)): x for x in results.scores if not x.pooled}
-    mine, all_ = nps.get(("nps", group_key(focus_group))), nps.get(("nps", group_key(scope)))
-    if mine is not None and focus_group != scope and all_ is not None:
-        out.append(s["nps"].format(focus=focus, value=_n(mine.value), level="95%",
-                                   lo=_n(mine.ci_lower), hi=_n(mine.ci_upper),
-                                   market=_n(all_.value)))
-    if results.trend is not None and results.trend.previous:
-        out.append(_change(results, s, focus_group, focus, labels, level))
-    drivers = results.drivers_of(focus_group) or results.drivers_of(scope)
-    if drivers is not None:
-        out += _drivers(s, sep, drivers, labels, level, item_text)
-    return [x[0].upper() + x[1:] for x in out if x][:5]
+
+    def driver(self, code: str, p: dict) -> Markup:
+        ref = "ipma-focus"
+        if code == "drivers_none":
+            return self.sentence(code, target=self.names[p["target"]],
+                                 group=self.group(p["group"]))
+        if code == "drivers_similar":
+            return self.sentence(code, group=self.group(p["group"]),
+                                 target=self.names[p["target"]],
+                                 drivers=self.listed([self.names[c] for c in p["drivers"]]))
+        extra = {"second": self.names[p["second"]]} if "second" in p else {}
+        return self.sentence(code, group=self.group(p["group"]), driver=self.names[p["driver"]],
+                             target=self.names[p["target"]],
+                             importance=self.n(p["importance"], ref, 3),
+                             effect=self.n(p["effect"], ref, 3), level=self.level(p["level"]),
+                             lo=self.n(p["ci_lower"], ref, 3), hi=self.n(p["ci_upper"], ref, 3),
+                             **extra)
+
+    # --- recommendations --------------------------------------------------------------
+    def impacts(self, rec) -> Markup:
+        """What a rise in the lever's construct would do to each target, in one clause."""
+        ref, out = "actions", Markup("")
+        for k, i in enumerate(rec.impacts):
+            ci = i.ci_lower is not None
+            key = ("impact" if k == 0 else "impact_more") + ("" if ci else "_noci")
+            part = self.sentence_part(
+                key, step=num(rec.step, 0), construct=self.names[rec.construct],
+                what=self.what("index", i.target), value=self.n(i.value, ref),
+                level=self.level(i.level), lo=self.n(i.ci_lower, ref),
+                hi=self.n(i.ci_upper, ref))
+            out = part if k == 0 else self.sentence_part("impact_join", first=out, next=part)
+        return out
+
+    def question(self, rec) -> Markup:
+        ref = "actions"
+        params = dict(question=self.names.question(rec.item),
+                      performance=self.n(rec.performance, ref))
+        if rec.competitor is None:
+            return self.sentence_part("question_alone", **params)
+        return self.sentence_part("question_vs", group=self.group(rec.group),
+                                  competitor=self.group(rec.competitor),
+                                  competitor_performance=self.n(rec.competitor_performance,
+                                                                ref), **params)
+
+    def recommendations(self, recs: list) -> list[Markup]:
+        """One sentence per lever construct, naming its questions (the recommendations are
+        stored per question; their impacts are the construct's)."""
+        by: dict[str, list] = {}
+        for rec in recs:
+            by.setdefault(rec.construct, []).append(rec)
+        return [self.sentence("recommend", construct=self.names[c],
+                              questions=self.listed([self.question(x) for x in group]),
+                              impacts=self.impacts(group[0]))
+                for c, group in by.items()]
 
 
-def _versus(results, s, sep, focus_group, sat, name, scope, focus) -> str:
-    rows = [d for c in results.comparisons for d in c.differences
-            if d.quantity == "index" and d.name == sat and focus_group in (d.group_a, d.group_b)]
-    ahead, behind, level_with = [], [], []
-    for d in rows:
-        other, flip = (d.group_b, 1) if d.group_a == focus_group else (d.group_a, -1)
-        # the gap as the reader says it: "behind B by 10.9 points", never "by -10.9"
-        gap = flip * d.difference
-        way = 1 if gap > 0 else -1
-        ends = [None if v is None else way * flip * v for v in (d.ci_lower, d.ci_upper)]
-        lo, hi = sorted(ends) if None not in ends else ends
-        text = s["gap"].format(name=name(other, scope), diff=_n(abs(gap)),
-                               lo=_n(lo), hi=_n(hi))
-        if not d.significant:
-            level_with.append(name(other, scope))
-        elif gap > 0:
-            ahead.append((-abs(gap), text))
-        else:
-            behind.append((-abs(gap), text))
-
-    def listed(gaps: list) -> str:
-        """The largest gaps first; beyond three, how many more (a study of many groups)."""
-        texts = [x for _, x in sorted(gaps, key=lambda g: g[0])]
-        if len(texts) <= 3:
-            return sep.join(texts)
-        return s["and_more"].format(names=sep.join(texts[:3]), k=len(texts) - 3)
-    parts = []
-    if ahead:
-        parts.append(s["ahead"].format(focus=focus, names=listed(ahead)))
-    if behind:
-        parts.append(s["behind"].format(focus=focus, names=listed(behind)))
-    if len(level_with) > 3:
-        parts.append(s["level_with_n"].format(focus=focus, n=len(level_with)))
-    elif level_with:
-        parts.append(s["level_with"].format(focus=focus, names=sep.join(level_with)))
-    return s["joined"].format(parts=s["semi"].join(parts)) if parts else ""
+def story_context(results: Results, names, t: dict, rule) -> dict:
+    """``findings`` and ``recommendations`` (sentences with links into the body) and the
+    body tables they point to: ``scorecard``, ``gaps_table``, ``actions``. ``rule``:
+    a CSAT item's rule as the body's CSAT table words it."""
+    story = results.story
+    if story is None:  # results written before the story existed
+        return {"findings": [], "recommendations": [], "scorecard": None,
+                "gaps_table": None, "actions": None}
+    r = _Render(results, names, t, rule)
+    shown = [f for f in story.findings
+             if all(holds(results, req, f) for req in f.requires)]
+    return {"findings": [x for f in shown if (x := r.finding(f)) is not None],
+            "recommendations": r.recommendations(story.recommendations),
+            "scorecard": _scorecard(results, names, t, r),
+            "gaps_table": _gaps_table(shown, names, t, r),
+            "actions": _actions(results, names, t, r)}
 
 
-def _spread(results, s, sat, name, labels) -> str:
-    """Without a client: the significant gaps between groups, or that there are none."""
-    rows = [d for c in results.comparisons for d in c.differences
-            if d.quantity == "index" and d.name == sat]
-    if not rows:
-        return ""
-    sig = [d for d in rows if d.significant]
-    if not sig:
-        return s["no_gap"].format(construct=labels[sat])
-    parts = []
-    for d in sig:
-        lead, lag, diff = (d.group_a, d.group_b, d.difference) if d.difference > 0 else \
-            (d.group_b, d.group_a, -d.difference)
-        lo, hi = (d.ci_lower, d.ci_upper) if d.difference > 0 else (-d.ci_upper, -d.ci_lower)
-        parts.append(s["ahead"].format(focus=name(lead), names=s["gap"].format(
-            name=name(lag), diff=_n(diff, sign=True), lo=_n(lo, sign=True),
-            hi=_n(hi, sign=True))))
-    return s["joined"].format(parts=s["semi"].join(parts))
+def _scorecard(results: Results, names, t: dict, r: _Render) -> dict | None:
+    card = results.story.scorecard
+    if card is None:
+        return None
+    level = level_text(float((results.settings.pls or {}).get("ci") or 0.95))
+
+    def row(x, label: str) -> dict:
+        return dict(x.model_dump(), label=label, client=False)
+    weighted = card.weights is not None
+    shares = t["list_sep"].join(
+        t["share_item"].format(name=names.level(card.item, k), share=pct(100 * v))
+        for k, v in (card.weights or {}).items())
+    note = (t["scorecard_note_weighted"].format(construct=names[card.construct], level=level,
+                                                shares=shares) if weighted else
+            t["scorecard_note_plain"].format(construct=names[card.construct], level=level)) \
+        if card.rows else t["scorecard_note_one"].format(level=level)
+    changes = card.previous_wave is not None
+    return {"title": t["scorecard" if card.rows else "scorecard_one"].format(
+                construct=names[card.construct]),
+            "rows": [dict(row(x, names.group(x.group)), client=x.group == results.story.focus)
+                     for x in card.rows],
+            "market": row(card.market, t["market_row_weighted" if weighted else "market_row"]
+                          if card.rows else t["all"]),
+            "now": t["index_in"].format(wave=card.wave) if card.wave else t["index"],
+            "before": t["index_in"].format(wave=card.previous_wave) if changes else "",
+            "changes": changes, "ranked": bool(card.rows),
+            "note": note + (" " + t["scorecard_note_change"] if changes else "")}
 
 
-def _change(results, s, focus_group, focus, labels, level) -> str:
-    tr = results.trend
-    mine = [d for d in tr.changes if d.group_a == focus_group]
-    if not mine:
-        return ""
-
-    def what(d: Difference) -> str:
-        return labels[d.name] if d.quantity == "index" else d.quantity.upper()
-
-    sig = sorted((d for d in mine if d.significant), key=lambda d: -abs(d.difference))
-    if sig:
-        out = []
-        for d in sig[:2]:
-            out.append(s["change_sig"].format(
-                prev=tr.previous, what=f"{focus} · {what(d)}",
-                direction=s["rose"] if d.difference > 0 else s["fell"],
-                diff=_n(abs(d.difference)), level=_level(d),
-                lo=_n(d.ci_lower, sign=True), hi=_n(d.ci_upper, sign=True)))
-            if d.warranted is False:
-                out[-1] += s["caveat"].format(construct=what(d))
-        return " ".join(out)
-    tested = [d for d in mine if d.ci_lower is not None]  # "no significant change" only
-    if not tested:                                        # where a change was tested
-        return ""
-    d = max(tested, key=lambda d: abs(d.difference))
-    return s["change_none"].format(focus=focus, prev=tr.previous, what=what(d),
-                                   diff=_n(d.difference, sign=True),
-                                   level=_level(d),
-                                   lo=_n(d.ci_lower, sign=True), hi=_n(d.ci_upper, sign=True))
+def _gaps_table(shown: list, names, t: dict, r: _Render) -> dict | None:
+    f = next((f for f in shown if f.code in ("gaps_behind", "gaps_ahead", "gaps_mixed")), None)
+    if f is None:
+        return None
+    rows = [dict(e, way=t["gap_" + k], label=names[e["construct"]],
+                 other_label=r.group(e["other"]))
+            for k in ("behind", "ahead") for e in f.params[k]]
+    return {"title": t["gaps_title"].format(group=r.group(f.params["group"])),
+            "client": r.group(f.params["group"]), "rows": rows}
 
 
-def _level(d: Difference) -> str:
-    """The level of a difference's own interval (Holm's step level for a wave change):
-    ``95%``, ``98.3%``."""
-    return f"{100 * d.ci_level:.1f}".removesuffix(".0") + "%"
-
-
-def _drivers(s, sep, drivers, labels, level, item_text) -> list[str]:
-    target = labels[drivers.target]
-    by = {r.construct: r for r in drivers.constructs}
-    if not drivers.priorities:
-        tested = any(r.ci_lower is not None for r in drivers.constructs if r.actionable)
-        return [s["no_driver"].format(target=target)] if tested else []  # untested: no claim
-    first = by[drivers.priorities[0]]
-    actionable = [r for r in drivers.constructs if r.actionable]
-    if len(actionable) == 1:  # no other driver to stand out from or to perform below
-        return _only_driver(s, first, target, level, drivers, labels, item_text)
-    out = []
-    if drivers.standout:
-        out.append(s["standout"].format(driver=labels[first.construct], target=target,
-                                        importance=_n(first.importance, 2),
-                                        effect=_n(first.total_std, 2), level=level,
-                                        lo=_n(first.ci_lower, 2), hi=_n(first.ci_upper, 2)))
-    else:
-        out.append(s["several"].format(drivers=sep.join(labels[c] for c in drivers.priorities),
-                                       target=target, first=labels[first.construct],
-                                       effect=_n(first.total_std, 2), level=level,
-                                       lo=_n(first.ci_lower, 2), hi=_n(first.ci_upper, 2)))
-    # the drivers' average: the outcomes (not actionable) are not drivers
-    mean = sum(r.performance for r in actionable) / len(actionable)
-    weak = [by[c] for c in drivers.priorities if by[c].performance < mean]
-    if weak:
-        r = weak[0]
-        items = sorted((i for i in drivers.items if i.construct == r.construct),
-                       key=lambda i: i.performance)
-        if items:
-            out.append(s["act"].format(driver=labels[r.construct], target=target,
-                                       performance=_n(r.performance),
-                                       question=item_text(items[0].item),
-                                       item_performance=_n(items[0].performance)))
-    else:
-        out.append(s["keep"].format(driver=labels[first.construct],
-                                    performance=_n(first.performance)))
-    return out
-
-
-def _only_driver(s, r, target, level, drivers, labels, item_text) -> list[str]:
-    """The one actionable driver: its effect, and where it scores lowest — never that it
-    "stands out" or performs below "the other drivers" (there are none)."""
-    out = [s["only"].format(driver=labels[r.construct], target=target,
-                            importance=_n(r.importance, 2), effect=_n(r.total_std, 2),
-                            level=level, lo=_n(r.ci_lower, 2), hi=_n(r.ci_upper, 2))]
-    items = sorted((i for i in drivers.items if i.construct == r.construct),
-                   key=lambda i: i.performance)
-    if items:
-        out.append(s["only_perf"].format(driver=labels[r.construct],
-                                         performance=_n(r.performance),
-                                         question=item_text(items[0].item),
-                                         item_performance=_n(items[0].performance)))
-    return out
+def _actions(results: Results, names, t: dict, r: _Render) -> dict | None:
+    recs = results.story.recommendations
+    if not recs:
+        return None
+    targets = list(dict.fromkeys(i.target for x in recs for i in x.impacts))
+    level = level_text(recs[0].impacts[0].level) if recs[0].impacts else ""
+    dr = results.drivers_of(results.story.focus)
+    return {"title": t["actions_title"].format(group=r.group(results.story.focus)),
+            "competitors": any(x.competitor is not None for x in recs),
+            "targets": [t["impact_on"].format(what=r.what("index", x)) for x in targets],
+            "rows": [{"question": names.question(x.item), "item": x.item,
+                      "label": names[x.construct], "performance": x.performance,
+                      "competitor": r.group(x.competitor) if x.competitor else "",
+                      "competitor_performance": x.competitor_performance,
+                      "impacts": [next((i for i in x.impacts if i.target == k), None)
+                                  for k in targets]} for x in recs],
+            "note": t["actions_note"].format(target=names[dr.target] if dr else "",
+                                             step=num(recs[0].step, 0), level=level)}

@@ -1,0 +1,563 @@
+"""The client's story as data: the scorecard, the findings and the recommendations of the
+executive summary, built from the results at the study stage.
+
+A finding is a code with parameters (numbers as in the results, groups as groups,
+constructs and items by name), the preconditions that license it (:data:`REQUIREMENTS`)
+and the ids of the report's body tables its numbers come from; the report renders it
+through the catalogue, in any language. Nothing here is wording.
+
+The focus is the client's group in the headline wave (``report.client_group``), or the
+whole sample when the study names no client. Recommendations are the client's
+question-level levers that matter most and perform worst (and below the best competitor,
+where there are competitors), each with its ACSI-style impact: what a :data:`STEP`-point
+rise in the lever's construct score would do to the satisfaction index and to the IPMA
+target — the unstandardised total effect on the 0–100 scores, with a percentile interval
+from the model's own bootstrap resamples (:func:`importance_draws`).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from .results import (Finding, Group, Impact, Recommendation, Results, ScoreLine, Scorecard,
+                      Story, group_key)
+
+__all__ = ["STEP", "REQUIREMENTS", "build_story", "importance_draws", "market_shares",
+           "holds"]
+
+#: ACSI's convention: the effect of a 5-point rise in a driver's 0–100 score.
+STEP = 5.0
+#: at most this many recommendations; fewer than the minimum only when no more levers
+#: qualify (a lever performing above every competitor is not recommended)
+MOST_RECOMMENDATIONS, FEWEST_RECOMMENDATIONS = 5, 3
+
+#: the preconditions a finding may name, checked against the results by :func:`holds`
+REQUIREMENTS = ("client", "groups>=2", "waves>=2", "bootstrap", "drivers>=2", "drivers==1",
+                "significant", "nps", "csat")
+
+
+# --- the bootstrap draws of the IPMA importances -------------------------------------------
+
+def importance_draws(res) -> np.ndarray | None:
+    """Bootstrap draws (B, K, K) of the unstandardised total effects of construct ``i`` on
+    construct ``j`` on the 0–100 scores — the IPMA importances — from the model's **own**
+    resamples: the row frequencies of its bootstrap (:func:`crmsurvey.pls.source.fit_scheme`)
+    and, per resample, the outer weights its intervals came from. NaN where a resample
+    failed; None without a bootstrap or for a staged model (no IPMA).
+
+    Per resample: the unstandardised weights (standardised weights over the items' SDs,
+    normalised per block), the covariances of the 0–100 scores, OLS of every outcome on
+    its predecessors, and the total effects ``(I − B)⁻¹ − I``, as :func:`crmsurvey.pls.ipma.ipma`
+    does on the full sample."""
+    from ..moments import Moments, chunk_blocks, resample_moments
+    from ..pls.source import fit_scheme
+
+    f = getattr(res, "_fitted", None)
+    if res.draws is None or f is None or f.staged:
+        return None
+    lay, weights = f.lay, res.draws.values["weights"]
+    scheme = fit_scheme(res)
+    out = []
+    for blocks, stop in chunk_blocks(len(weights), 512):
+        m: Moments = resample_moments(f.source, scheme, f.base_w, blocks, stop)
+        start = sum(len(x) for x in out)
+        out.append(unstandardised_effects(weights[start:start + len(m.sd)], m.sd, m.cov,
+                                          f.opts.bounds, lay))
+    return np.concatenate(out)
+
+
+def unstandardised_effects(w: np.ndarray, sd: np.ndarray, cov: np.ndarray,
+                           bounds: np.ndarray, lay) -> np.ndarray:
+    """Total effects (B, K, K) on the 0–100 construct scores from standardised outer
+    weights ``w`` (B, p), item SDs (B, p), item covariances (B, p, p) on their own
+    scales and the scales' bounds (p, 2)."""
+    from ..pls.index import unstandardised_weights
+
+    b, k = len(w), lay.k
+    ok = np.isfinite(w).all(axis=1) & np.isfinite(cov).all(axis=(1, 2))
+    total = np.full((b, k, k), np.nan)
+    if not ok.any():
+        return total
+    wt = unstandardised_weights(w[ok], sd[ok], lay)
+    scale = 100.0 / (bounds[:, 1] - bounds[:, 0])
+    c = cov[ok] * scale[None, :, None] * scale[None, None, :]
+    u = wt[:, :, None] * lay.mask[None]
+    s = np.einsum("bpk,bpq,bql->bkl", u, c, u)
+    beta = np.zeros((int(ok.sum()), k, k))
+    for j in lay.endogenous:  # one regression per outcome, all resamples at once
+        pred = lay.predecessors(j)
+        beta[:, pred, j] = np.linalg.solve(s[:, pred[:, None], pred[None, :]],
+                                           s[:, pred, j][..., None])[..., 0]
+    eye = np.eye(k)
+    total[ok] = np.linalg.inv(eye - beta) - eye
+    return total
+
+
+def _percentile(draws: np.ndarray, level: float) -> tuple[float | None, float | None]:
+    ok = draws[np.isfinite(draws)]
+    if not len(ok):
+        return None, None
+    a = (1 - level) / 2
+    lo, hi = np.quantile(ok, [a, 1 - a])
+    return float(lo), float(hi)
+
+
+# --- market shares ------------------------------------------------------------------------
+
+def market_shares(weights: dict[str, dict[str, float]] | None, levels: dict[str, list[str]]
+                  ) -> tuple[str, dict[str, float]] | None:
+    """The study's ``report.market_weights`` checked against the levels of each group item
+    in the headline wave and normalised to shares that add up to 1: ``(item, shares)``,
+    or None when the study gives none. One group item; every level of it, and only its
+    levels; each weight positive and finite — an :class:`InputError` otherwise."""
+    if not weights:
+        return None
+    where = "report.market_weights"
+    if len(weights) != 1:
+        raise InputError(f"{where}: give the shares of one group item, not "
+                         f"{len(weights)} ({', '.join(weights)})")
+    (item, given), = weights.items()
+    if item not in levels:
+        raise InputError(f"{where}: {item!r} is not a group item compared in the study",
+                         hint="group items: " + ", ".join(levels))
+    known = levels[item]
+    unknown = [k for k in given if k not in known]
+    if unknown:
+        raise InputError(f"{where}.{item}: {unknown[0]!r} is not a level of {item!r} in the "
+                         "data", hint="levels: " + ", ".join(known))
+    missing = [k for k in known if k not in given]
+    if missing:
+        raise InputError(f"{where}.{item}: no share for {', '.join(map(repr, missing))}",
+                         hint="give every level its market share")
+    bad = [k for k, v in given.items() if not (np.isfinite(v) and v > 0)]
+    if bad:
+        raise InputError(f"{where}.{item}.{bad[0]}: a share must be positive and finite, not "
+                         f"{given[bad[0]]!r}")
+    total = float(sum(given.values()))
+    return item, {k: float(given[k]) / total for k in known}
+
+
+# --- the story ----------------------------------------------------------------------------
+
+class _Ctx:
+    """What every part of the story looks up once."""
+
+    def __init__(self, results: Results, fits: dict):
+        self.r, self.fits = results, fits
+        self.scope = results.headline.group
+        cons = results.model.index_constructs
+        self.sat = next((c for c in cons if "sat" in c.lower()), cons[0] if cons else None)
+        client = results.study.client_group or {}
+        focus = {**client, **self.scope}
+        self.client = bool(client) and any(r.group == focus for r in results.indices)
+        self.focus = focus if self.client else self.scope
+        # the group item the story compares along: the client's, or the first compared
+        items = [c.item for c in results.comparisons]
+        self.item = next((i for i in client if i in items), items[0] if items else None)
+        self.members = self._members()
+        self.competitors = [g for g in self.members if g != self.focus] if self.client else []
+        self.level = float((results.settings.pls or {}).get("ci") or 0.95)
+        self.previous = results.headline.previous_wave
+        self.wave_item = results.settings.waves
+
+    def policy_level(self) -> float:
+        """The level of an unadjusted interval (a family of one)."""
+        return 1 - self.r.settings.multiplicity.alpha
+
+    def _members(self) -> list[Group]:
+        if self.item is None:
+            return []
+        comp = next(c for c in self.r.comparisons if c.item == self.item)
+        return [{**self.scope, self.item: level} for level in comp.levels]
+
+    def index(self, group: Group, construct: str | None = None):
+        return self.r.index_of(group, construct or self.sat)
+
+    def score(self, measure: str, group: Group, item: str | None = None):
+        return next((s for s in self.r.scores if s.measure == measure and s.group == group
+                     and not s.pooled and (item is None or s.item == item)), None)
+
+    def earlier(self, group: Group) -> Group | None:
+        if not (self.wave_item and self.previous):
+            return None
+        return {**group, self.wave_item: self.previous}
+
+    def change(self, group: Group, quantity: str, name: str):
+        tr = self.r.trend
+        return None if tr is None else next(
+            (d for d in tr.changes if d.group_a == group and d.quantity == quantity
+             and d.name == name), None)
+
+    def difference(self, quantity: str, name: str, a: Group, b: Group):
+        """The difference ``a − b`` of the comparisons (flipped when stored as b − a)."""
+        for c in self.r.comparisons:
+            for d in c.differences:
+                if d.quantity == quantity and d.name == name:
+                    if (d.group_a, d.group_b) == (a, b):
+                        return d, 1
+                    if (d.group_a, d.group_b) == (b, a):
+                        return d, -1
+        return None, 1
+
+
+def build_story(results: Results, fits: dict, market_weights=None) -> Story:
+    """The story of ``results`` (see the module docstring). ``fits``: group key → the
+    PLS result of that unit (for the index and importance draws); ``market_weights``:
+    the study's ``report.market_weights``."""
+    x = _Ctx(results, fits)
+    levels = {c.item: list(c.levels) for c in results.comparisons}
+    shares = market_shares(market_weights, levels)
+    scorecard = _scorecard(x, shares) if x.sat and x.index(x.scope) is not None else None
+    recs = _recommendations(x)
+    findings = [f for f in (_position(x, scorecard), _gaps(x), *_scores(x), *_changes(x),
+                            *_drivers(x)) if f is not None]
+    return Story(focus=x.focus, market=x.scope, item=x.item, construct=x.sat,
+                 scorecard=scorecard, findings=findings, recommendations=recs)
+
+
+def _finding(code: str, requires: list[str], refs: list[str], **params: Any) -> Finding:
+    return Finding(code=code, params=params, requires=requires, refs=refs)
+
+
+# --- the scorecard (ACSI's table) ---------------------------------------------------------
+
+def _line(x: _Ctx, group: Group) -> ScoreLine:
+    row, before = x.index(group), None
+    past = x.earlier(group)
+    if past is not None:
+        before = x.index(past)
+    d = x.change(group, "index", x.sat)
+    return ScoreLine(group=group, index=row.index, ci_lower=row.ci_lower,
+                     ci_upper=row.ci_upper, n=row.n,
+                     previous=before.index if before is not None else None,
+                     change=d.difference if d is not None else None,
+                     change_lower=d.ci_lower if d is not None else None,
+                     change_upper=d.ci_upper if d is not None else None,
+                     change_level=d.ci_level if d is not None else None,
+                     significant=d.significant if d is not None and d.ci_lower is not None
+                     else None)
+
+
+def _draws(x: _Ctx, group: Group) -> np.ndarray | None:
+    res = x.fits.get(group_key(group))
+    if res is None or res.draws is None:
+        return None
+    k = list(res.index.construct).index(x.sat)
+    return res.draws.values["index"][:, k]
+
+
+def _scorecard(x: _Ctx, shares) -> Scorecard:
+    """The market's line, and the groups' ranked (none with fewer than two groups)."""
+    rows = [_line(x, g) for g in x.members if x.index(g) is not None] \
+        if len(x.members) >= 2 else []
+    rows.sort(key=lambda r: -r.index)
+    rows = [r.model_copy(update={"rank": k + 1}) for k, r in enumerate(rows)]
+    if shares is None or shares[0] != x.item:
+        market = _line(x, x.scope)
+        return Scorecard(item=x.item, construct=x.sat, wave=x.r.headline.wave,
+                         previous_wave=x.previous, weights=None, market=market, rows=rows)
+    _, share = shares
+    return Scorecard(item=x.item, construct=x.sat, wave=x.r.headline.wave,
+                     previous_wave=x.previous, weights=share,
+                     market=_weighted_market(x, share), rows=rows)
+
+
+def _weighted_market(x: _Ctx, share: dict[str, float]) -> ScoreLine:
+    """The market as the share-weighted sum of its groups' indices, this wave and last;
+    intervals from the groups' own bootstrap draws (independent samples), the change's at
+    the 95 % level unadjusted (the market's change is a family of its own)."""
+    now = [{**x.scope, x.item: k} for k in share]
+    w = np.array(list(share.values()))
+
+    def total(groups):
+        rows = [x.index(g) for g in groups]
+        if any(r is None for r in rows):
+            return None, None, 0
+        draws = [_draws(x, g) for g in groups]
+        d = None if any(v is None for v in draws) else np.column_stack(draws) @ w
+        return float(np.dot(w, [r.index for r in rows])), d, sum(r.n for r in rows)
+
+    value, d_now, n = total(now)
+    lo, hi = _percentile(d_now, x.level) if d_now is not None else (None, None)
+    line = dict(group=x.scope, index=value, ci_lower=lo, ci_upper=hi, n=n)
+    past = [x.earlier(g) for g in now]
+    if None not in past:
+        before, d_before, _ = total(past)
+        if before is not None:
+            line.update(previous=before, change=value - before)
+            if d_now is not None and d_before is not None:
+                clo, chi = _percentile(d_now - d_before, x.policy_level())
+                line.update(change_lower=clo, change_upper=chi, change_level=x.policy_level(),
+                            significant=clo is not None and (clo > 0 or chi < 0))
+    return ScoreLine(**line)
+
+
+# --- findings -----------------------------------------------------------------------------
+
+def _position(x: _Ctx, card: Scorecard | None) -> Finding | None:
+    """The satisfaction index of the focus: against the market and its rank (client), or
+    the whole sample's with the spread between groups (no client)."""
+    if x.sat is None or x.index(x.focus) is None:
+        return None
+    row = x.index(x.focus)
+    base = dict(construct=x.sat, value=row.index, ci_lower=row.ci_lower,
+                ci_upper=row.ci_upper, level=x.level, wave=x.r.headline.wave)
+    noci = row.ci_lower is None
+    if x.client and card is not None and card.rows:
+        rank = next(r.rank for r in card.rows if r.group == x.focus)
+        return _finding("client_position_noci" if noci else "client_position",
+                        ["client", "groups>=2"],
+                        ["scorecard"], group=x.focus, rank=rank, of=len(card.rows),
+                        market=card.market.index, weighted=card.weights is not None, **base)
+    if card is not None and card.rows:  # no client: the range of the groups
+        top, low = card.rows[0], card.rows[-1]
+        return _finding("market_spread_noci" if noci else "market_spread",
+                        ["groups>=2"], ["scorecard"], top=top.group, top_value=top.index,
+                        low=low.group, low_value=low.index, **base)
+    return _finding("market_position_noci" if noci else "market_position", [], ["scorecard"],
+                    **base)
+
+
+def _gaps(x: _Ctx) -> Finding | None:
+    """The client's significant index gaps to competitors, over every index construct:
+    the largest deficits first, then the largest leads (at most three of each)."""
+    if not (x.client and x.competitors):
+        return None
+    behind, ahead, tested = [], [], 0
+    for c in x.r.model.index_constructs:
+        for other in x.competitors:
+            d, flip = x.difference("index", c, x.focus, other)
+            if d is None or d.ci_lower is None:
+                continue
+            tested += 1
+            if not d.significant:
+                continue
+            gap = flip * d.difference
+            lo, hi = sorted((flip * d.ci_lower, flip * d.ci_upper))
+            way = 1 if gap > 0 else -1  # the gap as the reader says it: never "by -8.0"
+            glo, ghi = sorted((way * lo, way * hi))
+            entry = dict(construct=c, other=other, value=d.value_a if flip == 1 else d.value_b,
+                         other_value=d.value_b if flip == 1 else d.value_a, gap=abs(gap),
+                         gap_lower=glo, gap_upper=ghi, level=d.ci_level, warranted=d.warranted)
+            (ahead if gap > 0 else behind).append(entry)
+    if not tested:
+        return None
+    behind.sort(key=lambda e: -e["gap"])
+    ahead.sort(key=lambda e: -e["gap"])
+    if not behind and not ahead:
+        return _finding("gaps_none", ["client", "groups>=2", "bootstrap"], ["scorecard"],
+                        group=x.focus)
+    code = "gaps_mixed" if behind and ahead else "gaps_behind" if behind else "gaps_ahead"
+    return _finding(code, ["client", "groups>=2", "bootstrap", "significant"],
+                    ["gaps"], group=x.focus, behind=behind[:3],
+                    ahead=ahead[:3], more_behind=max(0, len(behind) - 3),
+                    more_ahead=max(0, len(ahead) - 3))
+
+
+def _scores(x: _Ctx) -> list[Finding]:
+    """NPS and each CSAT item of the focus: against the best competitor (client), or the
+    whole sample's."""
+    out = []
+    measures = [("nps", s.item) for s in x.r.scores if s.measure == "nps" and s.group == x.focus]
+    measures += [("csat", s.item) for s in x.r.scores if s.measure == "csat"
+                 and s.group == x.focus and not s.pooled]
+    for measure, item in measures:
+        mine = x.score(measure, x.focus, item)
+        if mine is None or mine.value is None:
+            continue
+        base = dict(measure=measure, item=item, group=x.focus, value=mine.value,
+                    ci_lower=mine.ci_lower, ci_upper=mine.ci_upper, level=0.95)
+        if not x.competitors:
+            out.append(_finding(f"{measure}_all", [measure], [f"{measure}-table"], **base))
+            continue
+        others = [(g, s) for g in x.competitors if (s := x.score(measure, g, item)) is not None
+                  and s.value is not None]
+        if not others:
+            continue
+        best, top = max(others, key=lambda o: o[1].value)
+        refs = [f"{measure}-table", f"{measure}-differences"]
+        if top.value <= mine.value:
+            out.append(_finding(f"{measure}_first", ["client", "groups>=2", measure], refs,
+                                best=best, best_value=top.value, **base))
+            continue
+        d, flip = x.difference(measure, item, x.focus, best)
+        if d is None or d.ci_lower is None:
+            continue
+        lo, hi = sorted((-flip * d.ci_lower, -flip * d.ci_upper))
+        code = f"{measure}_behind" if d.significant else f"{measure}_similar"
+        out.append(_finding(code, ["client", "groups>=2", measure]
+                            + (["significant"] if d.significant else []), refs,
+                            best=best, best_value=top.value, gap=-flip * d.difference,
+                            gap_lower=lo, gap_upper=hi, gap_level=d.ci_level, **base))
+    return out
+
+
+def _changes(x: _Ctx) -> list[Finding]:
+    """The focus's significant changes since the previous wave (the two largest), or —
+    where changes were tested — that none is, with the largest."""
+    tr = x.r.trend
+    if tr is None or not tr.previous:
+        return []
+    mine = [d for d in tr.changes if d.group_a == x.focus]
+    tested = [d for d in mine if d.ci_lower is not None]
+    if not tested:
+        return []
+    req, refs = ["waves>=2", "bootstrap"], ["changes"]
+
+    def params(d) -> dict:
+        return dict(group=x.focus, quantity=d.quantity, name=d.name, previous_wave=tr.previous,
+                    before=d.value_b, after=d.value_a, change=d.difference,
+                    ci_lower=d.ci_lower, ci_upper=d.ci_upper, level=d.ci_level,
+                    warranted=d.warranted)
+    sig = sorted((d for d in tested if d.significant), key=lambda d: -abs(d.difference))
+    if sig:
+        return [_finding("change_up" if d.difference > 0 else "change_down",
+                         req + ["significant"], refs, **params(d)) for d in sig[:2]]
+    d = max(tested, key=lambda d: abs(d.difference))
+    return [_finding("change_flat", req, refs, **params(d))]
+
+
+def _drivers(x: _Ctx) -> list[Finding]:
+    """The focus's own drivers: one that stands out (its lead over the next is larger than
+    the lead's bootstrap uncertainty), several that cannot be told apart, the only one,
+    or none significant — never "strongest" for a tie, never "stands out" alone."""
+    dr = x.r.drivers_of(x.focus)
+    if dr is None:
+        return []
+    by = {r.construct: r for r in dr.constructs}
+    actionable = [r for r in dr.constructs if r.actionable]
+    tested = any(r.ci_lower is not None for r in actionable)
+    refs = ["ipma-focus"]
+    if not dr.priorities:
+        return [_finding("drivers_none", ["bootstrap"], refs, group=x.focus, target=dr.target)] \
+            if tested else []
+    first = by[dr.priorities[0]]
+    effect = dict(driver=first.construct, target=dr.target, importance=first.importance,
+                  effect=first.total_std, ci_lower=first.ci_lower, ci_upper=first.ci_upper,
+                  level=x.level, group=x.focus)
+    if len(actionable) == 1:
+        return [_finding("driver_only", ["drivers==1", "bootstrap", "significant"], refs,
+                         **effect)]
+    if dr.standout and len(dr.priorities) == 1:
+        return [_finding("driver_single", ["drivers>=2", "bootstrap", "significant"], refs,
+                         others=len(actionable) - 1, **effect)]
+    if dr.standout:
+        return [_finding("driver_standout", ["drivers>=2", "bootstrap", "significant"], refs,
+                         second=dr.priorities[1], **effect)]
+    return [_finding("drivers_similar", ["drivers>=2", "bootstrap", "significant"], refs,
+                     drivers=list(dr.priorities), target=dr.target, group=x.focus)]
+
+
+# --- recommendations ----------------------------------------------------------------------
+
+def _item_scores(x: _Ctx, group: Group) -> dict[str, float]:
+    """Each rated question's mean on 0–100 (its scale's bounds) in ``group``."""
+    info = x.r.model.items
+    out = {}
+    for r in x.r.items:
+        i = info.get(r.item)
+        if r.group == group and not r.pooled and r.mean is not None and i is not None \
+                and i.min is not None and i.max > i.min:
+            out[r.item] = 100 * (r.mean - i.min) / (i.max - i.min)
+    return out
+
+
+def _recommendations(x: _Ctx) -> list[Recommendation]:
+    """The levers: questions of the focus's significant actionable drivers. Those that
+    perform below the levers' average — and, with competitors, below the best
+    competitor — by importance; filled up to :data:`FEWEST_RECOMMENDATIONS` with the
+    weakest of the others that some competitor beats (any, without competitors)."""
+    dr = x.r.drivers_of(x.focus)
+    res = x.fits.get(group_key(x.focus))
+    if dr is None or not dr.priorities or res is None:
+        return []
+    mine = _item_scores(x, x.focus)
+    rivals = {group_key(g): (g, _item_scores(x, g)) for g in x.competitors}
+    levers = [i for i in dr.items if i.construct in dr.priorities and i.item in mine
+              and i.importance > 0]
+    if not levers:
+        return []
+    mean = sum(mine[i.item] for i in levers) / len(levers)
+
+    def best(item: str):
+        found = [(g, s[item]) for g, s in rivals.values() if item in s]
+        return max(found, key=lambda t: t[1]) if found else (None, None)
+
+    def beaten(item: str) -> bool:
+        g, v = best(item)
+        return not rivals or (v is not None and v > mine[item])
+    chosen = [i for i in sorted(levers, key=lambda i: -i.importance)
+              if mine[i.item] < mean and beaten(i.item)][:MOST_RECOMMENDATIONS]
+    rest = sorted((i for i in levers if i not in chosen and beaten(i.item)),
+                  key=lambda i: mine[i.item])
+    chosen += rest[:max(0, FEWEST_RECOMMENDATIONS - len(chosen))]
+    effects = importance_draws(res)
+    lay = res._fitted.lay
+    targets = list(dict.fromkeys(t for t in (x.sat, dr.target) if t is not None))
+    out = []
+    for i in chosen:
+        g, v = best(i.item)
+        impacts = []
+        for t in targets:
+            if t == i.construct:
+                continue
+            row = res.ipma(t).set_index("construct")
+            if i.construct not in row.index:
+                continue  # no path from the lever to this target
+            value = float(row.at[i.construct, "importance"])
+            lo = hi = None
+            if effects is not None:
+                a, b = lay.constructs.index(i.construct), lay.constructs.index(t)
+                lo, hi = _percentile(STEP * effects[:, a, b], x.level)
+            impacts.append(Impact(target=t, value=STEP * value, ci_lower=lo, ci_upper=hi,
+                                  level=x.level))
+        out.append(Recommendation(item=i.item, construct=i.construct, group=x.focus,
+                                  performance=mine[i.item], competitor=g,
+                                  competitor_performance=v, importance=i.importance,
+                                  step=STEP, impacts=impacts, refs=["actions", "ipma-focus"]))
+    return out
+
+
+# --- preconditions ------------------------------------------------------------------------
+
+def holds(results: Results, requirement: str, finding: Finding | None = None) -> bool:
+    """Does ``requirement`` (one of :data:`REQUIREMENTS`) hold in ``results`` — for
+    ``finding``'s own numbers where it names some (``significant``)?"""
+    story = results.story
+    focus = story.focus if story is not None else results.headline.group
+    if requirement == "client":
+        return bool(results.study.client_group) and focus != results.headline.group
+    if requirement == "groups>=2":
+        return any(len(c.levels) >= 2 for c in results.comparisons)
+    if requirement == "waves>=2":
+        return results.trend is not None and results.trend.previous is not None
+    if requirement == "bootstrap":
+        return bool((results.settings.pls or {}).get("bootstrap"))
+    dr = results.drivers_of(focus)
+    n = sum(r.actionable for r in dr.constructs) if dr is not None else 0
+    if requirement == "drivers>=2":
+        return n >= 2
+    if requirement == "drivers==1":
+        return n == 1
+    if requirement in ("nps", "csat"):
+        return any(s.measure == requirement and s.group == focus for s in results.scores)
+    if requirement == "significant":
+        return finding is None or _significant(results, finding)
+    raise ValueError(f"unknown requirement {requirement!r}; known: {', '.join(REQUIREMENTS)}")
+
+
+def _significant(results: Results, f: Finding) -> bool:
+    p = f.params
+    if f.code.startswith("gaps_") and f.code != "gaps_none":
+        return all(e["gap_lower"] > 0 for e in p["behind"] + p["ahead"])
+    if f.code.startswith(("change_up", "change_down")):
+        return p["ci_lower"] > 0 or p["ci_upper"] < 0
+    if f.code.endswith("_behind"):
+        return p["gap_lower"] > 0 or p["gap_upper"] < 0
+    if f.code.startswith("driver") and f.code != "drivers_none":
+        dr = results.drivers_of(results.story.focus if results.story else
+                                results.headline.group)
+        return dr is not None and bool(dr.priorities)
+    return True
