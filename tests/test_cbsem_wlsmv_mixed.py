@@ -36,6 +36,8 @@ CASES = {
     "mixed_sem": (MIXED + "B ~ A\n", ORD_A + ["c"], False, "", ()),
     "groups_configural": (MIXED, ORD_A + ["c"], False, "g", ()),
     "groups_invariant": (MIXED, ORD_A + ["c"], False, "g", ("loadings", "thresholds")),
+    "ordered_groups": (A + "Q =~ q1 + q2 + q3\n", ORD_A + ORD_Q, False, "g",
+                       ("loadings", "thresholds")),
     "labels_start": ("A =~ a1 + l*a2 + l*a3 + start(0.9)*a4\nB =~ b1 + p*b2 + q*b3 + b4 + c"
                      "\np == q\n", ORD_A + ["c"], False, "", ()),
     "ordered_outcome": (A + "B =~ b1 + b2 + b3 + b4\nc ~ A + B\n", ORD_A + ["c"], False,
@@ -126,8 +128,8 @@ def test_estimates_and_standard_errors_match_lavaan(lavaan, case):
             assert row.se == pytest.approx(r.se, abs=1e-3), what
         else:
             assert np.isnan(row.se), what
-        if case.startswith(("ordered", "mixed")):
-            assert row.std_all == pytest.approx(r._8, abs=1e-3), what
+        assert row.std_all == pytest.approx(r._8, abs=1e-3), what
+        assert row.std_lv == pytest.approx(r._9, abs=1e-3), what
 
 
 def test_sample_statistics_and_gamma_match_lavaan(tmp_path):

@@ -62,8 +62,8 @@ def _group_table(model: OrderedModel, g: int, x: np.ndarray, se_x: np.ndarray, c
         if op == "|":
             scale = np.array([delta[obs[v]] for v in part.lhs])
             std_lv, std_all = value, value * scale
-        elif op == "~*~":
-            std_lv = std_all = value
+        elif op == "~*~":  # the standardised y* has variance 1 (lavaan: std.all 1)
+            std_lv, std_all = value, np.ones(len(value))
         else:
             sd_lv = np.array([sd_in[v] if v in sd_in and v not in obs else 1.0
                               for v in part.lhs])

@@ -26,7 +26,7 @@ for (i in seq_len(nrow(cases))) {
   if (is.null(pe$group)) pe$group <- 1L
   ests[[i]] <- data.frame(case = k$case, lhs = pe$lhs, op = pe$op, rhs = pe$rhs,
                           group = pe$group, est = pe$est, se = pe$se,
-                          std.all = pe$std.all)
+                          std.all = pe$std.all, std.lv = pe$std.lv)
 }
 write.csv(do.call(rbind, fits), "{FIT}", row.names = FALSE)
 write.csv(do.call(rbind, ests), "{EST}", row.names = FALSE)
