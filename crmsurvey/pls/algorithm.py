@@ -30,11 +30,13 @@ __all__ = ["Fit", "fit_batch", "item_construct_cor", "construct_cor", "path_coef
 
 @dataclass(frozen=True, eq=False)
 class Fit:
-    """Per sample: outer weights (B, p) of each item in its own block, iterations."""
+    """Per sample: outer weights (B, p) of each item in its own block, the item–construct
+    correlations ``R W`` (B, p, K) at those weights, iterations."""
 
     weights: np.ndarray
     iterations: np.ndarray
     converged: np.ndarray
+    loadings: np.ndarray | None = None
 
 
 def item_construct_cor(r: np.ndarray, w: np.ndarray, lay: Layout) -> np.ndarray:
@@ -111,29 +113,35 @@ def fit_batch(r: np.ndarray, lay: Layout, *, scheme: str = "path", tol: float = 
     rt = np.ascontiguousarray(np.moveaxis(r, 0, -1))  # (p, p, B)
     init = np.ones(lay.p) if start is None else np.asarray(start, dtype=float)
     weights = np.empty((b, lay.p))
+    loadings = np.empty((b, lay.p, lay.k))
     iterations = np.zeros(b, dtype=int)
     converged = np.zeros(b, dtype=bool)
     active = np.arange(b)
     with np.errstate(invalid="ignore", divide="ignore"):
         w, rw = _normalise(rt, np.repeat(init[:, None], b, axis=1), lay, spans)
-        weights[:] = w.T
         for it in range(1, max_iter + 1):
             c = _block_sums(w[:, None] * rw, lay)  # W'RW (K, K, B)
-            new, rw = _normalise(rt, _outer_update(rt, rw, inner(c, lay), lay, spans),
-                                 lay, spans)
-            diff = np.abs(new - w).sum(axis=0)
-            weights[active] = new.T
+            w_old = w
+            w, rw = _normalise(rt, _outer_update(rt, rw, inner(c, lay), lay, spans),
+                               lay, spans)
+            diff = np.abs(w - w_old).sum(axis=0)
             iterations[active] = it
             done = diff < tol
             converged[active[done]] = True
             keep = ~done & np.isfinite(diff)
-            if not keep.any():
-                break
-            w = new
-            if not keep.all():
+            if it == max_iter:
+                keep[:] = False
+            if not keep.all():  # these samples stop here: keep their results
+                out = np.flatnonzero(~keep)
+                weights[active[out]] = w[:, out].T
+                loadings[active[out]] = np.moveaxis(rw[..., out], -1, 0)
+                if not keep.any():
+                    break
                 active = active[keep]
                 rt, w, rw = (np.compress(keep, a, axis=-1) for a in (rt, w, rw))
-    return Fit(weights, iterations, converged)
+    if max_iter < 1:
+        weights[:], loadings[:] = w.T, np.moveaxis(rw, -1, 0)
+    return Fit(weights, iterations, converged, loadings)
 
 
 # --- after convergence, batch first -------------------------------------------------------

@@ -6,6 +6,7 @@ over row chunks (:mod:`crmsurvey.moments`) and the PLS algorithm runs on all res
 a chunk at once (see :mod:`.algorithm`), with one BLAS thread. Resamples are drawn in
 fixed blocks and a chunk of blocks is a work unit (:class:`BootChunk`) that any engine
 can run, so the numbers depend neither on the chunk size nor on where the chunks run.
+Freed arrays stay on the process's heap for the next chunk (:mod:`crmsurvey._heap`).
 Memory is the data plus a working set bounded by the chunk and the model: one resample
 block's frequencies are formed a row chunk at a time.
 """
@@ -17,6 +18,7 @@ from typing import Callable, Literal
 import numpy as np
 from scipy import stats as sps
 
+from .._heap import keep_heap
 from .._threads import blas_threads
 from ..diagnostics import Diagnostic
 from ..moments import LeaveOneOut, chunk_blocks, resample_moments
@@ -69,6 +71,7 @@ class BootChunk:
 
 def bootstrap_chunk(task: BootChunk) -> dict:
     """Fit every resample of the chunk; return its statistics and failure counts."""
+    keep_heap()  # the chunk's arrays are freed and allocated again by the next chunk
     with blas_threads(1):
         return _chunk(task)
 
@@ -131,6 +134,7 @@ def jackknife(source, base_w: np.ndarray, lay: Layout, opts: Options, *,
     (:class:`~crmsurvey.moments.LeaveOneOut`), ``chunk`` samples together."""
     n = len(base_w)
     parts: dict[str, list[np.ndarray]] = {}
+    keep_heap()
     with blas_threads(1):
         for start in range(0, n, chunk):
             m = source.moments(LeaveOneOut(base_w, range(start, min(n, start + chunk))))

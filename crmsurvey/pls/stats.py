@@ -47,9 +47,12 @@ class BatchStats:
         return _assemble(m, lay, opts, w, self.iterations, self.converged)
 
 
-def _assemble(m: Moments, lay: Layout, opts: Options, w, iterations, converged) -> BatchStats:
+def _assemble(m: Moments, lay: Layout, opts: Options, w, iterations, converged,
+              loadings=None) -> BatchStats:
+    """Every statistic from the weights (``loadings``: ``R W`` when the fit has it)."""
     r = m.corr
-    loadings = item_construct_cor(r, w, lay)
+    if loadings is None:
+        loadings = item_construct_cor(r, w, lay)
     ccor = construct_cor(loadings, w, lay)
     if opts.consistent:
         ccor, loadings = consistent_correlations(r, w, ccor, loadings, lay)
@@ -88,4 +91,4 @@ def construct_signs(reference: np.ndarray, loadings: np.ndarray, lay: Layout) ->
 def batch_statistics(m: Moments, lay: Layout, opts: Options) -> BatchStats:
     """Fit PLS-PM on every sample of ``m`` and derive all statistics."""
     fit = fit_batch(m.corr, lay, scheme=opts.scheme, tol=opts.tol, max_iter=opts.max_iter)
-    return _assemble(m, lay, opts, fit.weights, fit.iterations, fit.converged)
+    return _assemble(m, lay, opts, fit.weights, fit.iterations, fit.converged, fit.loadings)
