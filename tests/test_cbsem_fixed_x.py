@@ -83,3 +83,33 @@ def test_fiml_with_covariates_matches_lavaan(tmp_path, estimator, x_holes):
         assert res.settings.n_dropped == dropped and res.fit["ntotal"] == len(data) - dropped
         assert any(n.code == "cb_covariate_rows" and n.params["n"] == dropped
                    for n in res.notes)
+
+
+def test_groups_with_covariates_report_lavaans_intercepts(tmp_path):
+    """Complete data with ``group=``: a saturated mean structure per group. The ``~1``
+    rows are intercepts (the means less the covariates' part), with standard errors from
+    the means' expected information over the free means and θ's."""
+    data = _survey(holes=0.0)
+    data["g"] = np.where(np.arange(len(data)) % 2, "a", "b")
+    ref = run_lavaan("groups_fixed_x.R", data, tmp_path, model=MODEL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = cbsem(MODEL, data, group="g")
+    for theirs, ours in FIT.items():
+        if theirs != "ntotal":
+            assert res.fit[ours] == pytest.approx(ref["fit"][theirs], rel=1e-3,
+                                                  abs=1e-3), ours
+    want = ref["est"].fillna({"rhs": ""})
+    want["group"] = pd.unique(data.g)[want.group - 1]  # lavaan numbers groups in order
+    got = res.estimates.fillna({"rhs": ""}).merge(want, on=["group", "lhs", "op", "rhs"],
+                                                   suffixes=("", "_lavaan"))
+    assert len(got) == len(want) == 62
+    np.testing.assert_allclose(got.est, got.est_lavaan, atol=1e-3)
+    np.testing.assert_allclose(got["std_all"], got["std.all"], atol=1e-3)
+    fixed = got.se_lavaan == 0
+    assert got.se[fixed].isna().all()
+    np.testing.assert_allclose(got.se[~fixed], got.se_lavaan[~fixed], atol=1e-3)
+    nu = got[(got.op == "~1") & got.lhs.str.startswith("y")]
+    means = data.groupby("g").mean()
+    group_means = np.array([means.loc[g, v] for g, v in zip(nu.group, nu.lhs)])
+    assert (np.abs(nu.est.to_numpy() - group_means) > 0.05).any()

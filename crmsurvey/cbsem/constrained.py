@@ -17,7 +17,7 @@ from .scoring import _weight, discrepancy, information
 from .structure import BETA, LAMBDA, Structure
 
 __all__ = ["GroupsFit", "fit_groups", "group_information", "MeanPart", "mean_part",
-           "implied_mean", "fit_groups_means"]
+           "implied_mean", "intercepts", "fit_groups_means"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -195,6 +195,27 @@ def mean_derivatives(st: Structure, mp: MeanPart, aux) -> np.ndarray:
         else:
             out[st.q + t, mp.pos[t]] = 1.0
     return out
+
+
+def intercepts(st: Structure, rows, theta: np.ndarray, mu: np.ndarray, fixed: np.ndarray,
+               cov: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """lavaan's intercepts of the observed variables from their means ``μ`` (a saturated
+    mean structure): ``ν = μ − Λ(I − B)⁻¹α``, ``α`` the exogenous covariates' means
+    (``fixed``, kept at ``μ``) as inner variables — ν = μ without covariates — and their
+    standard errors by the delta method from ``cov``, the covariance of ``(θ, μ)``
+    (q + p; NaN for the fixed means). ``rows``: the group's table rows."""
+    q, p = len(theta), len(mu)
+    nu, jac = mu.copy(), np.eye(q + p)[q:]
+    if fixed.any():
+        mp = mean_part(rows, st, mu)
+        shift, aux = implied_mean(st, mp, theta, np.zeros(mp.r))
+        nu = np.where(fixed, mu, mu - shift)
+        jac[:, :q] = -mean_derivatives(st, mp, aux)[:q].T
+        jac[fixed] = 0.0
+    if cov is None:
+        return nu, np.full(p, np.nan)
+    se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, cov, jac), 0, None))
+    return nu, np.where(fixed, np.nan, se)
 
 
 def _ml_means(st, mp, th, s, m, need: bool):

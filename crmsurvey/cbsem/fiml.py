@@ -193,23 +193,11 @@ def with_intercepts(est: pd.DataFrame, st, fiml, cov, sigma: np.ndarray, ci: flo
     standard errors by the delta method from the covariance of ``(θ, μ)``; the
     covariates' means fixed (no standard error). ``rows``: the group's table rows (their
     ``~1`` rows place the covariates' means)."""
-    from .constrained import implied_mean, mean_derivatives, mean_part
+    from .constrained import intercepts
     from .tables import more_rows
 
-    q, p = len(fiml.theta), len(st.observed)
+    p = len(st.observed)
     fixed = np.zeros(p, bool) if fiml.fixed_mu is None else fiml.fixed_mu
-    nu, jac = fiml.mu.copy(), np.eye(q + p)[q:]
-    if fixed.any():
-        mp = mean_part(rows, st, fiml.mu)
-        shift, aux = implied_mean(st, mp, fiml.theta, np.zeros(mp.r))
-        nu = np.where(fixed, fiml.mu, fiml.mu - shift)
-        jac[:, :q] = -mean_derivatives(st, mp, aux)[:q].T
-        jac[fixed] = 0.0
-    if cov is None:
-        se = np.full(p, np.nan)
-    else:
-        with np.errstate(invalid="ignore"):
-            se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, cov, jac), 0, None))
-    se = np.where(fixed, np.nan, se)
+    nu, se = intercepts(st, rows, fiml.theta, fiml.mu, fixed, cov)
     return more_rows(est, lhs=list(st.observed), op="~1", rhs="", value=nu, se=se, ci=ci,
                      std_lv=nu, std_all=nu / np.sqrt(np.diag(sigma)), free=~fixed)

@@ -428,7 +428,7 @@ def _fit_block(rec, built: Built, sol: _Solution, est, x, w, s, n, npar, df, mis
         fit.update(npar=npar, df=df, ntotal=n, srmr=srmr(s, sol.sigma))
         notes.append(Note("cb_no_chisq", {"estimator": rec.name}))
     if built.meanstructure and sol.fiml is None:
-        est = _saturated_means(est, built.pt, sol.st, x, w, sol.sigma, n, ci)
+        est = _saturated_means(est, built.pt, sol.st, x, w, sol, n, ci)
         _with_means(fit, built.n_means, p, n)
     if w is not None:
         notes.append(Note("cb_weighted", {"n_eff": float(n)}))
@@ -449,21 +449,37 @@ def _bootstrap_notes(rec, bootstrap: int, n_failed: int, n_inadmissible: int,
                        (str(n_failed), str(bootstrap)))]
 
 
-def _saturated_means(est, pt, st, x, w, sigma, n, ci) -> pd.DataFrame:
-    """lavaan's ``~1`` rows of a saturated mean structure: the (weighted) sample means,
-    standard errors ``sqrt(σ̂_ii / N)`` (the means' expected information); exogenous
-    covariates' means fixed at the sample values; latent means 0."""
+def _saturated_means(est, pt, st, x, w, sol: _Solution, n, ci) -> pd.DataFrame:
+    """lavaan's ``~1`` rows of a saturated mean structure: the intercepts of the
+    (weighted) sample means (:func:`crmsurvey.cbsem.constrained.intercepts`: the means
+    themselves unless exogenous covariates shift them), standard errors from the means'
+    expected information ``N (Σ̂⁻¹)`` over the free means (``σ̂_ii / N`` without
+    covariates) and θ's; exogenous covariates' means fixed at the sample values; latent
+    means 0."""
+    from .constrained import intercepts
     from .tables import more_rows
 
     mean = np.average(x, axis=0, weights=w)
     rows = pt[pt.op == "~1"]
     obs = {v: k for k, v in enumerate(st.observed)}
-    value = np.array([mean[obs[v]] if v in obs else 0.0 for v in rows.lhs])
+    fixed = np.isin(st.observed, rows.lhs[rows.exo > 0])
+    cov = None
+    if sol.cov is not None:
+        q, at = st.q, st.q + np.flatnonzero(~fixed)
+        cov = np.zeros((q + len(mean),) * 2)
+        cov[:q, :q] = sol.cov[:q, :q]
+        try:
+            cov[np.ix_(at, at)] = np.linalg.inv(n * np.linalg.inv(sol.sigma)[
+                np.ix_(~fixed, ~fixed)])
+        except np.linalg.LinAlgError:
+            cov = None
+    nu, se_obs = intercepts(st, pt, sol.theta, mean, fixed, cov)
+    value = np.array([nu[obs[v]] if v in obs else 0.0 for v in rows.lhs])
     free = (rows.free > 0).to_numpy()
-    se = np.array([np.sqrt(sigma[obs[v], obs[v]] / n) if v in obs else np.nan
-                   for v in rows.lhs])
+    se = np.array([se_obs[obs[v]] if v in obs else np.nan for v in rows.lhs])
     se = np.where(free, se, np.nan)
-    sd = np.array([np.sqrt(sigma[obs[v], obs[v]]) if v in obs else 1.0 for v in rows.lhs])
+    sd = np.array([np.sqrt(sol.sigma[obs[v], obs[v]]) if v in obs else 1.0
+                   for v in rows.lhs])
     return more_rows(est, lhs=rows.lhs.to_list(), op="~1", rhs="", value=value, se=se,
                      ci=ci, std_lv=value, std_all=value / sd, free=free,
                      label=[lab or plab for lab, plab in zip(rows.label, rows.plabel)])
