@@ -2,8 +2,9 @@
 
 One Rscript call fits every case (tests/lavaan/wlsmv_mixed_suite.R): all-ordered CFAs
 written with ``NA*`` and with ``std_lv``; ordered items beside continuous ones and a yes/no
-complaint item (CFA and SEM); two groups, configural and with loadings and thresholds
-equal (``group.equal = c("loadings", "thresholds")``). ``cs.cbsem`` must give lavaan's
+complaint item (CFA, SEM, an ordered outcome, ``orthogonal``, labels, ``==``,
+``start()``, a defined parameter); two groups, configural, per-group labels, and with
+loadings, thresholds and intercepts equal (lavaan's ``group.equal``). ``cs.cbsem`` must give lavaan's
 npar, χ² (plain and scaled-shifted), df, scaling factor and shift, baseline, CFI, TLI and
 RMSEA (plain, scaled and robust) and every estimate and standard error to 1e-3. The
 sample statistics and their Γ are checked separately against lavaan's ``wls.obs`` and
@@ -36,6 +37,11 @@ CASES = {
     "mixed_sem": (MIXED + "B ~ A\n", ORD_A + ["c"], False, "", ()),
     "groups_configural": (MIXED, ORD_A + ["c"], False, "g", ()),
     "groups_invariant": (MIXED, ORD_A + ["c"], False, "g", ("loadings", "thresholds")),
+    "groups_intercepts": (MIXED, ORD_A + ["c"], False, "g",
+                          ("loadings", "thresholds", "intercepts")),
+    "orthogonal": (MIXED, ORD_A + ["c"], False, "", ()),
+    "groups_li": (MIXED, ORD_A + ["c"], False, "g", ("loadings", "intercepts")),
+    "groups_metric": (MIXED, ORD_A + ["c"], False, "g", ("loadings",)),
     "ordered_groups": (A + "Q =~ q1 + q2 + q3\n", ORD_A + ORD_Q, False, "g",
                        ("loadings", "thresholds")),
     "labels_start": ("A =~ a1 + l*a2 + l*a3 + start(0.9)*a4\nB =~ b1 + p*b2 + q*b3 + b4 + c"
@@ -46,6 +52,7 @@ CASES = {
     "group_labels": ("A =~ a1 + c(v, v)*a2 + c(w1, w2)*a3 + c(1, NA)*a4\n"
                      "B =~ b1 + b2 + b3 + b4 + c\n", ORD_A + ["c"], False, "g", ()),
 }
+ORTHOGONAL = {"orthogonal"}  # fitted with orthogonal = TRUE
 MEASURES = ["npar", "chisq", "df", "chisq.scaled", "chisq.scaling.factor",
             "chisq.shift.parameter", "baseline.chisq", "baseline.chisq.scaled", "cfi",
             "tli", "rmsea", "cfi.scaled", "tli.scaled", "rmsea.scaled", "cfi.robust",
@@ -80,7 +87,8 @@ def lavaan(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("wlsmv")
     data = _data()
     cases = pd.DataFrame([dict(case=k, model=m, ordered="+".join(o), std_lv=str(s).upper(),
-                               group=gr, group_equal="+".join(ge))
+                               group=gr, group_equal="+".join(ge),
+                               orthogonal=str(k in ORTHOGONAL).upper())
                           for k, (m, o, s, gr, ge) in CASES.items()])
     cases.to_csv(tmp / "cases.csv", index=False)
     ref = run_lavaan("wlsmv_mixed_suite.R", data, tmp, CASES=tmp / "cases.csv")
@@ -92,7 +100,7 @@ def _fit(case, data):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return cs.cbsem(model, data, ordered=ordered, std_lv=std_lv, group=group or None,
-                        group_equal=group_equal)
+                        group_equal=group_equal, orthogonal=case in ORTHOGONAL)
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -6,7 +6,8 @@ statistics the model implies (delta parameterisation, lavaan's default).
 intercepts fixed at 0 and residual variances at 1 (they are not parameters: ``θ_jj =
 1/Δ_j² − (ΛCΨC'Λ')_jj``), scale factors ``y ~*~ y`` (``Δ``) fixed at 1, latent means 0.
 ``group_equal`` ties ``"loadings"``, ``"thresholds"`` (with the continuous items'
-intercepts, as lavaan) or ``"intercepts"`` across groups by shared labels; with
+intercepts, as lavaan) or ``"intercepts"`` (with the thresholds, as lavaan) across groups
+by shared labels; with
 thresholds or intercepts tied, the scale factors and latent means of the other groups
 are freed (lavaan's identification).
 
@@ -44,6 +45,8 @@ def ordered_table(syntax: str, ordered: list[str], n_thresholds: dict[str, int],
     if bad:
         raise InputError(f"group_equal={bad[0]!r} is not available with WLSMV here",
                          hint="one or more of " + ", ".join(GROUP_EQUAL))
+    if "intercepts" in group_equal:  # lavaan: with ordered items, thresholds go too
+        group_equal = (*group_equal, "thresholds")
     flat = parse_syntax(syntax)
     for f in flat:
         if f.op == "~~" and f.lhs == f.rhs and f.lhs in ordered and f.fixed is None:

@@ -1,6 +1,6 @@
 # WLSMV cases on one data set in one R session: for each case of {CASES} (case, model,
-# ordered (items joined by "+"), std_lv, group, group_equal (joined by "+")) lavaan's
-# sem() with estimator = "WLSMV"; fitMeasures go to FIT as "case:measure",
+# ordered (items joined by "+"), std_lv, group, group_equal (joined by "+"), orthogonal)
+# lavaan's sem() with estimator = "WLSMV"; fitMeasures go to FIT as "case:measure",
 # parameterEstimates (with group) to EST.
 cases <- read.csv("{CASES}", stringsAsFactors = FALSE)
 fits <- list(); ests <- list()
@@ -8,7 +8,7 @@ for (i in seq_len(nrow(cases))) {
   k <- cases[i, ]
   args <- list(model = k$model, data = d, estimator = "WLSMV",
                ordered = strsplit(k$ordered, "+", fixed = TRUE)[[1]],
-               std.lv = as.logical(k$std_lv))
+               std.lv = as.logical(k$std_lv), orthogonal = as.logical(k$orthogonal))
   if (nchar(k$group) > 0) args$group <- k$group
   if (nchar(k$group_equal) > 0) {
     args$group.equal <- strsplit(k$group_equal, "+", fixed = TRUE)[[1]]
