@@ -1,7 +1,7 @@
 """Covariance-based SEM on lavaan's parameter table, reported with lavaan's conventions.
 
 ``crmsurvey.cbsem`` is both this package and the estimator (the module is callable, as
-``crmsurvey.pls`` is). semopy is imported only where WLSMV uses it.
+``crmsurvey.pls`` is). No estimator here imports semopy.
 ``cs.cbsem.partable(syntax)`` shows the parameter table a model is fitted from (lavaan's
 ``parTable``).
 """
