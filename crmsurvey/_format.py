@@ -1,28 +1,99 @@
-"""Formatting shared by result summaries (rounding, "–" for NaN, p formats) and JSON."""
+"""Formatting shared by result summaries (rounding, "–" for NaN, p formats) and JSON.
+
+Numbers are rounded by Python (the same digits in every language); inside
+:func:`number_locale` their decimal sign, minus sign and percent layout are the
+locale's, from Babel's CLDR data (``0,512`` and ``23,6 %`` in German). Outside it they
+read as in English, as result summaries and files always do.
+"""
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["num", "pval", "pct", "format_table", "json_safe"]
+__all__ = ["num", "pval", "pct", "date", "number_locale", "format_table", "json_safe"]
+
+_LOCALE: ContextVar[str | None] = ContextVar("crmsurvey_number_locale", default=None)
+#: decimal sign, minus sign, percent prefix and suffix outside :func:`number_locale`
+_PLAIN = (".", "-", "", "%")
+
+
+@contextmanager
+def number_locale(lang: str | None) -> Iterator[None]:
+    """Format numbers, percentages and dates for ``lang`` (a language tag, ``"de"``,
+    ``"zh-CN"``) inside the block.
+
+    >>> with number_locale("de"):
+    ...     num(-1.5, 2), pct(23.6)
+    ('-1,50', '23,6\xa0%')
+    """
+    token = _LOCALE.set(lang)
+    try:
+        yield
+    finally:
+        _LOCALE.reset(token)
+
+
+@lru_cache(maxsize=None)
+def _babel_locale(lang: str):
+    """Babel's locale for a tag; the language alone where the tag is unknown to CLDR
+    (a pseudo-locale ``en-XA`` formats as ``en``)."""
+    from babel import Locale, UnknownLocaleError
+
+    tag = lang.replace("-", "_")
+    try:
+        return Locale.parse(tag)
+    except (UnknownLocaleError, ValueError):
+        try:
+            return Locale.parse(tag.split("_")[0])
+        except (UnknownLocaleError, ValueError):
+            return Locale.parse("en")
+
+
+@lru_cache(maxsize=None)
+def _symbols(lang: str | None) -> tuple[str, str, str, str]:
+    if lang is None:
+        return _PLAIN
+    from babel.numbers import get_decimal_symbol, get_minus_sign_symbol
+
+    loc = _babel_locale(lang)
+    pattern = loc.percent_formats[None]
+    sign = loc.number_symbols["latn"]["percentSign"] if hasattr(loc, "number_symbols") \
+        else "%"
+    prefix, suffix = (x[0].replace("%", sign) for x in (pattern.prefix, pattern.suffix))
+    return get_decimal_symbol(loc), get_minus_sign_symbol(loc), prefix, suffix
+
+
+def _local(text: str) -> str:
+    """``text`` (Python's rendering of a number) with the locale's decimal and minus sign."""
+    point, minus, _, _ = _symbols(_LOCALE.get())
+    if (point, minus) == (".", "-"):
+        return text
+    return text.replace(".", "\0").replace("-", minus).replace("\0", point)
 
 
 def _missing(v) -> bool:
     return v is None or (isinstance(v, (float, np.floating)) and not math.isfinite(v))
 
 
-def num(v, digits: int = 3) -> str:
-    """``0.512``; ``–`` for a missing value; a value that rounds to zero has no sign.
+def num(v, digits: int = 3, sign: bool = False) -> str:
+    """``0.512``; ``–`` for a missing value; a value that rounds to zero has no sign;
+    ``sign``: ``+0.512`` for a positive value.
 
-    >>> num(0.5123), num(-0.0002), num(-0.04, 1), num(None)
-    ('0.512', '0.000', '0.0', '–')
+    >>> num(0.5123), num(-0.0002), num(-0.04, 1), num(None), num(2, 1, sign=True)
+    ('0.512', '0.000', '0.0', '–', '+2.0')
     """
     if _missing(v):
         return "–"
-    out = f"{v:.{digits}f}"
-    return out[1:] if out.startswith("-") and not out.strip("-0.") else out
+    out = f"{v:{'+' if sign else ''}.{digits}f}"
+    if not out.strip("+-0."):  # rounds to zero: no "-0.0", no "+0.0"
+        out = out.lstrip("+-")
+    return _local(out)
 
 
 def pval(v, floor=None) -> str:
@@ -36,12 +107,42 @@ def pval(v, floor=None) -> str:
     if _missing(v):
         return "–"
     if floor is not None and not _missing(floor) and v <= floor * (1 + 1e-9):
-        return "< " + f"{max(math.ceil(floor * 1000 - 1e-9), 1) / 1000:.3f}".lstrip("0")
-    return "< .001" if v < 0.001 else f"{v:.3f}".lstrip("0")
+        return "< " + _local(f"{max(math.ceil(floor * 1000 - 1e-9), 1) / 1000:.3f}".lstrip("0"))
+    return _local("< .001" if v < 0.001 else f"{v:.3f}".lstrip("0"))
 
 
 def pct(v, digits: int = 1) -> str:
-    return "–" if _missing(v) else f"{v:.{digits}f}%"
+    """A percentage given on the 0–100 scale: ``23.6%`` (``23,6 %`` in German).
+
+    >>> pct(23.56), pct(None)
+    ('23.6%', '–')
+    """
+    if _missing(v):
+        return "–"
+    _, _, prefix, suffix = _symbols(_LOCALE.get())
+    return prefix + num(v, digits) + suffix
+
+
+def date(value) -> str:
+    """A date written ``YYYY-MM-DD`` in the locale's medium form (``Jun 1, 2026``,
+    ``2026年6月1日``); anything else as written.
+
+    >>> with number_locale("en"):
+    ...     date("2026-06-01"), date("June 2026")
+    ('Jun 1, 2026', 'June 2026')
+    """
+    import datetime as dt
+
+    lang = _LOCALE.get()
+    try:
+        day = dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if lang is None:
+        return day.isoformat()
+    from babel.dates import format_date
+
+    return format_date(day, format="medium", locale=_babel_locale(lang))
 
 
 def format_table(df: pd.DataFrame, digits: int = 3) -> pd.DataFrame:

@@ -10,6 +10,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from crmsurvey import _catalogue
+from crmsurvey._format import date as format_date
+from crmsurvey._format import number_locale
 from crmsurvey.report import i18n
 
 LOCALES = _catalogue.LOCALES_DIR
@@ -68,7 +70,9 @@ def test_the_api_reads_the_catalogues():
     zh, en = i18n.strings("zh-CN"), i18n.strings("en")
     assert en["contents"] == "Contents" and zh["contents"] == "目录"
     assert en["sentence_sep"] == " " and zh["sentence_sep"] == ""
-    assert "{driver}" in i18n.sentences("zh-CN")["standout"]
+    assert i18n.sentences("zh-CN") == {k.removeprefix("finding:"): v for k, v in
+                                       _catalogue.catalogue("zh-CN").items()
+                                       if k.startswith("finding:")}
     # a diagnostic by code, its concerns listed the language's way
     text = i18n.diagnostic_text("heywood", "English message", ["F1", "F2"], "zh-CN")
     assert "F1、F2" in text and "English" not in text
@@ -123,3 +127,193 @@ def test_study_report_language_without_a_catalogue_is_exit_2(tmp_path):
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1, err
     assert "'xx'" in lines[0] and "s.yaml" in lines[0] and "en, zh-CN" in lines[0], err
+
+
+# --- pseudo-locale: every visible text run of the demo report came through the catalogue --
+
+_ACCENTED = str.maketrans("aeiouycnAEIOUYCN", "áéíóúýçñÁÉÍÓÚÝÇÑ")
+_VOID = {"br", "img", "meta", "link", "hr", "col", "input", "wbr"}
+
+
+def _pseudo(text: str) -> str:
+    """Every letter accented and the whole wrapped in ⟦ ⟧; ``{placeholders}`` kept."""
+    parts = re.split(r"(\{[^{}]*\})", text)
+    return "⟦" + "".join(p if p.startswith("{") else p.translate(_ACCENTED)
+                         for p in parts) + "⟧"
+
+
+class _TextRuns:
+    """The visible text runs of an HTML page (not style/script, not elements marked
+    ``translate="no"`` — code and notation) and the text of its embedded SVG charts."""
+
+    def __init__(self, html: str):
+        import base64
+        from html.parser import HTMLParser
+
+        runs, svgs, stack = [], [], []
+
+        class P(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                a = dict(attrs)
+                src = a.get("src") or ""
+                if tag == "img" and src.startswith("data:image/svg+xml;base64,"):
+                    svgs.append(base64.b64decode(src.split(",", 1)[1]).decode("utf-8"))
+                if tag not in _VOID:
+                    stack.append((tag, tag in ("style", "script", "metadata")
+                                  or a.get("translate") == "no"))
+
+            def handle_endtag(self, tag):  # an element left open closes with its parent
+                while tag in (x for x, _ in stack):
+                    if stack.pop()[0] == tag:
+                        break
+
+            def handle_data(self, data):
+                if data.strip() and not any(skip for _, skip in stack):
+                    runs.append(data.strip())
+
+        P(convert_charrefs=True).feed(html)
+        for svg in svgs:  # a chart's texts as one run: a label wrapped over lines is whole
+            start = len(runs)
+            P(convert_charrefs=True).feed(svg)
+            runs[start:] = [" ".join(runs[start:])]
+        self.runs, self.charts = runs, len(svgs)
+
+
+def _user_texts(results, questionnaire_yaml: str, study_yaml: str) -> list[str]:
+    """What the report may print as the user wrote it: every text of the questionnaire
+    and study files (labels, question texts, names, group levels) and the group levels
+    and item ids in the results."""
+    import yaml
+
+    def walk(x):
+        if isinstance(x, dict):
+            for k, v in x.items():
+                yield str(k)
+                yield from walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                yield from walk(v)
+        elif x is not None:
+            yield str(x)
+
+    texts = set(walk(yaml.safe_load(questionnaire_yaml))) | set(walk(yaml.safe_load(study_yaml)))
+    texts |= {str(v) for row in results.indices for v in row.group.values()}
+    texts |= set(results.model.items)
+    fieldwork = results.study.fieldwork or {}
+    texts |= {format_date(fieldwork[k]) for k in ("start", "end") if fieldwork.get(k)}
+    # a user text is matched whole; one Latin letter alone is never taken as user data
+    keep = {t.strip() for t in texts if re.search(r"[^\W\d_]", t)
+            and not re.fullmatch(r"[A-Za-z]", t.strip())}
+    return sorted(keep, key=len, reverse=True)
+
+
+def _untranslated(runs: list[str], user: list[str]) -> list[str]:
+    """The pieces of text left when every pseudo-locale span (``⟦…⟧``, nested ones too,
+    a span may run across elements: a link inside a sentence) and every user text are
+    taken out, that still hold a letter of any script."""
+    sep = "\u2063"  # between two text runs: a leftover piece is reported per run
+    s = sep.join(runs)
+    while (t := re.sub(r"⟦[^⟦⟧]*⟧", " ", s)) != s:
+        s = t
+    out = []
+    for piece in s.split(sep):
+        for u in user:
+            if u in piece:
+                piece = piece.replace(u, " ")
+        if re.search(r"[^\W\d_]", piece):
+            out.append(" ".join(piece.split()))
+    return sorted(set(out))
+
+
+@pytest.fixture(scope="module")
+def pseudo_catalogue(tmp_path_factory):
+    """A pseudo-locale ``en-XA`` built here from the English source: every msgid visibly
+    transformed. The catalogue folder is swapped for one holding it (and the source)."""
+    import shutil
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    where = tmp_path_factory.mktemp("locales")
+    shutil.copy(LOCALES / "messages.pot", where / "messages.pot")
+    cat = Catalog(locale="en")
+    for m in _read(LOCALES / "messages.pot"):
+        if m.id:
+            cat.add(m.id, _pseudo(m.id), context=m.context, flags=m.flags)
+    with open(where / "en_XA.po", "wb") as f:
+        write_po(f, cat)
+    mp = pytest.MonkeyPatch()
+    mp.setattr(_catalogue, "LOCALES_DIR", where)
+    yield where
+    mp.undo()
+
+
+def test_pseudo_locale_is_built_from_every_source_entry(pseudo_catalogue):
+    assert "en-XA" in _catalogue.languages()
+    t = i18n.strings("en-XA")
+    assert t["contents"] == "⟦Çóñtéñts⟧"
+    assert _fields(t["summary_note"]) == {"level"}
+    assert all(v.startswith("⟦") for v in _catalogue.catalogue("en-XA").values())
+
+
+@pytest.mark.slow
+def test_pseudo_locale_demo_report_has_no_text_outside_the_catalogue(pseudo_catalogue,
+                                                                     demo_runs):
+    from crmsurvey._resources import bundled_dir, bundled_questionnaire
+    from crmsurvey.report.render import build_html
+    from crmsurvey.study.results import load_results
+
+    results = load_results(demo_runs["en"] / "results.json")
+    html = build_html(results, lang="en-XA")
+    text = _TextRuns(html)
+    assert text.charts >= 3 and len(text.runs) > 500
+    with number_locale("en-XA"):  # dates as Babel writes them in the locale
+            user = _user_texts(results, bundled_questionnaire("ccsi").read_text(encoding="utf-8"),
+                           (bundled_dir("studies") / "demo_ccsi.yaml").read_text(
+                               encoding="utf-8"))
+    leaks = _untranslated(text.runs, user)
+    assert leaks == [], f"{len(leaks)} text runs not from the catalogue:\n" + "\n".join(leaks)
+
+
+def test_the_leak_check_finds_text_outside_the_catalogue():
+    """The check itself: a hard-coded "n", an English word in a chart, a sentence glued
+    from a catalogue piece and English are found; notation marked translate="no", user
+    texts and numbers are not."""
+    import base64
+
+    svg = '<svg><metadata>Matplotlib</metadata><text>Brand A</text><text>Index</text></svg>'
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    html = (f"<html><body><h1>⟦Çóñtéñts⟧</h1><p>⟦Íñ ⟦2026⟧, thé <a>íñdéx</a> ís⟧ 71.3</p>"
+            f"<td>n</td><td translate='no'>ρ<sub>A</sub></td><p>⟦Bráñd⟧ Brand A, 1–10</p>"
+            f"<p>⟦Ñét Prómótér⟧ and more</p><img src='{uri}'></body></html>")
+    runs = _TextRuns(html)
+    assert runs.charts == 1
+    assert _untranslated(runs.runs, ["Brand A"]) == ["Index", "and more", "n"]
+
+
+# --- numbers, percentages and dates in the report's locale (Babel's CLDR data) ------------
+
+def test_locale_formatting_keeps_the_digits_and_takes_the_locales_signs():
+    from babel import Locale
+    from babel.numbers import get_decimal_symbol
+
+    from crmsurvey._format import num, pct, pval
+
+    values = [0.51249, -0.0004, -12.25, 3.0, 0.1235]
+    plain = [num(v) for v in values] + [pct(23.56), pval(0.034), pval(0.0004)]
+    for lang in ("en", "zh-CN", "en-XA"):  # '.' and '%' as in English: nothing changes
+        with number_locale(lang):
+            assert [num(v) for v in values] + [pct(23.56), pval(0.034), pval(0.0004)] == plain
+    assert get_decimal_symbol(Locale.parse("de")) == ","
+    with number_locale("de"):  # the same digits, the locale's decimal sign and % layout
+        got = [num(v) for v in values]
+        assert got == [x.replace(".", ",") for x in plain[:5]]
+        assert pct(23.56) == "23,6\xa0%" and pval(0.034) == ",034"
+        assert num(-0.0004, 3) == "0,000" and num(2, 1, sign=True) == "+2,0"
+    with number_locale("sv"):  # Swedish writes a real minus sign
+        assert num(-1.5, 1) == "\u22121,5"
+    with number_locale("zh-CN"):
+        assert format_date("2026-09-01") == "2026年9月1日"
+    with number_locale("en"):
+        assert format_date("2026-09-01") == "Sep 1, 2026" and format_date("autumn") == "autumn"
+    assert format_date("2026-09-01") == "2026-09-01"  # outside a report: ISO, as written
