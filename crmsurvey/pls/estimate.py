@@ -16,7 +16,7 @@ from .._random import resolve_seed
 from ..errors import InputError
 from ..model import ModelSpec, parse_model
 from ..responses.given import checked_data, is_checked
-from ..options import (CIMethod, HigherOrder, Interaction, PLSMissing, PLSOptions,
+from ..options import (CIMethod, HigherOrder, Interaction, PLSMissing, PLS,
                        Resampling, Scheme, SignChange)
 from ..resampling import scheme_diagnostics, scheme_for
 from ..weighting.design import bootstrap_scheme
@@ -41,7 +41,7 @@ from .verify import verify
 
 __all__ = ["pls"]
 
-_O = PLSOptions()  # the defaults, defined once (crmsurvey.options)
+_O = PLS.defaults()  # the defaults, defined once (crmsurvey.options)
 
 
 def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
@@ -127,7 +127,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     >>> round(float(res.paths.est.iloc[0]), 3)
     0.568
     """
-    o = PLSOptions.validated(
+    o = PLS.validated(
         scheme=scheme, bootstrap=bootstrap, resampling=resampling, seed=seed, ci=ci,
         ci_method=ci_method, sign_change=sign_change, missing=missing, consistent=consistent,
         fit_test=fit_test, interaction=interaction, higher_order=higher_order, tol=tol,

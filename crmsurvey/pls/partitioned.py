@@ -43,7 +43,7 @@ from ..diagnostics import warn_all
 from ..errors import InputError
 from ..model import parse_model
 from ..moments import Dense, Moments, PairProducts, Resampled, Sums
-from ..options import PLSOptions
+from ..options import PLS
 from ..resampling import scheme_diagnostics, scheme_for
 from ..responses.log import CleaningLog, Problem
 from . import quality as Q
@@ -248,7 +248,7 @@ def pls_partitioned(questionnaire, data, *, engine, exclude: Sequence[str] = (),
 
     from ..engine import DaskEngine, get_engine
 
-    o = PLSOptions.validated(**options)
+    o = PLS.validated(**options)
     eng = get_engine(engine)
     if not isinstance(eng, DaskEngine):
         raise InputError("pls_partitioned needs a Dask cluster (a Client or a scheduler "
