@@ -6,7 +6,7 @@ The public verbs are imported lazily, so ``import crmsurvey`` stays fast:
 - :func:`load_responses` — data file + questionnaire → :class:`Responses` with a cleaning log
 - :func:`simulate` — respondents drawn from a questionnaire's structural model
 - :func:`pls` — PLS path modelling (PLS-PM) with a batched bootstrap, CSI indices, IPMA
-- :func:`cbsem` — covariance-based SEM (semopy) with lavaan's fit measures and checks
+- :func:`cbsem` — covariance-based SEM on lavaan's parameter table, with its fit measures
 - :func:`parse_model` — lavaan model syntax → :class:`ModelSpec`
 - :func:`rake` — survey weights from population targets (also :func:`poststratify`,
   :func:`calibrate`), with the margins table, Kish's design effect and diagnostics

@@ -12,6 +12,12 @@ Standard errors come from the observed information, lavaan's default for ``missi
 estimates are in :mod:`crmsurvey.cbsem.patterns`. The test statistic is
 ``2 (ℓ_H1 − ℓ)`` against the unrestricted model (EM estimates of μ and Σ); the baseline
 model has free means and variances and no covariances.
+
+Exogenous observed covariates (``F ~ x``) are treated as lavaan's ``fixed.x = TRUE``: rows
+missing a covariate are left out, the covariates' means and covariances stay at their
+sample values (not parameters, not in ``npar``), ``logl`` is that of the indicators given
+the covariates, the baseline keeps the covariates' covariances, and the ``~1`` rows are
+intercepts ``ν = μ − Λ(I − B)⁻¹α`` (:func:`crmsurvey.cbsem.constrained.intercepts`).
 """
 from __future__ import annotations
 
