@@ -215,3 +215,23 @@ def test_kept_heap_spares_the_page_faults_of_repeated_batches():
                                        check=True, capture_output=True, text=True)
                         .stdout.split()[-1]) for mode in ("keep", "default")}
     assert faults["keep"] < 500 and faults["default"] > 20_000, faults
+
+
+@pytest.mark.parametrize("n_boot", [1, 2, 7, 40, 999, 5000])
+def test_percentile_bounds_are_numpys_quantiles(n_boot):
+    """The percentile bounds of complete columns are ``np.quantile``'s (type 7), bit for
+    bit; a column with a failed resample (NaN) gets ``np.nanquantile``'s."""
+    from crmsurvey.pls.bootstrap import intervals
+
+    rng = np.random.default_rng(n_boot)
+    draws = rng.standard_normal((n_boot, 6))
+    draws[:, 2] = 0.5  # a constant column
+    for ci in (0.95, 0.9, 0.99, 0.8):
+        lo, hi = intervals(np.zeros(6), draws, ci=ci, method="percentile")
+        want = np.quantile(draws, [(1 - ci) / 2, 1 - (1 - ci) / 2], axis=0)
+        assert np.array_equal(lo, want[0]) and np.array_equal(hi, want[1])
+    if n_boot > 2:
+        draws[0, 4] = np.nan
+        lo, hi = intervals(np.zeros(6), draws, ci=0.95, method="percentile")
+        want = np.nanquantile(draws[:, 4], [0.025, 0.975])
+        assert (lo[4], hi[4]) == pytest.approx(tuple(want), abs=1e-12)

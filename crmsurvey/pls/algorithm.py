@@ -17,12 +17,13 @@ for all samples together (:mod:`.stacked`). The public functions keep the batch 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from .layout import Layout
 from .schemes import SCHEMES
-from .stacked import solve_spd
+from .stacked import Regressions, solve_spd
 
 __all__ = ["Fit", "fit_batch", "item_construct_cor", "construct_cor", "path_coefficients",
            "total_effects"]
@@ -152,14 +153,24 @@ def path_coefficients(c: np.ndarray, lay: Layout) -> tuple[np.ndarray, np.ndarra
     b = c.shape[0]
     beta = np.zeros((b, lay.k, lay.k))
     r2 = np.full((b, lay.k), np.nan)
-    ct = np.moveaxis(c, 0, -1)  # (K, K, B)
-    for j in lay.endogenous:
-        pred = lay.predecessors(j)
-        coef = solve_spd(ct[pred[:, None], pred[None, :]], ct[pred, j]).T  # (B, m)
+    reg = _regressions(lay)
+    if reg is None:
+        return beta, r2
+    each = reg.coefficients(np.ascontiguousarray(np.moveaxis(c, 0, -1)))
+    for (j, pred), coef in zip(reg.targets, each):
+        coef = coef.T  # (B, m)
         coef[~np.isfinite(coef).all(axis=1)] = np.nan
         beta[:, pred, j] = coef
         r2[:, j] = np.einsum("bi,bi->b", coef, c[:, pred, j])
     return beta, r2
+
+
+@lru_cache(maxsize=64)
+def _regressions(lay: Layout) -> Regressions | None:
+    """The structural regressions of a layout (every endogenous construct on its
+    predictors)."""
+    targets = [(j, lay.predecessors(j)) for j in lay.endogenous]
+    return Regressions(lay.k, targets) if targets else None
 
 
 def total_effects(beta: np.ndarray) -> np.ndarray:

@@ -149,11 +149,11 @@ def intervals(est: np.ndarray, draws: np.ndarray, *, ci: float, method: str,
     alpha = (1 - ci) / 2
     if method == "percentile":
         # numpy's nanquantile goes column by column: columns without NaN (failed
-        # resamples) take quantile, which gives the same numbers at once
+        # resamples) take the quantiles of complete columns, all at once
         probs = [alpha, 1 - alpha]
         whole = np.isfinite(draws).all(axis=0)
         out = np.empty((2, draws.shape[1]))
-        out[:, whole] = np.quantile(draws[:, whole], probs, axis=0)
+        out[:, whole] = _quantiles(draws[:, whole], probs)
         if not whole.all():
             out[:, ~whole] = np.nanquantile(draws[:, ~whole], probs, axis=0)
         return out[0], out[1]
@@ -171,3 +171,23 @@ def intervals(est: np.ndarray, draws: np.ndarray, *, ci: float, method: str,
                 for i in range(draws.shape[1])]
         bounds.append(np.array(cols))
     return bounds[0], bounds[1]
+
+
+def _quantiles(draws: np.ndarray, probs: list[float]) -> np.ndarray:
+    """``np.quantile(draws, probs, axis=0)`` (linear interpolation, Hyndman & Fan's type 7)
+    of complete columns, the same numbers: each column's draws made contiguous and
+    partitioned once around the order statistics the quantiles need."""
+    b, m = draws.shape
+    if b == 0 or m == 0:
+        return np.full((len(probs), m), np.nan)
+    x = np.ascontiguousarray(draws.T)  # (m, B): each column's draws contiguous
+    at = [(b - 1) * q for q in probs]  # numpy's virtual index for type 7
+    low = [min(int(np.floor(v)), b - 1) for v in at]
+    x.partition(sorted({k for lo in low for k in (lo, min(lo + 1, b - 1))}), axis=1)
+    out = np.empty((len(probs), m))
+    for row, (v, lo) in enumerate(zip(at, low)):
+        a, c = x[:, lo], x[:, min(lo + 1, b - 1)]
+        t = v - lo
+        d = c - a
+        out[row] = c - d * (1 - t) if t >= 0.5 else a + d * t  # numpy's _lerp
+    return out

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from functools import lru_cache
+
 from .layout import Layout
-from .stacked import solve_spd
+from .stacked import Regressions
 
 __all__ = ["SCHEMES", "path", "factorial", "centroid"]
 
@@ -17,14 +19,28 @@ __all__ = ["SCHEMES", "path", "factorial", "centroid"]
 def path(c: np.ndarray, lay: Layout) -> np.ndarray:
     """Path weighting (Lohmöller 1989): correlations to the constructs j predicts,
     multiple-regression coefficients from the constructs that predict j."""
-    e = c * lay.adj.T[:, :, None]  # E[i, j] = cor(i, j) where j predicts i
-    for j in lay.endogenous:
-        pred = lay.predecessors(j)
-        if len(pred) > 1:  # one predictor: the coefficient is the correlation already there
-            e[pred, j] = solve_spd(c[pred[:, None], pred[None, :]], c[pred, j])
-        else:
-            e[pred, j] = c[pred, j]
+    keep, reg, cells = _path_parts(lay)
+    e = c * keep[:, :, None]  # cor(i, j) where j predicts i, or i is j's only predictor
+    if cells is not None:  # every regression on two or more predictors at once
+        e.reshape(lay.k * lay.k, -1)[cells[0]] = reg.solve(c)[cells[1], cells[2]]
     return e
+
+
+@lru_cache(maxsize=64)
+def _path_parts(lay: Layout):
+    """What the path scheme needs of a layout: the cells taken from C as they are, the
+    regressions on several predictors and where their coefficients go in E (flat cell,
+    row, system)."""
+    multi = [(j, lay.predecessors(j)) for j in lay.endogenous if len(lay.predecessors(j)) > 1]
+    keep = lay.adj.T.copy()
+    for j in lay.endogenous:
+        if len(lay.predecessors(j)) == 1:  # its coefficient is the correlation
+            keep[lay.predecessors(j), j] = True
+    if not multi:
+        return keep, None, None
+    cells = np.array([(i * lay.k + j, row, s) for s, (j, pred) in enumerate(multi)
+                      for row, i in enumerate(pred)]).T
+    return keep, Regressions(lay.k, multi), cells
 
 
 def factorial(c: np.ndarray, lay: Layout) -> np.ndarray:

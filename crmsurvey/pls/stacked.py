@@ -32,7 +32,7 @@ def solve_spd(a: np.ndarray, y: np.ndarray) -> np.ndarray:
     --------
     >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])[:, :, None].repeat(2, axis=2)
     >>> solve_spd(a, np.array([[2.0, 6.0], [1.0, 5.0]])).T.round(6).tolist()
-    [[0.5, 0.0], [0.75, 1.0]]
+    [[0.5, 0.0], [1.0, 1.0]]
     """
     m = a.shape[0]
     if m == 1:
@@ -50,3 +50,46 @@ def solve_spd(a: np.ndarray, y: np.ndarray) -> np.ndarray:
         for k in range(m - 2, -1, -1):
             x[k] = (z[k] - np.einsum("js,js->s", u[k, k + 1:], x[k + 1:])) / u[k, k]
     return x
+
+
+class Regressions:
+    """The regressions of several targets on their predictors from a stack of correlation
+    matrices ``C`` (K, K, S), all solved at once: each system is padded with identity rows
+    to the largest size (which leaves its solution unchanged) and the systems of every
+    sample go to one :func:`solve_spd`.
+
+    ``targets``: (target index, predictor indices) pairs.
+
+    Examples
+    --------
+    >>> c = np.array([[1.0, 0.5, 0.6], [0.5, 1.0, 0.7], [0.6, 0.7, 1.0]])[:, :, None]
+    >>> reg = Regressions(3, [(2, np.array([0, 1]))])
+    >>> reg.coefficients(c)[0][:, 0].round(4).tolist()
+    [0.3333, 0.5333]
+    """
+
+    def __init__(self, k: int, targets: list[tuple[int, np.ndarray]]) -> None:
+        self.k, self.targets = k, targets
+        n, m = len(targets), max((len(p) for _, p in targets), default=0)
+        zero, one = k * k, k * k + 1  # rows appended to the flattened C
+        self.a = np.full((m, m, n), zero, dtype=np.intp)
+        self.y = np.full((m, n), zero, dtype=np.intp)
+        self.a[np.arange(m), np.arange(m)] = one
+        for s, (j, pred) in enumerate(targets):
+            q = len(pred)
+            self.a[:q, :q, s] = pred[:, None] * k + pred[None, :]
+            self.y[:q, s] = pred * k + j
+
+    def solve(self, c: np.ndarray) -> np.ndarray:
+        """Coefficients (m, n, S): of system ``s``'s predictors in its first rows."""
+        flat = c.reshape(self.k * self.k, -1)
+        s = flat.shape[1]
+        ext = np.concatenate([flat, np.zeros((1, s)), np.ones((1, s))])
+        m, n = self.y.shape
+        coef = solve_spd(ext[self.a].reshape(m, m, n * s), ext[self.y].reshape(m, n * s))
+        return coef.reshape(m, n, s)
+
+    def coefficients(self, c: np.ndarray) -> list[np.ndarray]:
+        """Per target, its predictors' coefficients (q, S)."""
+        coef = self.solve(c)
+        return [coef[:len(pred), t] for t, (_, pred) in enumerate(self.targets)]

@@ -81,7 +81,7 @@ def add_inference(tables: dict[str, pd.DataFrame], full: BatchStats, lay: Layout
               "index": ("index", "index"), "htmt": ("htmt", "est")}
     for key, (table, col) in target.items():
         d = draws.values[key]
-        se = np.nanstd(d, axis=0, ddof=1)
+        se, mean = _sd_and_mean(d)
         se[se < 1e-12] = np.nan  # fixed by construction (a single item's loading of 1)
         lo, hi = intervals(est[key], d, ci=ci, method=method,
                            jack=None if jack is None else jack[key])
@@ -92,7 +92,15 @@ def add_inference(tables: dict[str, pd.DataFrame], full: BatchStats, lay: Layout
                 t["t"] = est[key] / se
             t["pvalue"] = 2 * sps.t.sf(np.abs(t["t"].to_numpy()), df)
         t["ci_lower"], t["ci_upper"] = lo, hi
-        t["boot_mean"] = np.nanmean(d, axis=0)
+        t["boot_mean"] = mean
+
+
+def _sd_and_mean(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap SD (n − 1) and mean of each column of the draws, failed resamples (NaN
+    rows) left out."""
+    if np.isfinite(d).all():
+        return d.std(axis=0, ddof=1), d.mean(axis=0)
+    return np.nanstd(d, axis=0, ddof=1), np.nanmean(d, axis=0)
 
 
 def estimate_diagnostics(full: BatchStats, lay: Layout, prep) -> list[Diagnostic]:
