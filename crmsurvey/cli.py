@@ -545,6 +545,10 @@ def cbsem_cmd(
     orthogonal: bool = _flag(_CB, "orthogonal"),
     group: Optional[str] = typer.Option(None, help="Column whose levels are fitted "
                                         "separately."),
+    group_equal: Optional[str] = typer.Option(
+        None, "--group-equal", help="With --group and ordered items (WLSMV): parameters "
+        "equal across the groups, as lavaan's group.equal (comma-separated: loadings, "
+        "thresholds, intercepts)."),
     reliability: List[str] = typer.Option([], "--reliability", help="ITEM=VALUE: reliability "
                                           "of a single-indicator factor's item (repeatable)."),
     exclude: Optional[List[str]] = _exclude_flag(),
@@ -577,7 +581,8 @@ def cbsem_cmd(
         say("CB-SEM" + (f" with {bootstrap} bootstrap resamples" if bootstrap else ""), 0,
             None)  # no count to show: a pulsing bar
         res = cbsem(spec, frame, weights=weights, **opts.kwargs(), group=group,
-                    reliability=rel)
+                    group_equal=tuple(g.strip() for g in (group_equal or "").split(",")
+                                      if g.strip()), reliability=rel)
     _say(said)
     if as_json:
         _out(json.dumps(json_safe(res.to_dict()), ensure_ascii=False, indent=2))

@@ -10,6 +10,9 @@ RMSEA (plain, scaled and robust) and every estimate and standard error to 1e-3. 
 sample statistics and their Γ are checked separately against lavaan's ``wls.obs`` and
 ``NACOV``.
 """
+import json
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -178,9 +181,6 @@ def test_sample_statistics_and_gamma_match_lavaan(tmp_path):
 
 
 def test_semopy_is_not_imported_by_a_wlsmv_fit():
-    import subprocess
-    import sys
-
     code = ("import sys, warnings, numpy as np, pandas as pd, crmsurvey as cs\n"
             "from tests.test_cbsem_wlsmv_mixed import _data, MIXED\n"
             "warnings.simplefilter('ignore')\n"
@@ -223,3 +223,21 @@ def test_bootstrap_still_refits_all_ordered_models():
     assert col in res.draws
     assert boot.loc[("A", "=~", "a2"), "se"] == pytest.approx(
         res.draws[col].std(ddof=1))
+
+
+def test_cli_fits_groups_with_group_equal(tmp_path):
+    """``crmsurvey cbsem --ordered … --group g --group-equal loadings,thresholds``: the
+    invariant model (lavaan's npar, 43); a bad name is exit 2, one line."""
+    _data().to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "m.lav").write_text(MIXED, encoding="utf-8")
+    cmd = [sys.executable, "-m", "crmsurvey.cli", "cbsem", str(tmp_path / "m.lav"),
+           str(tmp_path / "d.csv"), "--ordered", "a1,a2,a3,a4,c", "--group", "g",
+           "--group-equal"]
+    out = subprocess.run(cmd + ["loadings,thresholds", "--json"], capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    assert res["fit"]["npar"] == 43 and res["settings"]["estimator"] == "WLSMV"
+    bad = subprocess.run(cmd + ["residuals"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "group_equal='residuals'" in bad.stderr
+    assert "Traceback" not in bad.stderr
