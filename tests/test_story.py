@@ -16,6 +16,7 @@ import pytest
 
 import crmsurvey as cs
 from crmsurvey.errors import InputError
+from crmsurvey.study import load_results
 from crmsurvey.simulation import SimulationSettings
 from crmsurvey.study.story import (REQUIREMENTS, STEP, holds, importance_draws,
                                    market_shares, unstandardised_effects)
@@ -182,7 +183,7 @@ def story_run(tmp_path_factory):
     en = run(base / "study.yaml", base / "en", lang="en")
     shutil.copytree(en, base / "zh-CN")
     rerender(base / "zh-CN", lang="zh-CN")
-    return cs.load_results(en / "results.json"), {
+    return load_results(en / "results.json"), {
         "en": (en / "report.html").read_text(encoding="utf-8"),
         "zh-CN": (base / "zh-CN" / "report.zh-CN.html").read_text(encoding="utf-8")}
 
@@ -261,5 +262,5 @@ def test_demo_summary_numbers_are_in_the_body(demo_runs, lang):
     doc = (folder / ("report.html" if lang == "en" else "report.zh-CN.html")).read_text(
         encoding="utf-8")
     assert summary_problems(doc) == []
-    results = cs.load_results(folder / "results.json")
+    results = load_results(folder / "results.json")
     assert results.story.recommendations and results.story.scorecard.rows

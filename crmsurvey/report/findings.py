@@ -247,6 +247,7 @@ def _scorecard(results: Results, names, t: dict, r: _Render) -> dict | None:
                      for x in card.rows],
             "market": row(card.market, t["market_row_weighted" if weighted else "market_row"]
                           if card.rows else t["all"]),
+            "sample": [row(card.sample, t["market_row"])] if card.sample else [],
             "now": t["index_in"].format(wave=card.wave) if card.wave else t["index"],
             "before": t["index_in"].format(wave=card.previous_wave) if changes else "",
             "changes": changes, "ranked": bool(card.rows),

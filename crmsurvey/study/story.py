@@ -152,7 +152,7 @@ class _Ctx:
         client = results.study.client_group or {}
         focus = {**client, **self.scope}
         self.client = bool(client) and any(r.group == focus for r in results.indices)
-        self.focus = focus if self.client else self.scope
+        self.focus = self.canonical(focus) if self.client else self.scope
         # the group item the story compares along: the client's, or the first compared
         items = [c.item for c in results.comparisons]
         self.item = next((i for i in client if i in items), items[0] if items else None)
@@ -170,7 +170,12 @@ class _Ctx:
         if self.item is None:
             return []
         comp = next(c for c in self.r.comparisons if c.item == self.item)
-        return [{**self.scope, self.item: level} for level in comp.levels]
+        return [self.canonical({**self.scope, self.item: level}) for level in comp.levels]
+
+    def canonical(self, group: Group) -> Group:
+        """``group`` with its keys in the order the results write it (a group's key — for
+        its fit and draws — follows that order)."""
+        return next((r.group for r in self.r.indices if r.group == group), group)
 
     def index(self, group: Group, construct: str | None = None):
         return self.r.index_of(group, construct or self.sat)
@@ -241,7 +246,7 @@ def _line(x: _Ctx, group: Group) -> ScoreLine:
 
 
 def _draws(x: _Ctx, group: Group) -> np.ndarray | None:
-    res = x.fits.get(group_key(group))
+    res = x.fits.get(group_key(x.canonical(group)))
     if res is None or res.draws is None:
         return None
     k = list(res.index.construct).index(x.sat)
@@ -261,7 +266,7 @@ def _scorecard(x: _Ctx, shares) -> Scorecard:
     _, share = shares
     return Scorecard(item=x.item, construct=x.sat, wave=x.r.headline.wave,
                      previous_wave=x.previous, weights=share,
-                     market=_weighted_market(x, share), rows=rows)
+                     market=_weighted_market(x, share), rows=rows, sample=_line(x, x.scope))
 
 
 def _weighted_market(x: _Ctx, share: dict[str, float]) -> ScoreLine:
@@ -470,7 +475,7 @@ def _recommendations(x: _Ctx) -> list[Recommendation]:
     competitor — by importance; filled up to :data:`FEWEST_RECOMMENDATIONS` with the
     weakest of the others that some competitor beats (any, without competitors)."""
     dr = x.r.drivers_of(x.focus)
-    res = x.fits.get(group_key(x.focus))
+    res = x.fits.get(group_key(x.canonical(x.focus)))
     if dr is None or not dr.priorities or res is None:
         return []
     mine = _item_scores(x, x.focus)
