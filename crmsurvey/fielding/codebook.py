@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._catalogue import catalogue
 from .._io import write_frame
 from .._render import render_template, write_pdf
 from .._resources import bundled_dir
@@ -14,16 +15,6 @@ from ..questionnaire import Questionnaire
 from .instrument import labels, options, question_numbers
 
 __all__ = ["codebook", "write_codebook"]
-
-#: Roles and scale types as the PDF codebook names them (the table keeps the YAML's
-#: codes).
-ROLE_NAMES = {"zh-CN": {
-    "indicator": "测量题项", "nps": "推荐意愿", "screener": "甄别题", "attention": "注意力检测",
-    "demographic": "背景资料", "group": "分组", "id": "编号", "duration": "用时",
-    "weight": "权重", "kano_functional": "卡诺正向题", "kano_dysfunctional": "卡诺反向题",
-    "other": "其他",
-    "rating": "等级量表", "binary": "二分类", "categorical": "分类", "numeric": "数值"}}
-
 
 def _codes(q: Questionnaire, item: str, lang: str) -> str:
     sc = q.scale(item)
@@ -95,14 +86,15 @@ def write_codebook(q: Questionnaire, out: str | Path, *, lang: str | None = None
     texts = [f"text_{la}" for la in q.languages]
     cols = ["variable", "question", *texts, "type", "codes", "special", "missing", "role",
             "construct", "reverse", "routing"]
-    header = [words["variable"], "#", *[f"{words['text']} ({la})" for la in q.languages],
+    header = [words["variable"], "#", *[words["text_column"].format(text=words["text"], lang=la)
+                                        for la in q.languages],
               words["scale"], words["codes"], words["special"], words["missing"],
               words["role"], words["construct"], words["reversed"], words["routing"]]
     shown = table[cols].astype(object).where(table[cols].notna(), "")
     shown["reverse"] = shown["reverse"].map({True: "✓", False: ""})
-    names = ROLE_NAMES.get(lang or q.languages[0], {})
+    names = catalogue(lang or q.languages[0])  # roles and scale types by name
     for col in ("role", "type"):
-        shown[col] = shown[col].map(lambda r: names.get(r, r))
+        shown[col] = shown[col].map(lambda r: names.get(f"role:{r}", r))
     folder = Path(template_dir or bundled_dir("reports") / "questionnaire").resolve()
     html = render_template(folder, "codebook.html.j2", {
         "lang": lang or q.languages[0], "words": words,

@@ -11,37 +11,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._catalogue import catalogue
 from ..questionnaire import Questionnaire
 from ..questionnaire.relevance import parse_relevance
 from ..questionnaire.schema import ROLES_WITHOUT_SCALE, Item, Scale
 
 __all__ = ["Option", "Question", "questions", "question_numbers", "options", "routing_text",
-           "LABELS"]
-
-#: Fixed wording of the printed instrument, by language.
-LABELS = {
-    "en": {"ask_if": "Ask if", "and": "and", "or": "or", "one_of": "is one of",
-           "note": "Interviewer", "recorded": "Recorded, not asked", "number": "Number",
-           "write_in": "Write in", "codes": "Codes", "special": "special",
-           "missing": "missing", "reversed": "reverse-coded", "version": "version",
-           "questions": "questions", "codebook": "Codebook", "variable": "Variable",
-           "text": "Text", "scale": "Scale", "role": "Role", "construct": "Construct",
-           "routing": "Routing", "translation": "Translation check"},
-    "zh-CN": {"ask_if": "仅当", "ask_if_end": "时询问", "and": "且", "or": "或",
-              "one_of": "为以下之一：", "note": "访问员", "recorded": "记录项，不向受访者提问",
-              "number": "数字", "write_in": "请填写", "codes": "编码", "special": "特殊编码",
-              "missing": "缺失编码", "reversed": "反向计分", "version": "版本",
-              "questions": "题", "codebook": "编码手册", "variable": "变量",
-              "text": "题目", "scale": "量表", "role": "角色", "construct": "构念",
-              "routing": "跳转条件", "translation": "翻译核对"},
-}
+           "labels"]
 
 _OPS = {"==": "=", "!=": "≠", "<": "<", "<=": "≤", ">": ">", ">=": "≥"}
 
 
 def labels(lang: str) -> dict[str, str]:
-    """The fixed wording in ``lang`` (English for a language without its own)."""
-    return {**LABELS["en"], "ask_if_end": "", **LABELS.get(lang, {})}
+    """The fixed wording of the printed instrument and the codebook in ``lang``: the
+    catalogue's ``instrument:`` entries (English for a language without a catalogue)."""
+    return {k.removeprefix("instrument:"): v for k, v in catalogue(lang).items()
+            if k.startswith("instrument:")}
 
 
 @dataclass(frozen=True)
@@ -88,10 +73,8 @@ def options(q: Questionnaire, sc: Scale | None, lang: str) -> tuple[Option, ...]
         out = [Option(k, q.text(sc.anchors.get(k), lang)) for k in points]
     else:
         out = [Option(k, q.text(v, lang)) for k, v in sc.values.items()]
-    special = {"dont_know": {"en": "Don't know", "zh-CN": "不知道"},
-               "not_applicable": {"en": "Not applicable", "zh-CN": "不适用"},
-               "refused": {"en": "Refused", "zh-CN": "拒答"}}
-    out += [Option(k, special.get(name, {}).get(lang, name.replace("_", " ")), True)
+    words = catalogue(lang)
+    out += [Option(k, words.get(f"special:{name}", name.replace("_", " ")), True)
             for k, name in sc.special.items()]
     return tuple(out)
 
@@ -106,16 +89,13 @@ def routing_text(q: Questionnaire, relevance: str | None, lang: str,
 
     def name(item: str) -> str:
         n = numbers.get(item)
-        if n is None:
-            return item
-        return f"第{n}题 {item}" if lang.startswith("zh") else f"Q{n} {item}"
+        return item if n is None else words["question_ref"].format(n=n, item=item)
 
     def value(item: str, v: float) -> str:
         code = int(v) if float(v).is_integer() else v
         sc = q.scale(item) if item in q.items else None
         label = next((o.label for o in options(q, sc, lang) if o.code == code and o.label), "")
-        return f"{code}“{label}”" if label and lang.startswith("zh") else \
-            f"{code} “{label}”" if label else f"{code}"
+        return words["value_label"].format(code=code, label=label) if label else f"{code}"
 
     clauses = []
     for clause in parse_relevance(relevance):
@@ -128,7 +108,7 @@ def routing_text(q: Questionnaire, relevance: str | None, lang: str,
                 atoms.append(f"{name(c.item)} {_OPS[c.op]} {value(c.item, c.values[0])}")
         clauses.append(f" {words['and']} ".join(atoms))
     body = f" {words['or']} ".join(clauses)
-    return f"{words['ask_if']} {body}{words['ask_if_end']}"
+    return words["ask_if"].format(condition=body)
 
 
 def questions(q: Questionnaire, lang: str | None = None) -> list[Question]:

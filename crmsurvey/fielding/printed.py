@@ -30,12 +30,12 @@ def _languages(q: Questionnaire, lang: str | None, second: str | None) -> list[s
 
 def _side(q: Questionnaire, lang: str) -> dict:
     words = labels(lang)
-    words["prefix"] = "" if lang.startswith("zh") else "Q"
     qs = []
     for x in questions(q, lang):
         row = x.kind == "single" and x.scale.type == "rating" and \
             len(x.options) <= _ROW_POINTS + 2
-        qs.append({**vars(x), "row": row})
+        shown = words["number_label"].format(n=x.number) if x.number else ""
+        qs.append({**vars(x), "row": row, "shown_number": shown})
     return {"lang": lang, "words": words, "title": q.text(q.definition.title, lang),
             "description": q.text(q.definition.description, lang), "questions": qs}
 

@@ -1,4 +1,6 @@
-"""tables.xlsx for people: one titled sheet per table in the results' language,
+"""tables.xlsx for people: one titled sheet per table in the results' language (titles,
+column headers and notes from the catalogue: ``sheet:``, ``column:`` and ``sheet_note:``
+keys in ``crmsurvey/locales/``),
 construct and group labels instead of codes, number formats instead of long floats,
 frozen header rows, a notes sheet with the settings — and the same bytes for the same
 results (fixed timestamps in the file and in its zip)."""
@@ -11,47 +13,11 @@ import zipfile
 
 import pandas as pd
 
+from .._catalogue import catalogue
 from .results import Results
 
-__all__ = ["workbook", "SHEETS"]
+__all__ = ["workbook"]
 
-#: Sheet titles per language (at most 31 characters, no []:*?/\).
-SHEETS = {
-    "en": {"indices": "Indices", "scores": "NPS and CSAT", "differences": "Comparisons",
-           "path_differences": "Path differences", "micom": "MICOM",
-           "disclosures": "Data handling", "ipma": "IPMA", "ipma_items": "IPMA questions",
-           "item_results": "Question results", "drivers": "Drivers",
-           "cleaning_log": "Cleaning log", "paths": "Paths", "loadings": "Loadings",
-           "quality": "Reliability", "r2": "R2", "total_effects": "Total effects",
-           "htmt_intervals": "HTMT", "cbsem_estimates": "CB-SEM estimates",
-           "cbsem_fit": "CB-SEM fit", "weighting": "Weighting targets",
-           "weighting_groups": "Weighting by group", "complaints": "Complaints",
-           "indirect": "Indirect effects", "model_fit": "PLS model fit",
-           "model_selection": "Information criteria", "slopes": "Simple slopes",
-           "predict_items": "PLSpredict questions", "predict_constructs": "PLSpredict constructs",
-           "cvpat": "CVPAT", "endogeneity": "Endogeneity (copula)",
-           "vif_f2": "VIF and f2", "item_vif": "Question VIF",
-           "invariance": "Measurement invariance", "latent_means": "Implied latent means",
-           "latent_intercepts": "Latent intercepts", "kano": "Kano",
-           "typology": "Loyalty types", "rfm": "RFM", "rfm_segments": "RFM segments",
-           "abc": "ABC classes", "notes": "Notes"},
-    "zh-CN": {"indices": "指数", "scores": "净推荐值与满意率", "differences": "组间比较",
-              "path_differences": "路径系数差异", "micom": "MICOM", "disclosures": "数据处理",
-              "ipma": "重要性–表现", "ipma_items": "题目重要性–表现",
-              "item_results": "题目结果", "drivers": "驱动因素", "cleaning_log": "清洗记录",
-              "paths": "路径系数", "loadings": "载荷", "quality": "信度", "r2": "R2",
-              "total_effects": "总效应", "htmt_intervals": "HTMT",
-              "cbsem_estimates": "协方差模型估计", "cbsem_fit": "协方差模型拟合",
-              "weighting": "加权目标与构成", "weighting_groups": "分组加权",
-              "complaints": "顾客抱怨", "indirect": "间接效应", "model_fit": "PLS模型拟合",
-              "model_selection": "信息准则", "slopes": "简单斜率",
-              "predict_items": "PLSpredict题目", "predict_constructs": "PLSpredict结构变量",
-              "cvpat": "预测能力检验CVPAT", "endogeneity": "内生性检验（高斯Copula）",
-              "vif_f2": "共线性VIF与效应量f2", "item_vif": "题目VIF",
-              "invariance": "测量不变性", "latent_means": "隐含潜变量均值",
-              "latent_intercepts": "潜变量截距", "kano": "卡诺模型", "typology": "忠诚类型",
-              "rfm": "RFM", "rfm_segments": "RFM顾客群", "abc": "ABC分类", "notes": "说明"},
-}
 #: Columns holding construct codes; values of these are shown as construct labels.
 _CONSTRUCT_COLUMNS = {"construct", "lhs", "rhs", "name", "target", "standout", "from",
                       "through", "to"}
@@ -79,22 +45,27 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str) -> pd.Dat
     return out
 
 
-def _notes(results: Results | None) -> pd.DataFrame:
+def _notes(results: Results | None, t: dict[str, str]) -> pd.DataFrame:
+    """The settings sheet: labels from the catalogue, settings as code values."""
+    columns = [t["sheet_note:setting"], t["sheet_note:value"]]
     if results is None:
-        return pd.DataFrame({"setting": [], "value": []})
+        return pd.DataFrame({c: [] for c in columns})
     s = results.settings
+    w = results.weighting
     rows = [("study", results.study.id), ("created", s.created),
-            ("current wave", s.current_wave or ""), ("weight", s.weight or (
-                f"computed: {results.weighting.method} on "
-                f"{', '.join(results.weighting.variables)}" if results.weighting else "")),
-            ("screening rules", ", ".join(s.exclude)),
-            ("PLS", ", ".join(f"{k}={v}" for k, v in (s.pls or {}).items())),
-            ("CB-SEM", ", ".join(f"{k}={v}" for k, v in (s.cbsem or {}).items())),
+            ("current_wave", s.current_wave or ""), ("weight", s.weight or (
+                t["sheet_note:weight_computed"].format(
+                    method=w.method, variables=", ".join(w.variables)) if w else "")),
+            ("screening", ", ".join(s.exclude)),
+            ("pls", ", ".join(f"{k}={v}" for k, v in (s.pls or {}).items())),
+            ("cbsem", ", ".join(f"{k}={v}" for k, v in (s.cbsem or {}).items())),
             ("comparisons", ", ".join(f"{k}={v}" for k, v in (s.compare or {}).items())),
-            ("multiple comparisons", f"{s.multiplicity.method}, alpha={s.multiplicity.alpha}; "
-                                     f"families: {s.multiplicity.families}"),
-            *[(f"version {k}", v) for k, v in s.versions.items()]]
-    return pd.DataFrame(rows, columns=["setting", "value"])
+            ("multiplicity", t["sheet_note:multiplicity_value"].format(
+                method=s.multiplicity.method, alpha=s.multiplicity.alpha,
+                families=s.multiplicity.families))]
+    rows = [(t[f"sheet_note:{k}"], v) for k, v in rows]
+    rows += [(t["sheet_note:version"].format(name=k), v) for k, v in s.versions.items()]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _cells(frame: pd.DataFrame, fix) -> pd.DataFrame:
@@ -114,12 +85,12 @@ def workbook(tables: dict[str, pd.DataFrame], results: Results | None = None) ->
     from ..errors import escape_controls
 
     lang = results.study.language if results is not None else "en"
-    titles = SHEETS.get(lang, SHEETS["en"])
+    words = catalogue(lang)
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        for name, t in {**tables, "notes": _notes(results)}.items():
+        for name, t in {**tables, "notes": _notes(results, words)}.items():
             frame = _cells(_labelled(t, results, lang), escape_controls)
-            title = titles.get(name, SHEETS["en"].get(name, name))[:31]
+            title = words.get(f"sheet:{name}", name)[:31]
             frame.to_excel(xw, sheet_name=title, index=False)
             ws = xw.sheets[title]
             ws.freeze_panes = "A2"
