@@ -249,6 +249,10 @@ def test_report_words_every_note_in_its_language(study, lang):
     assert named in page  # the construct by its name, not its id
     method = catalogue(lang)["note:missing_listwise"]
     assert method in page
+    # the method text says what the models did with missing answers: listwise, as asked
+    assert catalogue(lang)["pls_missing_listwise"] in page
+    assert catalogue(lang)["pls_missing_mean"] not in page
+    assert catalogue(lang)["pls_missing_mean_one"] not in page
     sections = _sections(pages[lang])
     methodology = sections.get("methodology", "")
     assert methodology, sorted(sections)
