@@ -45,6 +45,7 @@ CASES = {
     "orthogonal": (MIXED, ORD_A + ["c"], False, "", ()),
     "groups_li": (MIXED, ORD_A + ["c"], False, "g", ("loadings", "intercepts")),
     "groups_metric": (MIXED, ORD_A + ["c"], False, "g", ("loadings",)),
+    "groups_sem": (MIXED + "B ~ A\n", ORD_A + ["c"], False, "g", ("loadings", "thresholds")),
     "ordered_groups": (A + "Q =~ q1 + q2 + q3\n", ORD_A + ORD_Q, False, "g",
                        ("loadings", "thresholds")),
     "labels_start": ("A =~ a1 + l*a2 + l*a3 + start(0.9)*a4\nB =~ b1 + p*b2 + q*b3 + b4 + c"
@@ -241,3 +242,30 @@ def test_cli_fits_groups_with_group_equal(tmp_path):
     bad = subprocess.run(cmd + ["residuals"], capture_output=True, text=True)
     assert bad.returncode == 2 and "group_equal='residuals'" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("case", ["groups_sem", "ordered_outcome", "labels_start"])
+def test_jacobian_is_the_derivative_of_the_implied_statistics(case):
+    """The analytic ``∂ stats / ∂u`` (thresholds, means, variances, covariances in the
+    loadings, paths, latent means, scale factors) equals central differences of the
+    implied statistics at a point away from the solution."""
+    from crmsurvey.cbsem.ordered import sample_moments
+    from crmsurvey.cbsem.ordered_model import OrderedModel, ordered_table, table_constraints
+    from crmsurvey.cbsem.partable import parse_syntax, variables
+
+    data = _data()
+    model_text, ordered, std_lv, group, group_equal = CASES[case]
+    observed = list(variables(parse_syntax(model_text)).ov)
+    parts = [data[data.g == lv] for lv in ("north", "south")] if group else [data]
+    sample = [sample_moments(part[observed], ordered) for part in parts]
+    pt = ordered_table(model_text, ordered, {o: data[o].nunique() - 1 for o in ordered},
+                       ngroups=len(parts), std_lv=std_lv, group_equal=group_equal)
+    model = OrderedModel(pt, table_constraints(pt), observed, ordered,
+                         [s.th_item for s in sample], [s.cov for s in sample])
+    u = model.start(sample) + np.random.default_rng(1).normal(size=model.npar) * 0.1
+    h = 1e-6
+    for g in range(len(parts)):
+        up = model.implied(model.rows(u + h * np.eye(len(u))), g)
+        down = model.implied(model.rows(u - h * np.eye(len(u))), g)
+        np.testing.assert_allclose(model.jacobian(u, g), ((up - down) / (2 * h)).T,
+                                   atol=1e-7)

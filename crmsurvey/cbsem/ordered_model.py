@@ -15,7 +15,7 @@ are freed (lavaan's identification).
 rows) to each group's statistics in :mod:`crmsurvey.cbsem.ordered`'s order: thresholds
 ``Δ_j (τ_jk − μ_j)``, means ``μ = ν + ΛCα``, continuous variances, and the covariances
 of ``Σ* = D Σ D`` (``D`` = Δ for ordered items, 1 otherwise), batched over stacks of
-``u``; its Jacobian is the central difference of that batch.
+``u``, with its analytic Jacobian.
 """
 from __future__ import annotations
 
@@ -28,7 +28,8 @@ from ..errors import InputError
 from .partable import (COLUMNS, Constraints, _label_equalities, parse_syntax, partable,
                        records, variables)
 from .ordered import pair_index
-from .structure import PSI, THETA, Structure, start_values, structure_from_partable
+from .structure import BETA, LAMBDA, PSI, THETA, Structure, start_values, \
+    structure_from_partable
 
 __all__ = ["GROUP_EQUAL", "ordered_table", "table_constraints", "OrderedModel"]
 
@@ -313,11 +314,46 @@ class OrderedModel:
         pi, pj = pair_index(len(self.observed))
         return np.hstack([th, sigma[:, num, num], star[:, pi, pj]])
 
-    def jacobian(self, u: np.ndarray, g: int, h: float = 1e-6) -> np.ndarray:
-        """``∂ stats_g / ∂u`` (n_stats, npar) by central differences, one batch."""
-        eye = np.eye(len(u)) * h
-        m = self.implied(self.rows(np.vstack([u + eye, u - eye])), g)
-        return ((m[:len(u)] - m[len(u):]) / (2 * h)).T
+    def jacobian(self, u: np.ndarray, g: int) -> np.ndarray:
+        """``∂ stats_g / ∂u`` (n_stats, npar), analytic: ``∂Σ/∂θ`` from the structure,
+        ``∂μ = ∂ν + M ∂α + (∂M) α`` (``M = ΛC``; a loading moves its row by ``(Cα)_j``, a
+        path ``B_ij`` every row by ``M_·i (Cα)_j``), thresholds ``Δ_j(τ − μ_j)`` and
+        covariances ``Δ_iΔ_jΣ_ij`` by the product rule."""
+        grp, st = self.groups[g], self.groups[g].st
+        x = self.rows(u[None])
+        pr = self.parts(x, g)
+        _, aux = st.implied(pr["theta"])
+        d = st.derivatives(aux)[0]  # (q_st, p, p)
+        m, c = aux[0][0], aux[1][0]
+        sigma, delta, mu, tau = pr["sigma"][0], pr["delta"][0], pr["mu"][0], pr["tau"][0]
+        ca = c @ self._fill(x, grp.alpha)[0]
+        p, q = len(self.observed), x.shape[1]
+        dmu = np.zeros((p, q))
+        pos, at, _ = grp.nu
+        dmu[at, pos] += 1.0
+        pos, at, _ = grp.alpha
+        dmu[:, pos] += m[:, at]
+        dsig = np.zeros((p, p, q))
+        dsig[:, :, grp.cov_rows] = d.transpose(1, 2, 0)
+        for k, (which, i, j) in enumerate(zip(st.matrix, st.row, st.col)):
+            if which == LAMBDA:
+                dmu[i, grp.cov_rows[k]] += ca[j]
+            elif which == BETA:
+                dmu[:, grp.cov_rows[k]] += m[:, i] * ca[j]
+        item = grp.th_item
+        is_ord = grp.ordered[item]
+        jt = np.where(is_ord[:, None], -delta[item][:, None] * dmu[item], dmu[item])
+        pos, at, _ = grp.tau
+        jt[at, pos] += delta[item[at]]
+        num = np.flatnonzero(~grp.ordered)
+        pi, pj = pair_index(p)
+        jc = (delta[pi] * delta[pj])[:, None] * dsig[pi, pj]
+        for pos_d, i in zip(*grp.delta[:2]):
+            slots = (item == i) & is_ord
+            jt[slots, pos_d] += tau[slots] - mu[i]
+            jc[pi == i, pos_d] += delta[pj[pi == i]] * sigma[i, pj[pi == i]]
+            jc[pj == i, pos_d] += delta[pi[pj == i]] * sigma[pi[pj == i], i]
+        return np.vstack([jt, dsig[num, num], jc]) @ self.cons.k
 
     def start(self, sample: list) -> np.ndarray:
         """Starting ``u``: the covariance part from :func:`start_values` on each group's
