@@ -262,12 +262,13 @@ def test_report_words_every_note_in_its_language(study, lang):
 
 @pytest.mark.slow
 def test_chinese_report_has_no_english_sentence_in_its_notes(study):
-    """The Chinese report's methodology and appendix — where the notes, skipped groups and
-    the rows each model used are printed — hold no run of three English words."""
+    """The Chinese report's sample chapter, methodology and appendix — where the notes,
+    the skipped groups and the rows each model used are printed — hold no run of three
+    English words."""
     _, pages = study
     sections = _sections(pages["zh-CN"])
     english = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'()-]+[A-Za-z]{2,}){2,}")
-    for key in ("methodology", "appendix"):
+    for key in ("sample", "methodology", "appendix"):
         text = sections.get(key, "")
         assert text, (key, sorted(sections))
         assert not english.findall(text), (key, english.findall(text)[:5])
