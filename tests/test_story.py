@@ -18,8 +18,8 @@ import crmsurvey as cs
 from crmsurvey.errors import InputError
 from crmsurvey.study import load_results
 from crmsurvey.simulation import SimulationSettings
-from crmsurvey.study.story import (REQUIREMENTS, STEP, holds, importance_draws,
-                                   market_shares, unstandardised_effects)
+from crmsurvey.study.impacts import importance_draws, unstandardised_effects
+from crmsurvey.study.story import REQUIREMENTS, STEP, holds, market_shares
 
 ROOT = Path(__file__).resolve().parents[1]
 

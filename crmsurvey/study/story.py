@@ -12,7 +12,7 @@ question-level levers that matter most and perform worst (and below the best com
 where there are competitors), each with its ACSI-style impact: what a :data:`STEP`-point
 rise in the lever's construct score would do to the satisfaction index and to the IPMA
 target — the unstandardised total effect on the 0–100 scores, with a percentile interval
-from the model's own bootstrap resamples (:func:`importance_draws`).
+from the model's own bootstrap resamples (:func:`.impacts.importance_draws`).
 """
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from .impacts import importance_draws, percentile
 from .results import (Finding, Group, Impact, Recommendation, Results, ScoreLine, Scorecard,
                       Story, group_key)
 
-__all__ = ["STEP", "REQUIREMENTS", "build_story", "importance_draws", "market_shares",
-           "holds"]
+__all__ = ["STEP", "REQUIREMENTS", "build_story", "market_shares", "holds"]
 
 #: ACSI's convention: the effect of a 5-point rise in a driver's 0–100 score.
 STEP = 5.0
@@ -36,72 +36,6 @@ MOST_RECOMMENDATIONS, FEWEST_RECOMMENDATIONS = 5, 3
 #: the preconditions a finding may name, checked against the results by :func:`holds`
 REQUIREMENTS = ("client", "groups>=2", "waves>=2", "bootstrap", "drivers>=2", "drivers==1",
                 "significant", "nps", "csat")
-
-
-# --- the bootstrap draws of the IPMA importances -------------------------------------------
-
-def importance_draws(res) -> np.ndarray | None:
-    """Bootstrap draws (B, K, K) of the unstandardised total effects of construct ``i`` on
-    construct ``j`` on the 0–100 scores — the IPMA importances — from the model's **own**
-    resamples: the row frequencies of its bootstrap (:func:`crmsurvey.pls.source.fit_scheme`)
-    and, per resample, the outer weights its intervals came from. NaN where a resample
-    failed; None without a bootstrap or for a staged model (no IPMA).
-
-    Per resample: the unstandardised weights (standardised weights over the items' SDs,
-    normalised per block), the covariances of the 0–100 scores, OLS of every outcome on
-    its predecessors, and the total effects ``(I − B)⁻¹ − I``, as :func:`crmsurvey.pls.ipma.ipma`
-    does on the full sample."""
-    from ..moments import Moments, chunk_blocks, resample_moments
-    from ..pls.source import fit_scheme
-
-    f = getattr(res, "_fitted", None)
-    if res.draws is None or f is None or f.staged:
-        return None
-    lay, weights = f.lay, res.draws.values["weights"]
-    scheme = fit_scheme(res)
-    out = []
-    for blocks, stop in chunk_blocks(len(weights), 512):
-        m: Moments = resample_moments(f.source, scheme, f.base_w, blocks, stop)
-        start = sum(len(x) for x in out)
-        out.append(unstandardised_effects(weights[start:start + len(m.sd)], m.sd, m.cov,
-                                          f.opts.bounds, lay))
-    return np.concatenate(out)
-
-
-def unstandardised_effects(w: np.ndarray, sd: np.ndarray, cov: np.ndarray,
-                           bounds: np.ndarray, lay) -> np.ndarray:
-    """Total effects (B, K, K) on the 0–100 construct scores from standardised outer
-    weights ``w`` (B, p), item SDs (B, p), item covariances (B, p, p) on their own
-    scales and the scales' bounds (p, 2)."""
-    from ..pls.index import unstandardised_weights
-
-    b, k = len(w), lay.k
-    ok = np.isfinite(w).all(axis=1) & np.isfinite(cov).all(axis=(1, 2))
-    total = np.full((b, k, k), np.nan)
-    if not ok.any():
-        return total
-    wt = unstandardised_weights(w[ok], sd[ok], lay)
-    scale = 100.0 / (bounds[:, 1] - bounds[:, 0])
-    c = cov[ok] * scale[None, :, None] * scale[None, None, :]
-    u = wt[:, :, None] * lay.mask[None]
-    s = np.einsum("bpk,bpq,bql->bkl", u, c, u)
-    beta = np.zeros((int(ok.sum()), k, k))
-    for j in lay.endogenous:  # one regression per outcome, all resamples at once
-        pred = lay.predecessors(j)
-        beta[:, pred, j] = np.linalg.solve(s[:, pred[:, None], pred[None, :]],
-                                           s[:, pred, j][..., None])[..., 0]
-    eye = np.eye(k)
-    total[ok] = np.linalg.inv(eye - beta) - eye
-    return total
-
-
-def _percentile(draws: np.ndarray, level: float) -> tuple[float | None, float | None]:
-    ok = draws[np.isfinite(draws)]
-    if not len(ok):
-        return None, None
-    a = (1 - level) / 2
-    lo, hi = np.quantile(ok, [a, 1 - a])
-    return float(lo), float(hi)
 
 
 # --- market shares ------------------------------------------------------------------------
@@ -285,7 +219,7 @@ def _weighted_market(x: _Ctx, share: dict[str, float]) -> ScoreLine:
         return float(np.dot(w, [r.index for r in rows])), d, sum(r.n for r in rows)
 
     value, d_now, n = total(now)
-    lo, hi = _percentile(d_now, x.level) if d_now is not None else (None, None)
+    lo, hi = percentile(d_now, x.level) if d_now is not None else (None, None)
     line = dict(group=x.scope, index=value, ci_lower=lo, ci_upper=hi, n=n)
     past = [x.earlier(g) for g in now]
     if None not in past:
@@ -293,7 +227,7 @@ def _weighted_market(x: _Ctx, share: dict[str, float]) -> ScoreLine:
         if before is not None:
             line.update(previous=before, change=value - before)
             if d_now is not None and d_before is not None:
-                clo, chi = _percentile(d_now - d_before, x.policy_level())
+                clo, chi = percentile(d_now - d_before, x.policy_level())
                 line.update(change_lower=clo, change_upper=chi, change_level=x.policy_level(),
                             significant=clo is not None and (clo > 0 or chi < 0))
     return ScoreLine(**line)
@@ -515,7 +449,7 @@ def _recommendations(x: _Ctx) -> list[Recommendation]:
             lo = hi = None
             if effects is not None:
                 a, b = lay.constructs.index(i.construct), lay.constructs.index(t)
-                lo, hi = _percentile(STEP * effects[:, a, b], x.level)
+                lo, hi = percentile(STEP * effects[:, a, b], x.level)
             impacts.append(Impact(target=t, value=STEP * value, ci_lower=lo, ci_upper=hi,
                                   level=x.level))
         out.append(Recommendation(item=i.item, construct=i.construct, group=x.focus,
