@@ -72,6 +72,46 @@ def test_every_code_made_is_known_and_every_known_code_is_made():
     assert set(N.SCREENING_CODES) <= set(N.CODES)
 
 
+def _made_with_params() -> list[tuple[str, str, set[str]]]:
+    """Every ``Note(...)`` call in the package with literal parameters: (where, code, the
+    parameter names it gives)."""
+    import ast
+
+    out = []
+    for path in PACKAGE.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None)
+                    in ("Note", "LogNote")):
+                continue
+            args = list(node.args) + [k.value for k in node.keywords if k.arg == "code"]
+            first = args[0] if args else None
+            codes = [first] if isinstance(first, ast.Constant) else \
+                [first.body, first.orelse] if isinstance(first, ast.IfExp) else []
+            given = node.args[1] if len(node.args) > 1 else next(
+                (k.value for k in node.keywords if k.arg == "params"), None)
+            if given is not None and not isinstance(given, ast.Dict):
+                continue  # parameters built elsewhere: not checked here
+            names = set() if given is None else {k.value for k in given.keys}
+            where = f"{path.relative_to(PACKAGE)}:{node.lineno}"
+            out += [(where, c.value, names) for c in codes if isinstance(c, ast.Constant)]
+    return out
+
+
+def test_every_note_made_gives_the_parameters_its_wording_needs():
+    """Read from the source: each Note(...) call's literal parameters include every
+    placeholder of its code's wording (in every language), so no note fails to render."""
+    made = _made_with_params()
+    assert len(made) >= 30, made
+    for lang in languages():
+        t = catalogue(lang)
+        for where, code, names in made:
+            needed = _fields(t[f"note:{code}"])
+            assert needed <= names, (lang, where, code, needed - names)
+        for code in _disclosure_codes():  # a Disclosure's codes come without parameters
+            assert _fields(t[f"note:{code}"]) == set(), (lang, code)
+
+
 @pytest.mark.parametrize("lang", languages())
 def test_every_code_has_wording_in_every_catalogue(lang):
     source, own = catalogue("en"), catalogue(lang)
