@@ -364,14 +364,15 @@ report: {language: zh-CN, group_labels: {brand: {A: {zh-CN: 甲品牌}}}}
     assert {"指数", "路径系数", "说明"} <= set(wb.sheetnames)
     ws = wb["指数"]
     header = [c.value for c in ws[1]]
-    assert header[:2] == ["brand", "construct"] and ws.freeze_panes == "A2"
+    # headings from the catalogue; the group item keeps its id (the user's name)
+    assert header[:2] == ["brand", "结构变量"] and ws.freeze_panes == "A2"
     values = {c.value for c in ws["B"][1:]}
     assert "顾客满意" in values and "SAT" not in values  # labels, not codes
     assert "甲品牌" in {c.value for c in ws["A"][1:]}
-    col = header.index("index") + 1
+    col = header.index("指数") + 1
     assert ws.cell(row=2, column=col).number_format == "0.0"
     notes = {r[0].value: r[1].value for r in wb["说明"].iter_rows(min_row=2)}
-    assert notes["study"] == "x" and "bootstrap=50" in notes["PLS"]
+    assert notes["研究"] == "x" and "bootstrap=50" in notes["PLS"]  # labels in Chinese
     paths = (outs[0] / "loadings.csv").read_text(encoding="utf-8-sig")
     assert ",=~," in paths and "'=~" not in paths
 

@@ -68,6 +68,15 @@ def _notes(results: Results | None, t: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def _header(col: str, words: dict[str, str], groups: set[str]) -> str:
+    """A column's heading: the catalogue's ``column:`` entry; a group item keeps its id
+    (the user's name), ``group_a.brand`` reads "Group A: brand"."""
+    base, _, item = col.partition(".")
+    if item and f"column:{base}" in words:
+        return words[f"column:{base}"].format(item=item)
+    return col if col in groups else words.get(f"column:{col}", col)
+
+
 def _cells(frame: pd.DataFrame, fix) -> pd.DataFrame:
     """``fix`` applied to every text cell and column name (a worksheet cannot hold
     control characters that a group name from the data may carry)."""
@@ -86,6 +95,7 @@ def workbook(tables: dict[str, pd.DataFrame], results: Results | None = None) ->
 
     lang = results.study.language if results is not None else "en"
     words = catalogue(lang)
+    groups = set(results.settings.groups) | {results.settings.waves} if results else set()
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, t in {**tables, "notes": _notes(results, words)}.items():
@@ -97,7 +107,9 @@ def workbook(tables: dict[str, pd.DataFrame], results: Results | None = None) ->
             _as_text(ws)
             for k, col in enumerate(frame.columns, start=1):
                 letter = get_column_letter(k)
-                width = max([len(str(col))] + [len(str(v)) for v in frame[col].head(200)])
+                head = _header(col, words, groups) if isinstance(col, str) else col
+                ws.cell(row=1, column=k).value = head
+                width = max([len(str(head))] + [len(str(v)) for v in frame[col].head(200)])
                 ws.column_dimensions[letter].width = min(60, max(8, width + 2))
                 if pd.api.types.is_integer_dtype(frame[col]):
                     fmt = "0"
