@@ -195,7 +195,8 @@ def _from_pair_cov(mean: np.ndarray, cov: np.ndarray, total: np.ndarray) -> Mome
     with np.errstate(divide="ignore", invalid="ignore"):
         cov /= sd[:, i] * sd[:, j]
     cov[:, diag] = 1.0
-    return Moments(mean, sd, cov[:, _pair_of_cell(p)].reshape(len(cov), p, p), total)
+    corr = np.take(cov, _pair_of_cell(p), axis=1)  # C order, as every consumer reads it
+    return Moments(mean, sd, corr.reshape(len(cov), p, p), total)
 
 
 @lru_cache(maxsize=32)

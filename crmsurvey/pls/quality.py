@@ -68,19 +68,19 @@ def raw_alpha(cov: np.ndarray, lay: Layout) -> np.ndarray:
 
 def htmt(r: np.ndarray, lay: Layout) -> np.ndarray:
     """Heterotrait–monotrait ratios (B, K, K), symmetric, NaN on the diagonal."""
-    a = np.abs(r)
-    b = r.shape[0]
-    mono = np.ones((b, lay.k))
-    for j in range(lay.k):
-        idx = lay.items_of(j)
-        if len(idx) > 1:
-            block = a[:, idx[:, None], idx[None, :]]
-            mono[:, j] = (block.sum(axis=(1, 2)) - len(idx)) / (len(idx) * (len(idx) - 1))
-    # mean absolute heterotrait correlation between every pair of blocks at once
-    sums = np.einsum("bpq,pk,ql->bkl", a, lay.mask, lay.mask, optimize=True)
-    counts = np.outer(lay.mask.sum(0), lay.mask.sum(0))
+    b, p = r.shape[:2]
+    # sums of absolute correlations within and between every pair of blocks: mask' |R| mask
+    # (two matrix products over the whole batch: |R| mask, then its transpose times mask)
+    item_block = (np.abs(r).reshape(b * p, p) @ lay.mask).reshape(b, p, lay.k)
+    sums = (item_block.transpose(0, 2, 1).reshape(b * lay.k, p) @ lay.mask).reshape(
+        b, lay.k, lay.k)
+    size = lay.mask.sum(0)
+    k = np.arange(lay.k)
+    many = size > 1
+    mono = np.ones((b, lay.k))  # mean monotrait correlation (off the diagonal); 1 alone
+    mono[:, many] = (sums[:, k, k][:, many] - size[many]) / (size * (size - 1))[many]
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = (sums / counts) / np.sqrt(mono[:, :, None] * mono[:, None, :])
+        out = (sums / np.outer(size, size)) / np.sqrt(mono[:, :, None] * mono[:, None, :])
     out[:, np.arange(lay.k), np.arange(lay.k)] = np.nan
     return out
 
