@@ -113,3 +113,28 @@ def test_groups_with_covariates_report_lavaans_intercepts(tmp_path):
     means = data.groupby("g").mean()
     group_means = np.array([means.loc[g, v] for g, v in zip(nu.group, nu.lhs)])
     assert (np.abs(nu.est.to_numpy() - group_means) > 0.05).any()
+
+
+def test_fiml_path_model_intercepts_match_lavaan(tmp_path):
+    """Observed variables only, one regressed on another (y4 ~ y1): y1's intercept is part
+    of y4's mean, so every ``~1`` row solves ``μ = ν + Λ(I − B)⁻¹α`` for the free
+    intercepts together."""
+    model = "y1 ~ x1 + x2\ny4 ~ y1 + x2"
+    data = _survey(holes=0.1)[["y1", "y4", "x1", "x2"]]
+    ref = run_lavaan("fiml_fixed_x.R", data, tmp_path, model=model, ESTIMATOR="ML",
+                     ROBUST='"cfi"')
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = cbsem(model, data, missing="fiml")
+    for theirs, ours in FIT.items():
+        assert res.fit[ours] == pytest.approx(ref["fit"][theirs], rel=1e-3, abs=1e-3), ours
+    want = ref["est"].fillna({"rhs": ""})
+    got = res.estimates.fillna({"rhs": ""}).merge(want, on=["lhs", "op", "rhs"],
+                                                   suffixes=("", "_lavaan"))
+    assert len(got) == len(want) == 13
+    np.testing.assert_allclose(got.est, got.est_lavaan, atol=1e-3)
+    np.testing.assert_allclose(got["std_all"], got["std.all"], atol=1e-3)
+    free = got.se_lavaan > 0
+    np.testing.assert_allclose(got.se[free], got.se_lavaan[free], atol=1e-3)
+    y4 = got[(got.lhs == "y4") & (got.op == "~1")].iloc[0]
+    assert abs(y4.est - data.y4.mean()) > 0.5  # the intercept, not the mean

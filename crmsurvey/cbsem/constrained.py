@@ -200,18 +200,29 @@ def mean_derivatives(st: Structure, mp: MeanPart, aux) -> np.ndarray:
 def intercepts(st: Structure, rows, theta: np.ndarray, mu: np.ndarray, fixed: np.ndarray,
                cov: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """lavaan's intercepts of the observed variables from their means ``μ`` (a saturated
-    mean structure): ``ν = μ − Λ(I − B)⁻¹α``, ``α`` the exogenous covariates' means
-    (``fixed``, kept at ``μ``) as inner variables — ν = μ without covariates — and their
-    standard errors by the delta method from ``cov``, the covariance of ``(θ, μ)``
-    (q + p; NaN for the fixed means). ``rows``: the group's table rows."""
+    mean structure) and their standard errors by the delta method from ``cov``, the
+    covariance of ``(θ, μ)`` (q + p).
+
+    The free ``~1`` rows ``τ`` (ν of an indicator, α of an observed variable in the
+    structural part) solve ``μ = ν + Λ(I − B)⁻¹α`` given θ and the ``fixed`` means (the
+    exogenous covariates', kept at ``μ``, no standard error): linear in τ, so
+    ``τ = A⁻¹(μ − b)`` with ``A = ∂μ/∂τ``, and ``∂τ/∂θ = −A⁻¹ ∂μ/∂θ``, ``∂τ/∂μ = A⁻¹``.
+    Without covariates or structural observed variables τ = μ. ``rows``: the group's
+    table rows."""
     q, p = len(theta), len(mu)
-    nu, jac = mu.copy(), np.eye(q + p)[q:]
-    if fixed.any():
-        mp = mean_part(rows, st, mu)
-        shift, aux = implied_mean(st, mp, theta, np.zeros(mp.r))
-        nu = np.where(fixed, mu, mu - shift)
-        jac[:, :q] = -mean_derivatives(st, mp, aux)[:q].T
-        jac[fixed] = 0.0
+    mp = mean_part(rows, st, mu)
+    obs = {v: k for k, v in enumerate(st.observed)}
+    at = np.array([obs[v] for v in rows.lhs[(rows.op == "~1") & (rows.free > 0)]], int)
+    base, aux = implied_mean(st, mp, theta, np.zeros(mp.r))
+    a = mean_derivatives(st, mp, aux)[q:, at].T  # (r, r): ∂μ_at/∂τ
+    a_inv = np.linalg.inv(a)
+    tau = a_inv @ (mu[at] - base[at])
+    _, aux = implied_mean(st, mp, theta, tau)
+    jac = np.zeros((p, q + p))
+    jac[at, :q] = -a_inv @ mean_derivatives(st, mp, aux)[:q, at].T
+    jac[np.ix_(at, q + at)] = a_inv
+    nu = mu.copy()
+    nu[at] = tau
     if cov is None:
         return nu, np.full(p, np.nan)
     se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", jac, cov, jac), 0, None))
