@@ -9,17 +9,7 @@ import pandas as pd
 from .._data import kish_n_eff, numeric_columns, sampling_weights
 from ..errors import InputError
 
-__all__ = ["model_frame", "prepare", "covariance", "admissible", "semopy_model"]
-
-
-def semopy_model(syntax: str):
-    import semopy
-
-    try:
-        return semopy.Model(syntax)
-    except Exception as exc:  # semopy's parser raises SyntaxError and others
-        text = " ".join(str(exc).split())
-        raise InputError(f"cannot read the model: {text}") from None
+__all__ = ["model_frame", "covariance", "admissible"]
 
 
 def model_frame(observed, data: pd.DataFrame, weights, missing: str):
@@ -40,11 +30,6 @@ def model_frame(observed, data: pd.DataFrame, weights, missing: str):
         if frame[col].nunique() < 2:
             raise InputError(f"variable {col!r} is constant in the rows used")
     return frame, w, int((~keep).sum())
-
-
-def prepare(sem, data: pd.DataFrame, weights, missing: str):
-    """:func:`model_frame` for a semopy model's observed variables."""
-    return model_frame(list(sem.vars["observed"]), data, weights, missing)
 
 
 def covariance(x: np.ndarray, w: np.ndarray | None) -> tuple[np.ndarray, float]:

@@ -5,39 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
 from .distributions import norm_ppf, norm_sf
 from .partable import records
-from .structure import BETA, LAMBDA, PSI, Structure
+from .structure import Structure
 
-__all__ = ["estimates_table", "r2_table", "written_order", "inference", "more_rows"]
-
-ORDER = {"=~": 0, "~": 1, "~~": 2}
-
-
-def _describe(st: Structure, sem, which: int, i: int, j: int):
-    """(lhs, op, rhs) of a matrix entry in lavaan terms, or None for semopy's internals."""
-    latent = sem.vars["latent"]
-    if which == LAMBDA:
-        lv = st.inner[j]
-        return (lv, "=~", st.observed[i]) if lv in latent else None
-    if which == BETA:
-        return st.inner[i], "~", st.inner[j]
-    if which == PSI:
-        return st.inner[i], "~~", st.inner[j]
-    return st.observed[i], "~~", st.observed[j]
-
-
-def written_order(syntax: str) -> dict[tuple[str, str], int]:
-    """(construct, item) → position of '=~' terms as written, so loadings list like lavaan."""
-    from ..model import parse_model
-
-    try:
-        spec = parse_model(syntax)
-    except InputError:
-        return {}
-    pairs = [(c.name, i) for c in spec.constructs for i in c.items]
-    return {pair: k for k, pair in enumerate(pairs)}
+__all__ = ["inference", "more_rows", "table_estimates", "r2_of"]
 
 
 def inference(est, se, ci: float):
@@ -63,67 +35,6 @@ def more_rows(est: pd.DataFrame, *, lhs, op: str, rhs, value, se, ci: float, std
     if label is not None:
         rows["label"] = label
     return pd.concat([est, rows.reindex(columns=est.columns)], ignore_index=True)
-
-
-def estimates_table(st: Structure, sem, theta, se, sigma, inner_cov, ci,
-               position: dict) -> pd.DataFrame:
-    sd_obs = dict(zip(st.observed, np.sqrt(np.diag(sigma))))
-    sd_in = dict(zip(st.inner, np.sqrt(np.clip(np.diag(inner_cov), 0, None))))
-    latent = set(sem.vars["latent"])
-    rows = []
-    entries = [(st.names[k], st.matrix[k], st.row[k], st.col[k], theta[k], se[k], True)
-               for k in range(st.q)]
-    entries += [(name, m, i, j, v, np.nan, False) for name, m, i, j, v in st.fixed]
-    for label, which, i, j, value, s_err, free in entries:
-        desc = _describe(st, sem, which, i, j)
-        if desc is None:
-            continue
-        lhs, op, rhs = desc
-        std_lv, std_all = _standardise(which, lhs, rhs, value, sd_obs, sd_in, latent)
-        rows.append({"lhs": lhs, "op": op, "rhs": rhs, "est": value, "se": s_err,
-                     "std_lv": std_lv, "std_all": std_all, "free": free, "label": label})
-    est = pd.DataFrame(rows)
-    est["z"], est["pvalue"], lo, hi = inference(est.est, est.se, ci)
-    est["ci_lower"] = np.where(est.free, lo, est.est)
-    est["ci_upper"] = np.where(est.free, hi, est.est)
-    est["_order"] = est.op.map(ORDER)
-    est["_var"] = (est.op == "~~") & (est.lhs == est.rhs)
-    est["_pos"] = [position.get((r.lhs, r.rhs), 0) for r in est.itertuples()]
-    est = est.sort_values(["_order", "_var", "_pos"], kind="stable").drop(
-        columns=["_order", "_var", "_pos"])
-    cols = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci_lower", "ci_upper", "std_lv",
-            "std_all", "free", "label"]
-    return est[cols].reset_index(drop=True)
-
-
-def _standardise(which, lhs, rhs, value, sd_obs, sd_in, latent):
-    def sd(name):
-        return sd_in.get(name, sd_obs.get(name, np.nan))
-
-    if which == LAMBDA:  # latent lhs =~ observed rhs
-        return value * sd_in[lhs], value * sd_in[lhs] / sd_obs[rhs]
-    if which == BETA:  # lhs ~ rhs
-        lv = value * (sd(rhs) if rhs in latent else 1) / (sd(lhs) if lhs in latent else 1)
-        return lv, value * sd(rhs) / sd(lhs)
-    if which == PSI:
-        both = lhs in latent and rhs in latent
-        std = value / (sd(lhs) * sd(rhs))
-        return (std if both else value), std
-    return value, value / (sd_obs[lhs] * sd_obs[rhs])
-
-
-def r2_table(st: Structure, sem, theta, sigma, inner_cov) -> pd.DataFrame:
-    beta, lam, psi, th = (m[0] for m in st.matrices(theta[None]))
-    rows = []
-    latent = set(sem.vars["latent"])
-    for i, v in enumerate(st.observed):
-        loads = [st.inner[j] for j in np.flatnonzero(lam[i]) if st.inner[j] in latent]
-        if loads:
-            rows.append({"variable": v, "r2": 1 - th[i, i] / sigma[i, i]})
-    for i, v in enumerate(st.inner):
-        if np.any(beta[i] != 0):
-            rows.append({"variable": v, "r2": 1 - psi[i, i] / inner_cov[i, i]})
-    return pd.DataFrame(rows, columns=["variable", "r2"])
 
 
 def table_estimates(pt: pd.DataFrame, st: Structure, theta: np.ndarray, se: np.ndarray,
