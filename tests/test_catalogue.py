@@ -317,3 +317,22 @@ def test_locale_formatting_keeps_the_digits_and_takes_the_locales_signs():
     with number_locale("en"):
         assert format_date("2026-09-01") == "Sep 1, 2026" and format_date("autumn") == "autumn"
     assert format_date("2026-09-01") == "2026-09-01"  # outside a report: ISO, as written
+
+
+# --- other wording a reader sees: CLI outline, printed questionnaire, codebook -------------
+
+def test_questionnaire_outline_and_routing_in_the_chosen_language():
+    import crmsurvey as cs
+    from crmsurvey.fielding.instrument import labels, routing_text
+    from crmsurvey.questionnaire.show import outline
+
+    q = cs.load_questionnaire("ccsi")
+    zh, en = outline(q, "zh-CN"), outline(q, "en")
+    zh_words = _catalogue.catalogue("zh-CN")
+    for key in ("outline:constructs", "outline:structural"):
+        assert zh_words[key] in zh and _catalogue.catalogue("en")[key] in en
+    assert "Constructs" not in zh and "Structural model" not in zh and "version" not in zh
+    # routing and numbers from templates, not language branches
+    assert routing_text(q, "comp1 == 1", "zh-CN").startswith("仅当 第")
+    assert routing_text(q, "comp1 == 1", "en").startswith("Ask if Q")
+    assert labels("zh-CN")["codebook"] == "编码手册" and labels("de")["codebook"] == "Codebook"
