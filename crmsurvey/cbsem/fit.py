@@ -27,7 +27,6 @@ from ..options import CBSEM, CBSEMMissing, Estimator
 from .build import LEAST_SQUARES, Built, build, fit_covariance, ls_measures
 from .estimators import ESTIMATORS, auto_missing, check
 from .fitmeasures import FIT_NAMES, combine_groups, fit_measures, information_criteria
-from .joint import joint_fit
 from .result import CBSEMResult, CBSEMSettings
 from .sample import admissible as _admissible, covariance as _covariance, \
     model_frame as _frame
@@ -240,6 +239,8 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     if built is None:
         built = build(syntax, fiml=missing == "fiml", std_lv=std_lv, orthogonal=orthogonal)
         if built.restricted_means:
+            from .joint import joint_fit
+
             return joint_fit(written, built, data, None, [None], estimator=estimator,
                                  missing=missing, bootstrap=bootstrap, seed=seed, ci=ci,
                                  weights=weights, chunk=chunk)
@@ -291,10 +292,11 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
         semopy_version="", version=__version__)
     mi = None
     if rec.name == "ML" and missing == "listwise":
-        from .modindices import modification_indices
+        def mi():  # imported when asked for
+            from .modindices import modification_indices
 
-        mi = lambda: modification_indices(built.pt[built.pt.group == 1],  # noqa: E731
-                                          built.cons, theta, s, n, observed)
+            return modification_indices(built.pt[built.pt.group == 1], built.cons, theta,
+                                        s, n, observed)
     return CBSEMResult(est, pd.Series(fit, name="value"), r2, _admissible(problems),
                        tuple(problems), tuple(notes), settings, written, draws=table, _mi=mi)
 
@@ -552,6 +554,8 @@ def _multi_group(syntax, data, group, **kw) -> CBSEMResult:
     built = build(body, ngroups=len(levels), group=True, fiml=kw["missing"] == "fiml",
                   std_lv=kw.pop("std_lv", False), orthogonal=kw.pop("orthogonal", False))
     if built.cross_group or built.restricted_means:
+        from .joint import joint_fit
+
         return joint_fit(syntax, built, data, group, levels, **kw)
     weights = kw.pop("weights")
     fits = {}
