@@ -183,10 +183,17 @@ def _quantiles(draws: np.ndarray, probs: list[float]) -> np.ndarray:
     x = np.ascontiguousarray(draws.T)  # (m, B): each column's draws contiguous
     at = [(b - 1) * q for q in probs]  # numpy's virtual index for type 7
     low = [min(int(np.floor(v)), b - 1) for v in at]
-    x.partition(sorted({k for lo in low for k in (lo, min(lo + 1, b - 1))}), axis=1)
+    # each quantile needs the order statistics lo and lo + 1; partitioning at the last of
+    # each such pair suffices: lo is then the largest value left of lo + 1
+    anchors = sorted({min(lo + 1, b - 1) for lo in low})
+    x.partition(anchors, axis=1)
+    order: dict[int, np.ndarray] = {k: x[:, k] for k in anchors}
+    for lo in low:
+        if lo not in order:
+            order[lo] = x[:, :lo + 1].max(axis=1)
     out = np.empty((len(probs), m))
     for row, (v, lo) in enumerate(zip(at, low)):
-        a, c = x[:, lo], x[:, min(lo + 1, b - 1)]
+        a, c = order[lo], order[min(lo + 1, b - 1)]
         t = v - lo
         d = c - a
         out[row] = c - d * (1 - t) if t >= 0.5 else a + d * t  # numpy's _lerp

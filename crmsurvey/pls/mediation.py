@@ -46,9 +46,18 @@ def chains(lay: Layout) -> list[tuple[int, ...]]:
 
 
 def _products(paths: np.ndarray, cols: list[list[int]]) -> np.ndarray:
-    """(B, n_chains) products of the path columns of each chain."""
-    return np.stack([np.prod(paths[:, c], axis=1) for c in cols], axis=1) if cols else \
-        np.empty((len(paths), 0))
+    """(B, n_chains) products of the path columns of each chain: the chains of one length
+    gathered and multiplied together."""
+    by_path = np.ascontiguousarray(paths.T)  # (paths, B): a chain's factors are rows
+    out = np.empty((len(cols), len(paths)))
+    for size in sorted({len(c) for c in cols}):
+        which = [k for k, c in enumerate(cols) if len(c) == size]
+        idx = np.array([cols[k] for k in which])  # (chains, size)
+        prod = by_path[idx[:, 0]]
+        for step in range(1, size):  # left to right, as np.prod
+            prod *= by_path[idx[:, step]]
+        out[which] = prod
+    return out.T
 
 
 def indirect_table(lay: Layout, est_paths: np.ndarray, draws: np.ndarray | None, *,
