@@ -312,3 +312,27 @@ def test_chinese_report_has_no_english_sentence_in_its_notes(study):
         text = sections.get(key, "")
         assert text, (key, sorted(sections))
         assert not english.findall(text), (key, english.findall(text)[:5])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_rows_dropped_for_a_zero_weight_are_said(study, lang):
+    """Rows a model left out for another reason than its missing-data method (a zero
+    sampling weight beside item-mean replacement) are said beside the method; rows left
+    out by listwise deletion are not said twice."""
+    from crmsurvey.report.render import build_html
+    from crmsurvey.study.results import Results
+
+    results, pages = study
+    data = json.loads(results.to_json())
+    x = data["models"][0]["disclosure"]
+    x.update(missing_method="mean", dropped_reason="zero_weight", dropped=3,
+             used=x["rows"] - 3, cells_imputed=0)
+    page = html.unescape(build_html(Results.model_validate(data), lang=lang))
+    t = catalogue(lang)
+    said = t["handling_dropped"].format(method=t["note:missing_mean"],
+                                        reason=t["note:dropped_zero_weight"])
+    assert said in page
+    listwise = t["handling_dropped"].format(method=t["note:missing_listwise"],
+                                            reason=t["note:dropped_listwise"])
+    assert listwise not in html.unescape(pages[lang])
