@@ -336,3 +336,17 @@ def test_questionnaire_outline_and_routing_in_the_chosen_language():
     assert routing_text(q, "comp1 == 1", "zh-CN").startswith("仅当 第")
     assert routing_text(q, "comp1 == 1", "en").startswith("Ask if Q")
     assert labels("zh-CN")["codebook"] == "编码手册" and labels("de")["codebook"] == "Codebook"
+
+
+def test_chinese_wording_keeps_the_fixed_terms():
+    """One term per concept in the Chinese catalogue (CCSI usage), full-width
+    punctuation beside Chinese text, no space after a full stop."""
+    zh, en = _catalogue.catalogue("zh-CN"), _catalogue.catalogue("en")
+    wrong = {r"顾客满意指数": "顾客满意度指数", r"顾客满意(?![度率])": "顾客满意度",
+             r"顾客忠诚(?!度)": "顾客忠诚度", r"标准化前": "未标准化", r"最高选项": "满意率（最高两档）",
+             r"CSAT(?!）)": "满意率", r"(?<!（)NPS": "净推荐值（NPS）",
+             r"[\u4e00-\u9fff][:,;]|[:,;][\u4e00-\u9fff]": "full-width ：，；",
+             r"[。；！？] ": "no space after full-width punctuation"}
+    found = [f"{key}: {want} — {text}" for key, text in zh.items() if text != en[key]
+             for pattern, want in wrong.items() if re.search(pattern, text)]
+    assert found == []

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .._assets import read_image
 from .._catalogue import require_language
+from .._format import number_locale
 from .._io import atomic_path
 from .._render import render_template, restricted_fetcher, write_pdf
 from .._resources import bundled_dir
@@ -63,11 +64,12 @@ def build_html(results: Results, *, lang: str | None = None, template_dir: Path 
     template and, where known, the line."""
     lang = require_language(lang or results.study.language)
     template_dir = Path(template_dir or bundled_dir("reports") / "default")
-    ctx = build_context(results, lang)
-    ctx["logo"] = logo
-    html = render_template(template_dir, "report.html.j2", ctx,
-                           {"num": num, "pval": pval, "pct": pct, "text": text_in})
-    return _cjk_spacing(html) if lang == "zh-CN" else html
+    with number_locale(lang):  # numbers, percentages and dates in the report's locale
+        ctx = build_context(results, lang)
+        ctx["logo"] = logo
+        html = render_template(template_dir, "report.html.j2", ctx,
+                               {"num": num, "pval": pval, "pct": pct, "text": text_in})
+    return _cjk_spacing(html)  # a no-op without full-width punctuation
 
 
 #: Chinese full-width sentence punctuation takes no space after it; the template joins

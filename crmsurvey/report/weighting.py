@@ -17,7 +17,7 @@ def weighting_context(results: Results, names, t: dict, lang: str) -> dict:
     wt = results.weighting
     if wt is None:
         return {"weighting": None}
-    sep = "、" if lang == "zh-CN" else ", "
+    sep = t["list_sep"]
     variables = sep.join(t["quoted"].format(text=_question(wt, v, names, lang))
                          for v in wt.variables)
     parts = [t["weighting_done"].format(variables=variables,
