@@ -52,6 +52,7 @@ CASES = {
                      "\np == q\n", ORD_A + ["c"], False, "", ()),
     "ordered_outcome": (A + "B =~ b1 + b2 + b3 + b4\nc ~ A + B\n", ORD_A + ["c"], False,
                         "", ()),
+    "empty_cell": ("B =~ b1 + b2 + b3 + c + d\n", ["c", "d"], False, "", ()),
     "defined": (MIXED + "B ~ p*A\nd := 2*p\n", ORD_A + ["c"], False, "", ()),
     "group_labels": ("A =~ a1 + c(v, v)*a2 + c(w1, w2)*a3 + c(1, NA)*a4\n"
                      "B =~ b1 + b2 + b3 + b4 + c\n", ORD_A + ["c"], False, "g", ()),
@@ -66,7 +67,8 @@ MEASURES = ["npar", "chisq", "df", "chisq.scaled", "chisq.scaling.factor",
 def _data(seed: int = 41) -> pd.DataFrame:
     """Two groups of 400: factor A measured by four ordered items (2–5 categories), B by
     four continuous items and a yes/no complaint item, Q by three ordered items; the
-    second group's factors have other means and variances."""
+    second group's factors have other means and variances. A rare yes/no item ``d`` is
+    never 1 with ``c`` (their 2×2 table has an empty cell: lavaan's zero.add)."""
     rng = np.random.default_rng(seed)
     n = 800
     g = np.repeat(["north", "south"], n // 2)
@@ -83,6 +85,8 @@ def _data(seed: int = 41) -> pd.DataFrame:
     for j, lam in enumerate([.7, .8, .6]):
         cols[f"q{j + 1}"] = np.digitize(lam * f[:, 2] + rng.normal(size=n) * .6,
                                         [-.6, .4]) + 1
+    rare = np.flatnonzero((cols["c"] == 0) & (cols["b1"] < 2.4))[:12]
+    cols["d"] = np.isin(np.arange(n), rare).astype(int)  # rare, never with c = 1
     return pd.DataFrame({**cols, "g": g})
 
 
@@ -269,3 +273,4 @@ def test_jacobian_is_the_derivative_of_the_implied_statistics(case):
         down = model.implied(model.rows(u - h * np.eye(len(u))), g)
         np.testing.assert_allclose(model.jacobian(u, g), ((up - down) / (2 * h)).T,
                                    atol=1e-7)
+

@@ -4,8 +4,9 @@
 1. Univariate: each ordered item's thresholds ``τ_k = Φ⁻¹(P(y ≤ k))``; each continuous
    item's mean and variance (divisor N).
 2. Bivariate, each pair with the univariate values fixed (two-step): polychoric
-   (ordered–ordered), polyserial (continuous–ordered, maximising ``Σ ln P(y₂ | y₁)``) and
-   Pearson (continuous–continuous) correlations.
+   (ordered–ordered; a 2×2 table with one empty cell gets lavaan's ``zero.add``),
+   polyserial (continuous–ordered, maximising ``Σ ln P(y₂ | y₁)``) and Pearson
+   (continuous–continuous) correlations.
 3. Their joint asymptotic covariance ``Γ`` from the casewise scores: ``B⁻¹ (S'S) B⁻ᵀ``
    with ``B = [[A₁₁, 0], [A₂₁, A₂₂]]`` — ``A₁₁`` the per-item block-diagonal part of the
    scores' cross-product, ``A₂₁`` the cross-product of each correlation's score with the
@@ -36,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .polychoric import (_phi, bvn_dh, cell_probabilities, polychoric, special,
+from .polychoric import (_phi, bvn_dh, cell_probabilities, fit_rho, polychoric, special,
                          threshold_scores, thresholds_of)
 
 __all__ = ["OrderedMoments", "sample_moments", "pair_index"]
@@ -102,6 +103,22 @@ def _polyserial(x: np.ndarray, mu: float, var: float, y: np.ndarray, edges: np.n
     out = minimize_scalar(neg_loglik, bounds=(-0.995, 0.995), method="bounded",
                           options={"xatol": 1e-12})
     return float(out.x)
+
+
+def _two_by_two(ua: dict, ub: dict, rho: float) -> float:
+    """lavaan's correction of a 2×2 table with one empty cell (``zero.add = 0.5``,
+    margins kept): 0.5 added to the empty cell's diagonal and taken from the other, the
+    tetrachoric correlation refitted; otherwise ``rho`` unchanged."""
+    if len(ua["edges"]) != 3 or len(ub["edges"]) != 3:
+        return rho
+    counts = np.zeros((2, 2))
+    np.add.at(counts, (ua["codes"], ub["codes"]), 1.0)
+    empty = np.argwhere(counts == 0)
+    if len(empty) != 1:
+        return rho
+    sign = 1.0 if empty[0][0] == empty[0][1] else -1.0
+    counts += sign * 0.5 * np.array([[1.0, -1.0], [-1.0, 1.0]])
+    return float(fit_rho(counts, ua["edges"], ub["edges"], np.asarray(0.0))[0])
 
 
 def _far(edges: np.ndarray) -> np.ndarray:
@@ -220,7 +237,7 @@ def sample_moments(frame: pd.DataFrame, ordered: list[str]) -> OrderedMoments:
             rho = _polyserial(uni[a]["x"], uni[a]["mu"], uni[a]["var"], uni[b]["codes"],
                               uni[b]["edges"])
         else:
-            rho = float(poly.at[cols[a], cols[b]])
+            rho = _two_by_two(uni[a], uni[b], float(poly.at[cols[a], cols[b]]))
         cor[i, j] = cor[j, i] = rho
         sc = _pair_scores(kind, uni[a], uni[b], rho)
         sc_cor[:, m] = sc["rho"]
