@@ -366,3 +366,79 @@ def test_twenty_brands_test_the_client_family_and_every_pair(shapes):
         {p["group_b"]["brand"] for p in comp["paths"]} >= {client["brand"]}
     assert all(client["brand"] in (p["group_a"]["brand"], p["group_b"]["brand"])
                and p["m"] == 19 for p in comp["paths"])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", list(STUDIES))
+def test_summary_numbers_are_in_the_body_and_link_there(shapes, study, lang):
+    """Every number of the executive summary appears in the body, and each linked one
+    in the table its link points to (tests/test_story.py: summary_problems)."""
+    from tests.test_story import summary_problems
+
+    html_path, *_ = shapes[study][lang]
+    assert summary_problems(html_path.read_text(encoding="utf-8")) == []
+
+
+# --- layout -------------------------------------------------------------------------
+
+def _page_fill(page) -> float:
+    """The share of the page's height down to its lowest line of body text (running
+    header and page number left out)."""
+    height = float(page.mediabox.height)
+    ys: list[float] = []
+    page.extract_text(visitor_text=lambda text, cm, tm, *_: ys.append(cm[3] * tm[5] + cm[5])
+                      if text.strip() else None)
+    body = [y for y in ys if 60 < y < height - 60]
+    return 1 - min(body) / height if body else 0.0
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", list(STUDIES))
+def test_no_body_page_under_half_full_but_before_a_chapter(shapes, study, lang):
+    """A body page whose text ends above the middle is followed by a page that begins a
+    chapter (the contents page names the chapters)."""
+    _, pdf_path, _, _ = shapes[study][lang]
+    pages = pypdf.PdfReader(str(pdf_path)).pages
+    titles = [re.sub(r"[ .]*\d+$", "", line).strip()
+              for line in (pages[1].extract_text() or "").splitlines()[1:]
+              if re.search(r"\.\s*\d+$", line)]
+    for number in range(3, len(pages)):  # the body and appendix, not the last page
+        if _page_fill(pages[number - 1]) >= 0.5:
+            continue
+        first = ((pages[number].extract_text() or "").splitlines() or [""])[0].strip()
+        assert first in titles, (study, lang, number, first)
+
+
+def test_every_group_keeps_its_look_in_every_chart():
+    """The whole sample and each group keep one colour, marker and line style in every
+    chart (series_styles), and no two of seven series share a marker or a line style
+    (greyscale print)."""
+    from crmsurvey.report import charts
+
+    keys = ["{}"] + [f"g{i}" for i in range(6)]
+    looks = charts.series_styles(keys)
+    assert len({v["marker"] for v in looks.values()}) == 7
+    assert len({str(v["ls"]) for v in looks.values()}) == 7
+    assert looks["{}"]["color"] == charts.GREY
+    rows = [{"group": k, "construct": c, "index": 60 + i, "ci_lower": 58 + i,
+             "ci_upper": 62 + i, "wave": w} for i, k in enumerate(keys[:3])
+            for c in ("SAT", "LOY") for w in ("2025", "2026")]
+    mine = {k: looks[k] for k in ("g1", "{}")}  # a chart of two series, client second
+    svg_index = charts.index_chart([r for r in rows if r["wave"] == "2026"], ["SAT", "LOY"],
+                                   {}, ["{}", "g1"], {"{}": "All", "g1": "Client"}, mine)
+    svg_trend = charts.trend_panels(rows, ["SAT", "LOY"], {}, ["2025", "2026"], ["{}", "g1"],
+                                    {"{}": "All", "g1": "Client"}, "g1", mine)
+    for svg in (svg_index, svg_trend):
+        assert looks["g1"]["color"] in svg and charts.GREY in svg
+        assert looks["g0"]["color"] not in svg  # g1 keeps its own colour, not the first
+
+
+def test_ipma_quadrant_lines_only_with_two_drivers():
+    from crmsurvey.report import charts
+
+    one = [{"construct": "SQ", "importance": 0.3, "performance": 70, "actionable": True},
+           {"construct": "SAT", "importance": 0.5, "performance": 72, "actionable": False}]
+    two = one + [{"construct": "VAL", "importance": 0.2, "performance": 68,
+                  "actionable": True}]
+    assert "stroke-dasharray" not in charts.ipma_chart(one, {}, "x", "y")
+    assert "stroke-dasharray" in charts.ipma_chart(two, {}, "x", "y")
