@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from scipy.special import xlogy
 
 from crmsurvey.analytics.latent_class import latent_classes
 from crmsurvey.errors import InputError
@@ -94,7 +95,7 @@ def test_criteria_as_defined(two):
     # 2 normals (mean, variance) + 2 free NPS shares per class, + (intercept, z) for class 2
     assert lc.table.set_index("classes").loc[2, "npar"] == 2 * (4 + 2) + 2
     post = lc.fit.posterior
-    ent = 1 + (post * np.log(post)).sum() / (len(post) * np.log(2))
+    ent = 1 + xlogy(post, post).sum() / (len(post) * np.log(2))
     assert lc.fit.entropy == pytest.approx(ent)
 
 

@@ -1,0 +1,157 @@
+"""FIMIX-PLS (crmsurvey.pls.fimix) on simulated data with planted segments: the number of
+segments chosen, respondents classified, segment paths recovered; criteria as Sarstedt
+et al. (2011) define them, written out here."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import crmsurvey as cs
+from crmsurvey.errors import InputError
+from crmsurvey.pls.fimix import fimix
+from scipy.special import xlogy
+
+ITEMS = 5
+TRUE = {0: {("Y", "X"): 0.85, ("Y", "M"): -0.5, ("L", "Y"): 0.9},
+        1: {("Y", "X"): -0.85, ("Y", "M"): 0.5, ("L", "Y"): -0.9}}
+
+
+def _items(p):
+    return " + ".join(f"{p}{i}" for i in range(1, ITEMS + 1))
+
+
+MODEL = (f"X =~ {_items('x')}\nM =~ {_items('m')}\nY =~ {_items('y')}\n"
+         f"L =~ {_items('l')}\nY ~ X + M\nL ~ Y")
+
+
+def _planted(n, seed, two=True):
+    """Two segments (40 % / 60 %) whose three structural paths differ in sign; every
+    construct has variance 1 in each segment, so its standardised paths are TRUE."""
+    rng = np.random.default_rng(seed)
+    seg = (rng.random(n) < 0.4).astype(int) if two else np.zeros(n, int)
+    x, m = rng.normal(size=n), rng.normal(size=n)
+    t = {key: np.array([TRUE[0][key], TRUE[1][key]])[seg] for key in TRUE[0]}
+    bx, bm, by = t[("Y", "X")], t[("Y", "M")], t[("L", "Y")]
+    y = bx * x + bm * m + rng.normal(size=n) * np.sqrt(1 - bx ** 2 - bm ** 2)
+    lo = by * y + rng.normal(size=n) * np.sqrt(1 - by ** 2)
+    cols = {}
+    for name, v in (("x", x), ("m", m), ("y", y), ("l", lo)):
+        for i in range(1, ITEMS + 1):
+            cols[f"{name}{i}"] = 0.95 * v + rng.normal(size=n) * np.sqrt(1 - 0.95 ** 2)
+    return pd.DataFrame(cols), seg
+
+
+def _pls(df):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cs.pls(MODEL, df)
+
+
+@pytest.fixture(scope="module")
+def two():
+    df, seg = _planted(1000, 10)
+    res = _pls(df)
+    return df, seg, res, fimix(res, segments=[1, 2, 3, 4], starts=8, seed=1)
+
+
+def _oracle_accuracy(scores, seg):
+    """Classification by the true memberships' own regressions (the best any method on
+    these scores can do, up to sampling error)."""
+    ll = np.zeros((len(seg), 2))
+    for k in range(2):
+        idx = seg == k
+        for lhs, preds in (("Y", ["X", "M"]), ("L", ["Y"])):
+            xk, yk = scores.loc[idx, preds].to_numpy(), scores.loc[idx, lhs].to_numpy()
+            b = np.linalg.lstsq(xk, yk, rcond=None)[0]
+            psi = np.mean((yk - xk @ b) ** 2)
+            res = scores[lhs].to_numpy() - scores[preds].to_numpy() @ b
+            ll[:, k] += -0.5 * np.log(psi) - res ** 2 / (2 * psi)
+        ll[:, k] += np.log(idx.mean())
+    return np.mean(ll.argmax(1) == seg)
+
+
+def _matched(f, seg):
+    """FIMIX segment (1, 2) → planted segment (0, 1), by agreement."""
+    same = np.mean(f.segments - 1 == seg)
+    return {1: 0, 2: 1} if same >= 0.5 else {1: 1, 2: 0}
+
+
+def test_two_segments_chosen_and_classified(two):
+    df, seg, res, fx = two
+    assert fx.chosen == 2
+    f = fx.fit
+    match = _matched(f, seg)
+    planted = np.array([match[s] for s in f.segments])
+    acc = np.mean(planted == seg)
+    assert acc >= 0.9
+    assert acc >= _oracle_accuracy(res.scores, seg) - 0.01
+    assert f.share_best > 0
+    assert sorted(f.sizes, reverse=True) == list(f.sizes)
+    m = fx.membership()
+    assert list(m.columns) == ["segment", "p1", "p2"] and (m.index == df.index).all()
+    # FIMIX's own segment paths have the planted signs and are near the truth
+    for _, row in f.paths.iterrows():
+        want = TRUE[match[row.segment]][(row.lhs, row.rhs)]
+        assert abs(row.est - want) < 0.1
+
+
+def test_segment_paths_within_their_intervals(two):
+    df, seg, _, fx = two
+    match = _matched(fx.fit, seg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        per = fx.reestimate(df, consistent=True, bootstrap=400, ci=0.99, seed=2)
+    for k, r in per.items():
+        assert len(r.scores) == int((fx.fit.segments == k).sum())
+        for _, row in r.paths.iterrows():
+            want = TRUE[match[k]][(row.lhs, row.rhs)]
+            assert row.ci_lower <= want <= row.ci_upper, (k, row.lhs, row.rhs)
+
+
+def test_criteria_as_defined(two):
+    _, _, res, fx = two
+    t = fx.table.set_index("segments")
+    n = len(res.scores)
+    ll1 = t.loc[1, "loglik"]
+    for k, row in t.iterrows():
+        npar = (k - 1) + k * 3 + k * 2          # 3 paths, 2 endogenous constructs
+        assert row.npar == npar
+        m2 = -2 * row.loglik
+        assert row.aic4 == pytest.approx(m2 + 4 * npar)
+        assert row.caic == pytest.approx(m2 + (np.log(n) + 1) * npar)
+        assert row.hq == pytest.approx(m2 + 2 * npar * np.log(np.log(n)))
+        assert row.mdl5 == pytest.approx(m2 + 5 * npar * np.log(n))
+        if k > 1:
+            p = fx.fits[k].posterior
+            ec = -xlogy(p, p).sum()
+            assert row.en == pytest.approx(1 - ec / (n * np.log(k)))
+            assert row.nfi == pytest.approx((k * (p ** 2).sum() - n) / (n * (k - 1)))
+            assert row.nec == pytest.approx(ec / (row.loglik - ll1))
+    # one segment: the log-likelihood of the OLS regressions of the scores
+    s = res.scores
+    ll = 0.0
+    for lhs, preds in (("Y", ["X", "M"]), ("L", ["Y"])):
+        b = np.linalg.lstsq(s[preds].to_numpy(), s[lhs].to_numpy(), rcond=None)[0]
+        e = s[lhs].to_numpy() - s[preds].to_numpy() @ b
+        psi = np.mean(e ** 2)
+        ll += -0.5 * n * (np.log(2 * np.pi * psi) + 1)
+    assert ll1 == pytest.approx(ll, rel=1e-9)
+
+
+def test_one_true_segment_one_chosen():
+    df, _ = _planted(800, 3, two=False)
+    fx = fimix(_pls(df), segments=[1, 2, 3], starts=6, seed=1)
+    assert fx.chosen == 1
+    assert fx.fit.sizes.tolist() == [1.0]
+
+
+def test_refusals():
+    df, _ = _planted(30, 1)
+    res = _pls(df)
+    with pytest.raises(InputError, match="too few"):
+        fimix(res, segments=[1, 2, 3, 4])
+    with pytest.raises(InputError):
+        fimix(res, criterion="nope")
