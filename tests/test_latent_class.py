@@ -136,3 +136,29 @@ def test_bad_input_is_input_error():
         latent_classes(df.assign(c=1.0), continuous=["c"])
     with pytest.raises(InputError):
         latent_classes(df, continuous=["x1"], criterion="xyz")
+
+
+def test_explain_segments_against_scipy():
+    from crmsurvey.analytics.latent_class import explain_segments
+
+    rng = np.random.default_rng(4)
+    n = 300
+    seg = rng.integers(1, 4, n)
+    df = pd.DataFrame({"brand": np.where(rng.random(n) < 0.3 + 0.2 * (seg == 2), "A", "B"),
+                       "age": rng.normal(40 + 5 * seg, 8)})
+    df.loc[::17, "age"] = np.nan
+    sp = explain_segments(seg, df, ["brand", "age"])
+    t = sp.tests.set_index("variable")
+    tab = pd.crosstab(seg, df["brand"]).to_numpy()
+    chi, p, dof, _ = stats.chi2_contingency(tab, correction=False)
+    assert t.loc["brand", "statistic"] == pytest.approx(chi)
+    assert t.loc["brand", "pvalue"] == pytest.approx(p)
+    assert t.loc["brand", "df"] == dof
+    assert t.loc["brand", "effect"] == pytest.approx(np.sqrt(chi / n))
+    ok = df["age"].notna().to_numpy()
+    f, p = stats.f_oneway(*[df["age"][ok & (seg == k)] for k in (1, 2, 3)])
+    assert t.loc["age", "statistic"] == pytest.approx(f)
+    assert t.loc["age", "pvalue"] == pytest.approx(p)
+    prof = sp.profile.set_index(["variable", "level", "segment"])["value"]
+    assert prof[("age", "", 2)] == pytest.approx(df["age"][ok & (seg == 2)].mean())
+    assert prof[("brand", "A", 1)] == pytest.approx(np.mean(df["brand"][seg == 1] == "A"))
