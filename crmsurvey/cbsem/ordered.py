@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .polychoric import (_phi, bvn_dh, cell_probabilities, fit_rho, polychoric, special,
+from .polychoric import (_phi, bvn_dh, cell_probabilities, polychoric, special,
                          threshold_scores, thresholds_of)
 
 __all__ = ["OrderedMoments", "sample_moments", "pair_index"]
@@ -103,22 +103,6 @@ def _polyserial(x: np.ndarray, mu: float, var: float, y: np.ndarray, edges: np.n
     out = minimize_scalar(neg_loglik, bounds=(-0.995, 0.995), method="bounded",
                           options={"xatol": 1e-12})
     return float(out.x)
-
-
-def _two_by_two(ua: dict, ub: dict, rho: float) -> float:
-    """lavaan's correction of a 2×2 table with one empty cell (``zero.add = 0.5``,
-    margins kept): 0.5 added to the empty cell's diagonal and taken from the other, the
-    tetrachoric correlation refitted; otherwise ``rho`` unchanged."""
-    if len(ua["edges"]) != 3 or len(ub["edges"]) != 3:
-        return rho
-    counts = np.zeros((2, 2))
-    np.add.at(counts, (ua["codes"], ub["codes"]), 1.0)
-    empty = np.argwhere(counts == 0)
-    if len(empty) != 1:
-        return rho
-    sign = 1.0 if empty[0][0] == empty[0][1] else -1.0
-    counts += sign * 0.5 * np.array([[1.0, -1.0], [-1.0, 1.0]])
-    return float(fit_rho(counts, ua["edges"], ub["edges"], np.asarray(0.0))[0])
 
 
 def _far(edges: np.ndarray) -> np.ndarray:
@@ -237,7 +221,7 @@ def sample_moments(frame: pd.DataFrame, ordered: list[str]) -> OrderedMoments:
             rho = _polyserial(uni[a]["x"], uni[a]["mu"], uni[a]["var"], uni[b]["codes"],
                               uni[b]["edges"])
         else:
-            rho = _two_by_two(uni[a], uni[b], float(poly.at[cols[a], cols[b]]))
+            rho = float(poly.at[cols[a], cols[b]])  # with lavaan's zero.add
         cor[i, j] = cor[j, i] = rho
         sc = _pair_scores(kind, uni[a], uni[b], rho)
         sc_cor[:, m] = sc["rho"]

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..moments import BLOCK, chunk_blocks, resample_counts
 from .polychoric import (_EDGE, bvn_dh, cell_probabilities, fit_rho, threshold_scores,
-                         thresholds_of)
+                         thresholds_of, zero_add)
 from .structure import Structure
 
 _MEMORY = 1e8  # bytes of one quadrature array (resamples × pairs × inner edges × nodes)
@@ -136,8 +136,9 @@ def _ordinal_chunk(task: OrdinalChunk) -> tuple[np.ndarray, np.ndarray, np.ndarr
     tau = thresholds_of(margins)  # (B, p, K+1)
     flat = task.onehot[:, a, :, None] * task.onehot[:, b, None, :]  # (n, pairs, K, K)
     counts = (freq @ flat.reshape(n, -1)).reshape(len(freq), len(a), k, k)
-    rho, ok, _ = fit_rho(counts, tau[:, a], tau[:, b],
-                            np.broadcast_to(task.rho, (len(freq), len(a))))
+    added = zero_add(counts, real.sum(axis=1), a, b)  # lavaan's zero.add, per resample
+    rho, ok, _ = fit_rho(added, tau[:, a], tau[:, b],
+                         np.broadcast_to(task.rho, (len(freq), len(a))))
     with np.errstate(all="ignore"):
         w = 1 / rho_variances(counts, tau[:, a], tau[:, b], rho)
     bad = empty | ~ok.all(axis=1) | ~np.isfinite(w).all(axis=1)

@@ -4,7 +4,7 @@ pairs at once — the first stage of categorical SEM (lavaan's ``lavCor(ordered 
 Each item's thresholds come from its own cumulative proportions, ``τ_k = Φ⁻¹(P(y ≤ k))``;
 each pair's correlation then maximises the bivariate multinomial likelihood
 ``Σ n_ab ln P_ab(ρ)`` with those thresholds fixed, by Fisher scoring on every pair
-together. The bivariate normal probabilities use the Sheppard–Drezner integral
+together (a 2×2 table with one empty cell first gets lavaan's ``zero.add``). The bivariate normal probabilities use the Sheppard–Drezner integral
 ``Φ₂(h, k; ρ) = Φ(h)Φ(k) + (2π)⁻¹ ∫₀^{asin ρ} exp(−(h² + k² − 2hk sin t) / (2 cos² t)) dt``
 with Gauss–Legendre quadrature: 20 points while every |ρ| ≤ 0.95 (error below 2e-15
 there), 40 beyond (1e-13 at |ρ| = 0.999).
@@ -19,7 +19,7 @@ import pandas as pd
 from ..errors import InputError
 
 __all__ = ["Polychoric", "polychoric", "bivariate_normal_cdf", "cell_probabilities",
-           "fit_rho", "thresholds_of", "threshold_scores", "bvn_dh"]
+           "fit_rho", "thresholds_of", "threshold_scores", "bvn_dh", "zero_add"]
 
 
 class _Special:
@@ -143,6 +143,21 @@ def thresholds_of(counts: np.ndarray) -> np.ndarray:
     return edges
 
 
+def zero_add(counts: np.ndarray, k: np.ndarray, a: np.ndarray, b: np.ndarray
+             ) -> np.ndarray:
+    """lavaan's ``zero.add = c(0.5, 0)`` with ``zero.keep.margins``: a 2×2 table (items
+    ``a``, ``b`` with ``k`` categories) with one empty cell gets 0.5 on that cell's
+    diagonal and −0.5 on the other, its margins kept; other tables are unchanged."""
+    out = counts.copy()
+    square = (k[a] == 2) & (k[b] == 2)
+    cells = out[..., :2, :2]
+    one = square & ((cells == 0).sum(axis=(-2, -1)) == 1)
+    diagonal = (cells[..., 0, 0] == 0) | (cells[..., 1, 1] == 0)
+    sign = np.where(diagonal, 0.5, -0.5) * one
+    out[..., :2, :2] += sign[..., None, None] * np.array([[1.0, -1.0], [-1.0, 1.0]])
+    return out
+
+
 @dataclass(frozen=True, eq=False)
 class Polychoric:
     """``thresholds``: ``item, threshold, est`` (``threshold`` 1 … K−1: between categories
@@ -190,6 +205,7 @@ def polychoric(data: pd.DataFrame, columns: list[str] | None = None, *, tol: flo
     a, b = iu = np.triu_indices(p, 1)
     counts = np.einsum("ipk,iql->pqkl", onehot, onehot)[a, b]  # (pairs, kmax, kmax)
     start = np.clip(np.corrcoef(y, rowvar=False)[iu], -0.9, 0.9)
+    counts = zero_add(counts, np.array([len(cats[c]) for c in columns]), a, b)
     rho, _, it = fit_rho(counts, tau[a], tau[b], start, tol=tol, max_iter=max_iter)
     cor = np.eye(p)
     cor[a, b] = cor[b, a] = rho
