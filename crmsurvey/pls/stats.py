@@ -83,9 +83,9 @@ def _per_product_unit(beta, loadings, m: Moments, lay: Layout) -> np.ndarray:
 def construct_signs(reference: np.ndarray, loadings: np.ndarray, lay: Layout) -> np.ndarray:
     """Tenenhaus et al. (2005) construct-level sign change (B, K): −1 where a sample's
     loadings on a construct are closer to the negated ``reference`` loadings (p, K)."""
-    l0 = (reference * lay.mask)[None]
-    lb = loadings * lay.mask
-    return np.where(np.abs((l0 - lb).sum(axis=1)) > np.abs((l0 + lb).sum(axis=1)), -1.0, 1.0)
+    own = np.einsum("bpk,pk->bk", loadings, lay.mask)  # Σ of each block's own loadings
+    ref = (reference * lay.mask).sum(axis=0)
+    return np.where(np.abs(ref - own) > np.abs(ref + own), -1.0, 1.0)
 
 
 def batch_statistics(m: Moments, lay: Layout, opts: Options) -> BatchStats:
