@@ -44,6 +44,7 @@ CASES = {
                           ("loadings", "thresholds", "intercepts")),
     "orthogonal": (MIXED, ORD_A + ["c"], False, "", ()),
     "groups_li": (MIXED, ORD_A + ["c"], False, "g", ("loadings", "intercepts")),
+    "groups_std_lv": (MIXED, ORD_A + ["c"], True, "g", ("loadings", "thresholds")),
     "groups_metric": (MIXED, ORD_A + ["c"], False, "g", ("loadings",)),
     "groups_sem": (MIXED + "B ~ A\n", ORD_A + ["c"], False, "g", ("loadings", "thresholds")),
     "ordered_groups": (A + "Q =~ q1 + q2 + q3\n", ORD_A + ORD_Q, False, "g",

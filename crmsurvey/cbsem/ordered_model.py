@@ -7,9 +7,9 @@ intercepts fixed at 0 and residual variances at 1 (they are not parameters: ``θ
 1/Δ_j² − (ΛCΨC'Λ')_jj``), scale factors ``y ~*~ y`` (``Δ``) fixed at 1, latent means 0.
 ``group_equal`` ties ``"loadings"``, ``"thresholds"`` (with the continuous items'
 intercepts, as lavaan) or ``"intercepts"`` (with the thresholds, as lavaan) across groups
-by shared labels; with
-thresholds or intercepts tied, the scale factors and latent means of the other groups
-are freed (lavaan's identification).
+by shared labels; with thresholds or intercepts tied, the scale factors and latent means
+of the other groups are freed, and with loadings tied under ``std_lv`` their factor
+variances (lavaan's identification).
 
 :class:`OrderedModel` maps the unique parameters ``u`` (``x = K u + c`` over the free
 rows) to each group's statistics in :mod:`crmsurvey.cbsem.ordered`'s order: thresholds
@@ -76,6 +76,9 @@ def ordered_table(syntax: str, ordered: list[str], n_thresholds: dict[str, int],
     pt = pt.reset_index(drop=True)
     free_later = {"thresholds", "intercepts"} & set(group_equal)
     later = pt.group > 1
+    if std_lv and "loadings" in group_equal:  # lavaan: factor variances free after group 1
+        pt.loc[later & (pt.op == "~~") & (pt.lhs == pt.rhs) & pt.lhs.isin(lv)
+               & (pt.user == 0), ["free", "ustart"]] = [1, np.nan]
     if free_later:
         pt.loc[later & (pt.op == "~*~"), ["free", "ustart"]] = [1, np.nan]
         pt.loc[later & (pt.op == "~1") & pt.lhs.isin(lv) & (pt.user == 0),
