@@ -49,7 +49,7 @@ CODES = SCREENING_CODES + (
     "cb_wlsmv_bootstrap",
 )
 
-#: The most list entries a note keeps (the rest is counted in another parameter).
+#: The most entries a list parameter keeps (a list cut short ends with "…").
 SHORT_LIST = 10
 
 
