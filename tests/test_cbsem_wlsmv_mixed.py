@@ -212,6 +212,8 @@ def test_refusals_name_the_reason():
     with pytest.raises(InputError, match="conditional.x"):
         cs.cbsem(MIXED.replace("+ c", "") + "B ~ b9\n", data.assign(b9=1.0 * data.c),
                  ordered=ORD_A)
+    with pytest.raises(InputError, match="goes with group="):
+        cs.cbsem(MIXED, data, ordered=ORD_A, group_equal="loadings")
     with pytest.raises(InputError, match="taken by WLSMV"):
         cs.cbsem(MIXED, data, group="g", group_equal=("loadings",))
 

@@ -25,8 +25,12 @@ import numpy as np
 import pandas as pd
 
 from .._threads import blas_threads
-from .ordered import sample_moments
+from ..errors import InputError
+from .fitmeasures import cfi, chi2_sf, rmsea, tli
+from .ordered import pair_index, sample_moments
 from .ordered_model import OrderedModel, ordered_table, table_constraints
+from .partable import parse_syntax, variables
+from .sample import model_frame
 
 __all__ = ["nacov", "dwls", "catml_robust", "fit_wlsmv"]
 
@@ -134,8 +138,6 @@ def catml_robust(r: np.ndarray, rho: np.ndarray, delta: np.ndarray, w: np.ndarra
     correlations; ``a_inv``: ``(Δ'WΔ)⁻¹`` over all the statistics; ``gamma_rr``:
     ``N · acov(r)``.
     """
-    from .ordered import pair_index
-
     p = int(round((1 + np.sqrt(1 + 8 * len(r))) / 2))
     a, b = pair_index(p)
     big, implied = np.eye(p), np.eye(p)
@@ -157,8 +159,6 @@ def catml_robust(r: np.ndarray, rho: np.ndarray, delta: np.ndarray, w: np.ndarra
 def fit_measures(out: dict, n: float, ngroups: int, robust: tuple) -> dict:
     """lavaan's WLSMV fit names (``chisq`` unscaled; ``*_scaled`` scaled-shifted; RMSEA
     with N, times √G for G groups, as lavaan)."""
-    from .fitmeasures import cfi, chi2_sf, rmsea, tli
-
     df, t, t_b, base_df = out["df"], out["scaled"], out["base_scaled"], out["base_df"]
     g = np.sqrt(ngroups)
     fit = {"chisq": out["chisq"], "df": df, "pvalue": chi2_sf(out["chisq"], df),
@@ -188,12 +188,13 @@ def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float, *,
     """The CB-SEM result of a WLSMV fit (see the module docstring); ``bootstrap``
     resamples (one group of ordered items) refit thresholds, polychorics, weights and
     DWLS together (:mod:`.ordinal_bootstrap`)."""
-    from .wlsmv_report import report
+    from .wlsmv_report import report  # it uses this module's fit measures
 
-    from .partable import parse_syntax, variables
-    from .sample import model_frame
-    from ..errors import InputError
-
+    if isinstance(group_equal, str):
+        group_equal = (group_equal,)
+    if group_equal and group is None:
+        raise InputError("group_equal goes with group= (parameters equal across groups)",
+                         hint="name the group column, or leave group_equal out")
     written, defs = syntax, []
     if ":=" in syntax:
         from .defined import split_defined
