@@ -127,6 +127,21 @@ def test_fit_measures_match_lavaan(lavaan, case):
 
 
 @pytest.mark.parametrize("case", list(CASES))
+def test_r2_matches_lavaan(lavaan, case):
+    data, ref = lavaan
+    res = _fit(case, data)
+    want = ref["fit"][ref["fit"].index.str.startswith(f"{case}:r2.")]
+    r2 = res.r2.copy()
+    groups = list(dict.fromkeys(r2["group"])) if "group" in r2 else [None]
+    r2["g"] = [groups.index(v) + 1 for v in r2["group"]] if "group" in r2 else 1
+    got = r2.set_index(["variable", "g"])["r2"]
+    assert len(got) == len(want)
+    for name, value in want.items():
+        variable, g = name.split(":r2.", 1)[1].rsplit(".", 1)
+        assert got[(variable, int(g))] == pytest.approx(value, abs=1e-3), name
+
+
+@pytest.mark.parametrize("case", list(CASES))
 def test_estimates_and_standard_errors_match_lavaan(lavaan, case):
     data, ref = lavaan
     res = _fit(case, data)

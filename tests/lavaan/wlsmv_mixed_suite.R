@@ -1,7 +1,7 @@
 # WLSMV cases on one data set in one R session: for each case of {CASES} (case, model,
 # ordered (items joined by "+"), std_lv, group, group_equal (joined by "+"), orthogonal)
-# lavaan's sem() with estimator = "WLSMV"; fitMeasures go to FIT as "case:measure",
-# parameterEstimates (with group) to EST.
+# lavaan's sem() with estimator = "WLSMV"; fitMeasures (and R² as r2.<variable>.<group>)
+# go to FIT as "case:measure", parameterEstimates (with group) to EST.
 cases <- read.csv("{CASES}", stringsAsFactors = FALSE)
 fits <- list(); ests <- list()
 for (i in seq_len(nrow(cases))) {
@@ -20,6 +20,11 @@ for (i in seq_len(nrow(cases))) {
                          "cfi.robust", "tli.robust", "rmsea.robust", "srmr"))
   fm <- c(fm, chisq.shift.parameter =
             lavInspect(f, "test")$scaled.shifted$shift.parameter)
+  r2 <- lavInspect(f, "r2")
+  if (!is.list(r2)) r2 <- list(r2)
+  for (g in seq_along(r2)) {
+    fm <- c(fm, setNames(r2[[g]], paste("r2", names(r2[[g]]), g, sep = ".")))
+  }
   fits[[i]] <- data.frame(measure = paste(k$case, names(fm), sep = ":"),
                           value = as.numeric(fm))
   pe <- parameterEstimates(f, standardized = TRUE)
