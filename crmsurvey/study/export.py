@@ -69,9 +69,14 @@ def results_tables(results: Results) -> dict[str, pd.DataFrame]:
         "indices": _spread(dump["indices"]),
         "scores": _spread([{**{k: v for k, v in r.items() if k != "detail"}, **r["detail"]}
                            for r in dump["scores"]]),
-        "differences": _spread([dict(d, scope_item=c["item"]) for c in dump["comparisons"]
-                                for d in c["differences"]]
-                               + [dict(d, scope_item=dump["trend"]["item"])
+        # family: the pairs of the report ("client": the client against each competitor
+        # of a many-level item), every pair of such an item ("all_pairs"), or a change
+        "differences": _spread([dict(d, scope_item=c["item"], family="client"
+                                     if c.get("reference") else "pairs")
+                                for c in dump["comparisons"] for d in c["differences"]]
+                               + [dict(d, scope_item=c["item"], family="all_pairs")
+                                  for c in dump["comparisons"] for d in c.get("all_pairs", [])]
+                               + [dict(d, scope_item=dump["trend"]["item"], family="change")
                                   for d in (dump["trend"] or {}).get("changes", [])], pairs),
         "path_differences": _spread([r for c in dump["comparisons"] for r in c["paths"]], pairs),
         "micom": _spread([r for c in dump["comparisons"] for r in c["micom"]], pairs),
