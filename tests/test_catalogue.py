@@ -226,9 +226,9 @@ def _untranslated(runs: list[str], user: list[str]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def pseudo_catalogue(tmp_path_factory):
-    """A pseudo-locale ``en-XA`` built here from the English source: every msgid visibly
-    transformed. The catalogue folder is swapped for one holding it (and the source)."""
+def pseudo_folder(tmp_path_factory):
+    """A catalogue folder holding the English source and a pseudo-locale ``en-XA`` built
+    here from it: every msgid visibly transformed."""
     import shutil
 
     from babel.messages.catalog import Catalog
@@ -242,10 +242,14 @@ def pseudo_catalogue(tmp_path_factory):
             cat.add(m.id, _pseudo(m.id), context=m.context, flags=m.flags)
     with open(where / "en_XA.po", "wb") as f:
         write_po(f, cat)
-    mp = pytest.MonkeyPatch()
-    mp.setattr(_catalogue, "LOCALES_DIR", where)
-    yield where
-    mp.undo()
+    return where
+
+
+@pytest.fixture
+def pseudo_catalogue(pseudo_folder, monkeypatch):
+    """The catalogue folder swapped for the pseudo one, for one test."""
+    monkeypatch.setattr(_catalogue, "LOCALES_DIR", pseudo_folder)
+    return pseudo_folder
 
 
 def test_pseudo_locale_is_built_from_every_source_entry(pseudo_catalogue):
@@ -350,3 +354,43 @@ def test_chinese_wording_keeps_the_fixed_terms():
     found = [f"{key}: {want} — {text}" for key, text in zh.items() if text != en[key]
              for pattern, want in wrong.items() if re.search(pattern, text)]
     assert found == []
+
+
+@pytest.mark.slow
+def test_pseudo_locale_workbook_titles_headings_and_notes(pseudo_catalogue, demo_runs):
+    """tables.xlsx in the pseudo-locale: every sheet title, column heading and notes label
+    came through the catalogue (a group item keeps its id: the user's name)."""
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from crmsurvey.study.results import load_results
+    from crmsurvey.study.workbook import workbook
+
+    results = load_results(demo_runs["en"] / "results.json")
+    local = results.model_copy(update={"study": results.study.model_copy(
+        update={"language": "en-XA"})})
+    tables = {p.stem: pd.read_csv(p) for p in sorted(demo_runs["en"].glob("*.csv"))}
+    book = openpyxl.load_workbook(io.BytesIO(workbook(tables, local)))
+    groups = set(results.settings.groups) | {results.settings.waves}
+    assert len(book.sheetnames) == len(tables) + 1
+    bad = [title for title in book.sheetnames if not title.startswith("⟦")]
+    for ws in book.worksheets:
+        heads = [c.value for c in ws[1]]
+        bad += [f"{ws.title}: {h}" for h in heads if isinstance(h, str)
+                and not h.startswith("⟦") and h not in groups]
+    notes = book.worksheets[-1]
+    bad += [f"notes: {r[0].value}" for r in notes.iter_rows(min_row=2)
+            if not str(r[0].value).startswith("⟦")]
+    assert bad == []
+
+
+@pytest.mark.slow
+def test_rerender_in_a_language_without_a_catalogue_is_an_input_error(demo_runs):
+    from crmsurvey.errors import InputError
+    from crmsurvey.pipeline import rerender
+
+    with pytest.raises(InputError, match="no catalogue for report language 'fr'.*: en, "):
+        rerender(demo_runs["zh-CN"], lang="fr")
+    assert not list(demo_runs["zh-CN"].glob("report.fr.*"))
