@@ -336,3 +336,91 @@ def test_rows_dropped_for_a_zero_weight_are_said(study, lang):
     listwise = t["handling_dropped"].format(method=t["note:missing_listwise"],
                                             reason=t["note:dropped_listwise"])
     assert listwise not in html.unescape(pages[lang])
+
+
+@pytest.fixture(scope="module")
+def pseudo(tmp_path_factory):
+    """A pseudo-locale ``en-XA`` made here from the English source: every entry wrapped in
+    ⟦ ⟧ with its letters accented (placeholders kept); the catalogue folder swapped for
+    one holding it."""
+    import shutil
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    from crmsurvey import _catalogue
+
+    accented = str.maketrans("aeiouycnAEIOUYCN", "áéíóúýçñÁÉÍÓÚÝÇÑ")
+
+    def transformed(text: str) -> str:
+        parts = re.split(r"(\{[^{}]*\})", text)
+        return "⟦" + "".join(p if p.startswith("{") else p.translate(accented)
+                             for p in parts) + "⟧"
+
+    where = tmp_path_factory.mktemp("pseudo")
+    source = _catalogue.LOCALES_DIR / "messages.pot"
+    shutil.copy(source, where / "messages.pot")
+    cat = Catalog(locale="en")
+    with open(source, "rb") as f:
+        for m in read_po(f, charset="utf-8"):
+            if m.id:
+                cat.add(m.id, transformed(m.id), context=m.context, flags=m.flags)
+    with open(where / "en_XA.po", "wb") as f:
+        write_po(f, cat)
+    mp = pytest.MonkeyPatch()
+    mp.setattr(_catalogue, "LOCALES_DIR", where)
+    yield "en-XA"
+    mp.undo()
+
+
+class _Items(HTMLParser):
+    """The text of every list item (``<li>``), by chapter (the id of its ``<h1>``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.items: list[tuple[str, str]] = []
+        self._chapter, self._li = "", None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "h1" and dict(attrs).get("id"):
+            self._chapter = dict(attrs)["id"]
+        if tag == "li":
+            self._li = []
+
+    def handle_endtag(self, tag):
+        if tag == "li" and self._li is not None:
+            self.items.append((self._chapter, " ".join(self._li)))
+            self._li = None
+
+    def handle_data(self, data):
+        if self._li is not None:
+            self._li.append(data)
+
+
+@pytest.mark.slow
+def test_pseudo_locale_every_note_and_reason_comes_from_the_catalogue(study, pseudo):
+    """In a pseudo-locale, each list item of the sample chapter, the methodology and the
+    appendix (the notes, screening rules and skipped groups) is catalogue text: with the
+    ⟦…⟧ spans and the user's data (group levels, file and column names, item ids,
+    construct ids and labels) taken out, no letter is left."""
+    from crmsurvey.report.render import build_html
+
+    results, _ = study
+    parser = _Items()
+    parser.feed(html.unescape(build_html(results, lang=pseudo)))
+    items = [text for chapter, text in parser.items
+             if chapter in ("sample", "methodology", "appendix")]
+    user = {v for row in results.indices for v in row.group.values()}
+    user |= {s.source for s in results.sample.sources} | {"备注", "resp_id"}
+    user |= set(results.model.items) | set(results.model.labels)
+    user |= {t for v in results.model.labels.values() for t in v.values()}
+    notes = [n for s in results.sample.sources for n in s.notes] + \
+        [s.reason for s in results.skipped]
+    assert len(items) >= len({n.code for n in notes}), items
+    for text in items:
+        left = text
+        while (cut := re.sub(r"⟦[^⟦⟧]*⟧", " ", left)) != left:
+            left = cut
+        for u in sorted(user, key=len, reverse=True):
+            left = left.replace(u, " ")
+        assert not re.search(r"[^\W\d_]", left), (text, left)
