@@ -904,19 +904,22 @@ def run_cmd(
         if engine is not None:
             engine.close()
     _out(f"wrote {output}/report.pdf, results.json and tables")
-    _problems(output, strict)
+    _problems(output, strict, lang)
 
 
-def _problems(output: Path, strict: bool) -> None:
-    """Say which parts of the run failed (they are in the results and the report);
-    with ``--strict`` any of them is exit 3."""
+def _problems(output: Path, strict: bool, lang: str | None = None) -> None:
+    """Say which parts of the run failed (they are in the results and the report), in
+    the report's language (its catalogue); with ``--strict`` any of them is exit 3."""
     from .errors import printable
+    from .report.i18n import diagnostic_text
     from .study import load_results
 
-    errors = [d for d in load_results(output / "results.json").diagnostics
-              if d.severity == "error"]
+    results = load_results(output / "results.json")
+    lang = lang or results.study.language
+    errors = [d for d in results.diagnostics if d.severity == "error"]
     for d in errors:  # group names come from the data: their controls are shown, not obeyed
-        sys.stderr.write(f"problem: {printable(d.message)}\n")
+        text = diagnostic_text(d.code, d.message, list(d.concerns), lang)
+        sys.stderr.write(f"problem: {printable(text)}\n")
     if strict and errors:
         raise typer.Exit(3)
 
