@@ -442,3 +442,24 @@ def test_ipma_quadrant_lines_only_with_two_drivers():
                   "actionable": True}]
     assert "stroke-dasharray" not in charts.ipma_chart(one, {}, "x", "y")
     assert "stroke-dasharray" in charts.ipma_chart(two, {}, "x", "y")
+
+
+def test_report_css_never_leaves_or_carries_one_table_row():
+    """A table of the report's stylesheet, pushed down the page line by line: wherever the
+    page breaks, neither page holds a single row of it."""
+    import io
+
+    weasyprint = pytest.importorskip("weasyprint")
+    css = (ROOT / "reports" / "default" / "report.css").read_text(encoding="utf-8")
+    rows = "".join(f"<tr><td>row{i:03d}</td><td>x</td></tr>" for i in range(20))
+    seen = set()
+    for lines in range(14, 33):
+        html = (f"<html><head><style>{css}</style></head><body>" + "<p>filler</p>" * lines
+                + f"<table><thead><tr><th>a</th><th>b</th></tr></thead><tbody>{rows}</tbody>"
+                "</table></body></html>")
+        reader = pypdf.PdfReader(io.BytesIO(weasyprint.HTML(string=html).write_pdf()))
+        counts = [sum(line.startswith("row") for line in (p.extract_text() or "").splitlines())
+                  for p in reader.pages]
+        assert sum(counts) == 20 and 1 not in counts, (lines, counts)
+        seen.add(tuple(c for c in counts if c))
+    assert any(len(c) == 2 for c in seen)  # the table did break across pages
