@@ -463,3 +463,18 @@ def test_report_css_never_leaves_or_carries_one_table_row():
         assert sum(counts) == 20 and 1 not in counts, (lines, counts)
         seen.add(tuple(c for c in counts if c))
     assert any(len(c) == 2 for c in seen)  # the table did break across pages
+
+
+def test_english_text_is_set_in_the_latin_face():
+    """Curly quotes, dashes and the middle dot of English text come from the Latin face
+    report.css names first (fonts-noto-core), not from the CJK face after it."""
+    import io
+
+    weasyprint = pytest.importorskip("weasyprint")
+    css = (ROOT / "reports" / "default" / "report.css").read_text(encoding="utf-8")
+    html = (f'<html lang="en"><head><style>{css}</style></head><body>'
+            "<p>“After use, your rating” – it’s 5–10 · n = 3</p></body></html>")
+    reader = pypdf.PdfReader(io.BytesIO(weasyprint.HTML(string=html).write_pdf()))
+    fonts = {str(f.get_object()["/BaseFont"]).split("+")[-1]
+             for p in reader.pages for f in p["/Resources"]["/Font"].values()}
+    assert fonts == {"Noto-Sans"}, fonts
