@@ -251,7 +251,9 @@ def _scorecard(results: Results, names, t: dict, r: _Render) -> dict | None:
             "now": t["index_in"].format(wave=card.wave) if card.wave else t["index"],
             "before": t["index_in"].format(wave=card.previous_wave) if changes else "",
             "changes": changes, "ranked": bool(card.rows),
-            "note": note + (" " + t["scorecard_note_change"] if changes else "")}
+            "note": t["sentence_join"].format(first=note, next=t[
+                "scorecard_note_change" if card.rows else "scorecard_note_change_one"])
+            if changes else note}
 
 
 def _gaps_table(shown: list, names, t: dict, r: _Render) -> dict | None:
