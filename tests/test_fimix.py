@@ -155,3 +155,158 @@ def test_refusals():
         fimix(res, segments=[1, 2, 3, 4])
     with pytest.raises(InputError):
         fimix(res, criterion="nope")
+
+
+# --- the study's segments: section and the report's segment page ----------------------
+
+def lc_run_path(tmp_path, segments: str = """  method: latent_class
+  indicators: [SAT, LOY, nps_group]
+  categorical: [nps_group]
+  describe: [brand, gender, age, sat1]
+  numbers: [1, 2, 3]
+  starts: 4"""):
+    """The study file with this ``segments:`` section, written in ``tmp_path``."""
+    (tmp_path / "s.yaml").write_text(f"""
+id: seg
+title: {{en: Segments, zh-CN: 细分}}
+questionnaire: ccsi
+data:
+  - simulate: {{n: 150, seed: 5, groups: {{brand: [A, B]}}}}
+pls: {{bootstrap: 100, seed: 7, fit_test: 0, predict_folds: 0}}
+segments:
+{segments}
+""", encoding="utf-8")
+    return tmp_path / "s.yaml"
+
+
+def _study(tmp_path, segments: str | None = None):
+    from crmsurvey.study import load_study, run_study
+
+    path = lc_run_path(tmp_path) if segments is None else lc_run_path(tmp_path, segments)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return run_study(load_study(path))
+
+
+@pytest.fixture(scope="module")
+def lc_run(tmp_path_factory):
+    return _study(tmp_path_factory.mktemp("lc"))
+
+
+@pytest.mark.slow
+def test_study_segments_section(lc_run):
+    r = lc_run.results
+    s = r.segments
+    assert s.method == "latent_class" and s.criterion == "bic"
+    fit = {row["segments"]: row for row in s.fit}
+    assert s.chosen == min(fit, key=lambda k: fit[k]["bic"])
+    member = lc_run.tables["segments_membership"]
+    assert [row.n for row in s.segments] == [int((member["segment"] == k).sum())
+                                             for k in range(1, s.chosen + 1)]
+    assert sum(row.share for row in s.segments) == pytest.approx(1.0)
+    tests = {t["variable"]: t for t in s.distinguish}
+    assert set(tests) == {"brand", "gender", "age", "sat1"}
+    assert tests["age"]["test"] == "chi2" and tests["sat1"]["test"] == "anova"
+
+
+@pytest.mark.slow
+def test_segment_nps_and_index_from_the_members(lc_run, tmp_path):
+    """Each segment's NPS (100 · (share 9–10 − share 0–6)) and mean index recomputed here
+    from the members' answers and a PLS fit of the same rows."""
+    from crmsurvey.study import load_study
+    from crmsurvey.study.run import _load
+
+    study = load_study(lc_run_path(tmp_path))
+    data, _, _ = _load(study)
+    member = lc_run.tables["segments_membership"].set_index("row")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = cs.pls(study.questionnaire.model_spec(), data,
+                     scale=study.questionnaire.scale_bounds())
+    idx = res.index_scores()
+    for row in lc_run.results.segments.segments:
+        rows = member.index[member["segment"] == row.segment]
+        x = data.loc[rows, "nps"].dropna().to_numpy(float)
+        assert row.nps == pytest.approx(100 * (np.mean(x >= 9) - np.mean(x <= 6)))
+        for c, v in row.indices.items():
+            assert v == pytest.approx(idx.loc[rows, c].mean(), abs=1e-6)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_segment_page_renders_in_both_languages(lc_run, lang):
+    from crmsurvey.report.i18n import strings
+    from crmsurvey.report.render import build_html
+
+    html = build_html(lc_run.results, lang=lang)
+    t = strings(lang)
+    page = html[html.index('id="segments"'):]
+    page = page[:page.index("</section>")]
+    assert t["seg_fit"] in page and t["seg_label"].format(k=1) in page
+    if lc_run.results.segments.chosen > 1:
+        assert t["seg_sizes"] in page and t["seg_profile"] in page
+
+
+@pytest.mark.slow
+def test_segment_page_words_come_from_the_catalogue(lc_run, tmp_path, monkeypatch):
+    """A pseudo-locale (every msgid accented and wrapped in ⟦ ⟧): the segment page holds
+    no letters outside those spans but the user's own names (constructs, items, levels)."""
+    import html as H
+    import re
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    from crmsurvey import _catalogue
+    from crmsurvey.report.render import build_html
+
+    src = _catalogue.LOCALES_DIR / "messages.pot"
+    accent = str.maketrans("aeiouycnAEIOUYCN", "áéíóúýçñÁÉÍÓÚÝÇÑ")
+    cat = Catalog(locale="en")
+    with open(src, "rb") as f:
+        for m in read_po(f):
+            if m.id:
+                parts = re.split(r"(\{[^{}]*\})", m.id)
+                cat.add(m.id, "⟦" + "".join(p if p.startswith("{") else p.translate(accent)
+                                             for p in parts) + "⟧",
+                        context=m.context, flags=m.flags)
+    (tmp_path / "messages.pot").write_bytes(src.read_bytes())
+    with open(tmp_path / "en_XA.po", "wb") as f:
+        write_po(f, cat)
+    monkeypatch.setattr(_catalogue, "LOCALES_DIR", tmp_path)
+    page = build_html(lc_run.results, lang="en-XA")
+    page = page[page.index('id="segments"'):]
+    page = page[page.index(">") + 1:page.index("</section>")]
+    text = H.unescape(re.sub(r"<[^>]+>", "\u2063", page))
+    while (t2 := re.sub(r"⟦[^⟦⟧]*⟧", " ", text)) != text:
+        text = t2
+    r = lc_run.results
+    texts = [*r.model.labels.values(), *r.segments.labels.values(),
+             *[v for lev in r.segments.levels.values() for v in lev.values()]]
+    user = [w for v in texts for w in v.values()] + ["A", "B"]
+    for u in sorted(filter(None, user), key=len, reverse=True):
+        text = text.replace(u, " ")
+    left = [p.strip() for p in text.split("\u2063") if re.search(r"[^\W\d_]", p)]
+    assert left == []
+
+
+@pytest.mark.slow
+def test_study_fimix_segments(tmp_path):
+    run = _study(tmp_path, """  method: fimix
+  numbers: [1, 2]
+  starts: 3""")
+    s = run.results.segments
+    assert s.method == "fimix" and s.criterion == "caic"
+    fit = {row["segments"]: row for row in s.fit}
+    assert s.chosen == min(fit, key=lambda k: fit[k]["caic"])
+    assert {"aic", "aic3", "aic4", "bic", "caic", "hq", "mdl5", "en", "nfi", "nec"} <= set(
+        s.fit[0])
+    if s.chosen > 1:
+        assert all(row.paths for row in s.segments)
+
+
+def test_segments_refusals(tmp_path):
+    from crmsurvey.errors import InputError
+
+    with pytest.raises(InputError, match="neither a construct nor an item"):
+        _study(tmp_path, """  indicators: [NOPE]""")

@@ -3,13 +3,14 @@
 from .clv import clv_bgnbd, clv_simple, rfm_summary
 from .kano import classify as kano_classify
 from .kano import kano_pairs, kano_table
+from .latent_class import explain_segments, latent_classes
 from .link import compare_groups, link_customers
 from .scores import csat, nps, nps_compare, nps_table
 from .segments import abc_classes, quintile_scores, rfm
 from .transactions import Transactions, load_transactions
 from .typology import dick_basu, typology_shares
 
-__all__ = ["Transactions", "abc_classes", "clv_bgnbd", "clv_simple", "compare_groups", "csat", "dick_basu",
-           "kano_classify", "kano_pairs", "kano_table", "link_customers", "load_transactions", "nps",
+__all__ = ["Transactions", "abc_classes", "clv_bgnbd", "clv_simple", "compare_groups", "csat", "dick_basu", "explain_segments",
+           "kano_classify", "kano_pairs", "kano_table", "latent_classes", "link_customers", "load_transactions", "nps",
            "nps_compare", "nps_table", "quintile_scores", "rfm", "rfm_summary",
            "typology_shares"]

@@ -9,12 +9,13 @@ from __future__ import annotations
 from .._verb import make_verb_package
 from .cvpat import cvpat, cvpat_compare
 from .endogeneity import copula_test
+from .fimix import FIMIX, fimix
 from .estimate import pls
 from .result import Diagnostic, PLSResult, PLSSettings
 from .selection import model_weights
 
 __all__ = ["pls", "PLSResult", "PLSSettings", "Diagnostic", "model_weights", "cvpat",
-           "cvpat_compare", "copula_test"]
+           "cvpat_compare", "copula_test", "fimix", "FIMIX"]
 
 # the package is callable as its verb, with the verb's signature and docstring
 make_verb_package(__name__, "pls")
