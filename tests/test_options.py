@@ -32,7 +32,7 @@ SURFACES = {
     PLSOptions: (pls, schema.PLSOptions, "pls",
                  {"weights", "scale", "design", "chunk", "progress", "engine"}),
     CBSEMOptions: (cbsem, schema.CBSEMOptions, "cbsem",
-                   {"weights", "group", "reliability", "chunk", "engine"}),
+                   {"weights", "group", "group_equal", "reliability", "chunk", "engine"}),
 }
 RECORDS = list(SURFACES)
 SMALL = "SAT =~ sat1 + sat2 + sat3\nLOY =~ loy1 + loy2\nLOY ~ SAT"
