@@ -4,6 +4,7 @@ them, which drivers matter in each, and how the number of segments was chosen.""
 from __future__ import annotations
 
 from ..study.results import Results
+from ..study.segments import MIN_SEGMENT_N
 from .filters import num, pct, pval, text_in
 
 __all__ = ["segments_context"]
@@ -125,10 +126,14 @@ def _drivers(s, t, names, segs) -> dict:
                           "strong": bool(d and d.get("significant"))})
         rows.append({"label": names[c], "cells": cells})
     has_ci = any(d.get("significant") is not None for r in s.segments for d in r.drivers)
+    note = t["seg_drivers_note" if has_ci else "seg_drivers_note_noci"].format(
+        target=names[s.target])
+    if any(not r.drivers and r.n < MIN_SEGMENT_N for r in s.segments):
+        note = t["sentence_join"].format(first=note, next=t["seg_drivers_small"].format(
+            n=MIN_SEGMENT_N))
     return {"drivers": rows,
             "drivers_title": t["seg_drivers"].format(target=names[s.target]),
-            "drivers_note": t["seg_drivers_note" if has_ci else "seg_drivers_note_noci"]
-            .format(target=names[s.target])}
+            "drivers_note": note}
 
 
 def _paths(s, names, segs) -> list[dict]:
