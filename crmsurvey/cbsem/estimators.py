@@ -74,7 +74,7 @@ ESTIMATORS: dict[str, EstimatorRecord] = {r.name: r for r in (
                           "pairwise deletion for ordered data is not available here)"),
                          ("weights", "polychoric correlations are unweighted here"),
                          ("bootstrap", "its resamples refit one group of ordered items "
-                          "without equality constraints"))),
+                          "with free thresholds"))),
 )}
 
 

@@ -10,7 +10,8 @@ Each resample is a vector of row frequencies (the shared seed blocks of
 3. the DWLS weights ``1 / diag(Γ_ρρ)``: the scores of Muthén (1984) depend on a row only
    through its cell of the pair's table, so the diagonal of ``Γ`` is a sum over cells
    (:func:`rho_variances`; equal to the diagonal of :func:`crmsurvey.cbsem.wlsmv.nacov`);
-4. DWLS by batched Gauss–Newton with the analytic ``∂Σ/∂θ``, from the full-sample solution.
+4. DWLS by batched Gauss–Newton with the analytic ``∂Σ/∂θ``, from the full-sample solution
+   (equality constraints through ``free = K u + c``).
 
 A resample fails (counted, left out) when a category of an item is empty in it — the
 thresholds would change in number, as lavaan's ``bootstrapLavaan`` fails there too — or a
@@ -67,38 +68,42 @@ def rho_variances(counts: np.ndarray, tau_a: np.ndarray, tau_b: np.ndarray,
 
 
 def dwls_batch(st: Structure, resid: np.ndarray, theta: np.ndarray, r: np.ndarray,
-               w: np.ndarray, *, tol: float = 1e-10, max_iter: int = 100
+               w: np.ndarray, *, k: np.ndarray | None = None, c: np.ndarray | None = None,
+               tol: float = 1e-10, max_iter: int = 100
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """DWLS in the delta parameterisation for a stack of correlation vectors.
 
     ``resid`` marks the residual variances among the structure's parameters (not free:
     ``1 − explained``); ``theta`` (B, free) starts Gauss–Newton, ``r`` and ``w`` (B, pairs)
-    are the polychorics (upper triangle) and their weights. Returns the full parameter
-    vectors (B, q) with the residual variances filled in, the implied correlations, a
-    converged mask and the iterations used.
+    are the polychorics (upper triangle) and their weights; equality constraints, if any,
+    as ``free = K u + c`` (Gauss–Newton in ``u``). Returns the full parameter vectors
+    (B, q) with the residual variances filled in, the implied correlations, a converged
+    mask and the iterations used.
     """
     a, b = np.triu_indices(len(st.observed), 1)
     free = ~resid
-    theta = theta.copy()
+    if k is None:
+        k, c = np.eye(int(free.sum())), np.zeros(int(free.sum()))
+    u = np.linalg.lstsq(k, (theta - c).T, rcond=None)[0].T  # (B, npar)
     full = np.zeros((len(theta), st.q))
     done = np.zeros(len(theta), bool)
     it = 0
     for it in range(1, max_iter + 1):
-        full[:, free] = theta
+        full[:, free] = u @ k.T + c
         sigma, aux = st.implied(full)
         res = r - sigma[:, a, b]
-        jac = st.derivatives(aux)[:, free][:, :, a, b]  # (B, free, pairs)
+        jac = np.einsum("bfp,fk->bkp", st.derivatives(aux)[:, free][:, :, a, b], k)
         lhs = np.einsum("bkp,bp,blp->bkl", jac, w, jac)
         rhs = np.einsum("bkp,bp->bk", jac, w * res)
         try:
             step = np.linalg.solve(lhs, rhs[..., None])[..., 0]
         except np.linalg.LinAlgError:
             step = np.stack([np.linalg.lstsq(m, v, rcond=None)[0] for m, v in zip(lhs, rhs)])
-        theta += step
+        u += step
         done = ~(np.abs(step) >= tol).any(axis=1)
         if done.all():
             break
-    full[:, free] = theta
+    full[:, free] = u @ k.T + c
     sigma = st.implied(full)[0]
     full[:, resid] = 1 - np.diagonal(sigma, axis1=1, axis2=2)[:, st.row[resid]]
     return full, sigma[:, a, b], done, it
@@ -116,6 +121,8 @@ class OrdinalChunk:
     seed: int
     blocks: range
     stop: int
+    k: np.ndarray | None = None  # equality constraints: free = K u + c
+    c: np.ndarray | None = None
 
 
 def ordinal_chunk(task: OrdinalChunk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -145,7 +152,8 @@ def _ordinal_chunk(task: OrdinalChunk) -> tuple[np.ndarray, np.ndarray, np.ndarr
     w = np.where(bad[:, None], 1.0, w)
     rho = np.where(bad[:, None], task.rho, rho)
     full, _, done, _ = dwls_batch(task.st, task.resid,
-                               np.broadcast_to(task.theta, (len(freq), task.theta.size)), rho, w)
+                                  np.broadcast_to(task.theta, (len(freq), task.theta.size)),
+                                  rho, w, k=task.k, c=task.c)
     bad |= ~done | ~np.isfinite(full).all(axis=1)
     thresholds = tau[:, :, 1:-1][:, real[:, 1:]]  # each item's own thresholds, in order
     return (np.where(bad[:, None], np.nan, full), np.where(bad[:, None], np.nan, thresholds),
@@ -153,15 +161,17 @@ def _ordinal_chunk(task: OrdinalChunk) -> tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def ordinal_draws(st: Structure, resid: np.ndarray, onehot: np.ndarray, theta: np.ndarray,
-                  rho: np.ndarray, *, n_boot: int, seed: int, chunk: int, engine=None
+                  rho: np.ndarray, *, n_boot: int, seed: int, chunk: int, engine=None,
+                  k: np.ndarray | None = None, c: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parameter draws (n_boot, q), threshold draws and the failed mask; chunks run on
-    ``engine`` (see :mod:`crmsurvey.engine`)."""
+    ``engine`` (see :mod:`crmsurvey.engine`); ``k``, ``c``: equality constraints (see
+    :func:`dwls_batch`)."""
     from ..engine import run_units
 
-    pairs, k = len(rho), onehot.shape[2]
-    chunk = max(BLOCK, min(chunk, int(_MEMORY // (pairs * (k - 1) ** 2 * 40 * 8))))
-    tasks = [OrdinalChunk(st, resid, onehot, theta, rho, seed, blocks, stop)
+    pairs, n_cat = len(rho), onehot.shape[2]
+    chunk = max(BLOCK, min(chunk, int(_MEMORY // (pairs * (n_cat - 1) ** 2 * 40 * 8))))
+    tasks = [OrdinalChunk(st, resid, onehot, theta, rho, seed, blocks, stop, k, c)
              for blocks, stop in chunk_blocks(n_boot, chunk)]
     results = run_units(ordinal_chunk, tasks, engine)
-    return tuple(np.concatenate([res[k] for res in results]) for k in range(3))
+    return tuple(np.concatenate([res[i] for res in results]) for i in range(3))

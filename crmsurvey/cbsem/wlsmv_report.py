@@ -16,17 +16,30 @@ __all__ = ["report", "bootstrap_refusal"]
 
 def bootstrap_refusal(model: OrderedModel, ordered: list[str], ngroups: int) -> str:
     """Why the WLSMV bootstrap cannot refit this model ('' when it can): it refits one
-    group of ordered items with the thresholds saturated and no equality constraint."""
+    group of ordered items with the thresholds saturated; equality constraints may tie
+    the covariance structure's parameters."""
     pt = model.pt
     if ngroups > 1:
         return "it refits one group at a time (no group=)"
     if len(ordered) < len(model.observed):
         return "it refits models whose items are all ordered"
     user = pt[(pt.user == 1) & pt.op.isin(["|", "~1", "~*~"])]
-    if not model.cons.trivial or len(user):
-        return ("it refits models without equality constraints, fixed thresholds or "
-                "intercepts")
+    if len(user) or _covariance_constraints(model) is None:
+        return ("it refits models whose thresholds are free and whose equality "
+                "constraints tie loadings, paths or (co)variances only")
     return ""
+
+
+def _covariance_constraints(model: OrderedModel):
+    """``(K, c)`` of the covariance structure's parameters alone, or None when a
+    constraint reaches a threshold, intercept or scale factor."""
+    rows = model.groups[0].cov_rows
+    k = model.cons.k
+    used = np.flatnonzero(np.abs(k[rows]).sum(axis=0) > 0)
+    others = np.setdiff1d(np.arange(k.shape[0]), rows)
+    if np.abs(k[np.ix_(others, used)]).sum() > 0 or np.abs(model.cons.c[others]).sum() > 0:
+        return None
+    return k[np.ix_(rows, used)], model.cons.c[rows]
 
 
 def _group_table(model: OrderedModel, g: int, x: np.ndarray, se_x: np.ndarray, ci: float):
@@ -206,9 +219,10 @@ def _bootstrap(model, s, frame, x, est, ci, n_boot, seed, chunk, engine):
     theta = x[grp.cov_rows]
     y = s.codes
     onehot = (y[:, :, None] == np.arange(y.max() + 1)).astype(float)
+    k, c = _covariance_constraints(model)
     draws, th_draws, failed = ordinal_draws(st, resid, onehot, theta, s.stats[s.n_th:],
                                             n_boot=n_boot, seed=seed, chunk=chunk,
-                                            engine=engine)
+                                            engine=engine, k=k, c=c)
     names = [*st.names, *est.label[est.op.eq("|")]]
     est, table = bootstrap_columns(est, np.hstack([draws, th_draws]), names, ci)
     n_failed = int(failed.sum())
