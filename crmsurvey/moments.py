@@ -234,11 +234,14 @@ class PairProducts:
         if getattr(self, "_kept", None) is not None:
             return self._kept[rows]
         xc = self.x[rows]
-        i, j = self.iu
+        p = self.p
         out = np.empty((len(xc), self.width))
         out[:, 0] = 1.0
-        out[:, 1:1 + self.p] = xc
-        np.multiply(xc[:, i], xc[:, j], out=out[:, 1 + self.p:])
+        out[:, 1:1 + p] = xc
+        at = 1 + p
+        for i in range(p):  # item i times items i.. p-1: the pairs (i, j ≥ i) in order
+            np.multiply(xc[:, i:i + 1], xc[:, i:], out=out[:, at:at + p - i])
+            at += p - i
         return out
 
     def sums(self, freq, *, step: int | None = None) -> Sums:
