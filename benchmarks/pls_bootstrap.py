@@ -106,8 +106,8 @@ def main() -> None:
           f"{args.seminr} resamples in {t_peer:.2f} s = {per_peer:,.0f} µs/resample "
           f"(CPU {cpu_peer:,.0f} µs)")
     print(f"  crmsurvey pls:          {args.ours} resamples in {t_ours:.2f} s = "
-          f"{per_ours:,.1f} µs/resample (CPU {cpu_ours:,.1f} µs; whole call: fit, bootstrap, "
-          f"quality, tables, {len(res.indirect)} indirect effects)")
+          f"{per_ours:,.1f} µs/resample (CPU {cpu_ours:,.1f} µs; whole call: fit, "
+          f"bootstrap, quality, tables, {len(res.indirect)} indirect effects)")
     print(f"  ratio: crmsurvey is {per_peer / per_ours:,.0f}x faster per resample "
           f"(CPU time: {cpu_peer / cpu_ours:,.0f}x); 1-min load average after: "
           f"{os.getloadavg()[0]:.2f}")

@@ -23,8 +23,8 @@ import numpy as np
 from ._random import block_rng
 from .resampling import BLOCK, ROW_BLOCK, Multinomial, Resampling
 
-__all__ = ["BLOCK", "WORK_BYTES", "KEEP_BYTES", "Moments", "Sums", "PairProducts", "Frequencies", "Dense",
-           "Resampled", "LeaveOneOut", "as_frequencies", "from_cov", "moments", "moments_of",
+__all__ = ["BLOCK", "WORK_BYTES", "KEEP_BYTES", "Moments", "Sums", "PairProducts",
+           "Frequencies", "Dense", "Resampled", "LeaveOneOut", "as_frequencies", "from_cov", "moments", "moments_of",
            "resample_counts", "resample_indices", "resample_moments", "chunk_blocks", "row_chunks",
            "row_step"]
 
@@ -176,12 +176,23 @@ class Sums:
 
     def moments(self) -> Moments:
         """Means, standard deviations and correlations of each sample."""
-        i, j = np.triu_indices(len(self.centre))
         total = self.total[:, None]
         mean_c = self.s1 / total
         cov = self.s2 / total
-        cov -= mean_c[:, i] * mean_c[:, j]
+        cov -= _pair_products(mean_c)
         return _from_pair_cov(mean_c + self.centre, cov, self.total)
+
+
+def _pair_products(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``a[:, i] * a[:, j]`` for every pair i ≤ j, in ``np.triu_indices`` order:
+    (n, p(p+1)/2), formed as column i times columns i.. p−1 (slices, no gathers)."""
+    n, p = a.shape
+    out = np.empty((n, p * (p + 1) // 2)) if out is None else out
+    at = 0
+    for i in range(p):
+        np.multiply(a[:, i:i + 1], a[:, i:], out=out[:, at:at + p - i])
+        at += p - i
+    return out
 
 
 def _from_pair_cov(mean: np.ndarray, cov: np.ndarray, total: np.ndarray) -> Moments:
@@ -193,7 +204,7 @@ def _from_pair_cov(mean: np.ndarray, cov: np.ndarray, total: np.ndarray) -> Mome
     diag = np.flatnonzero(i == j)
     sd = np.sqrt(np.clip(cov[:, diag], 0.0, None))
     with np.errstate(divide="ignore", invalid="ignore"):
-        cov /= sd[:, i] * sd[:, j]
+        cov /= _pair_products(sd)
     cov[:, diag] = 1.0
     corr = np.take(cov, _pair_of_cell(p), axis=1)  # C order, as every consumer reads it
     return Moments(mean, sd, corr.reshape(len(cov), p, p), total)
@@ -234,14 +245,10 @@ class PairProducts:
         if getattr(self, "_kept", None) is not None:
             return self._kept[rows]
         xc = self.x[rows]
-        p = self.p
         out = np.empty((len(xc), self.width))
         out[:, 0] = 1.0
-        out[:, 1:1 + p] = xc
-        at = 1 + p
-        for i in range(p):  # item i times items i.. p-1: the pairs (i, j ≥ i) in order
-            np.multiply(xc[:, i:i + 1], xc[:, i:], out=out[:, at:at + p - i])
-            at += p - i
+        out[:, 1:1 + self.p] = xc
+        _pair_products(xc, out[:, 1 + self.p:])
         return out
 
     def sums(self, freq, *, step: int | None = None) -> Sums:
@@ -269,9 +276,8 @@ class PairProducts:
         whole = self.sums(Dense(f.weights[None]))
         rows = slice(f.left.start, f.left.stop)
         w, xc = f.weights[rows], self.x[rows]
-        i, j = self.iu
         return Sums(whole.total - w, whole.s1 - w[:, None] * xc,
-                    whole.s2 - w[:, None] * (xc[:, i] * xc[:, j]), self.centre)
+                    whole.s2 - w[:, None] * _pair_products(xc), self.centre)
 
     def moments(self, freq, *, step: int | None = None) -> Moments:
         """Moments of each sample of ``freq``: non-negative row frequencies, a (B, n)
