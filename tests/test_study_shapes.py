@@ -478,3 +478,19 @@ def test_english_text_is_set_in_the_latin_face():
     fonts = {str(f.get_object()["/BaseFont"]).split("+")[-1]
              for p in reader.pages for f in p["/Resources"]["/Font"].values()}
     assert fonts == {"Noto-Sans"}, fonts
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", list(STUDIES))
+def test_no_heading_ends_a_page(shapes, study, lang):
+    """Every heading of the HTML (h1–h3) is kept with what follows it: none is the last
+    line of body text on a page."""
+    import html as html_lib
+
+    html_path, pdf_path, _, _ = shapes[study][lang]
+    source = html_path.read_text(encoding="utf-8")
+    heads = {re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", "", h))).strip()
+             for h in re.findall(r"<h[123][^>]*>(.*?)</h[123]>", source, flags=re.S)}
+    for number, page in enumerate(pypdf.PdfReader(str(pdf_path)).pages[2:], start=3):
+        body = [line.strip() for line in (page.extract_text() or "").splitlines()][:-2]
+        assert not body or body[-1] not in heads, (study, lang, number, body[-1])
