@@ -102,7 +102,7 @@ def test_criteria_as_defined(two):
 def test_matches_plain_em_two_classes():
     df, _ = _planted(500, 5)
     lc = latent_classes(df, continuous=["x1", "x2"], categorical=["nps"], classes=[2],
-                        starts=6, seed=2, tol=1e-12, max_iter=5000)
+                        starts=6, seed=2, tol=1e-14, max_iter=5000)
     ll, r, params = _plain_em(df[["x1", "x2"]].to_numpy(), df["nps"].to_numpy())
     f = lc.fit
     assert f.loglik == pytest.approx(ll, rel=1e-8)

@@ -230,22 +230,27 @@ def _gamma_step(d: _Data, r, gamma) -> np.ndarray:
 
 
 def _fit_k(d: _Data, k: int, starts: int, rng, max_iter: int, tol: float):
+    """EM for every start together; a start stops when its log-likelihood settles
+    (only the others go on)."""
     n = d.x.shape[0]
     r = rng.dirichlet(np.ones(k), size=(starts, n))               # random posteriors
     gamma = np.zeros((starts, k, d.z.shape[1]))
-    old = np.full(starts, -np.inf)
-    it, converged = 0, False
+    mu = np.zeros((starts, k, d.x.shape[1]))
+    var, theta = np.ones_like(mu), np.ones((starts, k, d.onehot.shape[1]))
+    ll, done = np.full(starts, -np.inf), np.zeros(starts, bool)
+    it = 0
     for it in range(1, max_iter + 1):
-        mu, var, theta, gamma = _m_step(d, r, gamma)
-        joint = _log_prior(d, gamma) + _log_dens(d, mu, var, theta)
+        a = np.flatnonzero(~done)
+        mu[a], var[a], theta[a], gamma[a] = _m_step(d, r[a], gamma[a])
+        joint = _log_prior(d, gamma[a]) + _log_dens(d, mu[a], var[a], theta[a])
         row = _lse(joint)
-        r = np.exp(joint - row)
-        ll = row.sum(axis=(1, 2))
-        if np.all(np.abs(ll - old) <= tol * (1 + np.abs(ll))):
-            converged = True
+        r[a] = np.exp(joint - row)
+        new = row.sum(axis=(1, 2))
+        done[a] = np.abs(new - ll[a]) <= tol * n      # change per respondent
+        ll[a] = new
+        if done.all():
             break
-        old = ll
-    return ll, r, mu, var, theta, gamma, it, converged
+    return ll, r, mu, var, theta, gamma, it, bool(done.all())
 
 
 def _npar(d: _Data, k: int) -> int:
@@ -258,7 +263,7 @@ def latent_classes(data: pd.DataFrame, *, continuous: Sequence[str] = (),
                    classes: Sequence[int] = (1, 2, 3, 4, 5, 6),
                    criterion: Literal["bic", "aic3", "caic", "aic"] = "bic",
                    starts: int = 20, seed: int | None = DEFAULT_SEED,
-                   max_iter: int = 1000, tol: float = 1e-8) -> LatentClasses:
+                   max_iter: int = 1000, tol: float = 1e-6) -> LatentClasses:
     """Latent-class (latent profile) models for each number of ``classes``; the one with
     the smallest ``criterion`` is chosen.
 
@@ -280,6 +285,9 @@ def latent_classes(data: pd.DataFrame, *, continuous: Sequence[str] = (),
         is kept.
     seed : int or None
         Seed of the starts (:mod:`crmsurvey._random`).
+    max_iter, tol : int, float
+        A start's EM stops when its log-likelihood changes by less than ``tol`` per
+        respondent, or after ``max_iter`` iterations (a ``non_convergence`` diagnostic).
 
     Returns
     -------

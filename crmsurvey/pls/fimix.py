@@ -158,28 +158,35 @@ def _log_dens(eq: _Eqs, betas, psis) -> np.ndarray:
 
 
 def _fit_k(eq: _Eqs, k: int, starts: int, rng, max_iter: int, tol: float):
+    """EM for every start together; a start stops when its log-likelihood settles
+    (only the others go on)."""
     n = eq.y.shape[0]
     r = rng.dirichlet(np.full(k, 0.5), size=(starts, n))
-    old, converged = np.full(starts, -np.inf), False
+    betas = [np.zeros((starts, k, x.shape[1])) for x in eq.xs]
+    psis = [np.ones((starts, k)) for _ in eq.xs]
+    ll, done = np.full(starts, -np.inf), np.zeros(starts, bool)
     for _ in range(max_iter):
-        pi = r.mean(axis=1)                                        # (S, K)
-        betas, psis = _m_step(eq, r)
-        joint = np.log(np.maximum(pi, 1e-300))[:, None, :] + _log_dens(eq, betas, psis)
+        a = np.flatnonzero(~done)
+        pi = r[a].mean(axis=1)                                     # (S, K)
+        b, p = _m_step(eq, r[a])
+        for j in range(len(eq.xs)):
+            betas[j][a], psis[j][a] = b[j], p[j]
+        joint = np.log(np.maximum(pi, 1e-300))[:, None, :] + _log_dens(eq, b, p)
         top = joint.max(axis=2, keepdims=True)
         row = top + np.log(np.exp(joint - top).sum(axis=2, keepdims=True))
-        r = np.exp(joint - row)
-        ll = row.sum(axis=(1, 2))
-        if np.all(np.abs(ll - old) <= tol * (1 + np.abs(ll))):
-            converged = True
+        r[a] = np.exp(joint - row)
+        new = row.sum(axis=(1, 2))
+        done[a] = np.abs(new - ll[a]) <= tol * n      # change per respondent
+        ll[a] = new
+        if done.all():
             break
-        old = ll
-    return ll, r, betas, psis, converged
+    return ll, r, betas, psis, bool(done.all())
 
 
 def fimix(result, *, segments: Sequence[int] = (1, 2, 3, 4),
           criterion: Literal["caic", "aic3", "aic4", "bic", "aic", "hq", "mdl5"] = "caic",
           starts: int = 10, seed: int | None = DEFAULT_SEED, max_iter: int = 5000,
-          tol: float = 1e-10) -> FIMIX:
+          tol: float = 1e-6) -> FIMIX:
     """FIMIX-PLS on a fitted PLS model's construct scores.
 
     Parameters
@@ -196,6 +203,9 @@ def fimix(result, *, segments: Sequence[int] = (1, 2, 3, 4),
         Random starts per number of segments; the best log-likelihood is kept.
     seed : int or None
         Seed of the starts (:mod:`crmsurvey._random`).
+    max_iter, tol : int, float
+        A start's EM stops when its log-likelihood changes by less than ``tol`` per
+        respondent, or after ``max_iter`` iterations (a ``non_convergence`` diagnostic).
 
     Returns
     -------
