@@ -227,9 +227,12 @@ def test_percentile_bounds_are_numpys_quantiles(n_boot):
     draws = rng.standard_normal((n_boot, 6))
     draws[:, 2] = 0.5  # a constant column
     for ci in (0.95, 0.9, 0.99, 0.8):
-        lo, hi = intervals(np.zeros(6), draws, ci=ci, method="percentile")
-        want = np.quantile(draws, [(1 - ci) / 2, 1 - (1 - ci) / 2], axis=0)
-        assert np.array_equal(lo, want[0]) and np.array_equal(hi, want[1])
+        for given in (draws, np.asfortranarray(draws)):  # the draws are left as they are
+            kept = given.copy()
+            lo, hi = intervals(np.zeros(6), given, ci=ci, method="percentile")
+            assert np.array_equal(given, kept)
+            want = np.quantile(draws, [(1 - ci) / 2, 1 - (1 - ci) / 2], axis=0)
+            assert np.array_equal(lo, want[0]) and np.array_equal(hi, want[1])
     if n_boot > 2:
         draws[0, 4] = np.nan
         lo, hi = intervals(np.zeros(6), draws, ci=0.95, method="percentile")

@@ -152,9 +152,11 @@ def intervals(est: np.ndarray, draws: np.ndarray, *, ci: float, method: str,
         # resamples) take the quantiles of complete columns, all at once
         probs = [alpha, 1 - alpha]
         whole = np.isfinite(draws).all(axis=0)
-        out = np.empty((2, draws.shape[1]))
-        out[:, whole] = _quantiles(draws[:, whole], probs)
-        if not whole.all():
+        if whole.all():
+            out = _quantiles(draws, probs)
+        else:
+            out = np.empty((2, draws.shape[1]))
+            out[:, whole] = _quantiles(draws[:, whole], probs)
             out[:, ~whole] = np.nanquantile(draws[:, ~whole], probs, axis=0)
         return out[0], out[1]
     ok = np.isfinite(draws)
@@ -180,7 +182,7 @@ def _quantiles(draws: np.ndarray, probs: list[float]) -> np.ndarray:
     b, m = draws.shape
     if b == 0 or m == 0:
         return np.full((len(probs), m), np.nan)
-    x = np.ascontiguousarray(draws.T)  # (m, B): each column's draws contiguous
+    x = np.array(draws.T, order="C")  # (m, B) copy: each column's draws contiguous
     at = [(b - 1) * q for q in probs]  # numpy's virtual index for type 7
     low = [min(int(np.floor(v)), b - 1) for v in at]
     # each quantile needs the order statistics lo and lo + 1; partitioning at the last of
