@@ -26,7 +26,8 @@ from ..notes import Note
 from ..options import CBSEM, CBSEMMissing, Estimator
 from .build import LEAST_SQUARES, Built, build, fit_covariance, ls_measures
 from .estimators import ESTIMATORS, auto_missing, check
-from .fitmeasures import FIT_NAMES, combine_groups, fit_measures, information_criteria
+from .fitmeasures import FIMLC_NAMES, FIT_NAMES, combine_groups, fit_measures, \
+    information_criteria
 from .result import CBSEMResult, CBSEMSettings
 from .sample import admissible as _admissible, covariance as _covariance, \
     model_frame as _frame
@@ -267,6 +268,8 @@ def _fit_one(syntax, data, *, estimator, missing, bootstrap, seed, ci, weights, 
     r2 = r2_of(st, latent, theta, sigma, inner_cov)
     problems += check_collinearity(est, inner_cov[np.ix_(li, li)], latent, r2)
     fit, est, notes = _fit_block(rec, built, sol, est, x, w, s, n, npar, df, missing, ci)
+    if group_label is None:  # kept for combining a multi-group fit's groups only
+        fit = {k: v for k, v in fit.items() if k not in FIMLC_NAMES}
     notes = [*x_note, *notes]
     se_kind, n_failed, n_inadmissible, table, draws = sol.se_kind, 0, 0, None, None
     if bootstrap:

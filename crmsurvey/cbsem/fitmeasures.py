@@ -10,12 +10,22 @@ from __future__ import annotations
 import numpy as np
 from .distributions import chi2_sf, ncx2_cdf, ncx2_noncentrality
 
-__all__ = ["FIT_NAMES", "fit_measures", "combine_groups", "loglik", "srmr", "rmsea_ci", "cfi",
-           "tli", "rmsea", "chi2_sf"]
+__all__ = ["FIT_NAMES", "ROBUST_NAMES", "FIMLC_NAMES", "fit_measures", "combine_groups",
+           "scaled_measures", "scaled_difference", "loglik", "srmr", "rmsea_ci", "cfi", "tli", "rmsea", "chi2_sf"]
 
 FIT_NAMES = ("npar", "chisq", "df", "pvalue", "baseline_chisq", "baseline_df", "cfi", "tli",
              "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "rmsea_pvalue", "srmr", "aic", "bic",
              "loglik", "ntotal")
+# lavaan's scaled test (MLM, MLR) and the robust indices built on it
+ROBUST_NAMES = ("chisq_scaled", "df_scaled", "pvalue_scaled", "chisq_scaling_factor",
+                "baseline_chisq_scaled", "baseline_df_scaled", "baseline_pvalue_scaled",
+                "baseline_chisq_scaling_factor", "cfi_scaled", "tli_scaled", "cfi_robust",
+                "tli_robust", "rmsea_scaled", "rmsea_robust")
+# a group's FIML-corrected statistics and scaling factors (lavaan's XX3, c.hat3 and their
+# baseline values, Zhang & Savalei 2023), kept in each group's fit of a multi-group MLR
+# with FIML so that the groups' robust indices can be combined
+FIMLC_NAMES = ("fimlc_chisq", "fimlc_scaling_factor", "fimlc_baseline_chisq",
+               "fimlc_baseline_scaling_factor")
 
 
 def loglik(s: np.ndarray, sigma: np.ndarray, n: float) -> float:
@@ -99,6 +109,58 @@ def rmsea(t: float, df: float, n: float, c: float = 1.0) -> float:
     return float(np.sqrt(max(t / n / df - c / n, 0.0))) if df > 0 else np.nan
 
 
+def scaled_measures(chisq: float, df: float, base: float, base_df: float, c: float,
+                    c_b: float, n: float, *, groups: int = 1,
+                    corrected: tuple[float, float, float, float] | None = None
+                    ) -> dict[str, float]:
+    """lavaan's scaled and robust measures (:data:`ROBUST_NAMES`) from the statistic ``T``
+    and its scaling factor ``c`` (the same for the baseline model): ``T/c`` and the fit
+    indices on it, and the robust CFI/TLI/RMSEA (Brosseau-Liard, Savalei & Li 2012, 2014)
+    — with missing data on the FIML-corrected ``corrected = (T₃, c₃, T₃_b, c₃_b)``.
+    Over ``groups`` groups RMSEA carries lavaan's factor ``sqrt(G)``.
+
+    >>> m = scaled_measures(120.0, 50, 900.0, 66, 1.2, 1.5, 400)
+    >>> round(m["chisq_scaled"], 3), round(m["rmsea_robust"], 4)
+    (100.0, 0.0548)
+    """
+    t, t_b = chisq / c, base / c_b
+    t3, c3, t3_b, c3_b = (chisq, c, base, c_b) if corrected is None else corrected
+    root = np.sqrt(groups)
+    return {"chisq_scaled": t, "df_scaled": df,
+            "pvalue_scaled": chi2_sf(t, df) if df > 0 else np.nan,
+            "chisq_scaling_factor": c, "baseline_chisq_scaled": t_b,
+            "baseline_df_scaled": base_df,
+            "baseline_pvalue_scaled": chi2_sf(t_b, base_df) if base_df > 0 else np.nan,
+            "baseline_chisq_scaling_factor": c_b,
+            "cfi_scaled": cfi(t, df, t_b, base_df), "tli_scaled": tli(t, df, t_b, base_df),
+            "cfi_robust": cfi(t3, df, t3_b, base_df, c3, c3_b),
+            "tli_robust": tli(t3, df, t3_b, base_df, c3, c3_b),
+            "rmsea_scaled": float(rmsea(t, df, n) * root),
+            "rmsea_robust": float(rmsea(t3, df, n, c3) * root)}
+
+
+def scaled_difference(h0: dict, h1: dict) -> dict[str, float]:
+    """The scaled χ² difference of a restricted model ``h0`` against the model ``h1`` it is
+    nested in (Satorra & Bentler 2001; lavaan's ``lavTestLRT`` default for MLM and MLR):
+    ``c_d = (df₀ c₀ − df₁ c₁)/(df₀ − df₁)``, ``T_d = (T₀ − T₁)/c_d`` on ``df₀ − df₁``
+    (``c₁ = 1`` for a saturated ``h1``; a negative ``c_d`` gives NaN, as lavaan).
+
+    >>> d = scaled_difference(dict(chisq=130.0, df=90, chisq_scaling_factor=1.2),
+    ...                       dict(chisq=110.0, df=82, chisq_scaling_factor=1.1))
+    >>> round(d["scaling_factor"], 4), round(d["chisq_diff"], 3), d["df_diff"]
+    (2.225, 8.989, 8)
+    """
+    t0, r0, c0 = h0["chisq"], h0["df"], h0["chisq_scaling_factor"]
+    t1, r1 = h1["chisq"], h1["df"]
+    c1 = 1.0 if r1 == 0 else h1["chisq_scaling_factor"]
+    m = r0 - r1
+    cd = (r0 * c0 - r1 * c1) / m if m else np.nan
+    cd = cd if cd >= 0 else np.nan
+    t = (t0 - t1) / cd if m else t0 - t1
+    return {"chisq_diff": float(t), "df_diff": m, "scaling_factor": float(cd),
+            "pvalue": chi2_sf(t, m) if m > 0 and np.isfinite(t) else np.nan}
+
+
 def _from_chisq(chisq: float, df: int, base: float, base_df: int, n: float) -> dict:
     pvalue = chi2_sf(chisq, df) if df > 0 else np.nan
     lo, hi = rmsea_ci(chisq, df, n)
@@ -111,7 +173,13 @@ def _from_chisq(chisq: float, df: int, base: float, base_df: int, n: float) -> d
 
 def combine_groups(per_group: list[dict]) -> dict[str, float]:
     """Measures of separately fitted groups taken together (statistics and df add up;
-    RMSEA is computed on the pooled statistic with the total N, as lavaan does)."""
+    RMSEA is computed on the pooled statistic with the total N, as lavaan does).
+
+    With the groups' scaled tests (MLM, MLR) the scaled and robust measures of the stacked
+    groups as lavaan's: with no parameter shared, lavaan's trace ``tr(UΓ)`` over the groups
+    is the sum of the groups' own, so ``c = Σ_g c_g df_g / Σ_g df_g`` (the baseline's and
+    the FIML-corrected ``c₃`` alike), ``T = Σ_g T_g``.
+    """
     n = sum(g["ntotal"] for g in per_group)
     chisq = sum(g["chisq"] for g in per_group)
     df = sum(g["df"] for g in per_group)
@@ -126,4 +194,29 @@ def combine_groups(per_group: list[dict]) -> dict[str, float]:
         out["rmsea"] *= np.sqrt(len(per_group))
         out["rmsea_ci_lower"] *= np.sqrt(len(per_group))
         out["rmsea_ci_upper"] *= np.sqrt(len(per_group))
+    if all("chisq_scaling_factor" in g for g in per_group):
+        out.update(_combined_scaled(per_group, out))
+        return {k: out[k] for k in FIT_NAMES + ROBUST_NAMES}
     return {k: out[k] for k in FIT_NAMES}
+
+
+def _pooled_factor(per_group: list[dict], factor: str, df: str) -> float:
+    """``Σ_g c_g df_g / Σ_g df_g`` (NaN when a group has none)."""
+    dfs = np.array([g[df] for g in per_group], dtype=float)
+    return float(np.dot([g[factor] for g in per_group], dfs) / dfs.sum())
+
+
+def _combined_scaled(per_group: list[dict], fit: dict) -> dict[str, float]:
+    c = _pooled_factor(per_group, "chisq_scaling_factor", "df")
+    c_b = _pooled_factor(per_group, "baseline_chisq_scaling_factor", "baseline_df")
+    corrected = None
+    if any("fimlc_chisq" in g for g in per_group):  # MLR with FIML
+        filled = [{k: g.get(k, np.nan) for k in (*FIMLC_NAMES, "df", "baseline_df")}
+                  for g in per_group]
+        corrected = (sum(g["fimlc_chisq"] for g in filled),
+                     _pooled_factor(filled, "fimlc_scaling_factor", "df"),
+                     sum(g["fimlc_baseline_chisq"] for g in filled),
+                     _pooled_factor(filled, "fimlc_baseline_scaling_factor", "baseline_df"))
+    return scaled_measures(fit["chisq"], fit["df"], fit["baseline_chisq"],
+                           fit["baseline_df"], c, c_b, fit["ntotal"],
+                           groups=len(per_group), corrected=corrected)

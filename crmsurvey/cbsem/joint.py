@@ -18,7 +18,7 @@ from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError
 from ..notes import Note
 from .build import Built
-from .fitmeasures import FIT_NAMES, information_criteria
+from .fitmeasures import FIT_NAMES, ROBUST_NAMES, information_criteria
 from .partable import records
 from .result import CBSEMResult, CBSEMSettings
 from .sample import admissible, model_frame
@@ -39,12 +39,12 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
     from .partable import constraints
     from .structure import start_values, structure_from_partable
 
-    if estimator != "ML" or missing != "listwise" or bootstrap or weights is not None \
-            or ":=" in syntax:
+    if estimator not in ("ML", "MLM") or missing != "listwise" or bootstrap \
+            or weights is not None or ":=" in syntax or (estimator == "MLM" and built.ov_x):
         raise InputError("parameters shared across groups and restricted mean structures "
-                         "are fitted with ML on complete, unweighted rows, without a "
-                         "bootstrap or defined parameters here",
-                         hint="estimator='ML', missing='listwise', bootstrap=0")
+                         "are fitted with ML or MLM on complete, unweighted rows, without a "
+                         "bootstrap or defined parameters (MLM: without observed "
+                         "covariates) here", hint="estimator='ML' or 'MLM', missing='listwise', bootstrap=0")
     observed, pt = list(built.observed), built.pt
     xs, s, m, n, dropped = [], [], [], [], 0
     for level in levels:
@@ -69,6 +69,10 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
         parts.append(mp)
         theta0.append(np.concatenate([start_values(st, rows, s[g - 1]), start]))
     gf, cov = fit_groups_means(structs, parts, s, m, n, theta0, cons.k, cons.c)
+    robust, se_kind = {}, "expected"
+    if estimator == "MLM" and cov is not None and np.isfinite(gf.f).all():
+        cov, robust = _satorra_bentler(built, structs, parts, gf, xs, s, n, cons)
+        se_kind = "robust.sem"
     se_all = np.sqrt(np.clip(np.diag(cov), 0, None)) if cov is not None else \
         np.full(len(cons.k), np.nan)
     p, g_n, npar = len(observed), len(levels), cons.npar
@@ -113,6 +117,10 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
             fit[k] *= np.sqrt(g_n)
     fit.update(npar=npar, srmr=float(np.dot(np.asarray(n) / n_tot, srmrs)), ntotal=n_tot,
                **information_criteria(ll, npar, n_tot))
+    names = FIT_NAMES
+    if estimator == "MLM":
+        names = FIT_NAMES + ROBUST_NAMES
+        fit.update(robust or dict.fromkeys(ROBUST_NAMES, np.nan))
     est = pd.concat(ests, ignore_index=True)
     if group is not None:
         est = est[["group"] + [c for c in est.columns if c != "group"]]
@@ -121,15 +129,30 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
     warn_all(problems)
     settings = CBSEMSettings(
         estimator=estimator, missing=missing, n=int(n_tot), n_dropped=dropped,
-        weighted=False, n_effective=n_tot, se="expected", bootstrap=0, seed=None, ci=ci,
+        weighted=False, n_effective=n_tot, se=se_kind, bootstrap=0, seed=None, ci=ci,
         n_failed=0, n_inadmissible=0, group=group, iterations=gf.iterations,
         semopy_version="", version=__version__)
     notes = (Note("cb_joint_means"),)
     r2 = pd.concat(r2s, ignore_index=True)
     if group is None:
         r2 = r2.drop(columns="group")
-    return CBSEMResult(est, pd.Series({k: fit[k] for k in FIT_NAMES}, name="value"), r2,
+    return CBSEMResult(est, pd.Series({k: fit[k] for k in names}, name="value"), r2,
                        admissible(problems), tuple(problems), notes, settings, syntax)
+
+
+def _satorra_bentler(built: Built, structs, parts, gf, xs, s, n, cons):
+    """MLM over the groups fitted together (:mod:`crmsurvey.cbsem.robust_joint`): the
+    robust covariance of the rows and the scaled and robust measures."""
+    from .fitmeasures import baseline_chisq
+    from .robust_joint import satorra_bentler_groups
+
+    p, g_n = len(built.observed), len(xs)
+    nx = len(built.ov_x)
+    df = g_n * (p * (p + 1) // 2 + p - nx * (nx + 1) // 2 - nx) - cons.npar
+    fit = {"chisq": float(np.dot(n, gf.f)), "df": df,
+           "baseline_chisq": sum(baseline_chisq(sg, ng, "ML") for sg, ng in zip(s, n)),
+           "baseline_df": g_n * p * (p - 1) // 2}
+    return satorra_bentler_groups(structs, parts, gf.theta, xs, cons.k, fit)
 
 
 def _mean_rows(est, rows, st, mp, means, se, sigma, inner_cov, sample_mean, ci):

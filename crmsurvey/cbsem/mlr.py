@@ -24,7 +24,7 @@ import numpy as np
 from .fiml import FimlFit
 from .information import moment_jacobian, saturated_information
 from .patterns import Patterns, pattern_inverses
-from .fitmeasures import cfi, chi2_sf, rmsea, tli
+from .fitmeasures import FIMLC_NAMES, scaled_measures
 from .robust import weight_of_inverse
 
 __all__ = ["saturated_scores", "mlr", "fiml_corrected"]
@@ -104,25 +104,14 @@ def mlr(x: np.ndarray, fiml: FimlFit, sigma: np.ndarray, deriv: np.ndarray, fit:
     base_df, base = fit["baseline_df"], fit["baseline_chisq"]
     c_b = _trace(x, pat, delta_b, mu_b, sigma_b, np.linalg.inv(e_b), a1_inv, b1,
                  keep) / base_df
-    t, t_b = chisq / c, base / c_b
     complete = not (np.isnan(x).any() if corrected is None else corrected)
-    out = {"chisq_scaled": t, "df_scaled": df, "pvalue_scaled": chi2_sf(t, df),
-           "chisq_scaling_factor": c, "baseline_chisq_scaled": t_b,
-           "baseline_df_scaled": base_df,
-           "baseline_pvalue_scaled": chi2_sf(t_b, base_df),
-           "baseline_chisq_scaling_factor": c_b,
-           "cfi_scaled": cfi(t, df, t_b, base_df), "tli_scaled": tli(t, df, t_b, base_df),
-           "rmsea_scaled": rmsea(t, df, n)}
     if complete:
-        out.update(cfi_robust=cfi(chisq, df, base, base_df, c, c_b),
-                   tli_robust=tli(chisq, df, base, base_df, c, c_b),
-                   rmsea_robust=rmsea(chisq, df, n, c))
-    else:
-        t3, c3, t3_b, c3_b = fiml_corrected(fiml, sigma, delta, delta_b, mu_b, sigma_b,
-                                            a1, b1, df, base_df, n, keep)
-        out.update(cfi_robust=cfi(t3, df, t3_b, base_df, c3, c3_b),
-                   tli_robust=tli(t3, df, t3_b, base_df, c3, c3_b),
-                   rmsea_robust=rmsea(t3, df, n, c3))
+        return cov, scaled_measures(chisq, df, base, base_df, c, c_b, n)
+    t3 = fiml_corrected(fiml, sigma, delta, delta_b, mu_b, sigma_b, a1, b1, df, base_df, n,
+                        keep)
+    out = scaled_measures(chisq, df, base, base_df, c, c_b, n, corrected=t3)
+    # the ingredients, for the groups of a multi-group fit to be combined
+    out.update(zip(FIMLC_NAMES, t3))
     return cov, out
 
 

@@ -20,14 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .fitmeasures import cfi, chi2_sf, rmsea, tli
+from .fitmeasures import ROBUST_NAMES, scaled_measures
 
 __all__ = ["gamma", "satorra_bentler", "ROBUST_NAMES"]
-
-ROBUST_NAMES = ("chisq_scaled", "df_scaled", "pvalue_scaled", "chisq_scaling_factor",
-                "baseline_chisq_scaled", "baseline_df_scaled", "baseline_pvalue_scaled",
-                "baseline_chisq_scaling_factor", "cfi_scaled", "tli_scaled", "cfi_robust",
-                "tli_robust", "rmsea_scaled", "rmsea_robust")
 
 
 def _pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
@@ -88,16 +83,4 @@ def satorra_bentler(x: np.ndarray, s: np.ndarray, sigma: np.ndarray, deriv: np.n
     base_delta = np.zeros((len(i), p))
     base_delta[i == j, np.arange(p)] = 1.0
     c_b = _scaling(base_delta, vech_weight(np.diag(np.diag(s))), g, base_df)
-    t, t_b = chisq / c, base / c_b
-    out = {"chisq_scaled": t, "df_scaled": df, "pvalue_scaled": chi2_sf(t, df),
-           "chisq_scaling_factor": c, "baseline_chisq_scaled": t_b,
-           "baseline_df_scaled": base_df,
-           "baseline_pvalue_scaled": chi2_sf(t_b, base_df),
-           "baseline_chisq_scaling_factor": c_b}
-    out["cfi_scaled"] = cfi(t, df, t_b, base_df)
-    out["tli_scaled"] = tli(t, df, t_b, base_df)
-    out["cfi_robust"] = cfi(chisq, df, base, base_df, c, c_b)
-    out["tli_robust"] = tli(chisq, df, base, base_df, c, c_b)
-    out["rmsea_scaled"] = rmsea(t, df, n)
-    out["rmsea_robust"] = rmsea(chisq, df, n, c)
-    return cov, out
+    return cov, scaled_measures(chisq, df, base, base_df, c, c_b, n)
