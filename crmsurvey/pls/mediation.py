@@ -93,8 +93,12 @@ def indirect_table(lay: Layout, est_paths: np.ndarray, draws: np.ndarray | None,
     d = values(draws)
     ok = np.isfinite(d)
     with np.errstate(invalid="ignore", divide="ignore"):
-        se = np.nanstd(d, axis=0, ddof=1)
-        low = np.sum((d <= 0) & ok, axis=0) / ok.sum(axis=0)
+        if ok.all():  # no failed resample: the plain column statistics
+            se = d.std(axis=0, ddof=1)
+            low = np.count_nonzero(d <= 0, axis=0) / len(d)
+        else:
+            se = np.nanstd(d, axis=0, ddof=1)
+            low = np.sum((d <= 0) & ok, axis=0) / ok.sum(axis=0)
     table["se"] = se
     table["ci_lower"], table["ci_upper"] = intervals(
         est, d, None if jack is None else values(jack))
