@@ -394,3 +394,35 @@ def test_rerender_in_a_language_without_a_catalogue_is_an_input_error(demo_runs)
     with pytest.raises(InputError, match="no catalogue for report language 'fr'.*: en, "):
         rerender(demo_runs["zh-CN"], lang="fr")
     assert not list(demo_runs["zh-CN"].glob("report.fr.*"))
+
+
+@pytest.mark.slow
+def test_a_new_language_file_renders_the_demo_with_its_locale_numbers(tmp_path, monkeypatch,
+                                                                      demo_runs):
+    """Adding a language is one file: a ``de.po`` (here the source text copied, as a
+    translator starts) makes ``de`` a report language, and every number of the tables
+    is written the German way (decimal comma) with the same digits as in English."""
+    import shutil
+
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import write_po
+
+    from crmsurvey.report.render import build_html
+    from crmsurvey.study.results import load_results
+
+    shutil.copy(LOCALES / "messages.pot", tmp_path / "messages.pot")
+    cat = Catalog(locale="de")
+    for m in _read(LOCALES / "messages.pot"):
+        if m.id:
+            cat.add(m.id, m.id, context=m.context, flags=m.flags)
+    with open(tmp_path / "de.po", "wb") as f:
+        write_po(f, cat)
+    monkeypatch.setattr(_catalogue, "LOCALES_DIR", tmp_path)
+    assert "de" in _catalogue.languages()
+    results = load_results(demo_runs["en"] / "results.json")
+    cells = {lang: re.findall(r'<td class="num[^"]*">([^<]*)</td>',
+                              build_html(results, lang=lang)) for lang in ("en", "de")}
+    assert len(cells["de"]) == len(cells["en"]) > 500
+    assert [c for c in cells["de"] if re.search(r"\d\.\d", c)] == []
+    english = [re.sub(r",(?=\d)", ".", c).replace("\xa0%", "%") for c in cells["de"]]
+    assert english == cells["en"]
