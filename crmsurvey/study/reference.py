@@ -82,7 +82,8 @@ _NOTES: dict[tuple[str, str], str] = {
     ("ReportOptions", "title"): "the report's title (default: the study's)",
     ("ReportOptions", "subtitle"): "a line under the title",
     ("ReportOptions", "author"): "who wrote the report",
-    ("ReportOptions", "language"): "the report's language (en or zh-CN)",
+    ("ReportOptions", "language"): "the report's language: any with a catalogue in "
+                                   "crmsurvey/locales/ (en, zh-CN)",
     ("ReportOptions", "sections"): "the report sections, in this order",
 }
 
