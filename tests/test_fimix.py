@@ -310,3 +310,22 @@ def test_segments_refusals(tmp_path):
 
     with pytest.raises(InputError, match="neither a construct nor an item"):
         _study(tmp_path, """  indicators: [NOPE]""")
+
+
+def test_weights_count_as_repeated_rows():
+    """FIMIX-PLS with a weight of 2 on some rows equals those rows repeated (same scores)."""
+    df, _ = _planted(400, 6)
+    res = _pls(df)
+    w = np.where(np.arange(400) % 4 == 0, 2.0, 1.0)
+
+    class Twice:  # the same scores with the weighted rows repeated
+        scores = pd.concat([res.scores, res.scores[w == 2]], ignore_index=True)
+        paths, model = res.paths, res.model
+
+    a = fimix(res, segments=[2], starts=4, seed=1, weights=w, tol=1e-13).fits[2]
+    b = fimix(Twice, segments=[2], starts=4, seed=1, tol=1e-13).fits[2]
+    pa = a.paths.set_index(["segment", "lhs", "rhs"])["est"].sort_index()
+    pb = b.paths.set_index(["segment", "lhs", "rhs"])["est"].sort_index()
+    np.testing.assert_allclose(pa, pb, atol=1e-6)
+    np.testing.assert_allclose(a.sizes, b.sizes, atol=1e-6)
+    assert a.loglik == pytest.approx(b.loglik * 400 / 500, rel=1e-7)

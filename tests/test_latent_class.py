@@ -162,3 +162,21 @@ def test_explain_segments_against_scipy():
     prof = sp.profile.set_index(["variable", "level", "segment"])["value"]
     assert prof[("age", "", 2)] == pytest.approx(df["age"][ok & (seg == 2)].mean())
     assert prof[("brand", "A", 1)] == pytest.approx(np.mean(df["brand"][seg == 1] == "A"))
+
+
+def test_weights_count_as_repeated_rows():
+    """A weight of 2 is the respondent twice: the same estimates and posteriors; the
+    log-likelihood of the doubled data, scaled to the respondents (weights mean 1)."""
+    df, _ = _planted(300, 8)
+    w = np.where(np.arange(300) % 3 == 0, 2.0, 1.0)
+    twice = pd.concat([df, df[w == 2]], ignore_index=True)
+    kw = dict(continuous=["x1", "x2"], categorical=["nps"], covariates=["z"], classes=[2],
+              starts=4, seed=1, tol=1e-13, max_iter=4000)
+    a = latent_classes(df, weights=w, **kw).fit
+    b = latent_classes(twice, **kw).fit
+    pa = a.profiles.set_index(["variable", "level", "class"])["value"]
+    pb = b.profiles.set_index(["variable", "level", "class"])["value"]
+    np.testing.assert_allclose(pa.sort_index(), pb.sort_index(), atol=1e-5)
+    np.testing.assert_allclose(a.sizes, b.sizes, atol=1e-6)
+    np.testing.assert_allclose(a.posterior, b.posterior[:300], atol=1e-5)
+    assert a.loglik == pytest.approx(b.loglik * 300 / 400, rel=1e-7)

@@ -117,9 +117,22 @@ class _Data:
     levels: list[tuple[str, str]]
     z: np.ndarray        # (n, p) intercept + covariates
     var0: np.ndarray     # (J,) overall variances
+    w: np.ndarray        # (n,) sampling weights, mean 1
 
 
-def _prepare(data: pd.DataFrame, continuous, categorical, covariates) -> _Data:
+def _weights(weights, n: int) -> np.ndarray:
+    """Sampling weights scaled to mean 1 (ones without them)."""
+    if weights is None:
+        return np.ones(n)
+    w = np.asarray(weights, dtype=float)
+    if w.shape != (n,) or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
+        raise InputError("segments: weights must be one finite, non-negative number per "
+                         "respondent")
+    return w * (n / w.sum())
+
+
+def _prepare(data: pd.DataFrame, continuous, categorical, covariates,
+             weights=None) -> _Data:
     names = list(continuous) + list(categorical) + list(covariates)
     if not list(continuous) + list(categorical):
         raise InputError("latent classes need at least one indicator",
@@ -163,7 +176,7 @@ def _prepare(data: pd.DataFrame, continuous, categorical, covariates) -> _Data:
                              hint="drop the rows or impute the covariate first")
         sd = zc.std(axis=0)
         z = np.column_stack([z, (zc - zc.mean(axis=0)) / np.where(sd > 0, sd, 1.0)])
-    return _Data(np.nan_to_num(x), m, onehot, blk, levels, z, var0)
+    return _Data(np.nan_to_num(x), m, onehot, blk, levels, z, var0, _weights(weights, n))
 
 
 def _log_dens(d: _Data, mu, var, theta) -> np.ndarray:
@@ -193,7 +206,7 @@ def _log_prior(d: _Data, gamma) -> np.ndarray:
 
 
 def _m_step(d: _Data, r, gamma):
-    rt = _t(r)                                                   # (S, K, n)
+    rt = _t(r) * d.w                                             # (S, K, n) weighted
     nk = np.maximum(rt @ d.m, 1e-12)
     mu = rt @ (d.m * d.x) / nk
     ex2 = rt @ (d.m * d.x ** 2) / nk
@@ -209,16 +222,16 @@ def _gamma_step(d: _Data, r, gamma) -> np.ndarray:
     """One Newton step of the weighted multinomial logit (class 1 the reference)."""
     s, k, p = gamma.shape
     if p == 1:   # no covariates: closed form
-        pi = r.mean(axis=1)
+        pi = d.w @ r / d.w.sum()
         lp = np.log(np.maximum(pi, 1e-300))
         return (lp - lp[:, :1])[:, :, None]
     if k == 1:
         return gamma
     pr = np.exp(_log_prior(d, gamma))[:, :, 1:]                  # (S, n, K-1)
-    g = (_t(r[:, :, 1:] - pr) @ d.z).reshape(s, -1)
+    g = (_t(r[:, :, 1:] - pr) @ (d.z * d.w[:, None])).reshape(s, -1)
     eye = np.eye(k - 1)
     w = pr[:, :, :, None] * (eye[None, None] - pr[:, :, None, :])   # (S, n, K-1, K-1)
-    wz = np.moveaxis(w, 1, -1)[..., None, :] * d.z.T               # (S, K-1, K-1, p, n)
+    wz = np.moveaxis(w, 1, -1)[..., None, :] * (d.z * d.w[:, None]).T  # (S, K-1, K-1, p, n)
     h = (wz @ d.z).transpose(0, 1, 3, 2, 4).reshape(s, (k - 1) * p, (k - 1) * p)
     h = h + 1e-6 * np.eye((k - 1) * p)
     step = np.linalg.solve(h, g[..., None])[..., 0]
@@ -245,7 +258,7 @@ def _fit_k(d: _Data, k: int, starts: int, rng, max_iter: int, tol: float):
         joint = _log_prior(d, gamma[a]) + _log_dens(d, mu[a], var[a], theta[a])
         row = _lse(joint)
         r[a] = np.exp(joint - row)
-        new = row.sum(axis=(1, 2))
+        new = row[..., 0] @ d.w
         done[a] = np.abs(new - ll[a]) <= tol * n      # change per respondent
         ll[a] = new
         if done.all():
@@ -260,7 +273,7 @@ def _npar(d: _Data, k: int) -> int:
 
 def latent_classes(data: pd.DataFrame, *, continuous: Sequence[str] = (),
                    categorical: Sequence[str] = (), covariates: Sequence[str] = (),
-                   classes: Sequence[int] = (1, 2, 3, 4, 5, 6),
+                   classes: Sequence[int] = (1, 2, 3, 4, 5, 6), weights=None,
                    criterion: Literal["bic", "aic3", "caic", "aic"] = "bic",
                    starts: int = 20, seed: int | None = DEFAULT_SEED,
                    max_iter: int = 1000, tol: float = 1e-6) -> LatentClasses:
@@ -278,6 +291,9 @@ def latent_classes(data: pd.DataFrame, *, continuous: Sequence[str] = (),
         probabilities; numeric ones standardised, text ones as dummies).
     classes : list of int
         Numbers of classes to fit.
+    weights : array-like, optional
+        Sampling weights (pseudo-likelihood: each respondent's log-likelihood weighted;
+        scaled to mean 1, so the criteria count respondents).
     criterion : {"bic", "aic3", "caic", "aic"}
         How the number of classes is chosen.
     starts : int
@@ -300,7 +316,7 @@ def latent_classes(data: pd.DataFrame, *, continuous: Sequence[str] = (),
                          hint="for example classes: [1, 2, 3, 4]")
     if starts < 1:
         raise InputError("latent classes: starts must be at least 1")
-    d = _prepare(data, continuous, categorical, covariates)
+    d = _prepare(data, continuous, categorical, covariates, weights)
     n = d.x.shape[0]
     if n < 2 * max(classes):
         raise InputError(f"latent classes: {n} respondents are too few for "
@@ -334,7 +350,7 @@ def _finish(d, k, ll, r, mu, var, theta, gamma, it, conv, continuous, covariates
     best = int(np.argmax(ll))
     share = float(np.mean(ll >= ll[best] - SAME_LOGL * abs(ll[best]) - 1e-9))
     post = r[best]
-    order = np.argsort(-post.sum(axis=0), kind="stable")          # largest class first
+    order = np.argsort(-(d.w @ post), kind="stable")              # largest class first
     post, mu, var, theta = post[:, order], mu[best][order], var[best][order], theta[best][order]
     g = gamma[best][order]
     g = g - g[:1]
@@ -343,8 +359,8 @@ def _finish(d, k, ll, r, mu, var, theta, gamma, it, conv, continuous, covariates
     m2 = -2 * ll[best]
     crit = {"aic": m2 + 2 * npar, "aic3": m2 + 3 * npar, "bic": m2 + np.log(n) * npar,
             "caic": m2 + (np.log(n) + 1) * npar}
-    ent = 1.0 if k == 1 else 1 - float(-(post * np.log(np.maximum(post, 1e-300))).sum()
-                                       / (n * np.log(k)))
+    ent = 1.0 if k == 1 else 1 - float(-(d.w @ (post * np.log(np.maximum(post, 1e-300))))
+                                       .sum() / (n * np.log(k)))
     rows = [(name, "", c + 1, mu[c, j]) for j, name in enumerate(continuous) for c in range(k)]
     rows += [(var_, lev, c + 1, theta[c, i]) for i, (var_, lev) in enumerate(d.levels)
              for c in range(k)]
@@ -352,7 +368,7 @@ def _finish(d, k, ll, r, mu, var, theta, gamma, it, conv, continuous, covariates
     zn = list(pd.get_dummies(data[covariates], drop_first=True).columns) if covariates else []
     cov = pd.DataFrame([(c + 1, name, g[c, a + 1]) for c in range(1, k)
                         for a, name in enumerate(zn)], columns=["class", "covariate", "coef"])
-    return LatentClassFit(k, float(ll[best]), npar, n, crit, ent, post.mean(axis=0), post,
+    return LatentClassFit(k, float(ll[best]), npar, n, crit, ent, d.w @ post / n, post,
                           post.argmax(axis=1) + 1, profiles, cov, len(ll), share, it, conv)
 
 

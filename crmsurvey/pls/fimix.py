@@ -29,6 +29,7 @@ import pandas as pd
 from .._random import DEFAULT_SEED, block_rng, resolve_seed
 from .._threads import blas_threads
 from ..diagnostics import Diagnostic, warn_all
+from ..analytics.latent_class import _weights
 from ..errors import InputError, check_choice
 
 __all__ = ["FIMIX", "FimixFit", "fimix", "CRITERIA"]
@@ -112,9 +113,10 @@ class _Eqs:
     preds: list[list[str]]      # their predictors
     y: np.ndarray               # (n, Q)
     xs: list[np.ndarray]        # (n, p_j) each
+    w: np.ndarray               # (n,) sampling weights, mean 1
 
 
-def _equations(result) -> _Eqs:
+def _equations(result, weights=None) -> _Eqs:
     paths = result.paths
     paths = paths[paths["op"] == "~"]
     if paths.empty:
@@ -128,12 +130,12 @@ def _equations(result) -> _Eqs:
                          hint="estimate the PLS model with missing='mean' or on complete rows")
     col = {c: i for i, c in enumerate(scores.columns)}
     return _Eqs(names, preds, s[:, [col[n] for n in names]],
-                [s[:, [col[p] for p in ps]] for ps in preds])
+                [s[:, [col[p] for p in ps]] for ps in preds], _weights(weights, len(s)))
 
 
 def _m_step(eq: _Eqs, r):
     """Weighted least squares of every equation in every start and segment."""
-    rt = np.swapaxes(r, 1, 2)                                     # (S, K, n)
+    rt = np.swapaxes(r, 1, 2) * eq.w                              # (S, K, n) weighted
     w = np.maximum(rt.sum(axis=2), 1e-12)                          # (S, K)
     betas, psis = [], []
     for j, x in enumerate(eq.xs):
@@ -167,7 +169,7 @@ def _fit_k(eq: _Eqs, k: int, starts: int, rng, max_iter: int, tol: float):
     ll, done = np.full(starts, -np.inf), np.zeros(starts, bool)
     for _ in range(max_iter):
         a = np.flatnonzero(~done)
-        pi = r[a].mean(axis=1)                                     # (S, K)
+        pi = eq.w @ r[a] / n                                       # (S, K)
         b, p = _m_step(eq, r[a])
         for j in range(len(eq.xs)):
             betas[j][a], psis[j][a] = b[j], p[j]
@@ -175,7 +177,7 @@ def _fit_k(eq: _Eqs, k: int, starts: int, rng, max_iter: int, tol: float):
         top = joint.max(axis=2, keepdims=True)
         row = top + np.log(np.exp(joint - top).sum(axis=2, keepdims=True))
         r[a] = np.exp(joint - row)
-        new = row.sum(axis=(1, 2))
+        new = row[..., 0] @ eq.w
         done[a] = np.abs(new - ll[a]) <= tol * n      # change per respondent
         ll[a] = new
         if done.all():
@@ -183,7 +185,7 @@ def _fit_k(eq: _Eqs, k: int, starts: int, rng, max_iter: int, tol: float):
     return ll, r, betas, psis, bool(done.all())
 
 
-def fimix(result, *, segments: Sequence[int] = (1, 2, 3, 4),
+def fimix(result, *, segments: Sequence[int] = (1, 2, 3, 4), weights=None,
           criterion: Literal["caic", "aic3", "aic4", "bic", "aic", "hq", "mdl5"] = "caic",
           starts: int = 10, seed: int | None = DEFAULT_SEED, max_iter: int = 5000,
           tol: float = 1e-6) -> FIMIX:
@@ -195,6 +197,9 @@ def fimix(result, *, segments: Sequence[int] = (1, 2, 3, 4),
         A fitted model (:func:`crmsurvey.pls`) with structural paths.
     segments : list of int
         Numbers of segments to try (1 is always fitted: NEC needs it).
+    weights : array-like, optional
+        Sampling weights of the rows of ``result.scores`` (pseudo-likelihood; scaled to
+        mean 1, so the criteria count respondents).
     criterion : str
         How the number of segments is chosen (smallest wins); Sarstedt et al. (2011)
         recommend AIC3 and CAIC read together — a :class:`Diagnostic` says when they
@@ -215,7 +220,7 @@ def fimix(result, *, segments: Sequence[int] = (1, 2, 3, 4),
     ks = sorted({int(k) for k in segments} | {1})
     if ks[0] < 1 or starts < 1:
         raise InputError("FIMIX-PLS: segments and starts must be whole numbers from 1")
-    eq = _equations(result)
+    eq = _equations(result, weights)
     n = eq.y.shape[0]
     n_paths = sum(len(p) for p in eq.preds)
     if n < 5 * max(ks) * max(len(p) for p in eq.preds):
@@ -236,10 +241,11 @@ def fimix(result, *, segments: Sequence[int] = (1, 2, 3, 4),
     rows = []
     for k, f in fits.items():
         p = f.posterior
-        ec = float(-(p * np.log(np.maximum(p, 1e-300))).sum())
+        ec = float(-(eq.w @ (p * np.log(np.maximum(p, 1e-300)))).sum())
         rows.append({"segments": k, "loglik": f.loglik, "npar": f.npar, **f.criteria,
                      "en": 1 - ec / (n * np.log(k)) if k > 1 else np.nan,
-                     "nfi": (k * (p ** 2).sum() - n) / (n * (k - 1)) if k > 1 else np.nan,
+                     "nfi": (k * (eq.w @ p ** 2).sum() - n) / (n * (k - 1)) if k > 1
+                     else np.nan,
                      "nec": ec / (f.loglik - ll1) if k > 1 and f.loglik > ll1 else np.nan,
                      "share_best": f.share_best})
     table = pd.DataFrame(rows)
@@ -269,7 +275,7 @@ def _finish(eq: _Eqs, k, ll, r, betas, psis, conv, n_paths) -> FimixFit:
     best = int(np.argmax(ll))
     share = float(np.mean(ll >= ll[best] - SAME_LOGL * abs(ll[best]) - 1e-9))
     post = r[best]
-    order = np.argsort(-post.sum(axis=0), kind="stable")
+    order = np.argsort(-(eq.w @ post), kind="stable")
     post = post[:, order]
     n = post.shape[0]
     npar = (k - 1) + k * n_paths + k * len(eq.names)
@@ -283,11 +289,11 @@ def _finish(eq: _Eqs, k, ll, r, betas, psis, conv, n_paths) -> FimixFit:
         beta, psi = betas[j][best][order], psis[j][best][order]
         y = eq.y[:, j]
         for c in range(k):
-            w = post[:, c] / post[:, c].sum()
+            w = post[:, c] * eq.w / (post[:, c] @ eq.w)
             vy = float((w * (y - (w * y).sum()) ** 2).sum())
             paths += [(c + 1, name, "~", p, float(beta[c, a])) for a, p in enumerate(preds)]
             r2.append((c + 1, name, 1 - psi[c] / vy, float(psi[c])))
-    return FimixFit(k, float(ll[best]), npar, crit, post.mean(axis=0), post,
+    return FimixFit(k, float(ll[best]), npar, crit, eq.w @ post / n, post,
                     post.argmax(axis=1) + 1,
                     pd.DataFrame(paths, columns=["segment", "lhs", "op", "rhs", "est"]),
                     pd.DataFrame(r2, columns=["segment", "construct", "r2", "variance"]),

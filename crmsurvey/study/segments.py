@@ -78,6 +78,8 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
                                  hint="latent classes: bic, aic3, caic or aic")
             found = latent_classes(frame, continuous=cont, categorical=cat,
                                    covariates=o.covariates, classes=o.numbers,
+                                   weights=None if weights is None
+                                   else w.loc[frame.index].to_numpy(),
                                    criterion=crit, starts=o.starts, seed=o.seed)
             fit = found.fit
             labels, post = fit.classes, fit.posterior
@@ -89,7 +91,8 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
             if crit not in ("caic", "aic3", "aic4", "bic", "aic", "hq", "mdl5"):
                 raise InputError(f"segments: criterion {crit!r} is not a FIMIX-PLS one")
             found = fimix(overall, segments=o.numbers, criterion=crit, starts=o.starts,
-                          seed=o.seed)
+                          seed=o.seed, weights=None if weights is None
+                          else w.loc[overall.scores.index].to_numpy())
             fit = found.fit
             labels, post = fit.segments, fit.posterior
             table = found.table
