@@ -66,6 +66,9 @@ def summary_problems(doc: str) -> list[tuple]:
                      if _magnitude(y) not in there]
     if not links:
         problems.append(("no link", ""))
+    # a gap is said as a magnitude: never "behind … by -15.8"
+    problems += [("double negative", m) for m in
+                 re.findall(r"(?:by|behind|落后|相差)\s*[-−]\d+\.\d", _text(summary))]
     return problems
 
 
