@@ -11,6 +11,7 @@ import pytest
 
 import crmsurvey as cs
 from crmsurvey.cbsem.fitmeasures import combine_groups, scaled_difference
+from crmsurvey.errors import InputError
 
 from .lavaan import run_lavaan
 
@@ -31,10 +32,14 @@ CASES = {
     "mlr_fiml": (CFA, CFA, "MLR", "ml", ""),
     "mlm_metric": (METRIC, CFA, "MLM", "listwise", "loadings"),
     "mlm_scalar": (SCALAR, CFA, "MLM", "listwise", "loadings intercepts"),
+    "mlr_metric": (METRIC, CFA, "MLR", "listwise", "loadings"),
+    "mlr_scalar": (SCALAR, CFA, "MLR", "listwise", "loadings intercepts"),
 }
 # scaled χ² differences (lavTestLRT's Satorra–Bentler 2001): (case, restricted, general)
 PAIRS = [("mlm_metric_vs_configural", "mlm_metric", "mlm"),
-         ("mlm_scalar_vs_metric", "mlm_scalar", "mlm_metric")]
+         ("mlm_scalar_vs_metric", "mlm_scalar", "mlm_metric"),
+         ("mlr_metric_vs_configural", "mlr_metric", "mlr"),
+         ("mlr_scalar_vs_metric", "mlr_scalar", "mlr_metric")]
 MEASURES = ["npar", "chisq", "df", "pvalue", "chisq_scaled", "df_scaled", "pvalue_scaled",
             "chisq_scaling_factor", "baseline_chisq", "baseline_df", "baseline_chisq_scaled",
             "baseline_chisq_scaling_factor", "cfi", "tli", "rmsea", "cfi_scaled",
@@ -155,3 +160,11 @@ def test_pooled_scaling_factor_is_the_df_weighted_mean():
     plain = combine_groups([{k: v for k, v in g.items() if "scaling" not in k}
                             for g in (one, two)])
     assert "chisq_scaled" not in plain
+
+
+def test_shared_parameters_with_fiml_are_refused_with_the_reason():
+    """Groups fitted together take complete rows here (MLR with FIML over groups that
+    share parameters is not built): said, not fitted as something else."""
+    data = groups_data(n=(60, 60))
+    with pytest.raises(InputError, match="MLM or MLR on complete, unweighted rows"):
+        cs.cbsem(METRIC, data, estimator="MLR", missing="fiml", group="g")

@@ -39,12 +39,14 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
     from .partable import constraints
     from .structure import start_values, structure_from_partable
 
-    if estimator not in ("ML", "MLM") or missing != "listwise" or bootstrap \
-            or weights is not None or ":=" in syntax or (estimator == "MLM" and built.ov_x):
+    if estimator not in ("ML", "MLM", "MLR") or missing != "listwise" or bootstrap \
+            or weights is not None or ":=" in syntax or (estimator != "ML" and built.ov_x):
         raise InputError("parameters shared across groups and restricted mean structures "
-                         "are fitted with ML or MLM on complete, unweighted rows, without a "
-                         "bootstrap or defined parameters (MLM: without observed "
-                         "covariates) here", hint="estimator='ML' or 'MLM', missing='listwise', bootstrap=0")
+                         "are fitted with ML, MLM or MLR on complete, unweighted rows, "
+                         "without a bootstrap or defined parameters (MLM, MLR: without "
+                         "observed covariates) here",
+                         hint="estimator='ML', 'MLM' or 'MLR', missing='listwise', "
+                         "bootstrap=0")
     observed, pt = list(built.observed), built.pt
     xs, s, m, n, dropped = [], [], [], [], 0
     for level in levels:
@@ -70,9 +72,9 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
         theta0.append(np.concatenate([start_values(st, rows, s[g - 1]), start]))
     gf, cov = fit_groups_means(structs, parts, s, m, n, theta0, cons.k, cons.c)
     robust, se_kind = {}, "expected"
-    if estimator == "MLM" and cov is not None and np.isfinite(gf.f).all():
-        cov, robust = _satorra_bentler(built, structs, parts, gf, xs, s, n, cons)
-        se_kind = "robust.sem"
+    if estimator != "ML" and cov is not None and np.isfinite(gf.f).all():
+        cov, robust = _robust(estimator, built, structs, parts, gf, xs, s, n, cons)
+        se_kind = "robust.sem" if estimator == "MLM" else "robust.huber.white"
     se_all = np.sqrt(np.clip(np.diag(cov), 0, None)) if cov is not None else \
         np.full(len(cons.k), np.nan)
     p, g_n, npar = len(observed), len(levels), cons.npar
@@ -118,7 +120,7 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
     fit.update(npar=npar, srmr=float(np.dot(np.asarray(n) / n_tot, srmrs)), ntotal=n_tot,
                **information_criteria(ll, npar, n_tot))
     names = FIT_NAMES
-    if estimator == "MLM":
+    if estimator != "ML":
         names = FIT_NAMES + ROBUST_NAMES
         fit.update(robust or dict.fromkeys(ROBUST_NAMES, np.nan))
     est = pd.concat(ests, ignore_index=True)
@@ -140,19 +142,20 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
                        admissible(problems), tuple(problems), notes, settings, syntax)
 
 
-def _satorra_bentler(built: Built, structs, parts, gf, xs, s, n, cons):
-    """MLM over the groups fitted together (:mod:`crmsurvey.cbsem.robust_joint`): the
-    robust covariance of the rows and the scaled and robust measures."""
+def _robust(estimator, built: Built, structs, parts, gf, xs, s, n, cons):
+    """MLM or MLR over the groups fitted together (:mod:`crmsurvey.cbsem.robust_joint`):
+    the robust covariance of the rows and the scaled and robust measures."""
     from .fitmeasures import baseline_chisq
-    from .robust_joint import satorra_bentler_groups
+    from .robust_joint import satorra_bentler_groups, yuan_bentler_groups
 
     p, g_n = len(built.observed), len(xs)
-    nx = len(built.ov_x)
-    df = g_n * (p * (p + 1) // 2 + p - nx * (nx + 1) // 2 - nx) - cons.npar
+    df = g_n * (p * (p + 1) // 2 + p) - cons.npar
     fit = {"chisq": float(np.dot(n, gf.f)), "df": df,
            "baseline_chisq": sum(baseline_chisq(sg, ng, "ML") for sg, ng in zip(s, n)),
            "baseline_df": g_n * p * (p - 1) // 2}
-    return satorra_bentler_groups(structs, parts, gf.theta, xs, cons.k, fit)
+    if estimator == "MLM":
+        return satorra_bentler_groups(structs, parts, gf.theta, xs, cons.k, fit)
+    return yuan_bentler_groups(structs, parts, gf.theta, xs, cons.k, cons.c, fit)
 
 
 def _mean_rows(est, rows, st, mp, means, se, sigma, inner_cov, sample_mean, ci):

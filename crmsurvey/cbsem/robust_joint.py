@@ -1,5 +1,7 @@
-"""Satorra–Bentler robust ML (lavaan's ``estimator = "MLM"``) for groups fitted together:
-parameters shared across groups (``c(a, a)*x``, ``==``) and restricted mean structures.
+"""Robust ML for groups fitted together — parameters shared across groups (``c(a, a)*x``,
+``==``) and restricted mean structures — on complete rows: Satorra–Bentler (lavaan's
+``estimator = "MLM"``, :func:`satorra_bentler_groups`) and Huber–White with the
+Yuan–Bentler scaled test (``"MLR"``, :func:`yuan_bentler_groups`).
 
 Each group's saturated moments are ``φ_g = (m_g, vech S_g)``; ``Δ_g = ∂φ_g/∂u`` over the
 unique parameters ``u`` (the table's free rows ``K u + c``), ``W_g = diag(Σ_g⁻¹, ½D'(Σ_g⁻¹
@@ -11,6 +13,14 @@ group weights ``f_g = N_g/N`` and lavaan's stacking (``f_g W_g``, ``Γ_g / f_g``
   ``(1/N) E⁻¹ (Σ_g f_g Δ_g'W_g Γ_g W_g Δ_g) E⁻¹``;
 - ``U = W − WΔE⁻¹Δ'W`` over the stacked groups, scaling factor ``c = tr(UΓ)/df``;
 - the baseline (means and variances free in each group) from each group's own ``c_b``.
+
+MLR (lavaan's ``yuan.bentler.mplus`` with ``information = "observed"``): ``E`` is the
+observed information over ``u`` — the Hessian of ``Σ_g (N_g/2N) F_g`` by central
+differences of its analytic gradient (the means enter Σ's parameters nonlinearly, through
+``μ = ν + Λ(I − B)⁻¹α``); ``B₀ = Σ_g f_g Δ_g'B_g Δ_g`` with ``B_g`` the mean outer
+product of the rows' scores at the implied moments; standard errors ``(1/N) E⁻¹B₀E⁻¹``;
+``c = [Σ_g tr(B₁_g A₁_g⁻¹) − tr(B₀ E⁻¹)] / df`` with ``A₁_g``, ``B₁_g`` the unrestricted
+model's observed and first-order information at the sample moments.
 """
 from __future__ import annotations
 
@@ -20,7 +30,7 @@ from .constrained import implied_mean, mean_derivatives
 from .fitmeasures import scaled_measures
 from .robust import vech_weight
 
-__all__ = ["moment_gamma", "satorra_bentler_groups"]
+__all__ = ["moment_gamma", "satorra_bentler_groups", "yuan_bentler_groups"]
 
 
 def moment_gamma(x: np.ndarray) -> np.ndarray:
@@ -95,4 +105,65 @@ def satorra_bentler_groups(structs, parts, thetas: list[np.ndarray], xs: list[np
     c_b = sum(_baseline_trace(x) for x in xs) / base_df
     out = scaled_measures(fit["chisq"], df, fit["baseline_chisq"], base_df, c, c_b,
                           float(n.sum()), groups=len(xs))
+    return k @ cov_u @ k.T, out
+
+
+def yuan_bentler_groups(structs, parts, thetas: list[np.ndarray], xs: list[np.ndarray],
+                        k: np.ndarray, c: np.ndarray, fit: dict) -> tuple[np.ndarray, dict]:
+    """MLR over the groups fitted together: the Huber–White covariance of all groups' free
+    rows ``K cov(u) K'`` and lavaan's scaled and robust measures (Yuan–Bentler, Mplus
+    variant). ``rows = K u + c``; otherwise as :func:`satorra_bentler_groups`."""
+    from .constrained import _ml_means
+    from .mlr import _trace, saturated_scores
+    from .numeric import jacobian
+    from .information import saturated_information
+    from .patterns import Patterns
+
+    n = np.array([len(x) for x in xs], float)
+    f = n / n.sum()
+    sizes = np.cumsum([len(t) for t in thetas])[:-1]
+    parts_k = np.split(k, sizes)
+    moments = [(np.cov(x, rowvar=False, bias=True), x.mean(axis=0)) for x in xs]
+
+    def gradient(u):  # of Σ_g f_g F_g / 2 in u
+        rows = np.split(k @ u + c, sizes)
+        return 0.5 * k.T @ np.concatenate([
+            fg * _ml_means(st, mp, th, sg, mg, True)[1]
+            for st, mp, th, (sg, mg), fg in zip(structs, parts, rows, moments, f)])
+
+    u = np.linalg.lstsq(k, np.concatenate(thetas) - c, rcond=None)[0]
+    e = jacobian(gradient, u)
+    e_inv = np.linalg.inv((e + e.T) / 2)
+    b0 = np.zeros_like(e)
+    h1 = 0.0
+    base_trace = 0.0
+    for st, mp, th, x, kg, fg in zip(structs, parts, thetas, xs, parts_k, f):
+        p = x.shape[1]
+        pat = Patterns.of(x)
+        delta, _ = _group_delta(st, mp, th)
+        jg = delta @ kg
+        sigma = st.implied(th[None, :st.q])[0][0]
+        mu = implied_mean(st, mp, th[:st.q], th[st.q:])[0]
+        scores = saturated_scores(x, mu, sigma, pat) @ jg
+        b0 += fg * scores.T @ scores / len(x)
+        sg, mg = np.cov(x, rowvar=False, bias=True), x.mean(axis=0)
+        s1 = saturated_scores(x, mg, sg, pat)
+        b1 = s1.T @ s1 / len(x)
+        a1_inv = np.linalg.inv(saturated_information(pat, mg, sg))
+        h1 += float(np.sum(b1 * a1_inv.T))
+        # the group's independence model: means and variances free
+        i, j = np.tril_indices(p)
+        delta_b = np.zeros((p + len(i), 2 * p))
+        delta_b[:p, :p] = np.eye(p)
+        delta_b[p + np.flatnonzero(i == j), p + np.arange(p)] = 1.0
+        sigma_b = np.diag(np.diag(sg))
+        e_b = delta_b.T @ saturated_information(pat, mg, sigma_b) @ delta_b
+        keep = np.ones(len(delta_b), bool)
+        base_trace += _trace(x, pat, delta_b, mg, sigma_b, np.linalg.inv(e_b), a1_inv, b1,
+                             keep)
+    cov_u = e_inv @ b0 @ e_inv / n.sum()
+    df, base_df = fit["df"], fit["baseline_df"]
+    scale = (h1 - float(np.sum(b0 * e_inv.T))) / df if df > 0 else np.nan
+    out = scaled_measures(fit["chisq"], df, fit["baseline_chisq"], base_df, scale,
+                          base_trace / base_df, float(n.sum()), groups=len(xs))
     return k @ cov_u @ k.T, out
