@@ -32,7 +32,7 @@ from .ordered_model import OrderedModel, ordered_table, table_constraints
 from .partable import parse_syntax, variables
 from .sample import model_frame
 
-__all__ = ["nacov", "dwls", "catml_robust", "fit_wlsmv"]
+__all__ = ["nacov", "dwls", "inference", "catml_robust", "group_samples", "fit_wlsmv"]
 
 
 def nacov(frame: pd.DataFrame, pc=None) -> np.ndarray:
@@ -181,6 +181,39 @@ def fit_measures(out: dict, n: float, ngroups: int, robust: tuple) -> dict:
     return fit
 
 
+def group_samples(data: pd.DataFrame, observed: list[str], ordered: list[str],
+                  group: str | None) -> tuple[list, list, dict, int]:
+    """Each group's statistics (:func:`.ordered.sample_moments` of its complete rows), the
+    groups' levels (``[None]`` without groups), each ordered item's categories and the
+    rows left out. Every group must use every category of an ordered item (its thresholds
+    are counted once for all groups, as lavaan's)."""
+    if group is not None and group not in data.columns:
+        raise InputError(f"group column {group!r} is not in the data")
+    n_na = 0
+    if group is not None:
+        n_na = int(data[group].isna().sum())
+        data = data[data[group].notna()]
+    frame, _, n_dropped = model_frame(observed, data, None, "listwise")
+    if group is not None:
+        frame = frame.assign(**{group: data.loc[frame.index, group].to_numpy()})
+    levels = [None] if group is None else list(pd.unique(frame[group]))
+    if group is not None and len(levels) < 2:
+        raise InputError(f"group column {group!r} has a single level in the complete rows")
+    cats = {o: sorted(pd.unique(frame[o])) for o in ordered}
+    sample = []
+    for level in levels:
+        sub = frame if level is None else frame[frame[group] == level]
+        for o in ordered:
+            gone = [c for c in cats[o] if c not in set(pd.unique(sub[o]))]
+            if gone:
+                raise InputError(f"ordered item {o!r} has no answer {gone[0]} in group "
+                                 f"{level!r}: its thresholds differ in number between groups",
+                                 hint="merge that category with a neighbour")
+        with blas_threads(1):
+            sample.append(sample_moments(sub[observed], ordered))
+    return sample, levels, cats, n_dropped + n_na
+
+
 def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float, *,
               group: str | None = None, group_equal: tuple[str, ...] = (),
               std_lv: bool = False, orthogonal: bool = False, bootstrap: int = 0,
@@ -188,7 +221,7 @@ def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float, *,
     """The CB-SEM result of a WLSMV fit (see the module docstring); ``bootstrap``
     resamples (one group of ordered items) refit thresholds, polychorics, weights and
     DWLS together (:mod:`.ordinal_bootstrap`)."""
-    from .wlsmv_report import report  # it uses this module's fit measures
+    from .wlsmv_report import WLSMVFit, report  # it uses this module's fit measures
 
     if isinstance(group_equal, str):
         group_equal = (group_equal,)
@@ -216,32 +249,7 @@ def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float, *,
         raise InputError(f"ordered item {unknown[0]!r} is not a variable of the model")
     if not any(o in observed for o in ordered):
         raise InputError("WLSMV needs at least one ordered item of the model")
-    if group is not None and group not in data.columns:
-        raise InputError(f"group column {group!r} is not in the data")
-    if group is not None:
-        n_na = int(data[group].isna().sum())
-        data = data[data[group].notna()]
-    frame, _, n_dropped = model_frame(observed, data, None, "listwise")
-    if group is not None:
-        frame = frame.assign(**{group: data.loc[frame.index, group].to_numpy()})
-        n_dropped += n_na
-    levels = [None] if group is None else [g for g in pd.unique(frame[group])]
-    if group is not None and len(levels) < 2:
-        raise InputError(f"group column {group!r} has a single level in the complete rows")
-    cats = {o: sorted(pd.unique(frame[o])) for o in ordered}
-    sample, frames = [], []
-    for level in levels:
-        sub = frame if level is None else frame[frame[group] == level]
-        for o in ordered:
-            have = set(pd.unique(sub[o]))
-            if len(have) < len(cats[o]):
-                missing_cat = [c for c in cats[o] if c not in have][0]
-                raise InputError(f"ordered item {o!r} has no answer {missing_cat} in group "
-                                 f"{level!r}: its thresholds differ in number between groups",
-                                 hint="merge that category with a neighbour")
-        frames.append(sub[observed])
-        with blas_threads(1):
-            sample.append(sample_moments(sub[observed], ordered))
+    sample, levels, cats, n_dropped = group_samples(data, observed, ordered, group)
     pt = ordered_table(syntax, ordered, {o: len(c) - 1 for o, c in cats.items()},
                        ngroups=len(levels), std_lv=std_lv, orthogonal=orthogonal,
                        group_equal=tuple(group_equal))
@@ -260,5 +268,6 @@ def fit_wlsmv(syntax: str, data: pd.DataFrame, ordered, ci: float, *,
     with blas_threads(1):  # small matrices: one BLAS thread
         fitted = dwls(model, sample)
         out = inference(fitted, sample)
-    return report(written, defs, model, sample, fitted, out, frames, levels, group, ordered,
-                  ci, n_dropped, bootstrap=bootstrap, seed=seed, chunk=chunk, engine=engine)
+    return report(WLSMVFit(model, sample, fitted, out, levels, group, ordered, n_dropped),
+                  written, defs, ci, bootstrap=bootstrap, seed=seed, chunk=chunk,
+                  engine=engine)

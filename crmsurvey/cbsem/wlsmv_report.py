@@ -5,13 +5,15 @@ lavaan's fit measures, R², diagnostics, notes, and the bootstrap where it appli
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from ..notes import Note
 from .ordered_model import OrderedModel
 
-__all__ = ["report", "bootstrap_refusal"]
+__all__ = ["WLSMVFit", "report", "bootstrap_refusal"]
 
 
 def bootstrap_refusal(model: OrderedModel, ordered: list[str], ngroups: int) -> str:
@@ -93,9 +95,27 @@ def _group_table(model: OrderedModel, g: int, x: np.ndarray, se_x: np.ndarray, c
     return est.reset_index(drop=True), parts
 
 
-def report(written, defs, model: OrderedModel, sample, fitted, out, frames, levels, group,
-           ordered, ci, n_dropped, *, bootstrap=0, seed=None, chunk=500, engine=None):
-    """The :class:`~crmsurvey.cbsem.result.CBSEMResult` of a WLSMV fit."""
+@dataclass(frozen=True, eq=False)
+class WLSMVFit:
+    """What the estimation hands to the report: the model, each group's statistics
+    (:class:`~crmsurvey.cbsem.ordered.OrderedMoments`), the DWLS solution
+    (:func:`~crmsurvey.cbsem.wlsmv.dwls`) and its inference, the groups' levels (``[None]``
+    without groups), the ordered items and the rows left out."""
+
+    model: OrderedModel
+    sample: list
+    fitted: dict
+    out: dict
+    levels: list
+    group: str | None
+    ordered: list[str]
+    n_dropped: int
+
+
+def report(fit_: WLSMVFit, written: str, defs: list, ci: float, *, bootstrap: int = 0,
+           seed: int | None = None, chunk: int = 500, engine=None):
+    """The :class:`~crmsurvey.cbsem.result.CBSEMResult` of a WLSMV fit (``written``: the
+    syntax as given; ``defs``: its ``:=`` definitions)."""
     from .. import __version__
     from ..diagnostics import Diagnostic, warn_all
     from .fitmeasures import srmr
@@ -105,6 +125,8 @@ def report(written, defs, model: OrderedModel, sample, fitted, out, frames, leve
     from .verify import check_collinearity, check_solution
     from .wlsmv import catml_robust, fit_measures
 
+    model, sample, fitted, out = fit_.model, fit_.sample, fit_.fitted, fit_.out
+    levels, group, ordered = fit_.levels, fit_.group, fit_.ordered
     cons = model.cons
     x = model.rows(fitted["u"][None])[0]
     cov_x = cons.k @ out["cov"] @ cons.k.T
@@ -171,7 +193,7 @@ def report(written, defs, model: OrderedModel, sample, fitted, out, frames, leve
     table = draws = None
     if bootstrap:  # a model the bootstrap refits (wlsmv.fit_wlsmv asked bootstrap_refusal)
         draws, n_failed, n_inadmissible, est, table, seed = _bootstrap(
-            model, sample[0], frames[0], x, est, ci, bootstrap, seed, chunk, engine)
+            model, sample[0], x, est, ci, bootstrap, seed, chunk, engine)
         if n_failed:
             problems.append(Diagnostic(
                 "bootstrap_failures", f"{n_failed} of {bootstrap} bootstrap resamples failed "
@@ -190,7 +212,7 @@ def report(written, defs, model: OrderedModel, sample, fitted, out, frames, leve
                         ignore_index=True)
     warn_all(problems)
     settings = CBSEMSettings(
-        estimator="WLSMV", missing="listwise", n=int(n_total), n_dropped=n_dropped,
+        estimator="WLSMV", missing="listwise", n=int(n_total), n_dropped=fit_.n_dropped,
         weighted=False, n_effective=n_total, se="bootstrap" if bootstrap else "robust.sem",
         bootstrap=int(bootstrap), seed=seed if bootstrap else None, ci=ci,
         n_failed=n_failed, n_inadmissible=n_inadmissible, group=group,
@@ -199,7 +221,7 @@ def report(written, defs, model: OrderedModel, sample, fitted, out, frames, leve
                        tuple(problems), tuple(notes), settings, written, draws=table)
 
 
-def _bootstrap(model, s, frame, x, est, ci, n_boot, seed, chunk, engine):
+def _bootstrap(model, s, x, est, ci, n_boot, seed, chunk, engine):
     """The batched ordinal bootstrap (:mod:`.ordinal_bootstrap`) on a structure whose
     ordered residual variances are parameters (filled in as ``1 − explained``)."""
     from .._random import resolve_seed
