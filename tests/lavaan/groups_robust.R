@@ -1,5 +1,5 @@
 # Multi-group robust ML: for each case of {CASES} (case, model, estimator, missing,
-# group_equal) lavaan's cfa() with group = "g"; its scaled and robust fitMeasures go to
+# group_equal) lavaan's cfa() with group = "g" (cases named "one_*": one group); its scaled and robust fitMeasures go to
 # FIT as "case:measure", its parameterEstimates (with the group) to EST; for each pair of
 # {PAIRS} (case, h0, h1) lavTestLRT's scaled difference (method "satorra.bentler.2001",
 # its default for MLM/MLR) to {LRT}.
@@ -12,8 +12,8 @@ measures <- c("npar", "chisq", "df", "pvalue", "chisq.scaled", "df.scaled", "pva
 fits <- list(); ests <- list(); models <- list()
 for (i in seq_len(nrow(cases))) {
   k <- cases[i, ]
-  args <- list(model = k$model, data = d, group = "g", estimator = k$estimator,
-               missing = k$missing)
+  args <- list(model = k$model, data = d, estimator = k$estimator, missing = k$missing)
+  if (!startsWith(k$case, "one_")) args$group <- "g"
   if (!is.na(k$group_equal) && nchar(k$group_equal) > 0) args$group.equal <- strsplit(k$group_equal, " ")[[1]]
   f <- do.call("cfa", args)
   models[[k$case]] <- f
@@ -21,6 +21,7 @@ for (i in seq_len(nrow(cases))) {
   fits[[i]] <- data.frame(measure = paste(k$case, names(fm), sep = ":"),
                           value = as.numeric(fm))
   pe <- parameterEstimates(f)
+  if (is.null(pe$group)) pe$group <- 1L
   ests[[i]] <- data.frame(case = k$case, lhs = pe$lhs, op = pe$op, rhs = pe$rhs,
                           group = pe$group, est = pe$est, se = pe$se)
 }
