@@ -2,6 +2,8 @@
 against a plain two-class EM written out here (loops over classes, scipy's densities)."""
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -180,3 +182,48 @@ def test_weights_count_as_repeated_rows():
     np.testing.assert_allclose(a.sizes, b.sizes, atol=1e-6)
     np.testing.assert_allclose(a.posterior, b.posterior[:300], atol=1e-5)
     assert a.loglik == pytest.approx(b.loglik * 300 / 400, rel=1e-7)
+
+
+@pytest.mark.parametrize("with_covariate", [False, True])
+def test_matches_stepmix(with_covariate):
+    """The same model fitted by StepMix (the maintained latent-class library; its
+    one-step covariate model by Newton–Raphson): log-likelihood, BIC, class profiles
+    and the covariate's log-odds agree."""
+    stepmix = pytest.importorskip("stepmix.stepmix")
+    from stepmix.utils import get_mixed_descriptor
+
+    df, _ = _planted(600, 5)
+    x = pd.DataFrame({"x1": df.x1, "x2": df.x2, "nps": pd.Categorical(df["nps"]).codes})
+    data, descriptor = get_mixed_descriptor(dataframe=x, continuous=["x1", "x2"],
+                                            categorical=["nps"])
+    z = ((df.z - df.z.mean()) / df.z.std(ddof=0)).to_frame()
+    sm = stepmix.StepMix(n_components=2, measurement=descriptor, n_init=10, random_state=1,
+                         max_iter=20000, abs_tol=1e-12, rel_tol=1e-12, verbose=0,
+                         progress_bar=0,
+                         **({"structural": "covariate", "structural_params": {
+                             "method": "newton-raphson", "max_iter": 1}}
+                            if with_covariate else {}))
+    args = (data, z) if with_covariate else (data,)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sm.fit(*args)
+    ours = latent_classes(df, continuous=["x1", "x2"], categorical=["nps"],
+                          covariates=["z"] if with_covariate else [], classes=[2],
+                          starts=10, seed=1, tol=1e-13, max_iter=20000).fit
+    assert ours.loglik == pytest.approx(sm.score(*args) * len(df), rel=1e-9)
+    if not with_covariate:
+        assert ours.criteria["bic"] == pytest.approx(sm.bic(data), rel=1e-9)
+    par = sm.get_parameters()
+    means = par["measurement"]["continuous"]["means"]                # (class, x1/x2)
+    pis = par["measurement"]["categorical"]["pis"]                   # (class, level)
+    prof = ours.profiles.set_index(["variable", "level", "class"])["value"]
+    theirs = {c: int(np.argmin(np.abs(means[:, 0] - prof[("x1", "", c)]))) for c in (1, 2)}
+    assert sorted(theirs.values()) == [0, 1]
+    for c, s in theirs.items():
+        assert prof[("x2", "", c)] == pytest.approx(means[s, 1], abs=1e-6)
+        for i, lev in enumerate(sorted(df["nps"].unique())):
+            assert prof[("nps", lev, c)] == pytest.approx(pis[s, i], abs=1e-6)
+    if with_covariate:
+        beta = par["structural"]["beta"]                             # (class, [1, z])
+        slope = beta[theirs[2], 1] - beta[theirs[1], 1]
+        assert ours.covariates["coef"].item() == pytest.approx(slope, abs=1e-5)
