@@ -260,7 +260,7 @@ def test_records_say_what_each_estimator_takes():
 
     assert {n for n, r in ESTIMATORS.items() if "fiml" in r.missing} == {"ML", "MLR"}
     assert [n for n, r in ESTIMATORS.items() if r.ordered] == ["WLSMV"]
-    assert auto_missing("MLR", False, 0) == ("fiml", "")
+    assert auto_missing("MLR", False, 0) == ("fiml", None)  # no reason to give
     assert auto_missing("GLS", False, 0)[0] == "listwise"
     data = _data()
     with pytest.raises(InputError, match="unweighted casewise scores"):
