@@ -181,3 +181,37 @@ def test_shared_parameters_with_fiml_are_refused_with_the_reason():
     data = groups_data(n=(60, 60))
     with pytest.raises(InputError, match="MLM or MLR on complete, unweighted rows"):
         cs.cbsem(METRIC, data, estimator="MLR", missing="fiml", group="g")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("estimator", ["MLM", "MLR"])
+def test_robust_invariance_table_is_lavaans(lavaan, estimator):
+    """measurement_invariance(estimator=…): lavaan's group.equal models (configural,
+    metric, scalar) with their scaled statistics and robust indices, the scaled χ²
+    differences of lavTestLRT, and the scalar model's latent means with robust SEs."""
+    from crmsurvey.cbsem.invariance import measurement_invariance
+
+    data, ref, _ = lavaan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        inv = measurement_invariance(CFA, data, "g", estimator=estimator)
+    e = estimator.lower()
+    table = inv.table.set_index("model")
+    for model, case in (("configural", e), ("metric", f"{e}_metric"),
+                        ("scalar", f"{e}_scalar")):
+        for m in ("npar", "chisq", "df", "cfi", "chisq_scaled", "chisq_scaling_factor",
+                  "cfi_robust", "tli_robust", "rmsea_robust"):
+            _close(float(table.loc[model, m]),
+                   float(ref["fit"][f"{case}:{m.replace('_', '.')}"]), (model, m))
+    for model, pair in (("metric", f"{e}_metric_vs_configural"),
+                        ("scalar", f"{e}_scalar_vs_metric")):
+        want = ref["lrt"].loc[pair]
+        _close(float(table.loc[model, "delta_chisq"]), want.chisq_diff, (model, "diff"))
+        _close(float(table.loc[model, "delta_pvalue"]), want.pvalue, (model, "p"))
+    est = ref["est"]
+    lv = est[(est.case == f"{e}_scalar") & (est.op == "~1") & est.lhs.isin(list("ABC"))
+             & (est.group == 2)].set_index("lhs")
+    got = inv.latent_means.set_index("construct")
+    for c in "ABC":
+        _close(float(got.loc[c, "est"]), lv.loc[c, "est"], (c, "mean"))
+        _close(float(got.loc[c, "se"]), lv.loc[c, "se"], (c, "se"))

@@ -258,11 +258,19 @@ def _row(name, chisq, npar, groups, base, base_df):
             "rmsea": rmsea(chisq, df, n) * np.sqrt(len(groups))}
 
 
-def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: int = 30
-                           ) -> Invariance:
+def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: int = 30,
+                           estimator: str = "ML") -> Invariance:
     """Configural, metric and scalar invariance with the χ²-difference test and ΔCFI
     (Cheung & Rensvold 2002: a drop of more than .01 speaks against invariance), and the
-    scalar model's latent means (the first group is the reference)."""
+    scalar model's latent means (the first group is the reference).
+
+    ``estimator="MLM"`` or ``"MLR"`` (a measurement model, complete rows): robust standard
+    errors, lavaan's scaled χ² and robust CFI/TLI/RMSEA in the table, the differences by
+    the scaled test (Satorra–Bentler 2001, as ``lavTestLRT``) and ΔCFI on the robust CFI
+    (:mod:`crmsurvey.cbsem.invariance_robust`)."""
+    if estimator not in ("ML", "MLM", "MLR"):
+        raise InputError(f"estimator={estimator!r} is not available for measurement "
+                         "invariance here", hint="estimator='ML', 'MLM' or 'MLR'")
     data, found = _checked(model, data)  # a raw frame beside a Questionnaire: its codes
     syntax, data, _, single = _inputs(model, data, None)
     if group not in data.columns:
@@ -272,6 +280,8 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
     if len(groups) < 2:
         raise InputError(f"measurement invariance needs two groups of {min_size}+ complete "
                          f"rows in {group!r}")
+    if estimator != "ML":
+        return _robust(syntax, data, group, groups, estimator, diagnostics, single)
     gs = list(groups.values())
     base = sum(baseline_chisq(g.s, g.n, "ML") for g in gs)
     p = gs[0].s.shape[0]
@@ -312,3 +322,16 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
     warn_all(diagnostics)
     return Invariance(table, tuple(notes), {k: int(g.n) for k, g in groups.items()},
                       tuple(diagnostics), lm, intercepts)
+
+
+def _robust(syntax, data, group, groups, estimator, diagnostics, single) -> Invariance:
+    from .invariance_robust import robust_invariance
+
+    levels = [v for v in pd.unique(data[group]) if pd.notna(v) and str(v) in groups]
+    table, means, fits = robust_invariance(syntax, data, group, levels, estimator)
+    diagnostics += [d for f in fits.values() for d in f.diagnostics]
+    notes = single + [Note("cb_stacked"),
+                      Note("cb_latent_means_reference", {"reference": str(levels[0])})]
+    warn_all(diagnostics)
+    return Invariance(table, tuple(notes), {k: int(g.n) for k, g in groups.items()},
+                      tuple(diagnostics), means, means.copy())
