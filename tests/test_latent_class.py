@@ -141,7 +141,7 @@ def test_bad_input_is_input_error():
 
 
 def test_explain_segments_against_scipy():
-    from crmsurvey.analytics.latent_class import explain_segments
+    from crmsurvey.analytics.profiling import explain_segments
 
     rng = np.random.default_rng(4)
     n = 300

@@ -3,8 +3,9 @@
 from .clv import clv_bgnbd, clv_simple, rfm_summary
 from .kano import classify as kano_classify
 from .kano import kano_pairs, kano_table
-from .latent_class import explain_segments, latent_classes
+from .latent_class import latent_classes
 from .link import compare_groups, link_customers
+from .profiling import explain_segments
 from .scores import csat, nps, nps_compare, nps_table
 from .segments import abc_classes, quintile_scores, rfm
 from .transactions import Transactions, load_transactions

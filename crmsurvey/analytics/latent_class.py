@@ -40,8 +40,8 @@ from .._threads import blas_threads
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError, check_choice
 
-__all__ = ["LatentClassFit", "LatentClasses", "SegmentProfile", "latent_classes",
-           "explain_segments", "CRITERIA"]
+__all__ = ["LatentClassFit", "LatentClasses", "latent_classes", "scaled_weights",
+           "CRITERIA"]
 
 #: Criteria the number of classes may be chosen by (smallest wins).
 CRITERIA = ("bic", "aic3", "caic", "aic")
@@ -120,8 +120,12 @@ class _Data:
     w: np.ndarray        # (n,) sampling weights, mean 1
 
 
-def _weights(weights, n: int) -> np.ndarray:
-    """Sampling weights scaled to mean 1 (ones without them)."""
+def scaled_weights(weights, n: int) -> np.ndarray:
+    """Sampling weights of ``n`` respondents scaled to mean 1 (ones without them).
+
+    >>> scaled_weights([1, 3], 2).tolist()
+    [0.5, 1.5]
+    """
     if weights is None:
         return np.ones(n)
     w = np.asarray(weights, dtype=float)
@@ -176,7 +180,8 @@ def _prepare(data: pd.DataFrame, continuous, categorical, covariates,
                              hint="drop the rows or impute the covariate first")
         sd = zc.std(axis=0)
         z = np.column_stack([z, (zc - zc.mean(axis=0)) / np.where(sd > 0, sd, 1.0)])
-    return _Data(np.nan_to_num(x), m, onehot, blk, levels, z, var0, _weights(weights, n))
+    return _Data(np.nan_to_num(x), m, onehot, blk, levels, z, var0,
+                 scaled_weights(weights, n))
 
 
 def _log_dens(d: _Data, mu, var, theta) -> np.ndarray:
@@ -242,11 +247,26 @@ def _gamma_step(d: _Data, r, gamma) -> np.ndarray:
     return out
 
 
+def _start(d: _Data, k: int, starts: int, rng) -> np.ndarray:
+    """Starting posteriors: ``k`` respondents drawn at random as the classes' seeds, and
+    each respondent's posterior a softmax of minus half its squared distance to them
+    (indicators standardised, categories one-hot, missing values at the mean)."""
+    sd = np.sqrt(d.var0)
+    mean = (d.m * d.x).sum(0) / np.maximum(d.m.sum(0), 1)
+    f = np.hstack([d.m * (d.x - mean) / sd, d.onehot])               # (n, F)
+    seeds = f[np.argsort(rng.random((starts, len(f))), axis=1)[:, :k]]  # (S, K, F)
+    dist = ((f ** 2).sum(1)[:, None] - 2 * f @ _t(seeds)
+            + (seeds ** 2).sum(-1)[:, None, :])                      # (S, n, K)
+    e = -0.5 * dist
+    e = np.exp(e - e.max(axis=2, keepdims=True))
+    return e / e.sum(axis=2, keepdims=True)
+
+
 def _fit_k(d: _Data, k: int, starts: int, rng, max_iter: int, tol: float):
     """EM for every start together; a start stops when its log-likelihood settles
     (only the others go on)."""
     n = d.x.shape[0]
-    r = rng.dirichlet(np.ones(k), size=(starts, n))               # random posteriors
+    r = _start(d, k, starts, rng)
     gamma = np.zeros((starts, k, d.z.shape[1]))
     mu = np.zeros((starts, k, d.x.shape[1]))
     var, theta = np.ones_like(mu), np.ones((starts, k, d.onehot.shape[1]))
@@ -370,82 +390,3 @@ def _finish(d, k, ll, r, mu, var, theta, gamma, it, conv, continuous, covariates
                         for a, name in enumerate(zn)], columns=["class", "covariate", "coef"])
     return LatentClassFit(k, float(ll[best]), npar, n, crit, ent, d.w @ post / n, post,
                           post.argmax(axis=1) + 1, profiles, cov, len(ll), share, it, conv)
-
-
-@dataclass(frozen=True, eq=False)
-class SegmentProfile:
-    """What distinguishes segments on observed variables.
-
-    ``profile``: ``variable, level, segment, value`` (a segment's mean, or its share of
-    a level); ``tests``: ``variable, test, statistic, df, pvalue, effect`` — Pearson's
-    χ² of the crosstab with Cramér's V for a categorical variable, one-way ANOVA's F with
-    η² for a numeric one. Respondents missing the variable are left out of its rows.
-    """
-
-    profile: pd.DataFrame
-    tests: pd.DataFrame
-
-
-def explain_segments(labels, data: pd.DataFrame,
-                     columns: Sequence[str]) -> SegmentProfile:
-    """Describe segments (or latent classes) by observed variables.
-
-    Parameters
-    ----------
-    labels : array-like
-        Each respondent's segment, aligned with ``data``'s rows.
-    data : DataFrame
-        Observed variables (group items, covariates, key items).
-    columns : list of str
-        Which columns to describe; text or categorical columns are crosstabulated,
-        numeric ones compared by their means.
-
-    Examples
-    --------
-    >>> df = pd.DataFrame({"brand": list("AABBAB"), "age": [20, 22, 50, 55, 21, 53]})
-    >>> sp = explain_segments([1, 1, 2, 2, 1, 2], df, ["brand", "age"])
-    >>> sp.tests[["variable", "test"]].values.tolist()
-    [['brand', 'chi2'], ['age', 'anova']]
-    """
-    from scipy import stats
-
-    labels = np.asarray(labels)
-    if len(labels) != len(data):
-        raise InputError("explain_segments: one segment label per row of the data")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise InputError(f"explain_segments: no column {missing[0]!r} in the data")
-    prof, tests = [], []
-    for name in columns:
-        s = data[name]
-        keep = s.notna().to_numpy()
-        lab, v = labels[keep], s[keep]
-        segs = np.unique(lab)
-        if pd.api.types.is_numeric_dtype(v) and not pd.api.types.is_bool_dtype(v):
-            x = v.to_numpy(float)
-            means = pd.Series(x).groupby(lab).mean()
-            prof += [(name, "", int(k), float(means[k])) for k in segs]
-            grand = x.mean()
-            ssb = sum((lab == k).sum() * (means[k] - grand) ** 2 for k in segs)
-            sst = ((x - grand) ** 2).sum()
-            dfb, dfw = len(segs) - 1, len(x) - len(segs)
-            f = (ssb / dfb) / ((sst - ssb) / dfw) if dfb > 0 and dfw > 0 and sst > ssb \
-                else np.nan
-            p = float(stats.f.sf(f, dfb, dfw)) if np.isfinite(f) else np.nan
-            tests.append((name, "anova", f, dfb, p, ssb / sst if sst > 0 else np.nan))
-        else:
-            tab = pd.crosstab(lab, v.astype(str).to_numpy())
-            share = tab.div(tab.sum(axis=1), axis=0)
-            prof += [(name, str(lev), int(k), float(share.loc[k, lev]))
-                     for lev in tab.columns for k in tab.index]
-            o = tab.to_numpy(float)
-            e = o.sum(1, keepdims=True) * o.sum(0, keepdims=True) / o.sum()
-            chi = float(((o - e) ** 2 / np.where(e > 0, e, 1)).sum())
-            df_ = (o.shape[0] - 1) * (o.shape[1] - 1)
-            p = float(stats.chi2.sf(chi, df_)) if df_ > 0 else np.nan
-            v_ = np.sqrt(chi / (o.sum() * (min(o.shape) - 1))) if min(o.shape) > 1 else np.nan
-            tests.append((name, "chi2", chi, df_, p, v_))
-    return SegmentProfile(
-        pd.DataFrame(prof, columns=["variable", "level", "segment", "value"]),
-        pd.DataFrame(tests, columns=["variable", "test", "statistic", "df", "pvalue",
-                                     "effect"]))

@@ -29,7 +29,7 @@ import pandas as pd
 from .._random import DEFAULT_SEED, block_rng, resolve_seed
 from .._threads import blas_threads
 from ..diagnostics import Diagnostic, warn_all
-from ..analytics.latent_class import _weights
+from ..analytics.latent_class import scaled_weights
 from ..errors import InputError, check_choice
 
 __all__ = ["FIMIX", "FimixFit", "fimix", "CRITERIA"]
@@ -130,7 +130,8 @@ def _equations(result, weights=None) -> _Eqs:
                          hint="estimate the PLS model with missing='mean' or on complete rows")
     col = {c: i for i, c in enumerate(scores.columns)}
     return _Eqs(names, preds, s[:, [col[n] for n in names]],
-                [s[:, [col[p] for p in ps]] for ps in preds], _weights(weights, len(s)))
+                [s[:, [col[p] for p in ps]] for ps in preds],
+                scaled_weights(weights, len(s)))
 
 
 def _m_step(eq: _Eqs, r):

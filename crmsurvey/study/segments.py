@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from .._random import child_seed
-from ..analytics.latent_class import explain_segments, latent_classes
+from ..analytics.latent_class import latent_classes
+from ..analytics.profiling import explain_segments
 from ..analytics.scores import nps as nps_of
 from ..errors import CrmWarning, InputError
 from ..pls.fimix import fimix
