@@ -494,3 +494,60 @@ def test_no_heading_ends_a_page(shapes, study, lang):
     for number, page in enumerate(pypdf.PdfReader(str(pdf_path)).pages[2:], start=3):
         body = [line.strip() for line in (page.extract_text() or "").splitlines()][:-2]
         assert not body or body[-1] not in heads, (study, lang, number, body[-1])
+
+
+# --- the remaining sentences the data must license (words from the catalogue) ------------
+
+def _html(shapes, study, lang) -> str:
+    """The rendered report's HTML with entities resolved (text as the reader sees it)."""
+    import html as html_lib
+
+    return html_lib.unescape(shapes[study][lang][0].read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_sentences_follow_the_data(shapes, lang):
+    """No ▲ ▼ legend without a mark; no 'Priorities by group' with one driver; the
+    limitations name weighting and the customer-value section only where the study has
+    them; a binary question is listed among the questions and left out of MICOM; the
+    comparison method promises index intervals only where the study drew resamples."""
+    import html as html_lib
+
+    from crmsurvey.report.i18n import strings
+    from crmsurvey.report.render import build_html
+    from crmsurvey.study.results import Results
+
+    t = strings(lang)
+    legend = t["arrows_note"].split("{")[0]
+    for study in STUDIES:
+        html = _html(shapes, study, lang)
+        if legend in html:
+            assert 'class="mark' in html, (study, "a legend without a mark")
+    seg = _html(shapes, "segments", lang)
+    assert _shape(shapes["segments"][lang][2])["actionable"] == 1
+    assert t["drivers_by_group"] not in seg
+    single = _html(shapes, "single", lang)  # unweighted, no transactions
+    for key in ("limit_sample", "limit_self_report"):
+        assert t[key] not in single, key
+    assert t["limit_sample_unweighted"] in single
+    brands = _html(shapes, "brands", lang)
+    appendix = brands[brands.index('id="appendix"'):]
+    assert "comp1" in appendix and t["binary_item"] in appendix
+    complaints = _shape_label(shapes["brands"][lang][2], "COMP", lang)
+    heading = t["micom"].split("{")[0]
+    micom = [brands[k:brands.index("</table>", k)] for k in
+             (m.start() for m in re.finditer(re.escape(heading), brands))]
+    assert micom and all(f"<td>{complaints}</td>" not in m for m in micom)
+    assert t["comparison_method"] in brands
+    # the same results without resamples: no index interval is promised
+    data = json.loads(json.dumps(shapes["brands"][lang][2]))
+    for row in data["indices"]:
+        row["ci_lower"] = row["ci_upper"] = None
+    html = html_lib.unescape(build_html(Results.model_validate(data), lang=lang))
+    assert t["comparison_method_noboot"] in html
+    assert t["comparison_method"] not in html
+
+
+def _shape_label(results: dict, construct: str, lang: str) -> str:
+    label = results["model"]["labels"][construct]
+    return label.get(lang) or label.get("en")
