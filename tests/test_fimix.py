@@ -164,6 +164,7 @@ def lc_run_path(tmp_path, segments: str = """  method: latent_class
   categorical: [nps_group]
   describe: [brand, gender, age, sat1]
   numbers: [1, 2, 3]
+  covariates: [age]
   starts: 4"""):
     """The study file with this ``segments:`` section, written in ``tmp_path``."""
     (tmp_path / "s.yaml").write_text(f"""
@@ -204,6 +205,9 @@ def test_study_segments_section(lc_run):
     assert [row.n for row in s.segments] == [int((member["segment"] == k).sum())
                                              for k in range(1, s.chosen + 1)]
     assert sum(row.share for row in s.segments) == pytest.approx(1.0)
+    if s.chosen > 1:  # age bands as dummies: one log-odds per band and segment beyond 1
+        assert {(c["segment"], c["covariate"]) for c in s.covariates} == {
+            (k, f"age_{b}") for k in range(2, s.chosen + 1) for b in (2, 3, 4)}
     tests = {t["variable"]: t for t in s.distinguish}
     assert set(tests) == {"brand", "gender", "age", "sat1"}
     assert tests["age"]["test"] == "chi2" and tests["sat1"]["test"] == "anova"

@@ -138,6 +138,9 @@ def test_bad_input_is_input_error():
         latent_classes(df.assign(c=1.0), continuous=["c"])
     with pytest.raises(InputError):
         latent_classes(df, continuous=["x1"], criterion="xyz")
+    with pytest.raises(InputError, match="covariate 'z' is missing for 1 respondents"):
+        latent_classes(df.assign(z=df.z.where(df.index != 3)), continuous=["x1"],
+                       covariates=["z"])
 
 
 def test_explain_segments_against_scipy():

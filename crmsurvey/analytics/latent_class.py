@@ -171,6 +171,11 @@ def _prepare(data: pd.DataFrame, continuous, categorical, covariates,
     z = np.ones((n, 1))
     if covariates:
         zc = data[list(covariates)]
+        if zc.isna().any().any():
+            bad = zc.columns[zc.isna().any()][0]
+            raise InputError(f"latent classes: covariate {bad!r} is missing for "
+                             f"{int(zc[bad].isna().sum())} respondents",
+                             hint="drop those rows or impute the covariate first")
         zc = pd.get_dummies(zc, drop_first=True, dtype=float) if any(
             zc[c].dtype == object or isinstance(zc[c].dtype, pd.CategoricalDtype)
             for c in zc) else zc.apply(pd.to_numeric, errors="coerce")

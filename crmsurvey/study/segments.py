@@ -45,7 +45,8 @@ def _frame(study: Study, data: pd.DataFrame, overall, o) -> pd.DataFrame:
                                  "detractor"))
             out.loc[x.isna(), name] = np.nan
         elif name in rows.columns:
-            out[name] = rows[name]
+            x = rows[name]
+            out[name] = _codes(x) if _is_categorical(q, name, x) else x
         else:
             raise InputError(f"segments: {name!r} is neither a construct nor an item",
                              hint="constructs: " + ", ".join(scores.columns))
@@ -86,6 +87,7 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
             labels, post = fit.classes, fit.posterior
             table = found.table.rename(columns={"classes": "segments"})
             profile = fit.profiles.rename(columns={"class": "segment"})
+            covariates = fit.covariates.rename(columns={"class": "segment"})
             share_best, entropy = fit.share_best, fit.entropy
             seg_paths = pd.DataFrame(columns=["segment", "lhs", "op", "rhs", "est"])
         else:
@@ -98,6 +100,7 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
             labels, post = fit.segments, fit.posterior
             table = found.table
             profile = pd.DataFrame(columns=["variable", "level", "segment", "value"])
+            covariates = pd.DataFrame(columns=["segment", "covariate", "coef"])
             share_best = fit.share_best
             entropy = table.set_index("segments").loc[found.chosen, "en"]
             seg_paths = fit.paths
@@ -110,12 +113,8 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
         raise InputError(f"segments.describe: {missing[0]!r} is not an item in the data")
     shown = data.loc[index, describe].copy()
     categorical = [c for c in describe if _is_categorical(q, c, shown[c])]
-    for c in categorical:  # codes as text: 1.0 → "1"
-        x = shown[c]
-        num = pd.to_numeric(x, errors="coerce")
-        if num.notna().sum() == x.notna().sum() and (num.dropna() % 1 == 0).all():
-            x = num.astype("Int64")
-        shown[c] = x.astype("string").astype(object).where(x.notna(), None)
+    for c in categorical:
+        shown[c] = _codes(shown[c])
     described = explain_segments(labels, shown, describe) if describe else None
     # per segment: size, index, NPS, drivers (its own PLS model)
     idx_scores = overall.index_scores().reindex(index)
@@ -162,7 +161,7 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
     section = Segments(
         method=method, criterion=crit, chosen=fit.k, fit=_records(table),
         share_best=float(share_best), entropy=_num(entropy), target=target,
-        segments=rows, profile=_records(profile),
+        segments=rows, profile=_records(profile), covariates=_records(covariates),
         distinguish=[] if described is None else _records(
             described.tests.sort_values("pvalue", kind="stable")),
         described=[] if described is None else _records(described.profile),
@@ -174,6 +173,14 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
     member = pd.DataFrame(post, index=index, columns=[f"p{j + 1}" for j in range(fit.k)])
     member.insert(0, "segment", labels)
     return section, {"segments_fit": table, "segments_membership": member.rename_axis("row").reset_index()}
+
+
+def _codes(x: pd.Series) -> pd.Series:
+    """Category codes as text (``1.0`` → ``"1"``), missing values kept missing."""
+    num = pd.to_numeric(x, errors="coerce")
+    if num.notna().sum() == x.notna().sum() and (num.dropna() % 1 == 0).all():
+        x = num.astype("Int64")
+    return x.astype("string").astype(object).where(x.notna(), None)
 
 
 def _is_categorical(q, item: str, x: pd.Series) -> bool:
