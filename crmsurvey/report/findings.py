@@ -87,6 +87,12 @@ class _Render:
                                  value=self.n(p["value"], ref), level=self.level(p["level"]),
                                  lo=self.n(p["ci_lower"], ref), hi=self.n(p["ci_upper"], ref),
                                  **extra)
+        if code.startswith("spread_"):
+            ref = "index-differences"
+            return self.sentence(code, construct=self.names[p["construct"]],
+                                 top=self.group(p["top"]), low=self.group(p["low"]),
+                                 gap=self.n(p.get("gap"), ref), lo=self.n(p.get("gap_lower"), ref),
+                                 hi=self.n(p.get("gap_upper"), ref))
         if code.startswith("gaps_"):
             group = self.group(p["group"])
             if code == "gaps_none":

@@ -150,8 +150,8 @@ def build_story(results: Results, fits: dict, market_weights=None) -> Story:
     shares = market_shares(market_weights, levels)
     scorecard = _scorecard(x, shares) if x.sat and x.index(x.scope) is not None else None
     recs = _recommendations(x)
-    findings = [f for f in (_position(x, scorecard), _gaps(x), *_scores(x), *_changes(x),
-                            *_drivers(x)) if f is not None]
+    findings = [f for f in (_position(x, scorecard), _spread(x, scorecard), _gaps(x),
+                            *_scores(x), *_changes(x), *_drivers(x)) if f is not None]
     return Story(focus=x.focus, market=x.scope, item=x.item, construct=x.sat,
                  scorecard=scorecard, findings=findings, recommendations=recs)
 
@@ -257,6 +257,24 @@ def _position(x: _Ctx, card: Scorecard | None) -> Finding | None:
                         low=low.group, low_value=low.index, **base)
     return _finding("market_position_noci" if noci else "market_position", [], ["scorecard"],
                     **base)
+
+
+def _spread(x: _Ctx, card: Scorecard | None) -> Finding | None:
+    """Without a client: whether the highest and the lowest group differ significantly
+    (the numbers only when they do: a study of many groups shows the significant pairs)."""
+    if x.client or card is None or len(card.rows) < 2:
+        return None
+    top, low = card.rows[0].group, card.rows[-1].group
+    d, flip = x.difference("index", x.sat, top, low)
+    if d is None or d.ci_lower is None:
+        return None
+    base = dict(construct=x.sat, top=top, low=low)
+    if not d.significant:
+        return _finding("spread_similar", ["groups>=2", "bootstrap"], [], **base)
+    lo, hi = sorted((flip * d.ci_lower, flip * d.ci_upper))
+    return _finding("spread_gap", ["groups>=2", "bootstrap", "significant"],
+                    ["index-differences"], gap=flip * d.difference, gap_lower=lo,
+                    gap_upper=hi, level=d.ci_level, **base)
 
 
 def _gaps(x: _Ctx) -> Finding | None:
@@ -491,6 +509,8 @@ def _significant(results: Results, f: Finding) -> bool:
     p = f.params
     if f.code.startswith("gaps_") and f.code != "gaps_none":
         return all(e["gap_lower"] > 0 for e in p["behind"] + p["ahead"])
+    if f.code == "spread_gap":
+        return p["gap_lower"] > 0
     if f.code.startswith(("change_up", "change_down")):
         return p["ci_lower"] > 0 or p["ci_upper"] < 0
     if f.code.endswith("_behind"):
