@@ -230,3 +230,17 @@ def test_matches_stepmix(with_covariate):
         beta = par["structural"]["beta"]                             # (class, [1, z])
         slope = beta[theirs[2], 1] - beta[theirs[1], 1]
         assert ours.covariates["coef"].item() == pytest.approx(slope, abs=1e-5)
+
+
+def test_one_start_at_the_best_is_a_diagnostic():
+    from crmsurvey.analytics.latent_class import one_start
+
+    class Fit:
+        starts, share_best = 10, 0.1
+
+    d = one_start("latent classes", Fit)
+    assert d.code == "segments_one_start" and d.concerns == ("10",)
+    Fit.share_best = 0.2
+    assert one_start("latent classes", Fit) is None
+    Fit.starts, Fit.share_best = 1, 1.0
+    assert one_start("latent classes", Fit) is None

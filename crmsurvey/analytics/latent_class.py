@@ -41,7 +41,7 @@ from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError, check_choice
 
 __all__ = ["LatentClassFit", "LatentClasses", "latent_classes", "scaled_weights",
-           "CRITERIA"]
+           "one_start", "CRITERIA"]
 
 #: Criteria the number of classes may be chosen by (smallest wins).
 CRITERIA = ("bic", "aic3", "caic", "aic")
@@ -296,6 +296,16 @@ def _npar(d: _Data, k: int) -> int:
     return (k - 1) * d.z.shape[1] + k * 2 * j + k * (c - v)
 
 
+def one_start(what: str, fit) -> Diagnostic | None:
+    """A ``segments_one_start`` diagnostic when only one of several random starts reached
+    the best log-likelihood of the chosen solution (it may not be the global maximum)."""
+    if fit.starts > 1 and round(fit.share_best * fit.starts) <= 1:
+        return Diagnostic("segments_one_start", f"{what}: only one of {fit.starts} random "
+                          "starts reached the best solution; more starts may find a better "
+                          "one", "warning", (str(fit.starts),))
+    return None
+
+
 def latent_classes(data: pd.DataFrame, *, continuous: Sequence[str] = (),
                    categorical: Sequence[str] = (), covariates: Sequence[str] = (),
                    classes: Sequence[int] = (1, 2, 3, 4, 5, 6), weights=None,
@@ -362,6 +372,8 @@ def latent_classes(data: pd.DataFrame, *, continuous: Sequence[str] = (),
                            "entropy": f.entropy, "share_best": f.share_best}
                           for k, f in fits.items()])
     chosen = int(table.loc[table[criterion].idxmin(), "classes"])
+    if (d1 := one_start("latent classes", fits[chosen])) is not None:
+        diags.append(d1)
     if chosen == max(classes) and len(classes) > 1:
         diags.append(Diagnostic("segments_at_limit", f"latent classes: {criterion} is "
                                 f"smallest at the largest number tried ({chosen})",

@@ -29,7 +29,7 @@ import pandas as pd
 from .._random import DEFAULT_SEED, block_rng, resolve_seed
 from .._threads import blas_threads
 from ..diagnostics import Diagnostic, warn_all
-from ..analytics.latent_class import scaled_weights
+from ..analytics.latent_class import one_start, scaled_weights
 from ..errors import InputError, check_choice
 
 __all__ = ["FIMIX", "FimixFit", "fimix", "CRITERIA"]
@@ -262,6 +262,8 @@ def fimix(result, *, segments: Sequence[int] = (1, 2, 3, 4), weights=None,
         diags.append(Diagnostic("segments_at_limit", f"FIMIX-PLS: {criterion} is smallest "
                                 f"at the largest number tried ({chosen})", "warning",
                                 (str(chosen),)))
+    if (d1 := one_start("FIMIX-PLS", fits[chosen])) is not None:
+        diags.append(d1)
     en = table.set_index("segments").loc[chosen, "en"]
     if chosen > 1 and en < 0.5:
         diags.append(Diagnostic("segments_low_entropy", f"FIMIX-PLS: the segments are "
