@@ -1,5 +1,5 @@
 """Multi-group robust ML (MLM, MLR with complete data and with FIML), with and without
-parameters held equal across groups, against lavaan 0.6 run in the test
+parameters held equal across groups (FIML over the groups fitted together included), against lavaan 0.6 run in the test
 (tests/lavaan/groups_robust.R): estimates, standard errors, χ², the scaled χ² and its
 scaling factor, df, and the scaled and robust CFI/TLI/RMSEA to 1e-3; the scaled
 χ²-difference test against lavTestLRT."""
@@ -38,6 +38,8 @@ CASES = {
     "mlm_scalar": (SCALAR, CFA, "MLM", "listwise", "loadings intercepts"),
     "mlr_metric": (METRIC, CFA, "MLR", "listwise", "loadings"),
     "mlr_scalar": (SCALAR, CFA, "MLR", "listwise", "loadings intercepts"),
+    "mlr_fiml_metric": (METRIC, CFA, "MLR", "ml", "loadings"),
+    "mlr_fiml_scalar": (SCALAR, CFA, "MLR", "ml", "loadings intercepts"),
     "one_mlm_means": (MEANS, MEANS, "MLM", "listwise", ""),
     "one_mlr_means": (MEANS, MEANS, "MLR", "listwise", ""),
 }
@@ -45,7 +47,9 @@ CASES = {
 PAIRS = [("mlm_metric_vs_configural", "mlm_metric", "mlm"),
          ("mlm_scalar_vs_metric", "mlm_scalar", "mlm_metric"),
          ("mlr_metric_vs_configural", "mlr_metric", "mlr"),
-         ("mlr_scalar_vs_metric", "mlr_scalar", "mlr_metric")]
+         ("mlr_scalar_vs_metric", "mlr_scalar", "mlr_metric"),
+         ("mlr_fiml_metric_vs_configural", "mlr_fiml_metric", "mlr_fiml"),
+         ("mlr_fiml_scalar_vs_metric", "mlr_fiml_scalar", "mlr_fiml_metric")]
 MEASURES = ["npar", "chisq", "df", "pvalue", "chisq_scaled", "df_scaled", "pvalue_scaled",
             "chisq_scaling_factor", "baseline_chisq", "baseline_df", "baseline_chisq_scaled",
             "baseline_chisq_scaling_factor", "cfi", "tli", "rmsea", "cfi_scaled",
@@ -175,12 +179,12 @@ def test_pooled_scaling_factor_is_the_df_weighted_mean():
     assert "chisq_scaled" not in plain
 
 
-def test_shared_parameters_with_fiml_are_refused_with_the_reason():
-    """Groups fitted together take complete rows here (MLR with FIML over groups that
-    share parameters is not built): said, not fitted as something else."""
+def test_shared_parameters_with_a_bootstrap_are_refused_with_the_reason():
+    """Groups fitted together are not resampled here: said, not fitted as something
+    else."""
     data = groups_data(n=(60, 60))
-    with pytest.raises(InputError, match="MLM or MLR on complete, unweighted rows"):
-        cs.cbsem(METRIC, data, estimator="MLR", missing="fiml", group="g")
+    with pytest.raises(InputError, match="without a bootstrap"):
+        cs.cbsem(METRIC, data.dropna(), estimator="MLM", group="g", bootstrap=20)
 
 
 @pytest.mark.slow

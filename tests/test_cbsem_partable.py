@@ -217,7 +217,7 @@ def test_unsupported_syntax_is_refused_with_its_line():
         constraints(partable("A =~ a1 + p*a2 + q*a3\np == 2*q"))
     data = _data()
     with pytest.raises(InputError, match="restricted mean structures are fitted with ML"):
-        cs.cbsem(BASE + "A ~ 1\na1 ~ 0*1", data, estimator="MLR", missing="fiml")
+        cs.cbsem(BASE + "A ~ 1\na1 ~ 0*1", data, bootstrap=10)
 
 
 def test_fiml_with_ordered_items_names_the_ordered_data():

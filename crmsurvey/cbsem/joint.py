@@ -39,23 +39,30 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
     from .partable import constraints
     from .structure import start_values, structure_from_partable
 
-    if estimator not in ("ML", "MLM", "MLR") or missing != "listwise" or bootstrap \
-            or weights is not None or ":=" in syntax or (estimator != "ML" and built.ov_x):
+    fiml = missing == "fiml"
+    if estimator not in ("ML", "MLM", "MLR") or missing not in ("listwise", "fiml") \
+            or (fiml and estimator == "MLM") or bootstrap or weights is not None \
+            or ":=" in syntax or ((estimator != "ML" or fiml) and built.ov_x):
         raise InputError("parameters shared across groups and restricted mean structures "
-                         "are fitted with ML, MLM or MLR on complete, unweighted rows, "
-                         "without a bootstrap or defined parameters (MLM, MLR: without "
-                         "observed covariates) here",
-                         hint="estimator='ML', 'MLM' or 'MLR', missing='listwise', "
-                         "bootstrap=0")
+                         "are fitted with ML, MLM or MLR (ML and MLR also with FIML), "
+                         "unweighted, without a bootstrap or defined parameters (robust or "
+                         "FIML: without observed covariates) here",
+                         hint="estimator='ML', 'MLM' or 'MLR', bootstrap=0")
     observed, pt = list(built.observed), built.pt
     xs, s, m, n, dropped = [], [], [], [], 0
     for level in levels:
         rows = slice(None) if group is None else (data[group] == level).to_numpy()
-        frame, _, d = model_frame(observed, data[rows], None, "listwise")
+        frame, _, d = model_frame(observed, data[rows], None, missing)
         x = frame.to_numpy(dtype=float)
         xs.append(x)
-        s.append(np.cov(x, rowvar=False, bias=True))
-        m.append(x.mean(axis=0))
+        if fiml:  # the EM moments: the start, and FIML's h1
+            from .patterns import Patterns, em_saturated
+
+            mg, sg = em_saturated(Patterns.of(x), len(observed))
+        else:
+            mg, sg = x.mean(axis=0), np.cov(x, rowvar=False, bias=True)
+        s.append(sg)
+        m.append(mg)
         n.append(float(len(x)))
         dropped += d
     cons = constraints(pt, with_means=True)
@@ -71,8 +78,11 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
         parts.append(mp)
         theta0.append(np.concatenate([start_values(st, rows, s[g - 1]), start]))
     gf, cov = fit_groups_means(structs, parts, s, m, n, theta0, cons.k, cons.c)
-    robust, se_kind = {}, "expected"
-    if estimator != "ML" and cov is not None and np.isfinite(gf.f).all():
+    robust, se_kind, stats = {}, "expected", None
+    if fiml:
+        gf, cov, robust, stats = _fiml(estimator, built, structs, parts, gf, xs, cons)
+        se_kind = "observed" if estimator == "ML" else "robust.huber.white"
+    elif estimator != "ML" and cov is not None and np.isfinite(gf.f).all():
         cov, robust = _robust(estimator, built, structs, parts, gf, xs, s, n, cons)
         se_kind = "robust.sem" if estimator == "MLM" else "robust.huber.white"
     se_all = np.sqrt(np.clip(np.diag(cov), 0, None)) if cov is not None else \
@@ -112,6 +122,8 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
                                    f"free parameters (df = {df})", "error"))
     chisq = float(np.dot(n, gf.f))
     base = sum(baseline_chisq(sg, ng, "ML") for sg, ng in zip(s, n))
+    if stats is not None:  # FIML: against the EM moments, ℓ over the rows
+        chisq, base, ll = stats["chisq"], stats["baseline_chisq"], stats["loglik"]
     fit = dict.fromkeys(FIT_NAMES, np.nan)
     fit.update(_from_chisq(chisq, df, base, g_n * p * (p - 1) // 2, n_tot))
     if g_n > 1:
@@ -140,6 +152,30 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
         r2 = r2.drop(columns="group")
     return CBSEMResult(est, pd.Series({k: fit[k] for k in names}, name="value"), r2,
                        admissible(problems), tuple(problems), notes, settings, syntax)
+
+
+def _fiml(estimator, built: Built, structs, parts, gf, xs, cons):
+    """FIML over the groups from the fit to the EM moments
+    (:mod:`crmsurvey.cbsem.fiml_groups`); with MLR its robust covariance and measures."""
+    from dataclasses import replace as with_
+
+    from .fiml_groups import fiml_groups, fiml_statistics, mlr_fiml_groups
+
+    ff = fiml_groups(structs, parts, xs, cons.k, cons.c, gf.theta)
+    gf = with_(gf, theta=ff.thetas, u=ff.u, converged=gf.converged and ff.converged,
+               iterations=gf.iterations + ff.iterations)
+    stats = fiml_statistics(structs, parts, xs, ff)
+    p, g_n = len(built.observed), len(xs)
+    stats.update(df=g_n * (p * (p + 1) // 2 + p) - cons.npar,
+                 baseline_df=g_n * p * (p - 1) // 2)
+    try:
+        cov = cons.k @ np.linalg.inv(ff.hessian) @ cons.k.T
+    except np.linalg.LinAlgError:
+        return gf, None, {}, stats
+    if estimator == "MLR" and stats["df"] > 0:
+        cov, robust = mlr_fiml_groups(structs, parts, xs, cons.k, ff, stats)
+        return gf, cov, robust, stats
+    return gf, cov, {}, stats
 
 
 def _robust(estimator, built: Built, structs, parts, gf, xs, s, n, cons):
