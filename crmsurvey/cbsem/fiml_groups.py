@@ -4,8 +4,10 @@ structures) and its MLR: lavaan's ``missing = "ml"`` with ``estimator = "ML"`` o
 
 ``−ℓ(u) = Σ_g −ℓ_g(μ_g(u), Σ_g(u))`` over each group's missing-data patterns, with its
 analytic gradient ``−Σ_g Δ_g' ∂ℓ_g/∂φ_g`` (``φ = (μ, vech Σ)``, ``Δ_g = ∂φ_g/∂u``), is
-minimised by Newton steps from the complete-data fit to the EM moments; the Hessian
-(lavaan's observed information) by central differences of that gradient. With
+minimised from the fit to the EM moments by scoring steps with ``Σ_g Δ_g' H_g Δ_g``
+(``H_g`` the saturated model's observed information at the implied moments, analytic);
+the Hessian at the solution (lavaan's observed information, which adds the curvature of
+``μ(u)`` and ``Σ(u)``) by central differences of the analytic gradient, once. With
 ``h1`` the EM moments of each group:
 
 - ``χ² = 2 (ℓ_h1 − ℓ)``, the baseline's with means and variances free (each variable's
@@ -85,19 +87,23 @@ def fiml_groups(structs, parts, xs: list[np.ndarray], k: np.ndarray, c: np.ndarr
     def gradient(u):
         return k.T @ at(u, True)[1]
 
+    def scoring_information(u):
+        out = np.zeros((k.shape[1],) * 2)
+        for st, mp, pat, th, kg in zip(structs, parts, pats, np.split(k @ u + c, sizes),
+                                       np.split(k, sizes)):
+            jg = _group_delta(st, mp, th)[0] @ kg
+            out += pat.total * jg.T @ saturated_information(pat, *_moments(st, mp, th)) @ jg
+        return out
+
     u = np.linalg.lstsq(k, np.concatenate(thetas0) - c, rcond=None)[0]
     f = at(u, False)[0]
-    converged, it, h = False, 0, None
+    converged, it = False, 0
     for it in range(1, max_iter + 1):
         g = gradient(u)
-        h = jacobian(gradient, u)
-        h = (h + h.T) / 2
         try:
-            step = np.linalg.solve(h, g)
+            step = np.linalg.solve(scoring_information(u), g)
         except np.linalg.LinAlgError:
             break
-        if not np.all(np.linalg.eigvalsh(h) > 0):  # not convex here: a gradient step
-            step = g * (np.abs(f) / max(np.dot(g, g), 1e-300)) * 1e-3
         scale = 1.0
         for _ in range(30):
             f_new = at(u - scale * step, False)[0]
