@@ -84,7 +84,8 @@ def cbsem(model: str | Any, data: pd.DataFrame | Any, *,
     group : column of the groups (lavaan's ``group =``): intercepts free in every group
         (a mean structure, counted in ``npar``); a label shared by groups (``c(a, a)*x``)
         makes the parameter equal across them and the groups are fitted together,
-        otherwise each on its own; ``estimates`` gains a ``group`` column.
+        otherwise each on its own; ``estimates`` gains a ``group`` column. With MLM and
+        MLR the scaled test and the robust indices are lavaan's over the stacked groups.
     std_lv : identify each factor by fixing its variance to 1 (all loadings free), as
         lavaan's ``std.lv = TRUE``; by default the first loading is fixed to 1.
     orthogonal : fix the covariances among exogenous factors to 0 (lavaan's

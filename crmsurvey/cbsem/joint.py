@@ -33,7 +33,10 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
     """Groups fitted together — parameters shared across groups by labels (``c(a, a)*x``)
     or ``==``, or a restricted mean structure (fixed or labelled intercepts, free latent
     means): one ML fit with the mean structure, ``F = Σ (N_g/N) F_g`` with
-    ``F_g = F_ML(S_g + d d', Σ_g)``, ``d = m_g − μ_g``, ``χ² = Σ N_g F_g``."""
+    ``F_g = F_ML(S_g + d d', Σ_g)``, ``d = m_g − μ_g``, ``χ² = Σ N_g F_g``; MLM and MLR
+    add the robust standard errors and scaled test over the stacked groups
+    (:mod:`crmsurvey.cbsem.robust_joint`); ``missing="fiml"`` (ML, MLR) fits ``−ℓ`` over
+    the rows from there (:mod:`crmsurvey.cbsem.fiml_groups`)."""
     from .constrained import fit_groups_means, implied_mean, mean_part
     from .fitmeasures import _from_chisq, baseline_chisq, srmr
     from .partable import constraints
