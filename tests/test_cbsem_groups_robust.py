@@ -1,6 +1,6 @@
 """Multi-group robust ML (MLM, MLR with complete data and with FIML), with and without
-parameters held equal across groups (FIML over the groups fitted together included), against lavaan 0.6 run in the test
-(tests/lavaan/groups_robust.R): estimates, standard errors, χ², the scaled χ² and its
+parameters held equal across groups (FIML over the groups fitted together included),
+against lavaan 0.6 run in the test (tests/lavaan/groups_robust.R): estimates, standard errors, χ², the scaled χ² and its
 scaling factor, df, and the scaled and robust CFI/TLI/RMSEA to 1e-3; the scaled
 χ²-difference test against lavTestLRT."""
 import warnings

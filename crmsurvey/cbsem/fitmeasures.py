@@ -11,7 +11,8 @@ import numpy as np
 from .distributions import chi2_sf, ncx2_cdf, ncx2_noncentrality
 
 __all__ = ["FIT_NAMES", "ROBUST_NAMES", "FIMLC_NAMES", "fit_measures", "combine_groups",
-           "scaled_measures", "scaled_difference", "loglik", "srmr", "rmsea_ci", "cfi", "tli", "rmsea", "chi2_sf"]
+           "scaled_measures", "scaled_difference", "loglik", "srmr", "rmsea_ci", "cfi",
+           "tli", "rmsea", "chi2_sf"]
 
 FIT_NAMES = ("npar", "chisq", "df", "pvalue", "baseline_chisq", "baseline_df", "cfi", "tli",
              "rmsea", "rmsea_ci_lower", "rmsea_ci_upper", "rmsea_pvalue", "srmr", "aic", "bic",
