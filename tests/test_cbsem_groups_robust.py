@@ -219,3 +219,52 @@ def test_robust_invariance_table_is_lavaans(lavaan, estimator):
     for c in "ABC":
         _close(float(got.loc[c, "est"]), lv.loc[c, "est"], (c, "mean"))
         _close(float(got.loc[c, "se"]), lv.loc[c, "se"], (c, "se"))
+
+
+def test_observed_hessian_is_the_gradients_derivative():
+    """The analytic Hessian of −ℓ over groups sharing loadings and intercepts, with
+    structural paths and free latent means (the curvature of μ = ν + Λ(I − B)⁻¹α and of
+    Σ), against central differences of the gradient taken here, away from the optimum."""
+    from crmsurvey.cbsem.build import build
+    from crmsurvey.cbsem.constrained import mean_part
+    from crmsurvey.cbsem.fiml_groups import _value_gradient, observed_hessian
+    from crmsurvey.cbsem.partable import constraints
+    from crmsurvey.cbsem.patterns import Patterns
+    from crmsurvey.cbsem.structure import start_values, structure_from_partable
+
+    data = groups_data()
+    built = build("B ~ A\nC ~ B\n" + SCALAR, ngroups=2, group=True)
+    pt, observed = built.pt, list(built.observed)
+    cons = constraints(pt, with_means=True)
+    xs = [data[data.g == g][observed].to_numpy() for g in ("g1", "g2")]
+    structs, parts, start = [], [], []
+    for g, x in enumerate(xs, 1):
+        rows = pt[pt.group == g]
+        s = pd.DataFrame(x).cov(ddof=0).to_numpy()
+        st = structure_from_partable(rows, observed, s)
+        free_means = rows.lhs[(rows.op == "~1") & (rows.free > 0)]
+        structs.append(st)
+        parts.append(mean_part(rows, st, np.nanmean(x, axis=0)))
+        start.append(np.concatenate([start_values(st, rows, s), [
+            np.nanmean(x[:, observed.index(v)]) if v in observed else 0.3
+            for v in free_means]]))
+    rng = np.random.default_rng(1)
+    u = np.linalg.lstsq(cons.k, np.concatenate(start) - cons.c, rcond=None)[0]
+    u = u + rng.normal(size=len(u)) * 0.05
+    pats = [Patterns.of(x) for x in xs]
+    sizes = np.cumsum([len(t) for t in start])[:-1]
+
+    def gradient(v):
+        rows = np.split(cons.k @ v + cons.c, sizes)
+        return cons.k.T @ _value_gradient(structs, parts, pats, rows, True)[1]
+
+    numeric = np.zeros((len(u), len(u)))
+    for j in range(len(u)):
+        h = 1e-5 * max(1.0, abs(u[j]))
+        e = np.zeros(len(u))
+        e[j] = h
+        numeric[:, j] = (gradient(u + e) - gradient(u - e)) / (2 * h)
+    got = observed_hessian(structs, parts, pats, np.split(cons.k @ u + cons.c, sizes),
+                           cons.k)
+    assert np.abs(got - numeric).max() < 1e-5 * np.abs(numeric).max()
+    assert np.abs(got - got.T).max() == 0

@@ -5,10 +5,10 @@ structures) and its MLR: lavaan's ``missing = "ml"`` with ``estimator = "ML"`` o
 ``−ℓ(u) = Σ_g −ℓ_g(μ_g(u), Σ_g(u))`` over each group's missing-data patterns, with its
 analytic gradient ``−Σ_g Δ_g' ∂ℓ_g/∂φ_g`` (``φ = (μ, vech Σ)``, ``Δ_g = ∂φ_g/∂u``), is
 minimised from the fit to the EM moments by scoring steps with ``Σ_g Δ_g' H_g Δ_g``
-(``H_g`` the saturated model's observed information at the implied moments, analytic);
-the Hessian at the solution (lavaan's observed information, which adds the curvature of
-``μ(u)`` and ``Σ(u)``) by central differences of the analytic gradient, once. With
-``h1`` the EM moments of each group:
+(``H_g`` the saturated model's observed information at the implied moments); the
+Hessian at the solution (lavaan's observed information) adds the curvature of ``Σ(u)``
+and ``μ(u)`` (:func:`observed_hessian`). All analytic. With ``h1`` the EM moments of
+each group:
 
 - ``χ² = 2 (ℓ_h1 − ℓ)``, the baseline's with means and variances free (each variable's
   own observed values);
@@ -28,12 +28,11 @@ from .constrained import implied_mean
 from .fitmeasures import scaled_measures
 from .information import saturated_information
 from .mlr import _ml_statistic, _trace, saturated_scores
-from .numeric import jacobian
 from .patterns import Patterns, em_saturated, pattern_terms, summed_sigma_gradient
 from .robust import weight_of_inverse
 from .robust_joint import _group_delta
 
-__all__ = ["FimlGroups", "fiml_groups", "mlr_fiml_groups"]
+__all__ = ["FimlGroups", "fiml_groups", "mlr_fiml_groups", "observed_hessian"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,6 +70,56 @@ def _value_gradient(structs, parts, pats, rows, need: bool):
                                     g_sigma[i, j] * np.where(i == j, 1.0, 2.0)])
             grads.append(_group_delta(st, mp, th)[0].T @ g_phi)
     return total, (np.concatenate(grads) if need else None)
+
+
+def _mean_curvature(st, mp, th: np.ndarray, g_mu: np.ndarray) -> np.ndarray:
+    """``Σ_i g_i ∂²μ_i/∂ρ_k∂ρ_l`` over a group's rows ``ρ = (θ, intercepts)`` for
+    ``μ = ν + ΛCα``, ``C = (I − B)⁻¹``: the pairs (λ_ij, α_m) ``g_i C_jm``, (λ_ij, β_ab)
+    ``g_i C_ja (Cα)_b``, (β_ab, α_m) ``(g'ΛC)_a C_bm`` and (β_ab, β_cd)
+    ``(g'ΛC)_c C_da (Cα)_b + (g'ΛC)_a C_bc (Cα)_d``."""
+    from .structure import BETA, LAMBDA
+
+    q = st.q
+    beta, lam, _, _ = (a[0] for a in st.matrices(th[None, :q]))
+    c = np.linalg.inv(np.eye(len(beta)) - beta)
+    alpha = mp.alpha0.copy()
+    alpha[mp.pos[mp.to_alpha]] = th[q:][mp.to_alpha]
+    ca, gl = c @ alpha, g_mu @ lam @ c
+    cross = np.zeros((q + mp.r, q + mp.r))  # pairs of different kinds, one side
+    lam_k = np.flatnonzero(st.matrix == LAMBDA)
+    beta_k = np.flatnonzero(st.matrix == BETA)
+    alpha_t = q + np.flatnonzero(mp.to_alpha)
+    alpha_m = mp.pos[mp.to_alpha]
+    row, col = st.row, st.col
+    a_, b_ = row[beta_k], col[beta_k]
+    cross[np.ix_(lam_k, alpha_t)] = g_mu[row[lam_k], None] * c[col[lam_k][:, None], alpha_m]
+    cross[np.ix_(beta_k, alpha_t)] = gl[a_, None] * c[b_[:, None], alpha_m]
+    cross[np.ix_(lam_k, beta_k)] = g_mu[row[lam_k], None] * c[col[lam_k][:, None], a_] * ca[b_]
+    out = cross + cross.T
+    out[np.ix_(beta_k, beta_k)] = (gl[a_][None, :] * c[b_][:, a_].T * ca[b_][:, None]
+                                   + gl[a_][:, None] * c[b_][:, a_] * ca[b_][None, :])
+    return out
+
+
+def observed_hessian(structs, parts, pats, thetas: list[np.ndarray], k: np.ndarray
+                     ) -> np.ndarray:
+    """The Hessian of ``−ℓ`` in the unique parameters (lavaan's observed information, not
+    per row), analytic: ``Σ_g K_g'[N_g Δ_g'H_gΔ_g + tr(G_Σ ∂²Σ) + g_μ'∂²μ]K_g`` with
+    ``H_g`` the saturated observed information at the implied moments and ``G_Σ``,
+    ``g_μ`` the gradients of ``−ℓ_g`` in ``Σ`` and ``μ``."""
+    from .information import curvature
+
+    sizes = np.cumsum([len(t) for t in thetas])[:-1]
+    out = np.zeros((k.shape[1],) * 2)
+    for st, mp, pat, th, kg in zip(structs, parts, pats, thetas, np.split(k, sizes)):
+        mu, sigma = _moments(st, mp, th)
+        delta = _group_delta(st, mp, th)[0]
+        h = pat.total * delta.T @ saturated_information(pat, mu, sigma) @ delta
+        a, ad, _ = pattern_terms(pat, mu, sigma)
+        h[:st.q, :st.q] += curvature(st, th[:st.q], summed_sigma_gradient(pat, a, ad))
+        h += _mean_curvature(st, mp, th, -(ad * pat.n[:, None]).sum(axis=0))
+        out += kg.T @ ((h + h.T) / 2) @ kg
+    return out
 
 
 def fiml_groups(structs, parts, xs: list[np.ndarray], k: np.ndarray, c: np.ndarray,
@@ -116,8 +165,9 @@ def fiml_groups(structs, parts, xs: list[np.ndarray], k: np.ndarray, c: np.ndarr
         if np.abs(scale * step).max() < tol:
             converged = True
             break
-    h = jacobian(gradient, u)
-    return FimlGroups(u, np.split(k @ u + c, sizes), f, (h + h.T) / 2, converged, it)
+    thetas = np.split(k @ u + c, sizes)
+    return FimlGroups(u, thetas, f, observed_hessian(structs, parts, pats, thetas, k),
+                      converged, it)
 
 
 def h1_moments(xs: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:

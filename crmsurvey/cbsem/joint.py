@@ -194,7 +194,7 @@ def _robust(estimator, built: Built, structs, parts, gf, xs, s, n, cons):
            "baseline_df": g_n * p * (p - 1) // 2}
     if estimator == "MLM":
         return satorra_bentler_groups(structs, parts, gf.theta, xs, cons.k, fit)
-    return yuan_bentler_groups(structs, parts, gf.theta, xs, cons.k, cons.c, fit)
+    return yuan_bentler_groups(structs, parts, gf.theta, xs, cons.k, fit)
 
 
 def _mean_rows(est, rows, st, mp, means, se, sigma, inner_cov, sample_mean, ci):

@@ -1,9 +1,8 @@
 """Central-difference derivatives, the one numerical-derivative routine of the package
 (the delta method of defined parameters, the Jacobians of implied moments in the
-invariance tests, and — once, at the solution, of an analytic gradient — the observed
-information of groups fitted together under MLR or FIML, :mod:`crmsurvey.cbsem.
-robust_joint`, :mod:`crmsurvey.cbsem.fiml_groups`). FIML and MLR scores and informations
-of one group are analytic (:mod:`crmsurvey.cbsem.fiml`), not taken from here."""
+invariance tests). FIML and MLR scores and informations are analytic
+(:mod:`crmsurvey.cbsem.fiml`; over groups fitted together
+:func:`crmsurvey.cbsem.fiml_groups.observed_hessian`), not taken from here."""
 from __future__ import annotations
 
 from typing import Callable, Sequence

@@ -15,9 +15,9 @@ group weights ``f_g = N_g/N`` and lavaan's stacking (``f_g W_g``, ``Γ_g / f_g``
 - the baseline (means and variances free in each group) from each group's own ``c_b``.
 
 MLR (lavaan's ``yuan.bentler.mplus`` with ``information = "observed"``): ``E`` is the
-observed information over ``u`` — the Hessian of ``Σ_g (N_g/2N) F_g`` by central
-differences of its analytic gradient (the means enter Σ's parameters nonlinearly, through
-``μ = ν + Λ(I − B)⁻¹α``); ``B₀ = Σ_g f_g Δ_g'B_g Δ_g`` with ``B_g`` the mean outer
+observed information per row over ``u`` — the Hessian of ``Σ_g (N_g/2N) F_g``, analytic
+with the curvature of ``Σ(u)`` and of ``μ = ν + Λ(I − B)⁻¹α``
+(:func:`crmsurvey.cbsem.fiml_groups.observed_hessian`); ``B₀ = Σ_g f_g Δ_g'B_g Δ_g`` with ``B_g`` the mean outer
 product of the rows' scores at the implied moments; standard errors ``(1/N) E⁻¹B₀E⁻¹``;
 ``c = [Σ_g tr(B₁_g A₁_g⁻¹) − tr(B₀ E⁻¹)] / df`` with ``A₁_g``, ``B₁_g`` the unrestricted
 model's observed and first-order information at the sample moments.
@@ -109,31 +109,21 @@ def satorra_bentler_groups(structs, parts, thetas: list[np.ndarray], xs: list[np
 
 
 def yuan_bentler_groups(structs, parts, thetas: list[np.ndarray], xs: list[np.ndarray],
-                        k: np.ndarray, c: np.ndarray, fit: dict) -> tuple[np.ndarray, dict]:
+                        k: np.ndarray, fit: dict) -> tuple[np.ndarray, dict]:
     """MLR over the groups fitted together: the Huber–White covariance of all groups' free
     rows ``K cov(u) K'`` and lavaan's scaled and robust measures (Yuan–Bentler, Mplus
-    variant). ``rows = K u + c``; otherwise as :func:`satorra_bentler_groups`."""
-    from .constrained import _ml_means
-    from .mlr import _trace, saturated_scores
-    from .numeric import jacobian
+    variant); arguments as :func:`satorra_bentler_groups`."""
+    from .fiml_groups import observed_hessian
     from .information import saturated_information
+    from .mlr import _trace, saturated_scores
     from .patterns import Patterns
 
     n = np.array([len(x) for x in xs], float)
     f = n / n.sum()
     sizes = np.cumsum([len(t) for t in thetas])[:-1]
     parts_k = np.split(k, sizes)
-    moments = [(np.cov(x, rowvar=False, bias=True), x.mean(axis=0)) for x in xs]
-
-    def gradient(u):  # of Σ_g f_g F_g / 2 in u
-        rows = np.split(k @ u + c, sizes)
-        return 0.5 * k.T @ np.concatenate([
-            fg * _ml_means(st, mp, th, sg, mg, True)[1]
-            for st, mp, th, (sg, mg), fg in zip(structs, parts, rows, moments, f)])
-
-    u = np.linalg.lstsq(k, np.concatenate(thetas) - c, rcond=None)[0]
-    e = jacobian(gradient, u)
-    e_inv = np.linalg.inv((e + e.T) / 2)
+    e = observed_hessian(structs, parts, [Patterns.of(x) for x in xs], thetas, k) / n.sum()
+    e_inv = np.linalg.inv(e)
     b0 = np.zeros_like(e)
     h1 = 0.0
     base_trace = 0.0
