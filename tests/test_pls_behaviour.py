@@ -222,3 +222,18 @@ def test_warnings_point_at_the_callers_line(ccsi):
         warnings.simplefilter("always")
         cs.pls(ccsi, df, scale=ccsi.scale_bounds())
     assert caught and {w.filename for w in caught} == {__file__}
+
+
+def test_constructs_measured_by_the_same_answers_fail_whatever_the_rounding():
+    """Two constructs whose items are the same columns (in another order) have identical
+    scores: the fit fails naming them, found from the data, not from whether a solver's
+    rounding happens to leave the regression solvable."""
+    rng = np.random.default_rng(5)
+    f = rng.normal(size=(200, 1))
+    a = f + rng.normal(size=(200, 3))
+    c = 0.5 * f + rng.normal(size=(200, 3))
+    data = pd.DataFrame(np.hstack([a, a[:, ::-1], c]),
+                        columns=["a1", "a2", "a3", "b1", "b2", "b3", "c1", "c2", "c3"])
+    model = "A =~ a1 + a2 + a3\nB =~ b1 + b2 + b3\nC =~ c1 + c2 + c3\nC ~ A + B"
+    with pytest.raises(np.linalg.LinAlgError, match="'A' and 'B' are measured by the same"):
+        cs.pls(model, data)

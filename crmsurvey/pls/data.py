@@ -12,7 +12,7 @@ from .._data import numeric_columns, sampling_weights
 from ..errors import InputError
 from .layout import Layout
 
-__all__ = ["Prepared", "prepare"]
+__all__ = ["Prepared", "prepare", "identical_blocks"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,6 +70,19 @@ def prepare(data: pd.DataFrame, lay: Layout, *, missing: Literal["mean", "listwi
         raise _fail(f"only {len(x)} usable rows for a model with {n_par} parameters")
     bounds, observed = _bounds(scale, lay, x)
     return Prepared(x, w, frame.index[keep], int((~keep).sum()), n_imputed, bounds, observed)
+
+
+def identical_blocks(x: np.ndarray, lay: Layout) -> tuple[str, str] | None:
+    """Two constructs measured by the same answers (the same columns of ``x`` in any order),
+    or None: their scores coincide whatever the weights, so no structural model can
+    separate them — found from the data, not from whether a solver happens to fail."""
+    seen: dict[frozenset, str] = {}
+    for j, c in enumerate(lay.constructs):
+        key = frozenset(x[:, i].tobytes() for i in lay.items_of(j))
+        if key in seen:
+            return seen[key], c
+        seen[key] = c
+    return None
 
 
 def _bounds(scale, lay: Layout, x: np.ndarray) -> tuple[np.ndarray, bool]:

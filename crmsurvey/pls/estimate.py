@@ -22,7 +22,7 @@ from ..resampling import scheme_diagnostics, scheme_for
 from ..weighting.design import bootstrap_scheme
 from . import quality as Q
 from .bootstrap import jackknife, run_bootstrap
-from .data import prepare
+from .data import identical_blocks, prepare
 from .extract import extract_stats
 from .ipma import index_scores, ipma, ipma_items
 from .layout import Layout, layout_of
@@ -141,6 +141,11 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     lay = staging.final if staging else layout_of(spec)
     prep = prepare(data, staging.first if staging else lay, missing=missing,
                    weights=weights, scale=scale)
+    same = identical_blocks(prep.x, staging.first if staging else lay)
+    if same:
+        raise np.linalg.LinAlgError(
+            f"constructs {same[0]!r} and {same[1]!r} are measured by the same answers: their "
+            "scores are identical and the structural model cannot separate them")
     if staging:
         if consistent:
             raise InputError("consistent PLS is not available with interaction terms or "
