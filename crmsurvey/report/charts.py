@@ -11,16 +11,37 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["index_chart", "path_diagram", "ipma_chart", "nps_chart", "kano_chart",
-           "typology_chart", "mean_chart", "trend_chart", "FONT_FAMILY"]
+from .._format import num, pct
 
-#: The font chain for chart text; the CJK face is named so Chinese labels never fall back
-#: to a font without the glyphs.
-FONT_FAMILY = ["Noto Sans CJK SC", "Noto Sans", "DejaVu Sans"]
+__all__ = ["index_chart", "path_diagram", "ipma_chart", "nps_chart", "kano_chart",
+           "typology_chart", "mean_chart", "trend_chart", "series_styles", "FONT_FAMILY"]
+
+#: The font chain for chart text: Latin glyphs from the Latin face (as the report's
+#: English text), Chinese from the CJK face named next, so no label falls back to a font
+#: without its glyphs.
+FONT_FAMILY = ["Noto Sans", "Noto Sans CJK SC", "DejaVu Sans"]
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#843c0c"]
 GREY = "#595959"
 #: One marker per series beside its colour, so groups stay apart in greyscale print.
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "h"]
+#: ... and one line style (the whole sample dashed, as the first style here)
+LINESTYLES = ["--", "-", (0, (5, 1.5, 1, 1.5)), ":", (0, (8, 2)), "-.", (0, (2, 1))]
+
+
+def series_styles(keys: Sequence[str]) -> dict[str, dict]:
+    """One look per series for every chart of a report: colour, marker and line style
+    from its position in ``keys`` (the whole sample first: grey and dashed), so a group
+    keeps its look from chart to chart and stays apart from the others in greyscale.
+
+    Examples
+    --------
+    >>> s = series_styles(["all", "Brand A", "Brand B"])
+    >>> s["all"]["color"], s["Brand A"]["marker"], s["Brand B"]["ls"] != s["Brand A"]["ls"]
+    ('#595959', 's', True)
+    """
+    return {k: {"color": GREY if i == 0 else PALETTE[(i - 1) % len(PALETTE)],
+                "marker": MARKERS[i % len(MARKERS)], "ls": LINESTYLES[i % len(LINESTYLES)]}
+            for i, k in enumerate(keys)}
 
 
 def _plt():
@@ -50,10 +71,14 @@ def _svg(fig) -> str:
 
 
 def index_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, str],
-                groups: Sequence[str], group_labels: dict[str, str]) -> str:
+                groups: Sequence[str], group_labels: dict[str, str],
+                styles: dict[str, dict] | None = None) -> str:
     """Each construct's index per group with its interval (a dot plot, 0–100 axis zoomed
-    to the data); the first group (the whole sample) grey, every group its own marker."""
+    to the data, each value printed beside its interval); ``styles`` (see
+    :func:`series_styles`; by default from the order of ``groups``) give each group its
+    colour and marker."""
     plt = _plt()
+    styles = styles or series_styles(groups)
     fig, ax = plt.subplots(figsize=(6.6, 0.36 * len(constructs) * max(1, len(groups)) ** 0.5
                                     + 1.0))
     step = 0.7 / max(1, len(groups))
@@ -70,20 +95,23 @@ def index_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, s
                 hi.append((r["ci_upper"] if r["ci_upper"] is not None else r["index"]) - r["index"])
         if not xs:
             continue
-        color = GREY if g_i == 0 else PALETTE[(g_i - 1) % len(PALETTE)]  # as trend_panels
-        ax.errorbar(xs, ys, xerr=[lo, hi], fmt=MARKERS[g_i % len(MARKERS)], color=color,
-                    ms=5, capsize=2,
-                    label=group_labels.get(g, g), lw=1)
+        look = styles.get(g) or series_styles(groups)[g]
+        ax.errorbar(xs, ys, xerr=[lo, hi], fmt=look["marker"], color=look["color"],
+                    ms=5, capsize=2, label=group_labels.get(g, g), lw=1)
+        if len(groups) <= 6:  # values are compared here: print them (not for a crowd)
+            for x, y, h in zip(xs, ys, hi):
+                ax.annotate(num(x, 1), (x + h, y), xytext=(3, 0), textcoords="offset points",
+                            ha="left", va="center", fontsize=6, color=look["color"])
         lo_all = min(lo_all, min(np.subtract(xs, lo)))
         hi_all = max(hi_all, max(np.add(xs, hi)))
     ax.set_yticks(range(len(constructs)))
     ax.set_yticklabels([labels.get(c, c) for c in reversed(constructs)])
     pad = max(2.0, (hi_all - lo_all) * 0.1)
-    ax.set_xlim(max(0, lo_all - pad), min(100, hi_all + pad))
+    ax.set_xlim(max(0, lo_all - pad), min(100, hi_all + 2 * pad))  # room for the labels
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.set_axisbelow(True)
     if len(groups) > 1:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(4, len(groups)),
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(5, len(groups)),
                   frameon=False)
     return _svg(fig)
 
@@ -182,7 +210,7 @@ def path_layout(names: Sequence[str], paths: list[dict]) -> dict:
 
 
 def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
-                 labels: dict[str, str]) -> str:
+                 labels: dict[str, str], r2_label: str = "R² {value}") -> str:
     """Constructs left to right by causal depth; a layer with one construct zig-zags up
     and down so that long arrows can arc around the boxes. Arrows carry the path
     coefficients: solid and dark when the interval excludes zero, dashed and grey
@@ -203,14 +231,14 @@ def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
         ax.text(x, y + (0.09 if n in r2 else 0), text, ha="center", va="center",
                 fontsize=7.5, zorder=3, linespacing=1.0)
         if r2.get(n) is not None:
-            ax.text(x, y - h / 2 + 0.05, f"R² {r2[n]:.2f}", ha="center", va="bottom",
+            ax.text(x, y - h / 2 + 0.05, r2_label.format(value=num(r2[n], 2)), ha="center", va="bottom",
                     fontsize=6.8, color="#404040", zorder=3)
     for (p, start, end, rad, sig), (mx, my) in zip(lay["arrows"], lay["labels"]):
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=9,
                                      lw=1.3 if sig else 0.9, ls="-" if sig else (0, (3, 2)),
                                      color="#1f4e79" if sig else "#7f7f7f", zorder=1,
                                      connectionstyle=f"arc3,rad={rad}", shrinkA=1, shrinkB=1))
-        ax.text(mx, my, f"{p['est']:.2f}{'*' if sig else ''}", ha="center", va="center",
+        ax.text(mx, my, f"{num(p['est'], 2)}{'*' if sig else ''}", ha="center", va="center",
                 fontsize=7.8, color="#000000" if sig else "#595959", zorder=4,
                 fontweight="bold" if sig else "normal",
                 bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
@@ -235,8 +263,9 @@ def ipma_chart(rows: list[dict], labels: dict[str, str], x_label: str, y_label: 
     ref = np.array([r.get("actionable", True) for r in rows], dtype=bool)
     ref = ref if ref.any() else np.ones(len(rows), dtype=bool)
     ax.scatter(imp, perf, s=40, color="#1f4e79", zorder=3)
-    ax.axvline(imp[ref].mean(), color=GREY, lw=0.8, ls="--")
-    ax.axhline(perf[ref].mean(), color=GREY, lw=0.8, ls="--")
+    if ref.sum() > 1:  # quadrants need two drivers or more to average
+        ax.axvline(imp[ref].mean(), color=GREY, lw=0.8, ls="--", zorder=1)
+        ax.axhline(perf[ref].mean(), color=GREY, lw=0.8, ls="--", zorder=1)
     # labels to the right of their point, nudged apart where they would collide
     xr = (imp - imp.min()) / max(imp.max() - imp.min(), 1e-9)
     yr = (perf - perf.min()) / max(perf.max() - perf.min(), 1e-9)
@@ -250,7 +279,8 @@ def ipma_chart(rows: list[dict], labels: dict[str, str], x_label: str, y_label: 
         ax.annotate(labels.get(rows[i]["construct"], rows[i]["construct"]), (imp[i], perf[i]),
                     xytext=(7, offset), textcoords="offset points", ha="left", va="center",
                     fontsize=8, arrowprops=dict(arrowstyle="-", color="#bbbbbb", lw=0.5)
-                    if offset else None)
+                    if offset else None, zorder=4,  # a label is never crossed by a line
+                    bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none"))
     span = max(imp.max() - imp.min(), 0.05)
     ax.set_xlim(min(0, imp.min() - 0.15 * span), imp.max() + 0.25 * span)
     pspan = max(perf.max() - perf.min(), 4)
@@ -274,7 +304,7 @@ def nps_chart(rows: list[dict], group_labels: dict[str, str], names: tuple[str, 
         ax.barh(ys, vals, left=left, color=color, label=name, height=0.6)
         for y, v, l in zip(ys, vals, left):
             if v >= 7:
-                ax.text(l + v / 2, y, f"{v:.0f}%", ha="center", va="center", fontsize=7.5,
+                ax.text(l + v / 2, y, pct(v, 0), ha="center", va="center", fontsize=7.5,
                         color="white" if color != "#bfbfbf" else "black")
         left += vals
     ax.set_yticks(ys)
@@ -321,7 +351,7 @@ def typology_chart(shares: dict[str, float], names: dict[str, str], x_label: str
         ax.add_patch(plt.Rectangle((cx, cy), 1, 1, fc=(0.12, 0.31, 0.47, 0.15 + 0.6 * v / top),
                                    ec="white", lw=3))
         ax.text(cx + 0.5, cy + 0.6, names[key], ha="center", va="center", fontsize=10)
-        ax.text(cx + 0.5, cy + 0.35, f"{v:.0f}%", ha="center", va="center", fontsize=14,
+        ax.text(cx + 0.5, cy + 0.35, pct(v, 0), ha="center", va="center", fontsize=14,
                 fontweight="bold")
     ax.set_xlim(0, 2)
     ax.set_ylim(0, 2)
@@ -370,8 +400,9 @@ def trend_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, s
         hi = np.array([sel[w]["ci_upper"] if w in sel and sel[w]["ci_upper"] is not None
                        else np.nan for w in waves])
         color = PALETTE[k % len(PALETTE)]
-        ax.plot(x + 0.03 * k, ys, "-", marker=MARKERS[k % len(MARKERS)], color=color, ms=4,
-                lw=1.2, label=labels.get(c, c))
+        ax.plot(x + 0.03 * k, ys, ls=LINESTYLES[(k + 1) % len(LINESTYLES)],
+                marker=MARKERS[k % len(MARKERS)], color=color, ms=4, lw=1.2,
+                label=labels.get(c, c))
         ax.errorbar(x + 0.03 * k, ys, yerr=[np.nan_to_num(ys - lo), np.nan_to_num(hi - ys)],
                     fmt="none", ecolor=color, capsize=2, lw=0.8)
     ax.set_xticks(x)
@@ -384,11 +415,13 @@ def trend_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, s
 
 def trend_panels(rows: list[dict], constructs: Sequence[str], labels: dict[str, str],
                  waves: Sequence[str], groups: Sequence[str], group_labels: dict[str, str],
-                 highlight: str | None = None) -> str:
+                 highlight: str | None = None, styles: dict[str, dict] | None = None) -> str:
     """Small multiples: one panel per construct, one line per group across the waves
-    (``rows``: ``group`` key, ``wave``, ``construct``, ``index``); the whole sample grey,
-    the client's group (``highlight``) drawn heavier. Panels share the y axis."""
+    (``rows``: ``group`` key, ``wave``, ``construct``, ``index``), each group in its
+    ``styles`` (see :func:`series_styles`: colour, marker and line style), the client's
+    group (``highlight``) drawn heavier. Panels share the y axis."""
     plt = _plt()
+    styles = styles or series_styles(groups)
     ncol = 3
     nrow = -(-len(constructs) // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(6.8, 1.9 * nrow + 0.6), sharey=True,
@@ -404,10 +437,10 @@ def trend_panels(rows: list[dict], constructs: Sequence[str], labels: dict[str, 
             ys = np.array([table.get((g, c, w), np.nan) for w in waves], dtype=float)
             if np.isnan(ys).all():
                 continue
-            color = GREY if g_i == 0 else PALETTE[(g_i - 1) % len(PALETTE)]
-            line, = ax.plot(x, ys, marker=MARKERS[g_i % len(MARKERS)], color=color, ms=3,
-                            lw=2.2 if g == highlight else 1.1,
-                            ls="--" if g_i == 0 else "-", label=group_labels.get(g, g))
+            look = styles.get(g) or series_styles(groups)[g]
+            line, = ax.plot(x, ys, marker=look["marker"], color=look["color"], ms=3,
+                            lw=2.2 if g == highlight else 1.1, ls=look["ls"],
+                            label=group_labels.get(g, g))
             handles[g] = line
         ax.set_title(labels.get(c, c), fontsize=8.5)
         ax.set_xticks(x)

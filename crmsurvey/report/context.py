@@ -4,13 +4,17 @@ results; the only arithmetic here is presentation (a margin of error is half an
 interval's width)."""
 from __future__ import annotations
 
+from .._format import date as format_date
+from .._format import num, pct
 from ..errors import escape_controls
+from ..notes import SCREENING_CODES, note_text
+from ..study.contrasts import MANY_GROUPS as _MANY_GROUPS
 from ..study.results import Group, Results, group_key
 from . import charts
 from .charts import data_uri
 from .filters import pval, text_in
-from .findings import findings
-from .i18n import diagnostic_text, screening_note, strings
+from .findings import story_context
+from .i18n import diagnostic_text, strings
 
 __all__ = ["build_context", "Names"]
 
@@ -47,15 +51,42 @@ class Names:
         scope = self.scope if scope is None else scope
         parts = [self.level(k, v) for k, v in group.items() if scope.get(k) != v]
         wave = [k for k in group if scope.get(k) != group[k]]
-        if self.lang == "zh-CN":  # a wave reads "2026年"
-            parts = [p + "年" if p.isdigit() and len(p) == 4 and k in wave else p
-                     for p, k in zip(parts, wave)]
+        # a year-like wave as the language writes it ("2026年"): the catalogue's wave_label
+        parts = [self.t["wave_label"].format(wave=p) if p.isdigit() and len(p) == 4
+                 and k in wave else p for p, k in zip(parts, wave)]
         return " · ".join(parts) or self.t["all"]
 
     def question(self, item: str) -> str:
         info = self.items.get(item)
         return text_in(info.text, self.lang) if info and info.text else item
 
+
+
+def _pls_missing(p: dict, t: dict, one: bool) -> str:
+    """How the PLS models handled missing answers, as the study's ``pls.missing`` says
+    (one model: no "within each group")."""
+    if p.get("missing", "mean") == "listwise":
+        return t["pls_missing_listwise"]
+    return t["pls_missing_mean_one" if one else "pls_missing_mean"]
+
+
+def _handling(x, t: dict, lang: str) -> str:
+    """A disclosure's missing-data method, and why rows were dropped when that is not the
+    method itself (rows with a zero sampling weight)."""
+    method = note_text({"code": f"missing_{x.missing_method}"}, lang)
+    if not x.dropped or x.dropped_reason in (None, x.missing_method):
+        return method
+    return t["handling_dropped"].format(method=method, reason=note_text(
+        {"code": f"dropped_{x.dropped_reason}"}, lang))
+
+
+def _note(note, names: Names, lang: str) -> str:
+    """A note (skip reason, loader note) in the report's language, its constructs named as
+    the questionnaire names them."""
+    params = dict(note.params)
+    if "constructs" in params:
+        params["constructs"] = [names[c] for c in params["constructs"]]
+    return note_text({"code": note.code, "params": params}, lang)
 
 
 def _poisson_text(results, p: dict, t: dict) -> str:
@@ -94,6 +125,9 @@ def build_context(results: Results, lang: str) -> dict:
     from .weighting import weighting_context
 
     ctx.update(weighting_context(results, names, t, lang))
+    from .segments import segments_context
+
+    ctx["segments"] = segments_context(results, names, t)
     ctx.update(_shape(results, ctx, lang))
     return ctx
 
@@ -114,8 +148,9 @@ def _p_text(p) -> str:
     return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
 
 
-def _box(results: Results, item: str, top, t: dict) -> str:
-    """A CSAT rule as the reader says it: ``top-2 box: 9–10``."""
+def _box(results: Results, item: str, top, t: dict, key: str = "box_rule") -> str:
+    """A CSAT rule as the reader says it: ``sat1 (top-2 box: 9–10)``; ``key="csat_box"``:
+    without the item, ``top-2 box, 9–10``."""
     info = results.model.items.get(item)
     high = info.max if info is not None else None
     if top is None or high is None:
@@ -123,7 +158,7 @@ def _box(results: Results, item: str, top, t: dict) -> str:
     k = int(round(high - top)) + 1
     name = t["box_1"] if k == 1 else t["box_2"] if k == 2 else t["box_n"].format(k=k)
     span = f"{high:g}" if k == 1 else f"{top:g}–{high:g}"
-    return t["box_rule"].format(item=item, box=name, span=span)
+    return t[key].format(item=item, box=name, span=span)
 
 
 def _within(results: Results, group: Group) -> bool:
@@ -147,21 +182,41 @@ def _summary(results: Results, names: Names, t: dict, level: str, sat) -> dict:
             kpis.append({"label": t["kpi_index"].format(construct=names[sat],
                                                          group=names.group(group)),
                          "value": row.index, "lo": row.ci_lower, "hi": row.ci_upper,
-                         "n": row.n, "level": level})
+                         "n": row.n, "level": level, "ref": "scorecard"})
         nps = next((s for s in results.scores if s.measure == "nps" and s.group == group
                     and not s.pooled), None)
         if nps is not None:
             kpis.append({"label": t["kpi_nps"].format(group=names.group(group)),
                          "value": nps.value, "lo": nps.ci_lower, "hi": nps.ci_upper,
-                         "n": nps.n, "level": "95%"})
+                         "n": nps.n, "level": "95%", "ref": "nps-table"})
     head = results.headline
     return {"kpis": kpis,
             "headline_text": t["headline_scope"].format(wave=head.wave, n=kpis[0]["n"])
             if head.wave and kpis else "",
-            "findings": findings(results, names, level)}
+            # the client's story: findings and recommendations linked into the body, and
+            # the body tables they point to (crmsurvey.report.findings)
+            **story_context(results, names, t, lambda item: _box(
+                results, item, next((s.detail.get("top") for s in results.scores
+                                     if s.measure == "csat" and s.item == item), None), t,
+                "csat_box"))}
 
 
 # --- current wave by group, trend -------------------------------------------------------
+
+def _styles(results: Results, keys) -> dict[str, dict]:
+    """Each chart series' look (colour, marker, line style) from the group it shows, the
+    wave left aside: the whole sample first, then the client, then the other groups in
+    the order of the results — the same for a group in every chart of the report."""
+    wave = results.settings.waves
+    rest = lambda g: {k: v for k, v in g.items() if k != wave}  # noqa: E731
+    client = results.study.client_group or {}
+    order = [{}] + ([client] if client else []) + [rest(r.group) for r in results.indices
+                                                     if not r.pooled]
+    look = charts.series_styles(list(dict.fromkeys(group_key(g) for g in order)))
+    groups = {group_key(r.group): group_key(rest(r.group)) for r in results.indices}
+    return {k: look[k] if k in look else look[groups[k]] for k in keys
+            if k in look or groups.get(k) in look}
+
 
 def _current(results: Results, names: Names, t: dict, sat) -> dict:
     """Indices and NPS by group for the headline wave, with ACSI-style change marks
@@ -205,10 +260,14 @@ def _current(results: Results, names: Names, t: dict, sat) -> dict:
     rules = {s.item: _box(results, s.item, s.detail.get("top"), t) for s in results.scores
              if s.measure == "csat"}
     return {"current_rows": rows, "current_constructs": [names[c] for c in constructs],
-            "has_previous": bool(change), "previous": results.headline.previous_wave,
+            # the ▲ ▼ legend only where the table shows a mark
+            "has_previous": bool(change) and any(c["mark"] for r in rows
+                                                 for c in [*r["cells"], r["nps"]]),
+            "previous": results.headline.previous_wave,
             "index_chart": data_uri(charts.index_chart(
                 chart_rows, constructs, names.constructs, groups,
-                {k: names.group(by_key[k]) for k in groups})) if chart_rows else None,
+                {k: names.group(by_key[k]) for k in groups}, _styles(results, groups)))
+            if chart_rows else None,
             "pooled_rows": pooled, "csat": csat,
             "nps_rows": [dict(s.model_dump(), **s.detail, label=names.group(s.group))
                          for s in results.scores if s.measure == "nps" and not s.pooled
@@ -241,14 +300,15 @@ def _trend(results: Results, names: Names, t: dict, level: str) -> dict:
     return {"trend": {
         "chart": data_uri(charts.trend_panels(rows, constructs, names.constructs, tr.waves,
                                               groups, labels, group_key(client) if client
-                                              else None)) if rows else None,
-        "waves": tr.waves,
+                                              else None, _styles(results, groups)))
+        if rows else None,
+        "waves": tr.waves, "span": f"{tr.previous} → {tr.current}" if tr.previous else "",
         "table": [{"group": labels[g], "label": names[c],
                    "values": [table.get((g, c, w)) for w in tr.waves]}
                   for g in groups for c in constructs],
         "changes": [_floors(dict(d.model_dump(), glabel=names.group(rest(d.group_a), {}),
                                  label=names[d.name] if d.quantity == "index"
-                                 else d.quantity.upper()))
+                                 else t[f"col_{d.quantity}"]))
                     for d in tr.changes],
         "title": t["changes_title"].format(prev=tr.previous) if tr.previous else "",
         "note": t["trend_note2"].format(level=level)}}
@@ -257,11 +317,17 @@ def _trend(results: Results, names: Names, t: dict, level: str) -> dict:
 # --- drivers and items --------------------------------------------------------------------
 
 def _drivers(results: Results, names: Names, t: dict, lang: str) -> dict:
+    """The IPMA of the story's focus (the client's group, or the whole sample), with the
+    whole market's construct table as context when the focus is the client's."""
     scope = results.headline.group
-    main = results.drivers_of(scope)
+    focus = results.story.focus if results.story is not None else scope
+    main = results.drivers_of(focus) or results.drivers_of(scope)
     if main is None or not main.constructs:
         return {}
-    sep = "、" if lang == "zh-CN" else ", "
+    market = results.drivers_of(scope) if main.group != scope else None
+    recommended = {x.item for x in results.story.recommendations} \
+        if results.story is not None and main.group == results.story.focus else set()
+    sep = names.t["list_sep"]
     drivers = [r for r in main.constructs if r.actionable]
     # "below the others" is said of the drivers: the outcome is not among the others
     ref = drivers or main.constructs
@@ -288,11 +354,19 @@ def _drivers(results: Results, names: Names, t: dict, lang: str) -> dict:
                                                  t["performance"])),
         "ipma_reading": reading,
         "ipma_rows": [dict(r.model_dump(), label=names[r.construct]) for r in main.constructs],
+        "ipma_title": t["ipma_focus_title"].format(target=names[main.target],
+                                                   group=names.group(main.group)),
+        "ipma_market": {"title": t["ipma_market_title"].format(target=names[market.target]),
+                        "rows": [dict(r.model_dump(), label=names[r.construct])
+                                 for r in market.constructs]} if market else None,
+        # "act first": the questions the summary recommends, where it recommends some
         "item_rows": [dict(r.model_dump(), label=names[r.construct],
                            question=names.question(r.item),
-                           act=r.construct in weak and r.performance < item_mean)
+                           act=r.item in recommended if recommended else
+                           r.construct in weak and r.performance < item_mean)
                       for r in sorted(main.items, key=lambda r: -r.importance)
                       if r.construct in levers],
+        "item_note": "item_ipma_note_actions" if recommended else "item_ipma_note",
         "group_drivers": [{"label": names.group(d.group),
                            "priorities": sep.join(names[c] for c in d.priorities) or t["none"],
                            "standout": names[d.standout] if d.standout else t["none"]}
@@ -310,7 +384,7 @@ def _item_results(results: Results, names: Names) -> dict:
     return {"item_groups": [names.group(by_key[g]) for g in groups],
             "item_table": [{"item": i, "question": names.question(i),
                             "construct": names[info[i].construct] if info[i].construct
-                            else "NPS",
+                            else names.t["col_nps"],
                             "scale": f"{info[i].min:g}–{info[i].max:g}",
                             "cells": [table.get((i, g)) for g in groups]} for i in items]}
 
@@ -326,7 +400,8 @@ def _model(fit, results: Results, names: Names) -> dict:
     htmt = {(r["lhs"], r["rhs"]): r for r in fit.htmt_intervals or []}
     f2 = {(r["lhs"], r["rhs"]): r["f2"] for r in fit.f2}
     return {
-        "path_chart": data_uri(charts.path_diagram(order, fit.paths, r2, names.constructs)),
+        "path_chart": data_uri(charts.path_diagram(order, fit.paths, r2, names.constructs,
+                                                     r2_label=names.t["chart_r2"])),
         "paths": [dict(p, label=f"{names[p['rhs']]} → {names[p['lhs']]}") for p in fit.paths],
         "r2": [dict(r, label=names[r["construct"]]) for r in fit.r2],
         "quality": [dict(q, label=names[q["construct"]],
@@ -371,7 +446,9 @@ def _assessment(fit, names: Names) -> dict:
     mf = {r["measure"]: r for r in fit.model_fit or []}
     if mf:
         rows = []
-        for key, label in (("srmr", "SRMR"), ("d_uls", "d_ULS"), ("d_g", "d_G")):
+        t = names.t
+        for key, label in (("srmr", t["col_srmr"]), ("d_uls", t["col_d_uls"]),
+                           ("d_g", t["col_d_g"])):
             r = mf[key]
             hi95 = r.get("estimated_hi95")
             rows.append({"label": label, "estimated": r["estimated"],
@@ -442,9 +519,13 @@ def _comparisons(results: Results, names: Names, t: dict) -> dict:
     idx = set(results.model.index_constructs)
     pair = lambda r: f"{names.group(r['group_a'])} – {names.group(r['group_b'])}"  # noqa: E731
     comps = []
-    sep = "、" if names.lang == "zh-CN" else ", "
+    sep = t["list_sep"]
     for c in results.comparisons:
         index = [d for d in c.differences if d.quantity == "index" and d.name in idx]
+        # a construct of one question is its own composite: MICOM has nothing to test
+        single = list(dict.fromkeys(r["construct"] for r in c.micom
+                                    if _measured_by(results.model, r["construct"])))
+        c = c.model_copy(update={"micom": [r for r in c.micom if r["construct"] not in single]})
         # not warranted: the construct, with the pairs MICOM did not warrant
         failed: dict[str, list[str]] = {}
         for r in c.micom:
@@ -453,9 +534,8 @@ def _comparisons(results: Results, names: Names, t: dict) -> dict:
         pairs_of = {r["construct"]: 0 for r in c.micom}
         for r in c.micom:
             pairs_of[r["construct"]] += 1
-        lp, rp = ("（", "）") if names.lang == "zh-CN" else (" (", ")")
-        none = [f"{names[k]}{lp}{sep.join(v)}{rp}" if len(v) < pairs_of[k] else names[k]
-                for k, v in failed.items()]
+        none = [names[k] + t["list_paren"].format(items=sep.join(v))
+                if len(v) < pairs_of[k] else names[k] for k, v in failed.items()]
         warranted = [d for d in index if d.warranted is not False]
         sig = [d for d in warranted if d.significant]
         skipped = len(index) - len(warranted)
@@ -475,8 +555,9 @@ def _comparisons(results: Results, names: Names, t: dict) -> dict:
             "paths_sig": sum(1 for r in c.paths if r["significant"]),
             "micom": [dict(r, pair=pair(r), label=names[r["construct"]],
                            status=t[f"status_{r['invariance']}"]) for r in c.micom],
-            "micom_text": t["micom_none"].format(names=("；" if names.lang == "zh-CN"
-                                                        else "; ").join(none)) if none
+            "micom_single": t["micom_single"].format(names=sep.join(names[k] for k in single))
+            if single else "",
+            "micom_text": t["micom_none"].format(names=t["clause_sep"].join(none)) if none
             else t["micom_ok"],
             "invariance": None if inv is None else {
                 "error": inv.get("error"),
@@ -501,8 +582,7 @@ def _cbsem(cb, names: Names, t: dict, lang: str) -> dict:
     x = cb.disclosure
     ctx["cb_disclosure"] = t["cb_disclosure"].format(
         used=x.used, rows=x.rows, dropped=x.dropped, group=names.group(x.group, {}),
-        method={"listwise deletion": t["missing_listwise"]}.get(x.missing_method,
-                                                                 t["missing_fiml"]))
+        method=note_text({"code": f"missing_{x.missing_method}"}, lang))
     f = cb.fit
     rows = []
     for key in ("chisq", "df", "pvalue", "cfi", "tli", "rmsea", "srmr"):
@@ -511,9 +591,9 @@ def _cbsem(cb, names: Names, t: dict, lang: str) -> dict:
         meets = None
         if rule and value is not None:
             meets = value >= rule[1] if rule[0] == ">=" else value <= rule[1]
-        rows.append({"measure": key.upper() if key in HU_BENTLER else t[f"fit_{key}"],
+        rows.append({"measure": t[f"col_{key}"] if key in HU_BENTLER else t[f"fit_{key}"],
                      "value": value, "meets": meets, "digits": 0 if key == "df" else 3,
-                     "threshold": f"{rule[0].replace('>=', '≥').replace('<=', '≤')} {rule[1]}"
+                     "threshold": f"{rule[0].replace('>=', '≥').replace('<=', '≤')} {num(rule[1], 2)}"
                      if rule else "",
                      "interval": (f.get("rmsea_ci_lower"), f.get("rmsea_ci_upper"))
                      if key == "rmsea" else None})
@@ -546,8 +626,8 @@ def _disagreements(results: Results, names: Names, t: dict) -> list[str]:
         else:
             continue
         out.append(t["cb_disagree"].format(
-            path=f"{names[r['rhs']]} → {names[r['lhs']]}", pls=f"{r['est']:.3f}",
-            pls_p=_p_text(r["pvalue"]), cb=f"{cb_est:.3f}", cb_p=_p_text(c["pvalue"]),
+            path=f"{names[r['rhs']]} → {names[r['lhs']]}", pls=num(r["est"]),
+            pls_p=_p_text(r["pvalue"]), cb=num(cb_est), cb_p=_p_text(c["pvalue"]),
             why=why))
     return out or ([t["cb_agree"]] if tested else [])
 
@@ -558,7 +638,7 @@ def _complaints(results: Results, names: Names, t: dict) -> dict | None:
     a = results.analytics.get("complaints")
     if not a or not a.get("rows"):
         return None
-    f = lambda v, d=1: "–" if v is None else f"{v:.{d}f}"  # noqa: E731
+    f = lambda v, d=1: num(v, d)  # noqa: E731 ("–" for a missing value)
     loyalty = names[a["loyalty"]]
     scale = a.get("handling_scale")
     scale_text = f"{scale[0]:g}–{scale[1]:g}" if scale else ""
@@ -588,7 +668,7 @@ def _complaints(results: Results, names: Names, t: dict) -> dict | None:
             diff = abs(r["difference"]) if r["significant"] else r["difference"]
             said.append(t[key].format(loyalty=loyalty, diff=f(diff),
                                       lo=f(r["ci_lower"]), hi=f(r["ci_upper"])))
-        lines.append((" " if names.lang != "zh-CN" else "").join(said))
+        lines.append(t["sentence_sep"].join(said))
     intro_key = "complaints_intro" if a.get("handling") else "complaints_intro_nohandling"
     return {"rows": rows, "lines": lines, "handling": bool(a.get("handling")),
             "loyalty": bool(a.get("loyalty_scored")),
@@ -603,7 +683,7 @@ def _complaints(results: Results, names: Names, t: dict) -> dict | None:
 
 def _analytics(a: dict, names: Names, t: dict, lang: str) -> dict:
     ctx: dict = {"kano": None, "typology": None, "customers": None}
-    sep = "、" if lang == "zh-CN" else ", "
+    sep = t["list_sep"]
     if a.get("kano"):
         rows = [dict(r, label=r["feature"]) for r in a["kano"]]
         ctx["kano"] = rows
@@ -628,10 +708,11 @@ def _analytics(a: dict, names: Names, t: dict, lang: str) -> dict:
             "names": kinds,
             "note": t["typology_note"].format(attitude=names.get(ty["attitude"]),
                                               behaviour=behaviour,
-                                              ca=f"{ty['cuts']['attitude']:.1f}",
-                                              cb=f"{ty['cuts']['behaviour']:.1f}",
+                                              ca=num(ty["cuts"]["attitude"], 1),
+                                              cb=num(ty["cuts"]["behaviour"], 1),
                                               medians=medians),
-            "reading": t["typology_reading"].format(**shares) if overall else "",
+            "reading": t["typology_reading"].format(
+                **{k: pct(v, 0) for k, v in shares.items()}) if overall else "",
             "chart": data_uri(charts.typology_chart(shares, kinds, t["attitude"],
                                                     t["behaviour"])) if overall else None}
     if a.get("customers"):
@@ -645,21 +726,23 @@ def _analytics(a: dict, names: Names, t: dict, lang: str) -> dict:
                 continue
             sat = entry["satisfaction"]
             name = (seg if key == "segment" else (lambda k: t.get(f"type_{k}", k))
-                    if key == "typology" else str)
+                    if key == "typology" else (lambda k: t.get(f"abc_{k}", str(k))))
             rows = [dict(r, label=name(r["group"])) for r in sat["rows"]]
             tests = sat["tests"]
             by[key] = {"title": t["sat_by"].format(construct=names.get(sat["construct"]),
                                                    by=title),
                        "rows": rows, "chart": data_uri(charts.mean_chart(rows, t["mean"])),
-                       "test": t["test_line"].format(f=tests["anova_f"] or float("nan"),
+                       "test": t["test_line"].format(f=num(tests["anova_f"], 1),
                                                      p=pval(tests["anova_p"]),
                                                      kp=pval(tests["kruskal_p"]))}
         ctx["customers"] = {
             "linked": t["linked"].format(**c["link"]),
             "segments": [dict(r, label=seg(r["segment"])) for r in c["segments"]],
-            "abc": c["abc"], "by": by,
-            "clv_note": t["clv_note"].format(margin=c["margin"], discount=c["discount"],
-                                             retention=c["retention"] or 0)}
+            "abc": [dict(r, abc=t.get(f"abc_{r['abc']}", r["abc"])) for r in c["abc"]],
+            "by": by,
+            "clv_note": t["clv_note"].format(margin=pct(100 * c["margin"], 0),
+                                             discount=pct(100 * c["discount"], 0),
+                                             retention=pct(100 * (c["retention"] or 0), 0))}
     return ctx
 
 
@@ -698,36 +781,33 @@ def _design_text(results: Results, t: dict) -> list[str]:
 def _method(results: Results, names: Names, t: dict, level: str, lang: str) -> dict:
     s = results.settings
     p = s.pls or {}
-    method = {"item mean replacement": t["missing_pls"], "listwise deletion":
-              t["missing_listwise"], "full-information ML": t["missing_fiml"]}
     disclosures = [m.disclosure for m in results.models]
     if results.cbsem is not None and results.cbsem.disclosure is not None:
         disclosures.append(results.cbsem.disclosure)
     rows = [dict(x.model_dump(), label=names.group(x.group, {}),
-                 model_name="PLS" if x.model == "pls" else "CB-SEM",
-                 method=method.get(x.missing_method, x.missing_method)) for x in disclosures]
+                 model_name=t["col_pls"] if x.model == "pls" else t["col_cbsem"],
+                 method=_handling(x, t, lang)) for x in disclosures]
     sm = results.sample.set_missing
     fw = results.study.fieldwork or {}
     fieldwork = [(t[f"fw_{k}"], text_in(v, lang) if isinstance(v, dict) else
-                  (f"{v:g}%" if k == "response_rate" else str(v)))
+                  (f"{v:g}%" if k == "response_rate" else
+                   format_date(v) if k in ("start", "end") else str(v)))
                  for k, v in fw.items() if v is not None]
     head = results.index_of(results.headline.group, next(
         (c for c in results.model.index_constructs if "sat" in c.lower()),
         (results.model.index_constructs or [""])[0]))
     return {
-        "screening_text": t["screening_text"].format(rules="、".join(
-            t.get(f"rule_{r}", r) for r in s.exclude) if lang == "zh-CN" else ", ".join(
-            t.get(f"rule_{r}", r) for r in s.exclude)) if s.exclude else t["no_exclusion"],
-        "screening_notes": [screening_note(n, lang) for n in s.screening_notes] +
-        [screening_note(n, lang) for src in results.sample.sources for n in src.notes
-         if n not in s.screening_notes],
+        "screening_text": t["screening_text"].format(rules=t["list_sep"].join(
+            t[f"rule_{r}"] for r in s.exclude)) if s.exclude else t["no_exclusion"],
+        "screening_notes": [note_text(n, lang) for n in s.screening_notes],
         "weight_text": t["weight_raked"] if results.weighting is not None else
         t["weight_text"].format(weight=s.weight) if s.weight else t["no_weight"],
         "design_text": _design_text(results, t),
         "pls_text": t["pls_settings"].format(scheme=t.get(f"scheme_{p.get('scheme')}",
                                                           p.get("scheme", "path")),
                                              boot=p.get("bootstrap", 0), seed=p.get("seed"),
-                                             level=level) + _poisson_text(results, p, t)
+                                             level=level, missing=_pls_missing(p, t, False))
+        + _poisson_text(results, p, t)
         if p else "",
         "cb_text": t["cb_settings_fiml" if (results.cbsem is not None and
                       (results.cbsem.settings or {}).get("missing") == "fiml")
@@ -736,7 +816,12 @@ def _method(results: Results, names: Names, t: dict, level: str, lang: str) -> d
             (s.cbsem or {}).get("estimator", "ML"))) if s.cbsem else "",
         "multiplicity_text": t["multiplicity_text"].format(alpha=s.multiplicity.alpha) + (
             t["resamples_text"].format(tail=s.multiplicity.tail_draws, boot=p["bootstrap"])
-            if p.get("bootstrap") else ""),
+            if p.get("bootstrap") else "") + "".join(
+            t["multiplicity_client" if c.reference else "multiplicity_many"].format(
+                many=s.multiplicity.many_groups, k=len(c.levels) - 1,
+                m=len({(group_key(d.group_a), group_key(d.group_b))
+                       for d in c.all_pairs or c.differences}))
+            for c in results.comparisons if len(c.levels) > s.multiplicity.many_groups),
         "group_sizes_note": t["group_sizes_wave"].format(wave=s.current_wave)
         if s.current_wave else "",
         "waves_text": t["waves_text" if s.groups else "waves_text_one"].format(
@@ -745,22 +830,26 @@ def _method(results: Results, names: Names, t: dict, level: str, lang: str) -> d
         "disclosures": [d for d, x in zip(rows, disclosures) if _within(results, x.group)],
         "disclosures_other": [d for d, x in zip(rows, disclosures)
                               if not _within(results, x.group)],
-        "set_missing_text": t["set_missing"].format(items="、".join(
-            f"{k} {v}" for k, v in sm.items()) if lang == "zh-CN" else ", ".join(
+        "set_missing_text": t["set_missing"].format(items=t["list_sep"].join(
             f"{k} {v}" for k, v in sm.items())) if sm else t["no_set_missing"],
         "diagnostics": [{"label": names.group(x.group, {}),
                          "message": diagnostic_text(x.code, x.message, x.concerns, lang)}
                         for x in results.diagnostics],
         "fieldwork": fieldwork,
         "skipped": [{"label": names.group(x.group, {}), "n": x.n,
-                     "reason": screening_note(x.reason, lang)} for x in results.skipped],
+                     "reason": (why := _note(x.reason, names, lang)),
+                     "text": t["skipped_entry"].format(group=names.group(x.group, {}), n=x.n,
+                                                       reason=why)}
+                    for x in results.skipped],
         "margin_text": t["margin_text"].format(construct=names[head.construct],
-                                               margin=(head.ci_upper - head.ci_lower) / 2,
+                                               margin=num((head.ci_upper - head.ci_lower) / 2, 1),
                                                level=level, n=head.n)
         if head is not None and head.ci_lower is not None else "",
         "questionnaire_items": [{"item": i, "question": names.question(i),
-                                 "construct": names[v.construct] if v.construct else "NPS",
-                                 "scale": f"{v.min:g}–{v.max:g}"}
+                                 "construct": names[v.construct] if v.construct else t["col_nps"],
+                                 "scale": t["binary_item"] if _measured_by(
+                                     results.model, v.construct) == "binary"
+                                 else f"{v.min:g}–{v.max:g}"}
                                 for i, v in results.model.items.items() if v.min is not None]}
 
 
@@ -770,9 +859,9 @@ def _shape(results: Results, ctx: dict, lang: str) -> dict:
     """Switches computed from the results, so that a study prints only what its data
     license: one row of scores is not "by group", nothing is "adjusted" without several
     groups, the glossary defines only the terms the report uses, and the limitations
-    name waves and groups only when there are some. Loader notes about the data file are
-    moved out of the method text into the appendix, and only when they read in the
-    report's language."""
+    name waves and groups only when there are some. Notes on reading the data files
+    (every note whose code is not a screening rule's) go to the appendix, not the method
+    text."""
     t = ctx["t"]
     single = len(ctx.get("current_rows") or []) <= 1
     trend = ctx.get("trend") or {}
@@ -788,13 +877,17 @@ def _shape(results: Results, ctx: dict, lang: str) -> dict:
     terms += ["ipma"] if "ipma_chart" in ctx else []
     terms += ["cbsem_fit"] if ctx.get("cbsem") and not ctx["cbsem"].get("error") else []
     s = results.settings
-    limits = ["cross_section" if s.waves else "cross_section_one", "sample", "self_report",
+    # the sample's and the answers' limits name weighting and the customer-value section
+    # only where the study has them
+    weighted = bool(s.weight) or results.weighting is not None
+    limits = ["cross_section" if s.waves else "cross_section_one",
+              "sample" if weighted else "sample_unweighted",
+              "self_report" if ctx.get("customers") else "self_report_only",
               "model"] + (["small_groups"] if s.groups else [])
-    rules = [screening_note(n, lang) for n in s.screening_notes]
-    loader = [x for src in results.sample.sources for n in src.notes
-              if n not in s.screening_notes
-              # a note no catalogue entry reads in the report's language is left out
-              and ((x := screening_note(n, lang)) != n or lang == "en")]
+    rules = [note_text(n, lang) for n in s.screening_notes]
+    # what reading a file did (every note that is not a screening rule), by its code
+    loader = [note_text(n, lang) for src in results.sample.sources for n in src.notes
+              if n.code not in SCREENING_CODES]
     waves = "_wave" if s.current_wave else ""
     client = "" if single or results.study.client_group else "_noclient"
     shape = "_single" if single else ""
@@ -818,7 +911,8 @@ def _shape(results: Results, ctx: dict, lang: str) -> dict:
             ("" if p.get("bootstrap") else "_noboot")
         out["pls_text"] = t[key].format(
             scheme=t.get(f"scheme_{p.get('scheme')}", p.get("scheme", "path")),
-            boot=p.get("bootstrap", 0), seed=p.get("seed"), level=ctx["level"]) + \
+            boot=p.get("bootstrap", 0), seed=p.get("seed"), level=ctx["level"],
+            missing=_pls_missing(p, t, len(results.models) <= 1)) + \
             _poisson_text(results, p, t)
     out.update(_many_groups(results, ctx))
     return out
@@ -826,7 +920,8 @@ def _shape(results: Results, ctx: dict, lang: str) -> dict:
 
 #: more levels than this in one group item, and the report shows the client against each
 #: competitor (or, without a client, the significant pairs); every pair stays in tables.xlsx
-MANY_GROUPS = 6
+#: (the study tests them so: see crmsurvey.study.contrasts.families)
+MANY_GROUPS = _MANY_GROUPS
 
 
 def _many_groups(results: Results, ctx: dict) -> dict:
@@ -861,13 +956,14 @@ def _many_groups(results: Results, ctx: dict) -> dict:
         keep = (lambda r: mine(r["group_a"]) or mine(r["group_b"])) if by_client else \
             (lambda r: bool(r.get("significant")))
         keep_micom = keep if by_client else (lambda r: not r.get("compositional", True))
-        total = len({(group_key(d.group_a), group_key(d.group_b)) for d in c.differences})
+        total = len({(group_key(d.group_a), group_key(d.group_b))
+                     for d in c.all_pairs or c.differences})
         # the appendix keeps what a reader acts on: significant path differences and
         # pairs MICOM did not find fully invariant (with the client, when there is one)
         failed: dict[str, int] = {}
         for r in c.micom:
             failed[r["construct"]] = failed.get(r["construct"], 0) + (not r["compositional"])
-        sep = "、" if names.lang == "zh-CN" else ", "
+        sep = t["list_sep"]
         none = [t["micom_pairs_n"].format(construct=names[k], k=v, m=total)
                 for k, v in failed.items() if v]
         shown = dict(shown, indices=[r for r in shown["indices"] if keep(r)],
@@ -897,8 +993,9 @@ def _many_groups(results: Results, ctx: dict) -> dict:
         if ctx.get(key):
             out[key] = pairs(ctx[key])
     out["pairs_body_note"] = t["pairs_client" if by_client else "pairs_significant"].format(
-        m=len({(group_key(r["group_a"]), group_key(r["group_b"]))
-               for r in ctx.get("nps_differences") or []}))
+        m=max(len({(group_key(d.group_a), group_key(d.group_b))
+                   for d in c.all_pairs or c.differences})
+              for c in results.comparisons if c.item in many_items))
     focus = [scope] + ([{**client, **scope}] if client else [])
     keys = [group_key(g) for g in focus]
     rows = [dict(r.model_dump(), group=group_key(r.group)) for r in results.indices
@@ -906,7 +1003,7 @@ def _many_groups(results: Results, ctx: dict) -> dict:
     if ctx.get("index_chart") and rows:
         out["index_chart"] = data_uri(charts.index_chart(
             rows, results.model.index_constructs, names.constructs, keys,
-            {group_key(g): names.group(g) for g in focus}))
+            {group_key(g): names.group(g) for g in focus}, _styles(results, keys)))
     tr = results.trend
     if ctx.get("trend") and tr is not None:
         rest = lambda g: {k: v for k, v in g.items() if k != tr.item}  # noqa: E731
@@ -925,7 +1022,8 @@ def _many_groups(results: Results, ctx: dict) -> dict:
             trend["chart"] = data_uri(charts.trend_panels(
                 rows, results.model.index_constructs, names.constructs, tr.waves, order,
                 {group_key(rest(g)): names.group(rest(g), {}) for g in focus},
-                group_key(rest({**client, **scope})) if client else None))
+                group_key(rest({**client, **scope})) if client else None,
+                _styles(results, order)))
         trend["pairs_note"] = t["trend_client"]
         out["trend"] = trend
         out["disclosures_other"] = [d for d in ctx.get("disclosures_other") or []

@@ -11,12 +11,12 @@ import pandas as pd
 from .._format import json_safe
 from ..errors import CrmWarning, InputError
 from .load import Study
-from .results import Diagnostic, Group, Multiplicity, Skip, group_key
+from .results import Diagnostic, Group, Multiplicity, Note, Skip, group_key
 
 __all__ = ["check_waves", "mga", "MGAOutcome"]
 
 
-def check_waves(study: Study, data: pd.DataFrame) -> dict[str, str]:
+def check_waves(study: Study, data: pd.DataFrame) -> dict[str, Note]:
     """Waves whose rows lack a construct entirely cannot join the trend: level → reason."""
     d, q = study.definition, study.questionnaire
     out = {}
@@ -24,7 +24,7 @@ def check_waves(study: Study, data: pd.DataFrame) -> dict[str, str]:
         lacking = [c for c, v in q.definition.constructs.items()
                    if rows[[i for i in v.items if i in rows]].isna().all().all()]
         if lacking:
-            out[level] = f"this wave lacks construct(s) {', '.join(lacking)}"
+            out[level] = Note(code="wave_lacks_constructs", params={"constructs": lacking})
     return out
 
 
@@ -39,11 +39,13 @@ class MGAOutcome:
 
 
 def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Group, spec,
-        weights, bounds, policy: Multiplicity, skipped: list[Skip]) -> MGAOutcome | None:
+        weights, bounds, policy: Multiplicity, skipped: list[Skip],
+        keep: list[tuple[Group, Group]] | None = None) -> MGAOutcome | None:
     """Compare the levels of ``item`` among ``rows``: permutation (Chin & Dibbern) and
     Henseler tests of path differences, Bonferroni-adjusted over the pairs of each path
     (the study's policy), MICOM steps 2–3 and, with ``cbsem:``, configural and metric
-    invariance."""
+    invariance. ``keep``: the pairs whose path differences are tested (the client's
+    family of a many-level item; Bonferroni over them); MICOM keeps every pair."""
     from ..cbsem.syntax import cbsem_syntax
     from ..cbsem.invariance import measurement_invariance
     from ..pls.mga import compare_groups
@@ -62,15 +64,21 @@ def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Gr
         msg = exc.msg if isinstance(exc, InputError) else \
             f"a group's model could not be estimated ({type(exc).__name__}: {exc})"
         skipped.append(Skip(group=scope, n=int(frame[item].notna().sum()),
-                            reason=f"no comparison of {item}: {msg}"))
+                            reason=Note(code="no_comparison", params={"item": item,
+                                                                      "detail": msg})))
         return None
     m = len(cmp.micom.drop_duplicates(["group_a", "group_b"]))
+    tested = cmp.permutation
+    if keep is not None:
+        wanted = {frozenset((a[item], b[item])) for a, b in keep}
+        tested = tested[[frozenset(p) in wanted for p in zip(tested.group_a, tested.group_b)]]
+        m = len(keep)
     hens = cmp.henseler.set_index(["group_a", "group_b", "lhs", "rhs"])
     paths = []
     # p-values never finer than the resamples resolve: a permutation p is at least
     # 1/(P + 1) already; Henseler's bootstrap p is held at 1/B
     p_perm_floor, p_hens_floor = 1 / (o.permutations + 1), 1 / o.bootstrap
-    for r in cmp.permutation.itertuples():
+    for r in tested.itertuples():
         h = hens.loc[(r.group_a, r.group_b, r.lhs, r.rhs)]
         p_adj = min(1.0, m * r.pvalue)
         p_hens = max(float(h.pvalue), p_hens_floor)
@@ -93,7 +101,7 @@ def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Gr
                 warnings.simplefilter("ignore")
                 inv = measurement_invariance(cbsem_syntax(spec), frame, item,
                                              min_size=d.min_group_size)
-            invariance = {"table": inv.table.to_dict("records"), "notes": list(inv.notes),
+            invariance = {"table": inv.table.to_dict("records"), "notes": [n.to_dict() for n in inv.notes],
                           "groups": inv.groups,
                           "latent_means": inv.latent_means.to_dict("records"),
                           "intercepts": inv.intercepts.to_dict("records"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._catalogue import language_hint, languages
 from .._yaml import MarkedYAML, load_marked, read_text, validate
 from ..errors import InputError
 from ..questionnaire import Questionnaire, load_questionnaire
@@ -87,14 +88,7 @@ def load_study(path: str | Path, *, root: str | Path | None = None) -> Study:
     if root is not None and not base.is_dir():
         raise InputError("the --root folder does not exist", path=str(root))
     q_path = _questionnaire_path(d.questionnaire, folder, base, marked)
-    try:
-        q = load_questionnaire(q_path)
-    except InputError as exc:
-        if "no such file" in exc.msg and exc.path == str(q_path):
-            raise marked.error(f"questionnaire {d.questionnaire!r} not found (relative to the "
-                               "study file, or a bundled id such as 'ccsi')",
-                               ("questionnaire",)) from None
-        raise
+    q = load_questionnaire(q_path)
     _check_limits(d, marked)
     _check_names(d, q, marked, folder, base)
     if d.weighting is not None:
@@ -174,7 +168,10 @@ def _questionnaire_path(name: str, folder: Path, root: Path, m: MarkedYAML) -> P
     q_path = folder / name
     if not q_path.exists():  # a bundled instrument, by id or by a path to its file
         bundled = bundled_questionnaire(Path(name).stem)
-        return bundled if bundled.exists() else Path(name)
+        if bundled.exists():
+            return bundled
+        raise m.error(f"questionnaire {name!r} not found (relative to the study file, or a "
+                      "bundled id such as 'ccsi')", ("questionnaire",))
     shipped = bundled_dir("questionnaires").resolve()
     if shipped in q_path.resolve().parents:
         return q_path.resolve()
@@ -223,11 +220,19 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path,
                       ("current_wave",))
     if d.pooled and not d.waves:
         raise m.error("pooled: true pools waves and needs waves:", ("pooled",))
+    if d.report.language not in languages():
+        raise m.error(f"no catalogue for report language {d.report.language!r}",
+                      ("report", "language"), hint=language_hint())
     for k, g in enumerate(d.report.client_group or {}):
         if g not in d.groups and g != d.waves:
             raise m.error(f"client_group item {g!r} is not one of the study's groups",
                           ("report", "client_group", g), key=True,
                           hint="groups: " + ", ".join(d.groups))
+    for g in d.report.market_weights or {}:
+        if g not in d.groups or g == d.waves:
+            raise m.error(f"market_weights item {g!r} is not one of the study's groups",
+                          ("report", "market_weights", g), key=True,
+                          hint="groups: " + ", ".join(x for x in d.groups if x != d.waves))
     for g in d.report.group_labels:
         if g not in d.groups and g != d.waves:
             raise m.error(f"group_labels item {g!r} is not one of the study's groups",

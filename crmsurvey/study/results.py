@@ -21,10 +21,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..errors import InputError
 from ..questionnaire.schema import Text
 
-__all__ = ["SCHEMA_VERSION", "Group", "Results", "load_results", "group_key", "group_label"]
+__all__ = ["SCHEMA_VERSION", "Group", "Note", "Results", "load_results", "group_key", "group_label"]
 
 #: Bumped whenever a section changes shape; a results.json of another version is refused.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 Group = dict[str, str]
 Number = float | None  # None where a value could not be computed (NaN is not JSON)
@@ -73,6 +73,19 @@ class Diagnostic(_Section):
                     concerns=list(d.concerns), group=group) for d in diagnostics]
 
 
+class Note(_Section):
+    """A :class:`crmsurvey.notes.Note`: a note or reason as a stable ``code`` and the
+    ``params`` that fill its wording (each catalogue's entry ``note:<code>``)."""
+
+    code: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def of(cls, notes) -> list["Note"]:
+        """The stages' notes (:class:`crmsurvey.notes.Note`), as results records."""
+        return [cls(code=n.code, params=dict(n.params)) for n in notes]
+
+
 class Multiplicity(_Section):
     """How p-values and intervals of comparisons are adjusted — stated once, used by every
     comparison table. ``significant`` is ``pvalue_adj < alpha``, which holds exactly when
@@ -82,6 +95,17 @@ class Multiplicity(_Section):
     alpha: float = 0.05
     families: str = ("the pairs of levels of one group item for one quantity (a construct's "
                      "index, the NPS, a CSAT item, a path)")
+    #: a group item with more levels than this is compared in two families: the client's
+    #: level against each other level (m = levels − 1, Bonferroni as above; the body's
+    #: tables, path tests and MICOM) and every pair (``Comparison.all_pairs``: z tests of
+    #: the difference over its standard error — the bootstrap draws' for an index, the
+    #: scores' for NPS and CSAT — Holm over all pairs of one quantity, needing no tail
+    #: draws). Without a client level every pair is tested that way in ``differences``
+    many_groups: int = 6
+    reference: str = ("more levels than many_groups in one group item: the client against "
+                      "each competitor (Bonferroni over levels − 1); every pair by a z test "
+                      "on standard errors, Holm over all pairs (all_pairs; without a client "
+                      "the pairwise table itself)")
     #: changes since the previous wave: Holm's step-down over the groups of one group item
     #: for one quantity (the whole sample's change is a family of its own); each interval
     #: at the level its step was tested at, so it excludes 0 exactly when the change is
@@ -126,7 +150,8 @@ class Settings(_Section):
     pls: dict[str, Any] | None
     cbsem: dict[str, Any] | None
     compare: dict[str, Any] | None
-    screening_notes: list[str]
+    #: the screening rules as applied (codes in :data:`crmsurvey.notes.SCREENING_CODES`)
+    screening_notes: list[Note]
     multiplicity: Multiplicity
 
 
@@ -160,7 +185,7 @@ class SourceLog(_Section):
     excluded: dict[str, int]
     flagged: dict[str, int]
     rules_on: list[str]
-    notes: list[str]
+    notes: list[Note]  # what reading this file did (for the sample appendix)
     problems: Records
     problems_total: int
 
@@ -304,6 +329,9 @@ class Difference(_Section):
     m: int  # the size of the family the adjustment is over
     significant: bool
     method: Literal["bonferroni", "holm"] = "bonferroni"
+    #: "percentile": the bootstrap draws of the difference (an index); "z": the difference
+    #: over its standard error (NPS and CSAT; an index's from its bootstrap draws)
+    test: Literal["percentile", "z"] | None = None
     #: 1/B for a test from B resamples (its p-value is never below it), None otherwise
     p_resolution: Number = None
     warranted: bool | None = None  # MICOM step 2 (compositional invariance) where it applies
@@ -311,17 +339,21 @@ class Difference(_Section):
 
 
 class Disclosure(_Section):
-    """What one model did with the rows: ``rows == used + dropped``."""
+    """What one model did with the rows: ``rows == used + dropped``. ``dropped_reason``
+    and ``missing_method`` are codes (worded by ``note:dropped_<code>`` and
+    ``note:missing_<code>``): rows dropped by ``listwise`` deletion or for a
+    ``zero_weight``; missing answers replaced by the item ``mean``, deleted
+    ``listwise``, or used by ``fiml``."""
 
     model: Literal["pls", "cbsem"]
     group: Group
     rows: int
     used: int
     dropped: int
-    dropped_reason: str
+    dropped_reason: Literal["listwise", "zero_weight"] | None
     cells_missing: int
     cells_imputed: int
-    missing_method: str
+    missing_method: Literal["mean", "listwise", "fiml"]
     weighted: bool
     n_eff: Number
 
@@ -372,7 +404,7 @@ class CBSEMModel(_Section):
     r2: Records
     admissible: bool
     diagnostics: list[Diagnostic]
-    notes: list[str]
+    notes: list[Note]  # how the estimates were computed (crmsurvey.notes codes)
     settings: dict[str, Any]
     disclosure: Disclosure | None
     error: str | None = None
@@ -419,6 +451,10 @@ class Comparison(_Section):
     scope: Group
     levels: list[str]
     differences: list[Difference]
+    #: the client's level when ``differences`` hold its pairs only (many levels; see
+    #: :class:`Multiplicity`); every pair is then in ``all_pairs``
+    reference: str | None = None
+    all_pairs: list[Difference] = Field(default_factory=list)
     paths: Records  # permutation and Henseler tests of path differences
     micom: Records
     invariance: dict[str, Any] | None = None
@@ -434,9 +470,146 @@ class Trend(_Section):
 
 
 class Skip(_Section):
+    """A group or wave not analysed, with ``n`` rows and the ``reason`` (a note)."""
+
     group: Group
     n: int
-    reason: str
+    reason: Note
+
+
+with _construct_field():
+    class ScoreLine(_Section):
+        """One row of the scorecard (ACSI's table): a group's index this wave and last, the
+        change with its interval and flag (the trend's, Holm-adjusted; the weighted market's
+        own, unadjusted) and its rank (None for the market)."""
+
+        group: Group
+        index: float
+        ci_lower: Number = None
+        ci_upper: Number = None
+        n: int = 0
+        rank: int | None = None
+        previous: Number = None
+        change: Number = None
+        change_lower: Number = None
+        change_upper: Number = None
+        change_level: Number = None
+        significant: bool | None = None
+
+
+    class Scorecard(_Section):
+        """Groups ranked by the satisfaction index, with the market: the whole sample, or —
+        with ``weights`` (the study's ``report.market_weights``, normalised) — the
+        share-weighted sum of the groups' indices."""
+
+        item: str | None
+        construct: str
+        wave: str | None
+        previous_wave: str | None
+        weights: dict[str, float] | None
+        market: ScoreLine
+        rows: list[ScoreLine]
+        #: with weights, the whole sample's own line beside the weighted market
+        sample: ScoreLine | None = None
+
+
+    class Finding(_Section):
+        """A sentence of the executive summary as data: a ``code`` the report's catalogue
+        words, its ``params`` (numbers as in the results), the preconditions that license it
+        (:data:`crmsurvey.study.story.REQUIREMENTS`) and the ids of the body tables its
+        numbers come from."""
+
+        code: str
+        params: dict[str, Any]
+        requires: list[str]
+        refs: list[str]
+
+
+    class Impact(_Section):
+        """ACSI-style impact: a ``step``-point rise in a driver's score moves ``target`` by
+        ``value`` points (unstandardised total effect × step; interval from the bootstrap)."""
+
+        target: str
+        value: float
+        ci_lower: Number
+        ci_upper: Number
+        level: float
+
+
+    class Recommendation(_Section):
+        """A question-level lever of the focus group: its 0–100 score, the best competitor's,
+        its IPMA importance and the impacts of a ``step``-point rise of its construct."""
+
+        item: str
+        construct: str
+        group: Group
+        performance: float
+        competitor: Group | None
+        competitor_performance: Number
+        importance: float
+        step: float
+        impacts: list[Impact]
+        refs: list[str]
+
+
+    class Story(_Section):
+        """The client's story (:mod:`crmsurvey.study.story`): the focus group (the client's,
+        or the whole sample), the scorecard, findings and recommendations."""
+
+        focus: Group
+        market: Group
+        item: str | None
+        construct: str | None
+        scorecard: Scorecard | None
+        findings: list[Finding]
+        recommendations: list[Recommendation]
+
+
+class SegmentRow(_Section):
+    """One segment: size (``share``: mean posterior probability), the mean index of each
+    index construct (the whole-sample model's 0–100 scores), NPS, and its own PLS model's
+    ``drivers`` (total effects on the target: ``construct, effect, ci_lower, ci_upper,
+    significant``, strongest first) and R²; FIMIX-PLS's segment ``paths`` (``lhs, op,
+    rhs, est``)."""
+
+    segment: int
+    n: int
+    share: float
+    indices: dict[str, Number]
+    nps: Number
+    drivers: Records
+    r2: dict[str, Number]
+    paths: Records
+
+
+class Segments(_Section):
+    """Segments found in the answers (the study's ``segments:``;
+    :mod:`crmsurvey.study.segments`). ``fit``: one row per number of segments tried
+    (log-likelihood, parameters, criteria, entropy, share of starts at the best);
+    ``profile``: the latent classes' indicator means and shares (``variable, level,
+    segment, value``); ``distinguish``: tests of the ``describe`` items across segments
+    (``variable, test, statistic, df, pvalue, effect``, smallest p first) and
+    ``described`` their shares or means per segment."""
+
+    method: Literal["latent_class", "fimix"]
+    criterion: str
+    chosen: int
+    fit: Records
+    share_best: float
+    entropy: Number
+    target: str | None
+    segments: list[SegmentRow]
+    profile: Records
+    #: latent classes' covariates: ``segment, covariate, coef`` (log-odds of the segment
+    #: against segment 1 per standard deviation, or for a category against the first)
+    covariates: Records = Field(default_factory=list)
+    distinguish: Records
+    described: Records
+    #: the questionnaire's wording of the items named (indicators, described items) and
+    #: of their categories' codes, as reports quote them
+    labels: dict[str, Text] = Field(default_factory=dict)
+    levels: dict[str, dict[str, Text]] = Field(default_factory=dict)
+    diagnostics: list[Diagnostic] = Field(default_factory=list)
 
 
 class Results(_Section):
@@ -459,6 +632,8 @@ class Results(_Section):
     analytics: dict[str, Any]
     weighting: Weighting | None = None  # weights computed from population targets
     uncertainty: Uncertainty | None = None  # how standard errors were computed
+    story: Story | None = None  # the executive summary's scorecard, findings, actions
+    segments: Segments | None = None  # latent classes or FIMIX-PLS segments (segments:)
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=1,

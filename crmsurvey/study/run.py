@@ -26,6 +26,8 @@ import pandas as pd
 from .. import __version__
 from .._format import json_safe
 from ..errors import CrmWarning, InputError
+from ..notes import SCREENING_CODES, unique as unique_notes
+from ..notes import Note as LogNote
 from ..responses import load_responses
 from ..simulation import SimulationSettings, simulate
 from . import contrasts as C
@@ -35,7 +37,8 @@ from .estimates import index_rows, item_rows, pls_model, score_rows
 from .load import Study
 from .results import (CBSEMModel, Comparison, Diagnostic, Disclosure, Headline, ItemInfo,
                       ModelInfo,
-                      Multiplicity, Results, Sample, Settings, Skip, SourceLog, StudyInfo, Trend,
+                      Multiplicity, Note, Results, Sample, Settings, Skip, SourceLog, StudyInfo,
+                      Trend,
                       Uncertainty,
                       group_key, group_label)
 from .units import ModelFailure, Unit, Waves, build_units, fit_units, waves_of
@@ -109,10 +112,9 @@ def _repeats(q, earlier: pd.DataFrame, origin, data: pd.DataFrame, log):
                         data[id_item].iloc[i] if id_item in data else None,
                         f"repeats row {file_rows[found[i]]} of {sources[found[i]]}",
                         "duplicate") for i in hits]
-    names = ", ".join(sorted(set(sources[found[hits]])))
+    names = sorted(set(sources[found[hits]]))
     log = log.also_flag("duplicate", [p.row for p in problems], problems,
-                        f"{len(hits)} row(s) repeat rows of {names} (same id or identical "
-                        "answers)")
+                        LogNote("repeat_rows", {"n": len(hits), "sources": names}))
     if "duplicate" in log.rules_on:
         data = data.drop(index=data.index[hits])
     return data, log
@@ -216,17 +218,27 @@ def _comparisons(study, data, units, fits, indices, scores, headline: Unit, spec
                    {k: v for k, v in u.group.items() if k != item} == headline.group]
         if len(members) < 2:
             continue
-        pairs = C.pairs(members)
+        # many levels: the client against each competitor, and every pair by z tests
+        pairs, every = C.families(members, item, d.report.client_group)
         outcome = None
         if d.compare is not None and spec is not None:
             outcome = mga(study, data, headline.rows, item, headline.group, spec, weights,
-                          bounds, policy, skipped)
+                          bounds, policy, skipped, keep=pairs if every else None)
+        status = outcome.status if outcome else None
+        all_pairs = (
+            C.index_differences(every, indices, draws, study.index_constructs, policy,
+                                kind="groups", m=len(every), micom=status, method="holm",
+                                test="z")
+            + C.score_differences(every, scores, policy, kind="groups", m=len(every),
+                                  method="holm"))
         differences = (
             C.index_differences(pairs, indices, draws, study.index_constructs, policy,
-                                kind="groups", m=len(pairs),
-                                micom=outcome.status if outcome else None)
-            + C.score_differences(pairs, scores, policy, kind="groups", m=len(pairs)))
+                                kind="groups", m=len(pairs), micom=status)
+            + C.score_differences(pairs, scores, policy, kind="groups", m=len(pairs))
+        ) if pairs else all_pairs
         out.append(Comparison(item=item, scope=headline.group,
+                              reference=pairs[0][0][item] if pairs and every else None,
+                              all_pairs=all_pairs if pairs else [],
                               levels=[g[item] for g in members], differences=differences,
                               paths=outcome.paths if outcome else [],
                               micom=outcome.micom if outcome else [],
@@ -301,10 +313,9 @@ def _cbsem(spec, data: pd.DataFrame, unit: Unit, weights, o, items) -> CBSEMMode
     s = res.settings
     disclosure = Disclosure(
         model="cbsem", group=unit.group, rows=unit.n, used=int(s.n), dropped=int(s.n_dropped),
-        dropped_reason="listwise deletion (a missing value in any model item)"
-        if s.missing == "listwise" else "", cells_missing=cells, cells_imputed=0,
-        missing_method="listwise deletion" if s.missing == "listwise" else
-        "full-information ML", weighted=bool(s.weighted), n_eff=float(s.n_effective))
+        dropped_reason="listwise" if s.missing == "listwise" else None, cells_missing=cells,
+        cells_imputed=0, missing_method="listwise" if s.missing == "listwise" else "fiml",
+        weighted=bool(s.weighted), n_eff=float(s.n_effective))
     return CBSEMModel(group=unit.group, fit=out["fit"], estimates=out["estimates"],
                       r2=out["r2"], admissible=bool(out["admissible"]),
                       diagnostics=Diagnostic.of(res.diagnostics, unit.group),
@@ -363,6 +374,12 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
     waves = waves_of(study, data, wave_skips)
     units, skipped = build_units(study, data, waves, wave_skips)
     headline = next(u for u in units if u.group == ({waves.item: waves.current} if waves else {}))
+    if d.report.market_weights:  # checked before any fitting: known levels, positive
+        from .story import market_shares
+
+        market_shares(d.report.market_weights, {
+            g: sorted(data.loc[headline.rows, g].dropna().astype(str).unique())
+            for g in d.groups if g != d.waves})
     # enough resamples for the adjusted intervals (the default raised, or refused)
     from .resamples import checked_resamples, family_sizes
 
@@ -391,7 +408,8 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
             if isinstance(res, InputError):
                 if u is headline:
                     raise res
-                skipped.append(Skip(group=u.group, n=u.n, reason=res.msg))
+                skipped.append(Skip(group=u.group, n=u.n, reason=Note(
+                    code="unit_failed", params={"detail": res.msg})))
                 continue
             if isinstance(res, ModelFailure):  # this unit's problem, not the run's
                 diagnostics.append(Diagnostic(
@@ -461,6 +479,18 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
     analytics, a_tables = run_analytics(study, frame, fits.get(group_key(headline.group)),
                                         None if weights is None else weights[headline.rows])
     say("analytics", 1, 1)
+    # 10b. segments found in the answers (segments:), on the same respondents
+    segments = None
+    if d.segments is not None:
+        from .segments import run_segments
+
+        say("segments", 0, 1)
+        segments, s_tables = run_segments(
+            study, frame, fits.get(group_key(headline.group)),
+            None if weights is None else weights[headline.rows], bounds, spec)
+        a_tables = {**a_tables, **s_tables}
+        diagnostics += segments.diagnostics
+        say("segments", 1, 1)
     # 11. assemble
     results = Results(
         study=_study_info(study, language),
@@ -479,7 +509,11 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
         trend=trend, drivers=drivers, skipped=skipped, diagnostics=diagnostics,
         analytics=json_safe(analytics),
         weighting=None if raking is None else _weighting(raking, d.weighting, q),
-        uncertainty=_uncertainty(design, fits))
+        uncertainty=_uncertainty(design, fits), segments=segments)
+    from .story import build_story  # the executive summary as data
+
+    results = results.model_copy(update={"story": build_story(results, fits,
+                                                              d.report.market_weights)})
     return StudyRun(results, {**results_tables(results), **a_tables})
 
 
@@ -511,12 +545,18 @@ def _scale_free(w: np.ndarray) -> np.ndarray:
 
 
 def _item_info(q, rated: dict) -> dict:
-    """The rated items (with their scale) and the group items, as reports quote them."""
+    """The rated items and every other item of a construct (a yes/no question too), with
+    their scale, and the group items, as reports quote them."""
     owner = {i: c for c, v in q.definition.constructs.items() for i in v.items}
-    shown = list(rated) + q.items_with_role("group")
+    bounds = dict(rated)
+    for i in owner:
+        if i in q.items and i not in bounds and q.item_bounds(i):
+            bounds[i] = q.item_bounds(i)
+    shown = list(dict.fromkeys([*rated, *[i for i in owner if i in bounds],
+                                *q.items_with_role("group")]))
     return {i: ItemInfo(text=q.items[i].text, construct=owner.get(i),
-                        min=rated[i][0] if i in rated else None,
-                        max=rated[i][1] if i in rated else None, role=q.items[i].role)
+                        min=bounds[i][0] if i in bounds else None,
+                        max=bounds[i][1] if i in bounds else None, role=q.items[i].role)
             for i in shown}
 
 
@@ -548,5 +588,7 @@ def _settings(study: Study, logs, waves: Waves | None, policy: Multiplicity) -> 
         pls=d.pls.model_dump() if d.pls else None,
         cbsem=d.cbsem.model_dump() if d.cbsem else None,
         compare=d.compare.model_dump() if d.compare else None,
-        screening_notes=sorted({n for log in logs for n in log.notes}), multiplicity=policy)
+        screening_notes=Note.of(unique_notes(n for log in logs for n in log.notes
+                                             if n.code in SCREENING_CODES)),
+        multiplicity=policy)
 

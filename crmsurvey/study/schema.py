@@ -17,7 +17,7 @@ __all__ = ["StudyDef", "DataSource", "PLSOptions", "CBSEMOptions", "ReportOption
 
 #: Report sections in their order; a study may leave some out.
 SECTIONS = ("summary", "indices", "trend", "priorities", "items", "model", "comparisons",
-            "quality", "cbsem", "kano", "loyalty", "customers", "sample", "methodology",
+            "quality", "cbsem", "kano", "loyalty", "customers", "segments", "sample", "methodology",
             "glossary", "appendix")
 
 
@@ -164,6 +164,28 @@ class AnalyticsOptions(_Strict):
     transactions: TransactionOptions | None = None
 
 
+class SegmentsOptions(_Strict):
+    """Segments found in the answers (issue 23), on the headline group's respondents:
+    ``latent_class`` — latent classes on ``indicators`` (constructs by their PLS scores,
+    or items; ``categorical`` items and ``nps_group`` — promoter/passive/detractor — as
+    categories), with ``covariates`` describing membership; ``fimix`` — FIMIX-PLS on the
+    structural model. Then every segment is described by the ``describe`` items (default:
+    the study's group items) and its PLS model fitted again (drivers per segment)."""
+
+    method: Literal["latent_class", "fimix"] = "latent_class"  # latent classes or FIMIX-PLS
+    indicators: list[str] = Field(default_factory=list)  # default: the index constructs
+    categorical: list[str] = Field(default_factory=list)  # items, or nps_group
+    covariates: list[str] = Field(default_factory=list)  # items describing membership
+    describe: list[str] | None = None  # items that describe segments (default: groups)
+    #: the numbers of segments tried (1 to 9)
+    numbers: list[Annotated[int, Field(ge=1, le=9)]] = Field(
+        default_factory=lambda: [1, 2, 3, 4], min_length=1)
+    #: how the number is chosen (default: bic for latent classes, caic for FIMIX-PLS)
+    criterion: Literal["bic", "aic3", "caic", "aic", "aic4", "hq", "mdl5"] | None = None
+    starts: int = Field(default=10, ge=1, le=1000)  # random starts per number
+    seed: Seed = DEFAULT_SEED  # random seed of the starts
+
+
 class CompareOptions(_Strict):
     """Tests between the groups of each group item (and between waves)."""
 
@@ -191,6 +213,9 @@ class ReportOptions(_Strict):
     subtitle: Text | None = None
     author: Text | None = None
     client_group: dict[str, str] | None = None  # e.g. {brand: Brand A}: the client's group
+    #: market shares of the levels of one group item ({brand: {Brand A: 0.3, ...}}, shares
+    #: or percentages, normalised): the scorecard's market row is their weighted index
+    market_weights: dict[str, dict[str, float]] | None = None
     #: display names of group levels per language: {brand: {Brand A: {zh-CN: 品牌甲}}}
     group_labels: dict[str, dict[str, Text]] = Field(default_factory=dict)
     logo: str | None = None  # file relative to the study file
@@ -212,6 +237,7 @@ class StudyDef(_Strict):
     indices: list[str] | None = None  # default: constructs with index: true
     ipma_target: str | None = None  # default: the loyalty construct
     analytics: AnalyticsOptions = Field(default_factory=AnalyticsOptions)
+    segments: SegmentsOptions | None = None  # latent classes or FIMIX-PLS segments
     compare: "CompareOptions | None" = None
     waves: str | None = None  # group item holding the survey wave (year) for trends
     current_wave: str | None = None  # the headline wave (default: the last)
@@ -232,7 +258,8 @@ def known_keys() -> set[str]:
     for model in (Simulated, DataSource, PLSOptions, CBSEMOptions, ReportOptions, StudyDef,
                   WeightingOptions, DesignOptions,
                   Fieldwork,
-                  TypologyOptions, TransactionOptions, AnalyticsOptions, CompareOptions):
+                  TypologyOptions, TransactionOptions, AnalyticsOptions, CompareOptions,
+                  SegmentsOptions):
         keys.update(model.model_fields)
     return keys
 
