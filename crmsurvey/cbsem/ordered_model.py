@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .partable import (COLUMNS, Constraints, _label_equalities, parse_syntax, partable,
-                       records, variables)
+from .partable import Constraints, numbered, parse_syntax, partable, records, variables
 from .ordered import pair_index
 from .structure import BETA, LAMBDA, PSI, THETA, Structure, start_values, \
     structure_from_partable
@@ -91,18 +90,7 @@ def ordered_table(syntax: str, ordered: list[str], n_thresholds: dict[str, int],
         key = (pt.lhs.iat[i], pt.op.iat[i], pt.rhs.iat[i])
         if pt.label.iat[i] == "" and key in first:
             pt.iat[i, pt.columns.get_loc("label")] = first[key]
-    free = (pt.free > 0).to_numpy()
-    pt["free"] = 0
-    pt.loc[free, "free"] = np.arange(1, free.sum() + 1)
-    rest = [dict(lhs=f.lhs, op=f.op, rhs=f.rhs, user=1, block=0, group=0, free=0,
-                 ustart=np.nan, exo=0, label=f.lhs if f.op == ":=" else "", plabel="")
-            for f in flat if f.op in ("==", ":=", "<", ">")] + _label_equalities(pt)
-    if rest:
-        tail = pd.DataFrame(rest)
-        tail["id"] = np.arange(len(pt) + 1, len(pt) + len(tail) + 1)
-        pt = pd.concat([pt, tail], ignore_index=True)
-    return pt[COLUMNS].astype({"user": int, "block": int, "group": int, "free": int,
-                               "exo": int, "ustart": float})
+    return numbered(pt, flat)
 
 
 def _tied(pt: pd.DataFrame, group_equal, ordered, lv) -> np.ndarray:

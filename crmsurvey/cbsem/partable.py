@@ -361,7 +361,16 @@ def partable(syntax: str | list[Flat], *, ngroups: int = 1, meanstructure: bool 
     pt = pd.DataFrame(rows)
     pt["id"] = np.arange(1, len(pt) + 1)
     pt["plabel"] = [f".p{i}." for i in pt.id]
-    free = pt.free.astype(bool).to_numpy()
+    pt = numbered(pt, flat)
+    _check(pt, flat, v)
+    return pt
+
+
+def numbered(pt: pd.DataFrame, flat) -> pd.DataFrame:
+    """The table's free parameters numbered 1…npar in row order, then the rows of the
+    constraints and definitions (``==``, ``:=``, ``<``, ``>``, and the equalities that shared
+    labels imply) appended, in lavaan's column types."""
+    free = (pt.free > 0).to_numpy()
     pt["free"] = 0
     pt.loc[free, "free"] = np.arange(1, free.sum() + 1)
     extra = [dict(lhs=f.lhs, op=f.op, rhs=f.rhs, user=1, block=0, group=0, free=0,
@@ -371,10 +380,8 @@ def partable(syntax: str | list[Flat], *, ngroups: int = 1, meanstructure: bool 
         more = pd.DataFrame(extra)
         more["id"] = np.arange(len(pt) + 1, len(pt) + len(more) + 1)
         pt = pd.concat([pt, more], ignore_index=True)
-    pt = pt[COLUMNS].astype({"user": int, "block": int, "group": int, "free": int,
-                             "exo": int, "ustart": float})
-    _check(pt, flat, v)
-    return pt
+    return pt[COLUMNS].astype({"user": int, "block": int, "group": int, "free": int,
+                               "exo": int, "ustart": float})
 
 
 def _reorder_covariances(flat: list[Flat]) -> list[Flat]:
