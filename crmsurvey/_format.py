@@ -16,7 +16,8 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-__all__ = ["num", "pval", "pct", "date", "number_locale", "format_table", "json_safe"]
+__all__ = ["num", "pval", "pct", "date", "number_locale", "format_table", "json_safe",
+           "shown_difference", "difference"]
 
 _LOCALE: ContextVar[str | None] = ContextVar("crmsurvey_number_locale", default=None)
 #: decimal sign, minus sign, percent prefix and suffix outside :func:`number_locale`
@@ -94,6 +95,39 @@ def num(v, digits: int = 3, sign: bool = False) -> str:
     if not out.strip("+-0."):  # rounds to zero: no "-0.0", no "+0.0"
         out = out.lstrip("+-")
     return _local(out)
+
+
+def shown_difference(a, b, digits: int = 1) -> float | None:
+    """``a − b`` as a reader works it out from the two figures printed beside it: the
+    figures rounded to ``digits`` decimals (as :func:`num` prints them), then subtracted —
+    exactly, in decimal. None where either is missing. The report's rule for a difference
+    shown next to its two figures (``77.16`` and ``60.54`` print ``77.2`` and ``60.5``, so
+    ``16.7``, where the unrounded ``16.62`` would print ``16.6``); its interval and test
+    stay those of the unrounded estimate. Rounding keeps order, so the result never has
+    the opposite sign of ``a − b`` (it may be zero).
+
+    >>> shown_difference(77.16, 60.54), num(77.16 - 60.54, 1), shown_difference(1, None)
+    (16.7, '16.6', None)
+    """
+    if _missing(a) or _missing(b):
+        return None
+    from decimal import Decimal
+
+    return float(Decimal(f"{a:.{digits}f}") - Decimal(f"{b:.{digits}f}"))
+
+
+def difference(a, b, digits: int = 1, sign: bool = False, magnitude: bool = False) -> str:
+    """:func:`shown_difference` printed with :func:`num` in the report's locale
+    (``magnitude``: its absolute value, for a sentence that says the direction in words).
+
+    >>> difference(77.16, 60.54), difference(-7.64, 9.92, magnitude=True), difference(None, 1)
+    ('16.7', '17.5', '–')
+    >>> with number_locale("de"):
+    ...     difference(2.04, 3.16, sign=True)
+    '-1,2'
+    """
+    v = shown_difference(a, b, digits)
+    return num(abs(v) if magnitude and v is not None else v, digits, sign)
 
 
 def pval(v, floor=None) -> str:
