@@ -10,6 +10,7 @@ Babel on first use and cached; there is no build step. See ``crmsurvey/locales/R
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,9 +34,16 @@ def languages() -> list[str]:
     return [SOURCE] + sorted(p.stem.replace("_", "-") for p in LOCALES_DIR.glob("*.po"))
 
 
+#: A language tag: a primary subtag and optional script/region subtags (BCP 47's shape).
+_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+
+
 def require_language(lang: str, *, path: str | None = None, line: int | None = None) -> str:
     """``lang`` if it has a catalogue, else :class:`~crmsurvey.errors.InputError` naming
     the languages that have one."""
+    if not _TAG.fullmatch(lang):  # a path or anything else that is no BCP 47 tag
+        raise InputError(f"report language {lang!r} is not a language tag (like en or zh-CN)",
+                         path=path, line=line, hint=language_hint())
     if lang not in languages():
         raise InputError(f"no catalogue for report language {lang!r}", path=path, line=line,
                          hint=language_hint())
