@@ -47,10 +47,14 @@ class Draws:
         n_failed = int(self.failed.sum())
         if not n_failed:
             return []
+        # the causes that occurred, each with its count (no "rest" when there is none)
+        total, stalled = len(self.failed), min(self.not_converged, n_failed)
+        causes = [f"{k} {what}" for k, what in ((stalled, "did not converge"),
+                                                 (n_failed - stalled,
+                                                  "gave non-finite estimates")) if k]
         return [Diagnostic(
-            "bootstrap_failures", f"{n_failed} of {len(self.failed)} bootstrap resamples "
-            f"failed ({self.not_converged} did not converge, the rest gave non-finite "
-            "estimates); intervals use the others")]
+            "bootstrap_failures", f"{n_failed} of {total} bootstrap resamples failed "
+            f"({' and '.join(causes)}); intervals use the others")]
 
 
 @dataclass(frozen=True, eq=False)

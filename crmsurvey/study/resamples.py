@@ -12,7 +12,9 @@ Twenty brands with a client: 19 pairs (15,200 resamples) and Holm over 20 wave c
 A study that leaves ``pls.bootstrap`` at its default gets the resamples it needs; one
 that sets fewer is refused, naming the number needed. The rule applies where intervals
 are adjusted (two or more comparisons in a family); a single comparison's interval is
-at the study's own level, as every other interval of the PLS model.
+at the study's own level, as every other interval of the PLS model, and a study whose
+resamples leave fewer than 20 draws beyond those limits (``B · (1 − ci)/2 < 20``: fewer
+than 800 for 95 % intervals) gets a ``few_resamples`` warning.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from .limits import max_resamples
 from .load import Study
 from .results import Diagnostic, Group, Multiplicity, group_key
 
-__all__ = ["family_sizes", "checked_resamples"]
+__all__ = ["family_sizes", "checked_resamples", "few_resamples"]
 
 
 def family_sizes(study: Study, groups: list[Group], scope: Group, wave_item: str | None,
@@ -60,8 +62,11 @@ def checked_resamples(study: Study, pairs: int, changes: int, policy: Multiplici
     sets fewer, naming the number needed."""
     d = study.definition
     m = max(pairs, changes)
-    if d.pls is None or not d.pls.bootstrap or m < 2:  # an adjusted level: two or more
+    if d.pls is None or not d.pls.bootstrap:
         return study, []
+    if m < 2:  # no adjusted level: the study's own intervals are percentile intervals too
+        return study, few_resamples(d.pls.bootstrap, getattr(d.pls, "ci", 0.95),
+                                     policy.tail_draws, scope)
     needed = resamples_needed(policy.alpha, m, tail=policy.tail_draws)
     have = d.pls.bootstrap
     if have >= needed:
@@ -90,3 +95,20 @@ def checked_resamples(study: Study, pairs: int, changes: int, policy: Multiplici
                               f"{needed}: the {level:.1f}% intervals of {what} need "
                               f"{policy.tail_draws} draws beyond each limit")
     return study, [note]
+
+
+def few_resamples(boot: int, ci: float, tail: int, scope: Group) -> list[Diagnostic]:
+    """A ``few_resamples`` warning when fewer than ``tail`` draws lie beyond each limit
+    of the study's unadjusted percentile intervals (``B · (1 − ci) / 2 < tail``: 800
+    resamples for 95 % intervals), naming the draws left and the number needed."""
+    beyond = boot * (1 - ci) / 2
+    if beyond >= tail - 1e-9:
+        return []
+    needed = resamples_needed(1 - ci, tail=tail)
+    return [Diagnostic(
+        code="few_resamples", severity="warning",
+        concerns=[f"B = {boot}"], group=scope,
+        message=f"{boot} bootstrap resamples leave {beyond:g} draws beyond each limit of "
+                f"the {100 * ci:g}% percentile intervals; {needed} or more leave the "
+                f"{tail} a limit needs (set pls.bootstrap)")]
+
