@@ -378,9 +378,35 @@ def latent_classes(data: pd.DataFrame, *, continuous: Sequence[str] = (),
         diags.append(Diagnostic("segments_at_limit", f"latent classes: {criterion} is "
                                 f"smallest at the largest number tried ({chosen})",
                                 "warning", (str(chosen),)))
+    diags += _choice_diagnostics(table, chosen, criterion)
     diags = tuple(diags)
     warn_all(diags)
     return LatentClasses(fits, chosen, criterion, table, data.index, diags)
+
+
+#: Relative entropy below this: classification into the chosen classes is weak.
+WEAK_ENTROPY = 0.8
+
+
+def _choice_diagnostics(table: pd.DataFrame, chosen: int, criterion: str) -> list:
+    """A ``segments_weak_classification`` warning when the chosen solution's entropy is
+    below :data:`WEAK_ENTROPY`; a ``segments_criteria_disagree`` note for each of BIC,
+    AIC3 and CAIC that would choose another number of classes."""
+    out = []
+    rows = table.set_index("classes")
+    ent = float(rows.loc[chosen, "entropy"])
+    if chosen > 1 and ent < WEAK_ENTROPY:
+        out.append(Diagnostic("segments_weak_classification", f"latent classes: entropy "
+                              f"{ent:.2f} is below {WEAK_ENTROPY:.1f}: classification is "
+                              "weak", "warning", (f"{ent:.2f}",)))
+    for other in ("bic", "aic3", "caic"):
+        k = int(rows[other].idxmin())
+        if other != criterion and k != chosen:
+            out.append(Diagnostic("segments_criteria_disagree", f"latent classes: "
+                                  f"{criterion.upper()} chooses {chosen} and "
+                                  f"{other.upper()} {k} classes",
+                                  "info", (criterion, str(chosen), other, str(k))))
+    return out
 
 
 def _finish(d, k, ll, r, mu, var, theta, gamma, it, conv, continuous, covariates, data):

@@ -56,6 +56,17 @@ def segments_context(results: Results, names, t: dict) -> dict | None:
     intro = t[key].format(k=s.chosen, criterion=crit, tried=tried, **what)
     quality = "" if s.chosen == 1 else t["seg_quality"].format(
         entropy=num(s.entropy, 2), share=pct(100 * s.share_best, 0))
+    codes = {x.code for x in s.diagnostics}
+    said = [quality] if quality else []
+    if "segments_weak_classification" in codes:
+        said.append(t["seg_weak"].format(entropy=num(s.entropy, 2)))
+    others = [x.concerns for x in s.diagnostics if x.code == "segments_criteria_disagree"]
+    if others:
+        said.append(t["seg_disagree"].format(choices=sep.join(t["seg_disagree_one"].format(
+            criterion=t[f"seg_crit_{c[2]}"], k=c[3]) for c in others)))
+    quality = ""
+    for x in said:
+        quality = t["sentence_join"].format(first=quality, next=x) if quality else x
     constructs = [c for c in results.model.index_constructs
                   if any(r.indices.get(c) is not None for r in s.segments)]
     sizes = [{"label": h, "n": r.n, "share": pct(100 * r.share, 0),
@@ -65,6 +76,8 @@ def segments_context(results: Results, names, t: dict) -> dict | None:
            "index_heads": [names[c] for c in constructs], "has_nps": any(
                r.nps is not None for r in s.segments), "several": s.chosen > 1}
     out["profile"] = _profile(s, t, var, level) if s.method == "latent_class" else []
+    out.update(_reading(s, t, names, heads, constructs))
+    out["method_text"] = t[f"seg_method_{s.method}"]
     out.update(_distinguish(s, t, var, level, segs))
     out.update(_drivers(s, t, names, segs))
     out["paths"] = _paths(s, names, segs)
@@ -113,7 +126,42 @@ def _distinguish(s, t, var, level, segs) -> dict:
     return {"distinguish": blocks, "distinguish_none": none}
 
 
+def _reading(s, t, names, heads, constructs) -> dict:
+    """Each segment named by what distinguishes it — the indices that differ significantly
+    from the other respondents' (Holm-adjusted Welch tests), largest first, and a majority
+    NPS group — and the table of those differences."""
+    if s.chosen == 1:
+        return {"reading": [], "contrasts": [], "contrasts_note": ""}
+    reading, table = [], {c: [] for c in constructs}
+    for h, r in zip(heads, s.segments):
+        got = {c["construct"]: c for c in r.contrasts}
+        sig = sorted((c for c in r.contrasts if c.get("p_holm") is not None
+                      and c["p_holm"] < ALPHA and c["construct"] in constructs),
+                     key=lambda c: -abs(c["t"]))[:2]
+        parts = [t["seg_name_higher" if c["diff"] > 0 else "seg_name_lower"].format(
+            construct=names[c["construct"]]) for c in sig]
+        major = [g for g, v in (r.nps_shares or {}).items() if v is not None and v > 0.5]
+        parts += [t[f"seg_mostly_{g}"] for g in major]
+        share = pct(100 * r.share, 0)
+        reading.append(t["seg_reading" if parts else "seg_reading_none"].format(
+            label=h, share=share, name=t["list_sep"].join(parts)))
+        for c in constructs:
+            x = got.get(c)
+            table[c].append("–" if x is None or x.get("diff") is None else
+                            num(x["diff"], 1, sign=True) + (
+                                "*" if x.get("p_holm") is not None and x["p_holm"] < ALPHA
+                                else ""))
+    rows = [{"label": names[c], "values": v} for c, v in table.items()]
+    return {"reading": reading, "contrasts": rows,
+            "contrasts_note": t["seg_contrasts_note"] if rows else ""}
+
+
 def _drivers(s, t, names, segs) -> dict:
+    if s.formed_on:
+        def var(v):
+            return names[v] if v in names.constructs else t["seg_nps_group"]
+        return {"drivers": [], "drivers_title": "", "drivers_note": t["seg_drivers_outcome"]
+                .format(outcomes=t["list_sep"].join(var(v) for v in s.formed_on))}
     if s.target is None or not any(r.drivers for r in s.segments):
         return {"drivers": [], "drivers_title": "", "drivers_note": ""}
     order = list(dict.fromkeys(d["construct"] for r in s.segments for d in r.drivers))
@@ -154,6 +202,8 @@ def _fit(s, t) -> dict:
         rows.append({"k": r["segments"], "chosen": r["segments"] == s.chosen,
                      "loglik": num(r["loglik"], 1),
                      "values": [pct(100 * r[c], 0) if c == "share_best" and r[c] is not None
+                                else "–" if r[c] is None or (c in ("entropy", "en", "nfi")
+                                                             and r["segments"] == 1)
                                 else num(r[c], 3 if c in ("entropy", "en", "nfi") else 1)
                                 for c in cols]})
     return {"fit_heads": [t[f"seg_crit_{c}"] for c in cols], "fit_rows": rows,

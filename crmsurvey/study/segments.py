@@ -15,10 +15,11 @@ from ..analytics.profiling import explain_segments
 from ..analytics.scores import nps as nps_of
 from ..errors import CrmWarning, InputError
 from ..pls.fimix import fimix
+from .drivers import mediators
 from .load import Study
 from .results import Diagnostic, Segments, SegmentRow
 
-__all__ = ["run_segments", "NPS_GROUP"]
+__all__ = ["run_segments", "index_contrasts", "NPS_GROUP"]
 
 #: The categorical indicator name for the NPS group (promoter / passive / detractor).
 NPS_GROUP = "nps_group"
@@ -66,10 +67,18 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
     method = o.method
     crit = o.criterion or ("bic" if method == "latent_class" else "caic")
     w = pd.Series(np.ones(len(data)) if weights is None else weights, index=data.index)
+    target = study.ipma_target
+    # the target and its own mediators are outcomes, not levers (as the main IPMA)
+    outcomes = set() if target is None else \
+        ({target} | (set() if d.ipma_mediators else mediators(target, list(spec.paths))))
+    formed_on: list[str] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CrmWarning)  # kept as the section's diagnostics
         if method == "latent_class":
-            o_ind = o.indicators or list(study.index_constructs)
+            # by default the drivers' indices: segments formed on the target would select
+            # respondents on the outcome whose drivers each segment then shows
+            o_ind = o.indicators or [c for c in study.index_constructs
+                                     if c not in outcomes] or list(study.index_constructs)
             o = o.model_copy(update={"indicators": o_ind})
             frame = _frame(study, data, overall, o)
             cont = [c for c in o.indicators if c not in o.categorical and c != NPS_GROUP]
@@ -86,7 +95,9 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
             fit = found.fit
             labels, post = fit.classes, fit.posterior
             table = found.table.rename(columns={"classes": "segments"})
-            profile = fit.profiles.rename(columns={"class": "segment"})
+            profile = _modal_profile(frame, labels, w.loc[frame.index].to_numpy(), cont, cat)
+            formed_on = [v for v in dict.fromkeys([*cont, *cat])
+                         if v in outcomes or v == NPS_GROUP]
             covariates = fit.covariates.rename(columns={"class": "segment"})
             share_best, entropy = fit.share_best, fit.entropy
             seg_paths = pd.DataFrame(columns=["segment", "lhs", "op", "rhs", "est"])
@@ -112,6 +123,16 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
     if missing:
         raise InputError(f"segments.describe: {missing[0]!r} is not an item in the data")
     shown = data.loc[index, describe].copy()
+    # an item with one value (or none) among these respondents describes nothing
+    constant = [c for c in describe if shown[c].nunique(dropna=True) < 2]
+    for c in constant:
+        diagnostics.append(Diagnostic(
+            code="segments_describe_constant", severity="info", concerns=[c],
+            message=f"segments.describe: {c!r} has "
+                    f"{'no answers' if shown[c].notna().sum() == 0 else 'one value'} among "
+                    f"the segmented respondents; it cannot describe the segments"))
+    describe = [c for c in describe if c not in constant]
+    shown = shown[describe]
     categorical = [c for c in describe if _is_categorical(q, c, shown[c])]
     for c in categorical:
         shown[c] = _codes(shown[c])
@@ -120,11 +141,15 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
     idx_scores = overall.index_scores().reindex(index)
     nps_item = next((i for i in study.questionnaire.items_with_role("nps") if i in data),
                     None)
-    target = study.ipma_target
+    wi = w.loc[index].to_numpy()
+    contrasts = index_contrasts(idx_scores[[c for c in study.index_constructs
+                                            if c in idx_scores]], labels, wi, fit.k)
+    groups = None if nps_item is None else pd.to_numeric(data.loc[index, nps_item],
+                                                         errors="coerce").to_numpy()
     rows = []
     for k in range(1, fit.k + 1):
         inseg = labels == k
-        wk = w.loc[index].to_numpy()[inseg]
+        wk = wi[inseg]
         ix = {c: _wmean(idx_scores[c].to_numpy()[inseg], wk) for c in study.index_constructs
               if c in idx_scores}
         nps_k = None
@@ -132,7 +157,9 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
             r = nps_of(data.loc[index, nps_item].to_numpy()[inseg], weights=wk)
             nps_k = None if not np.isfinite(r["nps"]) else float(r["nps"])
         drivers, r2 = [], {}
-        if inseg.sum() >= MIN_SEGMENT_N:
+        if formed_on:
+            pass            # selection on the outcome: no drivers within these segments
+        elif inseg.sum() >= MIN_SEGMENT_N:
             rows_k = index[inseg]
             try:
                 with warnings.catch_warnings():
@@ -147,7 +174,7 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
                                               message=f"segment {k}: {exc.msg}",
                                               concerns=[str(k)]))
             else:
-                drivers = _drivers(res, target)
+                drivers = _drivers(res, target, outcomes)
                 r2 = {row.construct: float(row.r2) for row in res.r2.itertuples()}
         else:
             diagnostics.append(Diagnostic(code="segment_too_small", severity="info",
@@ -155,12 +182,15 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
                                                   f"respondents: its model is not fitted",
                                           concerns=[str(k), str(int(inseg.sum()))]))
         rows.append(SegmentRow(
-            segment=k, n=int(inseg.sum()), share=float(post[:, k - 1].mean()),
+            segment=k, n=int(inseg.sum()), share=float(wk.sum() / wi.sum()),
             indices=ix, nps=nps_k, drivers=drivers, r2=r2,
+            contrasts=contrasts[contrasts["segment"] == k].drop(columns="segment")
+            .pipe(_records), nps_shares=_nps_shares(groups, inseg, wi),
             paths=_records(seg_paths[seg_paths["segment"] == k].drop(columns="segment"))))
     section = Segments(
         method=method, criterion=crit, chosen=fit.k, fit=_records(table),
         share_best=float(share_best), entropy=_num(entropy), target=target,
+        formed_on=formed_on,
         segments=rows, profile=_records(profile), covariates=_records(covariates),
         distinguish=[] if described is None else _records(
             described.tests.sort_values("pvalue", kind="stable")),
@@ -173,6 +203,106 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
     member = pd.DataFrame(post, index=index, columns=[f"p{j + 1}" for j in range(fit.k)])
     member.insert(0, "segment", labels)
     return section, {"segments_fit": table, "segments_membership": member.rename_axis("row").reset_index()}
+
+
+def _modal_profile(frame: pd.DataFrame, labels: np.ndarray, w: np.ndarray, cont, cat
+                   ) -> pd.DataFrame:
+    """The segments' profile on the same basis as their size, index and NPS: the
+    (weighted) mean of each continuous indicator and share of each category among the
+    respondents most likely in the segment (``variable, level, segment, value``)."""
+    out = []
+    for v in [*cont, *cat]:
+        x = frame[v]
+        ok = x.notna().to_numpy()
+        if v in cont:
+            num = pd.DataFrame({"s": labels[ok], "wx": w[ok] * x[ok].to_numpy(float),
+                                "w": w[ok]}).groupby("s").sum()
+            out += [(v, "", int(k), float(r.wx / r.w)) for k, r in num.iterrows()]
+        else:
+            tab = pd.crosstab(labels[ok], x[ok].astype(str).to_numpy(), values=w[ok],
+                              aggfunc="sum").fillna(0.0)
+            share = tab.div(tab.sum(axis=1), axis=0)
+            out += [(v, str(lev), int(k), float(share.loc[k, lev]))
+                    for lev in share.columns for k in share.index]
+    return pd.DataFrame(out, columns=["variable", "level", "segment", "value"])
+
+
+def index_contrasts(scores: pd.DataFrame, labels, weights, k: int) -> pd.DataFrame:
+    """Each segment's mean index against the other respondents': Welch's t test
+    (weighted means and variances, Kish's effective sizes), Holm-adjusted over the
+    distinct tests (with two segments, one test per index).
+
+    Returns ``segment, construct, mean, rest, diff, t, df, pvalue, p_holm``.
+
+    Examples
+    --------
+    >>> sc = pd.DataFrame({"SAT": [60., 62, 64, 80, 82, 84]})
+    >>> r = index_contrasts(sc, np.array([1, 1, 1, 2, 2, 2]), np.ones(6), 2)
+    >>> r.loc[0, "diff"]
+    -20.0
+    """
+    from scipy import stats
+
+    labels = np.asarray(labels)
+    x = scores.to_numpy(float)
+    ok = np.isfinite(x)
+    w = np.asarray(weights, float)[:, None] * ok
+    x0 = np.where(ok, x, 0.0)
+    segs = np.arange(1, k + 1)
+    inside = (labels[None, :] == segs[:, None])[:, :, None]          # K × n × 1
+
+    def moments(m):
+        ww = w[None] * m                                              # K × n × C
+        sw = ww.sum(1)
+        mean = (ww * x0[None]).sum(1) / np.where(sw > 0, sw, np.nan)
+        n_eff = sw ** 2 / np.where((ww ** 2).sum(1) > 0, (ww ** 2).sum(1), np.nan)
+        var = (ww * (x0[None] - mean[:, None]) ** 2).sum(1) / sw * n_eff / (n_eff - 1)
+        return mean, var / n_eff, n_eff
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m1, v1, n1 = moments(inside)
+        m2, v2, n2 = moments(~inside)
+        t = (m1 - m2) / np.sqrt(v1 + v2)
+        df = (v1 + v2) ** 2 / (v1 ** 2 / (n1 - 1) + v2 ** 2 / (n2 - 1))
+        p = 2 * stats.t.sf(np.abs(t), df)
+    family = p[:1] if k == 2 else p
+    adj = _holm(family.ravel()).reshape(family.shape)
+    adj = np.vstack([adj, adj]) if k == 2 else adj
+    cols = list(scores.columns)
+    return pd.DataFrame({
+        "segment": np.repeat(segs, len(cols)), "construct": np.tile(cols, k),
+        "mean": m1.ravel(), "rest": m2.ravel(), "diff": (m1 - m2).ravel(), "t": t.ravel(),
+        "df": df.ravel(), "pvalue": p.ravel(), "p_holm": adj.ravel()})
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values (missing ones stay missing)."""
+    out = np.full(p.shape, np.nan)
+    ok = np.isfinite(p)
+    q = p[ok]
+    order = np.argsort(q, kind="stable")
+    m = len(q)
+    adj = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * q[order]))
+    res = np.empty(m)
+    res[order] = adj
+    out[ok] = res
+    return out
+
+
+def _nps_shares(groups, inseg: np.ndarray, w: np.ndarray) -> dict[str, float]:
+    """Weighted shares of promoters, passives and detractors among a segment's
+    respondents who answered the NPS question."""
+    if groups is None:
+        return {}
+    g = groups[inseg]
+    wk = w[inseg]
+    ok = np.isfinite(g)
+    if not ok.any():
+        return {}
+    tot = wk[ok].sum()
+    return {"promoter": float(wk[ok & (g >= 9)].sum() / tot),
+            "passive": float(wk[ok & (g >= 7) & (g < 9)].sum() / tot),
+            "detractor": float(wk[ok & (g < 7)].sum() / tot)}
 
 
 def _codes(x: pd.Series) -> pd.Series:
@@ -197,13 +327,14 @@ def _is_categorical(q, item: str, x: pd.Series) -> bool:
     return bool(pd.to_numeric(x.dropna(), errors="coerce").isna().any())
 
 
-def _drivers(res, target: str | None) -> list[dict]:
-    """Total effects on ``target`` (standardised), strongest first, with their interval
-    when the model was bootstrapped."""
+def _drivers(res, target: str | None, outcomes: set[str]) -> list[dict]:
+    """Total effects on ``target`` (standardised) of its actionable drivers (not the
+    target's own mediators, the ``outcomes``), strongest first, with their interval when
+    the model was bootstrapped."""
     if target is None:
         return []
     t = res.total_effects
-    t = t[(t["lhs"] == target) & (t["total"].abs() > 0)]
+    t = t[(t["lhs"] == target) & (t["total"].abs() > 0) & ~t["rhs"].isin(outcomes)]
     out = []
     for row in t.sort_values("total", key=abs, ascending=False).to_dict("records"):
         lo, hi = row.get("ci_lower"), row.get("ci_upper")
