@@ -24,7 +24,7 @@ def test_ccsi_is_chinese_first_with_seven_constructs(ccsi):
     assert ccsi.languages[0] == "zh-CN"
     assert list(ccsi.definition.constructs) == ["IMAG", "EXPE", "QUAL", "VAL", "SAT", "COMP",
                                                 "LOY"]
-    assert ccsi.text(ccsi.definition.constructs["SAT"].label) == "顾客满意"
+    assert ccsi.text(ccsi.definition.constructs["SAT"].label) == "顾客满意度"
     # image is exogenous
     assert not [p for p in ccsi.structural_paths if p[0] == "IMAG"]
 
