@@ -293,3 +293,23 @@ def test_sample_tiles_and_weighting_sentence_format_counts_alike():
     src = (ROOT / "crmsurvey" / "report" / "weighting.py").read_text("utf-8")
     assert "n=num(wt.n, 0)" in src
     assert "respondents kept" in strings("en")["weighting_deff"]
+
+
+# --- A23: headers and question cells that do not break mid-word ----------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_recommendation_impacts_share_one_spanning_header(run, lang):
+    results, pages = run
+    doc = pages[lang]
+    if not results.story.recommendations:
+        pytest.skip("no recommendation in this run")
+    table = doc[doc.index('id="actions"'):]
+    head = table[:table.index("</thead>")]
+    t = strings(lang)
+    assert re.search(r'<th colspan="\d+"[^>]*>' + re.escape(t["impact_head"]) + "</th>", head)
+    targets = re.findall(r'<th class="num nw">(.*?)</th>', head)
+    assert targets and all(t["impact_target"].split("{")[0] in x or
+                           t["impact_target"].split("}")[-1] in x for x in targets)
+    body = table[:table.index("</table>")]
+    assert '<span class="code line">' in body  # the code under the question, not inline
