@@ -198,3 +198,24 @@ def test_example_file_describes_only_the_comparisons_it_ran(reports):
     en = reports["example_file"]["en"]
     assert "CSAT" not in en
     assert "满意率" not in reports["example_file"]["zh-CN"]
+
+
+def test_cbsem_rows_are_worded_not_lavaan_operators():
+    from crmsurvey.report.context import _cb_row
+    from crmsurvey.report.i18n import strings
+
+    class Names(dict):
+        def get(self, k, default=None):
+            return super().get(k, k)
+
+    names = Names(SAT="Satisfaction", LOY="Loyalty")
+    for lang in ("en", "zh-CN"):
+        t = strings(lang)
+        rows = [{"lhs": "SAT", "op": "=~", "rhs": "sat1"}, {"lhs": "LOY", "op": "~", "rhs": "SAT"},
+                {"lhs": "sat1", "op": "~~", "rhs": "sat1"}, {"lhs": "SAT", "op": "~~", "rhs": "LOY"},
+                {"lhs": "sat1", "op": "~1", "rhs": ""}]
+        labels = [_cb_row(r, names, t) for r in rows]
+        assert not any(op in x for x in labels for op in ("=~", "~~", "~1", " ~ "))
+        assert "Satisfaction" in labels[0] and "sat1" in labels[0]
+        assert labels[1].index("Satisfaction") < labels[1].index("Loyalty")  # cause → effect
+        assert labels[2] != labels[3] and "Loyalty" in labels[3]
