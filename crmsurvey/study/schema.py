@@ -170,10 +170,12 @@ class SegmentsOptions(_Strict):
     or items; ``categorical`` items and ``nps_group`` — promoter/passive/detractor — as
     categories), with ``covariates`` describing membership; ``fimix`` — FIMIX-PLS on the
     structural model. Then every segment is described by the ``describe`` items (default:
-    the study's group items) and its PLS model fitted again (drivers per segment)."""
+    the study's group items) and its PLS model fitted again (drivers per segment) — unless
+    the segments were formed on an outcome (the IPMA target, its mediators, nps_group):
+    selecting respondents on the outcome would bias its drivers within each segment."""
 
     method: Literal["latent_class", "fimix"] = "latent_class"  # latent classes or FIMIX-PLS
-    indicators: list[str] = Field(default_factory=list)  # default: the index constructs
+    indicators: list[str] = Field(default_factory=list)  # default: the drivers' indices
     categorical: list[str] = Field(default_factory=list)  # items, or nps_group
     covariates: list[str] = Field(default_factory=list)  # items describing membership
     describe: list[str] | None = None  # items that describe segments (default: groups)
