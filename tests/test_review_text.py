@@ -219,3 +219,11 @@ def test_cbsem_rows_are_worded_not_lavaan_operators():
         assert "Satisfaction" in labels[0] and "sat1" in labels[0]
         assert labels[1].index("Satisfaction") < labels[1].index("Loyalty")  # cause → effect
         assert labels[2] != labels[3] and "Loyalty" in labels[3]
+
+
+@pytest.mark.slow
+def test_the_whole_sample_of_a_wave_is_not_labelled_by_the_bare_wave(reports):
+    r = reports["shape_waves"]["results"]
+    wave = r["settings"]["current_wave"]
+    en = reports["shape_waves"]["en"]
+    assert f"PLS {wave} " not in en and f"PLS All respondents · {wave}" in en
