@@ -394,7 +394,8 @@ def test_csat_pairwise_tests_and_rule_in_the_report(demo_runs, lang):
     assert pairs
     html = "report.html" if lang == "en" else "report.zh-CN.html"
     text = _text(demo_runs[lang] / html)
-    head = "CSAT differences between groups" if lang == "en" else "各组顾客满意率的差异"
+    head = ("CSAT (top-2 box) differences between groups" if lang == "en"
+            else "各组满意率（最高两档）的差异")
     block = text[text.index(head):]
     for d in pairs:
         assert f"{d.difference:.1f}" in block
