@@ -304,6 +304,31 @@ def test_gap_table_note_and_counts_without_a_comparisons_section(brands, lang):
     table = table[:table.index("</table>")]
     rows = table.count("<tr>") - 1  # less the header row
     named = sum(min(3, len(gaps.params[k])) for k in ("behind", "ahead"))
-    more = sum(int(k) for k in re.findall(r"and (\d+) more", _text(_summary(doc)))) \
-        if lang == "en" else sum(int(k) for k in re.findall(r"另有(\d+)个", _text(_summary(doc))))
+    said = r"and (\d+) more" if lang == "en" else r"另有(\d+)个"
+    more = sum(int(k) for k in re.findall(said, _text(_summary(doc))))
     assert rows == named + more  # "and N more" counts the table's other rows
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_segments_sentence_renders_through_the_catalogue(regions, lang):
+    """The segments finding in words, each difference linked to the segment page's table,
+    the rest counted."""
+    from crmsurvey.report.context import Names
+    from crmsurvey.report.findings import _Render
+    from crmsurvey.study.results import Finding
+
+    results, _ = regions
+    t = strings(lang)
+    entries = [dict(segment=k, share=s, construct=c, mean=0.0, rest=0.0, diff=d, p_holm=.001)
+               for k, s, c, d in ((2, .4, "SAT", -9.25), (1, .6, "SAT", 6.5), (1, .6, "LOY", 4.0),
+                                  (2, .4, "LOY", -3.0))]
+    f = Finding(code="segments_differ", params=dict(k=2, method="latent_class",
+                                                    entries=entries),
+                requires=[], refs=["segment-contrasts"])
+    text = str(_Render(results, Names(results, lang, t), t, str).finding(f))
+    assert text.count('href="#segment-contrasts"') == 3  # three named, one counted
+    plain = _text(text)
+    assert "9.2" in plain or "9.3" in plain
+    assert t["seg_label"].format(k=2) in plain
+    assert ("and 1 more" if lang == "en" else "另有1") in plain
