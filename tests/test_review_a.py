@@ -313,3 +313,18 @@ def test_recommendation_impacts_share_one_spanning_header(run, lang):
                            t["impact_target"].split("}")[-1] in x for x in targets)
     body = table[:table.index("</table>")]
     assert '<span class="code line">' in body  # the code under the question, not inline
+
+
+# --- A18: Chinese wording that reads as something else ------------------------------------
+
+def test_chinese_group_heading_more_and_relevance_words():
+    import crmsurvey as cs
+
+    brand = cs.load_questionnaire("ccsi").items["brand"].text["zh-CN"]
+    heading = strings("zh-CN")["index_differences"] if "index_differences" in \
+        strings("zh-CN") else "{group}"
+    assert "评价的" not in brand  # "指数差异（评价的品牌）" read "Brand rated" literally
+    more = sentences("zh-CN")["and_more"].format(names="甲、乙", k=1)
+    assert "等（另有" not in more and "1" in more
+    assert "相关性" not in strings("zh-CN")["relevance"]  # Q²predict is no correlation
+    assert "{group}" in heading or "品牌" in heading.format(group=brand)
