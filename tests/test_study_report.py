@@ -89,8 +89,9 @@ def test_results_bundle_contract(demo_runs):
 def test_untrusted_text_is_text_and_nothing_is_fetched(tmp_path):
     q = (ROOT / "questionnaires" / "ccsi.yaml").read_text(encoding="utf-8")
     evil_img = '<img src="file:///etc/passwd">'
-    q = q.replace('SAT:  {label: {zh-CN: 顾客满意, en: Satisfaction}',
-                  "SAT:  {label: {zh-CN: 顾客满意, en: 'Satisfaction " + evil_img + "'}")
+    label = 'SAT:  {label: {zh-CN: 顾客满意度, en: Satisfaction}'
+    assert label in q  # the hostile label really goes in
+    q = q.replace(label, "SAT:  {label: {zh-CN: 顾客满意度, en: 'Satisfaction " + evil_img + "'}")
     (tmp_path / "q.yaml").write_text(q, encoding="utf-8")
     study = _study(tmp_path, questionnaire="q.yaml",
                    groups='["<script>alert(1)</script>", "=HYPERLINK(1)"]', cbsem=False)
@@ -163,7 +164,8 @@ def test_rerender_without_refitting(demo_runs, tmp_path):
     assert "report.zh-CN.pdf" in (folder / ".crmsurvey-manifest.json").read_text()
     proc = subprocess.run([sys.executable, "-m", "crmsurvey.cli", "report", str(folder),
                            "--lang", "fr"], capture_output=True, text=True)
-    assert proc.returncode == 2 and "'fr' is not a language" in proc.stderr
+    # French has neither a catalogue nor questionnaire texts: refused on the first
+    assert proc.returncode == 2 and "no catalogue for report language 'fr'" in proc.stderr
 
 
 def test_failed_run_leaves_nothing(tmp_path):

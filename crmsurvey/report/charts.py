@@ -132,6 +132,10 @@ def _layers(names: Sequence[str], paths: list[tuple[str, str]]) -> dict[str, int
 
 
 def _wrap(text: str, width: int = 12) -> str:
+    """A box's name on lines of about ``width`` letters, broken at spaces; a Chinese name
+    of more than six characters (no spaces: it may break anywhere) in two halves."""
+    if " " not in text and len(text) > 6 and all("\u4e00" <= c <= "\u9fff" for c in text):
+        return text[:(len(text) + 1) // 2] + "\n" + text[(len(text) + 1) // 2:]
     if " " not in text or len(text) <= width:
         return text
     words, lines, line = text.split(), [], ""
@@ -153,17 +157,21 @@ def _bezier(p0, p2, rad: float, t: float) -> tuple[float, float]:
     return u * u * x0 + 2 * t * u * cx + t * t * x2, u * u * y0 + 2 * t * u * cy + t * t * y2
 
 
-def _free_spot(arrow, placed: list[tuple[float, float]], boxes: dict, bw: float, bh: float
-               ) -> tuple[float, float]:
-    """Where along ``arrow`` (start, end, rad) a label overlaps no other label and no
-    box: the midpoint if free, else the nearest free fraction; the freest one otherwise."""
+def _free_spot(arrow, placed: list[tuple[float, float]], boxes: dict, bw: float, bh: float,
+               lines: np.ndarray | None = None) -> tuple[float, float]:
+    """Where along ``arrow`` (start, end, rad) a label overlaps no other label, no box and
+    no other arrow (``lines``: points along the other arrows): the midpoint if free, else
+    the nearest free fraction; the freest one otherwise."""
     start, end, rad = arrow
     best, best_gap = None, -1.0
-    for t in (0.5, 0.38, 0.62, 0.28, 0.72, 0.2, 0.8):
+    for t in (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.73, 0.2, 0.8):
         x, y = _bezier(start, end, rad, t)
         gaps = [max(abs(x - px) / LABEL_W, abs(y - py) / LABEL_H) for px, py in placed]
         gaps += [max(abs(x - bx) / (bw / 2 + 0.14), abs(y - by) / (bh / 2 + 0.08))
                  for bx, by in boxes.values()]
+        if lines is not None and len(lines):
+            gaps.append(float(np.max(np.abs(lines - (x, y)) / (LABEL_W / 2, LABEL_H / 2),
+                                     axis=1).min()))
         gap = min(gaps, default=9.0)
         if gap >= 1.0:
             return x, y
@@ -205,7 +213,13 @@ def path_layout(names: Sequence[str], paths: list[dict]) -> dict:
         end = (x1 - bw / 2 * (0.2 if skip else 1), y1 + (bh / 2 if skip and y1 > 0 else
                                                         -bh / 2 if skip else 0))
         arrows.append((p, start, end, rad, sig))
-        placed.append(_free_spot((start, end, rad), placed, pos, bw, bh))
+    # each label clear of the other labels, the boxes and the other arrows
+    steps = np.linspace(0.0, 1.0, 41)
+    curves = [np.array(_bezier(a[1], a[2], a[3], steps)).T for a in arrows]
+    for k, (_, start, end, rad, _) in enumerate(arrows):
+        others = [c for j, c in enumerate(curves) if j != k]
+        placed.append(_free_spot((start, end, rad), placed, pos, bw, bh,
+                                 np.vstack(others) if others else None))
     return {"boxes": pos, "arrows": arrows, "labels": placed, "width": max(cols) + 1}
 
 
@@ -221,6 +235,7 @@ def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
     lay = path_layout(names, paths)
     pos = lay["boxes"]
     fig, ax = plt.subplots(figsize=(min(7.0, 1.3 * lay["width"] + 0.4), 4.4))
+    names_drawn = []
     for n, (x, y) in pos.items():
         text = _wrap(labels.get(n, n))
         lines = text.count("\n") + 1 + (r2.get(n) is not None)
@@ -228,8 +243,8 @@ def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
         ax.add_patch(FancyBboxPatch((x - BOX_W / 2, y - h / 2), BOX_W, h,
                                     boxstyle="round,pad=0.01,rounding_size=0.06",
                                     fc="#dde8f4", ec="#1f4e79", lw=0.9, zorder=2))
-        ax.text(x, y + (0.09 if n in r2 else 0), text, ha="center", va="center",
-                fontsize=7.5, zorder=3, linespacing=1.0)
+        names_drawn.append(ax.text(x, y + (0.09 if n in r2 else 0), text, ha="center",
+                                   va="center", fontsize=7.5, zorder=3, linespacing=1.0))
         if r2.get(n) is not None:
             ax.text(x, y - h / 2 + 0.05, r2_label.format(value=num(r2[n], 2)), ha="center", va="bottom",
                     fontsize=6.8, color="#404040", zorder=3)
@@ -249,7 +264,25 @@ def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
     ax.set_ylim(min(ys) - 0.45, max(ys) + 0.3)
     ax.set_aspect("equal")
     ax.axis("off")
+    _fit_names(fig, ax, names_drawn, BOX_W * NAME_ROOM)
     return _svg(fig)
+
+
+#: The share of a box's width a construct's name may fill (a margin on both sides).
+NAME_ROOM = 0.88
+
+
+def _fit_names(fig, ax, texts: list, width: float, smallest: float = 6.0) -> None:
+    """Shrink the names, all to one size, until the widest is narrower than ``width``
+    (data units), so that no name touches its box's edges."""
+    ax.apply_aspect()
+    renderer = fig.canvas.get_renderer()
+    room = abs(ax.transData.transform((width, 0))[0] - ax.transData.transform((0, 0))[0])
+    size = texts[0].get_fontsize() if texts else smallest
+    while size > smallest and max(t.get_window_extent(renderer).width for t in texts) > room:
+        size -= 0.25
+        for text in texts:
+            text.set_fontsize(size)
 
 
 def ipma_chart(rows: list[dict], labels: dict[str, str], x_label: str, y_label: str) -> str:
@@ -263,32 +296,73 @@ def ipma_chart(rows: list[dict], labels: dict[str, str], x_label: str, y_label: 
     ref = np.array([r.get("actionable", True) for r in rows], dtype=bool)
     ref = ref if ref.any() else np.ones(len(rows), dtype=bool)
     ax.scatter(imp, perf, s=40, color="#1f4e79", zorder=3)
-    if ref.sum() > 1:  # quadrants need two drivers or more to average
-        ax.axvline(imp[ref].mean(), color=GREY, lw=0.8, ls="--", zorder=1)
-        ax.axhline(perf[ref].mean(), color=GREY, lw=0.8, ls="--", zorder=1)
-    # labels to the right of their point, nudged apart where they would collide
-    xr = (imp - imp.min()) / max(imp.max() - imp.min(), 1e-9)
-    yr = (perf - perf.min()) / max(perf.max() - perf.min(), 1e-9)
-    placed: list[tuple[float, float]] = []
-    for i in np.argsort(-perf):
-        ty = yr[i]
-        while any(abs(ty - py) < 0.09 and abs(xr[i] - px) < 0.45 for px, py in placed):
-            ty -= 0.09
-        placed.append((xr[i], ty))
-        offset = (ty - yr[i]) * 0.55 * 4.2 * 72  # axes fraction of the plot → points
-        ax.annotate(labels.get(rows[i]["construct"], rows[i]["construct"]), (imp[i], perf[i]),
-                    xytext=(7, offset), textcoords="offset points", ha="left", va="center",
-                    fontsize=8, arrowprops=dict(arrowstyle="-", color="#bbbbbb", lw=0.5)
-                    if offset else None, zorder=4,  # a label is never crossed by a line
-                    bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none"))
+    lines = (imp[ref].mean(), perf[ref].mean()) if ref.sum() > 1 else None
+    if lines is not None:  # quadrants need two drivers or more to average
+        ax.axvline(lines[0], color=GREY, lw=0.8, ls="--", zorder=1)
+        ax.axhline(lines[1], color=GREY, lw=0.8, ls="--", zorder=1)
     span = max(imp.max() - imp.min(), 0.05)
-    ax.set_xlim(min(0, imp.min() - 0.15 * span), imp.max() + 0.25 * span)
+    ax.set_xlim(min(0, imp.min() - 0.15 * span), imp.max() + 0.3 * span)
     pspan = max(perf.max() - perf.min(), 4)
     ax.set_ylim(perf.min() - 0.25 * pspan, perf.max() + 0.25 * pspan)
+    _place_labels(fig, ax, imp, perf, [labels.get(r["construct"], r["construct"]) for r in rows],
+                  lines)
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
     ax.grid(color="#eeeeee", lw=0.6)
     return _svg(fig)
+
+
+#: Where a point's label may go, in points from the point: right, left, above, below,
+#: then further out (a thin leader line joins a label set apart from its point).
+_SPOTS = [(7, 0, "left", "center"), (-7, 0, "right", "center"), (0, 9, "center", "bottom"),
+          (0, -9, "center", "top"), (7, 14, "left", "bottom"), (7, -14, "left", "top"),
+          (-7, 14, "right", "bottom"), (-7, -14, "right", "top"), (7, 26, "left", "bottom"),
+          (7, -26, "left", "top"), (-7, 26, "right", "bottom"), (-7, -26, "right", "top")]
+
+
+def _place_labels(fig, ax, x: np.ndarray, y: np.ndarray, names: list[str], lines) -> list:
+    """Each point's name where it overlaps no other name, no other point, no quadrant
+    line and stays inside the plot: the first free spot of :data:`_SPOTS` (measured
+    as drawn), else the one with the least overlap. Returns the names' boxes (display
+    units, with a small margin), in the order of the points."""
+    ax.apply_aspect()
+    renderer = fig.canvas.get_renderer()
+    pts = ax.transData.transform(np.column_stack([x, y]))
+    frame = ax.get_window_extent(renderer)
+    scale = fig.dpi / 72
+    if lines is not None:
+        lx, ly = ax.transData.transform([lines])[0]
+    taken: list = []
+    order: list[int] = []
+    for i in np.argsort(-y):
+        best, best_cost = None, None
+        for dx, dy, ha, va in _SPOTS:
+            probe = ax.annotate(names[i], (x[i], y[i]), xytext=(dx, dy), fontsize=8,
+                                textcoords="offset points", ha=ha, va=va)
+            box = probe.get_window_extent(renderer).expanded(1.06, 1.15)
+            probe.remove()
+            cost = sum(box.overlaps(b) for b in taken)
+            cost += sum(1 for j, (px, py) in enumerate(pts) if j != i
+                        and box.x0 - 4 * scale < px < box.x1 + 4 * scale
+                        and box.y0 - 4 * scale < py < box.y1 + 4 * scale)
+            if lines is not None:
+                cost += (box.x0 < lx < box.x1) + (box.y0 < ly < box.y1)
+            cost += 2 * (box.x0 < frame.x0 or box.x1 > frame.x1 or box.y0 < frame.y0
+                         or box.y1 > frame.y1)
+            if best_cost is None or cost < best_cost:
+                best, best_cost = (box, dx, dy, ha, va), cost
+            if cost == 0:
+                break
+        box, dx, dy, ha, va = best
+        ax.annotate(names[i], (x[i], y[i]), xytext=(dx, dy), textcoords="offset points",
+                    ha=ha, va=va, fontsize=8, zorder=4,
+                    # set apart from its point: a thin leader line
+                    arrowprops=dict(arrowstyle="-", color="#bbbbbb", lw=0.5)
+                    if abs(dy) > 10 else None,
+                    bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none"))
+        taken.append(box)
+        order.append(i)
+    return [taken[order.index(i)] for i in range(len(names))]
 
 
 def nps_chart(rows: list[dict], group_labels: dict[str, str], names: tuple[str, str, str]
@@ -370,15 +444,18 @@ def typology_chart(shares: dict[str, float], names: dict[str, str], x_label: str
 def mean_chart(rows: list[dict], x_label: str) -> str:
     """Group means with 95 % intervals (horizontal), e.g. satisfaction by RFM segment."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.0, 0.38 * len(rows) + 0.9))
+    # rows kept tight so that a chart of a dozen groups shares a page with its tables
+    fig, ax = plt.subplots(figsize=(6.0, 0.26 * len(rows) + 0.8))
     ys = np.arange(len(rows))[::-1]
     means = np.array([r["mean"] for r in rows])
     lo = means - np.array([r["ci_lower"] if r["ci_lower"] is not None else r["mean"]
                            for r in rows])
     hi = np.array([r["ci_upper"] if r["ci_upper"] is not None else r["mean"]
                    for r in rows]) - means
-    ax.errorbar(means, ys, xerr=[np.nan_to_num(lo), np.nan_to_num(hi)], fmt="o",
-                color="#1f4e79", capsize=2, ms=5)
+    # thin grey bars for the intervals, the mean as the dot (the caption says which is which)
+    ax.errorbar(means, ys, xerr=[np.nan_to_num(lo), np.nan_to_num(hi)], fmt="none",
+                ecolor="#9aa7b4", elinewidth=0.9, capsize=2, capthick=0.9)
+    ax.plot(means, ys, "o", color="#1f4e79", ms=5)
     ax.set_yticks(ys)
     ax.set_yticklabels([r["label"] for r in rows])
     ax.set_xlabel(x_label)

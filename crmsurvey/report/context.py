@@ -4,8 +4,10 @@ results; the only arithmetic here is presentation (a margin of error is half an
 interval's width)."""
 from __future__ import annotations
 
+from markupsafe import Markup, escape
+
 from .._format import date as format_date
-from .._format import num, pct
+from .._format import num, pct, shown_difference
 from ..errors import escape_controls
 from ..notes import SCREENING_CODES, note_text
 from ..study.contrasts import MANY_GROUPS as _MANY_GROUPS
@@ -14,7 +16,7 @@ from . import charts
 from .charts import data_uri
 from .filters import pval, text_in
 from .findings import story_context
-from .i18n import diagnostic_text, strings
+from .i18n import and_list, diagnostic_text, strings
 
 __all__ = ["build_context", "Names"]
 
@@ -96,6 +98,14 @@ def _poisson_text(results, p: dict, t: dict) -> str:
         return ""
     return t["pls_poisson_all" if all(k == "poisson" for k in kinds) else "pls_poisson"]
 
+def _p_values_text(p: dict, t: dict) -> str:
+    """Which test gives which p-value, and the one floor every bootstrap p is printed
+    against (1/B), where the model was bootstrapped."""
+    boot = p.get("bootstrap")
+    return " " + t["p_values_text"].format(boot=boot, floor=pval(1 / boot, 1 / boot)
+                                           .removeprefix("< ")) if boot else ""
+
+
 def build_context(results: Results, lang: str) -> dict:
     t = strings(lang)
     names = Names(results, lang, t)
@@ -142,13 +152,29 @@ def _floors(row: dict, p: str = "pvalue", res: str = "p_resolution",
     return {**row, f"{prefix}_floor": floor, f"{prefix}_adj_floor": row.get(adj) if at else None}
 
 
+def _least_p(floor: float) -> str:
+    """The smallest adjusted p-value resamples can give, as the tables print it
+    (``.030`` where the tables read ``< .030``)."""
+    return pval(min(1.0, floor), min(1.0, floor)).removeprefix("< ")
+
+
+def _diff_row(d, **extra) -> dict:
+    """A difference's row with ``difference_shown``: ``value_a − value_b`` as the report
+    prints it beside the two figures (the difference of the rounded figures,
+    :func:`crmsurvey._format.shown_difference`); its interval and test stay the
+    estimate's."""
+    return dict(d.model_dump(), difference_shown=shown_difference(d.value_a, d.value_b),
+                **extra)
+
+
 def _p_text(p) -> str:
     """``p = .034`` or ``p < .001``, for sentences."""
     shown = pval(p)
     return f"p {shown}" if shown.startswith("<") else f"p = {shown}"
 
 
-def _box(results: Results, item: str, top, t: dict, key: str = "box_rule") -> str:
+def _box(results: Results, item: str, top, t: dict, key: str = "box_rule",
+         label: str | None = None) -> str:
     """A CSAT rule as the reader says it: ``sat1 (top-2 box: 9–10)``; ``key="csat_box"``:
     without the item, ``top-2 box, 9–10``."""
     info = results.model.items.get(item)
@@ -158,7 +184,7 @@ def _box(results: Results, item: str, top, t: dict, key: str = "box_rule") -> st
     k = int(round(high - top)) + 1
     name = t["box_1"] if k == 1 else t["box_2"] if k == 2 else t["box_n"].format(k=k)
     span = f"{high:g}" if k == 1 else f"{top:g}–{high:g}"
-    return t[key].format(item=item, box=name, span=span)
+    return t[key].format(item=label or item, box=name, span=span)
 
 
 def _within(results: Results, group: Group) -> bool:
@@ -171,6 +197,13 @@ def _within(results: Results, group: Group) -> bool:
 
 # --- executive summary ------------------------------------------------------------------
 
+def _unbroken(template: str, **names) -> Markup:
+    """A summary card's label: each name kept on one line (a narrow card breaks between
+    the names, never inside a word such as 全部受访者)."""
+    return Markup(escape(template)).format(**{k: Markup('<span class="nw">{}</span>').format(v)
+                                              for k, v in names.items()})
+
+
 def _summary(results: Results, names: Names, t: dict, level: str, sat) -> dict:
     scope = results.headline.group
     client = results.study.client_group
@@ -179,14 +212,14 @@ def _summary(results: Results, names: Names, t: dict, level: str, sat) -> dict:
     for group in [g for g in (scope, focus) if g is not None]:
         row = results.index_of(group, sat) if sat else None
         if row is not None:
-            kpis.append({"label": t["kpi_index"].format(construct=names[sat],
-                                                         group=names.group(group)),
+            kpis.append({"label": _unbroken(t["kpi_index"], construct=names[sat],
+                                            group=names.group(group)),
                          "value": row.index, "lo": row.ci_lower, "hi": row.ci_upper,
                          "n": row.n, "level": level, "ref": "scorecard"})
         nps = next((s for s in results.scores if s.measure == "nps" and s.group == group
                     and not s.pooled), None)
         if nps is not None:
-            kpis.append({"label": t["kpi_nps"].format(group=names.group(group)),
+            kpis.append({"label": _unbroken(t["kpi_nps"], group=names.group(group)),
                          "value": nps.value, "lo": nps.ci_lower, "hi": nps.ci_upper,
                          "n": nps.n, "level": "95%", "ref": "nps-table"})
     head = results.headline
@@ -259,6 +292,16 @@ def _current(results: Results, names: Names, t: dict, sat) -> dict:
             and _within(results, s.group)]
     rules = {s.item: _box(results, s.item, s.detail.get("top"), t) for s in results.scores
              if s.measure == "csat"}
+    # the CSAT headings name the rule when every CSAT item has the same one (top-2 box)
+    boxes = {_box(results, s.item, s.detail.get("top"), t, "csat_box_name")
+             for s in results.scores if s.measure == "csat"}
+    box = next(iter(boxes)) if len(boxes) == 1 and not boxes & set(rules) else None
+    # rows name the question (not its code); its rule only where the heading does not
+    shown = {s.item: names.question(s.item) if box else
+             _box(results, s.item, s.detail.get("top"), t, label=names.question(s.item))
+             for s in results.scores if s.measure == "csat"}
+    csat = [dict(r, rule=shown[r["item"]]) for r in csat]
+    rules = {k: shown[k] for k in rules}
     return {"current_rows": rows, "current_constructs": [names[c] for c in constructs],
             # the ▲ ▼ legend only where the table shows a mark
             "has_previous": bool(change) and any(c["mark"] for r in rows
@@ -269,14 +312,17 @@ def _current(results: Results, names: Names, t: dict, sat) -> dict:
                 {k: names.group(by_key[k]) for k in groups}, _styles(results, groups)))
             if chart_rows else None,
             "pooled_rows": pooled, "csat": csat,
+            "csat_heading": t["csat_rule_heading"].format(box=box) if box else t["csat"],
+            "csat_differences_heading": t["csat_differences_rule"].format(box=box) if box
+            else t["csat_differences"],
             "nps_rows": [dict(s.model_dump(), **s.detail, label=names.group(s.group))
                          for s in results.scores if s.measure == "nps" and not s.pooled
                          and _within(results, s.group)],
-            "nps_differences": [_floors(dict(d.model_dump(), pair=f"{names.group(d.group_a)} – "
-                                                                  f"{names.group(d.group_b)}"))
+            "nps_differences": [_floors(_diff_row(d, pair=f"{names.group(d.group_a)} – "
+                                                          f"{names.group(d.group_b)}"))
                                 for c in results.comparisons for d in c.differences
                                 if d.quantity == "nps"],
-            "csat_differences": [_floors(dict(d.model_dump(), rule=rules.get(d.name, d.name),
+            "csat_differences": [_floors(_diff_row(d, rule=rules.get(d.name, d.name),
                                               pair=f"{names.group(d.group_a)} – "
                                                    f"{names.group(d.group_b)}"))
                                  for c in results.comparisons for d in c.differences
@@ -306,12 +352,12 @@ def _trend(results: Results, names: Names, t: dict, level: str) -> dict:
         "table": [{"group": labels[g], "label": names[c],
                    "values": [table.get((g, c, w)) for w in tr.waves]}
                   for g in groups for c in constructs],
-        "changes": [_floors(dict(d.model_dump(), glabel=names.group(rest(d.group_a), {}),
+        "changes": [_floors(_diff_row(d, glabel=names.group(rest(d.group_a), {}),
                                  label=names[d.name] if d.quantity == "index"
                                  else t[f"col_{d.quantity}"]))
                     for d in tr.changes],
         "title": t["changes_title"].format(prev=tr.previous) if tr.previous else "",
-        "note": t["trend_note2"].format(level=level)}}
+        "note": t["trend_note3"]}}
 
 
 # --- drivers and items --------------------------------------------------------------------
@@ -340,7 +386,11 @@ def _drivers(results: Results, names: Names, t: dict, lang: str) -> dict:
         key = "ipma_reading_act" if r.performance < mp else "ipma_reading_keep"
         reading = [t[key].format(names=names[r.construct])]
     elif main.priorities:
-        reading = [t["no_standout"].format(names=sep.join(names[c] for c in main.priorities))]
+        # only the strongest and the next were tested against each other: say that of them
+        first, second = main.priorities[0], main.priorities[min(1, len(main.priorities) - 1)]
+        said = and_list([names[c] for c in main.priorities], t)
+        reading = [t["no_standout"].format(names=said,
+                                           first=names[first], second=names[second])]
     else:
         reading = [t["no_driver"].format(target=names[main.target])]
     levers = {r.construct for r in main.constructs if r.actionable}
@@ -348,16 +398,30 @@ def _drivers(results: Results, names: Names, t: dict, lang: str) -> dict:
             and r.performance < mp and len(drivers) > 1}
     lever_items = [i for i in main.items if i.construct in levers] or list(main.items)
     item_mean = (sum(i.performance for i in lever_items) / len(lever_items)) if lever_items else 0
+    def tag(r) -> str:
+        """What a construct that is not a driver is: the target itself, or (a mediator)
+        the target's mediator."""
+        if r.actionable:
+            return ""
+        if r.construct == main.target:
+            return t["outcome_tag"]
+        return t["mediator_tag"].format(target=names[main.target])
+
+    # the chart draws the drivers' average lines only with two drivers or more
+    lines = len(drivers) > 1 or (not drivers and len(main.constructs) > 1)
     return {
+        "ipma_note_key": "ipma_note" if lines else "ipma_note_one",
         "ipma_chart": data_uri(charts.ipma_chart([r.model_dump() for r in main.constructs],
                                                  names.constructs, t["importance"],
                                                  t["performance"])),
         "ipma_reading": reading,
-        "ipma_rows": [dict(r.model_dump(), label=names[r.construct]) for r in main.constructs],
+        "ipma_group": names.group(main.group),  # whose IPMA: the chart and the question table
+        "ipma_rows": [dict(r.model_dump(), label=names[r.construct], tag=tag(r))
+                      for r in main.constructs],
         "ipma_title": t["ipma_focus_title"].format(target=names[main.target],
                                                    group=names.group(main.group)),
         "ipma_market": {"title": t["ipma_market_title"].format(target=names[market.target]),
-                        "rows": [dict(r.model_dump(), label=names[r.construct])
+                        "rows": [dict(r.model_dump(), label=names[r.construct], tag=tag(r))
                                  for r in market.constructs]} if market else None,
         # "act first": the questions the summary recommends, where it recommends some
         "item_rows": [dict(r.model_dump(), label=names[r.construct],
@@ -368,7 +432,8 @@ def _drivers(results: Results, names: Names, t: dict, lang: str) -> dict:
                       if r.construct in levers],
         "item_note": "item_ipma_note_actions" if recommended else "item_ipma_note",
         "group_drivers": [{"label": names.group(d.group),
-                           "priorities": sep.join(names[c] for c in d.priorities) or t["none"],
+                           "priorities": and_list([names[c] for c in d.priorities], t)
+                           or t["none"],
                            "standout": names[d.standout] if d.standout else t["none"]}
                           for d in results.drivers if d.group != scope]}
 
@@ -402,7 +467,11 @@ def _model(fit, results: Results, names: Names) -> dict:
     return {
         "path_chart": data_uri(charts.path_diagram(order, fit.paths, r2, names.constructs,
                                                      r2_label=names.t["chart_r2"])),
-        "paths": [dict(p, label=f"{names[p['rhs']]} → {names[p['lhs']]}") for p in fit.paths],
+        # a p-value from B resamples (its t test's standard error, or a percentile) is
+        # printed no finer than 1/B, as every other bootstrap p of the report
+        "paths": [dict(p, label=f"{names[p['rhs']]} → {names[p['lhs']]}",
+                       p_floor=1 / boot if (boot := (fit.settings or {}).get("bootstrap"))
+                       else None) for p in fit.paths],
         "r2": [dict(r, label=names[r["construct"]]) for r in fit.r2],
         "quality": [dict(q, label=names[q["construct"]],
                          kind=_measured_by(model, q["construct"])) for q in fit.quality],
@@ -416,7 +485,22 @@ def _model(fit, results: Results, names: Names) -> dict:
         "item_vif": [dict(r, label=names[r["lhs"]]) for r in fit.item_vif],
         "structural": [{"label": f"{names[r['rhs']]} → {names[r['lhs']]}", "vif": r["vif"],
                         "f2": f2.get((r["lhs"], r["rhs"]))} for r in fit.inner_vif],
-        "model_group": names.group(fit.group, {}), **_assessment(fit, names)}
+        "model_group": names.group(fit.group, {}),
+        "model_intro": _model_intro(fit.group, results, names), **_assessment(fit, names)}
+
+
+def _model_intro(group: Group, results: Results, names: Names) -> str:
+    """The model's opening sentence: estimated on a group, or on a wave ("the 2026
+    wave") when the group is the whole sample of one wave."""
+    t, wave = names.t, results.settings.waves
+    if wave and set(group) == {wave}:
+        name = names.level(wave, group[wave])
+        year = name.isdigit() and len(name) == 4  # a year as the language writes it
+        return t["model_intro_wave"].format(wave=t["wave_label"].format(wave=name) if year
+                                            else name)
+    if not group:
+        return t["model_intro_all"]
+    return t["model_intro"].format(group=names.group(group, {}))
 
 
 def _measured_by(model, construct: str) -> str | None:
@@ -476,8 +560,8 @@ def _assessment(fit, names: Names) -> dict:
         out["cvpat"] = _cvpat(fit.cvpat, names)
     if fit.endogeneity:
         out["copula"] = _copula(fit.endogeneity, names)
+    boot = (fit.settings or {}).get("bootstrap")  # bootstrap p: no finer than 1/B
     if fit.indirect:
-        boot = (fit.settings or {}).get("bootstrap")  # percentile p: no finer than 1/B
         out["indirect_rows"] = [
             dict(r, label=f"{names[r['from']]} → {names[r['to']]}",
                  chain=None if r["through"] == "total" else
@@ -487,6 +571,8 @@ def _assessment(fit, names: Names) -> dict:
     if fit.model_selection:
         out["selection_rows"] = [dict(r, label=names[r["construct"]])
                                  for r in fit.model_selection]
+        # one model fitted: the criteria are for a comparison this study does not make
+        out["selection_note"] = names.t["selection_note_one"]
     return out
 
 
@@ -499,7 +585,9 @@ def _cvpat(rows: list[dict], names: Names) -> dict:
         return "better" if r["diff"] < 0 else "worse"  # diff = model loss − benchmark's
 
     return {"rows": [dict(r, label=names.t["cvpat_overall"] if r["construct"] == "Overall"
-                          else names[r["construct"]]) for r in rows],
+                          else names[r["construct"]],
+                          diff_shown=shown_difference(r["loss_pls"], r["loss_benchmark"], 3))
+                     for r in rows],
             "verdicts": [{"benchmark": r["benchmark"], "verdict": verdict(r),
                           "p": "p " + (shown if shown.startswith("<") else "= " + shown)}
                          for r in rows if r["construct"] == "Overall"
@@ -542,9 +630,10 @@ def _comparisons(results: Results, names: Names, t: dict) -> dict:
         inv = c.invariance
         comps.append({
             "group": names.question(c.item),
-            "indices": [_floors(dict(d.model_dump(), pair=pair(d.model_dump()),
+            "indices": [_floors(_diff_row(d, pair=pair(d.model_dump()),
                                      label=names[d.name])) for d in index],
-            "reading": t["cmp_reading_warranted"].format(n=len(sig), m=len(warranted),
+            "reading": t["cmp_reading_warranted_one" if skipped == 1 else
+                         "cmp_reading_warranted"].format(n=len(sig), m=len(warranted),
                                                          k=skipped) if skipped
             else t["cmp_reading"].format(n=len(sig), m=len(index)),
             "paths": [_floors(_floors(dict(r, pair=pair(r),
@@ -553,11 +642,19 @@ def _comparisons(results: Results, names: Names, t: dict) -> dict:
                               adj="p_henseler_adj", prefix="ph")
                       for r in c.paths],
             "paths_sig": sum(1 for r in c.paths if r["significant"]),
+            # which test sets the * and how far the resamples let an adjusted p fall
+            "paths_star": t["paths_star"].format(
+                m=c.paths[0]["m"], perm=(results.settings.compare or {}).get("permutations"),
+                boot=(results.settings.compare or {}).get("bootstrap"),
+                floor=_least_p(c.paths[0]["m"] * c.paths[0]["p_resolution"]),
+                floor_h=_least_p(c.paths[0]["m"] * c.paths[0]["p_henseler_resolution"]))
+            if c.paths and results.settings.compare and c.paths[0].get("p_resolution")
+            and c.paths[0].get("p_henseler_resolution") else "",
             "micom": [dict(r, pair=pair(r), label=names[r["construct"]],
-                           status=t[f"status_{r['invariance']}"]) for r in c.micom],
+                           status=t[f"micom_status_{r['invariance']}"]) for r in c.micom],
             "micom_single": t["micom_single"].format(names=sep.join(names[k] for k in single))
             if single else "",
-            "micom_text": t["micom_none"].format(names=t["clause_sep"].join(none)) if none
+            "micom_text": t["micom_none"].format(names=and_list(none, t)) if none
             else t["micom_ok"],
             "invariance": None if inv is None else {
                 "error": inv.get("error"),
@@ -580,7 +677,10 @@ def _cbsem(cb, names: Names, t: dict, lang: str) -> dict:
     if cb.error:
         return ctx
     x = cb.disclosure
-    ctx["cb_disclosure"] = t["cb_disclosure"].format(
+    # "0 with a missing answer left out" is not said
+    key = ("cb_disclosure" if x.dropped else "cb_disclosure_all") + ("" if x.group else
+                                                                    "_sample")
+    ctx["cb_disclosure"] = t[key].format(
         used=x.used, rows=x.rows, dropped=x.dropped, group=names.group(x.group, {}),
         method=note_text({"code": f"missing_{x.missing_method}"}, lang))
     f = cb.fit
@@ -598,9 +698,22 @@ def _cbsem(cb, names: Names, t: dict, lang: str) -> dict:
                      "interval": (f.get("rmsea_ci_lower"), f.get("rmsea_ci_upper"))
                      if key == "rmsea" else None})
     ctx["fit_rows"] = rows
-    ctx["cb_estimates"] = [dict(r, label=f"{names.get(r['lhs'])} {r['op']} {names.get(r['rhs'])}")
-                           for r in cb.estimates]
+    ctx["cb_estimates"] = [dict(r, label=_cb_row(r, names, t)) for r in cb.estimates]
     return ctx
+
+
+#: lavaan's operators as a reader says them (the CSV files keep lhs, op, rhs)
+_CB_ROWS = {"=~": "cb_row_loading", "~": "cb_row_path", "~1": "cb_row_intercept",
+            "|": "cb_row_threshold", ":=": "cb_row_defined"}
+
+
+def _cb_row(r: dict, names: Names, t: dict) -> str:
+    """A CB-SEM estimate's row label in words (``Loyalty: loading of loy2``), not in
+    lavaan's operators; an operator without wording keeps lavaan's notation."""
+    op, lhs, rhs = r["op"], names.get(r["lhs"]), names.get(r["rhs"]) if r["rhs"] else ""
+    key = ("cb_row_variance" if r["lhs"] == r["rhs"] else "cb_row_covariance") \
+        if op == "~~" else _CB_ROWS.get(op)
+    return t[key].format(lhs=lhs, rhs=rhs) if key else f"{lhs} {op} {rhs}"
 
 
 def _disagreements(results: Results, names: Names, t: dict) -> list[str]:
@@ -629,6 +742,13 @@ def _disagreements(results: Results, names: Names, t: dict) -> list[str]:
             path=f"{names[r['rhs']]} → {names[r['lhs']]}", pls=num(r["est"]),
             pls_p=_p_text(r["pvalue"]), cb=num(cb_est), cb_p=_p_text(c["pvalue"]),
             why=why))
+    # where the two models rest on different respondents, the disagreements may be that
+    pd, cd = pls.disclosure, cb.disclosure
+    if out and pd is not None and cd is not None and pd.used != cd.used:
+        key = "cb_different_rows_why" if cd.dropped_reason else "cb_different_rows"
+        out.insert(0, t[key].format(pls_n=num(pd.used, 0), cb_n=num(cd.used, 0), why=note_text(
+            {"code": f"dropped_{cd.dropped_reason}", "params": {}}, names.lang)
+            if cd.dropped_reason else ""))
     return out or ([t["cb_agree"]] if tested else [])
 
 
@@ -644,11 +764,14 @@ def _complaints(results: Results, names: Names, t: dict) -> dict | None:
     scale_text = f"{scale[0]:g}–{scale[1]:g}" if scale else ""
     weighted = bool(results.settings.weight) or bool(getattr(results, "weighting", None))
     rows, lines = [], []
+    groups = sum(1 for r in a["rows"] if r.get("group") and r.get("reason") != "no_answers")
     for r in a["rows"]:
         if r.get("reason") == "no_answers":
             continue
         label = names.group(r["group"]) if r["group"] else t["all"]
-        rows.append(_floors(dict(r, label=label)))
+        # the loyalty difference as printed beside the two groups' loyalty
+        shown = shown_difference(r.get("loyalty_complainers"), r.get("loyalty_others"))
+        rows.append(_floors(dict(r, label=label, difference_shown=shown)))
         if r.get("reason") == "no_complainers":
             lines.append(t["comp_none"].format(group=label, n=r["n"]))
             continue
@@ -665,11 +788,14 @@ def _complaints(results: Results, names: Names, t: dict) -> dict | None:
         elif r.get("pvalue_adj") is not None and r.get("difference") is not None:
             key = "comp_same" if not r["significant"] else \
                 "comp_lower" if r["difference"] < 0 else "comp_higher"
-            diff = abs(r["difference"]) if r["significant"] else r["difference"]
+            # adjusted (Holm) over several groups; the whole sample is tested on its own
+            key += "" if r["group"] and groups > 1 else "_one"
+            diff = abs(shown) if r["significant"] else shown
             said.append(t[key].format(loyalty=loyalty, diff=f(diff),
                                       lo=f(r["ci_lower"]), hi=f(r["ci_upper"])))
         lines.append(t["sentence_sep"].join(said))
-    intro_key = "complaints_intro" if a.get("handling") else "complaints_intro_nohandling"
+    intro_key = ("complaints_intro" if a.get("handling") else "complaints_intro_nohandling") \
+        + ("" if groups > 1 else "_one")
     return {"rows": rows, "lines": lines, "handling": bool(a.get("handling")),
             "loyalty": bool(a.get("loyalty_scored")),
             "intro": t[intro_key].format(loyalty=loyalty),
@@ -694,7 +820,7 @@ def _analytics(a: dict, names: Names, t: dict, lang: str) -> dict:
             if r["dominant"]:
                 by_cat.setdefault(r["dominant"], []).append(r["feature"])
         ctx["kano_reading"] = [t["kano_reading"].format(
-            names=sep.join(n), category=t[f"kano_{c}"], advice=t[f"kano_advice_{c}"])
+            names=and_list(n, t), category=t[f"kano_{c}"], advice=t[f"kano_advice_{c}"])
             for c, n in by_cat.items()]
     if a.get("typology"):
         ty = a["typology"]
@@ -727,11 +853,21 @@ def _analytics(a: dict, names: Names, t: dict, lang: str) -> dict:
             sat = entry["satisfaction"]
             name = (seg if key == "segment" else (lambda k: t.get(f"type_{k}", k))
                     if key == "typology" else (lambda k: t.get(f"abc_{k}", str(k))))
-            rows = [dict(r, label=name(r["group"])) for r in sat["rows"]]
+            # the groups in the order of their own table (RFM: largest first; ABC: A, B,
+            # C), each labelled with its n
+            order = [r["segment"] for r in c["segments"]] if key == "segment" else \
+                [r["abc"] for r in c["abc"]] if key == "abc" else []
+            place = {g: k for k, g in enumerate(order)}
+            rows = sorted((dict(r, label=t["label_n"].format(label=name(r["group"]),
+                                                             n=num(r["n"], 0)))
+                           for r in sat["rows"]),
+                          key=lambda r: place.get(r["group"], len(place)))
             tests = sat["tests"]
             by[key] = {"title": t["sat_by"].format(construct=names.get(sat["construct"]),
                                                    by=title),
                        "rows": rows, "chart": data_uri(charts.mean_chart(rows, t["mean"])),
+                       "legend": t["mean_chart_note"].format(
+                           construct=names.get(sat["construct"])),
                        "test": t["test_line"].format(f=num(tests["anova_f"], 1),
                                                      p=pval(tests["anova_p"]),
                                                      kp=pval(tests["kruskal_p"]))}
@@ -768,7 +904,8 @@ def _design_text(results: Results, t: dict) -> list[str]:
         parts.append(t["scores_replicates"].format(replicates=u.replicates))
     else:
         weighted = results.settings.weight or results.weighting is not None
-        parts.append(t["scores_kish_weighted" if weighted else "scores_kish"])
+        csat = "" if any(x.measure == "csat" for x in results.scores) else "_nocsat"
+        parts.append(t[("scores_kish_weighted" if weighted else "scores_kish") + csat])
     if u.resampling == "cluster":
         parts.append(t["boot_cluster"])
     elif u.resampling == "rerake":
@@ -784,7 +921,13 @@ def _method(results: Results, names: Names, t: dict, level: str, lang: str) -> d
     disclosures = [m.disclosure for m in results.models]
     if results.cbsem is not None and results.cbsem.disclosure is not None:
         disclosures.append(results.cbsem.disclosure)
-    rows = [dict(x.model_dump(), label=names.group(x.group, {}),
+    def glabel(group: Group) -> str:
+        """A group named in full; the whole sample of one wave is "All respondents ·
+        2026", not the bare wave."""
+        text = names.group(group, {})
+        return f"{t['all']} · {text}" if s.waves and set(group) == {s.waves} else text
+
+    rows = [dict(x.model_dump(), label=glabel(x.group),
                  model_name=t["col_pls"] if x.model == "pls" else t["col_cbsem"],
                  method=_handling(x, t, lang)) for x in disclosures]
     sm = results.sample.set_missing
@@ -807,16 +950,27 @@ def _method(results: Results, names: Names, t: dict, level: str, lang: str) -> d
                                                           p.get("scheme", "path")),
                                              boot=p.get("bootstrap", 0), seed=p.get("seed"),
                                              level=level, missing=_pls_missing(p, t, False))
-        + _poisson_text(results, p, t)
+        + _poisson_text(results, p, t) + _p_values_text(p, t)
         if p else "",
+        # the comparisons the study ran, no more (no paths: no permutation; no MICOM)
+        "comparison_method_key": "comparison_method"
+        if any(c.paths or c.micom for c in results.comparisons)
+        else "comparison_method_indices",
         "cb_text": t["cb_settings_fiml" if (results.cbsem is not None and
                       (results.cbsem.settings or {}).get("missing") == "fiml")
                       else "cb_settings"].format(estimator=t.get(
             f"estimator_{(s.cbsem or {}).get('estimator', 'ML')}",
             (s.cbsem or {}).get("estimator", "ML"))) if s.cbsem else "",
-        "multiplicity_text": t["multiplicity_text"].format(alpha=s.multiplicity.alpha) + (
-            t["resamples_text"].format(tail=s.multiplicity.tail_draws, boot=p["bootstrap"])
-            if p.get("bootstrap") else "") + "".join(
+        # MICOM's sentence only where MICOM was run
+        "multiplicity_text": t["multiplicity_text" if any(c.micom for c in results.comparisons)
+                               else "multiplicity_text_nomicom"].format(
+            alpha=s.multiplicity.alpha) + (
+            t["resamples_text2"].format(tail=s.multiplicity.tail_draws, boot=p["bootstrap"])
+            if p.get("bootstrap") else "") + (
+            t["resamples_compare"].format(perm=s.compare.get("permutations"),
+                                          boot=s.compare.get("bootstrap"))
+            if s.compare and any(c.paths or c.micom for c in results.comparisons)
+            else "") + "".join(
             t["multiplicity_client" if c.reference else "multiplicity_many"].format(
                 many=s.multiplicity.many_groups, k=len(c.levels) - 1,
                 m=len({(group_key(d.group_a), group_key(d.group_b))
@@ -832,7 +986,7 @@ def _method(results: Results, names: Names, t: dict, level: str, lang: str) -> d
                               if not _within(results, x.group)],
         "set_missing_text": t["set_missing"].format(items=t["list_sep"].join(
             f"{k} {v}" for k, v in sm.items())) if sm else t["no_set_missing"],
-        "diagnostics": [{"label": names.group(x.group, {}),
+        "diagnostics": [{"label": glabel(x.group),
                          "message": diagnostic_text(x.code, x.message, x.concerns, lang)}
                         for x in results.diagnostics],
         "fieldwork": fieldwork,
@@ -876,6 +1030,8 @@ def _shape(results: Results, ctx: dict, lang: str) -> dict:
     terms += ["htmt"] if "quality" in ctx else []
     terms += ["ipma"] if "ipma_chart" in ctx else []
     terms += ["cbsem_fit"] if ctx.get("cbsem") and not ctx["cbsem"].get("error") else []
+    terms += [results.segments.method] if ctx.get("segments") and \
+        "segments" in ctx.get("sections", ()) else []
     s = results.settings
     # the sample's and the answers' limits name weighting and the customer-value section
     # only where the study has them
@@ -904,6 +1060,12 @@ def _shape(results: Results, ctx: dict, lang: str) -> dict:
            "any_act": any(r.get("act") for r in ctx.get("item_rows") or []),
            "group_size_rows": any(bool(v) for v in results.sample.group_sizes.values()),
            "glossary_terms": terms, "limitations": limits,
+           # the methodology states the rule for a difference printed beside its two
+           # figures where the report prints one
+           "differences_rounding": bool(changes) or any(ctx.get(k) for k in (
+               "nps_differences", "csat_differences", "comparisons", "gaps_table", "cvpat"))
+           or bool((ctx.get("scorecard") or {}).get("changes"))
+           or bool((ctx.get("complaints") or {}).get("loyalty")),
            "screening_notes": rules, "loader_notes": list(dict.fromkeys(loader))}
     p = s.pls or {}
     if p and (len(results.models) <= 1 or not p.get("bootstrap")):
@@ -913,7 +1075,7 @@ def _shape(results: Results, ctx: dict, lang: str) -> dict:
             scheme=t.get(f"scheme_{p.get('scheme')}", p.get("scheme", "path")),
             boot=p.get("bootstrap", 0), seed=p.get("seed"), level=ctx["level"],
             missing=_pls_missing(p, t, len(results.models) <= 1)) + \
-            _poisson_text(results, p, t)
+            _poisson_text(results, p, t) + _p_values_text(p, t)
     out.update(_many_groups(results, ctx))
     return out
 
@@ -935,7 +1097,8 @@ def _many_groups(results: Results, ctx: dict) -> dict:
     scope = results.headline.group
     mine = lambda g: bool(client) and all(g.get(k) == v for k, v in client.items())  # noqa: E731
     out: dict = {"pairs_body_note": "",
-                 "comparisons": [dict(c, matrix=None, pairs_note="", paths_note="",
+                 "comparisons": [dict(c, matrix=None, matrix_note="", pairs_note="",
+                                      paths_note="",
                                       micom_note="",
                                       paths_m=len(c.get("paths") or []))
                                  for c in ctx.get("comparisons") or []]}
@@ -960,17 +1123,21 @@ def _many_groups(results: Results, ctx: dict) -> dict:
                      for d in c.all_pairs or c.differences})
         # the appendix keeps what a reader acts on: significant path differences and
         # pairs MICOM did not find fully invariant (with the client, when there is one)
+        # counted over the pairs the report shows (the client's family), as the † marks
+        family = [r for r in c.micom if keep(r)] if by_client else c.micom
+        shown_m = len({(group_key(d.group_a), group_key(d.group_b)) for d in c.differences
+                       if keep({"group_a": d.group_a, "group_b": d.group_b})}) \
+            if by_client else total
         failed: dict[str, int] = {}
-        for r in c.micom:
+        for r in family:
             failed[r["construct"]] = failed.get(r["construct"], 0) + (not r["compositional"])
-        sep = t["list_sep"]
-        none = [t["micom_pairs_n"].format(construct=names[k], k=v, m=total)
+        none = [t["micom_pairs_n"].format(construct=names[k], k=v, m=shown_m)
                 for k, v in failed.items() if v]
         shown = dict(shown, indices=[r for r in shown["indices"] if keep(r)],
                      paths=[r for r in shown["paths"] if keep(r) and r.get("significant")],
                      micom=[r for r in shown["micom"] if keep_micom(r)
                             and not r.get("compositional", True)],
-                     micom_text=t["micom_none"].format(names=sep.join(none)) if none
+                     micom_text=t["micom_none"].format(names=and_list(none, t)) if none
                      else shown["micom_text"],
                      pairs_note=t["pairs_client" if by_client else "pairs_significant"]
                      .format(m=total),
@@ -980,6 +1147,9 @@ def _many_groups(results: Results, ctx: dict) -> dict:
                                   "pairs_significant"].format(m=total))
         if by_client:
             shown["matrix"] = _client_matrix(shown["indices"], mine, names, scope)
+            dagger = any(r.get("warranted") is False for r in shown["indices"])
+            shown["matrix_note"] = t["client_matrix_note_m" if dagger else
+                                     "client_matrix_note_m_plain"].format(m=shown_m)
         comps.append(shown)
     if not many_items:
         return out
@@ -1051,6 +1221,7 @@ def _client_matrix(rows: list[dict], mine, names: Names, scope: Group) -> dict:
         other = r["group_b"] if flip == 1 else r["group_a"]
         table.setdefault(names.group(other, scope), {})[r["name"]] = {
             "difference": flip * r["difference"], "significant": r.get("significant"),
+            "difference_shown": flip * r["difference_shown"],
             "warranted": r.get("warranted")}
     return {"constructs": [names[c] for c in constructs],
             "rows": [{"label": k, "cells": [v.get(c) for c in constructs]}

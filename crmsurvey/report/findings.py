@@ -10,12 +10,17 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from .._format import shown_difference
 from ..study.results import Results
 from ..study.story import holds
 from .filters import num, pct
 from .i18n import sentences
 
-__all__ = ["story_context", "level_text"]
+__all__ = ["story_context", "level_text", "SHOWN"]
+
+#: the summary names this many gaps on each side (and counts the rest, which the body's
+#: tables list)
+SHOWN = 3
 
 
 def level_text(level: float) -> str:
@@ -38,6 +43,11 @@ class _Render:
         if v is None:
             return "–"
         return self.link(num(abs(v) if magnitude else v, digits), ref)
+
+    def diff(self, a, b, ref: str, magnitude: bool = False) -> Markup | str:
+        """``a − b`` as printed beside its two figures: the difference of the rounded
+        figures (:func:`crmsurvey._format.shown_difference`)."""
+        return self.n(shown_difference(a, b), ref, magnitude=magnitude)
 
     def group(self, g) -> str:
         return self.s["everyone"] if g == self.scope else self.names.group(g)
@@ -62,10 +72,18 @@ class _Render:
         return Markup(text[:1].upper() + text[1:])
 
     def listed(self, parts: list, more: int = 0) -> Markup:
-        joined = Markup(escape(self.t["list_sep"])).join(parts)
+        """``a, b and c``; ``a, b, c and 4 more`` when ``more`` are left unnamed."""
+        sep = Markup(escape(self.t["list_sep"]))
         if more:
-            return Markup(escape(self.s["and_more"])).format(names=joined, k=more)
-        return joined
+            return Markup(escape(self.s["and_more"])).format(names=sep.join(parts), k=more)
+        if len(parts) < 2:
+            return sep.join(parts)
+        return Markup(escape(self.t["list_and"])).format(items=sep.join(parts[:-1]),
+                                                        last=parts[-1])
+
+    def comparisons_shown(self) -> bool:
+        """Is the group comparisons section (with its full pair tables) in the report?"""
+        return "comparisons" in (self.r.study.sections or ()) and bool(self.r.comparisons)
 
     # --- findings ---------------------------------------------------------------------
     def finding(self, f) -> Markup | None:
@@ -91,18 +109,30 @@ class _Render:
             ref = "index-differences"
             return self.sentence(code, construct=self.names[p["construct"]],
                                  top=self.group(p["top"]), low=self.group(p["low"]),
-                                 gap=self.n(p.get("gap"), ref), lo=self.n(p.get("gap_lower"), ref),
+                                 gap=self.spread_gap(p, ref), lo=self.n(p.get("gap_lower"), ref),
                                  hi=self.n(p.get("gap_upper"), ref))
         if code.startswith("gaps_"):
             group = self.group(p["group"])
             if code == "gaps_none":
                 return self.sentence(code, group=group)
-            entries = {k: self.listed([self.gap(e) for e in p[k]], p[f"more_{k}"])
+            entries = {k: self.listed([self.gap(e) for e in p[k][:SHOWN]],
+                                      max(0, len(p[k]) - SHOWN))
                        for k in ("behind", "ahead")}
             if code == "gaps_mixed":
                 return self.sentence(code, group=group, **entries)
             return self.sentence(code, group=group,
                                  entries=entries["behind" if code == "gaps_behind" else "ahead"])
+        if code == "pairs_significant":
+            if not self.comparisons_shown():  # the pairs it counts are in no table
+                return None
+            e = p["entries"]
+            return self.sentence(code, m=p["tested"], n=len(e),
+                                 entries=self.listed([self.pair(x) for x in e[:SHOWN]],
+                                                     max(0, len(e) - SHOWN)))
+        if code == "segments_differ":
+            e = p["entries"]
+            return self.sentence(code, k=p["k"], entries=self.listed(
+                [self.segment(x) for x in e[:SHOWN]], max(0, len(e) - SHOWN)))
         if code.startswith(("nps_", "csat_")):
             return self.score(code, p)
         if code.startswith("change_"):
@@ -116,8 +146,38 @@ class _Render:
         return self.sentence_part("gap_entry", construct=self.names[e["construct"]],
                                   other=self.group(e["other"]), value=self.n(e["value"], ref),
                                   other_value=self.n(e["other_value"], ref),
-                                  gap=self.n(e["gap"], ref), lo=self.n(e["gap_lower"], ref),
+                                  gap=self.diff(e["value"], e["other_value"], ref,
+                                                magnitude=True),
+                                  lo=self.n(e["gap_lower"], ref),
                                   hi=self.n(e["gap_upper"], ref))
+
+    def spread_gap(self, p: dict, ref: str) -> Markup | str:
+        """The gap between the highest and the lowest group as the scorecard and the
+        index-differences table print it: their printed indices' difference."""
+        top, low = (self.r.index_of(p[k], p["construct"]) for k in ("top", "low"))
+        if top is None or low is None:
+            return self.n(p.get("gap"), ref)
+        return self.diff(top.index, low.index, ref)
+
+    def pair(self, e: dict) -> Markup:
+        ref = "index-differences"
+        return self.sentence_part("pair_entry", construct=self.names[e["construct"]],
+                                  high=self.group(e["high"]), low=self.group(e["low"]),
+                                  high_value=self.n(e["high_value"], ref),
+                                  low_value=self.n(e["low_value"], ref),
+                                  gap=self.diff(e["high_value"], e["low_value"], ref,
+                                                magnitude=True),
+                                  lo=self.n(e["gap_lower"], ref),
+                                  hi=self.n(e["gap_upper"], ref))
+
+    def segment(self, e: dict) -> Markup:
+        """A segment's index against the other respondents', as the segment page's table
+        of differences prints it."""
+        return self.sentence_part(
+            "segment_higher" if e["diff"] > 0 else "segment_lower",
+            label=self.t["seg_label"].format(k=e["segment"]), share=pct(100 * e["share"], 0),
+            construct=self.names[e["construct"]],
+            diff=self.n(e["diff"], "segment-contrasts", magnitude=True))
 
     def sentence_part(self, key: str, **params) -> Markup:
         return Markup(escape(self.s[key])).format(**params)
@@ -136,20 +196,25 @@ class _Render:
             params.update(best=self.group(p["best"]), best_value=show(p["best_value"]))
         if "gap" in p:
             lo, hi = p["gap_lower"], p["gap_upper"]
-            params.update(gap=self.n(p["gap"], diffs, magnitude=True),
+            params.update(gap=self.diff(p["best_value"], p["value"], diffs, magnitude=True),
                           gap_lo=self.n(lo, diffs), gap_hi=self.n(hi, diffs))
         return self.sentence(code, **params)
 
     def change(self, code: str, p: dict) -> Markup:
         ref = "changes"
         lo, hi = p["ci_lower"], p["ci_upper"]
-        if code == "change_down":  # the interval of the fall, as the sentence says it
+        if code.startswith("change_down"):  # the interval of the fall, as said
             lo, hi = -hi, -lo
+        # an interval adjusted over the groups is called "adjusted", as the changes table
+        # heads it (its level is that of its Holm step, which the body does not print)
+        level = Markup(escape(self.s["level_adjusted"])) if p.get("adjusted") \
+            else self.level(p["level"])
         out = self.sentence(code, previous=p["previous_wave"], group=self.group(p["group"]),
                             what=self.what(p["quantity"], p["name"]),
-                            change=self.n(p["change"], ref, magnitude=code != "change_flat"),
+                            change=self.diff(p["after"], p["before"], ref,
+                                             magnitude=not code.startswith("change_flat")),
                             before=self.n(p["before"], ref), after=self.n(p["after"], ref),
-                            level=self.level(p["level"]), lo=self.n(lo, ref),
+                            level=level, lo=self.n(lo, ref),
                             hi=self.n(hi, ref))
         if p.get("warranted") is False and p["quantity"] == "index":
             out = Markup(escape(self.t["sentence_join"])).format(
@@ -165,7 +230,8 @@ class _Render:
         if code == "drivers_similar":
             return self.sentence(code, group=self.group(p["group"]),
                                  target=self.names[p["target"]],
-                                 drivers=self.listed([self.names[c] for c in p["drivers"]]))
+                                 drivers=self.listed([self.names[c] for c in p["drivers"]]),
+                                 first=self.names[p["first"]], second=self.names[p["second"]])
         extra = {"second": self.names[p["second"]]} if "second" in p else {}
         return self.sentence(code, group=self.group(p["group"]), driver=self.names[p["driver"]],
                              target=self.names[p["target"]],
@@ -236,8 +302,9 @@ def _scorecard(results: Results, names, t: dict, r: _Render) -> dict | None:
         return None
     level = level_text(float((results.settings.pls or {}).get("ci") or 0.95))
 
-    def row(x, label: str) -> dict:
-        return dict(x.model_dump(), label=label, client=False)
+    def row(x, label: str) -> dict:  # the change as printed beside this wave and last
+        return dict(x.model_dump(), label=label, client=False,
+                    change_shown=shown_difference(x.index, x.previous))
     weighted = card.weights is not None
     shares = t["list_sep"].join(
         t["share_item"].format(name=names.level(card.item, k), share=pct(100 * v))
@@ -267,10 +334,12 @@ def _gaps_table(shown: list, names, t: dict, r: _Render) -> dict | None:
     if f is None:
         return None
     rows = [dict(e, way=t["gap_" + k], label=names[e["construct"]],
+                 gap_shown=abs(shown_difference(e["value"], e["other_value"])),
                  other_label=r.group(e["other"]))
             for k in ("behind", "ahead") for e in f.params[k]]
     return {"title": t["gaps_title"].format(group=r.group(f.params["group"])),
-            "client": r.group(f.params["group"]), "rows": rows}
+            "client": r.group(f.params["group"]), "rows": rows,
+            "note": t["gaps_note" if r.comparisons_shown() else "gaps_note_nocomp"]}
 
 
 def _actions(results: Results, names, t: dict, r: _Render) -> dict | None:
@@ -282,7 +351,8 @@ def _actions(results: Results, names, t: dict, r: _Render) -> dict | None:
     dr = results.drivers_of(results.story.focus)
     return {"title": t["actions_title"].format(group=r.group(results.story.focus)),
             "competitors": any(x.competitor is not None for x in recs),
-            "targets": [t["impact_on"].format(what=r.what("index", x)) for x in targets],
+            # "Impact on" spans the targets' columns: each headed by its index alone
+            "targets": [t["impact_target"].format(construct=names[x]) for x in targets],
             "rows": [{"question": names.question(x.item), "item": x.item,
                       "label": names[x.construct], "performance": x.performance,
                       "competitor": r.group(x.competitor) if x.competitor else "",
@@ -290,4 +360,12 @@ def _actions(results: Results, names, t: dict, r: _Render) -> dict | None:
                       "impacts": [next((i for i in x.impacts if i.target == k), None)
                                   for k in targets]} for x in recs],
             "note": t["actions_note"].format(target=names[dr.target] if dr else "",
-                                             step=num(recs[0].step, 0), level=level)}
+                                             step=num(recs[0].step, 0), level=level),
+            # the cap, where it left questions out; the competitor's score is not a test
+            "more": t["actions_more"].format(
+                most=len(recs), k=len(results.story.more_levers),
+                questions=t["list_sep"].join(names.question(i)
+                                             for i in results.story.more_levers))
+            if results.story.more_levers else "",
+            "untested": t["actions_untested"]
+            if any(x.competitor is not None for x in recs) else ""}

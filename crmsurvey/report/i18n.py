@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from .._catalogue import SOURCE, catalogue, languages
 
-__all__ = ["strings", "sentences", "diagnostic_text", "languages"]
+__all__ = ["strings", "sentences", "diagnostic_text", "languages", "and_list"]
 
 
 def _namespace(lang: str, prefix: str) -> dict[str, str]:
@@ -37,6 +37,20 @@ def strings(lang: str) -> dict[str, str]:
 def sentences(lang: str) -> dict[str, str]:
     """The executive summary's sentence templates in ``lang``, by key."""
     return _namespace(lang, "finding:")
+
+
+def and_list(items, t: dict) -> str:
+    """``items`` as a list a reader says: ``a, b and c`` (``a、b和c``), through the
+    catalogue's ``list_and`` template (``{items}`` the first ones joined by ``list_sep``,
+    ``{last}`` the last).
+
+    >>> and_list(["A", "B", "C"], strings("en"))
+    'A, B and C'
+    """
+    items = [str(x) for x in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return t["list_and"].format(items=t["list_sep"].join(items[:-1]), last=items[-1])
 
 
 def diagnostic_text(code: str, message: str, concerns: list[str], lang: str) -> str:

@@ -86,6 +86,23 @@ def _cjk_spacing(html: str) -> str:
     return _SPACE_AFTER_FULL_STOP.sub("", html)
 
 
+#: no line break inside a figure: after a dash between numbers ("0–6") nor after the
+#: point of a p-value (".067"); WeasyPrint breaks both (U+2060 WORD JOINER holds them)
+_GLUE = re.compile(r"(?<=\d[–—])(?=[\d−-])|(?<=[\s(]\.)(?=\d)")
+_TAGS = re.compile(r"(<style\b.*?</style>|<script\b.*?</script>|<[^>]*>)", re.S | re.I)
+
+
+def _glue_numbers(html: str) -> str:
+    """``html`` with a word joiner where a line must not break inside a number (text
+    only: tags, styles and scripts are left alone).
+
+    >>> _glue_numbers('<p style="margin: .5em">(0–6) (p = .067)</p>')
+    '<p style="margin: .5em">(0–\u20606) (p = .\u2060067)</p>'
+    """
+    parts = _TAGS.split(html)
+    return "".join(x if k % 2 else _GLUE.sub("\u2060", x) for k, x in enumerate(parts))
+
+
 def render_report(results: Results, outdir: Path, *, lang: str | None = None,
                   template_dir: Path | None = None, refused: list[str] | None = None,
                   assets: Path | None = None) -> tuple[Path, Path]:
@@ -108,6 +125,6 @@ def render_report(results: Results, outdir: Path, *, lang: str | None = None,
     html = build_html(results, lang=lang, template_dir=template_dir, logo=logo)
     with atomic_path(outdir / f"{stem}.html") as tmp:
         tmp.write_text(html, encoding="utf-8")
-    write_pdf(html, outdir / f"{stem}.pdf", base=template_dir,
+    write_pdf(_glue_numbers(html), outdir / f"{stem}.pdf", base=template_dir,
               allowed=[template_dir, assets], refused=refused)
     return outdir / f"{stem}.html", outdir / f"{stem}.pdf"

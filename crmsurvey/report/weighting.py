@@ -34,7 +34,7 @@ def weighting_context(results: Results, names, t: dict, lang: str) -> dict:
         parts.append(t["weighting_not_converged"].format(error=_points(wt.max_error)))
     parts.append(t["weighting_deff"].format(
         low=num(wt.weight_min, 2), high=num(wt.weight_max, 2), deff=num(wt.deff, 2),
-        efficiency=pct(100 * wt.efficiency, 0), n=f"{wt.n:,}", n_eff=f"{wt.n_eff:,.0f}"))
+        efficiency=pct(100 * wt.efficiency, 0), n=num(wt.n, 0), n_eff=num(wt.n_eff, 0)))  # as the sample tiles print them
     rows, seen = [], set()
     for r in wt.table:
         if r["by"] is not None:

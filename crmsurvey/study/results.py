@@ -563,14 +563,17 @@ with _construct_field():
         scorecard: Scorecard | None
         findings: list[Finding]
         recommendations: list[Recommendation]
+        #: questions the recommendation rule also selects, left out by its cap
+        #: (:data:`crmsurvey.study.story.MOST_RECOMMENDATIONS`), most important first
+        more_levers: list[str] = []
 
 
 class SegmentRow(_Section):
-    """One segment: size (``share``: mean posterior probability), the mean index of each
-    index construct (the whole-sample model's 0–100 scores), NPS, and its own PLS model's
-    ``drivers`` (total effects on the target: ``construct, effect, ci_lower, ci_upper,
-    significant``, strongest first) and R²; FIMIX-PLS's segment ``paths`` (``lhs, op,
-    rhs, est``)."""
+    """One segment: size (``n``, ``share``: the respondents most likely in it), the mean
+    index of each index construct (the whole-sample model's 0–100 scores), NPS, and its
+    own PLS model's ``drivers`` (total effects on the target of its actionable drivers:
+    ``construct, effect, ci_lower, ci_upper, significant``, strongest first) and R²;
+    FIMIX-PLS's segment ``paths`` (``lhs, op, rhs, est``)."""
 
     segment: int
     n: int
@@ -580,6 +583,11 @@ class SegmentRow(_Section):
     drivers: Records
     r2: dict[str, Number]
     paths: Records
+    #: its mean index against the other respondents' (Welch's t test, Holm-adjusted):
+    #: ``construct, mean, rest, diff, t, df, pvalue, p_holm``
+    contrasts: Records = Field(default_factory=list)
+    #: shares of promoters, passives and detractors among its respondents
+    nps_shares: dict[str, Number] = Field(default_factory=dict)
 
 
 class Segments(_Section):
@@ -600,6 +608,9 @@ class Segments(_Section):
     target: str | None
     segments: list[SegmentRow]
     profile: Records
+    #: the outcomes (the target, its mediators, the NPS group) the segments were formed
+    #: on: then no drivers are estimated within them (selection on the outcome)
+    formed_on: list[str] = Field(default_factory=list)
     #: latent classes' covariates: ``segment, covariate, coef`` (log-odds of the segment
     #: against segment 1 per standard deviation, or for a category against the first)
     covariates: Records = Field(default_factory=list)

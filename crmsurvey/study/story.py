@@ -29,13 +29,13 @@ __all__ = ["STEP", "REQUIREMENTS", "build_story", "market_shares", "holds"]
 
 #: ACSI's convention: the effect of a 5-point rise in a driver's 0–100 score.
 STEP = 5.0
-#: at most this many recommendations; fewer than the minimum only when no more levers
-#: qualify (a lever performing above every competitor is not recommended)
-MOST_RECOMMENDATIONS, FEWEST_RECOMMENDATIONS = 5, 3
+#: at most this many recommendations: only levers the rule licenses (below the levers'
+#: average, and below the best competitor where there are competitors) — never filled up
+MOST_RECOMMENDATIONS = 5
 
 #: the preconditions a finding may name, checked against the results by :func:`holds`
 REQUIREMENTS = ("client", "groups>=2", "waves>=2", "bootstrap", "drivers>=2", "drivers==1",
-                "significant", "nps", "csat")
+                "significant", "nps", "csat", "segments")
 
 
 # --- market shares ------------------------------------------------------------------------
@@ -95,6 +95,7 @@ class _Ctx:
         self.level = float((results.settings.pls or {}).get("ci") or 0.95)
         self.previous = results.headline.previous_wave
         self.wave_item = results.settings.waves
+        self.more_levers: list[str] = []  # set by _recommendations
 
     def policy_level(self) -> float:
         """The level of an unadjusted interval (a family of one)."""
@@ -150,10 +151,13 @@ def build_story(results: Results, fits: dict, market_weights=None) -> Story:
     shares = market_shares(market_weights, levels)
     scorecard = _scorecard(x, shares) if x.sat and x.index(x.scope) is not None else None
     recs = _recommendations(x)
-    findings = [f for f in (_position(x, scorecard), _spread(x, scorecard), _gaps(x),
-                            *_scores(x), *_changes(x), *_drivers(x)) if f is not None]
+    findings = [f for f in (_position(x, scorecard), _spread(x, scorecard), _pairs(x),
+                            _gaps(x), *_scores(x), *_changes(x), *_drivers(x),
+                            _segments(x))
+                if f is not None]
     return Story(focus=x.focus, market=x.scope, item=x.item, construct=x.sat,
-                 scorecard=scorecard, findings=findings, recommendations=recs)
+                 scorecard=scorecard, findings=findings, recommendations=recs,
+                 more_levers=x.more_levers)
 
 
 def _finding(code: str, requires: list[str], refs: list[str], **params: Any) -> Finding:
@@ -277,9 +281,39 @@ def _spread(x: _Ctx, card: Scorecard | None) -> Finding | None:
                     gap_upper=hi, level=d.ci_level, **base)
 
 
+def _pairs(x: _Ctx) -> Finding | None:
+    """Without a client: every significant index difference between the groups (the
+    pairs MICOM warrants), largest first — the summary names the largest and counts the
+    rest, which the group comparisons list. None when no pair was tested or none is
+    significant (the spread finding then says what there is to say)."""
+    if x.client or x.item is None:
+        return None
+    comp = next(c for c in x.r.comparisons if c.item == x.item)
+    idx = set(x.r.model.index_constructs)
+    tested = [d for d in comp.differences if d.quantity == "index" and d.name in idx
+              and d.ci_lower is not None and d.warranted is not False]
+    sig = sorted((d for d in tested if d.significant), key=lambda d: -abs(d.difference))
+    if not sig:
+        return None
+    entries = []
+    for d in sig:
+        way = 1 if d.difference > 0 else -1  # the higher group first: a positive gap
+        hi_g, lo_g = (d.group_a, d.group_b) if way > 0 else (d.group_b, d.group_a)
+        glo, ghi = sorted((way * d.ci_lower, way * d.ci_upper))
+        entries.append(dict(construct=d.name, high=hi_g, low=lo_g,
+                            high_value=d.value_a if way > 0 else d.value_b,
+                            low_value=d.value_b if way > 0 else d.value_a,
+                            gap=abs(d.difference), gap_lower=glo, gap_upper=ghi,
+                            level=d.ci_level))
+    return _finding("pairs_significant", ["groups>=2", "bootstrap", "significant"],
+                    ["index-differences"], entries=entries, tested=len(tested))
+
+
 def _gaps(x: _Ctx) -> Finding | None:
-    """The client's significant index gaps to competitors, over every index construct:
-    the largest deficits first, then the largest leads (at most three of each)."""
+    """The client's significant index gaps to competitors, over every index construct
+    and every pair MICOM warrants (a not-warranted pair is no gap to report): the
+    deficits and the leads, each largest first. The summary names the three largest of
+    each and counts the rest; the body's gap table lists them all."""
     if not (x.client and x.competitors):
         return None
     behind, ahead, tested = [], [], 0
@@ -289,7 +323,7 @@ def _gaps(x: _Ctx) -> Finding | None:
             if d is None or d.ci_lower is None:
                 continue
             tested += 1
-            if not d.significant:
+            if not d.significant or d.warranted is False:
                 continue
             gap = flip * d.difference
             lo, hi = sorted((flip * d.ci_lower, flip * d.ci_upper))
@@ -308,9 +342,7 @@ def _gaps(x: _Ctx) -> Finding | None:
                         group=x.focus)
     code = "gaps_mixed" if behind and ahead else "gaps_behind" if behind else "gaps_ahead"
     return _finding(code, ["client", "groups>=2", "bootstrap", "significant"],
-                    ["gaps"], group=x.focus, behind=behind[:3],
-                    ahead=ahead[:3], more_behind=max(0, len(behind) - 3),
-                    more_ahead=max(0, len(ahead) - 3))
+                    ["gaps"], group=x.focus, behind=behind, ahead=ahead)
 
 
 def _scores(x: _Ctx) -> list[Finding]:
@@ -335,7 +367,7 @@ def _scores(x: _Ctx) -> list[Finding]:
             continue
         best, top = max(others, key=lambda o: o[1].value)
         refs = [f"{measure}-table", f"{measure}-differences"]
-        if top.value <= mine.value:
+        if top.value < mine.value:  # a tie is tested below like any gap
             out.append(_finding(f"{measure}_first", ["client", "groups>=2", measure], refs,
                                 best=best, best_value=top.value, **base))
             continue
@@ -367,18 +399,28 @@ def _changes(x: _Ctx) -> list[Finding]:
         return dict(group=x.focus, quantity=d.quantity, name=d.name, previous_wave=tr.previous,
                     before=d.value_b, after=d.value_a, change=d.difference,
                     ci_lower=d.ci_lower, ci_upper=d.ci_upper, level=d.ci_level,
-                    warranted=d.warranted)
-    sig = sorted((d for d in tested if d.significant), key=lambda d: -abs(d.difference))
+                    warranted=d.warranted, adjusted=d.m > 1)
+    # changes are ranked within one unit only: index points first, then NPS points, then
+    # CSAT percentage points (a code of its own: "_pp")
+    unit = {"index": 0, "nps": 1, "csat": 2}
+
+    def code(stem: str, d) -> str:
+        return stem + ("_pp" if d.quantity == "csat" else "")
+    sig = sorted((d for d in tested if d.significant),
+                 key=lambda d: (unit.get(d.quantity, 3), -abs(d.difference)))
     if sig:
-        return [_finding("change_up" if d.difference > 0 else "change_down",
+        return [_finding(code("change_up" if d.difference > 0 else "change_down", d),
                          req + ["significant"], refs, **params(d)) for d in sig[:2]]
-    d = max(tested, key=lambda d: abs(d.difference))
-    return [_finding("change_flat", req, refs, **params(d))]
+    first = min(unit.get(d.quantity, 3) for d in tested)
+    d = max((d for d in tested if unit.get(d.quantity, 3) == first),
+            key=lambda d: abs(d.difference))
+    return [_finding(code("change_flat", d), req, refs, **params(d))]
 
 
 def _drivers(x: _Ctx) -> list[Finding]:
     """The focus's own drivers: one that stands out (its lead over the next is larger than
-    the lead's bootstrap uncertainty), several that cannot be told apart, the only one,
+    the lead's bootstrap uncertainty), several whose strongest cannot be told apart from
+    the next (the one pair that was tested: nothing is said of the others), the only one,
     or none significant — never "strongest" for a tie, never "stands out" alone."""
     dr = x.r.drivers_of(x.focus)
     if dr is None:
@@ -404,7 +446,31 @@ def _drivers(x: _Ctx) -> list[Finding]:
         return [_finding("driver_standout", ["drivers>=2", "bootstrap", "significant"], refs,
                          second=dr.priorities[1], **effect)]
     return [_finding("drivers_similar", ["drivers>=2", "bootstrap", "significant"], refs,
-                     drivers=list(dr.priorities), target=dr.target, group=x.focus)]
+                     drivers=list(dr.priorities), first=dr.priorities[0],
+                     second=dr.priorities[1], target=dr.target, group=x.focus)]
+
+
+def _segments(x: _Ctx) -> Finding | None:
+    """Segments of the study's ``segments:`` that differ: each index a segment has
+    significantly above or below the other respondents' (Holm-adjusted Welch tests, the
+    segment page's table), largest first. Only where the segments are licensed: two or
+    more, a classification that is not weak (no ``segments_weak_classification``), and
+    at least one significant difference."""
+    s = x.r.segments
+    if s is None or s.chosen < 2 or any(d.code == "segments_weak_classification"
+                                        for d in s.diagnostics):
+        return None
+    alpha, idx = x.r.settings.multiplicity.alpha, set(x.r.model.index_constructs)
+    entries = [dict(segment=seg.segment, share=seg.share, construct=c["construct"],
+                    mean=c["mean"], rest=c["rest"], diff=c["diff"], p_holm=c["p_holm"])
+               for seg in s.segments for c in seg.contrasts
+               if c.get("p_holm") is not None and c["p_holm"] < alpha
+               and c.get("diff") is not None and c["construct"] in idx]
+    if not entries:
+        return None
+    entries.sort(key=lambda e: -abs(e["diff"]))
+    return _finding("segments_differ", ["segments", "significant"], ["segment-contrasts"],
+                    k=s.chosen, method=s.method, entries=entries)
 
 
 # --- recommendations ----------------------------------------------------------------------
@@ -422,10 +488,10 @@ def _item_scores(x: _Ctx, group: Group) -> dict[str, float]:
 
 
 def _recommendations(x: _Ctx) -> list[Recommendation]:
-    """The levers: questions of the focus's significant actionable drivers. Those that
-    perform below the levers' average — and, with competitors, below the best
-    competitor — by importance; filled up to :data:`FEWEST_RECOMMENDATIONS` with the
-    weakest of the others that some competitor beats (any, without competitors)."""
+    """The levers: questions of the focus's significant actionable drivers that perform
+    below the levers' average — and, with competitors, below the best competitor — most
+    important first (at most :data:`MOST_RECOMMENDATIONS`). Only these: the report's
+    caption states this rule, so nothing is added to reach a count."""
     dr = x.r.drivers_of(x.focus)
     res = x.fits.get(group_key(x.canonical(x.focus)))
     if dr is None or not dr.priorities or res is None:
@@ -445,11 +511,12 @@ def _recommendations(x: _Ctx) -> list[Recommendation]:
     def beaten(item: str) -> bool:
         g, v = best(item)
         return not rivals or (v is not None and v > mine[item])
-    chosen = [i for i in sorted(levers, key=lambda i: -i.importance)
-              if mine[i.item] < mean and beaten(i.item)][:MOST_RECOMMENDATIONS]
-    rest = sorted((i for i in levers if i not in chosen and beaten(i.item)),
-                  key=lambda i: mine[i.item])
-    chosen += rest[:max(0, FEWEST_RECOMMENDATIONS - len(chosen))]
+    # most important first; a construct's questions share its importance, and among
+    # them the lowest-scoring comes first
+    qualify = [i for i in sorted(levers, key=lambda i: (-i.importance, mine[i.item]))
+               if mine[i.item] < mean and beaten(i.item)]
+    chosen = qualify[:MOST_RECOMMENDATIONS]
+    x.more_levers = [i.item for i in qualify[MOST_RECOMMENDATIONS:]]
     effects = importance_draws(res)
     lay = res._fitted.lay
     targets = list(dict.fromkeys(t for t in (x.sat, dr.target) if t is not None))
@@ -492,6 +559,8 @@ def holds(results: Results, requirement: str, finding: Finding | None = None) ->
         return results.trend is not None and results.trend.previous is not None
     if requirement == "bootstrap":
         return bool((results.settings.pls or {}).get("bootstrap"))
+    if requirement == "segments":
+        return results.segments is not None and results.segments.chosen >= 2
     dr = results.drivers_of(focus)
     n = sum(r.actionable for r in dr.constructs) if dr is not None else 0
     if requirement == "drivers>=2":
@@ -509,6 +578,11 @@ def _significant(results: Results, f: Finding) -> bool:
     p = f.params
     if f.code.startswith("gaps_") and f.code != "gaps_none":
         return all(e["gap_lower"] > 0 for e in p["behind"] + p["ahead"])
+    if f.code == "segments_differ":
+        alpha = results.settings.multiplicity.alpha
+        return bool(p["entries"]) and all(e["p_holm"] < alpha for e in p["entries"])
+    if f.code == "pairs_significant":
+        return bool(p["entries"]) and all(e["gap_lower"] > 0 for e in p["entries"])
     if f.code == "spread_gap":
         return p["gap_lower"] > 0
     if f.code.startswith(("change_up", "change_down")):
