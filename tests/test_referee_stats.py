@@ -397,10 +397,11 @@ def test_csat_pairwise_tests_and_rule_in_the_report(demo_runs, lang):
     head = ("CSAT (top-2 box) differences between groups" if lang == "en"
             else "各组满意率（最高两档）的差异")
     block = text[text.index(head):]
-    for d in pairs:
-        assert f"{d.difference:.1f}" in block
-    rule = "(top-2 box: 9–10)" if lang == "en" else "（最高两档：9–10）"
-    assert rule in text and "top box)" not in text
+    for d in pairs:  # the difference of the two CSAT figures printed above the pairs
+        a, b = round(d.value_a, 1), round(d.value_b, 1)
+        assert f"{a - b:.1f}" in block
+    rule = r"\(top-2 box[:,] 9–10\)" if lang == "en" else r"（最高两档[：，]9–10）"
+    assert re.search(rule, text) and "top box)" not in text  # the rule with its answers
 
 
 def test_group_sizes_are_the_current_waves(demo_runs):

@@ -78,6 +78,9 @@ def segments_context(results: Results, names, t: dict) -> dict | None:
     out["profile"] = _profile(s, t, var, level) if s.method == "latent_class" else []
     out.update(_reading(s, t, names, heads, constructs))
     out["method_text"] = t[f"seg_method_{s.method}"]
+    if s.chosen > 1:  # with one segment there is nothing to compare
+        out["method_text"] = t["sentence_join"].format(first=out["method_text"],
+                                                       next=t["seg_method_contrasts"])
     out.update(_distinguish(s, t, var, level, segs))
     out.update(_drivers(s, t, names, segs))
     out["paths"] = _paths(s, names, segs)

@@ -238,7 +238,7 @@ def index_contrasts(scores: pd.DataFrame, labels, weights, k: int) -> pd.DataFra
     --------
     >>> sc = pd.DataFrame({"SAT": [60., 62, 64, 80, 82, 84]})
     >>> r = index_contrasts(sc, np.array([1, 1, 1, 2, 2, 2]), np.ones(6), 2)
-    >>> r.loc[0, "diff"]
+    >>> float(r.loc[0, "diff"])
     -20.0
     """
     from scipy import stats

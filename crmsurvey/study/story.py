@@ -142,6 +142,20 @@ class _Ctx:
         return None, 1
 
 
+#: Key findings in the executive summary at most; the body has the rest.
+MAX_FINDINGS = 5
+
+
+def _at_most(findings: list, k: int) -> list:
+    """``findings`` cut to ``k``: findings that report no difference (codes ending in
+    ``_similar`` or ``_flat``) leave first, the latest first; then the latest of the rest."""
+    out = list(findings)
+    while len(out) > k:
+        quiet = [i for i, f in enumerate(out) if f.code.endswith(("_similar", "_flat"))]
+        out.pop(quiet[-1] if quiet else -1)
+    return out
+
+
 def build_story(results: Results, fits: dict, market_weights=None) -> Story:
     """The story of ``results`` (see the module docstring). ``fits``: group key → the
     PLS result of that unit (for the index and importance draws); ``market_weights``:
@@ -155,6 +169,7 @@ def build_story(results: Results, fits: dict, market_weights=None) -> Story:
                             _gaps(x), *_scores(x), *_changes(x), *_drivers(x),
                             _segments(x))
                 if f is not None]
+    findings = _at_most(findings, MAX_FINDINGS)
     return Story(focus=x.focus, market=x.scope, item=x.item, construct=x.sat,
                  scorecard=scorecard, findings=findings, recommendations=recs,
                  more_levers=x.more_levers)
