@@ -187,7 +187,7 @@ def test_recommendations_state_their_cap_and_are_weakest_first_within_ties(run):
     if results.story.more_levers:
         assert len(recs) == MOST_RECOMMENDATIONS
         note = _text(pages["en"][pages["en"].index('id="actions"'):])
-        assert f"{len(results.story.more_levers)} more questions meet the same rule" in note
+        assert f"other questions that meet the same rule ({len(results.story.more_levers)})" in note
     # most important first; equal importance: the lower score first
     keys = [(-r.importance, r.performance) for r in recs]
     assert keys == sorted(keys)
