@@ -25,7 +25,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .partable import Constraints, numbered, parse_syntax, partable, records, variables
+from .partable import (Constraints, equalities, numbered, parse_syntax, partable,
+                       records, variables)
 from .ordered import pair_index
 from .structure import BETA, LAMBDA, PSI, THETA, Structure, start_values, \
     structure_from_partable
@@ -110,57 +111,7 @@ def _tied(pt: pd.DataFrame, group_equal, ordered, lv) -> np.ndarray:
 def table_constraints(pt: pd.DataFrame) -> Constraints:
     """``x = K u + c`` over every free row of the table (in its order): shared labels and
     ``a == b`` / ``a == number`` rows; other constraints are refused."""
-    rows = pt[pt.free > 0]
-    q = len(rows)
-    index = {}
-    for k, r in enumerate(records(rows)):
-        index[r.plabel] = k
-        if r.label:
-            index.setdefault(r.label, k)
-    parent, value = list(range(q)), {}
-
-    def root(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for k, r in enumerate(records(rows)):
-        if r.label and index[r.label] != k:
-            parent[root(k)] = root(index[r.label])
-    fixed = {r.label: r.ustart for r in records(pt[(pt.free == 0) & (pt.label != "")
-                                                   & (pt.group > 0)])}
-    for r in records(pt[pt.op.isin(["==", "<", ">"])]):
-        if r.op != "==":
-            raise InputError(f"inequality constraints ({r.lhs} {r.op} {r.rhs}) are not "
-                             "supported here", path="model")
-        sides = []
-        for side in (r.lhs, r.rhs):
-            if side in index:
-                sides.append(("p", index[side]))
-            elif side in fixed or _is_number(side):
-                sides.append(("v", float(fixed.get(side, side))))
-            else:
-                raise InputError(f"constraint {r.lhs} == {r.rhs}: only labels and numbers "
-                                 f"are supported here ({side!r} is neither)", path="model")
-        (ka, a), (kb, b) = sides
-        if ka == kb == "p":
-            ra, rb = root(a), root(b)
-            if ra != rb:
-                parent[rb] = ra
-                if rb in value:
-                    value[ra] = value.pop(rb)
-        elif "p" in (ka, kb):
-            value[root(a if ka == "p" else b)] = b if ka == "p" else a
-    roots = list(dict.fromkeys(root(i) for i in range(q)))
-    col = {r: j for j, r in enumerate(r for r in roots if r not in value)}
-    k, c = np.zeros((q, len(col))), np.zeros(q)
-    for i in range(q):
-        if root(i) in value:
-            c[i] = value[root(i)]
-        else:
-            k[i, col[root(i)]] = 1.0
-    return Constraints(k, c)
+    return equalities(pt[pt.free > 0], pt)
 
 
 def _predictors(rows: pd.DataFrame, ordered: list[str]) -> None:
@@ -176,14 +127,6 @@ def _predictors(rows: pd.DataFrame, ordered: list[str]) -> None:
                          "of the structural part: not available with WLSMV here",
                          path="model", hint="let it measure a factor, or be an outcome "
                          "(y ~ ...)")
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 @dataclass(frozen=True, eq=False)

@@ -453,15 +453,25 @@ def constraints(pt: pd.DataFrame, with_means: bool = False) -> Constraints:
     """Equality constraints among the table's free rows (:func:`free_rows`; shared labels
     and ``a == b``, ``a == 0.5``) as :class:`Constraints`; others (``a == 2*b``, ``<``,
     ``>``) are refused. Without ``with_means`` intercepts are saturated, counted apart."""
-    free_rows_ = free_rows(pt, with_means)
-    q = len(free_rows_)
+    mean_rows = pt[pt.op == "~1"]
+    skip = set() if with_means else \
+        set(mean_rows.plabel) | set(mean_rows.label[mean_rows.label != ""])
+    return equalities(free_rows(pt, with_means), pt, skip=skip)
+
+
+def equalities(rows: pd.DataFrame, pt: pd.DataFrame, skip: set = frozenset()) -> Constraints:
+    """``x = K u + c`` over the free ``rows`` (in their order) of table ``pt``: rows sharing a
+    label, ``a == b`` and ``a == number`` (or a fixed, labelled value) tie or fix them;
+    constraints naming anything in ``skip`` are left to the caller; inequalities are
+    refused. Equal rows are merged with a union–find over the rows."""
+    q = len(rows)
     index = {}  # name (plabel or label) → free-row number
-    for k, r in enumerate(records(free_rows_)):
+    for k, r in enumerate(records(rows)):
         index[r.plabel] = k
         if r.label:
             index.setdefault(r.label, k)
-    fixed_by_name = {r.label: r.ustart for r in records(pt[(pt.free == 0)
-                                                           & (pt.label != "")])}
+    fixed_by_name = {r.label: r.ustart for r in records(pt[(pt.free == 0) & (pt.label != "")
+                                                           & (pt.group > 0)])}
     parent = list(range(q))
     value: dict[int, float] = {}
 
@@ -471,12 +481,12 @@ def constraints(pt: pd.DataFrame, with_means: bool = False) -> Constraints:
             i = parent[i]
         return i
 
-    mean_rows = pt[pt.op == "~1"]
-    mean_names = set() if with_means else \
-        set(mean_rows.plabel) | set(mean_rows.label[mean_rows.label != ""])
+    for k, r in enumerate(records(rows)):
+        if r.label and index[r.label] != k:
+            parent[root(k)] = root(index[r.label])
     for r in records(pt[pt.op.isin(["==", "<", ">"])]):
-        if r.lhs in mean_names or r.rhs in mean_names:
-            continue  # intercepts: counted with the means
+        if r.lhs in skip or r.rhs in skip:
+            continue
         if r.op != "==":
             raise InputError(f"inequality constraints ({r.lhs} {r.op} {r.rhs}) are not "
                              "supported here", path="model")
