@@ -244,3 +244,17 @@ def test_one_start_at_the_best_is_a_diagnostic():
     assert one_start("latent classes", Fit) is None
     Fit.starts, Fit.share_best = 1, 1.0
     assert one_start("latent classes", Fit) is None
+
+
+def test_rating_scale_classes_are_not_degenerate():
+    """Answers on a 0–10 grid: a class of identical answers has variance h²/12 at least
+    (Sheppard), so BIC finds the two planted classes instead of ever more classes of
+    respondents who gave the same answers (with a 1e-6 floor it chose 4 here)."""
+    rng = np.random.default_rng(0)
+    n = 400
+    mu = np.where((rng.random(n) < 0.4)[:, None], 7.5, 3.5)
+    df = pd.DataFrame(np.rint(mu + rng.normal(0, 1.2, (n, 4))), columns=list("abcd"))
+    lc = latent_classes(df, continuous=list("abcd"), classes=[1, 2, 3, 4], seed=1)
+    assert lc.chosen == 2
+    # no likelihood spike from a class of identical answers (it was 628 above 2 classes)
+    assert lc.fits[4].loglik - lc.fits[2].loglik < 60

@@ -117,7 +117,32 @@ class _Data:
     levels: list[tuple[str, str]]
     z: np.ndarray        # (n, p) intercept + covariates
     var0: np.ndarray     # (J,) overall variances
+    floor: np.ndarray    # (J,) smallest within-class variance (:func:`variance_floor`)
     w: np.ndarray        # (n,) sampling weights, mean 1
+
+
+def variance_floor(x: np.ndarray, var0: np.ndarray) -> np.ndarray:
+    """The smallest within-class variance of each continuous indicator.
+
+    An answer recorded on a scale with step ``h`` (a 0–10 rating: ``h = 1``) stands for
+    any value within ``h/2`` of it, so a class giving everyone the same answer has
+    variance ``h²/12`` (Sheppard's correction), not zero; without this floor such a class
+    has an unbounded likelihood and the criteria choose ever more classes of identical
+    answers. Indicators not on a grid of at most 101 steps get ``1e-6`` of their variance.
+
+    >>> variance_floor(np.array([[0.0, 0.1], [1.0, 0.35], [10.0, 0.2]]), np.ones(2)).round(4).tolist()
+    [0.0833, 0.0]
+    """
+    out = _VAR_FLOOR * np.asarray(var0, float)
+    for j, col in enumerate(np.asarray(x, float).T):
+        v = np.unique(col[np.isfinite(col)])
+        if len(v) < 2:
+            continue
+        h = float(np.min(np.diff(v)))
+        steps = (v - v[0]) / h
+        if len(v) <= 101 and (v[-1] - v[0]) / h <= 100 and np.allclose(steps, np.rint(steps)):
+            out[j] = max(out[j], h * h / 12.0)
+    return out
 
 
 def scaled_weights(weights, n: int) -> np.ndarray:
@@ -185,7 +210,7 @@ def _prepare(data: pd.DataFrame, continuous, categorical, covariates,
                              hint="drop the rows or impute the covariate first")
         sd = zc.std(axis=0)
         z = np.column_stack([z, (zc - zc.mean(axis=0)) / np.where(sd > 0, sd, 1.0)])
-    return _Data(np.nan_to_num(x), m, onehot, blk, levels, z, var0,
+    return _Data(np.nan_to_num(x), m, onehot, blk, levels, z, var0, variance_floor(x, var0),
                  scaled_weights(weights, n))
 
 
@@ -220,8 +245,7 @@ def _m_step(d: _Data, r, gamma):
     nk = np.maximum(rt @ d.m, 1e-12)
     mu = rt @ (d.m * d.x) / nk
     ex2 = rt @ (d.m * d.x ** 2) / nk
-    floor = _VAR_FLOOR * d.var0
-    var = np.maximum(ex2 - mu ** 2, floor)
+    var = np.maximum(ex2 - mu ** 2, d.floor)
     counts = rt @ d.onehot
     tot = counts @ d.block @ d.block.T
     theta = np.maximum(counts / np.maximum(tot, 1e-12), _P_FLOOR)
@@ -302,7 +326,8 @@ def one_start(what: str, fit) -> Diagnostic | None:
     if fit.starts > 1 and round(fit.share_best * fit.starts) <= 1:
         return Diagnostic("segments_one_start", f"{what}: only one of {fit.starts} random "
                           "starts reached the best solution; more starts may find a better "
-                          "one", "warning", (str(fit.starts),))
+                          "one", "warning", (str(fit.starts),),
+                          params={"starts": fit.starts})
     return None
 
 
@@ -367,7 +392,8 @@ def latent_classes(data: pd.DataFrame, *, continuous: Sequence[str] = (),
             if not conv:
                 diags.append(Diagnostic("non_convergence", f"latent classes: EM with {k} "
                                         f"classes did not converge in {max_iter} "
-                                        "iterations", "warning", (f"{k}",)))
+                                        "iterations", "warning", (f"{k}",),
+                                        params={"segments": k, "iterations": max_iter}))
     table = pd.DataFrame([{"classes": k, "loglik": f.loglik, "npar": f.npar, **f.criteria,
                            "entropy": f.entropy, "share_best": f.share_best}
                           for k, f in fits.items()])
@@ -377,7 +403,8 @@ def latent_classes(data: pd.DataFrame, *, continuous: Sequence[str] = (),
     if chosen == max(classes) and len(classes) > 1:
         diags.append(Diagnostic("segments_at_limit", f"latent classes: {criterion} is "
                                 f"smallest at the largest number tried ({chosen})",
-                                "warning", (str(chosen),)))
+                                "warning", (str(chosen),),
+                                params={"criterion": criterion.upper(), "k": chosen}))
     diags += _choice_diagnostics(table, chosen, criterion)
     diags = tuple(diags)
     warn_all(diags)
@@ -398,14 +425,17 @@ def _choice_diagnostics(table: pd.DataFrame, chosen: int, criterion: str) -> lis
     if chosen > 1 and ent < WEAK_ENTROPY:
         out.append(Diagnostic("segments_weak_classification", f"latent classes: entropy "
                               f"{ent:.2f} is below {WEAK_ENTROPY:.1f}: classification is "
-                              "weak", "warning", (f"{ent:.2f}",)))
+                              "weak", "warning", (f"{ent:.2f}",),
+                              params={"entropy": ent, "limit": WEAK_ENTROPY}))
     for other in ("bic", "aic3", "caic"):
         k = int(rows[other].idxmin())
         if other != criterion and k != chosen:
             out.append(Diagnostic("segments_criteria_disagree", f"latent classes: "
                                   f"{criterion.upper()} chooses {chosen} and "
                                   f"{other.upper()} {k} classes",
-                                  "info", (criterion, str(chosen), other, str(k))))
+                                  "info", (criterion, str(chosen), other, str(k)),
+                                  params={"criterion": criterion.upper(), "k": chosen,
+                                          "other": other.upper(), "other_k": k}))
     return out
 
 
