@@ -165,7 +165,7 @@ def test_a_csat_change_is_not_ranked_against_index_points():
     idx = _diff("SAT", A, before, 72.9, 71.8, -1.0, 3.2, kind="change")
     csat = _diff("sat1", A, before, 47.4, 42.9, -0.5, 9.5, quantity="csat", kind="change")
     f, = _changes(_changes_ctx([csat, idx]))
-    assert f.code == "change_flat" and f.params["quantity"] == "index"
+    assert f.code == "change_flat_index" and f.params["quantity"] == "index"
     f, = _changes(_changes_ctx([csat]))
     assert f.code == "change_flat_pp"
     up = _diff("sat1", A, before, 49.4, 42.9, 1.5, 11.5, quantity="csat", kind="change")

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .._format import shown_difference
 from ..errors import InputError
 from .impacts import importance_draws, percentile
 from .results import (Finding, Group, Impact, Recommendation, Results, ScoreLine, Scorecard,
@@ -148,10 +149,12 @@ MAX_FINDINGS = 5
 
 def _at_most(findings: list, k: int) -> list:
     """``findings`` cut to ``k``: findings that report no difference (codes ending in
-    ``_similar`` or ``_flat``) leave first, the latest first; then the latest of the rest."""
+    ``_similar``, and the ``change_flat`` family) leave first, the latest first; then the
+    latest of the rest."""
     out = list(findings)
     while len(out) > k:
-        quiet = [i for i, f in enumerate(out) if f.code.endswith(("_similar", "_flat"))]
+        quiet = [i for i, f in enumerate(out) if f.code.endswith("_similar")
+                 or f.code.startswith("change_flat")]
         out.pop(quiet[-1] if quiet else -1)
     return out
 
@@ -382,12 +385,16 @@ def _scores(x: _Ctx) -> list[Finding]:
             continue
         best, top = max(others, key=lambda o: o[1].value)
         refs = [f"{measure}-table", f"{measure}-differences"]
-        if top.value < mine.value:  # a tie is tested below like any gap
-            out.append(_finding(f"{measure}_first", ["client", "groups>=2", measure], refs,
-                                best=best, best_value=top.value, **base))
-            continue
         d, flip = x.difference(measure, item, x.focus, best)
         if d is None or d.ci_lower is None:
+            continue  # untested: neither "ahead" nor "behind" is licensed
+        if top.value < mine.value:  # a lead is said only where its test says so
+            lo, hi = sorted((flip * d.ci_lower, flip * d.ci_upper))
+            code = f"{measure}_ahead" if d.significant else f"{measure}_ahead_similar"
+            out.append(_finding(code, ["client", "groups>=2", measure]
+                                + (["significant"] if d.significant else []), refs,
+                                best=best, best_value=top.value, gap=flip * d.difference,
+                                gap_lower=lo, gap_upper=hi, gap_level=d.ci_level, **base))
             continue
         lo, hi = sorted((-flip * d.ci_lower, -flip * d.ci_upper))
         code = f"{measure}_behind" if d.significant else f"{measure}_similar"
@@ -416,10 +423,13 @@ def _changes(x: _Ctx) -> list[Finding]:
                     ci_lower=d.ci_lower, ci_upper=d.ci_upper, level=d.ci_level,
                     warranted=d.warranted, adjusted=d.m > 1)
     # changes are ranked within one unit only: index points first, then NPS points, then
-    # CSAT percentage points (a code of its own: "_pp")
+    # CSAT percentage points (a code of its own: "_pp"); "no change" names the unit it
+    # compares within (the indices, the NPS alone, the CSAT items)
     unit = {"index": 0, "nps": 1, "csat": 2}
 
     def code(stem: str, d) -> str:
+        if stem == "change_flat" and d.quantity in ("index", "nps"):
+            return f"change_flat_{d.quantity}"
         return stem + ("_pp" if d.quantity == "csat" else "")
     sig = sorted((d for d in tested if d.significant),
                  key=lambda d: (unit.get(d.quantity, 3), -abs(d.difference)))
@@ -502,6 +512,20 @@ def _item_scores(x: _Ctx, group: Group) -> dict[str, float]:
     return out
 
 
+def _item_means(x: _Ctx, group: Group) -> dict[str, float]:
+    """Each rated question's mean on its own scale in ``group`` (as the question-level
+    table prints it)."""
+    return {r.item: r.mean for r in x.r.items
+            if r.group == group and not r.pooled and r.mean is not None}
+
+
+def _below(mine: float | None, theirs: float | None) -> bool:
+    """Is ``mine`` below ``theirs`` as the report prints both (one decimal)? A tie in the
+    printed figures is no shortfall."""
+    gap = shown_difference(theirs, mine)
+    return gap is not None and gap > 0
+
+
 def _recommendations(x: _Ctx) -> list[Recommendation]:
     """The levers: questions of the focus's significant actionable drivers that perform
     below the levers' average — and, with competitors, below the best competitor — most
@@ -523,9 +547,17 @@ def _recommendations(x: _Ctx) -> list[Recommendation]:
         found = [(g, s[item]) for g, s in rivals.values() if item in s]
         return max(found, key=lambda t: t[1]) if found else (None, None)
 
+    raw = _item_means(x, x.focus)
+    rival_raw = {group_key(g): _item_means(x, g) for g in x.competitors}
+
     def beaten(item: str) -> bool:
+        """Below the best competitor at the question, in the printed figures of both
+        the actions table (0–100) and the question-level table (the item's own scale)."""
         g, v = best(item)
-        return not rivals or (v is not None and v > mine[item])
+        if not rivals:
+            return True
+        return g is not None and _below(mine[item], v) \
+            and _below(raw.get(item), rival_raw[group_key(g)].get(item))
     # most important first; a construct's questions share its importance, and among
     # them the lowest-scoring comes first
     qualify = [i for i in sorted(levers, key=lambda i: (-i.importance, mine[i.item]))
@@ -602,6 +634,8 @@ def _significant(results: Results, f: Finding) -> bool:
         return p["gap_lower"] > 0
     if f.code.startswith(("change_up", "change_down")):
         return p["ci_lower"] > 0 or p["ci_upper"] < 0
+    if f.code in ("nps_ahead", "csat_ahead"):
+        return p["gap_lower"] > 0
     if f.code.endswith("_behind"):
         return p["gap_lower"] > 0 or p["gap_upper"] < 0
     if f.code.startswith("driver") and f.code != "drivers_none":
