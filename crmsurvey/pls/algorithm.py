@@ -56,6 +56,12 @@ def construct_cor(rw: np.ndarray, w: np.ndarray, lay: Layout) -> np.ndarray:
 
 # --- the iterations, batch last ---------------------------------------------------------
 
+#: Finished samples keep being carried (and their extra iterations discarded) until the
+#: samples still iterating are at most this share of the batch: dropping columns of the
+#: (p, p, B) stack costs as much as an iteration, so it is done a few times, not at each.
+COMPACT_SHARE = 0.5
+
+
 def _spans(lay: Layout) -> list[slice]:
     """Each block's items as a slice (items are laid out block by block,
     :func:`~.layout.layout_of`)."""
@@ -66,36 +72,64 @@ def _spans(lay: Layout) -> list[slice]:
     return [slice(int(s), int(e)) for s, e in zip(starts, ends)]
 
 
-def _rw(rt: np.ndarray, w: np.ndarray, spans: list[slice]) -> np.ndarray:
-    """``R W`` (p, K, B) from ``R`` (p, p, B) and the weights (p, B)."""
-    out = np.empty((rt.shape[0], len(spans), rt.shape[2]))
-    for k, s in enumerate(spans):
-        np.einsum("ijb,jb->ib", rt[:, s], w[s], out=out[:, k])
-    return out
+class _Work:
+    """The iterations' arrays for a stack of S samples (batch last), allocated once and
+    updated in place.
 
+    ``rw`` holds ``R V`` at the *unnormalised* weights ``v`` and ``scale`` (K, S) each
+    block's factor to unit score variance, so ``R W = rw · scale`` is never formed for
+    the whole stack: the scale goes into ``W'RW`` and the inner weights (both K × K)
+    instead, and into ``R W`` only for the samples that stop."""
 
-def _block_sums(x: np.ndarray, lay: Layout) -> np.ndarray:
-    """Sums over each block's items of ``x`` (p, ...): (K, ...), one matrix product."""
-    return (lay.mask.T @ x.reshape(lay.p, -1)).reshape((lay.k,) + x.shape[1:])
+    def __init__(self, rt: np.ndarray, lay: Layout, spans: list[slice]) -> None:
+        p, k, s = lay.p, lay.k, rt.shape[-1]
+        self.lay, self.spans, self.rt = lay, spans, rt  # R (p, p, S)
+        self.v, self.w, self.w_old = np.empty((p, s)), np.empty((p, s)), np.empty((p, s))
+        self.rw, self.c = np.empty((p, k, s)), np.empty((k, k, s))
+        self.scale, self.es, self.item = np.empty((k, s)), np.empty((k, k, s)), np.empty((p, s))
 
+    def take(self, cols: np.ndarray) -> "_Work":
+        """A workspace of the columns ``cols`` only, in the same state."""
+        out = _Work(np.take(self.rt, cols, axis=-1), self.lay, self.spans)
+        for name in ("w", "rw", "c", "scale"):
+            np.take(getattr(self, name), cols, axis=-1, out=getattr(out, name))
+        return out
 
-def _normalise(rt, w, lay: Layout, spans) -> tuple[np.ndarray, np.ndarray]:
-    """Scale each block's weights to give its score unit variance; also return R W."""
-    rw = _rw(rt, w, spans)
-    var = _block_sums(w * rw[np.arange(lay.p), lay.block], lay)  # (K, B)
-    scale = 1 / np.sqrt(var)
-    rw *= scale[None]
-    return w * scale[lay.block], rw
+    def loadings(self, cols: np.ndarray) -> np.ndarray:
+        """``R W`` (len(cols), p, K) of the samples in ``cols``."""
+        return np.moveaxis(self.rw[..., cols] * self.scale[None, :, cols], -1, 0)
 
+    def update(self, v: np.ndarray) -> None:
+        """New weights from unnormalised ones ``v`` (p, S): ``R V``, ``W'RW`` and the
+        weights scaled to unit score variance."""
+        lay, rw, c, scale = self.lay, self.rw, self.c, self.scale
+        for k, s in enumerate(self.spans):
+            np.einsum("ijb,jb->ib", self.rt[:, s], v[s], out=rw[:, k])
+        for k, s in enumerate(self.spans):
+            np.einsum("pb,plb->lb", v[s], rw[s], out=c[k])  # V'RV
+        np.sqrt(c.reshape(lay.k * lay.k, -1)[::lay.k + 1], out=scale)
+        np.divide(1.0, scale, out=scale)
+        np.multiply(v, np.take(scale, lay.block, axis=0, out=self.item), out=self.w)
+        c *= scale[:, None]
+        c *= scale[None]
 
-def _outer_update(rt, rw, e, lay: Layout, spans) -> np.ndarray:
-    """New (unnormalised) weights (p, B) from the inner weights ``e`` (K, K, B)."""
-    # cov(item, inner proxy of its own construct) = Σ_l (R W)[p, l] · E[l, block(p)]
-    cov_xz = np.einsum("plb,lpb->pb", rw, e[:, lay.block])
-    for j in np.flatnonzero(lay.mode_b):
-        s = spans[j]
-        cov_xz[s] = solve_spd(rt[s, s], cov_xz[s])
-    return cov_xz
+    def step(self, inner) -> np.ndarray:
+        """One iteration: inner weights from ``W'RW``, new outer weights, normalised;
+        returns each sample's sum of absolute weight changes."""
+        lay, v = self.lay, self.v
+        # rows of the inner weights times the scale: Σ_l (R V)[p, l] scale_l E[l, k]
+        # is cov(item p, inner proxy of construct k)
+        np.multiply(inner(self.c, lay), self.scale[:, None], out=self.es)
+        for k, s in enumerate(self.spans):
+            np.einsum("plb,lb->pb", self.rw[s], self.es[:, k], out=v[s])
+        for j in np.flatnonzero(lay.mode_b):
+            s = self.spans[j]
+            v[s] = solve_spd(self.rt[s, s], v[s])
+        self.w, self.w_old = self.w_old, self.w
+        self.update(v)
+        np.subtract(self.w, self.w_old, out=self.item)
+        np.abs(self.item, out=self.item)
+        return self.item.sum(axis=0)
 
 
 def fit_batch(r: np.ndarray, lay: Layout, *, scheme: str = "path", tol: float = 1e-7,
@@ -106,42 +140,41 @@ def fit_batch(r: np.ndarray, lay: Layout, *, scheme: str = "path", tol: float = 
     Convergence: the sum of absolute changes of the outer weights
     falls below ``tol`` (SmartPLS's and seminr's criterion). Samples that reach
     ``max_iter`` first are marked ``converged == False``; a sample whose weights turn
-    non-finite (a singular system) stops there, also not converged.
+    non-finite (a singular system) stops there, also not converged. Each sample's
+    results are those of the iteration it stopped at.
     """
     inner = SCHEMES[scheme]
-    spans = _spans(lay)
     b = r.shape[0]
-    rt = np.ascontiguousarray(np.moveaxis(r, 0, -1))  # (p, p, B)
     init = np.ones(lay.p) if start is None else np.asarray(start, dtype=float)
     weights = np.empty((b, lay.p))
     loadings = np.empty((b, lay.p, lay.k))
     iterations = np.zeros(b, dtype=int)
     converged = np.zeros(b, dtype=bool)
-    active = np.arange(b)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        w, rw = _normalise(rt, np.repeat(init[:, None], b, axis=1), lay, spans)
+    ws = _Work(np.ascontiguousarray(np.moveaxis(r, 0, -1)), lay, _spans(lay))
+    ids = np.arange(b)  # the sample in each column of the workspace
+    live = np.ones(b, dtype=bool)  # columns still iterating
+    with np.errstate(all="ignore"):
+        ws.update(np.repeat(init[:, None], b, axis=1))
         for it in range(1, max_iter + 1):
-            c = _block_sums(w[:, None] * rw, lay)  # W'RW (K, K, B)
-            w_old = w
-            w, rw = _normalise(rt, _outer_update(rt, rw, inner(c, lay), lay, spans),
-                               lay, spans)
-            diff = np.abs(w - w_old).sum(axis=0)
-            iterations[active] = it
-            done = diff < tol
-            converged[active[done]] = True
-            keep = ~done & np.isfinite(diff)
-            if it == max_iter:
-                keep[:] = False
-            if not keep.all():  # these samples stop here: keep their results
-                out = np.flatnonzero(~keep)
-                weights[active[out]] = w[:, out].T
-                loadings[active[out]] = np.moveaxis(rw[..., out], -1, 0)
-                if not keep.any():
-                    break
-                active = active[keep]
-                rt, w, rw = (np.compress(keep, a, axis=-1) for a in (rt, w, rw))
+            diff = ws.step(inner)
+            done = live & (diff < tol)
+            stop = done | (live & ~np.isfinite(diff)) if it < max_iter else live
+            if not stop.any():
+                continue
+            out = np.flatnonzero(stop)  # these samples stop here: keep their results
+            iterations[ids[out]] = it
+            converged[ids[done]] = True
+            weights[ids[out]] = ws.w[:, out].T
+            loadings[ids[out]] = ws.loadings(out)
+            live &= ~stop
+            n_live = np.count_nonzero(live)
+            if not n_live:
+                break
+            if n_live <= COMPACT_SHARE * len(live):
+                keep = np.flatnonzero(live)
+                ws, ids, live = ws.take(keep), ids[keep], np.ones(n_live, dtype=bool)
     if max_iter < 1:
-        weights[:], loadings[:] = w.T, np.moveaxis(rw, -1, 0)
+        weights[:], loadings[:] = ws.w.T, ws.loadings(np.arange(b))
     return Fit(weights, iterations, converged, loadings)
 
 

@@ -16,13 +16,14 @@ import numpy as np
 __all__ = ["solve_spd"]
 
 
-def solve_spd(a: np.ndarray, y: np.ndarray) -> np.ndarray:
+def solve_spd(a: np.ndarray, y: np.ndarray, *, overwrite: bool = False) -> np.ndarray:
     """Solve ``a[..., s] x[..., s] = y[..., s]`` for every sample ``s``.
 
     Parameters
     ----------
     a : (m, m, S) symmetric positive (semi-)definite matrices, the stack last.
     y : (m, S) right-hand sides.
+    overwrite : eliminate in ``a`` and ``y`` themselves (no copies; both are spoilt).
 
     Returns
     -------
@@ -38,18 +39,18 @@ def solve_spd(a: np.ndarray, y: np.ndarray) -> np.ndarray:
     if m == 1:
         with np.errstate(divide="ignore", invalid="ignore"):
             return y / a[0]
-    u = np.array(a, dtype=float)  # eliminated in place: the upper triangle is kept
-    z = np.array(y, dtype=float)
+    u = a if overwrite else np.array(a, dtype=float)  # eliminated in place
+    z = y if overwrite else np.array(y, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         for k in range(m - 1):
             f = u[k + 1:, k] / u[k, k]  # (m-k-1, S) multipliers
             u[k + 1:, k + 1:] -= f[:, None] * u[k, k + 1:][None]
             z[k + 1:] -= f * z[k]
-        x = np.empty_like(z)
-        x[m - 1] = z[m - 1] / u[m - 1, m - 1]
+        z[m - 1] /= u[m - 1, m - 1]  # back substitution, the solution in z
         for k in range(m - 2, -1, -1):
-            x[k] = (z[k] - np.einsum("js,js->s", u[k, k + 1:], x[k + 1:])) / u[k, k]
-    return x
+            z[k] -= np.einsum("js,js->s", u[k, k + 1:], z[k + 1:])
+            z[k] /= u[k, k]
+    return z
 
 
 class Regressions:
@@ -84,10 +85,12 @@ class Regressions:
         """Coefficients (m, n, S): of system ``s``'s predictors in its first rows."""
         flat = c.reshape(self.k * self.k, -1)
         s = flat.shape[1]
-        ext = np.concatenate([flat, np.zeros((1, s)), np.ones((1, s))])
+        ext = np.empty((self.k * self.k + 2, s))  # C's cells, then a 0 and a 1 row
+        ext[:-2], ext[-2], ext[-1] = flat, 0.0, 1.0
         m, n = self.y.shape
-        coef = solve_spd(ext[self.a].reshape(m, m, n * s), ext[self.y].reshape(m, n * s))
-        return coef.reshape(m, n, s)
+        a = np.take(ext, self.a.ravel(), axis=0).reshape(m, m, n * s)
+        y = np.take(ext, self.y.ravel(), axis=0).reshape(m, n * s)
+        return solve_spd(a, y, overwrite=True).reshape(m, n, s)
 
     def coefficients(self, c: np.ndarray) -> list[np.ndarray]:
         """Per target, its predictors' coefficients (q, S)."""
