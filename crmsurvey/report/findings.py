@@ -216,10 +216,7 @@ class _Render:
                             before=self.n(p["before"], ref), after=self.n(p["after"], ref),
                             level=level, lo=self.n(lo, ref),
                             hi=self.n(hi, ref))
-        if p.get("warranted") is False and p["quantity"] == "index":
-            out = Markup(escape(self.t["sentence_join"])).format(
-                first=out, next=self.sentence("change_caveat",
-                                              construct=self.names[p["name"]]))
+        # no MICOM caveat: the report shows no MICOM result between waves to license it
         return out
 
     def driver(self, code: str, p: dict) -> Markup:
