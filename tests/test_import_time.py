@@ -46,6 +46,34 @@ def test_first_fit_imports_only_what_it_uses(kw):
     assert heavy == [], heavy
 
 
+PLS_FIT = """
+import json, sys
+import numpy as np, pandas as pd
+import crmsurvey as cs
+rng = np.random.default_rng(3)
+f = rng.normal(size=(200, 2))
+x = np.column_stack([f[:, k // 3] + rng.normal(scale=.6, size=200) for k in range(6)])
+df = pd.DataFrame(x, columns=["a1", "a2", "a3", "b1", "b2", "b3"])
+res = cs.pls("A =~ a1 + a2 + a3\\nB =~ b1 + b2 + b3\\nB ~ A", df, scale=(-4, 4), **%s)
+assert res.settings.converged and len(res.paths) == 1, res.paths
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+@pytest.mark.parametrize("kw, allowed", [("{}", ()), ("dict(bootstrap=50)", ("scipy",))])
+def test_pls_fit_imports_only_what_it_uses(kw, allowed):
+    """A PLS fit in a fresh process: no pydantic, YAML, questionnaire or response stage
+    (the post-estimation verbs of ``crmsurvey.pls`` load theirs when called), and SciPy
+    only for a bootstrap's t-based p-values."""
+    out = subprocess.run([sys.executable, "-c", PLS_FIT % kw], capture_output=True,
+                         text=True, check=True).stdout
+    loaded = set(json.loads(out.strip().splitlines()[-1]))
+    assert "crmsurvey.pls.algorithm" in loaded and "crmsurvey.pls.fimix" in loaded
+    heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in HEAVY
+                                            if h != "crmsurvey.pls" and h not in allowed))
+    assert heavy == [], heavy
+
+
 # --- the fast path and the pydantic record agree --------------------------------------
 
 class Odd(int):

@@ -38,7 +38,6 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from .._random import DEFAULT_SEED, resolve_seed
 from ..errors import InputError
@@ -94,6 +93,8 @@ def _counts(result, n: int):
 
 def _tests(loss_pls: np.ndarray, loss_bench: np.ndarray, *, test: Test,
            alternative: Alternative, result=None) -> dict[str, np.ndarray]:
+    from scipy import stats as sps  # here, not at import: a PLS fit does not load SciPy
+
     d = loss_pls - loss_bench  # (n, C): negative where PLS predicts better
     n = len(d)
     dbar = d.mean(axis=0)
