@@ -137,4 +137,5 @@ def far_value_diagnostics(data: pd.DataFrame, columns) -> list:
         "far_values", f"item {item!r}: {n} value(s) far outside the bulk of its answers "
         f"(e.g. {value:g}) — special or missing codes such as 98 \"don't know\"? Give the "
         "questionnaire (cs.pls(q, df)) or load the data with cs.load_responses, or set "
-        "them missing", concerns=(item, str(n))) for item, n, value in far_values(data, columns)]
+        "them missing", concerns=(item, str(n)), params={"item": item, "n": n, "value": value})
+        for item, n, value in far_values(data, columns)]

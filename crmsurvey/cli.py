@@ -918,7 +918,7 @@ def _problems(output: Path, strict: bool, lang: str | None = None) -> None:
     lang = lang or results.study.language
     errors = [d for d in results.diagnostics if d.severity == "error"]
     for d in errors:  # group names come from the data: their controls are shown, not obeyed
-        text = diagnostic_text(d.code, d.message, list(d.concerns), lang)
+        text = diagnostic_text(d, lang)
         sys.stderr.write(f"problem: {printable(text)}\n")
     if strict and errors:
         raise typer.Exit(3)

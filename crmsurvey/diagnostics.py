@@ -1,7 +1,10 @@
 """One convention for trouble: a :class:`Diagnostic` — a stable code, a severity, a
 plain sentence and what it concerns — kept on every result (PLS, CB-SEM, group
 comparisons, invariance), raised as the matching :class:`~crmsurvey.errors.CrmWarning`
-subclass, and translated in reports by its code (the ``concerns`` fill the translation).
+subclass, and worded in reports by its code: each language's catalogue entry
+``diagnostic:<code>``, its ``{placeholders}`` filled from the diagnostic's named ``params``
+(:func:`diagnostic_text`), exactly as a :class:`~crmsurvey.notes.Note` is. ``message``
+stays the estimator's own English sentence, for logs and Python warnings.
 
 Severities: ``error`` — the estimates cannot be trusted (no convergence, an improper or
 unidentified solution, a model that could not be fitted); ``warning`` — usable with
@@ -13,13 +16,13 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from dataclasses import dataclass
-from typing import Iterable, Literal
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Literal, Mapping
 
 from .errors import (ConvergenceWarning, CrmWarning, DataWarning, EstimationWarning,
                      IndexWarning)
 
-__all__ = ["Diagnostic", "warn_all", "WARNING_CLASS"]
+__all__ = ["Diagnostic", "diagnostic_text", "warn_all", "WARNING_CLASS"]
 
 _PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
@@ -33,15 +36,66 @@ class Diagnostic:
     Examples
     --------
     >>> d = Diagnostic("negative_weight", "item 'q3' has a negative outer weight",
-    ...                concerns=("q3", "QUAL"))
+    ...                concerns=("q3", "QUAL"),
+    ...                params={"item": "q3", "construct": "QUAL", "weight": -0.12})
     >>> d.severity, WARNING_CLASS[d.code].__name__
     ('warning', 'IndexWarning')
+    >>> diagnostic_text(d)
+    'The outer weight of q3 in QUAL is negative (-0.120), so the 0–100 index of QUAL is not valid.'
     """
 
     code: str
     message: str
     severity: Severity = "warning"
     concerns: tuple[str, ...] = ()
+    #: The named values the catalogue's wording of ``code`` is filled with (JSON values:
+    #: text, numbers, lists of text); not part of equality (``message`` says the same).
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", {k: _plain(v) for k, v in self.params.items()})
+
+    def text(self, lang: str = "en") -> str:
+        """This diagnostic worded by the catalogue of ``lang``."""
+        return diagnostic_text(self, lang)
+
+
+def _plain(value: Any) -> Any:
+    """A parameter as a JSON value (numpy scalars as Python numbers, tuples as lists)."""
+    if hasattr(value, "item") and callable(value.item) and not isinstance(value, (str, bytes)):
+        value = value.item()
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def diagnostic_text(diagnostic: Any, lang: str = "en") -> str:
+    """The wording of ``diagnostic`` (a :class:`Diagnostic`, its record in the results,
+    or a mapping with ``code``, ``params`` and ``message``) in ``lang``: the catalogue
+    entry ``diagnostic:<code>`` with its placeholders filled from the parameters (lists
+    joined with the language's separator). A diagnostic raised inside one group of a
+    multi-group fit (parameter ``in_group``) is prefixed with that group
+    (``diagnostic_in_group``). A record of an older run without the parameters its
+    wording needs keeps its English ``message``."""
+    from ._catalogue import catalogue
+
+    get = diagnostic.get if isinstance(diagnostic, Mapping) else \
+        lambda k, default=None: getattr(diagnostic, k, default)
+    code, params = get("code"), dict(get("params") or {})
+    t = catalogue(lang)
+    sep = t["list_sep"]
+    filled = {k: sep.join(map(str, v)) if isinstance(v, list) else v
+              for k, v in params.items()}
+    template = t.get(f"diagnostic:{code}")
+    try:
+        text = template.format(**filled)
+    except (AttributeError, KeyError, IndexError, ValueError):
+        return str(get("message") or code)
+    if params.get("in_group") is not None:
+        text = t["diagnostic_in_group"].format(group=params["in_group"], text=text)
+    return text
 
 
 #: The warning class each code is raised as (EstimationWarning for codes not listed).

@@ -239,7 +239,7 @@ def scheme_diagnostics(kind: str, n: int) -> list[Diagnostic]:
         "poisson_small_n", f"Poisson bootstrap resamples of {n} rows vary in size by about "
         f"±{math.sqrt(n):.0f} rows ({100 / math.sqrt(max(n, 1)):.0f} %): below "
         f"{D.POISSON_SMALL_N} rows use resampling='multinomial' (or 'auto')", "warning",
-        (str(n),))]
+        (str(n),), params={"n": n, "limit": D.POISSON_SMALL_N})]
 
 
 _CLUSTER = text_key("cluster")  # keeps cluster-bootstrap streams apart from the others

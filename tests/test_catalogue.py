@@ -73,13 +73,15 @@ def test_the_api_reads_the_catalogues():
     assert i18n.sentences("zh-CN") == {k.removeprefix("finding:"): v for k, v in
                                        _catalogue.catalogue("zh-CN").items()
                                        if k.startswith("finding:")}
-    # a diagnostic by code, its concerns listed the language's way
-    text = i18n.diagnostic_text("heywood", "English message", ["F1", "F2"], "zh-CN")
+    # a diagnostic by code, its named parameters filled in (lists the language's way)
+    from crmsurvey.diagnostics import Diagnostic
+    d = Diagnostic("latent_not_pd", "English message", "error", ("F1", "F2"),
+                   params={"constructs": ["F1", "F2"]})
+    text = i18n.diagnostic_text(d, "zh-CN")
     assert "F1、F2" in text and "English" not in text
-    assert i18n.diagnostic_text("heywood", "English message", ["F1"], "en") == \
-        "English message"
-    assert i18n.diagnostic_text("small_sample", "m", ["n = 20"], "zh-CN").startswith(
-        "样本量过小（n = 20），")
+    assert i18n.diagnostic_text(d, "en").endswith(": F1, F2.")
+    small = Diagnostic("small_sample", "m", params={"n": 20})
+    assert i18n.diagnostic_text(small, "zh-CN").startswith("样本量过小（20名受访者），")
     # a note by its code, with its parameters (crmsurvey.notes)
     from crmsurvey.notes import Note
     assert Note("too_few", {"min": 30}).text("zh-CN") == "少于30名受访者"

@@ -72,29 +72,40 @@ def test_every_code_made_is_known_and_every_known_code_is_made():
     assert set(N.SCREENING_CODES) <= set(N.CODES)
 
 
-def _made_with_params() -> list[tuple[str, str, set[str]]]:
-    """Every ``Note(...)`` call in the package with literal parameters: (where, code, the
-    parameter names it gives)."""
+def _made_with_params(classes: tuple[str, ...] = ("Note", "LogNote"), at: int = 1,
+                      ) -> list[tuple[str, object, set[str]]]:
+    """Every call of ``classes`` in the package with literal parameters (the ``params``
+    keyword or the positional argument ``at``): (where, code, the parameter names it
+    gives). A code is a literal string, or for an f-string (``f"{key}_skipped"``) the
+    pattern it matches (a compiled regular expression)."""
     import ast
+
+    def code_of(node):
+        if isinstance(node, ast.Constant):
+            return [node.value]
+        if isinstance(node, ast.IfExp):
+            return code_of(node.body) + code_of(node.orelse)
+        if isinstance(node, ast.JoinedStr):
+            return [re.compile("".join(re.escape(v.value) if isinstance(v, ast.Constant)
+                                       else "[a-z0-9_]+" for v in node.values))]
+        return []
 
     out = []
     for path in PACKAGE.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Call) and getattr(node.func, "id", None)
-                    in ("Note", "LogNote")):
+                    in classes):
                 continue
             args = list(node.args) + [k.value for k in node.keywords if k.arg == "code"]
-            first = args[0] if args else None
-            codes = [first] if isinstance(first, ast.Constant) else \
-                [first.body, first.orelse] if isinstance(first, ast.IfExp) else []
-            given = node.args[1] if len(node.args) > 1 else next(
+            codes = code_of(args[0]) if args else []
+            given = node.args[at] if len(node.args) > at else next(
                 (k.value for k in node.keywords if k.arg == "params"), None)
             if given is not None and not isinstance(given, ast.Dict):
                 continue  # parameters built elsewhere: not checked here
-            names = set() if given is None else {k.value for k in given.keys}
+            names = set() if given is None else {k.value for k in given.keys if k is not None}
             where = f"{path.relative_to(PACKAGE)}:{node.lineno}"
-            out += [(where, c.value, names) for c in codes if isinstance(c, ast.Constant)]
+            out += [(where, c, names) for c in codes]
     return out
 
 

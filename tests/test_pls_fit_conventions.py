@@ -345,11 +345,13 @@ def test_every_check_is_translated():
 
     for code in V.CODES:
         assert code in DIAGNOSTICS["zh-CN"], code
-        text = diagnostic_text(code, "English", ["A", "B"], "zh-CN")
-        assert "English" not in text and "A、B" in text, code
-    # the thresholds the Chinese sentences state are the ones the checks use
-    assert f"{V.CONSTRUCT_CORR_LIMIT:g}" in DIAGNOSTICS["zh-CN"]["construct_corr_high"]
-    assert f"{V.INNER_VIF_LIMIT:g}" in DIAGNOSTICS["zh-CN"]["inner_vif_high"]
+    # the thresholds the sentences state are the ones the checks used (a parameter)
+    d = {"code": "construct_corr_high", "message": "English",
+         "params": {"first": "A", "second": "B", "corr": 0.97,
+                    "limit": V.CONSTRUCT_CORR_LIMIT}}
+    text = diagnostic_text(d, "zh-CN")
+    assert "English" not in text and "A与B" in text and f"{V.CONSTRUCT_CORR_LIMIT:g}" in text
+    assert "{limit:g}" in DIAGNOSTICS["zh-CN"]["inner_vif_high"]
 
 
 def test_every_diagnostic_code_has_chinese_wording():

@@ -123,7 +123,7 @@ def test_weak_classification_and_disagreement_diagnostics():
     weak = lc.chosen > 1 and tab.loc[lc.chosen, "entropy"] < 0.8
     assert ("segments_weak_classification" in codes) == weak
     others = {c: int(tab[c].idxmin()) for c in ("bic", "caic")}
-    said = {(d.concerns[2], int(d.concerns[3])) for d in lc.diagnostics
+    said = {(d.params["other"].lower(), d.params["other_k"]) for d in lc.diagnostics
             if d.code == "segments_criteria_disagree"}
     assert said == {(c, k) for c, k in others.items() if k != lc.chosen}
 
@@ -138,7 +138,8 @@ def test_page_says_weak_classification_and_disagreement(on_outcome, lang):
     extra = [Diagnostic(code="segments_weak_classification", severity="warning",
                         message="weak", concerns=["0.61"]),
              Diagnostic(code="segments_criteria_disagree", severity="info",
-                        message="disagree", concerns=["bic", "2", "aic3", "3"])]
+                        message="disagree", concerns=["bic", "2", "aic3", "3"],
+                        params={"criterion": "BIC", "k": 2, "other": "AIC3", "other_k": 3})]
     seg = s.model_copy(update={"diagnostics": [*s.diagnostics, *extra], "entropy": 0.61})
     _, page = _page(on_outcome.results.model_copy(update={"segments": seg}), lang)
     text = _text(page)

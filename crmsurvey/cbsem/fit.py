@@ -336,7 +336,7 @@ def _sample_problems(s: np.ndarray) -> list[Diagnostic]:
     return [Diagnostic(
         "sample_not_pd", "the sample covariance matrix is not positive definite (collinear "
         "items, or fewer rows than variables) — the estimates below are not trustworthy",
-        "error")]
+        "error", params={})]
 
 
 def _estimate(rec, built: Built, x, s, n, casewise: bool, fiml_asked: bool = False
@@ -383,18 +383,20 @@ def _identification(sol: _Solution, npar: int, df: int, p: int, n: float
     out = []
     if not sol.converged:
         out.append(Diagnostic("non_convergence", "the optimiser did not converge; "
-                              "estimates are not final", "error"))
+                              "estimates are not final", "error", params={}))
     if df < 0:
         out.append(Diagnostic(
             "not_identified", f"the model is not identified: {npar} free parameters for "
-            f"{p * (p + 1) // 2} variances and covariances (df = {df})", "error"))
+            f"{p * (p + 1) // 2} variances and covariances (df = {df})", "error",
+            params={"npar": npar, "df": df}))
     if n < npar:
         out.append(Diagnostic("small_sample", f"fewer rows ({n:g}) than free parameters "
-                              f"({npar})", "error", (f"{n:g}", str(npar))))
+                              f"({npar})", "error", (f"{n:g}", str(npar)),
+                              params={"n": n}))
     if not np.all(np.isfinite(sol.se)):
         out.append(Diagnostic(
             "se_failed", "some standard errors could not be computed (singular information "
-            "matrix): the model may not be identified", "error"))
+            "matrix): the model may not be identified", "error", params={}))
     return out
 
 
@@ -452,7 +454,8 @@ def _bootstrap_notes(rec, bootstrap: int, n_failed: int, n_inadmissible: int,
         return []
     return [Diagnostic("bootstrap_failures", f"{n_failed} of {bootstrap} bootstrap resamples "
                        "failed to converge; intervals use the others", "warning",
-                       (str(n_failed), str(bootstrap)))]
+                       (str(n_failed), str(bootstrap)),
+                       params={"failed": n_failed, "total": bootstrap})]
 
 
 def _saturated_means(est, pt, st, x, w, sol: _Solution, n, ci) -> pd.DataFrame:
@@ -573,7 +576,8 @@ def _multi_group(syntax, data, group, **kw) -> CBSEMResult:
     est = est[["group"] + [c for c in est.columns if c != "group"]]
     r2 = pd.concat([f.r2.assign(group=g) for g, f in fits.items()], ignore_index=True)
     fit = combine_groups([dict(f.fit) for f in fits.values()])
-    problems = tuple(replace(d, message=f"group {g}: {d.message}", concerns=(g, *d.concerns))
+    problems = tuple(replace(d, message=f"group {g}: {d.message}", concerns=(g, *d.concerns),
+                             params={**d.params, "in_group": g})
                      for g, f in fits.items() for d in f.diagnostics)
     notes = (Note("cb_groups_separate"),) + tuple(
         dict.fromkeys(n for f in fits.values() for n in f.notes))

@@ -73,7 +73,8 @@ def _groups(syntax: str, data: pd.DataFrame, group: str, min_size: int,
         if len(frame) < min_size:
             left_out.append(Diagnostic(
                 "group_too_small", f"group {level!r} left out: {len(frame)} complete rows, "
-                f"fewer than {min_size}", "warning", (str(level),)))
+                f"fewer than {min_size}", "warning", (str(level),),
+                params={"group": str(level), "n": len(frame), "min": min_size}))
             continue
         x = frame.to_numpy(dtype=float)
         s = np.cov(x, rowvar=False, bias=True)
@@ -318,7 +319,7 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
         if not ok:
             diagnostics.append(Diagnostic("non_convergence", f"the {name} model did not "
                                           "converge; its statistics are not final", "error",
-                                          (name,)))
+                                          (name,), params={"model": name}))
     warn_all(diagnostics)
     return Invariance(table, tuple(notes), {k: int(g.n) for k, g in groups.items()},
                       tuple(diagnostics), lm, intercepts)

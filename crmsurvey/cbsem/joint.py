@@ -108,7 +108,8 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
         r2s.append(r2_of(st, latent, theta, sigma, inner_cov).assign(group=label))
         li = [st.inner.index(v) for v in latent]
         problems += [replace(d, message=f"group {label}: {d.message}" if group else d.message,
-                             concerns=(label, *d.concerns) if group else d.concerns)
+                             concerns=(label, *d.concerns) if group else d.concerns,
+                             params={**d.params, "in_group": label} if group else d.params)
                      for d in check_solution(est, sigma, inner_cov[np.ix_(li, li)], latent)]
         d = m[g - 1] - mu
         ll -= n[g - 1] / 2 * (p * np.log(2 * np.pi) + np.linalg.slogdet(sigma)[1]
@@ -116,13 +117,14 @@ def joint_fit(syntax, built: Built, data, group, levels, *, estimator, missing,
         srmrs.append(srmr(s[g - 1], sigma, m[g - 1], mu))
     if not gf.converged:
         problems.append(Diagnostic("non_convergence", "the optimiser did not converge; "
-                                   "estimates are not final", "error"))
+                                   "estimates are not final", "error", params={}))
     n_tot = float(sum(n))
     nx = len(built.ov_x)
     df = g_n * (p * (p + 1) // 2 + p - nx * (nx + 1) // 2 - nx) - npar
     if df < 0:
         problems.append(Diagnostic("not_identified", f"the model is not identified: {npar} "
-                                   f"free parameters (df = {df})", "error"))
+                                   f"free parameters (df = {df})", "error",
+                                   params={"npar": npar, "df": df}))
     chisq = float(np.dot(n, gf.f))
     base = sum(baseline_chisq(sg, ng, "ML") for sg, ng in zip(s, n))
     if stats is not None:  # FIML: against the EM moments, ℓ over the rows

@@ -156,7 +156,8 @@ def report(fit_: WLSMVFit, written: str, defs: list, ci: float, *, bootstrap: in
             est.insert(0, "group", label)
             r2.insert(0, "group", label)
             found = [Diagnostic(d.code, f"group {label}: {d.message}", d.severity,
-                                (label, *d.concerns)) for d in found]
+                                (label, *d.concerns), {**d.params, "in_group": label})
+                     for d in found]
         tables.append(est)
         r2s.append(r2)
         problems += found
@@ -164,11 +165,11 @@ def report(fit_: WLSMVFit, written: str, defs: list, ci: float, *, bootstrap: in
     r2 = pd.concat(r2s, ignore_index=True)
     if not fitted["converged"]:
         problems.append(Diagnostic("non_convergence", "the DWLS fit did not converge; "
-                                   "estimates are not final", "error"))
+                                   "estimates are not final", "error", params={}))
     if not np.isfinite(se_x).all():
         problems.append(Diagnostic(
             "se_failed", "some standard errors could not be computed (singular information "
-            "matrix): the model may not be identified", "error"))
+            "matrix): the model may not be identified", "error", params={}))
     robust = (np.nan,) * 4
     if len(sample) == 1 and len(ordered) == len(model.observed):
         s = sample[0]
@@ -198,7 +199,8 @@ def report(fit_: WLSMVFit, written: str, defs: list, ci: float, *, bootstrap: in
             problems.append(Diagnostic(
                 "bootstrap_failures", f"{n_failed} of {bootstrap} bootstrap resamples failed "
                 "(an empty category, or no convergence); intervals use the others",
-                "warning", (str(n_failed), str(bootstrap))))
+                "warning", (str(n_failed), str(bootstrap)),
+                params={"failed": n_failed, "total": bootstrap}))
         if n_inadmissible:
             notes.append(Note("cb_boot_inadmissible_residual",
                               {"n": n_inadmissible, "bootstrap": bootstrap}))

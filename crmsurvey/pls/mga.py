@@ -74,7 +74,8 @@ def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int =
     sizes = pd.Series(labels).value_counts().sort_index()
     levels = [str(g) for g, n in sizes.items() if n >= min_size and pd.notna(g)]
     diagnostics = [Diagnostic("group_too_small", f"group {g!r} left out: {n} respondents, "
-                              f"fewer than {min_size}", "warning", (str(g),))
+                              f"fewer than {min_size}", "warning", (str(g),),
+                              params={"group": str(g), "n": n, "min": min_size})
                    for g, n in sizes.items() if n < min_size and pd.notna(g)] + found
     if len(levels) < 2:
         raise InputError(f"group column {group!r} needs at least two levels with "
@@ -104,13 +105,15 @@ def compare_groups(model, data: pd.DataFrame, group: str, *, permutations: int =
         if failed:
             diagnostics.append(Diagnostic(
                 "permutation_failures", f"{failed} of {permutations} permutations of {a} vs "
-                f"{b} gave no estimate; p-values use the others", "warning", (a, b)))
+                f"{b} gave no estimate; p-values use the others", "warning", (a, b),
+                params={"failed": failed, "total": permutations, "first": a, "second": b}))
     for g in levels:
         failed = int((~np.isfinite(boot[g]["paths"]).all(axis=1)).sum())
         if failed:
             diagnostics.append(Diagnostic(
                 "bootstrap_failures", f"{failed} of {bootstrap} bootstrap resamples of group "
-                f"{g} gave no estimate; intervals use the others", "warning", (g,)))
+                f"{g} gave no estimate; intervals use the others", "warning", (g,),
+                params={"failed": failed, "total": bootstrap}))
     warn_all(diagnostics)
     perm_t, hens_t, idx_t = (pd.concat(x, ignore_index=True) for x in (perm, hens, idx))
     for t, key in ((perm_t, ["lhs", "rhs"]), (hens_t, ["lhs", "rhs"]), (idx_t, ["construct"])):

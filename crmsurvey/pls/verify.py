@@ -79,13 +79,15 @@ def check_solution(result) -> list[Diagnostic]:
     s = result.settings
     if not s.converged:
         out.append(Diagnostic("non_convergence", f"PLS did not converge in {s.iterations} "
-                              "iterations; estimates are not final", "error"))
+                              "iterations; estimates are not final", "error",
+                              params={"iterations": s.iterations}))
     lo = result.loadings
     for r in lo[lo.est.abs() > 1 + _SLACK].itertuples():
         out.append(Diagnostic(
             "loading_above_one", f"loading of {r.rhs!r} on {r.lhs!r} is {r.est:.3f}, beyond "
             "±1: its error variance would be negative; the solution is improper",
-            "error", (r.rhs, r.lhs)))
+            "error", (r.rhs, r.lhs),
+            params={"item": r.rhs, "construct": r.lhs, "loading": r.est}))
     cor = _construct_cor(result)
     names = list(cor.index)
     values = cor.to_numpy()
@@ -95,7 +97,8 @@ def check_solution(result) -> list[Diagnostic]:
             "construct_corr_not_pd", "the construct correlation matrix"
             f"{' (disattenuated)' if s.consistent else ''} is not positive definite "
             f"(smallest eigenvalue {smallest:.2g}): some constructs are linearly dependent "
-            "or correlate beyond ±1; the solution is improper", "error", tuple(names)))
+            "or correlate beyond ±1; the solution is improper", "error", tuple(names),
+            params={"eigenvalue": smallest}))
     if s.consistent:
         q = result.quality
         common = q[(q["mode"] == "A") & (q["items"] > 1)]
@@ -103,7 +106,7 @@ def check_solution(result) -> list[Diagnostic]:
             out.append(Diagnostic(
                 "reliability_above_one", f"reliability ρA of {r.construct!r} is "
                 f"{r.rho_a:.3f}, above 1: PLSc's correction for attenuation is improper",
-                "error", (r.construct,)))
+                "error", (r.construct,), params={"construct": r.construct, "rho_a": r.rho_a}))
     return out
 
 
@@ -118,7 +121,8 @@ def check_collinearity(result, *, limit: float = CONSTRUCT_CORR_LIMIT,
         out.append(Diagnostic(
             "path_beyond_one", f"standardised path {r.rhs} → {r.lhs} is {r.est:.2f}, beyond "
             f"±1: the predictors of {r.lhs} are too collinear to separate their effects",
-            "warning", (r.rhs, r.lhs)))
+            "warning", (r.rhs, r.lhs),
+            params={"predictor": r.rhs, "outcome": r.lhs, "path": r.est}))
     cor = _construct_cor(result)
     names = list(cor.index)
     values = cor.to_numpy()
@@ -127,12 +131,14 @@ def check_collinearity(result, *, limit: float = CONSTRUCT_CORR_LIMIT,
             out.append(Diagnostic(
                 "construct_corr_high", f"constructs {names[i]} and {names[j]} correlate "
                 f"{values[i, j]:.3f} (above {limit:g}): they are hardly distinct", "warning",
-                (names[i], names[j])))
+                (names[i], names[j]), params={"first": names[i], "second": names[j],
+                                              "corr": values[i, j], "limit": limit}))
     v = result.inner_vif
     for r in v[v.vif > vif_limit].itertuples():
         out.append(Diagnostic(
             "inner_vif_high", f"VIF of {r.rhs} as a predictor of {r.lhs} is {r.vif:.1f} "
             f"(above {vif_limit:g}): its effect cannot be separated from those of the other "
             f"predictors of {r.lhs}",
-            "warning", (r.rhs, r.lhs)))
+            "warning", (r.rhs, r.lhs),
+            params={"predictor": r.rhs, "outcome": r.lhs, "vif": r.vif, "limit": vif_limit}))
     return out

@@ -4,7 +4,8 @@ namespaced by what it words:
 
 - ``contents``, ``summary``… — headings, notes and table headers (:func:`strings`);
 - ``finding:<key>`` — the executive summary's sentence templates (:func:`sentences`);
-- ``diagnostic:<code>`` — a :class:`~crmsurvey.diagnostics.Diagnostic` by its code;
+- ``diagnostic:<code>`` — a :class:`~crmsurvey.diagnostics.Diagnostic` by its code,
+  filled from its named ``params`` (:func:`crmsurvey.diagnostics.diagnostic_text`);
 - ``note:<code>`` — a note or reason (:class:`crmsurvey.notes.Note`) by its code,
   worded by :func:`crmsurvey.notes.note_text`.
 
@@ -15,7 +16,8 @@ Placeholders are ``str.format`` fields (``{level}``) filled in from the results.
 """
 from __future__ import annotations
 
-from .._catalogue import SOURCE, catalogue, languages
+from .._catalogue import catalogue, languages
+from ..diagnostics import diagnostic_text
 
 __all__ = ["strings", "sentences", "diagnostic_text", "languages", "and_list"]
 
@@ -51,23 +53,6 @@ def and_list(items, t: dict) -> str:
     if len(items) <= 1:
         return "".join(items)
     return t["list_and"].format(items=t["list_sep"].join(items[:-1]), last=items[-1])
-
-
-def diagnostic_text(code: str, message: str, concerns: list[str], lang: str) -> str:
-    """A diagnostic in the report's language: its translation by code where there is one
-    (the estimator's own sentence in English, or for a code without an entry)."""
-    if lang == SOURCE:
-        return message
-    t = catalogue(lang)
-    template = t.get(f"diagnostic:{code}")
-    if template is None:
-        return message
-    listed = t["list_sep"].join(concerns)
-    # after a colon the list stands alone; elsewhere it is put in brackets
-    if "{concerns}" in template and not template.split("{concerns}")[0].rstrip().endswith(
-            (":", "：")):
-        listed = t["list_paren"].format(items=listed) if listed else ""
-    return template.format(concerns=listed)
 
 
 def __getattr__(name: str):

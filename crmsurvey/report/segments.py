@@ -60,10 +60,12 @@ def segments_context(results: Results, names, t: dict) -> dict | None:
     said = [quality] if quality else []
     if "segments_weak_classification" in codes:
         said.append(t["seg_weak"].format(entropy=num(s.entropy, 2)))
-    others = [x.concerns for x in s.diagnostics if x.code == "segments_criteria_disagree"]
+    # the other criterion and its choice, by name (a run before parameters: not said)
+    others = [x.params for x in s.diagnostics if x.code == "segments_criteria_disagree"
+              and {"other", "other_k"} <= set(x.params)]
     if others:
         said.append(t["seg_disagree"].format(choices=sep.join(t["seg_disagree_one"].format(
-            criterion=t[f"seg_crit_{c[2]}"], k=c[3]) for c in others)))
+            criterion=_criterion(p["other"], t), k=num(p["other_k"], 0)) for p in others)))
     quality = ""
     for x in said:
         quality = t["sentence_join"].format(first=quality, next=x) if quality else x
@@ -86,6 +88,11 @@ def segments_context(results: Results, names, t: dict) -> dict | None:
     out["paths"] = _paths(s, names, segs)
     out.update(_fit(s, t))
     return out
+
+
+def _criterion(name: str, t: dict) -> str:
+    """An information criterion (``"AIC3"``) in the report's language."""
+    return t.get(f"seg_crit_{name.lower()}", name)
 
 
 def _value(v, is_share: bool) -> str:
@@ -210,4 +217,6 @@ def _fit(s, t) -> dict:
                                 else num(r[c], 3 if c in ("entropy", "en", "nfi") else 1)
                                 for c in cols]})
     return {"fit_heads": [t[f"seg_crit_{c}"] for c in cols], "fit_rows": rows,
-            "fit_note": t["seg_fit_note"].format(criterion=t[f"seg_crit_{s.criterion}"])}
+            # a column the table shows is explained under it ("Starts at best")
+            "fit_note": t["seg_fit_note_starts" if "share_best" in cols else "seg_fit_note"]
+            .format(criterion=t[f"seg_crit_{s.criterion}"])}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..diagnostics import Diagnostic
+from ..notes import short_list
 from ..questionnaire import Questionnaire
 from .load import CHECKED, Responses, load_responses
 
@@ -66,5 +67,6 @@ def checked_data(questionnaire: Questionnaire, data, *, items=None
         "set_missing", f"{sum(off.values())} answer(s) off the scale or unreadable were set "
         "missing (" + ", ".join(f"{k} {v}" for k, v in list(off.items())[:8])
         + (", …" if len(off) > 8 else "") + "): see cs.load_responses(q, df).log.problems",
-        concerns=tuple(off))]
+        concerns=tuple(off),
+        params={"n": sum(off.values()), "items": short_list(off, 8)})]
     return r, found

@@ -126,6 +126,7 @@ class StudyDesign:
         if n:
             out.append(Diagnostic(
                 code="rerake_not_converged", severity="warning", concerns=[str(n)],
+                params={"n": n, "total": self.n_boot},
                 message=f"raking did not converge in {n} of {self.n_boot} resamples behind "
                         "the NPS, CSAT and question-mean errors: their weights miss some "
                         "targets (loosen trim, or coarsen the targets)"))

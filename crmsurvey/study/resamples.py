@@ -90,7 +90,8 @@ def checked_resamples(study: Study, pairs: int, changes: int, policy: Multiplici
     pls = d.pls.model_copy(update={"bootstrap": needed})
     study = replace(study, definition=d.model_copy(update={"pls": pls}))
     note = Diagnostic(code="resamples_raised", severity="info", concerns=[f"B = {needed}"],
-                      group=scope,
+                      group=scope, params={"default": have, "needed": needed, "level": level,
+                                           "tail": policy.tail_draws},
                       message=f"bootstrap resamples raised from the default {have} to "
                               f"{needed}: the {level:.1f}% intervals of {what} need "
                               f"{policy.tail_draws} draws beyond each limit")
@@ -108,6 +109,8 @@ def few_resamples(boot: int, ci: float, tail: int, scope: Group) -> list[Diagnos
     return [Diagnostic(
         code="few_resamples", severity="warning",
         concerns=[f"B = {boot}"], group=scope,
+        params={"resamples": boot, "beyond": beyond, "level": 100 * ci, "needed": needed,
+                "tail": tail},
         message=f"{boot} bootstrap resamples leave {beyond:g} draws beyond each limit of "
                 f"the {100 * ci:g}% percentile intervals; {needed} or more leave the "
                 f"{tail} a limit needs (set pls.bootstrap)")]

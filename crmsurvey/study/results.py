@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import InputError
 from ..questionnaire.schema import Text
@@ -65,12 +65,22 @@ class Diagnostic(_Section):
     message: str
     concerns: list[str] = Field(default_factory=list)
     group: Group = Field(default_factory=dict)
+    #: The named values its catalogue wording ``diagnostic:<code>`` is filled with.
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _plain_params(cls, value):
+        from ..diagnostics import _plain
+
+        return {k: _plain(v) for k, v in (value or {}).items()}
 
     @classmethod
     def of(cls, diagnostics, group: Group) -> list["Diagnostic"]:
         """The estimators' diagnostics, for ``group``."""
         return [cls(code=d.code, severity=d.severity, message=d.message,
-                    concerns=list(d.concerns), group=group) for d in diagnostics]
+                    concerns=list(d.concerns), group=group, params=dict(d.params))
+                for d in diagnostics]
 
 
 class Note(_Section):

@@ -172,13 +172,19 @@ def _predict(res, options, diagnostics: list, group):
     except InputError as exc:
         diagnostics.append(Diagnostic(code="predict_skipped", severity="info",
                                       message=f"PLSpredict not run: {exc.msg}",
-                                      concerns=[], group=group))
+                                      concerns=[], group=group, params={}))
         return None
     except (np.linalg.LinAlgError, ArithmeticError, ValueError) as exc:
         diagnostics.append(Diagnostic(code="predict_failed", severity="warning",
                                       message=f"PLSpredict failed: {type(exc).__name__}: "
-                                              f"{exc}", concerns=[], group=group))
+                                              f"{exc}", concerns=[], group=group,
+                                      params={}))
         return None
+
+
+#: The tests of the headline model a study's ``pls:`` section may ask for; a diagnostic
+#: ``<test>_skipped`` or ``<test>_failed`` says why one gave no result.
+PREDICTION_TESTS = ("cvpat", "copula")
 
 
 def _prediction_tests(res, options, diagnostics: list, group) -> dict:
@@ -190,6 +196,7 @@ def _prediction_tests(res, options, diagnostics: list, group) -> dict:
     runs = {"cvpat": lambda: cvpat(res, benchmark="both", folds=options.predict_folds or 10,
                                    repeats=options.predict_reps, seed=options.seed),
             "copula": lambda: copula_test(res)}
+    assert tuple(runs) == PREDICTION_TESTS
     out = {}
     for key, run in runs.items():
         if not getattr(options, key):
@@ -200,11 +207,12 @@ def _prediction_tests(res, options, diagnostics: list, group) -> dict:
         except InputError as exc:
             diagnostics.append(Diagnostic(code=f"{key}_skipped", severity="info",
                                           message=f"{name} not run: {exc.msg}", concerns=[],
-                                          group=group))
+                                          group=group, params={}))
         except (np.linalg.LinAlgError, ArithmeticError, ValueError) as exc:
             diagnostics.append(Diagnostic(code=f"{key}_failed", severity="warning",
                                           message=f"{name} failed: {type(exc).__name__}: "
-                                                  f"{exc}", concerns=[], group=group))
+                                                  f"{exc}", concerns=[], group=group,
+                                          params={}))
     return out
 
 
@@ -305,6 +313,7 @@ def _cbsem(spec, data: pd.DataFrame, unit: Unit, weights, o, items) -> CBSEMMode
         except (InputError, ArithmeticError, ValueError, np.linalg.LinAlgError) as exc:
             msg = exc.msg if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
             failed = Diagnostic(code="model_failed", severity="error", group=unit.group,
+                                params={},
                                 message=f"the CB-SEM model could not be estimated: {msg}")
             return CBSEMModel(group=unit.group, fit={}, estimates=[], r2=[], admissible=False,
                               diagnostics=[failed], notes=[], settings={}, disclosure=None,
@@ -413,7 +422,7 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
                 continue
             if isinstance(res, ModelFailure):  # this unit's problem, not the run's
                 diagnostics.append(Diagnostic(
-                    code="pls_failed", severity="error", group=u.group, concerns=[],
+                    code="pls_failed", severity="error", group=u.group, concerns=[], params={},
                     message=f"the PLS model of {group_label(u.group)} could not be "
                             f"estimated: {res.reason}"))
                 kept.append(u)  # its NPS, CSAT and item figures need no model
@@ -455,6 +464,7 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
     if target is not None and fits and staged:
         diagnostics.append(Diagnostic(
             code="drivers_skipped", severity="info", concerns=[], group=headline.group,
+            params={},
             message="importance–performance (IPMA) is not defined for models with "
                     "interaction terms or higher-order constructs; no drivers are ranked"))
     elif target is not None and fits:

@@ -128,6 +128,7 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
     for c in constant:
         diagnostics.append(Diagnostic(
             code="segments_describe_constant", severity="info", concerns=[c],
+            params={"item": c},
             message=f"segments.describe: {c!r} has "
                     f"{'no answers' if shown[c].notna().sum() == 0 else 'one value'} among "
                     f"the segmented respondents; it cannot describe the segments"))
@@ -172,7 +173,7 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
             except InputError as exc:
                 diagnostics.append(Diagnostic(code="segment_model_failed", severity="warning",
                                               message=f"segment {k}: {exc.msg}",
-                                              concerns=[str(k)]))
+                                              concerns=[str(k)], params={"segment": k}))
             else:
                 drivers = _drivers(res, target, outcomes)
                 r2 = {row.construct: float(row.r2) for row in res.r2.itertuples()}
@@ -180,7 +181,8 @@ def run_segments(study: Study, data: pd.DataFrame, overall, weights, bounds, spe
             diagnostics.append(Diagnostic(code="segment_too_small", severity="info",
                                           message=f"segment {k} has {int(inseg.sum())} "
                                                   f"respondents: its model is not fitted",
-                                          concerns=[str(k), str(int(inseg.sum()))]))
+                                          concerns=[str(k), str(int(inseg.sum()))],
+                                          params={"segment": k, "n": int(inseg.sum())}))
         rows.append(SegmentRow(
             segment=k, n=int(inseg.sum()), share=float(wk.sum() / wi.sum()),
             indices=ix, nps=nps_k, drivers=drivers, r2=r2,

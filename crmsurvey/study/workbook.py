@@ -1,7 +1,7 @@
 """tables.xlsx for people: one titled sheet per table in the results' language (titles,
 column headers and notes from the catalogue: ``sheet:``, ``column:`` and ``sheet_note:``
 keys in ``crmsurvey/locales/``),
-construct and group labels instead of codes, number formats instead of long floats,
+construct and group labels and worded codes (``cell:``) instead of codes, number formats instead of long floats,
 frozen header rows, a notes sheet with the settings — and the same bytes for the same
 results (fixed timestamps in the file and in its zip)."""
 from __future__ import annotations
@@ -26,21 +26,52 @@ _ONE_DECIMAL = {"index", "value", "value_a", "value_b", "difference", "ci_lower"
                 "se", "mean", "top2", "performance", "promoters", "passives", "detractors",
                 "nps", "csat"}
 _FIXED_TIME = _dt.datetime(2000, 1, 1)
+#: Columns whose values are crmsurvey's own codes, and the codes each can hold: a cell is
+#: worded by the catalogue's ``cell:<column>:<code>`` (lavaan's ``op`` and PLS's mode
+#: ``A``/``B`` are notation and stay).
+CODED: dict[str, tuple[str, ...]] = {
+    "quantity": ("index", "nps", "csat"),
+    "kind": ("groups", "change"),
+    "family": ("client", "pairs", "all_pairs", "change"),
+    "method": ("bonferroni", "holm"),
+    "test": ("percentile", "z"),
+    "micom": ("full", "partial", "none"),
+    "invariance": ("full", "partial", "none"),
+    "dropped_reason": ("listwise", "zero_weight"),
+    "missing_method": ("mean", "listwise", "fiml"),
+    "predictive_power": ("high", "medium", "low", "none"),
+    "decision": ("baseline", "supported", "not supported"),
+    "measure": ("nps", "csat", "srmr", "d_uls", "d_g", "chisq", "nfi"),
+    "model": ("pls", "cbsem", "configural", "metric", "scalar"),
+}
+#: Columns holding a list of construct codes (", "-joined).
+_CONSTRUCT_LISTS = {"priorities"}
 
 
-def _labelled(frame: pd.DataFrame, results: Results | None, lang: str) -> pd.DataFrame:
+def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
+              words: dict[str, str], name: str = "") -> pd.DataFrame:
     if results is None:
         return frame
     labels = {c: (v.get(lang) or v.get("*") or next(iter(v.values()), c))
               for c, v in results.model.labels.items()}
     levels = results.study.group_labels
+    groups = set(results.settings.groups) | {results.settings.waves}
     out = frame.copy()
     for col in out.columns:
         base = col.split(".")[-1]
         if base in _CONSTRUCT_COLUMNS:
             out[col] = out[col].map(lambda v: labels.get(v, v) if isinstance(v, str) else v)
-        elif base in levels:
-            names = {k: (v.get(lang) or v.get("*") or k) for k, v in levels[base].items()}
+        elif base in _CONSTRUCT_LISTS:
+            out[col] = out[col].map(lambda v: words["list_sep"].join(
+                labels.get(c, c) for c in v.split(", ")) if isinstance(v, str) and v else v)
+        elif base in CODED and col == base:
+            known = {c: words.get(f"cell:{base}:{c}", c) for c in CODED[base]}
+            out[col] = out[col].map(lambda v: known.get(v, v) if isinstance(v, str) else v)
+        elif base in levels or (name == "weighting" and base in groups):
+            names = {k: (v.get(lang) or v.get("*") or k)
+                     for k, v in levels.get(base, {}).items()}
+            if name == "weighting":  # the whole sample's rows
+                names.setdefault("all", words["all"])
             out[col] = out[col].map(lambda v: names.get(v, v) if isinstance(v, str) else v)
     return out
 
@@ -99,7 +130,7 @@ def workbook(tables: dict[str, pd.DataFrame], results: Results | None = None) ->
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, t in {**tables, "notes": _notes(results, words)}.items():
-            frame = _cells(_labelled(t, results, lang), escape_controls)
+            frame = _cells(_labelled(t, results, lang, words, name), escape_controls)
             title = words.get(f"sheet:{name}", name)[:31]
             frame.to_excel(xw, sheet_name=title, index=False)
             ws = xw.sheets[title]

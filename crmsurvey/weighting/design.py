@@ -49,6 +49,7 @@ from scipy import sparse
 
 from ..diagnostics import Diagnostic
 from ..errors import InputError
+from ..notes import short_list
 
 __all__ = ["Design", "DesignMeans", "survey_design", "design_means", "nps_values",
            "share_values", "bootstrap_scheme"]
@@ -117,13 +118,14 @@ class Design:
         if self.columns["strata"] is None:
             return [Diagnostic("lonely_psu", "the sample has a single cluster: its variance "
                                "cannot be estimated, so design-based standard errors are 0",
-                               concerns=("1",))]
+                               concerns=("1",), params={"n": 1, "strata": []})]
         names = ", ".join(map(str, self.lonely[:5])) + (", …" if len(self.lonely) > 5 else "")
         return [Diagnostic(
             "lonely_psu", f"{len(self.lonely)} stratum/strata of {self.columns['strata']!r} "
             f"have a single cluster ({names}): their variance cannot be estimated and is left "
             "out, so design-based standard errors may be too small; merge such strata with "
-            "a similar one", concerns=tuple(map(str, self.lonely)))]
+            "a similar one", concerns=tuple(map(str, self.lonely)),
+            params={"n": len(self.lonely), "strata": short_list(self.lonely, 5)})]
 
 
 def _column(data: pd.DataFrame, col: str, role: str) -> pd.Series:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..diagnostics import Diagnostic
 from ..errors import InputError
+from ..notes import short_list
 from .targets import Margin, code_key, column_codes, factor, margins_from, shown_code
 
 __all__ = ["TABLE_COLUMNS", "level_margins", "targets_per_level", "prepare_level",
@@ -117,20 +118,23 @@ def prepare_level(data: pd.DataFrame, d: np.ndarray, margins: list[Margin], leve
                 "weight_missing", f"{int((~present).sum())} respondent(s){where} have no "
                 f"value of {m.variable!r}: they keep their weight through its margin and "
                 "are left out of its shares", "info",
-                concerns(level, m.variable, str(int((~present).sum())))))
+                concerns(level, m.variable, str(int((~present).sum()))),
+                params={"n": int((~present).sum()), "variable": m.variable}))
         if stray:
             n_stray = int((present & (idx < 0)).sum())
             diags.append(Diagnostic(
                 "weight_uncovered", f"{n_stray} respondent(s){where} have a code of "
                 f"{m.variable!r} without a target ({', '.join(map(_label, stray[:5]))}): "
                 "they are treated as having no value", "warning",
-                concerns(level, m.variable, ", ".join(map(_label, stray[:5])))))
+                concerns(level, m.variable, ", ".join(map(_label, stray[:5]))),
+                params={"n": n_stray, "variable": m.variable,
+                        "codes": short_list(map(_label, stray), 5)}))
         empty = (base_tot <= 0) & (m.shares > 0)
         if empty.all() or known == 0:
             diags.append(Diagnostic(
                 "weight_target_empty", f"no respondent{where} has a value of "
                 f"{m.variable!r} with a target: that margin is left out", "warning",
-                concerns(level, m.variable)))
+                concerns(level, m.variable), params={"variable": m.variable}))
             continue
         p = m.shares.copy()
         if empty.any():
@@ -139,7 +143,8 @@ def prepare_level(data: pd.DataFrame, d: np.ndarray, margins: list[Margin], leve
                 "weight_target_empty", f"{m.variable} {', '.join(cats)}{where}: a target "
                 f"category with no respondents (target {m.shares[empty].sum():.1%}); the "
                 "other categories of the variable are raked to their targets rescaled to "
-                "add up to 1", "warning", concerns(level, m.variable, ", ".join(cats))))
+                "add up to 1", "warning", concerns(level, m.variable, ", ".join(cats)),
+                params={"variable": m.variable, "categories": cats}))
             p[empty] = 0.0
             p = p / p.sum()
         fit_margins.append((idx, p, k, m.variable))

@@ -312,7 +312,8 @@ def weigh(data: pd.DataFrame, targets: Mapping, *, method: Method = "rake",
     per_level = targets_per_level(data, targets, by)
     diags: list[Diagnostic] = [Diagnostic(
         "weight_target_empty", f"{by} {lv!r} has targets but no respondents", "info",
-        (str(lv),)) for lv in unused_levels(data, targets, by)]
+        (str(lv),), params={"variable": str(by), "categories": [str(lv)]})
+        for lv in unused_levels(data, targets, by)]
     weights = np.zeros(n)
     tables, groups = [], []
     for level, (rows, margins) in per_level.items():
@@ -340,12 +341,14 @@ def weigh(data: pd.DataFrame, targets: Mapping, *, method: Method = "rake",
                 f"largest margin error {res.max_error:.2g} after {res.iterations} "
                 f"iteration(s) (tolerance {tol:g})" + (
                     f"; the trimming bounds [{trim[0]:g}, {trim[1]:g}] may be too tight"
-                    if trim else ""), "warning", concerns(level, f"{res.max_error:.2g}")))
+                    if trim else ""), "warning", concerns(level, f"{res.max_error:.2g}"),
+                params={"error": res.max_error, "iterations": res.iterations}))
         if (w < 0).any():
             diags.append(Diagnostic(
                 "weight_negative", f"{int((w < 0).sum())} negative weight(s){where} from "
                 "linear calibration: give trim bounds, or rake instead", "warning",
-                concerns(level, str(int((w < 0).sum())))))
+                concerns(level, str(int((w < 0).sum()))),
+                params={"n": int((w < 0).sum())}))
     if by is not None:
         tables.insert(0, _whole_sample(data, weights, per_level))
     table = pd.concat(tables, ignore_index=True)[TABLE_COLUMNS]
@@ -358,7 +361,9 @@ def weigh(data: pd.DataFrame, targets: Mapping, *, method: Method = "rake",
                 "weight_deff_high", f"the weights' design effect is {row.deff:.2f}{where} "
                 f"(above {D.WEIGHT_DEFF_MAX:g}): the effective sample is {row.n_eff:.0f} of "
                 f"{row.n} — consider trim bounds or coarser targets", "warning",
-                concerns(row.by, f"{row.deff:.2f}")))
+                concerns(row.by, f"{row.deff:.2f}"),
+                params={"deff": row.deff, "limit": D.WEIGHT_DEFF_MAX, "n_eff": row.n_eff,
+                        "n": row.n}))
     named = variables or tuple(dict.fromkeys(m.variable for _, margins in per_level.values()
                                              for m in margins))
     out = Raking(method=method, variables=named,
