@@ -28,6 +28,11 @@ MARKERS = ["o", "s", "^", "D", "v", "P", "X", "h"]
 LINESTYLES = ["--", "-", (0, (5, 1.5, 1, 1.5)), ":", (0, (8, 2)), "-.", (0, (2, 1))]
 
 
+#: The size of the values printed in the dot plots (points at print size: the report
+#: never prints text under 7 pt).
+DOT_LABEL_PT = 7.5
+
+
 def series_styles(keys: Sequence[str]) -> dict[str, dict]:
     """One look per series for every chart of a report: colour, marker and line style
     from its position in ``keys`` (the whole sample first: grey and dashed), so a group
@@ -60,6 +65,27 @@ def _plt():
     return plt
 
 
+def _tick_digits(locs) -> int:
+    """The fewest decimals (0–4) that write every tick location exactly (0.1, 0.2 → 1)."""
+    locs = np.asarray(locs, dtype=float)
+    locs = locs[np.isfinite(locs)]
+    scale = max(1.0, float(np.abs(locs).max())) if len(locs) else 1.0
+    return next((d for d in range(5) if np.all(np.abs(locs - np.round(locs, d))
+                                               <= 1e-9 * scale)), 4)
+
+
+def _locale_ticks(ax, which: str = "xy") -> None:
+    """Write the numeric tick labels of ``ax`` (``which``: ``"x"``, ``"y"`` or both) as
+    the report writes numbers (:func:`crmsurvey._format.num` in the report's locale: a
+    decimal comma in ``de``), with as many decimals as the ticks need."""
+    from matplotlib.ticker import FuncFormatter
+
+    for name in which:
+        axis = ax.xaxis if name == "x" else ax.yaxis
+        axis.set_major_formatter(FuncFormatter(
+            lambda v, _pos, axis=axis: num(v, _tick_digits(axis.get_majorticklocs()))))
+
+
 def _svg(fig) -> str:
     import logging
 
@@ -79,8 +105,10 @@ def index_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, s
     colour and marker."""
     plt = _plt()
     styles = styles or series_styles(groups)
-    fig, ax = plt.subplots(figsize=(6.6, 0.36 * len(constructs) * max(1, len(groups)) ** 0.5
-                                    + 1.0))
+    # each construct's band holds its groups DOT_LABEL_PT apart (the printed values do not
+    # overlap); the report prints the chart at its own size (figure.tall, report.css)
+    band = max(0.3, max(1, len(groups)) * DOT_LABEL_PT * 1.05 / 0.7 / 72)
+    fig, ax = plt.subplots(figsize=(6.4, band * len(constructs) + 1.0))
     step = 0.7 / max(1, len(groups))
     lo_all, hi_all = 100.0, 0.0
     for g_i, g in enumerate(groups):
@@ -101,7 +129,7 @@ def index_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, s
         if len(groups) <= 6:  # values are compared here: print them (not for a crowd)
             for x, y, h in zip(xs, ys, hi):
                 ax.annotate(num(x, 1), (x + h, y), xytext=(3, 0), textcoords="offset points",
-                            ha="left", va="center", fontsize=6, color=look["color"])
+                            ha="left", va="center", fontsize=DOT_LABEL_PT, color=look["color"])
         lo_all = min(lo_all, min(np.subtract(xs, lo)))
         hi_all = max(hi_all, max(np.add(xs, hi)))
     ax.set_yticks(range(len(constructs)))
@@ -109,6 +137,7 @@ def index_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, s
     pad = max(2.0, (hi_all - lo_all) * 0.1)
     ax.set_xlim(max(0, lo_all - pad), min(100, hi_all + 2 * pad))  # room for the labels
     ax.grid(axis="x", color="#dddddd", lw=0.6)
+    _locale_ticks(ax, "x")
     ax.set_axisbelow(True)
     if len(groups) > 1:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(5, len(groups)),
@@ -160,11 +189,12 @@ def _bezier(p0, p2, rad: float, t: float) -> tuple[float, float]:
 def _free_spot(arrow, placed: list[tuple[float, float]], boxes: dict, bw: float, bh: float,
                lines: np.ndarray | None = None) -> tuple[float, float]:
     """Where along ``arrow`` (start, end, rad) a label overlaps no other label, no box and
-    no other arrow (``lines``: points along the other arrows): the midpoint if free, else
-    the nearest free fraction; the freest one otherwise."""
+    no other arrow (``lines``: points along the other arrows): the fraction nearest the
+    middle with room to spare around it (:data:`LABEL_ROOM`, so that two labels do not
+    crowd where arrows cross), else the nearest free one; the freest one otherwise."""
     start, end, rad = arrow
-    best, best_gap = None, -1.0
-    for t in (0.5, 0.42, 0.58, 0.34, 0.66, 0.27, 0.73, 0.2, 0.8):
+    best, best_gap, free = None, -1.0, None
+    for t in (0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8):
         x, y = _bezier(start, end, rad, t)
         gaps = [max(abs(x - px) / LABEL_W, abs(y - py) / LABEL_H) for px, py in placed]
         gaps += [max(abs(x - bx) / (bw / 2 + 0.14), abs(y - by) / (bh / 2 + 0.08))
@@ -173,17 +203,21 @@ def _free_spot(arrow, placed: list[tuple[float, float]], boxes: dict, bw: float,
             gaps.append(float(np.max(np.abs(lines - (x, y)) / (LABEL_W / 2, LABEL_H / 2),
                                      axis=1).min()))
         gap = min(gaps, default=9.0)
-        if gap >= 1.0:
+        if gap >= LABEL_ROOM:
             return x, y
+        if gap >= 1.0 and free is None:
+            free = (x, y)
         if gap > best_gap:
             best, best_gap = (x, y), gap
-    return best
+    return free or best
 
 
 #: Path diagram geometry: box width and the height arrows attach to; a coefficient
 #: label's half-extent (data units) for the overlap test.
 BOX_W, BOX_H = 1.0, 0.52
 LABEL_W, LABEL_H = 0.46, 0.24
+#: The clearance a label prefers (in label half-extents): half as much again as touching.
+LABEL_ROOM = 1.5
 
 
 def path_layout(names: Sequence[str], paths: list[dict]) -> dict:
@@ -234,7 +268,7 @@ def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
 
     lay = path_layout(names, paths)
     pos = lay["boxes"]
-    fig, ax = plt.subplots(figsize=(min(7.0, 1.3 * lay["width"] + 0.4), 4.4))
+    fig, ax = plt.subplots(figsize=(min(6.8, 1.3 * lay["width"] + 0.4), 4.4))
     names_drawn = []
     for n, (x, y) in pos.items():
         text = _wrap(labels.get(n, n))
@@ -247,7 +281,7 @@ def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
                                    va="center", fontsize=7.5, zorder=3, linespacing=1.0))
         if r2.get(n) is not None:
             ax.text(x, y - h / 2 + 0.05, r2_label.format(value=num(r2[n], 2)), ha="center", va="bottom",
-                    fontsize=6.8, color="#404040", zorder=3)
+                    fontsize=7.2, color="#404040", zorder=3)
     for (p, start, end, rad, sig), (mx, my) in zip(lay["arrows"], lay["labels"]):
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=9,
                                      lw=1.3 if sig else 0.9, ls="-" if sig else (0, (3, 2)),
@@ -272,7 +306,7 @@ def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
 NAME_ROOM = 0.88
 
 
-def _fit_names(fig, ax, texts: list, width: float, smallest: float = 6.0) -> None:
+def _fit_names(fig, ax, texts: list, width: float, smallest: float = 6.5) -> None:
     """Shrink the names, all to one size, until the widest is narrower than ``width``
     (data units), so that no name touches its box's edges."""
     ax.apply_aspect()
@@ -309,6 +343,7 @@ def ipma_chart(rows: list[dict], labels: dict[str, str], x_label: str, y_label: 
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
     ax.grid(color="#eeeeee", lw=0.6)
+    _locale_ticks(ax, "xy")
     return _svg(fig)
 
 
@@ -384,6 +419,7 @@ def nps_chart(rows: list[dict], group_labels: dict[str, str], names: tuple[str, 
     ax.set_yticks(ys)
     ax.set_yticklabels([group_labels.get(r["group"], r["group"]) for r in rows])
     ax.set_xlim(0, 100)
+    _locale_ticks(ax, "x")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, frameon=False)
     return _svg(fig)
 
@@ -407,6 +443,7 @@ def kano_chart(rows: list[dict], x_label: str, y_label: str) -> str:
                 va="top" if qy > 0.5 else "bottom", fontsize=14, color="#c9d6e3",
                 fontweight="bold")
     ax.set_xlim(0, 1)
+    _locale_ticks(ax, "xy")
     ax.set_ylim(0, 1)
     ax.set_xlabel(x_label)
     ax.set_ylabel(y_label)
@@ -460,6 +497,7 @@ def mean_chart(rows: list[dict], x_label: str) -> str:
     ax.set_yticklabels([r["label"] for r in rows])
     ax.set_xlabel(x_label)
     ax.grid(axis="x", color="#eeeeee", lw=0.6)
+    _locale_ticks(ax, "x")
     return _svg(fig)
 
 
@@ -485,6 +523,7 @@ def trend_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, s
     ax.set_xticks(x)
     ax.set_xticklabels(waves)
     ax.grid(axis="y", color="#eeeeee", lw=0.6)
+    _locale_ticks(ax, "y")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, frameon=False,
               fontsize=7.5)
     return _svg(fig)
@@ -524,6 +563,7 @@ def trend_panels(rows: list[dict], constructs: Sequence[str], labels: dict[str, 
         ax.set_xticklabels(waves, fontsize=7)
         ax.tick_params(axis="y", labelsize=7)
         ax.grid(axis="y", color="#eeeeee", lw=0.6)
+        _locale_ticks(ax, "y")
         ax.set_ylim(lo - 2, hi + 2)
     for k in range(len(constructs), nrow * ncol):
         axes[k // ncol][k % ncol].axis("off")

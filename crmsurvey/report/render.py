@@ -9,6 +9,7 @@ never the network and no other file.
 from __future__ import annotations
 
 import base64
+import math
 import os
 import re
 from pathlib import Path
@@ -68,7 +69,8 @@ def build_html(results: Results, *, lang: str | None = None, template_dir: Path 
         ctx = build_context(results, lang)
         ctx["logo"] = logo
         html = render_template(template_dir, "report.html.j2", ctx,
-                               {"num": num, "pval": pval, "pct": pct, "text": text_in})
+                               {"num": num, "pval": pval, "pct": pct, "text": text_in,
+                                "cover_title": cover_title})
     return _cjk_spacing(html)  # a no-op without full-width punctuation
 
 
@@ -90,17 +92,55 @@ def _cjk_spacing(html: str) -> str:
 #: point of a p-value (".067"); WeasyPrint breaks both (U+2060 WORD JOINER holds them)
 _GLUE = re.compile(r"(?<=\d[–—])(?=[\d−-])|(?<=[\s(]\.)(?=\d)")
 _TAGS = re.compile(r"(<style\b.*?</style>|<script\b.*?</script>|<[^>]*>)", re.S | re.I)
+#: ... nor inside a statistic's expression: the spaces around the relation of "p = .067",
+#: "n = 90" or "ρC ≥ 0.70" become no-break spaces (review: "(p / = .067)")
+_RELATION = re.compile(r"(?<!\s) (=|&lt;|&gt;|<|>|≤|≥|≈) (?=[-−+.\d])")
 
 
 def _glue_numbers(html: str) -> str:
     """``html`` with a word joiner where a line must not break inside a number (text
     only: tags, styles and scripts are left alone).
 
-    >>> _glue_numbers('<p style="margin: .5em">(0–6) (p = .067)</p>')
-    '<p style="margin: .5em">(0–\u20606) (p = .\u2060067)</p>'
+    >>> _glue_numbers('<p style="margin: .5em">(0–6) (p = .067; n &lt; 30)</p>')
+    '<p style="margin: .5em">(0–\u20606) (p\xa0=\xa0.\u2060067; n\xa0&lt;\xa030)</p>'
     """
     parts = _TAGS.split(html)
-    return "".join(x if k % 2 else _GLUE.sub("\u2060", x) for k, x in enumerate(parts))
+    return "".join(x if k % 2 else _RELATION.sub("\u00a0\\1\u00a0", _GLUE.sub("\u2060", x))
+                   for k, x in enumerate(parts))
+
+
+#: Where a Chinese title may break: at a space, after closing brackets and punctuation,
+#: before opening brackets (CJK text otherwise breaks between any two characters,
+#: inside a word: "…（三个品" / "牌）")
+_TITLE_BREAK = re.compile(r"\s+|(?<=[）」』】〕，、：；。！？])|(?=[（「『【〔])")
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+#: the cover title's size and the width of its line (report.css: 28 pt on 160 mm)
+TITLE_PT, TITLE_WIDTH_PT = 28.0, 160 / 25.4 * 72
+
+
+def cover_title(text: str | None):
+    """The cover's title as markup: a title with Chinese text in pieces that do not
+    break inside (``nw`` spans joined by zero-width spaces, where a line may break),
+    and a smaller size (``font-size``) when its longest piece would not fit one line.
+    Other titles are returned as they are (escaped), breaking at spaces.
+
+    >>> str(cover_title("中国顾客满意度指数示例（三个品牌）"))
+    '<span class="nw">中国顾客满意度指数示例</span>\u200b<span class="nw">（三个品牌）</span>'
+    >>> str(cover_title("A & B"))
+    'A &amp; B'
+    """
+    from markupsafe import Markup, escape
+
+    text = text or ""
+    if not _CJK.search(text):
+        return escape(text)
+    pieces = [p for p in _TITLE_BREAK.split(text) if p]
+    widest = max(sum(1.0 if _CJK.match(c) else 0.6 for c in p) for p in pieces)
+    spans = Markup("\u200b").join(Markup('<span class="nw">%s</span>') % p for p in pieces)
+    if widest * TITLE_PT <= 0.97 * TITLE_WIDTH_PT:
+        return spans
+    size = math.floor(10 * 0.97 * TITLE_WIDTH_PT / widest) / 10
+    return Markup('<span style="font-size: %spt">%s</span>') % (size, spans)
 
 
 def render_report(results: Results, outdir: Path, *, lang: str | None = None,

@@ -1,0 +1,337 @@
+"""The layout survives any study (issue 27 item 7): read from the PDF's text with its
+positions and printed sizes (pypdf), for every example study in both languages.
+
+- no heading in the bottom 12 % of a page without the block that follows it;
+- no body page under half full except before a chapter (the page-fill measure of
+  tests/test_study_shapes.py, here with the heading sizes read from the page);
+- no text under 7 pt at print size in charts (the dot plots' values were 4.6 pt),
+  path-box names excepted (≥ 6.5 pt, shrunk to fit their box);
+- no line break inside a statistic's expression ("p = .067", "n = 90");
+- a complaints block (heading, table and its note) on one page when it fits on one;
+- the Chinese cover title never breaks inside a word;
+- chart tick labels in the report locale's number format (decimal comma in ``de``).
+
+Every study is run once per session (English) and re-rendered in Chinese; what a check
+expects comes from the HTML (its headings) and the results, never from earlier output.
+"""
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+pypdf = pytest.importorskip("pypdf")
+
+ROOT = Path(__file__).resolve().parents[1]
+STUDIES = ["demo_ccsi", "example_file", "shape_single", "shape_waves", "shape_brands",
+           "shape_segments", "shape_many_brands"]
+LANGS = ("en", "zh-CN")
+#: A4 in points; the page's own margins (report.css: 22 mm top, 20 mm bottom)
+BOTTOM_MARGIN = 20 / 25.4 * 72
+TOP_MARGIN = 22 / 25.4 * 72
+
+
+@pytest.fixture(scope="session")
+def rendered(tmp_path_factory):
+    """{study: {lang: (html path, pdf path)}}: each example study run once in English and
+    re-rendered in Chinese from its results.json."""
+    from crmsurvey.pipeline import rerender, run
+
+    base = tmp_path_factory.mktemp("layout")
+    out = {}
+    for name in STUDIES:
+        en = run(ROOT / "studies" / f"{name}.yaml", base / name / "en", lang="en")
+        zh = base / name / "zh-CN"
+        shutil.copytree(en, zh)
+        rerender(zh, lang="zh-CN")
+        out[name] = {"en": (en / "report.html", en / "report.pdf"),
+                     "zh-CN": (zh / "report.zh-CN.html", zh / "report.zh-CN.pdf")}
+    return out
+
+
+# --- the PDF's text with positions -----------------------------------------------------
+
+def text_runs(page) -> list[tuple[float, float, float, str]]:
+    """Each text run of a page: (printed size in pt, x, y from the page's foot, text).
+    The size is the font size times the scale of the text and transformation matrices
+    (a chart scaled down on the page prints its text smaller)."""
+    out = []
+
+    def visit(text, cm, tm, _font, size):
+        if not text.strip():
+            return
+        a, b = tm[0] * cm[0] + tm[1] * cm[2], tm[0] * cm[1] + tm[1] * cm[3]
+        c, d = tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3]
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        out.append((size * math.sqrt(abs(a * d - b * c)), x, y, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return out
+
+
+def body_lines(page) -> list[tuple[float, str, float]]:
+    """The page's lines of body text, top to bottom: (y, text, largest size); the running
+    header and the page number (outside the page margins) left out."""
+    height = float(page.mediabox.height)
+    lines: dict[int, list] = {}
+    for size, x, y, text in text_runs(page):
+        if BOTTOM_MARGIN - 4 < y < height - TOP_MARGIN + 4:
+            lines.setdefault(round(y), []).append((x, text, size))
+    merged: list[list] = []
+    for y in sorted(lines, reverse=True):
+        runs = sorted(lines[y])
+        if merged and merged[-1][0] - y <= 1.5:  # one line split by rounding
+            merged[-1][1].extend(runs)
+            continue
+        merged.append([y, runs])
+    return [(y, re.sub(r"\s+", " ", " ".join(t for _, t, _ in sorted(runs))).strip(),
+             max(s for *_, s in runs)) for y, runs in merged]
+
+
+def headings(html_path: Path) -> set[str]:
+    """The text of every h1–h3 of the report's HTML, as the reader sees it."""
+    import html as html_lib
+
+    source = html_path.read_text(encoding="utf-8")
+    return {re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", "", h))).strip()
+            for h in re.findall(r"<h[123][^>]*>(.*?)</h[123]>", source, flags=re.S)}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s\u2060\xa0]+", "", text)
+
+
+def stranded_headings(pages, heads: set[str], foot: float = 0.12, first: int = 3) -> list:
+    """Headings set in the bottom ``foot`` share of a page without the block that follows
+    them: (page number, heading, lines below it). A heading is kept with what follows
+    when two lines or more of it (a sentence, a table's first rows) stand below it on
+    the page, or its block is one line and the next page begins with a heading.
+    ``pages`` are the body's pages, the first numbered ``first``."""
+    wanted = {_norm(h) for h in heads}
+    found = []
+    for k_page, page in enumerate(pages):
+        height = float(page.mediabox.height)
+        lines = body_lines(page)
+        for k, (y, text, size) in enumerate(lines):
+            if _norm(text) in wanted and size >= 11 and y < foot * height + BOTTOM_MARGIN:
+                below = len(lines) - k - 1
+                nxt = body_lines(pages[k_page + 1]) if k_page + 1 < len(pages) else []
+                ended = not nxt or (_norm(nxt[0][1]) in wanted and nxt[0][2] >= 11)
+                if below == 0 or (below == 1 and not ended):
+                    found.append((k_page + first, text, below))
+    return found
+
+
+def page_fill(page) -> float:
+    """The share of the page's height down to its lowest line of body text."""
+    lines = body_lines(page)
+    return 1 - lines[-1][0] / float(page.mediabox.height) if lines else 0.0
+
+
+def chapter_titles(html_path: Path) -> set[str]:
+    """The chapters (h1) of the report's HTML."""
+    import html as html_lib
+
+    source = html_path.read_text(encoding="utf-8")
+    return {_norm(html_lib.unescape(re.sub(r"<[^>]+>", "", h)))
+            for h in re.findall(r"<h1[^>]*>(.*?)</h1>", source, flags=re.S)}
+
+
+def short_pages(pages, chapters: set[str]) -> list:
+    """Body pages (after the contents) filled less than half way whose next page does
+    not begin with a chapter heading; the last page may be short."""
+    short = []
+    for k in range(2, len(pages) - 1):
+        if page_fill(pages[k]) >= 0.5:
+            continue
+        nxt = body_lines(pages[k + 1])
+        if not nxt or _norm(nxt[0][1]) not in chapters:
+            short.append((k + 1, round(page_fill(pages[k]), 2)))
+    return short
+
+
+# --- the rules, for every example study in both languages -------------------------------
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_no_heading_stranded_at_a_page_foot(rendered, study, lang):
+    html_path, pdf_path = rendered[study][lang]
+    pages = pypdf.PdfReader(str(pdf_path)).pages
+    assert stranded_headings(pages[2:], headings(html_path)) == [], (study, lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_no_body_page_under_half_full_but_before_a_chapter(rendered, study, lang):
+    html_path, pdf_path = rendered[study][lang]
+    pages = pypdf.PdfReader(str(pdf_path)).pages
+    assert short_pages(pages, chapter_titles(html_path)) == [], (study, lang)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_no_chart_text_under_seven_points(rendered, study, lang):
+    """Every text run of the body prints at 7 pt or more; the names in the path
+    diagram's boxes (shrunk to fit their box) at 6.5 pt or more."""
+    _, pdf_path = rendered[study][lang]
+    small = [(number, round(size, 2), text)
+             for number, page in enumerate(pypdf.PdfReader(str(pdf_path)).pages, start=1)
+             for size, _, _, text in text_runs(page) if size < 6.95]
+    assert [s for s in small if s[1] < 6.45] == [], (study, lang, small[:5])
+    # the 6.5–7 pt texts are path-box names: the construct labels of the model
+    assert all(not re.search(r"\d", text) for *_, text in small), (study, lang, small[:5])
+
+
+_EXPRESSION = re.compile(r"(?<![\w.])([pnN]|AVE|ρ[AC]?|R²|Q²|α|χ²)[ \xa0]([=<>≤≥])[ \xa0]"
+                         r"(−|-)?(\.?\d)")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_no_line_break_inside_a_statistic(rendered, study, lang):
+    """Each "p = .067" / "n = 90" of the HTML's text is set on one line of the PDF: the
+    text of every page, lines joined by a marker, never shows the marker inside one."""
+    import html as html_lib
+
+    html_path, pdf_path = rendered[study][lang]
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", html_path.read_text(encoding="utf-8")))
+    assert _EXPRESSION.search(text) or study == "shape_single", study  # there are some
+    broken = []
+    for number, page in enumerate(pypdf.PdfReader(str(pdf_path)).pages, start=1):
+        joined = "¶".join(line for _, line, _ in body_lines(page))
+        broken += [(number, m.group(0)) for m in re.finditer(
+            r"(?<![\w.])(p|n|AVE|ρ[AC]?|R²|α)[ \xa0]?¶[ \xa0]?[=<>≤≥]"
+            r"|(?<![\w.])(p|n|AVE|ρ[AC]?|R²|α)[ \xa0]?[=<>≤≥][ \xa0]?¶[ \xa0]?[−-]?\.?\d",
+            joined)]
+    assert broken == [], (study, lang, broken)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_complaints_block_on_one_page(rendered, study, lang):
+    """The complaints heading, its table and the table's note share a page (the block
+    is shorter than a page)."""
+    from crmsurvey.report.i18n import strings
+
+    html_path, pdf_path = rendered[study][lang]
+    title = strings(lang)["complaints_title"]
+    if title not in html_path.read_text(encoding="utf-8"):
+        pytest.skip("no complaints in this study")
+    pages = pypdf.PdfReader(str(pdf_path)).pages
+    start = next(k for k, p in enumerate(pages[2:], start=2)
+                 if any(_norm(line) == _norm(title) for _, line, _ in body_lines(p)))
+    lines = [line for _, line, _ in body_lines(pages[start])]
+    after = lines[[_norm(x) for x in lines].index(_norm(title)):]
+    assert len(after) >= 6, (study, lang, after)  # heading, intro, header, rows
+
+
+def test_relations_are_glued_in_the_pdf_source():
+    """The PDF's HTML holds no-break spaces around a relation before a number, and only
+    in text (an attribute keeps its spaces)."""
+    from crmsurvey.report.render import _glue_numbers
+
+    out = _glue_numbers('<p title="a = 1">(p = .067), n = 90, ρC ≥ 0.70, x = y</p>')
+    assert 'title="a = 1"' in out
+    assert "p\xa0=\xa0.\u2060067" in out and "n\xa0=\xa090" in out and "ρC\xa0≥\xa00.70" in out
+    assert "x = y" in out  # not before a number: left alone
+
+
+# --- the Chinese cover title -----------------------------------------------------------
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_chinese_cover_title_breaks_at_no_word(rendered, study):
+    """Each line of the Chinese cover's title is whole words of the title: the title
+    breaks only where its text has a break opportunity the template marks (a space, or
+    a <wbr> between words), never inside a word."""
+    import html as html_lib
+
+    html_path, pdf_path = rendered[study]["zh-CN"]
+    source = html_path.read_text(encoding="utf-8")
+    title = re.search(r'<h1 class="title">(.*?)</h1>|<div class="title">(.*?)</div>',
+                      source, flags=re.S)
+    raw = next(g for g in title.groups() if g is not None)
+    pieces = [_norm(html_lib.unescape(re.sub(r"<[^>]+>", "", p)))
+              for p in re.split(r"<wbr\s*/?>|\s+", raw) if p.strip()]
+    cover = pypdf.PdfReader(str(pdf_path)).pages[0]
+    lines = [_norm(t) for _, t, size in body_lines(cover) if size >= 20]
+    assert "".join(lines) == "".join(pieces)
+    # every line ends where a piece ends
+    ends, at = set(), 0
+    for p in pieces:
+        at += len(p)
+        ends.add(at)
+    at = 0
+    for line in lines[:-1]:
+        at += len(line)
+        assert at in ends, (study, lines)
+
+
+# --- tick labels in the report's locale ----------------------------------------------------
+
+def _svgs(html: str) -> list[str]:
+    import base64
+
+    return [base64.b64decode(b).decode("utf-8")
+            for b in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)]
+
+
+def _ticks(svg: str) -> list[str]:
+    """The tick labels of a matplotlib SVG (texts inside its xtick_/ytick_ groups)."""
+    out = []
+    for block in re.findall(r'<g id="[xy]tick_\d+">(.*?)</g>\s*</g>', svg, flags=re.S):
+        out += re.findall(r"<text[^>]*>([^<]*)</text>", block)
+    return out
+
+
+def test_chart_ticks_follow_the_locale_in_a_new_language(rendered, tmp_path, monkeypatch):
+    """A ``de`` catalogue (the source text copied, as a translator starts) renders the
+    example study's charts with German tick labels: a decimal comma, the same digits as
+    the English ones."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    from crmsurvey import _catalogue
+    from crmsurvey.report.render import build_html
+    from crmsurvey.study.results import load_results
+
+    locales = Path(_catalogue.LOCALES_DIR)
+    shutil.copy(locales / "messages.pot", tmp_path / "messages.pot")
+    with open(locales / "messages.pot", "rb") as f:
+        source = read_po(f)
+    cat = Catalog(locale="de")
+    for m in source:
+        if m.id:
+            cat.add(m.id, m.id, context=m.context, flags=m.flags)
+    with open(tmp_path / "de.po", "wb") as f:
+        write_po(f, cat)
+    monkeypatch.setattr(_catalogue, "LOCALES_DIR", tmp_path)
+    html_en, _ = rendered["example_file"]["en"]
+    results = load_results(html_en.parent / "results.json")
+    ticks = {lang: [t for svg in _svgs(build_html(results, lang=lang)) for t in _ticks(svg)]
+             for lang in ("en", "de")}
+    assert len(ticks["de"]) == len(ticks["en"]) > 20
+    decimals = [t for t in ticks["en"] if re.fullmatch(r"[−-]?\d+\.\d+", t)]
+    assert decimals  # the IPMA's importance axis: 0.00, 0.05, ...
+    assert [t for t in ticks["de"] if re.fullmatch(r"[−-]?\d+\.\d+", t)] == []
+    assert [t.replace(",", ".") for t in ticks["de"]] == ticks["en"]
+
+
+def test_tick_labels_take_the_decimals_the_ticks_need():
+    from crmsurvey._format import number_locale
+    from crmsurvey.report import charts
+
+    assert charts._tick_digits([0, 0.05, 0.1]) == 2
+    assert charts._tick_digits([60, 65, 70]) == 0
+    rows = [{"construct": "A", "importance": 0.12, "performance": 70.0},
+            {"construct": "B", "importance": 0.31, "performance": 64.5}]
+    with number_locale("de"):
+        svg = charts.ipma_chart(rows, {}, "x", "y")
+    ticks = _ticks(svg)
+    assert any("," in t for t in ticks) and not any("." in t for t in ticks), ticks
