@@ -6,9 +6,7 @@ finding's preconditions hold, and every number in the executive summary appears 
 body — inside the very table its link points to."""
 from __future__ import annotations
 
-import html
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -21,55 +19,12 @@ from crmsurvey.simulation import SimulationSettings
 from crmsurvey.study.impacts import importance_draws, unstandardised_effects
 from crmsurvey.study.story import REQUIREMENTS, STEP, holds, market_shares
 
+from ._report_text import summary_problems, text_of as _text
+from ._studies import study_run
+
 ROOT = Path(__file__).resolve().parents[1]
 
-# --- the summary's numbers against the body (also used by tests/test_study_shapes.py) ---
-
-_NUM = re.compile(r"(?<![A-Za-z0-9_.])[-−]?\d+\.\d+%?")  # (CJK text runs into numbers: 78.3对72.4)
-
-
-def _text(fragment: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", " ", fragment))
-
-
-def _magnitude(x: str) -> str:
-    return x.replace("−", "-").lstrip("-").rstrip("%")
-
-
-def _element(doc: str, ident: str) -> str | None:
-    m = re.search(r'<(\w+)[^>]*\bid="%s"[^>]*>' % re.escape(ident), doc)
-    if m is None:
-        return None
-    return doc[m.end():doc.index(f"</{m.group(1)}>", m.end())]
-
-
-def summary_problems(doc: str) -> list[tuple]:
-    """Every decimal number of the executive summary must appear in the rest of the
-    report (as a magnitude: "behind by 8.0" is the body's "-8.0"), and every linked one in
-    the element its link points to. Interval levels (``<span class="level">``) are
-    settings, not figures."""
-    doc = re.sub(r'<span class="level">.*?</span>', "", doc)
-    start = doc.index('<h1 id="summary">')
-    end = doc.index("</section>", start)
-    summary, body = doc[start:end], doc[:start] + doc[end:]
-    in_body = {_magnitude(x) for x in _NUM.findall(_text(body))}
-    problems = [("not in the body", x) for x in _NUM.findall(_text(summary))
-                if _magnitude(x) not in in_body]
-    links = re.findall(r'<a class="ref" href="#([^"]+)">(.*?)</a>', summary)
-    for ref, inner in links:
-        target = _element(body, ref)
-        if target is None:
-            problems.append(("no element", ref))
-            continue
-        there = {_magnitude(y) for y in _NUM.findall(_text(target))}
-        problems += [("not in #" + ref, y) for y in _NUM.findall(_text(inner))
-                     if _magnitude(y) not in there]
-    if not links:
-        problems.append(("no link", ""))
-    # a gap is said as a magnitude: never "behind … by -15.8"
-    problems += [("double negative", m) for m in
-                 re.findall(r"(?:by|behind|落后|相差)\s*[-−]\d+\.\d", _text(summary))]
-    return problems
+# (the summary's numbers against the body: tests/_report_text.py, summary_problems)
 
 
 # --- the bootstrap draws of the importances -------------------------------------------
@@ -179,16 +134,9 @@ report:
 
 @pytest.fixture(scope="module")
 def story_run(tmp_path_factory):
-    from crmsurvey.pipeline import rerender, run
-
-    base = tmp_path_factory.mktemp("story")
-    (base / "study.yaml").write_text(STUDY, encoding="utf-8")
-    en = run(base / "study.yaml", base / "en", lang="en")
-    shutil.copytree(en, base / "zh-CN")
-    rerender(base / "zh-CN", lang="zh-CN")
-    return load_results(en / "results.json"), {
-        "en": (en / "report.html").read_text(encoding="utf-8"),
-        "zh-CN": (base / "zh-CN" / "report.zh-CN.html").read_text(encoding="utf-8")}
+    """The study run once per session (tests/_studies.py): (results, {lang: html})."""
+    done = study_run(tmp_path_factory, "story", STUDY)
+    return done.results(), done.pages()
 
 
 @pytest.mark.slow

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from html.parser import HTMLParser
 from itertools import combinations
 from pathlib import Path
@@ -30,23 +29,27 @@ LANGS = ("en", "zh-CN")
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def shapes(tmp_path_factory):
-    """Each example study run once (English) and re-rendered in Chinese from its
-    results.json: {study: {lang: (html text, pdf path, results dict, folder)}}."""
-    from crmsurvey.pipeline import rerender, run
+class _Shapes(dict):
+    """{study: {lang: (html path, pdf path, results dict, folder)}}, each study run on
+    first use (tests/conftest.py: ``bundled_runs``, once per session for all workers)."""
 
-    base = tmp_path_factory.mktemp("shapes")
-    out = {}
-    for key, name in STUDIES.items():
-        en = run(ROOT / "studies" / name, base / key / "en", lang="en")
-        zh = base / key / "zh-CN"
-        shutil.copytree(en, zh)
-        rerender(zh, lang="zh-CN")
-        results = json.loads((en / "results.json").read_text(encoding="utf-8"))
-        out[key] = {"en": (en / "report.html", en / "report.pdf", results, en),
-                    "zh-CN": (zh / "report.zh-CN.html", zh / "report.zh-CN.pdf", results, zh)}
-    return out
+    def __init__(self, runs):
+        super().__init__()
+        self._runs = runs
+
+    def __missing__(self, key):
+        done = self._runs[STUDIES[key].removesuffix(".yaml")]
+        results = done.results_dict()
+        self[key] = {lang: (done.html_path(lang), done.pdf_path(lang), results,
+                            done.folder(lang)) for lang in LANGS}
+        return self[key]
+
+
+@pytest.fixture(scope="session")
+def shapes(bundled_runs):
+    """Each example study run once (English) and re-rendered in Chinese from its
+    results.json: {study: {lang: (html path, pdf path, results dict, folder)}}."""
+    return _Shapes(bundled_runs)
 
 
 def _pdf_text(path: Path) -> tuple[str, int]:
@@ -372,8 +375,8 @@ def test_twenty_brands_test_the_client_family_and_every_pair(shapes):
 @pytest.mark.parametrize("study", list(STUDIES))
 def test_summary_numbers_are_in_the_body_and_link_there(shapes, study, lang):
     """Every number of the executive summary appears in the body, and each linked one
-    in the table its link points to (tests/test_story.py: summary_problems)."""
-    from tests.test_story import summary_problems
+    in the table its link points to (tests/_report_text.py: summary_problems)."""
+    from ._report_text import summary_problems
 
     html_path, *_ = shapes[study][lang]
     assert summary_problems(html_path.read_text(encoding="utf-8")) == []
