@@ -219,3 +219,196 @@ def _tiny_results(lang: str):
         model=SimpleNamespace(labels=labels), settings=settings, weighting=None,
         study=SimpleNamespace(id="tiny", language=lang,
                               group_labels={"brand": {"A": {"en": "A", "zh-CN": "甲"}}}))
+
+
+# --- no catalogue entry that nothing uses ---------------------------------------------------
+
+#: Namespaces whose keys are made from code constants and checked against them exactly:
+#: ``diagnostic:<code>`` (the codes the package makes, read above), ``note:<code>``
+#: (crmsurvey.notes.CODES and the Disclosure codes), ``cell:<column>:<code>``
+#: (crmsurvey.study.workbook.CODED).
+_EXACT = ("diagnostic:", "note:", "cell:")
+
+
+def _used_in_source() -> tuple[set[str], list[re.Pattern], list[set[str]]]:
+    """What the code and the templates ask the catalogue for: string constants (Python,
+    read with ast; templates: ``t.key``/``w.key`` and quoted words), the patterns of keys
+    built at run time — an f-string with a literal head (``f"micom_status_{x}"``), a head
+    ending in ``_`` joined to a variable (``"term_" ~ term``, ``"x_" + y``) — and each
+    file's constants (a key may be two of one file's constants joined, the second
+    starting with ``_``: ``"current_intro" + "_noclient"``)."""
+    import ast
+
+    from tests.test_notes_coded import PACKAGE
+
+    root = PACKAGE.parent
+    constants: set[str] = set()
+    patterns: list[re.Pattern] = []
+    per_file: list[set[str]] = []
+    for path in PACKAGE.rglob("*.py"):
+        mine: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                mine.add(node.value)
+            elif isinstance(node, ast.JoinedStr) and node.values and isinstance(
+                    node.values[0], ast.Constant) and len(node.values[0].value) >= 3 \
+                    and not node.values[0].value.startswith(_EXACT):
+                patterns.append(re.compile("".join(
+                    re.escape(v.value) if isinstance(v, ast.Constant) else "[A-Za-z0-9_ ]+"
+                    for v in node.values)))
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add) and isinstance(
+                    node.left, ast.Constant) and isinstance(node.left.value, str) \
+                    and node.left.value.endswith("_"):
+                patterns.append(re.compile(re.escape(node.left.value) + "[A-Za-z0-9_]+"))
+        per_file.append(mine)
+        constants |= mine
+    for path in [*(root / "reports").rglob("*.j2"), *PACKAGE.rglob("*.j2")]:
+        text = path.read_text(encoding="utf-8")
+        mine = set(re.findall(r"\b[tw]\.([A-Za-z_][A-Za-z0-9_]*)", text))
+        mine |= set(re.findall(r'"([A-Za-z_:][A-Za-z0-9_: ]*)"', text))
+        mine |= set(re.findall(r"'([A-Za-z_:][A-Za-z0-9_: ]*)'", text))
+        patterns += [re.compile(re.escape(head) + "[A-Za-z0-9_]+")
+                     for head in re.findall(r'["\']([a-z_]+_)["\']\s*~', text)]
+        per_file.append(mine)
+        constants |= mine
+    return constants, patterns, per_file
+
+
+def _joined(key: str, per_file: list[set[str]]) -> bool:
+    for mine in per_file:
+        for i in range(1, len(key)):
+            head, tail = key[:i], key[i:]
+            if not (tail.startswith("_") and head in mine):
+                continue
+            if tail in mine or any(tail[j] == "_" and tail[:j] in mine and tail[j:] in mine
+                                   for j in range(2, len(tail))):
+                return True
+    return False
+
+
+def test_no_catalogue_entry_is_unused():
+    """Every key of the English source is asked for somewhere (a static scan of
+    crmsurvey/ and reports/); the namespaces built from code constants are checked
+    against those constants exactly."""
+    from crmsurvey import notes as N
+    from crmsurvey.study.workbook import CODED
+    from tests.test_notes_coded import _disclosure_codes
+
+    constants, patterns, per_file = _used_in_source()
+    made = {c for where, code, _ in _diagnostics_made() for c in _codes(code, [])}
+    exact = {f"diagnostic:{c}" for c in made} | {"diagnostic_in_group"}
+    exact |= {f"note:{c}" for c in (*N.CODES, *_disclosure_codes())}
+    exact |= {f"cell:{col}:{c}" for col, codes in CODED.items() for c in codes}
+
+    def used(key: str) -> bool:
+        if key.startswith(_EXACT):
+            return key in exact
+        if key in constants or any(p.fullmatch(key) for p in patterns) \
+                or _joined(key, per_file):
+            return True
+        space, _, sub = key.rpartition(":")  # finding:, instrument:, sheet: … by sub-key
+        return bool(space) and (sub in constants or any(p.fullmatch(sub) for p in patterns)
+                                or _joined(sub, per_file))
+
+    unused = sorted(k for k in catalogue("en") if not used(k))
+    assert unused == [], unused
+    # the check can fail: a key nothing asks for is found
+    assert not used("finding:nps_first") and not used("diagnostic:improper_loading")
+
+
+def test_every_catalogue_holds_the_same_keys():
+    """A key removed from the source is removed from every translation too."""
+    from crmsurvey._catalogue import LOCALES_DIR, _read
+
+    source = set(_read(LOCALES_DIR / "messages.pot"))
+    for path in LOCALES_DIR.glob("*.po"):
+        assert set(_read(path)) == source, (path.name, set(_read(path)) ^ source)
+
+
+# --- a small study: group names and level names in the report's language ---------------------
+
+def _study_file(root) -> "Path":
+    """Two brands (simulated here), no resamples, their names and the group item's name
+    given per language in the study."""
+    from pathlib import Path
+
+    import crmsurvey as cs
+
+    q = cs.load_questionnaire("ccsi")
+    df = cs.simulate(q, 160, seed=12, groups={"brand": ["North Co", "South Co"]})
+    root = Path(root)
+    df.to_csv(root / "answers.csv", index=False)
+    (root / "study.yaml").write_text(
+        "id: names_study\n"
+        "title: {en: Names study, zh-CN: 名称研究}\n"
+        "questionnaire: ccsi\n"
+        "data: [{path: answers.csv}]\n"
+        "groups: [brand]\nmin_group_size: 30\n"
+        "compare: {permutations: 100, bootstrap: 100, seed: 1, invariance: false}\n"
+        "pls: {bootstrap: 0, seed: 1, fit_test: 0, predict_folds: 0}\n"
+        "ipma_target: LOY\n"
+        "report:\n"
+        "  language: en\n"
+        "  group_names: {brand: {en: Company, zh-CN: 公司}}\n"
+        "  group_labels:\n"
+        "    brand:\n"
+        "      North Co: {en: North Co, zh-CN: 北方公司}\n"
+        "      South Co: {en: South Co, zh-CN: 南方公司}\n", encoding="utf-8")
+    return root / "study.yaml"
+
+
+@pytest.fixture(scope="module")
+def names_study(tmp_path_factory):
+    from crmsurvey.report.render import build_html
+    from crmsurvey.study.load import load_study
+    from crmsurvey.study.run import run_study
+
+    root = tmp_path_factory.mktemp("names")
+    results = run_study(load_study(_study_file(root))).results
+    return results, {lang: build_html(results, lang=lang) for lang in ("en", "zh-CN")}
+
+
+def _visible(page: str) -> str:
+    import html
+
+    page = re.sub(r"(?s)<(style|script)\b.*?</\1>", " ", page)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_group_item_and_levels_named_in_the_report_language(names_study, lang):
+    """The comparisons heading names the group item by the study's group_names (not the
+    questionnaire's "Brand rated"); the Chinese report names the brands only by their
+    Chinese labels."""
+    results, pages = names_study
+    t = catalogue(lang)
+    text = _visible(pages[lang])
+    name = {"en": "Company", "zh-CN": "公司"}[lang]
+    assert results.comparisons, "the study compares the two brands"
+    assert t["index_differences"].format(group=name) in text
+    assert t["index_differences"].format(group="Brand rated") not in text
+    if lang == "zh-CN":
+        assert "北方公司" in text and "南方公司" in text
+        assert "North Co" not in text and "South Co" not in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_report_prints_diagnostics_from_the_catalogue(names_study, lang):
+    """Each diagnostic the run stored is printed as its catalogue wording in the report's
+    language — in English too, where the estimator's own message is not shown."""
+    from crmsurvey.report.render import build_html
+    from crmsurvey.study.results import Diagnostic as Record
+
+    results, _ = names_study
+    extra = Record(code="construct_corr_high", severity="warning",
+                   message="constructs SAT and LOY correlate 0.961 (above 0.95)",
+                   group={"brand": "North Co"}, concerns=["SAT", "LOY"],
+                   params={"first": "SAT", "second": "LOY", "corr": 0.961, "limit": 0.95})
+    shown = results.model_copy(update={"diagnostics": [*results.diagnostics, extra]})
+    text = _visible(build_html(shown, lang=lang))
+    for d in shown.diagnostics:
+        assert diagnostic_text(d, lang) in text, (lang, d.code)
+        if d.message != diagnostic_text(d, lang):
+            assert d.message not in text, (lang, d.code)

@@ -104,7 +104,8 @@ def load_study(path: str | Path, *, root: str | Path | None = None) -> Study:
 
 #: Where a study shows text to readers (a title or a label), by the start of its place.
 _DISPLAY = (("title",), ("report", "title"), ("report", "subtitle"), ("report", "client"),
-            ("report", "author"), ("report", "group_labels"), ("fieldwork",))
+            ("report", "author"), ("report", "group_labels"), ("report", "group_names"),
+            ("fieldwork",))
 
 
 def _texts(data, loc: tuple = ()):
@@ -233,10 +234,11 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path,
             raise m.error(f"market_weights item {g!r} is not one of the study's groups",
                           ("report", "market_weights", g), key=True,
                           hint="groups: " + ", ".join(x for x in d.groups if x != d.waves))
-    for g in d.report.group_labels:
-        if g not in d.groups and g != d.waves:
-            raise m.error(f"group_labels item {g!r} is not one of the study's groups",
-                          ("report", "group_labels", g), key=True)
+    for field in ("group_labels", "group_names"):
+        for g in getattr(d.report, field):
+            if g not in d.groups and g != d.waves:
+                raise m.error(f"{field} item {g!r} is not one of the study's groups",
+                              ("report", field, g), key=True)
     a = d.analytics
     items_or_constructs = set(q.items) | set(constructs)
     if a.typology is not None:

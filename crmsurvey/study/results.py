@@ -145,6 +145,7 @@ class StudyInfo(_Section):
     questionnaire: dict[str, Any]
     fieldwork: dict[str, Any] | None = None
     group_labels: dict[str, dict[str, Text]] = Field(default_factory=dict)
+    group_names: dict[str, Text] = Field(default_factory=dict)
 
 
 class Settings(_Section):

@@ -582,7 +582,7 @@ def _study_info(study: Study, language: str | None) -> StudyInfo:
                      language=language or d.report.language, languages=list(q.languages),
                      sections=list(d.report.sections),
                      fieldwork=d.fieldwork.model_dump() if d.fieldwork else None,
-                     group_labels=d.report.group_labels,
+                     group_labels=d.report.group_labels, group_names=d.report.group_names,
                      questionnaire={"id": q.id, "version": str(q.definition.version),
                                     "title": q.definition.title})
 

@@ -220,6 +220,9 @@ class ReportOptions(_Strict):
     market_weights: dict[str, dict[str, float]] | None = None
     #: display names of group levels per language: {brand: {Brand A: {zh-CN: 品牌甲}}}
     group_labels: dict[str, dict[str, Text]] = Field(default_factory=dict)
+    #: display name of each group item per language, for headings ({brand: {en: Brand,
+    #: zh-CN: 品牌}}); default: the item's text in the questionnaire
+    group_names: dict[str, Text] = Field(default_factory=dict)
     logo: str | None = None  # file relative to the study file
     template: str | None = None  # folder relative to the study file (default: bundled)
     sections: list[Literal[SECTIONS]] = Field(default_factory=lambda: list(SECTIONS))  # type: ignore[valid-type]
