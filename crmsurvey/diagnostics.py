@@ -14,6 +14,7 @@ something done that the reader should know.
 from __future__ import annotations
 
 import os
+import string
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -71,6 +72,25 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+class _Numbers(string.Formatter):
+    """``str.format`` whose numbers take the locale's decimal and minus sign (inside
+    :func:`crmsurvey._format.number_locale`, as a report is rendered), and never show a
+    sign when they round to zero (``0.000``, not ``-0.000``)."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        text = super().format_field(value, format_spec)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return text
+        from ._format import _local
+
+        if text.startswith("-") and not any(c in "123456789" for c in text):
+            text = text[1:]
+        return _local(text)
+
+
+_NUMBERS = _Numbers()
+
+
 def diagnostic_text(diagnostic: Any, lang: str = "en") -> str:
     """The wording of ``diagnostic`` (a :class:`Diagnostic`, its record in the results,
     or a mapping with ``code``, ``params`` and ``message``) in ``lang``: the catalogue
@@ -90,8 +110,8 @@ def diagnostic_text(diagnostic: Any, lang: str = "en") -> str:
               for k, v in params.items()}
     template = t.get(f"diagnostic:{code}")
     try:
-        text = template.format(**filled)
-    except (AttributeError, KeyError, IndexError, ValueError):
+        text = _NUMBERS.format(template, **filled)
+    except (AttributeError, KeyError, IndexError, ValueError, TypeError):
         return str(get("message") or code)
     if params.get("in_group") is not None:
         text = t["diagnostic_in_group"].format(group=params["in_group"], text=text)

@@ -412,3 +412,14 @@ def test_report_prints_diagnostics_from_the_catalogue(names_study, lang):
         assert diagnostic_text(d, lang) in text, (lang, d.code)
         if d.message != diagnostic_text(d, lang):
             assert d.message not in text, (lang, d.code)
+
+
+def test_diagnostic_numbers_follow_the_locale_and_lose_a_zero_sign():
+    from crmsurvey._format import number_locale
+
+    d = Diagnostic("heywood", "m", "error", params={"variable": "x1", "value": -0.0004})
+    assert "(0.000," in d.text("en")  # rounds to zero: no sign
+    h = Diagnostic("heywood", "m", "error", params={"variable": "x1", "value": -0.25})
+    with number_locale("de"):
+        assert "(−0,250," in h.text("en") or "(-0,250," in h.text("en")
+    assert "(-0.250," in h.text("en")
