@@ -512,10 +512,10 @@ def _item_scores(x: _Ctx, group: Group) -> dict[str, float]:
     return out
 
 
-def _item_means(x: _Ctx, group: Group) -> dict[str, float]:
-    """Each rated question's mean on its own scale in ``group`` (as the question-level
-    table prints it)."""
-    return {r.item: r.mean for r in x.r.items
+def _item_means(x: _Ctx, group: Group) -> dict[str, tuple]:
+    """Each rated question's mean on its own scale and its top-2 share in ``group`` (the
+    figures of the question-level table)."""
+    return {r.item: (r.mean, r.top2) for r in x.r.items
             if r.group == group and not r.pooled and r.mean is not None}
 
 
@@ -551,13 +551,17 @@ def _recommendations(x: _Ctx) -> list[Recommendation]:
     rival_raw = {group_key(g): _item_means(x, g) for g in x.competitors}
 
     def beaten(item: str) -> bool:
-        """Below the best competitor at the question, in the printed figures of both
-        the actions table (0–100) and the question-level table (the item's own scale)."""
+        """Below the best competitor at the question as the report prints it: the mean
+        in the actions table (0–100) and in the question-level table (the item's own
+        scale), and not ahead on the question's top-2 share there either."""
         g, v = best(item)
         if not rivals:
             return True
-        return g is not None and _below(mine[item], v) \
-            and _below(raw.get(item), rival_raw[group_key(g)].get(item))
+        if g is None or item not in raw or item not in rival_raw[group_key(g)]:
+            return False
+        (m, top), (m2, top2) = raw[item], rival_raw[group_key(g)][item]
+        ahead = top is not None and top2 is not None and round(top) > round(top2)
+        return _below(mine[item], v) and _below(m, m2) and not ahead
     # most important first; a construct's questions share its importance, and among
     # them the lowest-scoring comes first
     qualify = [i for i in sorted(levers, key=lambda i: (-i.importance, mine[i.item]))
