@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from crmsurvey.report.i18n import sentences
+from crmsurvey.report.i18n import sentences, strings
 from crmsurvey.study.results import Difference
 from crmsurvey.study.story import _at_most, _changes, _Ctx, _scores
 
@@ -193,3 +193,136 @@ def test_micom_rejects_about_five_percent_under_invariance():
     # binomial(72, .05): P(X > 9) < 0.01
     assert fails <= 9, f"{fails} of {tests} rejected"
 
+
+
+# --- rendered: a brands × waves study in both languages ----------------------------------
+
+STUDY = """\
+id: claims
+title: Claims
+questionnaire: ccsi
+data:
+  - simulate:
+      n: 240
+      seed: 27
+      groups: {brand: [A, B, C], wave: ["2025", "2026"]}
+exclude: [duplicate, screened_out, attention, speeder]
+groups: [brand]
+waves: wave
+compare: {permutations: 200, bootstrap: 200, seed: 3, invariance: false}
+pls: {bootstrap: 2400, seed: 7, fit_test: 0, predict_folds: 0}
+ipma_target: LOY
+report:
+  client_group: {brand: A}
+analytics:
+  csat: {sat1: 9}
+"""
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    import shutil
+
+    from crmsurvey.pipeline import rerender, run
+    from crmsurvey.study import load_results
+
+    base = tmp_path_factory.mktemp("claims")
+    (base / "study.yaml").write_text(STUDY, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        en = run(base / "study.yaml", base / "en", lang="en")
+        shutil.copytree(en, base / "zh-CN")
+        rerender(base / "zh-CN", lang="zh-CN")
+    return load_results(en / "results.json"), {
+        "en": (en / "report.html").read_text(encoding="utf-8"),
+        "zh-CN": (base / "zh-CN" / "report.zh-CN.html").read_text(encoding="utf-8")}
+
+
+def _text(fragment: str) -> str:
+    import html
+    import re
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment)))
+
+
+def _part(doc: str, start: str, end: str = "</table>") -> str:
+    i = doc.index(start)
+    return doc[i:doc.index(end, i)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_rendered_claims(rendered, lang):
+    import re
+
+    from crmsurvey._format import shown_difference
+
+    results, pages = rendered
+    doc, text = pages[lang], _text(pages[lang])
+    t = strings(lang)
+    # 1: no "ahead of every competitor" without a test
+    assert ("ahead of every competitor" if lang == "en" else "高于所有竞争对手") not in text
+    for f in results.story.findings:
+        assert not f.code.endswith("_first")
+        if f.code in ("nps_ahead", "csat_ahead"):
+            assert f.params["gap_lower"] > 0
+    # 2: the old "no measure … the largest change, in" wording is gone
+    assert not any(f.code == "change_flat" for f in results.story.findings)
+    # 3: no † beside a wave change (no MICOM between waves is shown), and no legend for it
+    changes = _part(doc, 'id="changes"')
+    assert "†" not in changes
+    assert _text(t["change_note"]) not in text and _text(t["change_note_one"]) not in text
+    # 4: every recommended question is below its best competitor as both tables print it
+    rows = {(r.item, tuple(sorted(r.group.items()))): r for r in results.items
+            if not r.pooled}
+    for rec in results.story.recommendations:
+        if rec.competitor is not None:
+            assert shown_difference(rec.competitor_performance, rec.performance) > 0
+            mine, best = (rows[(rec.item, tuple(sorted(g.items())))]
+                          for g in (rec.group, rec.competitor))
+            assert shown_difference(best.mean, mine.mean) > 0  # the question-level table
+            assert round(mine.top2) <= round(best.top2)  # not ahead on its top-2 share
+    # 6: ▲ ▼ named only where a mark is shown
+    marks = "mark up" in doc or "mark down" in doc
+    assert marks or "▲" not in text
+    # 7: a significant indirect effect never prints as zero
+    heading = f"<h2>{t['indirect_title']}</h2>"
+    if heading in doc:
+        for row in re.findall(r"<tr>(.*?)</tr>", _part(doc, heading)):
+            cells = [_text(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+            if len(cells) >= 3 and re.fullmatch(r"-?0[.,]0+", cells[2]):
+                lo, hi = (float(x.replace(",", ".")) for x in cells[3].split(" – "))
+                assert lo <= 0 <= hi, row
+    # 8: one floor when the two tests' floors are equal
+    assert not re.search(r"(\.\d+)[^.]{0,40}\(permutation\) or \1 \(Henseler\)", text)
+    # 5: the methodology names the floor of the adjusted tests the tables print
+    pairs = [d for c in results.comparisons for d in c.differences
+             if d.quantity == "index" and d.p_resolution is not None and d.m > 1]
+    if pairs:
+        m = max(d.m for d in pairs)
+        boot = results.settings.pls["bootstrap"]
+        from crmsurvey._format import pval
+        assert "< " + pval(m / boot, m / boot).removeprefix("< ") in text
+        assert _text(t["p_floor_groups"]).split("{")[0].strip() in text
+    # 11: the glossary says the CSAT rule the study uses
+    assert _text(t["def_csat"]) not in text
+    if lang == "en":
+        assert "top-2 box (9–10)" in text
+        assert "ahead of every competitor" not in text
+        assert "the largest change, in" not in text
+
+
+# --- 9: "Starts at best" is explained under the table that shows it ----------------------
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_starts_at_best_is_explained_where_shown(lang):
+    from crmsurvey.report.segments import _fit
+
+    t = strings(lang)
+    row = {"segments": 2, "loglik": -100.0, "aic3": 1.0, "bic": 2.0, "caic": 3.0,
+           "entropy": 0.8, "share_best": 0.1}
+    s = SimpleNamespace(method="latent_class", criterion="bic", chosen=2, fit=[row])
+    out = _fit(s, t)
+    assert t["seg_crit_share_best"] in out["fit_heads"]
+    assert t["seg_crit_share_best"] in out["fit_note"]  # the column is explained
+    s.fit = [{k: v for k, v in row.items() if k != "share_best"}]
+    assert t["seg_crit_share_best"] not in _fit(s, t)["fit_note"]
