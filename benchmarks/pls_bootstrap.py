@@ -6,11 +6,19 @@ process CPU time, which on a busy machine shows the work apart from the waiting)
 scale check: 5,000 resamples of an ACSI-size model (6 constructs, 14 items) on 10,000
 simulated respondents, with peak memory.
 
+The two sides are measured in the same process and the same minute, interleaved: each
+*round* runs seminr's job once, then crmsurvey's; a *run* is ``--rounds`` rounds and its
+figure is the ratio of the two sides' shortest times (as ``timeit``; the same number of
+tries for both, under the same load), with every round's own ratio printed beside it.
+``--runs`` repeats the whole measurement and prints each run — none is dropped.
+
 ``--load N`` starts N busy processes (each spinning on one core) for the timed part, as
-on a laptop where something else always runs; the default BLAS environment is kept
-(crmsurvey's batched kernels take one BLAS thread themselves).
+on a laptop where something else always runs; timing starts once all of them spin, and
+the peer is measured under the same load as crmsurvey. The default BLAS environment is
+kept (crmsurvey's batched kernels take one BLAS thread themselves).
 
     .venv/bin/python benchmarks/pls_bootstrap.py [--seminr 200] [--ours 5000] [--load 2]
+        [--rounds 3] [--runs 1]
 """
 from __future__ import annotations
 
@@ -48,18 +56,37 @@ def best_of(fn, repeat: int) -> float:
 CPU: list[float] = []  # shortest process CPU time of each best_of, in call order
 
 
-def _spin() -> None:
+def timed(fn) -> tuple[float, float]:
+    """Wall and process CPU time of one call."""
+    t, c = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - t, time.process_time() - c
+
+
+def interleaved(peer, ours, rounds: int) -> np.ndarray:
+    """``rounds`` × (peer wall, peer CPU, ours wall, ours CPU): each round one call of
+    each, the peer first."""
+    return np.array([timed(peer) + timed(ours) for _ in range(rounds)])
+
+
+def _spin(ready) -> None:
+    ready.set()
     while True:
         pass
 
 
 @contextlib.contextmanager
 def busy(n: int):
-    """``n`` processes spinning on a core each while the block runs (ended by their id)."""
-    procs = [mp.get_context("spawn").Process(target=_spin, daemon=True) for _ in range(n)]
+    """``n`` processes spinning on a core each while the block runs (ended by their id);
+    the block starts once every one of them spins."""
+    ctx = mp.get_context("spawn")
+    ready = [ctx.Event() for _ in range(n)]
+    procs = [ctx.Process(target=_spin, args=(r,), daemon=True) for r in ready]
     for p in procs:
         p.start()
     try:
+        for r in ready:
+            r.wait(timeout=120)
         yield
     finally:
         for p in procs:
@@ -73,6 +100,8 @@ def main() -> None:
     ap.add_argument("--ours", type=int, default=5000, help="crmsurvey resamples")
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--load", type=int, default=0, help="busy processes running meanwhile")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds per run")
+    ap.add_argument("--runs", type=int, default=1, help="whole measurements, each printed")
     args = ap.parse_args()
     import seminr
 
@@ -94,23 +123,28 @@ def main() -> None:
         for a, through, b in chains:
             seminr.specific_effect_significance(boot, from_=a, to=b, through=through)
 
-    with busy(args.load):
-        t_peer = best_of(peer_job, 2)
-        t_ours = best_of(lambda: cs.pls(ECSI, data, scale=(1, 10), bootstrap=args.ours,
-                                        seed=1), 3)
-    per_peer = t_peer / args.seminr * 1e6
-    per_ours = t_ours / args.ours * 1e6
-    cpu_peer, cpu_ours = CPU[-2] / args.seminr * 1e6, CPU[-1] / args.ours * 1e6
-    print("ECSI mobi (250 x 24, 7 constructs, 12 paths), path scheme")
-    print(f"  seminr bootstrap_model + specific_effect_significance ({len(chains)} chains): "
-          f"{args.seminr} resamples in {t_peer:.2f} s = {per_peer:,.0f} µs/resample "
-          f"(CPU {cpu_peer:,.0f} µs)")
-    print(f"  crmsurvey pls:          {args.ours} resamples in {t_ours:.2f} s = "
-          f"{per_ours:,.1f} µs/resample (CPU {cpu_ours:,.1f} µs; whole call: fit, "
-          f"bootstrap, quality, tables, {len(res.indirect)} indirect effects)")
-    print(f"  ratio: crmsurvey is {per_peer / per_ours:,.0f}x faster per resample "
-          f"(CPU time: {cpu_peer / cpu_ours:,.0f}x); 1-min load average after: "
-          f"{os.getloadavg()[0]:.2f}")
+    def ours_job():
+        cs.pls(ECSI, data, scale=(1, 10), bootstrap=args.ours, seed=1)
+
+    print("ECSI mobi (250 x 24, 7 constructs, 12 paths), path scheme: seminr "
+          f"bootstrap_model + specific_effect_significance ({len(chains)} chains), "
+          f"{args.seminr} resamples, against crmsurvey pls, {args.ours} resamples (whole "
+          f"call: fit, bootstrap, quality, tables, {len(res.indirect)} indirect effects); "
+          "µs per resample, wall (CPU)")
+    per = np.array([args.seminr, args.seminr, args.ours, args.ours]) / 1e6
+    for run in range(1, args.runs + 1):
+        with busy(args.load):
+            load = os.getloadavg()[0]
+            t = interleaved(peer_job, ours_job, args.rounds) / per  # µs per resample
+        for k, (pw, pc, ow, oc) in enumerate(t, 1):
+            print(f"  run {run} round {k}: seminr {pw:,.0f} ({pc:,.0f}), crmsurvey "
+                  f"{ow:,.1f} ({oc:,.1f}): {pw / ow:,.0f}x ({pc / oc:,.0f}x)")
+        best = t.min(axis=0)
+        print(f"  run {run}: shortest times seminr {best[0]:,.0f} ({best[1]:,.0f}), "
+              f"crmsurvey {best[2]:,.1f} ({best[3]:,.1f}): crmsurvey is "
+              f"{best[0] / best[2]:,.0f}x faster per resample (CPU time: "
+              f"{best[1] / best[3]:,.0f}x); {args.load} busy processes, 1-min load "
+              f"average {load:.2f} at the start, {os.getloadavg()[0]:.2f} after")
     # PLSpredict: 10 folds, the same folds on both sides (seminr: one repetition)
     from seminr.predict.predict_pls import cut_folds
 

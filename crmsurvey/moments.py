@@ -55,7 +55,7 @@ class Moments:
     @property
     def cov(self) -> np.ndarray:
         """(B, p, p) covariance matrices, divided by the total weight (lavaan's S)."""
-        return self.corr * self.sd[:, :, None] * self.sd[:, None, :]
+        return np.ascontiguousarray(self.corr * self.sd[:, :, None] * self.sd[:, None, :])
 
     @staticmethod
     def concat(parts: list["Moments"]) -> "Moments":
@@ -175,12 +175,38 @@ class Sums:
                     self.centre)
 
     def moments(self) -> Moments:
-        """Means, standard deviations and correlations of each sample."""
-        total = self.total[:, None]
-        mean_c = self.s1 / total
-        cov = self.s2 / total
-        cov -= _pair_products(mean_c)
-        return _from_pair_cov(mean_c + self.centre, cov, self.total)
+        """Means, standard deviations and correlations of each sample.
+
+        Computed pair by pair with the samples along rows (each item pair's values of all
+        samples contiguous), so that the correlation matrices come out with the samples
+        on the last axis in memory — the layout the PLS iterations read — and are handed
+        out as a (B, p, p) view of it."""
+        p = len(self.centre)
+        i, j = _pairs(p)
+        diag = _diagonal(p)
+        mean_c = np.divide(self.s1.T, self.total)  # (p, B)
+        cov = np.divide(self.s2.T, self.total)  # (pairs, B)
+        cov -= mean_c[i] * mean_c[j]
+        sd = np.sqrt(np.clip(cov[diag], 0.0, None))  # (p, B)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cov /= sd[i] * sd[j]
+        cov[diag] = 1.0
+        corr = np.take(cov, _pair_of_cell(p), axis=0).reshape(p, p, -1)
+        return Moments((mean_c + self.centre[:, None]).T, sd.T, np.moveaxis(corr, -1, 0),
+                       self.total)
+
+
+@lru_cache(maxsize=32)
+def _pairs(p: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(p)``, kept."""
+    return np.triu_indices(p)
+
+
+@lru_cache(maxsize=32)
+def _diagonal(p: int) -> np.ndarray:
+    """Positions of the pairs (i, i) in ``np.triu_indices(p)`` order."""
+    i, j = np.triu_indices(p)
+    return np.flatnonzero(i == j)
 
 
 def _pair_products(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
@@ -193,21 +219,6 @@ def _pair_products(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         np.multiply(a[:, i:i + 1], a[:, i:], out=out[:, at:at + p - i])
         at += p - i
     return out
-
-
-def _from_pair_cov(mean: np.ndarray, cov: np.ndarray, total: np.ndarray) -> Moments:
-    """:func:`from_cov` of covariances given once per item pair, (B, p(p+1)/2) in
-    ``np.triu_indices`` order: the same numbers, computed on the pairs and spread to the
-    (B, p, p) correlation matrices by one gather."""
-    p = mean.shape[1]
-    i, j = np.triu_indices(p)
-    diag = np.flatnonzero(i == j)
-    sd = np.sqrt(np.clip(cov[:, diag], 0.0, None))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        cov /= _pair_products(sd)
-    cov[:, diag] = 1.0
-    corr = np.take(cov, _pair_of_cell(p), axis=1)  # C order, as every consumer reads it
-    return Moments(mean, sd, corr.reshape(len(cov), p, p), total)
 
 
 @lru_cache(maxsize=32)
