@@ -69,11 +69,11 @@ def raw_alpha(cov: np.ndarray, lay: Layout) -> np.ndarray:
 def htmt(r: np.ndarray, lay: Layout) -> np.ndarray:
     """Heterotrait–monotrait ratios (B, K, K), symmetric, NaN on the diagonal."""
     b, p = r.shape[:2]
-    # sums of absolute correlations within and between every pair of blocks: mask' |R| mask
-    # (two matrix products over the whole batch: |R| mask, then its transpose times mask)
-    item_block = (np.abs(r).reshape(b * p, p) @ lay.mask).reshape(b, p, lay.k)
-    sums = (item_block.transpose(0, 2, 1).reshape(b * lay.k, p) @ lay.mask).reshape(
-        b, lay.k, lay.k)
+    # sums of absolute correlations within and between every pair of blocks: mask' |R| mask,
+    # with the batch last (the layout the moments hand out: no transposing copy)
+    a = np.abs(np.moveaxis(r, 0, -1)).reshape(p, p * b)  # (p, p·B)
+    left = (lay.mask.T @ a).reshape(lay.k, p, b)  # Σ over each block's rows
+    sums = np.moveaxis(np.matmul(lay.mask.T, left), -1, 0)  # (B, K, K)
     size = lay.mask.sum(0)
     k = np.arange(lay.k)
     many = size > 1
