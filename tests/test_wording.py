@@ -159,8 +159,8 @@ def test_every_code_a_workbook_cell_can_hold_is_worded():
 
 def test_workbook_words_coded_cells_and_construct_lists():
     """A small table of each kind, written in Chinese: codes become the catalogue's words,
-    a list of construct codes their labels; lavaan's notation and the user's group names
-    stay; the whole-sample row of the weighting sheet is named."""
+    a list of construct codes their labels, the group item its name in the language;
+    lavaan's notation stays; the whole-sample row of the weighting sheet is named."""
     import io
 
     import openpyxl
@@ -197,6 +197,8 @@ def test_workbook_words_coded_cells_and_construct_lists():
     assert cells[t["sheet:drivers"]][0] == ["满意" + t["list_sep"] + "忠诚", "满意"]
     assert cells[t["sheet:paths"]][0] == ["忠诚", "~", "满意"]
     assert [r[0] for r in cells[t["sheet:weighting"]]] == [t["all"], "甲"]
+    # the group item by the study's name for it in the language
+    assert book[t["sheet:weighting"]]["A1"].value == "品牌"
     codes = {c for v in __import__("crmsurvey.study.workbook", fromlist=["CODED"]).CODED.values()
              for c in v}
     seen = {v for rows in cells.values() for row in rows for v in row if isinstance(v, str)}
@@ -218,7 +220,8 @@ def _tiny_results(lang: str):
     return SimpleNamespace(
         model=SimpleNamespace(labels=labels), settings=settings, weighting=None,
         study=SimpleNamespace(id="tiny", language=lang,
-                              group_labels={"brand": {"A": {"en": "A", "zh-CN": "甲"}}}))
+                              group_labels={"brand": {"A": {"en": "A", "zh-CN": "甲"}}},
+                              group_names={"brand": {"en": "Brand", "zh-CN": "品牌"}}))
 
 
 # --- no catalogue entry that nothing uses ---------------------------------------------------

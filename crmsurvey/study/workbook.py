@@ -99,13 +99,14 @@ def _notes(results: Results | None, t: dict[str, str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def _header(col: str, words: dict[str, str], groups: set[str]) -> str:
-    """A column's heading: the catalogue's ``column:`` entry; a group item keeps its id
-    (the user's name), ``group_a.brand`` reads "Group A: brand"."""
+def _header(col: str, words: dict[str, str], groups: dict[str, str]) -> str:
+    """A column's heading: the catalogue's ``column:`` entry; a group item by its name in
+    ``groups`` (the study's ``report.group_names`` in the language, else its id: the
+    user's name), ``group_a.brand`` reads "Group A: Brand"."""
     base, _, item = col.partition(".")
     if item and f"column:{base}" in words:
-        return words[f"column:{base}"].format(item=item)
-    return col if col in groups else words.get(f"column:{col}", col)
+        return words[f"column:{base}"].format(item=groups.get(item, item))
+    return groups[col] if col in groups else words.get(f"column:{col}", col)
 
 
 def _cells(frame: pd.DataFrame, fix) -> pd.DataFrame:
@@ -126,7 +127,11 @@ def workbook(tables: dict[str, pd.DataFrame], results: Results | None = None) ->
 
     lang = results.study.language if results is not None else "en"
     words = catalogue(lang)
-    groups = set(results.settings.groups) | {results.settings.waves} if results else set()
+    groups = {g: g for g in [*results.settings.groups, results.settings.waves] if g} \
+        if results else {}
+    for g, name in (results.study.group_names.items() if results else ()):
+        groups[g] = name if isinstance(name, str) else (
+            name.get(lang) or name.get("*") or next(iter(name.values()), g))
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, t in {**tables, "notes": _notes(results, words)}.items():
