@@ -238,3 +238,37 @@ def test_percentile_bounds_are_numpys_quantiles(n_boot):
         lo, hi = intervals(np.zeros(6), draws, ci=0.95, method="percentile")
         want = np.nanquantile(draws[:, 4], [0.025, 0.975])
         assert (lo[4], hi[4]) == pytest.approx(tuple(want), abs=1e-12)
+
+
+@pytest.mark.parametrize("max_iter", [300, 6, 1])
+def test_a_resample_fits_the_same_alone_or_in_any_batch(data, max_iter):
+    """The batched iterations carry finished resamples along until half the batch is
+    done (``algorithm.COMPACT_SHARE``): each resample's weights, loadings, iteration
+    count and convergence flag are still those of the iteration it stopped at, whatever
+    batch it is in — alone, in a shuffled batch, or stopped by ``max_iter``."""
+    from crmsurvey.model import parse_model
+    from crmsurvey.moments import PairProducts
+    from crmsurvey.pls.algorithm import fit_batch
+    from crmsurvey.pls.layout import layout_of
+
+    lay = layout_of(parse_model(SYNTAX))
+    x = data[list(lay.items)].to_numpy(float)
+    counts = np.stack([np.bincount(idx, minlength=len(x))
+                       for idx in resample_indices(len(x), 60, 11)]).astype(float)
+    corr = PairProducts(x).moments(counts).corr
+    batch = fit_batch(corr, lay, max_iter=max_iter)
+    if max_iter == 300:
+        assert batch.converged.all() and len(set(batch.iterations)) > 2  # mixed stops
+    else:
+        assert (batch.iterations == max_iter).all() and not batch.converged.all()
+    order = np.random.default_rng(1).permutation(len(corr))
+    shuffled = fit_batch(corr[order], lay, max_iter=max_iter)
+    for k in range(0, len(corr), 7):
+        alone = fit_batch(corr[k:k + 1], lay, max_iter=max_iter)
+        at = int(np.flatnonzero(order == k)[0])
+        for other, i in ((alone, 0), (shuffled, at)):
+            assert other.iterations[i] == batch.iterations[k]
+            assert other.converged[i] == batch.converged[k]
+            np.testing.assert_allclose(other.weights[i], batch.weights[k], rtol=0, atol=1e-13)
+            np.testing.assert_allclose(other.loadings[i], batch.loadings[k], rtol=0,
+                                       atol=1e-13)
