@@ -248,9 +248,10 @@ def _check_item(it, q: QuestionnaireDef, m: MarkedYAML, loc: tuple) -> list[Inpu
         if valid is not None and code not in valid:
             errs.append(m.error(f"screener {it.id!r} qualifies answer {code}, which is not on "
                                 f"scale {it.scale!r}", loc + ("qualify",)))
-    if it.reverse and sc.type not in ("rating", "binary"):
+    if it.reverse and sc.type != "rating":  # a reversed yes/no would swap Yes and No
         errs.append(m.error(f"item {it.id!r} is reverse-coded on a {sc.type} scale",
-                            loc + ("reverse",), hint="only rating and binary items can be reversed"))
+                            loc + ("reverse",), hint="only rating items can be reversed; "
+                            "reword the question or list its values the other way round"))
     return errs
 
 

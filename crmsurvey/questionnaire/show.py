@@ -20,7 +20,8 @@ def _scale_text(q: Questionnaire, name: str | None, lang: str, w: dict[str, str]
         out = w["outline:number"]
     if sc.special:
         out += " · " + w["outline:special"].format(
-            codes=", ".join(f"{k}={v}" for k, v in sc.special.items()))
+            codes=", ".join(f"{k}={w.get(f'special:{v}', v.replace('_', ' '))}"
+                            for k, v in sc.special.items()))  # the codebook's labels
     return out
 
 

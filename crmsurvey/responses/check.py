@@ -260,8 +260,7 @@ def check_values(raw: RawTable, q: Questionnaire, columns: dict[str, str],
         v, c, bad = _check_scale_item(s, sc, raw.missing_codes.get(col, set()), labels,
                                       codes_as or "values")
         if item.reverse:
-            lo, hi = (sc.min, sc.max) if sc.type == "rating" else (min(sc.values), max(sc.values))
-            v = lo + hi - v
+            v = sc.min + sc.max - v  # rating items only (the questionnaire check)
         values[item_id], codes[item_id] = v, c
         problems += [Problem(int(rows[i]), col, _plain(s.iloc[i]),
                              f"{'cannot read' if c.iloc[i] == 'unparseable' else 'not on the scale'}"
