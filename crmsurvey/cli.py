@@ -11,7 +11,7 @@ from typing import Iterator, List, Literal, Optional
 import typer
 
 from . import _defaults as D
-from .errors import InputError
+from .errors import InputError, surface
 from .options import CBSEMOptions as _CB, PLSOptions as _PLS
 
 app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -1049,7 +1049,7 @@ def main(argv: list[str] | None = None) -> int:
     global _QUIET
     _QUIET = False  # --quiet is for one invocation
     try:
-        with _quiet_dependencies():
+        with _quiet_dependencies(), surface("cli"):
             code = command.main(args=argv, prog_name="crmsurvey", standalone_mode=False)
         return code if isinstance(code, int) else 0
     except InputError as exc:

@@ -7,11 +7,16 @@ prints that line and exits with code 2.
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Iterator
 
 __all__ = [
     "InputError",
     "ModelSyntaxError",
     "check_choice",
+    "surface",
+    "mapping_hint",
     "printable",
     "escape_controls",
     "CrmWarning",
@@ -97,6 +102,35 @@ def check_choice(name: str, value: object, allowed) -> None:
     if value not in allowed:
         raise InputError(f"{name} must be one of {', '.join(map(repr, allowed))}, "
                          f"not {value!r}")
+
+
+#: Where the user is giving input: "python" (the API), "cli" (command-line options) or
+#: "study" (a study file) — so that a hint names what the user can type there.
+_SURFACE: ContextVar[str] = ContextVar("crmsurvey_surface", default="python")
+
+
+@contextmanager
+def surface(name: str) -> Iterator[None]:
+    """Within the block, hints speak of ``name``'s means: ``"cli"``, ``"study"`` or
+    ``"python"``. Nested blocks win (a study run from the command line is ``"study"``)."""
+    check_choice("surface", name, ("python", "cli", "study"))
+    token = _SURFACE.set(name)
+    try:
+        yield
+    finally:
+        _SURFACE.reset(token)
+
+
+def mapping_hint(item: str = "ITEM") -> str:
+    """How to give a column for ``item``, in the means of the current :func:`surface`.
+
+    >>> mapping_hint("sat1")
+    "map a column to it with mapping={'COLUMN': 'sat1'}, or mark the item optional: true in the questionnaire"
+    """
+    how = {"cli": f"--map COLUMN={item}",
+           "study": f"mapping: {{COLUMN: {item}}} under the data entry of the study file",
+           "python": f"mapping={{'COLUMN': {item!r}}}"}[_SURFACE.get()]
+    return f"map a column to it with {how}, or mark the item optional: true in the questionnaire"
 
 
 class ModelSyntaxError(InputError):

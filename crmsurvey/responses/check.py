@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, mapping_hint
 from ..notes import Note, short_list
 from ..questionnaire import Questionnaire
 from ..questionnaire.relevance import evaluate, parse_relevance
@@ -69,8 +69,7 @@ def match_columns(raw: RawTable, q: Questionnaire, mapping: dict[str, str] | Non
             if len(found) > 1:
                 raise InputError(f"columns {' and '.join(map(repr, found))} both name item "
                                  f"{item_id!r} (in another case)", path=raw.source,
-                                 hint="rename or drop one, or map one with "
-                                      "mapping={'column': 'item'}")
+                                 hint="rename or drop one of them")
             if found:
                 by_item[item_id] = found[0]
         elif raw.format == "qualtrics" and QUALTRICS_ROLES.get(item.role) in cols:
@@ -85,7 +84,7 @@ def match_columns(raw: RawTable, q: Questionnaire, mapping: dict[str, str] | Non
         names = ", ".join(repr(m) for m in missing[:5]) + (" …" if len(missing) > 5 else "")
         raise InputError(f"missing required column{'s' if len(missing) > 1 else ''} for "
                          f"item{'s' if len(missing) > 1 else ''} {names}", path=raw.source,
-                         hint=hint or "map columns with mapping={'column': 'item'}")
+                         hint="; ".join(filter(None, (hint, mapping_hint(missing[0])))))
     unused = [c for c in cols if c not in by_item.values()]
     if unused:
         notes.append(Note("columns_ignored", {"n": len(unused), "columns": short_list(unused)}))

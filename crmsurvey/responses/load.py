@@ -84,7 +84,8 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
                    speeder_fraction: float = D.SPEEDER_FRACTION,
                    straightline_min_items: int = D.STRAIGHTLINE_MIN_ITEMS,
                    max_missing_share: float = D.MAX_MISSING_SHARE,
-                   required: list[str] | tuple | None = None) -> Responses:
+                   required: list[str] | tuple | None = None,
+                   name: str | None = None) -> Responses:
     """Load responses and check them against ``questionnaire``.
 
     Parameters
@@ -111,6 +112,9 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
         invalid_weight``, or ``"all"``.
     required : list of str, optional
         The items that must have a column (default: every item not marked optional).
+    name : str, optional
+        How messages and the log name the file (default: ``data`` as given), e.g. the
+        path as a study file writes it rather than the resolved one.
 
     Examples
     --------
@@ -133,7 +137,7 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
         raw = RawTable(data.reset_index(drop=True), "<DataFrame>", "dataframe")
         raw.frame.columns = [str(c) for c in raw.frame.columns]
     else:
-        raw = read_table(data, encoding=encoding, sheet=sheet)
+        raw = read_table(data, encoding=encoding, sheet=sheet, name=name)
     platform = detect_platform([str(c) for c in raw.frame.columns])
     platform_notes: list[Note] = []
     if platform and raw.format != "qualtrics":

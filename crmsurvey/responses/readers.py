@@ -47,10 +47,11 @@ class RawTable:
 
 
 def read_table(path: str | Path, *, encoding: str | None = None,
-               sheet: str | int | None = None) -> RawTable:
-    """Read one data file. Unreadable files raise InputError naming the file."""
+               sheet: str | int | None = None, name: str | None = None) -> RawTable:
+    """Read one data file. Unreadable files raise InputError naming the file — by
+    ``name`` when given (the path as the user wrote it, e.g. relative to a study file)."""
     p = Path(path)
-    src = str(path)
+    src = name or str(path)
     fmt = FORMATS.get(p.suffix.lower())
     if fmt is None:
         raise InputError(f"unknown data format {p.suffix!r}", path=src,

@@ -32,6 +32,14 @@ class Study:
         return inside_root(self.root or self.folder, self.folder, relative, "file",
                            source=self.source)
 
+    def error(self, msg: str, loc: tuple, *, key: bool = False, hint: str = "") -> InputError:
+        """An InputError at the study file's line of ``loc`` (a checked file re-read for
+        its positions: an error found once the data are read, e.g. a level not in them)."""
+        if self.file is None or not self.file.is_file():
+            return InputError(msg, path=self.source, hint=hint)
+        return load_marked(read_text(self.file), self.source).error(msg, loc, key=key,
+                                                                     hint=hint)
+
     @property
     def index_constructs(self) -> list[str]:
         d = self.definition
@@ -120,6 +128,27 @@ def _texts(data, loc: tuple = ()):
     elif isinstance(data, list):
         for i, v in enumerate(data):
             yield from _texts(v, loc + (i,))
+
+
+def _threshold_refusal(q: Questionnaire, item: str, value: float, *, top: bool = False
+                       ) -> str:
+    """Why ``value`` cannot be a threshold on ``item``'s scale ("" when it can): off the
+    scale, or (a top box, ``top``) at its lowest point, where every answer counts."""
+    bounds = q.item_bounds(item)
+    if bounds is None:
+        return ""
+    lo, hi = bounds
+    if not lo <= value <= hi:
+        return f"it lies off the item's scale {lo:g}–{hi:g}"
+    if top and value <= lo:
+        return f"every answer on the scale {lo:g}–{hi:g} is at or above it"
+    return ""
+
+
+def _top2_hint(q: Questionnaire, item: str) -> str:
+    lo, hi = q.item_bounds(item) or (0, 0)
+    return (f"the top-2 box of {lo:g}–{hi:g} is {hi - 1:g}: the share answering {hi - 1:g} "
+            f"or {hi:g}") if hi - lo >= 2 else ""
 
 
 def _check_limits(d: StudyDef, m: MarkedYAML) -> None:
@@ -255,6 +284,18 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path,
         if item not in q.items:
             raise m.error(f"CSAT item {item!r} is not in the questionnaire",
                           ("analytics", "csat", item), key=True)
+        refusal = _threshold_refusal(q, item, a.csat[item], top=True)
+        if refusal:
+            raise m.error(f"CSAT threshold {a.csat[item]:g} for {item!r}: {refusal}",
+                          ("analytics", "csat", item), hint=_top2_hint(q, item))
+    if a.typology is not None:
+        for field, item in (("cut_attitude", a.typology.attitude),
+                            ("cut_behaviour", a.typology.behaviour)):
+            cut = getattr(a.typology, field)
+            refusal = cut is not None and item in q.items and _threshold_refusal(q, item, cut)
+            if refusal:
+                raise m.error(f"typology {field} {cut:g} for {item!r}: {refusal}",
+                              ("analytics", "typology", field))
     if a.kano and not any(it.role.startswith("kano_") for it in q.items.values()):
         raise m.error("analytics.kano is on but the questionnaire has no Kano items",
                       ("analytics", "kano"))

@@ -25,7 +25,7 @@ import pandas as pd
 
 from .. import __version__
 from .._format import json_safe
-from ..errors import CrmWarning, InputError
+from ..errors import CrmWarning, InputError, surface
 from ..notes import SCREENING_CODES, unique as unique_notes
 from ..notes import Note as LogNote
 from ..responses import load_responses
@@ -81,9 +81,10 @@ def _load(study: Study):
             r = load_responses(q, raw, exclude=d.exclude)
             r.log.source = f"simulated: n={sim.n} per group, seed={sim.seed}"
         else:
-            r = load_responses(q, study.path(src.path), mapping=src.mapping,
-                               exclude=d.exclude, encoding=src.encoding, sheet=src.sheet,
-                               codes=src.codes)
+            with surface("study"):  # hints name the study's mapping:, paths as written
+                r = load_responses(q, study.path(src.path), mapping=src.mapping,
+                                   exclude=d.exclude, encoding=src.encoding, sheet=src.sheet,
+                                   codes=src.codes, name=src.path)
             r.log.source = src.path  # as the study names it: no machine path in outputs
         data, log = r.data, r.log
         if frames:
@@ -370,9 +371,10 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
         weights = _scale_free(raking.weights)
     for item, level in (d.report.client_group or {}).items():
         if level not in set(data[item].dropna().astype(str)):
-            raise InputError(f"report.client_group: {level!r} is not a level of {item!r} in "
-                             "the data", hint="levels: " + ", ".join(
-                                 sorted(data[item].dropna().astype(str).unique())))
+            raise study.error(f"report.client_group: {level!r} is not a level of {item!r} in "
+                              "the data", ("report", "client_group", item),
+                              hint="levels: " + ", ".join(
+                                  sorted(data[item].dropna().astype(str).unique())))
     bounds = q.scale_bounds()
     has_model = bool(q.definition.constructs)
     spec = q.model_spec() if has_model else None
