@@ -485,7 +485,10 @@ def pls_cmd(
         from ._yaml import read_text
         from .model import parse_model
 
-        spec = parse_model(read_text(model), source=str(model))
+        text = read_text(model)
+        spec = parse_model(text, source=str(model))
+        if responses is not None:
+            _model_columns(model, text, responses.data.columns, data, lavaan_only=False)
     with warnings.catch_warnings(record=True), _stages() as say:  # notes show in summary
         done = [0]
 
@@ -614,7 +617,46 @@ def _model_and_data(model: Path, data: Path, exclude: list[str] | None = None,
     said = (f"not screened: {len(frame):,} rows read, none excluded (a lavaan model file "
             f"has no questionnaire to screen by); "
             f"{f'weighted by {w!r}' if w else 'unweighted'}")
-    return read_text(model), frame, w, said
+    text = read_text(model)
+    _model_columns(model, text, frame.columns, data)
+    return text, frame, w, said
+
+
+def _model_columns(model: Path, text: str, columns, data: Path, *,
+                   lavaan_only: bool = True) -> None:
+    """The one check of a model file against the data (``pls --model``, ``cbsem``): the
+    first observed variable the data lack is an InputError at the model file's line and
+    column, naming the data file and the closest column ("did you mean"). Syntax this
+    reader does not take is an error there too (``lavaan_only``), else left to the
+    estimator's own reader (PLS's extensions)."""
+    import difflib
+    import re
+
+    from .cbsem.partable import parse_syntax
+
+    try:
+        flats = parse_syntax(text)
+    except InputError as exc:
+        if not lavaan_only:
+            return
+        raise InputError(exc.msg, path=exc.path or str(model), line=exc.line,
+                         column=exc.column, hint=exc.hint) from None
+    latent = {f.lhs for f in flats if f.op in ("=~", "<~")}
+    cols = [str(c) for c in columns]
+    for f in flats:
+        names = [f.rhs] if f.op in ("=~", "<~") else [f.lhs, f.rhs] if f.op in ("~", "~~") \
+            else []
+        for name in names:
+            if name in latent or name in cols or not name.isidentifier():
+                continue
+            line = text.splitlines()[f.line - 1] if 0 < f.line <= len(text.splitlines()) \
+                else ""
+            at = re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])", line)
+            close = difflib.get_close_matches(name, cols, n=1)
+            raise InputError(f"{name!r} is neither a factor of the model nor a column of "
+                             f"{str(data)!r}", path=str(model), line=f.line,
+                             column=at.start() + 1 if at else None,
+                             hint=f"did you mean {close[0]!r}?" if close else "")
 
 
 def _table_out(frame, as_json: bool, extra: dict | None = None) -> None:
