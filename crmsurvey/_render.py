@@ -68,10 +68,11 @@ def sandboxed_environment(template_dir: Path, filters: dict[str, Callable]):
 
 def render_template(template_dir: Path, name: str, context: dict,
                     filters: dict[str, Callable]) -> str:
-    """Render ``template_dir/name``. A template that fails — a syntax error, a missing
-    include, an unknown name or an operation the sandbox refuses — is an InputError
-    naming the template and, where known, the line."""
-    from jinja2 import TemplateError, TemplateNotFound, TemplateSyntaxError
+    """Render ``template_dir/name``. A template the user gave that fails — a syntax
+    error, a missing include, an unknown name or an operation the sandbox refuses — is an
+    InputError naming the template and, where known, the line; a failing template shipped
+    with crmsurvey is a fault of the tool (RuntimeError: the CLI's exit 1)."""
+    from jinja2 import TemplateError
 
     main = Path(template_dir) / name
     if not main.is_file():
@@ -79,16 +80,35 @@ def render_template(template_dir: Path, name: str, context: dict,
     try:
         env = sandboxed_environment(Path(template_dir), filters)
         return env.get_template(name).render(**context)
-    except TemplateSyntaxError as exc:
-        raise InputError(f"template error: {exc.message}", path=exc.filename or str(main),
-                         line=exc.lineno) from None
-    except TemplateNotFound as exc:
-        raise InputError(f"template {exc.name!r} not found in the template folder",
-                         path=str(template_dir)) from None
-    except TemplateError as exc:  # SecurityError (the sandbox), UndefinedError, ...
-        where = _template_frame()
-        raise InputError(f"template error: {exc}", path=where[0] if where else str(main),
-                         line=where[1] if where else None) from None
+    except TemplateError as exc:
+        where = _template_frame() or (getattr(exc, "filename", None) or str(main),
+                                      getattr(exc, "lineno", None))
+        if _bundled(Path(template_dir)):
+            raise RuntimeError(f"the bundled template failed at {where[0]}:{where[1]}: "
+                               f"{exc}") from exc
+        raise _user_template_error(exc, where, template_dir) from None
+
+
+def _bundled(folder: Path) -> bool:
+    """Whether ``folder`` holds templates shipped with crmsurvey."""
+    from ._resources import bundled_dir
+
+    shipped = bundled_dir("reports").resolve()
+    folder = folder.resolve()
+    return folder == shipped or shipped in folder.parents
+
+
+def _user_template_error(exc: Exception, where: tuple, template_dir: Path) -> InputError:
+    """The InputError for a user's template that failed at ``where`` (file, line)."""
+    from jinja2 import TemplateNotFound, TemplateSyntaxError
+
+    if isinstance(exc, TemplateSyntaxError):
+        return InputError(f"template error: {exc.message}", path=where[0], line=exc.lineno)
+    if isinstance(exc, TemplateNotFound):
+        return InputError(f"template {exc.name!r} not found in the template folder",
+                          path=str(template_dir))
+    # SecurityError (the sandbox), UndefinedError, ...
+    return InputError(f"template error: {exc}", path=where[0], line=where[1])
 
 
 def _template_frame() -> tuple[str, int] | None:
