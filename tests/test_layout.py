@@ -4,8 +4,8 @@ positions and printed sizes (pypdf), for every example study in both languages.
 - no heading in the bottom 12 % of a page without the block that follows it;
 - no body page under half full except before a chapter (the page-fill measure of
   tests/test_study_shapes.py, here with the heading sizes read from the page);
-- no text under 7 pt at print size in charts (the dot plots' values were 4.6 pt),
-  path-box names excepted (≥ 6.5 pt, shrunk to fit their box);
+- no text under 7 pt at print size (the dot plots' values were 4.6 pt), path-box
+  names excepted (≥ 6.5 pt, shrunk to fit their box);
 - no line break inside a statistic's expression ("p = .067", "n = 90");
 - a complaints block (heading, table and its note) on one page when it fits on one;
 - the Chinese cover title never breaks inside a word;
@@ -154,11 +154,45 @@ def short_pages(pages, chapters: set[str]) -> list:
     return short
 
 
+# --- the measures catch what they are for ------------------------------------------------
+
+def _pdf_pages(body: str, extra_css: str = ""):
+    import io
+
+    weasyprint = pytest.importorskip("weasyprint")
+    css = (ROOT / "reports" / "default" / "report.css").read_text(encoding="utf-8")
+    html = f"<html><head><style>{css}{extra_css}</style></head><body>{body}</body></html>"
+    return pypdf.PdfReader(io.BytesIO(weasyprint.HTML(string=html).write_pdf())).pages
+
+
+def test_the_foot_measure_finds_a_stranded_heading_and_the_stylesheet_prevents_it():
+    """A heading pushed line by line to a page's foot: with nothing holding it to its
+    table (``break-after: auto``) the measure finds it stranded at least once; with the
+    report's stylesheet never."""
+    rows = "".join(f"<tr><td>r{i}</td></tr>" for i in range(12))
+    head = {"Heading at the foot"}
+    loose_hits = []
+    for lines in range(27, 36):
+        body = "<p>filler</p>" * lines + f"<h2>Heading at the foot</h2><table><tbody>{rows}" \
+            "</tbody></table>"
+        loose = _pdf_pages(body, "h2 { break-after: auto } tbody tr, tbody tr:first-child "
+                           "{ break-before: auto; break-after: auto }")
+        loose_hits += stranded_headings(loose, head, first=1)
+        assert stranded_headings(_pdf_pages(body), head, first=1) == [], lines
+    assert loose_hits and all(h[:2] == (1, "Heading at the foot") for h in loose_hits)
+
+
+def test_page_fill_reads_where_the_text_ends():
+    pages = _pdf_pages("<p>one</p>" * 10 + '<p style="break-before: page">two</p>' * 1)
+    assert 0.05 < page_fill(pages[0]) < 0.5 and page_fill(pages[1]) < 0.2
+    pages = _pdf_pages("<p>filler</p>" * 45)
+    assert page_fill(pages[0]) > 0.8
+
+
 # --- the rules, for every example study in both languages -------------------------------
 
-pytestmark = pytest.mark.slow
 
-
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("study", STUDIES)
 def test_no_heading_stranded_at_a_page_foot(rendered, study, lang):
@@ -167,6 +201,7 @@ def test_no_heading_stranded_at_a_page_foot(rendered, study, lang):
     assert stranded_headings(pages[2:], headings(html_path)) == [], (study, lang)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("study", STUDIES)
 def test_no_body_page_under_half_full_but_before_a_chapter(rendered, study, lang):
@@ -175,24 +210,35 @@ def test_no_body_page_under_half_full_but_before_a_chapter(rendered, study, lang
     assert short_pages(pages, chapter_titles(html_path)) == [], (study, lang)
 
 
+def _path_names(html_path: Path) -> list[str]:
+    """The constructs' names as the path table writes them ("Image → Loyalty")."""
+    import html as html_lib
+
+    cells = re.findall(r"<td>([^<]*→[^<]*)</td>", html_path.read_text(encoding="utf-8"))
+    return [_norm(part) for c in cells for part in html_lib.unescape(c).split("→")]
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("study", STUDIES)
-def test_no_chart_text_under_seven_points(rendered, study, lang):
-    """Every text run of the body prints at 7 pt or more; the names in the path
-    diagram's boxes (shrunk to fit their box) at 6.5 pt or more."""
-    _, pdf_path = rendered[study][lang]
+def test_no_text_under_seven_points(rendered, study, lang):
+    """Every text run of the report prints at 7 pt or more (a chart scaled down on the
+    page prints its text smaller); only the names in the path diagram's boxes, shrunk
+    to fit their box, may go down to 6.5 pt."""
+    html_path, pdf_path = rendered[study][lang]
     small = [(number, round(size, 2), text)
              for number, page in enumerate(pypdf.PdfReader(str(pdf_path)).pages, start=1)
              for size, _, _, text in text_runs(page) if size < 6.95]
     assert [s for s in small if s[1] < 6.45] == [], (study, lang, small[:5])
-    # the 6.5–7 pt texts are path-box names: the construct labels of the model
-    assert all(not re.search(r"\d", text) for *_, text in small), (study, lang, small[:5])
+    names = _path_names(html_path)
+    assert [s for s in small if not any(_norm(s[2]) in n for n in names)] == [], (study, lang)
 
 
 _EXPRESSION = re.compile(r"(?<![\w.])([pnN]|AVE|ρ[AC]?|R²|Q²|α|χ²)[ \xa0]([=<>≤≥])[ \xa0]"
                          r"(−|-)?(\.?\d)")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("study", STUDIES)
 def test_no_line_break_inside_a_statistic(rendered, study, lang):
@@ -213,6 +259,7 @@ def test_no_line_break_inside_a_statistic(rendered, study, lang):
     assert broken == [], (study, lang, broken)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("study", STUDIES)
 def test_complaints_block_on_one_page(rendered, study, lang):
@@ -245,6 +292,7 @@ def test_relations_are_glued_in_the_pdf_source():
 
 # --- the Chinese cover title -----------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("study", STUDIES)
 def test_chinese_cover_title_breaks_at_no_word(rendered, study):
     """Each line of the Chinese cover's title is whole words of the title: the title
@@ -284,12 +332,11 @@ def _svgs(html: str) -> list[str]:
 
 def _ticks(svg: str) -> list[str]:
     """The tick labels of a matplotlib SVG (texts inside its xtick_/ytick_ groups)."""
-    out = []
-    for block in re.findall(r'<g id="[xy]tick_\d+">(.*?)</g>\s*</g>', svg, flags=re.S):
-        out += re.findall(r"<text[^>]*>([^<]*)</text>", block)
-    return out
+    blocks = re.split(r'<g id="[xy]tick_\d+">', svg)[1:]
+    return [re.search(r"<text[^>]*>([^<]*)</text>", b).group(1) for b in blocks]
 
 
+@pytest.mark.slow
 def test_chart_ticks_follow_the_locale_in_a_new_language(rendered, tmp_path, monkeypatch):
     """A ``de`` catalogue (the source text copied, as a translator starts) renders the
     example study's charts with German tick labels: a decimal comma, the same digits as

@@ -525,7 +525,7 @@ def trend_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, s
     ax.grid(axis="y", color="#eeeeee", lw=0.6)
     _locale_ticks(ax, "y")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, frameon=False,
-              fontsize=7.5)
+              fontsize=8)
     return _svg(fig)
 
 
@@ -540,7 +540,7 @@ def trend_panels(rows: list[dict], constructs: Sequence[str], labels: dict[str, 
     styles = styles or series_styles(groups)
     ncol = 3
     nrow = -(-len(constructs) // ncol)
-    fig, axes = plt.subplots(nrow, ncol, figsize=(6.8, 1.9 * nrow + 0.6), sharey=True,
+    fig, axes = plt.subplots(nrow, ncol, figsize=(6.4, 1.65 * nrow + 0.6), sharey=True,
                              squeeze=False)
     x = np.arange(len(waves))
     table = {(r["group"], r["construct"], r["wave"]): r["index"] for r in rows}
@@ -560,8 +560,8 @@ def trend_panels(rows: list[dict], constructs: Sequence[str], labels: dict[str, 
             handles[g] = line
         ax.set_title(labels.get(c, c), fontsize=8.5)
         ax.set_xticks(x)
-        ax.set_xticklabels(waves, fontsize=7)
-        ax.tick_params(axis="y", labelsize=7)
+        ax.set_xticklabels(waves, fontsize=7.5)
+        ax.tick_params(axis="y", labelsize=7.5)
         ax.grid(axis="y", color="#eeeeee", lw=0.6)
         _locale_ticks(ax, "y")
         ax.set_ylim(lo - 2, hi + 2)
@@ -569,6 +569,6 @@ def trend_panels(rows: list[dict], constructs: Sequence[str], labels: dict[str, 
         axes[k // ncol][k % ncol].axis("off")
     fig.legend([handles[g] for g in groups if g in handles],
                [group_labels.get(g, g) for g in groups if g in handles],
-               loc="lower center", ncol=min(5, len(handles)), frameon=False, fontsize=7.5)
+               loc="lower center", ncol=min(5, len(handles)), frameon=False, fontsize=8)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return _svg(fig)
