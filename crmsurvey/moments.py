@@ -269,17 +269,17 @@ class PairProducts:
         if isinstance(f, LeaveOneOut):
             return self._leave_one_out(f)
         step = step or row_step(f.size + self.width)
-        acc = None
+        acc = None  # (width, B): sums along rows, as Sums.moments reads them
         for rows in row_chunks(len(self.x), step):
-            part = f.chunk(rows) @ self._columns(rows)
+            part = self._columns(rows).T @ f.chunk(rows).T
             if acc is None:
                 acc = part
             else:
                 acc += part
         if acc is None:  # no rows
-            acc = np.zeros((f.size, self.width))
+            acc = np.zeros((self.width, f.size))
         p = self.p
-        return Sums(acc[:, 0], acc[:, 1:1 + p], acc[:, 1 + p:], self.centre)
+        return Sums(acc[0], acc[1:1 + p].T, acc[1 + p:].T, self.centre)
 
     def _leave_one_out(self, f: "LeaveOneOut") -> Sums:
         """Jackknife sums as the whole sample's minus each left-out row's share: O(n)
