@@ -173,7 +173,8 @@ def test_workbook_words_coded_cells_and_construct_lists():
         "differences": pd.DataFrame({"quantity": ["index", "csat"], "kind": ["groups", "change"],
                                      "family": ["all_pairs", "change"], "test": ["z", "percentile"],
                                      "method": ["holm", "bonferroni"], "micom": ["full", None],
-                                     "name": ["SAT", "sat1"]}),
+                                     "name": ["SAT", "sat1"], "significant": [True, False],
+                                     "warranted": [False, None]}),
         "disclosures": pd.DataFrame({"model": ["pls"], "dropped_reason": ["listwise"],
                                      "missing_method": ["listwise"]}),
         "drivers": pd.DataFrame({"priorities": ["SAT, LOY"], "standout": ["SAT"]}),
@@ -188,6 +189,7 @@ def test_workbook_words_coded_cells_and_construct_lists():
     assert diff[0][:6] == [t["cell:quantity:index"], t["cell:kind:groups"],
                            t["cell:family:all_pairs"], t["cell:test:z"], t["cell:method:holm"],
                            t["cell:micom:full"]]
+    assert diff[0][-2:] == [t["yes"], t["no"]] and diff[1][-2:] == [t["no"], None]
     assert diff[1][:5] == [t["cell:quantity:csat"], t["cell:kind:change"],
                            t["cell:family:change"], t["cell:test:percentile"],
                            t["cell:method:bonferroni"]]

@@ -11,6 +11,7 @@ import io
 import re
 import zipfile
 
+import numpy as np
 import pandas as pd
 
 from .._catalogue import catalogue
@@ -73,6 +74,9 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
             if name == "weighting":  # the whole sample's rows
                 names.setdefault("all", words["all"])
             out[col] = out[col].map(lambda v: names.get(v, v) if isinstance(v, str) else v)
+        if out[col].map(lambda v: isinstance(v, (bool, np.bool_))).any():  # yes / no
+            out[col] = out[col].map(lambda v: words["yes" if v else "no"]
+                                    if isinstance(v, (bool, np.bool_)) else v)
     return out
 
 
