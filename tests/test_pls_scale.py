@@ -417,7 +417,7 @@ def test_progress_per_chunk_from_worker_processes():
 def test_methodology_says_poisson_only_where_used():
     from types import SimpleNamespace
 
-    from crmsurvey.report.context import _poisson_text
+    from crmsurvey.report.sections.methodology import poisson_text as _poisson_text
     from crmsurvey.report.i18n import STRINGS
 
     def results(*kinds):

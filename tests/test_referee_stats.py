@@ -131,7 +131,7 @@ def test_a_bootstrap_p_value_is_never_below_one_over_b():
 def test_p_values_at_their_resolution_print_as_less_than_one_over_b():
     from crmsurvey._format import pval
     from crmsurvey._stats import bootstrap_contrast
-    from crmsurvey.report.context import _floors
+    from crmsurvey.report.sections.common import floors as _floors
 
     draws = np.full((500, 1), 2.0)
     r = bootstrap_contrast(np.array([2.0]), draws, m=1)
@@ -345,7 +345,7 @@ def test_single_and_binary_constructs_have_no_reliability_in_the_table(demo_runs
 
 
 def test_predictive_relevance_follows_q2_not_the_lm_comparison():
-    from crmsurvey.report.context import _relevance
+    from crmsurvey.report.sections.model import _relevance
 
     assert [_relevance(v) for v in (-0.1, 0.0, 0.017, 0.25, 0.49, 0.5)] == \
         ["none", "none", "small", "medium", "medium", "large"]

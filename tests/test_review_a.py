@@ -76,7 +76,7 @@ def _text(fragment: str) -> str:
 def _sentence(results, lang: str, code: str, **params) -> str:
     """One summary finding, rendered over ``results`` in ``lang``."""
     from crmsurvey._format import number_locale
-    from crmsurvey.report.context import Names, _box
+    from crmsurvey.report.sections.common import Names, box_rule as _box
     from crmsurvey.report.findings import _Render
 
     t = strings(lang)
@@ -198,7 +198,7 @@ def test_recommendations_state_their_cap_and_are_weakest_first_within_ties(run):
 # --- A8: PLS and CB-SEM on different respondents -----------------------------------------
 
 def test_disagreements_name_both_samples_when_they_differ():
-    from crmsurvey.report.context import _disagreements
+    from crmsurvey.report.sections.cbsem import disagreements as _disagreements
 
     path = {"lhs": "SAT", "op": "~", "rhs": "IMAG"}
     pls = SimpleNamespace(paths=[dict(path, est=0.10, pvalue=0.01)],

@@ -244,7 +244,7 @@ class _Names:
 
 
 def test_cvpat_difference_is_that_of_the_printed_losses():
-    from crmsurvey.report.context import _cvpat
+    from crmsurvey.report.sections.model import _cvpat
 
     rows = [{"construct": "SAT", "benchmark": "LM", "loss_pls": 0.31234, "loss_benchmark":
              0.29876, "diff": 0.31234 - 0.29876, "se": .01, "t": 1.0, "df": 99, "p": 0.3}]
@@ -256,7 +256,7 @@ def test_cvpat_difference_is_that_of_the_printed_losses():
 
 
 def test_client_matrix_prints_the_pair_tables_difference_from_the_clients_side():
-    from crmsurvey.report.context import _client_matrix
+    from crmsurvey.report.sections.many_groups import _client_matrix
 
     a, b = {"brand": "A"}, {"brand": "B"}
     rows = [{"name": "SAT", "group_a": b, "group_b": a, "value_a": 60.54, "value_b": 77.16,

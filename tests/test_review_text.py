@@ -201,7 +201,7 @@ def test_example_file_describes_only_the_comparisons_it_ran(reports):
 
 
 def test_cbsem_rows_are_worded_not_lavaan_operators():
-    from crmsurvey.report.context import _cb_row
+    from crmsurvey.report.sections.cbsem import _cb_row
     from crmsurvey.report.i18n import strings
 
     class Names(dict):

@@ -1,0 +1,120 @@
+"""What several report sections share: display names in the report's language
+(:class:`Names`), the p-value floors and shown differences of a table row, a CSAT rule
+in words, the headline scope and a chart series' look by group."""
+from __future__ import annotations
+
+from ..._format import shown_difference
+from ...errors import escape_controls
+from ...study.results import Group, Results, group_key
+from .. import charts
+from ..filters import text_in
+
+__all__ = ["Names", "box_rule", "diff_row", "floors", "group_styles", "measured_by", "within"]
+
+
+class Names:
+    """Display names in the report's language: constructs, groups (with the study's
+    localised level names, shown within a scope), items' wording."""
+
+    def __init__(self, results: Results, lang: str, t: dict):
+        self.lang, self.t = lang, t
+        self.constructs = {c: text_in(v, lang) for c, v in results.model.labels.items()}
+        self.levels = results.study.group_labels
+        self.items = results.model.items
+        self.scope = results.headline.group
+
+    def __getitem__(self, construct: str) -> str:
+        return self.constructs.get(construct, construct)
+
+    def get(self, construct: str, default=None) -> str:
+        return self.constructs.get(construct, default if default is not None else construct)
+
+    def level(self, item: str, value: str) -> str:
+        """A group level's display name; control characters a name from the data may
+        carry are shown as escapes (no font has them)."""
+        text = self.levels.get(item, {}).get(value)
+        return escape_controls(text_in(text, self.lang) if text else value)
+
+    def group(self, group: Group, scope: Group | None = None) -> str:
+        """``group`` named within ``scope`` (default: the headline's): the levels that
+        are not the scope's own, or "all respondents"."""
+        scope = self.scope if scope is None else scope
+        parts = [self.level(k, v) for k, v in group.items() if scope.get(k) != v]
+        wave = [k for k in group if scope.get(k) != group[k]]
+        # a year-like wave as the language writes it ("2026年"): the catalogue's wave_label
+        parts = [self.t["wave_label"].format(wave=p) if p.isdigit() and len(p) == 4
+                 and k in wave else p for p, k in zip(parts, wave)]
+        return " · ".join(parts) or self.t["all"]
+
+    def question(self, item: str) -> str:
+        info = self.items.get(item)
+        return text_in(info.text, self.lang) if info and info.text else item
+
+
+def floors(row: dict, p: str = "pvalue", res: str = "p_resolution",
+            adj: str = "pvalue_adj", prefix: str = "p") -> dict:
+    """``row`` with the floors its p-values are printed against (``pval(v, floor)``): a
+    p-value from B resamples at its floor 1/B reads ``< 1/B``, and its adjusted value
+    ``< `` that value adjusted."""
+    floor, v = row.get(res), row.get(p)
+    at = floor is not None and v is not None and v <= floor * (1 + 1e-9)
+    return {**row, f"{prefix}_floor": floor, f"{prefix}_adj_floor": row.get(adj) if at else None}
+
+
+def diff_row(d, **extra) -> dict:
+    """A difference's row with ``difference_shown``: ``value_a − value_b`` as the report
+    prints it beside the two figures (the difference of the rounded figures,
+    :func:`crmsurvey._format.shown_difference`); its interval and test stay the
+    estimate's."""
+    return dict(d.model_dump(), difference_shown=shown_difference(d.value_a, d.value_b),
+                **extra)
+
+
+def box_rule(results: Results, item: str, top, t: dict, key: str = "box_rule",
+         label: str | None = None) -> str:
+    """A CSAT rule as the reader says it: ``sat1 (top-2 box: 9–10)``; ``key="csat_box"``:
+    without the item, ``top-2 box, 9–10``."""
+    info = results.model.items.get(item)
+    high = info.max if info is not None else None
+    if top is None or high is None:
+        return item
+    k = int(round(high - top)) + 1
+    name = t["box_1"] if k == 1 else t["box_2"] if k == 2 else t["box_n"].format(k=k)
+    span = f"{high:g}" if k == 1 else f"{top:g}–{high:g}"
+    return t[key].format(item=label or item, box=name, span=span)
+
+
+def within(results: Results, group: Group) -> bool:
+    """``group`` is the headline scope or one of its groups (same wave)."""
+    scope, wave = results.headline.group, results.settings.waves
+    if any(group.get(k) != v for k, v in scope.items()):
+        return False
+    return bool(scope) or wave is None or wave not in group
+
+
+def measured_by(model, construct: str) -> str | None:
+    """``"binary"`` or ``"single"`` for a construct of one question (a yes/no item, or
+    any other), whose α, ρ and AVE are 1 by construction and say nothing; None
+    otherwise."""
+    items = model.constructs.get(construct, [])
+    if len(items) != 1:
+        return None
+    info = model.items.get(items[0])
+    rated = info is not None and info.min is not None and info.max is not None \
+        and info.max - info.min > 1
+    return "single" if rated else "binary"
+
+
+def group_styles(results: Results, keys) -> dict[str, dict]:
+    """Each chart series' look (colour, marker, line style) from the group it shows, the
+    wave left aside: the whole sample first, then the client, then the other groups in
+    the order of the results — the same for a group in every chart of the report."""
+    wave = results.settings.waves
+    rest = lambda g: {k: v for k, v in g.items() if k != wave}  # noqa: E731
+    client = results.study.client_group or {}
+    order = [{}] + ([client] if client else []) + [rest(r.group) for r in results.indices
+                                                     if not r.pooled]
+    look = charts.series_styles(list(dict.fromkeys(group_key(g) for g in order)))
+    groups = {group_key(r.group): group_key(rest(r.group)) for r in results.indices}
+    return {k: look[k] if k in look else look[groups[k]] for k in keys
+            if k in look or groups.get(k) in look}

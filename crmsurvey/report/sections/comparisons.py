@@ -1,0 +1,82 @@
+"""Group comparisons: index differences, path differences (permutation and
+Henseler's test), MICOM and CB-SEM measurement invariance, per group item."""
+from __future__ import annotations
+
+from ...study.results import Results
+from ..filters import pval
+from ..i18n import and_list
+from .common import Names, diff_row, floors, measured_by
+
+__all__ = ["comparisons_context"]
+
+
+def _least_p(floor: float) -> str:
+    """The smallest adjusted p-value resamples can give, as the tables print it
+    (``.030`` where the tables read ``< .030``)."""
+    return pval(min(1.0, floor), min(1.0, floor)).removeprefix("< ")
+
+
+def comparisons_context(results: Results, names: Names, t: dict) -> dict:
+    idx = set(results.model.index_constructs)
+    pair = lambda r: f"{names.group(r['group_a'])} – {names.group(r['group_b'])}"  # noqa: E731
+    comps = []
+    sep = t["list_sep"]
+    for c in results.comparisons:
+        index = [d for d in c.differences if d.quantity == "index" and d.name in idx]
+        # a construct of one question is its own composite: MICOM has nothing to test
+        single = list(dict.fromkeys(r["construct"] for r in c.micom
+                                    if measured_by(results.model, r["construct"])))
+        c = c.model_copy(update={"micom": [r for r in c.micom if r["construct"] not in single]})
+        # not warranted: the construct, with the pairs MICOM did not warrant
+        failed: dict[str, list[str]] = {}
+        for r in c.micom:
+            if not r["compositional"]:
+                failed.setdefault(r["construct"], []).append(pair(r))
+        pairs_of = {r["construct"]: 0 for r in c.micom}
+        for r in c.micom:
+            pairs_of[r["construct"]] += 1
+        none = [names[k] + t["list_paren"].format(items=sep.join(v))
+                if len(v) < pairs_of[k] else names[k] for k, v in failed.items()]
+        warranted = [d for d in index if d.warranted is not False]
+        sig = [d for d in warranted if d.significant]
+        skipped = len(index) - len(warranted)
+        inv = c.invariance
+        comps.append({
+            "group": names.question(c.item),
+            "indices": [floors(diff_row(d, pair=pair(d.model_dump()),
+                                     label=names[d.name])) for d in index],
+            "reading": t["cmp_reading_warranted_one" if skipped == 1 else
+                         "cmp_reading_warranted"].format(n=len(sig), m=len(warranted),
+                                                         k=skipped) if skipped
+            else t["cmp_reading"].format(n=len(sig), m=len(index)),
+            "paths": [floors(floors(dict(r, pair=pair(r),
+                                           label=f"{names[r['rhs']]} → {names[r['lhs']]}")),
+                              p="p_henseler", res="p_henseler_resolution",
+                              adj="p_henseler_adj", prefix="ph")
+                      for r in c.paths],
+            "paths_sig": sum(1 for r in c.paths if r["significant"]),
+            # which test sets the * and how far the resamples let an adjusted p fall
+            "paths_star": t["paths_star"].format(
+                m=c.paths[0]["m"], perm=(results.settings.compare or {}).get("permutations"),
+                boot=(results.settings.compare or {}).get("bootstrap"),
+                floor=_least_p(c.paths[0]["m"] * c.paths[0]["p_resolution"]),
+                floor_h=_least_p(c.paths[0]["m"] * c.paths[0]["p_henseler_resolution"]))
+            if c.paths and results.settings.compare and c.paths[0].get("p_resolution")
+            and c.paths[0].get("p_henseler_resolution") else "",
+            "micom": [dict(r, pair=pair(r), label=names[r["construct"]],
+                           status=t[f"micom_status_{r['invariance']}"]) for r in c.micom],
+            "micom_single": t["micom_single"].format(names=sep.join(names[k] for k in single))
+            if single else "",
+            "micom_text": t["micom_none"].format(names=and_list(none, t)) if none
+            else t["micom_ok"],
+            "invariance": None if inv is None else {
+                "error": inv.get("error"),
+                "table": [dict(r, model=t.get(f"inv_{r['model']}", r["model"]),
+                               decision=t.get(r["decision"], r["decision"]))
+                          for r in inv.get("table", [])],
+                "reference": names.group({c.item: inv["reference"]}) if inv.get("reference")
+                else None,
+                "latent_means": [dict(r, label=names[r["construct"]],
+                                      group=names.group({c.item: r["group"]}))
+                                 for r in inv.get("latent_means", [])]}})
+    return {"comparisons": comps}

@@ -1,0 +1,180 @@
+"""The methodology and appendix: screening, weights, the survey design, the PLS,
+CB-SEM and comparison settings, multiplicity, missing data by model, diagnostics,
+fieldwork and the questionnaire."""
+from __future__ import annotations
+
+from ..._format import date as format_date
+from ..._format import num
+from ...notes import note_text
+from ...study.results import Group, Results, group_key
+from ..filters import pval, text_in
+from ..i18n import diagnostic_text
+from .common import Names, measured_by, within
+
+__all__ = ["method_context", "p_values_text", "pls_missing", "poisson_text"]
+
+
+def pls_missing(p: dict, t: dict, one: bool) -> str:
+    """How the PLS models handled missing answers, as the study's ``pls.missing`` says
+    (one model: no "within each group")."""
+    if p.get("missing", "mean") == "listwise":
+        return t["pls_missing_listwise"]
+    return t["pls_missing_mean_one" if one else "pls_missing_mean"]
+
+
+def _handling(x, t: dict, lang: str) -> str:
+    """A disclosure's missing-data method, and why rows were dropped when that is not the
+    method itself (rows with a zero sampling weight)."""
+    method = note_text({"code": f"missing_{x.missing_method}"}, lang)
+    if not x.dropped or x.dropped_reason in (None, x.missing_method):
+        return method
+    return t["handling_dropped"].format(method=method, reason=note_text(
+        {"code": f"dropped_{x.dropped_reason}"}, lang))
+
+
+def _note(note, names: Names, lang: str) -> str:
+    """A note (skip reason, loader note) in the report's language, its constructs named as
+    the questionnaire names them."""
+    params = dict(note.params)
+    if "constructs" in params:
+        params["constructs"] = [names[c] for c in params["constructs"]]
+    return note_text({"code": note.code, "params": params}, lang)
+
+
+def poisson_text(results, p: dict, t: dict) -> str:
+    """The sentence on the Poisson bootstrap, where a model was resampled by it."""
+    kinds = [(m.settings or {}).get("resampling", "multinomial") for m in results.models]
+    if not p.get("bootstrap") or "poisson" not in kinds:
+        return ""
+    return t["pls_poisson_all" if all(k == "poisson" for k in kinds) else "pls_poisson"]
+
+
+def p_values_text(p: dict, t: dict) -> str:
+    """Which test gives which p-value, and the one floor every bootstrap p is printed
+    against (1/B), where the model was bootstrapped."""
+    boot = p.get("bootstrap")
+    return " " + t["p_values_text"].format(boot=boot, floor=pval(1 / boot, 1 / boot)
+                                           .removeprefix("< ")) if boot else ""
+
+
+def _design_text(results: Results, t: dict) -> list[str]:
+    """How standard errors were computed (results.uncertainty), in sentences the data
+    license: the design only when there is one, re-raking only when it was done."""
+    u = results.uncertainty
+    if u is None:
+        return []
+    parts = []
+    if u.cluster and u.strata:
+        parts.append(t["design_both"].format(clusters=u.n_clusters, cluster=u.cluster,
+                                             strata=u.n_strata, strata_item=u.strata))
+    elif u.cluster:
+        parts.append(t["design_clusters"].format(clusters=u.n_clusters, cluster=u.cluster))
+    elif u.strata:
+        parts.append(t["design_strata"].format(strata=u.n_strata, strata_item=u.strata))
+    if u.scores == "taylor":
+        parts.append(t["scores_taylor"])
+    elif u.scores == "replicates":
+        parts.append(t["scores_replicates"].format(replicates=u.replicates))
+    else:
+        weighted = results.settings.weight or results.weighting is not None
+        csat = "" if any(x.measure == "csat" for x in results.scores) else "_nocsat"
+        parts.append(t[("scores_kish_weighted" if weighted else "scores_kish") + csat])
+    if u.resampling == "cluster":
+        parts.append(t["boot_cluster"])
+    elif u.resampling == "rerake":
+        parts.append(t["boot_rerake_cluster" if u.cluster else "boot_rerake"])
+    if u.lonely:
+        parts.append(t["design_lonely"].format(strata=", ".join(u.lonely)))
+    return parts
+
+
+def method_context(results: Results, names: Names, t: dict, level: str, lang: str) -> dict:
+    s = results.settings
+    p = s.pls or {}
+    disclosures = [m.disclosure for m in results.models]
+    if results.cbsem is not None and results.cbsem.disclosure is not None:
+        disclosures.append(results.cbsem.disclosure)
+    def glabel(group: Group) -> str:
+        """A group named in full; the whole sample of one wave is "All respondents ·
+        2026", not the bare wave."""
+        text = names.group(group, {})
+        return f"{t['all']} · {text}" if s.waves and set(group) == {s.waves} else text
+
+    rows = [dict(x.model_dump(), label=glabel(x.group),
+                 model_name=t["col_pls"] if x.model == "pls" else t["col_cbsem"],
+                 method=_handling(x, t, lang)) for x in disclosures]
+    sm = results.sample.set_missing
+    fw = results.study.fieldwork or {}
+    fieldwork = [(t[f"fw_{k}"], text_in(v, lang) if isinstance(v, dict) else
+                  (f"{v:g}%" if k == "response_rate" else
+                   format_date(v) if k in ("start", "end") else str(v)))
+                 for k, v in fw.items() if v is not None]
+    head = results.index_of(results.headline.group, next(
+        (c for c in results.model.index_constructs if "sat" in c.lower()),
+        (results.model.index_constructs or [""])[0]))
+    return {
+        "screening_text": t["screening_text"].format(rules=t["list_sep"].join(
+            t[f"rule_{r}"] for r in s.exclude)) if s.exclude else t["no_exclusion"],
+        "screening_notes": [note_text(n, lang) for n in s.screening_notes],
+        "weight_text": t["weight_raked"] if results.weighting is not None else
+        t["weight_text"].format(weight=s.weight) if s.weight else t["no_weight"],
+        "design_text": _design_text(results, t),
+        "pls_text": t["pls_settings"].format(scheme=t.get(f"scheme_{p.get('scheme')}",
+                                                          p.get("scheme", "path")),
+                                             boot=p.get("bootstrap", 0), seed=p.get("seed"),
+                                             level=level, missing=pls_missing(p, t, False))
+        + poisson_text(results, p, t) + p_values_text(p, t)
+        if p else "",
+        # the comparisons the study ran, no more (no paths: no permutation; no MICOM)
+        "comparison_method_key": "comparison_method"
+        if any(c.paths or c.micom for c in results.comparisons)
+        else "comparison_method_indices",
+        "cb_text": t["cb_settings_fiml" if (results.cbsem is not None and
+                      (results.cbsem.settings or {}).get("missing") == "fiml")
+                      else "cb_settings"].format(estimator=t.get(
+            f"estimator_{(s.cbsem or {}).get('estimator', 'ML')}",
+            (s.cbsem or {}).get("estimator", "ML"))) if s.cbsem else "",
+        # MICOM's sentence only where MICOM was run
+        "multiplicity_text": t["multiplicity_text" if any(c.micom for c in results.comparisons)
+                               else "multiplicity_text_nomicom"].format(
+            alpha=s.multiplicity.alpha) + (
+            t["resamples_text2"].format(tail=s.multiplicity.tail_draws, boot=p["bootstrap"])
+            if p.get("bootstrap") else "") + (
+            t["resamples_compare"].format(perm=s.compare.get("permutations"),
+                                          boot=s.compare.get("bootstrap"))
+            if s.compare and any(c.paths or c.micom for c in results.comparisons)
+            else "") + "".join(
+            t["multiplicity_client" if c.reference else "multiplicity_many"].format(
+                many=s.multiplicity.many_groups, k=len(c.levels) - 1,
+                m=len({(group_key(d.group_a), group_key(d.group_b))
+                       for d in c.all_pairs or c.differences}))
+            for c in results.comparisons if len(c.levels) > s.multiplicity.many_groups),
+        "group_sizes_note": t["group_sizes_wave"].format(wave=s.current_wave)
+        if s.current_wave else "",
+        "waves_text": t["waves_text" if s.groups else "waves_text_one"].format(
+            wave=s.current_wave) if s.current_wave else "",
+        "syntax": results.model.syntax,
+        "disclosures": [d for d, x in zip(rows, disclosures) if within(results, x.group)],
+        "disclosures_other": [d for d, x in zip(rows, disclosures)
+                              if not within(results, x.group)],
+        "set_missing_text": t["set_missing"].format(items=t["list_sep"].join(
+            f"{k} {v}" for k, v in sm.items())) if sm else t["no_set_missing"],
+        "diagnostics": [{"label": glabel(x.group),
+                         "message": diagnostic_text(x.code, x.message, x.concerns, lang)}
+                        for x in results.diagnostics],
+        "fieldwork": fieldwork,
+        "skipped": [{"label": names.group(x.group, {}), "n": x.n,
+                     "reason": (why := _note(x.reason, names, lang)),
+                     "text": t["skipped_entry"].format(group=names.group(x.group, {}), n=x.n,
+                                                       reason=why)}
+                    for x in results.skipped],
+        "margin_text": t["margin_text"].format(construct=names[head.construct],
+                                               margin=num((head.ci_upper - head.ci_lower) / 2, 1),
+                                               level=level, n=head.n)
+        if head is not None and head.ci_lower is not None else "",
+        "questionnaire_items": [{"item": i, "question": names.question(i),
+                                 "construct": names[v.construct] if v.construct else t["col_nps"],
+                                 "scale": t["binary_item"] if measured_by(
+                                     results.model, v.construct) == "binary"
+                                 else f"{v.min:g}–{v.max:g}"}
+                                for i, v in results.model.items.items() if v.min is not None]}

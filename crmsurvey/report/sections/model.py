@@ -1,0 +1,147 @@
+"""The headline PLS model: path diagram and coefficients, measurement quality, HTMT,
+collinearity, and its assessment (model fit, PLSpredict, CVPAT, copulas, mediation,
+information criteria)."""
+from __future__ import annotations
+
+from ..._format import shown_difference
+from ...study.results import Group, Results
+from .. import charts
+from ..charts import data_uri
+from ..filters import pval
+from .common import Names, measured_by
+
+__all__ = ["model_context"]
+
+
+def model_context(fit, results: Results, names: Names) -> dict:
+    if fit is None:
+        return {}
+    model = results.model
+    r2 = {r["construct"]: r["r2"] for r in fit.r2}
+    order = list(model.constructs)
+    htmt = {(r["lhs"], r["rhs"]): r for r in fit.htmt_intervals or []}
+    f2 = {(r["lhs"], r["rhs"]): r["f2"] for r in fit.f2}
+    return {
+        "path_chart": data_uri(charts.path_diagram(order, fit.paths, r2, names.constructs,
+                                                     r2_label=names.t["chart_r2"])),
+        # a p-value from B resamples (its t test's standard error, or a percentile) is
+        # printed no finer than 1/B, as every other bootstrap p of the report
+        "paths": [dict(p, label=f"{names[p['rhs']]} → {names[p['lhs']]}",
+                       p_floor=1 / boot if (boot := (fit.settings or {}).get("bootstrap"))
+                       else None) for p in fit.paths],
+        "r2": [dict(r, label=names[r["construct"]]) for r in fit.r2],
+        "quality": [dict(q, label=names[q["construct"]],
+                         kind=measured_by(model, q["construct"])) for q in fit.quality],
+        "loadings": [dict(r, label=names[r["lhs"]]) for r in fit.loadings],
+        "htmt_names": [names[n] for n in order],
+        "htmt": [[(htmt.get((b, a)) or {}).get("est") if j < i else None
+                  for j, b in enumerate(order)] for i, a in enumerate(order)],
+        "htmt_rows": [{"label": f"{names[r['lhs']]} – {names[r['rhs']]}", "est": r["est"],
+                       "ci_lower": r.get("ci_lower"), "ci_upper": r.get("ci_upper")}
+                      for r in fit.htmt_intervals or []],
+        "item_vif": [dict(r, label=names[r["lhs"]]) for r in fit.item_vif],
+        "structural": [{"label": f"{names[r['rhs']]} → {names[r['lhs']]}", "vif": r["vif"],
+                        "f2": f2.get((r["lhs"], r["rhs"]))} for r in fit.inner_vif],
+        "model_group": names.group(fit.group, {}),
+        "model_intro": _model_intro(fit.group, results, names), **_assessment(fit, names)}
+
+
+def _model_intro(group: Group, results: Results, names: Names) -> str:
+    """The model's opening sentence: estimated on a group, or on a wave ("the 2026
+    wave") when the group is the whole sample of one wave."""
+    t, wave = names.t, results.settings.waves
+    if wave and set(group) == {wave}:
+        name = names.level(wave, group[wave])
+        year = name.isdigit() and len(name) == 4  # a year as the language writes it
+        return t["model_intro_wave"].format(wave=t["wave_label"].format(wave=name) if year
+                                            else name)
+    if not group:
+        return t["model_intro_all"]
+    return t["model_intro"].format(group=names.group(group, {}))
+
+
+def _relevance(q2: float | None) -> str:
+    """Hair et al. (2019): Q²predict above 0, 0.25 and 0.5 is small, medium and large
+    predictive relevance."""
+    if q2 is None or q2 <= 0:
+        return "none"
+    return "small" if q2 < 0.25 else "medium" if q2 < 0.5 else "large"
+
+
+def _assessment(fit, names: Names) -> dict:
+    """Model fit, PLSpredict, mediation and information criteria of the headline model."""
+    out: dict = {}
+    mf = {r["measure"]: r for r in fit.model_fit or []}
+    if mf:
+        rows = []
+        t = names.t
+        for key, label in (("srmr", t["col_srmr"]), ("d_uls", t["col_d_uls"]),
+                           ("d_g", t["col_d_g"])):
+            r = mf[key]
+            hi95 = r.get("estimated_hi95")
+            rows.append({"label": label, "estimated": r["estimated"],
+                         "saturated": r["saturated"], "hi95": hi95,
+                         "hi99": r.get("estimated_hi99"),
+                         "exact": None if hi95 is None or r["estimated"] is None
+                         else r["estimated"] <= hi95})
+        out["pls_fit"] = rows
+        out["fit_nfi"] = mf["nfi"]
+        out["fit_test_n"] = fit.settings.get("fit_test", 0)
+    if fit.predict is not None:
+        p = fit.predict
+        by: dict[str, list] = {}
+        for r in p.items:
+            by.setdefault(r["construct"], []).append(r["q2_predict"])
+        out["predict"] = {
+            "folds": p.folds, "reps": p.reps,
+            "rows": [{"label": names[c["construct"]], "q2_min": min(by[c["construct"]]),
+                      "q2_max": max(by[c["construct"]]),
+                      "below": f"{c['below_lm']}/{c['items']}",
+                      "relevance": _relevance(min(by[c["construct"]])),
+                      "power": c["predictive_power"]} for c in p.constructs],
+            "items": [dict(r, label=names[r["construct"]]) for r in p.items]}
+    if fit.cvpat:
+        out["cvpat"] = _cvpat(fit.cvpat, names)
+    if fit.endogeneity:
+        out["copula"] = _copula(fit.endogeneity, names)
+    boot = (fit.settings or {}).get("bootstrap")  # bootstrap p: no finer than 1/B
+    if fit.indirect:
+        out["indirect_rows"] = [
+            dict(r, label=f"{names[r['from']]} → {names[r['to']]}",
+                 chain=None if r["through"] == "total" else
+                 " → ".join(names[x] for x in r["through"].split(" -> ")),
+                 p_floor=1 / boot if boot else None)
+            for r in fit.indirect]
+    if fit.model_selection:
+        out["selection_rows"] = [dict(r, label=names[r["construct"]])
+                                 for r in fit.model_selection]
+        # one model fitted: the criteria are for a comparison this study does not make
+        out["selection_note"] = names.t["selection_note_one"]
+    return out
+
+
+def _cvpat(rows: list[dict], names: Names) -> dict:
+    """CVPAT rows and, per benchmark, the verdict its Overall row licenses: ``better``
+    (PLS's loss significantly lower, 5 %), ``worse`` (significantly higher) or ``same``."""
+    def verdict(r):
+        if r["p"] is None or r["p"] >= 0.05:
+            return "same"
+        return "better" if r["diff"] < 0 else "worse"  # diff = model loss − benchmark's
+
+    return {"rows": [dict(r, label=names.t["cvpat_overall"] if r["construct"] == "Overall"
+                          else names[r["construct"]],
+                          diff_shown=shown_difference(r["loss_pls"], r["loss_benchmark"], 3))
+                     for r in rows],
+            "verdicts": [{"benchmark": r["benchmark"], "verdict": verdict(r),
+                          "p": "p " + (shown if shown.startswith("<") else "= " + shown)}
+                         for r in rows if r["construct"] == "Overall"
+                         for shown in [pval(r["p"])]]}
+
+
+def _copula(rows: list[dict], names: Names) -> dict:
+    """Copula-test rows; the paths whose copula term is significant (5 %), and whether any
+    path was tested at all (a sentence for each case the data license)."""
+    out = [dict(r, label=f"{names[r['rhs']]} → {names[r['lhs']]}") for r in rows]
+    tested = [r for r in out if r["status"] == "tested"]
+    return {"rows": out, "tested": len(tested),
+            "flagged": [r["label"] for r in tested if r["p"] is not None and r["p"] < 0.05]}
