@@ -24,6 +24,9 @@ __all__ = ["build_context", "Names"]
 
 
 def build_context(results: Results, lang: str) -> dict:
+    """Everything the report template shows for ``results`` in language ``lang``
+    (``"en"``, ``"zh-CN"``): each section's part, then the switches the study's shape
+    licenses."""
     t = strings(lang)
     names = Names(results, lang, t)
     scope = results.headline.group

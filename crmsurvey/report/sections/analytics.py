@@ -13,6 +13,7 @@ __all__ = ["analytics_context"]
 
 
 def analytics_context(a: dict, names: Names, t: dict, lang: str) -> dict:
+    """``kano``, ``typology`` and ``customers``: each None unless the study ran it."""
     ctx: dict = {"kano": None, "typology": None, "customers": None}
     sep = t["list_sep"]
     if a.get("kano"):

@@ -14,6 +14,8 @@ __all__ = ["model_context"]
 
 
 def model_context(fit, results: Results, names: Names) -> dict:
+    """The headline PLS model ``fit`` (empty without one): paths, R², quality, loadings,
+    HTMT, VIF and f², and its assessment."""
     if fit is None:
         return {}
     model = results.model

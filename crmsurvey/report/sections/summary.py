@@ -19,6 +19,8 @@ def _unbroken(template: str, **names) -> Markup:
 
 
 def summary_context(results: Results, names: Names, t: dict, level: str, sat) -> dict:
+    """The summary page: key-figure cards (``kpis``), the headline wave's sentence and
+    the story's findings and recommendations."""
     scope = results.headline.group
     client = results.study.client_group
     focus = {**client, **scope} if client else None

@@ -11,6 +11,8 @@ __all__ = ["trend_context"]
 
 
 def trend_context(results: Results, names: Names, t: dict, level: str) -> dict:
+    """``trend``: None with one wave; else its chart, index table by wave and the
+    changes since the previous wave."""
     tr = results.trend
     if tr is None:
         return {"trend": None}
