@@ -30,6 +30,9 @@ MAX_MISSING_SHARE = 0.15
 #: many rating items answered: identical answers to 3 correlated items are common among
 #: honest respondents, so short blocks are not judged alone.
 STRAIGHTLINE_MIN_ITEMS = 5
+#: Duplicates by answers: the answered item columns a row needs before identical answers
+#: count as a second submission (see crmsurvey.responses.screening.same_answers).
+DUPLICATE_MIN_ITEMS = 10
 #: Rules that exclude rows unless the user says otherwise (the study file's ``exclude:``,
 #: the CLI's ``--exclude``): rows that are not a valid, distinct, attentive interview —
 #: the screening of the bundled demo study. Straight-lining and missing answers are

@@ -242,7 +242,8 @@ def _log_text(log, set_missing: dict[str, int]) -> str:
         lines.append(f"  {rule:<16} {n:>6}  {mark}")
     lines.append(f"problems: {len(log.problems)}")
     for p in log.problems[:20]:
-        lines.append(f"  row {p.row}, column {p.column}: {p.value!r} {p.message}")
+        value = "" if p.value is None else f"{p.value!r} "
+        lines.append(f"  row {p.row}, column {p.column}: {value}{p.message}")
     if len(log.problems) > 20:
         lines.append(f"  … {len(log.problems) - 20} more (use --json)")
     if set_missing:
@@ -378,7 +379,17 @@ def _screening_line(log) -> str:
         line += " (--exclude none: no screening rule on)"
     only = ", ".join(f"{n:,} {rule}" for rule, n in log.flagged.items()
                      if n and rule not in log.rules_on)
-    return line + (f"; flagged only: {only}" if only else "")
+    missing = log.set_missing()
+    return line + (f"; flagged only: {only}" if only else "") + (
+        f"; {_set_missing_text(missing)}" if missing else "")
+
+
+def _set_missing_text(counts: dict[str, int]) -> str:
+    """Answers set missing because off the scale or unreadable, in a few words."""
+    cols = ", ".join(f"{k} {v}" for k, v in list(counts.items())[:4]) + (
+        ", …" if len(counts) > 4 else "")
+    return (f"{sum(counts.values()):,} answer(s) off the scale or unreadable set missing "
+            f"({cols}; crmsurvey responses check names the rows)")
 
 
 def _weights(r, weight: str | None):
@@ -958,6 +969,8 @@ def _problems(output: Path, strict: bool, lang: str | None = None) -> None:
 
     results = load_results(output / "results.json")
     lang = lang or results.study.language
+    if results.sample.set_missing:
+        _say(_set_missing_text(results.sample.set_missing))
     errors = [d for d in results.diagnostics if d.severity == "error"]
     for d in errors:  # group names come from the data: their controls are shown, not obeyed
         text = diagnostic_text(d, lang)

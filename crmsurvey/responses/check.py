@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._catalogue import catalogue
 from ..errors import InputError, mapping_hint
 from ..notes import Note, short_list
 from ..questionnaire import Questionnaire
@@ -167,9 +168,40 @@ def _shifted_by_one(s: pd.Series, sc: Scale) -> int:
     return 0
 
 
+#: How survey platforms mark a question the respondent's route skipped (问卷星's
+#: "(跳过)"): a legitimate gap, read as missing with the reason ``skipped``.
+SKIPPED = frozenset({"(跳过)", "（跳过）", "跳过"})
+
+
+def _skipped(s: pd.Series) -> pd.Series:
+    """Where a raw column holds a platform's mark of a skipped question."""
+    if pd.api.types.is_numeric_dtype(s):
+        return pd.Series(False, index=s.index)
+    return _as_text(s).isin(SKIPPED).fillna(False).astype(bool)
+
+
+def answer_labels(q: Questionnaire, sc: Scale) -> dict[str, int]:
+    """Label text (lower case) → code, for answers downloaded as text (问卷星's 按选项文本):
+    the values of a yes/no or categorical scale, the labelled points (anchors) of a rating
+    scale — its ends, 非常不同意 … 非常同意 — in every language of the questionnaire, and
+    the special codes by their names in the catalogue (不知道 → the don't-know code)."""
+    texts = sc.values if sc.type in ("binary", "categorical") else \
+        sc.anchors if sc.type == "rating" else {}
+    labels = {t.strip().lower(): code for code, text in texts.items() for t in text.values()}
+    for lang in q.languages:
+        words = catalogue(lang)
+        for code, name in sc.special.items():
+            word = words.get(f"special:{name}")
+            if word:
+                labels.setdefault(word.strip().lower(), code)
+    return labels
+
+
 def _check_scale_item(s: pd.Series, sc: Scale, file_missing: set, labels: dict[str, int],
                       codes_as: str = "values") -> tuple[pd.Series, pd.Series, pd.Series]:
     """(valid values, reason codes, problem mask) for one item column."""
+    skipped = _skipped(s)
+    s = s.mask(skipped)
     num, blank = _numeric(s)
     if codes_as == "option_numbers":
         num = _from_option_numbers(num, sc)
@@ -178,6 +210,7 @@ def _check_scale_item(s: pd.Series, sc: Scale, file_missing: set, labels: dict[s
         num = num.fillna(text.map(labels).astype(float))
     codes = pd.Series(pd.NA, index=s.index, dtype="object")
     codes[blank] = "blank"
+    codes[skipped] = "skipped"
     special = num.isin(list(sc.special))
     codes[special] = num[special].map(lambda v: sc.special[int(v)])
     miss = num.isin(sc.missing) | _file_missing(num, file_missing)
@@ -237,6 +270,7 @@ def check_values(raw: RawTable, q: Questionnaire, columns: dict[str, str],
         item, s = q.items[item_id], frame[col]
         sc = q.scale(item_id)
         if sc is None:  # id, group, duration, weight
+            s = s.mask(_skipped(s))  # a skipped question: missing, no problem
             if item.role in ("id", "group"):
                 # a labelled code (SPSS, Stata: brand 1 = "Brand A") is read as its label
                 text = _as_text(_labelled(s, raw.value_labels.get(col)))
@@ -253,9 +287,7 @@ def check_values(raw: RawTable, q: Questionnaire, columns: dict[str, str],
             problems += [Problem(int(rows[i]), col, _plain(s.iloc[i]), f"not {want}", item.role)
                          for i in np.flatnonzero(bad.to_numpy())]
             continue
-        labels = {}
-        if sc.type in ("binary", "categorical"):
-            labels = {t.lower(): code for code, text in sc.values.items() for t in text.values()}
+        labels = answer_labels(q, sc)
         v, c, bad = _check_scale_item(s, sc, raw.missing_codes.get(col, set()), labels,
                                       codes_as or "values")
         if item.reverse:

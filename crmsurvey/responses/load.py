@@ -5,6 +5,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import _defaults as D
@@ -13,7 +14,7 @@ from ..errors import InputError
 from ..notes import Note
 from ..questionnaire import Questionnaire
 from .check import check_values, match_columns
-from .log import CleaningLog
+from .log import CleaningLog, Problem
 from .platforms import detect_platform, recognise_headers
 from .readers import RawTable, read_table
 from .screening import RULES, exclusion_reason, screen
@@ -85,7 +86,8 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
                    straightline_min_items: int = D.STRAIGHTLINE_MIN_ITEMS,
                    max_missing_share: float = D.MAX_MISSING_SHARE,
                    required: list[str] | tuple | None = None,
-                   name: str | None = None) -> Responses:
+                   name: str | None = None,
+                   duplicate_min_items: int = D.DUPLICATE_MIN_ITEMS) -> Responses:
     """Load responses and check them against ``questionnaire``.
 
     Parameters
@@ -112,6 +114,12 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
         invalid_weight``, or ``"all"``.
     required : list of str, optional
         The items that must have a column (default: every item not marked optional).
+    duplicate_min_items : int
+        A row whose answers repeat an earlier row's is a duplicate (a second submission:
+        问卷星 numbers every row anew) when it answers at least this many item columns and
+        its construct items are not all one value
+        (:func:`crmsurvey.responses.screening.same_answers` says why); a repeated id is one
+        always.
     name : str, optional
         How messages and the log name the file (default: ``data`` as given), e.g. the
         path as a study file writes it rather than the resolved one.
@@ -149,10 +157,14 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
     checked = check_values(raw, questionnaire, columns, codes)
     if codes == "option_numbers":
         notes.append(Note("option_numbers"))
-    flags, screen_notes = screen(checked.values, checked.codes, checked.meta, questionnaire,
-                                 speeder_fraction=speeder_fraction,
-                                 straightline_min_items=straightline_min_items,
-                                 max_missing_share=max_missing_share)
+    flags, screen_notes, repeats = screen(
+        checked.values, checked.codes, checked.meta, questionnaire,
+        speeder_fraction=speeder_fraction, straightline_min_items=straightline_min_items,
+        max_missing_share=max_missing_share, duplicate_min_items=duplicate_min_items)
+    again = np.flatnonzero(repeats >= 0)  # the log names the row each one repeats
+    problems = sorted(checked.problems + [
+        Problem(int(i) + 1, "(answers)", None, f"the same answers as row {repeats[i] + 1}",
+                "duplicate") for i in again], key=lambda p: (p.row, p.column))
     reason = exclusion_reason(flags, rules_on)
     rows = pd.RangeIndex(1, len(raw.frame) + 1, name="row")
     every = pd.concat([checked.values, checked.meta], axis=1).set_axis(rows)
@@ -166,7 +178,7 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
         rows_read=len(raw.frame), rows_kept=int(kept.sum()),
         excluded={r: int((reason == r).sum()) for r in rules_on},
         flagged={r: int(flags[r].sum()) for r in RULES},
-        rules_on=rules_on, problems=checked.problems,
+        rules_on=rules_on, problems=problems,
         notes=raw.notes + notes + screen_notes,
     )
     return Responses(questionnaire, every[kept.to_numpy()], every, checked.codes, flags,

@@ -10,18 +10,58 @@ from .. import _defaults as D
 from ..notes import Note
 from ..questionnaire import Questionnaire
 
-__all__ = ["repeated_rows", "RULES", "screen"]
+__all__ = ["repeated_rows", "RULES", "same_answers", "screen"]
 
 #: Rules in the order a row's exclusion reason is chosen (first flagged rule wins).
 RULES = ("duplicate", "screened_out", "attention", "speeder", "straightlining", "missing",
          "invalid_weight")
 
 
+#: Item roles that are not answers: left aside when rows are compared on their answers
+#: (like the file's own metadata — 序号, submission time, IP — which are not items).
+NOT_ANSWERS = ("id", "duration", "weight")
+
+
+def same_answers(q: Questionnaire, frame: pd.DataFrame,
+                 min_items: int = D.DUPLICATE_MIN_ITEMS) -> tuple[np.ndarray, np.ndarray]:
+    """(a hash of each row's answers, whether the row may be judged on them).
+
+    Answers are every item column of ``frame`` but the id, duration and weight; two rows
+    with equal hashes hold the same answer (or the same blank) in each. A row is judged
+    only when it answers at least ``min_items`` of those columns and its construct items
+    are not all one value: with few questions, or everything at 7, two honest respondents
+    can answer alike (on 5,000 simulated respondents to a 13-question form about 12 pairs
+    do by chance), so a short questionnaire's repeats are left to its id column; raise
+    ``min_items`` where many respondents answer short forms. A respondent who submitted
+    twice repeats every answer, so the rule finds them whatever 问卷星 numbered the rows.
+    """
+    cols = [c for c in frame.columns if c in q.items and q.items[c].role not in NOT_ANSWERS]
+    rating = [c for c in cols if q.items[c].role == "indicator"]
+    x = frame[cols]
+    answered = x.notna().sum(axis=1).to_numpy()
+    y = frame[rating].astype(float)
+    varied = (y.max(axis=1) > y.min(axis=1)).to_numpy()
+    return pd.util.hash_pandas_object(x, index=False).to_numpy(), (answered >= min_items) & varied
+
+
+def _earlier_same(keys: np.ndarray, judged: np.ndarray) -> np.ndarray:
+    """Per row, the position of the first earlier judged row with the same key, or -1."""
+    pos = np.flatnonzero(judged)
+    first = pd.Series(pos).groupby(keys[pos]).transform("first").to_numpy()
+    out = np.full(len(keys), -1)
+    out[pos] = np.where(first < pos, first, -1)
+    return out
+
+
 def screen(values: pd.DataFrame, codes: pd.DataFrame, meta: pd.DataFrame, q: Questionnaire, *,
            speeder_fraction: float = D.SPEEDER_FRACTION,
            straightline_min_items: int = D.STRAIGHTLINE_MIN_ITEMS,
-           max_missing_share: float = D.MAX_MISSING_SHARE) -> tuple[pd.DataFrame, list[Note]]:
-    """Boolean flags, one column per rule in :data:`RULES`, and notes on what was judged."""
+           max_missing_share: float = D.MAX_MISSING_SHARE,
+           duplicate_min_items: int = D.DUPLICATE_MIN_ITEMS
+           ) -> tuple[pd.DataFrame, list[Note], np.ndarray]:
+    """Boolean flags, one column per rule in :data:`RULES`, notes on what was judged, and
+    per row the position of the earlier row whose answers (not id) it repeats (-1: none;
+    see :func:`same_answers`). A duplicate repeats an earlier row's id or its answers."""
     flags = pd.DataFrame(False, index=values.index, columns=list(RULES))
     notes: list[Note] = []
 
@@ -30,10 +70,11 @@ def screen(values: pd.DataFrame, codes: pd.DataFrame, meta: pd.DataFrame, q: Que
         ids = meta[id_item]
         flags["duplicate"] = (ids.notna() & ids.duplicated(keep="first")).to_numpy()
         notes.append(Note("screen_duplicate_id", {"item": id_item}))
-    else:
-        answers = values[[c for c in values.columns if q.items[c].role == "indicator"]]
-        flags["duplicate"] = answers.notna().any(axis=1) & answers.duplicated(keep="first")
-        notes.append(Note("screen_duplicate_answers"))
+    keys, judged = same_answers(q, pd.concat([values, meta], axis=1), duplicate_min_items)
+    repeats = _earlier_same(keys, judged)
+    repeats[flags["duplicate"].to_numpy()] = -1  # a repeated id says enough
+    flags["duplicate"] |= repeats >= 0
+    notes.append(Note("screen_duplicate_answers", {"min_items": int(duplicate_min_items)}))
 
     for item in q.items_with_role("screener"):
         qualify = q.items[item].qualify
@@ -65,7 +106,7 @@ def screen(values: pd.DataFrame, codes: pd.DataFrame, meta: pd.DataFrame, q: Que
                        if i in values]
     if construct_items:
         c = codes[construct_items]
-        missing = c.notna() & c.ne("not_asked")
+        missing = c.notna() & ~c.isin(["not_asked", "skipped"])  # the route's gaps aside
         flags["missing"] = (missing.mean(axis=1) > max_missing_share).to_numpy()
         notes.append(Note("screen_missing", {"share": float(max_missing_share)}))
 
@@ -73,7 +114,7 @@ def screen(values: pd.DataFrame, codes: pd.DataFrame, meta: pd.DataFrame, q: Que
     if weight in meta:
         w = meta[weight]
         flags["invalid_weight"] = ~((w > 0) & np.isfinite(w)).to_numpy()
-    return flags, notes
+    return flags, notes, repeats
 
 
 def exclusion_reason(flags: pd.DataFrame, rules_on: list[str]) -> pd.Series:
@@ -84,25 +125,22 @@ def exclusion_reason(flags: pd.DataFrame, rules_on: list[str]) -> pd.Series:
     return reason
 
 
-def repeated_rows(q, earlier: pd.DataFrame, later: pd.DataFrame) -> np.ndarray:
+def repeated_rows(q, earlier: pd.DataFrame, later: pd.DataFrame,
+                  min_items: int = D.DUPLICATE_MIN_ITEMS) -> np.ndarray:
     """For each row of ``later``, the position in ``earlier`` of a row it repeats — the
-    same respondent id, or identical answers to every construct item — or -1. Used
-    across the files of one study (two exports that overlap, one file listed twice)."""
+    same respondent id, or the same answers (:func:`same_answers`, as within one file) —
+    or -1. Used across the files of one study (two exports that overlap, one file listed
+    twice)."""
     found = np.full(len(later), -1)
     id_item = q.role_item("id")
     if id_item in earlier and id_item in later:
         first = pd.Series(np.arange(len(earlier)), index=earlier[id_item].astype("string"))
         first = first[~first.index.duplicated() & first.index.notna()]
         found = first.reindex(later[id_item].astype("string")).fillna(-1).to_numpy(dtype=int)
-    items = [c for c in earlier.columns if c in q.items and q.items[c].role == "indicator"
-             and c in later]
+    items = [c for c in earlier.columns if c in q.items and c in later]
     if items:
-        def hashes(frame):
-            answered = frame[items].notna().any(axis=1).to_numpy()
-            return pd.util.hash_pandas_object(frame[items], index=False).to_numpy(), answered
-
-        h_early, ok_early = hashes(earlier)
-        h_late, ok_late = hashes(later)
+        h_early, ok_early = same_answers(q, earlier[items], min_items)
+        h_late, ok_late = same_answers(q, later[items], min_items)
         first = pd.Series(np.arange(len(earlier))[ok_early], index=h_early[ok_early])
         first = first[~first.index.duplicated()]
         same = first.reindex(h_late).fillna(-1).to_numpy(dtype=int)
