@@ -77,6 +77,12 @@ def many_groups_context(results: Results, ctx: dict) -> dict:
                                   "pairs_significant"].format(m=total),
                      micom_note=t["micom_pairs_client" if by_client else
                                   "pairs_significant"].format(m=total))
+        tests = [r for r in family if r.get("c") is not None and r["c"] < 1 - 1e-12]
+        if tests:  # a single-question construct (c = 1) is no test
+            shown["micom_note"] = t["sentence_join"].format(
+                first=shown["micom_note"], next=t["micom_chance"].format(
+                    tests=len(tests), failed=sum(not r["compositional"] for r in tests),
+                    expected=round(0.05 * len(tests))))
         if by_client:
             shown["matrix"] = _client_matrix(shown["indices"], mine, names, scope)
             dagger = any(r.get("warranted") is False for r in shown["indices"])

@@ -112,7 +112,7 @@ def _assessment(fit, names: Names) -> dict:
             dict(r, label=f"{names[r['from']]} → {names[r['to']]}",
                  chain=None if r["through"] == "total" else
                  " → ".join(names[x] for x in r["through"].split(" -> ")),
-                 p_floor=1 / boot if boot else None)
+                 p_floor=1 / boot if boot else None, digits=_digits(r["est"]))
             for r in fit.indirect]
     if fit.model_selection:
         out["selection_rows"] = [dict(r, label=names[r["construct"]])
@@ -120,6 +120,20 @@ def _assessment(fit, names: Names) -> dict:
         # one model fitted: the criteria are for a comparison this study does not make
         out["selection_note"] = names.t["selection_note_one"]
     return out
+
+
+def _digits(v, least: int = 3, most: int = 6) -> int:
+    """Decimals that print ``v`` as nonzero (two significant digits once it is below what
+    ``least`` decimals show): a tiny effect never reads ``0.000``.
+
+    >>> _digits(0.25), _digits(0.00042), _digits(-0.00003), _digits(0.0)
+    (3, 5, 6, 3)
+    """
+    import math
+
+    if v is None or not math.isfinite(v) or v == 0 or abs(v) >= 0.5 * 10 ** -least:
+        return least
+    return min(most, max(least, math.ceil(-math.log10(abs(v))) + 1))
 
 
 def _cvpat(rows: list[dict], names: Names) -> dict:

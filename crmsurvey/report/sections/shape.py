@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from ...notes import SCREENING_CODES, note_text
 from ...study.results import Results
+from .common import box_rule
 from .many_groups import many_groups_context
 from .methodology import p_values_text, pls_missing, poisson_text
 
 __all__ = ["shape_context"]
+
+
+def _glossary_defs(results: Results, t: dict) -> dict[str, str]:
+    """Glossary entries worded for this study: CSAT with the one rule every CSAT item
+    uses (``top-2 box (9–10)``); none where the items' rules differ (the tables say)."""
+    rules = {box_rule(results, s.item, s.detail.get("top"), t, "def_csat_rule")
+             for s in results.scores if s.measure == "csat"
+             if s.detail.get("top") is not None}
+    return {"csat": next(iter(rules))} if len(rules) == 1 else {}
 
 
 def shape_context(results: Results, ctx: dict, lang: str) -> dict:
@@ -21,8 +31,7 @@ def shape_context(results: Results, ctx: dict, lang: str) -> dict:
     single = len(ctx.get("current_rows") or []) <= 1
     trend = ctx.get("trend") or {}
     changes = trend.get("changes") or []
-    micom = bool(ctx.get("comparisons")) or any(d.get("warranted") is not None
-                                                  for d in changes)
+    micom = any(c.get("micom") for c in ctx.get("comparisons") or [])
     terms = ["index"]
     terms += ["nps"] if ctx.get("nps_rows") else []
     terms += ["csat"] if ctx.get("csat") else []
@@ -61,6 +70,7 @@ def shape_context(results: Results, ctx: dict, lang: str) -> dict:
            "any_act": any(r.get("act") for r in ctx.get("item_rows") or []),
            "group_size_rows": any(bool(v) for v in results.sample.group_sizes.values()),
            "glossary_terms": terms, "limitations": limits,
+           "glossary_defs": _glossary_defs(results, t),
            # the methodology states the rule for a difference printed beside its two
            # figures where the report prints one
            "differences_rounding": bool(changes) or any(ctx.get(k) for k in (
