@@ -84,6 +84,7 @@ class _Work:
     def __init__(self, rt: np.ndarray, lay: Layout, spans: list[slice]) -> None:
         p, k, s = lay.p, lay.k, rt.shape[-1]
         self.lay, self.spans, self.rt = lay, spans, rt  # R (p, p, S)
+        self.mode_b = [spans[j] for j in np.flatnonzero(lay.mode_b)]
         self.v, self.w, self.w_old = np.empty((p, s)), np.empty((p, s)), np.empty((p, s))
         self.rw, self.c = np.empty((p, k, s)), np.empty((k, k, s))
         self.scale, self.es, self.item = np.empty((k, s)), np.empty((k, k, s)), np.empty((p, s))
@@ -122,8 +123,7 @@ class _Work:
         np.multiply(inner(self.c, lay), self.scale[:, None], out=self.es)
         for k, s in enumerate(self.spans):
             np.einsum("plb,lb->pb", self.rw[s], self.es[:, k], out=v[s])
-        for j in np.flatnonzero(lay.mode_b):
-            s = self.spans[j]
+        for s in self.mode_b:
             v[s] = solve_spd(self.rt[s, s], v[s])
         self.w, self.w_old = self.w_old, self.w
         self.update(v)
