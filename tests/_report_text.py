@@ -19,14 +19,18 @@ _CODE = re.compile(r"<(script|style)[^>]*>.*?</\1>", re.S)
 _DATA_URI = re.compile(r'src="data:[^"]*"')
 
 
-def text_of(fragment: str) -> str:
+def text_of(fragment: str, *, strip: bool = True) -> str:
     """The visible text of an HTML fragment: tags become spaces, entities are resolved,
-    whitespace runs are one space, ends stripped.
+    whitespace runs are one space, ends stripped (``strip=False``: a space kept where a
+    tag or a line break was at either end).
 
     >>> text_of("<p>A&nbsp;&amp; <b>B</b>\\n  C</p>")
     'A & B C'
+    >>> text_of("<p>A</p>", strip=False)
+    ' A '
     """
-    return re.sub(r"\s+", " ", _html.unescape(_TAG.sub(" ", fragment))).strip()
+    text = re.sub(r"\s+", " ", _html.unescape(_TAG.sub(" ", fragment)))
+    return text.strip() if strip else text
 
 
 def page_text(doc: str | Path) -> str:
@@ -34,7 +38,7 @@ def page_text(doc: str | Path) -> str:
     and inline images (``data:`` URIs) left out, then as :func:`text_of`."""
     if isinstance(doc, Path):
         doc = doc.read_text(encoding="utf-8")
-    return text_of(_DATA_URI.sub("", _CODE.sub(" ", doc)))
+    return text_of(_DATA_URI.sub("", _CODE.sub(" ", doc)), strip=False)
 
 
 def plain(fragment: str) -> str:

@@ -32,7 +32,6 @@ import shutil
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
@@ -196,3 +195,37 @@ class Bundled(dict):
     def __missing__(self, name: str) -> StudyRun:
         self[name] = run = bundled(self._factory, name)
         return run
+
+
+#: The many-brand study (studies/shape_many_brands.yaml: 20 brands × 3 waves) as the
+#: tests render it. The user's file asks for 16,000 PLS resamples per group: 20 draws
+#: beyond each limit of the 99.75 % intervals of Holm's first step over 20 wave changes
+#: (``Multiplicity.tail_draws``, B·α/(2m) ≥ 20). The tests' run keeps 5 draws beyond each
+#: limit instead — the policy's ``tail_draws`` set to 5 for that run, so it needs, and is
+#: given, 4,000 resamples: a quarter of the bootstrap work. The run records the policy it
+#: used (``settings.multiplicity.tail_draws``) and its report states it, so the checks of
+#: layout, pages, families and wording hold as for the user's run; what depends on the
+#: resample count is checked against the policy the run records, the default of 20 and
+#: the study file's 16,000 (tests/test_study_shapes.py).
+MANY_BRANDS_TAIL_DRAWS = 5
+
+
+def many_brands(tmp_path_factory) -> StudyRun:
+    """studies/shape_many_brands.yaml run once per session with
+    :data:`MANY_BRANDS_TAIL_DRAWS` draws beyond each adjusted limit (and the resamples
+    that needs) instead of the default 20."""
+    import re
+    from functools import partial
+    from unittest import mock
+
+    import crmsurvey.study.run as run_module
+    from crmsurvey._stats import resamples_needed
+    from crmsurvey.study.results import Multiplicity
+
+    text = (STUDIES / "shape_many_brands.yaml").read_text(encoding="utf-8")
+    policy = partial(Multiplicity, tail_draws=MANY_BRANDS_TAIL_DRAWS)
+    boot = resamples_needed(policy().alpha, 20, tail=MANY_BRANDS_TAIL_DRAWS)
+    fewer, n = re.subn(r"(?m)^(\s+bootstrap:\s*)16000\b", rf"\g<1>{boot}", text)
+    assert n == 1, "shape_many_brands.yaml: pls.bootstrap 16000 not found"
+    with mock.patch.object(run_module, "Multiplicity", policy):
+        return study_run(tmp_path_factory, "shape_many_brands", fewer)

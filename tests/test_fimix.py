@@ -189,9 +189,20 @@ def _study(tmp_path, segments: str | None = None):
         return run_study(load_study(path))
 
 
+_DEFAULT_RUN: dict = {}
+
+
+def default_run(tmp_path_factory):
+    """The latent-class study with its default segments, run once per test process
+    (here and tests/test_review_fix_segments.py: ``on_outcome``). Read-only."""
+    if "run" not in _DEFAULT_RUN:
+        _DEFAULT_RUN["run"] = _study(tmp_path_factory.mktemp("lc"))
+    return _DEFAULT_RUN["run"]
+
+
 @pytest.fixture(scope="module")
 def lc_run(tmp_path_factory):
-    return _study(tmp_path_factory.mktemp("lc"))
+    return default_run(tmp_path_factory)
 
 
 @pytest.mark.slow

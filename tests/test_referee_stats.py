@@ -9,8 +9,6 @@ import math
 import re
 import subprocess
 import sys
-from html import unescape
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,6 +17,7 @@ from scipy import stats as sps
 
 from crmsurvey.study.results import load_results
 
+from ._report_text import page_text, section
 from .lavaan import run_lavaan
 
 ALPHA = 0.05
@@ -36,20 +35,10 @@ def _holm(p: np.ndarray) -> np.ndarray:
     return out
 
 
-def _text(path: Path) -> str:
-    """The visible text of a report's HTML, entities resolved, whitespace collapsed."""
-    return _text_of(path.read_text(encoding="utf-8"))
-
-
-def _text_of(html: str) -> str:
-    html = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html)))
-
-
-def _section(text: str, start: str, end: str) -> str:
-    i = text.index(start)
-    j = text.index(end, i + len(start))
-    return text[i:j]
+#: the visible text of a report's HTML (a file or text), entities resolved, whitespace
+#: collapsed; a section of it from one heading to the next
+_text = _text_of = page_text
+_section = section
 
 
 # --- a. enough resamples -----------------------------------------------------------------

@@ -17,7 +17,8 @@ from scipy import stats
 from crmsurvey.analytics.latent_class import latent_classes
 from crmsurvey.study.segments import index_contrasts
 
-from .test_fimix import _study
+from ._report_text import text_of
+from .test_fimix import _study, default_run
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +30,7 @@ OUTCOMES = {"LOY", "SAT", "COMP"}
 @pytest.fixture(scope="module")
 def on_outcome(tmp_path_factory):
     """Latent classes on Satisfaction, Loyalty and the NPS group (the outcome)."""
-    return _study(tmp_path_factory.mktemp("outcome"))
+    return default_run(tmp_path_factory)  # the same study as test_fimix's lc_run
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +51,7 @@ def _page(results, lang="en"):
 
 
 def _text(fragment: str) -> str:
-    import html as H
-
-    return re.sub(r"\s+", " ", H.unescape(re.sub(r"<[^>]+>", " ", fragment)))
+    return text_of(fragment, strip=False)
 
 
 # (a) selection on the outcome ------------------------------------------------------------

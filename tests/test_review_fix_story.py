@@ -16,18 +16,22 @@ says only what the results license.
 """
 from __future__ import annotations
 
-import html
 import re
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from crmsurvey.report.i18n import sentences, strings
-from crmsurvey.study import load_results
 from crmsurvey.study.results import Difference
 from crmsurvey.study.story import _changes, _Ctx, _drivers, _gaps, _pairs, _segments
+
+from ._report_text import summary as _summary, text_of
+from ._studies import study_run
+
+
+def _text(fragment: str) -> str:
+    return text_of(fragment, strip=False)
 
 
 def _diff(name, a, b, va, vb, lo, hi, *, quantity="index", warranted=None, kind="groups"):
@@ -217,38 +221,22 @@ report:
 """
 
 
-def _run(base, text: str) -> tuple:
-    from crmsurvey.pipeline import rerender, run
-
-    (base / "study.yaml").write_text(text, encoding="utf-8")
-    en = run(base / "study.yaml", base / "en", lang="en")
-    shutil.copytree(en, base / "zh-CN")
-    rerender(base / "zh-CN", lang="zh-CN")
-    return load_results(en / "results.json"), {
-        "en": (en / "report.html").read_text(encoding="utf-8"),
-        "zh-CN": (base / "zh-CN" / "report.zh-CN.html").read_text(encoding="utf-8")}
+def _run(tmp_path_factory, key: str, text: str, files=()) -> tuple:
+    """The study run once per session (tests/_studies.py): (results, {lang: html})."""
+    done = study_run(tmp_path_factory, key, text, files=files)
+    return done.results(), done.pages()
 
 
 @pytest.fixture(scope="module")
 def regions(tmp_path_factory):
-    base = tmp_path_factory.mktemp("regions")
-    shutil.copy(Path(__file__).resolve().parents[1] / "studies" / "questionnaires"
-                / "hotel.yaml", base / "hotel.yaml")
-    return _run(base, REGIONS)
+    return _run(tmp_path_factory, "regions", REGIONS,
+                files=[Path(__file__).resolve().parents[1] / "studies" / "questionnaires"
+                       / "hotel.yaml"])
 
 
 @pytest.fixture(scope="module")
 def brands(tmp_path_factory):
-    return _run(tmp_path_factory.mktemp("brands"), BRANDS)
-
-
-def _summary(doc: str) -> str:
-    start = doc.index('<h1 id="summary">')
-    return doc[start:doc.index("</section>", start)]
-
-
-def _text(fragment: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment)))
+    return _run(tmp_path_factory, "brands", BRANDS)
 
 
 @pytest.mark.slow

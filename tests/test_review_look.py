@@ -4,7 +4,6 @@ summary cards that never break a word, filled pages, path and IPMA chart labels.
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -48,20 +47,14 @@ def test_example_file_names_title_and_client_in_chinese_too():
 def example(tmp_path_factory):
     """studies/example_file.yaml with a top-2-box CSAT and every section, run once and
     re-rendered in Chinese: {lang: (html text, pdf path)}."""
-    from crmsurvey.pipeline import rerender, run
+    from ._studies import study_run
 
-    base = tmp_path_factory.mktemp("look")
     study = yaml.safe_load((ROOT / "studies" / "example_file.yaml").read_text("utf-8"))
-    shutil.copytree(ROOT / "studies" / "example_data", base / "example_data")
     study["analytics"] = {"csat": {"sat1": 9}}  # sat1 runs 1–10: 9–10 is the top-2 box
     study["report"].pop("sections")
-    (base / "study.yaml").write_text(yaml.safe_dump(study, allow_unicode=True), "utf-8")
-    en = run(base / "study.yaml", base / "en", lang="en")
-    shutil.copytree(en, base / "zh")
-    rerender(base / "zh", lang="zh-CN")
-    return {"en": ((en / "report.html").read_text("utf-8"), en / "report.pdf"),
-            "zh-CN": ((base / "zh" / "report.zh-CN.html").read_text("utf-8"),
-                      base / "zh" / "report.zh-CN.pdf")}
+    done = study_run(tmp_path_factory, "look", yaml.safe_dump(study, allow_unicode=True),
+                     files=[ROOT / "studies" / "example_data"])
+    return {lang: (done.html(lang), done.pdf_path(lang)) for lang in done.langs}
 
 
 def _plain(html: str) -> str:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
 from decimal import Decimal
 
 import pytest
 
 from crmsurvey._format import difference, number_locale, shown_difference
+
+from ._report_text import text_of as _text
 
 # --- the rule -----------------------------------------------------------------------------
 
@@ -65,10 +66,6 @@ report:
 """
 
 _NUM = r"[-−]?\d+(?:\.\d+)?"
-
-
-def _text(fragment: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
 
 
 def _dec(text: str) -> Decimal:
@@ -176,21 +173,16 @@ def summary_difference_problems(doc: str) -> tuple[list, int]:
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory):
-    from crmsurvey.pipeline import rerender, run
+    """The study run once per session (tests/_studies.py): {lang: html}."""
+    from ._studies import study_run
 
-    base = tmp_path_factory.mktemp("review_round")
-    (base / "study.yaml").write_text(STUDY, encoding="utf-8")
-    en = run(base / "study.yaml", base / "en", lang="en")
-    shutil.copytree(en, base / "zh-CN")
-    rerender(base / "zh-CN", lang="zh-CN")
-    pages = {"en": (en / "report.html").read_text(encoding="utf-8"),
-             "zh-CN": (base / "zh-CN" / "report.zh-CN.html").read_text(encoding="utf-8")}
+    done = study_run(tmp_path_factory, "review_round", STUDY)
+    pages = done.pages()
     # the study has differences whose rounded estimate is not the printed figures' (else
     # the checks below could not fail)
     from crmsurvey._format import num
-    from crmsurvey.study import load_results
 
-    results = load_results(en / "results.json")
+    results = done.results()
     ds = [d for c in results.comparisons for d in c.differences] + results.trend.changes
     assert sum(num(d.difference, 1) != difference(d.value_a, d.value_b) for d in ds) >= 2
     return pages

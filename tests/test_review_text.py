@@ -5,16 +5,15 @@ resamples, groups, drivers; which comparisons ran), not from text the code print
 before."""
 from __future__ import annotations
 
-import html
-import json
 import math
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
+
+from ._report_text import page_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -70,29 +69,26 @@ def test_bootstrap_failure_note_names_only_the_causes_that_occurred():
 
 # --- rendered reports (slow) ------------------------------------------------------------
 
+class _Reports(dict):
+    """{study: {"results": dict, "en": text, "zh-CN": text}}, each study's run read on
+    first use (tests/conftest.py: ``bundled_runs``, run once per session)."""
+
+    def __init__(self, runs):
+        super().__init__()
+        self._runs = runs
+
+    def __missing__(self, key):
+        done = self._runs[key]
+        self[key] = {"results": done.results_dict(),
+                     **{lang: page_text(done.html_path(lang)) for lang in done.langs}}
+        return self[key]
+
+
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory):
+def reports(bundled_runs):
     """shape_single, shape_waves and example_file run once (English), re-rendered in
     Chinese: {study: {"results": dict, "en": text, "zh-CN": text}}."""
-    from crmsurvey.pipeline import rerender, run
-
-    base = tmp_path_factory.mktemp("review_text")
-    out = {}
-    for key in ("shape_single", "shape_waves", "example_file"):
-        en = run(ROOT / "studies" / f"{key}.yaml", base / key / "en", lang="en")
-        zh = base / key / "zh-CN"
-        shutil.copytree(en, zh)
-        rerender(zh, lang="zh-CN")
-        out[key] = {"results": json.loads((en / "results.json").read_text(encoding="utf-8")),
-                    "en": _text(en / "report.html"), "zh-CN": _text(zh / "report.zh-CN.html")}
-    return out
-
-
-def _text(path: Path) -> str:
-    raw = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", path.read_text(encoding="utf-8"),
-                 flags=re.S)
-    raw = re.sub(r'src="data:[^"]*"', "", raw)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", raw)))
+    return _Reports(bundled_runs)
 
 
 @pytest.mark.slow

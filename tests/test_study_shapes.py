@@ -33,12 +33,15 @@ class _Shapes(dict):
     """{study: {lang: (html path, pdf path, results dict, folder)}}, each study run on
     first use (tests/conftest.py: ``bundled_runs``, once per session for all workers)."""
 
-    def __init__(self, runs):
+    def __init__(self, runs, tmp_path_factory):
         super().__init__()
-        self._runs = runs
+        self._runs, self._factory = runs, tmp_path_factory
 
     def __missing__(self, key):
-        done = self._runs[STUDIES[key].removesuffix(".yaml")]
+        from ._studies import many_brands
+
+        done = (many_brands(self._factory) if key == "many"  # 4,000 resamples, see there
+                else self._runs[STUDIES[key].removesuffix(".yaml")])
         results = done.results_dict()
         self[key] = {lang: (done.html_path(lang), done.pdf_path(lang), results,
                             done.folder(lang)) for lang in LANGS}
@@ -46,10 +49,11 @@ class _Shapes(dict):
 
 
 @pytest.fixture(scope="session")
-def shapes(bundled_runs):
+def shapes(bundled_runs, tmp_path_factory):
     """Each example study run once (English) and re-rendered in Chinese from its
-    results.json: {study: {lang: (html path, pdf path, results dict, folder)}}."""
-    return _Shapes(bundled_runs)
+    results.json: {study: {lang: (html path, pdf path, results dict, folder)}}. The
+    twenty brands run with fewer resamples (tests/_studies.py: many_brands)."""
+    return _Shapes(bundled_runs, tmp_path_factory)
 
 
 def _pdf_text(path: Path) -> tuple[str, int]:
@@ -301,6 +305,9 @@ def test_twenty_brands_need_the_resamples_of_nineteen_pairs_and_twenty_changes()
 
     from crmsurvey._stats import resamples_needed
 
+    from crmsurvey.study.results import Multiplicity
+
+    assert Multiplicity().tail_draws == 20  # the policy a user's run has
     assert resamples_needed(0.05, 19) == 15_200 == int(2 * 20 * 19 / 0.05)
     assert resamples_needed(0.05, 20) == 16_000
     study = yaml.safe_load((ROOT / "studies" / STUDIES["many"]).read_text(encoding="utf-8"))
@@ -362,8 +369,12 @@ def test_twenty_brands_test_the_client_family_and_every_pair(shapes):
     assert all(d["m"] == 190 and d["method"] == "holm" and d["test"] == "z" for d in every)
     nps = [d for d in comp["all_pairs"] if d["quantity"] == "nps"]
     assert len(nps) == 190
+    # enough resamples for the run's policy: 20 draws beyond each limit by default
+    # (test_twenty_brands_need_the_resamples_of_nineteen_pairs_and_twenty_changes), 5 in
+    # the tests' run of this study (tests/_studies.py: many_brands)
     boot = results["settings"]["pls"]["bootstrap"]
-    assert boot * 0.05 / (2 * 19) >= 20 and boot * 0.05 / (2 * 20) >= 20
+    tail = results["settings"]["multiplicity"]["tail_draws"]
+    assert boot * 0.05 / (2 * 19) >= tail and boot * 0.05 / (2 * 20) >= tail
     assert "client" in results["settings"]["multiplicity"]["reference"]
     assert {p["group_a"]["brand"] for p in comp["paths"]} | \
         {p["group_b"]["brand"] for p in comp["paths"]} >= {client["brand"]}
