@@ -7,6 +7,7 @@ The public verbs are imported lazily, so ``import crmsurvey`` stays fast:
 - :func:`simulate` — respondents drawn from a questionnaire's structural model
 - :func:`pls` — PLS path modelling (PLS-PM) with a batched bootstrap, CSI indices, IPMA
 - :func:`cbsem` — covariance-based SEM on lavaan's parameter table, with its fit measures
+- :func:`measurement_invariance` — configural, metric and scalar invariance (ML, MLM, MLR)
 - :func:`parse_model` — lavaan model syntax → :class:`ModelSpec`
 - :func:`rake` — survey weights from population targets (also :func:`poststratify`,
   :func:`calibrate`), with the margins table, Kish's design effect and diagnostics
@@ -28,6 +29,7 @@ _LAZY = {
     "PLSResult": "crmsurvey.pls",
     "cbsem": "crmsurvey.cbsem",
     "CBSEMResult": "crmsurvey.cbsem",
+    "measurement_invariance": "crmsurvey.cbsem.invariance",
     "load_study": "crmsurvey.study",
     "run_study": "crmsurvey.study",
     "render_report": "crmsurvey.report.render",

@@ -39,7 +39,8 @@ from .errors import InputError
 
 __all__ = ["PLSOptions", "CBSEMOptions", "STUDY_DEFAULTS", "study_record", "Scheme",
            "CIMethod", "SignChange", "PLSMissing", "Interaction", "HigherOrder", "Resampling",
-           "Estimator", "CBSEMMissing", "DEFAULT_SEED", "Option", "Declared", "PLS", "CBSEM"]
+           "Estimator", "CBSEMMissing", "InvarianceEstimator", "InvarianceOptions", "DEFAULT_SEED",
+           "Option", "Declared", "PLS", "CBSEM", "INVARIANCE"]
 
 # --- allowed values (the first is the default) ------------------------------------------
 Scheme = Literal["path", "factorial", "centroid"]
@@ -51,6 +52,7 @@ HigherOrder = Literal["two_stage", "repeated"]
 Resampling = Literal["auto", "multinomial", "poisson"]
 Estimator = Literal["ML", "MLM", "MLR", "GLS", "ULS", "DWLS", "WLSMV"]
 CBSEMMissing = Literal["listwise", "fiml", "auto"]
+InvarianceEstimator = Literal["ML", "MLM", "MLR"]
 
 _SEED_HELP = "Random seed of the resamples: same seed, same numbers."
 
@@ -234,6 +236,15 @@ CBSEM = Declared("CBSEMOptions", {
 }, "Options of :func:`crmsurvey.cbsem` (and of a study's ``cbsem:`` section).",
     together=_cbsem_together)
 
+INVARIANCE = Declared("InvarianceOptions", {
+    "estimator": Option(
+        InvarianceEstimator, "ML", "Estimator of the invariance models: ML, or MLM / MLR "
+        "(robust standard errors, lavaan's scaled chi-square and robust CFI; the "
+        "differences by the scaled test)."),
+    "min_size": Option(int, 30, "Fewest complete rows a group needs to be compared.", ge=2),
+}, "Options of :func:`crmsurvey.measurement_invariance` (a study: ``compare:`` "
+   "``invariance_estimator``, and ``min_group_size``).")
+
 #: Where a study's default deliberately differs from the function's, and why. A study
 #: writes a client report, so its PLS models are bootstrapped (intervals, tests) and get
 #: the exact fit test by default; its CB-SEM uses FIML where it applies. A study's seed
@@ -312,7 +323,7 @@ def _records() -> dict[str, Any]:
             return {k: getattr(self, k) for k in type(self).record.model_fields}
 
     out: dict[str, Any] = {}
-    for declared in (PLS, CBSEM):
+    for declared in (PLS, CBSEM, INVARIANCE):
         validators = {}
         if declared.together is not None:
             def _together(self, _check=declared.together):
@@ -331,9 +342,10 @@ def _records() -> dict[str, Any]:
 
 
 def __getattr__(name: str) -> Any:
-    """:class:`PLSOptions`, :class:`CBSEMOptions` and :data:`STUDY_DEFAULTS` (pydantic),
+    """:class:`PLSOptions`, :class:`CBSEMOptions`, :class:`InvarianceOptions` and
+    :data:`STUDY_DEFAULTS` (pydantic),
     built on first use."""
-    if name in ("PLSOptions", "CBSEMOptions", "STUDY_DEFAULTS"):
+    if name in ("PLSOptions", "CBSEMOptions", "InvarianceOptions", "STUDY_DEFAULTS"):
         globals().update(_records())
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

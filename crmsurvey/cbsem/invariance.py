@@ -269,9 +269,12 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
     errors, lavaan's scaled χ² and robust CFI/TLI/RMSEA in the table, the differences by
     the scaled test (Satorra–Bentler 2001, as ``lavTestLRT``) and ΔCFI on the robust CFI
     (:mod:`crmsurvey.cbsem.invariance_robust`)."""
-    if estimator not in ("ML", "MLM", "MLR"):
+    from ..options import INVARIANCE
+
+    allowed = INVARIANCE.choices("estimator")
+    if estimator not in allowed:
         raise InputError(f"estimator={estimator!r} is not available for measurement "
-                         "invariance here", hint="estimator='ML', 'MLM' or 'MLR'")
+                         "invariance here", hint="estimator=" + ", ".join(map(repr, allowed)))
     data, found = _checked(model, data)  # a raw frame beside a Questionnaire: its codes
     syntax, data, _, single = _inputs(model, data, None)
     if group not in data.columns:

@@ -42,10 +42,12 @@ def fix_single_indicators(syntax: str, data: pd.DataFrame,
     return (syntax.rstrip("\n") + "\n" + "\n".join(lines) + "\n" if lines else syntax), notes
 
 
-def cbsem_syntax(spec) -> str:
+def cbsem_syntax(spec, *, paths: bool = True, min_items: int = 1) -> str:
     """lavaan syntax for CB-SEM from a ModelSpec or Questionnaire; composite (``<~``)
     blocks are refused — covariance-based SEM estimates common factors. A single-item
-    construct stays a factor; :func:`cbsem` fixes its item's error variance."""
+    construct stays a factor; :func:`cbsem` fixes its item's error variance.
+    ``paths=False``: the measurement model alone (the factors correlated, as lavaan's
+    ``cfa``), of the constructs with at least ``min_items`` items."""
     if hasattr(spec, "model_spec"):
         spec = spec.model_spec()
     composite = [c.name for c in spec.constructs if c.mode == "B"]
@@ -53,6 +55,9 @@ def cbsem_syntax(spec) -> str:
         raise InputError(f"construct {composite[0]!r} is composite ('<~'); CB-SEM fits "
                          "reflective factors only", hint="fit it with pls() instead")
     lines = [f"{c.name} =~ {' + '.join(c.items)}" for c in spec.constructs]
+    if not paths:
+        return "".join(f"{line}\n" for line, c in zip(lines, spec.constructs)
+                       if len(c.items) >= min_items)
     by_outcome: dict[str, list[str]] = {}
     for lhs, rhs in spec.paths:
         by_outcome.setdefault(lhs, []).append(rhs)

@@ -99,8 +99,13 @@ def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Gr
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                inv = measurement_invariance(cbsem_syntax(spec), frame, item,
-                                             min_size=d.min_group_size)
+                # ML tests the whole model; the robust tests the measurement model alone
+                # (crmsurvey.cbsem.invariance_robust fits no paths) of the constructs of
+                # two or more items (one item's loading is fixed: nothing to test)
+                robust = o.invariance_estimator != "ML"
+                syntax = cbsem_syntax(spec, paths=not robust, min_items=2 if robust else 1)
+                inv = measurement_invariance(syntax, frame, item, min_size=d.min_group_size,
+                                             estimator=o.invariance_estimator)
             invariance = {"table": inv.table.to_dict("records"), "notes": [n.to_dict() for n in inv.notes],
                           "groups": inv.groups,
                           "latent_means": inv.latent_means.to_dict("records"),
@@ -109,5 +114,8 @@ def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Gr
             diagnostics += Diagnostic.of(inv.diagnostics, scope)
         except InputError as exc:
             invariance = {"error": exc.msg}
+        except (np.linalg.LinAlgError, ArithmeticError) as exc:  # said, not a crash
+            invariance = {"error": f"the invariance models could not be estimated "
+                                   f"({type(exc).__name__}: {exc})"}
     return MGAOutcome(json_safe(paths), json_safe(micom), status, json_safe(invariance),
                       diagnostics)

@@ -195,6 +195,9 @@ class CompareOptions(_Strict):
     bootstrap: int = Field(default=1000, ge=100)
     seed: Seed = DEFAULT_SEED
     invariance: bool = True  # CB-SEM configural/metric invariance (needs cbsem:)
+    invariance_estimator: options.InvarianceEstimator = Field(
+        default=options.INVARIANCE.default("estimator"),
+        description=options.INVARIANCE.fields["estimator"].description)
 
 
 class Fieldwork(_Strict):

@@ -88,6 +88,20 @@ def _design_text(results: Results, t: dict) -> list[str]:
     return parts
 
 
+def _invariance_text(results: Results, t: dict) -> str:
+    """The CB-SEM invariance tests, where the study ran them, and their estimator (the
+    study's ``compare: invariance_estimator``) where a group item got its table."""
+    invs = [c.invariance for c in results.comparisons if c.invariance is not None]
+    if not invs:
+        return ""
+    estimator = (results.settings.compare or {}).get("invariance_estimator")
+    fitted = estimator and any(inv.get("table") for inv in invs)
+    # ML: the whole model; MLM, MLR: the measurement model (crmsurvey.study.compare)
+    key = "comparison_invariance_estimator" + ("" if estimator == "ML" else "_cfa")
+    return t["comparison_cbsem"] + (t[key].format(estimator=t[f"estimator_{estimator}"])
+                                    if fitted else "")
+
+
 def method_context(results: Results, names: Names, t: dict, level: str, lang: str) -> dict:
     s = results.settings
     p = s.pls or {}
@@ -129,6 +143,7 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
         "comparison_method_key": "comparison_method"
         if any(c.paths or c.micom for c in results.comparisons)
         else "comparison_method_indices",
+        "comparison_cbsem_text": _invariance_text(results, t),
         "cb_text": t["cb_settings_fiml" if (results.cbsem is not None and
                       (results.cbsem.settings or {}).get("missing") == "fiml")
                       else "cb_settings"].format(estimator=t.get(
@@ -160,7 +175,7 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
         "set_missing_text": t["set_missing"].format(items=t["list_sep"].join(
             f"{k} {v}" for k, v in sm.items())) if sm else t["no_set_missing"],
         "diagnostics": [{"label": glabel(x.group),
-                         "message": diagnostic_text(x.code, x.message, x.concerns, lang)}
+                         "message": diagnostic_text(x, lang)}
                         for x in results.diagnostics],
         "fieldwork": fieldwork,
         "skipped": [{"label": names.group(x.group, {}), "n": x.n,
