@@ -361,7 +361,8 @@ def test_chinese_wording_keeps_the_fixed_terms():
 @pytest.mark.slow
 def test_pseudo_locale_workbook_titles_headings_and_notes(pseudo_catalogue, demo_runs):
     """tables.xlsx in the pseudo-locale: every sheet title, column heading and notes label
-    came through the catalogue (a group item keeps its id: the user's name)."""
+    came through the catalogue (a group item keeps its id or the study's name for it: the
+    user's text)."""
     import io
 
     import openpyxl
@@ -376,6 +377,9 @@ def test_pseudo_locale_workbook_titles_headings_and_notes(pseudo_catalogue, demo
     tables = {p.stem: pd.read_csv(p) for p in sorted(demo_runs["en"].glob("*.csv"))}
     book = openpyxl.load_workbook(io.BytesIO(workbook(tables, local)))
     groups = set(results.settings.groups) | {results.settings.waves}
+    # or by the name the study gives it (report.group_names: the user's text)
+    groups |= {v for name in results.study.group_names.values()
+               for v in ([name] if isinstance(name, str) else name.values())}
     assert len(book.sheetnames) == len(tables) + 1
     bad = [title for title in book.sheetnames if not title.startswith("⟦")]
     for ws in book.worksheets:
