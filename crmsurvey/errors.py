@@ -43,6 +43,9 @@ class InputError(ValueError):
     more : list of InputError, optional
         Further errors found in the same pass (``crmsurvey questionnaire validate``
         prints them all).
+    concerns : str, optional
+        The id the error is about (a variable, an item), for a caller that places it
+        in a file (the line of that variable) without reading the message.
     """
 
     def __init__(
@@ -54,9 +57,11 @@ class InputError(ValueError):
         column: int | None = None,
         hint: str = "",
         more: list["InputError"] | None = None,
+        concerns: str | None = None,
     ) -> None:
         self.msg, self.path, self.line, self.column, self.hint = msg, path, line, column, hint
         self.more = list(more or [])
+        self.concerns = concerns
         super().__init__(self.one_line())
 
     def one_line(self) -> str:

@@ -111,3 +111,34 @@ def test_methodology_names_the_invariance_estimator(runs, lang):
         other = "MLR" if estimator == "ML" else "ML"
         for k in ("comparison_invariance_estimator", "comparison_invariance_estimator_cfa"):
             assert t[k].format(estimator=t[f"estimator_{other}"]).strip() not in html
+
+
+# --- 3. the weighting loader places an error by its field, not by splitting its text ----
+
+def test_targets_error_names_its_variable_as_a_field():
+    from crmsurvey.weighting.targets import margins_from
+
+    with pytest.raises(InputError) as err:
+        margins_from({"age.group": {1: 0.5, 2: 0.4}}, where="t.csv: north")
+    # a variable name with a dot, and a place with a colon, do not matter
+    assert err.value.concerns == "age.group"
+
+
+def test_study_places_a_per_level_targets_error_at_its_variables_line(tmp_path):
+    from crmsurvey.study import load_study
+
+    q = cs.load_questionnaire("ccsi")
+    cs.simulate(q, 60, seed=5, groups={"brand": ["A", "B"]}).to_csv(tmp_path / "d.csv",
+                                                                     index=False)
+    # level B's gender shares add up to 0.9: its first gender row is line 5
+    (tmp_path / "t.csv").write_text(
+        "by,variable,category,target\n"
+        "A,gender,1,0.5\nA,gender,2,0.5\n"
+        "B,age,1,0.5\nB,gender,1,0.5\nB,gender,2,0.4\nB,age,2,0.5\n", encoding="utf-8")
+    (tmp_path / "study.yaml").write_text(
+        "id: w\ntitle: Targets by level\nquestionnaire: ccsi\ndata:\n  - path: d.csv\n"
+        "groups: [brand]\nweighting: {rake: t.csv, by: brand}\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_study(tmp_path / "study.yaml")
+    assert err.value.line == 5 and err.value.path.endswith("t.csv")
+    assert "gender" in err.value.msg and "0.9" in err.value.msg

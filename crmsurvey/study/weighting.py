@@ -249,9 +249,8 @@ def _check_table(path: Path, name: str, method: str, w: WeightingOptions,
         try:
             margins_from(targets, where=name if level is None else f"{name}: {level}")
         except InputError as exc:
-            var = exc.msg.split(":")[0].rsplit(".", 1)[-1]
-            first = min((ln for (lv, v, _), ln in lines.items() if lv == level and v == var),
-                        default=None)
+            first = min((ln for (lv, v, _), ln in lines.items()
+                         if lv == level and str(v) == exc.concerns), default=None)
             raise InputError(exc.msg, path=name, line=first, hint=exc.hint) from None
 
 

@@ -68,33 +68,36 @@ def margins_from(targets: Mapping[str, Mapping[Any, float]], *, where: str = "ta
                  ) -> list[Margin]:
     """Check ``targets`` (variable → category → share or count) and turn each into a
     :class:`Margin` whose shares add up to 1. Bad values are InputErrors naming the
-    variable (the study loader adds the file and line)."""
+    variable, in the message and as ``concerns`` (the study loader adds the file and
+    the variable's line)."""
     if not isinstance(targets, Mapping) or not targets:
         raise InputError(f"{where}: expected variable → {{category: share}} with at least "
                          "one variable")
     out = []
     for var, cats in targets.items():
         if not isinstance(cats, Mapping) or not cats:
-            raise InputError(f"{where}.{var}: expected {{category: share}}, got {cats!r}")
+            raise InputError(f"{where}.{var}: expected {{category: share}}, got {cats!r}",
+                             concerns=str(var))
         keys = [code_key(c) for c in cats]
         if None in keys or len(set(keys)) < len(keys):
             raise InputError(f"{where}.{var}: categories must be distinct codes",
-                             hint=f"got {list(cats)!r}")
+                             hint=f"got {list(cats)!r}", concerns=str(var))
         values = []
         for c, v in cats.items():
             if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) \
                     or not math.isfinite(float(v)) or float(v) < 0:
                 raise InputError(f"{where}.{var}.{c}: a target is a non-negative number, "
-                                 f"got {v!r}")
+                                 f"got {v!r}", concerns=str(var))
             values.append(float(v))
         arr = np.array(values)
         total = float(arr.sum())
         if total <= 0:
-            raise InputError(f"{where}.{var}: the targets add up to 0")
+            raise InputError(f"{where}.{var}: the targets add up to 0", concerns=str(var))
         as_shares = bool(arr.max() <= 1.0)
         if as_shares and abs(total - 1.0) > SHARE_SLACK:
             raise InputError(f"{where}.{var}: shares add up to {total:.4g}, not 1",
-                             hint="give shares that add up to 1, or counts")
+                             hint="give shares that add up to 1, or counts",
+                             concerns=str(var))
         out.append(Margin(str(var), tuple(cats), arr / total,
                           "shares" if as_shares else "counts", total))
     return out
