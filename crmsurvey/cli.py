@@ -973,7 +973,9 @@ def _problems(output: Path, strict: bool, lang: str | None = None) -> None:
         _say(_set_missing_text(results.sample.set_missing))
     errors = [d for d in results.diagnostics if d.severity == "error"]
     for d in errors:  # group names come from the data: their controls are shown, not obeyed
-        text = diagnostic_text(d, lang)
+        text = diagnostic_text(d, lang, {c: v if isinstance(v, str) else v.get(lang) or
+                                         v.get("*") or next(iter(v.values()), c)
+                                         for c, v in results.model.labels.items()})
         sys.stderr.write(f"problem: {printable(text)}\n")
     if strict and errors:
         raise typer.Exit(3)

@@ -91,14 +91,16 @@ class _Numbers(string.Formatter):
 _NUMBERS = _Numbers()
 
 
-def diagnostic_text(diagnostic: Any, lang: str = "en") -> str:
+def diagnostic_text(diagnostic: Any, lang: str = "en",
+                    labels: Mapping[str, str] | None = None) -> str:
     """The wording of ``diagnostic`` (a :class:`Diagnostic`, its record in the results,
     or a mapping with ``code``, ``params`` and ``message``) in ``lang``: the catalogue
     entry ``diagnostic:<code>`` with its placeholders filled from the parameters (lists
     joined with the language's separator). A diagnostic raised inside one group of a
     multi-group fit (parameter ``in_group``) is prefixed with that group
     (``diagnostic_in_group``). A record of an older run without the parameters its
-    wording needs keeps its English ``message``."""
+    wording needs keeps its English ``message``. ``labels``: display names for values
+    that are ids (a report passes its constructs' labels in the language)."""
     from ._catalogue import catalogue
 
     get = diagnostic.get if isinstance(diagnostic, Mapping) else \
@@ -106,7 +108,12 @@ def diagnostic_text(diagnostic: Any, lang: str = "en") -> str:
     code, params = get("code"), dict(get("params") or {})
     t = catalogue(lang)
     sep = t["list_sep"]
-    filled = {k: sep.join(map(str, v)) if isinstance(v, list) else v
+    labels = labels or {}
+
+    def shown(v):
+        return labels.get(v, v) if isinstance(v, str) else v
+
+    filled = {k: sep.join(str(shown(x)) for x in v) if isinstance(v, list) else shown(v)
               for k, v in params.items()}
     template = t.get(f"diagnostic:{code}")
     try:

@@ -413,10 +413,16 @@ def test_report_prints_diagnostics_from_the_catalogue(names_study, lang):
                    params={"first": "SAT", "second": "LOY", "corr": 0.961, "limit": 0.95})
     shown = results.model_copy(update={"diagnostics": [*results.diagnostics, extra]})
     text = _visible(build_html(shown, lang=lang))
+    from crmsurvey.report.filters import text_in
+
+    labels = {c: text_in(v, lang) for c, v in shown.model.labels.items()}
     for d in shown.diagnostics:
-        assert diagnostic_text(d, lang) in text, (lang, d.code)
-        if d.message != diagnostic_text(d, lang):
+        assert diagnostic_text(d, lang, labels) in text, (lang, d.code)
+        if d.message != diagnostic_text(d, lang, labels):
             assert d.message not in text, (lang, d.code)
+    # constructs by their labels in the language, not their ids
+    said = diagnostic_text(extra, lang, labels)
+    assert labels["SAT"] in said and labels["LOY"] in said and "SAT" not in said
 
 
 def test_diagnostic_numbers_follow_the_locale_and_lose_a_zero_sign():
