@@ -10,7 +10,10 @@ its name carries a hash of the study text, so equal texts share a run):
   of ``studies/shape_single.yaml`` (any file of studies/), built on first use;
 - ``demo_runs`` / ``demo_pdfs`` — the demo study's folder / PDF per language;
 - in a test module, ``study_run(tmp_path_factory, "key", STUDY_TEXT, files=[...])`` from
-  ``tests._studies`` runs a study given as YAML text (copying ``files`` beside it).
+  ``tests._studies`` runs a study given as YAML text (copying ``files`` beside it);
+  ``many_brands(tmp_path_factory)`` is studies/shape_many_brands.yaml with fewer resamples;
+- ``tests.test_fimix.default_run`` — the latent-class study (``run_study``, not rendered),
+  once per process for test_fimix and test_review_fix_segments.
 
 A :class:`~tests._studies.StudyRun` gives ``folder(lang)``, ``html(lang)``,
 ``html_path(lang)``, ``pdf_path(lang)``, ``pages()`` ({lang: html}), ``results()``
