@@ -40,7 +40,7 @@ from .errors import InputError
 __all__ = ["PLSOptions", "CBSEMOptions", "STUDY_DEFAULTS", "study_record", "Scheme",
            "CIMethod", "SignChange", "PLSMissing", "Interaction", "HigherOrder", "Resampling",
            "Estimator", "CBSEMMissing", "InvarianceEstimator", "InvarianceOptions", "DEFAULT_SEED",
-           "Option", "Declared", "PLS", "CBSEM", "INVARIANCE"]
+           "Option", "Declared", "PLS", "CBSEM", "INVARIANCE", "SURFACES", "NOT_ON"]
 
 # --- allowed values (the first is the default) ------------------------------------------
 Scheme = Literal["path", "factorial", "centroid"]
@@ -244,6 +244,24 @@ INVARIANCE = Declared("InvarianceOptions", {
     "min_size": Option(int, 30, "Fewest complete rows a group needs to be compared.", ge=2),
 }, "Options of :func:`crmsurvey.measurement_invariance` (a study: ``compare:`` "
    "``invariance_estimator``, and ``min_group_size``).")
+
+#: Where each table's options are set: the Python function, the CLI command (None: no
+#: command) and the study file — a section holding every option by its name, or per
+#: option its dotted place in the study file. ``tests/test_surfaces.py`` checks each.
+SURFACES: dict[str, dict[str, Any]] = {
+    "PLSOptions": {"python": "crmsurvey.pls", "cli": "pls", "study": "pls"},
+    "CBSEMOptions": {"python": "crmsurvey.cbsem", "cli": "cbsem", "study": "cbsem"},
+    "InvarianceOptions": {"python": "crmsurvey.measurement_invariance", "cli": None,
+                          "study": {"estimator": "compare.invariance_estimator",
+                                    "min_size": "min_group_size"}},
+}
+
+#: Why an option cannot be set on a surface: (table, option or None for all, surface).
+NOT_ON: dict[tuple[str, str | None, str], str] = {
+    ("InvarianceOptions", None, "cli"):
+        "no invariance command: a study's compare: section runs the tests per group "
+        "item; `crmsurvey cbsem --group --group-equal` fits one constrained model",
+}
 
 #: Where a study's default deliberately differs from the function's, and why. A study
 #: writes a client report, so its PLS models are bootstrapped (intervals, tests) and get

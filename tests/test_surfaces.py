@@ -142,3 +142,105 @@ def test_study_places_a_per_level_targets_error_at_its_variables_line(tmp_path):
         load_study(tmp_path / "study.yaml")
     assert err.value.line == 5 and err.value.path.endswith("t.csv")
     assert "gender" in err.value.msg and "0.9" in err.value.msg
+
+
+# --- 2. every option of the options tables on every surface, or a recorded reason -------
+
+def _tables():
+    from crmsurvey import options
+
+    return [d for d in vars(options).values() if isinstance(d, options.Declared)]
+
+
+def _study_field(place: str):
+    """The pydantic field at a dotted place of the study file (``compare.x``)."""
+    import typing
+
+    from crmsurvey.study.schema import StudyDef
+
+    model, field = StudyDef, None
+    for part in place.split("."):
+        if model is None or part not in model.model_fields:
+            return None
+        field = model.model_fields[part]
+        arms = [a for a in typing.get_args(field.annotation) or (field.annotation,)
+                if isinstance(a, type)]
+        model = next((a for a in arms if hasattr(a, "model_fields")), None)
+    return field
+
+
+def _surfaces_of(table) -> dict[str, dict]:
+    """{surface: {option: what sets it there}} as the surfaces are now."""
+    import importlib
+
+    import typer
+
+    from crmsurvey import options
+    from crmsurvey.cli import app
+
+    where = options.SURFACES[table.name]
+    module, _, name = where["python"].rpartition(".")
+    func = getattr(importlib.import_module(module), name)
+    sig = inspect.signature(func)
+    cmd = where["cli"]
+    params = {p.name: p for p in typer.main.get_command(app).commands[cmd].params} \
+        if cmd else {}
+    study = where["study"]
+    places = {o: (f"{study}.{o}" if isinstance(study, str) else study.get(o))
+              for o in table.fields}
+    return {"python": {o: sig.parameters[o] for o in table.fields if o in sig.parameters},
+            "cli": {o: params[o] for o in table.fields if o in params},
+            "study": {o: f for o, p in places.items() if p and (f := _study_field(p))}}
+
+
+def test_every_table_has_its_surfaces_recorded():
+    from crmsurvey import options
+
+    assert {t.name for t in _tables()} == set(options.SURFACES)
+    assert {"PLSOptions", "CBSEMOptions", "InvarianceOptions"} <= set(options.SURFACES)
+
+
+@pytest.mark.parametrize("surface", ["python", "cli", "study"])
+def test_every_option_is_on_every_surface_or_says_why_not(surface):
+    from crmsurvey import options
+
+    missing, stale = [], []
+    for table in _tables():
+        found = _surfaces_of(table)[surface]
+        for name in table.fields:
+            reason = options.NOT_ON.get((table.name, name, surface)) or \
+                options.NOT_ON.get((table.name, None, surface))
+            if name not in found and not reason:
+                missing.append(f"{table.name}.{name}")
+            if name in found and reason:
+                stale.append(f"{table.name}.{name}")
+    assert not missing, f"not settable on the {surface} surface, no reason recorded"
+    assert not stale, "a reason is recorded for an option the surface has"
+
+
+def test_surfaces_take_the_tables_values():
+    """The function's default is the table's; the study's and CLI's allowed values are
+    the table's (a study default may differ: options.STUDY_DEFAULTS)."""
+    import typing
+
+    for table in _tables():
+        s = _surfaces_of(table)
+        for name, opt in table.fields.items():
+            assert s["python"][name].default == opt.default, (table.name, name)
+            choices = table.choices(name)
+            if choices and name in s["study"]:
+                assert typing.get_args(s["study"][name].annotation) == choices
+            if choices and name in s["cli"]:  # listed in the flag's help
+                assert s["cli"][name].metavar == "[" + "|".join(choices) + "]"
+
+
+def test_a_missing_option_would_be_found(monkeypatch):
+    """The check above fails for an option no surface has (not vacuous)."""
+    from crmsurvey import options
+
+    fields = dict(options.INVARIANCE.fields, new_option=options.Option(int, 1, "New."))
+    monkeypatch.setattr(options.INVARIANCE, "fields", fields)
+    found = _surfaces_of(options.INVARIANCE)
+    assert "new_option" not in found["python"] and "new_option" not in found["study"]
+    with pytest.raises(AssertionError, match="no reason recorded"):
+        test_every_option_is_on_every_surface_or_says_why_not("study")
