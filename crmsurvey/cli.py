@@ -12,7 +12,7 @@ import typer
 
 from . import _defaults as D
 from .errors import InputError, surface
-from .options import CBSEMOptions as _CB, PLSOptions as _PLS
+from .options import CBSEMOptions as _CB, InvarianceOptions as _INV, PLSOptions as _PLS
 
 app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Customer-satisfaction and loyalty research: questionnaires, "
@@ -602,6 +602,47 @@ def cbsem_cmd(
         _out(json.dumps(json_safe(res.to_dict()), ensure_ascii=False, indent=2))
     else:
         _out(res.summary().as_text())
+
+
+@app.command("invariance")
+def invariance_cmd(
+    model: Path = typer.Argument(..., help="A questionnaire (YAML, or a bundled name) or a "
+                                 "lavaan model file."),
+    data: Path = typer.Argument(..., help="The data (CSV, XLSX, SAV, DTA, Parquet)."),
+    group: str = typer.Option(..., help="Column whose levels are compared."),
+    estimator: str = _flag(_INV, "estimator"),
+    min_size: int = _flag(_INV, "min_size"),
+    exclude: Optional[List[str]] = _exclude_flag(),
+    weight: Optional[str] = _weight_flag(),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Configural, metric and scalar invariance across the levels of --group: each step's
+    χ²-difference test and ΔCFI, and the scalar model's latent means."""
+    import warnings
+
+    opts = _INV.validated(estimator=estimator, min_size=min_size)
+
+    from ._format import json_safe
+    from .cbsem.invariance import measurement_invariance
+
+    spec, frame, weights, said = _model_and_data(model, data, exclude, weight)
+    if weights is not None:  # the tests are unweighted: never weights dropped quietly
+        raise InputError("measurement invariance is tested unweighted",
+                         hint="give --weight none")
+    with warnings.catch_warnings(record=True), _stages() as say:
+        warnings.simplefilter("always")
+        say(f"measurement invariance ({opts.estimator})", 0, None)
+        inv = measurement_invariance(spec, frame, group, **opts.kwargs())
+    _say(said)
+    if as_json:
+        _out(json.dumps(json_safe({"groups": inv.groups,
+                                   "table": inv.table.to_dict("records"),
+                                   "latent_means": inv.latent_means.to_dict("records"),
+                                   "notes": [n.to_dict() for n in inv.notes]}),
+                        ensure_ascii=False, indent=2))
+    else:
+        _out(inv.table.to_string(index=False))
+        _out("\nlatent means (scalar model):\n" + inv.latent_means.to_string(index=False))
 
 
 def _model_and_data(model: Path, data: Path, exclude: list[str] | None = None,

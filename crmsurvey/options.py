@@ -251,17 +251,13 @@ INVARIANCE = Declared("InvarianceOptions", {
 SURFACES: dict[str, dict[str, Any]] = {
     "PLSOptions": {"python": "crmsurvey.pls", "cli": "pls", "study": "pls"},
     "CBSEMOptions": {"python": "crmsurvey.cbsem", "cli": "cbsem", "study": "cbsem"},
-    "InvarianceOptions": {"python": "crmsurvey.measurement_invariance", "cli": None,
+    "InvarianceOptions": {"python": "crmsurvey.measurement_invariance", "cli": "invariance",
                           "study": {"estimator": "compare.invariance_estimator",
                                     "min_size": "min_group_size"}},
 }
 
 #: Why an option cannot be set on a surface: (table, option or None for all, surface).
-NOT_ON: dict[tuple[str, str | None, str], str] = {
-    ("InvarianceOptions", None, "cli"):
-        "no invariance command: a study's compare: section runs the tests per group "
-        "item; `crmsurvey cbsem --group --group-equal` fits one constrained model",
-}
+NOT_ON: dict[tuple[str, str | None, str], str] = {}
 
 #: Where a study's default deliberately differs from the function's, and why. A study
 #: writes a client report, so its PLS models are bootstrapped (intervals, tests) and get

@@ -244,3 +244,39 @@ def test_a_missing_option_would_be_found(monkeypatch):
     assert "new_option" not in found["python"] and "new_option" not in found["study"]
     with pytest.raises(AssertionError, match="no reason recorded"):
         test_every_option_is_on_every_surface_or_says_why_not("study")
+
+
+def test_cli_invariance_is_the_functions(tmp_path):
+    """``crmsurvey invariance`` (the options table's CLI surface) gives the function's
+    table; a value the table does not allow is one line, exit 2."""
+    import contextlib
+    import io
+    import json
+
+    from crmsurvey.cli import main
+    from crmsurvey.simulation import SimulationSettings
+
+    q = cs.load_questionnaire("ccsi")
+    df = cs.simulate(q, 150, seed=8, groups={"brand": ["A", "B"]},
+                     settings=SimulationSettings(messy=False))
+    df.to_csv(tmp_path / "d.csv", index=False)
+    syntax = "IMAG =~ imag1 + imag2 + imag3\nSAT =~ sat1 + sat2 + sat3\nLOY =~ loy1 + loy2\n"
+    (tmp_path / "m.lav").write_text(syntax, encoding="utf-8")
+
+    def cli(*args):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([str(a) for a in args])
+        return code, out.getvalue(), err.getvalue()
+
+    code, out, _ = cli("invariance", tmp_path / "m.lav", tmp_path / "d.csv", "--group",
+                       "brand", "--estimator", "MLM", "--min-size", "40", "--json")
+    assert code == 0
+    got = json.loads(out)["table"]
+    want = cs.measurement_invariance(syntax, df, "brand", min_size=40, estimator="MLM").table
+    for col in ("chisq", "chisq_scaled", "delta_chisq", "cfi_robust"):
+        np.testing.assert_allclose([np.nan if r[col] is None else r[col] for r in got],
+                                   want[col].to_numpy(float), rtol=1e-8, equal_nan=True)
+    code, out, err = cli("invariance", tmp_path / "m.lav", tmp_path / "d.csv", "--group",
+                         "brand", "--estimator", "WLSMV")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "'MLR'" in err
