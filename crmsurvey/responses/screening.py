@@ -26,14 +26,18 @@ def same_answers(q: Questionnaire, frame: pd.DataFrame,
                  min_items: int = D.DUPLICATE_MIN_ITEMS) -> tuple[np.ndarray, np.ndarray]:
     """(a hash of each row's answers, whether the row may be judged on them).
 
-    Answers are every item column of ``frame`` but the id, duration and weight; two rows
-    with equal hashes hold the same answer (or the same blank) in each. A row is judged
-    only when it answers at least ``min_items`` of those columns and its construct items
-    are not all one value: with few questions, or everything at 7, two honest respondents
-    can answer alike (on 5,000 simulated respondents to a 13-question form about 12 pairs
-    do by chance), so a short questionnaire's repeats are left to its id column; raise
-    ``min_items`` where many respondents answer short forms. A respondent who submitted
-    twice repeats every answer, so the rule finds them whatever 问卷星 numbered the rows.
+    Answers are every item column of ``frame`` but the id, duration and weight (a file's
+    own metadata — 序号, submission time, IP — are not items); two rows with equal hashes
+    hold the same answer (or the same blank) in each. A respondent who submitted twice
+    repeats every answer, so the rule finds them whatever number 问卷星 gave the rows.
+
+    A row is judged only when it answers at least ``min_items`` of those columns and its
+    construct items are not all one value: with few questions, or everything at 7, two
+    honest respondents can answer alike, so a shorter questionnaire's repeats are left to
+    its id column. Chance pairs grow with the square of the sample: on clean simulated
+    answers to a 13-question bank form (11 rating items) none of 500 respondents and 10
+    of 5,000 were judged duplicates — for samples of thousands on short forms, raise
+    ``min_items`` (``load_responses(duplicate_min_items=…)``).
     """
     cols = [c for c in frame.columns if c in q.items and q.items[c].role not in NOT_ANSWERS]
     rating = [c for c in cols if q.items[c].role == "indicator"]
