@@ -35,7 +35,7 @@ def same_answers(q: Questionnaire, frame: pd.DataFrame,
     construct items are not all one value: with few questions, or everything at 7, two
     honest respondents can answer alike, so a shorter questionnaire's repeats are left to
     its id column. Chance pairs grow with the square of the sample: on clean simulated
-    answers to a 13-question bank form (11 rating items) none of 500 respondents and 10
+    answers to a 13-question bank form none of 500 respondents and 10
     of 5,000 were judged duplicates — for samples of thousands on short forms, raise
     ``min_items`` (``load_responses(duplicate_min_items=…)``).
     """
