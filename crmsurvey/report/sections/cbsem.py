@@ -17,6 +17,8 @@ HU_BENTLER = {"cfi": (">=", 0.95), "tli": (">=", 0.95), "rmsea": ("<=", 0.06),
 
 
 def cbsem_context(cb, names: Names, t: dict, lang: str) -> dict:
+    """``cbsem``: None without a CB-SEM fit; else its problems, disclosure, fit rows
+    against Hu and Bentler's cut-offs and worded estimates."""
     if cb is None:
         return {"cbsem": None}
     ctx: dict = {"cbsem": cb.model_dump(), "cb_problems": [

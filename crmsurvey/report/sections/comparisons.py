@@ -17,6 +17,8 @@ def _least_p(floor: float) -> str:
 
 
 def comparisons_context(results: Results, names: Names, t: dict) -> dict:
+    """``comparisons``: per group item, the index and path differences, MICOM and the
+    CB-SEM invariance table, with the sentence each licenses."""
     idx = set(results.model.index_constructs)
     pair = lambda r: f"{names.group(r['group_a'])} – {names.group(r['group_b'])}"  # noqa: E731
     comps = []

@@ -103,6 +103,8 @@ def _invariance_text(results: Results, t: dict) -> str:
 
 
 def method_context(results: Results, names: Names, t: dict, level: str, lang: str) -> dict:
+    """The methodology's sentences and the appendix's tables (disclosures, diagnostics,
+    skipped groups, fieldwork, questionnaire)."""
     s = results.settings
     p = s.pls or {}
     disclosures = [m.disclosure for m in results.models]
