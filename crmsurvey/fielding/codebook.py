@@ -51,7 +51,8 @@ def codebook(q: Questionnaire, lang: str | None = None) -> pd.DataFrame:
             rows.append({
                 "variable": it.id, "question": numbers.get(it.id), "section": sec.id,
                 **{f"text_{la}": q.text(it.text, la) for la in q.languages},
-                "scale": it.scale or "", "type": sc.type if sc else "",
+                "scale": it.scale or "",
+                "type": sc.type if sc else "text" if it.open_text else "",
                 "codes": _codes(q, it.id, lang),
                 "special": "; ".join(f"{o.code}={o.label}" for o in options(q, sc, lang)
                                      if o.special) if sc else "",

@@ -42,7 +42,7 @@ class Option:
 @dataclass(frozen=True)
 class Question:
     """One item as fielded: ``number`` is None for recorded (not asked) items; ``kind``
-    is ``single`` (one option), ``numeric`` or ``text``."""
+    is ``single`` (one option), ``numeric``, ``text`` or ``open`` (an open question)."""
 
     number: int | None
     id: str
@@ -113,7 +113,8 @@ def routing_text(q: Questionnaire, relevance: str | None, lang: str,
 
 def questions(q: Questionnaire, lang: str | None = None) -> list[Question]:
     """Every item in questionnaire order as fielded in ``lang`` (recorded items have no
-    number). Routing comes from the section's ``relevance``."""
+    number; ``kind`` ``open`` is an open question, ``text`` a scale-less write-in).
+    Routing comes from the section's ``relevance``."""
     lang = lang or q.languages[0]
     numbers = question_numbers(q)
     out = []
@@ -121,7 +122,8 @@ def questions(q: Questionnaire, lang: str | None = None) -> list[Question]:
         route = routing_text(q, sec.relevance, lang, numbers)
         for it in sec.items:
             sc = q.definition.scales[it.scale] if it.scale else None
-            kind = "text" if sc is None else "numeric" if sc.type == "numeric" else "single"
+            kind = "open" if it.open_text else "text" if sc is None else \
+                "numeric" if sc.type == "numeric" else "single"
             out.append(Question(numbers.get(it.id), it.id, sec.id, q.text(it.text, lang), kind,
                                 options(q, sc, lang), route, sec.relevance,
                                 q.text(it.note, lang) or None, it, sc))

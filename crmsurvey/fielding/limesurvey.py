@@ -67,7 +67,8 @@ def to_limesurvey(q: Questionnaire) -> str:
                          "relevance": _expression(sec.relevance), "language": lang})
             for k, it in enumerate(fielded):
                 sc = q.scale(it.id)
-                kind = "S" if sc is None else "N" if sc.type == "numeric" else "L"
+                kind = "T" if it.open_text else "S" if sc is None else \
+                    "N" if sc.type == "numeric" else "L"  # T: long free text
                 rows.append({"id": qn + k + 1, "class": "Q", "type/scale": kind,
                              "name": limesurvey_code(it.id), "relevance": "1",
                              "text": q.text(it.text, lang), "language": lang,

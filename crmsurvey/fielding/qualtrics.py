@@ -100,7 +100,8 @@ def to_qsf(q: Questionnaire) -> dict:
                        "Validation": {"Settings": {"ForceResponse": "OFF", "Type": "None"}},
                        "Language": {}, "DataVisibility": {"Private": False, "Hidden": False}}
             if sc is None or sc.type == "numeric":
-                payload.update(QuestionType="TE", Selector="SL", Configuration={})
+                payload.update(QuestionType="TE", Selector="ML" if it.open_text else "SL",
+                               Configuration={})  # ML: an open question's text box
                 if sc is not None:
                     payload["Validation"]["Settings"].update(
                         Type="ContentType", ContentType="ValidNumber",
@@ -382,8 +383,8 @@ def from_qsf(path: str | Path) -> str:
                     scales[name] = sc
                 item["scale"] = name
                 item["role"] = "indicator" if sc["type"] == "rating" else "other"
-            else:
-                item["role"] = "other"
+            else:  # a text entry without number validation: an open question
+                item["type"] = "text"
             logic = _relevance(pl.at("DisplayLogic"), items, item["id"])
             if run and logic != run_logic:
                 sections.append((block, run, run_logic))

@@ -23,7 +23,7 @@ __all__ = ["for_sav", "sav_codebook", "MEASURE"]
 #: SPSS measurement level by scale type; items without a scale by role.
 MEASURE = {"rating": "ordinal", "binary": "nominal", "categorical": "nominal",
            "numeric": "scale", "group": "nominal", "id": "nominal", "duration": "scale",
-           "weight": "scale"}
+           "weight": "scale", "text": "nominal"}
 
 #: SPSS limits in bytes: variable labels and value labels (longer text is cut).
 VARIABLE_LABEL_BYTES, VALUE_LABEL_BYTES = 256, 120
@@ -76,7 +76,8 @@ def for_sav(q: Questionnaire, frame: pd.DataFrame, lang: str | None = None
         if text:
             labels[col] = _cut(text, VARIABLE_LABEL_BYTES)
         sc = q.scale(col)
-        measure[col] = MEASURE.get(sc.type if sc else item.role, "unknown")
+        measure[col] = MEASURE.get(sc.type if sc else "text" if item.open_text else item.role,
+                                   "unknown")
         if sc is None:
             continue
         raw = frame[col]

@@ -159,7 +159,11 @@ def _check(q: QuestionnaireDef, m: MarkedYAML) -> list[InputError]:
                 errs.append(m.error(f"item {item_id!r} is in constructs {in_construct[item_id]!r} "
                                     f"and {name!r}", loc))
             in_construct[item_id] = name
-            if it.role != "indicator":
+            if it.open_text:
+                errs.append(m.error(f"construct {name!r} uses open-text item {item_id!r}", loc,
+                                    hint="answers in words cannot measure a construct; "
+                                         "remove it from 'items:'"))
+            elif it.role != "indicator":
                 errs.append(m.error(f"construct {name!r} uses item {item_id!r} whose role is "
                                     f"{it.role!r}", loc, hint="constructs take 'indicator' items"))
             sc = q.scales.get(it.scale or "")
@@ -212,8 +216,28 @@ def _check_scale(name: str, sc: Scale, m: MarkedYAML, loc: tuple) -> list[InputE
     return errs
 
 
+def _check_open(it, m: MarkedYAML, loc: tuple) -> list[InputError]:
+    """An open question (``type: text``): answered in words, so no scale, no coding."""
+    errs = []
+    if it.scale is not None:
+        errs.append(m.error(f"open-text item {it.id!r} has a scale", loc + ("scale",),
+                            hint="an open question is answered in words: remove 'scale:', "
+                                 "or remove 'type: text' for a closed question"))
+    if it.role != "other":
+        errs.append(m.error(f"open-text item {it.id!r} has role {it.role!r}", loc + ("role",),
+                            hint="an open question's answers are kept as text: leave 'role:' "
+                                 "out (it is 'other')"))
+    for key in ("reverse", "expected", "qualify", "feature"):
+        if getattr(it, key):
+            errs.append(m.error(f"open-text item {it.id!r} cannot have {key!r}",
+                                loc + (key,), key=True))
+    return errs
+
+
 def _check_item(it, q: QuestionnaireDef, m: MarkedYAML, loc: tuple) -> list[InputError]:
     errs = []
+    if it.open_text:
+        return _check_open(it, m, loc)
     if it.scale is None:
         if it.role not in ROLES_WITHOUT_SCALE:
             errs.append(m.error(f"item {it.id!r} has no scale", loc + ("id",),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 __all__ = [
     "Text", "Scale", "Item", "Section", "ConstructDef", "SimulationDef", "QuestionnaireDef",
@@ -55,10 +55,13 @@ class Scale(_Strict):
 
 
 class Item(_Strict):
-    """A question. ``role`` says what the answer is used for."""
+    """A question. ``role`` says what the answer is used for; ``type: text`` makes it
+    an open question answered in words (no scale, role ``other``: kept as text, never
+    in a model or an index)."""
 
     id: str
     text: Text | None = None
+    type: Literal["closed", "text"] = "closed"  # text: an open question (a comment)
     scale: str | None = None
     role: Literal[ITEM_ROLES] = "indicator"  # type: ignore[valid-type]
     reverse: bool = False
@@ -67,6 +70,19 @@ class Item(_Strict):
     optional: bool = False  # a column the data file may lack
     feature: str | None = None  # Kano items: the feature this question is about
     note: Text | None = None  # an instruction for the interviewer (printed questionnaire)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _open_role(cls, data: object) -> object:
+        """An open-text item's role is ``other`` unless written."""
+        if isinstance(data, dict) and data.get("type") == "text" and "role" not in data:
+            return {**data, "role": "other"}
+        return data
+
+    @property
+    def open_text(self) -> bool:
+        """Whether this is an open question answered in words."""
+        return self.type == "text"
 
 
 class Section(_Strict):

@@ -41,7 +41,8 @@ def outline(q: Questionnaire, lang: str | None = None) -> str:
             flags = [it.role] + ([w["outline:reversed"]] if it.reverse else []) + \
                 ([w["outline:optional"]] if it.optional else [])
             lines.append(f"  {it.id:<14} {q.text(it.text, lang)}")
-            scale = _scale_text(q, it.scale, lang, w)
+            scale = w["outline:open_text"] if it.open_text else \
+                _scale_text(q, it.scale, lang, w)
             lines.append(f"  {'':<14} [{', '.join(flags)}]" + (f" {scale}" if scale else ""))
         lines.append("")
     lines.append(w["outline:constructs"])

@@ -170,7 +170,7 @@ def _shifted_by_one(s: pd.Series, sc: Scale) -> int:
 
 #: How survey platforms mark a question the respondent's route skipped (问卷星's
 #: "(跳过)"): a legitimate gap, read as missing with the reason ``skipped``.
-SKIPPED = frozenset({"(跳过)", "（跳过）", "跳过"})
+SKIPPED = frozenset({"(跳过)", "（跳过）", "跳过", "(空)", "（空）"})  # 问卷星: skipped, blank
 
 
 def _skipped(s: pd.Series) -> pd.Series:
@@ -271,7 +271,7 @@ def check_values(raw: RawTable, q: Questionnaire, columns: dict[str, str],
         sc = q.scale(item_id)
         if sc is None:  # id, group, duration, weight
             s = s.mask(_skipped(s))  # a skipped question: missing, no problem
-            if item.role in ("id", "group"):
+            if item.role in ("id", "group") or item.open_text:  # open answers: as written
                 # a labelled code (SPSS, Stata: brand 1 = "Brand A") is read as its label
                 text = _as_text(_labelled(s, raw.value_labels.get(col)))
                 meta[item_id] = text.where(text != "")

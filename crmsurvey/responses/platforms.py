@@ -146,6 +146,8 @@ def recognise_headers(frame: pd.DataFrame, q: Questionnaire, platform: str,
             item = numbers.get(int(m_num.group(1)))
             header = _clean(m_num.group(2))
             found, exact = _text_matches(header, asked)
+            if item is None and exact and len(found) == 1:  # a number past the questions
+                item = found[0]  # (a group item asked on the platform): its text decides
             numbered[col] = (item or "", found, exact)
             if item and header and texts[item] and item not in found and max(
                     _ratio(header, t) for t in texts[item]) < 0.6:

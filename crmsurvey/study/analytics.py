@@ -53,7 +53,8 @@ def run_analytics(study: Study, data: pd.DataFrame, overall, weights
 
 
 def complaint_items(study: Study) -> dict | None:
-    """The ACSI complaint construct of the questionnaire, or None: a construct measured by
+    """The complaint item the study names (``analytics.complaints``), else the ACSI
+    complaint construct of the questionnaire, or None: a construct measured by
     one yes/no (binary) item with a path to another construct (complaints → loyalty);
     "yes" is the code a section's relevance asks of it (``comp1 == 1``), else the
     scale's higher code; the handling question is a rated item of a section shown only
@@ -62,6 +63,11 @@ def complaint_items(study: Study) -> dict | None:
     from ..questionnaire.relevance import parse_relevance
 
     q = study.questionnaire
+    chosen = study.definition.analytics.complaints
+    if chosen is not None:  # the study names the yes/no item (checked at load)
+        return {"construct": None, "item": chosen.item,
+                "yes": float(1 if chosen.yes_code is None else chosen.yes_code),
+                "handling": chosen.handling, "loyalty": chosen.loyalty or study.ipma_target}
     constructs = q.definition.constructs
     paths = list(q.model_spec().paths) if constructs else []
     for name, c in constructs.items():

@@ -208,6 +208,33 @@ def _questionnaire_path(name: str, folder: Path, root: Path, m: MarkedYAML) -> P
     return inside_root(root, folder, name, "questionnaire", marked=m, loc=("questionnaire",))
 
 
+def _check_complaints(c, q: Questionnaire, m: MarkedYAML, ipma_target: str | None) -> None:
+    """``analytics.complaints``: a yes/no item, its "yes" code, a rating item for the
+    handling and a construct for loyalty — each refused at its line."""
+    loc = ("analytics", "complaints")
+    sc = q.scale(c.item) if c.item in q.items else None
+    if sc is None or sc.type != "binary":
+        raise m.error(f"complaint item {c.item!r} is not a yes/no (binary) item of the "
+                      "questionnaire", (*loc, "item"), hint="binary items: " + ", ".join(
+                          i for i in q.items if getattr(q.scale(i), "type", "") == "binary"))
+    if c.yes_code is None and 1 not in sc.values:
+        raise m.error(f"complaint item {c.item!r} has no code 1: say which code means "
+                      "'complained'", (*loc, "item"), hint="add yes_code: CODE (codes: " +
+                      ", ".join(str(v) for v in sc.values) + ")")
+    if c.yes_code is not None and c.yes_code not in sc.values:
+        raise m.error(f"complaint code {c.yes_code} is not a code of {c.item!r}",
+                      (*loc, "yes_code"),
+                      hint="codes: " + ", ".join(str(v) for v in sc.values))
+    if c.handling is not None and getattr(q.scale(c.handling) if c.handling in q.items
+                                          else None, "type", None) != "rating":
+        raise m.error(f"complaint handling {c.handling!r} is not a rating item of the "
+                      "questionnaire", (*loc, "handling"))
+    constructs = q.definition.constructs
+    if c.loyalty is not None and c.loyalty not in constructs:
+        raise m.error(f"complaint loyalty {c.loyalty!r} is not a construct", (*loc, "loyalty"),
+                      hint="constructs: " + ", ".join(constructs))
+
+
 def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path,
                  root: Path) -> None:
     constructs = q.definition.constructs
@@ -299,6 +326,8 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path,
     if a.kano and not any(it.role.startswith("kano_") for it in q.items.values()):
         raise m.error("analytics.kano is on but the questionnaire has no Kano items",
                       ("analytics", "kano"))
+    if a.complaints is not None:
+        _check_complaints(a.complaints, q, m, d.ipma_target)
     t = a.transactions
     if t is not None:
         if (t.path is None) == (t.simulate is None):

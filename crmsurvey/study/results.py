@@ -175,6 +175,7 @@ with _construct_field():
         min: float | None
         max: float | None
         role: str
+        reverse: bool = False  # reverse-keyed: its figures are on the reversed scale
 
 
 class ModelInfo(_Section):

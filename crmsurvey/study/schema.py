@@ -67,6 +67,11 @@ class PLSOptions(study_record(options.PLSOptions)):
     #: Gaussian copula test of endogeneity of every path (Park & Gupta 2012; Hult et al.
     #: 2018), from the bootstrap resamples — headline model only
     copula: bool = False
+    #: the fewest bootstrap draws beyond each limit of the intervals that compare groups
+    #: or waves (``B·α/(2m)`` at the smallest level, m the largest family; m = 1 for one
+    #: pair): a study setting ``bootstrap`` below that is refused, one leaving it at the
+    #: default is raised. Set it lower to accept fewer draws — the report states it
+    tail_draws: int = Field(default=20, ge=1)
 
 
 class CBSEMOptions(study_record(options.CBSEMOptions)):
@@ -157,11 +162,28 @@ class DesignOptions(_Strict):
     fpc: str | None = None  # population clusters per stratum, or the sampling fraction
 
 
+class ComplaintOptions(_Strict):
+    """Complaints (ACSI) from a yes/no ``item`` that is not a construct of the model:
+    the complaint rate, ``handling`` satisfaction (a rating item asked of complainers)
+    and the ``loyalty`` index of complainers against non-complainers, per group. Without
+    this entry, a one-item binary construct with a path to another construct is used."""
+
+    #: The accepted forms, named by error messages and the reference.
+    FORMS: ClassVar[str] = ("complaints is {item: YES_NO_ITEM} with handling: RATING_ITEM, "
+                            "loyalty: CONSTRUCT, yes_code: CODE as needed")
+
+    item: str  # a binary item: did the respondent complain
+    yes_code: int | None = None  # the code meaning "complained" (default: 1)
+    handling: str | None = None  # a rating item: satisfaction with how it was handled
+    loyalty: str | None = None  # a construct (default: ipma_target)
+
+
 class AnalyticsOptions(_Strict):
     kano: bool = False
     csat: dict[str, float] = Field(default_factory=dict)  # item → top-box threshold
     typology: TypologyOptions | None = None
     transactions: TransactionOptions | None = None
+    complaints: ComplaintOptions | None = None  # complaint rate, handling, loyalty by group
 
 
 class SegmentsOptions(_Strict):

@@ -58,9 +58,17 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
     levels = results.study.group_labels
     groups = set(results.settings.groups) | {results.settings.waves}
     out = frame.copy()
-    for col in out.columns:
+    for col in list(out.columns):
         base = col.split(".")[-1]
-        if base in _CONSTRUCT_COLUMNS:
+        if base == "item" and out[col].isin(list(results.model.items)).any():
+            out.insert(out.columns.get_loc(col) + 1, "item_id", out[col])
+            out[col] = out[col].map(lambda v: _question(results, v, lang, words))
+        elif base == "reference":  # a level of the sheet's group item (latent means)
+            item = next((g for g in out.columns if g in levels), None)
+            names = {k: (v.get(lang) or v.get("*") or k)
+                     for k, v in levels.get(item, {}).items()}
+            out[col] = out[col].map(lambda v: names.get(v, v) if isinstance(v, str) else v)
+        elif base in _CONSTRUCT_COLUMNS:
             out[col] = out[col].map(lambda v: labels.get(v, v) if isinstance(v, str) else v)
         elif base in _CONSTRUCT_LISTS:
             out[col] = out[col].map(lambda v: words["list_sep"].join(
@@ -78,6 +86,15 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
             out[col] = out[col].map(lambda v: words["yes" if v else "no"]
                                     if isinstance(v, (bool, np.bool_)) else v)
     return out
+
+
+def _question(results: Results, item, lang: str, words: dict[str, str]):
+    """An item's wording in ``lang`` (marked where it is reverse-keyed), else as given."""
+    info = results.model.items.get(item) if isinstance(item, str) else None
+    if info is None or not info.text:
+        return item
+    text = info.text.get(lang) or info.text.get("*") or next(iter(info.text.values()))
+    return words["item_reversed"].format(question=text) if info.reverse else text
 
 
 def _notes(results: Results | None, t: dict[str, str]) -> pd.DataFrame:
@@ -98,6 +115,10 @@ def _notes(results: Results | None, t: dict[str, str]) -> pd.DataFrame:
             ("multiplicity", t["sheet_note:multiplicity_value"].format(
                 method=s.multiplicity.method, alpha=s.multiplicity.alpha,
                 families=s.multiplicity.families))]
+    reversed_items = [i for i, info in results.model.items.items() if info.reverse]
+    if reversed_items:  # their figures (means, top-2 box, IPMA) are on the reversed scale
+        rows.append(("reversed", t["sheet_note:reversed_value"].format(
+            items=t["list_sep"].join(reversed_items))))
     rows = [(t[f"sheet_note:{k}"], v) for k, v in rows]
     rows += [(t["sheet_note:version"].format(name=k), v) for k, v in s.versions.items()]
     return pd.DataFrame(rows, columns=columns)
