@@ -287,3 +287,33 @@ def test_workbook_questions_and_reference_group_in_words(complaints_run, lang):
     assert ref and ref <= labels
     notes = {row[0].value: row[1].value for row in book[w["sheet:notes"][:31]].iter_rows()}
     assert "fees_hidden" in notes[w["sheet_note:reversed"]]
+
+
+@pytest.mark.parametrize("entry", ["analytics: {csat: {comment: 6}}",
+                                   "analytics: {typology: {attitude: comment, "
+                                   "behaviour: stay_bank}}",
+                                   "segments: {indicators: [SAT, comment]}"])
+def test_a_study_naming_an_open_text_item_for_numbers_is_refused(tmp_path, entry):
+    from crmsurvey.study import load_study
+
+    study = STUDY.split("analytics:")[0] + entry + "\n"
+    with pytest.raises(InputError) as e:
+        load_study(_study_folder(tmp_path, study))
+    assert "'comment' is an open-text item" in e.value.msg
+    assert e.value.line == _line_of(study, entry)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_the_complaint_note_names_handling_only_when_there_is_one(complaints_run, lang):
+    from crmsurvey.report.i18n import strings
+    from crmsurvey.report.sections.common import Names
+    from crmsurvey.report.sections.complaints import complaints_context
+
+    _, r, _ = complaints_run
+    t = strings(lang)
+    with_h = complaints_context(r, Names(r, lang, t), t)
+    assert with_h["note"] == t["complaints_note"].format(scale="1–7")
+    part = dict(r.analytics["complaints"], handling=None, handling_scale=None)
+    bare = r.model_copy(update={"analytics": dict(r.analytics, complaints=part)})
+    assert complaints_context(bare, Names(bare, lang, t), t)["note"] == \
+        t["complaints_note_nohandling"]

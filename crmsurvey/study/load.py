@@ -235,6 +235,23 @@ def _check_complaints(c, q: Questionnaire, m: MarkedYAML, ipma_target: str | Non
                       hint="constructs: " + ", ".join(constructs))
 
 
+def _refuse_open_text(d: StudyDef, q: Questionnaire, m: MarkedYAML) -> None:
+    """An open-text item (answers in words) named where a number is needed: a CSAT
+    item, a typology attitude or behaviour, a segment indicator or covariate."""
+    a, seg = d.analytics, d.segments
+    named = [(i, ("analytics", "csat", i), True) for i in a.csat]
+    if a.typology is not None:
+        named += [(a.typology.attitude, ("analytics", "typology", "attitude"), False),
+                  (a.typology.behaviour, ("analytics", "typology", "behaviour"), False)]
+    if seg is not None:
+        named += [(i, ("segments", key, k), False) for key in ("indicators", "covariates")
+                  for k, i in enumerate(getattr(seg, key))]
+    for item, loc, key in named:
+        if item in q.items and q.items[item].open_text:
+            raise m.error(f"{item!r} is an open-text item: its answers are words, not "
+                          "numbers", loc, key=key, hint="name a rated item")
+
+
 def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path,
                  root: Path) -> None:
     constructs = q.definition.constructs
@@ -296,6 +313,7 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path,
                 raise m.error(f"{field} item {g!r} is not one of the study's groups",
                               ("report", field, g), key=True)
     a = d.analytics
+    _refuse_open_text(d, q, m)
     items_or_constructs = set(q.items) | set(constructs)
     if a.typology is not None:
         if a.typology.attitude not in items_or_constructs:

@@ -58,5 +58,6 @@ def complaints_context(results: Results, names: Names, t: dict) -> dict | None:
             "intro": t[intro_key].format(loyalty=loyalty),
             "complainers": t["complainers"].format(loyalty=loyalty),
             "others": t["non_complainers"].format(loyalty=loyalty),
-            "note": t["complaints_note" if sum(1 for r in rows if r.get("group"))
-                      else "complaints_note_one"].format(scale=scale_text)}
+            "note": t[("complaints_note" if sum(1 for r in rows if r.get("group"))
+                       else "complaints_note_one")
+                      + ("" if a.get("handling") else "_nohandling")].format(scale=scale_text)}
