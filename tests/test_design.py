@@ -513,7 +513,7 @@ data:
   - path: d.csv
 groups: [brand]
 min_group_size: 40
-pls: {{bootstrap: 100, seed: 2, fit_test: 0, predict_folds: 0}}
+pls: {{bootstrap: 100, seed: 2, fit_test: 0, predict_folds: 0, tail_draws: 2}}
 analytics: {{csat: {{sat1: 9}}}}
 {extra}
 """, encoding="utf-8")

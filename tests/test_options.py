@@ -65,7 +65,7 @@ def test_study_section_is_the_record(record):
     _, section, _, _ = SURFACES[record]
     assert issubclass(section, record)
     study_only = set(section.model_fields) - set(record.model_fields)
-    assert study_only <= {"predict_folds", "predict_reps", "cvpat", "copula"}
+    assert study_only <= {"predict_folds", "predict_reps", "cvpat", "copula", "tail_draws"}
     differs = STUDY_DEFAULTS.get(record, {})
     for name in record.model_fields:
         want = differs.get(name, record.default(name))

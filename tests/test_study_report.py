@@ -26,7 +26,7 @@ data:
   - simulate: {{n: 150, seed: 3, groups: {{brand: {groups}}}}}
 exclude: [duplicate, speeder]
 groups: [brand]
-pls: {{bootstrap: 60, seed: 2}}
+pls: {{bootstrap: 60, seed: 2, tail_draws: 1}}
 {"cbsem: {estimator: ML}" if cbsem else ""}
 report: {{client: Test Client, language: en}}
 {extra}
@@ -329,7 +329,7 @@ questionnaire: ccsi
 data: [{path: d.csv}]
 waves: wave
 min_group_size: 20
-pls: {bootstrap: 50}
+pls: {bootstrap: 50, tail_draws: 1}
 """)
     out = run(tmp_path / "s.yaml", tmp_path / "out")
     results = load_results(out / "results.json")

@@ -186,7 +186,7 @@ waves: wave
 current_wave: "2025"
 pooled: true
 min_group_size: 40
-pls: {bootstrap: 60, seed: 2}
+pls: {bootstrap: 60, seed: 2, tail_draws: 1}
 report: {client_group: {brand: A}}
 """, encoding="utf-8")
     r = run_study(load_study(tmp_path / "s.yaml")).results
@@ -351,7 +351,7 @@ questionnaire: ccsi
 data: [{simulate: {n: 120, seed: 2, groups: {brand: [A, B]}}}]
 groups: [brand]
 min_group_size: 40
-pls: {bootstrap: 50, seed: 1}
+pls: {bootstrap: 50, seed: 1, tail_draws: 1}
 report: {language: zh-CN, group_labels: {brand: {A: {zh-CN: 甲品牌}}}}
 """, encoding="utf-8")
     study = load_study(tmp_path / "s.yaml")

@@ -20,7 +20,7 @@ data:
   - path: answers.csv
 exclude: []
 groups: [brand]
-pls: {{bootstrap: 50, seed: 2, predict_folds: 0, fit_test: 0}}
+pls: {{bootstrap: 50, seed: 2, predict_folds: 0, fit_test: 0, tail_draws: 1}}
 cbsem: {{missing: listwise}}
 compare: {{permutations: 100, bootstrap: 100, seed: 3{estimator}}}
 """

@@ -65,7 +65,8 @@ def indirect_table(lay: Layout, est_paths: np.ndarray, draws: np.ndarray | None,
     """``from, through, to, est`` for every specific indirect effect and, per pair with
     one, the total indirect effect (``through`` = ``"total"``); with bootstrap ``draws``
     of the path coefficients (B, paths) also ``se, ci_lower, ci_upper, pvalue`` (the
-    percentile bootstrap p-value, ``2·min(P(d ≤ 0), P(d > 0))``, as seminr).
+    percentile bootstrap p-value, ``2·min(P(d ≤ 0), P(d > 0))`` as seminr, but never below
+    ``1/B`` for B usable resamples: no draw crossing 0 says p < 1/B, not p = 0).
     ``intervals(est, draws, jack)`` gives the interval bounds (the result's method)."""
     column = {pair: k for k, pair in enumerate(path_pairs(lay))}
     specific = chains(lay)
@@ -95,12 +96,15 @@ def indirect_table(lay: Layout, est_paths: np.ndarray, draws: np.ndarray | None,
     with np.errstate(invalid="ignore", divide="ignore"):
         if ok.all():  # no failed resample: the plain column statistics
             se = d.std(axis=0, ddof=1)
-            low = np.count_nonzero(d <= 0, axis=0) / len(d)
+            usable = np.full(d.shape[1], len(d))
         else:
             se = np.nanstd(d, axis=0, ddof=1)
-            low = np.sum((d <= 0) & ok, axis=0) / ok.sum(axis=0)
+            usable = ok.sum(axis=0)
+        low = np.sum((d <= 0) & ok, axis=0) / usable
     table["se"] = se
     table["ci_lower"], table["ci_upper"] = intervals(
         est, d, None if jack is None else values(jack))
-    table["pvalue"] = 2 * np.minimum(low, 1 - low)
+    with np.errstate(divide="ignore"):
+        table["pvalue"] = np.where(usable > 0, np.maximum(2 * np.minimum(low, 1 - low),
+                                                          1.0 / usable), np.nan)
     return table

@@ -10,11 +10,13 @@ Twenty brands with a client: 19 pairs (15,200 resamples) and Holm over 20 wave c
 (16,000); their other 171 pairs are z tests, which need no tail draws.
 
 A study that leaves ``pls.bootstrap`` at its default gets the resamples it needs; one
-that sets fewer is refused, naming the number needed. The rule applies where intervals
-are adjusted (two or more comparisons in a family); a single comparison's interval is
-at the study's own level, as every other interval of the PLS model, and a study whose
-resamples leave fewer than 20 draws beyond those limits (``B · (1 − ci)/2 < 20``: fewer
-than 800 for 95 % intervals) gets a ``few_resamples`` warning.
+that sets fewer is refused at the line of ``pls.bootstrap``, naming the number needed.
+The rule applies wherever groups or waves are compared, a single pair included (m = 1:
+800 resamples for 95 % intervals); a study accepts fewer draws only by saying so
+(``pls.tail_draws``, recorded as the policy's ``tail_draws`` and stated in the report).
+A study that compares nothing has only the PLS model's own intervals: resamples that
+leave fewer than 20 draws beyond those limits (``B · (1 − ci)/2 < 20``) get a
+``few_resamples`` warning.
 """
 from __future__ import annotations
 
@@ -64,29 +66,34 @@ def checked_resamples(study: Study, pairs: int, changes: int, policy: Multiplici
     m = max(pairs, changes)
     if d.pls is None or not d.pls.bootstrap:
         return study, []
-    if m < 2:  # no adjusted level: the study's own intervals are percentile intervals too
+    if m < 1:  # nothing compared: the model's own intervals only
         return study, few_resamples(d.pls.bootstrap, getattr(d.pls, "ci", 0.95),
                                      policy.tail_draws, scope)
     needed = resamples_needed(policy.alpha, m, tail=policy.tail_draws)
     have = d.pls.bootstrap
     if have >= needed:
         return study, []
-    what = (f"{pairs} pairwise comparisons" if pairs >= changes
-            else f"Holm's first step over {changes} wave changes")
+    if pairs >= changes:
+        what = "one pairwise comparison" if pairs == 1 else f"{pairs} pairwise comparisons"
+    else:
+        what = ("the change since the previous wave" if changes == 1
+                else f"Holm's first step over {changes} wave changes")
     level = 100 * (1 - policy.alpha / m)
     if needed > max_resamples():
-        raise InputError(f"pls.bootstrap: the {level:.1f}% intervals of {what} need "
-                         f"{needed:,} resamples ({policy.tail_draws} draws beyond each "
-                         f"limit: B·α/(2m) ≥ {policy.tail_draws}), more than the limit of "
-                         f"{max_resamples():,}", path=study.source,
-                         hint="compare fewer groups (or raise CRMSURVEY_MAX_RESAMPLES)")
+        raise study.error(f"pls.bootstrap: the {level:.1f}% intervals of {what} need "
+                          f"{needed:,} resamples ({policy.tail_draws} draws beyond each "
+                          f"limit: B·α/(2m) ≥ {policy.tail_draws}), more than the limit "
+                          f"of {max_resamples():,}", ("pls", "bootstrap"),
+                          hint="compare fewer groups (or raise CRMSURVEY_MAX_RESAMPLES)")
     if "bootstrap" in d.pls.model_fields_set:
         tail = have * policy.alpha / (2 * m)
-        raise InputError(f"pls.bootstrap: {have} resamples leave {tail:.1f} draws beyond "
-                         f"each limit of the {level:.1f}% intervals of {what}; at least "
-                         f"{needed} are needed ({policy.tail_draws} beyond each limit: "
-                         f"B·α/(2m) ≥ {policy.tail_draws})", path=study.source,
-                         hint=f"set pls.bootstrap: {needed} or more (0: no intervals)")
+        fewest = max(1, int(tail))
+        raise study.error(f"pls.bootstrap: {have} resamples leave {tail:.1f} draws beyond "
+                          f"each limit of the {level:.1f}% intervals of {what}; at least "
+                          f"{needed} are needed ({policy.tail_draws} beyond each limit: "
+                          f"B·α/(2m) ≥ {policy.tail_draws})", ("pls", "bootstrap"),
+                          hint=f"set pls.bootstrap: {needed} or more (0: no intervals), or "
+                               f"accept fewer draws with pls.tail_draws: {fewest}")
     pls = d.pls.model_copy(update={"bootstrap": needed})
     study = replace(study, definition=d.model_copy(update={"pls": pls}))
     note = Diagnostic(code="resamples_raised", severity="info", concerns=[f"B = {needed}"],

@@ -291,12 +291,14 @@ def _spread(x: _Ctx, card: Scorecard | None) -> Finding | None:
     if d is None or d.ci_lower is None:
         return None
     base = dict(construct=x.sat, top=top, low=low)
+    if d.warranted is False:  # the body does not count it (†): neither a gap nor a tie
+        return _finding("spread_unwarranted", ["groups>=2", "bootstrap"], [], **base)
     if not d.significant:
         return _finding("spread_similar", ["groups>=2", "bootstrap"], [], **base)
     lo, hi = sorted((flip * d.ci_lower, flip * d.ci_upper))
     return _finding("spread_gap", ["groups>=2", "bootstrap", "significant"],
                     ["index-differences"], gap=flip * d.difference, gap_lower=lo,
-                    gap_upper=hi, level=d.ci_level, **base)
+                    gap_upper=hi, level=d.ci_level, warranted=d.warranted, **base)
 
 
 def _pairs(x: _Ctx) -> Finding | None:
@@ -318,7 +320,7 @@ def _pairs(x: _Ctx) -> Finding | None:
         way = 1 if d.difference > 0 else -1  # the higher group first: a positive gap
         hi_g, lo_g = (d.group_a, d.group_b) if way > 0 else (d.group_b, d.group_a)
         glo, ghi = sorted((way * d.ci_lower, way * d.ci_upper))
-        entries.append(dict(construct=d.name, high=hi_g, low=lo_g,
+        entries.append(dict(construct=d.name, high=hi_g, low=lo_g, warranted=d.warranted,
                             high_value=d.value_a if way > 0 else d.value_b,
                             low_value=d.value_b if way > 0 else d.value_a,
                             gap=abs(d.difference), gap_lower=glo, gap_upper=ghi,
@@ -626,16 +628,20 @@ def holds(results: Results, requirement: str, finding: Finding | None = None) ->
 
 
 def _significant(results: Results, f: Finding) -> bool:
+    """Significant as the body counts it: an index difference between groups only where
+    MICOM warrants it (``warranted`` not False), as the group comparisons count it."""
     p = f.params
     if f.code.startswith("gaps_") and f.code != "gaps_none":
-        return all(e["gap_lower"] > 0 for e in p["behind"] + p["ahead"])
+        return all(e["gap_lower"] > 0 and e.get("warranted") is not False
+                   for e in p["behind"] + p["ahead"])
     if f.code == "segments_differ":
         alpha = results.settings.multiplicity.alpha
         return bool(p["entries"]) and all(e["p_holm"] < alpha for e in p["entries"])
     if f.code == "pairs_significant":
-        return bool(p["entries"]) and all(e["gap_lower"] > 0 for e in p["entries"])
+        return bool(p["entries"]) and all(e["gap_lower"] > 0 and e.get("warranted") is not False
+                                          for e in p["entries"])
     if f.code == "spread_gap":
-        return p["gap_lower"] > 0
+        return p["gap_lower"] > 0 and p.get("warranted") is not False
     if f.code.startswith(("change_up", "change_down")):
         return p["ci_lower"] > 0 or p["ci_upper"] < 0
     if f.code in ("nps_ahead", "csat_ahead"):

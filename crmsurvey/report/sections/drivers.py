@@ -56,10 +56,20 @@ def drivers_context(results: Results, names: Names, t: dict, lang: str) -> dict:
             return t["outcome_tag"]
         return t["mediator_tag"].format(target=names[main.target])
 
-    # the chart draws the drivers' average lines only with two drivers or more
-    lines = len(drivers) > 1 or (not drivers and len(main.constructs) > 1)
+    # the chart's lines average what charts.ipma_chart averages: the drivers (every
+    # construct shown when none is one), and only with two or more; the caption names
+    # them and the constructs plotted but left out of the averages
+    averaged = drivers or list(main.constructs)
+    left_out = [r for r in main.constructs if r not in averaged]
+    target = names[main.target]
+    if len(averaged) < 2:
+        note = t["ipma_note_one"].format(target=target)
+    else:
+        note = t["ipma_note_lines_not" if left_out else "ipma_note_lines"].format(
+            target=target, averaged=and_list([names[r.construct] for r in averaged], t),
+            others=and_list([names[r.construct] for r in left_out], t))
     return {
-        "ipma_note_key": "ipma_note" if lines else "ipma_note_one",
+        "ipma_note": note,
         "ipma_chart": data_uri(charts.ipma_chart([r.model_dump() for r in main.constructs],
                                                  names.constructs, t["importance"],
                                                  t["performance"])),
@@ -74,12 +84,14 @@ def drivers_context(results: Results, names: Names, t: dict, lang: str) -> dict:
                                  for r in market.constructs]} if market else None,
         # "act first": the questions the summary recommends, where it recommends some
         "item_rows": [dict(r.model_dump(), label=names[r.construct],
-                           question=names.question(r.item),
+                           question=names.question_row(r.item),
                            act=r.item in recommended if recommended else
                            r.construct in weak and r.performance < item_mean)
                       for r in sorted(main.items, key=lambda r: -r.importance)
                       if r.construct in levers],
         "item_note": "item_ipma_note_actions" if recommended else "item_ipma_note",
+        "ipma_reversed_note": names.reversed_note(r.item for r in main.items
+                                                  if r.construct in levers),
         "group_drivers": [{"label": names.group(d.group),
                            "priorities": and_list([names[c] for c in d.priorities], t)
                            or t["none"],

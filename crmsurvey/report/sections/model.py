@@ -8,7 +8,7 @@ from ...study.results import Group, Results
 from .. import charts
 from ..charts import data_uri
 from ..filters import pval
-from .common import Names, measured_by
+from .common import Names, measured_by, waves_compared
 
 __all__ = ["model_context"]
 
@@ -52,12 +52,12 @@ def _model_intro(group: Group, results: Results, names: Names) -> str:
     """The model's opening sentence: estimated on a group, or on a wave ("the 2026
     wave") when the group is the whole sample of one wave."""
     t, wave = names.t, results.settings.waves
-    if wave and set(group) == {wave}:
+    if wave and set(group) == {wave} and waves_compared(results):  # one wave: no wave
         name = names.level(wave, group[wave])
         year = name.isdigit() and len(name) == 4  # a year as the language writes it
         return t["model_intro_wave"].format(wave=t["wave_label"].format(wave=name) if year
                                             else name)
-    if not group:
+    if not group or (wave and set(group) == {wave}):
         return t["model_intro_all"]
     return t["model_intro"].format(group=names.group(group, {}))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...notes import SCREENING_CODES, note_text
 from ...study.results import Results
-from .common import box_rule
+from .common import box_rule, waves_compared
 from .many_groups import many_groups_context
 from .methodology import p_values_text, pls_missing, poisson_text
 
@@ -46,7 +46,9 @@ def shape_context(results: Results, ctx: dict, lang: str) -> dict:
     # the sample's and the answers' limits name weighting and the customer-value section
     # only where the study has them
     weighted = bool(s.weight) or results.weighting is not None
-    limits = ["cross_section" if s.waves else "cross_section_one",
+    # a wave item of one level is one cross-section: nothing is said about waves
+    waved = waves_compared(results)
+    limits = ["cross_section" if waved else "cross_section_one",
               "sample" if weighted else "sample_unweighted",
               "self_report" if ctx.get("customers") else "self_report_only",
               "model"] + (["small_groups"] if s.groups else [])
@@ -54,7 +56,7 @@ def shape_context(results: Results, ctx: dict, lang: str) -> dict:
     # what reading a file did (every note that is not a screening rule), by its code
     loader = [note_text(n, lang) for src in results.sample.sources for n in src.notes
               if n.code not in SCREENING_CODES]
-    waves = "_wave" if s.current_wave else ""
+    waves = "_wave" if s.current_wave and waved else ""
     client = "" if single or results.study.client_group else "_noclient"
     shape = "_single" if single else ""
     out = {"single_group": single, "has_adjusted": not single,

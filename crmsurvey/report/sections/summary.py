@@ -6,7 +6,7 @@ from markupsafe import Markup, escape
 
 from ...study.results import Results
 from ..findings import story_context
-from .common import Names, box_rule
+from .common import Names, box_rule, waves_compared
 
 __all__ = ["summary_context"]
 
@@ -41,7 +41,7 @@ def summary_context(results: Results, names: Names, t: dict, level: str, sat) ->
     head = results.headline
     return {"kpis": kpis,
             "headline_text": t["headline_scope"].format(wave=head.wave, n=kpis[0]["n"])
-            if head.wave and kpis else "",
+            if head.wave and kpis and waves_compared(results) else "",
             # the client's story: findings and recommendations linked into the body, and
             # the body tables they point to (crmsurvey.report.findings)
             **story_context(results, names, t, lambda item: box_rule(

@@ -5,16 +5,16 @@ from __future__ import annotations
 from ...study.results import Results, group_key
 from .. import charts
 from ..charts import data_uri
-from .common import Names, diff_row, floors, group_styles
+from .common import Names, diff_row, floors, group_styles, waves_compared
 
 __all__ = ["trend_context"]
 
 
 def trend_context(results: Results, names: Names, t: dict, level: str) -> dict:
-    """``trend``: None with one wave; else its chart, index table by wave and the
-    changes since the previous wave."""
+    """``trend``: None with one wave (a wave item of one level included); else its
+    chart, index table by wave and the changes since the previous wave."""
     tr = results.trend
-    if tr is None:
+    if tr is None or not waves_compared(results):
         return {"trend": None}
     rest = lambda g: {k: v for k, v in g.items() if k != tr.item}  # noqa: E731
     constructs = results.model.index_constructs
