@@ -60,7 +60,7 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
     out = frame.copy()
     for col in list(out.columns):
         base = col.split(".")[-1]
-        if base == "item" and out[col].isin(list(results.model.items)).any():
+        if base == "item" and out[col].isin(list(_items(results))).any():
             out.insert(out.columns.get_loc(col) + 1, "item_id", out[col])
             out[col] = out[col].map(lambda v: _question(results, v, lang, words))
         elif base == "reference":  # a level of the sheet's group item (latent means)
@@ -88,9 +88,14 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
     return out
 
 
+def _items(results: Results) -> dict:
+    """The questionnaire items the results quote (none in results without them)."""
+    return getattr(results.model, "items", None) or {}
+
+
 def _question(results: Results, item, lang: str, words: dict[str, str]):
     """An item's wording in ``lang`` (marked where it is reverse-keyed), else as given."""
-    info = results.model.items.get(item) if isinstance(item, str) else None
+    info = _items(results).get(item) if isinstance(item, str) else None
     if info is None or not info.text:
         return item
     text = info.text.get(lang) or info.text.get("*") or next(iter(info.text.values()))
@@ -115,7 +120,7 @@ def _notes(results: Results | None, t: dict[str, str]) -> pd.DataFrame:
             ("multiplicity", t["sheet_note:multiplicity_value"].format(
                 method=s.multiplicity.method, alpha=s.multiplicity.alpha,
                 families=s.multiplicity.families))]
-    reversed_items = [i for i, info in results.model.items.items() if info.reverse]
+    reversed_items = [i for i, info in _items(results).items() if info.reverse]
     if reversed_items:  # their figures (means, top-2 box, IPMA) are on the reversed scale
         rows.append(("reversed", t["sheet_note:reversed_value"].format(
             items=t["list_sep"].join(reversed_items))))
