@@ -30,7 +30,7 @@ class Checked:
 
     values: pd.DataFrame  # scale items, float, NaN where not a valid answer
     codes: pd.DataFrame  # why a value is missing: blank, special code name, ...
-    meta: pd.DataFrame  # id, group, duration, weight columns by item id
+    meta: pd.DataFrame  # id, group, duration, weight and open-text columns by item id
     columns: dict[str, str]  # item id -> column in the file
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -33,6 +33,7 @@ class Responses:
 
     questionnaire: Questionnaire
     data: pd.DataFrame  # kept rows: scale items as float, then id/group/duration/weight
+    #: and open-text answers (as written)
     all_rows: pd.DataFrame  # every row read, same columns
     codes: pd.DataFrame  # every row read: why a value is missing (blank, dont_know, …)
     flags: pd.DataFrame  # every row read: one bool column per screening rule
