@@ -257,6 +257,8 @@ def _roles(q: Questionnaire, df: pd.DataFrame, s: SimulationSettings, rng,
             others = [v for v in sc.values if v not in item.qualify] or item.qualify
             df[item_id] = np.where(rng.random(n) < 0.98, item.qualify[0],
                                    rng.choice(others, n)).astype(float)
+        elif item.open_text:  # an open question: left blank (no words are made up)
+            df[item_id] = ""
         elif sc is not None and sc.type in ("binary", "categorical"):
             df[item_id] = rng.choice(sorted(sc.values), n).astype(float)
             if item_id in q.definition.simulate.shares:

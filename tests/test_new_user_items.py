@@ -106,6 +106,18 @@ def test_open_answers_are_kept_as_text_and_wjx_blanks_are_missing(bank):
     assert not [p for p in r.log.problems if p.column == "comment"]
 
 
+def test_simulated_responses_leave_open_questions_blank_and_load(bank):
+    plain = cs.parse_questionnaire(BANK.replace(
+        "      - {id: comment, type: text, text: {en: \"Any other comments?\", "
+        "zh-CN: 其他意见或建议}}\n", ""))
+    df = cs.simulate(bank, 20, seed=4, groups={"region": ["E", "S"]})
+    assert (df["comment"] == "").all()
+    # the other columns are drawn as without the open question
+    same = cs.simulate(plain, 20, seed=4, groups={"region": ["E", "S"]})
+    pd.testing.assert_frame_equal(df.drop(columns="comment"), same)
+    assert cs.load_responses(bank, df).all_rows["comment"].isna().all()
+
+
 def test_wjx_header_past_the_questions_is_matched_by_its_text(bank):
     """问卷星 numbers every question it asked (the region too), so the comment is question
     11 there and 10 in the questionnaire: its header's text finds it."""
