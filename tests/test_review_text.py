@@ -114,9 +114,9 @@ def test_no_caption_describes_lines_that_are_not_drawn(reports):
     r = reports["shape_single"]["results"]
     drivers = [d for d in r["drivers"][0]["constructs"] if d["actionable"]]
     assert len(drivers) == 1  # one driver: the chart draws no average lines
-    assert "Lines mark" not in reports["shape_single"]["en"]
-    assert "虚线为各驱动因素的平均值" not in reports["shape_single"]["zh-CN"]
-    assert "Lines mark" in reports["shape_waves"]["en"]  # several drivers: lines drawn
+    assert "Dashed lines" not in reports["shape_single"]["en"]
+    assert "虚线：" not in reports["shape_single"]["zh-CN"]
+    assert "Dashed lines" in reports["shape_waves"]["en"]  # several drivers: lines drawn
 
 
 @pytest.mark.slow
