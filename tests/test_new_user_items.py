@@ -172,6 +172,7 @@ pls: {bootstrap: 0, fit_test: 0, predict_folds: 0}
 cbsem: {}
 compare: {permutations: 100, bootstrap: 100, seed: 1}
 analytics:
+  csat: {overall_sat: 6}
   complaints: {item: complained, handling: handling_sat, loyalty: LOY}
 report:
   group_labels:
@@ -292,6 +293,12 @@ def test_workbook_questions_and_reference_group_in_words(complaints_run, lang):
     pairs = {row[v].value: row[k].value for row in sheet.iter_rows(min_row=2)}
     assert pairs["fees_hidden"] == MARK[lang][0]
     assert pairs["staff_help"] == ("Staff are helpful" if lang == "en" else "员工乐于助人")
+    diffs = book[w["sheet:differences"][:31]]
+    head = [c.value for c in diffs[1]]
+    names = {row[head.index(w["column:name"])].value for row in diffs.iter_rows(min_row=2)}
+    assert not names & {"overall_sat", "LOY"}  # words, not codes
+    assert {"Loyalty", "Overall satisfaction"} <= names if lang == "en" else \
+        {"忠诚度", "总体满意度"} <= names
     means = book[w["sheet:latent_means"][:31]]
     head = [c.value for c in means[1]]
     ref = {row[head.index(w["column:reference"])].value for row in means.iter_rows(min_row=2)}

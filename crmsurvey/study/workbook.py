@@ -70,6 +70,9 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
             out[col] = out[col].map(lambda v: names.get(v, v) if isinstance(v, str) else v)
         elif base in _CONSTRUCT_COLUMNS:
             out[col] = out[col].map(lambda v: labels.get(v, v) if isinstance(v, str) else v)
+            if base == "name":  # an NPS or CSAT comparison names its question
+                out[col] = out[col].map(lambda v: v if v in labels
+                                        else _question(results, v, lang, words))
         elif base in _CONSTRUCT_LISTS:
             out[col] = out[col].map(lambda v: words["list_sep"].join(
                 labels.get(c, c) for c in v.split(", ")) if isinstance(v, str) and v else v)
