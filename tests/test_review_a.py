@@ -22,17 +22,17 @@ printed only where the data license it.
 """
 from __future__ import annotations
 
-import html
 import re
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from crmsurvey.report.i18n import sentences, strings
-from crmsurvey.study import load_results
 from crmsurvey.study.results import Difference, Finding
+
+from ._report_text import text_of as _text
+from ._studies import study_run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,21 +56,10 @@ report:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    """The study run once, re-rendered in Chinese: (results, {lang: html})."""
-    from crmsurvey.pipeline import rerender, run as run_study
-
-    base = tmp_path_factory.mktemp("review_a")
-    (base / "study.yaml").write_text(STUDY, encoding="utf-8")
-    en = run_study(base / "study.yaml", base / "en", lang="en")
-    shutil.copytree(en, base / "zh")
-    rerender(base / "zh", lang="zh-CN")
-    return load_results(en / "results.json"), {
-        "en": (en / "report.html").read_text("utf-8"),
-        "zh-CN": (base / "zh" / "report.zh-CN.html").read_text("utf-8")}
-
-
-def _text(fragment: str) -> str:
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", fragment))).strip()
+    """The study run once per session (tests/_studies.py), re-rendered in Chinese:
+    (results, {lang: html})."""
+    done = study_run(tmp_path_factory, "review_a", STUDY)
+    return done.results(), done.pages()
 
 
 def _sentence(results, lang: str, code: str, **params) -> str:
@@ -97,8 +86,8 @@ def test_change_interval_is_named_as_the_changes_table_heads_it(run, lang):
     base = dict(group=A, quantity="index", name="SAT", previous_wave="2025", before=70.0,
                 after=72.2, change=2.2, ci_lower=-2.6, ci_upper=6.7, level=0.983,
                 warranted=None)
-    adjusted = _sentence(results, lang, "change_flat", adjusted=True, **base)
-    alone = _sentence(results, lang, "change_flat", adjusted=False,
+    adjusted = _sentence(results, lang, "change_flat_index", adjusted=True, **base)
+    alone = _sentence(results, lang, "change_flat_index", adjusted=False,
                       **dict(base, level=0.95))
     word = sentences(lang)["level_adjusted"]
     assert word in adjusted and "98.3%" not in adjusted
@@ -127,15 +116,19 @@ def test_a_client_ahead_of_every_competitor_is_said_to_lead():
                                          pooled=False, value=v, ci_lower=v - 5,
                                          ci_upper=v + 5)
     rows = [score(A, 30.5), score(B, 20.0), score(C, 24.2)]
+    # the lead over the highest competitor (C) is tested: "ahead" only as its test says
+    lead = SimpleNamespace(difference=6.3, ci_lower=1.2, ci_upper=11.4, ci_level=0.983,
+                           significant=True)
     x = SimpleNamespace(r=SimpleNamespace(scores=rows), focus=A, competitors=[B, C],
                         score=lambda m, g, i=None: next(
-                            (s for s in rows if s.group == g), None))
+                            (s for s in rows if s.group == g), None),
+                        difference=lambda q, n, a, b: (lead, 1))
     (f,) = _scores(x)
-    assert f.code == "csat_first" and f.params["best"] == C
+    assert f.code == "csat_ahead" and f.params["best"] == C
     for lang in ("en", "zh-CN"):
-        text = sentences(lang)["csat_first"]
+        text = sentences(lang)["csat_ahead"]
         assert "not below" not in text and "不低于" not in text
-    assert "ahead of every competitor" in sentences("en")["csat_first"]
+    assert "significantly ahead" in sentences("en")["csat_ahead"]
 
 
 # --- A5: which test sets the *; the comparisons' own resamples ---------------------------

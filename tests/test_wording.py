@@ -269,7 +269,7 @@ def _used_in_source() -> tuple[set[str], list[re.Pattern], list[set[str]]]:
         constants |= mine
     for path in [*(root / "reports").rglob("*.j2"), *PACKAGE.rglob("*.j2")]:
         text = path.read_text(encoding="utf-8")
-        mine = set(re.findall(r"\b[tw]\.([A-Za-z_][A-Za-z0-9_]*)", text))
+        mine = set(re.findall(r"\b(?:t|w|words)\.([A-Za-z_][A-Za-z0-9_]*)", text))
         mine |= set(re.findall(r'"([A-Za-z_:][A-Za-z0-9_: ]*)"', text))
         mine |= set(re.findall(r"'([A-Za-z_:][A-Za-z0-9_: ]*)'", text))
         patterns += [re.compile(re.escape(head) + "[A-Za-z0-9_]+")

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Callable, Literal
 
 import numpy as np
-from scipy import stats as sps
 
 from .._heap import keep_heap
 from .._threads import blas_threads
@@ -54,7 +53,8 @@ class Draws:
                                                   "gave non-finite estimates")) if k]
         return [Diagnostic(
             "bootstrap_failures", f"{n_failed} of {total} bootstrap resamples failed "
-            f"({' and '.join(causes)}); intervals use the others")]
+            f"({' and '.join(causes)}); intervals use the others",
+            params={"failed": n_failed, "total": total})]
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,6 +163,8 @@ def intervals(est: np.ndarray, draws: np.ndarray, *, ci: float, method: str,
             out[:, whole] = _quantiles(draws[:, whole], probs)
             out[:, ~whole] = np.nanquantile(draws[:, ~whole], probs, axis=0)
         return out[0], out[1]
+    from scipy import stats as sps  # BCa only: a fit without it does not import SciPy
+
     ok = np.isfinite(draws)
     below = np.sum((draws < est) & ok, axis=0) + 0.5 * np.sum((draws == est) & ok, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -38,7 +38,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from .._threads import blas_threads
 from ..diagnostics import Diagnostic, warn_all
@@ -70,6 +69,8 @@ def copula_terms(scores: np.ndarray, freq: np.ndarray) -> np.ndarray:
     >>> copula_terms(x, np.ones((1, 4)))[0, :, 0].round(3).tolist()  # Φ⁻¹(.8, .2, .6, .6)
     [0.842, -0.842, 0.253, 0.253]
     """
+    from scipy import stats as sps  # here, not at import: a PLS fit does not load SciPy
+
     b, n, m = scores.shape
     s = np.moveaxis(scores, 2, 1).reshape(b * m, n)
     f = np.repeat(freq, m, axis=0)
@@ -182,6 +183,8 @@ def copula_test(result, *, normality_alpha: float = 0.05, bootstrap: int | None 
     >>> out[["lhs", "rhs", "status"]].values.tolist(), bool(out.p.iloc[0] < 0.05)
     ([['Y', 'X', 'tested']], True)
     """
+    from scipy import stats as sps
+
     f = getattr(result, "_fitted", None)
     if f is None:
         raise InputError("the copula test needs a model fitted by crmsurvey.pls")
@@ -223,7 +226,8 @@ def copula_test(result, *, normality_alpha: float = 0.05, bootstrap: int | None 
     if failed:
         diagnostics.append(Diagnostic(
             "copula_failures", f"{failed} of {n_boot} bootstrap resamples of the copula test "
-            "failed; its intervals use the others"))
+            "failed; its intervals use the others",
+            params={"failed": failed, "total": n_boot}))
     est = cop0[0]
     with np.errstate(invalid="ignore", divide="ignore"):
         se = np.nanstd(draws, axis=0, ddof=1)
@@ -243,7 +247,8 @@ def copula_test(result, *, normality_alpha: float = 0.05, bootstrap: int | None 
             diagnostics.append(Diagnostic(
                 "copula_not_identified", f"{lay.constructs[c]!r} → {lay.constructs[j]!r}: "
                 f"{why}; endogeneity of this path is not tested", "info",
-                (lay.constructs[c], lay.constructs[j])))
+                (lay.constructs[c], lay.constructs[j]),
+                params={"predictor": lay.constructs[c], "outcome": lay.constructs[j]}))
             out.append((lay.constructs[j], "~", lay.constructs[c], str(status[c]),
                         normal_p[c]) + (np.nan,) * 7)
             continue

@@ -1,6 +1,7 @@
 """``pls()``: specify → estimate → summarise, in one call with keyword options."""
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from functools import partial
 from typing import Any, Callable
@@ -15,11 +16,9 @@ from ..diagnostics import Diagnostic, warn_all
 from .._random import resolve_seed
 from ..errors import InputError
 from ..model import ModelSpec, parse_model
-from ..responses.given import checked_data, is_checked
 from ..options import (CIMethod, HigherOrder, Interaction, PLSMissing, PLS,
                        Resampling, Scheme, SignChange)
 from ..resampling import scheme_diagnostics, scheme_for
-from ..weighting.design import bootstrap_scheme
 from . import quality as Q
 from .bootstrap import jackknife, run_bootstrap
 from .data import identical_blocks, prepare
@@ -166,7 +165,7 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     draws = jack = None
     seed = resolve_seed(o.seed)
     resampling = scheme_for(o.resampling, len(prep.x), seed).kind
-    by_design = bootstrap_scheme(design, data, prep.index, seed)  # None: o.resampling
+    by_design = None if design is None else _design_scheme(design, data, prep.index, seed)
     if bootstrap and by_design is None:
         diagnostics += scheme_diagnostics(resampling, len(prep.x))
     if bootstrap and by_design is not None and not hasattr(design, "counts"):
@@ -197,7 +196,8 @@ def pls(model: str | ModelSpec | Any, data: pd.DataFrame | Any, *,
     if fit_failed:
         diagnostics.append(Diagnostic(
             "fit_test_failures", f"{fit_failed} of {fit_test} exact-fit resamples failed; "
-            "the quantiles use the others"))
+            "the quantiles use the others",
+            params={"failed": fit_failed, "total": fit_test}))
     selection = criteria(m, full, lay, opts, len(prep.x))
     item_vif = Q.item_vif(r, lay)
     diagnostics += collinear_diagnostics(item_vif, lay)
@@ -263,6 +263,8 @@ def _inputs(model, data, weights, scale):
         if scale is None and hasattr(model, "scale_bounds"):
             scale = model.scale_bounds()
         if isinstance(data, pd.DataFrame):
+            from ..responses.given import checked_data
+
             data, found = checked_data(model, data)
         model = model.model_spec()
     if isinstance(model, str):
@@ -277,11 +279,28 @@ def _inputs(model, data, weights, scale):
         if weights is None and data.weights is not None:
             weights = data.weights.to_numpy()
         data = data.data
-    elif isinstance(data, pd.DataFrame) and not is_checked(data):
+    elif isinstance(data, pd.DataFrame) and not _is_checked(data):
         found = far_value_diagnostics(data, model.items)
     if weights is False:  # switched off, even when the Responses carry weights
         weights = None
     return model, data, weights, scale, found
+
+
+def _is_checked(data) -> bool:
+    """Responses, or a frame taken from them (codes applied already). Without the responses
+    module loaded there are none: a fit in a fresh process does not import it."""
+    if "crmsurvey.responses.load" not in sys.modules:  # where Responses and the mark live
+        return False
+    from ..responses.given import is_checked
+
+    return is_checked(data)
+
+
+def _design_scheme(design, data, kept, seed):
+    """The bootstrap's scheme for a survey ``design`` (imported only when one is given)."""
+    from ..weighting.design import bootstrap_scheme
+
+    return bootstrap_scheme(design, data, kept, seed)
 
 
 def _scores(prep, w: np.ndarray, lay: Layout) -> pd.DataFrame:

@@ -29,7 +29,6 @@ import pandas as pd
 from .._random import DEFAULT_SEED, block_rng, resolve_seed
 from .._threads import blas_threads
 from ..diagnostics import Diagnostic, warn_all
-from ..analytics.latent_class import one_start, scaled_weights
 from ..errors import InputError, check_choice
 
 __all__ = ["FIMIX", "FimixFit", "fimix", "CRITERIA"]
@@ -117,6 +116,8 @@ class _Eqs:
 
 
 def _equations(result, weights=None) -> _Eqs:
+    from ..analytics.latent_class import scaled_weights  # not at import (a PLS fit)
+
     paths = result.paths
     paths = paths[paths["op"] == "~"]
     if paths.empty:
@@ -237,7 +238,8 @@ def fimix(result, *, segments: Sequence[int] = (1, 2, 3, 4), weights=None,
             if not conv:
                 diags.append(Diagnostic("non_convergence", f"FIMIX-PLS with {k} segments "
                                         f"did not converge in {max_iter} iterations",
-                                        "warning", (str(k),)))
+                                        "warning", (str(k),),
+                                        params={"segments": k, "iterations": max_iter}))
     ll1 = fits[1].loglik
     rows = []
     for k, f in fits.items():
@@ -257,18 +259,23 @@ def fimix(result, *, segments: Sequence[int] = (1, 2, 3, 4), weights=None,
     if other_k != chosen:
         diags.append(Diagnostic("segments_criteria_disagree", f"FIMIX-PLS: {criterion} "
                                 f"chooses {chosen} segments, {other} {other_k}", "info",
-                                (criterion, str(chosen), other, str(other_k))))
+                                (criterion, str(chosen), other, str(other_k)),
+                                params={"criterion": criterion.upper(), "k": chosen,
+                                        "other": other.upper(), "other_k": other_k}))
     if chosen > 1 and chosen == max(int(k) for k in segments):
         diags.append(Diagnostic("segments_at_limit", f"FIMIX-PLS: {criterion} is smallest "
                                 f"at the largest number tried ({chosen})", "warning",
-                                (str(chosen),)))
+                                (str(chosen),),
+                                params={"criterion": criterion.upper(), "k": chosen}))
+    from ..analytics.latent_class import one_start
+
     if (d1 := one_start("FIMIX-PLS", fits[chosen])) is not None:
         diags.append(d1)
     en = table.set_index("segments").loc[chosen, "en"]
     if chosen > 1 and en < 0.5:
         diags.append(Diagnostic("segments_low_entropy", f"FIMIX-PLS: the segments are "
                                 f"poorly separated (EN = {en:.2f} < 0.50)", "warning",
-                                (f"{en:.2f}",)))
+                                (f"{en:.2f}",), params={"en": en}))
     diags = tuple(diags)
     warn_all(diags)
     return FIMIX(fits, chosen, criterion, table, result.scores.index, result.model, diags)

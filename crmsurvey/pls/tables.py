@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from ..diagnostics import Diagnostic
 from .bootstrap import Draws, intervals
@@ -75,24 +74,29 @@ def add_inference(tables: dict[str, pd.DataFrame], full: BatchStats, lay: Layout
     """Add ``se``, ``t``, ``pvalue`` (t with ``df`` degrees of freedom; not for the
     index and HTMT), ``ci_lower``, ``ci_upper`` and ``boot_mean`` to ``tables`` in place,
     from the bootstrap ``draws`` (and the jackknife ``jack`` for BCa)."""
+    from scipy import stats as sps  # imported by a bootstrap only, not by every fit
+
     est = {k: v[0] for k, v in extract_stats(full, lay).items()}
-    target = {"paths": ("paths", "est"), "loadings": ("loadings", "est"),
-              "weights": ("weights", "est"), "total": ("total", "total"),
-              "index": ("index", "index"), "htmt": ("htmt", "est")}
-    for key, (table, col) in target.items():
-        d = draws.values[key]
-        se, mean = _sd_and_mean(d)
-        se[se < 1e-12] = np.nan  # fixed by construction (a single item's loading of 1)
-        lo, hi = intervals(est[key], d, ci=ci, method=method,
-                           jack=None if jack is None else jack[key])
-        t = tables[table]
-        t["se"] = se
+    # every statistic's draws side by side (each fills the table of its name): one pass
+    # for the SDs, means and bounds
+    keys = ["paths", "loadings", "weights", "total", "index", "htmt"]
+    cut = np.cumsum([0] + [draws.values[k].shape[1] for k in keys])
+    d = np.concatenate([draws.values[k] for k in keys], axis=1)
+    e = np.concatenate([est[k] for k in keys])
+    se, mean = _sd_and_mean(d)
+    se[se < 1e-12] = np.nan  # fixed by construction (a single item's loading of 1)
+    lo, hi = intervals(e, d, ci=ci, method=method, jack=None if jack is None else
+                       np.concatenate([jack[k] for k in keys], axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_all = e / se
+    p_all = 2 * sps.t.sf(np.abs(t_all), df)
+    for key, a, b in zip(keys, cut[:-1], cut[1:]):
+        new = {"se": se[a:b]}
         if key not in ("index", "htmt"):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t["t"] = est[key] / se
-            t["pvalue"] = 2 * sps.t.sf(np.abs(t["t"].to_numpy()), df)
-        t["ci_lower"], t["ci_upper"] = lo, hi
-        t["boot_mean"] = mean
+            new["t"], new["pvalue"] = t_all[a:b], p_all[a:b]
+        new.update(ci_lower=lo[a:b], ci_upper=hi[a:b], boot_mean=mean[a:b])
+        t = tables[key].drop(columns=[c for c in new if c in tables[key]])
+        tables[key] = pd.concat([t, pd.DataFrame(new, index=t.index)], axis=1)
 
 
 def _sd_and_mean(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -113,15 +117,17 @@ def estimate_diagnostics(full: BatchStats, lay: Layout, prep) -> list[Diagnostic
         c = lay.constructs[lay.block[i]]
         out.append(Diagnostic("negative_weight", f"item {lay.items[i]!r} has a negative outer "
                               f"weight ({w[i]:.3f}) in {c!r}: the 0–100 index of {c!r} is not "
-                              "valid", concerns=(lay.items[i], c)))
+                              "valid", concerns=(lay.items[i], c),
+                              params={"item": lay.items[i], "construct": c, "weight": w[i]}))
     if prep.bounds_observed:
         out.append(Diagnostic("index_bounds", "no response-scale bounds given (scale=...): the "
                               "0–100 indices use the observed minimum and maximum of each item "
-                              "and so depend on this sample"))
+                              "and so depend on this sample", params={}))
     if len(prep.x) < lay.p:
         out.append(Diagnostic("small_sample", f"{len(prep.x)} respondents for {lay.p} items: "
                               "fewer respondents than items, so estimates and intervals are "
-                              "unstable", concerns=(str(len(prep.x)), str(lay.p))))
+                              "unstable", concerns=(str(len(prep.x)), str(lay.p)),
+                              params={"n": len(prep.x), "items": lay.p}))
     return out
 
 
@@ -136,5 +142,7 @@ def collinear_diagnostics(item_vif: np.ndarray, lay: Layout) -> list[Diagnostic]
             out.append(Diagnostic("collinearity", f"items {names} of {lay.constructs[j]!r} are "
                                   "perfectly collinear (VIF infinite): one is a copy or a "
                                   "linear combination of the others; drop it",
-                                  concerns=tuple(lay.items[i] for i in idx)))
+                                  concerns=tuple(lay.items[i] for i in idx),
+                                  params={"items": [lay.items[i] for i in idx],
+                                          "construct": lay.constructs[j]}))
     return out

@@ -398,6 +398,8 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
                                       headline.group, waves.item if waves else None,
                                       waves.current if waves else None,
                                       waves.previous if waves else None)
+    if d.pls is not None and "tail_draws" in d.pls.model_fields_set:  # the study's opt-out
+        policy = policy.model_copy(update={"tail_draws": d.pls.tail_draws})
     study, raised = checked_resamples(study, pairs_m, changes_m, policy, headline.group)
     d = study.definition
     from .design import design_columns, study_design  # strata, clusters, re-raking
@@ -568,7 +570,8 @@ def _item_info(q, rated: dict) -> dict:
                                 *q.items_with_role("group")]))
     return {i: ItemInfo(text=q.items[i].text, construct=owner.get(i),
                         min=bounds[i][0] if i in bounds else None,
-                        max=bounds[i][1] if i in bounds else None, role=q.items[i].role)
+                        max=bounds[i][1] if i in bounds else None, role=q.items[i].role,
+                        reverse=q.items[i].reverse)
             for i in shown}
 
 

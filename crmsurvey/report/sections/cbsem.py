@@ -22,7 +22,7 @@ def cbsem_context(cb, names: Names, t: dict, lang: str) -> dict:
     if cb is None:
         return {"cbsem": None}
     ctx: dict = {"cbsem": cb.model_dump(), "cb_problems": [
-        diagnostic_text(d, lang) for d in cb.diagnostics]}
+        diagnostic_text(d, lang, names.constructs) for d in cb.diagnostics]}
     if cb.error:
         return ctx
     x = cb.disclosure

@@ -20,6 +20,7 @@ class Names:
         self.lang, self.t = lang, t
         self.constructs = {c: text_in(v, lang) for c, v in results.model.labels.items()}
         self.levels = results.study.group_labels
+        self.group_names = results.study.group_names
         self.items = results.model.items
         self.scope = results.headline.group
 
@@ -49,6 +50,25 @@ class Names:
     def question(self, item: str) -> str:
         info = self.items.get(item)
         return text_in(info.text, self.lang) if info and info.text else item
+
+    def question_row(self, item: str) -> str:
+        """A question as a table of figures names it: marked where it is reverse-keyed
+        (its figures are on the reversed scale, under its original wording)."""
+        info = self.items.get(item)
+        text = self.question(item)
+        return self.t["item_reversed"].format(question=text) if info and info.reverse \
+            else text
+
+    def reversed_note(self, items) -> str:
+        """The table note for reverse-keyed questions among ``items`` ("" if none)."""
+        return self.t["items_reversed_note"] if any(
+            getattr(self.items.get(i), "reverse", False) for i in items) else ""
+
+    def group_name(self, item: str) -> str:
+        """A group item's name for headings: the study's ``report.group_names`` in the
+        report's language, else the item's text in the questionnaire."""
+        name = self.group_names.get(item)
+        return escape_controls(text_in(name, self.lang)) if name else self.question(item)
 
 
 def floors(row: dict, p: str = "pvalue", res: str = "p_resolution",
@@ -82,6 +102,13 @@ def box_rule(results: Results, item: str, top, t: dict, key: str = "box_rule",
     name = t["box_1"] if k == 1 else t["box_2"] if k == 2 else t["box_n"].format(k=k)
     span = f"{high:g}" if k == 1 else f"{top:g}–{high:g}"
     return t[key].format(item=label or item, box=name, span=span)
+
+
+def waves_compared(results: Results) -> bool:
+    """Does the study have two waves or more (a previous wave to compare with)? A wave
+    item of one level is a cross-section: nothing about waves is said."""
+    tr = results.trend
+    return tr is not None and tr.previous is not None and len(tr.waves) >= 2
 
 
 def within(results: Results, group: Group) -> bool:

@@ -44,7 +44,7 @@ def comparisons_context(results: Results, names: Names, t: dict) -> dict:
         skipped = len(index) - len(warranted)
         inv = c.invariance
         comps.append({
-            "group": names.question(c.item),
+            "group": names.group_name(c.item),
             "indices": [floors(diff_row(d, pair=pair(d.model_dump()),
                                      label=names[d.name])) for d in index],
             "reading": t["cmp_reading_warranted_one" if skipped == 1 else
@@ -58,11 +58,13 @@ def comparisons_context(results: Results, names: Names, t: dict) -> dict:
                       for r in c.paths],
             "paths_sig": sum(1 for r in c.paths if r["significant"]),
             # which test sets the * and how far the resamples let an adjusted p fall
-            "paths_star": t["paths_star"].format(
+            "paths_star": t["paths_star" if (
+                floor := _least_p(c.paths[0]["m"] * c.paths[0]["p_resolution"])) != (
+                floor_h := _least_p(c.paths[0]["m"] * c.paths[0]["p_henseler_resolution"]))
+                else "paths_star_same"].format(
                 m=c.paths[0]["m"], perm=(results.settings.compare or {}).get("permutations"),
                 boot=(results.settings.compare or {}).get("bootstrap"),
-                floor=_least_p(c.paths[0]["m"] * c.paths[0]["p_resolution"]),
-                floor_h=_least_p(c.paths[0]["m"] * c.paths[0]["p_henseler_resolution"]))
+                floor=floor, floor_h=floor_h)
             if c.paths and results.settings.compare and c.paths[0].get("p_resolution")
             and c.paths[0].get("p_henseler_resolution") else "",
             "micom": [dict(r, pair=pair(r), label=names[r["construct"]],

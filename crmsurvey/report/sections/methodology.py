@@ -9,7 +9,7 @@ from ...notes import note_text
 from ...study.results import Group, Results, group_key
 from ..filters import pval, text_in
 from ..i18n import diagnostic_text
-from .common import Names, measured_by, within
+from .common import Names, measured_by, waves_compared, within
 
 __all__ = ["method_context", "p_values_text", "pls_missing", "poisson_text"]
 
@@ -55,6 +55,59 @@ def p_values_text(p: dict, t: dict) -> str:
     boot = p.get("bootstrap")
     return " " + t["p_values_text"].format(boot=boot, floor=pval(1 / boot, 1 / boot)
                                            .removeprefix("< ")) if boot else ""
+
+
+def p_floors_text(results: Results, t: dict) -> str:
+    """The floors of the adjusted bootstrap p-values the report prints: Bonferroni over
+    the pairs of the group comparisons (``m/B``) and Holm over the groups' changes since
+    the previous wave (between ``1/B`` and ``m/B`` by step), each where it is shown."""
+    boot = (results.settings.pls or {}).get("bootstrap")
+    if not boot:
+        return ""
+
+    def floor(m: int) -> str:
+        return pval(m / boot, m / boot).removeprefix("< ")
+    out = ""
+    pairs = [d for c in results.comparisons for d in c.differences
+             if d.quantity == "index" and d.p_resolution is not None and d.m > 1]
+    if pairs:
+        m = max(d.m for d in pairs)
+        out += t["p_floor_groups"].format(m=m, boot=boot, floor=floor(m))
+    tr = results.trend
+    changes = [d for d in (tr.changes if tr is not None else [])
+               if d.quantity == "index" and d.p_resolution is not None and d.m > 1]
+    if changes:
+        m = max(d.m for d in changes)
+        out += t["p_floor_changes"].format(m=m, boot=boot, floor=floor(m))
+    return out
+
+
+def tail_draws(results: Results, boot: int | None) -> int | None:
+    """The fewest draws beyond a limit of any percentile interval of a difference the
+    report shows (groups and wave changes): ``⌊B·(1 − level)/2⌋`` at the smallest
+    level; None without such intervals."""
+    tr = results.trend
+    diffs = [d for c in results.comparisons for d in c.differences] + (
+        list(tr.changes) if tr is not None else [])
+    levels = [d.ci_level for d in diffs if d.quantity == "index" and d.test != "z"
+              and d.ci_lower is not None]
+    if not boot or not levels:
+        return None
+    return int(boot * (1 - min(levels)) / 2 + 1e-9)
+
+
+def resamples_text(results: Results, boot: int | None, t: dict) -> str:
+    """How many draws the comparisons' bootstrap limits rest on — the count there is, not
+    the policy's — and, where the study accepted fewer than the default 20
+    (``pls.tail_draws``), that it chose so."""
+    tail = tail_draws(results, boot)
+    if tail is None:
+        return ""
+    chosen = results.settings.multiplicity.tail_draws
+    default = type(results.settings.multiplicity).model_fields["tail_draws"].default
+    return t["resamples_text2"].format(tail=tail, boot=boot) + (
+        t["resamples_chosen"].format(tail=chosen, default=default) if chosen < default
+        else "")
 
 
 def _design_text(results: Results, t: dict) -> list[str]:
@@ -155,8 +208,7 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
         "multiplicity_text": t["multiplicity_text" if any(c.micom for c in results.comparisons)
                                else "multiplicity_text_nomicom"].format(
             alpha=s.multiplicity.alpha) + (
-            t["resamples_text2"].format(tail=s.multiplicity.tail_draws, boot=p["bootstrap"])
-            if p.get("bootstrap") else "") + (
+            resamples_text(results, p.get("bootstrap"), t)) + p_floors_text(results, t) + (
             t["resamples_compare"].format(perm=s.compare.get("permutations"),
                                           boot=s.compare.get("bootstrap"))
             if s.compare and any(c.paths or c.micom for c in results.comparisons)
@@ -167,9 +219,9 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
                        for d in c.all_pairs or c.differences}))
             for c in results.comparisons if len(c.levels) > s.multiplicity.many_groups),
         "group_sizes_note": t["group_sizes_wave"].format(wave=s.current_wave)
-        if s.current_wave else "",
+        if s.current_wave and waves_compared(results) else "",
         "waves_text": t["waves_text" if s.groups else "waves_text_one"].format(
-            wave=s.current_wave) if s.current_wave else "",
+            wave=s.current_wave) if s.current_wave and waves_compared(results) else "",
         "syntax": results.model.syntax,
         "disclosures": [d for d, x in zip(rows, disclosures) if within(results, x.group)],
         "disclosures_other": [d for d, x in zip(rows, disclosures)
@@ -177,7 +229,7 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
         "set_missing_text": t["set_missing"].format(items=t["list_sep"].join(
             f"{k} {v}" for k, v in sm.items())) if sm else t["no_set_missing"],
         "diagnostics": [{"label": glabel(x.group),
-                         "message": diagnostic_text(x, lang)}
+                         "message": diagnostic_text(x, lang, names.constructs)}
                         for x in results.diagnostics],
         "fieldwork": fieldwork,
         "skipped": [{"label": names.group(x.group, {}), "n": x.n,

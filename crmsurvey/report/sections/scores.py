@@ -97,7 +97,8 @@ def items_context(results: Results, names: Names) -> dict:
     info = results.model.items
     items = [i for i in dict.fromkeys(r.item for r in rows) if info[i].min is not None]
     return {"item_groups": [names.group(by_key[g]) for g in groups],
-            "item_table": [{"item": i, "question": names.question(i),
+            "items_reversed_note": names.reversed_note(items),
+            "item_table": [{"item": i, "question": names.question_row(i),
                             "construct": names[info[i].construct] if info[i].construct
                             else names.t["col_nps"],
                             "scale": f"{info[i].min:g}–{info[i].max:g}",
