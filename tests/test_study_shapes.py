@@ -212,6 +212,14 @@ def test_twenty_brands_read_compactly(shapes, lang):
                                                        for k, v in head.items())})
     assert len(brands) == 20
     html = html_path.read_text(encoding="utf-8")
+    # the report and workbook name the brands in their language (the study's group_labels)
+    named = results["study"].get("group_labels", {}).get("brand", {})
+
+    def label(b):
+        text = named.get(b, b)
+        return text.get(lang, b) if isinstance(text, dict) else text
+
+    brands, client = [label(b) for b in brands], label(client)
     others = [b for b in brands if b != client]
     for a, b in combinations(others, 2):  # no pair without the client is printed
         assert f"{a} – {b}" not in html and f"{b} – {a}" not in html
