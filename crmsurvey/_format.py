@@ -17,11 +17,14 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["num", "pval", "pct", "date", "number_locale", "format_table", "json_safe",
-           "shown_difference", "difference"]
+           "shown_difference", "difference", "interval", "current_language", "MINUS"]
 
 _LOCALE: ContextVar[str | None] = ContextVar("crmsurvey_number_locale", default=None)
 #: decimal sign, minus sign, percent prefix and suffix outside :func:`number_locale`
 _PLAIN = (".", "-", "", "%")
+#: The minus sign of report numbers (U+2212, as the report's text writes it) wherever the
+#: locale's CLDR minus is the ASCII hyphen-minus
+MINUS = "\u2212"
 
 
 @contextmanager
@@ -31,13 +34,24 @@ def number_locale(lang: str | None) -> Iterator[None]:
 
     >>> with number_locale("de"):
     ...     num(-1.5, 2), pct(23.6)
-    ('-1,50', '23,6\xa0%')
+    ('\u22121,50', '23,6\xa0%')
     """
     token = _LOCALE.set(lang)
     try:
         yield
     finally:
         _LOCALE.reset(token)
+
+
+def current_language() -> str | None:
+    """The language of the enclosing :func:`number_locale` block (None outside one): a
+    chart drawn for a report picks its fonts by it.
+
+    >>> with number_locale("zh-CN"):
+    ...     current_language()
+    'zh-CN'
+    """
+    return _LOCALE.get()
 
 
 @lru_cache(maxsize=None)
@@ -67,7 +81,8 @@ def _symbols(lang: str | None) -> tuple[str, str, str, str]:
     sign = loc.number_symbols["latn"]["percentSign"] if hasattr(loc, "number_symbols") \
         else "%"
     prefix, suffix = (x[0].replace("%", sign) for x in (pattern.prefix, pattern.suffix))
-    return get_decimal_symbol(loc), get_minus_sign_symbol(loc), prefix, suffix
+    minus = get_minus_sign_symbol(loc)
+    return get_decimal_symbol(loc), MINUS if minus == "-" else minus, prefix, suffix
 
 
 def _local(text: str) -> str:
@@ -124,7 +139,7 @@ def difference(a, b, digits: int = 1, sign: bool = False, magnitude: bool = Fals
     ('16.7', '17.5', '–')
     >>> with number_locale("de"):
     ...     difference(2.04, 3.16, sign=True)
-    '-1,2'
+    '\u22121,2'
     """
     v = shown_difference(a, b, digits)
     return num(abs(v) if magnitude and v is not None else v, digits, sign)
@@ -133,15 +148,18 @@ def difference(a, b, digits: int = 1, sign: bool = False, magnitude: bool = Fals
 def pval(v, floor=None) -> str:
     """``.034``, ``< .001``; ``–`` for a missing value. ``floor``: the smallest value a
     p-value from resamples can take (``1/B``, or its adjusted value), at or below which it
-    reads ``< floor`` rounded up — ``< .002`` for B = 500, never ``< .001``.
+    reads ``< floor`` rounded up — ``< .002`` for B = 500, never ``< .001``; a value that
+    would print ``1.000`` reads ``> .999``.
 
-    >>> pval(0.002, floor=1 / 500), pval(0.0004, floor=1 / 2400), pval(0.0004)
-    ('< .002', '< .001', '< .001')
+    >>> pval(0.002, floor=1 / 500), pval(0.0004, floor=1 / 2400), pval(0.0004), pval(0.9996)
+    ('< .002', '< .001', '< .001', '> .999')
     """
     if _missing(v):
         return "–"
     if floor is not None and not _missing(floor) and v <= floor * (1 + 1e-9):
         return "< " + _local(f"{max(math.ceil(floor * 1000 - 1e-9), 1) / 1000:.3f}".lstrip("0"))
+    if v > 0.999:  # would round to "1.000": the ceiling, as the floor
+        return _local("> .999")
     return _local("< .001" if v < 0.001 else f"{v:.3f}".lstrip("0"))
 
 

@@ -384,3 +384,82 @@ def test_tick_labels_take_the_decimals_the_ticks_need():
         svg = charts.ipma_chart(rows, {}, "x", "y")
     ticks = _ticks(svg)
     assert any("," in t for t in ticks) and not any("." in t for t in ticks), ticks
+
+
+# --- fonts: Chinese in the Simplified Chinese face, Latin symbols in a Latin face ------------
+
+def pdf_fonts(pdf) -> set[str]:
+    """The base names of the fonts a PDF embeds (the subset prefix ``ABCDEF+`` left out),
+    from every page's resources and the resources of its forms (the charts)."""
+    names = set()
+
+    def visit(resources):
+        resources = resources.get_object() if resources is not None else {}
+        for font in (resources.get("/Font") or {}).values():
+            names.add(str(font.get_object()["/BaseFont"]).lstrip("/").split("+")[-1])
+        for xobj in (resources.get("/XObject") or {}).values():
+            xobj = xobj.get_object()
+            if xobj.get("/Subtype") == "/Form":
+                visit(xobj.get("/Resources"))
+
+    for page in pypdf.PdfReader(pdf).pages:
+        visit(page.get("/Resources"))
+    return names
+
+
+def _chart_pdf(lang: str):
+    import base64
+    import io
+
+    weasyprint = pytest.importorskip("weasyprint")
+    from crmsurvey._format import number_locale
+    from crmsurvey.report import charts
+
+    with number_locale(lang):
+        plt = charts._plt()
+        fig, ax = plt.subplots(figsize=(3, 2))
+        ax.set_title("顾客满意度 Customer satisfaction")
+        ax.plot([-1, 1], [0, 1])
+        svg = charts._svg(fig)
+    css = (ROOT / "reports" / "default" / "report.css").read_text(encoding="utf-8")
+    uri = "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    html = (f'<html lang="{lang}"><head><style>{css}</style></head><body><p>顾客 −1.5 ≥ 0.70 '
+            f'A → B ≤ ≈</p><img src="{uri}"></body></html>')
+    return io.BytesIO(weasyprint.HTML(string=html).write_pdf())
+
+
+def test_chinese_chart_text_is_set_in_the_simplified_chinese_face():
+    """A chart drawn for a Chinese report draws its Chinese in Noto Sans CJK SC: no other
+    face of the CJK collection (JP, KR, TC, HK: other glyph forms) is embedded."""
+    fonts = pdf_fonts(_chart_pdf("zh-CN"))
+    assert any("CJK-SC" in f for f in fonts), fonts
+    assert not [f for f in fonts if re.search(r"CJK-(JP|KR|TC|HK)", f)], fonts
+
+
+def test_latin_symbols_come_from_a_latin_face_in_english():
+    """−, ≥, ≤, ≈ and → of English text are drawn by a Latin face (Noto Sans Math after
+    Noto Sans), never by the CJK fallback; the Chinese word is the CJK face's only use."""
+    import io
+
+    weasyprint = pytest.importorskip("weasyprint")
+    css = (ROOT / "reports" / "default" / "report.css").read_text(encoding="utf-8")
+    html = (f'<html lang="en"><head><style>{css}</style></head><body><p>ρC −1.5 ≥ 0.70 A → B '
+            f'≤ ≈ – “x”</p><p><b>−2.0 ≥ 1</b></p></body></html>')
+    fonts = pdf_fonts(io.BytesIO(weasyprint.HTML(string=html).write_pdf()))
+    assert not [f for f in fonts if "CJK" in f], fonts
+    assert any("Math" in f for f in fonts), fonts
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("study", STUDIES)
+def test_report_fonts(rendered, study):
+    """The Chinese report embeds no JP/KR/TC/HK face of the CJK collection; the English
+    one, whose HTML has no CJK character, no CJK face at all."""
+    from ._report_text import page_text
+
+    zh = pdf_fonts(str(rendered[study]["zh-CN"][1]))
+    assert not [f for f in zh if re.search(r"CJK-(JP|KR|TC|HK)", f)], (study, zh)
+    html_en, pdf_en = rendered[study]["en"]
+    if not re.search(r"[\u3000-\u9fff\uff00-\uffef]", page_text(html_en)):
+        en = pdf_fonts(str(pdf_en))
+        assert not [f for f in en if "CJK" in f], (study, en)

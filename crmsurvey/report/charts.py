@@ -11,15 +11,35 @@ from typing import Sequence
 
 import numpy as np
 
-from .._format import num, pct
+from .._format import current_language, num, pct
 
 __all__ = ["index_chart", "path_diagram", "ipma_chart", "nps_chart", "kano_chart",
-           "typology_chart", "mean_chart", "trend_chart", "series_styles", "FONT_FAMILY"]
+           "typology_chart", "mean_chart", "trend_chart", "series_styles", "FONT_FAMILY",
+           "chart_fonts"]
 
 #: The font chain for chart text: Latin glyphs from the Latin face (as the report's
 #: English text), Chinese from the CJK face named next, so no label falls back to a font
 #: without its glyphs.
 FONT_FAMILY = ["Noto Sans", "Noto Sans CJK SC", "DejaVu Sans"]
+#: ... and for a Chinese report the Simplified Chinese face first, as the report's Chinese
+#: text (report.css): WeasyPrint draws SVG text without a language, and a glyph the first
+#: face lacks then comes from fontconfig's first CJK face (the Japanese forms of
+#: Noto Sans CJK JP), whatever the chain names next
+FONT_FAMILY_ZH = ["Noto Sans CJK SC", "Noto Sans", "DejaVu Sans"]
+
+
+def chart_fonts() -> list[str]:
+    """The font chain for charts drawn in the current report language
+    (:func:`crmsurvey._format.number_locale`).
+
+    >>> from crmsurvey._format import number_locale
+    >>> with number_locale("zh-CN"):
+    ...     chart_fonts()[0]
+    'Noto Sans CJK SC'
+    """
+    return FONT_FAMILY_ZH if (current_language() or "").startswith("zh") else FONT_FAMILY
+
+
 PALETTE = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#843c0c"]
 GREY = "#595959"
 #: One marker per series beside its colour, so groups stay apart in greyscale print.
@@ -56,7 +76,7 @@ def _plt():
     import matplotlib.pyplot as plt
 
     plt.rcParams.update({"svg.fonttype": "none", "font.family": "sans-serif",
-                         "font.sans-serif": FONT_FAMILY, "font.size": 9,
+                         "font.sans-serif": chart_fonts(), "font.size": 9,
                          "axes.spines.top": False, "axes.spines.right": False,
                          "svg.hashsalt": "crmsurvey",
                          # labels are data (group names, construct labels): "$" is a
@@ -239,7 +259,7 @@ def path_layout(names: Sequence[str], paths: list[dict]) -> dict:
     bw, bh = BOX_W, BOX_H
     for p in paths:
         (x0, y0), (x1, y1) = pos[p["rhs"]], pos[p["lhs"]]
-        sig = p.get("ci_lower") is not None and (p["ci_lower"] > 0 or p["ci_upper"] < 0)
+        sig = path_significant(p)
         skip = layer[p["lhs"]] - layer[p["rhs"]] > 1 and abs(y1 - y0) < 1e-9
         rad = (-0.28 if y0 > 0 else 0.28) if skip else 0.0
         start = (x0 + bw / 2 * (0.2 if skip else 1), y0 + (bh / 2 if skip and y0 > 0 else
@@ -255,6 +275,11 @@ def path_layout(names: Sequence[str], paths: list[dict]) -> dict:
         placed.append(_free_spot((start, end, rad), placed, pos, bw, bh,
                                  np.vstack(others) if others else None))
     return {"boxes": pos, "arrows": arrows, "labels": placed, "width": max(cols) + 1}
+
+
+def path_significant(p: dict) -> bool:
+    """Is path ``p`` drawn solid (its interval excludes zero) rather than dashed?"""
+    return p.get("ci_lower") is not None and (p["ci_lower"] > 0 or p["ci_upper"] < 0)
 
 
 def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],

@@ -95,6 +95,8 @@ _TAGS = re.compile(r"(<style\b.*?</style>|<script\b.*?</script>|<[^>]*>)", re.S 
 #: ... nor inside a statistic's expression: the spaces around the relation of "p = .067",
 #: "n = 90" or "ρC ≥ 0.70" become no-break spaces (review: "(p / = .067)")
 _RELATION = re.compile(r"(?<!\s) (=|&lt;|&gt;|<|>|≤|≥|≈) (?=[-−+.\d])")
+#: ... nor before the dash of an interval ("−23.0 – −3.6" breaks, if at all, after it)
+_INTERVAL = re.compile(r"(?<=\d) (?=[–—] [-−]?\d)")
 
 
 def _glue_numbers(html: str) -> str:
@@ -103,10 +105,12 @@ def _glue_numbers(html: str) -> str:
 
     >>> _glue_numbers('<p style="margin: .5em">(0–6) (p = .067; n &lt; 30)</p>')
     '<p style="margin: .5em">(0–\u20606) (p\xa0=\xa0.\u2060067; n\xa0&lt;\xa030)</p>'
+    >>> _glue_numbers("<td>−23.0 – −3.6</td>")
+    '<td>−23.0\xa0– −3.6</td>'
     """
     parts = _TAGS.split(html)
-    return "".join(x if k % 2 else _RELATION.sub("\u00a0\\1\u00a0", _GLUE.sub("\u2060", x))
-                   for k, x in enumerate(parts))
+    return "".join(x if k % 2 else _INTERVAL.sub("\u00a0", _RELATION.sub(
+        "\u00a0\\1\u00a0", _GLUE.sub("\u2060", x))) for k, x in enumerate(parts))
 
 
 #: Where a Chinese title may break: at a space, after closing brackets and punctuation,
