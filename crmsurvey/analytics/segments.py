@@ -9,7 +9,10 @@ import pandas as pd
 from ..errors import InputError, check_choice
 from .transactions import Transactions
 
-__all__ = ["SEGMENTS", "rfm", "quintile_scores", "abc_classes"]
+__all__ = ["SEGMENTS", "ABC_CUTS", "rfm", "quintile_scores", "abc_classes"]
+
+#: the default ABC cuts of each rule (what the report's caption states)
+ABC_CUTS = {"customers": (0.05, 0.20), "value": (0.80, 0.95)}
 
 #: Segment rules on the R and F scores (and M for "cannot lose"), first match wins —
 #: the widely used 11-segment RFM map.
@@ -78,7 +81,7 @@ def abc_classes(values: pd.Series, *, rule: Literal["customers", "value"] = "cus
     up to 80 %, B up to 95 %, C the rest. Ties are ordered by customer id.
     """
     check_choice("rule", rule, ("customers", "value"))
-    cuts = cuts or ((0.05, 0.20) if rule == "customers" else (0.80, 0.95))
+    cuts = cuts or ABC_CUTS[rule]
     if not 0 < cuts[0] < cuts[1] < 1:
         raise InputError(f"ABC cuts must satisfy 0 < A < B < 1, not {cuts}")
     v = pd.Series(values, dtype=float)

@@ -35,6 +35,12 @@ def weighting_context(results: Results, names, t: dict, lang: str) -> dict:
     parts.append(t["weighting_deff"].format(
         low=num(wt.weight_min, 2), high=num(wt.weight_max, 2), deff=num(wt.deff, 2),
         efficiency=pct(100 * wt.efficiency, 0), n=num(wt.n, 0), n_eff=num(wt.n_eff, 0)))  # as the sample tiles print them
+    waves = results.settings.waves
+    per_wave = results.sample.group_sizes.get(waves, {}) if waves else {}
+    if len(per_wave) > 1 and wt.n == sum(per_wave.values()):
+        # the weights were fitted on every wave at once: the tables below are pooled
+        parts.append(t["weighting_pooled"].format(k=len(per_wave), n=num(wt.n, 0), waves=sep.join(
+            t["wave_label"].format(wave=names.level(waves, w)) for w in per_wave)))
     rows, seen = [], set()
     for r in wt.table:
         if r["by"] is not None:

@@ -82,7 +82,17 @@ def analytics_context(a: dict, names: Names, t: dict, lang: str) -> dict:
             "segments": [dict(r, label=seg(r["segment"])) for r in c["segments"]],
             "abc": [dict(r, abc=t.get(f"abc_{r['abc']}", r["abc"])) for r in c["abc"]],
             "by": by,
-            "clv_note": t["clv_note"].format(margin=pct(100 * c["margin"], 0),
-                                             discount=pct(100 * c["discount"], 0),
-                                             retention=pct(100 * (c["retention"] or 0), 0))}
+            "clv_note": t["sentence_sep"].join([t["value_note"], t["clv_note"].format(
+                margin=pct(100 * c["margin"], 0), discount=pct(100 * c["discount"], 0),
+                retention=pct(100 * (c["retention"] or 0), 0))]),
+            "abc_note": _abc_note(c.get("abc_rule", "customers"), t)}
     return ctx
+
+
+def _abc_note(rule: str, t: dict) -> str:
+    """The ABC rule the classes were cut by (the analytics' default cuts of that rule)."""
+    from ...analytics.segments import ABC_CUTS  # the analytics' own cuts, when asked
+    a, b = ABC_CUTS[rule]
+    if rule == "customers":
+        return t["abc_note_customers"].format(a=pct(100 * a, 0), b=pct(100 * (b - a), 0))
+    return t["abc_note_value"].format(a=pct(100 * a, 0), b=pct(100 * b, 0))

@@ -28,7 +28,7 @@ def complaints_context(results: Results, names: Names, t: dict) -> dict | None:
         label = names.group(r["group"]) if r["group"] else t["all"]
         # the loyalty difference as printed beside the two groups' loyalty
         shown = shown_difference(r.get("loyalty_complainers"), r.get("loyalty_others"))
-        rows.append(floors(dict(r, label=label, difference_shown=shown)))
+        rows.append(floors(dict(r, label=label, difference_shown=shown, whole=not r["group"])))
         if r.get("reason") == "no_complainers":
             lines.append(t["comp_none"].format(group=label, n=r["n"]))
             continue
@@ -48,8 +48,10 @@ def complaints_context(results: Results, names: Names, t: dict) -> dict | None:
             # adjusted (Holm) over several groups; the whole sample is tested on its own
             key += "" if r["group"] and groups > 1 else "_one"
             diff = abs(shown) if r["significant"] else shown
-            said.append(t[key].format(loyalty=loyalty, diff=f(diff),
-                                      lo=f(r["ci_lower"]), hi=f(r["ci_upper"])))
+            lo, hi = r["ci_lower"], r["ci_upper"]
+            if key.startswith("comp_lower"):  # the interval of the shortfall, as said
+                lo, hi = -hi, -lo
+            said.append(t[key].format(loyalty=loyalty, diff=f(diff), lo=f(lo), hi=f(hi)))
         lines.append(t["sentence_sep"].join(said))
     intro_key = ("complaints_intro" if a.get("handling") else "complaints_intro_nohandling") \
         + ("" if groups > 1 else "_one")

@@ -87,7 +87,8 @@ def shape_context(results: Results, ctx: dict, lang: str) -> dict:
         out["pls_text"] = t[key].format(
             scheme=t.get(f"scheme_{p.get('scheme')}", p.get("scheme", "path")),
             boot=p.get("bootstrap", 0), seed=p.get("seed"), level=ctx["level"],
-            missing=pls_missing(p, t, len(results.models) <= 1)) + \
+            missing=pls_missing(p, t, len(results.models) <= 1, groups=bool(s.groups),
+                                waves=bool(s.waves))) + \
             poisson_text(results, p, t) + p_values_text(p, t)
     out.update(many_groups_context(results, ctx))
     return out

@@ -37,7 +37,8 @@ def trend_context(results: Results, names: Names, t: dict, level: str) -> dict:
                   for g in groups for c in constructs],
         "changes": [floors(diff_row(d, glabel=names.group(rest(d.group_a), {}),
                                  label=names[d.name] if d.quantity == "index"
-                                 else t[f"col_{d.quantity}"]))
+                                 else t[f"col_{d.quantity}"],
+                                 whole=not rest(d.group_a)))  # a family of its own
                     for d in tr.changes],
         "title": t["changes_title"].format(prev=tr.previous) if tr.previous else "",
         "note": t["trend_note3"]}}
