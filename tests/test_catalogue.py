@@ -307,13 +307,14 @@ def test_locale_formatting_keeps_the_digits_and_takes_the_locales_signs():
 
     values = [0.51249, -0.0004, -12.25, 3.0, 0.1235]
     plain = [num(v) for v in values] + [pct(23.56), pval(0.034), pval(0.0004)]
-    for lang in ("en", "zh-CN", "en-XA"):  # '.' and '%' as in English: nothing changes
-        with number_locale(lang):
-            assert [num(v) for v in values] + [pct(23.56), pval(0.034), pval(0.0004)] == plain
+    for lang in ("en", "zh-CN", "en-XA"):  # '.' and '%' as in English; the report's minus
+        with number_locale(lang):             # sign U+2212 for CLDR's hyphen-minus
+            assert [num(v) for v in values] + [pct(23.56), pval(0.034), pval(0.0004)] == \
+                [x.replace("-", "\u2212") for x in plain]
     assert get_decimal_symbol(Locale.parse("de")) == ","
     with number_locale("de"):  # the same digits, the locale's decimal sign and % layout
         got = [num(v) for v in values]
-        assert got == [x.replace(".", ",") for x in plain[:5]]
+        assert got == [x.replace(".", ",").replace("-", "\u2212") for x in plain[:5]]
         assert pct(23.56) == "23,6\xa0%" and pval(0.034) == ",034"
         assert num(-0.0004, 3) == "0,000" and num(2, 1, sign=True) == "+2,0"
     with number_locale("sv"):  # Swedish writes a real minus sign

@@ -290,7 +290,8 @@ def test_rendered_claims(rendered, lang):
         for row in re.findall(r"<tr>(.*?)</tr>", _part(doc, heading)):
             cells = [_text(c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
             if len(cells) >= 3 and re.fullmatch(r"-?0[.,]0+", cells[2]):
-                lo, hi = (float(x.replace(",", ".")) for x in cells[3].split(" – "))
+                lo, hi = (float(x.replace(",", ".").replace("−", "-"))
+                          for x in cells[3].split(" – "))
                 assert lo <= 0 <= hi, row
     # 8: one floor when the two tests' floors are equal
     assert not re.search(r"(\.\d+)[^.]{0,40}\(permutation\) or \1 \(Henseler\)", text)

@@ -229,7 +229,7 @@ def test_two_indices_are_not_printed_as_an_interval(run):
     table = table[:table.index("</table>")]
     cells = [_text(c) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
              for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[2:3]]
-    assert cells and all(re.fullmatch(r"-?\d+\.\d vs -?\d+\.\d", c) for c in cells)
+    assert cells and all(re.fullmatch(r"[-−]?\d+\.\d vs [-−]?\d+\.\d", c) for c in cells)
 
 
 def test_no_line_break_inside_a_range_or_a_p_value():

@@ -132,12 +132,12 @@ def test_the_nps_pairs_and_the_ipma_say_what_and_whose(example, lang):
 def test_chinese_table_cells_use_full_width_brackets(example):
     html, _ = example["zh-CN"]
     cells = [_plain(c) for c in re.findall(r"<td\b[^>]*>(.*?)</td>", html, re.S)]
-    intervals = [c for c in cells if re.search(r"\d（-?\d", c)]
+    intervals = [c for c in cells if re.search(r"\d（[-−]?\d", c)]
     assert intervals  # the recommended actions' impacts carry their intervals
     assert not [c for c in cells if re.search(r"\d \(", c)]
     en_cells = [_plain(c) for c in re.findall(r"<td\b[^>]*>(.*?)</td>", example["en"][0],
                                               re.S)]
-    assert [c for c in en_cells if re.search(r"\d \(-?\d", c)]
+    assert [c for c in en_cells if re.search(r"\d \([-−]?\d", c)]
 
 
 def test_no_spaces_around_numbers_in_chinese():

@@ -316,7 +316,7 @@ def test_executive_summary_frames_the_client_and_the_change(demo, demo_pdfs, lan
     assert client in findings[0] and wave in findings[0]
     change = next(f for f in findings if "2025" in f)
     words = re.sub(r"<[^>]+>", "", change)  # (the figures link to the body's tables)
-    assert re.search(r"-?\d+\.\d.{0,40}-?\d+\.\d", words)  # a change with its interval
+    assert re.search(r"[-−]?\d+\.\d.{0,40}[-−]?\d+\.\d", words)  # a change with its interval
     pdf = "\n".join(p.extract_text() for p in PdfReader(str(demo_pdfs[lang])).pages[:4])
     first_words = findings[0][:12]
     assert first_words in pdf.replace("\n", "")
