@@ -13,7 +13,7 @@ import numpy as np
 
 from .._format import current_language, num, pct
 
-__all__ = ["index_chart", "path_diagram", "ipma_chart", "nps_chart", "kano_chart",
+__all__ = ["index_chart", "path_diagram", "path_figure", "ipma_chart", "nps_chart", "kano_chart",
            "typology_chart", "mean_chart", "trend_chart", "series_styles", "FONT_FAMILY",
            "chart_fonts"]
 
@@ -206,44 +206,93 @@ def _bezier(p0, p2, rad: float, t: float) -> tuple[float, float]:
     return u * u * x0 + 2 * t * u * cx + t * t * x2, u * u * y0 + 2 * t * u * cy + t * t * y2
 
 
-def _free_spot(arrow, placed: list[tuple[float, float]], boxes: dict, bw: float, bh: float,
-               lines: np.ndarray | None = None) -> tuple[float, float]:
-    """Where along ``arrow`` (start, end, rad) a label overlaps no other label, no box and
-    no other arrow (``lines``: points along the other arrows): the fraction nearest the
-    middle with room to spare around it (:data:`LABEL_ROOM`, so that two labels do not
-    crowd where arrows cross), else the nearest free one; the freest one otherwise."""
+def segments_hit(rect: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Which segments ``a[j] → b[j]`` meet which rectangles ``rect[i]`` (``x0, y0, x1,
+    y1``): a boolean (rectangles × segments) array. A segment meets a rectangle when
+    their bounding boxes overlap and the rectangle's corners do not all lie strictly on
+    one side of the segment's line (the separating-axis test).
+
+    >>> r = np.array([[0.0, 0.0, 1.0, 1.0]])
+    >>> segments_hit(r, np.array([[-1, 0.5], [-1, 2.0]]), np.array([[2, 0.5], [2, 3.0]]))
+    array([[ True, False]])
+    """
+    rect = np.asarray(rect, dtype=float)[:, None, :]
+    a, b = np.asarray(a, dtype=float)[None], np.asarray(b, dtype=float)[None]
+    boxes = ((np.minimum(a[..., 0], b[..., 0]) <= rect[..., 2])
+             & (np.maximum(a[..., 0], b[..., 0]) >= rect[..., 0])
+             & (np.minimum(a[..., 1], b[..., 1]) <= rect[..., 3])
+             & (np.maximum(a[..., 1], b[..., 1]) >= rect[..., 1]))
+    dx, dy = b[..., 0] - a[..., 0], b[..., 1] - a[..., 1]
+    sides = np.stack([dx * (rect[..., 1 + 2 * (k // 2)] - a[..., 1])
+                      - dy * (rect[..., 2 * (k % 2)] - a[..., 0]) for k in range(4)])
+    return boxes & ~((sides > 0).all(axis=0) | (sides < 0).all(axis=0))
+
+
+def _overlaps(rect: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Which rectangles ``rect[i]`` overlap any of ``others`` (all ``x0, y0, x1, y1``)."""
+    if not len(others):
+        return np.zeros(len(rect), dtype=bool)
+    r, o = rect[:, None, :], np.asarray(others, dtype=float)[None]
+    return ((r[..., 0] < o[..., 2]) & (r[..., 2] > o[..., 0]) & (r[..., 1] < o[..., 3])
+            & (r[..., 3] > o[..., 1])).any(axis=1)
+
+
+#: Where along its arrow a label is tried, nearest the middle first; then (no spot on
+#: the arrow clear of everything) beside the arrow, as near as the label's half-height
+_ALONG = sorted(np.round(np.arange(0.15, 0.851, 0.025), 3), key=lambda t: (abs(t - 0.5), t))
+
+
+def _free_spot(arrow, placed: list, boxes: np.ndarray, size: tuple[float, float],
+               segments: tuple[np.ndarray, np.ndarray] | None) -> tuple[float, float]:
+    """Where along ``arrow`` (start, end, rad) its label (``size``: full width and height)
+    meets no other arrow (``segments``: their polylines' pieces), no box and no label
+    already ``placed`` (rectangles): the spot nearest the middle with room to spare
+    around it (:data:`LABEL_ROOM`), else the nearest clear one, else a clear spot just
+    beside the arrow; failing all, the spot with the fewest conflicts."""
     start, end, rad = arrow
-    best, best_gap, free = None, -1.0, None
-    for t in (0.5, 0.45, 0.55, 0.4, 0.6, 0.35, 0.65, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8):
-        x, y = _bezier(start, end, rad, t)
-        gaps = [max(abs(x - px) / LABEL_W, abs(y - py) / LABEL_H) for px, py in placed]
-        gaps += [max(abs(x - bx) / (bw / 2 + 0.14), abs(y - by) / (bh / 2 + 0.08))
-                 for bx, by in boxes.values()]
-        if lines is not None and len(lines):
-            gaps.append(float(np.max(np.abs(lines - (x, y)) / (LABEL_W / 2, LABEL_H / 2),
-                                     axis=1).min()))
-        gap = min(gaps, default=9.0)
-        if gap >= LABEL_ROOM:
-            return x, y
-        if gap >= 1.0 and free is None:
-            free = (x, y)
-        if gap > best_gap:
-            best, best_gap = (x, y), gap
-    return free or best
+    w, h = size
+    t = np.array(_ALONG)
+    x, y = _bezier(start, end, rad, t)
+    # beside the arrow: a step along its normal at each point, either side
+    (x0, y0), (x1, y1) = start, end
+    nx, ny = -(y1 - y0), x1 - x0
+    norm = np.hypot(nx, ny) or 1.0
+    shift = (h / 2 + w / 2 * abs(ny) / norm) * 1.05  # the box's reach across the arrow
+    beside = [(x + sgn * shift * nx / norm, y + sgn * shift * ny / norm) for sgn in (1, -1)]
+    placed_rects = np.array(placed).reshape(-1, 4)
+    for (cx, cy), room in [((x, y), LABEL_ROOM), ((x, y), 1.0), (beside[0], 1.0),
+                           (beside[1], 1.0)]:
+        half_w, half_h = w / 2 * room, h / 2 * room
+        rects = np.column_stack([cx - half_w, cy - half_h, cx + half_w, cy + half_h])
+        bad = _overlaps(rects, boxes) | _overlaps(rects, placed_rects)
+        if segments is not None:
+            bad |= segments_hit(rects, *segments).any(axis=1)
+        if not bad.all():
+            k = int(np.argmin(bad))
+            return float(cx[k]), float(cy[k])
+    rects = np.column_stack([x - w / 2, y - h / 2, x + w / 2, y + h / 2])
+    score = (_overlaps(rects, boxes).astype(int) + _overlaps(rects, placed_rects)
+             + (segments_hit(rects, *segments).sum(axis=1) if segments is not None else 0))
+    k = int(np.argmin(score))
+    return float(x[k]), float(y[k])
 
 
 #: Path diagram geometry: box width and the height arrows attach to; a coefficient
-#: label's half-extent (data units) for the overlap test.
+#: label's full width and height (data units) where the drawing does not measure them.
 BOX_W, BOX_H = 1.0, 0.52
 LABEL_W, LABEL_H = 0.46, 0.24
-#: The clearance a label prefers (in label half-extents): half as much again as touching.
+#: The clearance a label prefers (as a share of its size): half as much again.
 LABEL_ROOM = 1.5
 
 
-def path_layout(names: Sequence[str], paths: list[dict]) -> dict:
+def path_layout(names: Sequence[str], paths: list[dict],
+                label_size: tuple[float, float] = (LABEL_W, LABEL_H),
+                box_heights: dict[str, float] | None = None) -> dict:
     """Where everything of a path diagram goes: ``boxes`` (name → centre), ``arrows``
     (path, start, end, arc radius, significant) and ``labels`` (the coefficients'
-    centres, one per arrow, placed where they overlap no other label and no box)."""
+    centres, one per arrow: along it, where a label of ``label_size`` — width, height in
+    data units — meets no other arrow, no box (``box_heights``, else :data:`BOX_H`) and
+    no other label; beside the arrow where no spot along it is clear)."""
     layer = _layers(names, [(p["lhs"], p["rhs"]) for p in paths])
     cols: dict[int, list[str]] = {}
     for n in names:
@@ -267,14 +316,21 @@ def path_layout(names: Sequence[str], paths: list[dict]) -> dict:
         end = (x1 - bw / 2 * (0.2 if skip else 1), y1 + (bh / 2 if skip and y1 > 0 else
                                                         -bh / 2 if skip else 0))
         arrows.append((p, start, end, rad, sig))
+    heights = box_heights or {}
+    boxes = np.array([[x - bw / 2, y - heights.get(n, bh) / 2, x + bw / 2,
+                       y + heights.get(n, bh) / 2] for n, (x, y) in pos.items()]).reshape(-1, 4)
     # each label clear of the other labels, the boxes and the other arrows
-    steps = np.linspace(0.0, 1.0, 41)
+    steps = np.linspace(0.0, 1.0, 81)
     curves = [np.array(_bezier(a[1], a[2], a[3], steps)).T for a in arrows]
+    w, h = label_size
     for k, (_, start, end, rad, _) in enumerate(arrows):
         others = [c for j, c in enumerate(curves) if j != k]
-        placed.append(_free_spot((start, end, rad), placed, pos, bw, bh,
-                                 np.vstack(others) if others else None))
-    return {"boxes": pos, "arrows": arrows, "labels": placed, "width": max(cols) + 1}
+        segs = (np.vstack([c[:-1] for c in others]), np.vstack([c[1:] for c in others])) \
+            if others else None
+        x, y = _free_spot((start, end, rad), placed, boxes, (w, h), segs)
+        placed.append((x - w / 2, y - h / 2, x + w / 2, y + h / 2))
+    labels = [((r[0] + r[2]) / 2, (r[1] + r[3]) / 2) for r in placed]
+    return {"boxes": pos, "arrows": arrows, "labels": labels, "width": max(cols) + 1}
 
 
 def path_significant(p: dict) -> bool:
@@ -288,43 +344,79 @@ def path_diagram(names: Sequence[str], paths: list[dict], r2: dict[str, float],
     and down so that long arrows can arc around the boxes. Arrows carry the path
     coefficients: solid and dark when the interval excludes zero, dashed and grey
     otherwise (readable in black and white); see :func:`path_layout`."""
+    return _svg(path_figure(names, paths, r2, labels, r2_label)[0])
+
+
+def path_figure(names: Sequence[str], paths: list[dict], r2: dict[str, float],
+                labels: dict[str, str], r2_label: str = "R² {value}"):
+    """The path diagram's matplotlib figure: ``(figure, axes, layout, coefficient
+    texts)``, the layout (:func:`path_layout`) placed for the coefficients' size as
+    drawn (their text and its white backing, in data units)."""
     plt = _plt()
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-    lay = path_layout(names, paths)
+    texts = {n: _wrap(labels.get(n, n)) for n in names}
+    heights = {n: max(BOX_H, 0.2 + 0.17 * (texts[n].count("\n") + 1 + (r2.get(n) is not None)))
+               for n in names}
+    lay = path_layout(names, paths, box_heights=heights)
     pos = lay["boxes"]
     fig, ax = plt.subplots(figsize=(min(6.8, 1.3 * lay["width"] + 0.4), 4.4))
     names_drawn = []
     for n, (x, y) in pos.items():
-        text = _wrap(labels.get(n, n))
-        lines = text.count("\n") + 1 + (r2.get(n) is not None)
-        h = max(BOX_H, 0.2 + 0.17 * lines)
+        h = heights[n]
         ax.add_patch(FancyBboxPatch((x - BOX_W / 2, y - h / 2), BOX_W, h,
                                     boxstyle="round,pad=0.01,rounding_size=0.06",
                                     fc="#dde8f4", ec="#1f4e79", lw=0.9, zorder=2))
-        names_drawn.append(ax.text(x, y + (0.09 if n in r2 else 0), text, ha="center",
+        names_drawn.append(ax.text(x, y + (0.09 if n in r2 else 0), texts[n], ha="center",
                                    va="center", fontsize=7.5, zorder=3, linespacing=1.0))
         if r2.get(n) is not None:
-            ax.text(x, y - h / 2 + 0.05, r2_label.format(value=num(r2[n], 2)), ha="center", va="bottom",
-                    fontsize=7.2, color="#404040", zorder=3)
+            ax.text(x, y - h / 2 + 0.05, r2_label.format(value=num(r2[n], 2)), ha="center",
+                    va="bottom", fontsize=7.2, color="#404040", zorder=3)
+    coefs = []
     for (p, start, end, rad, sig), (mx, my) in zip(lay["arrows"], lay["labels"]):
+        coefs.append(ax.text(mx, my, f"{num(p['est'], 2)}{'*' if sig else ''}", ha="center",
+                             va="center", fontsize=7.8, color="#000000" if sig else "#595959",
+                             zorder=4, fontweight="bold" if sig else "normal",
+                             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none")))
+
+    def limits(labels_at):
+        xs = [x for x, _ in pos.values()]
+        ys = [y for _, y in pos.values()] + [y for _, y in labels_at]
+        ys += [_bezier(a[1], a[2], a[3], 0.5)[1] for a in lay["arrows"]]  # the arcs' crests
+        ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
+        ax.set_ylim(min(ys) - 0.45, max(ys) + 0.3)
+        ax.set_aspect("equal")
+        ax.apply_aspect()
+
+    limits(lay["labels"])
+    if coefs:  # the coefficients' drawn size, then the spots that size finds free
+        size = _label_size(fig, ax, coefs)
+        lay = path_layout(names, paths, label_size=size, box_heights=heights)
+        for text, xy in zip(coefs, lay["labels"]):
+            text.set_position(xy)
+        limits(lay["labels"])
+    for p, start, end, rad, sig in lay["arrows"]:
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=9,
                                      lw=1.3 if sig else 0.9, ls="-" if sig else (0, (3, 2)),
                                      color="#1f4e79" if sig else "#7f7f7f", zorder=1,
                                      connectionstyle=f"arc3,rad={rad}", shrinkA=1, shrinkB=1))
-        ax.text(mx, my, f"{num(p['est'], 2)}{'*' if sig else ''}", ha="center", va="center",
-                fontsize=7.8, color="#000000" if sig else "#595959", zorder=4,
-                fontweight="bold" if sig else "normal",
-                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none"))
-    xs = [x for x, _ in pos.values()]
-    ys = [y for _, y in pos.values()] + [y for _, y in lay["labels"]]
-    ys += [_bezier(a[1], a[2], a[3], 0.5)[1] for a in lay["arrows"]]  # the arcs' crests
-    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
-    ax.set_ylim(min(ys) - 0.45, max(ys) + 0.3)
-    ax.set_aspect("equal")
     ax.axis("off")
     _fit_names(fig, ax, names_drawn, BOX_W * NAME_ROOM)
-    return _svg(fig)
+    return fig, ax, lay, coefs
+
+
+def _label_size(fig, ax, texts: list) -> tuple[float, float]:
+    """The largest width and height (data units) of ``texts`` with their backing box, as
+    drawn on ``ax``."""
+    renderer = fig.canvas.get_renderer()
+    to_data = ax.transData.inverted()
+    w = h = 0.0
+    for text in texts:
+        pad = text.get_bbox_patch().get_boxstyle().pad * text.get_fontsize() * fig.dpi / 72
+        box = text.get_window_extent(renderer).padded(pad)
+        (x0, y0), (x1, y1) = to_data.transform([(box.x0, box.y0), (box.x1, box.y1)])
+        w, h = max(w, abs(x1 - x0)), max(h, abs(y1 - y0))
+    return w, h
 
 
 #: The share of a box's width a construct's name may fill (a margin on both sides).
