@@ -107,6 +107,7 @@ def test_require_language_names_the_languages_with_a_catalogue():
     assert "'fr'" in str(e.value) and "en, zh-CN" in str(e.value)
 
 
+@pytest.mark.slow
 def test_cli_demo_refuses_a_language_without_a_catalogue(tmp_path):
     code, out, err = _cli("demo", "--lang", "fr", "-o", tmp_path / "out")
     assert code == 2, err
@@ -115,6 +116,7 @@ def test_cli_demo_refuses_a_language_without_a_catalogue(tmp_path):
     assert "Traceback" not in err and not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_study_report_language_without_a_catalogue_is_exit_2(tmp_path):
     import shutil
     from pathlib import Path

@@ -50,6 +50,7 @@ def test_single_indicator_factor_from_the_questionnaire_matches_lavaan(tmp_path)
     assert theta == pytest.approx(0.2 * var, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_collinear_constructs_are_warned_and_lavaan_agrees_on_the_numbers(tmp_path):
     """ECSI on mobi as CB-SEM: lavaan's post-check passes it, with standardised paths beyond
     1; crmsurvey keeps lavaan's `admissible` and warns, naming the constructs."""
@@ -100,6 +101,7 @@ def test_mlm_matches_lavaan_on_holzinger_swineford(tmp_path):
     assert "chisq_scaled" in res.summary().as_text()
 
 
+@pytest.mark.slow
 def test_fiml_matches_lavaan_missing_ml(tmp_path):
     """FIML with planted missing values (10 % of cells, completely at random): estimates,
     SEs and intercepts to 3 decimals, χ² to 1e-3 relative, CFI/TLI/RMSEA/SRMR to 1e-3."""
@@ -178,6 +180,7 @@ def test_defined_parameter_errors_are_one_line(line, message):
         cs.cbsem(model, pdx.get_data())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("missing", ["listwise", "fiml"])
 def test_mlr_matches_lavaan(tmp_path, missing):
     """MLR on complete Holzinger–Swineford data and with planted holes (FIML): Huber–White
@@ -202,6 +205,7 @@ def test_mlr_matches_lavaan(tmp_path, missing):
     _compare(res, ref, ops=("=~", "~~", "~1"))
 
 
+@pytest.mark.slow
 def test_scalar_invariance_matches_lavaan(tmp_path):
     """Holzinger–Swineford by school: configural → metric → scalar (npar, χ², df, CFI,
     TLI, RMSEA to 1e-3) and the scalar model's latent means with SEs (3 decimals)."""
@@ -306,6 +310,7 @@ def test_ordered_needs_wlsmv_and_items_of_the_model():
         cs.cbsem(model, data, estimator="WLSMV")
 
 
+@pytest.mark.slow
 def test_wlsmv_bootstrap_refits_each_resample_as_lavaan(tmp_path):
     """Every WLSMV bootstrap draw is lavaan's WLSMV fit of that resample (thresholds,
     polychorics, DWLS weights and estimates all recomputed): the first four resamples,

@@ -115,6 +115,7 @@ def _close(got, want, what):
     assert got == pytest.approx(want, abs=1e-3, rel=1e-6), what
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", list(CASES))
 def test_parameter_table_is_lavaans(lavaan, case):
     data, _, lav_pt = lavaan
@@ -289,6 +290,7 @@ def _ridge_data() -> tuple[str, pd.DataFrame]:
     return model, pd.DataFrame(cols)
 
 
+@pytest.mark.slow
 def test_a_flat_ridge_is_walked_to_lavaans_solution(tmp_path):
     from crmsurvey.cbsem.build import build, group_rows
     from crmsurvey.cbsem.scoring import score_fit

@@ -142,6 +142,7 @@ def test_saturated_loglik_gradient_and_information_are_the_derivatives(pd_holes)
     assert np.abs(saturated_scores(x, m1, s1, pat).sum(axis=0)).max() < 1e-6
 
 
+@pytest.mark.slow
 def test_fiml_hessian_is_the_derivative_of_the_gradient(pd_structure):
     """The analytic Hessian of −ℓ in (θ, μ) for a model with paths, loadings, factor and
     residual covariances equals the numerical Jacobian of the analytic gradient, and the

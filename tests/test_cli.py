@@ -43,6 +43,7 @@ def test_yaml_tag_exit_2(tmp_path):
     assert code == 2 and "hacked" not in out and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_simulate_then_check_json(tmp_path):
     data = tmp_path / "s.csv"
     code, out, err = run("simulate", "ccsi", "--n", 150, "--seed", 4, "--groups", "brand=A,B,C",
@@ -60,6 +61,7 @@ def test_simulate_then_check_json(tmp_path):
     assert isinstance(log["problems"], list)
 
 
+@pytest.mark.slow
 def test_problems_in_json(tmp_path):
     data = tmp_path / "s.csv"
     run("simulate", "ccsi", "--n", 50, "-o", data)
@@ -95,6 +97,7 @@ def test_import_is_light():
     assert out.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_pls_command(tmp_path):
     data = tmp_path / "s.csv"
     run("simulate", "ccsi", "--n", 200, "--seed", 1, "-o", data)
@@ -124,6 +127,7 @@ def test_pls_command_prints_fit_and_plspredict(tmp_path):
     assert "Model fit" in out and "PLSpredict: 5-fold" in out
 
 
+@pytest.mark.slow
 def test_cbsem_command_on_a_model_file_and_a_questionnaire(tmp_path):
     from semopy.examples import holzinger39
 

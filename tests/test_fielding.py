@@ -332,6 +332,7 @@ def test_tencent_export(ccsi, answers, tmp_path):
 
 
 # -- command line -------------------------------------------------------------------------
+@pytest.mark.slow
 def test_questionnaire_commands(tmp_path):
     def run(*args):
         return subprocess.run([sys.executable, "-m", "crmsurvey.cli", "questionnaire", *args],

@@ -118,6 +118,7 @@ ESCAPES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("template", ESCAPES)
 def test_template_escapes_fail_with_exit_2(tmp_path, template):
     (tmp_path / "tpl").mkdir()
@@ -130,6 +131,7 @@ def test_template_escapes_fail_with_exit_2(tmp_path, template):
     assert not (tmp_path / "out").exists() and snapshot(tmp_path, tmp_path / "out") == before
 
 
+@pytest.mark.slow
 def test_template_with_a_missing_include_is_exit_2(tmp_path):
     (tmp_path / "tpl").mkdir()
     (tmp_path / "tpl" / "report.html.j2").write_text("{% include 'nope.j2' %}")
@@ -150,6 +152,7 @@ def test_template_with_a_missing_include_is_exit_2(tmp_path):
                 b'xmlns:xlink="http://www.w3.org/1999/xlink"><image '
                 b'xlink:href="file:///etc/passwd"/></svg>', "refers to another file"),
 ])
+@pytest.mark.slow
 def test_logo_is_accepted_by_content_only(tmp_path, logo, content, message):
     if content is not None:
         (tmp_path / logo).write_bytes(content)
@@ -333,10 +336,12 @@ def test_questionnaire_validation_catches(tmp_path, mutate, message):
     (["--periods", "-3"], "periods must be a whole number"),
     (["--margin", "nan"], "margin must be a finite number"),
 ])
+@pytest.mark.slow
 def test_clv_refuses_divergent_inputs(args, message):
     refused("clv", "--margin", "100", "--retention", "0.8", *args, message=message)
 
 
+@pytest.mark.slow
 def test_former_internal_errors_are_exit_2(tmp_path):
     q = cs.load_questionnaire("kano_appliance")
     cs.simulate(q, 80, seed=1).to_csv(tmp_path / "k.csv", index=False)
@@ -350,6 +355,7 @@ def test_former_internal_errors_are_exit_2(tmp_path):
     refused("simulate", "ccsi", "--n", "10", "-o", tmp_path / "x.json", message="cannot write")
 
 
+@pytest.mark.slow
 def test_simulator_says_what_it_adds(tmp_path):
     code, out, _, _ = cli("simulate", "ccsi", "--n", "300", "--seed", "7", "--clean", "-o",
                           tmp_path / "c.csv")

@@ -79,6 +79,7 @@ def test_out_holding_an_input_of_the_run_is_exit_2(tmp_path):
     assert (tmp_path / "data" / "scores.csv").read_bytes() == data
 
 
+@pytest.mark.slow
 def test_out_holding_other_files_is_exit_2(tmp_path):
     out = tmp_path / "out"
     out.mkdir()

@@ -104,6 +104,7 @@ def test_shipped_layout_keeps_working(tmp_path):
 
 # --- 2. no network scheduler from a study file ----------------------------------------
 
+@pytest.mark.slow
 def test_network_engine_in_a_study_file_is_refused(tmp_path):
     study = study_file(tmp_path, extra="engine: tcp://127.0.0.1:9")
     t = time.perf_counter()
@@ -138,6 +139,7 @@ def _with(folder: Path, old: str, new: str) -> Path:
     ("{language: en}", "{language: en, title: " + "x" * 2_000_000 + "}",
      "a text of 2,000,000 characters"),
 ])
+@pytest.mark.slow
 def test_unbounded_settings_are_exit_2_fast(tmp_path, old, new, message):
     study = _with(tmp_path, old, new)
     t = time.perf_counter()
@@ -193,6 +195,7 @@ def test_results_naming_unknown_constructs_or_nested_deep_are_refused(
         load_results(tmp_path / "results.json")
 
 
+@pytest.mark.slow
 def test_results_nested_200000_deep_is_exit_2(tmp_path):
     (tmp_path / "results.json").write_text('{"schema_version": 3, "x": ' + "[" * 200_000
                                            + "]" * 200_000 + "}")

@@ -115,6 +115,7 @@ pls:
 """
 
 
+@pytest.mark.slow
 def test_too_few_resamples_for_one_pair_is_one_line_at_the_study_line(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(SMALL.format(extra=""), encoding="utf-8")

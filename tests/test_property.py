@@ -44,6 +44,7 @@ _SETTINGS = settings(max_examples=150, deadline=None,
                      suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+@pytest.mark.slow
 @_SETTINGS
 @given(ops=edits)
 def test_corrupted_csv_never_tracebacks(tmp_path_factory, ops):

@@ -188,6 +188,7 @@ def test_failed_run_leaves_nothing(tmp_path):
     (lambda s: s.replace("pls: {bootstrap: 60", "pls: {bootstrapp: 60"), "unknown key"),
     (lambda s: s + "\n  : [", "cannot read YAML"),
 ])
+@pytest.mark.slow
 def test_broken_study_exits_2_with_one_line(tmp_path, mutate, message):
     study = _study(tmp_path, cbsem=False)
     study.write_text(mutate(study.read_text()))
@@ -243,6 +244,7 @@ def test_demo_has_crm_analytics(demo_runs):
     assert (folder / "rfm.csv").is_file() and (folder / "abc.csv").is_file()
 
 
+@pytest.mark.slow
 def test_kano_only_study(tmp_path):
     study = tmp_path / "kano.yaml"
     study.write_text(f"""

@@ -198,6 +198,7 @@ report: {client_group: {brand: A}}
     assert [c.scope for c in r.comparisons] == [{"wave": "2025"}]
 
 
+@pytest.mark.slow
 def test_bad_client_group_is_a_study_error(tmp_path):
     (tmp_path / "s.yaml").write_text("""id: p
 title: t

@@ -267,6 +267,7 @@ def _has_r_survey() -> bool:
                           capture_output=True).returncode == 0
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _has_r_survey(), reason="R's survey package is not installed "
                     "(Debian r-cran-survey; ./setup.sh installs it)")
 def test_rake_and_linear_calibration_match_r_survey(tmp_path):

@@ -45,6 +45,7 @@ def _codes(code, keys) -> list[str]:
     return [k for k in _dynamic() if code.fullmatch(k)]
 
 
+@pytest.mark.slow
 def test_the_scan_finds_the_diagnostics():
     made = _diagnostics_made()
     assert len(made) >= 60, len(made)
@@ -291,6 +292,7 @@ def _joined(key: str, per_file: list[set[str]]) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_no_catalogue_entry_is_unused():
     """Every key of the English source is asked for somewhere (a static scan of
     crmsurvey/ and reports/); the namespaces built from code constants are checked
