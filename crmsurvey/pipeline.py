@@ -99,8 +99,10 @@ def run(study_path: str | Path | Study, outdir: str | Path, *, lang: str | None 
 def rerender(outdir: str | Path, *, lang: str | None = None,
              template: str | Path | None = None) -> Path:
     """Render the report again from ``outdir/results.json`` (no refitting): in the
-    results' language as report.pdf, in another as report.<lang>.pdf; returns the PDF."""
+    results' language as report.pdf, in another as report.<lang>.pdf (and the workbook,
+    tables.xlsx or tables.<lang>.xlsx, in that language); returns the PDF."""
     from .report.render import render_report
+    from .study.export import results_tables, workbook
 
     outdir = Path(outdir)
     if not outdir.is_dir():
@@ -118,6 +120,11 @@ def rerender(outdir: str | Path, *, lang: str | None = None,
         try:
             html, pdf = render_report(results, staging, lang=lang, assets=outdir / "assets",
                                       template_dir=Path(template) if template else None)
+            # the workbook in the report's language, named as its PDF is (tables.xlsx in
+            # the results' own, tables.<lang>.xlsx in another), published with it
+            (staging / pdf.name.replace("report", "tables", 1).replace(".pdf", ".xlsx")
+             ).write_bytes(workbook(results_tables(results), results,
+                                    lang=lang or results.study.language))
             publish(staging, outdir, keep_old=True)
         finally:
             shutil.rmtree(staging, ignore_errors=True)

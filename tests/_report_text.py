@@ -71,6 +71,13 @@ def element(doc: str, ident: str) -> str | None:
 NUMBER = re.compile(r"(?<![A-Za-z0-9_.])[-−]?\d+\.\d+%?")
 
 
+#: a linked interval of the summary: two links to one element joined by "to" / "至"
+INTERVAL_LINK = re.compile(r'<a class="ref" href="#([^"]+)">([^<]*)</a>\s*(?:to|至)\s*'
+                           r'<a class="ref" href="#\1">([^<]*)</a>')
+#: a printed interval of a table cell ("-35.1 – 8.2")
+INTERVAL = re.compile(r"([-−]?\d+\.\d+)%?\s*–\s*([-−]?\d+\.\d+)%?")
+
+
 def magnitude(x: str) -> str:
     """A printed figure without its sign and percent sign."""
     return x.replace("−", "-").lstrip("-").rstrip("%")
@@ -99,6 +106,17 @@ def summary_problems(doc: str) -> list[tuple]:
                      if magnitude(y) not in there]
     if not links:
         problems.append(("no link", ""))
+    # an interval is quoted as its linked table prints it, signs and order kept: the
+    # summary's "lo to hi" is a "lo – hi" of the element it links to (a sign-flipped
+    # "-8.2 to 35.1" beside the body's "-35.1 – 8.2" is not)
+    for ref, lo, hi in INTERVAL_LINK.findall(head):
+        target = element(body, ref)
+        if target is None:
+            continue
+        pairs = set(INTERVAL.findall(text_of(target).replace("−", "-")))
+        quoted = tuple(v.replace("−", "-") for v in (text_of(lo), text_of(hi)))
+        if quoted not in pairs:
+            problems.append(("interval not in #" + ref, " to ".join(quoted)))
     # a gap is said as a magnitude: never "behind … by -15.8"
     problems += [("double negative", m) for m in
                  re.findall(r"(?:by|behind|落后|相差)\s*[-−]\d+\.\d", text_of(head))]

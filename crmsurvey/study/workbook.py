@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._catalogue import catalogue
-from .results import Results
+from .results import Multiplicity, Results
 
 __all__ = ["workbook"]
 
@@ -116,20 +116,44 @@ def _notes(results: Results | None, t: dict[str, str]) -> pd.DataFrame:
             ("current_wave", s.current_wave or ""), ("weight", s.weight or (
                 t["sheet_note:weight_computed"].format(
                     method=w.method, variables=", ".join(w.variables)) if w else "")),
-            ("screening", ", ".join(s.exclude)),
-            ("pls", ", ".join(f"{k}={v}" for k, v in (s.pls or {}).items())),
-            ("cbsem", ", ".join(f"{k}={v}" for k, v in (s.cbsem or {}).items())),
-            ("comparisons", ", ".join(f"{k}={v}" for k, v in (s.compare or {}).items())),
+            ("screening", t["list_sep"].join(t.get(f"rule_{c}", c) for c in s.exclude)),
+            *_settings("pls", s.pls, t), *_settings("cbsem", s.cbsem, t),
+            *_settings("comparisons", s.compare, t),
             ("multiplicity", t["sheet_note:multiplicity_value"].format(
-                method=s.multiplicity.method, alpha=s.multiplicity.alpha,
-                families=s.multiplicity.families))]
+                method=t.get(f"cell:method:{s.multiplicity.method}", s.multiplicity.method),
+                alpha=s.multiplicity.alpha,
+                # the policy's own description is English: the default one is worded
+                families=t["sheet_note:families_default"] if s.multiplicity.families
+                == Multiplicity.model_fields["families"].default
+                else s.multiplicity.families))]
     reversed_items = [i for i, info in _items(results).items() if info.reverse]
     if reversed_items:  # their figures (means, top-2 box, IPMA) are on the reversed scale
         rows.append(("reversed", t["sheet_note:reversed_value"].format(
             items=t["list_sep"].join(reversed_items))))
-    rows = [(t[f"sheet_note:{k}"], v) for k, v in rows]
+    rows = [(t[f"sheet_note:{k}"] if isinstance(k, str) else k[0], v) for k, v in rows]
     rows += [(t["sheet_note:version"].format(name=k), v) for k, v in s.versions.items()]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _settings(section: str, values: dict | None, t: dict[str, str]) -> list[tuple]:
+    """One Notes row per setting of ``section`` ("PLS: weighting scheme", "path
+    weighting"): names from the catalogue's ``setting:<section>.<name>``, a coded value
+    from ``setting_value:<code>`` (estimators as the report names them, yes/no for
+    flags), numbers as they are; a setting the catalogue does not name keeps its code."""
+    rows = []
+    for name, v in (values or {}).items():
+        label = t.get(f"setting:{section}.{name}", name)
+        head = t["sheet_note:setting_of"].format(section=t[f"sheet_note:{section}"],
+                                                 setting=label)
+        if isinstance(v, bool):
+            v = t["yes" if v else "no"]
+        elif isinstance(v, str):
+            v = t.get(f"estimator_{v}") if "estimator" in name and f"estimator_{v}" in t \
+                else t.get(f"setting_value:{v}", v)
+        elif isinstance(v, (list, tuple)):
+            v = t["list_sep"].join(t.get(f"setting_value:{x}", str(x)) for x in v)
+        rows.append(((head,), "" if v is None else v))
+    return rows
 
 
 def _header(col: str, words: dict[str, str], groups: dict[str, str]) -> str:
@@ -152,13 +176,15 @@ def _cells(frame: pd.DataFrame, fix) -> pd.DataFrame:
     return out
 
 
-def workbook(tables: dict[str, pd.DataFrame], results: Results | None = None) -> bytes:
-    """The workbook's bytes (see the module docstring)."""
+def workbook(tables: dict[str, pd.DataFrame], results: Results | None = None,
+             lang: str | None = None) -> bytes:
+    """The workbook's bytes (see the module docstring), in ``lang`` (default: the
+    results' language)."""
     from openpyxl.utils import get_column_letter
 
     from ..errors import escape_controls
 
-    lang = results.study.language if results is not None else "en"
+    lang = lang or (results.study.language if results is not None else "en")
     words = catalogue(lang)
     groups = {g: g for g in [*results.settings.groups, results.settings.waves] if g} \
         if results else {}

@@ -26,6 +26,9 @@ def model_context(fit, results: Results, names: Names) -> dict:
     return {
         "path_chart": data_uri(charts.path_diagram(order, fit.paths, r2, names.constructs,
                                                      r2_label=names.t["chart_r2"])),
+        # the dashed arrows are explained only where one is drawn
+        "path_chart_note": names.t["path_diagram_note" if not all(
+            charts.path_significant(p) for p in fit.paths) else "path_diagram_note_solid"],
         # a p-value from B resamples (its t test's standard error, or a percentile) is
         # printed no finer than 1/B, as every other bootstrap p of the report
         "paths": [dict(p, label=f"{names[p['rhs']]} → {names[p['lhs']]}",
