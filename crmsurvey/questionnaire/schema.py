@@ -103,6 +103,9 @@ class ConstructDef(_Strict):
     of: list[str] = Field(default_factory=list)
     mode: Literal["reflective", "composite"] = "reflective"
     index: bool = True
+    #: False: context a brand does not set directly (customer expectations): never
+    #: recommended as an action, though its effects are estimated and shown
+    lever: bool = True
 
 
 class SimulationDef(_Strict):

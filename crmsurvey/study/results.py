@@ -186,6 +186,8 @@ class ModelInfo(_Section):
     index_constructs: list[str]
     ipma_target: str | None
     items: dict[str, ItemInfo] = Field(default_factory=dict)
+    #: constructs that are context, not levers (``lever: false``): never recommended
+    context: list[str] = Field(default_factory=list)
 
 
 class SourceLog(_Section):

@@ -514,6 +514,7 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
                         constructs={c.name: list(c.items) for c in spec.constructs} if spec else {},
                         paths=[(lhs, rhs) for lhs, rhs in spec.paths] if spec else [],
                         index_constructs=constructs, ipma_target=target,
+                        context=[c for c, v in q.definition.constructs.items() if not v.lever],
                         items=_item_info(q, rated)),
         sample=_sample(logs, data, d.groups + ([d.waves] if d.waves and d.waves not in d.groups
                                                else []), set_missing, waves),
