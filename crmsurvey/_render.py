@@ -122,11 +122,13 @@ def _template_frame() -> tuple[str, int] | None:
 
 
 def write_pdf(html: str, out: Path, *, base: Path, allowed: list[Path],
-              refused: list[str] | None = None) -> Path:
+              refused: list[str] | None = None, relayout=None) -> Path:
     """Write ``html`` as a PDF at ``out`` (atomically), resolving relative URLs against
     the folder ``base`` and fetching only under ``allowed``. The fonts the text needs are
     checked first (:func:`crmsurvey._fonts.check_fonts`): a missing font is exit 2
-    naming the package, not boxes or a crashed renderer."""
+    naming the package, not boxes or a crashed renderer. ``relayout``: called with the
+    laid-out WeasyPrint document; HTML it returns is laid out again and written instead
+    (a page break that left a page near empty, taken back)."""
     import logging
 
     from ._fonts import check_fonts
@@ -136,8 +138,14 @@ def write_pdf(html: str, out: Path, *, base: Path, allowed: list[Path],
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    document = HTML(string=html, base_url=Path(base).resolve().as_uri() + "/",
-                    url_fetcher=restricted_fetcher(allowed, refused))
+    def layout(text: str):
+        return HTML(string=text, base_url=Path(base).resolve().as_uri() + "/",
+                    url_fetcher=restricted_fetcher(allowed, refused)).render()
+
+    document = layout(html)
+    again = relayout(document) if relayout is not None else None
+    if again is not None:
+        document = layout(again)
     with atomic_path(out) as tmp:
         document.write_pdf(str(tmp))
     return Path(out)

@@ -533,3 +533,61 @@ def test_path_labels_clear_of_every_other_arrow(model, seed, lang):
         assert near.min() <= (y1 - y0) / 2, (text.get_text(), near.min())
     charts._plt().close(fig)
     assert crossings == [], crossings
+
+
+# --- a chapter's page break never leaves a page near empty --------------------------------
+
+def test_the_appendix_runs_on_below_a_short_page():
+    """Laid out with its page break, the appendix would leave the page before it a
+    quarter full: the relayout lets it run on below (one page fewer); after a full page
+    it keeps its own page."""
+    import io
+
+    weasyprint = pytest.importorskip("weasyprint")
+    from crmsurvey.report.render import run_on_chapters
+
+    css = (ROOT / "reports" / "default" / "report.css").read_text(encoding="utf-8")
+
+    def html(lines):
+        return (f"<html><head><style>{css}</style></head><body><h1>Contents</h1>"
+                f"<h1 id='summary'>Summary</h1>" + "<p>text</p>" * lines +
+                '<h1 id="appendix">Appendix</h1><p>table</p></body></html>')
+
+    from crmsurvey.report.render import page_fill as laid_out_fill
+
+    seen = set()
+    for lines in (36, 40, 60, 64):
+        doc = weasyprint.HTML(string=html(lines)).render()
+        at = next(k for k, p in enumerate(doc.pages) if "appendix" in p.anchors)
+        before = laid_out_fill(doc.pages[at - 1])
+        runs_on = before < 0.5
+        seen.add(runs_on)
+        again = run_on_chapters(html(lines), doc)
+        assert (again is not None) == runs_on, (lines, before)
+        assert at >= 3, at
+        if runs_on:
+            pages = pypdf.PdfReader(io.BytesIO(
+                weasyprint.HTML(string=again).write_pdf())).pages
+            assert len(pages) == len(doc.pages) - 1
+            assert "Appendix" in pages[-1].extract_text() and page_fill(pages[-1]) > before
+    assert seen == {True, False}  # both cases met
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_no_near_empty_page_before_the_appendix(rendered, study, lang):
+    """The page before the one the appendix begins is at least half full (the glossary's
+    last bullet points no longer stand alone on a page)."""
+    from crmsurvey.report.i18n import strings
+
+    _, pdf_path = rendered[study][lang]
+    title = _norm(strings(lang)["appendix"])
+    pages = pypdf.PdfReader(str(pdf_path)).pages
+    starts = [k for k, p in enumerate(pages) if k >= 3
+              and any(_norm(line) == title and size >= 15 for _, line, size in body_lines(p))]
+    assert starts, (study, lang)
+    at = starts[0]
+    first = body_lines(pages[at])
+    if _norm(first[0][1]) == title:  # the appendix begins its page
+        assert page_fill(pages[at - 1]) >= 0.5, (study, lang, at)

@@ -147,6 +147,45 @@ def cover_title(text: str | None):
     return Markup('<span style="font-size: %spt">%s</span>') % (size, spans)
 
 
+#: Chapters that begin a page of their own (``h1`` without ``class="cont"``) and may run
+#: on below the previous chapter instead, where their page break left a page less than
+#: :data:`SHORT_PAGE` full (review round 3: the glossary's last bullet points alone on a
+#: page before the appendix)
+RUN_ON = ("appendix",)
+SHORT_PAGE = 0.5
+
+
+def page_fill(page) -> float:
+    """The share of a laid-out WeasyPrint page's height down to the lowest line, image
+    or table row of its body (the running header and footer left out)."""
+    from weasyprint.formatting_structure import boxes
+
+    bottom = 0.0
+    for child in page._page_box.children:
+        if isinstance(child, boxes.MarginBox):
+            continue
+        for box in child.descendants():
+            if isinstance(box, (boxes.LineBox, boxes.ReplacedBox, boxes.TableRowBox)) \
+                    and box.height:
+                bottom = max(bottom, box.position_y + box.margin_height())
+    return bottom / page.height
+
+
+def run_on_chapters(html: str, document) -> str | None:
+    """``html`` with each chapter of :data:`RUN_ON` set to run on (``class="cont"``)
+    where, laid out as ``document``, the page before the one it begins is less than
+    :data:`SHORT_PAGE` full; None when no page is."""
+    pages = document.pages
+    out = html
+    for name in RUN_ON:
+        at = next((k for k, page in enumerate(pages) if name in page.anchors), None)
+        if at is None or at < 3 or page_fill(pages[at - 1]) >= SHORT_PAGE:
+            continue
+        out = re.sub(rf'<h1 id="{re.escape(name)}"(?![^>]*\bclass=)',
+                     f'<h1 id="{name}" class="cont"', out, count=1)
+    return out if out != html else None
+
+
 def render_report(results: Results, outdir: Path, *, lang: str | None = None,
                   template_dir: Path | None = None, refused: list[str] | None = None,
                   assets: Path | None = None) -> tuple[Path, Path]:
@@ -169,6 +208,8 @@ def render_report(results: Results, outdir: Path, *, lang: str | None = None,
     html = build_html(results, lang=lang, template_dir=template_dir, logo=logo)
     with atomic_path(outdir / f"{stem}.html") as tmp:
         tmp.write_text(html, encoding="utf-8")
-    write_pdf(_glue_numbers(html), outdir / f"{stem}.pdf", base=template_dir,
-              allowed=[template_dir, assets], refused=refused)
+    pdf_html = _glue_numbers(html)
+    write_pdf(pdf_html, outdir / f"{stem}.pdf", base=template_dir,
+              allowed=[template_dir, assets], refused=refused,
+              relayout=lambda document: run_on_chapters(pdf_html, document))
     return outdir / f"{stem}.html", outdir / f"{stem}.pdf"
