@@ -591,3 +591,26 @@ def test_no_near_empty_page_before_the_appendix(rendered, study, lang):
     first = body_lines(pages[at])
     if _norm(first[0][1]) == title:  # the appendix begins its page
         assert page_fill(pages[at - 1]) >= 0.5, (study, lang, at)
+
+
+def test_a_grouped_table_breaks_between_groups():
+    """A table in groups (one ``tbody.group`` each, the group named in its first row)
+    breaks only between groups: every page the table continues on begins with a group's
+    first row, never with a row whose group cell is empty (review round 3: "Change since
+    2025" split after one group's first row)."""
+    rows = lambda g: "".join(f"<tr><td>{'Group ' + g if i == 0 else ''}</td><td>row {i}</td>"  # noqa: E731
+                             f"</tr>" for i in range(7))
+    mid_group = 0
+    for filler in (20, 23, 26):
+        body = "<p>x</p>" * filler + "<table class='compact'><thead><tr><th>G</th><th>M</th>" \
+            "</tr></thead>" + "".join(f"<tbody class='group'>{rows(g)}</tbody>"
+                                       for g in "ABCDEFGH") + "</table>"
+        pages = _pdf_pages(body)
+        assert len(pages) > 1
+        for page in pages[1:]:
+            lines = [t for _, t, _ in body_lines(page)]
+            assert lines[0].startswith("G M") and lines[1].startswith("Group "), lines[:3]
+        loose = _pdf_pages(body, "tbody.group { break-inside: auto }")
+        mid_group += sum(not [t for _, t, _ in body_lines(p)][1].startswith("Group ")
+                         for p in loose[1:])
+    assert mid_group  # without the rule the table does break inside a group
