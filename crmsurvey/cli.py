@@ -1028,7 +1028,9 @@ def report_cmd(
     lang: Optional[str] = typer.Option(None, help="Report language."),
     template: Optional[Path] = typer.Option(None, help="Template folder."),
 ) -> None:
-    """Render the report again from OUTDIR/results.json (no refitting)."""
+    """Render the report again from OUTDIR/results.json (no refitting), with the
+    workbook in the report's language (report.<lang>.pdf and tables.<lang>.xlsx for a
+    language other than the run's)."""
     from .pipeline import rerender
 
     with _stages() as say:
