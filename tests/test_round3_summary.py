@@ -266,14 +266,18 @@ def test_significant_complaints_gap_is_in_the_summary_in_one_direction(waves, la
     diff = float(one(row["loyalty_others"])) - float(one(row["loyalty_complainers"]))
     loyalty = label(r, a["loyalty"], lang)
     s, t = sentences(lang), strings(lang)
-    # the summary quotes the interval as the complaints table prints it (complainers −
-    # others) and calls it the interval of the difference; the body's sentence says the
-    # shortfall and its interval, both positive
+    # the summary and the body's sentence quote the interval as the complaints table
+    # prints it (complainers − others), called the interval of the difference: "below"
+    # and an interval of negative differences say the same
     want = s["complaints_lower"].format(rate=f"{row['rate']:.1f}%", group=s["everyone"],
                                         loyalty=loyalty, diff=one(diff), level="95%",
                                         lo=one(row["ci_lower"]), hi=one(row["ci_upper"]))
     assert squash(want)[1:] in squash(text_of(summary(html))), want
-    body = t["comp_lower_one"].format(loyalty=loyalty, diff=one(diff), lo=one(lo), hi=one(hi))
+    body = t["comp_lower_one"].format(loyalty=loyalty, diff=one(diff),
+                                      lo=one(row["ci_lower"]), hi=one(row["ci_upper"]))
+    assert "{lo}" in t["comp_lower_one"] and squash(
+        t["comp_lower_one"].split("{lo}")[0].rsplit("{diff}", 1)[1]) in squash(
+        s["complaints_lower"].split("{lo}")[0].rsplit("{diff}", 1)[1].replace("{level}", "95%"))
     i = html.index('id="complaints"')
     assert squash(body) in squash(page_text(html[i:])), body
 
