@@ -614,3 +614,31 @@ def test_a_grouped_table_breaks_between_groups():
         mid_group += sum(not [t for _, t, _ in body_lines(p)][1].startswith("Group ")
                          for p in loose[1:])
     assert mid_group  # without the rule the table does break inside a group
+
+
+def test_a_chapter_never_begins_at_a_page_foot():
+    """A running-on chapter laid out to begin in the bottom quarter of a page begins the
+    next page after the relayout; one higher up stays where it is."""
+    import io
+
+    weasyprint = pytest.importorskip("weasyprint")
+    from crmsurvey.report.render import LOW_START, run_on_chapters
+
+    css = (ROOT / "reports" / "default" / "report.css").read_text(encoding="utf-8")
+    seen = set()
+    for lines in (14, 20, 26, 30):
+        html = (f"<html><head><style>{css}</style></head><body><h1>Contents</h1>"
+                "<h1 id='summary'>Summary</h1>" + "<p>text</p>" * 33 + "<p>text</p>" * lines +
+                '<h1 id="sample" class="cont">Sample</h1><p>tiles</p>' + "<p>row</p>" * 20 +
+                "</body></html>")
+        doc = weasyprint.HTML(string=html).render()
+        page = next(p for p in doc.pages if "sample" in p.anchors)
+        low = page.anchors["sample"][1] > LOW_START * page.height
+        seen.add(low)
+        again = run_on_chapters(html, doc)
+        assert (again is not None) == low, lines
+        if low:
+            pages = pypdf.PdfReader(io.BytesIO(weasyprint.HTML(string=again).write_pdf())).pages
+            start = next(p for p in pages[2:] if "Sample" in p.extract_text())
+            assert _norm(body_lines(start)[0][1]) == "Sample"
+    assert seen == {True, False}

@@ -153,6 +153,10 @@ def cover_title(text: str | None):
 #: page before the appendix)
 RUN_ON = ("appendix",)
 SHORT_PAGE = 0.5
+#: ... and a chapter that runs on (``class="cont"``) but would begin below this share of
+#: the page's height starts the next page instead (review round 3: "Sample and data
+#: quality" with its tiles at a page's foot, its tables overleaf)
+LOW_START = 0.72
 
 
 def page_fill(page) -> float:
@@ -174,9 +178,17 @@ def page_fill(page) -> float:
 def run_on_chapters(html: str, document) -> str | None:
     """``html`` with each chapter of :data:`RUN_ON` set to run on (``class="cont"``)
     where, laid out as ``document``, the page before the one it begins is less than
-    :data:`SHORT_PAGE` full; None when no page is."""
+    :data:`SHORT_PAGE` full, and each running-on chapter that begins below
+    :data:`LOW_START` of its page set to begin the next one (``class="cont page"``);
+    None when no chapter moves."""
     pages = document.pages
     out = html
+    running = set(re.findall(r'<h1 id="([^"]+)" class="cont"', html))
+    for page in pages:
+        for name, box in page.anchors.items():  # (x1, y1, x2, y2) from the page's top
+            if name in running and box[1] > LOW_START * page.height:
+                out = out.replace(f'<h1 id="{name}" class="cont"',
+                                  f'<h1 id="{name}" class="cont page"', 1)
     for name in RUN_ON:
         at = next((k for k, page in enumerate(pages) if name in page.anchors), None)
         if at is None or at < 3 or page_fill(pages[at - 1]) >= SHORT_PAGE:
