@@ -642,3 +642,17 @@ def test_a_chapter_never_begins_at_a_page_foot():
             start = next(p for p in pages[2:] if "Sample" in p.extract_text())
             assert _norm(body_lines(start)[0][1]) == "Sample"
     assert seen == {True, False}
+
+
+def test_a_bulleted_list_leaves_no_stray_bullet():
+    """A list pushed line by line over a page's foot: never one or two bullets alone on
+    either page (review round 3: one bullet at the top of a page)."""
+    items = "".join(f"<li>limit number {i}</li>" for i in range(6))
+    checked = 0
+    for filler in range(26, 34):
+        pages = _pdf_pages("<p>x</p>" * filler + f"<ul>{items}</ul>")
+        counts = [sum("limit number" in t for _, t, _ in body_lines(p)) for p in pages]
+        counts = [c for c in counts if c]
+        checked += len(counts) > 1
+        assert all(c >= 3 for c in counts) or counts == [6], (filler, counts)
+    assert checked  # the list did cross a page at least once
