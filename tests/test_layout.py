@@ -656,3 +656,40 @@ def test_a_bulleted_list_leaves_no_stray_bullet():
         checked += len(counts) > 1
         assert all(c >= 3 for c in counts) or counts == [6], (filler, counts)
     assert checked  # the list did cross a page at least once
+
+
+# --- one precision per indirect-effects table ------------------------------------------------
+
+def test_indirect_effects_take_one_precision():
+    """Estimates and intervals of the indirect-effects table share one number of decimals,
+    enough that a significant effect of 0.000062 prints nonzero (review round 3:
+    "0.000062 -0.000053 – 0.000266" beside three decimals); a tiny effect whose interval
+    spans zero does not widen the table."""
+    from crmsurvey._format import num
+    from crmsurvey.report.sections.model import indirect_digits
+
+    rows = [{"est": 0.000062, "ci_lower": 0.00001, "ci_upper": 0.000266},
+            {"est": 0.2514, "ci_lower": 0.1, "ci_upper": 0.4},
+            {"est": -0.000004, "ci_lower": -0.00005, "ci_upper": 0.00003}]
+    d = indirect_digits(rows)
+    assert num(0.000062, d) == "0.000062"  # two significant digits
+    assert indirect_digits(rows[1:]) == 3  # nothing significant is small: three decimals
+    assert indirect_digits([dict(rows[0], ci_lower=None, ci_upper=None, pvalue=0.01)]) == d
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("study", STUDIES)
+def test_indirect_table_prints_one_precision(rendered, study):
+    """Every number of the report's indirect-effects table (estimates and interval
+    limits) has the same number of decimals."""
+    from crmsurvey.report.i18n import strings
+
+    html = rendered[study]["en"][0].read_text(encoding="utf-8")
+    head = f"<h2>{strings('en')['indirect_title']}</h2>"
+    if head not in html:
+        pytest.skip("no indirect effects")
+    table = html[html.index(head):].split("</table>")[0]
+    cells = [re.sub(r"<[^>]+>", "", c) for row in re.findall(r"<tr>(.*?)</tr>", table)[1:]
+             for c in re.findall(r'<td class="num">(.*?)</td>', row)[:2]]
+    decimals = {len(m) for c in cells for m in re.findall(r"\d\.(\d+)", c)}
+    assert len(decimals) == 1, (study, decimals)

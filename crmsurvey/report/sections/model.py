@@ -111,11 +111,12 @@ def _assessment(fit, names: Names) -> dict:
         out["copula"] = _copula(fit.endogeneity, names)
     boot = (fit.settings or {}).get("bootstrap")  # bootstrap p: no finer than 1/B
     if fit.indirect:
+        digits = indirect_digits(fit.indirect)
         out["indirect_rows"] = [
             dict(r, label=f"{names[r['from']]} → {names[r['to']]}",
                  chain=None if r["through"] == "total" else
                  " → ".join(names[x] for x in r["through"].split(" -> ")),
-                 p_floor=1 / boot if boot else None, digits=_digits(r["est"]))
+                 p_floor=1 / boot if boot else None, digits=digits)
             for r in fit.indirect]
     if fit.model_selection:
         out["selection_rows"] = [dict(r, label=names[r["construct"]])
@@ -123,6 +124,27 @@ def _assessment(fit, names: Names) -> dict:
         # one model fitted: the criteria are for a comparison this study does not make
         out["selection_note"] = names.t["selection_note_one"]
     return out
+
+
+def indirect_digits(rows: list[dict]) -> int:
+    """One precision for the indirect-effects table (estimates and intervals): as many
+    decimals as its smallest significant effect needs not to read 0.000 (two significant
+    digits), at least three.
+
+    >>> indirect_digits([{"est": 0.000062, "ci_lower": 1e-5, "ci_upper": 3e-4},
+    ...                  {"est": 0.25, "ci_lower": 0.1, "ci_upper": 0.4},
+    ...                  {"est": 0.000004, "ci_lower": -1e-5, "ci_upper": 3e-5}])
+    6
+    """
+    return max([_digits(r["est"]) for r in rows if _significant(r)], default=3)
+
+
+def _significant(r: dict) -> bool:
+    """Does an effect's interval exclude zero (else, without one, its p fall below .05)?"""
+    lo, hi = r.get("ci_lower"), r.get("ci_upper")
+    if lo is not None and hi is not None:
+        return lo > 0 or hi < 0
+    return r.get("pvalue") is not None and r["pvalue"] < 0.05
 
 
 def _digits(v, least: int = 3, most: int = 6) -> int:
