@@ -693,3 +693,15 @@ def test_indirect_table_prints_one_precision(rendered, study):
              for c in re.findall(r'<td class="num">(.*?)</td>', row)[:2]]
     decimals = {len(m) for c in cells for m in re.findall(r"\d\.(\d+)", c)}
     assert len(decimals) == 1, (study, decimals)
+
+
+def test_kpi_numbers_line_up_whatever_their_titles():
+    """The big numbers of a row of KPI cards sit on one line when one card's title takes
+    one line and another's two (review round 3)."""
+    cards = "".join(f'<div class="kpi"><div class="label">{label}</div><div class="value">'
+                    f'{value}</div><div class="ci">n = 90</div></div>' for label, value in
+                    [("Satisfaction", "71.2"), ("Customer satisfaction index of all the "
+                                                 "respondents", "68.4"), ("NPS", "12.0")])
+    page = _pdf_pages(f'<div class="kpis">{cards}</div>')[0]
+    ys = {text: round(y, 1) for size, _, y, text in text_runs(page) if size > 15}
+    assert set(ys) == {"71.2", "68.4", "12.0"} and len(set(ys.values())) == 1, ys
