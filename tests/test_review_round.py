@@ -80,9 +80,10 @@ def _table(doc: str, ident: str) -> list[list[str]] | None:
     m = re.search(r'<table[^>]*\bid="%s"[^>]*>(.*?)</table>' % ident, doc, re.S)
     if m is None:
         return None
-    body = m.group(1).split("<tbody>", 1)[-1]
-    return [[_text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+    body = re.split(r"<tbody[^>]*>", m.group(1), maxsplit=1)[-1]  # one or more tbody
+    rows = [[_text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
             for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+    return [r for r in rows if r]
 
 
 def _pair_tables(doc: str) -> list[list[list[str]]]:
