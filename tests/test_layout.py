@@ -705,3 +705,36 @@ def test_kpi_numbers_line_up_whatever_their_titles():
     page = _pdf_pages(f'<div class="kpis">{cards}</div>')[0]
     ys = {text: round(y, 1) for size, _, y, text in text_runs(page) if size > 15}
     assert set(ys) == {"71.2", "68.4", "12.0"} and len(set(ys.values())) == 1, ys
+
+
+# --- number forms: one minus sign, p ceilings ----------------------------------------------
+
+def test_report_numbers_use_the_minus_sign_and_p_has_a_ceiling():
+    """In a report (either language) a negative figure carries U+2212, as the report's
+    text writes it, never the hyphen-minus; a p-value that would print 1.000 reads
+    "> .999" (as one below .001 reads "< .001"); an interval's dash stays with its lower
+    limit in the PDF's source."""
+    from crmsurvey._format import difference, num, number_locale, pct, pval
+    from crmsurvey.report.render import _glue_numbers
+
+    for lang in ("en", "zh-CN"):
+        with number_locale(lang):
+            assert num(-2.94, 1) == "\u22122.9" and pct(-14.6) == "\u221214.6%"
+            assert difference(1.0, 3.5) == "\u22122.5" and num(-0.0004) == "0.000"
+            assert pval(1.0) == "> .999" and pval(0.99951) == "> .999"
+            assert pval(0.999) == ".999" and pval(0.0004) == "< .001"
+    assert num(-2.94, 1) == "-2.9"  # files and summaries outside a report: ASCII
+    out = _glue_numbers("<td>\u221223.0 – \u22123.6</td>")
+    assert out == "<td>\u221223.0\xa0– \u22123.6</td>"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_no_hyphen_minus_before_a_report_figure(rendered, study, lang):
+    """No figure of the report's text starts with a hyphen-minus ("-2.9"): every negative
+    number is printed with U+2212."""
+    from ._report_text import page_text
+
+    text = page_text(rendered[study][lang][0])
+    assert re.findall(r"(?<![\w.\-])-\d+(?:\.\d+)?", text) == [], study
