@@ -127,8 +127,9 @@ def write_pdf(html: str, out: Path, *, base: Path, allowed: list[Path],
     the folder ``base`` and fetching only under ``allowed``. The fonts the text needs are
     checked first (:func:`crmsurvey._fonts.check_fonts`): a missing font is exit 2
     naming the package, not boxes or a crashed renderer. ``relayout``: called with the
-    laid-out WeasyPrint document; HTML it returns is laid out again and written instead
-    (a page break that left a page near empty, taken back)."""
+    laid-out WeasyPrint document and its HTML; HTML it returns is laid out again (up to
+    three times, until it returns None) and written instead (a page break that left a
+    page near empty, taken back)."""
     import logging
 
     from ._fonts import check_fonts
@@ -143,9 +144,11 @@ def write_pdf(html: str, out: Path, *, base: Path, allowed: list[Path],
                     url_fetcher=restricted_fetcher(allowed, refused)).render()
 
     document = layout(html)
-    again = relayout(document) if relayout is not None else None
-    if again is not None:
-        document = layout(again)
+    for _ in range(3 if relayout is not None else 0):  # a moved chapter may move another
+        html = relayout(document, html)
+        if html is None:
+            break
+        document = layout(html)
     with atomic_path(out) as tmp:
         document.write_pdf(str(tmp))
     return Path(out)

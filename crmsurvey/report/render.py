@@ -183,12 +183,12 @@ def run_on_chapters(html: str, document) -> str | None:
     None when no chapter moves."""
     pages = document.pages
     out = html
-    running = set(re.findall(r'<h1 id="([^"]+)" class="cont"', html))
+    running = set(re.findall(r'<h1 id="([^"]+)" class="cont">', html))
     for page in pages:
         for name, box in page.anchors.items():  # (x1, y1, x2, y2) from the page's top
             if name in running and box[1] > LOW_START * page.height:
-                out = out.replace(f'<h1 id="{name}" class="cont"',
-                                  f'<h1 id="{name}" class="cont page"', 1)
+                out = out.replace(f'<h1 id="{name}" class="cont">',
+                                  f'<h1 id="{name}" class="cont page">', 1)
     for name in RUN_ON:
         at = next((k for k, page in enumerate(pages) if name in page.anchors), None)
         if at is None or at < 3 or page_fill(pages[at - 1]) >= SHORT_PAGE:
@@ -223,5 +223,5 @@ def render_report(results: Results, outdir: Path, *, lang: str | None = None,
     pdf_html = _glue_numbers(html)
     write_pdf(pdf_html, outdir / f"{stem}.pdf", base=template_dir,
               allowed=[template_dir, assets], refused=refused,
-              relayout=lambda document: run_on_chapters(pdf_html, document))
+              relayout=lambda document, text: run_on_chapters(text, document))
     return outdir / f"{stem}.html", outdir / f"{stem}.pdf"
