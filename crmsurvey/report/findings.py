@@ -21,6 +21,8 @@ __all__ = ["story_context", "level_text", "SHOWN"]
 #: the summary names this many gaps on each side (and counts the rest, which the body's
 #: tables list)
 SHOWN = 3
+#: recommendations covering fewer drivers than this say why (the issue asks for 3–5)
+FEW = 3
 
 
 def level_text(level: float) -> str:
@@ -81,6 +83,14 @@ class _Render:
         return Markup(escape(self.t["list_and"])).format(items=sep.join(parts[:-1]),
                                                         last=parts[-1])
 
+    def rank_of(self, group, n: int) -> str:
+        """The groups a rank is among: ``n``, with the kind of group where the study
+        names the one group item that tells them apart (zh: "20个品牌")."""
+        items = [k for k, v in group.items() if self.scope.get(k) != v]
+        if len(items) == 1 and items[0] in self.names.group_names:
+            return self.s["rank_of_named"].format(n=n, kind=self.names.group_name(items[0]))
+        return self.s["rank_of"].format(n=n)
+
     def comparisons_shown(self) -> bool:
         """Is the group comparisons section (with its full pair tables) in the report?"""
         return "comparisons" in (self.r.study.sections or ()) and bool(self.r.comparisons)
@@ -92,7 +102,8 @@ class _Render:
             ref = "scorecard"
             extra = {}
             if code.startswith("client_position"):
-                extra = dict(group=self.group(p["group"]), rank=p["rank"], of=p["of"],
+                extra = dict(group=self.group(p["group"]), rank=p["rank"],
+                             of=self.rank_of(p["group"], p["of"]),
                              market=self.n(p["market"], ref),
                              market_name=self.s["market_weighted" if p["weighted"]
                                                 else "market_plain"])
@@ -139,7 +150,22 @@ class _Render:
             return self.change(code, p)
         if code.startswith("driver"):
             return self.driver(code, p)
+        if code.startswith("complaints_"):
+            return self.complaints(code, p)
         return None
+
+    def complaints(self, code: str, p: dict) -> Markup:
+        """Complainers' loyalty against the others', as the complaints page says it: the
+        printed figures' difference, the interval as the table prints it (complainers −
+        others)."""
+        ref = "complaints"
+        lo, hi = p["ci_lower"], p["ci_upper"]
+        level = Markup(escape(self.s["level_adjusted"])) if p.get("adjusted") \
+            else self.level(p["level"])
+        return self.sentence(code, rate=self.link(pct(p["rate"]), ref),
+                             group=self.group(p["group"]), loyalty=self.names[p["loyalty"]],
+                             diff=self.diff(p["complainers"], p["others"], ref, magnitude=True),
+                             level=level, lo=self.n(lo, ref), hi=self.n(hi, ref))
 
     def gap(self, e: dict) -> Markup:
         ref = "gaps"
@@ -195,16 +221,20 @@ class _Render:
         if "best" in p:
             params.update(best=self.group(p["best"]), best_value=show(p["best_value"]))
         if "gap" in p:
-            lo, hi = p["gap_lower"], p["gap_upper"]
+            # the interval as the body's row prints it: its pair, in its direction
+            a, b = p.get("pair_a", p["group"]), p.get("pair_b", p["best"])
+            lo, hi = (p["pair_lower"], p["pair_upper"]) if "pair_a" in p \
+                else sorted((-p["gap_upper"], -p["gap_lower"]) if code.endswith(
+                    ("_similar", "_behind")) and "ahead" not in code
+                    else (p["gap_lower"], p["gap_upper"]))
             params.update(gap=self.diff(p["best_value"], p["value"], diffs, magnitude=True),
+                          pair=f"{self.names.group(a)} – {self.names.group(b)}",
                           gap_lo=self.n(lo, diffs), gap_hi=self.n(hi, diffs))
         return self.sentence(code, **params)
 
     def change(self, code: str, p: dict) -> Markup:
         ref = "changes"
-        lo, hi = p["ci_lower"], p["ci_upper"]
-        if code.startswith("change_down"):  # the interval of the fall, as said
-            lo, hi = -hi, -lo
+        lo, hi = p["ci_lower"], p["ci_upper"]  # the change's, as the changes table prints it
         # an interval adjusted over the groups is called "adjusted", as the changes table
         # heads it (its level is that of its Holm step, which the body does not print)
         level = Markup(escape(self.s["level_adjusted"])) if p.get("adjusted") \
@@ -238,6 +268,43 @@ class _Render:
                              **extra)
 
     # --- recommendations --------------------------------------------------------------
+    def few(self, story) -> Markup | str:
+        """Why the recommendations cover fewer than :data:`FEW` drivers, where that is so:
+        the drivers they cover are all the significant ones, or the others' questions do
+        not meet the rule (never topped up)."""
+        recs = story.recommendations
+        dr = self.r.drivers_of(story.focus)
+        covered = list(dict.fromkeys(x.construct for x in recs))
+        if not recs or len(covered) >= FEW or dr is None:
+            return ""
+        levers = [c for c in dr.priorities if c not in self.r.model.context]
+        params = dict(covered=self.listed([self.names[c] for c in covered]),
+                      n=len(levers), target=self.names[dr.target])
+        if len(covered) >= len(levers):
+            return self.sentence("recs_all", **params)
+        competitors = any(x.competitor is not None for x in recs)
+        return self.sentence("recs_few" if competitors else "recs_few_nocomp", **params)
+
+    def gap_unmet(self, story, shown: list) -> Markup | str:
+        """Why the client's largest significant gap on a driver it can act on has no
+        recommendation, where it has none: the driver is context (customer expectations),
+        its effect is not significant for the client, or its questions miss the rule."""
+        f = next((f for f in shown if f.code in ("gaps_behind", "gaps_mixed")), None)
+        dr = self.r.drivers_of(story.focus)
+        if f is None or dr is None:
+            return ""
+        drivers = {r.construct for r in dr.constructs if r.actionable}
+        e = next((e for e in f.params["behind"] if e["construct"] in drivers), None)
+        if e is None or e["construct"] in {x.construct for x in story.recommendations}:
+            return ""
+        c, ref = e["construct"], "gaps"
+        key = "gap_no_rec_context" if c in self.r.model.context else \
+            "gap_no_rec_rule" if c in dr.priorities else "gap_no_rec_ns"
+        return self.sentence(key, group=self.group(story.focus), construct=self.names[c],
+                             value=self.n(e["value"], ref), other=self.group(e["other"]),
+                             other_value=self.n(e["other_value"], ref),
+                             target=self.names[dr.target])
+
     def impacts(self, rec) -> Markup:
         """What a rise in the lever's construct would do to each target, in one clause."""
         ref, out = "actions", Markup("")
@@ -247,8 +314,9 @@ class _Render:
             part = self.sentence_part(
                 key, step=num(rec.step, 0), construct=self.names[rec.construct],
                 what=self.what("index", i.target), value=self.n(i.value, ref),
-                level=self.level(i.level), lo=self.n(i.ci_lower, ref),
-                hi=self.n(i.ci_upper, ref))
+                level=self.level(i.level),
+                lo=self.n(i.ci_lower, ref, limit_digits(i.ci_lower)),
+                hi=self.n(i.ci_upper, ref, limit_digits(i.ci_upper)))
             out = part if k == 0 else self.sentence_part("impact_join", first=out, next=part)
         return out
 
@@ -281,13 +349,16 @@ def story_context(results: Results, names, t: dict, rule) -> dict:
     a CSAT item's rule as the body's CSAT table words it."""
     story = results.story
     if story is None:  # results written before the story existed
-        return {"findings": [], "recommendations": [], "scorecard": None,
+        return {"findings": [], "recommendations": [], "recommendations_note": "",
+                "scorecard": None,
                 "gaps_table": None, "actions": None}
     r = _Render(results, names, t, rule)
     shown = [f for f in story.findings
              if all(holds(results, req, f) for req in f.requires)]
     return {"findings": [x for f in shown if (x := r.finding(f)) is not None],
             "recommendations": r.recommendations(story.recommendations),
+            "recommendations_note": Markup(escape(t["sentence_sep"])).join(
+                x for x in (r.few(story), r.gap_unmet(story, shown)) if x),
             "scorecard": _scorecard(results, names, t, r),
             "gaps_table": _gaps_table(shown, names, t, r),
             "actions": _actions(results, names, t, r)}
@@ -306,9 +377,13 @@ def _scorecard(results: Results, names, t: dict, r: _Render) -> dict | None:
     shares = t["list_sep"].join(
         t["share_item"].format(name=names.level(card.item, k), share=pct(100 * v))
         for k, v in (card.weights or {}).items())
+    # market wording only where the groups are a market: a client among competitors, or
+    # market shares given; else (regions of one chain) the row is all respondents
+    market = weighted or results.study.client_group is not None
     note = (t["scorecard_note_weighted"].format(construct=names[card.construct], level=level,
                                                 shares=shares) if weighted else
-            t["scorecard_note_plain"].format(construct=names[card.construct], level=level)) \
+            t["scorecard_note_plain" if market else "scorecard_note_all"].format(
+                construct=names[card.construct], level=level)) \
         if card.rows else t["scorecard_note_one"].format(level=level)
     changes = card.previous_wave is not None
     return {"title": t["scorecard" if card.rows else "scorecard_one"].format(
@@ -316,13 +391,13 @@ def _scorecard(results: Results, names, t: dict, r: _Render) -> dict | None:
             "rows": [dict(row(x, names.group(x.group)), client=x.group == results.story.focus)
                      for x in card.rows],
             "market": row(card.market, t["market_row_weighted" if weighted else "market_row"]
-                          if card.rows else t["all"]),
+                          if card.rows and market else t["all"]),
             "sample": [row(card.sample, t["market_row"])] if card.sample else [],
             "now": t["index_in"].format(wave=card.wave) if card.wave else t["index"],
             "before": t["index_in"].format(wave=card.previous_wave) if changes else "",
             "changes": changes, "ranked": bool(card.rows),
             "note": t["sentence_join"].format(first=note, next=t[
-                "scorecard_note_change" if card.rows else "scorecard_note_change_one"])
+                "scorecard_note_change_plain" if card.rows else "scorecard_note_change_one"])
             if changes else note}
 
 
@@ -336,7 +411,14 @@ def _gaps_table(shown: list, names, t: dict, r: _Render) -> dict | None:
             for k in ("behind", "ahead") for e in f.params[k]]
     return {"title": t["gaps_title"].format(group=r.group(f.params["group"])),
             "client": r.group(f.params["group"]), "rows": rows,
-            "note": t["gaps_note" if r.comparisons_shown() else "gaps_note_nocomp"]}
+            # MICOM's exclusion rule only where MICOM ran for the client's comparison
+            "note": t[("gaps_note" if r.comparisons_shown() else "gaps_note_nocomp")
+                      + ("" if _micom_ran(r.r, f.params["group"]) else "_nomicom")]}
+
+
+def _micom_ran(results: Results, group) -> bool:
+    """Did MICOM run for a comparison that splits the client's group?"""
+    return any(c.micom and c.item in group for c in results.comparisons)
 
 
 def _actions(results: Results, names, t: dict, r: _Render) -> dict | None:
@@ -346,23 +428,70 @@ def _actions(results: Results, names, t: dict, r: _Render) -> dict | None:
     targets = list(dict.fromkeys(i.target for x in recs for i in x.impacts))
     level = level_text(recs[0].impacts[0].level) if recs[0].impacts else ""
     dr = results.drivers_of(results.story.focus)
+    competitors = any(x.competitor is not None for x in recs)
+    seen: set[str] = set()
+    first = [not (x.construct in seen or seen.add(x.construct)) for x in recs]
     return {"title": t["actions_title"].format(group=r.group(results.story.focus)),
-            "competitors": any(x.competitor is not None for x in recs),
+            "competitors": competitors,
             # "Impact on" spans the targets' columns: each headed by its index alone
             "targets": [t["impact_target"].format(construct=names[x]) for x in targets],
             "rows": [{"question": names.question(x.item), "item": x.item,
                       "label": names[x.construct], "performance": x.performance,
                       "competitor": r.group(x.competitor) if x.competitor else "",
                       "competitor_performance": x.competitor_performance,
-                      "impacts": [next((i for i in x.impacts if i.target == k), None)
-                                  for k in targets]} for x in recs],
-            "note": t["actions_note"].format(target=names[dr.target] if dr else "",
-                                             step=num(recs[0].step, 0), level=level),
+                      # the construct's impact once, on its first question's row
+                      "impacts": [_impact_cells(next((i for i in x.impacts if i.target == k),
+                                                     None)) if shown else ""
+                                  for k in targets]} for x, shown in zip(recs, first)],
+            "note": t["sentence_join"].format(
+                first=t["actions_note_comp" if competitors else "actions_note_nocomp"].format(
+                    target=names[dr.target] if dr else "", step=num(recs[0].step, 0),
+                    level=level), next=t["actions_note_construct"])
+            + "".join(t["sentence_sep"] + t["actions_note_context"].format(constructs=x)
+                      for x in _context(results, dr, names, t)),
             # the cap, where it left questions out; the competitor's score is not a test
             "more": t["actions_more"].format(
                 most=len(recs), k=len(results.story.more_levers),
-                questions=t["list_sep"].join(names.question(i)
+                # each quoted: a comma inside a question's text is not a separator
+                questions=t["list_sep"].join(t["quoted"].format(text=names.question(i))
                                              for i in results.story.more_levers))
             if results.story.more_levers else "",
-            "untested": t["actions_untested"]
-            if any(x.competitor is not None for x in recs) else ""}
+            "untested": t["actions_untested"] if competitors else ""}
+
+
+def _context(results: Results, dr, names, t: dict) -> list[str]:
+    """The drivers left out of the recommendations as context (``lever: false``), named
+    in one list (none: an empty list)."""
+    shown = [c for c in results.model.context
+             if dr is not None and any(r.construct == c for r in dr.constructs)]
+    if not shown:
+        return []
+    names_ = [names[c] for c in shown]
+    return [names_[0] if len(names_) == 1 else t["list_and"].format(
+        items=t["list_sep"].join(names_[:-1]), last=names_[-1])]
+
+
+def limit_digits(v, digits: int = 1, most: int = 3) -> int:
+    """The decimals an interval limit needs to show its sign: ``digits``, or more (up to
+    ``most``) where ``v`` would print as zero — an impact interval from 0.04 printed
+    "0.0" would read as "possibly nothing".
+
+    >>> limit_digits(0.04), limit_digits(-0.004), limit_digits(1.26), limit_digits(0.0)
+    (2, 3, 1, 1)
+    """
+    if v is None or v != v or v == 0:
+        return digits
+    d = digits
+    while d < most and round(abs(v), d) == 0:
+        d += 1
+    return d
+
+
+def _impact_cells(i) -> dict | None:
+    """An impact as the actions table prints it: value, and limits with the digits that
+    show their sign (:func:`limit_digits`)."""
+    if i is None:
+        return None
+    return {"value": num(i.value, 1),
+            "lo": None if i.ci_lower is None else num(i.ci_lower, limit_digits(i.ci_lower)),
+            "hi": None if i.ci_upper is None else num(i.ci_upper, limit_digits(i.ci_upper))}

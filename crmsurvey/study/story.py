@@ -169,8 +169,8 @@ def build_story(results: Results, fits: dict, market_weights=None) -> Story:
     scorecard = _scorecard(x, shares) if x.sat and x.index(x.scope) is not None else None
     recs = _recommendations(x)
     findings = [f for f in (_position(x, scorecard), _spread(x, scorecard), _pairs(x),
-                            _gaps(x), *_scores(x), *_changes(x), *_drivers(x),
-                            _segments(x))
+                            _gaps(x), *_scores(x), *_changes(x), _complaints(x),
+                            *_drivers(x), _segments(x))
                 if f is not None]
     findings = _at_most(findings, MAX_FINDINGS)
     return Story(focus=x.focus, market=x.scope, item=x.item, construct=x.sat,
@@ -274,7 +274,10 @@ def _position(x: _Ctx, card: Scorecard | None) -> Finding | None:
                         market=card.market.index, weighted=card.weights is not None, **base)
     if card is not None and card.rows:  # no client: the range of the groups
         top, low = card.rows[0], card.rows[-1]
-        return _finding("market_spread_noci" if noci else "market_spread",
+        tested, sig = _pair_tests(x, {x.sat})
+        code = "market_spread_noci" if noci else \
+            "market_spread_nopair" if tested and not sig else "market_spread"
+        return _finding(code,
                         ["groups>=2"], ["scorecard"], top=top.group, top_value=top.index,
                         low=low.group, low_value=low.index, **base)
     return _finding("market_position_noci" if noci else "market_position", [], ["scorecard"],
@@ -308,11 +311,7 @@ def _pairs(x: _Ctx) -> Finding | None:
     significant (the spread finding then says what there is to say)."""
     if x.client or x.item is None:
         return None
-    comp = next(c for c in x.r.comparisons if c.item == x.item)
-    idx = set(x.r.model.index_constructs)
-    tested = [d for d in comp.differences if d.quantity == "index" and d.name in idx
-              and d.ci_lower is not None and d.warranted is not False]
-    sig = sorted((d for d in tested if d.significant), key=lambda d: -abs(d.difference))
+    tested, sig = _pair_tests(x, set(x.r.model.index_constructs))
     if not sig:
         return None
     entries = []
@@ -327,6 +326,19 @@ def _pairs(x: _Ctx) -> Finding | None:
                             level=d.ci_level))
     return _finding("pairs_significant", ["groups>=2", "bootstrap", "significant"],
                     ["index-differences"], entries=entries, tested=len(tested))
+
+
+def _pair_tests(x: _Ctx, constructs: set[str]) -> tuple[list, list]:
+    """The index differences between the groups of the study's grouping item over
+    ``constructs`` that were tested (an interval, a pair MICOM does not refuse) and the
+    significant ones, largest first."""
+    comp = next((c for c in x.r.comparisons if c.item == x.item), None)
+    if comp is None:
+        return [], []
+    tested = [d for d in comp.differences if d.quantity == "index" and d.name in constructs
+              and d.ci_lower is not None and d.warranted is not False]
+    sig = sorted((d for d in tested if d.significant), key=lambda d: -abs(d.difference))
+    return tested, sig
 
 
 def _gaps(x: _Ctx) -> Finding | None:
@@ -390,6 +402,9 @@ def _scores(x: _Ctx) -> list[Finding]:
         d, flip = x.difference(measure, item, x.focus, best)
         if d is None or d.ci_lower is None:
             continue  # untested: neither "ahead" nor "behind" is licensed
+        # the body's row as it prints it (its pair, its direction): the summary quotes it
+        base.update(pair_a=d.group_a, pair_b=d.group_b, pair_lower=d.ci_lower,
+                    pair_upper=d.ci_upper)
         if top.value < mine.value:  # a lead is said only where its test says so
             lo, hi = sorted((flip * d.ci_lower, flip * d.ci_upper))
             code = f"{measure}_ahead" if d.significant else f"{measure}_ahead_similar"
@@ -442,6 +457,27 @@ def _changes(x: _Ctx) -> list[Finding]:
     d = max((d for d in tested if unit.get(d.quantity, 3) == first),
             key=lambda d: abs(d.difference))
     return [_finding(code("change_flat", d), req, refs, **params(d))]
+
+
+def _complaints(x: _Ctx) -> Finding | None:
+    """Complainers' loyalty index against the others' in the focus (the complaints
+    table's row of the focus), only where its test is significant (Holm-adjusted over
+    the groups where there are several): the difference, its interval and the
+    complaint rate, as the complaints page prints them."""
+    a = (x.r.analytics or {}).get("complaints") or {}
+    own = {k: v for k, v in x.focus.items() if k not in x.scope}
+    row = next((r for r in a.get("rows") or [] if (r.get("group") or {}) == own), None)
+    if row is None or not row.get("significant") or row.get("difference") is None \
+            or row.get("ci_lower") is None:
+        return None
+    adjusted = sum(1 for r in a["rows"] if r.get("group")
+                   and r.get("reason") != "no_answers") > 1 and bool(own)
+    return _finding("complaints_lower" if row["difference"] < 0 else "complaints_higher",
+                    ["significant"], ["complaints"], group=x.focus, loyalty=a["loyalty"],
+                    rate=row["rate"], complainers=row["loyalty_complainers"],
+                    others=row["loyalty_others"], ci_lower=row["ci_lower"],
+                    ci_upper=row["ci_upper"], level=row.get("ci_level") or 0.95,
+                    p_adj=row["pvalue_adj"], adjusted=adjusted)
 
 
 def _drivers(x: _Ctx) -> list[Finding]:
@@ -529,7 +565,8 @@ def _below(mine: float | None, theirs: float | None) -> bool:
 
 
 def _recommendations(x: _Ctx) -> list[Recommendation]:
-    """The levers: questions of the focus's significant actionable drivers that perform
+    """The levers: questions of the focus's significant actionable drivers — not the
+    model's context (``lever: false``, customer expectations) — that perform
     below the levers' average — and, with competitors, below the best competitor — most
     important first (at most :data:`MOST_RECOMMENDATIONS`). Only these: the report's
     caption states this rule, so nothing is added to reach a count."""
@@ -539,8 +576,9 @@ def _recommendations(x: _Ctx) -> list[Recommendation]:
         return []
     mine = _item_scores(x, x.focus)
     rivals = {group_key(g): (g, _item_scores(x, g)) for g in x.competitors}
+    context = set(x.r.model.context)  # expectations: context, not an action (caption)
     levers = [i for i in dr.items if i.construct in dr.priorities and i.item in mine
-              and i.importance > 0]
+              and i.importance > 0 and i.construct not in context]
     if not levers:
         return []
     mean = sum(mine[i.item] for i in levers) / len(levers)
@@ -642,6 +680,9 @@ def _significant(results: Results, f: Finding) -> bool:
                                           for e in p["entries"])
     if f.code == "spread_gap":
         return p["gap_lower"] > 0 and p.get("warranted") is not False
+    if f.code.startswith("complaints_"):
+        return (p["ci_lower"] > 0 or p["ci_upper"] < 0) \
+            and p["p_adj"] < results.settings.multiplicity.alpha
     if f.code.startswith(("change_up", "change_down")):
         return p["ci_lower"] > 0 or p["ci_upper"] < 0
     if f.code in ("nps_ahead", "csat_ahead"):

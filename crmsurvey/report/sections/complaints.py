@@ -48,10 +48,10 @@ def complaints_context(results: Results, names: Names, t: dict) -> dict | None:
             # adjusted (Holm) over several groups; the whole sample is tested on its own
             key += "" if r["group"] and groups > 1 else "_one"
             diff = abs(shown) if r["significant"] else shown
-            lo, hi = r["ci_lower"], r["ci_upper"]
-            if key.startswith("comp_lower"):  # the interval of the shortfall, as said
-                lo, hi = -hi, -lo
-            said.append(t[key].format(loyalty=loyalty, diff=f(diff), lo=f(lo), hi=f(hi)))
+            # the interval as the table prints it (complainers − others), named the
+            # interval of the difference where the sentence says "below"
+            said.append(t[key].format(loyalty=loyalty, diff=f(diff), lo=f(r["ci_lower"]),
+                                      hi=f(r["ci_upper"])))
         lines.append(t["sentence_sep"].join(said))
     intro_key = ("complaints_intro" if a.get("handling") else "complaints_intro_nohandling") \
         + ("" if groups > 1 else "_one")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from ...study.results import Results
 from .. import charts
 from ..charts import data_uri
+from ..._format import num
 from ..i18n import and_list
-from .common import Names
+from .common import Names, measured_by
 
 __all__ = ["drivers_context"]
 
@@ -38,8 +39,7 @@ def drivers_context(results: Results, names: Names, t: dict, lang: str) -> dict:
         # only the strongest and the next were tested against each other: say that of them
         first, second = main.priorities[0], main.priorities[min(1, len(main.priorities) - 1)]
         said = and_list([names[c] for c in main.priorities], t)
-        reading = [t["no_standout"].format(names=said,
-                                           first=names[first], second=names[second])]
+        reading = [_no_standout(results, main, names, t, said)]
     else:
         reading = [t["no_driver"].format(target=names[main.target])]
     levers = {r.construct for r in main.constructs if r.actionable}
@@ -68,11 +68,17 @@ def drivers_context(results: Results, names: Names, t: dict, lang: str) -> dict:
         note = t["ipma_note_lines_not" if left_out else "ipma_note_lines"].format(
             target=target, averaged=and_list([names[r.construct] for r in averaged], t),
             others=and_list([names[r.construct] for r in left_out], t))
+    # a point that is not a driver says so on the chart too (the table's tag, shortened)
+    marks = {r.construct: names[r.construct] + (t["chart_outcome"] if r.construct == main.target
+                                                else t["chart_mediator"])
+             for r in main.constructs if not r.actionable}
     return {
         "ipma_note": note,
+        # constructs with a path into the target that the map cannot show, and why
+        "ipma_left_out": t["sentence_sep"].join(_left_out(results, main, names, t)),
         "ipma_chart": data_uri(charts.ipma_chart([r.model_dump() for r in main.constructs],
-                                                 names.constructs, t["importance"],
-                                                 t["performance"])),
+                                                 {**names.constructs, **marks},
+                                                 t["importance"], t["performance"])),
         "ipma_reading": reading,
         "ipma_group": names.group(main.group),  # whose IPMA: the chart and the question table
         "ipma_rows": [dict(r.model_dump(), label=names[r.construct], tag=tag(r))
@@ -97,3 +103,35 @@ def drivers_context(results: Results, names: Names, t: dict, lang: str) -> dict:
                            or t["none"],
                            "standout": names[d.standout] if d.standout else t["none"]}
                           for d in results.drivers if d.group != scope]}
+
+
+def _no_standout(results: Results, main, names: Names, t: dict, said: str) -> str:
+    """No driver stands out: the strongest and the next, with the lead's bootstrap
+    interval where it was tested (the interval the summary's tie rests on)."""
+    first, second = main.priorities[0], main.priorities[min(1, len(main.priorities) - 1)]
+    if main.lead_ci is None or first == second:
+        return t["no_standout"].format(names=said, first=names[first], second=names[second])
+    by = {r.construct: r for r in main.constructs}
+    lo, hi = main.lead_ci
+    level = f"{100 * (1 - results.settings.multiplicity.alpha):g}%"
+    return t["no_standout_lead"].format(
+        names=said, first=names[first], second=names[second], level=level,
+        lead=num(abs(by[first].total_std) - abs(by[second].total_std), 3),
+        lo=num(lo, 3), hi=num(hi, 3))
+
+
+def _left_out(results: Results, main, names: Names, t: dict) -> list[str]:
+    """Why a construct with a path into the target is not in the map or the table: it
+    has no 0–100 index, so no performance (a yes/no question, e.g. complaints)."""
+    paths = results.model.paths
+    ancestors, todo = set(), [main.target]
+    while todo:  # every construct with a chain of paths into the target
+        here = todo.pop()
+        for lhs, rhs in paths:
+            if lhs == here and rhs not in ancestors:
+                ancestors.add(rhs)
+                todo.append(rhs)
+    shown = {r.construct for r in main.constructs}
+    return [t["ipma_left_out_binary" if measured_by(results.model, c) == "binary"
+              else "ipma_left_out"].format(construct=names[c], target=names[main.target])
+            for c in results.model.constructs if c in ancestors - shown]

@@ -14,12 +14,19 @@ from .common import Names, measured_by, waves_compared, within
 __all__ = ["method_context", "p_values_text", "pls_missing", "poisson_text"]
 
 
-def pls_missing(p: dict, t: dict, one: bool) -> str:
-    """How the PLS models handled missing answers, as the study's ``pls.missing`` says
-    (one model: no "within each group")."""
+def pls_missing(p: dict, t: dict, one: bool, *, groups: bool = True,
+                waves: bool = False) -> str:
+    """How the PLS models handled missing answers, as the study's ``pls.missing`` says:
+    the mean is taken within the respondents of each model fitted — one model: in the
+    whole sample; waves without groups: within each wave; groups (and waves): within
+    each group (of each wave)."""
     if p.get("missing", "mean") == "listwise":
         return t["pls_missing_listwise"]
-    return t["pls_missing_mean_one" if one else "pls_missing_mean"]
+    if one:
+        return t["pls_missing_mean_one"]
+    if not groups:
+        return t["pls_missing_mean_wave" if waves else "pls_missing_mean_one"]
+    return t["pls_missing_mean_group_wave" if waves else "pls_missing_mean"]
 
 
 def _handling(x, t: dict, lang: str) -> str:
@@ -191,7 +198,9 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
         "pls_text": t["pls_settings"].format(scheme=t.get(f"scheme_{p.get('scheme')}",
                                                           p.get("scheme", "path")),
                                              boot=p.get("bootstrap", 0), seed=p.get("seed"),
-                                             level=level, missing=pls_missing(p, t, False))
+                                             level=level, missing=pls_missing(
+                                                 p, t, len(results.models) <= 1,
+                                                 groups=bool(s.groups), waves=bool(s.waves)))
         + poisson_text(results, p, t) + p_values_text(p, t)
         if p else "",
         # the comparisons the study ran, no more (no paths: no permutation; no MICOM)
@@ -208,6 +217,10 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
         "multiplicity_text": t["multiplicity_text" if any(c.micom for c in results.comparisons)
                                else "multiplicity_text_nomicom"].format(
             alpha=s.multiplicity.alpha) + (
+            # groups compared without MICOM: invariance was not assessed (one sentence)
+            t["sentence_sep"] + t["micom_not_run"]
+            if any(len(c.levels) >= 2 for c in results.comparisons)
+            and not any(c.micom for c in results.comparisons) else "") + (
             resamples_text(results, p.get("bootstrap"), t)) + p_floors_text(results, t) + (
             t["resamples_compare"].format(perm=s.compare.get("permutations"),
                                           boot=s.compare.get("bootstrap"))
@@ -218,8 +231,10 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
                 m=len({(group_key(d.group_a), group_key(d.group_b))
                        for d in c.all_pairs or c.differences}))
             for c in results.comparisons if len(c.levels) > s.multiplicity.many_groups),
-        "group_sizes_note": t["group_sizes_wave"].format(wave=s.current_wave)
-        if s.current_wave and waves_compared(results) else "",
+        # the table holds the group items' sizes in the current wave and the wave item's
+        # per wave; with no group item it holds only the waves
+        "group_sizes_note": (t["group_sizes_wave"] if s.groups else t["group_sizes_waves_only"])
+        .format(wave=s.current_wave) if s.current_wave and waves_compared(results) else "",
         "waves_text": t["waves_text" if s.groups else "waves_text_one"].format(
             wave=s.current_wave) if s.current_wave and waves_compared(results) else "",
         "syntax": results.model.syntax,
