@@ -271,7 +271,7 @@ def test_hostile_group_names_and_a_failing_brand_complete_the_run(tmp_path):
     assert code == 0, err
     assert (tmp_path / "out" / "report.pdf").stat().st_size > 1000
     assert "\x1b" not in out + err and "\x0b" not in out + err
-    assert "problem: the PLS model of C\\x0bD\\x1b[31m could not be estimated" in err
+    assert "problem: The PLS model of C\\x0bD\\x1b[31m could not be estimated" in err
     assert (tmp_path / "out" / "tables.xlsx").exists()
 
 
@@ -282,7 +282,7 @@ def test_whole_sample_that_cannot_be_estimated_still_reports(tmp_path):
     code, _, err, _ = cli("run", _data_study(tmp_path, data), "-o", tmp_path / "out",
                           timeout=300)
     assert code == 0 and (tmp_path / "out" / "report.pdf").exists(), err
-    assert err.count("problem: the PLS model of") == 3
+    assert err.count("problem: The PLS model of") == 3
     code, _, err, _ = cli("run", _data_study(tmp_path, data), "-o", tmp_path / "out2",
                           "--strict", timeout=300)
     assert code == 3

@@ -233,7 +233,9 @@ def test_the_methodology_states_the_multiplicity_policy(demo_runs):
     text = _text(demo_runs["en"] / "report.html")
     method = _section(text, "Multiple comparisons", "Glossary")
     assert "Holm" in method and "Bonferroni" in method and "MICOM" in method
-    assert "without adjustment" in method and "20 draws beyond each" in method
+    # the draws the adjusted limits rest on, as the run has them (at least 20)
+    drawn = re.search(r"at least (\d+) draws beyond each", method)
+    assert "without adjustment" in method and drawn and int(drawn.group(1)) >= 20
     zh = _text(demo_runs["zh-CN"] / "report.zh-CN.html")
     assert "Holm" in zh and "不作校正" in zh
 
@@ -388,7 +390,7 @@ def test_csat_pairwise_tests_and_rule_in_the_report(demo_runs, lang):
     text = _text(demo_runs[lang] / html)
     head = ("CSAT (top-2 box) differences between groups" if lang == "en"
             else "各组满意率（最高两档）的差异")
-    block = text[text.index(head):]
+    block = text[text.index(head):].replace("\u2212", "-")  # the report's minus sign
     for d in pairs:  # the difference of the two CSAT figures printed above the pairs
         a, b = round(d.value_a, 1), round(d.value_b, 1)
         assert f"{a - b:.1f}" in block

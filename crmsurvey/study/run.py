@@ -426,7 +426,8 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
                 continue
             if isinstance(res, ModelFailure):  # this unit's problem, not the run's
                 diagnostics.append(Diagnostic(
-                    code="pls_failed", severity="error", group=u.group, concerns=[], params={},
+                    code="pls_failed", severity="error", group=u.group, concerns=[],
+                    params={"group": group_label(u.group)},
                     message=f"the PLS model of {group_label(u.group)} could not be "
                             f"estimated: {res.reason}"))
                 kept.append(u)  # its NPS, CSAT and item figures need no model
