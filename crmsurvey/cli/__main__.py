@@ -1,0 +1,4 @@
+"""``python -m crmsurvey.cli``."""
+from . import run
+
+run()

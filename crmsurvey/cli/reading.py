@@ -1,0 +1,162 @@
+"""Reading a response file for a command: the screening and weight flags, the screened
+responses, the one line saying what was kept, and a model file checked against the data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from .. import _defaults as D
+from ..errors import InputError
+
+
+def _exclude_flag():
+    return typer.Option(None, "--exclude", metavar="RULE,...|none",
+                        help="Screening rules that exclude rows, "
+                        "comma-separated or repeated (duplicate, screened_out, attention, "
+                        "speeder, straightlining, missing, invalid_weight, or all); 'none' "
+                        "keeps every row. Default: as a study, "
+                        + ",".join(D.SCREEN_EXCLUDE) + ".")
+
+
+def _weight_flag():
+    return typer.Option(None, "--weight", metavar="COL|none",
+                        help="Sampling-weight column, or 'none' for "
+                        "unweighted. Default: the questionnaire's weight item, if the data "
+                        "has it.")
+
+
+def _rules(exclude: list[str] | None) -> list[str]:
+    """--exclude as screening rules: the study default when not given, none for 'none'."""
+    if not exclude:
+        return list(D.SCREEN_EXCLUDE)
+    rules = [r.strip() for e in exclude for r in e.split(",") if r.strip()]
+    if "none" in rules:
+        if rules != ["none"]:
+            raise InputError("--exclude none keeps every row: give it alone, not with rules")
+        return []
+    return rules
+
+
+def _screened(q, data: Path, exclude: list[str] | None, weight: str | None = None,
+              weighted: bool = True, **load):
+    """Responses screened as a study screens them, the weights an estimator takes (see
+    :func:`_weights`) and one line saying what was excluded and how the rows are weighted
+    (``weighted=False``: a command without weights), for :func:`_say` once the command's
+    work is done (an error stays the only line)."""
+    from ..responses import load_responses
+
+    r = load_responses(q, data, exclude=_rules(exclude), **load)
+    weights = _weights(r, weight) if weighted else None
+    note = f"; {_weight_note(r, weights)}" if weighted else ""
+    return r, weights, _screening_line(r.log) + note
+
+
+def _screening_line(log) -> str:
+    """One line: rows kept, excluded by rule, flagged only, how to switch it off."""
+    line = f"screened: {log.rows_kept:,} of {log.rows_read:,} rows kept"
+    if log.rules_on:
+        gone = ", ".join(f"{n:,} {rule}" for rule, n in log.excluded.items() if n)
+        line += f"; excluded {gone or 'none'} (--exclude none keeps every row)"
+    else:
+        line += " (--exclude none: no screening rule on)"
+    only = ", ".join(f"{n:,} {rule}" for rule, n in log.flagged.items()
+                     if n and rule not in log.rules_on)
+    missing = log.set_missing()
+    return line + (f"; flagged only: {only}" if only else "") + (
+        f"; {_set_missing_text(missing)}" if missing else "")
+
+
+def _set_missing_text(counts: dict[str, int]) -> str:
+    """Answers set missing because off the scale or unreadable, in a few words."""
+    cols = ", ".join(f"{k} {v}" for k, v in list(counts.items())[:4]) + (
+        ", …" if len(counts) > 4 else "")
+    return (f"{sum(counts.values()):,} answer(s) off the scale or unreadable set missing "
+            f"({cols}; crmsurvey responses check names the rows)")
+
+
+def _weights(r, weight: str | None):
+    """--weight for an estimator given Responses ``r``: None (the questionnaire's weight
+    item, if any), False (none) or a column of the checked data."""
+    if weight is None:
+        return None
+    if weight.strip().lower() == "none":
+        return False
+    if weight not in r.data.columns:
+        have = [c for c in r.data.columns if r.questionnaire.items[c].role == "weight"]
+        raise InputError(f"--weight {weight!r} is not a column of the checked responses",
+                         hint=f"the questionnaire's weight item is {have[0]!r}" if have else
+                         "give the weight an item with role 'weight' in the questionnaire")
+    return weight
+
+
+def _weight_note(r, weights) -> str:
+    w = r.weights.name if weights is None and r.weights is not None else \
+        weights if isinstance(weights, str) else None
+    return f"weighted by {w!r} (--weight none for unweighted)" if w else "unweighted"
+
+
+def _model_and_data(model: Path, data: Path, exclude: list[str] | None = None,
+                    weight: str | None = None):
+    """Model, data, weights and a note: a questionnaire (its model; responses checked and screened
+    as a study screens them) or a lavaan file (data as read, no screening: there is no
+    questionnaire to screen by; non-numbers are reported by column and row when the model
+    is fitted), and a line saying which rows are used and how they are weighted."""
+    from .._yaml import read_text
+
+    if model.suffix.lower() in (".yaml", ".yml") or (not model.is_file() and not model.suffix):
+        from ..questionnaire import load_questionnaire
+
+        q = load_questionnaire(model)
+        return (q, *_screened(q, data, exclude, weight))
+    from ..responses.readers import read_table
+
+    if exclude and _rules(exclude):
+        raise InputError("--exclude needs a questionnaire: a lavaan model file brings no "
+                         "screening rules", hint="fit the questionnaire's model (crmsurvey "
+                         "cbsem QUESTIONNAIRE DATA), or give --exclude none")
+    frame = read_table(data).frame
+    w = None if weight is None or weight.strip().lower() == "none" else weight
+    said = (f"not screened: {len(frame):,} rows read, none excluded (a lavaan model file "
+            f"has no questionnaire to screen by); "
+            f"{f'weighted by {w!r}' if w else 'unweighted'}")
+    text = read_text(model)
+    _model_columns(model, text, frame.columns, data)
+    return text, frame, w, said
+
+
+def _model_columns(model: Path, text: str, columns, data: Path, *,
+                   lavaan_only: bool = True) -> None:
+    """The one check of a model file against the data (``pls --model``, ``cbsem``): the
+    first observed variable the data lack is an InputError at the model file's line and
+    column, naming the data file and the closest column ("did you mean"). Syntax this
+    reader does not take is an error there too (``lavaan_only``), else left to the
+    estimator's own reader (PLS's extensions)."""
+    import difflib
+    import re
+
+    from ..cbsem.partable import parse_syntax
+
+    try:
+        flats = parse_syntax(text)
+    except InputError as exc:
+        if not lavaan_only:
+            return
+        raise InputError(exc.msg, path=exc.path or str(model), line=exc.line,
+                         column=exc.column, hint=exc.hint) from None
+    latent = {f.lhs for f in flats if f.op in ("=~", "<~")}
+    cols = [str(c) for c in columns]
+    for f in flats:
+        names = [f.rhs] if f.op in ("=~", "<~") else [f.lhs, f.rhs] if f.op in ("~", "~~") \
+            else []
+        for name in names:
+            if name in latent or name in cols or not name.isidentifier():
+                continue
+            line = text.splitlines()[f.line - 1] if 0 < f.line <= len(text.splitlines()) \
+                else ""
+            at = re.search(rf"(?<![\w.]){re.escape(name)}(?![\w.])", line)
+            close = difflib.get_close_matches(name, cols, n=1)
+            raise InputError(f"{name!r} is neither a factor of the model nor a column of "
+                             f"{str(data)!r}", path=str(model), line=f.line,
+                             column=at.start() + 1 if at else None,
+                             hint=f"did you mean {close[0]!r}?" if close else "")
