@@ -235,9 +235,11 @@ def _ml_means(st, mp, th, s, m, need: bool):
     theta, means = th[:st.q], th[st.q:]
     sig, aux = st.implied(theta[None])
     sigma = sig[0]
-    sign, logdet = np.linalg.slogdet(sigma)
-    if sign <= 0:
+    try:  # positive definite, not a positive determinant (two negative roots have one)
+        chol = np.linalg.cholesky(sigma)
+    except np.linalg.LinAlgError:
         return np.inf, None, None
+    logdet = 2 * float(np.log(np.diag(chol)).sum())
     mu, maux = implied_mean(st, mp, theta, means)
     d = m - mu
     v = np.linalg.inv(sigma)

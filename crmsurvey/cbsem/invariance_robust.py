@@ -61,9 +61,14 @@ def robust_invariance(syntax: str, data: pd.DataFrame, group: str, levels: list,
                       estimator: str):
     """Configural, metric and scalar models with ``estimator`` (``"MLM"`` or ``"MLR"``):
     the table (lavaan's fit and scaled measures, the scaled differences), the scalar
-    model's latent means (the first group the reference) and the fits."""
+    model's latent means (the first group the reference) and the fits. A factor of a
+    single item is measured by it without error, as in lavaan."""
     from .joint import joint_fit
+    from .syntax import fix_single_indicators
 
+    # a factor of one item: its loading 1 and its residual variance 0, as lavaan's
+    # (a no-op where measurement_invariance has fixed them already)
+    syntax, _ = fix_single_indicators(syntax, data, {})
     built = build(syntax, ngroups=len(levels), group=True)
     if (built.pt.op == "~").any():
         raise InputError(f"robust measurement invariance ({estimator}) takes a measurement "
