@@ -79,7 +79,9 @@ def results_tables(results: Results) -> dict[str, pd.DataFrame]:
                                + [dict(d, scope_item=dump["trend"]["item"], family="change")
                                   for d in (dump["trend"] or {}).get("changes", [])], pairs),
         "path_differences": _spread([r for c in dump["comparisons"] for r in c["paths"]], pairs),
-        "micom": _spread([r for c in dump["comparisons"] for r in c["micom"]], pairs),
+        # the group comparisons' MICOM, then the trend's (previous against current wave)
+        "micom": _spread([r for c in dump["comparisons"] for r in c["micom"]]
+                         + list((dump["trend"] or {}).get("micom", [])), pairs),
         "disclosures": _spread([m["disclosure"] for m in dump["models"]]
                                + ([dump["cbsem"]["disclosure"]] if dump["cbsem"] and
                                   dump["cbsem"]["disclosure"] else [])),

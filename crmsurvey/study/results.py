@@ -481,6 +481,11 @@ class Trend(_Section):
     current: str
     previous: str | None
     changes: list[Difference]  # current vs previous wave, per group and quantity
+    #: MICOM steps 2–3 between the previous and current wave on their whole samples, one
+    #: row per construct (the group comparisons' columns); its verdict governs every
+    #: group's change of that construct's index (``Difference.warranted``). Empty with one
+    #: wave, without ``compare:``, or where MICOM could not run (results before it: empty)
+    micom: Records = Field(default_factory=list)
 
 
 class Skip(_Section):
@@ -580,6 +585,9 @@ with _construct_field():
         #: questions the recommendation rule also selects, left out by its cap
         #: (:data:`crmsurvey.study.story.MOST_RECOMMENDATIONS`), most important first
         more_levers: list[str] = []
+        #: why there is no recommendation, where none qualifies (a coded finding,
+        #: ``recs_none_*``; :func:`crmsurvey.study.story.holds` re-checks it)
+        no_recommendation: Finding | None = None
 
 
 class SegmentRow(_Section):

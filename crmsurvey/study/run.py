@@ -261,7 +261,7 @@ def _trend(study, data, waves: Waves, units, fits, indices, scores, spec, weight
     """Each group's change since the previous wave — Holm-adjusted over the groups of one
     group item for one quantity — with MICOM between the two waves on their whole samples
     governing every change of a construct."""
-    changes = []
+    changes, micom = [], []
     if waves.previous is not None:
         cur, prev = waves.current, waves.previous
         keys = {group_key(u.group) for u in units}
@@ -278,6 +278,7 @@ def _trend(study, data, waves: Waves, units, fits, indices, scores, spec, weight
                           skipped)
             if outcome is not None:
                 diagnostics += outcome.diagnostics
+                micom = outcome.micom  # kept: the report shows the verdict it rests on
                 overall = {r["construct"]: r["invariance"] for r in outcome.micom}
                 status = {(group_key(a), group_key(b), c): s for a, b in pairs
                           for c, s in overall.items()}
@@ -295,7 +296,7 @@ def _trend(study, data, waves: Waves, units, fits, indices, scores, spec, weight
             changes += C.score_differences(family, scores, policy, kind="change",
                                            m=len(family), method=policy.changes)
     return Trend(item=waves.item, waves=list(waves.levels), current=waves.current,
-                 previous=waves.previous, changes=changes)
+                 previous=waves.previous, changes=changes, micom=micom)
 
 
 # --- step 9 -------------------------------------------------------------------------

@@ -31,7 +31,7 @@ def shape_context(results: Results, ctx: dict, lang: str) -> dict:
     single = len(ctx.get("current_rows") or []) <= 1
     trend = ctx.get("trend") or {}
     changes = trend.get("changes") or []
-    micom = any(c.get("micom") for c in ctx.get("comparisons") or [])
+    micom = any(c.get("micom") for c in ctx.get("comparisons") or []) or bool(trend.get("micom"))
     terms = ["index"]
     terms += ["nps"] if ctx.get("nps_rows") else []
     terms += ["csat"] if ctx.get("csat") else []

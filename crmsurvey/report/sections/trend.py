@@ -5,14 +5,53 @@ from __future__ import annotations
 from ...study.results import Results, group_key
 from .. import charts
 from ..charts import data_uri
-from .common import Names, diff_row, floors, group_styles, waves_compared
+from ..i18n import and_list
+from .common import Names, diff_row, floors, group_styles, measured_by, waves_compared
 
 __all__ = ["trend_context"]
 
 
+def _micom(results: Results, names: Names, t: dict) -> dict:
+    """MICOM between the previous and current wave (``Trend.micom``): its table (the
+    group comparisons' columns; constructs of one question left out, invariant by
+    construction), the pair it compares, the note beside the changes (the † of a
+    construct whose compositional invariance was not established, or that every
+    construct's was) and the methodology's sentence. Empty where MICOM did not run."""
+    tr = results.trend
+    if not tr.micom:
+        return {"micom": [], "micom_pair": "", "micom_single": "", "micom_changes": "",
+                "micom_method": ""}
+    single = list(dict.fromkeys(r["construct"] for r in tr.micom
+                                if measured_by(results.model, r["construct"])))
+    rows = [r for r in tr.micom if r["construct"] not in single]
+    first = rows[0] if rows else tr.micom[0]
+    a, b = first["group_a"][tr.item], first["group_b"][tr.item]
+    failed = [names[r["construct"]] for r in rows if not r["compositional"]]
+    # the † stands beside index changes only: a construct whose index is not reported
+    # has no change to mark
+    marked = {d.name for d in tr.changes if d.quantity == "index" and d.warranted is False}
+    return {
+        "micom": [dict(r, label=names[r["construct"]],
+                       status=t[f"micom_status_{r['invariance']}"]) for r in rows],
+        "micom_pair": f"{a} – {b}",
+        "micom_single": t["micom_single"].format(names=t["list_sep"].join(
+            names[k] for k in single)) if single else "",
+        "micom_changes": t["waves_micom_dagger"].format(
+            prev=tr.previous, cur=tr.current,
+            names=and_list([names[k] for k in dict.fromkeys(
+                r["construct"] for r in rows if r["construct"] in marked)], t))
+        if marked else t["waves_micom_ok"].format(prev=tr.previous, cur=tr.current)
+        if not failed else "",
+        # MICOM's multiplicity policy is stated once: by the groups' sentence where the
+        # group comparisons ran MICOM too
+        "micom_method": t["waves_micom_method_short" if any(c.micom for c in results.comparisons)
+                          else "waves_micom_method"].format(prev=tr.previous, cur=tr.current)}
+
+
 def trend_context(results: Results, names: Names, t: dict, level: str) -> dict:
     """``trend``: None with one wave (a wave item of one level included); else its
-    chart, index table by wave and the changes since the previous wave."""
+    chart, index table by wave, the changes since the previous wave and MICOM between
+    the two waves (:func:`_micom`)."""
     tr = results.trend
     if tr is None or not waves_compared(results):
         return {"trend": None}
@@ -38,7 +77,10 @@ def trend_context(results: Results, names: Names, t: dict, level: str) -> dict:
         "changes": [floors(diff_row(d, glabel=names.group(rest(d.group_a), {}),
                                  label=names[d.name] if d.quantity == "index"
                                  else t[f"col_{d.quantity}"],
-                                 whole=not rest(d.group_a)))  # a family of its own
+                                 whole=not rest(d.group_a),  # a family of its own
+                                 # † where the MICOM it rests on is shown (results
+                                 # written before the trend kept it: no mark, no note)
+                                 dagger=bool(tr.micom) and d.warranted is False))
                     for d in tr.changes],
         "title": t["changes_title"].format(prev=tr.previous) if tr.previous else "",
-        "note": t["trend_note3"]}}
+        "note": t["trend_note3"], **_micom(results, names, t)}}
