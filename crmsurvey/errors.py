@@ -46,6 +46,10 @@ class InputError(ValueError):
     concerns : str, optional
         The id the error is about (a variable, an item), for a caller that places it
         in a file (the line of that variable) without reading the message.
+
+    Picklable with every field (``Exception`` pickles the line and the attributes), so
+    an error raised in a process or Dask worker reaches the caller whole
+    (tests/test_faults6.py).
     """
 
     def __init__(
