@@ -87,3 +87,25 @@ def catalogue(lang: str) -> dict[str, str]:
     the catalogue has none (gettext's rule). A language without a catalogue reads English
     (check it first with :func:`require_language`)."""
     return dict(_merged(lang, LOCALES_DIR))
+
+
+def text_in_language(value, lang: str, languages=()) -> str:
+    """A text mapping's text in ``lang`` (``{"en": …, "zh-CN": …}``, or ``{"*": …}`` for
+    every language); where it has no ``lang`` — a report language with a catalogue but no
+    translation in the questionnaire — the source language's (English), else the first
+    of ``languages`` (the questionnaire's) it has, else its first: never another
+    translation picked by the mapping's order when English is there.
+
+    >>> text_in_language({"zh-CN": "满意", "en": "Satisfied"}, "de")
+    'Satisfied'
+    >>> text_in_language({"zh-CN": "满意", "ja": "満足"}, "de", ["ja", "zh-CN"])
+    '満足'
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    for key in (lang, "*", SOURCE, *languages):
+        if value.get(key):
+            return value[key]
+    return next(iter(value.values()), "")

@@ -305,6 +305,24 @@ class _Render:
                              other_value=self.n(e["other_value"], ref),
                              target=self.names[dr.target])
 
+    def none(self, story) -> Markup | str:
+        """Why no question is recommended, where none is (the story's coded reason, its
+        preconditions re-checked): no significant driver, only context, the focus at or
+        above the best competitor on every lever question, or below it only on questions
+        above the levers' average."""
+        f = getattr(story, "no_recommendation", None)
+        if f is None or not all(holds(self.r, req, f) for req in f.requires):
+            return ""
+        p = f.params
+        params = dict(group=self.group(p["group"]), target=self.names[p["target"]])
+        if "drivers" in p:
+            params["drivers"] = self.listed([self.names[c] for c in p["drivers"]])
+        if "questions" in p:
+            quoted = Markup(escape(self.t["quoted"]))
+            params["questions"] = self.listed([quoted.format(text=self.names.question(i))
+                                               for i in p["questions"]])
+        return self.sentence(f.code, **params)
+
     def impacts(self, rec) -> Markup:
         """What a rise in the lever's construct would do to each target, in one clause."""
         ref, out = "actions", Markup("")
@@ -358,7 +376,7 @@ def story_context(results: Results, names, t: dict, rule) -> dict:
     return {"findings": [x for f in shown if (x := r.finding(f)) is not None],
             "recommendations": r.recommendations(story.recommendations),
             "recommendations_note": Markup(escape(t["sentence_sep"])).join(
-                x for x in (r.few(story), r.gap_unmet(story, shown)) if x),
+                x for x in (r.none(story), r.few(story), r.gap_unmet(story, shown)) if x),
             "scorecard": _scorecard(results, names, t, r),
             "gaps_table": _gaps_table(shown, names, t, r),
             "actions": _actions(results, names, t, r)}

@@ -202,6 +202,9 @@ class SourceLog(_Section):
     notes: list[Note]  # what reading this file did (for the sample appendix)
     problems: Records
     problems_total: int
+    #: simulated responses: ``n`` per level of the group item ``item`` (``levels`` of
+    #: them; None and 1 without groups) and the ``seed`` (None for a file)
+    simulated: dict[str, int | str | None] | None = None
 
 
 class Sample(_Section):

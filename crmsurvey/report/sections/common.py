@@ -18,11 +18,18 @@ class Names:
 
     def __init__(self, results: Results, lang: str, t: dict):
         self.lang, self.t = lang, t
-        self.constructs = {c: text_in(v, lang) for c, v in results.model.labels.items()}
+        # a language the questionnaire lacks: its English text, else its first language's
+        self.languages = results.study.languages
+        self.constructs = {c: self.text(v) for c, v in results.model.labels.items()}
         self.levels = results.study.group_labels
         self.group_names = results.study.group_names
         self.items = results.model.items
         self.scope = results.headline.group
+
+    def text(self, value) -> str:
+        """A text mapping of the questionnaire or the study in the report's language
+        (:func:`crmsurvey.report.filters.text_in`)."""
+        return text_in(value, self.lang, self.languages)
 
     def __getitem__(self, construct: str) -> str:
         return self.constructs.get(construct, construct)
@@ -34,7 +41,7 @@ class Names:
         """A group level's display name; control characters a name from the data may
         carry are shown as escapes (no font has them)."""
         text = self.levels.get(item, {}).get(value)
-        return escape_controls(text_in(text, self.lang) if text else value)
+        return escape_controls(self.text(text) if text else value)
 
     def group(self, group: Group, scope: Group | None = None) -> str:
         """``group`` named within ``scope`` (default: the headline's): the levels that
@@ -49,7 +56,7 @@ class Names:
 
     def question(self, item: str) -> str:
         info = self.items.get(item)
-        return text_in(info.text, self.lang) if info and info.text else item
+        return self.text(info.text) if info and info.text else item
 
     def question_row(self, item: str) -> str:
         """A question as a table of figures names it: marked where it is reverse-keyed
@@ -68,7 +75,7 @@ class Names:
         """A group item's name for headings: the study's ``report.group_names`` in the
         report's language, else the item's text in the questionnaire."""
         name = self.group_names.get(item)
-        return escape_controls(text_in(name, self.lang)) if name else self.question(item)
+        return escape_controls(self.text(name)) if name else self.question(item)
 
 
 def floors(row: dict, p: str = "pvalue", res: str = "p_resolution",

@@ -25,7 +25,7 @@ from .context import _Ctx
 from .findings import (_changes, _complaints, _drivers, _gaps, _pair_tests, _pairs,
                        _position, _scores, _segments, _spread)
 from .recommendations import (MOST_RECOMMENDATIONS, STEP, _below, _item_means,
-                              _item_scores, _recommendations)
+                              _item_scores, _no_recommendation, _recommendations)
 from .records import MAX_FINDINGS, REQUIREMENTS, _at_most, _finding, _significant, holds
 from .scorecard import _draws, _line, _scorecard, _weighted_market, market_shares
 
@@ -48,5 +48,6 @@ def build_story(results: Results, fits: dict, market_weights=None) -> Story:
     findings = _at_most(findings, MAX_FINDINGS)
     return Story(focus=x.focus, market=x.scope, item=x.item, construct=x.sat,
                  scorecard=scorecard, findings=findings, recommendations=recs,
-                 more_levers=x.more_levers)
+                 more_levers=x.more_levers,
+                 no_recommendation=_no_recommendation(x, recs))
 

@@ -25,6 +25,9 @@ class _Ctx:
         self.previous = results.headline.previous_wave
         self.wave_item = results.settings.waves
         self.more_levers: list[str] = []  # set by _recommendations
+        #: what the recommendation rule found (set by _recommendations): the lever
+        #: constructs, and the questions below the best competitor
+        self.levers: dict | None = None
 
     def policy_level(self) -> float:
         """The level of an unadjusted interval (a family of one)."""

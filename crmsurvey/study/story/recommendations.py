@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from ..._format import shown_difference
 from ..impacts import importance_draws, percentile
-from ..results import Group, Impact, Recommendation, group_key
+from ..results import Finding, Group, Impact, Recommendation, group_key
 from .context import _Ctx
+from .records import _finding
 
 __all__ = ["STEP", "MOST_RECOMMENDATIONS"]
 
@@ -87,6 +88,8 @@ def _recommendations(x: _Ctx) -> list[Recommendation]:
     # them the lowest-scoring comes first
     qualify = [i for i in sorted(levers, key=lambda i: (-i.importance, mine[i.item]))
                if mine[i.item] < mean and beaten(i.item)]
+    x.levers = dict(constructs=list(dict.fromkeys(i.construct for i in levers)),
+                    behind=[i.item for i in levers if rivals and beaten(i.item)])
     chosen = qualify[:MOST_RECOMMENDATIONS]
     x.more_levers = [i.item for i in qualify[MOST_RECOMMENDATIONS:]]
     effects = importance_draws(res)
@@ -115,3 +118,35 @@ def _recommendations(x: _Ctx) -> list[Recommendation]:
                                   step=STEP, impacts=impacts, refs=["actions", "ipma-focus"]))
     return out
 
+
+
+def _no_recommendation(x: _Ctx, recs: list[Recommendation]) -> Finding | None:
+    """Why no question qualifies, where none does (call after :func:`_recommendations`):
+    no actionable driver is significant for the focus (``recs_none_ns``, only where the
+    drivers were tested); the significant ones are all context (``recs_none_context``);
+    the focus is at or above the best competitor on every lever question
+    (``recs_none_lead``), or behind only on questions above the levers' average
+    (``recs_none_above``); without competitors, no lever question is below the levers'
+    average (``recs_none_even``). None where there are recommendations or no IPMA."""
+    dr = x.r.drivers_of(x.focus)
+    if recs or dr is None or group_key(x.canonical(x.focus)) not in x.fits:
+        return None
+    req, refs = ["no_recommendations"], ["ipma-focus"]
+    base = dict(group=x.focus, target=dr.target)
+    if not dr.priorities:
+        tested = any(r.ci_lower is not None for r in dr.constructs if r.actionable)
+        return _finding("recs_none_ns", ["bootstrap"] + req, refs, **base) if tested else None
+    context = set(x.r.model.context)
+    if all(c in context for c in dr.priorities):
+        return _finding("recs_none_context", req, refs, drivers=list(dr.priorities), **base)
+    if x.levers is None:  # the levers' questions have no scores: nothing to say of them
+        return None
+    drivers = x.levers["constructs"]
+    if not x.competitors:
+        return _finding("recs_none_even", req, refs, drivers=drivers, **base)
+    behind = x.levers["behind"]
+    if not behind:
+        return _finding("recs_none_lead", ["client", "groups>=2"] + req, refs,
+                        drivers=drivers, **base)
+    return _finding("recs_none_above", ["client", "groups>=2"] + req, refs + ["items"],
+                    drivers=drivers, questions=behind, **base)

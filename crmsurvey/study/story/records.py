@@ -12,7 +12,7 @@ __all__ = ["REQUIREMENTS", "MAX_FINDINGS", "holds"]
 
 #: the preconditions a finding may name, checked against the results by :func:`holds`
 REQUIREMENTS = ("client", "groups>=2", "waves>=2", "bootstrap", "drivers>=2", "drivers==1",
-                "significant", "nps", "csat", "segments")
+                "significant", "nps", "csat", "segments", "no_recommendations")
 
 
 #: Key findings in the executive summary at most; the body has the rest.
@@ -64,6 +64,8 @@ def holds(results: Results, requirement: str, finding: Finding | None = None) ->
         return any(s.measure == requirement and s.group == focus for s in results.scores)
     if requirement == "significant":
         return finding is None or _significant(results, finding)
+    if requirement == "no_recommendations":
+        return _none_recommended(results, dr, finding)
     raise ValueError(f"unknown requirement {requirement!r}; known: {', '.join(REQUIREMENTS)}")
 
 
@@ -96,3 +98,16 @@ def _significant(results: Results, f: Finding) -> bool:
                                 results.headline.group)
         return dr is not None and bool(dr.priorities)
     return True
+
+
+def _none_recommended(results: Results, dr, f: Finding | None) -> bool:
+    """No recommendation in the story — and, for ``f``, the drivers as its code says
+    them: none significant (``recs_none_ns``), or some (the others)."""
+    story = results.story
+    if story is not None and story.recommendations:
+        return False
+    if f is None or dr is None:
+        return f is None
+    if f.code == "recs_none_ns":
+        return not dr.priorities
+    return bool(dr.priorities) and set(f.params.get("drivers", ())) <= set(dr.priorities)
