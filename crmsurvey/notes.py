@@ -45,7 +45,8 @@ CODES = SCREENING_CODES + (
     "cb_single_indicator", "cb_auto_listwise", "cb_covariate_rows", "cb_fiml",
     "cb_fiml_casewise", "cb_mlr", "cb_no_chisq", "cb_weighted", "cb_mlr_bootstrap",
     "cb_boot_inadmissible", "cb_groups_separate", "cb_joint_means", "cb_stacked",
-    "cb_latent_means_reference", "cb_wlsmv", "cb_wlsmv_mixed", "cb_boot_inadmissible_residual",
+    "cb_latent_means_reference", "cb_latent_means_reference_cfa", "cb_wlsmv",
+    "cb_wlsmv_mixed", "cb_boot_inadmissible_residual",
     "cb_wlsmv_bootstrap",
 )
 

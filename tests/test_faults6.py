@@ -79,3 +79,56 @@ def test_input_error_from_a_dask_worker_reaches_the_parent_intact():
         with pytest.raises(InputError) as got:
             DaskEngine(client).map(_refuse, [0, 1])
     _same(got.value, _error())
+
+
+# --- the implied-latent-means note: (I − B)⁻¹α only where the model has B -------------
+
+STUDY = """\
+id: faults6_{estimator}
+title: Latent means note
+questionnaire: ccsi
+data:
+  - simulate: {{n: 200, seed: 11, groups: {{brand: [Brand A, Brand B]}}}}
+exclude: []
+groups: [brand]
+pls: {{bootstrap: 50, seed: 2, predict_folds: 0, fit_test: 0, tail_draws: 1}}
+cbsem: {{missing: listwise}}
+compare: {{permutations: 100, bootstrap: 100, seed: 3, invariance_estimator: {estimator}}}
+"""
+
+
+@pytest.fixture(scope="module")
+def means_runs(tmp_path_factory):
+    """The CCSI study of two brands with ML invariance (the whole model: paths among the
+    constructs) and with MLR (the measurement model: no paths), each run once."""
+    from ._studies import study_run
+
+    return {e: study_run(tmp_path_factory, f"faults6_{e}", STUDY.format(estimator=e))
+            for e in ("ML", "MLR")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+@pytest.mark.parametrize("estimator", ["ML", "MLR"])
+def test_latent_means_note_names_the_paths_only_for_a_model_with_paths(means_runs,
+                                                                      estimator, lang):
+    import html as html_text
+
+    from crmsurvey.report.i18n import strings
+
+    run = means_runs[estimator]
+    (c,) = run.results().comparisons
+    inv = c.invariance
+    assert "error" not in inv or not inv["error"]
+    paths = estimator == "ML"
+    assert inv["structural"] is paths
+    # every construct's latent mean, the single-item complaints factor too
+    assert {r["construct"] for r in inv["latent_means"]} == {
+        "IMAG", "EXPE", "QUAL", "VAL", "SAT", "COMP", "LOY"}
+    assert [n["code"] for n in inv["notes"] if n["code"].startswith("cb_latent_means")] \
+        == ["cb_latent_means_reference" + ("" if paths else "_cfa")]
+    t = strings(lang)
+    page = html_text.unescape(run.html(lang))
+    said, unsaid = ("latent_means_note", "latent_means_note_cfa")[::1 if paths else -1]
+    assert t[said] in page and t[unsaid] not in page
+    assert ("B)⁻¹α" in page) is paths

@@ -41,7 +41,9 @@ class Invariance:
     first group is the reference, 0), SEs by the delta method; ``intercepts``: the same
     columns for the latent intercepts ``α`` themselves (lavaan's ``~1`` rows of latent
     variables: for a construct explained by others, the intercept of its equation, not
-    its mean); ``notes``; per-group sizes."""
+    its mean); ``notes``; per-group sizes; ``structural``: the model has regressions
+    among its latent variables (B ≠ 0) — without them the implied means are the latent
+    intercepts α themselves."""
 
     table: pd.DataFrame
     notes: tuple[Note, ...]
@@ -49,6 +51,20 @@ class Invariance:
     diagnostics: tuple[Diagnostic, ...] = ()
     latent_means: pd.DataFrame | None = None
     intercepts: pd.DataFrame | None = None
+    structural: bool = False
+
+
+def _structural(syntax: str) -> bool:
+    """Whether ``syntax`` regresses a latent variable on another (a non-zero B)."""
+    built = build(syntax)
+    pt, latent = built.pt, list(built.latent)
+    return bool(((pt.op == "~") & pt.lhs.isin(latent) & pt.rhs.isin(latent)).any())
+
+
+def _means_reference(structural: bool, reference) -> Note:
+    """The note on the reference group, naming (I − B)⁻¹α only where B is not 0."""
+    return Note("cb_latent_means_reference" if structural else
+                "cb_latent_means_reference_cfa", {"reference": reference})
 
 
 @dataclass(frozen=True, eq=False)
@@ -316,8 +332,8 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
         return out
 
     lm, intercepts = table_of(means, se), table_of(alphas, alpha_se)
-    notes = single + [Note("cb_stacked"),
-                      Note("cb_latent_means_reference", {"reference": levels[0]})]
+    structural = _structural(syntax)
+    notes = single + [Note("cb_stacked"), _means_reference(structural, levels[0])]
     for ok, name in ((converged, "metric"), (scalar_ok, "scalar")):
         if not ok:
             diagnostics.append(Diagnostic("non_convergence", f"the {name} model did not "
@@ -325,7 +341,7 @@ def measurement_invariance(model, data: pd.DataFrame, group: str, *, min_size: i
                                           (name,), params={"model": name}))
     warn_all(diagnostics)
     return Invariance(table, tuple(notes), {k: int(g.n) for k, g in groups.items()},
-                      tuple(diagnostics), lm, intercepts)
+                      tuple(diagnostics), lm, intercepts, structural)
 
 
 def _robust(syntax, data, group, groups, estimator, diagnostics, single) -> Invariance:
@@ -334,8 +350,8 @@ def _robust(syntax, data, group, groups, estimator, diagnostics, single) -> Inva
     levels = [v for v in pd.unique(data[group]) if pd.notna(v) and str(v) in groups]
     table, means, fits = robust_invariance(syntax, data, group, levels, estimator)
     diagnostics += [d for f in fits.values() for d in f.diagnostics]
-    notes = single + [Note("cb_stacked"),
-                      Note("cb_latent_means_reference", {"reference": str(levels[0])})]
+    structural = _structural(syntax)
+    notes = single + [Note("cb_stacked"), _means_reference(structural, str(levels[0]))]
     warn_all(diagnostics)
     return Invariance(table, tuple(notes), {k: int(g.n) for k, g in groups.items()},
-                      tuple(diagnostics), means, means.copy())
+                      tuple(diagnostics), means, means.copy(), structural)

@@ -100,17 +100,18 @@ def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Gr
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 # ML tests the whole model; the robust tests the measurement model alone
-                # (crmsurvey.cbsem.invariance_robust fits no paths) of the constructs of
-                # two or more items (one item's loading is fixed: nothing to test)
+                # (crmsurvey.cbsem.invariance_robust fits no paths), single-item
+                # constructs included (the item measures its factor without error)
                 robust = o.invariance_estimator != "ML"
-                syntax = cbsem_syntax(spec, paths=not robust, min_items=2 if robust else 1)
+                syntax = cbsem_syntax(spec, paths=not robust)
                 inv = measurement_invariance(syntax, frame, item, min_size=d.min_group_size,
                                              estimator=o.invariance_estimator)
             invariance = {"table": inv.table.to_dict("records"), "notes": [n.to_dict() for n in inv.notes],
                           "groups": inv.groups,
                           "latent_means": inv.latent_means.to_dict("records"),
                           "intercepts": inv.intercepts.to_dict("records"),
-                          "reference": next(iter(inv.groups))}
+                          "reference": next(iter(inv.groups)),
+                          "structural": inv.structural}
             diagnostics += Diagnostic.of(inv.diagnostics, scope)
         except InputError as exc:
             invariance = {"error": exc.msg}

@@ -82,5 +82,9 @@ def comparisons_context(results: Results, names: Names, t: dict) -> dict:
                 else None,
                 "latent_means": [dict(r, label=names[r["construct"]],
                                       group=names.group({c.item: r["group"]}))
-                                 for r in inv.get("latent_means", [])]}})
+                                 for r in inv.get("latent_means", [])],
+                # (I − B)⁻¹α is worth saying only where the model has B (results of
+                # runs before this key said it for every model)
+                "means_note": t["latent_means_note" if inv.get("structural", True)
+                                else "latent_means_note_cfa"]}})
     return {"comparisons": comps}
