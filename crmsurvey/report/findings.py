@@ -271,11 +271,16 @@ class _Render:
     def few(self, story) -> Markup | str:
         """Why the recommendations cover fewer than :data:`FEW` drivers, where that is so:
         the drivers they cover are all the significant ones, or the others' questions do
-        not meet the rule (never topped up)."""
+        not meet the rule (never topped up). Nothing where the model has no other lever
+        (one driver: the findings say it is the only one)."""
         recs = story.recommendations
         dr = self.r.drivers_of(story.focus)
         covered = list(dict.fromkeys(x.construct for x in recs))
         if not recs or len(covered) >= FEW or dr is None:
+            return ""
+        context = self.r.model.context
+        if len([r for r in dr.constructs if r.actionable and r.construct not in context]) \
+                <= len(covered):
             return ""
         levers = [c for c in dr.priorities if c not in self.r.model.context]
         params = dict(covered=self.listed([self.names[c] for c in covered]),
