@@ -40,7 +40,9 @@ from .errors import InputError
 __all__ = ["PLSOptions", "CBSEMOptions", "STUDY_DEFAULTS", "study_record", "Scheme",
            "CIMethod", "SignChange", "PLSMissing", "Interaction", "HigherOrder", "Resampling",
            "Estimator", "CBSEMMissing", "InvarianceEstimator", "InvarianceOptions", "DEFAULT_SEED",
-           "Option", "Declared", "PLS", "CBSEM", "INVARIANCE", "SURFACES", "NOT_ON"]
+           "Option", "Declared", "PLS", "CBSEM", "INVARIANCE", "READING", "LATENT_CLASS",
+           "Codes", "ReadingOptions", "LatentClassOptions", "SURFACES", "NOT_ON",
+           "literal_choices"]
 
 # --- allowed values (the first is the default) ------------------------------------------
 Scheme = Literal["path", "factorial", "centroid"]
@@ -53,6 +55,16 @@ Resampling = Literal["auto", "multinomial", "poisson"]
 Estimator = Literal["ML", "MLM", "MLR", "GLS", "ULS", "DWLS", "WLSMV"]
 CBSEMMissing = Literal["listwise", "fiml", "auto"]
 InvarianceEstimator = Literal["ML", "MLM", "MLR"]
+Codes = Literal["values", "option_numbers"]
+
+
+def literal_choices(tp: Any) -> tuple | None:
+    """The allowed values of a ``Literal`` type, also when it may be None (``Literal[...]
+    | None``); None for any other type."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        arms = [a for a in typing.get_args(tp) if a is not type(None)]
+        tp = arms[0] if len(arms) == 1 else tp
+    return typing.get_args(tp) if typing.get_origin(tp) is Literal else None
 
 _SEED_HELP = "Random seed of the resamples: same seed, same numbers."
 
@@ -156,8 +168,7 @@ class Declared:
         return self.fields[name].default
 
     def choices(self, name: str) -> tuple | None:
-        tp = self.fields[name].annotation
-        return typing.get_args(tp) if typing.get_origin(tp) is Literal else None
+        return literal_choices(self.fields[name].annotation)
 
     def validated(self, **values: Any) -> Values:
         """The options of ``values`` (the defaults for the others), or the
@@ -245,6 +256,54 @@ INVARIANCE = Declared("InvarianceOptions", {
 }, "Options of :func:`crmsurvey.measurement_invariance` (a study: ``compare:`` "
    "``invariance_estimator``, and ``min_group_size``).")
 
+READING = Declared("ReadingOptions", {
+    "mapping": Option(dict[str, str] | None, None, "Column name → item id, for columns not "
+                      "named like their item."),
+    "exclude": Option(
+        list[str], (), "Screening rules that exclude rows (the others only flag them): "
+        "duplicate, screened_out, attention, speeder, straightlining, missing, "
+        "invalid_weight, or all."),
+    "encoding": Option(str | None, None, "Text encoding of a CSV file (default: UTF-8, "
+                       "UTF-16 with a BOM, GB18030)."),
+    "sheet": Option(str | int | None, None, "XLSX sheet: its name, or its number from 0 "
+                    "(default: the first)."),
+    "codes": Option(
+        Codes | None, None, "How answers are coded: the scale's values, or option numbers "
+        "(1 = the first option, as 问卷星's 按选项序号 download). Unset: values, and a column "
+        "that looks like option numbers is an error."),
+    "speeder_fraction": Option(
+        float, D.SPEEDER_FRACTION, "A speeder took less than this share of the median "
+        "interview duration.", gt=0, lt=1),
+    "straightline_min_items": Option(
+        int, D.STRAIGHTLINE_MIN_ITEMS, "Straight-lining is judged on grids of at least "
+        "this many answered items.", ge=2),
+    "max_missing_share": Option(
+        float, D.MAX_MISSING_SHARE, "A row missing more than this share of its items is "
+        "flagged missing.", ge=0, le=1),
+    "duplicate_min_items": Option(
+        int, D.DUPLICATE_MIN_ITEMS, "A row repeating an earlier row's answers is a "
+        "duplicate (a second submission) when it answers at least this many item columns "
+        "and its construct items are not all one value; a repeated id is one always.",
+        ge=1),
+}, "How a response file is read and screened: the keywords of "
+   ":func:`crmsurvey.load_responses` (a study: ``data:`` entries, ``exclude`` and "
+   "``screening:``; the CLI: the reading flags of every command that reads responses).")
+
+LATENT_CLASS = Declared("LatentClassOptions", {
+    "classes": Option(list[int], (1, 2, 3, 4), "The numbers of segments (classes) tried."),
+    "starts": Option(int, 10, "Random starts per number of segments; the best "
+                     "log-likelihood is kept.", ge=1, le=1000),
+    "seed": Option(int | None, DEFAULT_SEED, "Random seed of the starts: same seed, same "
+                   "segments.", ge=0, le=MAX_SEED),
+}, "Segments found in the answers: :func:`crmsurvey.latent_classes` (and FIMIX-PLS, "
+   ":func:`crmsurvey.pls.fimix.fimix`, with the same numbers and starts; a study: "
+   "``segments:``).")
+
+#: The commands that read a response file (a questionnaire's or a model's ``DATA``):
+#: each takes every reading option as a flag (:mod:`crmsurvey.cli.reading`).
+READING_COMMANDS = ("responses check", "pls", "cbsem", "invariance", "nps", "weights",
+                    "kano")
+
 #: Where each table's options are set: the Python function, the CLI command (None: no
 #: command) and the study file — a section holding every option by its name, or per
 #: option its dotted place in the study file. ``tests/test_surfaces.py`` checks each.
@@ -254,10 +313,23 @@ SURFACES: dict[str, dict[str, Any]] = {
     "InvarianceOptions": {"python": "crmsurvey.measurement_invariance", "cli": "invariance",
                           "study": {"estimator": "compare.invariance_estimator",
                                     "min_size": "min_group_size"}},
+    "ReadingOptions": {"python": "crmsurvey.load_responses", "cli": READING_COMMANDS,
+                       "study": {"mapping": "data.mapping", "exclude": "exclude",
+                                 "encoding": "data.encoding", "sheet": "data.sheet",
+                                 "codes": "data.codes",
+                                 **{k: f"screening.{k}" for k in (
+                                     "speeder_fraction", "straightline_min_items",
+                                     "max_missing_share", "duplicate_min_items")}}},
+    "LatentClassOptions": {"python": "crmsurvey.latent_classes", "cli": None,
+                           "study": {"classes": "segments.numbers",
+                                     "starts": "segments.starts", "seed": "segments.seed"}},
 }
 
 #: Why an option cannot be set on a surface: (table, option or None for all, surface).
-NOT_ON: dict[tuple[str, str | None, str], str] = {}
+NOT_ON: dict[tuple[str, str | None, str], str] = {
+    ("LatentClassOptions", None, "cli"): "no command forms segments: they are formed on a "
+    "study's construct scores or items (segments:), or in Python",
+}
 
 #: Where a study's default deliberately differs from the function's, and why. A study
 #: writes a client report, so its PLS models are bootstrapped (intervals, tests) and get
@@ -267,6 +339,11 @@ NOT_ON: dict[tuple[str, str | None, str], str] = {}
 _STUDY_DEFAULTS: dict[str, dict[str, Any]] = {
     "PLSOptions": {"bootstrap": 1000, "fit_test": 499},
     "CBSEMOptions": {"missing": "auto"},
+    # a study (and a CLI command) screens by default: the rules of a client report
+    "ReadingOptions": {"exclude": list(D.SCREEN_EXCLUDE)},
+    # group comparisons in a report (PLS-MGA, permutations) need more than the invariance
+    # tests' fewest rows
+    "InvarianceOptions": {"min_size": 50},
 }
 
 
@@ -313,8 +390,7 @@ def _records() -> dict[str, Any]:
         @classmethod
         def choices(cls, name: str) -> tuple | None:
             """The allowed values of option ``name`` when they are a list (``Literal``)."""
-            tp = cls.model_fields[name].annotation
-            return typing.get_args(tp) if typing.get_origin(tp) is Literal else None
+            return literal_choices(cls.model_fields[name].annotation)
 
         @classmethod
         def bounds(cls, name: str) -> dict[str, float]:
@@ -337,7 +413,7 @@ def _records() -> dict[str, Any]:
             return {k: getattr(self, k) for k in type(self).record.model_fields}
 
     out: dict[str, Any] = {}
-    for declared in (PLS, CBSEM, INVARIANCE):
+    for declared in (PLS, CBSEM, INVARIANCE, READING, LATENT_CLASS):
         validators = {}
         if declared.together is not None:
             def _together(self, _check=declared.together):
@@ -359,7 +435,8 @@ def __getattr__(name: str) -> Any:
     """:class:`PLSOptions`, :class:`CBSEMOptions`, :class:`InvarianceOptions` and
     :data:`STUDY_DEFAULTS` (pydantic),
     built on first use."""
-    if name in ("PLSOptions", "CBSEMOptions", "InvarianceOptions", "STUDY_DEFAULTS"):
+    if name in ("PLSOptions", "CBSEMOptions", "InvarianceOptions", "ReadingOptions",
+                "LatentClassOptions", "STUDY_DEFAULTS"):
         globals().update(_records())
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

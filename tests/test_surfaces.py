@@ -73,10 +73,10 @@ def test_invariance_table_is_that_of_the_chosen_estimator(runs):
         got = c.invariance["table"]
         # the same tests called directly on the same answers (no screening: every row)
         spec = q.model_spec()
-        # ML: the whole model; MLR: the factors of two or more items, correlated, no paths
+        # ML: the whole model; MLR: every factor (one of a single item too), correlated,
+        # no paths
         syntax = cbsem_syntax(spec) if estimator == "ML" else "".join(
-            f"{c.name} =~ {' + '.join(c.items)}\n" for c in spec.constructs
-            if len(c.items) > 1)
+            f"{c.name} =~ {' + '.join(c.items)}\n" for c in spec.constructs)
         want = cs.measurement_invariance(syntax, df, "brand",
                                          min_size=StudyDef.model_fields[
                                              "min_group_size"].default,
@@ -169,6 +169,18 @@ def _study_field(place: str):
     return field
 
 
+def _cli_params(command: str) -> dict:
+    """{parameter name: click parameter} of a command ("responses check": a subcommand)."""
+    import typer
+
+    from crmsurvey.cli import app
+
+    node = typer.main.get_command(app)
+    for part in command.split():
+        node = node.commands[part]
+    return {p.name: p for p in node.params}
+
+
 def _surfaces_of(table) -> dict[str, dict]:
     """{surface: {option: what sets it there}} as the surfaces are now."""
     import importlib
@@ -183,8 +195,13 @@ def _surfaces_of(table) -> dict[str, dict]:
     func = getattr(importlib.import_module(module), name)
     sig = inspect.signature(func)
     cmd = where["cli"]
-    params = {p.name: p for p in typer.main.get_command(app).commands[cmd].params} \
-        if cmd else {}
+    if isinstance(cmd, str):
+        params = _cli_params(cmd)
+    elif cmd:  # several commands: an option is on the CLI when every one has it
+        each = [_cli_params(c) for c in cmd]
+        params = {n: p for n, p in each[0].items() if all(n in e for e in each)}
+    else:
+        params = {}
     study = where["study"]
     places = {o: (f"{study}.{o}" if isinstance(study, str) else study.get(o))
               for o in table.fields}
@@ -218,20 +235,48 @@ def test_every_option_is_on_every_surface_or_says_why_not(surface):
     assert not stale, "a reason is recorded for an option the surface has"
 
 
+def _norm(value):
+    """A default as compared across surfaces: a tuple as a list, unset and empty alike."""
+    if value is None or (isinstance(value, (list, tuple, dict)) and not value):
+        return None
+    return list(value) if isinstance(value, tuple) else value
+
+
 def test_surfaces_take_the_tables_values():
-    """The function's default is the table's; the study's and CLI's allowed values are
-    the table's (a study default may differ: options.STUDY_DEFAULTS)."""
-    import typing
+    """The function's, the study's and the CLI's defaults are the table's (a study's may
+    differ where options.STUDY_DEFAULTS says so); the study's and CLI's allowed values are
+    the table's."""
+    from crmsurvey import options
 
     for table in _tables():
         s = _surfaces_of(table)
+        study_defaults = options._STUDY_DEFAULTS.get(table.name, {})
         for name, opt in table.fields.items():
-            assert s["python"][name].default == opt.default, (table.name, name)
+            where = (table.name, name)
+            assert _norm(s["python"][name].default) == _norm(opt.default), where
+            if name in s["study"]:
+                got = s["study"][name].get_default(call_default_factory=True)
+                assert _norm(got) == _norm(study_defaults.get(name, opt.default)), where
+            if name in s["cli"]:
+                assert _norm(s["cli"][name].default) == _norm(opt.default), where
             choices = table.choices(name)
             if choices and name in s["study"]:
-                assert typing.get_args(s["study"][name].annotation) == choices
+                assert options.literal_choices(s["study"][name].annotation) == choices
             if choices and name in s["cli"]:  # listed in the flag's help
                 assert s["cli"][name].metavar == "[" + "|".join(choices) + "]"
+
+
+def test_a_study_default_that_differs_is_recorded_and_real():
+    """Each default recorded as the study's own is the study's, and differs from the
+    function's (a stale record would hide nothing)."""
+    from crmsurvey import options
+
+    for name, defaults in options._STUDY_DEFAULTS.items():
+        table = next(t for t in _tables() if t.name == name)
+        study = _surfaces_of(table)["study"]
+        for option, value in defaults.items():
+            assert _norm(study[option].get_default(call_default_factory=True)) == _norm(value)
+            assert _norm(value) != _norm(table.default(option)), (name, option)
 
 
 def test_a_missing_option_would_be_found(monkeypatch):

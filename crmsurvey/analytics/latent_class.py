@@ -39,6 +39,7 @@ from .._random import DEFAULT_SEED, block_rng, resolve_seed
 from .._threads import blas_threads
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError, check_choice
+from ..options import LATENT_CLASS as _LC
 
 __all__ = ["LatentClassFit", "LatentClasses", "latent_classes", "scaled_weights",
            "one_start", "CRITERIA"]
@@ -333,9 +334,9 @@ def one_start(what: str, fit) -> Diagnostic | None:
 
 def latent_classes(data: pd.DataFrame, *, continuous: Sequence[str] = (),
                    categorical: Sequence[str] = (), covariates: Sequence[str] = (),
-                   classes: Sequence[int] = (1, 2, 3, 4, 5, 6), weights=None,
+                   classes: Sequence[int] = _LC.default("classes"), weights=None,
                    criterion: Literal["bic", "aic3", "caic", "aic"] = "bic",
-                   starts: int = 20, seed: int | None = DEFAULT_SEED,
+                   starts: int = _LC.default("starts"), seed: int | None = DEFAULT_SEED,
                    max_iter: int = 1000, tol: float = 1e-6) -> LatentClasses:
     """Latent-class (latent profile) models for each number of ``classes``; the one with
     the smallest ``criterion`` is chosen.

@@ -4,21 +4,21 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List, Literal, Optional
+from typing import Literal, Optional
 
 import typer
 
 from ..errors import InputError
 from . import app
 from ._common import _check_output, _out, _say, _stages, _table_out
-from .reading import _exclude_flag, _screened, _weight_flag
+from .reading import Reading, _screened, _weight_flag, reads_responses
 
 
 @app.command("nps")
+@reads_responses
 def nps_cmd(
-    questionnaire: Path, data: Path,
+    questionnaire: Path, data: Path, reading: Reading,
     by: Optional[str] = typer.Option(None, help="Group item to break the NPS down by."),
-    exclude: Optional[List[str]] = _exclude_flag(),
     weight: Optional[str] = _weight_flag(),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
@@ -32,7 +32,7 @@ def nps_cmd(
         raise InputError("the questionnaire has no item with role 'nps'", path=str(questionnaire))
     if by is not None and (by not in q.items or q.items[by].role != "group"):
         raise InputError(f"--by {by!r} is not a group item of the questionnaire")
-    r, w, said = _screened(q, data, exclude, weight)
+    r, w, said = _screened(q, data, reading, weight)
     if w is None and r.weights is not None:
         w = r.weights.to_numpy()
     table = nps_table(r.data, item, by=by, weights=w if w is not False else None)
@@ -44,8 +44,9 @@ def nps_cmd(
 
 
 @app.command("weights")
+@reads_responses
 def weights_cmd(
-    questionnaire: Path, data: Path,
+    questionnaire: Path, data: Path, reading: Reading,
     targets: Path = typer.Option(..., "--targets", help="Population targets: a YAML file "
                                  "holding what a study's weighting: section holds (rake:, "
                                  "linear: or poststratify:, with by:, trim:, base:), or a "
@@ -66,7 +67,6 @@ def weights_cmd(
     name: Optional[str] = typer.Option(None, "--name", help="The weight column written "
                                        "(default: the questionnaire's weight item, or "
                                        "'weight'); it replaces a column of that name."),
-    exclude: Optional[List[str]] = _exclude_flag(),
     as_json: bool = typer.Option(False, "--json", help="The diagnostics as JSON."),
     strict: bool = typer.Option(False, "--strict", help="Exit 3 when the weights do not "
                                 "meet every target: no convergence, or a target category "
@@ -103,7 +103,7 @@ def weights_cmd(
     if section.base is not None and column == section.base:
         raise InputError(f"the weight column {column!r} holds the design weights (base)",
                          hint="give the computed weights another --name")
-    r, _, said = _screened(q, data, exclude, weighted=False)
+    r, _, said = _screened(q, data, reading, weighted=False)
     folder = targets.resolve().parent
     with warnings.catch_warnings():  # the summary below prints every diagnostic
         warnings.simplefilter("ignore", CrmWarning)
@@ -136,7 +136,8 @@ def weights_cmd(
 
 
 @app.command("kano")
-def kano_cmd(questionnaire: Path, data: Path, exclude: Optional[List[str]] = _exclude_flag(),
+@reads_responses
+def kano_cmd(questionnaire: Path, data: Path, reading: Reading,
              as_json: bool = typer.Option(False, "--json")) -> None:
     """Kano categories per feature: shares, dominant category, better/worse."""
     from ..analytics import kano_pairs, kano_table
@@ -146,7 +147,7 @@ def kano_cmd(questionnaire: Path, data: Path, exclude: Optional[List[str]] = _ex
     pairs = kano_pairs(q)
     if not pairs:
         raise InputError("the questionnaire has no Kano items", path=str(questionnaire))
-    r, _, said = _screened(q, data, exclude, weighted=False)
+    r, _, said = _screened(q, data, reading, weighted=False)
     table = kano_table(r.data, pairs)
     _say(said)
     _table_out(table, as_json)

@@ -12,8 +12,8 @@ from ..errors import InputError
 from ..options import CBSEMOptions as _CB, InvarianceOptions as _INV, PLSOptions as _PLS
 from . import app
 from ._common import _out, _say, _stages
-from .reading import (_exclude_flag, _model_and_data, _model_columns, _rules, _screened,
-                      _screening_line, _weight_flag)
+from .reading import (Reading, _model_and_data, _model_columns, _screened, _screening_line,
+                      _weight_flag, reads_responses)
 
 
 def _flag(record, name: str, *decls: str, more: str = ""):
@@ -30,9 +30,11 @@ def _flag(record, name: str, *decls: str, more: str = ""):
 
 
 @app.command("pls")
+@reads_responses
 def pls_cmd(
     questionnaire: Path,
     data: Path,
+    reading: Reading,
     model: Optional[Path] = typer.Option(None, help="lavaan syntax file (default: the "
                                          "questionnaire's model)."),
     scheme: str = _flag(_PLS, "scheme"),
@@ -58,10 +60,7 @@ def pls_cmd(
                                "--reps)."),
     copula: bool = typer.Option(False, "--copula", help="Gaussian copula test of "
                                 "endogeneity, from the bootstrap resamples (--bootstrap)."),
-    exclude: Optional[List[str]] = _exclude_flag(),
     weight: Optional[str] = _weight_flag(),
-    encoding: Optional[str] = typer.Option(None, help="Text encoding of a CSV file."),
-    codes: Optional[str] = typer.Option(None, "--codes", help="values or option_numbers."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     scheduler: Optional[str] = typer.Option(
         None, "--scheduler", help="Dask scheduler (tcp://host:8786): DATA (a Parquet or CSV "
@@ -83,17 +82,18 @@ def pls_cmd(
 
     q = load_questionnaire(questionnaire)
     if scheduler:
-        if predict or cvpat or copula or encoding or codes or (
+        if predict or cvpat or copula or set(reading.given) - {"exclude"} or (
                 weight is not None and weight.strip().lower() != "none"):
             raise InputError("--scheduler takes the questionnaire's codes and weight item "
                              "and no --predict, --cvpat, --copula (they need every "
-                             "respondent's scores), --encoding, --codes or --weight COL")
+                             "respondent's scores), reading flag other than --exclude "
+                             "(--map, --encoding, --sheet, --codes, the screening "
+                             "thresholds) or --weight COL")
         if not data.exists():  # before waiting on the scheduler
             raise InputError("no such file or folder", path=str(data))
         responses, weights, said = None, None, ""
     else:
-        responses, weights, said = _screened(q, data, exclude, weight, encoding=encoding,
-                                             codes=codes)
+        responses, weights, said = _screened(q, data, reading, weight)
     spec = q
     if model is not None:
         from .._yaml import read_text
@@ -113,7 +113,7 @@ def pls_cmd(
         if scheduler:
             from ..pls.partitioned import pls_partitioned
 
-            res, log = pls_partitioned(q, data, engine=scheduler, exclude=_rules(exclude),
+            res, log = pls_partitioned(q, data, engine=scheduler, exclude=reading.kwargs["exclude"],
                                        weights=weight is None, model=None if spec is q
                                        else spec, progress=advance, **opts.kwargs())
             said = _screening_line(log) + " (per partition)"
@@ -148,10 +148,12 @@ def pls_cmd(
 
 
 @app.command("cbsem")
+@reads_responses
 def cbsem_cmd(
     model: Path = typer.Argument(..., help="A questionnaire (YAML, or a bundled name) or a "
                                  "lavaan model file."),
     data: Path = typer.Argument(..., help="The data (CSV, XLSX, SAV, DTA, Parquet)."),
+    reading: Reading = None,  # the reading flags (reads_responses)
     estimator: str = _flag(_CB, "estimator"),
     ordered: Optional[str] = _flag(_CB, "ordered", more=" Comma-separated, or 'all'."),
     missing: str = _flag(_CB, "missing"),
@@ -168,7 +170,6 @@ def cbsem_cmd(
         "thresholds, intercepts)."),
     reliability: List[str] = typer.Option([], "--reliability", help="ITEM=VALUE: reliability "
                                           "of a single-indicator factor's item (repeatable)."),
-    exclude: Optional[List[str]] = _exclude_flag(),
     weight: Optional[str] = _weight_flag(),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -192,7 +193,7 @@ def cbsem_cmd(
             rel[item.strip()] = float(value)
         except ValueError:
             raise InputError(f"--reliability {r!r}: write ITEM=VALUE, as comp1=0.8") from None
-    spec, frame, weights, said = _model_and_data(model, data, exclude, weight)
+    spec, frame, weights, said = _model_and_data(model, data, reading, weight)
     with warnings.catch_warnings(record=True), _stages() as say:  # notes: in the summary
         warnings.simplefilter("always")
         say("CB-SEM" + (f" with {bootstrap} bootstrap resamples" if bootstrap else ""), 0,
@@ -208,14 +209,15 @@ def cbsem_cmd(
 
 
 @app.command("invariance")
+@reads_responses
 def invariance_cmd(
     model: Path = typer.Argument(..., help="A questionnaire (YAML, or a bundled name) or a "
                                  "lavaan model file."),
     data: Path = typer.Argument(..., help="The data (CSV, XLSX, SAV, DTA, Parquet)."),
+    reading: Reading = None,  # the reading flags (reads_responses)
     group: str = typer.Option(..., help="Column whose levels are compared."),
     estimator: str = _flag(_INV, "estimator"),
     min_size: int = _flag(_INV, "min_size"),
-    exclude: Optional[List[str]] = _exclude_flag(),
     weight: Optional[str] = _weight_flag(),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -228,7 +230,7 @@ def invariance_cmd(
     from .._format import json_safe
     from ..cbsem.invariance import measurement_invariance
 
-    spec, frame, weights, said = _model_and_data(model, data, exclude, weight)
+    spec, frame, weights, said = _model_and_data(model, data, reading, weight)
     if weights is not None:  # the tests are unweighted: never weights dropped quietly
         raise InputError("measurement invariance is tested unweighted",
                          hint="give --weight none")

@@ -1,13 +1,96 @@
-"""Reading a response file for a command: the screening and weight flags, the screened
-responses, the one line saying what was kept, and a model file checked against the data."""
+"""Reading a response file for a command: the reading flags (every option of
+:data:`crmsurvey.options.READING`, the keywords of :func:`crmsurvey.load_responses` and
+the study file's ``data:``/``exclude``/``screening:`` keys) given to each command by
+:func:`reads_responses`, the weight flag, the screened responses, the one line saying
+what was kept, and a model file checked against the data."""
 from __future__ import annotations
 
+import functools
+import inspect
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable, List, Optional
 
 import typer
 
 from .. import _defaults as D
 from ..errors import InputError
+from ..options import READING
+from ._common import _pairs
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a command reads its response file: ``kwargs`` for
+    :func:`crmsurvey.load_responses` (``exclude`` as screening rules) and the reading
+    flags given on the command line (``given``: options, not flags)."""
+
+    kwargs: dict[str, Any]
+    given: tuple[str, ...]
+
+
+def _option_flag(name: str, *decls: str, more: str = "", **extra: Any):
+    """The flag of reading option ``name``: the table's default, description as help."""
+    o = READING.fields[name]
+    choices = READING.choices(name)
+    if choices:
+        extra.setdefault("metavar", "[" + "|".join(choices) + "]")
+        extra["autocompletion"] = lambda incomplete: [c for c in choices
+                                                      if c.startswith(incomplete)]
+    default = o.default if isinstance(o.default, (int, float)) else None
+    return typer.Option(default, *(decls or ("--" + name.replace("_", "-"),)),
+                        help=o.description + more, **extra)
+
+
+def _flags() -> dict[str, tuple[Any, Any]]:
+    """Every reading option's flag and type, in the table's order."""
+    out = {}
+    for name, o in READING.fields.items():
+        if name == "mapping":
+            out[name] = (List[str], _option_flag(name, "--map", metavar="COLUMN=ITEM",
+                                                 more=" Repeatable."))
+        elif name == "exclude":
+            out[name] = (Optional[List[str]], _exclude_flag())
+        elif o.annotation in (int, float):
+            out[name] = (o.annotation, _option_flag(name))
+        else:
+            out[name] = (Optional[str], _option_flag(name))
+    return out
+
+
+def reading_options(**given: Any) -> Reading:
+    """The reading flags' values as :func:`crmsurvey.load_responses` takes them, checked
+    by the options table (the message every surface gives)."""
+    values = dict(given)
+    values["mapping"] = _pairs(given["mapping"] or [], "--map") or None
+    values["exclude"] = _rules(given["exclude"])
+    if isinstance(given["sheet"], str) and given["sheet"].isdigit():
+        values["sheet"] = int(given["sheet"])  # a number: the sheet's position from 0
+    settings = READING.validated(**values).kwargs()
+    changed = tuple(k for k, v in given.items() if v not in (None, [])
+                    and (k == "exclude" or v != READING.default(k)))
+    return Reading(settings, changed)
+
+
+def reads_responses(command: Callable) -> Callable:
+    """``command`` (taking ``reading: Reading``) with every reading flag: the one
+    definition each command that reads a response file shares."""
+    flags = _flags()
+    sig = inspect.signature(command)
+    own = [p for p in sig.parameters.values() if p.name != "reading"]
+    added = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=flag,
+                               annotation=tp) for n, (tp, flag) in flags.items()]
+
+    @functools.wraps(command)
+    def with_reading(*args: Any, **kwargs: Any) -> Any:
+        kwargs["reading"] = reading_options(**{n: kwargs.pop(n) for n in flags})
+        return command(*args, **kwargs)
+
+    with_reading.__signature__ = sig.replace(parameters=own + added)  # type: ignore[attr-defined]
+    with_reading.__annotations__ = {
+        **{k: v for k, v in command.__annotations__.items() if k != "reading"},
+        **{n: tp for n, (tp, _) in flags.items()}}
+    return with_reading
 
 
 def _exclude_flag():
@@ -38,15 +121,15 @@ def _rules(exclude: list[str] | None) -> list[str]:
     return rules
 
 
-def _screened(q, data: Path, exclude: list[str] | None, weight: str | None = None,
-              weighted: bool = True, **load):
+def _screened(q, data: Path, reading: Reading, weight: str | None = None,
+              weighted: bool = True):
     """Responses screened as a study screens them, the weights an estimator takes (see
     :func:`_weights`) and one line saying what was excluded and how the rows are weighted
     (``weighted=False``: a command without weights), for :func:`_say` once the command's
     work is done (an error stays the only line)."""
     from ..responses import load_responses
 
-    r = load_responses(q, data, exclude=_rules(exclude), **load)
+    r = load_responses(q, data, **reading.kwargs)
     weights = _weights(r, weight) if weighted else None
     note = f"; {_weight_note(r, weights)}" if weighted else ""
     return r, weights, _screening_line(r.log) + note
@@ -96,8 +179,7 @@ def _weight_note(r, weights) -> str:
     return f"weighted by {w!r} (--weight none for unweighted)" if w else "unweighted"
 
 
-def _model_and_data(model: Path, data: Path, exclude: list[str] | None = None,
-                    weight: str | None = None):
+def _model_and_data(model: Path, data: Path, reading: Reading, weight: str | None = None):
     """Model, data, weights and a note: a questionnaire (its model; responses checked and screened
     as a study screens them) or a lavaan file (data as read, no screening: there is no
     questionnaire to screen by; non-numbers are reported by column and row when the model
@@ -108,14 +190,22 @@ def _model_and_data(model: Path, data: Path, exclude: list[str] | None = None,
         from ..questionnaire import load_questionnaire
 
         q = load_questionnaire(model)
-        return (q, *_screened(q, data, exclude, weight))
+        return (q, *_screened(q, data, reading, weight))
     from ..responses.readers import read_table
 
-    if exclude and _rules(exclude):
+    if "exclude" in reading.given and reading.kwargs["exclude"]:
         raise InputError("--exclude needs a questionnaire: a lavaan model file brings no "
                          "screening rules", hint="fit the questionnaire's model (crmsurvey "
                          "cbsem QUESTIONNAIRE DATA), or give --exclude none")
-    frame = read_table(data).frame
+    needs = [n for n in reading.given if n not in ("exclude", "encoding", "sheet")]
+    if needs:
+        flags = ", ".join("--map" if n == "mapping" else "--" + n.replace("_", "-")
+                          for n in needs)
+        raise InputError(f"{flags} needs a questionnaire: a lavaan model file has no items "
+                         "to map, recode or screen", hint="fit the questionnaire's model "
+                         "(QUESTIONNAIRE DATA)")
+    frame = read_table(data, encoding=reading.kwargs["encoding"],
+                       sheet=reading.kwargs["sheet"]).frame
     w = None if weight is None or weight.strip().lower() == "none" else weight
     said = (f"not screened: {len(frame):,} rows read, none excluded (a lavaan model file "
             f"has no questionnaire to screen by); "

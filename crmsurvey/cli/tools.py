@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List, Literal, Optional
+from typing import List, Optional
 
 import typer
 
 from ..errors import InputError
 from . import qapp, rapp, app
 from ._common import _check_output, _out, _pairs
+from .reading import Reading, reads_responses
 
 
 @qapp.command("validate")
@@ -145,19 +146,12 @@ def q_import(
 
 
 @rapp.command("check")
+@reads_responses
 def r_check(
     questionnaire: Path,
     data: Path,
+    reading: Reading,
     as_json: bool = typer.Option(False, "--json", help="Print the cleaning log as JSON."),
-    map_: List[str] = typer.Option([], "--map", help="column=item, repeatable."),
-    exclude: List[str] = typer.Option([], "--exclude", help="Screening rule that excludes "
-                                      "rows (repeatable, or 'all')."),
-    encoding: Optional[str] = typer.Option(None, help="Text encoding of a CSV file "
-                                           "(default: UTF-8, UTF-16 with a BOM, GB18030)."),
-    sheet: Optional[str] = typer.Option(None, help="XLSX sheet name."),
-    codes: Optional[Literal["values", "option_numbers"]] = typer.Option(
-        None, "--codes", help="How answers are coded (问卷星 按选项序号: option_numbers, "
-        "1 = the first option)."),
     strict: bool = typer.Option(False, "--strict", help="Exit 3 when any answer was off "
                                 "the scale or unreadable (and so set missing)."),
 ) -> None:
@@ -166,9 +160,7 @@ def r_check(
     from ..responses import load_responses
 
     q = load_questionnaire(questionnaire)
-    rules = [r for e in exclude for r in e.split(",") if r]
-    r = load_responses(q, data, mapping=_pairs(map_, "--map"), exclude=rules,
-                       encoding=encoding, sheet=sheet, codes=codes)
+    r = load_responses(q, data, **reading.kwargs)
     set_missing = r.log.set_missing()
     if as_json:
         _out(json.dumps({**r.log.to_dict(), "set_missing": set_missing}, ensure_ascii=False,

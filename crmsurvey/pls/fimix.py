@@ -30,6 +30,7 @@ from .._random import DEFAULT_SEED, block_rng, resolve_seed
 from .._threads import blas_threads
 from ..diagnostics import Diagnostic, warn_all
 from ..errors import InputError, check_choice
+from ..options import LATENT_CLASS as _LC
 
 __all__ = ["FIMIX", "FimixFit", "fimix", "CRITERIA"]
 
@@ -187,9 +188,10 @@ def _fit_k(eq: _Eqs, k: int, starts: int, rng, max_iter: int, tol: float):
     return ll, r, betas, psis, bool(done.all())
 
 
-def fimix(result, *, segments: Sequence[int] = (1, 2, 3, 4), weights=None,
+def fimix(result, *, segments: Sequence[int] = _LC.default("classes"), weights=None,
           criterion: Literal["caic", "aic3", "aic4", "bic", "aic", "hq", "mdl5"] = "caic",
-          starts: int = 10, seed: int | None = DEFAULT_SEED, max_iter: int = 5000,
+          starts: int = _LC.default("starts"), seed: int | None = DEFAULT_SEED,
+          max_iter: int = 5000,
           tol: float = 1e-6) -> FIMIX:
     """FIMIX-PLS on a fitted PLS model's construct scores.
 

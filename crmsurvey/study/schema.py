@@ -25,6 +25,17 @@ SECTIONS = ("summary", "indices", "trend", "priorities", "items", "model", "comp
 Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 
 
+#: The reading options (:data:`crmsurvey.options.READING`): one declaration for the
+#: study's data: entries and screening:, the CLI's reading flags and load_responses.
+_READ = options.READING.fields
+
+
+def _reading_field(name: str) -> Any:
+    """The study field of reading option ``name``: its default, bounds and description."""
+    o = _READ[name]
+    return Field(o.default, description=o.description, **o.bounds)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -47,11 +58,21 @@ class DataSource(_Strict):
 
     path: str | None = None
     simulate: Simulated | None = None
-    mapping: dict[str, str] = Field(default_factory=dict)
-    encoding: str | None = None
-    sheet: str | int | None = None
-    #: how answers are coded: the scale's values, or option numbers (问卷星 "按选项序号")
-    codes: Literal["values", "option_numbers"] | None = None
+    mapping: dict[str, str] = Field(default_factory=dict,
+                                    description=_READ["mapping"].description)
+    encoding: str | None = Field(None, description=_READ["encoding"].description)
+    sheet: str | int | None = Field(None, description=_READ["sheet"].description)
+    codes: options.Codes | None = Field(None, description=_READ["codes"].description)
+
+
+class ScreeningOptions(_Strict):
+    """The thresholds of the screening rules (:func:`crmsurvey.load_responses`; the CLI's
+    flags of the same names); which rules exclude rows is ``exclude:``."""
+
+    speeder_fraction: float = _reading_field("speeder_fraction")
+    straightline_min_items: int = _reading_field("straightline_min_items")
+    max_missing_share: float = _reading_field("max_missing_share")
+    duplicate_min_items: int = _reading_field("duplicate_min_items")
 
 
 class PLSOptions(study_record(options.PLSOptions)):
@@ -203,10 +224,13 @@ class SegmentsOptions(_Strict):
     describe: list[str] | None = None  # items that describe segments (default: groups)
     #: the numbers of segments tried (1 to 9)
     numbers: list[Annotated[int, Field(ge=1, le=9)]] = Field(
-        default_factory=lambda: [1, 2, 3, 4], min_length=1)
+        default_factory=lambda: list(options.LATENT_CLASS.default("classes")), min_length=1,
+        description=options.LATENT_CLASS.fields["classes"].description)
     #: how the number is chosen (default: bic for latent classes, caic for FIMIX-PLS)
     criterion: Literal["bic", "aic3", "caic", "aic", "aic4", "hq", "mdl5"] | None = None
-    starts: int = Field(default=10, ge=1, le=1000)  # random starts per number
+    starts: int = Field(default=options.LATENT_CLASS.default("starts"),
+                        description=options.LATENT_CLASS.fields["starts"].description,
+                        **options.LATENT_CLASS.fields["starts"].bounds)
     seed: Seed = DEFAULT_SEED  # random seed of the starts
 
 
@@ -258,7 +282,10 @@ class StudyDef(_Strict):
     title: Text
     questionnaire: str  # file relative to the study file, or a bundled id ("ccsi")
     data: list[DataSource] = Field(min_length=1)
-    exclude: list[str] = Field(default_factory=lambda: list(D.SCREEN_EXCLUDE))
+    exclude: list[str] = Field(default_factory=lambda: list(D.SCREEN_EXCLUDE),
+                               description=_READ["exclude"].description)
+    #: the thresholds of the screening rules (which rules exclude rows: exclude)
+    screening: ScreeningOptions = Field(default_factory=lambda: ScreeningOptions())
     weight: str | None = None  # item id of the weight column
     groups: list[str] = Field(default_factory=list)  # group item ids to compare
     min_group_size: int = Field(default=50, ge=2)
@@ -285,7 +312,7 @@ class StudyDef(_Strict):
 
 def known_keys() -> set[str]:
     keys: set[str] = set()
-    for model in (Simulated, DataSource, PLSOptions, CBSEMOptions, ReportOptions, StudyDef,
+    for model in (Simulated, DataSource, ScreeningOptions, PLSOptions, CBSEMOptions, ReportOptions, StudyDef,
                   WeightingOptions, DesignOptions,
                   Fieldwork,
                   TypologyOptions, TransactionOptions, AnalyticsOptions, CompareOptions,
