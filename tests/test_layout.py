@@ -740,3 +740,212 @@ def test_no_hyphen_minus_before_a_report_figure(rendered, study, lang):
 
     text = page_text(rendered[study][lang][0])
     assert re.findall(r"(?<![\w.\-])-\d+(?:\.\d+)?", text) == [], study
+
+
+# --- session 6: CSAT tables by question, column widths, Chinese headings, the last page ----
+
+def _plain(fragment: str) -> str:
+    import html as html_lib
+
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", "", fragment))).strip()
+
+
+def _table_html(source: str, ident: str) -> str | None:
+    m = re.search(r'<table[^>]*\bid="%s"[^>]*>.*?</table>' % ident, source, re.S)
+    return m.group(0) if m else None
+
+
+def _heading_before(source: str, ident: str) -> str:
+    """The last h2 before the element with ``id=ident``."""
+    return _plain(re.findall(r"<h2[^>]*>(.*?)</h2>", source[:source.index(f'id="{ident}"')],
+                             re.S)[-1])
+
+
+def _document_lines(pages, first: int = 2) -> list[tuple[int, str, float]]:
+    """The body lines of the pages from ``first`` on, in reading order: (page, text, size)."""
+    return [(k, text, size) for k, page in enumerate(pages[first:], start=first + 1)
+            for _, text, size in body_lines(page)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_a_csat_table_prints_each_question_once(rendered, study, lang):
+    """The CSAT tables (scores by group, differences between groups) name a question
+    once, in a heading row above its groups' rows, not on every row: in the HTML one
+    heading row per question of the results' CSAT scores, rows of four cells under it
+    (the group's or pair's name and its figures); in the PDF the question's wording
+    stands on one line between the table's heading and the next heading, however many
+    groups the study has (20 brands: 21 rows)."""
+    from crmsurvey.report.filters import text_in
+    from crmsurvey.study import load_results
+
+    html_path, pdf_path = rendered[study][lang]
+    source = html_path.read_text(encoding="utf-8")
+    if 'id="csat-table"' not in source:
+        pytest.skip("no CSAT in this study")
+    results = load_results(html_path.parent / "results.json")
+    items = list(dict.fromkeys(s.item for s in results.scores if s.measure == "csat"))
+    wording = {i: text_in(results.model.items[i].text, lang) for i in items}
+    heads = headings(html_path)
+    lines = _document_lines(pypdf.PdfReader(str(pdf_path)).pages)
+    for ident in ("csat-table", "csat-differences"):
+        table = _table_html(source, ident)
+        if table is None:
+            continue
+        body = table.split("</thead>", 1)[1]
+        questions = [_plain(q) for q in re.findall(
+            r'<tr class="question"><th colspan="4" scope="rowgroup">(.*?)</th></tr>', body,
+            re.S)]
+        shown = [i for i in items if any(wording[i] in q for q in questions)]
+        assert len(questions) == len(set(questions)) == len(shown) >= 1, (ident, questions)
+        rows = [r for r in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+        assert rows and all(len(re.findall(r"<td\b", r)) == 4 for r in rows), ident
+        assert not any(wording[i] in _plain(r) for r in rows for i in items), ident
+        # the PDF: between the table's heading and the next one, each question once
+        title = _norm(_heading_before(source, ident))
+        start = next(k for k, (_, text, size) in enumerate(lines)
+                     if _norm(text) == title and size >= 11)
+        end = next((k for k in range(start + 1, len(lines))
+                    if _norm(lines[k][1]) in {_norm(h) for h in heads} and lines[k][2] >= 11),
+                   len(lines))
+        block = [_norm(text) for _, text, _ in lines[start + 1:end]]
+        for i in shown:
+            probe = _norm(wording[i])[:12]
+            assert sum(probe in line for line in block) == 1, (study, lang, ident, i)
+        assert len(block) >= len(rows) + 1  # the rows are there, under their question
+
+
+def _header_runs_ok(pages, headers: list[str]) -> tuple[int, list[str]]:
+    """Each whitespace-separated piece of Chinese text on the pages is whole words of
+    one heading: a concatenation of its consecutive pieces (the heading split after
+    closing brackets and punctuation, before opening ones). Returns (pieces checked,
+    pieces broken inside a word)."""
+    from crmsurvey.report.render import _WORD_END
+
+    words = {h: [w for w in _WORD_END.split(h) if w] for h in headers}
+    whole = {"".join(ws[a:b]) for ws in words.values()
+             for a in range(len(ws)) for b in range(a + 1, len(ws) + 1)}
+    checked, broken = 0, []
+    for page in pages:
+        for _, text, _ in body_lines(page):
+            for token in text.split():
+                token = _norm(token)
+                if re.search(r"[\u3400-\u9fff]", token):
+                    checked += 1
+                    if token not in whole:
+                        broken.append(token)
+    return checked, broken
+
+
+def test_chinese_headings_break_between_words_only():
+    """A Chinese table heading in a narrow column breaks only between its words (after
+    "：", before "（"), never inside one ("抱怨处" / "理", "样本" / "量"): the report's
+    PDF pass (render._header_words) keeps each word on one line. Without it the same
+    table breaks inside a word (the measure finds it)."""
+    from crmsurvey.report.render import _glue_numbers, _header_words
+
+    heads = ["组别", "抱怨率", "置信区间", "抱怨处理", "顾客忠诚度：抱怨者", "顾客忠诚度：未抱怨者",
+             "差值", "校正置信区间", "校正p值", "样本量", "重要性（未标准化）"]
+    row = "<tr>" + "".join(f'<td class="num">{v}</td>' for v in (
+        "All", "33.9%", "29.0 – 39.1", "6.1", "65.1", "72.2", "−7.1 *", "−10.8 – −3.4",
+        "< .001", "355", "0.368")) + "</tr>"
+    table = ('<table class="compact"><thead><tr>' + "".join(
+        f'<th class="num">{h}</th>' for h in heads) + f"</tr></thead><tbody>{row * 3}"
+        "</tbody></table>")
+    html = f'<div lang="zh-CN">{table}</div>'
+    checked, broken = _header_runs_ok(_pdf_pages(_header_words(_glue_numbers(html)),
+                                                 'html { font-family: "Noto Sans CJK SC" }'),
+                                      heads)
+    assert checked >= len(heads) and broken == [], broken
+    _, loose = _header_runs_ok(_pdf_pages(_glue_numbers(html),
+                                          'html { font-family: "Noto Sans CJK SC" }'), heads)
+    assert loose  # the same table without the pass breaks a heading inside a word
+    # headings in Latin script are left as they are (they break at spaces)
+    assert _header_words("<th>Adj. interval</th>") == "<th>Adj. interval</th>"
+
+
+def _laid_out_table(table_html: str, lang: str):
+    """The table alone on an A4 page of the report's stylesheet, laid out by WeasyPrint
+    (after the PDF's passes): (table box, the page's content width)."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from weasyprint.formatting_structure import boxes
+
+    from crmsurvey.report.render import _glue_numbers, _header_words
+
+    css = (ROOT / "reports" / "default" / "report.css").read_text(encoding="utf-8")
+    html = (f'<html lang="{lang}"><head><style>{css}</style></head><body>'
+            f"{_header_words(_glue_numbers(table_html))}</body></html>")
+    page = weasyprint.HTML(string=html).render().pages[0]
+    box = next(b for child in page._page_box.children for b in child.descendants()
+               if isinstance(b, boxes.TableBox))
+    return box, page._page_box.width
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", ["demo_ccsi", "shape_segments", "shape_many_brands"])
+def test_tables_with_a_spanning_heading_fit_the_page(rendered, study, lang):
+    """The recommended actions (impact columns under one "Impact on" heading) and the
+    question results (two columns under each group's name) fit the page's width, and
+    their question column is the widest (a rowspan beside a colspan made WeasyPrint
+    widen the spanned columns past the page, the question squeezed beside them)."""
+    source = rendered[study][lang][0].read_text(encoding="utf-8")
+    tables = [t for t in (_table_html(source, "actions"),
+                          (re.search(r'<table class="compact items">.*?</table>', source, re.S)
+                           or [None])[0]) if t]
+    assert tables, study
+    for table in tables:
+        box, width = _laid_out_table(table, lang)
+        assert box.width <= width + 0.5, (study, lang, box.width, width)
+        cols = box.column_widths
+        assert cols[0] == max(cols), (study, lang, [round(c) for c in cols])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_construct_names_are_not_broken_in_question_tables(rendered, study, lang):
+    """A construct's name in the question tables (question-level importance, the
+    questionnaire, the drivers) is set on one line: no line of the PDF is the first
+    words of a name with the next line beginning with the rest ("Perceived" /
+    "quality 0.079 73.0")."""
+    from crmsurvey.report.filters import text_in
+    from crmsurvey.study import load_results
+
+    html_path, pdf_path = rendered[study][lang]
+    results = load_results(html_path.parent / "results.json")
+    names = [n for n in (text_in(v, lang) for v in results.model.labels.values())
+             if " " in n and len(n) <= 30]
+    if not names:
+        pytest.skip("no construct name of several words")
+    lines = [_norm(text) for _, text, _ in _document_lines(pypdf.PdfReader(str(pdf_path)).pages)]
+    broken = []
+    for name in names:
+        words = name.split()
+        for k in range(1, len(words)):
+            head, rest = _norm(" ".join(words[:k])), _norm(" ".join(words[k:]))
+            broken += [(name, lines[i]) for i in range(len(lines) - 1)
+                       if lines[i] == head and lines[i + 1].startswith(rest)]
+    assert broken == [], (study, lang, broken)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_the_software_line_ends_the_report_with_the_model_syntax(rendered, study, lang):
+    """The report's last block — the software line — shares its page with the model
+    syntax (20 brands: "Software" and one line were alone on the last page), and the
+    last page holds more than that line."""
+    from crmsurvey.report.i18n import strings
+
+    html_path, pdf_path = rendered[study][lang]
+    t = strings(lang)
+    pages = pypdf.PdfReader(str(pdf_path)).pages
+    where = {key: [k for k, p in enumerate(pages) if any(
+        _norm(text) == _norm(t[key]) and size >= 11 for _, text, size in body_lines(p))]
+        for key in ("software", "syntax")}
+    assert where["software"] == [len(pages) - 1], (study, lang, where)
+    if "<pre" in html_path.read_text(encoding="utf-8"):
+        assert where["syntax"] == where["software"], (study, lang, where)
+    assert len(body_lines(pages[-1])) >= 6, (study, lang)

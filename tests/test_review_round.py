@@ -86,6 +86,22 @@ def _table(doc: str, ident: str) -> list[list[str]] | None:
     return [r for r in rows if r]
 
 
+def _by_question(doc: str, ident: str) -> list[tuple[str, list[str]]]:
+    """The body rows of a table in blocks by question (the CSAT tables: a question's
+    wording once, in a heading row above its groups' rows): (question, cells)."""
+    m = re.search(r'<table[^>]*\bid="%s"[^>]*>(.*?)</table>' % ident, doc, re.S)
+    if m is None:
+        return []
+    out, question = [], None
+    for row in re.findall(r"<tr[^>]*>(.*?)</tr>", m.group(1).split("</thead>", 1)[-1], re.S):
+        heading = re.findall(r"<th[^>]*>(.*?)</th>", row, re.S)
+        if heading:
+            question = _text(heading[0])
+            continue
+        out.append((question, [_text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]))
+    return out
+
+
 def _pair_tables(doc: str) -> list[list[list[str]]]:
     """Every table whose rows name a pair of groups (``<td class="pair">``)."""
     out = []
@@ -136,10 +152,10 @@ def difference_problems(doc: str) -> tuple[list, int]:
     for r in _table(doc, "nps-differences") or []:
         a, b = r[0].split(" – ")
         check("nps pairs", nps[a], nps[b], r[1])
-    csat = {(r[0], r[1]): r[2] for r in _table(doc, "csat-table") or []}
-    for r in _table(doc, "csat-differences") or []:
-        a, b = r[1].split(" – ")
-        check("csat pairs", csat[r[0], a], csat[r[0], b], r[2])
+    csat = {(q, r[0]): r[1] for q, r in _by_question(doc, "csat-table")}
+    for q, r in _by_question(doc, "csat-differences"):
+        a, b = r[0].split(" – ")
+        check("csat pairs", csat[q, a], csat[q, b], r[1])
     return bad, checked
 
 

@@ -147,6 +147,42 @@ def cover_title(text: str | None):
     return Markup('<span style="font-size: %spt">%s</span>') % (size, spans)
 
 
+#: a table's column heading; where a word ends inside a Chinese one (after closing
+#: brackets and punctuation, before opening brackets)
+_HEADER = re.compile(r"(<th\b[^>]*>)(.*?)(</th>)", re.S)
+_WORD_END = re.compile(r"(?<=[）」』】〕，、：；。！？])|(?=[（「『【〔])")
+
+
+def _header_words(html: str) -> str:
+    """``html`` with each Chinese column heading breaking between words only: its
+    pieces between spaces, punctuation and brackets set as ``nw`` spans joined by
+    zero-width spaces (CJK text otherwise breaks between any two characters: "抱怨处" /
+    "理", "样本" / "量" in a narrow column). Headings without Chinese text are left
+    alone.
+
+    >>> _header_words('<th class="num">顾客忠诚度：抱怨者</th><th>n</th>')
+    '<th class="num"><span class="nw">顾客忠诚度：</span>\u200b<span class="nw">抱怨者</span></th><th>n</th>'
+    """
+    def words(text: str) -> str:
+        if not _CJK.search(text):
+            return text
+        out = []
+        for token in re.split(r"(\s+)", text):
+            if not token or token.isspace():
+                out.append(token)
+                continue
+            out.append("\u200b".join(f'<span class="nw">{w}</span>' if _CJK.search(w)
+                                     else w for w in _WORD_END.split(token) if w))
+        return "".join(out)
+
+    def heading(m: re.Match) -> str:
+        parts = _TAGS.split(m.group(2))
+        return m.group(1) + "".join(x if k % 2 else words(x)
+                                    for k, x in enumerate(parts)) + m.group(3)
+
+    return _HEADER.sub(heading, html)
+
+
 #: Chapters that begin a page of their own (``h1`` without ``class="cont"``) and may run
 #: on below the previous chapter instead, where their page break left a page less than
 #: :data:`SHORT_PAGE` full (review round 3: the glossary's last bullet points alone on a
@@ -220,7 +256,7 @@ def render_report(results: Results, outdir: Path, *, lang: str | None = None,
     html = build_html(results, lang=lang, template_dir=template_dir, logo=logo)
     with atomic_path(outdir / f"{stem}.html") as tmp:
         tmp.write_text(html, encoding="utf-8")
-    pdf_html = _glue_numbers(html)
+    pdf_html = _header_words(_glue_numbers(html))
     write_pdf(pdf_html, outdir / f"{stem}.pdf", base=template_dir,
               allowed=[template_dir, assets], refused=refused,
               relayout=lambda document, text: run_on_chapters(text, document))

@@ -59,7 +59,8 @@ def current_context(results: Results, names: Names, t: dict, sat) -> dict:
     shown = {s.item: names.question(s.item) if box else
              box_rule(results, s.item, s.detail.get("top"), t, label=names.question(s.item))
              for s in results.scores if s.measure == "csat"}
-    csat = [dict(r, rule=shown[r["item"]]) for r in csat]
+    # by question (the tables print a question once, above its groups' rows)
+    csat = by_question([dict(r, rule=shown[r["item"]]) for r in csat], "item")
     rules = {k: shown[k] for k in rules}
     return {"current_rows": rows, "current_constructs": [names[c] for c in constructs],
             # the ▲ ▼ legend only where the table shows a mark
@@ -81,11 +82,24 @@ def current_context(results: Results, names: Names, t: dict, sat) -> dict:
                                                           f"{names.group(d.group_b)}"))
                                 for c in results.comparisons for d in c.differences
                                 if d.quantity == "nps"],
-            "csat_differences": [floors(diff_row(d, rule=rules.get(d.name, d.name),
-                                              pair=f"{names.group(d.group_a)} – "
-                                                   f"{names.group(d.group_b)}"))
-                                 for c in results.comparisons for d in c.differences
-                                 if d.quantity == "csat"]}
+            "csat_differences": by_question(
+                [floors(diff_row(d, rule=rules.get(d.name, d.name),
+                                 pair=f"{names.group(d.group_a)} – {names.group(d.group_b)}"))
+                 for c in results.comparisons for d in c.differences
+                 if d.quantity == "csat"], "name")}
+
+
+def by_question(rows: list[dict], key: str) -> list[dict]:
+    """``rows`` with each question's rows together, questions in order of first
+    appearance and rows in their order within one (a stable sort on ``row[key]``).
+
+    >>> [r["i"] for r in by_question([{"i": "a"}, {"i": "b"}, {"i": "a"}], "i")]
+    ['a', 'a', 'b']
+    """
+    first = {}
+    for r in rows:
+        first.setdefault(r[key], len(first))
+    return sorted(rows, key=lambda r: first[r[key]])
 
 
 def items_context(results: Results, names: Names) -> dict:
