@@ -117,7 +117,8 @@ def test_metric_invariance_matches_lavaan():
     assert t.loc["metric", "df"] == 54 and t.loc["metric", "cfi"] == pytest.approx(0.954, abs=1e-3)
     assert t.loc["metric", "decision"] == "not supported"
     assert list(t.index) == ["configural", "metric", "scalar"]  # scalar: tests/test_cbsem_lavaan
-    assert any(n.code == "cb_latent_means_reference" for n in inv.notes)
+    # a CFA (no paths): the reference note without (I − B)⁻¹α (tests/test_faults6.py)
+    assert any(n.code == "cb_latent_means_reference_cfa" for n in inv.notes)
 
 
 def test_identical_groups_are_metric_invariant():
