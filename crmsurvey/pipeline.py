@@ -102,7 +102,7 @@ def rerender(outdir: str | Path, *, lang: str | None = None,
     results' language as report.pdf, in another as report.<lang>.pdf (and the workbook,
     tables.xlsx or tables.<lang>.xlsx, in that language); returns the PDF."""
     from .report.render import render_report
-    from .study.export import results_tables, workbook
+    from .study.export import bundle_tables, workbook
 
     outdir = Path(outdir)
     if not outdir.is_dir():
@@ -123,7 +123,7 @@ def rerender(outdir: str | Path, *, lang: str | None = None,
             # the workbook in the report's language, named as its PDF is (tables.xlsx in
             # the results' own, tables.<lang>.xlsx in another), published with it
             (staging / pdf.name.replace("report", "tables", 1).replace(".pdf", ".xlsx")
-             ).write_bytes(workbook(results_tables(results), results,
+             ).write_bytes(workbook(bundle_tables(results, outdir), results,
                                     lang=lang or results.study.language))
             publish(staging, outdir, keep_old=True)
         finally:

@@ -11,8 +11,8 @@ from ..errors import escape_controls  # noqa: F401  (re-exported: its old home)
 from .results import Results
 from .workbook import workbook
 
-__all__ = ["write_results", "write_tables", "results_tables", "neutralise", "workbook",
-           "escape_controls"]
+__all__ = ["write_results", "write_tables", "results_tables", "bundle_tables", "neutralise",
+           "workbook", "escape_controls"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,6 +32,49 @@ def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
             out[col] = out[col].map(lambda v: "'" + v if isinstance(v, str)
                                     and v.startswith(_FORMULA_START) else v)
     return out
+
+
+def _restored(value):
+    """A CSV cell as it was before :func:`neutralise` (its apostrophe before a formula
+    character removed)."""
+    if isinstance(value, str) and value[:1] == "'" and value[1:2] and \
+            value[1:2] in _FORMULA_START:
+        return value[1:]
+    return value
+
+
+#: Tables a run makes from the respondents' (or customers') rows, which results.json
+#: does not hold (analytics, segments), in the order the run writes them.
+RUN_TABLES = ("kano", "rfm", "rfm_segments", "abc", "typology", "complaints",
+              "segments_fit", "segments_membership")
+
+
+def bundle_tables(results: Results, folder: Path) -> dict[str, pd.DataFrame]:
+    """Every table of the bundle in ``folder``: those derived from ``results``
+    (:func:`results_tables`) and those only the run could make (:data:`RUN_TABLES`, and
+    any other table the run listed in the bundle's manifest), read back from their CSV
+    files — so a workbook written again in another language has the run's sheets, rows
+    and values. Group columns stay text (a wave "2026" is no number)."""
+    from .._bundle import previous
+
+    tables = results_tables(results)
+    written = sorted(Path(p).stem for p in previous(folder) if p.endswith(".csv")
+                     and "/" not in p)
+    names = [n for n in RUN_TABLES if n in written] + [n for n in written
+                                                       if n not in RUN_TABLES]
+    groups = [*results.settings.groups, *([results.settings.waves]
+                                          if results.settings.waves else [])]
+    for name in names:
+        path = folder / f"{name}.csv"
+        if name in tables or not path.is_file():
+            continue
+        frame = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False,
+                            na_values=[""], dtype={g: str for g in [*groups, "group"]})
+        for col in frame.columns:
+            if frame[col].dtype == object:
+                frame[col] = frame[col].map(_restored)
+        tables[name] = frame
+    return tables
 
 
 def _spread(rows: list[dict], keys: tuple[str, ...] = ("group",)) -> pd.DataFrame:

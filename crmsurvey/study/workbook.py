@@ -44,6 +44,7 @@ CODED: dict[str, tuple[str, ...]] = {
     "decision": ("baseline", "supported", "not supported"),
     "measure": ("nps", "csat", "srmr", "d_uls", "d_g", "chisq", "nfi"),
     "model": ("pls", "cbsem", "configural", "metric", "scalar"),
+    "through": ("total",),  # an indirect effect's chain, or the pair's total
 }
 #: Columns holding a list of construct codes (", "-joined).
 _CONSTRUCT_LISTS = {"priorities"}
@@ -60,7 +61,19 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
     out = frame.copy()
     for col in list(out.columns):
         base = col.split(".")[-1]
-        if base == "item" and out[col].isin(list(_items(results))).any():
+        if name == "cleaning_log" and col == "source" and \
+                len(out) == len(results.sample.sources):  # one row per source read
+            out[col] = [_source(src, results, lang, words) for src in results.sample.sources]
+        elif base == "through":  # a chain of constructs, or the pair's total indirect effect
+            out[col] = out[col].map(lambda v: words["cell:through:total"] if v == "total"
+                                    else " → ".join(labels.get(c, c) for c in v.split(" -> "))
+                                    if isinstance(v, str) else v)
+        elif col == "scope_item":  # the group item a comparison is within
+            out[col] = out[col].map(lambda v: group_name(results, v, lang)
+                                    if isinstance(v, str) and v else v)
+        elif col == "group" and col not in groups:  # a table of one row per group (or all)
+            out[col] = out[col].map(lambda v: words["all"] if v == "all" else v)
+        elif base == "item" and out[col].isin(list(_items(results))).any():
             out.insert(out.columns.get_loc(col) + 1, "item_id", out[col])
             out[col] = out[col].map(lambda v: _question(results, v, lang, words))
         elif base == "reference":  # a level of the sheet's group item (latent means)
@@ -89,6 +102,29 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
             out[col] = out[col].map(lambda v: words["yes" if v else "no"]
                                     if isinstance(v, (bool, np.bool_)) else v)
     return out
+
+
+def _source(src, results: Results, lang: str, words: dict[str, str]) -> str:
+    """A source of the cleaning log: the file as the study names it, or what was
+    simulated (``n`` per level of the first group item, as ``simulate`` draws them)."""
+    sim = src.simulated
+    if not sim:
+        return src.source
+    if sim.get("levels", 1) <= 1:
+        return words["source_simulated"].format(n=sim["n"], seed=sim["seed"])
+    return words["source_simulated_groups"].format(
+        n=sim["n"], seed=sim["seed"], levels=sim["levels"], total=sim["n"] * sim["levels"],
+        item=group_name(results, sim["item"], lang))
+
+
+def group_name(results: Results, item: str, lang: str) -> str:
+    """A group item's name as the report names it: the study's ``report.group_names`` in
+    ``lang``, else the item's wording in the questionnaire, else its id."""
+    name = results.study.group_names.get(item) or getattr(_items(results).get(item),
+                                                          "text", None)
+    if isinstance(name, dict):
+        name = name.get(lang) or name.get("*") or next(iter(name.values()), None)
+    return name or item
 
 
 def _items(results: Results) -> dict:
@@ -163,7 +199,11 @@ def _header(col: str, words: dict[str, str], groups: dict[str, str]) -> str:
     base, _, item = col.partition(".")
     if item and f"column:{base}" in words:
         return words[f"column:{base}"].format(item=groups.get(item, item))
-    return groups[col] if col in groups else words.get(f"column:{col}", col)
+    if col in groups:
+        return groups[col]
+    if re.fullmatch(r"p[1-9][0-9]*", col):  # segment membership: p1, p2, …
+        return words["column:posterior"].format(k=col[1:])
+    return words.get(f"column:{col}", col)
 
 
 def _cells(frame: pd.DataFrame, fix) -> pd.DataFrame:
@@ -186,11 +226,9 @@ def workbook(tables: dict[str, pd.DataFrame], results: Results | None = None,
 
     lang = lang or (results.study.language if results is not None else "en")
     words = catalogue(lang)
-    groups = {g: g for g in [*results.settings.groups, results.settings.waves] if g} \
+    groups = {g: group_name(results, g, lang) for g in [
+        *results.settings.groups, results.settings.waves, *results.study.group_names] if g} \
         if results else {}
-    for g, name in (results.study.group_names.items() if results else ()):
-        groups[g] = name if isinstance(name, str) else (
-            name.get(lang) or name.get("*") or next(iter(name.values()), g))
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         for name, t in {**tables, "notes": _notes(results, words)}.items():
