@@ -4,9 +4,11 @@ weighting loader's error field in place of a split message."""
 from __future__ import annotations
 
 import inspect
+import json
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import crmsurvey as cs
@@ -325,3 +327,212 @@ def test_cli_invariance_is_the_functions(tmp_path):
     code, out, err = cli("invariance", tmp_path / "m.lav", tmp_path / "d.csv", "--group",
                          "brand", "--estimator", "WLSMV")
     assert code == 2 and len(err.strip().splitlines()) == 1 and "'MLR'" in err
+
+
+# --- 4. the reading options: one table, every command that reads responses ---------------
+
+def _commands(node=None, prefix=""):
+    """{"responses check": click command, ...}: every command of the CLI."""
+    import typer
+
+    from crmsurvey.cli import app
+
+    node = node or typer.main.get_command(app)
+    out = {}
+    for name, sub in getattr(node, "commands", {}).items():
+        if getattr(sub, "commands", None):
+            out.update(_commands(sub, f"{prefix}{name} "))
+        else:
+            out[prefix + name] = sub
+    return out
+
+
+def test_every_command_reading_responses_is_a_reading_surface():
+    """A command taking a DATA argument reads a response file: it is one of the reading
+    commands, whose flags the surfaces test checks (a new one cannot escape it)."""
+    from crmsurvey import options
+
+    readers = {n for n, c in _commands().items()
+               if any(p.name == "data" and p.param_type_name == "argument" for p in c.params)}
+    assert readers == set(options.READING_COMMANDS)
+    assert options.SURFACES["ReadingOptions"]["cli"] == options.READING_COMMANDS
+
+
+def test_a_reading_flag_missing_on_one_command_would_be_found(monkeypatch):
+    """The surfaces check fails when one command of several lacks a reading flag (not
+    vacuous): ``rfm`` reads transactions, with none of them."""
+    from crmsurvey import options
+
+    monkeypatch.setitem(options.SURFACES, "ReadingOptions", dict(
+        options.SURFACES["ReadingOptions"], cli=(*options.READING_COMMANDS, "rfm")))
+    assert "mapping" not in _surfaces_of(options.READING)["cli"]
+    with pytest.raises(AssertionError, match="no reason recorded"):
+        test_every_option_is_on_every_surface_or_says_why_not("cli")
+
+
+def _cli(*args):
+    import contextlib
+    import io
+
+    from crmsurvey.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def renamed(tmp_path_factory):
+    """Answers whose sat1 column is named Q_SAT1 and whose last 5 rows are second
+    submissions (another id, the same answers): (questionnaire, path, frame)."""
+    q = cs.load_questionnaire("ccsi")
+    df = cs.simulate(q, 200, seed=3)
+    again = df.iloc[:5].copy()
+    again["resp_id"] = again["resp_id"].astype(str) + "-again"
+    df = pd.concat([df, again], ignore_index=True).rename(columns={"sat1": "Q_SAT1"})
+    path = tmp_path_factory.mktemp("reading") / "d.csv"
+    df.to_csv(path, index=False)
+    return q, path, df
+
+
+def _kept(err: str) -> int:
+    """Rows kept, from the screening line on stderr."""
+    return int(re.search(r"screened: ([\d,]+) of", err).group(1).replace(",", ""))
+
+
+READ_FLAGS = ["--map", "Q_SAT1=sat1", "--duplicate-min-items", 1000, "--speeder-fraction",
+              0.2, "--exclude", "duplicate,speeder,missing", "--max-missing-share", 0.3]
+READ_KW = dict(mapping={"Q_SAT1": "sat1"}, duplicate_min_items=1000, speeder_fraction=0.2,
+               exclude=["duplicate", "speeder", "missing"], max_missing_share=0.3)
+
+
+def test_the_thresholds_matter_on_these_answers(renamed):
+    """The flags below change the screening (else the comparisons would prove little)."""
+    q, path, _ = renamed
+    flags = cs.load_responses(q, path, **READ_KW).log.flagged
+    default = cs.load_responses(q, path, mapping={"Q_SAT1": "sat1"}).log.flagged
+    assert default["duplicate"] == 5 and flags["duplicate"] == 0  # 1000 items: none
+    assert flags["speeder"] < default["speeder"]
+
+
+@pytest.mark.parametrize("command", ["responses check", "nps", "pls", "cbsem"])
+def test_reading_flags_mean_what_load_responses_keywords_mean(renamed, command):
+    """Every reading command reads the file as ``load_responses`` with the same keywords
+    does: the same rows kept (and for nps the same figure)."""
+    q, path, _ = renamed
+    r = cs.load_responses(q, path, **READ_KW)
+    code, out, err = _cli(*command.split(), "ccsi", path, *READ_FLAGS, "--json")
+    assert code == 0, err
+    if command == "responses check":
+        log = json.loads(out)
+        assert (log["rows_kept"], log["flagged"]) == (r.log.rows_kept, r.log.flagged)
+        return
+    assert _kept(err) == r.log.rows_kept
+    if command == "nps":
+        from crmsurvey.analytics import nps_table
+
+        item = q.items_with_role("nps")[0]
+        want = nps_table(r.data, item, weights=r.weights.to_numpy())
+        assert json.loads(out)["rows"][0]["nps"] == pytest.approx(want["nps"].iloc[0])
+
+
+def test_a_bad_reading_value_is_one_line_on_every_command(renamed):
+    _, path, _ = renamed
+    for command in ("responses check", "nps", "pls", "cbsem", "kano"):
+        code, _, err = _cli(*command.split(), "ccsi", path, "--duplicate-min-items", 0)
+        assert code == 2 and len(err.strip().splitlines()) == 1, (command, err)
+        assert "duplicate_min_items" in err and "greater than or equal to 1" in err
+        code, _, err = _cli(*command.split(), "ccsi", path, "--codes", "numbers")
+        assert code == 2 and "'option_numbers'" in err, (command, err)
+    with pytest.raises(InputError, match="duplicate_min_items"):  # Python says the same
+        cs.load_responses(cs.load_questionnaire("ccsi"), path, duplicate_min_items=0)
+
+
+def test_a_lavaan_file_refuses_the_questionnaires_reading_flags(renamed, tmp_path):
+    _, path, _ = renamed
+    (tmp_path / "m.lav").write_text("LOY =~ loy1 + loy2 + loy3\n", encoding="utf-8")
+    code, _, err = _cli("cbsem", tmp_path / "m.lav", path, "--map", "Q_SAT1=sat1")
+    assert code == 2 and "--map needs a questionnaire" in err
+
+
+STUDY_SCREENING = """\
+id: screening
+title: Screening thresholds
+questionnaire: ccsi
+data:
+  - path: d.csv
+    mapping: {{Q_SAT1: sat1}}
+exclude: [duplicate, speeder, missing]
+screening:
+  speeder_fraction: 0.2
+  max_missing_share: 0.3
+  duplicate_min_items: {dup}
+"""
+
+
+def test_study_screening_section_is_load_responses_keywords(renamed, tmp_path):
+    """The study's screening: thresholds screen as the keywords do; a bad one is refused
+    at its line."""
+    from crmsurvey.study import load_study
+    from crmsurvey.study.run import _load
+
+    q, path, df = renamed
+    df.to_csv(tmp_path / "d.csv", index=False)
+    (tmp_path / "s.yaml").write_text(STUDY_SCREENING.format(dup=1000), encoding="utf-8")
+    _, logs, _ = _load(load_study(tmp_path / "s.yaml"))
+    want = cs.load_responses(q, path, **READ_KW).log
+    assert (logs[0].rows_kept, logs[0].flagged) == (want.rows_kept, want.flagged)
+    (tmp_path / "s.yaml").write_text(STUDY_SCREENING.format(dup=0), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_study(tmp_path / "s.yaml")
+    assert err.value.line == 11 and "screening.duplicate_min_items" in err.value.msg
+
+
+# --- 3. latent classes: one default for the function, FIMIX-PLS and a study --------------
+
+def test_segment_numbers_and_starts_are_one_default():
+    from crmsurvey import options
+    from crmsurvey.pls.fimix import fimix
+    from crmsurvey.study.schema import SegmentsOptions
+
+    table = options.LATENT_CLASS
+    lc = inspect.signature(cs.latent_classes).parameters
+    fx = inspect.signature(fimix).parameters
+    study = SegmentsOptions()
+    assert list(lc["classes"].default) == list(fx["segments"].default) == study.numbers \
+        == list(table.default("classes"))
+    assert lc["starts"].default == fx["starts"].default == study.starts \
+        == table.default("starts")
+
+
+# --- 2. cbsem --model with a questionnaire --------------------------------------------------
+
+def test_cbsem_model_file_with_a_questionnaire(renamed, tmp_path):
+    """``cbsem QUESTIONNAIRE DATA --model FILE`` fits the file's model to the
+    questionnaire's checked and screened responses (as cs.cbsem does with them); a
+    misspelt item is the one check ``pls --model`` makes, word for word."""
+    q, path, _ = renamed
+    syntax = "SAT =~ sat1 + sat2 + sat3\nLOY =~ loy1 + loy2\nLOY ~ SAT\n"
+    (tmp_path / "m.lav").write_text(syntax, encoding="utf-8")
+    code, out, err = _cli("cbsem", "ccsi", path, "--map", "Q_SAT1=sat1", "--model",
+                          tmp_path / "m.lav", "--json")
+    assert code == 0, err
+    r = cs.load_responses(q, path, mapping={"Q_SAT1": "sat1"},
+                          exclude=list(cs.options.STUDY_DEFAULTS[
+                              cs.options.ReadingOptions]["exclude"]))
+    want = cs.cbsem(syntax, r).estimates
+    got = pd.DataFrame(json.loads(out)["estimates"])
+    assert _kept(err) == r.log.rows_kept
+    np.testing.assert_allclose(got["est"].to_numpy(float), want["est"].to_numpy(float),
+                               rtol=1e-8)
+    (tmp_path / "typo.lav").write_text(syntax.replace("sat3", "sta3"), encoding="utf-8")
+    said = []
+    for command in ("cbsem", "pls"):
+        code, _, err = _cli(command, "ccsi", path, "--map", "Q_SAT1=sat1", "--model",
+                            tmp_path / "typo.lav")
+        assert code == 2 and len(err.strip().splitlines()) == 1
+        said.append(err)
+    assert said[0] == said[1] and "typo.lav:1:" in said[0] and "'sat3'" in said[0]
+    code, _, err = _cli("cbsem", tmp_path / "m.lav", path, "--model", tmp_path / "m.lav")
+    assert code == 2 and "--model goes with a questionnaire" in err

@@ -154,6 +154,9 @@ def cbsem_cmd(
                                  "lavaan model file."),
     data: Path = typer.Argument(..., help="The data (CSV, XLSX, SAV, DTA, Parquet)."),
     reading: Reading = None,  # the reading flags (reads_responses)
+    syntax: Optional[Path] = typer.Option(
+        None, "--model", help="With a questionnaire: a lavaan model file fitted to its "
+        "checked and screened responses instead of the questionnaire's model."),
     estimator: str = _flag(_CB, "estimator"),
     ordered: Optional[str] = _flag(_CB, "ordered", more=" Comma-separated, or 'all'."),
     missing: str = _flag(_CB, "missing"),
@@ -193,7 +196,7 @@ def cbsem_cmd(
             rel[item.strip()] = float(value)
         except ValueError:
             raise InputError(f"--reliability {r!r}: write ITEM=VALUE, as comp1=0.8") from None
-    spec, frame, weights, said = _model_and_data(model, data, reading, weight)
+    spec, frame, weights, said = _model_and_data(model, data, reading, weight, syntax)
     with warnings.catch_warnings(record=True), _stages() as say:  # notes: in the summary
         warnings.simplefilter("always")
         say("CB-SEM" + (f" with {bootstrap} bootstrap resamples" if bootstrap else ""), 0,
@@ -215,6 +218,9 @@ def invariance_cmd(
                                  "lavaan model file."),
     data: Path = typer.Argument(..., help="The data (CSV, XLSX, SAV, DTA, Parquet)."),
     reading: Reading = None,  # the reading flags (reads_responses)
+    syntax: Optional[Path] = typer.Option(
+        None, "--model", help="With a questionnaire: a lavaan model file fitted to its "
+        "checked and screened responses instead of the questionnaire's model."),
     group: str = typer.Option(..., help="Column whose levels are compared."),
     estimator: str = _flag(_INV, "estimator"),
     min_size: int = _flag(_INV, "min_size"),
@@ -230,7 +236,7 @@ def invariance_cmd(
     from .._format import json_safe
     from ..cbsem.invariance import measurement_invariance
 
-    spec, frame, weights, said = _model_and_data(model, data, reading, weight)
+    spec, frame, weights, said = _model_and_data(model, data, reading, weight, syntax)
     if weights is not None:  # the tests are unweighted: never weights dropped quietly
         raise InputError("measurement invariance is tested unweighted",
                          hint="give --weight none")

@@ -179,18 +179,30 @@ def _weight_note(r, weights) -> str:
     return f"weighted by {w!r} (--weight none for unweighted)" if w else "unweighted"
 
 
-def _model_and_data(model: Path, data: Path, reading: Reading, weight: str | None = None):
-    """Model, data, weights and a note: a questionnaire (its model; responses checked and screened
-    as a study screens them) or a lavaan file (data as read, no screening: there is no
-    questionnaire to screen by; non-numbers are reported by column and row when the model
-    is fitted), and a line saying which rows are used and how they are weighted."""
+def _model_and_data(model: Path, data: Path, reading: Reading, weight: str | None = None,
+                    syntax: Path | None = None):
+    """Model, data, weights and a note: a questionnaire (its model, or the lavaan file
+    ``syntax`` (``--model``) checked against the responses by :func:`_model_columns`;
+    responses checked and screened as a study screens them) or a lavaan file (data as
+    read, no screening: there is no questionnaire to screen by; non-numbers are reported
+    by column and row when the model is fitted), and a line saying which rows are used
+    and how they are weighted."""
     from .._yaml import read_text
 
     if model.suffix.lower() in (".yaml", ".yml") or (not model.is_file() and not model.suffix):
         from ..questionnaire import load_questionnaire
 
         q = load_questionnaire(model)
-        return (q, *_screened(q, data, reading, weight))
+        r, weights, said = _screened(q, data, reading, weight)
+        if syntax is None:
+            return q, r, weights, said
+        text = read_text(syntax)
+        _model_columns(syntax, text, r.data.columns, data)
+        return text, r, weights, said
+    if syntax is not None:
+        raise InputError(f"--model goes with a questionnaire: {str(model)!r} is already a "
+                         "model file", hint="give QUESTIONNAIRE DATA --model FILE, or the "
+                         "model file alone: MODEL DATA")
     from ..responses.readers import read_table
 
     if "exclude" in reading.given and reading.kwargs["exclude"]:

@@ -134,6 +134,11 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
     >>> r.log.rows_read == r.log.rows_kept + sum(r.log.excluded.values())
     True
     """
+    from ..options import READING
+
+    READING.validated(  # the thresholds as every surface checks them
+        speeder_fraction=speeder_fraction, straightline_min_items=straightline_min_items,
+        max_missing_share=max_missing_share, duplicate_min_items=duplicate_min_items)
     rules = [exclude] if isinstance(exclude, str) else list(exclude)
     rules_on = list(RULES) if rules == ["all"] else rules
     for rule in rules_on:
