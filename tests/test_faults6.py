@@ -132,3 +132,24 @@ def test_latent_means_note_names_the_paths_only_for_a_model_with_paths(means_run
     said, unsaid = ("latent_means_note", "latent_means_note_cfa")[::1 if paths else -1]
     assert t[said] in page and t[unsaid] not in page
     assert ("B)⁻¹α" in page) is paths
+
+
+# --- ML's discrepancy: a positive determinant is not a covariance matrix -------------
+
+def test_ml_discrepancy_refuses_an_indefinite_sigma_with_a_positive_determinant():
+    """Two negative roots give det Σ > 0; F_ML there is not a likelihood (the scalar
+    invariance model's scoring stepped into such a Σ with a single-item factor)."""
+    import numpy as np
+
+    from crmsurvey.cbsem.scoring import discrepancy
+
+    s = np.eye(3) * 2
+    indefinite = np.diag([-1.0, -2.0, 3.0])
+    assert np.linalg.det(indefinite) > 0
+    f = discrepancy(np.stack([indefinite, s + 0.5 * np.eye(3)]), np.stack([s, s]), "ML")
+    assert np.isnan(f[0])
+    # F_ML written out: log|Σ| + tr(SΣ⁻¹) − log|S| − p
+    sig = s + 0.5 * np.eye(3)
+    want = np.log(np.linalg.det(sig)) + np.trace(s @ np.linalg.inv(sig)) \
+        - np.log(np.linalg.det(s)) - 3
+    assert f[1] == pytest.approx(want, rel=1e-12)

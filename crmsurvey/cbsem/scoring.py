@@ -39,16 +39,32 @@ def discrepancy(sigma: np.ndarray, s: np.ndarray, estimator: str,
     return _evaluate(sigma, s, estimator, s_inv)[0]
 
 
+def _logdet_pd(sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``log|Σ|`` of each matrix of the stack and whether it is positive definite — a
+    positive determinant is not enough (two negative roots give one, and F would accept
+    a Σ no covariance matrix is). One Cholesky for the stack; where it fails, the roots."""
+    try:
+        chol = np.linalg.cholesky(sigma)
+    except np.linalg.LinAlgError:
+        finite = np.isfinite(sigma).all(axis=(-2, -1))
+        safe = np.where(finite[..., None, None], sigma, np.eye(sigma.shape[-1]))
+        sign, logdet = np.linalg.slogdet(safe)
+        ok = finite & (sign > 0) & (np.linalg.eigvalsh(safe)[..., 0] > 0)
+        return logdet, ok
+    logdet = 2 * np.log(np.diagonal(chol, axis1=-2, axis2=-1)).sum(axis=-1)
+    return logdet, np.isfinite(logdet)
+
+
 def _evaluate(sigma: np.ndarray, s: np.ndarray, estimator: str,
               s_inv: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """F and, for ML, ``Σ⁻¹`` (the next step's weight: computed once per point)."""
     if estimator == "ML":
-        sign, logdet = np.linalg.slogdet(sigma)
+        logdet, ok = _logdet_pd(sigma)
         _, logdet_s = np.linalg.slogdet(s)
         with np.errstate(invalid="ignore"):
-            inv = np.linalg.inv(np.where(sign[:, None, None] > 0, sigma, np.eye(s.shape[-1])))
+            inv = np.linalg.inv(np.where(ok[:, None, None], sigma, np.eye(s.shape[-1])))
         f = logdet + np.einsum("bij,bji->b", s, inv) - logdet_s - s.shape[-1]
-        return np.where(sign > 0, f, np.nan), inv
+        return np.where(ok, f, np.nan), inv
     resid = s - sigma
     if estimator == "GLS":
         resid = resid @ s_inv
@@ -149,13 +165,12 @@ def _score_fit(st: Structure, s: np.ndarray, theta0: np.ndarray, estimator: str,
     def evaluate(t, rows):
         sig, ax = st.implied(t)
         if estimator == "ML":  # F from the inverse and ln|S| computed once
-            sign, logdet = np.linalg.slogdet(sig)
+            logdet, ok = _logdet_pd(sig)
             with np.errstate(invalid="ignore"):
-                inv = np.linalg.inv(np.where(sign[:, None, None] > 0, sig,
-                                             np.eye(sig.shape[-1])))
+                inv = np.linalg.inv(np.where(ok[:, None, None], sig, np.eye(sig.shape[-1])))
             val = logdet + np.einsum("bij,bji->b", s[rows], inv) - logdet_s[rows] \
                 - sig.shape[-1]
-            return np.where(sign > 0, val, np.nan), sig, ax, inv
+            return np.where(ok, val, np.nan), sig, ax, inv
         val, _ = _evaluate(sig, s[rows], estimator, None if s_inv is None else s_inv[rows])
         return val, sig, ax, None
 
