@@ -536,3 +536,35 @@ def test_cbsem_model_file_with_a_questionnaire(renamed, tmp_path):
     assert said[0] == said[1] and "typo.lav:1:" in said[0] and "'sat3'" in said[0]
     code, _, err = _cli("cbsem", tmp_path / "m.lav", path, "--model", tmp_path / "m.lav")
     assert code == 2 and "--model goes with a questionnaire" in err
+
+
+def test_weights_reads_the_file_again_as_its_flags_say(tmp_path):
+    """``weights`` writes the file it screened, read with the same --encoding (a
+    Latin-1 file is neither UTF-8 nor GB18030 without it)."""
+    q = cs.load_questionnaire("ccsi")
+    df = cs.simulate(q, 300, seed=4).assign(store="Café")
+    df.to_csv(tmp_path / "l1.csv", index=False, encoding="latin-1")
+    (tmp_path / "t.csv").write_text("variable,category,target\ngender,1,0.5\ngender,2,0.5\n",
+                                    encoding="utf-8")
+    args = ("weights", "ccsi", tmp_path / "l1.csv", "--targets", tmp_path / "t.csv", "-o",
+            tmp_path / "w.csv")
+    code, _, err = _cli(*args)
+    assert code == 2 and "--encoding" in err
+    code, _, err = _cli(*args, "--encoding", "latin-1")
+    assert code == 0, err
+    written = pd.read_csv(tmp_path / "w.csv")
+    assert len(written) == len(df) and set(written["store"]) == {"Café"}
+
+
+def test_sheet_by_name_or_position(tmp_path):
+    """--sheet takes a sheet's name or its position from 0, as a study's sheet: does."""
+    q = cs.load_questionnaire("ccsi")
+    df = cs.simulate(q, 80, seed=6)
+    with pd.ExcelWriter(tmp_path / "d.xlsx") as xl:
+        df.iloc[:10].to_excel(xl, sheet_name="notes", index=False)
+        df.to_excel(xl, sheet_name="answers", index=False)
+    for sheet in ("answers", "1"):
+        code, out, err = _cli("responses", "check", "ccsi", tmp_path / "d.xlsx", "--sheet",
+                              sheet, "--exclude", "none", "--json")
+        assert code == 0, err
+        assert json.loads(out)["rows_read"] == len(df)

@@ -109,7 +109,8 @@ def weights_cmd(
         warnings.simplefilter("ignore", CrmWarning)
         raking = weigh_section(section, r.data,  # labels: 1-based data rows
                                lambda rel: folder / rel, str(targets))
-    raw = read_table(data).frame
+    raw = read_table(data, encoding=reading.kwargs["encoding"],  # read as the screening read it
+                     sheet=reading.kwargs["sheet"]).frame
     replaced = column in raw.columns
     weights = np.full(len(raw), np.nan)
     weights[r.data.index.to_numpy() - 1] = raking.weights  # index: 1-based file rows
