@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...study.results import Results
 from .. import charts
 from ..charts import data_uri
-from ..._format import num
+from ..._format import difference, num
 from ..i18n import and_list
 from .common import Names, measured_by
 
@@ -116,7 +116,8 @@ def _no_standout(results: Results, main, names: Names, t: dict, said: str) -> st
     level = f"{100 * (1 - results.settings.multiplicity.alpha):g}%"
     return t["no_standout_lead"].format(
         names=said, first=names[first], second=names[second], level=level,
-        lead=num(abs(by[first].total_std) - abs(by[second].total_std), 3),
+        # the lead beside the table's two printed effects is their printed difference
+        lead=difference(abs(by[first].total_std), abs(by[second].total_std), 3),
         lo=num(lo, 3), hi=num(hi, 3))
 
 
