@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import List
+from typing import Any, List
+
+import typer
 
 from ..errors import InputError
 
@@ -17,6 +19,19 @@ def _out(text: str) -> None:
 def _say(line: str) -> None:
     """A note to the user on stderr (stdout keeps the result alone)."""
     sys.stderr.write(line + "\n")
+
+
+def option_flag(table, name: str, *decls: str, more: str = "", **extra: Any):
+    """The flag of option ``name`` of an options table (:mod:`crmsurvey.options`): the
+    table's default, its description as help, its allowed values shown and completed by
+    the shell. The table validates the value, with the message Python gives."""
+    choices = table.choices(name)
+    if choices:
+        extra.setdefault("metavar", "[" + "|".join(choices) + "]")
+        extra["autocompletion"] = lambda incomplete: [c for c in choices
+                                                      if c.startswith(incomplete)]
+    return typer.Option(table.default(name), *decls,
+                        help=table.fields[name].description + more, **extra)
 
 
 def _check_output(output: Path, *inputs: Path) -> None:

@@ -9,24 +9,11 @@ from typing import List, Optional
 import typer
 
 from ..errors import InputError
-from ..options import CBSEMOptions as _CB, InvarianceOptions as _INV, PLSOptions as _PLS
+from ..options import CBSEM as _CB, INVARIANCE as _INV, PLS as _PLS
 from . import app
-from ._common import _out, _say, _stages
+from ._common import _out, _say, _stages, option_flag as _flag
 from .reading import (Reading, _model_and_data, _model_columns, _screened, _screening_line,
                       _weight_flag, reads_responses)
-
-
-def _flag(record, name: str, *decls: str, more: str = ""):
-    """The flag of option ``name`` of an options record (:mod:`crmsurvey.options`): its
-    default, its description as help, its allowed values shown and completed by the shell.
-    The record validates the value, with the message Python gives."""
-    choices = record.choices(name)
-    extra = {}
-    if choices:
-        extra["metavar"] = "[" + "|".join(choices) + "]"
-        extra["autocompletion"] = lambda incomplete: [c for c in choices
-                                                      if c.startswith(incomplete)]
-    return typer.Option(record.default(name), *decls, help=record.help(name) + more, **extra)
 
 
 @app.command("pls")

@@ -16,7 +16,7 @@ import typer
 from .. import _defaults as D
 from ..errors import InputError
 from ..options import READING
-from ._common import _pairs
+from ._common import _pairs, option_flag
 
 
 @dataclass(frozen=True)
@@ -29,32 +29,20 @@ class Reading:
     given: tuple[str, ...]
 
 
-def _option_flag(name: str, *decls: str, more: str = "", **extra: Any):
-    """The flag of reading option ``name``: the table's default, description as help."""
-    o = READING.fields[name]
-    choices = READING.choices(name)
-    if choices:
-        extra.setdefault("metavar", "[" + "|".join(choices) + "]")
-        extra["autocompletion"] = lambda incomplete: [c for c in choices
-                                                      if c.startswith(incomplete)]
-    default = o.default if isinstance(o.default, (int, float)) else None
-    return typer.Option(default, *(decls or ("--" + name.replace("_", "-"),)),
-                        help=o.description + more, **extra)
-
-
 def _flags() -> dict[str, tuple[Any, Any]]:
     """Every reading option's flag and type, in the table's order."""
     out = {}
     for name, o in READING.fields.items():
+        decl = "--" + name.replace("_", "-")
         if name == "mapping":
-            out[name] = (List[str], _option_flag(name, "--map", metavar="COLUMN=ITEM",
-                                                 more=" Repeatable."))
-        elif name == "exclude":
+            out[name] = (Optional[List[str]], option_flag(
+                READING, name, "--map", metavar="COLUMN=ITEM", more=" Repeatable."))
+        elif name == "exclude":  # unset: the study's rules; 'none'
             out[name] = (Optional[List[str]], _exclude_flag())
         elif o.annotation in (int, float):
-            out[name] = (o.annotation, _option_flag(name))
+            out[name] = (o.annotation, option_flag(READING, name, decl))
         else:
-            out[name] = (Optional[str], _option_flag(name))
+            out[name] = (Optional[str], option_flag(READING, name, decl))
     return out
 
 
