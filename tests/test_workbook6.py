@@ -60,6 +60,16 @@ def test_both_workbooks_have_the_same_sheets_worded_and_no_formula(bundled_runs,
             for row in ws.iter_rows():
                 for cell in row:
                     assert cell.data_type != "f", (name, lang, ws.title, cell.coordinate)
+    # no code left in a Chinese cell (variable names — the questionnaire's item ids — and
+    # the study's own id in the notes are the user's names, kept)
+    results = run.results()
+    own = set(results.model.items) | {results.study.id}
+    for ws in books["zh-CN"].worksheets:
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                v = cell.value
+                if isinstance(v, str) and v not in own:
+                    assert not re.fullmatch(r"[a-z][a-z_ ]*[a-z]", v), (name, ws.title, v)
     # lavaan's operators stay text (=~ is no formula) where the run has CB-SEM
     cb = run.folder("en") / "cbsem_estimates.csv"
     if cb.exists():

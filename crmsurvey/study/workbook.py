@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._catalogue import catalogue
+from ..cbsem.fitmeasures import FIT_NAMES, ROBUST_NAMES
 from .results import Multiplicity, Results
 
 __all__ = ["workbook"]
@@ -27,9 +28,11 @@ _ONE_DECIMAL = {"index", "value", "value_a", "value_b", "difference", "ci_lower"
                 "se", "mean", "top2", "performance", "promoters", "passives", "detractors",
                 "nps", "csat"}
 _FIXED_TIME = _dt.datetime(2000, 1, 1)
+#: lavaan's fit measures as the CB-SEM fit sheet lists them (chisq and srmr: PLS's too)
+_LAVAAN_FIT = tuple(m for m in (*FIT_NAMES, *ROBUST_NAMES) if m not in ("chisq", "srmr"))
 #: Columns whose values are crmsurvey's own codes, and the codes each can hold: a cell is
-#: worded by the catalogue's ``cell:<column>:<code>`` (lavaan's ``op`` and PLS's mode
-#: ``A``/``B`` are notation and stay).
+#: worded by the catalogue's ``cell:<column>:<code>`` (lavaan's operators in ``op`` and
+#: PLS's mode ``A``/``B`` are notation and stay).
 CODED: dict[str, tuple[str, ...]] = {
     "quantity": ("index", "nps", "csat"),
     "kind": ("groups", "change"),
@@ -42,9 +45,11 @@ CODED: dict[str, tuple[str, ...]] = {
     "missing_method": ("mean", "listwise", "fiml"),
     "predictive_power": ("high", "medium", "low", "none"),
     "decision": ("baseline", "supported", "not supported"),
-    "measure": ("nps", "csat", "srmr", "d_uls", "d_g", "chisq", "nfi"),
+    # NPS/CSAT, PLS fit, and the CB-SEM fit measures (lavaan's names)
+    "measure": ("nps", "csat", "srmr", "d_uls", "d_g", "chisq", "nfi", *_LAVAAN_FIT),
     "model": ("pls", "cbsem", "configural", "metric", "scalar"),
     "through": ("total",),  # an indirect effect's chain, or the pair's total
+    "op": ("htmt",),  # HTMT's rows: no lavaan operator (the operators stay as they are)
 }
 #: Columns holding a list of construct codes (", "-joined).
 _CONSTRUCT_LISTS = {"priorities"}
