@@ -58,13 +58,31 @@ def _leading_data(q) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def leads(tmp_path_factory):
-    """The study run once (no PDF): its results."""
+def leads_run(tmp_path_factory):
+    """The study run once (no PDF): its results and the PLS fits the story was built
+    from (kept by wrapping ``build_story`` for the run)."""
+    from crmsurvey.study import story
+
     where = tmp_path_factory.mktemp("leads")
     q = cs.load_questionnaire("ccsi")
     _leading_data(q).to_csv(where / "responses.csv", index=False)
     (where / "study.yaml").write_text(STUDY, encoding="utf-8")
-    return run_study(load_study(where / "study.yaml")).results
+    kept, build = {}, story.build_story
+
+    def keep(results, fits, market_weights=None):
+        kept["fits"] = fits
+        return build(results, fits, market_weights)
+    story.build_story = keep
+    try:
+        results = run_study(load_study(where / "study.yaml")).results
+    finally:
+        story.build_story = build
+    return results, kept["fits"]
+
+
+@pytest.fixture(scope="module")
+def leads(leads_run):
+    return leads_run[0]
 
 
 def _summary(html: str) -> str:
@@ -128,6 +146,32 @@ def test_the_reason_is_rechecked_before_it_is_printed(leads):
         update={"recommendations": [rec]})})
     assert not holds(changed, "no_recommendations", f)
     assert "the priority is to hold" not in _summary(build_html(changed, lang="en"))
+
+
+@pytest.mark.slow
+def test_below_the_competitor_only_above_the_average(leads_run):
+    """The rule's other reason: the client below the best competitor only on questions
+    at or above the levers' average (``recs_none_above``, the questions named in the
+    sentence); and a question below the average that is below the competitor on one
+    printed figure only (ahead on its top-2 share) licenses neither sentence."""
+    from crmsurvey.report.render import build_html
+    from crmsurvey.study.story import _Ctx, _no_recommendation, _recommendations
+
+    results, fits = leads_run
+    x = _Ctx(results, fits)
+    assert _recommendations(x) == [] and x.levers["behind"] == []
+    x.levers = dict(x.levers, behind=["qual1"], low=[])
+    f = _no_recommendation(x, [])
+    assert f.code == "recs_none_above" and f.params["questions"] == ["qual1"]
+    changed = results.model_copy(update={"story": results.story.model_copy(
+        update={"no_recommendation": f})})
+    question = results.model.items["qual1"].text
+    for lang, said in {"en": "is below the best competitor only on questions",
+                       "zh-CN": "仅在得分不低于这些题目平均水平的题目上低于最佳竞争对手"}.items():
+        summary = _summary(build_html(changed, lang=lang))
+        assert said in summary and question[lang] in summary, lang
+    x.levers = dict(x.levers, low=["qual1"])
+    assert _no_recommendation(x, []) is None
 
 
 @pytest.mark.slow

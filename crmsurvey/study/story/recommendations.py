@@ -88,8 +88,19 @@ def _recommendations(x: _Ctx) -> list[Recommendation]:
     # them the lowest-scoring comes first
     qualify = [i for i in sorted(levers, key=lambda i: (-i.importance, mine[i.item]))
                if mine[i.item] < mean and beaten(i.item)]
+
+    def shy(item: str) -> bool:
+        """Below the best competitor on a figure the report prints of the question (its
+        0–100 score, its mean): not "at or above" it."""
+        g, v = best(item)
+        if g is None:
+            return False
+        theirs = rival_raw[group_key(g)].get(item)
+        return _below(mine[item], v) or (item in raw and theirs is not None
+                                          and _below(raw[item][0], theirs[0]))
     x.levers = dict(constructs=list(dict.fromkeys(i.construct for i in levers)),
-                    behind=[i.item for i in levers if rivals and beaten(i.item)])
+                    behind=[i.item for i in levers if rivals and shy(i.item)],
+                    low=[i.item for i in levers if mine[i.item] < mean])
     chosen = qualify[:MOST_RECOMMENDATIONS]
     x.more_levers = [i.item for i in qualify[MOST_RECOMMENDATIONS:]]
     effects = importance_draws(res)
@@ -125,9 +136,11 @@ def _no_recommendation(x: _Ctx, recs: list[Recommendation]) -> Finding | None:
     no actionable driver is significant for the focus (``recs_none_ns``, only where the
     drivers were tested); the significant ones are all context (``recs_none_context``);
     the focus is at or above the best competitor on every lever question
-    (``recs_none_lead``), or behind only on questions above the levers' average
-    (``recs_none_above``); without competitors, no lever question is below the levers'
-    average (``recs_none_even``). None where there are recommendations or no IPMA."""
+    (``recs_none_lead``: on every figure the report prints of them), or below it only
+    on questions at or above the levers' average (``recs_none_above``); without
+    competitors, no lever question is below the levers' average (``recs_none_even``).
+    None where there are recommendations or no IPMA, and where a question below the
+    average is below the best competitor on one printed figure but ahead on another."""
     dr = x.r.drivers_of(x.focus)
     if recs or dr is None or group_key(x.canonical(x.focus)) not in x.fits:
         return None
@@ -148,5 +161,7 @@ def _no_recommendation(x: _Ctx, recs: list[Recommendation]) -> Finding | None:
     if not behind:
         return _finding("recs_none_lead", ["client", "groups>=2"] + req, refs,
                         drivers=drivers, **base)
-    return _finding("recs_none_above", ["client", "groups>=2"] + req, refs + ["items"],
+    if set(behind) & set(x.levers["low"]):  # below the average and the competitor on
+        return None  # one printed figure, ahead on another: neither sentence holds
+    return _finding("recs_none_above", ["client", "groups>=2"] + req, refs,
                     drivers=drivers, questions=behind, **base)
