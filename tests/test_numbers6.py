@@ -134,7 +134,7 @@ def test_invariance_and_micom_sentence(demo):
     assert failed  # the demo's case
     en = page_text(demo.html("en"))
     assert "CB-SEM tests the common-factor model with all groups pooled" in en
-    assert "so MICOM governs them" in en
+    assert "so MICOM governs them" in en and "marked †" in en
     for construct, a, b in failed:
         assert f"{names[construct]} ({a} – {b})" in en
     zh = page_text(demo.html("zh-CN"))
