@@ -437,14 +437,22 @@ def test_reading_flags_mean_what_load_responses_keywords_mean(renamed, command):
         assert json.loads(out)["rows"][0]["nps"] == pytest.approx(want["nps"].iloc[0])
 
 
-def test_a_bad_reading_value_is_one_line_on_every_command(renamed):
+def test_a_bad_reading_value_is_one_line_on_every_command(renamed, tmp_path):
+    from crmsurvey import options
+
     _, path, _ = renamed
-    for command in ("responses check", "nps", "pls", "cbsem", "kano"):
-        code, _, err = _cli(*command.split(), "ccsi", path, "--duplicate-min-items", 0)
+    (tmp_path / "t.csv").write_text("variable,category,target\ngender,1,0.5\n"
+                                    "gender,2,0.5\n", encoding="utf-8")
+    needs = {"invariance": ["--group", "brand"],  # the command's own required flags
+             "weights": ["--targets", tmp_path / "t.csv", "-o", tmp_path / "w.csv"]}
+    for command in options.READING_COMMANDS:
+        args = [*command.split(), "ccsi", path, *needs.get(command, [])]
+        code, _, err = _cli(*args, "--duplicate-min-items", 0)
         assert code == 2 and len(err.strip().splitlines()) == 1, (command, err)
         assert "duplicate_min_items" in err and "greater than or equal to 1" in err
-        code, _, err = _cli(*command.split(), "ccsi", path, "--codes", "numbers")
+        code, _, err = _cli(*args, "--codes", "numbers")
         assert code == 2 and "'option_numbers'" in err, (command, err)
+        assert not (tmp_path / "w.csv").exists()
     with pytest.raises(InputError, match="duplicate_min_items"):  # Python says the same
         cs.load_responses(cs.load_questionnaire("ccsi"), path, duplicate_min_items=0)
 
