@@ -312,7 +312,8 @@ class StudyDef(_Strict):
 
 def known_keys() -> set[str]:
     keys: set[str] = set()
-    for model in (Simulated, DataSource, ScreeningOptions, PLSOptions, CBSEMOptions, ReportOptions, StudyDef,
+    for model in (Simulated, DataSource, ScreeningOptions, PLSOptions, CBSEMOptions,
+                  ReportOptions, StudyDef,
                   WeightingOptions, DesignOptions,
                   Fieldwork,
                   TypologyOptions, TransactionOptions, AnalyticsOptions, CompareOptions,
