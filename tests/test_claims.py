@@ -267,9 +267,11 @@ def test_rendered_claims(rendered, lang):
             assert f.params["gap_lower"] > 0
     # 2: the old "no measure … the largest change, in" wording is gone
     assert not any(f.code == "change_flat" for f in results.story.findings)
-    # 3: no † beside a wave change (no MICOM between waves is shown), and no legend for it
+    # 3: a † beside a wave change only where MICOM between the waves does not warrant it
+    # (Trend.micom: the change's ``warranted`` is False), one per such change; no old legend
     changes = _part(doc, 'id="changes"')
-    assert "†" not in changes
+    unwarranted = [d for d in results.trend.changes if d.warranted is False]
+    assert changes.count("†") == len(unwarranted)
     assert _text(t["change_note"]) not in text and _text(t["change_note_one"]) not in text
     # 4: every recommended question is below its best competitor as both tables print it
     rows = {(r.item, tuple(sorted(r.group.items()))): r for r in results.items
