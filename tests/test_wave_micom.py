@@ -153,7 +153,7 @@ def test_report_shows_the_wave_micom_table(two_waves, pages):
     status = {"en": "not established", "zh-CN": "未能确认"}
     for lang, html in pages.items():
         table = _appendix_table(html, heading[lang])
-        rows = re.findall(r"<tr><td>(.*?)</td>", table)
+        rows = re.findall(r"<tr><td[^>]*>(.*?)</td>", table)
         assert len(rows) == len(multi)
         assert table.count(status[lang]) == sum(
             1 for r in results.trend.micom if r["construct"] in multi
@@ -224,3 +224,20 @@ def test_one_wave_study_has_no_wave_micom(tmp_path):
         text = _text(build_html(results, lang=lang))
         assert "MICOM" not in text and "†" not in text
         assert "between waves" not in text and "年度间" not in text
+
+
+def test_headline_marks_no_unwarranted_change(two_waves):
+    """The scores table's ▲ ▼ mark a significant change only where MICOM warrants it: the
+    broken construct's change, made significant here, gets no mark; a warranted one does."""
+    from crmsurvey.report.context import build_context
+
+    r = two_waves["results"]
+    changes = [d.model_copy(update={"significant": True}) if d.quantity == "index" else d
+               for d in r.trend.changes]
+    forced = r.model_copy(update={"trend": r.trend.model_copy(update={"changes": changes})})
+    constructs = r.model.index_constructs
+    row = next(x for x in build_context(forced, "en")["current_rows"] if x["overall"])
+    marks = dict(zip(constructs, (c["mark"] for c in row["cells"])))
+    warranted = {d.name: d.warranted for d in changes if d.quantity == "index"}
+    assert warranted[BROKEN] is False and marks[BROKEN] == ""
+    assert all(marks[c] in ("▲", "▼") for c in constructs if warranted[c])
