@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STUDIES = ("shape_single", "shape_waves", "shape_segments", "shape_brands", "example_file",
            "demo_ccsi")
 #: Headings that are notation in every language (a statistic's letter).
-NOTATION = {"n", "p", "t", "z", "c"}
+NOTATION = {"n", "p", "t", "z", "c", "df"}
 
 
 def _books(run) -> dict[str, "openpyxl.Workbook"]:
@@ -60,11 +60,12 @@ def test_both_workbooks_have_the_same_sheets_worded_and_no_formula(bundled_runs,
             for row in ws.iter_rows():
                 for cell in row:
                     assert cell.data_type != "f", (name, lang, ws.title, cell.coordinate)
-    # no code left in a Chinese cell (variable names — the questionnaire's item ids — and
-    # the study's own id in the notes are the user's names, kept)
+    # no code left in a Chinese cell (variable names — the questionnaire's items and the
+    # weighting variables — are the user's names, kept)
     results = run.results()
-    own = set(results.model.items) | {results.study.id}
-    for ws in books["zh-CN"].worksheets:
+    own = set(results.model.items) | set(results.weighting.variables
+                                         if results.weighting else ())
+    for ws in books["zh-CN"].worksheets[:-1]:  # the last: the notes (the study's own ids)
         for row in ws.iter_rows(min_row=2):
             for cell in row:
                 v = cell.value

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._catalogue import catalogue
+from ..analytics.segments import SEGMENTS as RFM_SEGMENTS
 from ..cbsem.fitmeasures import FIT_NAMES, ROBUST_NAMES
 from .results import Multiplicity, Results
 
@@ -73,7 +74,10 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
             out[col] = out[col].map(lambda v: words["cell:through:total"] if v == "total"
                                     else " → ".join(labels.get(c, c) for c in v.split(" -> "))
                                     if isinstance(v, str) else v)
-        elif col == "scope_item":  # the group item a comparison is within
+        elif col == "segment" and name in ("rfm", "rfm_segments"):  # the RFM map's names
+            rfm = {c: words[f"seg_{c}"] for c, _ in RFM_SEGMENTS}
+            out[col] = out[col].map(lambda v: rfm.get(v, v) if isinstance(v, str) else v)
+        elif col in ("scope_item", "compared"):  # the group item a comparison is within
             out[col] = out[col].map(lambda v: group_name(results, v, lang)
                                     if isinstance(v, str) and v else v)
         elif col == "group" and col not in groups:  # a table of one row per group (or all)
