@@ -193,8 +193,9 @@ def test_methodology_states_the_rule_and_micom_policy(pages):
             "of both, establishes at least partial invariance") in en
     assert "applied to each construct at 5% without adjustment" in en
     assert "MICOM" in zh and "不作校正" in zh and "至少部分不变" in zh
-    # MICOM is now in the glossary of a study without groups
-    assert "Measurement invariance of composites: checks" in en
+    # MICOM is in the glossary of a study without groups, said of two waves
+    assert "checks that a construct is measured alike in two waves" in en
+    assert "检验结构变量在两期中的测量方式是否一致" in zh
 
 
 def test_no_table_without_wave_micom(two_waves):

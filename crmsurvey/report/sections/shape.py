@@ -72,7 +72,10 @@ def shape_context(results: Results, ctx: dict, lang: str) -> dict:
            "any_act": any(r.get("act") for r in ctx.get("item_rows") or []),
            "group_size_rows": any(bool(v) for v in results.sample.group_sizes.values()),
            "glossary_terms": terms, "limitations": limits,
-           "glossary_defs": _glossary_defs(results, t),
+           "glossary_defs": {**_glossary_defs(results, t), **({"micom": t[
+               # MICOM between the waves too: the glossary says what it compares
+               "def_micom_waves" if any(c.get("micom") for c in ctx.get("comparisons") or [])
+               else "def_micom_waves_only"]} if trend.get("micom") else {})},
            # the methodology states the rule for a difference printed beside its two
            # figures where the report prints one
            "differences_rounding": bool(changes) or any(ctx.get(k) for k in (
