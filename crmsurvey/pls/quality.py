@@ -72,8 +72,11 @@ def htmt(r: np.ndarray, lay: Layout) -> np.ndarray:
     # sums of absolute correlations within and between every pair of blocks: mask' |R| mask,
     # with the batch last (the layout the moments hand out: no transposing copy)
     a = np.abs(np.moveaxis(r, 0, -1)).reshape(p, p * b)  # (p, p·B)
-    left = (lay.mask.T @ a).reshape(lay.k, p, b)  # Σ over each block's rows
-    sums = np.moveaxis(np.matmul(lay.mask.T, left), -1, 0)  # (B, K, K)
+    # a resample that gave no estimate is NaN (or inf) throughout: its sums are NaN, and
+    # the run reports it as a diagnostic, not as numpy's floating-point warning
+    with np.errstate(invalid="ignore", over="ignore"):
+        left = (lay.mask.T @ a).reshape(lay.k, p, b)  # Σ over each block's rows
+        sums = np.moveaxis(np.matmul(lay.mask.T, left), -1, 0)  # (B, K, K)
     size = lay.mask.sum(0)
     k = np.arange(lay.k)
     many = size > 1

@@ -13,8 +13,9 @@ import numpy as np
 
 from .._format import current_language, num, pct
 
-__all__ = ["index_chart", "path_diagram", "path_figure", "ipma_chart", "nps_chart", "kano_chart",
-           "typology_chart", "mean_chart", "trend_chart", "series_styles", "FONT_FAMILY",
+__all__ = ["index_chart", "index_figure", "path_diagram", "path_figure", "ipma_chart",
+           "ipma_figure", "nps_chart", "kano_chart", "typology_chart", "mean_chart",
+           "mean_figure", "shared_range", "trend_chart", "series_styles", "FONT_FAMILY",
            "chart_fonts"]
 
 #: The font chain for chart text: Latin glyphs from the Latin face (as the report's
@@ -116,53 +117,119 @@ def _svg(fig) -> str:
     return buf.getvalue()
 
 
+#: The height of one group's row in the index dot plot (points): its marker and
+#: interval, its value printed above the marker, clear of the next row's interval.
+DOT_ROW_PT = 2.1 * DOT_LABEL_PT
+#: ... and the space between two constructs' bands, in rows (it also keeps the first and
+#: the last marker off the axes' edges: no marker sits on the x axis).
+DOT_BAND_GAP = 0.9
+#: How far above its marker's edge a value's baseline sits (points).
+DOT_LABEL_RISE = 1.5
+
+
+def _row_major(items: list, ncol: int) -> list:
+    """``items`` rearranged so that a legend of ``ncol`` columns (matplotlib fills a
+    column before the next) reads left to right, then top to bottom, in their order.
+
+    >>> _row_major(list("abcde"), 3)
+    ['a', 'd', 'b', 'e', 'c']
+    """
+    rows = -(-len(items) // ncol)
+    grid = [items[r * ncol:(r + 1) * ncol] for r in range(rows)]
+    return [row[c] for c in range(ncol) for row in grid if c < len(row)]
+
+
 def index_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, str],
                 groups: Sequence[str], group_labels: dict[str, str],
-                styles: dict[str, dict] | None = None) -> str:
+                styles: dict[str, dict] | None = None, highlight: str | None = None) -> str:
     """Each construct's index per group with its interval (a dot plot, 0–100 axis zoomed
-    to the data, each value printed beside its interval); ``styles`` (see
-    :func:`series_styles`; by default from the order of ``groups``) give each group its
-    colour and marker."""
+    to the data): see :func:`index_figure`."""
+    return _svg(index_figure(rows, constructs, labels, groups, group_labels, styles,
+                             highlight)[0])
+
+
+def index_figure(rows: list[dict], constructs: Sequence[str], labels: dict[str, str],
+                 groups: Sequence[str], group_labels: dict[str, str],
+                 styles: dict[str, dict] | None = None, highlight: str | None = None):
+    """The index dot plot's matplotlib figure: ``(figure, axes, drawn)``.
+
+    Constructs top-down in the order of ``constructs``; within a construct the groups
+    top-down in the order of ``groups`` (the order of the tables and of the legend, read
+    left to right). Each value is printed just above its own marker (not at an end of
+    its interval), on a white backing so that no gridline crosses it; the axes leave
+    room above the first row and below the last, so no marker sits on the x axis.
+    ``styles`` (see :func:`series_styles`; by default from the order of ``groups``)
+    give each group its colour and marker; the client's group (``highlight``) is drawn
+    with a larger marker, a heavier interval and its value and legend entry in bold.
+
+    ``drawn`` lists, for every point, ``group``, ``construct``, ``x``, ``y`` (data
+    units), ``lower``, ``upper`` and ``label`` (the printed value's Text, None where
+    values are not printed: more than six groups).
+    """
     plt = _plt()
     styles = styles or series_styles(groups)
-    # each construct's band holds its groups DOT_LABEL_PT apart (the printed values do not
-    # overlap); the report prints the chart at its own size (figure.tall, report.css)
-    band = max(0.3, max(1, len(groups)) * DOT_LABEL_PT * 1.05 / 0.7 / 72)
-    fig, ax = plt.subplots(figsize=(6.4, band * len(constructs) + 1.0))
-    step = 0.7 / max(1, len(groups))
+    n_g, n_c = max(1, len(groups)), max(1, len(constructs))
+    step = 1.0 / (n_g + DOT_BAND_GAP)  # one group's row, a construct's band being 1
+    height = n_c * (n_g + DOT_BAND_GAP) * DOT_ROW_PT / 72  # the axes' height, inches
+    below = 0.35 + (0.3 * -(-len(groups) // 5) if len(groups) > 1 else 0.0)
+    fig, ax = plt.subplots(figsize=(6.4, height + below + 0.1))
+    fig.subplots_adjust(bottom=below / (height + below + 0.1),
+                        top=1 - 0.1 / (height + below + 0.1))
+    printed = len(groups) <= 6  # values are compared here: print them (not for a crowd)
+    drawn, handles = [], {}
     lo_all, hi_all = 100.0, 0.0
     for g_i, g in enumerate(groups):
         sel = {r["construct"]: r for r in rows if r["group"] == g}
-        ys, xs, lo, hi = [], [], [], []
-        for c_i, c in enumerate(constructs):
-            if c in sel:
-                r = sel[c]
-                ys.append(len(constructs) - 1 - c_i + (g_i - (len(groups) - 1) / 2) * step)
-                xs.append(r["index"])
-                lo.append(r["index"] - (r["ci_lower"] if r["ci_lower"] is not None else r["index"]))
-                hi.append((r["ci_upper"] if r["ci_upper"] is not None else r["index"]) - r["index"])
-        if not xs:
+        mine = [(c_i, sel[c]) for c_i, c in enumerate(constructs) if c in sel]
+        if not mine:
             continue
+        ys = np.array([n_c - 1 - c_i + ((n_g - 1) / 2 - g_i) * step for c_i, _ in mine])
+        xs = np.array([r["index"] for _, r in mine], dtype=float)
+        lo = np.array([r["ci_lower"] if r["ci_lower"] is not None else r["index"]
+                       for _, r in mine], dtype=float)
+        hi = np.array([r["ci_upper"] if r["ci_upper"] is not None else r["index"]
+                       for _, r in mine], dtype=float)
         look = styles.get(g) or series_styles(groups)[g]
-        ax.errorbar(xs, ys, xerr=[lo, hi], fmt=look["marker"], color=look["color"],
-                    ms=5, capsize=2, label=group_labels.get(g, g), lw=1)
-        if len(groups) <= 6:  # values are compared here: print them (not for a crowd)
-            for x, y, h in zip(xs, ys, hi):
-                ax.annotate(num(x, 1), (x + h, y), xytext=(3, 0), textcoords="offset points",
-                            ha="left", va="center", fontsize=DOT_LABEL_PT, color=look["color"])
-        lo_all = min(lo_all, min(np.subtract(xs, lo)))
-        hi_all = max(hi_all, max(np.add(xs, hi)))
-    ax.set_yticks(range(len(constructs)))
+        bold = g == highlight
+        handles[g] = ax.errorbar(xs, ys, xerr=[xs - lo, hi - xs], fmt=look["marker"],
+                                 color=look["color"], ms=7 if bold else 5, capsize=2,
+                                 lw=1.6 if bold else 1, zorder=3,
+                                 label=group_labels.get(g, g))
+        for (_, r), x, y, l, h in zip(mine, xs, ys, lo, hi):
+            # on its baseline just above the marker; its white backing drawn under the
+            # markers (zorder) so it hides gridlines, never the point
+            text = ax.annotate(num(x, 1), (x, y),
+                               xytext=(0, (3.5 if bold else 2.5) + DOT_LABEL_RISE),
+                               textcoords="offset points", ha="center", va="baseline",
+                               fontsize=DOT_LABEL_PT, color=look["color"], zorder=2.5,
+                               fontweight="bold" if bold else "normal",
+                               bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none")
+                               ) if printed else None
+            drawn.append({"group": g, "construct": r["construct"], "x": float(x),
+                          "y": float(y), "lower": float(l), "upper": float(h),
+                          "label": text})
+        lo_all, hi_all = min(lo_all, lo.min()), max(hi_all, hi.max())
+    ax.set_yticks(range(n_c))
     ax.set_yticklabels([labels.get(c, c) for c in reversed(constructs)])
-    pad = max(2.0, (hi_all - lo_all) * 0.1)
-    ax.set_xlim(max(0, lo_all - pad), min(100, hi_all + 2 * pad))  # room for the labels
+    ax.set_ylim(-0.5, n_c - 0.5)
+    if hi_all < lo_all:  # nothing drawn
+        lo_all, hi_all = 0.0, 100.0
+    pad = max(2.0, (hi_all - lo_all) * 0.08)
+    ax.set_xlim(max(0, lo_all - pad), min(100, hi_all + pad))
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     _locale_ticks(ax, "x")
     ax.set_axisbelow(True)
-    if len(groups) > 1:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=min(5, len(groups)),
-                  frameon=False)
-    return _svg(fig)
+    if len(handles) > 1:
+        ncol = min(5, len(handles))
+        order = _row_major([g for g in groups if g in handles], ncol)
+        legend = ax.legend([handles[g] for g in order],
+                           [group_labels.get(g, g) for g in order],
+                           loc="upper center", bbox_to_anchor=(0.5, -0.35 / height),
+                           ncol=ncol, frameon=False)
+        for g, text in zip(order, legend.get_texts()):
+            if g == highlight:
+                text.set_fontweight("bold")
+    return fig, ax, drawn
 
 
 def data_uri(svg: str) -> str:
@@ -437,16 +504,28 @@ def _fit_names(fig, ax, texts: list, width: float, smallest: float = 6.5) -> Non
 
 
 def ipma_chart(rows: list[dict], labels: dict[str, str], x_label: str, y_label: str) -> str:
-    """Importance (x) against performance (y) with lines at the drivers' means (the
-    quadrants; rows marked ``actionable: False``, such as the outcome, are drawn but not
-    averaged)."""
+    """Importance (x) against performance (y) with lines at the drivers' means: see
+    :func:`ipma_figure`."""
+    return _svg(ipma_figure(rows, labels, x_label, y_label)[0])
+
+
+def ipma_figure(rows: list[dict], labels: dict[str, str], x_label: str, y_label: str):
+    """The IPMA map's matplotlib figure: ``(figure, axes, markers)``. Lines at the
+    drivers' means mark the quadrants; rows marked ``actionable: False`` (the outcome, a
+    mediator: not levers to act on directly) are plotted for context as hollow markers
+    and left out of the averages. ``markers``: ``"driver"`` and ``"context"``, each the
+    drawn points' collection (None where there are none)."""
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.0, 4.2))
     imp = np.array([r["importance"] for r in rows])
     perf = np.array([r["performance"] for r in rows])
     ref = np.array([r.get("actionable", True) for r in rows], dtype=bool)
     ref = ref if ref.any() else np.ones(len(rows), dtype=bool)
-    ax.scatter(imp, perf, s=40, color="#1f4e79", zorder=3)
+    markers = {"driver": ax.scatter(imp[ref], perf[ref], s=40, color="#1f4e79", zorder=3)
+               if ref.any() else None,
+               "context": ax.scatter(imp[~ref], perf[~ref], s=40, facecolors="white",
+                                     edgecolors="#1f4e79", linewidths=1.2, zorder=3)
+               if (~ref).any() else None}
     lines = (imp[ref].mean(), perf[ref].mean()) if ref.sum() > 1 else None
     if lines is not None:  # quadrants need two drivers or more to average
         ax.axvline(lines[0], color=GREY, lw=0.8, ls="--", zorder=1)
@@ -461,7 +540,7 @@ def ipma_chart(rows: list[dict], labels: dict[str, str], x_label: str, y_label: 
     ax.set_ylabel(y_label)
     ax.grid(color="#eeeeee", lw=0.6)
     _locale_ticks(ax, "xy")
-    return _svg(fig)
+    return fig, ax, markers
 
 
 #: Where a point's label may go, in points from the point: right, left, above, below,
@@ -595,27 +674,65 @@ def typology_chart(shares: dict[str, float], names: dict[str, str], x_label: str
     return _svg(fig)
 
 
-def mean_chart(rows: list[dict], x_label: str) -> str:
-    """Group means with 95 % intervals (horizontal), e.g. satisfaction by RFM segment."""
+def shared_range(*charts_rows: list[dict], pad: float = 0.06) -> tuple[float, float]:
+    """One x range for dot charts of the same quantity shown side by side (``mean_chart``
+    rows: ``mean``, ``ci_lower``, ``ci_upper``): every mean and interval of every chart,
+    with ``pad`` of the span (at least one unit) on each side.
+
+    >>> shared_range([{"mean": 70, "ci_lower": 60, "ci_upper": 80}],
+    ...              [{"mean": 90, "ci_lower": None, "ci_upper": None}])
+    (58.2, 91.8)
+    """
+    values = np.array([v for rows in charts_rows for r in rows
+                       for v in (r["mean"], r["ci_lower"], r["ci_upper"]) if v is not None],
+                      dtype=float)
+    values = values[np.isfinite(values)]
+    if not len(values):
+        return 0.0, 100.0
+    lo, hi = float(values.min()), float(values.max())
+    margin = max(1.0, (hi - lo) * pad)
+    return round(lo - margin, 6), round(hi + margin, 6)
+
+
+def mean_chart(rows: list[dict], x_label: str, xlim: tuple[float, float] | None = None
+               ) -> str:
+    """Group means with 95 % intervals (horizontal), e.g. satisfaction by RFM segment:
+    see :func:`mean_figure`."""
+    return _svg(mean_figure(rows, x_label, xlim)[0])
+
+
+def mean_figure(rows: list[dict], x_label: str, xlim: tuple[float, float] | None = None):
+    """The group-means chart's matplotlib figure: ``(figure, axes)``; rows top-down in
+    their order, each mean printed above its dot; ``xlim``: the x range (the same for
+    charts of one quantity side by side: :func:`shared_range`), else the data's."""
     plt = _plt()
     # rows kept tight so that a chart of a dozen groups shares a page with its tables
-    fig, ax = plt.subplots(figsize=(6.0, 0.26 * len(rows) + 0.8))
+    fig, ax = plt.subplots(figsize=(6.0, 0.3 * len(rows) + 0.8))
     ys = np.arange(len(rows))[::-1]
-    means = np.array([r["mean"] for r in rows])
+    means = np.array([r["mean"] for r in rows], dtype=float)
     lo = means - np.array([r["ci_lower"] if r["ci_lower"] is not None else r["mean"]
-                           for r in rows])
+                           for r in rows], dtype=float)
     hi = np.array([r["ci_upper"] if r["ci_upper"] is not None else r["mean"]
-                   for r in rows]) - means
+                   for r in rows], dtype=float) - means
     # thin grey bars for the intervals, the mean as the dot (the caption says which is which)
     ax.errorbar(means, ys, xerr=[np.nan_to_num(lo), np.nan_to_num(hi)], fmt="none",
                 ecolor="#9aa7b4", elinewidth=0.9, capsize=2, capthick=0.9)
-    ax.plot(means, ys, "o", color="#1f4e79", ms=5)
+    ax.plot(means, ys, "o", color="#1f4e79", ms=5, zorder=3)
+    for x, y in zip(means, ys):  # the means are compared: printed beside their dots
+        ax.annotate(num(x, 1), (x, y), xytext=(0, 2.5 + DOT_LABEL_RISE),
+                    textcoords="offset points", ha="center", va="baseline",
+                    fontsize=DOT_LABEL_PT, color="#1f4e79", zorder=2.5,
+                    bbox=dict(boxstyle="square,pad=0.1", fc="white", ec="none"))
     ax.set_yticks(ys)
     ax.set_yticklabels([r["label"] for r in rows])
+    ax.set_ylim(-0.6, len(rows) - 0.2)  # room for the top row's value, no dot on the axis
+    if xlim is not None:
+        ax.set_xlim(*xlim)
     ax.set_xlabel(x_label)
     ax.grid(axis="x", color="#eeeeee", lw=0.6)
+    ax.set_axisbelow(True)
     _locale_ticks(ax, "x")
-    return _svg(fig)
+    return fig, ax
 
 
 def trend_chart(rows: list[dict], constructs: Sequence[str], labels: dict[str, str],
