@@ -205,6 +205,7 @@ def _user_texts(results, questionnaire_yaml: str, study_yaml: str) -> list[str]:
     texts |= set(results.model.items)
     fieldwork = results.study.fieldwork or {}
     texts |= {format_date(fieldwork[k]) for k in ("start", "end") if fieldwork.get(k)}
+    texts.add(format_date(results.settings.created))  # the cover's date, as Babel writes it
     # a user text is matched whole; one Latin letter alone is never taken as user data
     keep = {t.strip() for t in texts if re.search(r"[^\W\d_]", t)
             and not re.fullmatch(r"[A-Za-z]", t.strip())}
