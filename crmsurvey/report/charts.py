@@ -119,10 +119,10 @@ def _svg(fig) -> str:
 
 #: The height of one group's row in the index dot plot (points): its marker and
 #: interval, its value printed above the marker, clear of the next row's interval.
-DOT_ROW_PT = 2.1 * DOT_LABEL_PT
+DOT_ROW_PT = 1.85 * DOT_LABEL_PT
 #: ... and the space between two constructs' bands, in rows (it also keeps the first and
 #: the last marker off the axes' edges: no marker sits on the x axis).
-DOT_BAND_GAP = 0.9
+DOT_BAND_GAP = 0.7
 #: How far above its marker's edge a value's baseline sits (points).
 DOT_LABEL_RISE = 1.5
 
