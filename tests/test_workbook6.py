@@ -265,3 +265,38 @@ def test_a_single_item_loading_is_shown_as_fixed(bundled_runs, lang):
     for c in single:
         row = rows[names[c]]
         assert row[2] == t["loading_fixed"] and row[3] == "–", row
+
+
+def test_run_only_tables_read_back_as_the_run_wrote_them(bundled_runs, tmp_path):
+    """A table only the run could make (complaints) comes back from its CSV with its
+    formula-like text restored (the CSV's apostrophe guard removed), group levels as
+    text, and numbers as numbers; in the workbook the text is a string cell."""
+    import io
+    import shutil
+
+    import pandas as pd
+
+    from crmsurvey.study.export import bundle_tables, neutralise, results_tables
+    from crmsurvey.study.workbook import workbook
+
+    run = bundled_runs["shape_waves"]
+    folder = tmp_path / "bundle"
+    shutil.copytree(run.folder("en"), folder)
+    path = folder / "complaints.csv"
+    frame = pd.read_csv(path, encoding="utf-8-sig")
+    frame["reason"] = frame["reason"].astype(object)
+    frame.loc[0, "reason"] = "=HYPERLINK(\"x\")"
+    neutralise(frame).to_csv(path, index=False, encoding="utf-8-sig")
+    assert "'=HYPERLINK" in path.read_text(encoding="utf-8-sig")
+    results = run.results()
+    tables = bundle_tables(results, folder)
+    assert "complaints" not in results_tables(results) and "complaints" in tables
+    back = tables["complaints"]
+    assert back.loc[0, "reason"] == "=HYPERLINK(\"x\")"
+    assert back.loc[0, "n"] == frame.loc[0, "n"] and back["rate"].dtype.kind == "f"
+    assert back["group"].map(type).eq(str).all()
+    book = openpyxl.load_workbook(io.BytesIO(workbook(tables, results, lang="zh-CN")))
+    ws = book[catalogue("zh-CN")["sheet:complaints"][:31]]
+    cell = next(c for row in ws.iter_rows(min_row=2) for c in row
+                if c.value == "=HYPERLINK(\"x\")")
+    assert cell.data_type == "s"

@@ -71,7 +71,7 @@ def bundle_tables(results: Results, folder: Path) -> dict[str, pd.DataFrame]:
         frame = pd.read_csv(path, encoding="utf-8-sig", keep_default_na=False,
                             na_values=[""], dtype={g: str for g in [*groups, "group"]})
         for col in frame.columns:
-            if frame[col].dtype == object:
+            if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col]):
                 frame[col] = frame[col].map(_restored)
         tables[name] = frame
     return tables
