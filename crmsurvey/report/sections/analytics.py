@@ -71,12 +71,17 @@ def analytics_context(a: dict, names: Names, t: dict, lang: str) -> dict:
             tests = sat["tests"]
             by[key] = {"title": t["sat_by"].format(construct=names.get(sat["construct"]),
                                                    by=title),
-                       "rows": rows, "chart": data_uri(charts.mean_chart(rows, t["mean"])),
+                       "rows": rows, "construct": sat["construct"],
                        "legend": t["mean_chart_note"].format(
                            construct=names.get(sat["construct"])),
                        "test": t["test_line"].format(f=num(tests["anova_f"], 1),
                                                      p=pval(tests["anova_p"]),
                                                      kp=pval(tests["kruskal_p"]))}
+        # charts of one construct's means side by side share one x range
+        for b in by.values():
+            xlim = charts.shared_range(*(o["rows"] for o in by.values()
+                                         if o["construct"] == b["construct"]))
+            b["chart"] = data_uri(charts.mean_chart(b["rows"], t["mean"], xlim))
         ctx["customers"] = {
             "linked": t["linked"].format(**c["link"]),
             "segments": [dict(r, label=seg(r["segment"])) for r in c["segments"]],

@@ -26,7 +26,9 @@ def current_context(results: Results, names: Names, t: dict, sat) -> dict:
                 if s.measure == "nps" and not s.pooled}
 
     def cell(value, d):
-        mark = "" if d is None or not d.significant else ("▲" if d.difference > 0 else "▼")
+        # a change MICOM between the waves does not warrant (†) is no change to mark
+        mark = "" if d is None or not d.significant or d.warranted is False \
+            else ("▲" if d.difference > 0 else "▼")
         return {"value": value, "mark": mark}
 
     rows = []
@@ -43,6 +45,9 @@ def current_context(results: Results, names: Names, t: dict, sat) -> dict:
                      "overall": g == scope})
     chart_rows = [dict(r.model_dump(), group=group_key(r.group)) for r in results.indices
                   if not r.pooled and within(results, r.group)]
+    # the chart emphasises the client's group (not the whole sample's row)
+    highlight = next((k for k, r in zip(groups, rows) if r["client"] and not r["overall"]),
+                     None)
     pooled = [dict(r.model_dump(), label=names[r.construct],
                    glabel=names.group(r.group, {})) for r in results.indices if r.pooled]
     csat = [dict(s.model_dump(), label=names.group(s.group), top=s.detail.get("top"),
@@ -69,8 +74,10 @@ def current_context(results: Results, names: Names, t: dict, sat) -> dict:
             "previous": results.headline.previous_wave,
             "index_chart": data_uri(charts.index_chart(
                 chart_rows, constructs, names.constructs, groups,
-                {k: names.group(by_key[k]) for k in groups}, group_styles(results, groups)))
-            if chart_rows else None,
+                {k: names.group(by_key[k]) for k in groups}, group_styles(results, groups),
+                highlight)) if chart_rows else None,
+            "index_chart_by_group": len(groups) > 1,
+            "index_chart_client": names.group(by_key[highlight]) if highlight else None,
             "pooled_rows": pooled, "csat": csat,
             "csat_heading": t["csat_rule_heading"].format(box=box) if box else t["csat"],
             "csat_differences_heading": t["csat_differences_rule"].format(box=box) if box
