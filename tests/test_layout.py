@@ -954,3 +954,24 @@ def test_the_software_line_ends_the_report_with_the_model_syntax(rendered, study
     if "<pre" in html_path.read_text(encoding="utf-8"):
         assert where["syntax"] == where["software"], (study, lang, where)
     assert len(body_lines(pages[-1])) >= 6, (study, lang)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", ["demo_ccsi", "shape_waves", "shape_many_brands"])
+def test_the_changes_table_names_each_group_once(rendered, study, lang):
+    """The changes since the last wave list each group's measures together, under its
+    name printed once (one tbody per group), not group after group per measure (the
+    demo printed Brand A, B, C in turn eight times)."""
+    source = rendered[study][lang][0].read_text(encoding="utf-8")
+    start = source.find('id="changes"')
+    if start < 0:
+        pytest.skip("no changes table")
+    table = source[start:source.index("</table>", start)]
+    blocks = re.findall(r'<tbody class="group">(.*?)</tbody>', table, re.S)
+    if len(blocks) == 1:
+        return  # one group: its measures, no group column
+    named = [_plain(c) for b in blocks
+             for c in re.findall(r"<tr><td>(.*?)</td>", b, re.S) if _plain(c)]
+    rows = sum(len(re.findall(r"<tr>", b)) for b in blocks)
+    assert blocks and len(named) == len(set(named)) == len(blocks) <= rows, (study, lang, named)

@@ -48,6 +48,16 @@ def _micom(results: Results, names: Names, t: dict) -> dict:
                           else "waves_micom_method"].format(prev=tr.previous, cur=tr.current)}
 
 
+def _by_group(changes: list, rest) -> list:
+    """The changes with each group's together (the table prints a group's name once,
+    above its measures), groups in order of first appearance, measures in their order
+    within one (a stable sort; ``rest`` drops the wave from a group)."""
+    first: dict[str, int] = {}
+    for d in changes:
+        first.setdefault(group_key(rest(d.group_a)), len(first))
+    return sorted(changes, key=lambda d: first[group_key(rest(d.group_a))])
+
+
 def trend_context(results: Results, names: Names, t: dict, level: str) -> dict:
     """``trend``: None with one wave (a wave item of one level included); else its
     chart, index table by wave, the changes since the previous wave and MICOM between
@@ -81,6 +91,6 @@ def trend_context(results: Results, names: Names, t: dict, level: str) -> dict:
                                  # † where the MICOM it rests on is shown (results
                                  # written before the trend kept it: no mark, no note)
                                  dagger=bool(tr.micom) and d.warranted is False))
-                    for d in tr.changes],
+                    for d in _by_group(tr.changes, rest)],
         "title": t["changes_title"].format(prev=tr.previous) if tr.previous else "",
         "note": t["trend_note3"], **_micom(results, names, t)}}
