@@ -26,8 +26,14 @@ FEW = 3
 
 
 def level_text(level: float) -> str:
-    """An interval's level as the report prints it: ``95%``, ``98.3%``."""
-    return f"{100 * level:.1f}".removesuffix(".0") + "%"
+    """An interval's level as the report prints it, in the locale's percent format:
+    ``95%``, ``98.3%`` (one decimal where it has one).
+
+    >>> level_text(0.95), level_text(0.983333)
+    ('95%', '98.3%')
+    """
+    v = round(100 * level, 1)
+    return pct(v, 0 if v == round(v) else 1)
 
 
 class _Render:
@@ -35,6 +41,8 @@ class _Render:
         self.r, self.names, self.t, self.rule = results, names, t, rule
         self.s = sentences(names.lang)
         self.scope = results.headline.group
+        #: constructs a sentence of the recommendations' note already calls context
+        self.said_context: set[str] = set()
 
     # --- pieces -----------------------------------------------------------------------
     @staticmethod
@@ -73,15 +81,18 @@ class _Render:
         text = str(out)
         return Markup(text[:1].upper() + text[1:])
 
-    def listed(self, parts: list, more: int = 0) -> Markup:
-        """``a, b and c``; ``a, b, c and 4 more`` when ``more`` are left unnamed."""
-        sep = Markup(escape(self.t["list_sep"]))
+    def listed(self, parts: list, more: int = 0, clause: bool = False) -> Markup:
+        """``a, b and c``; ``a, b, c and 4 more`` when ``more`` are left unnamed.
+        ``clause``: the parts are clauses with their own commas (zh: joined by "；")."""
+        tail = "_clause" if clause else ""
+        sep = Markup(escape(self.t["list_sep" + tail]))
         if more:
-            return Markup(escape(self.s["and_more"])).format(names=sep.join(parts), k=more)
+            return Markup(escape(self.s["and_more" + tail])).format(names=sep.join(parts),
+                                                                    k=more)
         if len(parts) < 2:
             return sep.join(parts)
-        return Markup(escape(self.t["list_and"])).format(items=sep.join(parts[:-1]),
-                                                        last=parts[-1])
+        return Markup(escape(self.t["list_and" + tail])).format(items=sep.join(parts[:-1]),
+                                                               last=parts[-1])
 
     def rank_of(self, group, n: int) -> str:
         """The groups a rank is among: ``n``, with the kind of group where the study
@@ -126,24 +137,18 @@ class _Render:
             group = self.group(p["group"])
             if code == "gaps_none":
                 return self.sentence(code, group=group)
-            entries = {k: self.listed([self.gap(e) for e in p[k][:SHOWN]],
-                                      max(0, len(p[k]) - SHOWN))
-                       for k in ("behind", "ahead")}
-            if code == "gaps_mixed":
-                return self.sentence(code, group=group, **entries)
-            return self.sentence(code, group=group,
-                                 entries=entries["behind" if code == "gaps_behind" else "ahead"])
+            return self.gaps(group, p)
         if code == "pairs_significant":
             if not self.comparisons_shown():  # the pairs it counts are in no table
                 return None
             e = p["entries"]
             return self.sentence(code, m=p["tested"], n=len(e),
                                  entries=self.listed([self.pair(x) for x in e[:SHOWN]],
-                                                     max(0, len(e) - SHOWN)))
+                                                     max(0, len(e) - SHOWN), clause=True))
         if code == "segments_differ":
             e = p["entries"]
             return self.sentence(code, k=p["k"], entries=self.listed(
-                [self.segment(x) for x in e[:SHOWN]], max(0, len(e) - SHOWN)))
+                [self.segment(x) for x in e[:SHOWN]], max(0, len(e) - SHOWN), clause=True))
         if code.startswith(("nps_", "csat_")):
             return self.score(code, p)
         if code.startswith("change_"):
@@ -153,6 +158,30 @@ class _Render:
         if code.startswith("complaints_"):
             return self.complaints(code, p)
         return None
+
+    def gaps(self, group: str, p: dict) -> Markup:
+        """The client's significant gaps: strengths and deficits on the constructs it can
+        act on, and — said apart — those on context (customer expectations), which are
+        neither a strength nor a weakness."""
+        context = set(self.r.model.context)
+        lever = {k: [e for e in p[k] if e["construct"] not in context]
+                 for k in ("behind", "ahead")}
+        entries = {k: self.listed([self.gap(e) for e in v[:SHOWN]],
+                                  max(0, len(v) - SHOWN), clause=True)
+                   for k, v in lever.items()}
+        out = []
+        if lever["behind"] and lever["ahead"]:
+            out.append(self.sentence("gaps_mixed", group=group, **entries))
+        elif lever["behind"] or lever["ahead"]:
+            k = "behind" if lever["behind"] else "ahead"
+            out.append(self.sentence("gaps_" + k, group=group, entries=entries[k]))
+        said = [e for k in ("behind", "ahead") for e in p[k] if e["construct"] in context]
+        if said:
+            said.sort(key=lambda e: -e["gap"])
+            out.append(self.sentence("gaps_context", entries=self.listed(
+                [self.gap(e, "context_" + ("less" if e in p["behind"] else "more"))
+                 for e in said[:SHOWN]], max(0, len(said) - SHOWN), clause=True)))
+        return Markup(escape(self.t["sentence_sep"])).join(out)
 
     def complaints(self, code: str, p: dict) -> Markup:
         """Complainers' loyalty against the others', as the complaints page says it: the
@@ -167,9 +196,10 @@ class _Render:
                              diff=self.diff(p["complainers"], p["others"], ref, magnitude=True),
                              level=level, lo=self.n(lo, ref), hi=self.n(hi, ref))
 
-    def gap(self, e: dict) -> Markup:
+    def gap(self, e: dict, key: str = "gap_entry") -> Markup:
         ref = "gaps"
-        return self.sentence_part("gap_entry", construct=self.names[e["construct"]],
+        return self.sentence_part(key, construct=self.names[e["construct"]],
+                                  group=self.group(self.r.story.focus),
                                   other=self.group(e["other"]), value=self.n(e["value"], ref),
                                   other_value=self.n(e["other_value"], ref),
                                   gap=self.diff(e["value"], e["other_value"], ref,
@@ -213,9 +243,10 @@ class _Render:
         table, diffs = f"{measure}-table", f"{measure}-differences"
         show = (lambda v: self.link(pct(v), table) if v is not None else "–") \
             if measure == "csat" else (lambda v: self.n(v, table))
+        # a CSAT's interval in percent, as its value (the CSAT table's "24.1%")
         params = dict(group=self.group(p["group"]), value=show(p["value"]),
-                      level=self.level(p["level"]), lo=self.n(p["ci_lower"], table),
-                      hi=self.n(p["ci_upper"], table))
+                      level=self.level(p["level"]), lo=show(p["ci_lower"]),
+                      hi=show(p["ci_upper"]))
         if measure == "csat":
             params["rule"] = self.rule(p["item"])
         if "best" in p:
@@ -288,7 +319,36 @@ class _Render:
         if len(covered) >= len(levers):
             return self.sentence("recs_all", **params)
         competitors = any(x.competitor is not None for x in recs)
-        return self.sentence("recs_few" if competitors else "recs_few_nocomp", **params)
+        others = [c for c in levers if c not in covered]
+        key = "recs_few" + ("_one" if len(others) == 1 else "") \
+            + ("" if competitors else "_nocomp")
+        # the drivers counted are those management can act on; one left is named
+        return self.sentence(key, other=self.names[others[0]], **params)
+
+    def lever_rule(self, story) -> Markup | str:
+        """The recommendation rule in one sentence, by question, with the average the
+        recommended questions are below (the IPMA map's averages are constructs')."""
+        recs = story.recommendations
+        if not recs or recs[0].average is None:
+            return ""
+        competitors = any(x.competitor is not None for x in recs)
+        return self.sentence("recs_rule" if competitors else "recs_rule_nocomp",
+                             average=self.n(recs[0].average, "actions"))
+
+    def context_left(self, story, said: set) -> Markup | str:
+        """That a driver with a significant effect is left out as context (customer
+        expectations), wherever one is and no other sentence of the note (``said``: the
+        constructs it already calls context) says so."""
+        dr = self.r.drivers_of(story.focus)
+        f = getattr(story, "no_recommendation", None)
+        if dr is None or (f is not None and f.code == "recs_none_context"):
+            return ""
+        left = [c for c in dr.priorities if c in self.r.model.context and c not in said]
+        if not left:
+            return ""
+        return self.sentence("recs_context_one" if len(left) == 1 else "recs_context",
+                             constructs=self.listed([self.names[c] for c in left]),
+                             target=self.names[dr.target])
 
     def gap_unmet(self, story, shown: list) -> Markup | str:
         """Why the client's largest significant gap on a driver it can act on has no
@@ -305,6 +365,8 @@ class _Render:
         c, ref = e["construct"], "gaps"
         key = "gap_no_rec_context" if c in self.r.model.context else \
             "gap_no_rec_rule" if c in dr.priorities else "gap_no_rec_ns"
+        if key == "gap_no_rec_context":
+            self.said_context.add(c)
         return self.sentence(key, group=self.group(story.focus), construct=self.names[c],
                              value=self.n(e["value"], ref), other=self.group(e["other"]),
                              other_value=self.n(e["other_value"], ref),
@@ -329,17 +391,18 @@ class _Render:
         return self.sentence(f.code, **params)
 
     def impacts(self, rec) -> Markup:
-        """What a rise in the lever's construct would do to each target, in one clause."""
+        """What a rise in the lever's construct would do to each target, in one clause,
+        every figure at one precision (:func:`impact_digits`)."""
         ref, out = "actions", Markup("")
+        d = impact_digits(rec.impacts)
         for k, i in enumerate(rec.impacts):
             ci = i.ci_lower is not None
             key = ("impact" if k == 0 else "impact_more") + ("" if ci else "_noci")
             part = self.sentence_part(
                 key, step=num(rec.step, 0), construct=self.names[rec.construct],
-                what=self.what("index", i.target), value=self.n(i.value, ref),
-                level=self.level(i.level),
-                lo=self.n(i.ci_lower, ref, limit_digits(i.ci_lower)),
-                hi=self.n(i.ci_upper, ref, limit_digits(i.ci_upper)))
+                what=self.what("index", i.target), value=self.n(i.value, ref, d),
+                level=self.level(i.level), lo=self.n(i.ci_lower, ref, d),
+                hi=self.n(i.ci_upper, ref, d))
             out = part if k == 0 else self.sentence_part("impact_join", first=out, next=part)
         return out
 
@@ -361,7 +424,8 @@ class _Render:
         for rec in recs:
             by.setdefault(rec.construct, []).append(rec)
         return [self.sentence("recommend", construct=self.names[c],
-                              questions=self.listed([self.question(x) for x in group]),
+                              questions=self.listed([self.question(x) for x in group],
+                                                    clause=True),
                               impacts=self.impacts(group[0]))
                 for c, group in by.items()]
 
@@ -380,11 +444,19 @@ def story_context(results: Results, names, t: dict, rule) -> dict:
              if all(holds(results, req, f) for req in f.requires)]
     return {"findings": [x for f in shown if (x := r.finding(f)) is not None],
             "recommendations": r.recommendations(story.recommendations),
-            "recommendations_note": Markup(escape(t["sentence_sep"])).join(
-                x for x in (r.none(story), r.few(story), r.gap_unmet(story, shown)) if x),
+            "recommendations_note": _note(r, story, shown, t),
             "scorecard": _scorecard(results, names, t, r),
             "gaps_table": _gaps_table(shown, names, t, r),
             "actions": _actions(results, names, t, r)}
+
+
+def _note(r: _Render, story, shown: list, t: dict) -> Markup:
+    """The sentences under the recommendations: the rule by question, why there is none
+    or few, the client's unmet gap, and a significant context driver left out."""
+    parts = [x for x in (r.lever_rule(story), r.none(story), r.few(story),
+                         r.gap_unmet(story, shown)) if x]
+    parts.append(r.context_left(story, r.said_context))
+    return Markup(escape(t["sentence_sep"])).join(x for x in parts if x)
 
 
 def _scorecard(results: Results, names, t: dict, r: _Render) -> dict | None:
@@ -408,7 +480,17 @@ def _scorecard(results: Results, names, t: dict, r: _Render) -> dict | None:
             t["scorecard_note_plain" if market else "scorecard_note_all"].format(
                 construct=names[card.construct], level=level)) \
         if card.rows else t["scorecard_note_one"].format(level=level)
+    if card.rows:  # ranks are point estimates: which of their differences are significant
+        note = t["sentence_join"].format(first=note, next=_rank_note(results, card, names, t))
     changes = card.previous_wave is not None
+    if changes:
+        note = t["sentence_join"].format(first=note, next=t[
+            "scorecard_note_change_plain" if card.rows else "scorecard_note_change_one"])
+    if changes and any(x is not None and x.warranted is False
+                       for x in [*card.rows, card.market, card.sample]):
+        # a change MICOM between the waves does not warrant: shown, flagged, not counted
+        note = t["sentence_join"].format(first=note, next=t["scorecard_note_dagger"].format(
+            prev=card.previous_wave, cur=card.wave))
     return {"title": t["scorecard" if card.rows else "scorecard_one"].format(
                 construct=names[card.construct]),
             "rows": [dict(row(x, names.group(x.group)), client=x.group == results.story.focus)
@@ -418,10 +500,24 @@ def _scorecard(results: Results, names, t: dict, r: _Render) -> dict | None:
             "sample": [row(card.sample, t["market_row"])] if card.sample else [],
             "now": t["index_in"].format(wave=card.wave) if card.wave else t["index"],
             "before": t["index_in"].format(wave=card.previous_wave) if changes else "",
-            "changes": changes, "ranked": bool(card.rows),
-            "note": t["sentence_join"].format(first=note, next=t[
-                "scorecard_note_change_plain" if card.rows else "scorecard_note_change_one"])
-            if changes else note}
+            "changes": changes, "ranked": bool(card.rows), "note": note}
+
+
+def _rank_note(results: Results, card, names, t: dict) -> str:
+    """The scorecard's ranks read as what they are: the order of the point estimates,
+    with how many of the tested index differences between its groups are significant
+    (the pairs MICOM warrants, as the group comparisons count them) — or that they were
+    not tested."""
+    comp = next((c for c in results.comparisons if c.item == card.item), None)
+    tested = [d for d in (comp.differences if comp is not None else ())
+              if d.quantity == "index" and d.name == card.construct
+              and d.ci_lower is not None and d.warranted is not False]
+    if not tested:
+        return t["scorecard_rank_untested"]
+    k = sum(bool(d.significant) for d in tested)
+    return t["scorecard_rank_none" if k == 0 else "scorecard_rank_one" if k == 1
+             else "scorecard_rank_some"].format(
+        construct=names[card.construct], k=k, m=len(tested))
 
 
 def _gaps_table(shown: list, names, t: dict, r: _Render) -> dict | None:
@@ -464,7 +560,8 @@ def _actions(results: Results, names, t: dict, r: _Render) -> dict | None:
                       "competitor_performance": x.competitor_performance,
                       # the construct's impact once, on its first question's row
                       "impacts": [_impact_cells(next((i for i in x.impacts if i.target == k),
-                                                     None)) if shown else ""
+                                                     None), impact_digits(x.impacts))
+                                  if shown else ""
                                   for k in targets]} for x, shown in zip(recs, first)],
             "note": t["sentence_join"].format(
                 first=t["actions_note_comp" if competitors else "actions_note_nocomp"].format(
@@ -510,11 +607,23 @@ def limit_digits(v, digits: int = 1, most: int = 3) -> int:
     return d
 
 
-def _impact_cells(i) -> dict | None:
-    """An impact as the actions table prints it: value, and limits with the digits that
-    show their sign (:func:`limit_digits`)."""
+def impact_digits(impacts) -> int:
+    """One precision for a recommendation's impacts, values and limits alike: one
+    decimal, or more where a limit would print as zero (:func:`limit_digits`).
+
+    >>> from types import SimpleNamespace as I
+    >>> impact_digits([I(ci_lower=0.04, ci_upper=1.26), I(ci_lower=0.3, ci_upper=0.9)])
+    2
+    """
+    return max([1] + [limit_digits(v) for i in impacts if i is not None
+                      for v in (i.ci_lower, i.ci_upper)])
+
+
+def _impact_cells(i, d: int = 1) -> dict | None:
+    """An impact as the actions table prints it: value and limits at one precision
+    ``d`` (:func:`impact_digits` of the recommendation's impacts)."""
     if i is None:
         return None
-    return {"value": num(i.value, 1),
-            "lo": None if i.ci_lower is None else num(i.ci_lower, limit_digits(i.ci_lower)),
-            "hi": None if i.ci_upper is None else num(i.ci_upper, limit_digits(i.ci_upper))}
+    return {"value": num(i.value, d),
+            "lo": None if i.ci_lower is None else num(i.ci_lower, d),
+            "hi": None if i.ci_upper is None else num(i.ci_upper, d)}

@@ -517,6 +517,9 @@ with _construct_field():
         change_upper: Number = None
         change_level: Number = None
         significant: bool | None = None
+        #: False where MICOM between the waves does not warrant comparing the index
+        #: (the change is shown, flagged †, and not called significant)
+        warranted: bool | None = None
 
 
     class Scorecard(_Section):
@@ -572,6 +575,9 @@ with _construct_field():
         step: float
         impacts: list[Impact]
         refs: list[str]
+        #: the average 0–100 score of the lever questions the rule compares with (the
+        #: question is below it as the report prints both)
+        average: Number = None
 
 
     class Story(_Section):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from ...study.results import Results
-from ..findings import story_context
+from ..findings import level_text, story_context
 from .common import Names, box_rule, waves_compared
 
 __all__ = ["summary_context"]
@@ -37,7 +37,7 @@ def summary_context(results: Results, names: Names, t: dict, level: str, sat) ->
         if nps is not None:
             kpis.append({"label": _unbroken(t["kpi_nps"], group=names.group(group)),
                          "value": nps.value, "lo": nps.ci_lower, "hi": nps.ci_upper,
-                         "n": nps.n, "level": "95%", "ref": "nps-table"})
+                         "n": nps.n, "level": level_text(0.95), "ref": "nps-table"})
     head = results.headline
     return {"kpis": kpis,
             "headline_text": t["headline_scope"].format(wave=head.wave, n=kpis[0]["n"])

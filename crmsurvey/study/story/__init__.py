@@ -41,7 +41,11 @@ def build_story(results: Results, fits: dict, market_weights=None) -> Story:
     shares = market_shares(market_weights, levels)
     scorecard = _scorecard(x, shares) if x.sat and x.index(x.scope) is not None else None
     recs = _recommendations(x)
-    findings = [f for f in (_position(x, scorecard), _spread(x, scorecard), _pairs(x),
+    position = _position(x, scorecard)
+    # "no pair of groups differs" already says the highest and the lowest do not
+    spread = None if position is not None and position.code == "market_spread_nopair" \
+        else _spread(x, scorecard)
+    findings = [f for f in (position, spread, _pairs(x),
                             _gaps(x), *_scores(x), *_changes(x), _complaints(x),
                             *_drivers(x), _segments(x))
                 if f is not None]

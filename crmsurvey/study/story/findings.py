@@ -180,7 +180,9 @@ def _changes(x: _Ctx) -> list[Finding]:
     if tr is None or not tr.previous:
         return []
     mine = [d for d in tr.changes if d.group_a == x.focus]
-    tested = [d for d in mine if d.ci_lower is not None]
+    # a change MICOM between the waves does not warrant (the body's †) is neither a
+    # change nor "no change": left out, as the group comparisons leave such pairs out
+    tested = [d for d in mine if d.ci_lower is not None and d.warranted is not False]
     if not tested:
         return []
     req, refs = ["waves>=2", "bootstrap"], ["changes"]

@@ -86,8 +86,10 @@ def _recommendations(x: _Ctx) -> list[Recommendation]:
         return _below(mine[item], v) and _below(m, m2) and not ahead
     # most important first; a construct's questions share its importance, and among
     # them the lowest-scoring comes first
+    # below the average as the report prints both (one decimal): 74.109 against an
+    # average of 74.116 both print 74.1, and is no shortfall
     qualify = [i for i in sorted(levers, key=lambda i: (-i.importance, mine[i.item]))
-               if mine[i.item] < mean and beaten(i.item)]
+               if _below(mine[i.item], mean) and beaten(i.item)]
 
     def shy(item: str) -> bool:
         """Below the best competitor on a figure the report prints of the question (its
@@ -100,7 +102,8 @@ def _recommendations(x: _Ctx) -> list[Recommendation]:
                                           and _below(raw[item][0], theirs[0]))
     x.levers = dict(constructs=list(dict.fromkeys(i.construct for i in levers)),
                     behind=[i.item for i in levers if rivals and shy(i.item)],
-                    low=[i.item for i in levers if mine[i.item] < mean])
+                    low=[i.item for i in levers if _below(mine[i.item], mean)],
+                    average=mean, questions=len(levers))
     chosen = qualify[:MOST_RECOMMENDATIONS]
     x.more_levers = [i.item for i in qualify[MOST_RECOMMENDATIONS:]]
     effects = importance_draws(res)
@@ -126,7 +129,8 @@ def _recommendations(x: _Ctx) -> list[Recommendation]:
         out.append(Recommendation(item=i.item, construct=i.construct, group=x.focus,
                                   performance=mine[i.item], competitor=g,
                                   competitor_performance=v, importance=i.importance,
-                                  step=STEP, impacts=impacts, refs=["actions", "ipma-focus"]))
+                                  step=STEP, impacts=impacts, refs=["actions", "ipma-focus"],
+                                  average=mean))
     return out
 
 

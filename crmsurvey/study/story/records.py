@@ -16,17 +16,18 @@ REQUIREMENTS = ("client", "groups>=2", "waves>=2", "bootstrap", "drivers>=2", "d
 
 
 #: Key findings in the executive summary at most; the body has the rest.
-MAX_FINDINGS = 5
+MAX_FINDINGS = 6
 
 
 def _at_most(findings: list, k: int) -> list:
     """``findings`` cut to ``k``: findings that report no difference (codes ending in
     ``_similar``, and the ``change_flat`` family) leave first, the latest first; then the
-    latest of the rest."""
+    latest of the rest. The focus's own NPS and CSAT are never "quiet": the summary
+    always says them (a lead too small to be told from zero is still the client's score)."""
     out = list(findings)
     while len(out) > k:
-        quiet = [i for i, f in enumerate(out) if f.code.endswith("_similar")
-                 or f.code.startswith("change_flat")]
+        quiet = [i for i, f in enumerate(out) if not f.code.startswith(("nps_", "csat_"))
+                 and (f.code.endswith("_similar") or f.code.startswith("change_flat"))]
         out.pop(quiet[-1] if quiet else -1)
     return out
 
@@ -88,7 +89,7 @@ def _significant(results: Results, f: Finding) -> bool:
         return (p["ci_lower"] > 0 or p["ci_upper"] < 0) \
             and p["p_adj"] < results.settings.multiplicity.alpha
     if f.code.startswith(("change_up", "change_down")):
-        return p["ci_lower"] > 0 or p["ci_upper"] < 0
+        return (p["ci_lower"] > 0 or p["ci_upper"] < 0) and p.get("warranted") is not False
     if f.code in ("nps_ahead", "csat_ahead"):
         return p["gap_lower"] > 0
     if f.code.endswith("_behind"):

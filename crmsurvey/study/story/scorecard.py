@@ -52,6 +52,7 @@ def _line(x: _Ctx, group: Group) -> ScoreLine:
     if past is not None:
         before = x.index(past)
     d = x.change(group, "index", x.sat)
+    warranted = d.warranted if d is not None else None
     return ScoreLine(group=group, index=row.index, ci_lower=row.ci_lower,
                      ci_upper=row.ci_upper, n=row.n,
                      previous=before.index if before is not None else None,
@@ -59,8 +60,10 @@ def _line(x: _Ctx, group: Group) -> ScoreLine:
                      change_lower=d.ci_lower if d is not None else None,
                      change_upper=d.ci_upper if d is not None else None,
                      change_level=d.ci_level if d is not None else None,
-                     significant=d.significant if d is not None and d.ci_lower is not None
-                     else None)
+                     # a change MICOM between the waves does not warrant is no change (†)
+                     significant=d.significant and warranted is not False
+                     if d is not None and d.ci_lower is not None else None,
+                     warranted=warranted)
 
 
 def _draws(x: _Ctx, group: Group) -> np.ndarray | None:
