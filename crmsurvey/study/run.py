@@ -78,17 +78,26 @@ def _load(study: Study):
             sim = src.simulate
             raw = simulate(q, sim.n, seed=sim.seed, groups=sim.groups,
                            settings=SimulationSettings(paths=sim.paths))
-            r = load_responses(q, raw, exclude=d.exclude)
-            r.log.source = f"simulated: n={sim.n} per group, seed={sim.seed}"
+            r = load_responses(q, raw, exclude=d.exclude, **d.screening.model_dump())
+            r.log.source = f"simulated (seed {sim.seed})"
+            # what simulate() drew: n per level of the first group item (one level
+            # without groups); the other group items are drawn per respondent
+            first = next(iter(sim.groups or {}), None)
+            drawn = {"n": sim.n, "seed": sim.seed, "item": first,
+                     "levels": len(sim.groups[first]) if first else 1}
         else:
             with surface("study"):  # hints name the study's mapping:, paths as written
                 r = load_responses(q, study.path(src.path), mapping=src.mapping,
                                    exclude=d.exclude, encoding=src.encoding, sheet=src.sheet,
-                                   codes=src.codes, name=src.path)
+                                   codes=src.codes, name=src.path,
+                                   **d.screening.model_dump())
             r.log.source = src.path  # as the study names it: no machine path in outputs
+            drawn = None
         data, log = r.data, r.log
         if frames:
-            data, log = _repeats(q, pd.concat(frames, ignore_index=True), origin, data, log)
+            data, log = _repeats(q, pd.concat(frames, ignore_index=True), origin, data, log,
+                                 d.screening.duplicate_min_items)
+        log.simulated = drawn  # kept in the results (SourceLog.simulated)
         kept = set(data.index)
         for col, n in log.set_missing(kept).items():
             set_missing[col] = set_missing.get(col, 0) + n
@@ -98,11 +107,12 @@ def _load(study: Study):
     return pd.concat(frames, ignore_index=True), logs, set_missing
 
 
-def _repeats(q, earlier: pd.DataFrame, origin, data: pd.DataFrame, log):
+def _repeats(q, earlier: pd.DataFrame, origin, data: pd.DataFrame, log,
+             min_items: int):
     from ..responses.log import Problem
     from ..responses.screening import repeated_rows
 
-    found = repeated_rows(q, earlier, data)
+    found = repeated_rows(q, earlier, data, min_items)
     hits = np.flatnonzero(found >= 0)
     if not len(hits):
         return data, log
@@ -134,7 +144,8 @@ def _sample(logs, data: pd.DataFrame, groups: list[str], set_missing: dict,
 
     sources = [SourceLog(**{k: v for k, v in log.to_dict().items() if k != "problems"},
                          problems=[p.to_dict() for p in log.problems[:200]],
-                         problems_total=len(log.problems)) for log in logs]
+                         problems_total=len(log.problems),
+                         simulated=getattr(log, "simulated", None)) for log in logs]
     return Sample(rows_read=sum(log.rows_read for log in logs),
                   rows_kept=sum(log.rows_kept for log in logs), excluded=total("excluded"),
                   flagged=total("flagged"), sources=sources,

@@ -6,6 +6,7 @@ from ...study.results import Results
 from .. import charts
 from ..charts import data_uri
 from ..._format import difference, num
+from ..findings import level_text
 from ..i18n import and_list
 from .common import Names, measured_by
 
@@ -35,6 +36,9 @@ def drivers_context(results: Results, names: Names, t: dict, lang: str) -> dict:
         r = next(r for r in main.constructs if r.construct == main.standout)
         key = "ipma_reading_act" if r.performance < mp else "ipma_reading_keep"
         reading = [t[key].format(names=names[r.construct])]
+        if main.lead_ci is not None and len(main.priorities) >= 2:
+            # the lead the summary's "stands out" rests on, as no_standout_lead prints it
+            reading.append(_lead(results, main, names, t, "standout_lead"))
     elif main.priorities:
         # only the strongest and the next were tested against each other: say that of them
         first, second = main.priorities[0], main.priorities[min(1, len(main.priorities) - 1)]
@@ -72,6 +76,9 @@ def drivers_context(results: Results, names: Names, t: dict, lang: str) -> dict:
     marks = {r.construct: names[r.construct] + (t["chart_outcome"] if r.construct == main.target
                                                 else t["chart_mediator"])
              for r in main.constructs if not r.actionable}
+    if marks and len(marks) < len(main.constructs):  # drawn hollow (charts.ipma_figure)
+        note = t["sentence_sep"].join([note, t["ipma_note_context"].format(
+            others=and_list([names[c] for c in marks], t))])
     return {
         "ipma_note": note,
         # constructs with a path into the target that the map cannot show, and why
@@ -111,10 +118,17 @@ def _no_standout(results: Results, main, names: Names, t: dict, said: str) -> st
     first, second = main.priorities[0], main.priorities[min(1, len(main.priorities) - 1)]
     if main.lead_ci is None or first == second:
         return t["no_standout"].format(names=said, first=names[first], second=names[second])
+    return _lead(results, main, names, t, "no_standout_lead", said)
+
+
+def _lead(results: Results, main, names: Names, t: dict, key: str, said: str = "") -> str:
+    """The strongest driver's lead over the next with its bootstrap interval, worded by
+    ``key`` (a tie: ``no_standout_lead``; a driver that stands out: ``standout_lead``)."""
+    first, second = main.priorities[:2]
     by = {r.construct: r for r in main.constructs}
     lo, hi = main.lead_ci
-    level = f"{100 * (1 - results.settings.multiplicity.alpha):g}%"
-    return t["no_standout_lead"].format(
+    level = level_text(1 - results.settings.multiplicity.alpha)
+    return t[key].format(
         names=said, first=names[first], second=names[second], level=level,
         # the lead beside the table's two printed effects is their printed difference
         lead=difference(abs(by[first].total_std), abs(by[second].total_std), 3),

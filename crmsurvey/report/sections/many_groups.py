@@ -88,6 +88,15 @@ def many_groups_context(results: Results, ctx: dict) -> dict:
             dagger = any(r.get("warranted") is False for r in shown["indices"])
             shown["matrix_note"] = t["client_matrix_note_m" if dagger else
                                      "client_matrix_note_m_plain"].format(m=shown_m)
+            # the reading counts the client's pairs only: say so
+            index = [d for d in c.differences if d.quantity == "index"
+                     and d.name in results.model.index_constructs
+                     and keep({"group_a": d.group_a, "group_b": d.group_b})]
+            ok = [d for d in index if d.warranted is not False]
+            shown["reading"] = t["cmp_reading_client" + (
+                "" if len(ok) == len(index) else "_warranted")].format(
+                n=sum(bool(d.significant) for d in ok), m=len(ok), k=len(index) - len(ok),
+                client=names.group({**scope, **client}))
         comps.append(shown)
     if not many_items:
         return out
@@ -111,7 +120,10 @@ def many_groups_context(results: Results, ctx: dict) -> dict:
     if ctx.get("index_chart") and rows:
         out["index_chart"] = data_uri(charts.index_chart(
             rows, results.model.index_constructs, names.constructs, keys,
-            {group_key(g): names.group(g) for g in focus}, group_styles(results, keys)))
+            {group_key(g): names.group(g) for g in focus}, group_styles(results, keys),
+            highlight=keys[1] if client else None))
+        out["index_chart_by_group"] = len(keys) > 1
+        out["index_chart_client"] = names.group(focus[1]) if client else None
     tr = results.trend
     if ctx.get("trend") and tr is not None:
         rest = lambda g: {k: v for k, v in g.items() if k != tr.item}  # noqa: E731

@@ -91,8 +91,9 @@ def p_floors_text(results: Results, t: dict) -> str:
 
 def tail_draws(results: Results, boot: int | None) -> int | None:
     """The fewest draws beyond a limit of any percentile interval of a difference the
-    report shows (groups and wave changes): ``⌊B·(1 − level)/2⌋`` at the smallest
-    level; None without such intervals."""
+    report shows (groups and wave changes): ``⌊B·(1 − level)/2⌋`` at the highest level
+    printed (a Bonferroni-adjusted 98.3 % interval leaves fewer draws in its tails than
+    an unadjusted 95 % one); None without such intervals."""
     tr = results.trend
     diffs = [d for c in results.comparisons for d in c.differences] + (
         list(tr.changes) if tr is not None else [])
@@ -100,7 +101,7 @@ def tail_draws(results: Results, boot: int | None) -> int | None:
               and d.ci_lower is not None]
     if not boot or not levels:
         return None
-    return int(boot * (1 - min(levels)) / 2 + 1e-9)
+    return int(boot * (1 - max(levels)) / 2 + 1e-9)
 
 
 def resamples_text(results: Results, boot: int | None, t: dict) -> str:
@@ -148,7 +149,7 @@ def _design_text(results: Results, t: dict) -> list[str]:
     return parts
 
 
-def _invariance_text(results: Results, t: dict) -> str:
+def _invariance_text(results: Results, t: dict, names: Names | None = None) -> str:
     """The CB-SEM invariance tests, where the study ran them, and their estimator (the
     study's ``compare: invariance_estimator``) where a group item got its table."""
     invs = [c.invariance for c in results.comparisons if c.invariance is not None]
@@ -159,7 +160,31 @@ def _invariance_text(results: Results, t: dict) -> str:
     # ML: the whole model; MLM, MLR: the measurement model (crmsurvey.study.compare)
     key = "comparison_invariance_estimator" + ("" if estimator == "ML" else "_cfa")
     return t["comparison_cbsem"] + (t[key].format(estimator=t[f"estimator_{estimator}"])
-                                    if fitted else "")
+                                    if fitted else "") + _invariance_micom(results, names, t)
+
+
+def _invariance_micom(results: Results, names: Names | None, t: dict) -> str:
+    """Where a group item has both CB-SEM's invariance table and MICOM: one sentence that
+    the two test different things (the common-factor model with the groups pooled in one
+    fit; the composites pair by pair) and that MICOM governs the index differences (a
+    pair it does not establish is not warranted, ``Difference.warranted``) — naming the
+    constructs and pairs where scalar invariance is supported and MICOM is not."""
+    both = [c for c in results.comparisons if c.micom and c.invariance
+            and c.invariance.get("table") and not c.invariance.get("error")]
+    if not both or names is None:
+        return ""
+    split = []
+    for c in both:
+        scalar = next((r for r in c.invariance["table"] if r.get("model") == "scalar"), None)
+        if scalar is None or scalar.get("decision") != "supported":
+            continue
+        split += [names[r["construct"]] + t["list_paren"].format(
+            items=f"{names.group(r['group_a'])} – {names.group(r['group_b'])}")
+            for r in c.micom if r.get("invariance") == "none"
+            and not measured_by(results.model, r["construct"])]
+    if split:
+        return t["invariance_micom_differ"].format(pairs=t["list_sep"].join(split))
+    return t["invariance_micom"]
 
 
 def method_context(results: Results, names: Names, t: dict, level: str, lang: str) -> dict:
@@ -207,12 +232,18 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
         "comparison_method_key": "comparison_method"
         if any(c.paths or c.micom for c in results.comparisons)
         else "comparison_method_indices",
-        "comparison_cbsem_text": _invariance_text(results, t),
+        "comparison_cbsem_text": _invariance_text(results, t, names),
         "cb_text": t["cb_settings_fiml" if (results.cbsem is not None and
                       (results.cbsem.settings or {}).get("missing") == "fiml")
                       else "cb_settings"].format(estimator=t.get(
             f"estimator_{(s.cbsem or {}).get('estimator', 'ML')}",
-            (s.cbsem or {}).get("estimator", "ML"))) if s.cbsem else "",
+            (s.cbsem or {}).get("estimator", "ML"))) + (
+            # said once here; the CB-SEM page prints its problems only where there are some
+            t["cb_no_problems"] if results.cbsem is not None and not results.cbsem.error
+            and not results.cbsem.diagnostics else "") if s.cbsem else "",
+        # the sample's tiles count the rows of every wave together: say so where there
+        # are waves
+        "sample_scope": t["kpi_all_waves"] if s.waves else "",
         # MICOM's sentence only where MICOM was run
         "multiplicity_text": t["multiplicity_text" if any(c.micom for c in results.comparisons)
                                else "multiplicity_text_nomicom"].format(
@@ -247,6 +278,7 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
                          "message": diagnostic_text(x, lang, names.constructs)}
                         for x in results.diagnostics],
         "fieldwork": fieldwork,
+        "cover_date": format_date(s.created),  # the run's date, as the body writes dates
         "skipped": [{"label": names.group(x.group, {}), "n": x.n,
                      "reason": (why := _note(x.reason, names, lang)),
                      "text": t["skipped_entry"].format(group=names.group(x.group, {}), n=x.n,

@@ -3,7 +3,7 @@ collinearity, and its assessment (model fit, PLSpredict, CVPAT, copulas, mediati
 information criteria)."""
 from __future__ import annotations
 
-from ..._format import shown_difference
+from ..._format import num, shown_difference
 from ...study.results import Group, Results
 from .. import charts
 from ..charts import data_uri
@@ -37,7 +37,10 @@ def model_context(fit, results: Results, names: Names) -> dict:
         "r2": [dict(r, label=names[r["construct"]]) for r in fit.r2],
         "quality": [dict(q, label=names[q["construct"]],
                          kind=measured_by(model, q["construct"])) for q in fit.quality],
-        "loadings": [dict(r, label=names[r["lhs"]]) for r in fit.loadings],
+        # a single-item construct's loading is 1 by definition: shown as fixed
+        "loadings": [dict(r, label=names[r["lhs"]],
+                          single=len(model.constructs.get(r["lhs"], ())) == 1)
+                     for r in fit.loadings],
         "htmt_names": [names[n] for n in order],
         "htmt": [[(htmt.get((b, a)) or {}).get("est") if j < i else None
                   for j, b in enumerate(order)] for i, a in enumerate(order)],
@@ -48,7 +51,8 @@ def model_context(fit, results: Results, names: Names) -> dict:
         "structural": [{"label": f"{names[r['rhs']]} → {names[r['lhs']]}", "vif": r["vif"],
                         "f2": f2.get((r["lhs"], r["rhs"]))} for r in fit.inner_vif],
         "model_group": names.group(fit.group, {}),
-        "model_intro": _model_intro(fit.group, results, names), **_assessment(fit, names)}
+        "model_intro": _model_intro(fit.group, results, names),
+        **_assessment(fit, names, model, own=results.study.language)}
 
 
 def _model_intro(group: Group, results: Results, names: Names) -> str:
@@ -73,8 +77,29 @@ def _relevance(q2: float | None) -> str:
     return "small" if q2 < 0.25 else "medium" if q2 < 0.5 else "large"
 
 
-def _assessment(fit, names: Names) -> dict:
-    """Model fit, PLSpredict, mediation and information criteria of the headline model."""
+def predict_class(power: str, relevance: str, kind: str | None) -> tuple[str, str]:
+    """The PLSpredict table's two verdict cells (keys ``rel_*`` and ``power_*``): a
+    construct of one yes/no question is not classified (``binary``); where Q²predict is
+    above 0 but small, beating the linear benchmark is said with the small Q² beside it
+    (``high_small``, ``medium_small``), never as a bare "high" (Shmueli et al. 2019 class
+    the errors against LM only once Q²predict > 0; Hair et al. 2019 read the size).
+
+    >>> predict_class("high", "small", "binary"), predict_class("high", "small", None)
+    (('binary', 'binary'), ('small', 'high_small'))
+    >>> predict_class("high", "medium", None), predict_class("low", "small", None)
+    (('medium', 'high'), ('small', 'low'))
+    """
+    if kind == "binary":
+        return "binary", "binary"
+    if relevance == "small" and power in ("high", "medium"):
+        return relevance, f"{power}_small"
+    return relevance, power
+
+
+def _assessment(fit, names: Names, model=None, own: str = "en") -> dict:
+    """Model fit, PLSpredict, mediation and information criteria of the headline model
+    (``model``: the study's measurement, to tell a yes/no construct; ``own``: the
+    results' language, whose workbook is tables.xlsx)."""
     out: dict = {}
     mf = {r["measure"]: r for r in fit.model_fit or []}
     if mf:
@@ -102,8 +127,10 @@ def _assessment(fit, names: Names) -> dict:
             "rows": [{"label": names[c["construct"]], "q2_min": min(by[c["construct"]]),
                       "q2_max": max(by[c["construct"]]),
                       "below": f"{c['below_lm']}/{c['items']}",
-                      "relevance": _relevance(min(by[c["construct"]])),
-                      "power": c["predictive_power"]} for c in p.constructs],
+                      **dict(zip(("relevance", "power"), predict_class(
+                          c["predictive_power"], _relevance(min(by[c["construct"]])),
+                          measured_by(model, c["construct"]) if model else None)))}
+                     for c in p.constructs],
             "items": [dict(r, label=names[r["construct"]]) for r in p.items]}
     if fit.cvpat:
         out["cvpat"] = _cvpat(fit.cvpat, names)
@@ -111,19 +138,65 @@ def _assessment(fit, names: Names) -> dict:
         out["copula"] = _copula(fit.endogeneity, names)
     boot = (fit.settings or {}).get("bootstrap")  # bootstrap p: no finer than 1/B
     if fit.indirect:
-        digits = indirect_digits(fit.indirect)
+        shown, omitted = indirect_shown(fit.indirect)
+        digits = indirect_digits(shown)
         out["indirect_rows"] = [
             dict(r, label=f"{names[r['from']]} → {names[r['to']]}",
                  chain=None if r["through"] == "total" else
                  " → ".join(names[x] for x in r["through"].split(" -> ")),
                  p_floor=1 / boot if boot else None, digits=digits)
-            for r in fit.indirect]
+            for r in shown]
+        if omitted:  # the workbook of the report's language keeps every chain
+            lang = names.lang
+            out["indirect_omitted"] = names.t[
+                "indirect_omitted_one" if omitted == 1 else "indirect_omitted"].format(
+                n=omitted, limit=num(INDIRECT_NEAR_ZERO, 2),
+                file="tables.xlsx" if lang == own else f"tables.{lang}.xlsx")
     if fit.model_selection:
         out["selection_rows"] = [dict(r, label=names[r["construct"]])
                                  for r in fit.model_selection]
         # one model fitted: the criteria are for a comparison this study does not make
         out["selection_note"] = names.t["selection_note_one"]
     return out
+
+
+#: An indirect chain smaller than this (standardised), with an interval that includes
+#: zero, is left out of the report's appendix (the workbook keeps it).
+INDIRECT_NEAR_ZERO = 0.01
+
+
+def indirect_shown(rows: list[dict]) -> tuple[list[dict], int]:
+    """The indirect-effect rows the appendix prints, and how many chains it leaves out.
+
+    A pair with one chain shows the chain alone (its total is the same effect); a pair
+    with several shows its total and the chains whose interval excludes zero or whose
+    size is at least :data:`INDIRECT_NEAR_ZERO`.
+
+    >>> rows = [{"from": "A", "to": "C", "through": "B", "est": 0.2},
+    ...         {"from": "A", "to": "C", "through": "total", "est": 0.2},
+    ...         {"from": "A", "to": "D", "through": "B -> C", "est": 0.004,
+    ...          "ci_lower": -0.01, "ci_upper": 0.02},
+    ...         {"from": "A", "to": "D", "through": "C", "est": 0.05},
+    ...         {"from": "A", "to": "D", "through": "total", "est": 0.054}]
+    >>> shown, omitted = indirect_shown(rows)
+    >>> [(r["to"], r["through"]) for r in shown], omitted
+    ([('C', 'B'), ('D', 'C'), ('D', 'total')], 1)
+    """
+    chains: dict[tuple[str, str], int] = {}
+    for r in rows:
+        if r["through"] != "total":
+            chains[r["from"], r["to"]] = chains.get((r["from"], r["to"]), 0) + 1
+    shown, omitted = [], 0
+    for r in rows:
+        many = chains.get((r["from"], r["to"]), 0) > 1
+        if r["through"] == "total":
+            if many or not chains.get((r["from"], r["to"])):
+                shown.append(r)
+        elif not many or _significant(r) or abs(r["est"]) >= INDIRECT_NEAR_ZERO:
+            shown.append(r)
+        else:
+            omitted += 1
+    return shown, omitted
 
 
 def indirect_digits(rows: list[dict]) -> int:
