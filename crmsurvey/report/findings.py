@@ -153,6 +153,14 @@ class _Render:
             return self.score(code, p)
         if code.startswith("change_"):
             return self.change(code, p)
+        if code == "driver_weakest":
+            ref = "index-differences" if self.comparisons_shown() else "indices"
+            return self.sentence(code, driver=self.names[p["driver"]], low=self.group(p["low"]),
+                                 high=self.group(p["high"]),
+                                 low_value=self.n(p["low_value"], ref),
+                                 high_value=self.n(p["high_value"], ref),
+                                 gap=self.diff(p["high_value"], p["low_value"], ref),
+                                 lo=self.n(p["gap_lower"], ref), hi=self.n(p["gap_upper"], ref))
         if code.startswith("driver"):
             return self.driver(code, p)
         if code.startswith("complaints_"):

@@ -23,7 +23,7 @@ from __future__ import annotations
 from ..results import Results, Story
 from .context import _Ctx
 from .findings import (_changes, _complaints, _drivers, _gaps, _pair_tests, _pairs,
-                       _position, _scores, _segments, _spread)
+                       _position, _scores, _segments, _spread, _weakest)
 from .recommendations import (MOST_RECOMMENDATIONS, STEP, _below, _item_means,
                               _item_scores, _no_recommendation, _recommendations)
 from .records import MAX_FINDINGS, REQUIREMENTS, _at_most, _finding, _significant, holds
@@ -47,7 +47,7 @@ def build_story(results: Results, fits: dict, market_weights=None) -> Story:
         else _spread(x, scorecard)
     findings = [f for f in (position, spread, _pairs(x),
                             _gaps(x), *_scores(x), *_changes(x), _complaints(x),
-                            *_drivers(x), _segments(x))
+                            *_drivers(x), _weakest(x), _segments(x))
                 if f is not None]
     findings = _at_most(findings, MAX_FINDINGS)
     return Story(focus=x.focus, market=x.scope, item=x.item, construct=x.sat,

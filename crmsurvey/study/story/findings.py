@@ -266,6 +266,38 @@ def _drivers(x: _Ctx) -> list[Finding]:
                      second=dr.priorities[1], target=dr.target, group=x.focus)]
 
 
+def _weakest(x: _Ctx) -> Finding | None:
+    """Without a client: the group where the strongest lever's index is lowest, where it
+    is significantly below another group (the largest such gap of the pairs MICOM
+    warrants, as the group comparisons print it). None where the lowest group differs
+    significantly from none (the point estimate alone is no finding)."""
+    dr = x.r.drivers_of(x.focus)
+    if x.client or dr is None or len(x.members) < 2:
+        return None
+    levers = [c for c in dr.priorities if c not in set(x.r.model.context)]
+    if not levers:
+        return None
+    c = levers[0]
+    rows = [(g, r.index) for g in x.members if (r := x.index(g, c)) is not None]
+    if len(rows) < 2:
+        return None
+    low, low_value = min(rows, key=lambda t: t[1])
+    found = []
+    for g, v in rows:
+        d, flip = x.difference("index", c, g, low)
+        if g == low or d is None or d.ci_lower is None or not d.significant \
+                or d.warranted is False or flip * d.difference <= 0:
+            continue
+        lo, hi = sorted((flip * d.ci_lower, flip * d.ci_upper))
+        found.append(dict(high=g, high_value=v, gap=flip * d.difference, gap_lower=lo,
+                          gap_upper=hi, level=d.ci_level, warranted=d.warranted))
+    if not found:
+        return None
+    top = max(found, key=lambda e: e["gap"])
+    return _finding("driver_weakest", ["groups>=2", "bootstrap", "significant"],
+                    ["index-differences"], driver=c, low=low, low_value=low_value, **top)
+
+
 def _segments(x: _Ctx) -> Finding | None:
     """Segments of the study's ``segments:`` that differ: each index a segment has
     significantly above or below the other respondents' (Holm-adjusted Welch tests, the

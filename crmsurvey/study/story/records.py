@@ -83,6 +83,8 @@ def _significant(results: Results, f: Finding) -> bool:
     if f.code == "pairs_significant":
         return bool(p["entries"]) and all(e["gap_lower"] > 0 and e.get("warranted") is not False
                                           for e in p["entries"])
+    if f.code == "driver_weakest":
+        return p["gap_lower"] > 0 and p.get("warranted") is not False
     if f.code == "spread_gap":
         return p["gap_lower"] > 0 and p.get("warranted") is not False
     if f.code.startswith("complaints_"):
