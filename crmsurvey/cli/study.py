@@ -64,6 +64,7 @@ def run_cmd(
 def _problems(output: Path, strict: bool, lang: str | None = None) -> None:
     """Say which parts of the run failed (they are in the results and the report), in
     the report's language (its catalogue); with ``--strict`` any of them is exit 3."""
+    from .._catalogue import text_in_language
     from ..errors import printable
     from ..report.i18n import diagnostic_text
     from ..study import load_results
@@ -74,9 +75,8 @@ def _problems(output: Path, strict: bool, lang: str | None = None) -> None:
         _say(_set_missing_text(results.sample.set_missing))
     errors = [d for d in results.diagnostics if d.severity == "error"]
     for d in errors:  # group names come from the data: their controls are shown, not obeyed
-        text = diagnostic_text(d, lang, {c: v if isinstance(v, str) else v.get(lang) or
-                                         v.get("*") or next(iter(v.values()), c)
-                                         for c, v in results.model.labels.items()})
+        text = diagnostic_text(d, lang, {c: text_in_language(v, lang, results.study.languages)
+                                         or c for c, v in results.model.labels.items()})
         sys.stderr.write(f"problem: {printable(text)}\n")
     if strict and errors:
         raise typer.Exit(3)

@@ -5,6 +5,7 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
+from .._catalogue import text_in_language
 from .._display import clip, html_summary
 from ..errors import InputError
 from ..model import Construct, ModelSpec
@@ -66,11 +67,12 @@ class Questionnaire:
         return found[0] if found else None
 
     def text(self, value: dict[str, str] | None, lang: str | None = None) -> str:
-        """Pick the text in ``lang`` (default: the first language)."""
+        """The text in ``lang`` (default: the questionnaire's first language); a language
+        it lacks reads English, else its first language that has the text
+        (:func:`crmsurvey._catalogue.text_in_language`, as the report and workbook pick)."""
         if not value:
             return ""
-        lang = lang or self.languages[0]
-        return value.get(lang) or value.get("*") or next(iter(value.values()))
+        return text_in_language(value, lang or self.languages[0], self.languages)
 
     def item_bounds(self, item_id: str) -> tuple[float, float] | None:
         """Response-scale bounds of an item (for 0–100 indices)."""

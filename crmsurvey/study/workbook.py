@@ -14,7 +14,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from .._catalogue import catalogue
+from .._catalogue import catalogue, text_in_language
 from ..analytics.segments import SEGMENTS as RFM_SEGMENTS
 from ..cbsem.fitmeasures import FIT_NAMES, ROBUST_NAMES
 from .results import Multiplicity, Results
@@ -60,11 +60,12 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
               words: dict[str, str], name: str = "") -> pd.DataFrame:
     if results is None:
         return frame
-    labels = {c: (v.get(lang) or v.get("*") or next(iter(v.values()), c))
-              for c, v in results.model.labels.items()}
+    labels = {c: _text(v, results, lang) or c for c, v in results.model.labels.items()}
     levels = results.study.group_labels
     groups = set(results.settings.groups) | {results.settings.waves}
     out = frame.copy()
+    if name == "weighting" and results.weighting is not None:
+        out = _weighting_labels(out, results, lang)
     for col in list(out.columns):
         base = col.split(".")[-1]
         if name == "cleaning_log" and col == "source" and \
@@ -87,8 +88,7 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
             out[col] = out[col].map(lambda v: _question(results, v, lang, words))
         elif base == "reference":  # a level of the sheet's group item (latent means)
             item = next((g for g in out.columns if g in levels), None)
-            names = {k: (v.get(lang) or v.get("*") or k)
-                     for k, v in levels.get(item, {}).items()}
+            names = {k: _text(v, results, lang) or k for k, v in levels.get(item, {}).items()}
             out[col] = out[col].map(lambda v: names.get(v, v) if isinstance(v, str) else v)
         elif base in _CONSTRUCT_COLUMNS:
             out[col] = out[col].map(lambda v: labels.get(v, v) if isinstance(v, str) else v)
@@ -102,14 +102,45 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
             known = {c: words.get(f"cell:{base}:{c}", c) for c in CODED[base]}
             out[col] = out[col].map(lambda v: known.get(v, v) if isinstance(v, str) else v)
         elif base in levels or (name == "weighting" and base in groups):
-            names = {k: (v.get(lang) or v.get("*") or k)
-                     for k, v in levels.get(base, {}).items()}
+            names = {k: _text(v, results, lang) or k for k, v in levels.get(base, {}).items()}
             if name == "weighting":  # the whole sample's rows
                 names.setdefault("all", words["all"])
             out[col] = out[col].map(lambda v: names.get(v, v) if isinstance(v, str) else v)
         if out[col].map(lambda v: isinstance(v, (bool, np.bool_))).any():  # yes / no
             out[col] = out[col].map(lambda v: words["yes" if v else "no"]
                                     if isinstance(v, (bool, np.bool_)) else v)
+    return out
+
+
+def _weighting_labels(frame: pd.DataFrame, results: Results, lang: str) -> pd.DataFrame:
+    """The weighting sheet as the report's weighting table words it: each variable's
+    question beside its id (``item``) and each category's label in the questionnaire
+    (a crossed cell's labels joined by " / ") with its code in ``category_code``; a
+    category the questionnaire does not label keeps its code."""
+    labels = results.weighting.labels
+    out = frame.copy()
+
+    def question(var):
+        if not isinstance(var, str):
+            return var
+        return " × ".join(_text((labels.get(v) or {}).get("text"), results, lang) or v
+                          for v in var.split(" × "))
+
+    def category(var, code):
+        if not isinstance(var, str) or code is None or (isinstance(code, float)
+                                                        and np.isnan(code)):
+            return code
+        codes = [str(code)] if " × " not in var else str(code).split(" / ")
+        names = [_text(((labels.get(v) or {}).get("codes") or {}).get(c), results, lang) or c
+                 for v, c in zip(var.split(" × "), codes)]
+        return " / ".join(names)
+
+    if "variable" in out and "category" in out:
+        at = out.columns.get_loc("category")
+        out.insert(at + 1, "category_code", out["category"])
+        out["category"] = [category(v, c) for v, c in zip(out["variable"], out["category"])]
+    if "variable" in out:
+        out.insert(out.columns.get_loc("variable") + 1, "item", out["variable"].map(question))
     return out
 
 
@@ -131,9 +162,14 @@ def group_name(results: Results, item: str, lang: str) -> str:
     ``lang``, else the item's wording in the questionnaire, else its id."""
     name = results.study.group_names.get(item) or getattr(_items(results).get(item),
                                                           "text", None)
-    if isinstance(name, dict):
-        name = name.get(lang) or name.get("*") or next(iter(name.values()), None)
-    return name or item
+    return _text(name, results, lang) or item
+
+
+def _text(value, results: Results, lang: str) -> str:
+    """A text mapping of the questionnaire or the study in ``lang``, picked as the report
+    picks it (:func:`crmsurvey._catalogue.text_in_language`: ``lang``, ``*``, English,
+    then the questionnaire's languages in order)."""
+    return text_in_language(value, lang, getattr(results.study, "languages", ()))
 
 
 def _items(results: Results) -> dict:
@@ -146,7 +182,7 @@ def _question(results: Results, item, lang: str, words: dict[str, str]):
     info = _items(results).get(item) if isinstance(item, str) else None
     if info is None or not info.text:
         return item
-    text = info.text.get(lang) or info.text.get("*") or next(iter(info.text.values()))
+    text = _text(info.text, results, lang)
     return words["item_reversed"].format(question=text) if info.reverse else text
 
 

@@ -4,7 +4,7 @@ fieldwork and the questionnaire."""
 from __future__ import annotations
 
 from ..._format import date as format_date
-from ..._format import num
+from ..._format import num, shown_difference
 from ...notes import note_text
 from ...study.results import Group, Results, group_key
 from ..filters import pval, text_in
@@ -37,6 +37,19 @@ def _handling(x, t: dict, lang: str) -> str:
         return method
     return t["handling_dropped"].format(method=method, reason=note_text(
         {"code": f"dropped_{x.dropped_reason}"}, lang))
+
+
+def margin_of_error(lower: float, upper: float, digits: int = 1) -> str:
+    """The ± of an interval printed with ``digits`` decimals: half the width a reader
+    works out from its printed limits (:func:`crmsurvey._format.shown_difference`), with
+    one more decimal where that half needs it, so ± equals half the printed interval.
+
+    >>> margin_of_error(73.36, 76.64), margin_of_error(73.46, 76.64)  # [73.4, 76.6], [73.5, 76.6]
+    ('1.6', '1.55')
+    """
+    half = shown_difference(upper, lower, digits) / 2
+    exact = round(half, digits) == half
+    return num(half, digits if exact else digits + 1)
 
 
 def _note(note, names: Names, lang: str) -> str:
@@ -285,7 +298,8 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
                                                        reason=why)}
                     for x in results.skipped],
         "margin_text": t["margin_text"].format(construct=names[head.construct],
-                                               margin=num((head.ci_upper - head.ci_lower) / 2, 1),
+                                               margin=margin_of_error(head.ci_lower,
+                                                                      head.ci_upper),
                                                level=level, n=head.n)
         if head is not None and head.ci_lower is not None else "",
         "questionnaire_items": [{"item": i, "question": names.question(i),
