@@ -32,7 +32,7 @@ CODES = SCREENING_CODES + (
     # reading a file (responses.readers, .check, .load, .platforms; study.run)
     "read_gb18030", "read_as", "qualtrics_header_rows", "qualtrics_column",
     "columns_ignored", "option_numbers", "platform_headers", "headers_by_text",
-    "header_mismatch", "platform_unmatched", "repeat_rows",
+    "header_mismatch", "header_reworded", "platform_unmatched", "repeat_rows",
     # reading a transactions file (analytics.transactions, .dates)
     "analysis_date", "times_utc",
     # why a group or wave was not analysed (study.units, .compare, .run)

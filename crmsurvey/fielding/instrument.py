@@ -3,7 +3,8 @@ answer options with their codes, scale anchors, and routing written out.
 
 Question numbers count the questions a respondent answers — every item except the
 roles whose values come from elsewhere (``id``, ``duration``, ``weight``, and ``group``
-items, which are recorded rather than asked). The printed questionnaire, the codebook,
+items without a scale, which are recorded rather than asked). A ``group`` item with a
+scale (an age band, a city tier) is asked like any question and numbered. The printed questionnaire, the codebook,
 the platform exports and the recognition of numbered headers (问卷星 ``5、…``) all use
 these numbers.
 """
@@ -58,8 +59,10 @@ class Question:
 
 
 def question_numbers(q: Questionnaire) -> dict[str, int]:
-    """Item id → question number, for the items a respondent answers."""
-    asked = [i for i, it in q.items.items() if it.role not in ROLES_WITHOUT_SCALE]
+    """Item id → question number, for the items a respondent answers (a ``group`` item
+    with a scale is answered; one without is recorded)."""
+    asked = [i for i, it in q.items.items() if it.role not in ROLES_WITHOUT_SCALE
+             or (it.role == "group" and it.scale is not None)]
     return {item: k for k, item in enumerate(asked, start=1)}
 
 

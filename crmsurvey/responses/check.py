@@ -16,6 +16,7 @@ from ..questionnaire import Questionnaire
 from ..questionnaire.relevance import evaluate, parse_relevance
 from ..questionnaire.schema import Scale
 from .log import Problem
+from .platforms import headers_worded_as
 from .readers import RawTable
 
 __all__ = ["CODES", "Checked", "check_values", "match_columns"]
@@ -81,10 +82,14 @@ def match_columns(raw: RawTable, q: Questionnaire, mapping: dict[str, str] | Non
     missing = [i for i in q.items if i not in by_item and i in need]
     if missing:
         free = [c for c in cols if c not in by_item.values()]
-        hint = _close(missing[0], free)
+        worded = headers_worded_as(q, missing[0], free)
+        hint = (f"column {worded[0]!r} carries its text: map it (mapping: {{{worded[0]!r}: "
+                f"{missing[0]}}})" if worded else _close(missing[0], free))
         names = ", ".join(repr(m) for m in missing[:5]) + (" …" if len(missing) > 5 else "")
+        carried = f" (column {worded[0]!r} carries its text)" if worded else ""
         raise InputError(f"missing required column{'s' if len(missing) > 1 else ''} for "
-                         f"item{'s' if len(missing) > 1 else ''} {names}", path=raw.source,
+                         f"item{'s' if len(missing) > 1 else ''} {names}{carried}",
+                         path=raw.source,
                          hint="; ".join(filter(None, (hint, mapping_hint(missing[0])))))
     unused = [c for c in cols if c not in by_item.values()]
     if unused:

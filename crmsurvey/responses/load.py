@@ -119,8 +119,9 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
         A row whose answers repeat an earlier row's is a duplicate (a second submission:
         问卷星 numbers every row anew) when it answers at least this many item columns and
         its construct items are not all one value
-        (:func:`crmsurvey.responses.screening.same_answers` says why); a repeated id is one
-        always.
+        (:func:`crmsurvey.responses.screening.same_answers` says why); an id repeated within
+        the file is one always (ids identify rows within their file: in a study, equal ids
+        in two files are two respondents).
     name : str, optional
         How messages and the log name the file (default: ``data`` as given), e.g. the
         path as a study file writes it rather than the resolved one.

@@ -9,13 +9,14 @@
   question codes (item ids without ``_``, see :mod:`crmsurvey.fielding.limesurvey`).
 
 A numbered header is matched to the questionnaire's question of that number (questions
-count as in the printed questionnaire: every item except id, duration, weight and group
-items), a matrix row to the item whose text it repeats; the platform's id and duration
+count as in the printed questionnaire: every item except id, duration and weight items and
+group items without a scale), a matrix row to the item whose text it repeats; the platform's id and duration
 columns to the items with those roles. Every column left unmatched is listed.
 
 Numbers are checked against texts: a header's text is compared with every question's
 (exactly, after dropping spaces and punctuation; else the most similar text, ratio ≥ 0.6).
-One header whose text fits no question is matched by its number and noted. When two or more
+One header whose text fits no question is matched by its number and noted; so is one whose
+text is like its question's but not the same (a reworded question: check it asks the same). When two or more
 headers' texts each name one *other* question (an extra question at the start of the
 export shifts every number), the numbers are not trusted: if every such header's text is
 exactly one question's text and no question is named twice, the columns are matched by text
@@ -33,7 +34,7 @@ from ..errors import InputError
 from ..notes import Note, short_list
 from ..questionnaire import Questionnaire
 
-__all__ = ["detect_platform", "recognise_headers", "seconds"]
+__all__ = ["detect_platform", "headers_worded_as", "recognise_headers", "seconds"]
 
 _WJX = {"id": "序号", "time": "提交答卷时间", "duration": "所用时间"}
 _TENCENT = {"id": "编号", "time": "结束答题时间", "duration": "答题时长"}
@@ -72,6 +73,19 @@ def seconds(values: pd.Series) -> pd.Series:
 
 def _clean(text: str) -> str:
     return re.sub(r"[\s:：？?。.，,、“”\"'（）()]", "", str(text))
+
+
+def headers_worded_as(q: Questionnaire, item: str, columns) -> list[str]:
+    """The columns whose header text — after a question number such as ``16、`` — is
+    ``item``'s wording in one of the questionnaire's languages (spaces and punctuation
+    aside): what a message about a missing column can point to."""
+    texts = {_clean(v) for v in (q.items[item].text or {}).values()} - {""}
+    out = []
+    for col in map(str, columns):
+        m = _NUMBERED.match(col)
+        if _clean(m.group(2) if m else col) in texts:
+            out.append(col)
+    return out
 
 
 def _ratio(a: str, b: str) -> float:
@@ -133,7 +147,7 @@ def recognise_headers(frame: pd.DataFrame, q: Questionnaire, platform: str,
         if item and col in frame.columns and col not in taken and item not in frame.columns:
             rename[col] = item
     numbered: dict[str, tuple[str, list[str], bool]] = {}  # col -> (item by number, by text)
-    unmatched, mismatched = [], []
+    unmatched, mismatched, reworded = [], [], []
     for col in map(str, frame.columns):
         if col in rename or col in taken or col in q.items:
             continue
@@ -152,6 +166,8 @@ def recognise_headers(frame: pd.DataFrame, q: Questionnaire, platform: str,
             if item and header and texts[item] and item not in found and max(
                     _ratio(header, t) for t in texts[item]) < 0.6:
                 mismatched.append(f"{col!r} → {item}")
+            elif item and header and texts[item] and header not in texts[item]:
+                reworded.append(f"{col!r} → {item}")
         elif platform == "limesurvey":
             item = next((i for i in q.items if re.sub(r"[^A-Za-z0-9]", "", i).lower()
                          == col.lower() and i not in frame.columns), None)
@@ -167,7 +183,7 @@ def recognise_headers(frame: pd.DataFrame, q: Questionnaire, platform: str,
         for col in numbered:
             rename.pop(col, None)
         rename.update({c: i for c, i in chosen.items() if i not in frame.columns})
-        mismatched = []
+        mismatched, reworded = [], []
         unmatched = [c for c in map(str, frame.columns) if c not in rename and c not in taken
                      and c not in q.items and c not in roles.values()]
         by_text = [f"{c!r} → {i}" for c, i in chosen.items() if numbered[c][0] != i]
@@ -181,6 +197,8 @@ def recognise_headers(frame: pd.DataFrame, q: Questionnaire, platform: str,
         notes.append(Note("headers_by_text", {"pairs": short_list(by_text, 8)}))
     if mismatched:
         notes.append(Note("header_mismatch", {"pairs": list(mismatched)}))
+    if reworded:
+        notes.append(Note("header_reworded", {"pairs": short_list(reworded, 8)}))
     if unmatched:
         notes.append(Note("platform_unmatched", {"platform": name,
                                                  "columns": list(unmatched)}))

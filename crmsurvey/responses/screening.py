@@ -131,16 +131,12 @@ def exclusion_reason(flags: pd.DataFrame, rules_on: list[str]) -> pd.Series:
 
 def repeated_rows(q, earlier: pd.DataFrame, later: pd.DataFrame,
                   min_items: int = D.DUPLICATE_MIN_ITEMS) -> np.ndarray:
-    """For each row of ``later``, the position in ``earlier`` of a row it repeats — the
-    same respondent id, or the same answers (:func:`same_answers`, as within one file) —
-    or -1. Used across the files of one study (two exports that overlap, one file listed
-    twice)."""
+    """For each row of ``later``, the position in ``earlier`` of a row whose answers it
+    repeats (:func:`same_answers`, as within one file), or -1. Used across the files of
+    one study (two exports that overlap, one file listed twice). Respondent ids are not
+    compared: an id identifies a row within its file — each wave's 问卷星 export numbers
+    its rows from 1 — so equal ids in two files are different respondents."""
     found = np.full(len(later), -1)
-    id_item = q.role_item("id")
-    if id_item in earlier and id_item in later:
-        first = pd.Series(np.arange(len(earlier)), index=earlier[id_item].astype("string"))
-        first = first[~first.index.duplicated() & first.index.notna()]
-        found = first.reindex(later[id_item].astype("string")).fillna(-1).to_numpy(dtype=int)
     items = [c for c in earlier.columns if c in q.items and c in later]
     if items:
         h_early, ok_early = same_answers(q, earlier[items], min_items)
@@ -148,5 +144,5 @@ def repeated_rows(q, earlier: pd.DataFrame, later: pd.DataFrame,
         first = pd.Series(np.arange(len(earlier))[ok_early], index=h_early[ok_early])
         first = first[~first.index.duplicated()]
         same = first.reindex(h_late).fillna(-1).to_numpy(dtype=int)
-        found = np.where((found < 0) & ok_late, same, found)
+        found = np.where(ok_late, same, found)
     return found
