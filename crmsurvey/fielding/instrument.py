@@ -4,9 +4,9 @@ answer options with their codes, scale anchors, and routing written out.
 Question numbers count the questions a respondent answers — every item except the
 roles whose values come from elsewhere (``id``, ``duration``, ``weight``, and ``group``
 items without a scale, which are recorded rather than asked). A ``group`` item with a
-scale (an age band, a city tier) is asked like any question and numbered. The printed questionnaire, the codebook,
-the platform exports and the recognition of numbered headers (问卷星 ``5、…``) all use
-these numbers.
+scale (an age band, a city tier) is asked like any question and numbered. The printed
+questionnaire, the codebook, the platform exports and the recognition of numbered
+headers (问卷星 ``5、…``) all use these numbers.
 """
 from __future__ import annotations
 
