@@ -114,7 +114,9 @@ def summary_problems(doc: str) -> list[tuple]:
         if target is None:
             continue
         pairs = set(INTERVAL.findall(text_of(target).replace("−", "-")))
-        quoted = tuple(v.replace("−", "-") for v in (text_of(lo), text_of(hi)))
+        # a percentage's sign (a CSAT interval "23.1% to 30.3%") is no part of the figure
+        quoted = tuple(re.sub(r"\s*%$", "", v.replace("−", "-"))
+                       for v in (text_of(lo), text_of(hi)))
         if quoted not in pairs:
             problems.append(("interval not in #" + ref, " to ".join(quoted)))
     # a gap is said as a magnitude: never "behind … by -15.8"

@@ -331,3 +331,36 @@ def test_where_the_one_driver_is_weakest(segments, lang):
     assert _one(p["low_value"]) + want in text.replace(" ", "") or \
         (_one(p["low_value"]) in text and want.strip() in text)
     assert _one(p["high_value"]) in text
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    from ._studies import many_brands
+    return many_brands(tmp_path_factory)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_many_brands_counts_the_clients_pairs_and_says_what_the_appendix_lists(many, lang):
+    """Items 9 and 11: the comparisons' count of index differences is over Brand 01's
+    pairs only and says so, with the counts recomputed here; the appendix's earlier-wave
+    models are those of the whole sample and the client, and the sentence says so."""
+    r, html = many.results_dict(), many.html(lang)
+    t = strings(lang)
+    client = r["study"]["client_group"]
+    scope = r["headline"]["group"]
+    mine = {**scope, **client}
+    idx = set(r["model"]["index_constructs"])
+    comp = next(c for c in r["comparisons"] if set(client) <= {c["item"]})
+    diffs = [d for d in comp["differences"] if d["quantity"] == "index" and d["name"] in idx
+             and mine in (d["group_a"], d["group_b"])]
+    ok = [d for d in diffs if d["warranted"] is not False]
+    key = "cmp_reading_client" + ("" if len(ok) == len(diffs) else "_warranted")
+    n = sum(d["significant"] for d in ok)
+    pieces = re.split(r"\{client\}|\{k\}", t[key])
+    head = max(pieces, key=len).format(n=n, m=len(ok))
+    text = text_of(html)
+    assert head in text
+    assert t["cmp_reading_warranted"].split("{k}")[0].format(n=n, m=len(ok)) not in text
+    more = t["disclosures_more_some"].split("{groups}")[1]
+    assert more in text

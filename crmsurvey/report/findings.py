@@ -559,7 +559,7 @@ def _actions(results: Results, names, t: dict, r: _Render) -> dict | None:
     seen: set[str] = set()
     first = [not (x.construct in seen or seen.add(x.construct)) for x in recs]
     return {"title": t["actions_title"].format(group=r.group(results.story.focus)),
-            "competitors": competitors,
+            "competitors": competitors, "average": recs[0].average,
             # "Impact on" spans the targets' columns: each headed by its index alone
             "targets": [t["impact_target"].format(construct=names[x]) for x in targets],
             "rows": [{"question": names.question(x.item), "item": x.item,
