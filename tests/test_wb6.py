@@ -29,7 +29,11 @@ def _messages(path: Path):
     from babel.messages.pofile import read_po
 
     with open(path, "rb") as f:
-        return [m for m in read_po(f, charset="utf-8") if m.id and m.context]
+        out = [m for m in read_po(f, charset="utf-8") if m.id and m.context]
+    for m in out:  # a plural entry: its singular forms
+        m.id = m.id if isinstance(m.id, str) else m.id[0]
+        m.string = m.string if isinstance(m.string, str) else m.string[0]
+    return out
 
 
 def _de_catalogue(tmp_path: Path, monkeypatch) -> None:
@@ -197,3 +201,26 @@ def test_the_methodology_margin_is_half_the_headline_interval_printed(demo_runs,
     margin = re.search(r"±([0-9.]+)\s*(?:points|分)", html)
     assert margin, lang
     assert Decimal(margin.group(1)) == (Decimal(hi) - Decimal(lo)) / 2
+
+
+# --- the loyalty types: one name per type in the report and the workbook ----------------
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_loyalty_type_columns_are_named_as_the_report_names_the_types(lang):
+    """Dick & Basu's types head the workbook's typology columns with the report's words
+    (the latent-loyalty column once read "Latent variable" / 潜变量)."""
+    from crmsurvey.analytics.typology import TYPES
+
+    t = _catalogue.catalogue(lang)
+    kinds = set(TYPES.values())
+    assert kinds == {"loyal", "latent", "spurious", "no_loyalty"}
+    assert {k: t[f"column:{k}"] for k in kinds} == {k: t[f"type_{k}"] for k in kinds}
+
+
+@pytest.mark.slow
+def test_the_typology_sheet_heads_its_columns_with_the_types(demo_runs):
+    t = _catalogue.catalogue("zh-CN")
+    ws = _book(demo_runs["en"], "zh-CN")[t["sheet:typology"]]
+    heads = [c.value for c in ws[1]]
+    assert {t[f"type_{k}"] for k in ("loyal", "latent", "spurious", "no_loyalty")} <= set(heads)
+    assert "潜变量" not in heads
