@@ -630,7 +630,7 @@ def test_a_chapter_never_begins_at_a_page_foot():
     seen = set()
     for lines in (14, 20, 26, 30):
         html = (f"<html><head><style>{css}</style></head><body><h1>Contents</h1>"
-                "<h1 id='summary'>Summary</h1>" + "<p>text</p>" * 33 + "<p>text</p>" * lines +
+                "<h1 id='model'>Model</h1>" + "<p>text</p>" * 33 + "<p>text</p>" * lines +
                 '<h1 id="sample" class="cont">Sample</h1><p>tiles</p>' + "<p>row</p>" * 20 +
                 "</body></html>")
         doc = weasyprint.HTML(string=html).render()
@@ -975,3 +975,249 @@ def test_the_changes_table_names_each_group_once(rendered, study, lang):
              for c in re.findall(r"<tr><td>(.*?)</td>", b, re.S) if _plain(c)]
     rows = sum(len(re.findall(r"<tr>", b)) for b in blocks)
     assert blocks and len(named) == len(set(named)) == len(blocks) <= rows, (study, lang, named)
+
+
+# --- page review of session 6 (issue 27 item 7): what the laid-out boxes show -------------
+#
+# The checks below read the layout WeasyPrint gives the report's own HTML (as render.py
+# prepares and lays it out, relayout included): each line of a table heading, the page
+# of each row of a table and of each line of a paragraph. pypdf merges the text of one
+# table row across its cells' lines, so a broken heading word cannot be read from the PDF.
+
+#: a line break without a space between two word characters (Latin or Chinese) breaks a
+#: word; one after a one-letter Latin word leaves it alone ("p" / "(adj.)")
+_WORDISH = re.compile(r"[\w\u3400-\u9fff]")
+_ZERO_WIDTH = re.compile(r"[\u200b\u2060\u00ad]")
+
+
+def _layout(html: str, base: Path):
+    """``html`` laid out as render.py lays out the PDF (its glue, heading words and
+    relayout; the template folder's stylesheet)."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from crmsurvey.report.render import _glue_numbers, _header_words, run_on_chapters
+
+    text = _header_words(_glue_numbers(html))
+    doc = weasyprint.HTML(string=text, base_url=base.as_uri() + "/").render()
+    for _ in range(3):
+        again = run_on_chapters(text, doc)
+        if again is None:
+            break
+        text, doc = again, weasyprint.HTML(string=again, base_url=base.as_uri() + "/").render()
+    return doc
+
+
+def _boxes(doc):
+    """(page number from 1, box) for every box of every page's body."""
+    from weasyprint.formatting_structure import boxes
+
+    for k, page in enumerate(doc.pages, 1):
+        for child in page._page_box.children:
+            if not isinstance(child, boxes.MarginBox):
+                for box in child.descendants():
+                    yield k, box
+
+
+def _line_texts(cell) -> list[str]:
+    """The text of each line of a laid-out cell or paragraph, top to bottom."""
+    from weasyprint.formatting_structure import boxes
+
+    return ["".join(b.text for b in line.descendants() if isinstance(b, boxes.TextBox))
+            for line in cell.descendants() if isinstance(line, boxes.LineBox)]
+
+
+def broken_heading_words(doc) -> list[tuple[int, list[str]]]:
+    """Table headings (``th``) with a line break inside a word: (page, its lines)."""
+    from weasyprint.formatting_structure import boxes
+
+    found = []
+    for k, box in _boxes(doc):
+        if not (isinstance(box, boxes.TableCellBox) and box.element_tag == "th"):
+            continue
+        lines = [_ZERO_WIDTH.sub("", t).strip() for t in _line_texts(box)]
+        lines = [t for t in lines if t]
+        whole = _ZERO_WIDTH.sub("", "".join(box.element.itertext()))
+        whole = re.sub(r"\s+", " ", whole).strip()
+        at = 0
+        for left, right in zip(lines, lines[1:]):
+            end = whole.find(left, at) + len(left)
+            start = whole.find(right, end)
+            at = start
+            spaced = whole[end:start].strip() == "" and start > end
+            if (not spaced and _WORDISH.match(left[-1]) and _WORDISH.match(right[0])) or \
+                    (spaced and re.search(r"(?:^|\s)[A-Za-z]$", left)):
+                found.append((k, lines))
+                break
+    return found
+
+
+def split_short_tables(doc, rows: int = 6) -> list[tuple[list[int], str]]:
+    """Table bodies (``tbody``) of ``rows`` rows or fewer laid out on more than one page:
+    (their pages, the first row's text)."""
+    from weasyprint.formatting_structure import boxes
+
+    pages: dict[int, tuple] = {}
+    for k, box in _boxes(doc):
+        if isinstance(box, boxes.TableRowGroupBox) and box.element_tag == "tbody" \
+                and any(isinstance(r, boxes.TableRowBox) for r in box.children):
+            pages.setdefault(id(box.element), (box.element, set()))[1].add(k)
+    out = []
+    for body, seen in pages.values():
+        trs = [r for r in body if r.tag == "tr"]
+        if len(seen) > 1 and len(trs) <= rows:
+            out.append((sorted(seen), " ".join("".join(trs[0].itertext()).split())[:60]))
+    return out
+
+
+def split_paragraphs(doc, keep: int = 3) -> list[tuple[list[int], str]]:
+    """Paragraphs split across pages with fewer than ``keep`` lines on a side, and bold
+    conclusions (``p.reading``) split at all: (lines per page, the paragraph's start)."""
+    from weasyprint.formatting_structure import boxes
+
+    parts: dict[int, list] = {}
+    for k, box in _boxes(doc):
+        if isinstance(box, boxes.BlockBox) and box.element_tag == "p":
+            parts.setdefault(id(box.element), [box.element, {}])[1][k] = \
+                len([x for x in box.descendants() if isinstance(x, boxes.LineBox)])
+    bad = []
+    for element, per_page in parts.values():
+        if len(per_page) < 2:
+            continue
+        counts = [per_page[k] for k in sorted(per_page)]
+        if "reading" in (element.get("class") or "").split() or min(counts) < keep:
+            bad.append((counts, " ".join("".join(element.itertext()).split())[:60]))
+    return bad
+
+
+def test_a_heading_word_breaks_nowhere_inside():
+    """A narrow column: its Chinese heading words and a one-letter Latin word ("p") stay
+    whole with the report's heading words; laid out without them they break (the
+    measure finds it)."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from crmsurvey.report.render import _header_words
+
+    css = (ROOT / "reports" / "default" / "report.css").read_text(encoding="utf-8")
+    cells = "".join(f"<td class='num'>{'1234567.8 ' * 2}</td>" for _ in range(5))
+
+    def laid(*heads: str, words: bool = False):
+        row = "".join(f"<th class='num'>{h}</th>" for h in heads)
+        html = (f"<html><head><style>{css}</style></head><body><table><thead><tr>"
+                f"<th>组别</th>{row}</tr></thead><tbody><tr><td>品牌A</td>"
+                f"{cells}</tr></tbody></table></body></html>")
+        return weasyprint.HTML(string=_header_words(html) if words else html).render()
+
+    chinese = ("顾客忠诚度：抱怨处理满意度", "校正p值", "样本量", "校正置信区间", "抱怨率")
+    latin = ("p (adj.)", "Log-variance difference", "Mean difference", "n", "Interval")
+    for heads in (chinese, latin):
+        assert broken_heading_words(laid(*heads))  # the measure sees a broken heading
+        assert broken_heading_words(laid(*heads, words=True)) == [], heads
+
+
+def test_a_short_table_moves_whole():
+    """A five-row table pushed line by line over a page's foot never leaves rows on
+    either side; without the stylesheet's short-table rule it does split."""
+    weasyprint = pytest.importorskip("weasyprint")
+    css = (ROOT / "reports" / "default" / "report.css").read_text(encoding="utf-8")
+    rows = "".join(f"<tr><td>row {i}</td><td class='num'>{i}</td></tr>" for i in range(5))
+    split = 0
+    for filler in range(27, 35):
+        body = "<p>x</p>" * filler + f"<table><thead><tr><th>A</th><th>B</th></tr></thead>" \
+            f"<tbody>{rows}</tbody></table>"
+        doc = weasyprint.HTML(string=f"<html><head><style>{css}</style></head>"
+                                     f"<body>{body}</body></html>").render()
+        assert split_short_tables(doc) == [], filler
+        loose_css = ("tbody tr:nth-child(n) { break-before: auto !important; "
+                     "break-after: auto !important }")
+        loose = weasyprint.HTML(string=f"<html><head><style>{css} {loose_css}</style>"
+                                       f"</head><body>{body}</body></html>").render()
+        split += bool(split_short_tables(loose))
+    assert split  # the rule is what keeps it whole
+
+
+def test_a_conclusion_paragraph_moves_whole():
+    """A bold conclusion of four lines (``p.reading``) pushed over a page's foot moves
+    whole; a plain paragraph keeps three lines or more on each side."""
+    weasyprint = pytest.importorskip("weasyprint")
+    css = (ROOT / "reports" / "default" / "report.css").read_text(encoding="utf-8")
+    words = " ".join(["No single driver stands out"] * 14)
+    crossed = 0
+    for filler in range(26, 34):
+        body = "<p>x</p>" * filler + f'<p class="reading"><strong>{words}</strong></p>' + \
+            f"<p>{words * 2}</p>"
+        doc = weasyprint.HTML(string=f"<html><head><style>{css}</style></head>"
+                                     f"<body>{body}</body></html>").render()
+        assert split_paragraphs(doc) == [], filler
+        crossed += len(doc.pages) > 1
+    assert crossed
+
+
+def test_the_chapter_after_a_summary_that_runs_over_begins_a_page():
+    """An executive summary one line too long for its page: the next chapter (running
+    on) begins the following page, not below the summary's last lines; a summary that
+    fits leaves it where it is."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from crmsurvey.report.render import run_on_chapters
+
+    css = (ROOT / "reports" / "default" / "report.css").read_text(encoding="utf-8")
+    seen = set()
+    for lines in (20, 40):
+        html = (f"<html><head><style>{css}</style></head><body><h1>Contents</h1>"
+                '<h1 id="summary">Summary</h1>' + "<p>finding</p>" * lines +
+                '<h1 id="indices" class="cont">Scores</h1>' + "<p>row</p>" * 10 +
+                "</body></html>")
+        doc = weasyprint.HTML(string=html).render()
+        at = {k: next(n for n, p in enumerate(doc.pages) if k in p.anchors)
+              for k in ("summary", "indices")}
+        over = at["indices"] > at["summary"]
+        seen.add(over)
+        again = run_on_chapters(html, doc)
+        assert (again is not None) == over, lines
+        if over:
+            moved = weasyprint.HTML(string=again).render()
+            page = next(p for p in moved.pages if "indices" in p.anchors)
+            assert page.anchors["indices"][1] < 0.2 * page.height
+    assert seen == {True, False}
+
+
+@pytest.fixture(scope="module")
+def laid_out(rendered):
+    """{(study, lang): the report's HTML laid out as its PDF}, each on first use."""
+    from crmsurvey._resources import bundled_dir
+
+    base = (bundled_dir("reports") / "default").resolve()
+
+    class LaidOut(dict):
+        def __missing__(self, key):
+            study, lang = key
+            html_path = rendered[study][lang][0]
+            self[key] = _layout(html_path.read_text(encoding="utf-8"), base)
+            return self[key]
+
+    return LaidOut()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_no_table_heading_breaks_inside_a_word(laid_out, study, lang):
+    """No column heading breaks a word over two lines (review: "抱怨/率", "样本/量",
+    "校正p/值" in the complaints table; "p" / "(adj.)")."""
+    assert broken_heading_words(laid_out[study, lang]) == [], (study, lang)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_no_short_table_split_over_two_pages(laid_out, study, lang):
+    """A table body of six rows or fewer lies on one page (review: the data-handling
+    table split two rows / three rows; "Survey wave" 2025, 2026 carried over without
+    their label)."""
+    assert split_short_tables(laid_out[study, lang]) == [], (study, lang)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_no_short_paragraph_split_over_two_pages(laid_out, study, lang):
+    """No paragraph leaves fewer than three lines on either side of a page break and no
+    bold conclusion is split (review: "No single driver stands out…" across a break)."""
+    assert split_paragraphs(laid_out[study, lang]) == [], (study, lang)

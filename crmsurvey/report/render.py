@@ -151,21 +151,25 @@ def cover_title(text: str | None):
 #: brackets and punctuation, before opening brackets)
 _HEADER = re.compile(r"(<th\b[^>]*>)(.*?)(</th>)", re.S)
 _WORD_END = re.compile(r"(?<=[）」』】〕，、：；。！？])|(?=[（「『【〔])")
+#: a one-letter word of a Latin heading and the space after it ("p (adj.)", "n used")
+_ONE_LETTER = re.compile(r"(?<![^\s>])(\w) (?=\S)")
 
 
 def _header_words(html: str) -> str:
     """``html`` with each Chinese column heading breaking between words only: its
     pieces between spaces, punctuation and brackets set as ``nw`` spans joined by
     zero-width spaces (CJK text otherwise breaks between any two characters: "抱怨处" /
-    "理", "样本" / "量" in a narrow column). Headings without Chinese text are left
-    alone.
+    "理", "样本" / "量" in a narrow column). In a heading without Chinese text a
+    one-letter word is bound to the next one (no "p" / "(adj.)").
 
     >>> _header_words('<th class="num">顾客忠诚度：抱怨者</th><th>n</th>')
     '<th class="num"><span class="nw">顾客忠诚度：</span>\u200b<span class="nw">抱怨者</span></th><th>n</th>'
+    >>> _header_words('<th class="num">p (adj.)</th>')
+    '<th class="num">p\xa0(adj.)</th>'
     """
     def words(text: str) -> str:
         if not _CJK.search(text):
-            return text
+            return _ONE_LETTER.sub("\\1\xa0", text)
         out = []
         for token in re.split(r"(\s+)", text):
             if not token or token.isspace():
@@ -193,6 +197,11 @@ SHORT_PAGE = 0.5
 #: the page's height starts the next page instead (review round 3: "Sample and data
 #: quality" with its tiles at a page's foot, its tables overleaf)
 LOW_START = 0.72
+#: Chapters meant to be read on one page: where one runs over onto a second page, the
+#: chapter after it begins the next page rather than below its last lines (review: the
+#: executive summary's last lines, then "Scores by group" mid-page under the running
+#: header "Executive summary")
+ONE_PAGE = ("summary",)
 
 
 def page_fill(page) -> float:
@@ -215,8 +224,9 @@ def run_on_chapters(html: str, document) -> str | None:
     """``html`` with each chapter of :data:`RUN_ON` set to run on (``class="cont"``)
     where, laid out as ``document``, the page before the one it begins is less than
     :data:`SHORT_PAGE` full, and each running-on chapter that begins below
-    :data:`LOW_START` of its page set to begin the next one (``class="cont page"``);
-    None when no chapter moves."""
+    :data:`LOW_START` of its page, or after a chapter of :data:`ONE_PAGE` that ran over
+    its first page, set to begin the next one (``class="cont page"``); None when no
+    chapter moves."""
     pages = document.pages
     out = html
     running = set(re.findall(r'<h1 id="([^"]+)" class="cont">', html))
@@ -225,6 +235,14 @@ def run_on_chapters(html: str, document) -> str | None:
             if name in running and box[1] > LOW_START * page.height:
                 out = out.replace(f'<h1 id="{name}" class="cont">',
                                   f'<h1 id="{name}" class="cont page">', 1)
+    for name in ONE_PAGE:
+        after = re.search(rf'<h1 id="{re.escape(name)}"[^>]*>(?:(?!<h1\b).)*'
+                          r'<h1 id="([^"]+)" class="cont">', html, flags=re.S)
+        at = [next((k for k, page in enumerate(pages) if key in page.anchors), None)
+              for key in (name, after and after.group(1))]
+        if after and None not in at and at[1] > at[0]:
+            out = out.replace(f'<h1 id="{after.group(1)}" class="cont">',
+                              f'<h1 id="{after.group(1)}" class="cont page">', 1)
     for name in RUN_ON:
         at = next((k for k, page in enumerate(pages) if name in page.anchors), None)
         if at is None or at < 3 or page_fill(pages[at - 1]) >= SHORT_PAGE:
