@@ -283,8 +283,14 @@ READING = Declared("ReadingOptions", {
     "duplicate_min_items": Option(
         int, D.DUPLICATE_MIN_ITEMS, "A row repeating an earlier row's answers is a "
         "duplicate (a second submission) when it answers at least this many item columns "
-        "and its construct items are not all one value; a repeated id is one always.",
+        "and its construct items are not all one value; an id repeated within the file "
+        "is one always (ids identify rows within their file).",
         ge=1),
+    "values": Option(
+        dict[str, str | int | float] | None, None, "Item id → the value every row of the "
+        "file takes, for what the file holds but has no column for (a wave's export: "
+        "{wave: \"2025\", operator: 1}); a code of the item's scale where it has one, and "
+        "a column of the file for that item must hold it (or nothing) in every row."),
 }, "How a response file is read and screened: the keywords of "
    ":func:`crmsurvey.load_responses` (a study: ``data:`` entries, ``exclude`` and "
    "``screening:``; the CLI: the reading flags of every command that reads responses).")

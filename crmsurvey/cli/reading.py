@@ -37,6 +37,9 @@ def _flags() -> dict[str, tuple[Any, Any]]:
         if name == "mapping":
             out[name] = (Optional[List[str]], option_flag(
                 READING, name, "--map", metavar="COLUMN=ITEM", more=" Repeatable."))
+        elif name == "values":
+            out[name] = (Optional[List[str]], option_flag(
+                READING, name, "--value", metavar="ITEM=VALUE", more=" Repeatable."))
         elif name == "exclude":  # unset: the study's rules; 'none'
             out[name] = (Optional[List[str]], _exclude_flag())
         elif o.annotation in (int, float):
@@ -51,6 +54,7 @@ def reading_options(**given: Any) -> Reading:
     by the options table (the message every surface gives)."""
     values = dict(given)
     values["mapping"] = _pairs(given["mapping"] or [], "--map") or None
+    values["values"] = _pairs(given["values"] or [], "--value") or None
     values["exclude"] = _rules(given["exclude"])
     if isinstance(given["sheet"], str) and given["sheet"].isdigit():
         values["sheet"] = int(given["sheet"])  # a number: the sheet's position from 0
@@ -87,7 +91,7 @@ def _exclude_flag():
                         "comma-separated or repeated (duplicate, screened_out, attention, "
                         "speeder, straightlining, missing, invalid_weight, or all); 'none' "
                         "keeps every row. Default: as a study, "
-                        + ",".join(D.SCREEN_EXCLUDE) + ".")
+                        + ", ".join(D.SCREEN_EXCLUDE) + ".")
 
 
 def _weight_flag():
@@ -136,6 +140,27 @@ def _screening_line(log) -> str:
     missing = log.set_missing()
     return line + (f"; flagged only: {only}" if only else "") + (
         f"; {_set_missing_text(missing)}" if missing else "")
+
+
+#: How the one-line exclusion summary counts the rows each screening rule excluded.
+_EXCLUDED_AS = {"duplicate": ("duplicate", "duplicates"),
+                "screened_out": ("screened out", "screened out"),
+                "attention": ("failed attention check", "failed attention checks"),
+                "speeder": ("speeder", "speeders"),
+                "straightlining": ("straightliner", "straightliners"),
+                "missing": ("with too many blanks", "with too many blanks"),
+                "invalid_weight": ("invalid weight", "invalid weights")}
+
+
+def exclusion_line(rows_read: int, rows_kept: int, excluded: dict[str, int],
+                   where: str) -> str:
+    """``kept 590 of 601 rows; excluded: 6 duplicates, 5 speeders (see WHERE)``, or ""
+    when no row was excluded."""
+    if rows_kept >= rows_read:
+        return ""
+    gone = ", ".join(f"{n:,} {_EXCLUDED_AS.get(rule, (rule, rule))[n != 1]}"
+                     for rule, n in excluded.items() if n)
+    return f"kept {rows_kept:,} of {rows_read:,} rows; excluded: {gone} (see {where})"
 
 
 def _set_missing_text(counts: dict[str, int]) -> str:

@@ -11,7 +11,7 @@ import typer
 from ..errors import InputError
 from . import app
 from ._common import _out, _say, _stages
-from .reading import _set_missing_text
+from .reading import _set_missing_text, exclusion_line
 
 
 @app.command("schema")
@@ -71,6 +71,15 @@ def _problems(output: Path, strict: bool, lang: str | None = None) -> None:
 
     results = load_results(output / "results.json")
     lang = lang or results.study.language
+    sample = results.sample
+    line = exclusion_line(sample.rows_read, sample.rows_kept, sample.excluded,
+                          "cleaning_log.csv")
+    if line:
+        _say(line)
+    for src in sample.sources:  # headers matched by number whose text is not the question's
+        for note in src.notes:
+            if note.code in HEADER_NOTES:
+                _say(f"note: {src.source}: {note}")
     if results.sample.set_missing:
         _say(_set_missing_text(results.sample.set_missing))
     errors = [d for d in results.diagnostics if d.severity == "error"]
@@ -80,6 +89,11 @@ def _problems(output: Path, strict: bool, lang: str | None = None) -> None:
         sys.stderr.write(f"problem: {printable(text)}\n")
     if strict and errors:
         raise typer.Exit(3)
+
+
+#: Notes of reading a file that ``run`` also prints: a header matched by its number
+#: whose text is not its question's.
+HEADER_NOTES = ("header_mismatch", "header_reworded")
 
 
 @app.command("report")

@@ -11,8 +11,8 @@ import typer
 
 from ..errors import InputError
 from . import qapp, rapp, app
-from ._common import _check_output, _out, _pairs
-from .reading import Reading, reads_responses
+from ._common import _check_output, _out, _pairs, _say
+from .reading import Reading, exclusion_line, reads_responses
 
 
 @qapp.command("validate")
@@ -167,6 +167,10 @@ def r_check(
                         indent=2))
     else:
         _out(_log_text(r.log, set_missing))
+    line = exclusion_line(r.log.rows_read, r.log.rows_kept, r.log.excluded,
+                          "the cleaning log" + (" above" if not as_json else ""))
+    if line:
+        _say(line)
     if strict and set_missing:
         sys.stderr.write(f"strict: {sum(set_missing.values())} answer(s) off the scale or "
                          f"unreadable in {len(set_missing)} column(s)\n")

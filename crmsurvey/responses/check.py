@@ -83,14 +83,14 @@ def match_columns(raw: RawTable, q: Questionnaire, mapping: dict[str, str] | Non
     if missing:
         free = [c for c in cols if c not in by_item.values()]
         worded = headers_worded_as(q, missing[0], free)
-        hint = (f"column {worded[0]!r} carries its text: map it (mapping: {{{worded[0]!r}: "
-                f"{missing[0]}}})" if worded else _close(missing[0], free))
         names = ", ".join(repr(m) for m in missing[:5]) + (" …" if len(missing) > 5 else "")
         carried = f" (column {worded[0]!r} carries its text)" if worded else ""
+        hint = (f"map it: mapping: {{{worded[0]!r}: {missing[0]}}} in the study's data "
+                f"entry, --map {worded[0]}={missing[0]} on the command line" if worded else
+                "; ".join(filter(None, (_close(missing[0], free), mapping_hint(missing[0])))))
         raise InputError(f"missing required column{'s' if len(missing) > 1 else ''} for "
                          f"item{'s' if len(missing) > 1 else ''} {names}{carried}",
-                         path=raw.source,
-                         hint="; ".join(filter(None, (hint, mapping_hint(missing[0])))))
+                         path=raw.source, hint=hint)
     unused = [c for c in cols if c not in by_item.values()]
     if unused:
         notes.append(Note("columns_ignored", {"n": len(unused), "columns": short_list(unused)}))

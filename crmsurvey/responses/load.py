@@ -4,6 +4,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,7 @@ from ..errors import InputError
 from ..notes import Note
 from ..questionnaire import Questionnaire
 from .check import check_values, match_columns
+from .constants import apply_values
 from .log import CleaningLog, Problem
 from .platforms import detect_platform, recognise_headers
 from .readers import RawTable, read_table
@@ -88,7 +90,8 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
                    max_missing_share: float = D.MAX_MISSING_SHARE,
                    required: list[str] | tuple | None = None,
                    name: str | None = None,
-                   duplicate_min_items: int = D.DUPLICATE_MIN_ITEMS) -> Responses:
+                   duplicate_min_items: int = D.DUPLICATE_MIN_ITEMS,
+                   values: dict[str, Any] | None = None) -> Responses:
     """Load responses and check them against ``questionnaire``.
 
     Parameters
@@ -122,6 +125,11 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
         (:func:`crmsurvey.responses.screening.same_answers` says why); an id repeated within
         the file is one always (ids identify rows within their file: in a study, equal ids
         in two files are two respondents).
+    values : dict, optional
+        Item id → the value every row takes: what the file holds but has no column for
+        (a wave's export: ``{"wave": "2025"}``). A value must be a code of the item's
+        scale where it has one; a column of the file for that item must hold it (or
+        nothing) in every row (:mod:`crmsurvey.responses.constants`).
     name : str, optional
         How messages and the log name the file (default: ``data`` as given), e.g. the
         path as a study file writes it rather than the resolved one.
@@ -139,7 +147,8 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
 
     READING.validated(  # the thresholds as every surface checks them
         speeder_fraction=speeder_fraction, straightline_min_items=straightline_min_items,
-        max_missing_share=max_missing_share, duplicate_min_items=duplicate_min_items)
+        max_missing_share=max_missing_share, duplicate_min_items=duplicate_min_items,
+        values=values)
     rules = [exclude] if isinstance(exclude, str) else list(exclude)
     rules_on = list(RULES) if rules == ["all"] else rules
     for rule in rules_on:
@@ -159,9 +168,14 @@ def load_responses(questionnaire: Questionnaire, data: str | Path | pd.DataFrame
         raw.frame, platform_notes = recognise_headers(raw.frame, questionnaire, platform,
                                                       set(mapping or {}), raw.source)
         raw.format = platform
+    if values:  # items every row takes from ``values`` need no column
+        required = [i for i in (required if required is not None else [
+            i for i, it in questionnaire.items.items() if not it.optional]) if i not in values]
     columns, notes = match_columns(raw, questionnaire, mapping, required)
     notes = platform_notes + notes
     checked = check_values(raw, questionnaire, columns, codes)
+    if values:
+        apply_values(checked, questionnaire, values, raw.source)
     if codes == "option_numbers":
         notes.append(Note("option_numbers"))
     flags, screen_notes, repeats = screen(

@@ -1,6 +1,7 @@
 """Load and validate a study YAML file (same error style as questionnaires)."""
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from .._yaml import MarkedYAML, load_marked, read_text, validate
 from ..errors import InputError
 from ..questionnaire import Questionnaire, load_questionnaire
 from ..responses import RULES
+from ..responses.constants import value_refusal
 from . import limits as L
 from .schema import DataSource, StudyDef, TransactionOptions, known_keys
 
@@ -252,6 +254,13 @@ def _refuse_open_text(d: StudyDef, q: Questionnaire, m: MarkedYAML) -> None:
                           "numbers", loc, key=key, hint="name a rated item")
 
 
+def _close_item(item: str, q: Questionnaire) -> str:
+    if item in q.items:
+        return ""
+    close = difflib.get_close_matches(item, list(q.items), n=1)
+    return f"did you mean {close[0]!r}?" if close else ""
+
+
 def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path,
                  root: Path) -> None:
     constructs = q.definition.constructs
@@ -287,6 +296,11 @@ def _check_names(d: StudyDef, q: Questionnaire, m: MarkedYAML, folder: Path,
             inside_root(root, folder, src.path, "data file", marked=m, loc=("data", k, "path"))
         if src.path and not (folder / src.path).is_file():
             raise m.error(f"data file {src.path!r} not found", ("data", k, "path"))
+        for item, value in src.values.items():
+            refusal = value_refusal(q, item, value)
+            if refusal:
+                raise m.error(f"values: {refusal}", ("data", k, "values", item),
+                              key=item not in q.items, hint=_close_item(item, q))
     if d.waves and (d.waves not in q.items or q.items[d.waves].role != "group"):
         raise m.error(f"waves {d.waves!r} is not a group item of the questionnaire", ("waves",))
     if d.current_wave is not None and not d.waves:

@@ -489,6 +489,10 @@ class Trend(_Section):
     #: group's change of that construct's index (``Difference.warranted``). Empty with one
     #: wave, without ``compare:``, or where MICOM could not run (results before it: empty)
     micom: Records = Field(default_factory=list)
+    #: Per group item, the levels with rows in only one of the two waves, by that wave
+    #: (``{"operator": {"2026": ["星河通信"]}}``): the whole sample's change is then not
+    #: made (``run.composition_change``). Empty when both waves hold the same groups.
+    only_in: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
 
 
 class Skip(_Section):

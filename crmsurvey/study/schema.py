@@ -54,7 +54,7 @@ class DataSource(_Strict):
 
     #: The accepted forms, named by error messages and the reference.
     FORMS: ClassVar[str] = ("a data entry is {path: FILE} (with mapping:, encoding:, sheet:, "
-                            "codes: as needed) or {simulate: {n: N, seed: S, groups: {...}}}")
+                            "codes:, values: as needed) or {simulate: {n: N, seed: S, groups: {...}}}")
 
     path: str | None = None
     simulate: Simulated | None = None
@@ -63,6 +63,8 @@ class DataSource(_Strict):
     encoding: str | None = Field(None, description=_READ["encoding"].description)
     sheet: str | int | None = Field(None, description=_READ["sheet"].description)
     codes: options.Codes | None = Field(None, description=_READ["codes"].description)
+    values: dict[str, str | int | float] = Field(default_factory=dict,
+                                                 description=_READ["values"].description)
 
 
 class ScreeningOptions(_Strict):

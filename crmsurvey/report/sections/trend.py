@@ -93,4 +93,20 @@ def trend_context(results: Results, names: Names, t: dict, level: str) -> dict:
                                  dagger=bool(tr.micom) and d.warranted is False))
                     for d in _by_group(tr.changes, rest)],
         "title": t["changes_title"].format(prev=tr.previous) if tr.previous else "",
+        "withheld": _withheld(tr, names, t),
         "note": t["trend_note3"], **_micom(results, names, t)}}
+
+
+def _withheld(tr, names: Names, t: dict) -> str:
+    """Why the whole sample's change is not shown: the groups present in one wave and not
+    the other (``Trend.only_in``); "" when both waves hold the same groups."""
+    only_in = getattr(tr, "only_in", None) or {}
+    if not only_in or tr.previous is None:
+        return ""
+    wave = lambda w: t["wave_label"].format(wave=w) if w.isdigit() and len(w) == 4 \
+        else w  # noqa: E731
+    clauses = [t["trend_whole_includes"].format(
+                   wave=wave(w), levels=and_list([names.level(g, v) for v in levels], t),
+                   other=wave(tr.previous if w == tr.current else tr.current))
+               for g, by_wave in only_in.items() for w, levels in by_wave.items()]
+    return t["trend_whole_withheld"].format(reasons=t["list_sep_clause"].join(clauses))
