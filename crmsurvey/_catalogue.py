@@ -11,13 +11,16 @@ Babel on first use and cached; there is no build step. See ``crmsurvey/locales/R
 from __future__ import annotations
 
 import re
+import string
 from functools import lru_cache
 from pathlib import Path
 
 from .errors import InputError
 
 __all__ = ["LOCALES_DIR", "SOURCE", "languages", "catalogue", "require_language",
-           "language_hint"]
+           "language_hint", "Plural", "plural_form"]
+
+_FORMATTER = string.Formatter()
 
 #: Where the catalogues are: ``messages.pot`` (English) and one ``<locale>.po`` a language.
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
@@ -56,30 +59,100 @@ def language_hint() -> str:
             "file in crmsurvey/locales/, see its README)")
 
 
+class Plural(str):
+    """A message with plural forms (gettext's ``msgid_plural`` / ``msgstr[n]``): as a
+    string, its last form (English: the plural); :meth:`format` picks the form for the
+    count it is given by the language's ``Plural-Forms`` rule. The count is the
+    placeholder an extracted comment ``#. count: k`` names, else ``{n}``, else ``{k}``.
+
+    >>> p = Plural(("{n} is significant", "{n} are significant"), lambda n: int(n != 1))
+    >>> p.format(n=1), p.format(n=3)
+    ('1 is significant', '3 are significant')
+    """
+
+    forms: tuple[str, ...]
+    counter: str | None  # the placeholder holding the count
+
+    def __new__(cls, forms, rule, count: str | None = None):
+        obj = super().__new__(cls, forms[-1])
+        obj.forms, obj.rule = tuple(forms), rule
+        fields = {f for form in forms for _, f, _, _ in _FORMATTER.parse(form) if f}
+        obj.counter = count or ("n" if "n" in fields else "k" if "k" in fields else None)
+        return obj
+
+    def form(self, count) -> str:
+        """The form for ``count`` (a number, or a number as the report writes it)."""
+        try:
+            n = abs(int(float(str(count).replace(",", "").replace("\u202f", "")
+                              .replace("\xa0", ""))))
+        except (TypeError, ValueError):
+            return str(self)
+        return self.forms[min(int(self.rule(n)), len(self.forms) - 1)]
+
+    def format(self, *args, **kwargs) -> str:  # noqa: A003 (str's own name)
+        text = self.form(kwargs[self.counter]) if self.counter in kwargs else str(self)
+        return text.format(*args, **kwargs)
+
+
+def plural_form(template: str, params: dict) -> str:
+    """``template``'s form for the count among ``params`` when it has plural forms
+    (:class:`Plural`), else ``template``: for code that formats a template some other
+    way than ``str.format`` (markupsafe's ``Markup(escape(t)).format``)."""
+    if isinstance(template, Plural) and template.counter in params:
+        return template.form(params[template.counter])
+    return template
+
+
+
 @lru_cache(maxsize=None)
-def _read(path: Path) -> dict[str, tuple[str, str]]:
-    """``{msgctxt: (msgid, msgstr)}`` of one catalogue file (a fuzzy entry: no msgstr)."""
+def _read(path: Path) -> dict[str, tuple]:
+    """``{msgctxt: (msgid, msgstr, count)}`` of one catalogue file (a fuzzy entry: no
+    msgstr); a message with plural forms has tuples of forms, and the file's plural rule
+    as ``{"": (None, None, rule)}``."""
+    import gettext
+
     from babel.messages.pofile import read_po
 
     with open(path, "rb") as f:
         cat = read_po(f, charset="utf-8")
-    out = {}
+    out: dict[str, tuple] = {"": (None, None, gettext.c2py(cat.plural_expr))}
     for m in cat:
         if not m.id or m.context is None:
             continue
-        text = m.string if isinstance(m.string, str) else m.string[0]
-        out[m.context] = (m.id, "" if m.fuzzy else text)
+        count = next((c.split(":", 1)[1].strip() for c in m.auto_comments
+                      if c.startswith("count:")), None)
+        text = "" if m.fuzzy else m.string
+        if not isinstance(m.id, str) and (m.fuzzy or not any(text)):
+            text = ""
+        out[m.context] = (m.id, text, count)
     return out
+
+
+def _entries(path: Path, source: bool) -> dict[str, str]:
+    """One file's messages by key: the msgids (``source``) or the translations given;
+    plural ones as :class:`Plural` under the file's rule."""
+    read = _read(path)
+    rule = read[""][2]
+    out = {}
+    for key, (msgid, text, count) in read.items():
+        if not key:
+            continue
+        value = msgid if source else text
+        if isinstance(msgid, str):
+            out[key] = value
+        elif value:
+            forms = value if isinstance(value, (tuple, list)) else (value,)
+            out[key] = Plural(forms, rule, count)
+    return {k: v for k, v in out.items() if v}
 
 
 @lru_cache(maxsize=None)
 def _merged(lang: str, where: Path) -> dict[str, str]:
-    source = {k: msgid for k, (msgid, _) in _read(_file(SOURCE, where)).items()}
+    source = _entries(_file(SOURCE, where), source=True)
     path = _file(lang, where)
     if lang == SOURCE or not path.is_file():
         return source
-    own = {k: text for k, (_, text) in _read(path).items() if text}
-    return {**source, **own}
+    return {**source, **_entries(path, source=False)}
 
 
 def catalogue(lang: str) -> dict[str, str]:

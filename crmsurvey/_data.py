@@ -7,7 +7,7 @@ import pandas as pd
 from .errors import InputError
 
 __all__ = ["numeric_columns", "sampling_weights", "kish_n_eff", "far_values",
-           "far_value_diagnostics"]
+           "far_value_diagnostics", "level_names"]
 
 
 def numeric_columns(data: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -139,3 +139,21 @@ def far_value_diagnostics(data: pd.DataFrame, columns) -> list:
         "questionnaire (cs.pls(q, df)) or load the data with cs.load_responses, or set "
         "them missing", concerns=(item, str(n)), params={"item": item, "n": n, "value": value})
         for item, n, value in far_values(data, columns)]
+
+
+def level_names(series: pd.Series) -> pd.Series:
+    """A group or wave item's values as the level names the results key groups by: a
+    numeric code as its integer (``"1"``, not the ``"1.0"`` of a float column that a
+    loader reads codes into), other values as written; missing stays missing.
+
+    >>> level_names(pd.Series([1.0, None, 12.0])).tolist()
+    ['1', nan, '12']
+    """
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return series
+    v = series.to_numpy(dtype=float)
+    whole = np.isfinite(v) & (v == np.round(v))
+    text = series.astype(str).to_numpy(dtype=object)
+    text[whole] = v[whole].astype(np.int64).astype(str)
+    text[~np.isfinite(v)] = np.nan
+    return pd.Series(text, index=series.index, name=series.name, dtype=object)

@@ -101,7 +101,7 @@ def diagnostic_text(diagnostic: Any, lang: str = "en",
     (``diagnostic_in_group``). A record of an older run without the parameters its
     wording needs keeps its English ``message``. ``labels``: display names for values
     that are ids (a report passes its constructs' labels in the language)."""
-    from ._catalogue import catalogue
+    from ._catalogue import catalogue, plural_form
 
     get = diagnostic.get if isinstance(diagnostic, Mapping) else \
         lambda k, default=None: getattr(diagnostic, k, default)
@@ -117,7 +117,7 @@ def diagnostic_text(diagnostic: Any, lang: str = "en",
               for k, v in params.items()}
     template = t.get(f"diagnostic:{code}")
     try:
-        text = _NUMBERS.format(template, **filled)
+        text = _NUMBERS.format(plural_form(template, filled), **filled)  # "1 stratum has"
     except (AttributeError, KeyError, IndexError, ValueError, TypeError):
         return str(get("message") or code)
     if params.get("in_group") is not None:

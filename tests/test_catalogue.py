@@ -18,7 +18,10 @@ LOCALES = _catalogue.LOCALES_DIR
 TRANSLATIONS = sorted(LOCALES.glob("*.po"))
 
 
-def _fields(text: str) -> set[str]:
+def _fields(text) -> set[str]:
+    """The placeholders of a message, or of every form of a plural one."""
+    if not isinstance(text, str):  # plural forms (msgid, msgid_plural / msgstr[n])
+        return set().union(*(_fields(t) for t in text))
     return {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
 
 
@@ -54,13 +57,13 @@ def test_every_key_in_every_language_with_its_placeholders(path):
     for key, m in own.items():
         assert m.id == source[key].id, f"{path.name} {key}: msgid differs from the source"
         assert not m.fuzzy, f"{path.name} {key}: fuzzy"
-        assert m.string, f"{path.name} {key}: not translated"
+        assert m.string and all(m.string), f"{path.name} {key}: not translated"
         assert _fields(m.string) == _fields(m.id), f"{path.name} {key}: placeholders differ"
 
 
 def test_source_entries_have_no_translation_and_formats_are_flagged():
     for key, m in _entries(LOCALES / "messages.pot").items():
-        assert m.string == "", key
+        assert not any(m.string) if m.pluralizable else m.string == "", key
         assert not m.fuzzy, key
         if _fields(m.id):
             assert "python-brace-format" in m.flags, f"{key}: placeholders unflagged"
@@ -244,7 +247,8 @@ def pseudo_folder(tmp_path_factory):
     cat = Catalog(locale="en")
     for m in _read(LOCALES / "messages.pot"):
         if m.id:
-            cat.add(m.id, _pseudo(m.id), context=m.context, flags=m.flags)
+            text = _pseudo(m.id) if isinstance(m.id, str) else tuple(map(_pseudo, m.id))
+            cat.add(m.id, text, context=m.context, flags=m.flags)
     with open(where / "en_XA.po", "wb") as f:
         write_po(f, cat)
     return where

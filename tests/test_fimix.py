@@ -278,13 +278,17 @@ def test_segment_page_words_come_from_the_catalogue(lc_run, tmp_path, monkeypatc
     src = _catalogue.LOCALES_DIR / "messages.pot"
     accent = str.maketrans("aeiouycnAEIOUYCN", "áéíóúýçñÁÉÍÓÚÝÇÑ")
     cat = Catalog(locale="en")
+
+    def pseudo(text):
+        parts = re.split(r"(\{[^{}]*\})", text)
+        return "⟦" + "".join(p if p.startswith("{") else p.translate(accent)
+                             for p in parts) + "⟧"
+
     with open(src, "rb") as f:
         for m in read_po(f):
             if m.id:
-                parts = re.split(r"(\{[^{}]*\})", m.id)
-                cat.add(m.id, "⟦" + "".join(p if p.startswith("{") else p.translate(accent)
-                                             for p in parts) + "⟧",
-                        context=m.context, flags=m.flags)
+                cat.add(m.id, pseudo(m.id) if isinstance(m.id, str)  # plural: each form
+                        else tuple(map(pseudo, m.id)), context=m.context, flags=m.flags)
     (tmp_path / "messages.pot").write_bytes(src.read_bytes())
     with open(tmp_path / "en_XA.po", "wb") as f:
         write_po(f, cat)

@@ -375,7 +375,9 @@ def pseudo(tmp_path_factory):
     with open(source, "rb") as f:
         for m in read_po(f, charset="utf-8"):
             if m.id:
-                cat.add(m.id, transformed(m.id), context=m.context, flags=m.flags)
+                text = transformed(m.id) if isinstance(m.id, str) else \
+                    tuple(map(transformed, m.id))  # a plural entry: each form
+                cat.add(m.id, text, context=m.context, flags=m.flags)
     with open(where / "en_XA.po", "wb") as f:
         write_po(f, cat)
     mp = pytest.MonkeyPatch()

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from .._data import kish_n_eff, sampling_weights
+from .._data import kish_n_eff, level_names, sampling_weights
 from .._stats import normal_contrast
 from ..errors import InputError
 
@@ -128,8 +128,11 @@ def nps_table(data: pd.DataFrame, item: str, *, by: str | None = None,
     w = np.ones(len(x)) if weights is None else sampling_weights(weights, data)
     rows = [{"group": "all", **_one(x, w, ci)}]
     if by is not None:
-        g = data[by].astype("string").to_numpy()
-        for level in sorted(pd.unique(g[pd.notna(g)])):
+        codes = level_names(data[by])  # a coded item's levels as "1", not "1.0"
+        g = codes.astype("string").to_numpy()
+        found = pd.unique(codes.dropna().astype(str))
+        numeric = pd.api.types.is_numeric_dtype(data[by])  # codes in their order: 2 < 10
+        for level in sorted(found, key=float) if numeric else sorted(found):
             sel = g == level
             rows.append({"group": str(level), **_one(x[sel], w[sel], ci)})
     return pd.DataFrame(rows, columns=COLUMNS)

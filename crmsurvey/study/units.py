@@ -40,8 +40,18 @@ class Waves:
     previous: str | None
 
 
+def _order(level: str):
+    """Levels in their codes' order where all are numbers ("2" before "10")."""
+    try:
+        return (0, float(level), level)
+    except ValueError:
+        return (1, 0.0, level)
+
+
 def _levels(series: pd.Series) -> list[str]:
-    return sorted(series.dropna().astype(str).unique())
+    levels = series.dropna().astype(str).unique()
+    numeric = all(_order(v)[0] == 0 for v in levels)
+    return sorted(levels, key=_order) if numeric else sorted(levels)
 
 
 def waves_of(study: Study, data: pd.DataFrame, wave_skips: dict[str, Note]) -> Waves | None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from ..._format import shown_difference
 from ...errors import escape_controls
+from ...notes import note_text
 from ...study.results import Group, Results, group_key
 from .. import charts
 from ..filters import text_in
+from ..i18n import and_list
 
-__all__ = ["Names", "box_rule", "diff_row", "floors", "group_styles", "measured_by", "within"]
+__all__ = ["Names", "box_rule", "diff_row", "floors", "group_styles", "left_out",
+           "measured_by", "within"]
 
 
 class Names:
@@ -152,3 +155,24 @@ def group_styles(results: Results, keys) -> dict[str, dict]:
     groups = {group_key(r.group): group_key(rest(r.group)) for r in results.indices}
     return {k: look[k] if k in look else look[groups[k]] for k in keys
             if k in look or groups.get(k) in look}
+
+
+def left_out(results: Results, names: Names, t: dict) -> str:
+    """The note beside a table of the headline wave's groups that names the groups it
+    leaves out and why ("18-29 and 30-44 are not shown: fewer than 50 respondents"), one
+    sentence per reason; "" when every group is shown."""
+    scope, wave = results.headline.group, results.settings.waves
+    by_reason: dict[str, list[str]] = {}
+    for skip in results.skipped:
+        g = skip.group
+        if any(g.get(k) != v for k, v in scope.items()) \
+                or not [k for k in g if k not in scope and k != wave]:
+            continue  # another wave's group, or a wave itself
+        params = dict(skip.reason.params)
+        if "constructs" in params:
+            params["constructs"] = [names[c] for c in params["constructs"]]
+        why = note_text({"code": skip.reason.code, "params": params}, names.lang)
+        by_reason.setdefault(why, []).append(names.group(g))
+    return t["sentence_sep"].join(
+        t["groups_left_out"].format(groups=and_list(groups, t), reason=why, n=len(groups))
+        for why, groups in by_reason.items())

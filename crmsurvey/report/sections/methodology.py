@@ -303,7 +303,8 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
                                                level=level, n=head.n)
         if head is not None and head.ci_lower is not None else "",
         "questionnaire_items": [{"item": i, "question": names.question(i),
-                                 "construct": names[v.construct] if v.construct else t["col_nps"],
+                                 "construct": names[v.construct] if v.construct
+                                 else t["col_nps"] if v.role == "nps" else "–",
                                  "scale": t["binary_item"] if measured_by(
                                      results.model, v.construct) == "binary"
                                  else f"{v.min:g}–{v.max:g}"}

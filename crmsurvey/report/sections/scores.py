@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...study.results import Results, group_key
 from .. import charts
 from ..charts import data_uri
-from .common import Names, box_rule, diff_row, floors, group_styles, within
+from .common import Names, box_rule, diff_row, floors, group_styles, left_out, within
 
 __all__ = ["current_context", "items_context"]
 
@@ -68,6 +68,8 @@ def current_context(results: Results, names: Names, t: dict, sat) -> dict:
     csat = by_question([dict(r, rule=shown[r["item"]]) for r in csat], "item")
     rules = {k: shown[k] for k in rules}
     return {"current_rows": rows, "current_constructs": [names[c] for c in constructs],
+            # the groups these tables leave out and why, said beside each of them
+            "left_out": left_out(results, names, t),
             # the ▲ ▼ legend only where the table shows a mark
             "has_previous": bool(change) and any(c["mark"] for r in rows
                                                  for c in [*r["cells"], r["nps"]]),
@@ -117,10 +119,15 @@ def items_context(results: Results, names: Names) -> dict:
     table = {(r.item, group_key(r.group)): r for r in rows}
     info = results.model.items
     items = [i for i in dict.fromkeys(r.item for r in rows) if info[i].min is not None]
+    # the kind a question is tagged with: its construct, NPS for the study's NPS item only
+    # (a 1–5 question outside the model, e.g. complaint handling, has no tag)
+    nps_items = {i for i, v in info.items() if v.role == "nps"} | {
+        s.item for s in results.scores if s.measure == "nps"}
     return {"item_groups": [names.group(by_key[g]) for g in groups],
+            "left_out": left_out(results, names, names.t),
             "items_reversed_note": names.reversed_note(items),
             "item_table": [{"item": i, "question": names.question_row(i),
                             "construct": names[info[i].construct] if info[i].construct
-                            else names.t["col_nps"],
+                            else names.t["col_nps"] if i in nps_items else None,
                             "scale": f"{info[i].min:g}–{info[i].max:g}",
                             "cells": [table.get((i, g)) for g in groups]} for i in items]}
