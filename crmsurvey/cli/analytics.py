@@ -10,8 +10,7 @@ import typer
 
 from ..errors import InputError
 from . import app
-from ._common import (_check_output, _out, _say, _stages, _table_out, check_group,
-                      group_flag, renamed_flag)
+from ._common import _check_output, _out, _say, _stages, _table_out
 from .reading import Reading, _screened, _weight_flag, reads_responses
 
 
@@ -19,15 +18,11 @@ from .reading import Reading, _screened, _weight_flag, reads_responses
 @reads_responses
 def nps_cmd(
     questionnaire: Path, data: Path, reading: Reading,
-    group: Optional[str] = group_flag("The NPS of each level of this group item too, and "
-                                      "the pairwise tests of their differences."),
-    by: Optional[str] = typer.Option(None, "--by", hidden=True,
-                                     help="The old name of --group."),
+    by: Optional[str] = typer.Option(None, help="Group item to break the NPS down by."),
     weight: Optional[str] = _weight_flag(),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """NPS with standard error and interval, overall and by group, and the pairwise tests."""
-    by = renamed_flag(group, by, "--by", "--group")
     from ..analytics import nps_compare, nps_table
     from ..questionnaire import load_questionnaire
 
@@ -35,8 +30,8 @@ def nps_cmd(
     item = next(iter(q.items_with_role("nps")), None)
     if item is None:
         raise InputError("the questionnaire has no item with role 'nps'", path=str(questionnaire))
-    if by is not None:
-        check_group(q, by)
+    if by is not None and (by not in q.items or q.items[by].role != "group"):
+        raise InputError(f"--by {by!r} is not a group item of the questionnaire")
     r, w, said = _screened(q, data, reading, weight)
     if w is None and r.weights is not None:
         w = r.weights.to_numpy()
@@ -67,10 +62,8 @@ def weights_cmd(
                                          metavar="[rake|linear|poststratify]",
                                          help="How a CSV table's targets are met (default "
                                          "rake: iterative proportional fitting)."),
-    by: Optional[str] = typer.Option(None, "--by", metavar="ITEM", help="Rake within "
-                                     "each level of this item: the targets are met in each "
-                                     "level separately (the targets file's by:); not a "
-                                     "comparison of groups, which is --group."),
+    by: Optional[str] = typer.Option(None, "--by", help="Weight within each level of this "
+                                     "item."),
     trim: Optional[str] = typer.Option(None, "--trim", metavar="LOW,HIGH",
                                        help="Bounds on the weights relative to their mean, "
                                        "e.g. 0.3,3; weights are fitted again after trimming."),
