@@ -224,3 +224,20 @@ def test_the_typology_sheet_heads_its_columns_with_the_types(demo_runs):
     heads = [c.value for c in ws[1]]
     assert {t[f"type_{k}"] for k in ("loyal", "latent", "spurious", "no_loyalty")} <= set(heads)
     assert "潜变量" not in heads
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_a_row_of_all_levels_names_them_as_the_report_does(demo_runs, lang):
+    """The indices of the whole sample (of each wave) say "All respondents" in the brand
+    column instead of leaving it empty, one such row per whole-sample index."""
+    from crmsurvey.study.results import load_results
+
+    t = _catalogue.catalogue(lang)
+    results = load_results(demo_runs["en"] / "results.json")
+    rows = list(_book(demo_runs["en"], lang)[t["sheet:indices"]].iter_rows(values_only=True))
+    brand = rows[0].index({"en": "Brand", "zh-CN": "品牌"}[lang])  # the study's group_names
+    cells = [r[brand] for r in rows[1:]]
+    assert None not in cells
+    whole = [x for x in results.indices if "brand" not in x.group]
+    assert len(whole) > 0 and cells.count(t["all"]) == len(whole)

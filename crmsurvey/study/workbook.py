@@ -106,6 +106,10 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
             if name == "weighting":  # the whole sample's rows
                 names.setdefault("all", words["all"])
             out[col] = out[col].map(lambda v: names.get(v, v) if isinstance(v, str) else v)
+        if col in results.settings.groups and out[col].notna().any():
+            # a row not split by this group item is its levels together, as the report
+            # names it ("All respondents"), not an empty cell
+            out[col] = out[col].map(lambda v: words["all"] if pd.isna(v) else v)
         if out[col].map(lambda v: isinstance(v, (bool, np.bool_))).any():  # yes / no
             out[col] = out[col].map(lambda v: words["yes" if v else "no"]
                                     if isinstance(v, (bool, np.bool_)) else v)
