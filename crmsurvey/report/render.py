@@ -153,6 +153,8 @@ _HEADER = re.compile(r"(<th\b[^>]*>)(.*?)(</th>)", re.S)
 _WORD_END = re.compile(r"(?<=[）」』】〕，、：；。！？])|(?=[（「『【〔])")
 #: a one-letter word of a Latin heading and the space after it ("p (adj.)", "n used")
 _ONE_LETTER = re.compile(r"(?<![^\s>])(\w) (?=\S)")
+#: a table cell of plain text naming a path ("A → B") or a chain of them
+_PATH_CELL = re.compile(r"(<td\b[^>]*>)([^<]*\S →\s[^<]*)(</td>)")
 
 
 def _header_words(html: str) -> str:
@@ -160,8 +162,11 @@ def _header_words(html: str) -> str:
     pieces between spaces, punctuation and brackets set as ``nw`` spans joined by
     zero-width spaces (CJK text otherwise breaks between any two characters: "抱怨处" /
     "理", "样本" / "量" in a narrow column). In a heading without Chinese text a
-    one-letter word is bound to the next one (no "p" / "(adj.)").
+    one-letter word is bound to the next one (no "p" / "(adj.)"). A cell naming a path
+    or a chain ("顾客满意度 → 顾客忠诚度") breaks at its arrows only, as a heading does.
 
+    >>> _header_words('<td>顾客满意度 → 顾客忠诚度</td>')
+    '<td><span class="nw">顾客满意度</span> → <span class="nw">顾客忠诚度</span></td>'
     >>> _header_words('<th class="num">顾客忠诚度：抱怨者</th><th>n</th>')
     '<th class="num"><span class="nw">顾客忠诚度：</span>\u200b<span class="nw">抱怨者</span></th><th>n</th>'
     >>> _header_words('<th class="num">p (adj.)</th>')
@@ -184,7 +189,7 @@ def _header_words(html: str) -> str:
         return m.group(1) + "".join(x if k % 2 else words(x)
                                     for k, x in enumerate(parts)) + m.group(3)
 
-    return _HEADER.sub(heading, html)
+    return _PATH_CELL.sub(heading, _HEADER.sub(heading, html))
 
 
 #: Chapters that begin a page of their own (``h1`` without ``class="cont"``) and may run
@@ -197,9 +202,10 @@ SHORT_PAGE = 0.5
 #: the page's height starts the next page instead (review round 3: "Sample and data
 #: quality" with its tiles at a page's foot, its tables overleaf)
 LOW_START = 0.72
-#: Chapters meant to be read on one page: where one runs over onto a second page, the
-#: chapter after it begins the next page rather than below its last lines (review: the
-#: executive summary's last lines, then "Scores by group" mid-page under the running
+#: Chapters meant to be read on one page: where one runs over onto a second page it is
+#: set a little tighter (``class="fit"``), and where it still runs over, the chapter
+#: after it begins the next page rather than below its last lines (review: the
+#: executive summary's footnote, then "Scores by group" mid-page under the running
 #: header "Executive summary")
 ONE_PAGE = ("summary",)
 
@@ -220,13 +226,23 @@ def page_fill(page) -> float:
     return bottom / page.height
 
 
+def _content_top(page) -> float:
+    """Where the first line, image or table row of a laid-out page's body begins."""
+    from weasyprint.formatting_structure import boxes
+
+    tops = [box.position_y for child in page._page_box.children
+            if not isinstance(child, boxes.MarginBox) for box in child.descendants()
+            if isinstance(box, (boxes.LineBox, boxes.ReplacedBox, boxes.TableRowBox))]
+    return min(tops, default=0.0)
+
+
 def run_on_chapters(html: str, document) -> str | None:
     """``html`` with each chapter of :data:`RUN_ON` set to run on (``class="cont"``)
     where, laid out as ``document``, the page before the one it begins is less than
     :data:`SHORT_PAGE` full, and each running-on chapter that begins below
     :data:`LOW_START` of its page, or after a chapter of :data:`ONE_PAGE` that ran over
-    its first page, set to begin the next one (``class="cont page"``); None when no
-    chapter moves."""
+    its first page even set tighter, set to begin the next one (``class="cont page"``);
+    None when nothing changes."""
     pages = document.pages
     out = html
     running = set(re.findall(r'<h1 id="([^"]+)" class="cont">', html))
@@ -236,13 +252,19 @@ def run_on_chapters(html: str, document) -> str | None:
                 out = out.replace(f'<h1 id="{name}" class="cont">',
                                   f'<h1 id="{name}" class="cont page">', 1)
     for name in ONE_PAGE:
-        after = re.search(rf'<h1 id="{re.escape(name)}"[^>]*>(?:(?!<h1\b).)*'
+        after = re.search(rf'<h1 id="{re.escape(name)}"([^>]*)>(?:(?!<h1\b).)*'
                           r'<h1 id="([^"]+)" class="cont">', html, flags=re.S)
         at = [next((k for k, page in enumerate(pages) if key in page.anchors), None)
-              for key in (name, after and after.group(1))]
-        if after and None not in at and at[1] > at[0]:
-            out = out.replace(f'<h1 id="{after.group(1)}" class="cont">',
-                              f'<h1 id="{after.group(1)}" class="cont page">', 1)
+              for key in (name, after and after.group(2))]
+        if not after or None in at or at[1] <= at[0] or \
+                pages[at[1]].anchors[after.group(2)][1] <= _content_top(pages[at[1]]) + 1:
+            continue  # on one page, or the next chapter alone at its page's top
+        if "fit" not in after.group(1):  # first set tighter (report.css: h1.fit ~ …)
+            out = out.replace(f'<h1 id="{name}"{after.group(1)}>',
+                              f'<h1 id="{name}" class="fit">', 1)
+        else:  # still over: the next chapter begins a page
+            out = out.replace(f'<h1 id="{after.group(2)}" class="cont">',
+                              f'<h1 id="{after.group(2)}" class="cont page">', 1)
     for name in RUN_ON:
         at = next((k for k, page in enumerate(pages) if name in page.anchors), None)
         if at is None or at < 3 or page_fill(pages[at - 1]) >= SHORT_PAGE:
