@@ -310,6 +310,11 @@ LATENT_CLASS = Declared("LatentClassOptions", {
 READING_COMMANDS = ("responses check", "pls", "cbsem", "invariance", "nps", "weights",
                     "kano")
 
+#: The commands that fit or compare by the levels of a group item (the study file's
+#: ``groups:``): each takes it as ``--group ITEM`` (:func:`crmsurvey.cli._common.group_flag`).
+#: ``weights --by`` is another thing: raking within each level.
+GROUP_COMMANDS = ("pls", "cbsem", "invariance", "nps")
+
 #: Where each table's options are set: the Python function, the CLI command (None: no
 #: command) and the study file — a section holding every option by its name, or per
 #: option its dotted place in the study file. ``tests/test_surfaces.py`` checks each.

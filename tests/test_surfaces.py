@@ -576,3 +576,145 @@ def test_sheet_by_name_or_position(tmp_path):
                               sheet, "--exclude", "none", "--json")
         assert code == 0, err
         assert json.loads(out)["rows_read"] == len(df)
+
+
+# --- 5. one flag for "by this group item"; --help never cuts an option's name ---------
+
+def _every_command(node=None, prefix=""):
+    """{"pls": click command, "responses": its group, "": the app, ...}."""
+    import typer
+
+    from crmsurvey.cli import app
+
+    node = node or typer.main.get_command(app)
+    out = {prefix.strip(): node}
+    for name, sub in getattr(node, "commands", {}).items():
+        out.update(_every_command(sub, f"{prefix}{name} "))
+    return out
+
+
+def _help_text(command: str, monkeypatch, columns: int) -> str:
+    """``crmsurvey COMMAND --help`` into a StringIO (not a terminal, as a pipe), with
+    COLUMNS set."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    code, out, err = _cli(*command.split(), "--help")
+    assert code == 0, err
+    return out
+
+
+def test_the_group_flag_has_one_name_on_every_command(monkeypatch):
+    """Every command fitting or comparing by a group item takes it as ``--group ITEM``
+    and lists it in its help; no other visible flag names a group (``weights --by``
+    rakes within levels, and says so; ``nps --by`` is hidden, the old name)."""
+    from crmsurvey import options
+
+    commands = _commands()
+    for name in options.GROUP_COMMANDS:
+        (flag,) = [p for p in commands[name].params if "--group" in p.opts]
+        assert flag.opts == ["--group"] and flag.metavar == "ITEM" and not flag.hidden
+        assert re.search(r"--group\s+ITEM", _help_text(name, monkeypatch, 80)), name
+    takers = {n for n, c in commands.items() if any("--group" in p.opts for p in c.params)}
+    assert takers == set(options.GROUP_COMMANDS)
+    synonyms = {"--by", "--groups", "--group-by", "--groupby", "--split", "--split-by",
+                "--segment", "--level", "--compare"}
+    visible = {(n, o) for n, c in commands.items() for p in c.params
+               if not getattr(p, "hidden", False) for o in p.opts if o in synonyms}
+    # simulate --groups brand=A,B makes group levels (a study's simulate: {groups: ...})
+    assert visible == {("weights", "--by"), ("simulate", "--groups")}
+    by = next(p for p in commands["weights"].params if "--by" in p.opts)
+    assert by.help.startswith("Rake within each level") and "--group" in by.help
+    old = next(p for p in commands["nps"].params if "--by" in p.opts)
+    assert old.hidden
+
+
+@pytest.fixture(scope="module")
+def two_brands(tmp_path_factory):
+    """Answers of two brands (messy: screening excludes rows; weighted):
+    (questionnaire, path)."""
+    q = cs.load_questionnaire("ccsi")
+    df = cs.simulate(q, 260, seed=21, groups={"brand": ["Brand A", "Brand B"]})
+    path = tmp_path_factory.mktemp("brands") / "d.csv"
+    df.to_csv(path, index=False)
+    return q, path
+
+
+def test_nps_by_is_the_old_name_of_group(two_brands):
+    """``nps --by`` still works, with one line on stderr naming --group, and gives what
+    --group gives; both with different items is an error (one line, exit 2)."""
+    _, path = two_brands
+    code, new, err_new = _cli("nps", "ccsi", path, "--group", "brand", "--json")
+    assert code == 0, err_new
+    assert "--by" not in err_new
+    code, old, err_old = _cli("nps", "ccsi", path, "--by", "brand", "--json")
+    assert code == 0 and json.loads(old) == json.loads(new)
+    noted = [ln for ln in err_old.splitlines() if "--by" in ln]
+    assert len(noted) == 1 and "--group" in noted[0]
+    assert len(err_old.splitlines()) == len(err_new.splitlines()) + 1
+    code, _, err = _cli("nps", "ccsi", path, "--by", "brand", "--group", "wave")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "--group alone" in err
+
+
+def test_pls_group_fits_each_levels_respondents(two_brands):
+    """``pls --group brand``: one model per level, each the PLS fit of that level's
+    screened, weighted respondents (the function on the level's rows)."""
+    q, path = two_brands
+    code, out, err = _cli("pls", "ccsi", path, "--group", "brand", "--json")
+    assert code == 0, err
+    got = json.loads(out)
+    assert got["group"] == "brand"
+    assert [m["level"] for m in got["models"]] == ["Brand A", "Brand B"]
+    from crmsurvey import _defaults as D
+
+    r = cs.load_responses(q, path, exclude=list(D.SCREEN_EXCLUDE))  # as a command screens
+    assert len(r.data) < 2 * 260  # rows excluded: the levels are of the screened rows
+    for m in got["models"]:
+        rows = r.data[r.data["brand"] == m["level"]]
+        want = cs.pls(q, rows, weights="weight")
+        assert m["n"] == len(rows) == want.settings.n
+        np.testing.assert_allclose([p["est"] for p in m["paths"]], want.paths.est,
+                                   rtol=1e-10)
+    code, text, _ = _cli("pls", "ccsi", path, "--group", "brand")
+    heads = [ln for ln in text.splitlines() if ln.startswith("== brand = ")]
+    assert [h.split(" (")[0] for h in heads] == ["== brand = Brand A", "== brand = Brand B"]
+    code, _, err = _cli("pls", "ccsi", path, "--group", "sat1")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "brand" in err
+
+
+@pytest.mark.parametrize("columns", [80, 40])
+def test_help_never_cuts_an_option_name(monkeypatch, columns):
+    """At 80 (and 40) columns, into a pipe, every command's --help shows each of its
+    option names whole: followed by neither more name nor an ellipsis."""
+    for name, command in _every_command().items():
+        text = _help_text(name, monkeypatch, columns)
+        for p in command.params:
+            if getattr(p, "hidden", False):
+                continue
+            for o in (*p.opts, *p.secondary_opts):
+                if o.startswith("--"):
+                    assert re.search(re.escape(o) + r"(?![\w…-])", text), (name, o)
+
+
+def test_help_is_as_wide_as_the_terminal_when_the_names_fit(monkeypatch):
+    """A wide terminal keeps its width: the help is not widened past it."""
+    for name in ("pls", "responses check", ""):
+        text = _help_text(name, monkeypatch, 160)
+        assert max(len(ln) for ln in text.splitlines()) == 160, name
+
+
+@pytest.mark.slow
+def test_grep_finds_every_reading_flag_in_piped_help():
+    """``COLUMNS=80 crmsurvey pls --help | grep speeder-fraction`` (a real pipe)."""
+    import os
+    import subprocess
+    import sys
+
+    from crmsurvey.options import READING
+
+    env = {k: v for k, v in os.environ.items() if k != "TERMINAL_WIDTH"}
+    proc = subprocess.run([sys.executable, "-m", "crmsurvey.cli", "pls", "--help"],
+                          capture_output=True, text=True, env={**env, "COLUMNS": "80"})
+    assert proc.returncode == 0, proc.stderr
+    params = _cli_params("pls")
+    for name in READING.fields:
+        flag = params[name].opts[0]  # --map, --speeder-fraction, ...
+        assert re.search(re.escape(flag) + r"(?![\w…-])", proc.stdout), flag

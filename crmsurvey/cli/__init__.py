@@ -91,9 +91,55 @@ def _clean_help(command):
     help_option = command.get_help_option(typer.Context(command))
     if help_option is not None:
         help_option.metavar = ""
+    _whole_names(command)
     for sub in getattr(command, "commands", {}).values():
         _clean_help(sub)
     return command
+
+
+def _names_width(params) -> int:
+    """The console width at which rich's help table shows every name of ``params``
+    whole. Rich shares a narrow console between the columns — names, types, help — by
+    narrowing the widest first, and cuts the names short once the others are down to
+    their width; so it suffices that every column capped at the widest name column fits
+    (panel border and padding 4, column padding 2 each but at the edges)."""
+    names = [[",".join(o for o in p.opts if o.startswith("--")),
+              ",".join(getattr(p, "human_readable_name", "") if not o.startswith("-")
+                       else o for o in p.opts if not o.startswith("--")),
+              ",".join(o for o in p.secondary_opts if o.startswith("--")),
+              ",".join(o for o in p.secondary_opts if not o.startswith("--"))]
+             for p in params]
+    columns = [max((len(r[i]) for r in names), default=0) for i in range(4)]
+    cap = max(columns, default=0)
+    required = any(p.required for p in params)
+    n_columns = 4 + 2 + required  # names, type, help, the required mark
+    return 4 + sum(columns) + 2 * cap + required + 2 * n_columns - 2
+
+
+def _whole_names(command) -> None:
+    """``--help`` of ``command`` never cuts an option's name short: the console is as
+    wide as the terminal (``COLUMNS``, 80 for a pipe; ``TERMINAL_WIDTH`` as typer reads
+    it) or as the names need (:func:`_names_width`), whichever is wider — so
+    ``crmsurvey pls --help | grep straightline-min-items`` finds the option."""
+    shown = command.format_help
+    panels: dict = {}  # typer prints a table per panel: arguments, options, named ones
+    for p in command.params:
+        default = "Arguments" if p.param_type_name == "argument" else "Options"
+        panels.setdefault(getattr(p, "rich_help_panel", None) or default, []).append(p)
+    need = max((_names_width(params) for params in panels.values()), default=0)
+
+    def format_help(ctx, formatter) -> None:
+        from rich.console import Console
+        from typer import rich_utils
+
+        saved = rich_utils.MAX_WIDTH
+        rich_utils.MAX_WIDTH = max(saved or Console().size.width, need)
+        try:
+            return shown(ctx, formatter)
+        finally:
+            rich_utils.MAX_WIDTH = saved
+
+    command.format_help = format_help
 
 
 def _one_line(text: str) -> str:

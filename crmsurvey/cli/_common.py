@@ -34,6 +34,50 @@ def option_flag(table, name: str, *decls: str, more: str = "", **extra: Any):
                         help=table.fields[name].description + more, **extra)
 
 
+def group_flag(help: str, *, required: bool = False):
+    """``--group ITEM``: the one flag of every command that fits or compares by the levels
+    of a group item (the study file's ``groups:``): ``pls``, ``cbsem``, ``invariance``,
+    ``nps``. ``help`` says what the command does per level."""
+    return typer.Option(... if required else None, "--group", metavar="ITEM", help=help)
+
+
+def renamed_flag(new: Any, old: Any, old_name: str, new_name: str) -> Any:
+    """The value of a flag given by its old name (a hidden option kept working): the new
+    flag's value, or the old one's with a one-line note on stderr naming the new flag.
+    Both given with different values is an error."""
+    if old is None:
+        return new
+    if new is not None and new != old:
+        raise InputError(f"{old_name} is the old name of {new_name}: give {new_name} alone")
+    _say(f"note: {old_name} is now {new_name} ({old_name} will be removed)")
+    return old
+
+
+def check_group(q, item: str, columns=None, data: Path | None = None) -> None:
+    """``--group ITEM`` names a group item of the questionnaire ``q`` (and, given the
+    checked data's ``columns``, one the data file ``data`` has): else an InputError."""
+    if item not in q.items or q.items[item].role != "group":
+        have = q.items_with_role("group")
+        raise InputError(f"--group {item!r} is not a group item of the questionnaire",
+                         hint=f"its group items: {', '.join(have)}" if have else
+                         "give the item role 'group' in the questionnaire")
+    if columns is not None and item not in columns:
+        raise InputError(f"--group {item!r}: the data have no such column",
+                         path=None if data is None else str(data))
+
+
+def group_levels(q, values) -> list[tuple[Any, str]]:
+    """The levels of a group item present in ``values`` (blanks left out), each with its
+    label: a coded item's by its scale, in the scale's order; others as written, sorted."""
+    sc = q.scale(values.name) if q is not None and values.name in q.items else None
+    labels = {k: q.text(v) if isinstance(v, dict) else str(v)
+              for k, v in (getattr(sc, "values", None) or {}).items()}
+    present = set(values.dropna().tolist())
+    coded = [k for k in labels if k in present]
+    rest = sorted(present - set(coded), key=lambda v: (str(type(v)), v))
+    return [(k, labels[k]) for k in coded] + [(v, str(v)) for v in rest]
+
+
 def _check_output(output: Path, *inputs: Path) -> None:
     """A single-file output may be neither a folder nor one of the command's inputs."""
     from .._io import check_output

@@ -3,6 +3,7 @@ built from the options tables (:mod:`crmsurvey.options`)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import List, Optional
 
@@ -11,7 +12,8 @@ import typer
 from ..errors import InputError
 from ..options import CBSEM as _CB, INVARIANCE as _INV, PLS as _PLS
 from . import app
-from ._common import _out, _say, _stages, option_flag as _flag
+from ._common import (_out, _say, _stages, check_group, group_flag, group_levels,
+                      option_flag as _flag)
 from .reading import (Reading, _model_and_data, _model_columns, _screened, _screening_line,
                       _weight_flag, reads_responses)
 
@@ -47,6 +49,9 @@ def pls_cmd(
                                "--reps)."),
     copula: bool = typer.Option(False, "--copula", help="Gaussian copula test of "
                                 "endogeneity, from the bootstrap resamples (--bootstrap)."),
+    group: Optional[str] = group_flag("Fit the model to the respondents of each level of "
+                                      "this group item separately, one after another "
+                                      "(no test of the differences: a study's compare:)."),
     weight: Optional[str] = _weight_flag(),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     scheduler: Optional[str] = typer.Option(
@@ -69,10 +74,10 @@ def pls_cmd(
 
     q = load_questionnaire(questionnaire)
     if scheduler:
-        if predict or cvpat or copula or set(reading.given) - {"exclude"} or (
+        if predict or cvpat or copula or group or set(reading.given) - {"exclude"} or (
                 weight is not None and weight.strip().lower() != "none"):
             raise InputError("--scheduler takes the questionnaire's codes and weight item "
-                             "and no --predict, --cvpat, --copula (they need every "
+                             "and no --predict, --cvpat, --copula, --group (they need every "
                              "respondent's scores), reading flag other than --exclude "
                              "(--map, --encoding, --sheet, --codes, the screening "
                              "thresholds) or --weight COL")
@@ -90,48 +95,72 @@ def pls_cmd(
         spec = parse_model(text, source=str(model))
         if responses is not None:
             _model_columns(model, text, responses.data.columns, data, lavaan_only=False)
+    levels = [(None, "")]  # (value, label) of each model: one, or one per group level
+    if group:
+        check_group(q, group, responses.data.columns, data)
+        levels = group_levels(q, responses.data[group])
+    fits = []  # (label, n, result, its extras) of each model
     with warnings.catch_warnings(record=True), _stages() as say:  # notes show in summary
-        done = [0]
+        for value, label in levels:
+            stage, done = "bootstrap" + (f" ({group} = {label})" if group else ""), [0]
 
-        def advance(n: int) -> None:
-            done[0] += n
-            say("bootstrap", done[0], bootstrap)
+            def advance(n: int, stage: str = stage, done: list = done) -> None:
+                done[0] += n
+                say(stage, done[0], bootstrap)
 
-        if scheduler:
-            from ..pls.partitioned import pls_partitioned
+            if scheduler:
+                from ..pls.partitioned import pls_partitioned
 
-            res, log = pls_partitioned(q, data, engine=scheduler, exclude=reading.kwargs["exclude"],
-                                       weights=weight is None, model=None if spec is q
-                                       else spec, progress=advance, **opts.kwargs())
-            said = _screening_line(log) + " (per partition)"
-        else:
-            res = pls(spec, responses, weights=weights, **opts.kwargs(), progress=advance)
-        pred = res.predict(predict, reps, seed=seed, technique=technique) if predict else None
-        cv = cop = None
-        if cvpat:
-            from ..pls.cvpat import cvpat as run_cvpat
-
-            cv = run_cvpat(res, benchmark="both", folds=predict or 10, repeats=reps,
-                           seed=seed, technique=technique)
-        if copula:
-            from ..pls.endogeneity import copula_test
-
-            cop = copula_test(res)
+                res, log = pls_partitioned(q, data, engine=scheduler,
+                                           exclude=reading.kwargs["exclude"],
+                                           weights=weight is None, model=None if spec is q
+                                           else spec, progress=advance, **opts.kwargs())
+                said = _screening_line(log) + " (per partition)"
+            else:
+                rows = responses if value is None else replace(  # the level's respondents
+                    responses, data=responses.data[responses.data[group] == value])
+                res = pls(spec, rows, weights=weights, **opts.kwargs(), progress=advance)
+            fits.append((label, res.settings.n, res, _pls_extras(
+                res, predict, reps, seed, technique, cvpat, copula)))
     _say(said)
+    blank = int(responses.data[group].isna().sum()) if group else 0
+    if blank:
+        _say(f"--group {group}: {blank:,} row(s) without a level are in no model")
     if as_json:
-        out = res.to_dict()
-        if pred is not None:
-            out["predict"] = pred.to_dict()
-        if cv is not None:
-            out["cvpat"] = cv.to_dict("records")
-        if cop is not None:
-            out["endogeneity"] = cop.to_dict("records")
-        _out(json.dumps(json_safe(out), ensure_ascii=False, indent=2))
-    else:
+        out = [{**res.to_dict(), **{k: v.to_dict() if k == "predict" else
+                                    v.to_dict("records") for k, v in extras.items()}}
+               for _, _, res, extras in fits]
+        _out(json.dumps(json_safe(out[0] if not group else {
+            "group": group, "models": [{"level": label, "n": n, **o} for (label, n, _, _), o
+                                       in zip(fits, out)]}), ensure_ascii=False, indent=2))
+        return
+    for i, (label, n, res, extras) in enumerate(fits):
+        if group:
+            _out(("\n" if i else "") + f"== {group} = {label} (n = {n:,}) ==")
+        cv, cop = extras.get("cvpat"), extras.get("endogeneity")
         _out(res.summary(cvpat=False if cv is None else cv,
                          copula=False if cop is None else cop).as_text())
-        if pred is not None:
-            _out(pred.summary())
+        if "predict" in extras:
+            _out(extras["predict"].summary())
+
+
+def _pls_extras(res, predict: int, reps: int, seed: int, technique: str, cvpat: bool,
+                copula: bool) -> dict:
+    """What ``pls`` computes beyond the fit, by its JSON key: PLSpredict, CVPAT, the
+    copula test (each when asked)."""
+    out = {}
+    if predict:
+        out["predict"] = res.predict(predict, reps, seed=seed, technique=technique)
+    if cvpat:
+        from ..pls.cvpat import cvpat as run_cvpat
+
+        out["cvpat"] = run_cvpat(res, benchmark="both", folds=predict or 10, repeats=reps,
+                                 seed=seed, technique=technique)
+    if copula:
+        from ..pls.endogeneity import copula_test
+
+        out["endogeneity"] = copula_test(res)
+    return out
 
 
 @app.command("cbsem")
@@ -152,8 +181,9 @@ def cbsem_cmd(
     ci: float = _flag(_CB, "ci"),
     std_lv: bool = _flag(_CB, "std_lv"),
     orthogonal: bool = _flag(_CB, "orthogonal"),
-    group: Optional[str] = typer.Option(None, help="Column whose levels are fitted "
-                                        "separately."),
+    group: Optional[str] = group_flag("Fit the model to each level of this group item "
+                                      "at once (lavaan's multi-group fit: one table per "
+                                      "level and the combined fit)."),
     group_equal: Optional[str] = typer.Option(
         None, "--group-equal", help="With --group and ordered items (WLSMV): parameters "
         "equal across the groups, as lavaan's group.equal (comma-separated: loadings, "
@@ -208,7 +238,7 @@ def invariance_cmd(
     syntax: Optional[Path] = typer.Option(
         None, "--model", help="With a questionnaire: a lavaan model file fitted to its "
         "checked and screened responses instead of the questionnaire's model."),
-    group: str = typer.Option(..., help="Column whose levels are compared."),
+    group: str = group_flag("The group item whose levels are compared.", required=True),
     estimator: str = _flag(_INV, "estimator"),
     min_size: int = _flag(_INV, "min_size"),
     weight: Optional[str] = _weight_flag(),
