@@ -208,6 +208,12 @@ def test_levels_are_shown_by_their_labels_in_the_report_language(coded, lang):
     reason = note_text({"code": "too_few", "params": {"min": 50}}, lang)
     assert t["skipped_entry"].format(group=LABELS[lang]["3"], n=SMALL, reason=reason) in text
     assert not re.search(r"(?<![\d.])[123]\.0 \(", text)  # "3.0 (35 respondents)"
+    # and so does the comparison's note that it left the group out (a diagnostic)
+    r = coded.results()
+    assert any(d.code == "group_too_small" and d.params["group"] == "3"
+               for d in r.diagnostics)
+    left = t["diagnostic:group_too_small"].format(group=LABELS[lang]["3"], n=SMALL, min=50)
+    assert left in text, left
 
 
 @pytest.mark.slow

@@ -213,6 +213,11 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
         2026", not the bare wave."""
         text = names.group(group, {})
         return f"{t['all']} · {text}" if s.waves and set(group) == {s.waves} else text
+    # a group left out of a comparison (group_too_small) by its level's display name,
+    # where one group item is compared (a level code alone does not say which item's)
+    compared = [g for g in s.groups if g != s.waves]
+    levels = {v: names.level(compared[0], v) for v in names.levels.get(compared[0], {})} \
+        if len(compared) == 1 else {}
 
     rows = [dict(x.model_dump(), label=glabel(x.group),
                  model_name=t["col_pls"] if x.model == "pls" else t["col_cbsem"],
@@ -288,7 +293,9 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
         "set_missing_text": t["set_missing"].format(items=t["list_sep"].join(
             f"{k} {v}" for k, v in sm.items())) if sm else t["no_set_missing"],
         "diagnostics": [{"label": glabel(x.group),
-                         "message": diagnostic_text(x, lang, names.constructs)}
+                         "message": diagnostic_text(x, lang, {**names.constructs, **levels}
+                                                    if x.code == "group_too_small"
+                                                    else names.constructs)}
                         for x in results.diagnostics],
         "fieldwork": fieldwork,
         "cover_date": format_date(s.created),  # the run's date, as the body writes dates
