@@ -718,3 +718,15 @@ def test_grep_finds_every_reading_flag_in_piped_help():
     for name in READING.fields:
         flag = params[name].opts[0]  # --map, --speeder-fraction, ...
         assert re.search(re.escape(flag) + r"(?![\w…-])", proc.stdout), flag
+
+
+def test_group_is_a_group_item_on_every_command(two_brands):
+    """With a questionnaire, --group names one of its group items (as a study's
+    groups:) on every command taking it: else one line naming them, exit 2."""
+    from crmsurvey import options
+
+    _, path = two_brands
+    for name in options.GROUP_COMMANDS:
+        code, out, err = _cli(name, "ccsi", path, "--group", "sat1")
+        assert code == 2 and not out and len(err.strip().splitlines()) == 1, name
+        assert "not a group item" in err and "brand" in err, name
