@@ -10,7 +10,8 @@ import typer
 
 from ..errors import InputError
 from . import app
-from ._common import _check_output, _out, _say, _stages, _table_out
+from ._common import (_check_output, _out, _say, _stages, _table_out, check_group,
+                      group_flag, renamed_flag)
 from .reading import Reading, _screened, _weight_flag, reads_responses
 
 
@@ -18,11 +19,15 @@ from .reading import Reading, _screened, _weight_flag, reads_responses
 @reads_responses
 def nps_cmd(
     questionnaire: Path, data: Path, reading: Reading,
-    by: Optional[str] = typer.Option(None, help="Group item to break the NPS down by."),
+    group: Optional[str] = group_flag("The NPS of each level of this group item too, and "
+                                      "the pairwise tests of their differences."),
+    by: Optional[str] = typer.Option(None, "--by", hidden=True,
+                                     help="The old name of --group."),
     weight: Optional[str] = _weight_flag(),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """NPS with standard error and interval, overall and by group, and the pairwise tests."""
+    by = renamed_flag(group, by, "--by", "--group")
     from ..analytics import nps_compare, nps_table
     from ..questionnaire import load_questionnaire
 
@@ -30,8 +35,8 @@ def nps_cmd(
     item = next(iter(q.items_with_role("nps")), None)
     if item is None:
         raise InputError("the questionnaire has no item with role 'nps'", path=str(questionnaire))
-    if by is not None and (by not in q.items or q.items[by].role != "group"):
-        raise InputError(f"--by {by!r} is not a group item of the questionnaire")
+    if by is not None:
+        check_group(q, by)
     r, w, said = _screened(q, data, reading, weight)
     if w is None and r.weights is not None:
         w = r.weights.to_numpy()
@@ -45,7 +50,9 @@ def nps_cmd(
     extra = {"comparisons": nps_compare(table).to_dict("records")} if by else None
     _table_out(table, as_json, extra if as_json else None)
     if by and not as_json:
-        _out("\n" + nps_compare(table).round(4).to_string(index=False))
+        pairs = nps_compare(table)
+        _out("\n" + (pairs.round(4).to_string(index=False) if len(pairs) else
+                     f"pairwise tests: none ({by} has one level in these rows)"))
 
 
 @app.command("weights")
@@ -62,8 +69,10 @@ def weights_cmd(
                                          metavar="[rake|linear|poststratify]",
                                          help="How a CSV table's targets are met (default "
                                          "rake: iterative proportional fitting)."),
-    by: Optional[str] = typer.Option(None, "--by", help="Weight within each level of this "
-                                     "item."),
+    by: Optional[str] = typer.Option(None, "--by", metavar="ITEM", help="Rake within "
+                                     "each level of this item: the targets are met in each "
+                                     "level separately (the targets file's by:); not a "
+                                     "comparison of groups, which is --group."),
     trim: Optional[str] = typer.Option(None, "--trim", metavar="LOW,HIGH",
                                        help="Bounds on the weights relative to their mean, "
                                        "e.g. 0.3,3; weights are fitted again after trimming."),
