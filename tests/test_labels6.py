@@ -68,6 +68,11 @@ def test_count_sentences_have_plural_forms_in_english_and_one_form_in_chinese():
     assert en["cmp_reading"].format(n=2, m=4).endswith(" are significant.")
     assert en["cmp_reading"].format(n=0, m=4).endswith(" are significant.")
     assert "1 is significant" in en["finding:pairs_significant"].format(n=1, m=6, entries="x")
+    # the count a comment names (#. count: m), not {n} or {k}
+    assert en["scorecard_rank_none"].format(m=1, construct="Loyalty").startswith(
+        "Ranks follow the point estimates: the 1 tested difference between")
+    assert "of the 3 tested differences" in en["scorecard_rank_none"].format(
+        m=3, construct="Loyalty")
     # a count as the report writes it (grouped digits) picks the form too
     assert en["groups_left_out"].format(groups="A", reason="r", n="1") == "A is not shown: r."
     assert zh["cmp_reading"].format(n=1, m=4) == zh["cmp_reading"].format(n=1, m=4)
