@@ -67,13 +67,14 @@ class StudyRun:
 # --- step 1 -------------------------------------------------------------------------
 
 def _load(study: Study):
-    """Every data source, screened; rows that repeat a row of an earlier source (same id,
-    or identical answers) are flagged — and excluded with the ``duplicate`` rule — in
-    the later source's log, naming the earlier file and row."""
+    """Every data source, screened; rows that repeat a row of an earlier source
+    (identical answers; an id identifies a row within its own file) are flagged — and
+    excluded with the ``duplicate`` rule — in the later source's log, naming the earlier
+    file and row."""
     d, q = study.definition, study.questionnaire
     frames, logs, set_missing = [], [], {}
     origin: list[tuple[str, np.ndarray]] = []  # per earlier frame: source, file rows
-    for src in d.data:
+    for k, src in enumerate(d.data):
         if src.simulate is not None:
             sim = src.simulate
             raw = simulate(q, sim.n, seed=sim.seed, groups=sim.groups,
@@ -87,10 +88,18 @@ def _load(study: Study):
                      "levels": len(sim.groups[first]) if first else 1}
         else:
             with surface("study"):  # hints name the study's mapping:, paths as written
-                r = load_responses(q, study.path(src.path), mapping=src.mapping,
-                                   exclude=d.exclude, encoding=src.encoding, sheet=src.sheet,
-                                   codes=src.codes, name=src.path,
-                                   **d.screening.model_dump())
+                try:
+                    r = load_responses(q, study.path(src.path), mapping=src.mapping,
+                                       exclude=d.exclude, encoding=src.encoding,
+                                       sheet=src.sheet, codes=src.codes, name=src.path,
+                                       values=src.values or None,
+                                       **d.screening.model_dump())
+                except InputError as exc:  # a value of values: — at its line
+                    if exc.concerns not in src.values:
+                        raise
+                    raise study.error(f"{src.path}: {exc.msg}",
+                                      ("data", k, "values", exc.concerns), hint=exc.hint
+                                      ) from None
             r.log.source = src.path  # as the study names it: no machine path in outputs
             drawn = None
         data, log = r.data, r.log
@@ -118,9 +127,7 @@ def _repeats(q, earlier: pd.DataFrame, origin, data: pd.DataFrame, log,
         return data, log
     sources = np.concatenate([[s] * len(rows) for s, rows in origin])
     file_rows = np.concatenate([rows for _, rows in origin])
-    id_item = q.role_item("id")
-    problems = [Problem(int(data.index[i]), id_item if id_item in data else "(answers)",
-                        data[id_item].iloc[i] if id_item in data else None,
+    problems = [Problem(int(data.index[i]), "(answers)", None,
                         f"repeats row {file_rows[found[i]]} of {sources[found[i]]}",
                         "duplicate") for i in hits]
     names = sorted(set(sources[found[hits]]))
@@ -272,15 +279,17 @@ def _trend(study, data, waves: Waves, units, fits, indices, scores, spec, weight
     """Each group's change since the previous wave — Holm-adjusted over the groups of one
     group item for one quantity — with MICOM between the two waves on their whole samples
     governing every change of a construct."""
-    changes, micom = [], []
+    changes, micom, only_in = [], [], {}
     if waves.previous is not None:
         cur, prev = waves.current, waves.previous
         keys = {group_key(u.group) for u in units}
+        only_in = composition_change(data, waves.item, cur, prev,
+                                     [g for g in study.definition.groups if g != waves.item])
         pairs = []
         for u in units:
-            if u.group.get(waves.item) == cur:
-                before = {**u.group, waves.item: prev}
-                if group_key(before) in keys:
+            if u.group.get(waves.item) == cur and (len(u.group) > 1 or not only_in):
+                before = {**u.group, waves.item: prev}  # the whole sample's change only
+                if group_key(before) in keys:  # where both waves hold the same groups
                     pairs.append((u.group, before))
         status = None
         if study.definition.compare is not None and spec is not None:
@@ -307,7 +316,26 @@ def _trend(study, data, waves: Waves, units, fits, indices, scores, spec, weight
             changes += C.score_differences(family, scores, policy, kind="change",
                                            m=len(family), method=policy.changes)
     return Trend(item=waves.item, waves=list(waves.levels), current=waves.current,
-                 previous=waves.previous, changes=changes, micom=micom)
+                 previous=waves.previous, changes=changes, micom=micom, only_in=only_in)
+
+
+def composition_change(data: pd.DataFrame, wave_item: str, current: str, previous: str,
+                       groups: list[str]) -> dict[str, dict[str, list[str]]]:
+    """Per group item, the levels with rows in only one of the two waves, by that wave
+    (``{"operator": {"2026": ["星河通信"]}}``); empty when both waves hold the same
+    groups. A whole sample whose groups changed is not the same population: its change
+    mixes the new groups in."""
+    wave = data[wave_item].astype(str)
+    out: dict[str, dict[str, list[str]]] = {}
+    for g in groups:
+        levels = {w: set(data.loc[(wave == w).to_numpy(), g].dropna().astype(str))
+                  for w in (current, previous)}
+        extra = {w: sorted(levels[w] - levels[o]) for w, o in ((current, previous),
+                                                                (previous, current))}
+        extra = {w: v for w, v in extra.items() if v}
+        if extra:
+            out[g] = extra
+    return out
 
 
 # --- step 9 -------------------------------------------------------------------------
@@ -381,6 +409,12 @@ def run_study(study: Study, *, progress: Progress | None = None, engine=None,
 
         raking = apply_weighting(study, data)
         weights = _scale_free(raking.weights)
+    # group and wave levels by their codes as written ("1", not a float column's "1.0"):
+    # the results key groups by them, the report names them by the questionnaire's labels
+    from .._data import level_names
+
+    for item in dict.fromkeys([*d.groups, *([d.waves] if d.waves else [])]):
+        data[item] = level_names(data[item])
     for item, level in (d.report.client_group or {}).items():
         if level not in set(data[item].dropna().astype(str)):
             raise study.error(f"report.client_group: {level!r} is not a level of {item!r} in "
@@ -601,9 +635,24 @@ def _study_info(study: Study, language: str | None) -> StudyInfo:
                      language=language or d.report.language, languages=list(q.languages),
                      sections=list(d.report.sections),
                      fieldwork=d.fieldwork.model_dump() if d.fieldwork else None,
-                     group_labels=d.report.group_labels, group_names=d.report.group_names,
+                     group_labels=_group_labels(study), group_names=d.report.group_names,
                      questionnaire={"id": q.id, "version": str(q.definition.version),
                                     "title": q.definition.title})
+
+
+def _group_labels(study: Study) -> dict:
+    """Each group item's level names: the questionnaire's value labels of a coded item
+    (code → label, in every language it gives), with the study's ``report.group_labels``
+    over them."""
+    d, q = study.definition, study.questionnaire
+    out: dict[str, dict] = {}
+    for item in dict.fromkeys([*d.groups, *([d.waves] if d.waves else [])]):
+        sc = q.scale(item) if item in q.items else None
+        values = getattr(sc, "values", None) or {}
+        out[item] = {str(k): v for k, v in values.items()}
+    for item, names in d.report.group_labels.items():
+        out[item] = {**out.get(item, {}), **names}
+    return {k: v for k, v in out.items() if v}
 
 
 def _settings(study: Study, logs, waves: Waves | None, policy: Multiplicity) -> Settings:
