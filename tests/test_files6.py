@@ -213,6 +213,11 @@ def test_no_whole_sample_change_when_the_waves_hold_different_groups(trend_resul
     assert said["en"] == ("The whole sample's change is not shown: 2026 includes Brand B, "
                           "2025 does not.")
     assert said["zh-CN"] == "未列出全体样本的变化：2026年包含Brand B，2025年不包含。"
+    from crmsurvey.report.render import build_html
+
+    for lang, sentence in said.items():  # the report prints it in the trend section
+        page = build_html(trend_results, lang=lang).replace("&#39;", "'")
+        assert sentence in page
 
 
 # --- 4 and 5. numbering of answered group items; headers whose text differs -----------
