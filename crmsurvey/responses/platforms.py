@@ -10,14 +10,15 @@
 
 A numbered header is matched to the questionnaire's question of that number (questions
 count as in the printed questionnaire: every item except id, duration and weight items and
-group items without a scale), a matrix row to the item whose text it repeats; the platform's id and duration
-columns to the items with those roles. Every column left unmatched is listed.
+group items without a scale), a matrix row to the item whose text it repeats; the
+platform's id and duration columns to the items with those roles. Every column left
+unmatched is listed.
 
 Numbers are checked against texts: a header's text is compared with every question's
 (exactly, after dropping spaces and punctuation; else the most similar text, ratio ≥ 0.6).
 One header whose text fits no question is matched by its number and noted; so is one whose
-text is like its question's but not the same (a reworded question: check it asks the same). When two or more
-headers' texts each name one *other* question (an extra question at the start of the
+text is like its question's but not the same (a reworded question: check that it asks the
+same). When two or more headers' texts each name one *other* question (an extra question at the start of the
 export shifts every number), the numbers are not trusted: if every such header's text is
 exactly one question's text and no question is named twice, the columns are matched by text
 and a note says so; otherwise it is an InputError naming the mapping the texts suggest.
