@@ -327,7 +327,7 @@ SURFACES: dict[str, dict[str, Any]] = {
     "ReadingOptions": {"python": "crmsurvey.load_responses", "cli": READING_COMMANDS,
                        "study": {"mapping": "data.mapping", "exclude": "exclude",
                                  "encoding": "data.encoding", "sheet": "data.sheet",
-                                 "codes": "data.codes",
+                                 "codes": "data.codes", "values": "data.values",
                                  **{k: f"screening.{k}" for k in (
                                      "speeder_fraction", "straightline_min_items",
                                      "max_missing_share", "duplicate_min_items")}}},
