@@ -163,6 +163,7 @@ exclude: [duplicate, screened_out, attention, speeder]
 groups: [brand]
 waves: wave
 pls: {bootstrap: 200, tail_draws: 5, seed: 3, fit_test: 0, predict_folds: 0}
+compare: {permutations: 100, bootstrap: 100, seed: 4}
 ipma_target: LOY
 report: {language: en}
 """
@@ -218,6 +219,25 @@ def test_no_whole_sample_change_when_the_waves_hold_different_groups(trend_resul
     for lang, sentence in said.items():  # the report prints it in the trend section
         page = build_html(trend_results, lang=lang).replace("&#39;", "'")
         assert sentence in page
+
+
+@pytest.mark.slow
+def test_micom_between_the_waves_runs_on_the_groups_both_hold(trend_results):
+    """MICOM between 2025 (Brand A) and 2026 (Brand A and B) on Brand A's respondents
+    alone, and the methodology says so."""
+    from crmsurvey.report.i18n import strings
+    from crmsurvey.report.sections.common import Names
+    from crmsurvey.report.sections.trend import trend_context
+
+    tr = trend_results.trend
+    assert tr.micom_groups == {"brand": ["Brand A"]}
+    assert tr.micom, "MICOM between the waves ran"
+    for lang, words in (("en", "run on the respondents of the groups both waves hold "
+                                "(Brand A)"), ("zh-CN", "仅在两期均有的组（Brand A）的受访者上")):
+        t = strings(lang)
+        method = trend_context(trend_results, Names(trend_results, lang, t), t,
+                               "95%")["trend"]["micom_method"]
+        assert words in method
 
 
 # --- 4 and 5. numbering of answered group items; headers whose text differs -----------

@@ -493,6 +493,9 @@ class Trend(_Section):
     #: (``{"operator": {"2026": ["星河通信"]}}``): the whole sample's change is then not
     #: made (``run.composition_change``). Empty when both waves hold the same groups.
     only_in: dict[str, dict[str, list[str]]] = Field(default_factory=dict)
+    #: The levels of each group item MICOM between the waves ran on where the waves hold
+    #: different groups (those both hold); empty: every respondent of both waves.
+    micom_groups: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class Skip(_Section):

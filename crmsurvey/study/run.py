@@ -278,8 +278,10 @@ def _trend(study, data, waves: Waves, units, fits, indices, scores, spec, weight
            policy, skipped, diagnostics: list) -> Trend:
     """Each group's change since the previous wave — Holm-adjusted over the groups of one
     group item for one quantity — with MICOM between the two waves on their whole samples
-    governing every change of a construct."""
-    changes, micom, only_in = [], [], {}
+    governing every change of a construct. Where the waves hold different groups
+    (:func:`composition_change`) the whole sample has no change, and MICOM runs on the
+    groups both waves hold (``Trend.micom_groups``)."""
+    changes, micom, only_in, micom_groups = [], [], {}, {}
     if waves.previous is not None:
         cur, prev = waves.current, waves.previous
         keys = {group_key(u.group) for u in units}
@@ -292,8 +294,15 @@ def _trend(study, data, waves: Waves, units, fits, indices, scores, spec, weight
                 if group_key(before) in keys:  # where both waves hold the same groups
                     pairs.append((u.group, before))
         status = None
-        if study.definition.compare is not None and spec is not None:
-            rows = data[waves.item].astype(str).isin([cur, prev]).to_numpy()
+        rows = data[waves.item].astype(str).isin([cur, prev]).to_numpy()
+        for g in only_in:  # MICOM on the groups both waves hold: the same population
+            both = set(data.loc[rows, g].dropna().astype(str)) - {
+                v for levels in only_in[g].values() for v in levels}
+            rows = rows & data[g].astype(str).isin(both).to_numpy()
+            micom_groups[g] = sorted(both)
+        wave_rows = data.loc[rows, waves.item].astype(str)
+        if study.definition.compare is not None and spec is not None and \
+                {cur, prev} <= set(wave_rows):
             outcome = mga(study, data, rows, waves.item, {}, spec, weights, bounds, policy,
                           skipped)
             if outcome is not None:
@@ -316,7 +325,8 @@ def _trend(study, data, waves: Waves, units, fits, indices, scores, spec, weight
             changes += C.score_differences(family, scores, policy, kind="change",
                                            m=len(family), method=policy.changes)
     return Trend(item=waves.item, waves=list(waves.levels), current=waves.current,
-                 previous=waves.previous, changes=changes, micom=micom, only_in=only_in)
+                 previous=waves.previous, changes=changes, micom=micom, only_in=only_in,
+                 micom_groups=micom_groups)
 
 
 def composition_change(data: pd.DataFrame, wave_item: str, current: str, previous: str,

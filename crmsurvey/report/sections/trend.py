@@ -27,6 +27,11 @@ def _micom(results: Results, names: Names, t: dict) -> dict:
     first = rows[0] if rows else tr.micom[0]
     a, b = first["group_a"][tr.item], first["group_b"][tr.item]
     failed = [names[r["construct"]] for r in rows if not r["compositional"]]
+    method = ("waves_micom_method_short" if any(c.micom for c in results.comparisons)
+              else "waves_micom_method")
+    # the groups both waves hold, where MICOM ran on them only (Trend.micom_groups)
+    common = [names.level(g, v) for g, levels in (getattr(tr, "micom_groups", None) or {}
+                                                  ).items() for v in levels]
     # the † stands beside index changes only: a construct whose index is not reported
     # has no change to mark
     marked = {d.name for d in tr.changes if d.quantity == "index" and d.warranted is False}
@@ -44,8 +49,8 @@ def _micom(results: Results, names: Names, t: dict) -> dict:
         if not failed else "",
         # MICOM's multiplicity policy is stated once: by the groups' sentence where the
         # group comparisons ran MICOM too
-        "micom_method": t["waves_micom_method_short" if any(c.micom for c in results.comparisons)
-                          else "waves_micom_method"].format(prev=tr.previous, cur=tr.current)}
+        "micom_method": t[method + ("_groups" if common else "")].format(
+            prev=tr.previous, cur=tr.current, groups=and_list(common, t))}
 
 
 def _by_group(changes: list, rest) -> list:
