@@ -1229,3 +1229,41 @@ def test_no_short_paragraph_split_over_two_pages(laid_out, study, lang):
     """No paragraph leaves fewer than three lines on either side of a page break and no
     bold conclusion is split (review: "No single driver stands out…" across a break)."""
     assert split_paragraphs(laid_out[study, lang]) == [], (study, lang)
+
+
+def running_headers(doc, html: str) -> list[tuple[int, str, str]]:
+    """Pages whose running header (top right) is not the chapter whose content the
+    page begins with: (page, header, that chapter). The chapter at a page's top is the
+    last one begun on an earlier page, or this page's own when its heading is the first
+    thing on it."""
+    import html as html_lib
+
+    from weasyprint.formatting_structure import boxes
+
+    from crmsurvey.report.render import _content_top
+
+    titles = {k: re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", "", t))).strip()
+              for k, t in re.findall(r'<h1 id="([^"]+)"[^>]*>(.*?)</h1>', html, re.S)}
+    wrong, current = [], None
+    for k, page in enumerate(doc.pages, 1):
+        top = _content_top(page)
+        here = sorted((box[1], name) for name, box in page.anchors.items() if name in titles)
+        at_top = [name for y, name in here if y <= top + 1]
+        chapter = titles[at_top[0]] if at_top else current
+        current = titles[here[-1][1]] if here else current
+        header = "".join(b.text for m in page._page_box.children
+                         if isinstance(m, boxes.MarginBox) and m.at_keyword == "@top-right"
+                         for b in m.descendants() if isinstance(b, boxes.TextBox)).strip()
+        if chapter is not None and k > 2 and header != chapter:
+            wrong.append((k, header, chapter))
+    return wrong
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", ["demo_ccsi", "shape_many_brands"])
+def test_running_header_names_the_chapter_at_the_page_top(laid_out, rendered, study, lang):
+    """Each page's running header names the chapter whose content the page begins with
+    (review: "Covariance-based model fit" above a page that began with PLSpredict)."""
+    html = rendered[study][lang][0].read_text(encoding="utf-8")
+    assert running_headers(laid_out[study, lang], html) == [], (study, lang)
