@@ -60,7 +60,9 @@ def muted_after(html: str, ident: str) -> str:
 
 def actions_rows(html: str) -> list[list[str]]:
     body = element(html, "actions")
-    rows = re.findall(r"<tr>(.*?)</tr>", body[body.index("<tbody>"):], re.S)
+    # the body's rows (the footer holds the rule's average)
+    rows = re.findall(r"<tr>(.*?)</tr>", body[body.index("<tbody>"):body.index("</tbody>")],
+                      re.S)
     return [[text_of(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)] for r in rows]
 
 
@@ -133,12 +135,17 @@ def test_actions_table_prints_each_constructs_impact_once_with_signed_limits(exa
                 assert all(c == "" for c in impact_cells), cells
                 continue
             seen.add(rec["construct"])
+            # one precision for the row (issue 27, story2 item 10): the finest any of its
+            # limits needs to show its sign
+            d = max(len(sign_digits(v).split(".")[1]) for i in rec["impacts"]
+                    for v in (i["ci_lower"], i["ci_upper"]))
             for i, cell in zip(rec["impacts"], impact_cells):
                 assert i["ci_lower"] is not None
                 for limit in (i["ci_lower"], i["ci_upper"]):
-                    shown = sign_digits(limit)
+                    shown = f"{limit:.{d}f}"
                     assert shown in squash(cell), (shown, cell)
                     assert float(shown) != 0 or limit == 0
+                assert f"{i['value']:.{d}f}" in squash(cell), cell
                 checked += 1
         note = muted_after(html, "actions")
         assert t["actions_note_construct"] in note
@@ -176,9 +183,13 @@ def test_fewer_than_three_drivers_recommended_says_why(example, waves, segments,
         listed = names[0] if len(names) == 1 else t["list_and"].format(
             items=t["list_sep"].join(names[:-1]), last=names[-1])
         competitors = any(x["competitor"] for x in story["recommendations"])
+        # one lever left is named, in the singular (recs_few_one*)
+        others = [c for c in levers if c not in covered]
         key = "recs_all" if len(covered) >= len(levers) else \
-            "recs_few" if competitors else "recs_few_nocomp"
-        want = s[key].format(covered=listed, n=len(levers), target=label(r, dr["target"], lang))
+            "recs_few" + ("_one" if len(others) == 1 else "") \
+            + ("" if competitors else "_nocomp")
+        want = s[key].format(covered=listed, n=len(levers), target=label(r, dr["target"], lang),
+                             other=label(r, others[0], lang) if others else "")
         assert squash(want)[1:] in squash(text_of(summary(html))), want
         said += 1
     assert said >= 1  # example_file (one driver of several); shape_segments has only one
