@@ -148,6 +148,9 @@ def many_groups_context(results: Results, ctx: dict) -> dict:
         out["trend"] = trend
         out["disclosures_other"] = [d for d in ctx.get("disclosures_other") or []
                                     if group_key(rest(d["group"])) in wanted]
+        # the appendix lists the earlier waves' models of these groups only: say which
+        out["disclosures_more"] = t["disclosures_more_some"].format(
+            groups=and_list([names.group(g) if g != scope else t["all"] for g in focus], t))
     labels = {names.group(g) for g in focus}
     cols = [i for i, g in enumerate(ctx.get("item_groups") or []) if g in labels]
     if ctx.get("item_table") and cols:
