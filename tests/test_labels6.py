@@ -271,3 +271,17 @@ def test_names_show_a_level_without_a_label_as_its_code():
     assert names.level("band", "1") == "青年"
     assert names.level("band", "4") == "4"
     assert names.group({"band": level_names(pd.Series([4.0])).iloc[0]}) == "4"
+
+
+def test_summary_sentences_take_the_plural_form_of_their_count():
+    """The executive summary formats its sentences through markupsafe: the count picks
+    the form there too ("1 is significant", "2 are significant")."""
+    from crmsurvey.report.findings import _Render
+
+    x = object.__new__(_Render)
+    x.s = catalogue("en")  # the summary's sentences are the catalogue's finding: entries
+    x.s = {k.removeprefix("finding:"): v for k, v in x.s.items() if k.startswith("finding:")}
+    one = str(x.sentence_part("pairs_significant", m=4, n=1, entries="A"))
+    two = str(x.sentence_part("pairs_significant", m=4, n=2, entries="A, B"))
+    assert "1 is significant" in one and "2 are significant" in two, (one, two)
+    assert str(x.sentence("pairs_significant", m=4, n=1, entries="A")).startswith("Of the 4")

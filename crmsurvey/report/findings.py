@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from .._catalogue import plural_form
 from .._format import shown_difference
 from ..study.results import Results
 from ..study.story import holds
 from .filters import num, pct
+from .sections.common import left_out
 from .i18n import sentences
 
 __all__ = ["story_context", "level_text", "SHOWN"]
@@ -77,7 +79,7 @@ class _Render:
         return self.s["what_nps"]
 
     def sentence(self, key: str, **params) -> Markup:
-        out = Markup(escape(self.s[key])).format(**params)
+        out = Markup(escape(plural_form(self.s[key], params))).format(**params)
         text = str(out)
         return Markup(text[:1].upper() + text[1:])
 
@@ -122,11 +124,15 @@ class _Render:
                 extra = dict(top=self.group(p["top"]), low=self.group(p["low"]),
                              top_value=self.n(p["top_value"], ref),
                              low_value=self.n(p["low_value"], ref))
-            return self.sentence(code, when=self.when(p["wave"]),
-                                 construct=self.names[p["construct"]],
-                                 value=self.n(p["value"], ref), level=self.level(p["level"]),
-                                 lo=self.n(p["ci_lower"], ref), hi=self.n(p["ci_upper"], ref),
-                                 **extra)
+            out = self.sentence(code, when=self.when(p["wave"]),
+                                construct=self.names[p["construct"]],
+                                value=self.n(p["value"], ref), level=self.level(p["level"]),
+                                lo=self.n(p["ci_lower"], ref), hi=self.n(p["ci_upper"], ref),
+                                **extra)
+            # the range covers the groups the scorecard shows: say which it leaves out
+            note = left_out(self.r, self.names, self.t) if code.startswith("market_spread") \
+                else ""
+            return Markup(escape(self.t["sentence_sep"])).join([out, note]) if note else out
         if code.startswith("spread_"):
             ref = "index-differences"
             return self.sentence(code, construct=self.names[p["construct"]],
@@ -244,7 +250,7 @@ class _Render:
             diff=self.n(e["diff"], "segment-contrasts", magnitude=True))
 
     def sentence_part(self, key: str, **params) -> Markup:
-        return Markup(escape(self.s[key])).format(**params)
+        return Markup(escape(plural_form(self.s[key], params))).format(**params)
 
     def score(self, code: str, p: dict) -> Markup:
         measure = p["measure"]
