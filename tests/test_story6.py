@@ -364,3 +364,21 @@ def test_many_brands_counts_the_clients_pairs_and_says_what_the_appendix_lists(m
     assert t["cmp_reading_warranted"].split("{k}")[0].format(n=n, m=len(ok)) not in text
     more = t["disclosures_more_some"].split("{groups}")[1]
     assert more in text
+
+
+def test_deficits_and_leads_both_said_name_two_of_each():
+    """A client with many gaps (twenty brands): the mixed sentence names the two largest
+    deficits and leads and counts the rest; one direction alone names three."""
+    from crmsurvey.report.findings import _Render
+
+    x = object.__new__(_Render)
+    x.r = SimpleNamespace(model=SimpleNamespace(context=[]))
+    x.t, x.s = strings("en"), sentences("en")
+    x.gap = lambda e, key="gap_entry": e["construct"]  # the entry's own wording aside
+    entries = {k: [{"construct": f"{k}{i}", "gap": 5 - i} for i in range(4)]
+               for k in ("behind", "ahead")}
+    mixed = str(x.gaps("Brand 01", entries))
+    assert "behind0" in mixed and "behind1" in mixed and "behind2" not in mixed
+    assert "ahead1" in mixed and "ahead2" not in mixed and mixed.count("2 more") == 2
+    behind = str(x.gaps("Brand 01", {"behind": entries["behind"], "ahead": []}))
+    assert "behind2" in behind and "behind3" not in behind and "1 more" in behind

@@ -180,8 +180,10 @@ class _Render:
         context = set(self.r.model.context)
         lever = {k: [e for e in p[k] if e["construct"] not in context]
                  for k in ("behind", "ahead")}
-        entries = {k: self.listed([self.gap(e) for e in v[:SHOWN]],
-                                  max(0, len(v) - SHOWN), clause=True)
+        # deficits and leads both said: two of each, so that the sentence stays short
+        shown = SHOWN - 1 if lever["behind"] and lever["ahead"] else SHOWN
+        entries = {k: self.listed([self.gap(e) for e in v[:shown]],
+                                  max(0, len(v) - shown), clause=True)
                    for k, v in lever.items()}
         out = []
         if lever["behind"] and lever["ahead"]:
