@@ -368,21 +368,21 @@ class _Render:
 
     def gap_unmet(self, story, shown: list) -> Markup | str:
         """Why the client's largest significant gap on a driver it can act on has no
-        recommendation, where it has none: the driver is context (customer expectations),
-        its effect is not significant for the client, or its questions miss the rule."""
+        recommendation, where it has none: its effect is not significant for the client,
+        or its questions miss the rule."""
         f = next((f for f in shown if f.code in ("gaps_behind", "gaps_mixed")), None)
         dr = self.r.drivers_of(story.focus)
         if f is None or dr is None:
             return ""
-        drivers = {r.construct for r in dr.constructs if r.actionable}
+        # context was said apart in the gaps finding ("not a strength or a gap"): the
+        # largest gap here is on a driver the client can act on
+        drivers = {r.construct for r in dr.constructs if r.actionable} \
+            - set(self.r.model.context)
         e = next((e for e in f.params["behind"] if e["construct"] in drivers), None)
         if e is None or e["construct"] in {x.construct for x in story.recommendations}:
             return ""
         c, ref = e["construct"], "gaps"
-        key = "gap_no_rec_context" if c in self.r.model.context else \
-            "gap_no_rec_rule" if c in dr.priorities else "gap_no_rec_ns"
-        if key == "gap_no_rec_context":
-            self.said_context.add(c)
+        key = "gap_no_rec_rule" if c in dr.priorities else "gap_no_rec_ns"
         return self.sentence(key, group=self.group(story.focus), construct=self.names[c],
                              value=self.n(e["value"], ref), other=self.group(e["other"]),
                              other_value=self.n(e["other_value"], ref),
