@@ -3,7 +3,7 @@
 in words, the headline scope and a chart series' look by group."""
 from __future__ import annotations
 
-from ..._format import shown_difference
+from ..._format import num, shown_difference
 from ...errors import escape_controls
 from ...notes import note_text
 from ...study.results import Group, Results, group_key
@@ -11,8 +11,8 @@ from .. import charts
 from ..filters import text_in
 from ..i18n import and_list
 
-__all__ = ["Names", "box_rule", "diff_row", "floors", "group_styles", "left_out",
-           "measured_by", "within"]
+__all__ = ["Names", "box_rule", "decisive_digits", "diff_row", "floors", "group_styles",
+           "left_out", "measured_by", "within"]
 
 
 class Names:
@@ -176,3 +176,20 @@ def left_out(results: Results, names: Names, t: dict) -> str:
     return t["sentence_sep"].join(
         t["groups_left_out"].format(groups=and_list(groups, t), reason=why, n=len(groups))
         for why, groups in by_reason.items())
+
+
+def decisive_digits(value, bound, least: int = 4, most: int = 8) -> int:
+    """The decimals to print ``value`` and ``bound`` with so that the printed pair shows
+    which is larger: ``least``, or the fewest beyond it at which the two printed figures
+    differ (``most`` when they agree even there). Rounding keeps order, so printed
+    figures that differ are ordered as the values are (MICOM's c and its 5% quantile).
+
+    >>> decisive_digits(0.998255, 0.998322), decisive_digits(0.99991, 0.98528)
+    (5, 4)
+    """
+    if value is None or bound is None:
+        return least
+    for digits in range(least, most):
+        if num(value, digits) != num(bound, digits):
+            return digits
+    return most

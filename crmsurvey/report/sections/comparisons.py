@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...study.results import Results
 from ..filters import pval
 from ..i18n import and_list
-from .common import Names, diff_row, floors, measured_by
+from .common import Names, decisive_digits, diff_row, floors, measured_by
 
 __all__ = ["comparisons_context"]
 
@@ -67,7 +67,9 @@ def comparisons_context(results: Results, names: Names, t: dict) -> dict:
                 floor=floor, floor_h=floor_h)
             if c.paths and results.settings.compare and c.paths[0].get("p_resolution")
             and c.paths[0].get("p_henseler_resolution") else "",
+            # c and its quantile printed to the decimals that show the decision
             "micom": [dict(r, pair=pair(r), label=names[r["construct"]],
+                           digits=decisive_digits(r["c"], r["c_5pct"]),
                            status=t[f"micom_status_{r['invariance']}"]) for r in c.micom],
             "micom_single": t["micom_single"].format(names=sep.join(names[k] for k in single))
             if single else "",

@@ -6,7 +6,8 @@ from ...study.results import Results, group_key
 from .. import charts
 from ..charts import data_uri
 from ..i18n import and_list
-from .common import Names, diff_row, floors, group_styles, measured_by, waves_compared
+from .common import (Names, decisive_digits, diff_row, floors, group_styles, measured_by,
+                     waves_compared)
 
 __all__ = ["trend_context"]
 
@@ -37,6 +38,7 @@ def _micom(results: Results, names: Names, t: dict) -> dict:
     marked = {d.name for d in tr.changes if d.quantity == "index" and d.warranted is False}
     return {
         "micom": [dict(r, label=names[r["construct"]],
+                       digits=decisive_digits(r["c"], r["c_5pct"]),
                        status=t[f"micom_status_{r['invariance']}"]) for r in rows],
         "micom_pair": f"{a} – {b}",
         "micom_single": t["micom_single"].format(names=t["list_sep"].join(
