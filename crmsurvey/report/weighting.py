@@ -7,6 +7,7 @@ from __future__ import annotations
 from .._format import num, pct
 from ..study.results import Results
 from .filters import text_in
+from .i18n import and_list
 
 __all__ = ["weighting_context"]
 
@@ -18,8 +19,9 @@ def weighting_context(results: Results, names, t: dict, lang: str) -> dict:
     if wt is None:
         return {"weighting": None}
     sep = t["list_sep"]
-    variables = sep.join(t["quoted"].format(text=_question(wt, v, names, lang))
-                         for v in wt.variables)
+    # "“Your gender” and “Your age”": the catalogue's list join
+    variables = and_list([t["quoted"].format(text=_question(wt, v, names, lang))
+                          for v in wt.variables], t)
     parts = [t["weighting_done"].format(variables=variables,
                                         method=t[f"wmethod_{wt.method}"])]
     if wt.by:

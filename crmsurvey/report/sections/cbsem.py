@@ -44,11 +44,24 @@ def cbsem_context(cb, names: Names, t: dict, lang: str) -> dict:
                      "value": value, "meets": meets, "digits": 0 if key == "df" else 3,
                      "threshold": f"{rule[0].replace('>=', '≥').replace('<=', '≤')} {num(rule[1], 2)}"
                      if rule else "",
-                     "interval": (f.get("rmsea_ci_lower"), f.get("rmsea_ci_upper"))
-                     if key == "rmsea" else None})
+                     "shown": _fit_value(key, f, t)})
     ctx["fit_rows"] = rows
     ctx["cb_estimates"] = [dict(r, label=_cb_row(r, names, t)) for r in cb.estimates]
     return ctx
+
+
+def _fit_value(key: str, fit: dict, t: dict) -> str:
+    """A fit measure as the fit table prints it: the χ² p as every p of the report
+    (``.308``, no leading zero), RMSEA with its interval in the report's format
+    (``value_ci``: ``0.017 (0.000 – 0.040)``), the rest to three decimals (df whole)."""
+    value = fit.get(key)
+    if key == "pvalue":
+        return pval(value)
+    shown = num(value, 0 if key == "df" else 3)
+    lo, hi = fit.get("rmsea_ci_lower"), fit.get("rmsea_ci_upper")
+    if key == "rmsea" and value is not None and lo is not None and hi is not None:
+        return t["value_ci"].format(value=shown, lo=num(lo), hi=num(hi))
+    return shown
 
 
 #: lavaan's operators as a reader says them (the CSV files keep lhs, op, rhs)
