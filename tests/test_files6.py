@@ -213,7 +213,7 @@ def test_no_whole_sample_change_when_the_waves_hold_different_groups(trend_resul
                                    "95%")["trend"]["withheld"]
     assert said["en"] == ("The whole sample's change is not shown: 2026 includes Brand B, "
                           "2025 does not.")
-    assert said["zh-CN"] == "未列出全体样本的变化：2026年包含Brand B，2025年不包含。"
+    assert said["zh-CN"] == "未列出全部受访者的变化：2026年包含Brand B，2025年不包含。"
     from crmsurvey.report.render import build_html
 
     for lang, sentence in said.items():  # the report prints it in the trend section
@@ -233,7 +233,7 @@ def test_micom_between_the_waves_runs_on_the_groups_both_hold(trend_results):
     assert tr.micom_groups == {"brand": ["Brand A"]}
     assert tr.micom, "MICOM between the waves ran"
     for lang, words in (("en", "run on the respondents of the groups both waves hold "
-                                "(Brand A)"), ("zh-CN", "仅在两期均有的组（Brand A）的受访者上")):
+                                "(Brand A)"), ("zh-CN", "仅在两个年度均有的组（Brand A）的受访者上")):
         t = strings(lang)
         method = trend_context(trend_results, Names(trend_results, lang, t), t,
                                "95%")["trend"]["micom_method"]

@@ -195,7 +195,7 @@ def test_methodology_states_the_rule_and_micom_policy(pages):
     assert "MICOM" in zh and "不作校正" in zh and "至少部分不变" in zh
     # MICOM is in the glossary of a study without groups, said of two waves
     assert "checks that a construct is measured alike in two waves" in en
-    assert "检验结构变量在两期中的测量方式是否一致" in zh
+    assert "检验结构变量在两个年度中的测量方式是否一致" in zh
 
 
 def test_no_table_without_wave_micom(two_waves):
