@@ -78,7 +78,7 @@ def drivers_context(results: Results, names: Names, t: dict, lang: str) -> dict:
              for r in main.constructs if not r.actionable}
     if marks and len(marks) < len(main.constructs):  # drawn hollow (charts.ipma_figure)
         note = t["sentence_sep"].join([note, t["ipma_note_context"].format(
-            others=and_list([names[c] for c in marks], t))])
+            others=and_list([names[c] for c in marks], t), n=len(marks))])
     return {
         "ipma_note": note,
         # constructs with a path into the target that the map cannot show, and why

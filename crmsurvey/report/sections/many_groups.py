@@ -25,10 +25,13 @@ def many_groups_context(results: Results, ctx: dict) -> dict:
     and a matrix of the client against each competitor replaces the long index table.
     Nothing changes for a study of up to :data:`MANY_GROUPS` levels."""
     t, names = ctx["t"], ctx["labels"]
+    # the workbook of the report's language, named as the pipeline names it
+    file = "tables.xlsx" if names.lang == results.study.language \
+        else f"tables.{names.lang}.xlsx"
     client = results.study.client_group or {}
     scope = results.headline.group
     mine = lambda g: bool(client) and all(g.get(k) == v for k, v in client.items())  # noqa: E731
-    out: dict = {"pairs_body_note": "",
+    out: dict = {"pairs_body_note": "", "index_chart_caption": "",
                  "comparisons": [dict(c, matrix=None, matrix_note="", pairs_note="",
                                       paths_note="",
                                       micom_note="",
@@ -72,11 +75,11 @@ def many_groups_context(results: Results, ctx: dict) -> dict:
                      micom_text=t["micom_none"].format(names=and_list(none, t)) if none
                      else shown["micom_text"],
                      pairs_note=t["pairs_client" if by_client else "pairs_significant"]
-                     .format(m=total),
+                     .format(m=total, file=file),
                      paths_note=t["paths_pairs_client" if by_client else
-                                  "pairs_significant"].format(m=total),
+                                  "pairs_significant"].format(m=total, file=file),
                      micom_note=t["micom_pairs_client" if by_client else
-                                  "pairs_significant"].format(m=total))
+                                  "pairs_significant"].format(m=total, file=file))
         tests = [r for r in family if r.get("c") is not None and r["c"] < 1 - 1e-12]
         if tests:  # a single-question construct (c = 1) is no test
             shown["micom_note"] = t["sentence_join"].format(
@@ -109,8 +112,13 @@ def many_groups_context(results: Results, ctx: dict) -> dict:
     for key in ("nps_differences", "csat_differences"):
         if ctx.get(key):
             out[key] = pairs(ctx[key])
+    gaps = ctx.get("gaps_table")
+    if gaps and by_client:  # the group comparisons show the client's pairs only
+        ran = any(c.micom and c.item in client for c in results.comparisons)
+        out["gaps_table"] = dict(gaps, note=t["gaps_note_many" + (
+            "" if ran else "_nomicom")].format(file=file))
     out["pairs_body_note"] = t["pairs_client" if by_client else "pairs_significant"].format(
-        m=max(len({(group_key(d.group_a), group_key(d.group_b))
+        file=file, m=max(len({(group_key(d.group_a), group_key(d.group_b))
                    for d in c.all_pairs or c.differences})
               for c in results.comparisons if c.item in many_items))
     focus = [scope] + ([{**client, **scope}] if client else [])
@@ -124,6 +132,10 @@ def many_groups_context(results: Results, ctx: dict) -> dict:
             highlight=keys[1] if client else None))
         out["index_chart_by_group"] = len(keys) > 1
         out["index_chart_client"] = names.group(focus[1]) if client else None
+        if client:  # the whole sample and the client only: the caption says so
+            out["index_chart_caption"] = t["index_chart_caption_focus" + (
+                "" if any(r.get("ci_lower") is not None for r in rows) else "_noci")].format(
+                group=names.group(focus[1]), level=ctx.get("level"))
     tr = results.trend
     if ctx.get("trend") and tr is not None:
         rest = lambda g: {k: v for k, v in g.items() if k != tr.item}  # noqa: E731
@@ -144,7 +156,10 @@ def many_groups_context(results: Results, ctx: dict) -> dict:
                 {group_key(rest(g)): names.group(rest(g), {}) for g in focus},
                 group_key(rest({**client, **scope})) if client else None,
                 group_styles(results, order)))
-        trend["pairs_note"] = t["trend_client"]
+        trend["pairs_note"] = t["trend_client"].format(file=file)
+        if client:  # two lines per panel: the client's and the whole sample's
+            trend["note"] = t["trend_note_focus"].format(
+                group=names.group(rest({**client, **scope}), {}), file=file)
         out["trend"] = trend
         out["disclosures_other"] = [d for d in ctx.get("disclosures_other") or []
                                     if group_key(rest(d["group"])) in wanted]
