@@ -12,11 +12,11 @@ from markupsafe import Markup, escape
 
 from .._catalogue import plural_form
 from .._format import shown_difference
-from ..study.results import Results
+from ..study.results import Results, group_key
 from ..study.story import holds
 from .filters import num, pct
 from .sections.common import left_out
-from .i18n import sentences
+from .i18n import and_list, sentences
 
 __all__ = ["story_context", "level_text", "SHOWN"]
 
@@ -108,6 +108,27 @@ class _Render:
         """Is the group comparisons section (with its full pair tables) in the report?"""
         return "comparisons" in (self.r.study.sections or ()) and bool(self.r.comparisons)
 
+    def lead_untold(self, p: dict) -> Markup | str:
+        """The client ranked ahead of the next group by a difference that is not
+        significant (the stored, tested difference of the pair): say the data cannot
+        tell the lead from zero. Only where the pair table that prints it is shown."""
+        card = self.r.story.scorecard
+        rows = card.rows if card is not None else []
+        nxt = next((x for x in rows if x.rank == p["rank"] + 1), None)
+        if nxt is None or not self.comparisons_shown():
+            return ""
+        pair = {group_key(p["group"]), group_key(nxt.group)}
+        d = next((d for c in self.r.comparisons for d in c.differences
+                  if d.quantity == "index" and d.name == p["construct"]
+                  and {group_key(d.group_a), group_key(d.group_b)} == pair), None)
+        if d is None or d.significant or d.ci_lower is None:
+            return ""
+        mine = d.value_a if group_key(d.group_a) == group_key(p["group"]) else d.value_b
+        other = d.value_b if mine is d.value_a else d.value_a
+        return self.sentence("lead_untold", group=self.group(p["group"]),
+                             other=self.group(nxt.group),
+                             lead=self.diff(mine, other, "index-differences", magnitude=True))
+
     # --- findings ---------------------------------------------------------------------
     def finding(self, f) -> Markup | None:
         p, code = f.params, f.code
@@ -131,7 +152,7 @@ class _Render:
                                 **extra)
             # the range covers the groups the scorecard shows: say which it leaves out
             note = left_out(self.r, self.names, self.t) if code.startswith("market_spread") \
-                else ""
+                else self.lead_untold(p) if code.startswith("client_position") else ""
             return Markup(escape(self.t["sentence_sep"])).join([out, note]) if note else out
         if code.startswith("spread_"):
             ref = "index-differences"
@@ -207,6 +228,8 @@ class _Render:
         lo, hi = p["ci_lower"], p["ci_upper"]
         level = Markup(escape(self.s["level_adjusted"])) if p.get("adjusted") \
             else self.level(p["level"])
+        # the whole sample's customers are simply "customers" (no group to name)
+        code += "_all" if p["group"] == self.scope else ""
         return self.sentence(code, rate=self.link(pct(p["rate"]), ref),
                              group=self.group(p["group"]), loyalty=self.names[p["loyalty"]],
                              diff=self.diff(p["complainers"], p["others"], ref, magnitude=True),
@@ -348,8 +371,13 @@ class _Render:
         if not recs or recs[0].average is None:
             return ""
         competitors = any(x.competitor is not None for x in recs)
-        return self.sentence("recs_rule" if competitors else "recs_rule_nocomp",
-                             average=self.n(recs[0].average, "actions"))
+        # the map's average lines are drawn with two drivers or more (charts.ipma_figure):
+        # only then is there a construct average to set the question rule apart from
+        dr = self.r.drivers_of(story.focus)
+        drawn = dr is not None and len([r for r in dr.constructs if r.actionable]
+                                       or dr.constructs) > 1
+        key = ("recs_rule" if competitors else "recs_rule_nocomp") + ("" if drawn else "_nomap")
+        return self.sentence(key, average=self.n(recs[0].average, "actions"))
 
     def context_left(self, story, said: set) -> Markup | str:
         """That a driver with a significant effect is left out as context (customer
@@ -440,8 +468,9 @@ class _Render:
         for rec in recs:
             by.setdefault(rec.construct, []).append(rec)
         return [self.sentence("recommend", construct=self.names[c],
-                              questions=self.listed([self.question(x) for x in group],
-                                                    clause=True),
+                              # the questions are a list of names (zh "、"/"和"); the
+                              # impact clause follows after the sentence's own "；"
+                              questions=self.listed([self.question(x) for x in group]),
                               impacts=self.impacts(group[0]))
                 for c, group in by.items()]
 
@@ -458,12 +487,25 @@ def story_context(results: Results, names, t: dict, rule) -> dict:
     r = _Render(results, names, t, rule)
     shown = [f for f in story.findings
              if all(holds(results, req, f) for req in f.requires)]
+    shown = [f for f in shown if not _said_before(f, shown)]
     return {"findings": [x for f in shown if (x := r.finding(f)) is not None],
             "recommendations": r.recommendations(story.recommendations),
             "recommendations_note": _note(r, story, shown, t),
             "scorecard": _scorecard(results, names, t, r),
             "gaps_table": _gaps_table(shown, names, t, r),
             "actions": _actions(results, names, t, r)}
+
+
+def _said_before(f, shown: list) -> bool:
+    """Is ``f`` (the weakest group on the strongest lever) one of the pairs the
+    significant-pairs sentence already names (its first :data:`SHOWN` entries)? Then it
+    would repeat that entry word for word."""
+    if f.code != "driver_weakest":
+        return False
+    p = f.params
+    return any(e["construct"] == p["driver"] and e["low"] == p["low"] and e["high"] == p["high"]
+               for g in shown if g.code == "pairs_significant"
+               for e in g.params["entries"][:SHOWN])
 
 
 def _note(r: _Render, story, shown: list, t: dict) -> Markup:
@@ -531,16 +573,33 @@ def _rank_note(results: Results, card, names, t: dict) -> str:
     if not tested:
         return t["scorecard_rank_untested"]
     k = sum(bool(d.significant) for d in tested)
-    return t["scorecard_rank_none" if k == 0 else "scorecard_rank_one" if k == 1
+    note = t["scorecard_rank_none" if k == 0 else "scorecard_rank_one" if k == 1
              else "scorecard_rank_some"].format(
         construct=names[card.construct], k=k, m=len(tested))
+    # the pairs MICOM does not warrant were not tested: name them (4 groups, 6 pairs:
+    # "of the 5 tested" says which one is missing)
+    shown = {group_key(x.group) for x in card.rows}
+    left = [d for d in comp.differences if d.quantity == "index" and d.name == card.construct
+            and d.warranted is False and group_key(d.group_a) in shown
+            and group_key(d.group_b) in shown]
+    if not left:
+        return note
+    # a pair as the comparison tables print it ("East – West")
+    pairs = and_list([f"{names.group(d.group_a)} – {names.group(d.group_b)}" for d in left], t)
+    return t["sentence_sep"].join([note, t["scorecard_rank_unwarranted"].format(
+        pairs=pairs, construct=names[card.construct], k=len(left))])
 
 
 def _gaps_table(shown: list, names, t: dict, r: _Render) -> dict | None:
     f = next((f for f in shown if f.code in ("gaps_behind", "gaps_ahead", "gaps_mixed")), None)
     if f is None:
         return None
-    rows = [dict(e, way=t["gap_" + k], label=names[e["construct"]],
+    # context (customer expectations) is neither a deficit nor a lead: its rows say
+    # which group expects more, as the summary's context sentence does
+    context = set(r.r.model.context)
+    way = {("behind", False): "gap_behind", ("ahead", False): "gap_ahead",
+           ("behind", True): "gap_expects_less", ("ahead", True): "gap_expects_more"}
+    rows = [dict(e, way=t[way[k, e["construct"] in context]], label=names[e["construct"]],
                  gap_shown=abs(shown_difference(e["value"], e["other_value"])),
                  other_label=r.group(e["other"]))
             for k in ("behind", "ahead") for e in f.params[k]]

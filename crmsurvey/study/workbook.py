@@ -38,7 +38,7 @@ CODED: dict[str, tuple[str, ...]] = {
     "quantity": ("index", "nps", "csat"),
     "kind": ("groups", "change"),
     "family": ("client", "pairs", "all_pairs", "change"),
-    "method": ("bonferroni", "holm"),
+    "method": ("bonferroni", "holm", "none"),  # none: a single test (m = 1)
     "test": ("percentile", "z"),
     "micom": ("full", "partial", "none"),
     "invariance": ("full", "partial", "none"),
@@ -100,6 +100,8 @@ def _labelled(frame: pd.DataFrame, results: Results | None, lang: str,
                 labels.get(c, c) for c in v.split(", ")) if isinstance(v, str) and v else v)
         elif base in CODED and col == base:
             known = {c: words.get(f"cell:{base}:{c}", c) for c in CODED[base]}
+            if base == "method" and "m" in out.columns:  # one test: nothing adjusted (the
+                out[col] = out[col].where(out["m"] != 1, "none")  # PDF: "on its own")
             out[col] = out[col].map(lambda v: known.get(v, v) if isinstance(v, str) else v)
         elif base in levels or (name == "weighting" and base in groups):
             names = {k: _text(v, results, lang) or k for k, v in levels.get(base, {}).items()}

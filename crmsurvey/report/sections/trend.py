@@ -95,6 +95,7 @@ def trend_context(results: Results, names: Names, t: dict, level: str) -> dict:
                                  label=names[d.name] if d.quantity == "index"
                                  else t[f"col_{d.quantity}"],
                                  whole=not rest(d.group_a),  # a family of its own
+                                 percent=d.quantity == "csat",  # shown as the CSAT table
                                  # † where the MICOM it rests on is shown (results
                                  # written before the trend kept it: no mark, no note)
                                  dagger=bool(tr.micom) and d.warranted is False))

@@ -43,7 +43,7 @@ def build_story(results: Results, fits: dict, market_weights=None) -> Story:
     recs = _recommendations(x)
     position = _position(x, scorecard)
     # "no pair of groups differs" already says the highest and the lowest do not
-    spread = None if position is not None and position.code == "market_spread_nopair" \
+    spread = None if position is not None and position.code.startswith("market_spread_nopair") \
         else _spread(x, scorecard)
     findings = [f for f in (position, spread, _pairs(x),
                             _gaps(x), *_scores(x), *_changes(x), _complaints(x),

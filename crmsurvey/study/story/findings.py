@@ -26,8 +26,14 @@ def _position(x: _Ctx, card: Scorecard | None) -> Finding | None:
     if card is not None and card.rows:  # no client: the range of the groups
         top, low = card.rows[0], card.rows[-1]
         tested, sig = _pair_tests(x, {x.sat})
+        # a pair MICOM does not warrant was not tested: "no tested pair" then
+        comp = next((c for c in x.r.comparisons if c.item == x.item), None)
+        untested = comp is not None and any(
+            d.quantity == "index" and d.name == x.sat and d.warranted is False
+            for d in comp.differences)
         code = "market_spread_noci" if noci else \
-            "market_spread_nopair" if tested and not sig else "market_spread"
+            ("market_spread_nopair" + ("_untested" if untested else "")) \
+            if tested and not sig else "market_spread"
         return _finding(code,
                         ["groups>=2"], ["scorecard"], top=top.group, top_value=top.index,
                         low=low.group, low_value=low.index, **base)
