@@ -994,12 +994,12 @@ def _layout(html: str, base: Path):
     """``html`` laid out as render.py lays out the PDF (its glue, heading words and
     relayout; the template folder's stylesheet)."""
     weasyprint = pytest.importorskip("weasyprint")
-    from crmsurvey.report.render import _glue_numbers, _header_words, run_on_chapters
+    from crmsurvey.report.render import _glue_numbers, _header_words, relayout
 
     text = _header_words(_glue_numbers(html))
     doc = weasyprint.HTML(string=text, base_url=base.as_uri() + "/").render()
     for _ in range(3):
-        again = run_on_chapters(text, doc)
+        again = relayout(text, doc)
         if again is None:
             break
         text, doc = again, weasyprint.HTML(string=again, base_url=base.as_uri() + "/").render()
@@ -1267,3 +1267,133 @@ def test_running_header_names_the_chapter_at_the_page_top(laid_out, rendered, st
     (review: "Covariance-based model fit" above a page that began with PLSpredict)."""
     html = rendered[study][lang][0].read_text(encoding="utf-8")
     assert running_headers(laid_out[study, lang], html) == [], (study, lang)
+
+
+# --- a table that breaks keeps three rows on each side (issue 27 item 7) ----------------
+
+def split_long_tables(doc, keep: int = 3, rows: int = 6) -> list[tuple]:
+    """Tables of ``rows`` body rows or more that a page break splits leaving fewer than
+    ``keep`` of them on a page, and group blocks (``tbody.group``) split leaving fewer
+    than ``keep`` of theirs on a page: (body rows per page, the table's first row). The
+    rows are counted from the laid-out boxes (a repeated head is not a body row)."""
+    from weasyprint.formatting_structure import boxes
+
+    tables: dict[int, tuple] = {}
+    groups: dict[int, tuple] = {}
+    for k, box in _boxes(doc):
+        if not isinstance(box, boxes.TableBox):
+            continue
+        per_page = tables.setdefault(id(box.element), (box.element, {}))[1]
+        for group in box.children:
+            if isinstance(group, boxes.TableRowGroupBox) and group.element_tag == "tbody":
+                n = sum(isinstance(r, boxes.TableRowBox) for r in group.children)
+                per_page[k] = per_page.get(k, 0) + n
+                if "group" in (group.element.get("class") or "").split():
+                    split = groups.setdefault(id(group.element), (group.element, {}))[1]
+                    split[k] = split.get(k, 0) + n
+
+    def first_row(element) -> str:
+        tr = next((r for body in element.iter("tbody") for r in body if r.tag == "tr"), None)
+        return " ".join("".join(tr.itertext()).split())[:60] if tr is not None else ""
+
+    bad = []
+    for element, per_page in tables.values():
+        total = sum(1 for body in element.iter("tbody") for r in body if r.tag == "tr")
+        counts = [per_page[k] for k in sorted(per_page)]
+        if len(counts) > 1 and total >= rows and min(counts) < keep:
+            bad.append((counts, first_row(element)))
+    for element, per_page in groups.values():
+        counts = [per_page[k] for k in sorted(per_page)]
+        if len(counts) > 1 and min(counts) < keep:
+            bad.append((counts, first_row(element)))
+    return bad
+
+
+def _table_doc(body: str, extra_css: str = "", again: bool = True):
+    """``body`` laid out with the report's stylesheet (and ``extra_css``), then laid out
+    again as render.py does where its relayout changes the HTML (``again``)."""
+    weasyprint = pytest.importorskip("weasyprint")
+    from crmsurvey.report.render import relayout
+
+    css = (ROOT / "reports" / "default" / "report.css").read_text(encoding="utf-8")
+    html = f"<html><head><style>{css}{extra_css}</style></head><body>{body}</body></html>"
+    doc = weasyprint.HTML(string=html).render()
+    for _ in range(3 if again else 0):
+        html = relayout(html, doc)
+        if html is None:
+            break
+        doc = weasyprint.HTML(string=html).render()
+    return doc
+
+
+#: the stylesheet's three-row rule taken back (a row's breaks left to the layout)
+_LOOSE_ROWS = ("tbody tr:nth-child(n) { break-before: auto !important; "
+               "break-after: auto !important }")
+
+
+def test_a_long_table_keeps_three_rows_on_each_side_of_a_break():
+    """A twelve-row table pushed line by line over a page's foot breaks, when it does,
+    with three body rows or more on each side; without the stylesheet's row rules the
+    measure sees one or two rows alone on a page (so it measures what it is for)."""
+    rows = "".join(f"<tr><td>row {i}</td><td class='num'>{i}</td></tr>" for i in range(12))
+    table = (f"<table class='compact'><thead><tr><th>A</th><th>B</th></tr></thead>"
+             f"<tbody>{rows}</tbody></table><p>after</p>")
+    loose_hits, broke = [], 0
+    for filler in range(18, 34):
+        body = "<p>x</p>" * filler + table
+        doc = _table_doc(body)
+        assert split_long_tables(doc) == [], filler
+        broke += len(doc.pages) > 1
+        loose_hits += split_long_tables(_table_doc(body, _LOOSE_ROWS, again=False))
+    assert broke and loose_hits
+    assert {c[0] for c, _ in loose_hits} & {1, 2} and {c[-1] for c, _ in loose_hits} & {1, 2}
+
+
+def test_a_group_block_is_not_split_leaving_one_or_two_rows():
+    """A table of eight-row groups (``tbody.group``) pushed over a page's foot leaves
+    neither the table nor a group with one or two rows on a page."""
+    def group(g: str) -> str:
+        return "<tbody class='group'>" + "".join(
+            f"<tr><td>{'Group ' + g if i == 0 else ''}</td><td>row {i}</td></tr>"
+            for i in range(8)) + "</tbody>"
+
+    loose_hits = []
+    for filler in range(12, 34):
+        body = "<p>x</p>" * filler + "<table class='compact'><thead><tr><th>G</th>" \
+            "<th>M</th></tr></thead>" + "".join(group(g) for g in "ABCD") + "</table>"
+        assert split_long_tables(_table_doc(body)) == [], filler
+        loose_hits += split_long_tables(_table_doc(
+            body, _LOOSE_ROWS + " tbody.group { break-inside: auto }", again=False))
+    assert loose_hits
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_no_table_leaves_one_or_two_rows_alone(laid_out, study, lang):
+    """No table of six body rows or more leaves fewer than three of them on either side
+    of a page break, and no group block is split leaving one or two rows (review:
+    "Change since 2025" with its NPS and CSAT rows alone under a repeated head; path
+    differences and MICOM ending with two rows overleaf)."""
+    assert split_long_tables(laid_out[study, lang]) == [], (study, lang)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("study", STUDIES)
+def test_indirect_effects_name_each_pair_on_one_line(laid_out, rendered, study, lang):
+    """Each "From → to" cell of the indirect effects is set on one line (review:
+    "Expected quality →" / "Satisfaction")."""
+    from weasyprint.formatting_structure import boxes
+
+    if 'id="indirect"' not in rendered[study][lang][0].read_text(encoding="utf-8"):
+        pytest.skip("no indirect effects in this study")
+    cells = []
+    for _, box in _boxes(laid_out[study, lang]):
+        if isinstance(box, boxes.TableBox) and box.element.get("id") == "indirect":
+            cells += [row.children[0] for group in box.children
+                      if isinstance(group, boxes.TableRowGroupBox)
+                      and group.element_tag == "tbody" for row in group.children]
+    assert cells
+    lines = [[t for t in _line_texts(c) if _ZERO_WIDTH.sub("", t).strip()] for c in cells]
+    assert all(len(x) == 1 for x in lines), (study, lang, [x for x in lines if len(x) > 1])

@@ -9,6 +9,7 @@ never the network and no other file.
 from __future__ import annotations
 
 import base64
+import itertools
 import math
 import os
 import re
@@ -274,6 +275,88 @@ def run_on_chapters(html: str, document) -> str | None:
     return out if out != html else None
 
 
+#: A table that breaks keeps this many body rows or more on each side of the break; the
+#: stylesheet asks it of the rows (report.css), and WeasyPrint honours it except where a
+#: table begins at a page's foot with room for its head and one or two rows only: such
+#: a table is kept whole (``class="keep"``: moved to the next page with its heading, and
+#: broken there only if longer than a page)
+KEEP_ROWS = 3
+#: ... when it has this many body rows or more (shorter ones move whole, report.css)
+LONG_TABLE = 6
+_TABLE_TAG = re.compile(r"<table\b([^>]*)>")
+_CLASS = re.compile(r'\bclass="([^"]*)"')
+
+
+def table_parts(document) -> list[tuple[object, list[int], list[list[int]]]]:
+    """Each table of a laid-out document that lies on more than one page: (its element,
+    its body rows per page, the rows per page of each of its group blocks —
+    ``tbody.group`` — that lies on more than one page). A repeated head is no body row."""
+    from weasyprint.formatting_structure import boxes
+
+    tables: dict[int, tuple] = {}
+    for k, page in enumerate(document.pages):
+        for child in page._page_box.children:
+            if isinstance(child, boxes.MarginBox):
+                continue
+            for box in child.descendants():
+                if not isinstance(box, boxes.TableBox):
+                    continue
+                per_page, groups = tables.setdefault(id(box.element),
+                                                     (box.element, {}, {}))[1:]
+                for group in box.children:
+                    if isinstance(group, boxes.TableRowGroupBox) and \
+                            group.element_tag == "tbody":
+                        n = sum(isinstance(r, boxes.TableRowBox) for r in group.children)
+                        per_page[k] = per_page.get(k, 0) + n
+                        if "group" in (group.element.get("class") or "").split():
+                            split = groups.setdefault(id(group.element), {})
+                            split[k] = split.get(k, 0) + n
+    return [(element, [per_page[k] for k in sorted(per_page)],
+             [[g[k] for k in sorted(g)] for g in groups.values() if len(g) > 1])
+            for element, per_page, groups in tables.values() if len(per_page) > 1]
+
+
+def keep_table_heads(html: str, document) -> str | None:
+    """``html`` with each table that, laid out as ``document``, begins a page's foot with
+    fewer than :data:`KEEP_ROWS` of its :data:`LONG_TABLE` or more body rows (or of its
+    first group block) set to move whole (``class="keep"``); None when none does."""
+    if not document.pages:
+        return None
+    root = document.pages[0]._page_box.children[0].element
+    order = {id(t): k for k, t in enumerate(root.iter("table"))}
+    short = set()
+    for element, counts, groups in table_parts(document):
+        total = sum(1 for body in element.iter("tbody") for r in body if r.tag == "tr")
+        head = [g[0] for g in groups]
+        if (total >= LONG_TABLE and counts[0] < KEEP_ROWS) or \
+                any(n < KEEP_ROWS and n == counts[0] for n in head):
+            short.add(order.get(id(element)))
+    if not short - {None}:
+        return None
+
+    seen = itertools.count()
+
+    def mark(m: re.Match) -> str:
+        attrs = m.group(1)
+        if next(seen) not in short or re.search(r'\bclass="[^"]*\bkeep\b', attrs):
+            return m.group(0)
+        if _CLASS.search(attrs):
+            return "<table" + _CLASS.sub(lambda c: f'class="{c.group(1)} keep"', attrs,
+                                         count=1) + ">"
+        return f'<table class="keep"{attrs}>'
+
+    out = _TABLE_TAG.sub(mark, html)
+    return out if out != html else None
+
+
+def relayout(html: str, document) -> str | None:
+    """The layout's second look (:func:`run_on_chapters`, then :func:`keep_table_heads`):
+    ``html`` changed where the laid-out ``document`` needs it, or None."""
+    moved = run_on_chapters(html, document)
+    kept = keep_table_heads(moved or html, document)
+    return kept or moved
+
+
 def render_report(results: Results, outdir: Path, *, lang: str | None = None,
                   template_dir: Path | None = None, refused: list[str] | None = None,
                   assets: Path | None = None) -> tuple[Path, Path]:
@@ -299,5 +382,5 @@ def render_report(results: Results, outdir: Path, *, lang: str | None = None,
     pdf_html = _header_words(_glue_numbers(html))
     write_pdf(pdf_html, outdir / f"{stem}.pdf", base=template_dir,
               allowed=[template_dir, assets], refused=refused,
-              relayout=lambda document, text: run_on_chapters(text, document))
+              relayout=lambda document, text: relayout(text, document))
     return outdir / f"{stem}.html", outdir / f"{stem}.pdf"
