@@ -209,7 +209,7 @@ def test_ipma_caption_names_the_averaged_and_the_left_out(run):
             others=and_list([names[c.construct] for c in left], t))
         if left:  # drawn hollow, for context (test_charts6)
             want = t["sentence_sep"].join([want, t["ipma_note_context"].format(
-                others=and_list([names[c.construct] for c in left], t))])
+                others=and_list([names[c.construct] for c in left], t), n=len(left))])
         assert caption == text_of(want)
 
 
