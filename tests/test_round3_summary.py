@@ -271,7 +271,11 @@ def test_spread_without_a_significant_pair_says_so(segments, lang):
              if d["quantity"] == "index" and d["name"] == sat and d["ci_lower"] is not None
              and d.get("warranted") is not False]
     assert diffs and not any(d["significant"] for d in diffs)
-    clause = sentences(lang)["market_spread_nopair"].rsplit("{top}", 1)[1][1:]
+    # a pair MICOM does not warrant was not tested: "no tested pair" (issue 27, final wording)
+    untested = any(d["quantity"] == "index" and d["name"] == sat and d.get("warranted") is False
+                   for c in r["comparisons"] for d in c["differences"])
+    key = "market_spread_nopair" + ("_untested" if untested else "")
+    clause = sentences(lang)[key].rsplit("{top}", 1)[1][1:]
     assert squash(clause) in squash(text_of(summary(segments.html(lang))))
 
 
@@ -291,7 +295,8 @@ def test_significant_complaints_gap_is_in_the_summary_in_one_direction(waves, la
     # the summary and the body's sentence quote the interval as the complaints table
     # prints it (complainers − others), called the interval of the difference: "below"
     # and an interval of negative differences say the same
-    want = s["complaints_lower"].format(rate=f"{row['rate']:.1f}%", group=s["everyone"],
+    # the whole sample's customers are "customers" (complaints_lower_all, issue 27)
+    want = s["complaints_lower_all"].format(rate=f"{row['rate']:.1f}%",
                                         loyalty=loyalty, diff=one(diff), level="95%",
                                         lo=one(row["ci_lower"]), hi=one(row["ci_upper"]))
     assert squash(want)[1:] in squash(text_of(summary(html))), want

@@ -328,6 +328,12 @@ def test_where_the_one_driver_is_weakest(segments, lang):
     assert max(gaps, key=lambda t: t[0])[1] == p["high"]
     want = sentences(lang)["driver_weakest"].split("{low_value}")[1].split("{high}")[0]
     text = _text(segments.html(lang))
+    pairs = next((g for g in r["story"]["findings"] if g["code"] == "pairs_significant"), None)
+    if pairs is not None and any(e["construct"] == c and e["low"] == p["low"]
+                                 and e["high"] == p["high"] for e in pairs["params"]["entries"][:3]):
+        # the pairs sentence already says this comparison (test_final6): not repeated
+        assert _one(p["low_value"]) in text and _one(p["high_value"]) in text
+        return
     assert _one(p["low_value"]) + want in text.replace(" ", "") or \
         (_one(p["low_value"]) in text and want.strip() in text)
     assert _one(p["high_value"]) in text
