@@ -100,7 +100,7 @@ def test_predict_table_of_the_demo(demo):
         q2.setdefault(row["construct"], []).append(row["q2_predict"])
     html = demo.html("en")
     start = html.index("Out-of-sample prediction (PLSpredict)")
-    rows = re.findall(r"<tr><td>(.*?)</td>(.*?)</tr>", html[start:html.index("</table>", start)])
+    rows = re.findall(r"<tr><td[^>]*>(.*?)</td>(.*?)</tr>", html[start:html.index("</table>", start)])
     cells = {text_of(label): [text_of(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", rest)]
              for label, rest in rows}
     assert cells["Complaints"][-1] == "not assessed: one yes/no question"
