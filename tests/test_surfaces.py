@@ -701,6 +701,21 @@ def test_help_is_as_wide_as_the_terminal_when_the_names_fit(monkeypatch):
         assert max(len(ln) for ln in text.splitlines()) == 160, name
 
 
+def test_command_list_reads_each_summary_as_one_sentence(monkeypatch):
+    """``crmsurvey --help`` lists each command with its docstring's first paragraph
+    reflowed (no line break where the source wrapped it) and every word kept (nothing
+    taken for markup, such as ``report.LANG.pdf``)."""
+    import inspect
+
+    root = _every_command()[""]
+    text = _help_text("", monkeypatch, 400)
+    lines = [re.sub(r"\s+", " ", ln.strip("│ ")) for ln in text.splitlines()]
+    for name, command in root.commands.items():
+        doc = command.help or inspect.getdoc(command.callback) or ""
+        first = re.sub(r"\s+", " ", doc.split("\n\n")[0]).strip().replace("``", "")
+        assert f"{name} {first}" in lines, (name, first)  # one line at 400 columns
+
+
 @pytest.mark.slow
 def test_grep_finds_every_reading_flag_in_piped_help():
     """``COLUMNS=80 crmsurvey pls --help | grep speeder-fraction`` (a real pipe)."""

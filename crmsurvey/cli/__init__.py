@@ -19,6 +19,7 @@ from ..errors import InputError, surface
 from ._common import _out
 
 app = typer.Typer(add_completion=True, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode="markdown",
                   help="Customer-satisfaction and loyalty research: questionnaires, "
                        "responses, PLS-PM and CB-SEM, CSI indices, reports.")
 qapp = typer.Typer(no_args_is_help=True, help="Validate, show, print and compile "

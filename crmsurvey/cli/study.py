@@ -103,7 +103,7 @@ def report_cmd(
     template: Optional[Path] = typer.Option(None, help="Template folder."),
 ) -> None:
     """Render the report again from OUTDIR/results.json (no refitting), with the
-    workbook in the report's language (report.<lang>.pdf and tables.<lang>.xlsx for a
+    workbook in the report's language (report.LANG.pdf and tables.LANG.xlsx for a
     language other than the run's)."""
     from ..pipeline import rerender
 
