@@ -43,6 +43,9 @@ except ImportError:  # Windows: no flock; each worker builds its own copy
 ROOT = Path(__file__).resolve().parents[1]
 STUDIES = ROOT / "studies"
 LANGS = ("en", "zh-CN")
+#: the example studies of studies/ (targets_ccsi.yaml there is a weighting target file)
+EXAMPLES = ("demo_ccsi", "example_file", "shape_single", "shape_waves", "shape_brands",
+            "shape_segments", "shape_many_brands")
 
 #: the report files of a bundle per language (``rerender`` writes the language's own)
 _HTML = {"en": "report.html"}

@@ -182,3 +182,21 @@ def test_zh_resample_failures_say_resamples():
     po = (LOCALES / "zh_CN.po").read_text(encoding="utf-8")
     assert "其余样本" not in po
     assert po.count("基于其余重抽样") >= 3
+
+
+def test_notes_name_the_workbook_beside_the_report(bundled_runs):
+    """Every note that sends the reader to the workbook names the one written beside
+    that report: tables.xlsx in the run's language, tables.zh-CN.xlsx in the Chinese
+    report re-rendered from an English run (the file ``crmsurvey report --lang`` writes)."""
+    from ._studies import EXAMPLES
+
+    named = 0
+    for name in EXAMPLES:
+        run = bundled_runs[name]
+        en, zh = _text(run.html("en")), _text(run.html("zh-CN"))
+        assert "tables.zh-CN.xlsx" not in en, name
+        assert not re.search(r"tables\.xlsx", zh), name
+        assert (run.folder("zh-CN") / "tables.zh-CN.xlsx").is_file()
+        named += en.count("tables.xlsx")
+        assert en.count("tables.xlsx") == zh.count("tables.zh-CN.xlsx"), name
+    assert named  # some study's report names its workbook

@@ -23,11 +23,12 @@ from pathlib import Path
 
 import pytest
 
+from ._studies import EXAMPLES
+
 pypdf = pytest.importorskip("pypdf")
 
 ROOT = Path(__file__).resolve().parents[1]
-STUDIES = ["demo_ccsi", "example_file", "shape_single", "shape_waves", "shape_brands",
-           "shape_segments", "shape_many_brands"]
+STUDIES = list(EXAMPLES)
 LANGS = ("en", "zh-CN")
 #: A4 in points; the page's own margins (report.css: 22 mm top, 20 mm bottom)
 BOTTOM_MARGIN = 20 / 25.4 * 72

@@ -607,7 +607,8 @@ def _gaps_table(shown: list, names, t: dict, r: _Render) -> dict | None:
             "client": r.group(f.params["group"]), "rows": rows,
             # MICOM's exclusion rule only where MICOM ran for the client's comparison
             "note": t[("gaps_note" if r.comparisons_shown() else "gaps_note_nocomp")
-                      + ("" if _micom_ran(r.r, f.params["group"]) else "_nomicom")]}
+                      + ("" if _micom_ran(r.r, f.params["group"]) else "_nomicom")].format(
+                          file=names.workbook)}
 
 
 def _micom_ran(results: Results, group) -> bool:

@@ -28,6 +28,10 @@ class Names:
         self.group_names = results.study.group_names
         self.items = results.model.items
         self.scope = results.headline.group
+        # the workbook beside this report, as pipeline.rerender names it: tables.xlsx in
+        # the results' own language, tables.<lang>.xlsx in another
+        self.workbook = ("tables.xlsx" if lang == results.study.language
+                         else f"tables.{lang}.xlsx")
 
     def text(self, value) -> str:
         """A text mapping of the questionnaire or the study in the report's language

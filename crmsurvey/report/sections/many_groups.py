@@ -25,9 +25,7 @@ def many_groups_context(results: Results, ctx: dict) -> dict:
     and a matrix of the client against each competitor replaces the long index table.
     Nothing changes for a study of up to :data:`MANY_GROUPS` levels."""
     t, names = ctx["t"], ctx["labels"]
-    # the workbook of the report's language, named as the pipeline names it
-    file = "tables.xlsx" if names.lang == results.study.language \
-        else f"tables.{names.lang}.xlsx"
+    file = names.workbook
     client = results.study.client_group or {}
     scope = results.headline.group
     mine = lambda g: bool(client) and all(g.get(k) == v for k, v in client.items())  # noqa: E731
@@ -164,7 +162,7 @@ def many_groups_context(results: Results, ctx: dict) -> dict:
         out["disclosures_other"] = [d for d in ctx.get("disclosures_other") or []
                                     if group_key(rest(d["group"])) in wanted]
         # the appendix lists the earlier waves' models of these groups only: say which
-        out["disclosures_more"] = t["disclosures_more_some"].format(
+        out["disclosures_more"] = t["disclosures_more_some"].format(file=file,
             groups=and_list([names.group(g) if g != scope else t["all"] for g in focus], t))
     labels = {names.group(g) for g in focus}
     cols = [i for i, g in enumerate(ctx.get("item_groups") or []) if g in labels]

@@ -276,7 +276,7 @@ def method_context(results: Results, names: Names, t: dict, level: str, lang: st
             if s.compare and any(c.paths or c.micom for c in results.comparisons)
             else "") + "".join(
             t["multiplicity_client" if c.reference else "multiplicity_many"].format(
-                many=s.multiplicity.many_groups, k=len(c.levels) - 1,
+                many=s.multiplicity.many_groups, k=len(c.levels) - 1, file=names.workbook,
                 m=len({(group_key(d.group_a), group_key(d.group_b))
                        for d in c.all_pairs or c.differences}))
             for c in results.comparisons if len(c.levels) > s.multiplicity.many_groups),

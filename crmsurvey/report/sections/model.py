@@ -52,7 +52,7 @@ def model_context(fit, results: Results, names: Names) -> dict:
                         "f2": f2.get((r["lhs"], r["rhs"]))} for r in fit.inner_vif],
         "model_group": names.group(fit.group, {}),
         "model_intro": _model_intro(fit.group, results, names),
-        **_assessment(fit, names, model, own=results.study.language)}
+        **_assessment(fit, names, model)}
 
 
 def _model_intro(group: Group, results: Results, names: Names) -> str:
@@ -96,10 +96,9 @@ def predict_class(power: str, relevance: str, kind: str | None) -> tuple[str, st
     return relevance, power
 
 
-def _assessment(fit, names: Names, model=None, own: str = "en") -> dict:
+def _assessment(fit, names: Names, model=None) -> dict:
     """Model fit, PLSpredict, mediation and information criteria of the headline model
-    (``model``: the study's measurement, to tell a yes/no construct; ``own``: the
-    results' language, whose workbook is tables.xlsx)."""
+    (``model``: the study's measurement, to tell a yes/no construct)."""
     out: dict = {}
     mf = {r["measure"]: r for r in fit.model_fit or []}
     if mf:
@@ -147,11 +146,10 @@ def _assessment(fit, names: Names, model=None, own: str = "en") -> dict:
                  p_floor=1 / boot if boot else None, digits=digits)
             for r in shown]
         if omitted:  # the workbook of the report's language keeps every chain
-            lang = names.lang
             out["indirect_omitted"] = names.t[
                 "indirect_omitted_one" if omitted == 1 else "indirect_omitted"].format(
                 n=omitted, limit=num(INDIRECT_NEAR_ZERO, 2),
-                file="tables.xlsx" if lang == own else f"tables.{lang}.xlsx")
+                file=names.workbook)
     if fit.model_selection:
         out["selection_rows"] = [dict(r, label=names[r["construct"]])
                                  for r in fit.model_selection]

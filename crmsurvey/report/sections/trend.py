@@ -102,7 +102,7 @@ def trend_context(results: Results, names: Names, t: dict, level: str) -> dict:
                     for d in _by_group(tr.changes, rest)],
         "title": t["changes_title"].format(prev=tr.previous) if tr.previous else "",
         "withheld": _withheld(tr, names, t),
-        "note": t["trend_note3"], **_micom(results, names, t)}}
+        "note": t["trend_note3"].format(file=names.workbook), **_micom(results, names, t)}}
 
 
 def _withheld(tr, names: Names, t: dict) -> str:
