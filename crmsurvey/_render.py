@@ -121,6 +121,11 @@ def _template_frame() -> tuple[str, int] | None:
     return (frames[-1].filename, frames[-1].lineno) if frames else None
 
 
+#: laid out again at most this often: a moved chapter may move another, and the summary
+#: is set tighter, then smaller, before the next chapter moves (render.run_on_chapters)
+RELAYOUT_ROUNDS = 4
+
+
 def write_pdf(html: str, out: Path, *, base: Path, allowed: list[Path],
               refused: list[str] | None = None, relayout=None) -> Path:
     """Write ``html`` as a PDF at ``out`` (atomically), resolving relative URLs against
@@ -128,7 +133,7 @@ def write_pdf(html: str, out: Path, *, base: Path, allowed: list[Path],
     checked first (:func:`crmsurvey._fonts.check_fonts`): a missing font is exit 2
     naming the package, not boxes or a crashed renderer. ``relayout``: called with the
     laid-out WeasyPrint document and its HTML; HTML it returns is laid out again (up to
-    three times, until it returns None) and written instead (a page break that left a
+    :data:`RELAYOUT_ROUNDS` times, until it returns None) and written instead (a page break that left a
     page near empty, taken back)."""
     import logging
 
@@ -144,7 +149,7 @@ def write_pdf(html: str, out: Path, *, base: Path, allowed: list[Path],
                     url_fetcher=restricted_fetcher(allowed, refused)).render()
 
     document = layout(html)
-    for _ in range(3 if relayout is not None else 0):  # a moved chapter may move another
+    for _ in range(RELAYOUT_ROUNDS if relayout is not None else 0):
         html = relayout(document, html)
         if html is None:
             break

@@ -200,3 +200,37 @@ def test_notes_name_the_workbook_beside_the_report(bundled_runs):
         named += en.count("tables.xlsx")
         assert en.count("tables.xlsx") == zh.count("tables.zh-CN.xlsx"), name
     assert named  # some study's report names its workbook
+
+
+def test_sizes_heading_says_waves_where_there_are_no_groups(bundled_runs):
+    """A brand tracked over waves (no group item) heads its sizes table by wave; a study
+    with group items keeps "Group sizes"; the scorecard's rank names its kind of group."""
+    waves = bundled_runs["shape_waves"]
+    assert "<h2>Sample sizes by wave</h2>" in waves.html("en")
+    assert "<h2>各年度样本量</h2>" in waves.html("zh-CN")
+    assert "Group sizes" not in waves.html("en") and "各组样本量" not in waves.html("zh-CN")
+    demo = bundled_runs["demo_ccsi"]
+    assert "<h2>Group sizes</h2>" in demo.html("en")
+    assert "groups by" not in _text(demo.html("en"))
+
+
+def test_path_differences_need_micom_of_both_constructs(bundled_runs):
+    """A path's group difference is interpreted only where MICOM step 2 holds for both
+    of its constructs in that pair (Henseler et al. 2016): such a row is marked † and
+    neither starred nor counted as significant; the others are as tested."""
+    from crmsurvey.study.results import group_key
+
+    run = bundled_runs["shape_segments"]
+    unwarranted = 0
+    for c in run.results().comparisons:
+        failed = {(group_key(r["group_a"]), group_key(r["group_b"]), r["construct"])
+                  for r in c.micom if not r["compositional"]}
+        for p in c.paths:
+            key = group_key(p["group_a"]), group_key(p["group_b"])
+            want = not ({(*key, p["lhs"]), (*key, p["rhs"])} & failed)
+            assert p["warranted"] is want, p
+            unwarranted += not want
+    assert unwarranted  # the segments study has pairs MICOM does not warrant
+    html = run.html("en")
+    assert html.count(" †</td>") >= unwarranted
+    assert "not warranted (appendix)" in _text(html)

@@ -279,7 +279,11 @@ def test_out_of_scale_answers_are_counted_shown_and_strict(tmp_path):
     code, out, err, _ = cli("responses", "check", "ccsi", tmp_path / "d.csv")
     assert code == 0 and "answers set missing" in out and "sat1 3" in out
     code, out, err, _ = cli("responses", "check", "ccsi", tmp_path / "d.csv", "--strict")
-    assert code == 3 and len(err.strip().splitlines()) == 1
+    # the exclusion line of every reading command, then the strict verdict in one line
+    assert code == 3 and err.strip().splitlines()[0].startswith("kept 115 of 120 rows")
+    assert [ln for ln in err.strip().splitlines() if ln.startswith("strict:")] == [
+        "strict: 4 answer(s) off the scale or unreadable in 2 column(s)"]
+    assert len(err.strip().splitlines()) == 2
     study = study_file(tmp_path, data="[{path: d.csv}]")
     assert cli("run", study, "-o", tmp_path / "out")[0] == 0
     r = load_results(tmp_path / "out" / "results.json")

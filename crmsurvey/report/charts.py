@@ -125,6 +125,9 @@ DOT_ROW_PT = 1.85 * DOT_LABEL_PT
 DOT_BAND_GAP = 0.7
 #: How far above its marker's edge a value's baseline sits (points).
 DOT_LABEL_RISE = 1.5
+#: extra room above the top row of a dot plot with printed values, in points: the top
+#: group's label stands above its marker and would touch the frame
+DOT_TOP_ROOM_PT = 3.0
 
 
 def _row_major(items: list, ncol: int) -> list:
@@ -170,12 +173,14 @@ def index_figure(rows: list[dict], constructs: Sequence[str], labels: dict[str, 
     styles = styles or series_styles(groups)
     n_g, n_c = max(1, len(groups)), max(1, len(constructs))
     step = 1.0 / (n_g + DOT_BAND_GAP)  # one group's row, a construct's band being 1
-    height = n_c * (n_g + DOT_BAND_GAP) * DOT_ROW_PT / 72  # the axes' height, inches
+    printed = len(groups) <= 6  # values are compared here: print them (not for a crowd)
+    # room for the top row's printed values above its markers, in points
+    room = DOT_TOP_ROOM_PT if printed else 0.0
+    height = (n_c * (n_g + DOT_BAND_GAP) * DOT_ROW_PT + room) / 72  # the axes', inches
     below = 0.35 + (0.3 * -(-len(groups) // 5) if len(groups) > 1 else 0.0)
     fig, ax = plt.subplots(figsize=(6.4, height + below + 0.1))
     fig.subplots_adjust(bottom=below / (height + below + 0.1),
                         top=1 - 0.1 / (height + below + 0.1))
-    printed = len(groups) <= 6  # values are compared here: print them (not for a crowd)
     drawn, handles = [], {}
     lo_all, hi_all = 100.0, 0.0
     for g_i, g in enumerate(groups):
@@ -211,7 +216,7 @@ def index_figure(rows: list[dict], constructs: Sequence[str], labels: dict[str, 
         lo_all, hi_all = min(lo_all, lo.min()), max(hi_all, hi.max())
     ax.set_yticks(range(n_c))
     ax.set_yticklabels([labels.get(c, c) for c in reversed(constructs)])
-    ax.set_ylim(-0.5, n_c - 0.5)
+    ax.set_ylim(-0.5, n_c - 0.5 + room * step / DOT_ROW_PT)  # a row is DOT_ROW_PT high
     if hi_all < lo_all:  # nothing drawn
         lo_all, hi_all = 0.0, 100.0
     pad = max(2.0, (hi_all - lo_all) * 0.08)

@@ -214,10 +214,21 @@ class _Render:
             out.append(self.sentence("gaps_" + k, group=group, entries=entries[k]))
         said = [e for k in ("behind", "ahead") for e in p[k] if e["construct"] in context]
         if said:
-            said.sort(key=lambda e: -e["gap"])
+            # by construct and direction, largest first; an entry that goes on where
+            # the one before left off names only the other group ("... and less than
+            # Brand D's (...)"), not the client's customers and the construct again
+            def key(e: dict) -> tuple[str, str]:
+                return e["construct"], "less" if e in p["behind"] else "more"
+
+            largest: dict = {}
+            for e in said:
+                largest[key(e)] = max(largest.get(key(e), 0), e["gap"])
+            said.sort(key=lambda e: (-largest[key(e)], key(e), -e["gap"]))
+            shown = said[:SHOWN]
             out.append(self.sentence("gaps_context", entries=self.listed(
-                [self.gap(e, "context_" + ("less" if e in p["behind"] else "more"))
-                 for e in said[:SHOWN]], max(0, len(said) - SHOWN), clause=True)))
+                [self.gap(e, f"context_{key(e)[1]}"
+                          + ("_also" if k and key(shown[k - 1]) == key(e) else ""))
+                 for k, e in enumerate(shown)], len(said) - len(shown), clause=True)))
         return Markup(escape(self.t["sentence_sep"])).join(out)
 
     def complaints(self, code: str, p: dict) -> Markup:

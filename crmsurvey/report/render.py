@@ -242,7 +242,7 @@ def run_on_chapters(html: str, document) -> str | None:
     where, laid out as ``document``, the page before the one it begins is less than
     :data:`SHORT_PAGE` full, and each running-on chapter that begins below
     :data:`LOW_START` of its page, or after a chapter of :data:`ONE_PAGE` that ran over
-    its first page even set tighter, set to begin the next one (``class="cont page"``);
+    its first page even set tighter and then smaller, set to begin the next one (``class="cont page"``);
     None when nothing changes."""
     pages = document.pages
     out = html
@@ -263,6 +263,9 @@ def run_on_chapters(html: str, document) -> str | None:
         if "fit" not in after.group(1):  # first set tighter (report.css: h1.fit ~ …)
             out = out.replace(f'<h1 id="{name}"{after.group(1)}>',
                               f'<h1 id="{name}" class="fit">', 1)
+        elif "tight" not in after.group(1):  # then in smaller type (h1.tight ~ …)
+            out = out.replace(f'<h1 id="{name}"{after.group(1)}>',
+                              f'<h1 id="{name}" class="fit tight">', 1)
         else:  # still over: the next chapter begins a page
             out = out.replace(f'<h1 id="{after.group(2)}" class="cont">',
                               f'<h1 id="{after.group(2)}" class="cont page">', 1)

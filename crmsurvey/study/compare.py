@@ -74,26 +74,33 @@ def mga(study: Study, data: pd.DataFrame, rows: np.ndarray, item: str, scope: Gr
         tested = tested[[frozenset(p) in wanted for p in zip(tested.group_a, tested.group_b)]]
         m = len(keep)
     hens = cmp.henseler.set_index(["group_a", "group_b", "lhs", "rhs"])
+    micom, status = [], {}
+    for r in cmp.micom.to_dict("records"):
+        a, b = {item: r.pop("group_a"), **scope}, {item: r.pop("group_b"), **scope}
+        micom.append({"group_a": a, "group_b": b, **r})
+        status[group_key(a), group_key(b), r["construct"]] = r["invariance"]
     paths = []
     # p-values never finer than the resamples resolve: a permutation p is at least
     # 1/(P + 1) already; Henseler's bootstrap p is held at 1/B
     p_perm_floor, p_hens_floor = 1 / (o.permutations + 1), 1 / o.bootstrap
     for r in tested.itertuples():
         h = hens.loc[(r.group_a, r.group_b, r.lhs, r.rhs)]
+        a, b = {item: r.group_a, **scope}, {item: r.group_b, **scope}
+        # a path's difference is interpreted only where MICOM establishes compositional
+        # invariance of both its constructs for the pair (Henseler et al. 2016); a
+        # construct of one question has no MICOM row and needs none
+        warranted = all(status.get((group_key(a), group_key(b), c)) != "none"
+                        for c in (r.lhs, r.rhs))
         p_adj = min(1.0, m * r.pvalue)
         p_hens = max(float(h.pvalue), p_hens_floor)
-        paths.append({"group_a": {item: r.group_a, **scope}, "group_b": {item: r.group_b, **scope},
+        paths.append({"group_a": a, "group_b": b,
                       "lhs": r.lhs, "op": "~", "rhs": r.rhs, "est_a": r.est_a, "est_b": r.est_b,
                       "difference": r.est_a - r.est_b, "pvalue": r.pvalue, "pvalue_adj": p_adj,
                       "p_resolution": p_perm_floor, "p_henseler": p_hens,
                       "p_henseler_adj": min(1.0, m * p_hens),
                       "p_henseler_resolution": p_hens_floor,
-                      "m": m, "significant": bool(p_adj < policy.alpha)})
-    micom, status = [], {}
-    for r in cmp.micom.to_dict("records"):
-        a, b = {item: r.pop("group_a"), **scope}, {item: r.pop("group_b"), **scope}
-        micom.append({"group_a": a, "group_b": b, **r})
-        status[group_key(a), group_key(b), r["construct"]] = r["invariance"]
+                      "m": m, "significant": bool(p_adj < policy.alpha),
+                      "warranted": warranted})
     invariance, diagnostics = None, Diagnostic.of(cmp.diagnostics, scope)
     if o.invariance and d.cbsem is not None:
         try:

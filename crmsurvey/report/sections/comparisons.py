@@ -2,6 +2,7 @@
 Henseler's test), MICOM and CB-SEM measurement invariance, per group item."""
 from __future__ import annotations
 
+from ..._format import shown_difference
 from ...study.results import Results
 from ..filters import pval
 from ..i18n import and_list
@@ -56,7 +57,10 @@ def comparisons_context(results: Results, names: Names, t: dict) -> dict:
                               p="p_henseler", res="p_henseler_resolution",
                               adj="p_henseler_adj", prefix="ph")
                       for r in c.paths],
-            "paths_sig": sum(1 for r in c.paths if r["significant"]),
+            # a difference MICOM does not warrant (†) is neither marked nor counted
+            "paths_sig": sum(1 for r in c.paths
+                             if r["significant"] and r.get("warranted", True)),
+            "paths_unwarranted": sum(1 for r in c.paths if r.get("warranted") is False),
             # which test sets the * and how far the resamples let an adjusted p fall
             "paths_star": t["paths_star" if (
                 floor := _least_p(c.paths[0]["m"] * c.paths[0]["p_resolution"])) != (
@@ -77,9 +81,7 @@ def comparisons_context(results: Results, names: Names, t: dict) -> dict:
             else t["micom_ok"],
             "invariance": None if inv is None else {
                 "error": inv.get("error"),
-                "table": [dict(r, model=t.get(f"inv_{r['model']}", r["model"]),
-                               decision=t.get(r["decision"], r["decision"]))
-                          for r in inv.get("table", [])],
+                "table": _invariance_rows(inv.get("table", []), t),
                 "reference": names.group({c.item: inv["reference"]}) if inv.get("reference")
                 else None,
                 "latent_means": [dict(r, label=names[r["construct"]],
@@ -90,3 +92,22 @@ def comparisons_context(results: Results, names: Names, t: dict) -> dict:
                 "means_note": t["latent_means_note" if inv.get("structural", True)
                                 else "latent_means_note_cfa"]}})
     return {"comparisons": comps}
+
+
+def _invariance_rows(rows: list[dict], t: dict) -> list[dict]:
+    """The invariance table's steps, worded; ΔCFI and an ML Δχ² (the difference of the
+    two models' χ²) printed as the difference of the figures printed above them (χ² to
+    two decimals, CFI to three). A scaled (MLM/MLR) Δχ² is a statistic of its own: as
+    estimated."""
+    out = []
+    for prev, r in zip([None, *rows], rows):
+        r = dict(r, model=t.get(f"inv_{r['model']}", r["model"]),
+                 decision=t.get(r["decision"], r["decision"]))
+        if prev is not None and r.get("delta_cfi") is not None:
+            r["delta_cfi"] = shown_difference(r["cfi"], prev["cfi"], 3)
+        if prev is not None and r.get("delta_chisq") is not None and \
+                abs(r["delta_chisq"] - (r["chisq"] - prev["chisq"])) <= 1e-6 * max(
+                    1.0, abs(r["chisq"])):
+            r["delta_chisq"] = shown_difference(r["chisq"], prev["chisq"], 2)
+        out.append(r)
+    return out

@@ -67,7 +67,8 @@ def many_groups_context(results: Results, ctx: dict) -> dict:
         none = [t["micom_pairs_n"].format(construct=names[k], k=v, m=shown_m)
                 for k, v in failed.items() if v]
         shown = dict(shown, indices=[r for r in shown["indices"] if keep(r)],
-                     paths=[r for r in shown["paths"] if keep(r) and r.get("significant")],
+                     paths=[r for r in shown["paths"] if keep(r) and r.get("significant")
+                            and r.get("warranted", True)],
                      micom=[r for r in shown["micom"] if keep_micom(r)
                             and not r.get("compositional", True)],
                      micom_text=t["micom_none"].format(names=and_list(none, t)) if none

@@ -2,6 +2,7 @@
 (top-box rules in words) and their pairwise differences; each question's results."""
 from __future__ import annotations
 
+from ..._format import num, shown_difference
 from ...study.results import Results, group_key
 from .. import charts
 from ..charts import data_uri
@@ -87,6 +88,13 @@ def current_context(results: Results, names: Names, t: dict, sat) -> dict:
             "nps_rows": [dict(s.model_dump(), **s.detail, label=names.group(s.group))
                          for s in results.scores if s.measure == "nps" and not s.pooled
                          and within(results, s.group)],
+            # the NPS is the unrounded shares' difference: said where a printed NPS is
+            # not the printed promoters' share minus the printed detractors'
+            "nps_rounding": any(
+                num(s.value, 1) != num(shown_difference(s.detail.get("promoters"),
+                                                        s.detail.get("detractors")), 1)
+                for s in results.scores if s.measure == "nps" and not s.pooled
+                and within(results, s.group) and s.value is not None),
             "nps_differences": [floors(diff_row(d, pair=f"{names.group(d.group_a)} – "
                                                           f"{names.group(d.group_b)}"))
                                 for c in results.comparisons for d in c.differences

@@ -71,6 +71,8 @@ def shape_context(results: Results, ctx: dict, lang: str) -> dict:
            # "act first" is defined only where some question is marked so
            "any_act": any(r.get("act") for r in ctx.get("item_rows") or []),
            "group_size_rows": any(bool(v) for v in results.sample.group_sizes.values()),
+           # a study tracked over waves without group items has sizes per wave only
+           "group_sizes_title": t["group_sizes" if s.groups else "wave_sizes"],
            "glossary_terms": terms, "limitations": limits,
            "glossary_defs": {**_glossary_defs(results, t), **({"micom": t[
                # MICOM between the waves too: the glossary says what it compares
