@@ -307,3 +307,41 @@ def test_demo_charts_have_captions_from_the_catalogue(demo, lang):
     forms = getattr(t["ipma_note_context"], "forms", (t["ipma_note_context"],))
     assert any(f.partition("{others}")[0] in page and f.partition("{others}")[2] in page
                for f in forms)
+
+
+def test_path_diagram_names_of_two_lines_stay_clear_of_the_r2_line():
+    """In the path diagram each construct's name (wrapped to two lines where long, as
+    "Perceived / quality") and its "R² 0.xx" line do not overlap, and both lie inside
+    the construct's box (page review: "quality" ran into "R² 0.24")."""
+    from matplotlib.patches import FancyBboxPatch
+
+    edges = [("EXPE", "IMAG"), ("QUAL", "EXPE"), ("VAL", "EXPE"), ("VAL", "QUAL"),
+             ("SAT", "IMAG"), ("SAT", "EXPE"), ("SAT", "QUAL"), ("SAT", "VAL"),
+             ("COMP", "SAT"), ("LOY", "IMAG"), ("LOY", "SAT"), ("LOY", "COMP")]
+    labels = {"IMAG": "Image", "EXPE": "Expected quality", "QUAL": "Perceived quality",
+              "VAL": "Perceived value of the offer", "SAT": "Satisfaction",
+              "COMP": "Complaints", "LOY": "Loyalty"}
+    names = list(dict.fromkeys(n for e in reversed(edges) for n in reversed(e)))
+    paths = [{"lhs": a, "rhs": b, "est": 0.3, "ci_lower": 0.1, "ci_upper": 0.5}
+             for a, b in edges]
+    r2 = {n: 0.24 for n, _ in edges}
+    fig, ax, lay, _ = charts.path_figure(names, paths, r2, labels)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [p.get_window_extent(renderer) for p in ax.patches
+             if isinstance(p, FancyBboxPatch)]
+    texts = [t for t in ax.texts if t.get_bbox_patch() is None]  # coefficients have one
+    two_lines = 0
+    for box in boxes:
+        extents = [t.get_window_extent(renderer) for t in texts]
+        inside = [e for e in extents
+                  if box.contains((e.x0 + e.x1) / 2, (e.y0 + e.y1) / 2)]
+        assert inside, box
+        for t in inside:
+            assert box.x0 <= t.x0 and t.x1 <= box.x1 and box.y0 <= t.y0 and t.y1 <= box.y1
+        if len(inside) == 2:  # a name and its R²
+            top, bottom = sorted(inside, key=lambda b: -b.y0)
+            assert bottom.y1 <= top.y0  # no overlap
+            two_lines += top.height > 1.6 * bottom.height
+    charts._plt().close(fig)
+    assert two_lines >= 2  # the wrapped names were among them

@@ -433,17 +433,24 @@ def path_figure(names: Sequence[str], paths: list[dict], r2: dict[str, float],
     lay = path_layout(names, paths, box_heights=heights)
     pos = lay["boxes"]
     fig, ax = plt.subplots(figsize=(min(6.8, 1.3 * lay["width"] + 0.4), 4.4))
-    names_drawn = []
+    names_drawn, stacked = [], []
     for n, (x, y) in pos.items():
         h = heights[n]
-        ax.add_patch(FancyBboxPatch((x - BOX_W / 2, y - h / 2), BOX_W, h,
-                                    boxstyle="round,pad=0.01,rounding_size=0.06",
-                                    fc="#dde8f4", ec="#1f4e79", lw=0.9, zorder=2))
-        names_drawn.append(ax.text(x, y + (0.09 if n in r2 else 0), texts[n], ha="center",
-                                   va="center", fontsize=7.5, zorder=3, linespacing=1.0))
-        if r2.get(n) is not None:
-            ax.text(x, y - h / 2 + 0.05, r2_label.format(value=num(r2[n], 2)), ha="center",
-                    va="bottom", fontsize=7.2, color="#404040", zorder=3)
+        box = ax.add_patch(FancyBboxPatch((x - BOX_W / 2, y - h / 2), BOX_W, h,
+                                          boxstyle="round,pad=0.01,rounding_size=0.06",
+                                          fc="#dde8f4", ec="#1f4e79", lw=0.9, zorder=2))
+        # with an R²: the name above, the R² line below, the two centred together on the
+        # box once drawn (:func:`_stack`), so that a name of two lines never runs into it
+        below = r2.get(n) is not None
+        names_drawn.append(ax.annotate(texts[n], (x, y), xytext=(0, 0),
+                                       textcoords="offset points", ha="center",
+                                       va="bottom" if below else "center", fontsize=7.5,
+                                       zorder=3, linespacing=1.0))
+        if below:
+            stacked.append((box, names_drawn[-1], ax.annotate(
+                r2_label.format(value=num(r2[n], 2)), (x, y), xytext=(0, 0),
+                textcoords="offset points", ha="center", va="top", fontsize=7.2,
+                color="#404040", zorder=3)))
     coefs = []
     for (p, start, end, rad, sig), (mx, my) in zip(lay["arrows"], lay["labels"]):
         coefs.append(ax.text(mx, my, f"{num(p['est'], 2)}{'*' if sig else ''}", ha="center",
@@ -474,7 +481,29 @@ def path_figure(names: Sequence[str], paths: list[dict], r2: dict[str, float],
                                      connectionstyle=f"arc3,rad={rad}", shrinkA=1, shrinkB=1))
     ax.axis("off")
     _fit_names(fig, ax, names_drawn, BOX_W * NAME_ROOM)
+    _stack(fig, ax, stacked)
     return fig, ax, lay, coefs
+
+
+def _stack(fig, ax, boxes: list, gap: float = 1.5, pad: float = 2.0) -> None:
+    """Each (box, name, R²) of the diagram, the texts anchored at the box's centre (name
+    ``va="bottom"``, R² ``va="top"``), moved so that name, ``gap`` points and R² form one
+    block centred on the box, whatever the name's lines and the figure's scale; a box
+    lower than the block and ``pad`` points above and below it grows about its centre."""
+    renderer = fig.canvas.get_renderer()
+    to_pt = 72 / fig.dpi
+    per_pt = abs(ax.transData.inverted().transform((0, 1))[1]
+                 - ax.transData.inverted().transform((0, 0))[1]) / to_pt  # data per point
+    for box, name, r2 in boxes:
+        h_name = name.get_window_extent(renderer).height * to_pt
+        h_r2 = r2.get_window_extent(renderer).height * to_pt
+        half = (h_name + gap + h_r2) / 2
+        name.xyann = (0, half - h_name)
+        r2.xyann = (0, h_r2 - half)
+        need = 2 * (half + pad) * per_pt
+        if box.get_height() < need:
+            cy = box.get_y() + box.get_height() / 2
+            box.set_bounds(box.get_x(), cy - need / 2, box.get_width(), need)
 
 
 def _label_size(fig, ax, texts: list) -> tuple[float, float]:
