@@ -368,7 +368,8 @@ def test_many_brands_counts_the_clients_pairs_and_says_what_the_appendix_lists(m
     text = text_of(html)
     assert head in text
     assert t["cmp_reading_warranted"].split("{k}")[0].format(n=n, m=len(ok)) not in text
-    more = t["disclosures_more_some"].split("{groups}")[1]
+    file = "tables.xlsx" if lang == r["study"]["language"] else f"tables.{lang}.xlsx"
+    more = t["disclosures_more_some"].split("{groups}")[1].format(file=file)
     assert more in text
 
 

@@ -162,7 +162,11 @@ def test_only_what_the_shape_licenses(shapes, study, lang):
     if not shape["client"]:
         assert CLIENT_HIGHLIGHT[lang] not in flat
     sizes = any(results["sample"]["group_sizes"].values())  # per group, or per wave
-    assert (("Group sizes" if lang == "en" else "各组样本量") in flat) == sizes
+    # headed by group where the study has group items, by wave where it has only waves
+    heading = {("en", True): "Group sizes", ("zh-CN", True): "各组样本量",
+               ("en", False): "Sample sizes by wave", ("zh-CN", False): "各年度样本量"}[
+        lang, bool(results["settings"]["groups"])]
+    assert (heading in flat) == sizes
     if lang == "zh-CN":  # no loader note left in English in the Chinese report
         for note in LOADER_NOTES:
             assert note not in flat, f"{study}: English loader note {note!r}"

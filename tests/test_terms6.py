@@ -87,8 +87,11 @@ def test_chosen_terms_are_the_ones_used():
     # whole sample as the tables' row label
     assert "全部受访者" in texts["market_row"]
     assert texts["single_item"] == "单题" and "1（单题）" == texts["loading_fixed"]
-    # waves: the trend note and the model introduction say 年度 / {wave}年
-    assert "各年度" in texts["trend_note3"] and "{wave}年" in texts["model_intro_wave"]
+    # waves: the trend note says 年度; a year-like wave is "{wave}年" (wave_label), which
+    # the model introduction takes whole (no second 年: "基于2026年的样本")
+    assert "各年度" in texts["trend_note3"] and texts["wave_label"] == "{wave}年"
+    assert "{wave}的样本" in texts["model_intro_wave"] and "{wave}年" not in texts[
+        "model_intro_wave"]
 
 
 # ---------------------------------------------------------------- CB-SEM fit table

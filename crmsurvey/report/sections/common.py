@@ -30,7 +30,7 @@ class Names:
         self.scope = results.headline.group
         # the workbook beside this report, as pipeline.rerender names it: tables.xlsx in
         # the results' own language, tables.<lang>.xlsx in another
-        self.workbook = ("tables.xlsx" if lang == results.study.language
+        self.workbook = ("tables.xlsx" if lang == getattr(results.study, "language", lang)
                          else f"tables.{lang}.xlsx")
 
     def text(self, value) -> str:
