@@ -163,16 +163,23 @@ def _pls_extras(res, predict: int, reps: int, seed: int, technique: str, cvpat: 
     return out
 
 
+# the arguments cbsem and invariance share: a questionnaire or model file, the data, and
+# a model file fitted to a questionnaire's responses
+_MODEL = typer.Argument(..., help="A questionnaire (YAML, or a bundled name) or a lavaan "
+                        "model file.")
+_DATA = typer.Argument(..., help="The data (CSV, XLSX, SAV, DTA, Parquet).")
+_SYNTAX = typer.Option(None, "--model", help="With a questionnaire: a lavaan model file "
+                       "fitted to its checked and screened responses instead of the "
+                       "questionnaire's model.")
+
+
 @app.command("cbsem")
 @reads_responses
 def cbsem_cmd(
-    model: Path = typer.Argument(..., help="A questionnaire (YAML, or a bundled name) or a "
-                                 "lavaan model file."),
-    data: Path = typer.Argument(..., help="The data (CSV, XLSX, SAV, DTA, Parquet)."),
+    model: Path = _MODEL,
+    data: Path = _DATA,
     reading: Reading = None,  # the reading flags (reads_responses)
-    syntax: Optional[Path] = typer.Option(
-        None, "--model", help="With a questionnaire: a lavaan model file fitted to its "
-        "checked and screened responses instead of the questionnaire's model."),
+    syntax: Optional[Path] = _SYNTAX,
     estimator: str = _flag(_CB, "estimator"),
     ordered: Optional[str] = _flag(_CB, "ordered", more=" Comma-separated, or 'all'."),
     missing: str = _flag(_CB, "missing"),
@@ -233,13 +240,10 @@ def cbsem_cmd(
 @app.command("invariance")
 @reads_responses
 def invariance_cmd(
-    model: Path = typer.Argument(..., help="A questionnaire (YAML, or a bundled name) or a "
-                                 "lavaan model file."),
-    data: Path = typer.Argument(..., help="The data (CSV, XLSX, SAV, DTA, Parquet)."),
+    model: Path = _MODEL,
+    data: Path = _DATA,
     reading: Reading = None,  # the reading flags (reads_responses)
-    syntax: Optional[Path] = typer.Option(
-        None, "--model", help="With a questionnaire: a lavaan model file fitted to its "
-        "checked and screened responses instead of the questionnaire's model."),
+    syntax: Optional[Path] = _SYNTAX,
     group: str = group_flag("The group item whose levels are compared.", required=True),
     estimator: str = _flag(_INV, "estimator"),
     min_size: int = _flag(_INV, "min_size"),
