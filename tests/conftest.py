@@ -73,12 +73,93 @@ def ccsi_data(ccsi):
     return cs.simulate(ccsi, 300, seed=11, groups={"brand": ["A", "B"]})
 
 
+#: Tests that took 1.5 s or more in the fast subset (session 7, 2-core machine, two
+#: workers): slow, so that `-m "not slow"` stays near two minutes. They run in CI.
+SLOW_BY_TIME = {
+    ("test_cbsem", "test_bootstrap_is_deterministic_and_counts_failures"),
+    ("test_cbsem", "test_fit_measures_match_lavaan"),
+    ("test_cbsem_lavaan", "test_defined_parameters_match_lavaan"),
+    ("test_cbsem_lavaan", "test_single_indicator_factor_from_the_questionnaire_matches_lavaan"),
+    ("test_cbsem_lavaan", "test_wlsmv_bootstrap_counts_resamples_that_lose_a_category"),
+    ("test_cbsem_lavaan", "test_wlsmv_matches_lavaan"),
+    ("test_cbsem_partable", "test_fit_matches_lavaan"),
+    ("test_cli", "test_pls_command_prints_fit_and_plspredict"),
+    ("test_cli", "test_validate_show_syntax"),
+    ("test_design", "test_batched_raking_equals_rake_of_each_resample"),
+    ("test_design", "test_lonely_stratum_is_certainty_and_said"),
+    ("test_design", "test_study_rake_in_bootstrap"),
+    ("test_design", "test_study_without_design_keeps_kish"),
+    ("test_design", "test_taylor_matches_r_survey"),
+    ("test_ecosystem", "test_cbsem_command_shows_progress_and_quiet_switches_it_off"),
+    ("test_ecosystem", "test_sav_written_from_the_questionnaire_carries_labels_codes_and_measures"),
+    ("test_fielding", "test_printed_questionnaire_pdf"),
+    ("test_fielding", "test_wjx_export_loads_by_question_number"),
+    ("test_fimix", "test_two_segments_chosen_and_classified"),
+    ("test_first_hour", "test_cli_pls_says_what_it_screened_out"),
+    ("test_hostile", "test_alias_bomb_study_is_refused"),
+    ("test_hostile", "test_bad_output_folder_is_exit_2"),
+    ("test_hostile", "test_huge_and_special_files_are_refused"),
+    ("test_hostile", "test_staging_happens_inside_out"),
+    ("test_hostile_output", "test_output_that_is_a_folder_is_exit_2"),
+    ("test_hostile_output", "test_report_embeds_only_the_runs_own_logo"),
+    ("test_hostile_output", "test_report_into_a_read_only_out_is_exit_2"),
+    ("test_hostile_platforms", "test_date_format_is_decided_on_the_whole_column"),
+    ("test_hostile_platforms", "test_dependency_warnings_do_not_reach_the_terminal"),
+    ("test_hostile_platforms", "test_malformed_qsf_is_one_line_naming_the_json_path"),
+    ("test_hostile_platforms", "test_names_in_a_qsf_are_data_not_yaml"),
+    ("test_hostile_platforms", "test_time_zones_are_converted_to_utc_or_refused_when_mixed"),
+    ("test_hostile_responses", "test_a_million_columns_are_refused_quickly_by_default"),
+    ("test_hostile_responses", "test_a_numeric_xlsx_header_can_be_mapped"),
+    ("test_hostile_responses", "test_an_xlsx_expanding_past_the_limit_is_refused_before_it_is_opened"),
+    ("test_hostile_responses", "test_limit_variables_are_validated"),
+    ("test_hostile_responses", "test_two_columns_for_one_item_are_exit_2"),
+    ("test_hostile_responses", "test_weight_errors_name_the_row_and_the_value"),
+    ("test_hostile_responses", "test_weights_are_scale_free"),
+    ("test_hostile_study", "test_extreme_uniform_weights_are_scale_free"),
+    ("test_import_time", "test_pls_fit_imports_only_what_it_uses"),
+    ("test_layout", "test_a_group_block_is_not_split_leaving_one_or_two_rows"),
+    ("test_layout", "test_a_grouped_table_breaks_between_groups"),
+    ("test_layout", "test_a_long_table_keeps_three_rows_on_each_side_of_a_break"),
+    ("test_layout", "test_a_short_table_moves_whole"),
+    ("test_new_user_items", "test_a_reversed_item_is_marked_and_its_figures_are_reversed"),
+    ("test_new_user_items", "test_a_yes_no_item_named_in_the_study_gets_the_complaint_rows"),
+    ("test_new_user_report", "test_no_finding_calls_an_unwarranted_gap_significant"),
+    ("test_notes_coded", "test_every_note_made_gives_the_parameters_its_wording_needs"),
+    ("test_options", "test_study_options_reach_the_estimators"),
+    ("test_pls_assessment", "test_plspredict_leave_one_out_matches_seminr"),
+    ("test_pls_bootstrap", "test_percentile_intervals_are_the_quantiles_of_the_draws"),
+    ("test_pls_cvpat_endogeneity", "test_cvpat_zero_paths_are_not_better_than_the_indicator_average_at_the_nominal_rate"),
+    ("test_pls_cvpat_endogeneity", "test_study_results_and_report_carry_cvpat_and_the_copula_test"),
+    ("test_pls_staged", "test_two_stage_bootstrap_rebuilds_the_interaction_in_each_resample"),
+    ("test_referee_stats", "test_implied_latent_means_match_lavaan_mean_lv"),
+    ("test_round3_names", "test_summary_numbers_and_intervals_are_the_bodys"),
+    ("test_study_report", "test_failed_run_leaves_nothing"),
+    ("test_study_report", "test_logo_is_embedded"),
+    ("test_study_report", "test_rows_without_a_weight_stop_the_run_with_advice"),
+    ("test_study_report", "test_small_groups_are_skipped_and_said"),
+    ("test_study_report", "test_study_engine_gives_the_same_bundle"),
+    ("test_study_report", "test_untrusted_text_is_text_and_nothing_is_fetched"),
+    ("test_study_report", "test_unweighted_study_fits_cbsem_by_fiml_and_says_so"),
+    ("test_study_report", "test_wave_lacking_a_construct_is_skipped_and_said"),
+    ("test_study_results", "test_pooled_figures_only_on_request_and_client_group"),
+    ("test_study_results", "test_workbook_is_for_people_and_reproducible"),
+    ("test_surfaces", "test_cbsem_model_file_with_a_questionnaire"),
+    ("test_surfaces", "test_cli_invariance_is_the_functions"),
+    ("test_surfaces", "test_group_is_a_group_item_on_every_command"),
+    ("test_surfaces", "test_pls_group_fits_each_levels_respondents"),
+    ("test_weighting", "test_cli_weights_writes_the_column_and_prints_the_margins"),
+    ("test_wording", "test_every_diagnostic_made_is_worded_with_its_own_parameters"),
+}
+
+
 def pytest_collection_modifyitems(config, items):
     """Every test on a bundled study's run is slow (the demo bundle takes ~10 s to build,
-    once per session)."""
+    once per session), and so is each of :data:`SLOW_BY_TIME`."""
     for item in items:
         names = getattr(item, "fixturenames", ())
         if "demo_runs" in names or "bundled_runs" in names:  # also through demo_pdfs
+            item.add_marker(pytest.mark.slow)
+        elif (item.path.stem, getattr(item, "originalname", item.name)) in SLOW_BY_TIME:
             item.add_marker(pytest.mark.slow)
 
 
