@@ -133,8 +133,8 @@ def write_pdf(html: str, out: Path, *, base: Path, allowed: list[Path],
     checked first (:func:`crmsurvey._fonts.check_fonts`): a missing font is exit 2
     naming the package, not boxes or a crashed renderer. ``relayout``: called with the
     laid-out WeasyPrint document and its HTML; HTML it returns is laid out again (up to
-    :data:`RELAYOUT_ROUNDS` times, until it returns None) and written instead (a page break that left a
-    page near empty, taken back)."""
+    :data:`RELAYOUT_ROUNDS` times, until it returns None) and written instead (a page
+    break that left a page near empty, taken back)."""
     import logging
 
     from ._fonts import check_fonts
