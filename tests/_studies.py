@@ -187,6 +187,19 @@ def bundled(tmp_path_factory, name: str, *, langs: Sequence[str] = LANGS) -> Stu
     return study_run(tmp_path_factory, name, STUDIES / f"{name}.yaml", langs=langs)
 
 
+def bundled_fixture(name: str):
+    """A module fixture for one example study's run: ``waves = bundled_fixture(
+    "shape_waves")`` in a test module gives its tests ``waves`` (built once per session
+    through ``bundled_runs``)."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def run(bundled_runs):
+        return bundled_runs[name]
+
+    return run
+
+
 class Bundled(dict):
     """The study files of ``studies/`` by name (``runs["shape_single"]``), each run on
     first use (:func:`bundled`) and kept for the session."""

@@ -17,6 +17,8 @@ from crmsurvey.report.i18n import sentences, strings
 from crmsurvey.study.results import Difference
 from crmsurvey.study.story import _at_most, _changes, _Ctx, _scores
 
+from ._story_ctx import changes_ctx
+
 A, B, C = ({"brand": k} for k in "ABC")
 
 
@@ -81,10 +83,7 @@ def test_the_lead_sentences_say_what_the_test_found(lang):
 # --- 2: no change: like units only, "index" said -----------------------------------------
 
 def _changes_ctx(changes):
-    x = object.__new__(_Ctx)
-    x.r = SimpleNamespace(trend=SimpleNamespace(previous="2025", changes=changes))
-    x.focus = A
-    return x
+    return changes_ctx(changes, A)
 
 
 def test_no_change_sentence_compares_indices_with_indices():

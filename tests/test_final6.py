@@ -20,20 +20,15 @@ from crmsurvey.report.i18n import sentences, strings
 from crmsurvey.study.results import group_key
 
 from ._report_text import page_text, summary
+from ._studies import bundled_fixture
 
 pytestmark = pytest.mark.slow
 
 LANGS = ("en", "zh-CN")
 
 
-@pytest.fixture(scope="module")
-def single(bundled_runs):
-    return bundled_runs["shape_single"]
-
-
-@pytest.fixture(scope="module")
-def waves(bundled_runs):
-    return bundled_runs["shape_waves"]
+single = bundled_fixture("shape_single")
+waves = bundled_fixture("shape_waves")
 
 
 def _headings(doc: str) -> list[str]:
@@ -127,9 +122,7 @@ def test_whole_sample_complaints_name_no_group(waves):
 
 # --- 4: segments: untested pairs said; no repeated pair ---------------------------------------
 
-@pytest.fixture(scope="module")
-def segments(bundled_runs):
-    return bundled_runs["shape_segments"]
+segments = bundled_fixture("shape_segments")
 
 
 def _scorecard_note(doc: str) -> str:
@@ -190,9 +183,7 @@ def test_weakest_is_not_repeated_from_the_pairs_sentence(segments):
 
 # --- 5, 6: brands: the lead the data cannot tell; the gaps table's order and context --------
 
-@pytest.fixture(scope="module")
-def brands(bundled_runs):
-    return bundled_runs["shape_brands"]
+brands = bundled_fixture("shape_brands")
 
 
 def test_rank_one_lead_not_significant_is_said(brands):

@@ -28,6 +28,7 @@ from crmsurvey.study.story import _changes, _Ctx, _drivers, _gaps, _pairs, _segm
 
 from ._report_text import summary as _summary, text_of
 from ._studies import study_run
+from ._story_ctx import changes_ctx
 
 
 def _text(fragment: str) -> str:
@@ -158,10 +159,7 @@ def test_segments_finding_only_when_licensed():
 # --- review C 7: changes are ranked within one unit ---------------------------------------
 
 def _changes_ctx(changes):
-    x = object.__new__(_Ctx)
-    x.r = SimpleNamespace(trend=SimpleNamespace(previous="2025", changes=changes))
-    x.focus = A
-    return x
+    return changes_ctx(changes, A)
 
 
 def test_a_csat_change_is_not_ranked_against_index_points():

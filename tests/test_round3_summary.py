@@ -18,6 +18,7 @@ import pytest
 
 from crmsurvey.report.i18n import sentences, strings
 from tests._report_text import element, page_text, summary, text_of
+from tests._studies import bundled_fixture
 
 LANGS = ("en", "zh-CN")
 pytestmark = pytest.mark.slow
@@ -70,24 +71,10 @@ def drivers_of(results: dict, group: dict) -> dict | None:
     return next((d for d in results["drivers"] if d["group"] == group), None)
 
 
-@pytest.fixture(scope="module")
-def example(bundled_runs):
-    return bundled_runs["example_file"]
-
-
-@pytest.fixture(scope="module")
-def waves(bundled_runs):
-    return bundled_runs["shape_waves"]
-
-
-@pytest.fixture(scope="module")
-def segments(bundled_runs):
-    return bundled_runs["shape_segments"]
-
-
-@pytest.fixture(scope="module")
-def demo(bundled_runs):
-    return bundled_runs["demo_ccsi"]
+example = bundled_fixture("example_file")
+waves = bundled_fixture("shape_waves")
+segments = bundled_fixture("shape_segments")
+demo = bundled_fixture("demo_ccsi")
 
 
 # --- A1: MICOM said only where it ran -------------------------------------------------------

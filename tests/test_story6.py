@@ -29,6 +29,8 @@ from crmsurvey.study.results import Difference
 from crmsurvey.study.story import _at_most, _below, _changes, _Ctx, _line, _significant
 
 from ._report_text import element, summary, text_of
+from ._story_ctx import changes_ctx
+from ._studies import bundled_fixture
 
 A = {"brand": "A"}
 BEFORE = {"brand": "A", "wave": "2025"}
@@ -42,10 +44,7 @@ def _change(name, va, vb, lo, hi, warranted):
 
 
 def _ctx(changes):
-    x = object.__new__(_Ctx)
-    x.r = SimpleNamespace(trend=SimpleNamespace(previous="2025", changes=changes))
-    x.focus = A
-    return x
+    return changes_ctx(changes, A)
 
 
 # --- 1: a change MICOM does not warrant is no change ----------------------------------------
@@ -130,19 +129,9 @@ def _one(v) -> str:
     return f"{v:.1f}".replace("-", "−")
 
 
-@pytest.fixture(scope="module")
-def waves(bundled_runs):
-    return bundled_runs["shape_waves"]
-
-
-@pytest.fixture(scope="module")
-def segments(bundled_runs):
-    return bundled_runs["shape_segments"]
-
-
-@pytest.fixture(scope="module")
-def brands(bundled_runs):
-    return bundled_runs["shape_brands"]
+waves = bundled_fixture("shape_waves")
+segments = bundled_fixture("shape_segments")
+brands = bundled_fixture("shape_brands")
 
 
 def _drivers(r: dict, group: dict) -> dict:
