@@ -346,3 +346,26 @@ def test_a_reworded_header_is_matched_by_number_and_flagged(small_q, tmp_path, c
     out = capsys.readouterr().out
     assert re.search(r"note: numbered header matched by its number although its text is "
                      r"not the question's wording .*'5、与您期望相比，您的满意程度' → s2", out)
+
+
+@pytest.mark.slow
+def test_run_says_a_reworded_header_in_words(small_q, tmp_path, capsys):
+    """``crmsurvey run`` names a reworded 问卷星 header on the terminal as ``responses
+    check`` does: the note's wording, not the stored record (code and parameters)."""
+    import shutil
+
+    from crmsurvey.cli import main
+
+    headers = dict(_HEADERS, s2="与您期望相比，您的满意程度")
+    _wjx(120, 4, headers).to_csv(tmp_path / "w.csv", index=False)
+    shutil.copy(small_q.path, tmp_path / "q.yaml")
+    (tmp_path / "study.yaml").write_text(
+        "id: reworded\ntitle: Reworded\nquestionnaire: q.yaml\n"
+        "data: [{path: w.csv, values: {wave: '2026'}}]\npls: {bootstrap: 0}\n"
+        "report: {language: en}\n", encoding="utf-8")
+    code = main(["run", str(tmp_path / "study.yaml"), "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert not code, err
+    said = [ln for ln in err.splitlines() if ln.startswith("note: ")]
+    assert said and all("code=" not in ln and "params=" not in ln for ln in said)
+    assert any("numbered header matched by its number" in ln for ln in said)

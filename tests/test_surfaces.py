@@ -745,3 +745,15 @@ def test_group_is_a_group_item_on_every_command(two_brands):
         code, out, err = _cli(name, "ccsi", path, "--group", "sat1")
         assert code == 2 and not out and len(err.strip().splitlines()) == 1, name
         assert "not a group item" in err and "brand" in err, name
+
+
+def test_nps_group_missing_from_the_file_is_one_line(tmp_path):
+    """``nps --group wave`` on a file without the (optional) wave column: one line naming
+    the item and the file, exit 2 — as pls, cbsem and invariance say it."""
+    q = cs.load_questionnaire("ccsi")
+    df = cs.simulate(q, 120, seed=5, groups={"brand": ["A", "B"]}).drop(columns=["wave"])
+    df.to_csv(tmp_path / "d.csv", index=False)
+    code, _, err = _cli("nps", "ccsi", tmp_path / "d.csv", "--group", "wave")
+    lines = err.strip().splitlines()
+    assert code == 2 and "--group 'wave': the data have no such column" in lines[-1]
+    assert "Traceback" not in err and "internal error" not in err

@@ -35,9 +35,11 @@ def nps_cmd(
     item = next(iter(q.items_with_role("nps")), None)
     if item is None:
         raise InputError("the questionnaire has no item with role 'nps'", path=str(questionnaire))
-    if by is not None:
+    if by is not None:  # a group item of the questionnaire, before the file is read
         check_group(q, by)
     r, w, said = _screened(q, data, reading, weight)
+    if by is not None:  # ... and a column of the file (an optional item may be absent)
+        check_group(q, by, r.data.columns, data)
     if w is None and r.weights is not None:
         w = r.weights.to_numpy()
     table = nps_table(r.data, item, by=by, weights=w if w is not False else None)

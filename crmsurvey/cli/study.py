@@ -11,6 +11,7 @@ import typer
 from ..errors import InputError
 from . import app
 from ._common import _out, _say, _stages
+from ..notes import note_text
 from .reading import _set_missing_text, exclusion_line
 
 
@@ -79,7 +80,7 @@ def _problems(output: Path, strict: bool, lang: str | None = None) -> None:
     for src in sample.sources:  # headers matched by number whose text is not the question's
         for note in src.notes:
             if note.code in HEADER_NOTES:
-                _say(f"note: {src.source}: {note}")
+                _say(f"note: {src.source}: {note_text(note, lang)}")
     if results.sample.set_missing:
         _say(_set_missing_text(results.sample.set_missing))
     errors = [d for d in results.diagnostics if d.severity == "error"]
