@@ -220,9 +220,7 @@ def cbsem_cmd(
             rel[item.strip()] = float(value)
         except ValueError:
             raise InputError(f"--reliability {r!r}: write ITEM=VALUE, as comp1=0.8") from None
-    spec, frame, weights, said = _model_and_data(model, data, reading, weight, syntax)
-    if group and hasattr(frame, "questionnaire"):  # a questionnaire's: one of its group items
-        check_group(frame.questionnaire, group, frame.data.columns, data)
+    spec, frame, weights, said = _model_and_data(model, data, reading, weight, syntax, group)
     with warnings.catch_warnings(record=True), _stages() as say:  # notes: in the summary
         warnings.simplefilter("always")
         say("CB-SEM" + (f" with {bootstrap} bootstrap resamples" if bootstrap else ""), 0,
@@ -259,9 +257,7 @@ def invariance_cmd(
     from .._format import json_safe
     from ..cbsem.invariance import measurement_invariance
 
-    spec, frame, weights, said = _model_and_data(model, data, reading, weight, syntax)
-    if group and hasattr(frame, "questionnaire"):  # a questionnaire's: one of its group items
-        check_group(frame.questionnaire, group, frame.data.columns, data)
+    spec, frame, weights, said = _model_and_data(model, data, reading, weight, syntax, group)
     if weights is not None:  # the tests are unweighted: never weights dropped quietly
         raise InputError("measurement invariance is tested unweighted",
                          hint="give --weight none")

@@ -16,7 +16,7 @@ import typer
 from .. import _defaults as D
 from ..errors import InputError
 from ..options import READING
-from ._common import _pairs, option_flag
+from ._common import _pairs, check_group, option_flag
 
 
 @dataclass(frozen=True)
@@ -193,13 +193,14 @@ def _weight_note(r, weights) -> str:
 
 
 def _model_and_data(model: Path, data: Path, reading: Reading, weight: str | None = None,
-                    syntax: Path | None = None):
+                    syntax: Path | None = None, group: str | None = None):
     """Model, data, weights and a note: a questionnaire (its model, or the lavaan file
     ``syntax`` (``--model``) checked against the responses by :func:`_model_columns`;
     responses checked and screened as a study screens them) or a lavaan file (data as
     read, no screening: there is no questionnaire to screen by; non-numbers are reported
     by column and row when the model is fitted), and a line saying which rows are used
-    and how they are weighted."""
+    and how they are weighted. ``group`` (``--group``), with a questionnaire, is one of
+    its group items and a column of the data (:func:`check_group`)."""
     from .._yaml import read_text
 
     if model.suffix.lower() in (".yaml", ".yml") or (not model.is_file() and not model.suffix):
@@ -207,6 +208,8 @@ def _model_and_data(model: Path, data: Path, reading: Reading, weight: str | Non
 
         q = load_questionnaire(model)
         r, weights, said = _screened(q, data, reading, weight)
+        if group is not None:
+            check_group(q, group, r.data.columns, data)
         if syntax is None:
             return q, r, weights, said
         text = read_text(syntax)

@@ -43,8 +43,6 @@ class _Render:
         self.r, self.names, self.t, self.rule = results, names, t, rule
         self.s = sentences(names.lang)
         self.scope = results.headline.group
-        #: constructs a sentence of the recommendations' note already calls context
-        self.said_context: set[str] = set()
 
     # --- pieces -----------------------------------------------------------------------
     @staticmethod
@@ -390,15 +388,15 @@ class _Render:
         key = ("recs_rule" if competitors else "recs_rule_nocomp") + ("" if drawn else "_nomap")
         return self.sentence(key, average=self.n(recs[0].average, "actions"))
 
-    def context_left(self, story, said: set) -> Markup | str:
+    def context_left(self, story) -> Markup | str:
         """That a driver with a significant effect is left out as context (customer
-        expectations), wherever one is and no other sentence of the note (``said``: the
-        constructs it already calls context) says so."""
+        expectations), wherever one is (unless the note's no-recommendation sentence
+        already says so)."""
         dr = self.r.drivers_of(story.focus)
         f = getattr(story, "no_recommendation", None)
         if dr is None or (f is not None and f.code == "recs_none_context"):
             return ""
-        left = [c for c in dr.priorities if c in self.r.model.context and c not in said]
+        left = [c for c in dr.priorities if c in self.r.model.context]
         if not left:
             return ""
         return self.sentence("recs_context_one" if len(left) == 1 else "recs_context",
@@ -498,7 +496,8 @@ def story_context(results: Results, names, t: dict, rule) -> dict:
     r = _Render(results, names, t, rule)
     shown = [f for f in story.findings
              if all(holds(results, req, f) for req in f.requires)]
-    shown = [f for f in shown if not _said_before(f, shown)]
+    if r.comparisons_shown():  # else the pairs sentence is not printed: nothing repeats
+        shown = [f for f in shown if not _said_before(f, shown)]
     return {"findings": [x for f in shown if (x := r.finding(f)) is not None],
             "recommendations": r.recommendations(story.recommendations),
             "recommendations_note": _note(r, story, shown, t),
@@ -524,7 +523,7 @@ def _note(r: _Render, story, shown: list, t: dict) -> Markup:
     or few, the client's unmet gap, and a significant context driver left out."""
     parts = [x for x in (r.lever_rule(story), r.none(story), r.few(story),
                          r.gap_unmet(story, shown)) if x]
-    parts.append(r.context_left(story, r.said_context))
+    parts.append(r.context_left(story))
     return Markup(escape(t["sentence_sep"])).join(x for x in parts if x)
 
 

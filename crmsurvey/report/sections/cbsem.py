@@ -41,7 +41,7 @@ def cbsem_context(cb, names: Names, t: dict, lang: str) -> dict:
         if rule and value is not None:
             meets = value >= rule[1] if rule[0] == ">=" else value <= rule[1]
         rows.append({"measure": t[f"col_{key}"] if key in HU_BENTLER else t[f"fit_{key}"],
-                     "value": value, "meets": meets, "digits": 0 if key == "df" else 3,
+                     "meets": meets,
                      "threshold": f"{rule[0].replace('>=', '≥').replace('<=', '≤')} {num(rule[1], 2)}"
                      if rule else "",
                      "shown": _fit_value(key, f, t)})

@@ -132,7 +132,7 @@ def items_context(results: Results, names: Names) -> dict:
     nps_items = {i for i, v in info.items() if v.role == "nps"} | {
         s.item for s in results.scores if s.measure == "nps"}
     return {"item_groups": [names.group(by_key[g]) for g in groups],
-            "left_out": left_out(results, names, names.t),
+            # (left_out: already in the context, from current_context)
             "items_reversed_note": names.reversed_note(items),
             "item_table": [{"item": i, "question": names.question_row(i),
                             "construct": names[info[i].construct] if info[i].construct

@@ -102,8 +102,7 @@ def _recommendations(x: _Ctx) -> list[Recommendation]:
                                           and _below(raw[item][0], theirs[0]))
     x.levers = dict(constructs=list(dict.fromkeys(i.construct for i in levers)),
                     behind=[i.item for i in levers if rivals and shy(i.item)],
-                    low=[i.item for i in levers if _below(mine[i.item], mean)],
-                    average=mean, questions=len(levers))
+                    low=[i.item for i in levers if _below(mine[i.item], mean)])
     chosen = qualify[:MOST_RECOMMENDATIONS]
     x.more_levers = [i.item for i in qualify[MOST_RECOMMENDATIONS:]]
     effects = importance_draws(res)
