@@ -111,8 +111,9 @@ def _withheld(tr, names: Names, t: dict) -> str:
     only_in = getattr(tr, "only_in", None) or {}
     if not only_in or tr.previous is None:
         return ""
-    wave = lambda w: t["wave_label"].format(wave=w) if w.isdigit() and len(w) == 4 \
-        else w  # noqa: E731
+    def wave(w: str) -> str:  # as every wave is named: its label, a year as a year
+        return names.group({tr.item: w}, {})
+
     clauses = [t["trend_whole_includes"].format(
                    wave=wave(w), levels=and_list([names.level(g, v) for v in levels], t),
                    other=wave(tr.previous if w == tr.current else tr.current))
