@@ -586,6 +586,9 @@ def _rank_note(results: Results, card, names, t: dict) -> str:
     note = t["scorecard_rank_none" if k == 0 else "scorecard_rank_one" if k == 1
              else "scorecard_rank_some"].format(
         construct=names[card.construct], k=k, m=len(tested))
+    if comp.reference is not None:  # many groups: the client against each other one only
+        note = t["sentence_sep"].join([note, t["scorecard_rank_client"].format(
+            client=names.group({comp.item: comp.reference}))])
     # the pairs MICOM does not warrant were not tested: name them (4 groups, 6 pairs:
     # "of the 5 tested" says which one is missing)
     shown = {group_key(x.group) for x in card.rows}
@@ -613,6 +616,8 @@ def _gaps_table(shown: list, names, t: dict, r: _Render) -> dict | None:
                  gap_shown=abs(shown_difference(e["value"], e["other_value"])),
                  other_label=r.group(e["other"]))
             for k in ("behind", "ahead") for e in f.params[k]]
+    # deficits, then leads, as the note says; expectations (context) after both
+    rows.sort(key=lambda e: e["construct"] in context)
     return {"title": t["gaps_title"].format(group=r.group(f.params["group"])),
             "client": r.group(f.params["group"]), "rows": rows,
             # MICOM's exclusion rule only where MICOM ran for the client's comparison
